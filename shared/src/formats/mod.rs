@@ -1,0 +1,72 @@
+//! What the engine writes: one [`Formatter`] per export format.
+//!
+//! The engine calls `begin`, then `event` once per accepted event in export
+//! order (by `ts`, then `event_id`, each `event_id` once), then `finish`.
+//! Formatters append bytes to `out`; the engine streams them to the sink.
+//! Report formats write nothing per event and their whole document in `finish`
+//! (their state is bounded aggregates, not events).
+use crate::domain::{ExportFormat, JobId, JobStats, TenantId, Window};
+use crate::engine::ParsedEvent;
+use chrono::{DateTime, Utc};
+
+pub mod csv;
+pub mod json;
+pub mod reports;
+
+/// The formatter that writes `ctx.format`.
+pub fn formatter_for(ctx: &ExportContext) -> Box<dyn Formatter> {
+    match ctx.format {
+        ExportFormat::Csv => Box::new(csv::CsvFormatter::new()),
+        ExportFormat::Json => Box::new(json::JsonFormatter::new()),
+        _ => reports::report_formatter(ctx),
+    }
+}
+
+/// The job's scope: what every format may state about the export.
+#[derive(Debug, Clone)]
+pub struct ExportContext {
+    /// `None` for offline exports (`kt export run`).
+    pub job_id: Option<JobId>,
+    pub tenant_id: TenantId,
+    pub format: ExportFormat,
+    pub window: Window,
+    pub file_name: String,
+    pub generated_at: DateTime<Utc>,
+    /// Who asked (the token's `sub`), or the schedule.
+    pub requested_by: String,
+    /// Secret from which per-tenant pseudonymisation keys are derived.
+    pub pseudonym_key: String,
+    /// The frozen list of source objects this export reads.
+    pub sources: SourceInventory,
+}
+
+/// The objects an export read, summarised for manifests.
+#[derive(Debug, Clone, Default)]
+pub struct SourceInventory {
+    pub objects: u64,
+    pub bytes: u64,
+    /// `sha256:<hex>` over sorted `key|etag|size\n` lines.
+    pub listing_digest: String,
+}
+
+/// What the engine knows once every event has been written.
+#[derive(Debug, Clone)]
+pub struct ExportSummary {
+    pub event_count: u64,
+    pub stats: JobStats,
+}
+
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("formatting failed: {0}")]
+pub struct FormatError(pub String);
+
+pub trait Formatter: Send {
+    fn begin(&mut self, ctx: &ExportContext, out: &mut Vec<u8>) -> Result<(), FormatError>;
+    fn event(&mut self, event: &ParsedEvent<'_>, out: &mut Vec<u8>) -> Result<(), FormatError>;
+    fn finish(
+        &mut self,
+        ctx: &ExportContext,
+        summary: &ExportSummary,
+        out: &mut Vec<u8>,
+    ) -> Result<(), FormatError>;
+}

@@ -1,0 +1,3 @@
+//! Creates (idempotently) the resources of infra/template.yaml in the emulator.
+//!
+//! OWNER: aws helper.

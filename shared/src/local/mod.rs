@@ -1,0 +1,2 @@
+//! Local stack support: create the emulator's resources, seed demo events.
+pub mod bootstrap;

@@ -1,0 +1,3 @@
+//! Building AWS SDK clients from [`crate::config::Config`] (endpoint, region, path-style S3).
+//!
+//! OWNER: aws helper.

@@ -1,0 +1,3 @@
+//! DynamoDB implementation of [`super::JobStore`] (serde_dynamo items, transactions).
+//!
+//! OWNER: aws helper.

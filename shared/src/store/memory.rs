@@ -1,0 +1,3 @@
+//! In-memory JobStore, JobQueue and ArtifactStore for domain and HTTP tests.
+//!
+//! OWNER: api helper.

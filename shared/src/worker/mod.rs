@@ -1,0 +1,3 @@
+//! The SQS worker: claims a job, runs the export, records the result.
+//!
+//! OWNER: lead.

@@ -1,0 +1,5 @@
+//! Integration tests against the local AWS emulator (`localstack/start-moto`).
+//! One binary, so the emulator client and fixtures are shared.
+mod api;
+mod stores;
+mod worker;
