@@ -1,5 +1,7 @@
 //! Integration tests against the local AWS emulator (`localstack/start-moto`).
 //! One binary, so the emulator client and fixtures are shared.
 mod api;
+mod app;
+mod exports;
 mod stores;
 mod worker;

@@ -1,2 +1,8 @@
-//! Local stack support: create the emulator's resources, seed demo events.
+//! Local stack support: create the emulator's resources, seed demo events,
+//! and run the API and the worker together, as `kt-local up` and the
+//! integration tests do.
 pub mod bootstrap;
+pub mod seed;
+mod stack;
+
+pub use stack::LocalStack;

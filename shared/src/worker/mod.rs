@@ -1,3 +1,58 @@
 //! The SQS worker: claims a job, runs the export, records the result.
 //!
-//! OWNER: lead.
+//! One handler from an `SqsEvent` to an `SqsBatchResponse`: in Lambda the
+//! runtime calls it; locally [`poller`] receives from the emulator's queue,
+//! calls it, and deletes what succeeded.
+mod heartbeat;
+mod job_run;
+pub mod poller;
+
+pub use job_run::{Disposition, Worker, WorkerDeps};
+
+use crate::domain::{JobId, TenantId};
+use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent, SqsMessage};
+use serde::{Deserialize, Serialize};
+use tracing::warn;
+
+/// The message the API enqueues: only ids; the worker re-reads the job.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExportMessage {
+    pub tenant_id: TenantId,
+    pub job_id: JobId,
+}
+
+impl Worker {
+    /// Runs every record of the batch; the failed ones go back to SQS
+    /// (partial batch failure) to be retried, and to the DLQ in the end.
+    pub async fn handle_batch(&self, event: SqsEvent) -> SqsBatchResponse {
+        let mut response = SqsBatchResponse::default();
+        for record in event.records {
+            if self.handle_message(&record).await == Disposition::Retry {
+                let mut failure = BatchItemFailure::default();
+                failure.item_identifier = record.message_id.clone().unwrap_or_default();
+                response.batch_item_failures.push(failure);
+            }
+        }
+        response
+    }
+
+    async fn handle_message(&self, record: &SqsMessage) -> Disposition {
+        let body = record.body.as_deref().unwrap_or_default();
+        let message: ExportMessage = match serde_json::from_str(body) {
+            Ok(m) => m,
+            Err(e) => {
+                // Retried until the redrive policy moves it to the DLQ, where
+                // someone can look at it.
+                warn!(message_id = ?record.message_id, error = %e, "unreadable export message");
+                return Disposition::Retry;
+            }
+        };
+        let receive_count = record
+            .attributes
+            .get("ApproximateReceiveCount")
+            .and_then(|c| c.parse().ok())
+            .unwrap_or(1);
+        self.process(&message.tenant_id, &message.job_id, receive_count)
+            .await
+    }
+}

@@ -1,0 +1,1 @@
+//! OWNER: compliance helper (kt export-jobs verify).

@@ -1,0 +1,106 @@
+//! The API and the worker on one machine, wired to the emulator exactly as
+//! the Lambda functions are wired to AWS.
+use crate::config::Config;
+use crate::engine::EngineOptions;
+use crate::http::{self, AppState};
+use crate::store::aws::AwsClients;
+use crate::worker::{Worker, WorkerDeps, poller};
+use anyhow::{Context, Result};
+use std::sync::Arc;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+use tracing::info;
+
+/// Workers polling the local queue at once (Lambda would scale out instead).
+const LOCAL_WORKERS: usize = 2;
+/// Local visibility timeout: a failed attempt is retried after this long.
+pub const LOCAL_VISIBILITY_TIMEOUT_SECS: i32 = 10;
+
+pub struct LocalStack {
+    pub config: Config,
+    pub clients: AwsClients,
+}
+
+impl LocalStack {
+    /// Clients for the emulator named by `AWS_ENDPOINT_URL` (default 127.0.0.1:4566).
+    pub async fn connect(mut config: Config) -> Result<Self> {
+        if config.aws_endpoint_url.is_none() {
+            config.aws_endpoint_url = Some("http://127.0.0.1:4566".into());
+        }
+        let clients = AwsClients::from_config(&config).await;
+        Ok(Self { config, clients })
+    }
+
+    pub async fn bootstrap(&self) -> Result<()> {
+        crate::local::bootstrap::bootstrap(&self.clients, &self.config, Some(LOCAL_VISIBILITY_TIMEOUT_SECS))
+            .await
+            .context("bootstrap of the emulator's resources failed")
+    }
+
+    /// The jobs table, as the API and the worker see it.
+    pub fn job_store(&self) -> std::sync::Arc<dyn crate::store::JobStore> {
+        self.clients.stores(&self.config).jobs
+    }
+
+    pub fn app_state(&self) -> AppState {
+        let stores = self.clients.stores(&self.config);
+        AppState::new(stores.jobs, stores.queue, stores.artifacts, self.config.max_active_jobs)
+    }
+
+    pub fn worker(&self) -> Worker {
+        let stores = self.clients.stores(&self.config);
+        Worker::new(WorkerDeps {
+            jobs: stores.jobs,
+            artifacts: stores.artifacts,
+            lake: stores.lake,
+            engine: EngineOptions {
+                sort_budget_bytes: self.config.sort_budget_bytes,
+                spill_dir: self.config.spill_dir.clone(),
+                ..EngineOptions::default()
+            },
+            lease: self.config.lease,
+            max_attempts: 3,
+            pseudonym_key: self.config.pseudonym_key.clone(),
+        })
+    }
+
+    /// Serves the API on `config.api_addr` and runs the workers until `stop`.
+    pub async fn serve(&self, stop: CancellationToken) -> Result<()> {
+        let listener = TcpListener::bind(&self.config.api_addr)
+            .await
+            .with_context(|| format!("cannot listen on {}", self.config.api_addr))?;
+        self.serve_on(listener, stop).await
+    }
+
+    /// The API alone (tests that need jobs to stay queued).
+    pub async fn serve_api_only(&self, listener: TcpListener, stop: CancellationToken) -> Result<()> {
+        let router = http::router(self.app_state())
+            .layer(http::dev_auth_layer(self.config.dev_jwt_secret.clone()));
+        axum::serve(listener, router)
+            .with_graceful_shutdown(async move { stop.cancelled().await })
+            .await?;
+        Ok(())
+    }
+
+    /// Same, on a listener the caller bound (tests bind port 0).
+    pub async fn serve_on(&self, listener: TcpListener, stop: CancellationToken) -> Result<()> {
+        let addr = listener.local_addr()?;
+        let router = http::router(self.app_state())
+            .layer(http::dev_auth_layer(self.config.dev_jwt_secret.clone()));
+        let mut workers = tokio::task::JoinSet::new();
+        for _ in 0..LOCAL_WORKERS {
+            let worker = self.worker();
+            let inbox = self.clients.inbox(&self.config);
+            let stop = stop.clone();
+            workers.spawn(async move { poller::run(&worker, &inbox, stop).await });
+        }
+        info!(%addr, "export-jobs API listening; worker polling the export queue");
+        let shutdown = stop.clone();
+        axum::serve(listener, router)
+            .with_graceful_shutdown(async move { shutdown.cancelled().await })
+            .await?;
+        stop.cancel();
+        while workers.join_next().await.is_some() {}
+        Ok(())
+    }
+}

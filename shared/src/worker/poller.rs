@@ -1,0 +1,64 @@
+//! Local stand-in for Lambda's SQS event source: receives from the emulator's
+//! queue, runs the same handler with the same batch semantics, and deletes
+//! what succeeded. Failed messages are left alone, so they come back after
+//! the queue's visibility timeout, as in AWS.
+use super::Worker;
+use crate::store::StoreError;
+use async_trait::async_trait;
+use aws_lambda_events::event::sqs::{SqsEvent, SqsMessage};
+use std::collections::HashSet;
+use std::time::Duration;
+use tokio_util::sync::CancellationToken;
+use tracing::{info, warn};
+
+/// A queue the poller can read from (SQS in the local stack).
+#[async_trait]
+pub trait Inbox: Send + Sync {
+    async fn receive(&self, max: i32, wait_seconds: i32) -> Result<Vec<SqsMessage>, StoreError>;
+    async fn delete(&self, receipt_handle: &str) -> Result<(), StoreError>;
+}
+
+/// Polls until `stop` is canceled; batches of one message, like the Lambda trigger.
+pub async fn run(worker: &Worker, inbox: &dyn Inbox, stop: CancellationToken) {
+    info!("worker poller started");
+    while !stop.is_cancelled() {
+        let received = tokio::select! {
+            _ = stop.cancelled() => break,
+            r = inbox.receive(1, 1) => r,
+        };
+        let messages = match received {
+            Ok(m) => m,
+            Err(e) => {
+                warn!(error = %e, "receive failed; backing off");
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                continue;
+            }
+        };
+        if messages.is_empty() {
+            continue;
+        }
+        let mut event = SqsEvent::default();
+        event.records = messages;
+        let receipts: Vec<(Option<String>, Option<String>)> = event
+            .records
+            .iter()
+            .map(|m| (m.message_id.clone(), m.receipt_handle.clone()))
+            .collect();
+        let response = worker.handle_batch(event).await;
+        let failed: HashSet<String> = response
+            .batch_item_failures
+            .into_iter()
+            .map(|f| f.item_identifier)
+            .collect();
+        for (id, receipt) in receipts {
+            let (Some(id), Some(receipt)) = (id, receipt) else { continue };
+            if failed.contains(&id) {
+                continue;
+            }
+            if let Err(e) = inbox.delete(&receipt).await {
+                warn!(error = %e, message_id = %id, "delete failed; the message will be redelivered");
+            }
+        }
+    }
+    info!("worker poller stopped");
+}
