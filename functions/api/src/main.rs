@@ -1,1 +1,13 @@
-fn main() {}
+//! The export-jobs API in Lambda: the same axum Router as the local dev
+//! server; API Gateway's JWT authorizer has already checked the token.
+use kt_shared::{config::Config, http, store::aws::AwsClients};
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    kt_shared::telemetry::init();
+    let config = Config::from_env();
+    let clients = AwsClients::from_config(&config).await;
+    let stores = clients.stores(&config);
+    let state = http::AppState::new(stores.jobs, stores.queue, stores.artifacts, config.max_active_jobs);
+    lambda_http::run(http::router(state)).await
+}

@@ -1,1 +1,18 @@
-fn main() {}
+//! The export worker in Lambda: SQS batches (of one) in, partial batch failures out.
+use aws_lambda_events::event::sqs::SqsEvent;
+use kt_shared::{config::Config, store::aws::AwsClients, worker::Worker};
+use lambda_runtime::{LambdaEvent, service_fn};
+use std::sync::Arc;
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_runtime::Error> {
+    kt_shared::telemetry::init();
+    let config = Config::from_env();
+    let clients = AwsClients::from_config(&config).await;
+    let worker = Arc::new(Worker::from_config(&clients, &config));
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<SqsEvent>| {
+        let worker = worker.clone();
+        async move { Ok::<_, lambda_runtime::Error>(worker.handle_batch(event.payload).await) }
+    }))
+    .await
+}

@@ -1,10 +1,9 @@
 //! The API and the worker on one machine, wired to the emulator exactly as
 //! the Lambda functions are wired to AWS.
 use crate::config::Config;
-use crate::engine::EngineOptions;
 use crate::http::{self, AppState};
 use crate::store::aws::AwsClients;
-use crate::worker::{Worker, WorkerDeps, poller};
+use crate::worker::{Worker, poller};
 use anyhow::{Context, Result};
 use std::sync::Arc;
 use tokio::net::TcpListener;
@@ -48,20 +47,7 @@ impl LocalStack {
     }
 
     pub fn worker(&self) -> Worker {
-        let stores = self.clients.stores(&self.config);
-        Worker::new(WorkerDeps {
-            jobs: stores.jobs,
-            artifacts: stores.artifacts,
-            lake: stores.lake,
-            engine: EngineOptions {
-                sort_budget_bytes: self.config.sort_budget_bytes,
-                spill_dir: self.config.spill_dir.clone(),
-                ..EngineOptions::default()
-            },
-            lease: self.config.lease,
-            max_attempts: 3,
-            pseudonym_key: self.config.pseudonym_key.clone(),
-        })
+        Worker::from_config(&self.clients, &self.config)
     }
 
     /// Serves the API on `config.api_addr` and runs the workers until `stop`.

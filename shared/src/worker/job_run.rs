@@ -1,5 +1,7 @@
 //! One job, from claim to completed or failed.
 use super::heartbeat::Heartbeat;
+use crate::config::Config;
+use crate::store::aws::AwsClients;
 use crate::domain::{Job, JobError, JobId, TenantId, Window};
 use crate::engine::{self, EngineOptions, ExportError, ExportOutcome, LakeSource};
 use crate::formats::{self, ExportContext};
@@ -9,6 +11,11 @@ use chrono_tz::Tz;
 use std::sync::Arc;
 use std::time::Duration;
 use tracing::{Instrument, error, info, info_span, warn};
+
+/// Receives of one message before a retryable failure fails the job; equal to
+/// the queue's redrive `maxReceiveCount`, so the job is failed (with a reason)
+/// on the last delivery instead of the message silently reaching the DLQ.
+pub const MAX_ATTEMPTS: u32 = 3;
 
 /// What to do with the message that carried a job.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,6 +51,25 @@ pub fn artifact_key(job: &Job) -> String {
 impl Worker {
     pub fn new(deps: WorkerDeps) -> Self {
         Self { deps }
+    }
+
+    /// The worker as Lambda and the local stack run it: AWS stores, engine
+    /// options and lease from the configuration.
+    pub fn from_config(clients: &AwsClients, config: &Config) -> Self {
+        let stores = clients.stores(config);
+        Self::new(WorkerDeps {
+            jobs: stores.jobs,
+            artifacts: stores.artifacts,
+            lake: stores.lake,
+            engine: EngineOptions {
+                sort_budget_bytes: config.sort_budget_bytes,
+                spill_dir: config.spill_dir.clone(),
+                ..EngineOptions::default()
+            },
+            lease: config.lease,
+            max_attempts: MAX_ATTEMPTS,
+            pseudonym_key: config.pseudonym_key.clone(),
+        })
     }
 
     /// Claims the job and runs it. Never trusts the message beyond the ids:
