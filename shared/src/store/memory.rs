@@ -116,15 +116,15 @@ impl JobStore for MemoryJobStore {
         self.check()?;
         let mut t = lock(&self.tables);
         let tenant = &job.tenant_id;
-        if let Some(key) = idempotency_key {
-            if let Some(original) = t.idempotency.get(&(tenant.clone(), key.to_string())) {
-                let original = t.jobs[&(tenant.clone(), original.clone())].clone();
-                return Ok(if original.request_hash == job.request_hash {
-                    CreateOutcome::Replayed(original)
-                } else {
-                    CreateOutcome::IdempotencyConflict
-                });
-            }
+        if let Some(key) = idempotency_key
+            && let Some(original) = t.idempotency.get(&(tenant.clone(), key.to_string()))
+        {
+            let original = t.jobs[&(tenant.clone(), original.clone())].clone();
+            return Ok(if original.request_hash == job.request_hash {
+                CreateOutcome::Replayed(original)
+            } else {
+                CreateOutcome::IdempotencyConflict
+            });
         }
         let key = (tenant.clone(), job.id.clone());
         if t.jobs.contains_key(&key) {
