@@ -6,18 +6,16 @@
 //! told to fail, to exercise error paths.
 //!
 //! OWNER: api helper.
-use super::{
-    ArtifactMeta, ArtifactStore, Completion, CreateOutcome, JobQueue, JobStore, StoreError,
-    Transition,
-};
+mod artifacts;
+
+pub use artifacts::{MemoryArtifactStore, StoredArtifact};
+
+use super::{Completion, CreateOutcome, JobQueue, JobStore, StoreError, Transition};
 use crate::domain::{Job, JobError, JobId, JobStats, JobStatus, TenantId};
-use crate::engine::{ArtifactSink, SinkError};
 use async_trait::async_trait;
-use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use std::collections::{BTreeMap, HashMap};
-use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::Duration;
+use std::sync::{Mutex, MutexGuard};
 
 /// A lock that survives a panicking test thread.
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -337,116 +335,6 @@ impl JobQueue for MemoryJobQueue {
         lock(&self.messages).push((tenant.clone(), id.clone()));
         Ok(())
     }
-}
-
-/// An artifact as the memory store keeps it.
-#[derive(Debug, Clone)]
-pub struct StoredArtifact {
-    pub bytes: Bytes,
-    pub meta: ArtifactMeta,
-}
-
-type Objects = Arc<Mutex<HashMap<String, StoredArtifact>>>;
-
-/// Keeps finished artifacts in memory; presigned URLs are `memory://` links.
-#[derive(Default)]
-pub struct MemoryArtifactStore {
-    objects: Objects,
-    failure: Mutex<Option<StoreError>>,
-}
-
-impl MemoryArtifactStore {
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Makes every call fail with `error` until called again with `None`.
-    pub fn fail_with(&self, error: Option<StoreError>) {
-        *lock(&self.failure) = error;
-    }
-    /// A finished artifact (nothing is visible before its sink finishes).
-    pub fn get(&self, key: &str) -> Option<StoredArtifact> {
-        lock(&self.objects).get(key).cloned()
-    }
-    /// Keys of the finished artifacts, sorted.
-    pub fn keys(&self) -> Vec<String> {
-        let mut keys: Vec<String> = lock(&self.objects).keys().cloned().collect();
-        keys.sort();
-        keys
-    }
-    fn check(&self) -> Result<(), StoreError> {
-        lock(&self.failure).clone().map_or(Ok(()), Err)
-    }
-}
-
-#[async_trait]
-impl ArtifactStore for MemoryArtifactStore {
-    async fn create_sink(
-        &self,
-        key: &str,
-        meta: &ArtifactMeta,
-    ) -> Result<Box<dyn ArtifactSink>, StoreError> {
-        self.check()?;
-        Ok(Box::new(MemorySink {
-            objects: self.objects.clone(),
-            key: key.to_string(),
-            meta: meta.clone(),
-            parts: Vec::new(),
-        }))
-    }
-
-    async fn presign_get(
-        &self,
-        key: &str,
-        file_name: &str,
-        expires_in: Duration,
-    ) -> Result<String, StoreError> {
-        self.check()?;
-        Ok(format!(
-            "memory://{}?file_name={}&expires_in={}",
-            percent_encode(key, true),
-            percent_encode(file_name, false),
-            expires_in.as_secs()
-        ))
-    }
-}
-
-/// Collects chunks; the artifact appears in the store only on `finish`.
-struct MemorySink {
-    objects: Objects,
-    key: String,
-    meta: ArtifactMeta,
-    parts: Vec<Bytes>,
-}
-
-#[async_trait]
-impl ArtifactSink for MemorySink {
-    async fn write(&mut self, chunk: Bytes) -> Result<(), SinkError> {
-        self.parts.push(chunk);
-        Ok(())
-    }
-    async fn finish(self: Box<Self>) -> Result<(), SinkError> {
-        let bytes = Bytes::from(self.parts.concat());
-        let artifact = StoredArtifact {
-            bytes,
-            meta: self.meta,
-        };
-        lock(&self.objects).insert(self.key, artifact);
-        Ok(())
-    }
-    async fn abort(self: Box<Self>) {}
-}
-
-/// RFC 3986 percent-encoding of everything but unreserved characters (and `/` in paths).
-fn percent_encode(s: &str, keep_slash: bool) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) || (keep_slash && b == b'/') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
 }
 
 #[cfg(test)]
