@@ -3,6 +3,7 @@
 mod auth;
 mod create;
 mod download;
+mod openapi;
 mod read;
 
 use super::{AppState, dev_auth_layer, dev_token, router};
