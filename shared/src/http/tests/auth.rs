@@ -154,3 +154,72 @@ async fn unknown_routes_and_methods_are_problems_too() {
         .await
         .problem(StatusCode::METHOD_NOT_ALLOWED);
 }
+
+/// An API Gateway HTTP API (payload 2.0) event, as Lambda delivers it.
+fn gateway_event(method: &str, path: &str, body: Option<&str>, scope: &str) -> String {
+    json!({
+        "version": "2.0",
+        "routeKey": "$default",
+        "rawPath": path,
+        "rawQueryString": "",
+        "headers": {"content-type": "application/json", "idempotency-key": "evt-1"},
+        "requestContext": {
+            "routeKey": "$default", "accountId": "123456789012", "stage": "$default",
+            "requestId": "id", "apiId": "api-id",
+            "authorizer": {"jwt": {
+                "claims": {"sub": "u_9", "tenant_id": "acme", "scope": scope},
+                "scopes": null
+            }},
+            "domainName": "id.execute-api.us-east-1.amazonaws.com", "domainPrefix": "id",
+            "time": "12/Mar/2026:19:03:58 +0000", "timeEpoch": 1_773_342_238_390_i64,
+            "http": {"method": method, "path": path, "protocol": "HTTP/1.1",
+                     "sourceIp": "192.0.2.1", "userAgent": "kt"}
+        },
+        "body": body,
+        "isBase64Encoded": false
+    })
+    .to_string()
+}
+
+#[tokio::test]
+async fn a_real_gateway_event_reaches_the_handlers_through_lambda_http() {
+    let app = app();
+    let lambda = router(AppState::new(
+        app.jobs.clone(),
+        app.queue.clone(),
+        app.artifacts.clone(),
+        10,
+    ));
+    let body = may().to_string();
+    let event = gateway_event("POST", "/v1/export-jobs", Some(&body), "exports:write");
+    let req = lambda_http::request::from_str(&event).unwrap();
+    let res = lambda.clone().oneshot(req).await.unwrap();
+    assert_eq!(res.status(), StatusCode::ACCEPTED);
+    let (tenant, id) = app.queue.messages().remove(0);
+    assert_eq!(tenant.as_str(), "acme");
+
+    let event = gateway_event(
+        "GET",
+        &format!("/v1/export-jobs/{id}"),
+        None,
+        "exports:read",
+    );
+    let res = lambda
+        .clone()
+        .oneshot(lambda_http::request::from_str(&event).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let bytes = axum::body::to_bytes(res.into_body(), 1 << 20)
+        .await
+        .unwrap();
+    let job: Value = serde_json::from_slice(&bytes).unwrap();
+    assert_eq!(job["created_by"], "u_9");
+
+    let event = gateway_event("GET", "/v1/export-jobs", None, "exports:write");
+    let res = lambda
+        .oneshot(lambda_http::request::from_str(&event).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+}
