@@ -223,3 +223,38 @@ async fn a_real_gateway_event_reaches_the_handlers_through_lambda_http() {
         .unwrap();
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn an_expired_dev_token_is_401() {
+    let app = app();
+    let past = jsonwebtoken::get_current_timestamp() - 3600;
+    let claims = json!({"sub": "u_1", "tenant_id": "acme", "scope": "exports:read",
+                        "exp": past, "iat": past - 60});
+    let expired = jsonwebtoken::encode(
+        &jsonwebtoken::Header::default(),
+        &claims,
+        &jsonwebtoken::EncodingKey::from_secret(SECRET.as_bytes()),
+    )
+    .unwrap();
+    app.get("/v1/export-jobs", &expired)
+        .await
+        .problem(StatusCode::UNAUTHORIZED);
+    // The same claims, still valid, pass.
+    let valid = claims_token(
+        json!({"sub": "u_1", "tenant_id": "acme", "scope": "exports:read",
+                                    "exp": past + 7200, "iat": past}),
+    );
+    assert_eq!(
+        app.get("/v1/export-jobs", &valid).await.status,
+        StatusCode::OK
+    );
+}
+
+fn claims_token(claims: Value) -> String {
+    jsonwebtoken::encode(
+        &jsonwebtoken::Header::default(),
+        &claims,
+        &jsonwebtoken::EncodingKey::from_secret(SECRET.as_bytes()),
+    )
+    .unwrap()
+}

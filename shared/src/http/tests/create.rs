@@ -190,3 +190,14 @@ async fn store_failures_are_503_or_500_without_internals() {
     r.problem(StatusCode::INTERNAL_SERVER_ERROR);
     assert!(!r.body.to_string().contains("kt-export-jobs"));
 }
+
+#[tokio::test]
+async fn an_oversized_body_is_a_client_error_not_a_crash() {
+    let app = app();
+    let huge = format!("{{\"label\": \"{}\"}}", "x".repeat(3 << 20));
+    let r = app
+        .post_raw(&token("acme", RW), "application/json", &huge, None)
+        .await;
+    assert!(r.status.is_client_error(), "{}", r.status);
+    r.problem(r.status);
+}
