@@ -4,7 +4,7 @@
 //! OWNER: the API helper implements the resolution rules of `contracts/api.md`
 //! (dates vs instants, inclusive end date, IANA zone, DST) with unit tests.
 use super::ExportFormat;
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, NaiveTime, TimeDelta, TimeZone, Utc};
 use chrono_tz::Tz;
 
 /// One side of a requested window, as the caller wrote it.
@@ -41,9 +41,11 @@ pub struct Window {
 }
 
 impl DateBound {
-    /// Parses `YYYY-MM-DD` or an RFC 3339 instant.
+    /// Parses `YYYY-MM-DD` (exactly ten characters) or an RFC 3339 instant.
     pub fn parse(s: &str) -> Result<Self, WindowError> {
-        if let Ok(d) = NaiveDate::parse_from_str(s, "%Y-%m-%d") {
+        if s.len() == 10
+            && let Ok(d) = NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        {
             return Ok(Self::Date(d));
         }
         DateTime::parse_from_rfc3339(s)
@@ -52,26 +54,340 @@ impl DateBound {
     }
 }
 
+/// The longest window a job may cover.
+const MAX_DAYS: i64 = 366;
+/// How far past `now` a window may end (clock skew between caller and us).
+const FUTURE_SLACK: TimeDelta = TimeDelta::seconds(60);
+
 impl Window {
     /// Resolves a request's bounds per `contracts/api.md`; `now` bounds the future.
+    ///
+    /// A date in `from` is the start of that day in `timezone`; a date in `to`
+    /// is the end of that day (the start of the next, exclusive); an instant
+    /// is taken as is (exclusive in `to`).
     pub fn resolve(
-        _from: DateBound,
-        _to: DateBound,
-        _timezone: &str,
-        _now: DateTime<Utc>,
+        from: DateBound,
+        to: DateBound,
+        timezone: &str,
+        now: DateTime<Utc>,
     ) -> Result<Self, WindowError> {
-        todo!("API helper")
+        let tz: Tz = timezone.parse().map_err(|_| WindowError::UnknownZone)?;
+        let start = match from {
+            DateBound::Date(d) => start_of_day(d, tz)?,
+            DateBound::Instant(t) => t,
+        };
+        let end = match to {
+            DateBound::Date(d) => start_of_day(d.succ_opt().ok_or(WindowError::InFuture)?, tz)?,
+            DateBound::Instant(t) => t,
+        };
+        // Two dates compare as days: 05-02..05-01 is reversed, not empty.
+        let reversed_days = matches!((from, to), (DateBound::Date(f), DateBound::Date(t)) if f > t);
+        if start > end || reversed_days {
+            return Err(WindowError::StartAfterEnd);
+        }
+        if start == end {
+            return Err(WindowError::Empty);
+        }
+        // Wall-clock length, so that a year of dates across a DST change
+        // (366 days +- 1 hour in UTC) is still one year.
+        let wall = end.with_timezone(&tz).naive_local() - start.with_timezone(&tz).naive_local();
+        if (end - start).min(wall) > TimeDelta::days(MAX_DAYS) {
+            return Err(WindowError::TooLong);
+        }
+        if end > now + FUTURE_SLACK {
+            return Err(WindowError::InFuture);
+        }
+        Ok(Self {
+            start,
+            end,
+            timezone: tz,
+        })
     }
 
     /// The first and last day (in the window's zone) that the window covers:
     /// the day of `start` and the day of the last instant inside the window.
     pub fn days(&self) -> (NaiveDate, NaiveDate) {
-        todo!("API helper")
+        let first = self.start.with_timezone(&self.timezone).date_naive();
+        let last_instant = self.end - TimeDelta::milliseconds(1);
+        let last = last_instant.with_timezone(&self.timezone).date_naive();
+        (first, last.max(first))
     }
+}
+
+/// The first instant of `day` in `tz`: local midnight, the earlier one when
+/// midnight happens twice, or the first valid instant when a DST change skips
+/// midnight (e.g. America/Santiago, America/Havana).
+fn start_of_day(day: NaiveDate, tz: Tz) -> Result<DateTime<Utc>, WindowError> {
+    let midnight = day.and_time(NaiveTime::MIN);
+    // Transitions fall on whole minutes; the longest gap ever was one day (Samoa 2011).
+    for minute in 0..=(2 * 24 * 60) {
+        let local = midnight + TimeDelta::minutes(minute);
+        if let Some(t) = tz.from_local_datetime(&local).earliest() {
+            return Ok(t.with_timezone(&Utc));
+        }
+    }
+    Err(WindowError::Unparseable)
 }
 
 /// `kt_<first day>_to_<last day><suffix>` (see [`ExportFormat::file_suffix`]).
 pub fn file_name(window: &Window, format: ExportFormat) -> String {
     let (first, last) = window.days();
     format!("kt_{first}_to_{last}{}", format.file_suffix())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn utc(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+    }
+    fn bound(s: &str) -> DateBound {
+        DateBound::parse(s).unwrap()
+    }
+    fn now() -> DateTime<Utc> {
+        utc("2026-11-27T09:00:00Z")
+    }
+    fn resolve(from: &str, to: &str, tz: &str) -> Result<Window, WindowError> {
+        Window::resolve(bound(from), bound(to), tz, now())
+    }
+    fn span(w: &Window) -> (String, String) {
+        (
+            w.start.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            w.end.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        )
+    }
+    fn day(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    #[test]
+    fn bounds_parse_dates_and_instants_only() {
+        assert_eq!(bound("2026-05-01"), DateBound::Date(day("2026-05-01")));
+        assert_eq!(
+            bound("2026-05-01T02:00:00+02:00"),
+            DateBound::Instant(utc("2026-05-01T00:00:00Z"))
+        );
+        for bad in [
+            "2026-5-1",
+            "2026-02-30",
+            "01/05/2026",
+            "",
+            "2026-05-01T00:00:00",
+            "yesterday",
+        ] {
+            assert_eq!(
+                DateBound::parse(bad),
+                Err(WindowError::Unparseable),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn dates_cover_whole_days_in_the_zone_and_end_is_exclusive() {
+        let w = resolve("2026-05-01", "2026-05-31", "Europe/Madrid").unwrap();
+        assert_eq!(
+            span(&w),
+            ("2026-04-30T22:00:00Z".into(), "2026-05-31T22:00:00Z".into())
+        );
+        assert_eq!(w.days(), (day("2026-05-01"), day("2026-05-31")));
+        assert_eq!(w.timezone, chrono_tz::Europe::Madrid);
+    }
+
+    #[test]
+    fn utc_is_the_zone_for_dates_when_none_is_given() {
+        let w = resolve("2026-05-01", "2026-05-01", "UTC").unwrap();
+        assert_eq!(
+            span(&w),
+            ("2026-05-01T00:00:00Z".into(), "2026-05-02T00:00:00Z".into())
+        );
+        assert_eq!(w.days(), (day("2026-05-01"), day("2026-05-01")));
+    }
+
+    #[test]
+    fn an_instant_in_date_to_is_exclusive() {
+        let w = resolve("2026-05-01", "2026-05-02T00:00:00Z", "UTC").unwrap();
+        assert_eq!(w.end, utc("2026-05-02T00:00:00Z"));
+        // The last instant inside is still on May 1st.
+        assert_eq!(w.days(), (day("2026-05-01"), day("2026-05-01")));
+        let w = resolve("2026-05-01T10:30:00Z", "2026-05-01T10:30:00.001Z", "UTC").unwrap();
+        assert_eq!(w.days(), (day("2026-05-01"), day("2026-05-01")));
+    }
+
+    #[test]
+    fn instants_keep_their_moment_but_days_are_read_in_the_zone() {
+        let w = resolve(
+            "2026-05-01T23:30:00Z",
+            "2026-05-02T22:30:00Z",
+            "Europe/Madrid",
+        )
+        .unwrap();
+        assert_eq!(w.start, utc("2026-05-01T23:30:00Z"));
+        assert_eq!(w.days(), (day("2026-05-02"), day("2026-05-03")));
+    }
+
+    #[test]
+    fn madrid_spring_forward_day_has_23_hours() {
+        let w = resolve("2026-03-29", "2026-03-29", "Europe/Madrid").unwrap();
+        assert_eq!(
+            span(&w),
+            ("2026-03-28T23:00:00Z".into(), "2026-03-29T22:00:00Z".into())
+        );
+        assert_eq!(w.end - w.start, TimeDelta::hours(23));
+        assert_eq!(w.days(), (day("2026-03-29"), day("2026-03-29")));
+    }
+
+    #[test]
+    fn madrid_fall_back_day_has_25_hours() {
+        let w = resolve("2026-10-25", "2026-10-25", "Europe/Madrid").unwrap();
+        assert_eq!(
+            span(&w),
+            ("2026-10-24T22:00:00Z".into(), "2026-10-25T23:00:00Z".into())
+        );
+        assert_eq!(w.end - w.start, TimeDelta::hours(25));
+        assert_eq!(w.days(), (day("2026-10-25"), day("2026-10-25")));
+    }
+
+    #[test]
+    fn a_skipped_midnight_starts_the_day_at_its_first_valid_instant() {
+        // Havana: 2026-03-08 00:00 -05 jumps to 01:00 -04.
+        let w = resolve("2026-03-08", "2026-03-08", "America/Havana").unwrap();
+        assert_eq!(
+            span(&w),
+            ("2026-03-08T05:00:00Z".into(), "2026-03-09T04:00:00Z".into())
+        );
+        assert_eq!(w.days(), (day("2026-03-08"), day("2026-03-08")));
+        // Santiago: 2026-09-06 00:00 -04 jumps to 01:00 -03.
+        let w = resolve("2026-09-06", "2026-09-06", "America/Santiago").unwrap();
+        assert_eq!(
+            span(&w),
+            ("2026-09-06T04:00:00Z".into(), "2026-09-07T03:00:00Z".into())
+        );
+        // A window ending on the day before ends where the skipped day starts.
+        let w = resolve("2026-09-01", "2026-09-05", "America/Santiago").unwrap();
+        assert_eq!(w.end, utc("2026-09-06T04:00:00Z"));
+        assert_eq!(w.days(), (day("2026-09-01"), day("2026-09-05")));
+    }
+
+    #[test]
+    fn a_repeated_midnight_starts_the_day_at_its_first_occurrence() {
+        // Havana: 2026-11-01 01:00 -04 falls back to 00:00 -05, so midnight happens twice.
+        let w = resolve("2026-11-01", "2026-11-01", "America/Havana").unwrap();
+        assert_eq!(
+            span(&w),
+            ("2026-11-01T04:00:00Z".into(), "2026-11-02T05:00:00Z".into())
+        );
+    }
+
+    #[test]
+    fn unknown_zones_are_rejected() {
+        for tz in ["Mars/Olympus", "", "europe/madrid", "+02:00"] {
+            assert_eq!(
+                resolve("2026-05-01", "2026-05-02", tz),
+                Err(WindowError::UnknownZone)
+            );
+        }
+    }
+
+    #[test]
+    fn start_after_end_and_empty_windows_are_rejected() {
+        assert_eq!(
+            resolve("2026-05-02", "2026-05-01", "UTC"),
+            Err(WindowError::StartAfterEnd)
+        );
+        assert_eq!(
+            resolve("2026-05-02T00:00:00Z", "2026-05-01T23:59:59Z", "UTC"),
+            Err(WindowError::StartAfterEnd)
+        );
+        assert_eq!(
+            resolve("2026-05-01T00:00:00Z", "2026-05-01T00:00:00Z", "UTC"),
+            Err(WindowError::Empty)
+        );
+        // The start of a day up to that day's start (an instant) is empty, not reversed.
+        assert_eq!(
+            resolve("2026-05-01", "2026-04-30T22:00:00Z", "Europe/Madrid"),
+            Err(WindowError::Empty)
+        );
+    }
+
+    #[test]
+    fn windows_up_to_366_days_are_allowed_even_across_dst() {
+        // A leap year of dates.
+        let w = resolve("2024-01-01", "2024-12-31", "UTC").unwrap();
+        assert_eq!(w.end - w.start, TimeDelta::days(366));
+        // 366 days from summer time into winter time is 366 days + 1 hour in UTC.
+        let w = resolve("2025-07-01", "2026-07-01", "Europe/Madrid");
+        assert!(w.is_ok(), "{w:?}");
+        let w = resolve("2025-10-01", "2026-10-01", "Europe/Madrid");
+        assert!(w.is_ok(), "{w:?}");
+        assert_eq!(
+            resolve("2025-01-01", "2026-01-02", "UTC"),
+            Err(WindowError::TooLong)
+        );
+        assert_eq!(
+            resolve("2025-01-01T00:00:00Z", "2026-01-02T00:00:01Z", "UTC"),
+            Err(WindowError::TooLong)
+        );
+    }
+
+    #[test]
+    fn windows_may_end_at_most_a_minute_in_the_future() {
+        let n = now();
+        let ok = Window::resolve(
+            bound("2026-11-27T00:00:00Z"),
+            DateBound::Instant(n + TimeDelta::seconds(60)),
+            "UTC",
+            n,
+        );
+        assert!(ok.is_ok());
+        let late = Window::resolve(
+            bound("2026-11-27T00:00:00Z"),
+            DateBound::Instant(n + TimeDelta::seconds(61)),
+            "UTC",
+            n,
+        );
+        assert_eq!(late, Err(WindowError::InFuture));
+        // "Today" ends tonight, which has not happened yet.
+        assert_eq!(
+            resolve("2026-11-27", "2026-11-27", "UTC"),
+            Err(WindowError::InFuture)
+        );
+        let far = Window::resolve(
+            bound("2026-11-01"),
+            DateBound::Date(NaiveDate::MAX),
+            "UTC",
+            n,
+        );
+        assert_eq!(far, Err(WindowError::InFuture));
+    }
+
+    #[test]
+    fn file_names_state_the_days_for_every_format() {
+        let w = resolve("2026-05-01", "2026-05-31", "Europe/Madrid").unwrap();
+        let names: Vec<String> = ExportFormat::ALL
+            .iter()
+            .map(|f| file_name(&w, *f))
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "kt_2026-05-01_to_2026-05-31.csv",
+                "kt_2026-05-01_to_2026-05-31.json",
+                "kt_2026-05-01_to_2026-05-31_compliance-aesia.json",
+                "kt_2026-05-01_to_2026-05-31_compliance-aepd.json",
+                "kt_2026-05-01_to_2026-05-31_compliance-ens.json",
+                "kt_2026-05-01_to_2026-05-31_compliance-all.tar.gz",
+            ]
+        );
+        // The same instants read in UTC name different days.
+        let utc_window = Window {
+            timezone: chrono_tz::UTC,
+            ..w
+        };
+        assert_eq!(
+            file_name(&utc_window, ExportFormat::Csv),
+            "kt_2026-04-30_to_2026-05-31.csv"
+        );
+    }
 }

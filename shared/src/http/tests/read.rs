@@ -1,0 +1,185 @@
+use super::*;
+
+fn ids(r: &Reply) -> Vec<String> {
+    r.body["jobs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|j| j["id"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn a_job_is_visible_to_its_tenant_only() {
+    let app = app();
+    let id = app.created("acme").await;
+    let mine = app
+        .get(&format!("/v1/export-jobs/{id}"), &token("acme", RW))
+        .await;
+    assert_eq!(mine.status, StatusCode::OK);
+    assert_eq!(mine.body["id"], id.as_str());
+    let theirs = app
+        .get(&format!("/v1/export-jobs/{id}"), &token("globex", RW))
+        .await;
+    theirs.problem(StatusCode::NOT_FOUND);
+    // Another tenant's job, a missing job and a malformed id look the same.
+    let missing = app
+        .get(
+            &format!("/v1/export-jobs/{}", JobId::new()),
+            &token("acme", RW),
+        )
+        .await;
+    let malformed = app
+        .get("/v1/export-jobs/not-a-job", &token("acme", RW))
+        .await;
+    malformed.problem(StatusCode::NOT_FOUND);
+    assert_eq!(missing.body, theirs.body);
+    assert_eq!(malformed.body, theirs.body);
+    let listed = app.get("/v1/export-jobs", &token("globex", RW)).await;
+    assert_eq!(listed.body, json!({"jobs": [], "next_cursor": null}));
+}
+
+#[tokio::test]
+async fn the_list_pages_newest_first_with_a_cursor() {
+    let app = app();
+    let tok = token("acme", RW);
+    let mut created = Vec::new();
+    for _ in 0..5 {
+        created.push(app.created("acme").await.to_string());
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    app.created("globex").await;
+    created.reverse();
+    let p1 = app.get("/v1/export-jobs?limit=2", &tok).await;
+    assert_eq!(p1.status, StatusCode::OK);
+    assert_eq!(ids(&p1), created[..2]);
+    let c1 = p1.body["next_cursor"].as_str().unwrap();
+    let p2 = app
+        .get(&format!("/v1/export-jobs?limit=2&cursor={c1}"), &tok)
+        .await;
+    assert_eq!(ids(&p2), created[2..4]);
+    let c2 = p2.body["next_cursor"].as_str().unwrap();
+    let p3 = app
+        .get(&format!("/v1/export-jobs?limit=2&cursor={c2}"), &tok)
+        .await;
+    assert_eq!(ids(&p3), created[4..]);
+    assert_eq!(p3.body["next_cursor"], Value::Null);
+    // The default limit takes them all.
+    let all = app.get("/v1/export-jobs", &tok).await;
+    assert_eq!(ids(&all), created);
+    assert_eq!(all.body["next_cursor"], Value::Null);
+
+    // A cursor issued to acme means nothing to globex.
+    let r = app
+        .get(
+            &format!("/v1/export-jobs?cursor={c1}"),
+            &token("globex", RW),
+        )
+        .await;
+    assert_eq!(r.problem(StatusCode::BAD_REQUEST), ["cursor"]);
+}
+
+#[tokio::test]
+async fn bad_list_queries_are_400_naming_the_parameter() {
+    let app = app();
+    let tok = token("acme", RW);
+    let cases = [
+        ("limit=0", "limit"),
+        ("limit=101", "limit"),
+        ("limit=ten", "limit"),
+        ("limit=-1", "limit"),
+        ("status=done", "status"),
+        ("cursor=bm9wZQ", "cursor"),
+        ("cursor=%%%", "cursor"),
+        ("page=2", "page"),
+        ("limit=1&limit=2", "limit"),
+    ];
+    for (q, field) in cases {
+        let r = app.get(&format!("/v1/export-jobs?{q}"), &tok).await;
+        assert_eq!(r.problem(StatusCode::BAD_REQUEST), [field], "{q}");
+    }
+    for q in ["limit=1", "limit=100", "status=expired"] {
+        assert_eq!(
+            app.get(&format!("/v1/export-jobs?{q}"), &tok).await.status,
+            StatusCode::OK
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_status_filter_uses_the_status_callers_see() {
+    let app = app();
+    let tok = token("acme", RW);
+    let expired = app.created("acme").await;
+    app.complete("acme", &expired, TimeDelta::days(1)).await;
+    let completed = app.created("acme").await;
+    app.complete("acme", &completed, TimeDelta::days(7)).await;
+    let queued = app.created("acme").await;
+    app.set_now(app.now() + TimeDelta::days(2));
+
+    let by = |status: &str| format!("/v1/export-jobs?status={status}");
+    assert_eq!(
+        ids(&app.get(&by("expired"), &tok).await),
+        [expired.to_string()]
+    );
+    assert_eq!(
+        ids(&app.get(&by("completed"), &tok).await),
+        [completed.to_string()]
+    );
+    assert_eq!(
+        ids(&app.get(&by("queued"), &tok).await),
+        [queued.to_string()]
+    );
+    assert!(ids(&app.get(&by("failed"), &tok).await).is_empty());
+    let one = app.get(&format!("{}&limit=1", by("expired")), &tok).await;
+    assert_eq!(
+        one.body["next_cursor"],
+        Value::Null,
+        "nothing older matches"
+    );
+    let got = app.get(&format!("/v1/export-jobs/{expired}"), &tok).await;
+    assert_eq!(got.body["status"], "expired");
+    assert_eq!(got.body["actions"], json!([]));
+}
+
+#[tokio::test]
+async fn a_filtered_page_collects_matches_across_store_pages() {
+    let app = app_with_limit(500);
+    let tok = token("acme", RW);
+    let mut canceled = Vec::new();
+    for i in 0..130 {
+        let id = app.created("acme").await;
+        if i % 40 == 0 {
+            let c = app
+                .call(
+                    Method::POST,
+                    &format!("/v1/export-jobs/{id}/cancel"),
+                    Some(&tok),
+                )
+                .await;
+            assert_eq!(c.status, StatusCode::ACCEPTED);
+            canceled.push(id.to_string());
+        }
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    canceled.reverse();
+    // The store hands out at most 100 jobs a page; the 4th match is on its second page.
+    let all = app
+        .get("/v1/export-jobs?status=canceled&limit=4", &tok)
+        .await;
+    assert_eq!(ids(&all), canceled);
+    assert_eq!(all.body["next_cursor"], Value::Null);
+    let p1 = app
+        .get("/v1/export-jobs?status=canceled&limit=3", &tok)
+        .await;
+    assert_eq!(ids(&p1), canceled[..3]);
+    let cursor = p1.body["next_cursor"].as_str().expect("one more match");
+    let p2 = app
+        .get(
+            &format!("/v1/export-jobs?status=canceled&limit=3&cursor={cursor}"),
+            &tok,
+        )
+        .await;
+    assert_eq!(ids(&p2), canceled[3..]);
+    assert_eq!(p2.body["next_cursor"], Value::Null);
+}
