@@ -2,15 +2,12 @@
 //! `contracts/api.md` draws the line) and the job it becomes.
 use super::auth::Caller;
 use super::problem::{ApiError, FieldError};
-use crate::domain::{
-    DateBound, ExportFormat, ExportType, Job, JobId, JobStatus, Window, WindowError, file_name,
-};
+use crate::domain::{DateBound, ExportFormat, ExportType, Window, WindowError};
+use crate::jobs::{ExportRequest, Requester};
 use axum::http::{HeaderMap, header};
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
-use serde::Serialize;
 use serde_json::{Map, Value};
-use sha2::{Digest, Sha256};
 
 pub const MAX_LABEL_CHARS: usize = 200;
 pub const MAX_IDEMPOTENCY_KEY_CHARS: usize = 255;
@@ -25,18 +22,6 @@ const FIELDS: [&str; 7] = [
     "label",
     "expires_in_days",
 ];
-
-/// A create request whose fields are each well-formed (the window may still be refused).
-#[derive(Debug, Clone, PartialEq)]
-pub struct ExportRequest {
-    pub export_type: ExportType,
-    pub format: ExportFormat,
-    pub date_from: DateBound,
-    pub date_to: DateBound,
-    pub timezone: Tz,
-    pub label: Option<String>,
-    pub expires_in_days: u32,
-}
 
 /// The `Idempotency-Key` header, if any: 1..=255 visible ASCII characters.
 pub fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
@@ -145,7 +130,7 @@ impl ExportRequest {
 
     /// The window the job will cover; the window rules are 422s.
     pub fn window(&self, now: DateTime<Utc>) -> Result<Window, ApiError> {
-        Window::resolve(self.date_from, self.date_to, self.timezone.name(), now).map_err(|e| {
+        self.resolve_window(now).map_err(|e| {
             let field = match e {
                 WindowError::StartAfterEnd => "date_from",
                 _ => "date_to",
@@ -163,66 +148,14 @@ impl ExportRequest {
             }
         })
     }
+}
 
-    /// SHA-256 (hex) of the request in canonical form: defaults filled in, zone
-    /// and bounds normalised, so equivalent bodies compare equal.
-    pub fn request_hash(&self) -> String {
-        #[derive(Serialize)]
-        struct Canonical<'a> {
-            v: u8,
-            r#type: ExportType,
-            format: ExportFormat,
-            date_from: String,
-            date_to: String,
-            timezone: &'a str,
-            label: Option<&'a str>,
-            expires_in_days: u32,
-        }
-        let canonical = Canonical {
-            v: 1,
-            r#type: self.export_type,
-            format: self.format,
-            date_from: bound_text(self.date_from),
-            date_to: bound_text(self.date_to),
-            timezone: self.timezone.name(),
-            label: self.label.as_deref(),
-            expires_in_days: self.expires_in_days,
-        };
-        let bytes = serde_json::to_vec(&canonical).expect("plain struct serialises");
-        hex::encode(Sha256::digest(&bytes))
-    }
-
-    /// The queued job this request becomes.
-    pub fn into_job(self, window: &Window, caller: &Caller, now: DateTime<Utc>) -> Job {
-        let request_hash = Some(self.request_hash());
-        Job {
-            id: JobId::new(),
-            tenant_id: caller.tenant.clone(),
-            export_type: self.export_type,
-            format: self.format,
-            status: JobStatus::Queued,
-            timezone: self.timezone.name().to_string(),
-            window_start: window.start,
-            window_end: window.end,
-            label: self.label,
-            expires_in_days: self.expires_in_days,
-            created_at: now,
+/// A caller creates jobs in its own tenant, under its own name.
+impl From<&Caller> for Requester {
+    fn from(caller: &Caller) -> Self {
+        Self {
+            tenant: caller.tenant.clone(),
             created_by: caller.sub.clone(),
-            started_at: None,
-            completed_at: None,
-            expires_at: None,
-            file_name: file_name(window, self.format),
-            event_count: None,
-            progress: 0.0,
-            size_bytes: None,
-            sha256: None,
-            content_type: self.format.content_type().to_string(),
-            stats: None,
-            error: None,
-            artifact_key: None,
-            lease_until: None,
-            attempts: 0,
-            request_hash,
             origin: None,
         }
     }
@@ -247,13 +180,6 @@ fn is_json(headers: &HeaderMap) -> bool {
 
 fn parse_bound(s: &str) -> Result<DateBound, String> {
     DateBound::parse(s).map_err(|e| e.to_string())
-}
-
-fn bound_text(b: DateBound) -> String {
-    match b {
-        DateBound::Date(d) => d.to_string(),
-        DateBound::Instant(t) => t.to_rfc3339_opts(SecondsFormat::AutoSi, true),
-    }
 }
 
 fn describe(errors: &[FieldError]) -> String {

@@ -1,12 +1,13 @@
 //! The `/v1/export-jobs` handlers: adapters from HTTP to the job store.
 use super::auth::{Caller, Scope};
-use super::create::{ExportRequest, idempotency_key};
+use super::create::idempotency_key;
 use super::cursor;
 use super::problem::{ApiError, FieldError};
 use super::query::{self, RawQuery};
 use super::state::AppState;
-use crate::domain::{Job, JobError, JobId, JobStatus, JobView};
-use crate::store::{CreateOutcome, StoreError, Transition};
+use crate::domain::{Job, JobId, JobStatus, JobView};
+use crate::jobs::{ExportRequest, Submitted};
+use crate::store::{StoreError, Transition};
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, PathRejection};
@@ -71,51 +72,22 @@ pub async fn create_job(
     let window = request.window(now)?;
     let job = request.into_job(&window, &caller, now);
     tracing::Span::current().record("job_id", job.id.as_str());
-    match state
-        .jobs
-        .create(&job, key.as_deref(), state.max_active_jobs)
-        .await?
-    {
-        CreateOutcome::Created(job) => {
-            enqueue_or_fail(&state, &job, now).await?;
-            tracing::info!(format = %job.format, "export job queued");
-            Ok(job_response(StatusCode::ACCEPTED, &job, now))
-        }
-        CreateOutcome::Replayed(job) => {
-            tracing::info!(original = %job.id, "idempotent replay");
-            Ok(job_response(StatusCode::OK, &job, now))
-        }
-        CreateOutcome::IdempotencyConflict => Err(ApiError::Unprocessable {
+    match state.job_creator().submit(job, key.as_deref(), now).await? {
+        Submitted::Queued(job) => Ok(job_response(StatusCode::ACCEPTED, &job, now)),
+        Submitted::Replayed(job) => Ok(job_response(StatusCode::OK, &job, now)),
+        Submitted::IdempotencyConflict => Err(ApiError::Unprocessable {
             detail: "Idempotency-Key was already used with a different request".into(),
             errors: vec![FieldError::new(
                 "Idempotency-Key",
                 "already used with a different request",
             )],
         }),
-        CreateOutcome::TooManyActive => Err(ApiError::TooManyActive(state.max_active_jobs)),
+        Submitted::TooManyActive { limit } => Err(ApiError::TooManyActive(limit)),
+        // The job was failed; the caller may try again (503, Retry-After).
+        Submitted::EnqueueFailed { error, .. } => Err(ApiError::Store(StoreError::Transient(
+            format!("enqueue failed: {error}"),
+        ))),
     }
-}
-
-/// A job nobody will ever pick up must not stay `queued`: fail it, answer 503.
-async fn enqueue_or_fail(state: &AppState, job: &Job, now: DateTime<Utc>) -> Result<()> {
-    let Err(e) = state.queue.enqueue(&job.tenant_id, &job.id).await else {
-        return Ok(());
-    };
-    tracing::error!(error = %e, "enqueue failed; failing the job");
-    let error = JobError {
-        code: "enqueue_failed".into(),
-        message: "The export could not be queued. Create it again (with a new Idempotency-Key if you sent one).".into(),
-    };
-    if let Err(fail) = state
-        .jobs
-        .fail(&job.tenant_id, &job.id, None, &error, None, now)
-        .await
-    {
-        tracing::error!(error = %fail, "could not mark the unqueued job failed");
-    }
-    Err(ApiError::Store(StoreError::Transient(format!(
-        "enqueue failed: {e}"
-    ))))
 }
 
 #[derive(Serialize)]

@@ -11,8 +11,8 @@ mod problem;
 mod query;
 mod state;
 
+pub use crate::jobs::ExportRequest;
 pub use auth::{Caller, DevAuth, DevAuthLayer, Scope, dev_auth_layer, dev_token};
-pub use create::ExportRequest;
 pub use problem::{ApiError, FieldError, PROBLEM_JSON};
 pub use state::{AppState, Clock, SystemClock};
 

@@ -1,4 +1,5 @@
 //! What every handler needs: the ports, the active-job limit and a clock.
+use crate::jobs::JobCreator;
 use crate::store::{ArtifactStore, JobQueue, JobStore};
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
@@ -58,5 +59,10 @@ impl AppState {
 
     pub fn now(&self) -> DateTime<Utc> {
         self.clock.now()
+    }
+
+    /// Job creation over this state's stores and limit.
+    pub fn job_creator(&self) -> JobCreator<'_> {
+        JobCreator::new(&*self.jobs, &*self.queue, self.max_active_jobs)
     }
 }

@@ -1,4 +1,5 @@
 use super::*;
+use crate::domain::JobStatus;
 use axum::http::{HeaderValue, StatusCode};
 use serde_json::json;
 
