@@ -57,11 +57,17 @@ impl fmt::Display for TenantId {
 pub struct JobId(String);
 
 impl JobId {
+    /// Ids from one process increase strictly, even within a millisecond
+    /// (a plain ULID's random part would order same-millisecond jobs at random).
     pub fn new() -> Self {
-        Self(format!(
-            "job_{}",
-            ulid::Ulid::new().to_string().to_ascii_lowercase()
-        ))
+        static GENERATOR: std::sync::Mutex<ulid::Generator> =
+            std::sync::Mutex::new(ulid::Generator::new());
+        let ulid = GENERATOR
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .generate()
+            .unwrap_or_else(|_| ulid::Ulid::new());
+        Self(format!("job_{}", ulid.to_string().to_ascii_lowercase()))
     }
     pub fn parse(s: &str) -> Result<Self, IdError> {
         let rest = s.strip_prefix("job_").ok_or(IdError::Job)?;
@@ -111,6 +117,12 @@ mod tests {
         assert_eq!(TenantId::parse("Acme"), Err(IdError::Tenant));
         assert_eq!(TenantId::parse("ac/me"), Err(IdError::Tenant));
         assert!(TenantId::parse(&"a".repeat(64)).is_err());
+    }
+
+    #[test]
+    fn job_ids_created_in_the_same_millisecond_still_sort_by_creation() {
+        let ids: Vec<JobId> = (0..1000).map(|_| JobId::new()).collect();
+        assert!(ids.windows(2).all(|w| w[0] < w[1]));
     }
 
     #[test]
