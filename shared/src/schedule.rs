@@ -259,6 +259,54 @@ async fn submit_past_unqueued(
     (key, last.map_err(ScheduleError::from))
 }
 
+/// Some scheduled exports hit errors that running the schedule again may fix.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error(
+    "{failed} of {total} scheduled exports hit retryable errors; running the schedule again is safe (covered ones replay)"
+)]
+pub struct RetryableRunError {
+    pub failed: usize,
+    pub total: usize,
+    /// Every outcome, covered or not, for the log.
+    pub outcomes: Vec<OutcomeSummary>,
+}
+
+/// The scheduler function's handler: runs the quarter of the event's `time`
+/// (or `fallback_now` when the event has none) and reports every outcome.
+/// Errs when a retry may help, so that Lambda's retries of an asynchronous
+/// invocation run the schedule again; other failures (a tenant at its limit)
+/// are reported in the `Ok` summary and logged as errors.
+pub async fn handle_event(
+    jobs: &dyn JobStore,
+    queue: &dyn JobQueue,
+    schedule: &ScheduleConfig,
+    event: &Value,
+    fallback_now: DateTime<Utc>,
+) -> Result<Vec<OutcomeSummary>, RetryableRunError> {
+    let now = scheduled_time(event).unwrap_or_else(|| {
+        tracing::warn!("the event has no RFC 3339 `time`; using the current time");
+        fallback_now
+    });
+    let outcomes = run_quarterly(jobs, queue, schedule, now).await;
+    let failed = outcomes.iter().filter(|o| o.is_retryable()).count();
+    let summaries: Vec<OutcomeSummary> = outcomes.iter().map(ScheduledOutcome::summary).collect();
+    tracing::info!(
+        run_at = %now,
+        total = summaries.len(),
+        covered = outcomes.iter().filter(|o| o.is_covered()).count(),
+        retryable = failed,
+        "quarterly schedule ran"
+    );
+    if failed > 0 {
+        return Err(RetryableRunError {
+            failed,
+            total: summaries.len(),
+            outcomes: summaries,
+        });
+    }
+    Ok(summaries)
+}
+
 /// When an EventBridge event says it was scheduled: its `time` (RFC 3339).
 /// Both an EventBridge rule's event and an EventBridge Scheduler input of
 /// `{"time": "<aws.scheduler.scheduled-time>"}` carry it.

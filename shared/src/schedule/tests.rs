@@ -276,3 +276,65 @@ fn the_run_time_comes_from_the_event() {
     assert_eq!(scheduled_time(&json!({})), None);
     assert_eq!(scheduled_time(&json!({"time": "July 1st"})), None);
 }
+
+#[tokio::test]
+async fn the_handler_runs_the_event_time_and_errs_only_when_a_retry_may_help() {
+    let stores = Stores::new();
+    let event = json!({"time": "2026-07-01T03:00:00Z", "detail-type": "Scheduled Event"});
+    let unused_clock = at("2030-01-01T00:00:00Z");
+    stores
+        .queue
+        .fail_with(Some(StoreError::Transient("sqs down".into())));
+    let err = handle_event(
+        &stores.jobs,
+        &stores.queue,
+        &schedule(10),
+        &event,
+        unused_clock,
+    )
+    .await
+    .unwrap_err();
+    assert_eq!((err.failed, err.total), (2, 2));
+    assert!(err.outcomes.iter().all(|o| o.outcome == "enqueue_failed"));
+
+    stores.queue.fail_with(None);
+    let ok = handle_event(
+        &stores.jobs,
+        &stores.queue,
+        &schedule(10),
+        &event,
+        unused_clock,
+    )
+    .await
+    .unwrap();
+    assert!(
+        ok.iter()
+            .all(|o| o.outcome == "queued" && o.quarter == "2026-Q2"),
+        "{ok:?}"
+    );
+
+    // Without a time the fallback clock decides; a full tenant is reported, not retried.
+    let busy = handle_event(
+        &stores.jobs,
+        &stores.queue,
+        &schedule(1),
+        &json!({}),
+        july_run(),
+    )
+    .await
+    .unwrap();
+    assert!(busy.iter().all(|o| o.outcome == "replayed"), "{busy:?}");
+    let next = handle_event(
+        &stores.jobs,
+        &stores.queue,
+        &schedule(1),
+        &json!({}),
+        at("2026-10-01T03:00:00Z"),
+    )
+    .await
+    .unwrap();
+    assert!(
+        next.iter().all(|o| o.outcome == "too_many_active"),
+        "{next:?}"
+    );
+}

@@ -1,0 +1,29 @@
+//! Scheduled exports in Lambda: an EventBridge schedule invokes this function
+//! at the start of each quarter; it creates every configured tenant's export
+//! of the quarter just ended, idempotently (see docs/scheduling.md).
+use kt_shared::config::Config;
+use kt_shared::schedule::{self, ScheduleConfig};
+use kt_shared::store::aws::AwsClients;
+use lambda_runtime::{LambdaEvent, service_fn};
+use serde_json::Value;
+use std::sync::Arc;
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_runtime::Error> {
+    kt_shared::telemetry::init();
+    let config = Config::from_env();
+    // A mistyped tenant, zone or format stops the function here, loudly.
+    let schedule = Arc::new(ScheduleConfig::from_env(&config)?);
+    let stores = Arc::new(AwsClients::from_config(&config).await.stores(&config));
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| {
+        let (schedule, stores) = (schedule.clone(), stores.clone());
+        async move {
+            let (jobs, queue) = (&*stores.jobs, &*stores.queue);
+            // Err makes Lambda retry the asynchronous invocation: safe, runs are idempotent.
+            schedule::handle_event(jobs, queue, &schedule, &event.payload, chrono::Utc::now())
+                .await
+                .map_err(lambda_runtime::Error::from)
+        }
+    }))
+    .await
+}
