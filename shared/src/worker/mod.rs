@@ -6,6 +6,8 @@
 mod heartbeat;
 mod job_run;
 pub mod poller;
+#[cfg(test)]
+mod tests;
 
 pub use job_run::{Disposition, Worker, WorkerDeps};
 
