@@ -3,7 +3,7 @@
 use crate::domain::{Job, JobError, JobId, JobStats, TenantId};
 use crate::engine::ArtifactSink;
 pub mod aws;
-mod aws_error;
+pub(crate) mod aws_error;
 pub mod dynamo;
 pub mod memory;
 pub mod resources;
