@@ -32,6 +32,7 @@ pub const WORKER_TIMEOUT_SECONDS: u32 = 900;
 /// Export queue visibility timeout: the worker's timeout plus a margin, so a
 /// message is not redelivered while its first delivery is still running.
 pub const QUEUE_VISIBILITY_TIMEOUT_SECONDS: u32 = 960;
+const _: () = assert!(QUEUE_VISIBILITY_TIMEOUT_SECONDS > WORKER_TIMEOUT_SECONDS);
 /// How long the dead-letter queue keeps messages (14 days, SQS's maximum).
 pub const DLQ_RETENTION_SECONDS: u32 = 1_209_600;
 
