@@ -129,10 +129,33 @@ impl DynamoJobStore {
             .expression_attribute_values(":attempts", n(current.attempts))
             .build()
             .map_err(|e| StoreError::Permanent(format!("building a job write: {e}")))?;
-        let mut writes = vec![TransactWriteItem::builder().put(put).build()];
-        if current.status.is_active() && !next.status.is_active() {
-            writes.push(self.counter_change(&next.tenant_id, -1, None)?);
+        if !(current.status.is_active() && !next.status.is_active()) {
+            // Heartbeats and claims touch one item: a plain conditional put.
+            return match self
+                .client
+                .put_item()
+                .table_name(put.table_name)
+                .set_item(Some(put.item))
+                .set_condition_expression(put.condition_expression)
+                .set_expression_attribute_names(put.expression_attribute_names)
+                .set_expression_attribute_values(put.expression_attribute_values)
+                .send()
+                .await
+            {
+                Ok(_) => Ok(Write::Done),
+                Err(e)
+                    if e.as_service_error()
+                        .is_some_and(|s| s.is_conditional_check_failed_exception()) =>
+                {
+                    Ok(Write::LostRace)
+                }
+                Err(e) => Err(store_error("updating a job", e)),
+            };
         }
+        let writes = vec![
+            TransactWriteItem::builder().put(put).build(),
+            self.counter_change(&next.tenant_id, -1, None)?,
+        ];
         match self
             .client
             .transact_write_items()

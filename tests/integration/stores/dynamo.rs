@@ -9,8 +9,14 @@ use kt_shared::store::{Completion, CreateOutcome, JobStore, Transition};
 const MAX: u32 = 10;
 
 async fn store() -> DynamoJobStore {
+    store_and_table().await.0
+}
+
+/// The store and, for looking at raw items, the client and table name.
+async fn store_and_table() -> (DynamoJobStore, aws_sdk_dynamodb::Client, String) {
     let (config, clients) = emulator_with_clients().await;
-    DynamoJobStore::new(clients.dynamodb, &config.jobs_table)
+    let store = DynamoJobStore::new(clients.dynamodb.clone(), &config.jobs_table);
+    (store, clients.dynamodb, config.jobs_table)
 }
 
 fn tenant(name: &str) -> TenantId {
@@ -328,4 +334,102 @@ async fn a_queued_job_can_fail_before_any_attempt() {
         store.create(&new_job(&acme, "h"), None, 1).await.unwrap(),
         CreateOutcome::Created(_)
     ));
+}
+
+#[tokio::test]
+async fn of_many_concurrent_claims_exactly_one_wins() {
+    let store = std::sync::Arc::new(store().await);
+    let acme = tenant("acme");
+    let job = new_job(&acme, "h");
+    create(&store, &job).await;
+    let now = Utc::now();
+
+    let claims: Vec<_> = (0..6)
+        .map(|_| {
+            let (store, acme, id) = (store.clone(), acme.clone(), job.id.clone());
+            tokio::spawn(async move {
+                store
+                    .claim(&acme, &id, now, now + Duration::minutes(2))
+                    .await
+            })
+        })
+        .collect();
+    let mut won = 0;
+    for claim in claims {
+        match claim.await.unwrap().unwrap() {
+            Transition::Done(job) => {
+                won += 1;
+                assert_eq!(job.attempts, 1);
+            }
+            Transition::Conflict(job) => assert_eq!(job.status, JobStatus::Processing),
+            Transition::NotFound => panic!("the job exists"),
+        }
+    }
+    assert_eq!(won, 1);
+    assert_eq!(
+        store.get(&acme, &job.id).await.unwrap().unwrap().attempts,
+        1
+    );
+}
+
+#[tokio::test]
+async fn the_lease_index_holds_processing_jobs_and_ended_jobs_get_a_ttl() {
+    use aws_sdk_dynamodb::types::AttributeValue;
+    use kt_shared::store::resources::{
+        LEASE_INDEX, LEASE_INDEX_PK, LEASE_INDEX_PK_VALUE, TTL_ATTR,
+    };
+    let (store, db, table) = store_and_table().await;
+    let acme = tenant("acme");
+    let job = new_job(&acme, "h");
+    create(&store, &job).await;
+    let now = Utc::now();
+    let leases_in_index = || async {
+        db.query()
+            .table_name(&table)
+            .index_name(LEASE_INDEX)
+            .key_condition_expression("#pk = :pk")
+            .expression_attribute_names("#pk", LEASE_INDEX_PK)
+            .expression_attribute_values(":pk", AttributeValue::S(LEASE_INDEX_PK_VALUE.into()))
+            .send()
+            .await
+            .unwrap()
+            .count
+    };
+    let ttl_of = || async {
+        let item = db
+            .get_item()
+            .table_name(&table)
+            .key("pk", AttributeValue::S("TENANT#acme".into()))
+            .key("sk", AttributeValue::S(format!("JOB#{}", job.id)))
+            .send()
+            .await
+            .unwrap()
+            .item
+            .unwrap();
+        item.get(TTL_ATTR)
+            .map(|v| v.as_n().unwrap().parse::<i64>().unwrap())
+    };
+    assert_eq!(leases_in_index().await, 0);
+    assert_eq!(ttl_of().await, None);
+
+    done(
+        store
+            .claim(&acme, &job.id, now, now + Duration::minutes(2))
+            .await
+            .unwrap(),
+    );
+    assert_eq!(leases_in_index().await, 1);
+
+    let error = JobError {
+        code: "internal".into(),
+        message: "boom".into(),
+    };
+    done(
+        store
+            .fail(&acme, &job.id, Some(1), &error, None, now)
+            .await
+            .unwrap(),
+    );
+    assert_eq!(leases_in_index().await, 0);
+    assert_eq!(ttl_of().await, Some((now + Duration::days(30)).timestamp()));
 }
