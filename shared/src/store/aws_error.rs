@@ -71,3 +71,42 @@ where
         super::StoreError::Permanent(message)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aws_sdk_dynamodb::error::ErrorMetadata;
+    use aws_sdk_dynamodb::operation::get_item::GetItemError;
+    use aws_smithy_types::body::SdkBody;
+
+    fn service_error(code: &str, status: u16) -> SdkError<GetItemError, HttpResponse> {
+        let err = GetItemError::generic(ErrorMetadata::builder().code(code).build());
+        let status = http::StatusCode::from_u16(status).unwrap().into();
+        SdkError::service_error(err, HttpResponse::new(status, SdkBody::empty()))
+    }
+
+    #[test]
+    fn throttling_server_errors_and_timeouts_are_worth_retrying() {
+        assert!(is_transient(&service_error("ThrottlingException", 400)));
+        assert!(is_transient(&service_error(
+            "ProvisionedThroughputExceededException",
+            400
+        )));
+        assert!(is_transient(&service_error("Anything", 503)));
+        let timeout: SdkError<GetItemError, HttpResponse> = SdkError::timeout_error("slow");
+        assert!(is_transient(&timeout));
+    }
+
+    #[test]
+    fn missing_resources_and_bad_requests_are_permanent() {
+        let missing = store_error("reading", service_error("ResourceNotFoundException", 400));
+        assert!(!missing.is_retryable());
+        assert!(missing.to_string().starts_with("reading: "), "{missing}");
+        assert!(!is_transient(&service_error("ValidationException", 400)));
+        assert!(!is_transient(&service_error("AccessDeniedException", 403)));
+        assert_eq!(
+            error_code(&service_error("ResourceInUseException", 400)),
+            Some("ResourceInUseException")
+        );
+    }
+}
