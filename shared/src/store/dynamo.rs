@@ -11,6 +11,13 @@
 //! a race re-reads and decides again, so a stale actor ends in
 //! [`Transition::Conflict`] with the job as it is now. Leaving queued/processing
 //! decrements the counter in the same transaction.
+//!
+//! Attributes the adapter adds to a job item: `rev` (optimistic concurrency),
+//! `ttl` (epoch seconds: 30 days after `expires_at` for completed jobs, which
+//! therefore stay visible as `expired` history for 30 days; 30 days after the
+//! end for failed and canceled ones; never for active ones), and, only while
+//! processing, `gsi_lease_pk`/`lease_until_ms` for the sparse
+//! `processing-leases` index a sweeper can query for expired leases.
 mod items;
 mod writes;
 
@@ -30,6 +37,7 @@ use writes::{Write, failed_conditions};
 
 /// How often a transition re-reads after losing a race before giving up (transiently).
 const MAX_RACES: usize = 5;
+
 /// Jobs, idempotency keys and active counters in one DynamoDB table.
 #[derive(Debug, Clone)]
 pub struct DynamoJobStore {
