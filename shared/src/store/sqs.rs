@@ -228,3 +228,45 @@ fn to_lambda_message(
     message.aws_region = region;
     message
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aws_sdk_sqs::types::{Message, MessageAttributeValue};
+
+    #[test]
+    fn sdk_messages_become_lambda_event_records() {
+        let id = JobId::new();
+        let sdk = Message::builder()
+            .message_id("m-1")
+            .receipt_handle("r-1")
+            .body(format!(r#"{{"tenant_id":"acme","job_id":"{id}"}}"#))
+            .attributes(MessageSystemAttributeName::ApproximateReceiveCount, "2")
+            .message_attributes(
+                "trace",
+                MessageAttributeValue::builder()
+                    .data_type("String")
+                    .string_value("abc")
+                    .build()
+                    .unwrap(),
+            )
+            .build();
+        let arn = Some("arn:aws:sqs:us-east-1:000000000000:q".to_string());
+
+        let m = to_lambda_message(sdk, arn.clone(), Some("us-east-1".into()));
+
+        assert_eq!(m.message_id.as_deref(), Some("m-1"));
+        assert_eq!(m.receipt_handle.as_deref(), Some("r-1"));
+        assert_eq!(m.attributes["ApproximateReceiveCount"], "2");
+        assert_eq!(
+            m.message_attributes["trace"].string_value.as_deref(),
+            Some("abc")
+        );
+        assert_eq!(
+            (m.event_source.as_deref(), m.event_source_arn),
+            (Some("aws:sqs"), arn)
+        );
+        let body: JobMessage = serde_json::from_str(m.body.as_deref().unwrap()).unwrap();
+        assert_eq!((body.tenant_id.as_str(), body.job_id), ("acme", id));
+    }
+}
