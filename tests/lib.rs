@@ -1,1 +1,74 @@
+//! Helpers for the integration tests against the local AWS emulator
+//! (`localstack/start-moto`: moto on 127.0.0.1:4566).
+use kt_shared::config::Config;
+use kt_shared::local::bootstrap::bootstrap;
+use kt_shared::store::aws::AwsClients;
+use std::path::PathBuf;
+use std::sync::OnceLock;
 
+/// The emulator's endpoint unless `AWS_ENDPOINT_URL` names another.
+pub const DEFAULT_ENDPOINT: &str = "http://127.0.0.1:4566";
+
+/// The workspace root (the tests crate lives one level below it).
+pub fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("the tests crate sits inside the workspace")
+        .to_path_buf()
+}
+
+/// Starts moto once per test process (`localstack/start-moto` is idempotent
+/// and returns when the emulator answers).
+fn ensure_emulator_running() {
+    static STARTED: OnceLock<()> = OnceLock::new();
+    STARTED.get_or_init(|| {
+        let script = repo_root().join("localstack/start-moto");
+        let status = std::process::Command::new(&script)
+            .current_dir(repo_root())
+            .status()
+            .unwrap_or_else(|e| panic!("running {}: {e}", script.display()));
+        assert!(status.success(), "{} failed: {status}", script.display());
+    });
+}
+
+/// A short random suffix, so parallel tests never share a resource.
+pub fn unique_suffix() -> String {
+    ulid::Ulid::new().to_string().to_ascii_lowercase()
+}
+
+/// A configuration pointing at the (running) emulator with FRESH resource
+/// names (table, queues, buckets); nothing is created yet.
+pub fn fresh_emulator_config() -> Config {
+    ensure_emulator_running();
+    let suffix = unique_suffix();
+    let mut config = Config::from_env();
+    config.aws_endpoint_url = Some(
+        std::env::var("AWS_ENDPOINT_URL")
+            .ok()
+            .filter(|v| !v.is_empty())
+            .unwrap_or_else(|| DEFAULT_ENDPOINT.to_string()),
+    );
+    config.jobs_table = format!("kt-export-jobs-{suffix}");
+    config.export_queue = format!("kt-export-jobs-{suffix}");
+    config.export_dlq = format!("kt-export-jobs-dlq-{suffix}");
+    config.events_bucket = format!("kt-events-{suffix}");
+    config.artifacts_bucket = format!("kt-artifacts-{suffix}");
+    config
+}
+
+/// [`fresh_emulator_config`], with its resources created by the bootstrap.
+pub async fn emulator() -> Config {
+    let config = fresh_emulator_config();
+    let clients = AwsClients::from_config(&config).await;
+    bootstrap(&clients, &config)
+        .await
+        .expect("bootstrapping the emulator");
+    config
+}
+
+/// [`emulator`] and the clients to reach it.
+pub async fn emulator_with_clients() -> (Config, AwsClients) {
+    let config = emulator().await;
+    let clients = AwsClients::from_config(&config).await;
+    (config, clients)
+}

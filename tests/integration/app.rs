@@ -29,18 +29,9 @@ pub fn unique(prefix: &str) -> String {
     format!("{prefix}-{}", ulid::Ulid::new().to_string().to_ascii_lowercase())
 }
 
-/// Fresh table, queues and buckets on the emulator.
+/// Fresh table, queues and buckets on the emulator (created by `spawn_app_with`).
 pub fn fresh_config() -> Config {
-    kt_integration_tests::ensure_emulator();
-    let mut config = Config::from_env();
-    config.aws_endpoint_url =
-        Some(std::env::var("AWS_ENDPOINT_URL").unwrap_or_else(|_| "http://127.0.0.1:4566".into()));
-    let suffix = unique("t");
-    config.jobs_table = format!("kt-jobs-{suffix}");
-    config.export_queue = format!("kt-q-{suffix}");
-    config.export_dlq = format!("kt-dlq-{suffix}");
-    config.events_bucket = format!("kt-events-{suffix}");
-    config.artifacts_bucket = format!("kt-artifacts-{suffix}");
+    let mut config = kt_integration_tests::fresh_emulator_config();
     config.dev_jwt_secret = SECRET.into();
     config.max_active_jobs = 3;
     config

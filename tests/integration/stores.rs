@@ -1,1 +1,6 @@
-
+//! The AWS adapters against the emulator: bootstrap, DynamoDB job store,
+//! S3 artifacts and lake, SQS queue.
+mod bootstrap;
+mod dynamo;
+mod s3;
+mod sqs;

@@ -3,7 +3,7 @@
 //! of the quarter just ended, idempotently (see docs/scheduling.md).
 use kt_shared::config::Config;
 use kt_shared::schedule::{self, ScheduleConfig};
-use kt_shared::store::aws::AwsClients;
+use kt_shared::store::aws::{AwsClients, AwsStores};
 use lambda_runtime::{LambdaEvent, service_fn};
 use serde_json::Value;
 use std::sync::Arc;
@@ -14,7 +14,8 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let config = Config::from_env();
     // A mistyped tenant, zone or format stops the function here, loudly.
     let schedule = Arc::new(ScheduleConfig::from_env(&config)?);
-    let stores = Arc::new(AwsClients::from_config(&config).await.stores(&config));
+    let clients = AwsClients::from_config(&config).await;
+    let stores = Arc::new(AwsStores::new(&clients, &config));
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| {
         let (schedule, stores) = (schedule.clone(), stores.clone());
         async move {

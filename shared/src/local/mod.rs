@@ -4,5 +4,7 @@
 pub mod bootstrap;
 pub mod seed;
 mod stack;
+#[cfg(test)]
+mod template_check;
 
 pub use stack::LocalStack;

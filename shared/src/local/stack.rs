@@ -2,10 +2,10 @@
 //! the Lambda functions are wired to AWS.
 use crate::config::Config;
 use crate::http::{self, AppState};
-use crate::store::aws::AwsClients;
+use crate::local::bootstrap::{BootstrapOptions, bootstrap_with};
+use crate::store::aws::{AwsClients, AwsStores};
 use crate::worker::{Worker, poller};
 use anyhow::{Context, Result};
-use std::sync::Arc;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tracing::info;
@@ -13,7 +13,7 @@ use tracing::info;
 /// Workers polling the local queue at once (Lambda would scale out instead).
 const LOCAL_WORKERS: usize = 2;
 /// Local visibility timeout: a failed attempt is retried after this long.
-pub const LOCAL_VISIBILITY_TIMEOUT_SECS: i32 = 10;
+pub const LOCAL_VISIBILITY_TIMEOUT_SECS: u32 = 10;
 
 pub struct LocalStack {
     pub config: Config,
@@ -31,18 +31,19 @@ impl LocalStack {
     }
 
     pub async fn bootstrap(&self) -> Result<()> {
-        crate::local::bootstrap::bootstrap(&self.clients, &self.config, Some(LOCAL_VISIBILITY_TIMEOUT_SECS))
+        let options = BootstrapOptions { visibility_timeout_seconds: LOCAL_VISIBILITY_TIMEOUT_SECS };
+        bootstrap_with(&self.clients, &self.config, &options)
             .await
             .context("bootstrap of the emulator's resources failed")
     }
 
     /// The jobs table, as the API and the worker see it.
     pub fn job_store(&self) -> std::sync::Arc<dyn crate::store::JobStore> {
-        self.clients.stores(&self.config).jobs
+        AwsStores::new(&self.clients, &self.config).jobs
     }
 
     pub fn app_state(&self) -> AppState {
-        let stores = self.clients.stores(&self.config);
+        let stores = AwsStores::new(&self.clients, &self.config);
         AppState::new(stores.jobs, stores.queue, stores.artifacts, self.config.max_active_jobs)
     }
 
@@ -76,7 +77,7 @@ impl LocalStack {
         let mut workers = tokio::task::JoinSet::new();
         for _ in 0..LOCAL_WORKERS {
             let worker = self.worker();
-            let inbox = self.clients.inbox(&self.config);
+            let inbox = AwsStores::receiver(&self.clients, &self.config);
             let stop = stop.clone();
             workers.spawn(async move { poller::run(&worker, &inbox, stop).await });
         }

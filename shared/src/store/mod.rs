@@ -3,8 +3,10 @@
 use crate::domain::{Job, JobError, JobId, JobStats, TenantId};
 use crate::engine::ArtifactSink;
 pub mod aws;
+pub(crate) mod aws_error;
 pub mod dynamo;
 pub mod memory;
+pub mod resources;
 pub mod s3;
 pub mod sqs;
 

@@ -1,7 +1,7 @@
 //! One job, from claim to completed or failed.
 use super::heartbeat::Heartbeat;
 use crate::config::Config;
-use crate::store::aws::AwsClients;
+use crate::store::aws::{AwsClients, AwsStores};
 use crate::domain::{Job, JobError, JobId, TenantId, Window};
 use crate::engine::{self, EngineOptions, ExportError, ExportOutcome, LakeSource};
 use crate::formats::{self, ExportContext};
@@ -56,7 +56,7 @@ impl Worker {
     /// The worker as Lambda and the local stack run it: AWS stores, engine
     /// options and lease from the configuration.
     pub fn from_config(clients: &AwsClients, config: &Config) -> Self {
-        let stores = clients.stores(config);
+        let stores = AwsStores::new(clients, config);
         Self::new(WorkerDeps {
             jobs: stores.jobs,
             artifacts: stores.artifacts,

@@ -11,17 +11,9 @@ mod tests;
 
 pub use job_run::{Disposition, Worker, WorkerDeps};
 
-use crate::domain::{JobId, TenantId};
+use crate::store::sqs::JobMessage;
 use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent, SqsMessage};
-use serde::{Deserialize, Serialize};
 use tracing::warn;
-
-/// The message the API enqueues: only ids; the worker re-reads the job.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ExportMessage {
-    pub tenant_id: TenantId,
-    pub job_id: JobId,
-}
 
 impl Worker {
     /// Runs every record of the batch; the failed ones go back to SQS
@@ -40,7 +32,7 @@ impl Worker {
 
     async fn handle_message(&self, record: &SqsMessage) -> Disposition {
         let body = record.body.as_deref().unwrap_or_default();
-        let message: ExportMessage = match serde_json::from_str(body) {
+        let message: JobMessage = match serde_json::from_str(body) {
             Ok(m) => m,
             Err(e) => {
                 // Retried until the redrive policy moves it to the DLQ, where

@@ -4,6 +4,7 @@
 //! the queue's visibility timeout, as in AWS.
 use super::Worker;
 use crate::store::StoreError;
+use crate::store::sqs::SqsReceiver;
 use async_trait::async_trait;
 use aws_lambda_events::event::sqs::{SqsEvent, SqsMessage};
 use std::collections::HashSet;
@@ -16,6 +17,16 @@ use tracing::{info, warn};
 pub trait Inbox: Send + Sync {
     async fn receive(&self, max: i32, wait_seconds: i32) -> Result<Vec<SqsMessage>, StoreError>;
     async fn delete(&self, receipt_handle: &str) -> Result<(), StoreError>;
+}
+
+#[async_trait]
+impl Inbox for SqsReceiver {
+    async fn receive(&self, max: i32, wait_seconds: i32) -> Result<Vec<SqsMessage>, StoreError> {
+        SqsReceiver::receive(self, max, wait_seconds).await
+    }
+    async fn delete(&self, receipt_handle: &str) -> Result<(), StoreError> {
+        SqsReceiver::delete(self, receipt_handle).await
+    }
 }
 
 /// Polls until `stop` is canceled; batches of one message, like the Lambda trigger.

@@ -1,0 +1,52 @@
+//! Names and numbers shared by the AWS adapters, the local bootstrap and
+//! `infra/template.yaml`. The template is the source of truth for AWS; a test
+//! (`local::template_check`) compares it with these constants so the emulator
+//! gets the same tables, queues and buckets.
+
+/// Jobs table partition key (string): `TENANT#<tenant>`.
+pub const PK: &str = "pk";
+/// Jobs table sort key (string): `JOB#<job_id>`, `IDEM#<key>` or `COUNTER#active`.
+pub const SK: &str = "sk";
+/// Epoch seconds after which DynamoDB TTL may delete an item (it may be days late).
+pub const TTL_ATTR: &str = "ttl";
+
+/// Sparse index over jobs that are `processing`, by lease end, for a sweeper
+/// that finds expired leases across tenants.
+pub const LEASE_INDEX: &str = "processing-leases";
+/// Partition key of [`LEASE_INDEX`] (string, always `PROCESSING`); present only while processing.
+pub const LEASE_INDEX_PK: &str = "gsi_lease_pk";
+/// Value of [`LEASE_INDEX_PK`] on processing jobs.
+pub const LEASE_INDEX_PK_VALUE: &str = "PROCESSING";
+/// Sort key of [`LEASE_INDEX`] (number, epoch milliseconds of the job's `lease_until`).
+///
+/// A number owned by the adapter rather than the job's own `lease_until`
+/// (an RFC 3339 string with a variable number of fractional digits, so it does
+/// not compare correctly as a string, and `NULL` when unset, which an index
+/// key attribute may not be).
+pub const LEASE_INDEX_SK: &str = "lease_until_ms";
+
+/// How often SQS delivers a message before it moves it to the dead-letter queue.
+pub const MAX_RECEIVE_COUNT: u32 = 3;
+/// Worker function timeout in seconds (Lambda's maximum).
+pub const WORKER_TIMEOUT_SECONDS: u32 = 900;
+/// Export queue visibility timeout: the worker's timeout plus a margin, so a
+/// message is not redelivered while its first delivery is still running.
+pub const QUEUE_VISIBILITY_TIMEOUT_SECONDS: u32 = 960;
+const _: () = assert!(QUEUE_VISIBILITY_TIMEOUT_SECONDS > WORKER_TIMEOUT_SECONDS);
+/// How long the dead-letter queue keeps messages (14 days, SQS's maximum).
+pub const DLQ_RETENTION_SECONDS: u32 = 1_209_600;
+
+/// Prefix of every artifact key: `exports/<tenant>/<job_id>/<file_name>`.
+pub const ARTIFACTS_PREFIX: &str = "exports/";
+/// Lifecycle rule: artifacts are deleted this many days after creation
+/// (the longest `expires_in_days`, 30, plus one).
+pub const ARTIFACT_EXPIRATION_DAYS: i32 = 31;
+/// Lifecycle rule: incomplete multipart uploads are aborted after this many days.
+pub const ABORT_INCOMPLETE_UPLOAD_DAYS: i32 = 1;
+/// Lifecycle rule ids (the template uses the same).
+pub const ARTIFACT_EXPIRATION_RULE_ID: &str = "expire-exports";
+pub const ABORT_INCOMPLETE_UPLOAD_RULE_ID: &str = "abort-incomplete-multipart-uploads";
+
+/// Job records stay this long after they end (failed, canceled) or after their
+/// artifact expires (completed), so history shows them, before TTL removes them.
+pub const HISTORY_RETENTION_DAYS: i64 = 30;
