@@ -1,3 +1,210 @@
-//! Local-directory lake source and file sink (offline exports, benchmarks, tests).
-//!
-//! OWNER: engine helper.
+//! Local-directory lake source and file sink (offline exports, benchmarks, tests),
+//! and [`export_dir`], an offline export from a copy of the lake.
+use super::{
+    ArtifactSink, EngineOptions, ExportError, ExportOutcome, LakeSource, Progress,
+    ProgressObserver, SinkError, SourceError, SourceObject,
+};
+use crate::domain::{ExportFormat, TenantId, Window};
+use crate::formats::{self, ExportContext};
+use async_trait::async_trait;
+use bytes::Bytes;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use tokio::io::{AsyncRead, AsyncWriteExt};
+
+/// A directory that mirrors the events bucket as `aws s3 sync` leaves it:
+/// an object's key is its path relative to the root, with `/` separators.
+#[derive(Debug, Clone)]
+pub struct DirLakeSource {
+    root: PathBuf,
+}
+
+impl DirLakeSource {
+    pub fn new(root: impl Into<PathBuf>) -> Self {
+        Self { root: root.into() }
+    }
+}
+
+fn source_error(key: &str, e: &std::io::Error) -> SourceError {
+    SourceError {
+        key: key.to_string(),
+        message: e.to_string(),
+        retryable: !matches!(
+            e.kind(),
+            std::io::ErrorKind::NotFound | std::io::ErrorKind::PermissionDenied
+        ),
+    }
+}
+
+/// Every file under `dir` (recursively) with its key, size and a change tag.
+fn walk(root: &Path, dir: &Path, found: &mut Vec<SourceObject>) -> std::io::Result<()> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(e),
+    };
+    for entry in entries {
+        let entry = entry?;
+        let meta = entry.metadata()?;
+        let path = entry.path();
+        if meta.is_dir() {
+            walk(root, &path, found)?;
+        } else if meta.is_file() {
+            let relative = path.strip_prefix(root).unwrap_or(&path);
+            let key = relative
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy())
+                .collect::<Vec<_>>()
+                .join("/");
+            let modified = meta
+                .modified()
+                .ok()
+                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                .map_or(0, |d| d.as_nanos());
+            found.push(SourceObject {
+                key,
+                size: meta.len(),
+                etag: format!("{modified:x}-{:x}", meta.len()),
+            });
+        }
+    }
+    Ok(())
+}
+
+#[async_trait]
+impl LakeSource for DirLakeSource {
+    async fn list(&self, prefix: &str) -> Result<Vec<SourceObject>, SourceError> {
+        let root = self.root.clone();
+        let prefix = prefix.to_string();
+        tokio::task::spawn_blocking(move || {
+            let dir = root.join(&prefix[..prefix.rfind('/').map_or(0, |i| i + 1)]);
+            let mut found = Vec::new();
+            walk(&root, &dir, &mut found).map_err(|e| source_error(&prefix, &e))?;
+            found.retain(|o| o.key.starts_with(&prefix));
+            found.sort_by(|a, b| a.key.cmp(&b.key));
+            Ok(found)
+        })
+        .await
+        .map_err(|e| SourceError {
+            key: String::new(),
+            message: format!("listing panicked: {e}"),
+            retryable: false,
+        })?
+    }
+
+    async fn open(
+        &self,
+        object: &SourceObject,
+    ) -> Result<Box<dyn AsyncRead + Send + Unpin>, SourceError> {
+        let file = tokio::fs::File::open(self.root.join(&object.key))
+            .await
+            .map_err(|e| source_error(&object.key, &e))?;
+        Ok(Box::new(file))
+    }
+}
+
+/// Writes the artifact to `<path>.part` and renames it to `path` on finish,
+/// so a half-written file never carries the final name.
+pub struct FileSink {
+    path: PathBuf,
+    part: PathBuf,
+    file: tokio::fs::File,
+}
+
+fn sink_error(context: &str, e: &std::io::Error) -> SinkError {
+    SinkError {
+        message: format!("{context}: {e}"),
+        retryable: false,
+    }
+}
+
+impl FileSink {
+    pub async fn create(path: impl Into<PathBuf>) -> Result<Self, SinkError> {
+        let path = path.into();
+        let mut part = path.clone().into_os_string();
+        part.push(".part");
+        let part = PathBuf::from(part);
+        let file = tokio::fs::File::create(&part)
+            .await
+            .map_err(|e| sink_error(&format!("creating {}", part.display()), &e))?;
+        Ok(Self { path, part, file })
+    }
+}
+
+#[async_trait]
+impl ArtifactSink for FileSink {
+    async fn write(&mut self, chunk: Bytes) -> Result<(), SinkError> {
+        self.file
+            .write_all(&chunk)
+            .await
+            .map_err(|e| sink_error(&format!("writing {}", self.part.display()), &e))
+    }
+
+    async fn finish(mut self: Box<Self>) -> Result<(), SinkError> {
+        let context = format!("finishing {}", self.path.display());
+        self.file
+            .flush()
+            .await
+            .map_err(|e| sink_error(&context, &e))?;
+        self.file
+            .sync_all()
+            .await
+            .map_err(|e| sink_error(&context, &e))?;
+        tokio::fs::rename(&self.part, &self.path)
+            .await
+            .map_err(|e| sink_error(&context, &e))
+    }
+
+    async fn abort(self: Box<Self>) {
+        drop(self.file);
+        if let Err(e) = tokio::fs::remove_file(&self.part).await {
+            tracing::warn!(part = %self.part.display(), error = %e, "could not remove a partial artifact");
+        }
+    }
+}
+
+/// Logs progress of an offline export.
+struct LogProgress;
+
+#[async_trait]
+impl ProgressObserver for LogProgress {
+    async fn on_progress(&self, progress: &Progress) -> Result<(), ExportError> {
+        tracing::info!(
+            fraction = progress.fraction,
+            events = progress.event_count,
+            "export progress"
+        );
+        Ok(())
+    }
+}
+
+/// Exports `tenant`'s events in `window` from a local copy of the lake into
+/// `output`, exactly as a job would (same plan, engine and formatter).
+pub async fn export_dir(
+    lake: &Path,
+    tenant: &TenantId,
+    window: &Window,
+    format: ExportFormat,
+    output: &Path,
+    options: &EngineOptions,
+) -> Result<ExportOutcome, ExportError> {
+    let source: Arc<dyn LakeSource> = Arc::new(DirLakeSource::new(lake));
+    let plan = super::plan(source.as_ref(), tenant, window).await?;
+    let ctx = ExportContext {
+        job_id: None,
+        tenant_id: tenant.clone(),
+        format,
+        window: *window,
+        file_name: output
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+        generated_at: chrono::Utc::now(),
+        requested_by: "offline".into(),
+        pseudonym_key: crate::config::Config::from_env().pseudonym_key,
+        sources: plan.inventory.clone(),
+    };
+    let sink = Box::new(FileSink::create(output).await?);
+    let formatter = formats::formatter_for(&ctx);
+    super::run(source, &plan, &ctx, formatter, sink, options, &LogProgress).await
+}

@@ -5,8 +5,15 @@
 //! [`local_dir`] the local-directory ones.
 mod event;
 pub mod local_dir;
+mod order;
 mod ports;
+mod reader;
+pub mod reference;
 mod run;
+#[cfg(test)]
+mod tests;
+mod validate;
+mod writer;
 
 pub use event::{Actor, Event, Model, ParsedEvent, Tokens};
 pub use ports::{

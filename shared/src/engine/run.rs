@@ -1,13 +1,30 @@
 //! Planning (which objects) and running (read, order, format, hash, write) an export.
 //!
 //! OWNER: engine helper. The signatures are the contract with the worker and the CLI.
-use super::{ArtifactSink, ExportError, ExportOutcome, LakeSource, ProgressObserver, SourceObject};
+//!
+//! Pipeline: an async driver opens up to `concurrency` objects at once and
+//! gives each to a blocking reader (gunzip, split, validate); one blocking
+//! writer takes their chunks in plan order, orders each hour partition, formats
+//! and hashes; this task streams the output to the sink and reports progress.
+//! Readers run ahead of the writer, so hour N+1 is read while hour N is written.
+use super::reader::{ObjectTask, ReaderMsg, read_object};
+use super::writer::{ObjectFeed, WriterSetup, Written, write_export};
+use super::{
+    ArtifactSink, ExportError, ExportOutcome, LakeSource, Progress, ProgressObserver, SourceObject,
+};
 use crate::domain::{TenantId, Window};
 use crate::formats::{ExportContext, Formatter, SourceInventory};
-use chrono::{DateTime, Utc};
+use bytes::Bytes;
+use chrono::{DateTime, Duration as TimeDelta, DurationRound, NaiveDate, Utc};
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
 use std::path::PathBuf;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::task::{Context, Poll};
 use std::time::Duration;
+use tokio::io::{AsyncRead, ReadBuf};
 
 /// Tuning knobs; defaults fit a 1,024 MB Lambda.
 #[derive(Debug, Clone)]
@@ -47,26 +64,256 @@ pub struct ExportPlan {
     pub inventory: SourceInventory,
 }
 
-/// Lists the tenant's hour partitions that overlap the window.
+/// Lists the tenant's hour partitions that overlap the window: one LIST per
+/// day prefix, keys grouped by hour.
 pub async fn plan(
-    _source: &dyn LakeSource,
-    _tenant: &TenantId,
-    _window: &Window,
+    source: &dyn LakeSource,
+    tenant: &TenantId,
+    window: &Window,
 ) -> Result<ExportPlan, ExportError> {
-    todo!("engine helper")
+    let mut hours: BTreeMap<DateTime<Utc>, Vec<SourceObject>> = BTreeMap::new();
+    let first = window
+        .start
+        .duration_trunc(TimeDelta::hours(1))
+        .map_err(|e| ExportError::Internal(format!("window start: {e}")))?;
+    let mut hour = first;
+    while hour < window.end {
+        hours.insert(hour, Vec::new());
+        hour += TimeDelta::hours(1);
+    }
+    let days: Vec<NaiveDate> = {
+        let mut d: Vec<NaiveDate> = hours.keys().map(|h| h.date_naive()).collect();
+        d.dedup();
+        d
+    };
+    let mut skipped_objects = 0u64;
+    for day in days {
+        let prefix = format!(
+            "events/tenant={}/dt={}/",
+            tenant.as_str(),
+            day.format("%Y-%m-%d")
+        );
+        for object in source.list(&prefix).await? {
+            let rest = &object.key[prefix.len().min(object.key.len())..];
+            let hour_of_key = rest
+                .strip_prefix("hour=")
+                .and_then(|r| r.get(..3))
+                .and_then(|h| h.strip_suffix('/'))
+                .and_then(|h| h.parse::<u32>().ok())
+                .and_then(|h| day.and_hms_opt(h, 0, 0))
+                .map(|t| t.and_utc());
+            let Some(objects) = hour_of_key.and_then(|h| hours.get_mut(&h)) else {
+                if hour_of_key.is_none() {
+                    skipped_objects += 1; // not in an hour partition at all
+                }
+                continue;
+            };
+            if object.key.ends_with(".ndjson.gz") || object.key.ends_with(".ndjson") {
+                objects.push(object);
+            } else {
+                skipped_objects += 1;
+            }
+        }
+    }
+    let mut listing: Vec<String> = Vec::new();
+    let mut bytes = 0u64;
+    for objects in hours.values_mut() {
+        objects.sort_by(|a, b| a.key.cmp(&b.key));
+        for o in objects.iter() {
+            bytes += o.size;
+            listing.push(format!("{}|{}|{}\n", o.key, o.etag, o.size));
+        }
+    }
+    listing.sort();
+    let mut digest = Sha256::new();
+    for line in &listing {
+        digest.update(line.as_bytes());
+    }
+    Ok(ExportPlan {
+        tenant: tenant.clone(),
+        window: *window,
+        hours: hours.into_iter().collect(),
+        skipped_objects,
+        inventory: SourceInventory {
+            objects: listing.len() as u64,
+            bytes,
+            listing_digest: format!("sha256:{}", hex::encode(digest.finalize())),
+        },
+    })
 }
 
 /// Runs a planned export: every accepted event inside the window, ordered by
 /// (`ts`, `event_id`), each `event_id` once, through `formatter` into `sink`.
 /// On error the sink is aborted; on success it is finished.
 pub async fn run(
-    _source: Arc<dyn LakeSource>,
-    _plan: &ExportPlan,
-    _ctx: &ExportContext,
-    _formatter: Box<dyn Formatter>,
-    _sink: Box<dyn ArtifactSink>,
-    _options: &EngineOptions,
-    _progress: &dyn ProgressObserver,
+    source: Arc<dyn LakeSource>,
+    plan: &ExportPlan,
+    ctx: &ExportContext,
+    formatter: Box<dyn Formatter>,
+    mut sink: Box<dyn ArtifactSink>,
+    options: &EngineOptions,
+    progress: &dyn ProgressObserver,
 ) -> Result<ExportOutcome, ExportError> {
-    todo!("engine helper")
+    let concurrency = options.concurrency.max(1);
+    let cancel = Arc::new(AtomicBool::new(false));
+    let bytes_read = Arc::new(AtomicU64::new(0));
+    let events = Arc::new(AtomicU64::new(0));
+    let (feed_tx, feed_rx) = tokio::sync::mpsc::channel(concurrency);
+    let (out_tx, mut out_rx) = tokio::sync::mpsc::channel::<Bytes>(4);
+    let driver = tokio::spawn(drive_readers(
+        source,
+        plan.clone(),
+        options.clone(),
+        feed_tx,
+        bytes_read.clone(),
+        cancel.clone(),
+    ));
+    let writer = tokio::task::spawn_blocking({
+        let setup = WriterSetup {
+            ctx: ctx.clone(),
+            formatter,
+            // Two hours can be in memory at once (one ordered, one read).
+            hour_budget: (options.sort_budget_bytes / 2).max(1),
+            spill_dir: options.spill_dir.clone(),
+            objects_skipped: plan.skipped_objects,
+            feeds: feed_rx,
+            out: out_tx,
+            events: events.clone(),
+            cancel: cancel.clone(),
+        };
+        move || write_export(setup)
+    });
+    let total = plan.inventory.bytes.max(1) as f64;
+    let mut ticker = tokio::time::interval(options.progress_interval);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    ticker.tick().await;
+    let streamed: Result<(), ExportError> = loop {
+        tokio::select! {
+            chunk = out_rx.recv() => match chunk {
+                Some(chunk) => if let Err(e) = sink.write(chunk).await { break Err(e.into()) },
+                None => break Ok(()),
+            },
+            _ = ticker.tick() => {
+                let now = Progress {
+                    fraction: (bytes_read.load(Ordering::Relaxed) as f64 / total).min(1.0),
+                    event_count: events.load(Ordering::Relaxed),
+                };
+                if let Err(e) = progress.on_progress(&now).await { break Err(e) }
+            }
+        }
+    };
+    if streamed.is_err() {
+        cancel.store(true, Ordering::Relaxed);
+    }
+    drop(out_rx);
+    driver.abort();
+    let written = writer
+        .await
+        .map_err(|e| ExportError::Internal(format!("the export writer panicked: {e}")));
+    let written: Result<Written, ExportError> = match (streamed, written) {
+        (Err(e), _) => Err(e),
+        (Ok(()), Ok(w)) => w,
+        (Ok(()), Err(e)) => Err(e),
+    };
+    match written {
+        Ok(w) => {
+            sink.finish().await?;
+            Ok(ExportOutcome {
+                event_count: w.event_count,
+                size_bytes: w.size_bytes,
+                sha256: w.sha256,
+                stats: w.stats,
+            })
+        }
+        Err(e) => {
+            cancel.store(true, Ordering::Relaxed);
+            sink.abort().await;
+            Err(e)
+        }
+    }
+}
+
+fn nanos(t: DateTime<Utc>) -> i64 {
+    t.timestamp_nanos_opt().unwrap_or(if t.timestamp() < 0 {
+        i64::MIN
+    } else {
+        i64::MAX
+    })
+}
+
+/// Opens objects in plan order, at most `concurrency` at once, and gives each
+/// to a blocking reader; the writer receives their outputs in the same order.
+async fn drive_readers(
+    source: Arc<dyn LakeSource>,
+    plan: ExportPlan,
+    options: EngineOptions,
+    feeds: tokio::sync::mpsc::Sender<ObjectFeed>,
+    bytes_read: Arc<AtomicU64>,
+    cancel: Arc<AtomicBool>,
+) {
+    let permits = Arc::new(tokio::sync::Semaphore::new(options.concurrency.max(1)));
+    let tenant: Arc<str> = plan.tenant.as_str().into();
+    for (hour_idx, (hour, objects)) in plan.hours.iter().enumerate() {
+        for object in objects {
+            let Ok(permit) = permits.clone().acquire_owned().await else {
+                return;
+            };
+            if cancel.load(Ordering::Relaxed) {
+                return;
+            }
+            let (tx, rx) = std::sync::mpsc::sync_channel(2);
+            if feeds.send(ObjectFeed { hour: hour_idx, rx }).await.is_err() {
+                return;
+            }
+            let task = ObjectTask {
+                key: object.key.clone(),
+                size: object.size,
+                tenant: tenant.clone(),
+                hour_start_ns: nanos(*hour),
+                window_start_ns: nanos(plan.window.start),
+                window_end_ns: nanos(plan.window.end),
+                strict: options.strict,
+            };
+            let (source, object) = (source.clone(), object.clone());
+            let (bytes_read, cancel) = (bytes_read.clone(), cancel.clone());
+            tokio::spawn(async move {
+                match source.open(&object).await {
+                    Err(e) => {
+                        let _ = tx.send(ReaderMsg::Failed(e.into()));
+                    }
+                    Ok(input) => {
+                        let input = tokio_util::io::SyncIoBridge::new(CountingReader {
+                            inner: input,
+                            counter: bytes_read,
+                        });
+                        let _ = tokio::task::spawn_blocking(move || {
+                            read_object(input, &task, &tx, &cancel);
+                            drop(permit);
+                        })
+                        .await;
+                    }
+                }
+            });
+        }
+    }
+}
+
+/// Counts the stored bytes read, for progress.
+struct CountingReader {
+    inner: Box<dyn AsyncRead + Send + Unpin>,
+    counter: Arc<AtomicU64>,
+}
+
+impl AsyncRead for CountingReader {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        let before = buf.filled().len();
+        let polled = Pin::new(&mut self.inner).poll_read(cx, buf);
+        let n = buf.filled().len() - before;
+        self.counter.fetch_add(n as u64, Ordering::Relaxed);
+        polled
+    }
 }

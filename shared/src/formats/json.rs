@@ -1,14 +1,17 @@
-//! json: one document `{"export": {...scope...}, "events": [...]}`, events byte-for-byte as produced.
-//!
-//! OWNER: engine helper.
+//! json: one document `{"export": {...scope...}, "events": [...], "summary": {...}}`,
+//! events byte-for-byte as produced (unknown fields kept). The summary comes
+//! last because its counts are known only once every event is written.
 use super::{ExportContext, ExportSummary, FormatError, Formatter};
 use crate::engine::ParsedEvent;
+use chrono::SecondsFormat;
 
-pub struct JsonFormatter {}
+pub struct JsonFormatter {
+    events_written: u64,
+}
 
 impl JsonFormatter {
     pub fn new() -> Self {
-        Self {}
+        Self { events_written: 0 }
     }
 }
 
@@ -18,19 +21,124 @@ impl Default for JsonFormatter {
     }
 }
 
+fn json_error(e: serde_json::Error) -> FormatError {
+    FormatError(e.to_string())
+}
+
 impl Formatter for JsonFormatter {
-    fn begin(&mut self, _ctx: &ExportContext, _out: &mut Vec<u8>) -> Result<(), FormatError> {
-        todo!("engine helper")
+    fn needs_fields(&self) -> bool {
+        false
     }
-    fn event(&mut self, _event: &ParsedEvent<'_>, _out: &mut Vec<u8>) -> Result<(), FormatError> {
-        todo!("engine helper")
+
+    fn begin(&mut self, ctx: &ExportContext, out: &mut Vec<u8>) -> Result<(), FormatError> {
+        let time = |t: chrono::DateTime<chrono::Utc>| t.to_rfc3339_opts(SecondsFormat::Secs, true);
+        let export = serde_json::json!({
+            "job_id": ctx.job_id.as_ref().map(|j| j.as_str()),
+            "tenant_id": ctx.tenant_id.as_str(),
+            "format": ctx.format.as_str(),
+            "window_start": time(ctx.window.start),
+            "window_end": time(ctx.window.end),
+            "timezone": ctx.window.timezone.name(),
+            "file_name": ctx.file_name,
+            "generated_at": time(ctx.generated_at),
+            "requested_by": ctx.requested_by,
+            "sources": {
+                "objects": ctx.sources.objects,
+                "bytes": ctx.sources.bytes,
+                "listing_digest": ctx.sources.listing_digest,
+            },
+            "generator": {"name": "kt-exports", "version": crate::VERSION},
+        });
+        out.extend_from_slice(b"{\"export\":");
+        serde_json::to_writer(&mut *out, &export).map_err(json_error)?;
+        out.extend_from_slice(b",\n\"events\":[");
+        Ok(())
     }
+
+    fn event(&mut self, event: &ParsedEvent<'_>, out: &mut Vec<u8>) -> Result<(), FormatError> {
+        out.extend_from_slice(if self.events_written == 0 {
+            b"\n"
+        } else {
+            b",\n"
+        });
+        out.extend_from_slice(event.raw.as_bytes());
+        self.events_written += 1;
+        Ok(())
+    }
+
     fn finish(
         &mut self,
         _ctx: &ExportContext,
-        _summary: &ExportSummary,
-        _out: &mut Vec<u8>,
+        summary: &ExportSummary,
+        out: &mut Vec<u8>,
     ) -> Result<(), FormatError> {
-        todo!("engine helper")
+        let totals = serde_json::json!({
+            "event_count": summary.event_count,
+            "rejected_lines": summary.stats.rejected_lines,
+            "duplicates_removed": summary.stats.duplicates_removed,
+        });
+        out.extend_from_slice(b"\n],\n\"summary\":");
+        serde_json::to_writer(&mut *out, &totals).map_err(json_error)?;
+        out.extend_from_slice(b"}\n");
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{ExportFormat, JobStats};
+    use crate::formats::test_support::{context, parsed};
+
+    fn document(lines: &[&str]) -> Vec<u8> {
+        let ctx = context(ExportFormat::Json);
+        let mut f = JsonFormatter::new();
+        let mut out = Vec::new();
+        f.begin(&ctx, &mut out).unwrap();
+        for line in lines {
+            f.event(&parsed(line), &mut out).unwrap();
+        }
+        let stats = JobStats {
+            rejected_lines: 2,
+            duplicates_removed: 1,
+            ..Default::default()
+        };
+        let summary = ExportSummary {
+            event_count: lines.len() as u64,
+            stats,
+        };
+        f.finish(&ctx, &summary, &mut out).unwrap();
+        out
+    }
+
+    #[test]
+    fn events_are_the_producers_bytes_and_the_document_is_valid_json() {
+        let lines = [
+            r#"{"event_id":"e1","ts":"2026-05-01T08:00:00.000Z","tenant_id":"acme","event_type":"x","unknown":{"n":1.50,"s":"\u00e9"}}"#,
+            r#"{ "event_id" : "e2", "ts":"2026-05-01T08:00:01.000Z","tenant_id":"acme","event_type":"y"}"#,
+        ];
+        let out = document(&lines);
+        let text = String::from_utf8(out.clone()).unwrap();
+        for line in lines {
+            assert!(text.contains(line), "{line} not verbatim in {text}");
+        }
+        let doc: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        assert_eq!(doc["export"]["tenant_id"], "acme");
+        assert_eq!(doc["export"]["format"], "json");
+        assert_eq!(doc["export"]["window_start"], "2026-05-01T00:00:00Z");
+        assert_eq!(doc["export"]["timezone"], "UTC");
+        assert_eq!(doc["export"]["generator"]["name"], "kt-exports");
+        assert_eq!(doc["events"].as_array().unwrap().len(), 2);
+        assert_eq!(doc["events"][0]["unknown"]["s"], "é");
+        assert_eq!(doc["summary"]["event_count"], 2);
+        assert_eq!(doc["summary"]["rejected_lines"], 2);
+        assert_eq!(doc["summary"]["duplicates_removed"], 1);
+    }
+
+    #[test]
+    fn an_export_without_events_is_still_a_valid_document() {
+        let doc: serde_json::Value = serde_json::from_slice(&document(&[])).unwrap();
+        assert_eq!(doc["events"], serde_json::json!([]));
+        assert!(doc["export"]["job_id"].is_null());
     }
 }

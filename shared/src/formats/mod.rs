@@ -12,6 +12,8 @@ use chrono::{DateTime, Utc};
 pub mod csv;
 pub mod json;
 pub mod reports;
+#[cfg(test)]
+pub(crate) mod test_support;
 
 /// The formatter that writes `ctx.format`.
 pub fn formatter_for(ctx: &ExportContext) -> Box<dyn Formatter> {
@@ -61,6 +63,12 @@ pub struct ExportSummary {
 pub struct FormatError(pub String);
 
 pub trait Formatter: Send {
+    /// Whether `event` needs `ParsedEvent::fields` beyond the required ones.
+    /// Formatters that copy `raw` (json) answer false and spare the engine a
+    /// second parse of every line; `fields` then holds only the required fields.
+    fn needs_fields(&self) -> bool {
+        true
+    }
     fn begin(&mut self, ctx: &ExportContext, out: &mut Vec<u8>) -> Result<(), FormatError>;
     fn event(&mut self, event: &ParsedEvent<'_>, out: &mut Vec<u8>) -> Result<(), FormatError>;
     fn finish(

@@ -1,0 +1,286 @@
+//! Ordering one hour partition: accepted events in, events out by (`ts`,
+//! `event_id`), each `event_id` once. Within the memory budget it sorts in
+//! place; beyond it, sorted runs spill to temporary files and are k-way merged,
+//! with the same output either way.
+use super::ExportError;
+use super::reader::{Chunk, Rec, Span};
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashSet};
+use std::fs::File;
+use std::hash::BuildHasher;
+use std::io::{BufReader, BufWriter, Read, Seek, Write};
+use std::path::PathBuf;
+
+/// One event in export order, borrowed from the hour's buffer or a spilled run.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct RecView<'a> {
+    pub ts_ns: i64,
+    /// Arrival order inside the hour: (object key, line) order.
+    pub seq: u64,
+    pub payload: &'a [u8],
+    pub line_len: u32,
+    pub id: Span,
+    pub ts: Span,
+    pub event_type: Span,
+}
+
+impl<'a> RecView<'a> {
+    fn from_chunk(chunk: &'a Chunk, rec: &Rec, seq: u64) -> Self {
+        Self {
+            ts_ns: rec.ts_ns,
+            seq,
+            payload: chunk.payload(rec),
+            line_len: rec.line_len,
+            id: rec.id,
+            ts: rec.ts,
+            event_type: rec.event_type,
+        }
+    }
+    pub fn id(&self) -> &'a [u8] {
+        self.id.of(self.payload)
+    }
+    pub fn line(&self) -> &'a [u8] {
+        &self.payload[..self.line_len as usize]
+    }
+}
+
+/// The accepted events of one hour partition, bounded by `budget` bytes.
+pub(crate) struct HourBuffer {
+    chunks: Vec<Chunk>,
+    /// Chunks pushed so far in this hour, spilled or not: the seq base.
+    chunks_seen: u64,
+    bytes: usize,
+    budget: usize,
+    spill_dir: PathBuf,
+    runs: Vec<File>,
+}
+
+fn seq_of(chunk_no: u64, rec_no: usize) -> u64 {
+    (chunk_no << 32) | rec_no as u64
+}
+
+fn spill_error(e: std::io::Error) -> ExportError {
+    ExportError::Internal(format!("spilling sorted events to disk failed: {e}"))
+}
+
+impl HourBuffer {
+    pub fn new(budget: usize, spill_dir: PathBuf) -> Self {
+        Self {
+            chunks: Vec::new(),
+            chunks_seen: 0,
+            bytes: 0,
+            budget,
+            spill_dir,
+            runs: Vec::new(),
+        }
+    }
+
+    pub fn push(&mut self, chunk: Chunk) -> Result<(), ExportError> {
+        self.bytes += chunk.data.len() + chunk.recs.len() * (size_of::<Rec>() + 16);
+        self.chunks.push(chunk);
+        if self.bytes > self.budget {
+            self.spill()?;
+        }
+        Ok(())
+    }
+
+    /// The buffered events' positions, sorted by (ts, event_id, seq).
+    fn sorted(&self) -> Vec<(i64, u32, u32)> {
+        let mut order: Vec<(i64, u32, u32)> = Vec::new();
+        for (c, chunk) in self.chunks.iter().enumerate() {
+            order.extend(
+                (chunk.recs.iter().enumerate()).map(|(r, rec)| (rec.ts_ns, c as u32, r as u32)),
+            );
+        }
+        let id = |c: u32, r: u32| {
+            let chunk = &self.chunks[c as usize];
+            let rec = &chunk.recs[r as usize];
+            rec.id.of(chunk.payload(rec))
+        };
+        order.sort_unstable_by(|a, b| {
+            a.0.cmp(&b.0)
+                .then_with(|| id(a.1, a.2).cmp(id(b.1, b.2)))
+                .then_with(|| (a.1, a.2).cmp(&(b.1, b.2)))
+        });
+        order
+    }
+
+    fn base_seq(&self) -> u64 {
+        self.chunks_seen
+    }
+
+    fn spill(&mut self) -> Result<(), ExportError> {
+        let order = self.sorted();
+        let file = tempfile::tempfile_in(&self.spill_dir).map_err(spill_error)?;
+        let mut w = BufWriter::with_capacity(1 << 20, file);
+        for &(_, c, r) in &order {
+            let chunk = &self.chunks[c as usize];
+            let view = RecView::from_chunk(
+                chunk,
+                &chunk.recs[r as usize],
+                seq_of(self.base_seq() + c as u64, r as usize),
+            );
+            write_rec(&mut w, &view).map_err(spill_error)?;
+        }
+        let mut file = w.into_inner().map_err(|e| spill_error(e.into_error()))?;
+        file.rewind().map_err(spill_error)?;
+        self.runs.push(file);
+        self.chunks_seen += self.chunks.len() as u64;
+        self.chunks.clear();
+        self.bytes = 0;
+        tracing::debug!(
+            runs = self.runs.len(),
+            "spilled a sorted run of an hour partition"
+        );
+        Ok(())
+    }
+
+    /// Emits the hour's events in export order, each `event_id` once, and
+    /// returns how many duplicates were dropped. Copies of an `event_id` with the
+    /// same `ts` keep the first in (object key, line) order; a copy with a
+    /// different `ts` (a producer anomaly) loses to the earliest `ts`.
+    pub fn drain(
+        mut self,
+        emit: &mut dyn FnMut(&RecView<'_>) -> Result<(), ExportError>,
+    ) -> Result<u64, ExportError> {
+        let mut dedupe = Dedupe::default();
+        if self.runs.is_empty() {
+            for (_, c, r) in self.sorted() {
+                let chunk = &self.chunks[c as usize];
+                let view = RecView::from_chunk(
+                    chunk,
+                    &chunk.recs[r as usize],
+                    seq_of(c as u64, r as usize),
+                );
+                if dedupe.first(&view) {
+                    emit(&view)?;
+                }
+            }
+            return Ok(dedupe.dropped);
+        }
+        if !self.chunks.is_empty() {
+            self.spill()?;
+        }
+        let mut runs: Vec<RunReader> = self.runs.into_iter().map(RunReader::new).collect();
+        let mut heap = BinaryHeap::new();
+        for (i, run) in runs.iter_mut().enumerate() {
+            if run.advance()? {
+                heap.push(Reverse(run.key(i)));
+            }
+        }
+        while let Some(Reverse((_, _, _, i))) = heap.pop() {
+            let view = runs[i].view();
+            if dedupe.first(&view) {
+                emit(&view)?;
+            }
+            if runs[i].advance()? {
+                heap.push(Reverse(runs[i].key(i)));
+            }
+        }
+        Ok(dedupe.dropped)
+    }
+}
+
+/// Drops every later copy of an `event_id`, given events in export order.
+#[derive(Default)]
+struct Dedupe {
+    seen: HashSet<u128>,
+    hashers: (std::hash::RandomState, std::hash::RandomState),
+    dropped: u64,
+}
+
+impl Dedupe {
+    fn first(&mut self, view: &RecView<'_>) -> bool {
+        let id = view.id();
+        let key = (u128::from(self.hashers.0.hash_one(id)) << 64)
+            | u128::from(self.hashers.1.hash_one(id));
+        let first = self.seen.insert(key);
+        if !first {
+            self.dropped += 1;
+        }
+        first
+    }
+}
+
+const HEADER: usize = 8 + 8 + 4 + 4 + 6 * 4;
+
+fn write_rec(w: &mut impl Write, v: &RecView<'_>) -> std::io::Result<()> {
+    let mut h = [0u8; HEADER];
+    let fields = [
+        v.payload.len() as u32,
+        v.line_len,
+        v.id.off,
+        v.id.len,
+        v.ts.off,
+        v.ts.len,
+        v.event_type.off,
+        v.event_type.len,
+    ];
+    h[..8].copy_from_slice(&v.ts_ns.to_le_bytes());
+    h[8..16].copy_from_slice(&v.seq.to_le_bytes());
+    for (i, f) in fields.iter().enumerate() {
+        h[16 + i * 4..20 + i * 4].copy_from_slice(&f.to_le_bytes());
+    }
+    w.write_all(&h)?;
+    w.write_all(v.payload)
+}
+
+/// A spilled sorted run, read one record at a time.
+struct RunReader {
+    input: BufReader<File>,
+    header: [u8; HEADER],
+    payload: Vec<u8>,
+}
+
+impl RunReader {
+    fn new(file: File) -> Self {
+        Self {
+            input: BufReader::with_capacity(256 << 10, file),
+            header: [0; HEADER],
+            payload: Vec::new(),
+        }
+    }
+
+    fn u32_at(&self, i: usize) -> u32 {
+        u32::from_le_bytes(
+            self.header[16 + i * 4..20 + i * 4]
+                .try_into()
+                .expect("4 bytes"),
+        )
+    }
+
+    /// Reads the next record; false at the end of the run.
+    fn advance(&mut self) -> Result<bool, ExportError> {
+        match self.input.read_exact(&mut self.header) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => return Ok(false),
+            Err(e) => return Err(spill_error(e)),
+        }
+        self.payload.resize(self.u32_at(0) as usize, 0);
+        self.input
+            .read_exact(&mut self.payload)
+            .map_err(spill_error)?;
+        Ok(true)
+    }
+
+    fn view(&self) -> RecView<'_> {
+        let span = |i| Span {
+            off: self.u32_at(i),
+            len: self.u32_at(i + 1),
+        };
+        RecView {
+            ts_ns: i64::from_le_bytes(self.header[..8].try_into().expect("8 bytes")),
+            seq: u64::from_le_bytes(self.header[8..16].try_into().expect("8 bytes")),
+            payload: &self.payload,
+            line_len: self.u32_at(1),
+            id: span(2),
+            ts: span(4),
+            event_type: span(6),
+        }
+    }
+
+    fn key(&self, run: usize) -> (i64, Vec<u8>, u64, usize) {
+        let v = self.view();
+        (v.ts_ns, v.id().to_vec(), v.seq, run)
+    }
+}

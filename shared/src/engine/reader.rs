@@ -1,0 +1,262 @@
+//! Reading one lake object on a blocking thread: decompress (every gzip
+//! member), split lines, validate, and hand accepted events on in chunks of
+//! bounded size, so a huge object never sits in memory whole.
+use super::validate::check_line;
+use super::{ExportError, SourceError};
+use crate::domain::{MAX_REJECTED_SAMPLES, RejectedSample};
+use std::borrow::Cow;
+use std::io::{BufReader, Read};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::SyncSender;
+
+/// A chunk is handed on once its data reaches this size.
+const CHUNK_BYTES: usize = 4 << 20;
+const READ_BUF_BYTES: usize = 256 << 10;
+
+/// A byte range inside a record's payload.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Span {
+    pub off: u32,
+    pub len: u32,
+}
+
+impl Span {
+    pub fn of<'a>(&self, payload: &'a [u8]) -> &'a [u8] {
+        &payload[self.off as usize..][..self.len as usize]
+    }
+}
+
+/// One accepted event inside a [`Chunk`]: the payload is the raw line followed
+/// by any unescaped required fields that could not be borrowed from it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Rec {
+    pub ts_ns: i64,
+    pub payload_off: u32,
+    pub payload_len: u32,
+    pub line_len: u32,
+    pub id: Span,
+    pub ts: Span,
+    pub event_type: Span,
+}
+
+/// Accepted events of one object, in line order.
+#[derive(Debug, Default)]
+pub(crate) struct Chunk {
+    pub data: Vec<u8>,
+    pub recs: Vec<Rec>,
+}
+
+impl Chunk {
+    pub fn payload(&self, rec: &Rec) -> &[u8] {
+        &self.data[rec.payload_off as usize..][..rec.payload_len as usize]
+    }
+}
+
+/// What one object contributed to the job's stats.
+#[derive(Debug, Default)]
+pub(crate) struct ObjectStats {
+    pub bytes_read: u64,
+    pub lines_read: u64,
+    pub rejected_lines: u64,
+    pub samples: Vec<RejectedSample>,
+}
+
+pub(crate) enum ReaderMsg {
+    Chunk(Chunk),
+    Done(ObjectStats),
+    Failed(ExportError),
+}
+
+/// What a reader needs to know about its object.
+#[derive(Debug, Clone)]
+pub(crate) struct ObjectTask {
+    pub key: String,
+    pub size: u64,
+    pub tenant: Arc<str>,
+    pub hour_start_ns: i64,
+    pub window_start_ns: i64,
+    pub window_end_ns: i64,
+    pub strict: bool,
+}
+
+/// Reads the object's stored bytes from `input` and sends chunks, then `Done`
+/// (or `Failed`) to `tx`. Stops early when `cancel` is set or nobody listens.
+pub(crate) fn read_object(
+    input: impl Read,
+    task: &ObjectTask,
+    tx: &SyncSender<ReaderMsg>,
+    cancel: &AtomicBool,
+) {
+    let buffered = BufReader::with_capacity(READ_BUF_BYTES, input);
+    let result = if task.key.ends_with(".gz") {
+        read_lines(
+            flate2::bufread::MultiGzDecoder::new(buffered),
+            task,
+            tx,
+            cancel,
+        )
+    } else {
+        read_lines(buffered, task, tx, cancel)
+    };
+    let msg = match result {
+        Ok(Some(stats)) => ReaderMsg::Done(stats),
+        Ok(None) => return,
+        Err(e) => ReaderMsg::Failed(e),
+    };
+    let _ = tx.send(msg);
+}
+
+/// `Ok(None)`: stopped because the export was canceled or the consumer left.
+fn read_lines(
+    mut input: impl Read,
+    task: &ObjectTask,
+    tx: &SyncSender<ReaderMsg>,
+    cancel: &AtomicBool,
+) -> Result<Option<ObjectStats>, ExportError> {
+    let mut stats = ObjectStats {
+        bytes_read: task.size,
+        ..Default::default()
+    };
+    let mut chunk = Chunk::default();
+    let mut buf = vec![0u8; READ_BUF_BYTES];
+    let (mut filled, mut line_no) = (0usize, 0u64);
+    loop {
+        if filled == buf.len() {
+            buf.resize(buf.len() * 2, 0); // a line longer than the buffer
+        }
+        let n = read_retrying(&mut input, &mut buf[filled..]).map_err(|e| io_error(task, e))?;
+        let eof = n == 0;
+        filled += n;
+        let mut start = 0;
+        while let Some(pos) = memchr::memchr(b'\n', &buf[start..filled]) {
+            line_no += 1;
+            accept(
+                &buf[start..start + pos],
+                line_no,
+                task,
+                &mut chunk,
+                &mut stats,
+            )?;
+            start += pos + 1;
+        }
+        if eof {
+            if start < filled {
+                line_no += 1;
+                accept(&buf[start..filled], line_no, task, &mut chunk, &mut stats)?;
+            }
+            break;
+        }
+        buf.copy_within(start..filled, 0);
+        filled -= start;
+        if chunk.data.len() >= CHUNK_BYTES {
+            if cancel.load(Ordering::Relaxed)
+                || tx
+                    .send(ReaderMsg::Chunk(std::mem::take(&mut chunk)))
+                    .is_err()
+            {
+                return Ok(None);
+            }
+        }
+    }
+    if !chunk.recs.is_empty() && tx.send(ReaderMsg::Chunk(chunk)).is_err() {
+        return Ok(None);
+    }
+    Ok(Some(stats))
+}
+
+fn read_retrying(input: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
+    loop {
+        match input.read(buf) {
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            other => return other,
+        }
+    }
+}
+
+/// Corrupt data is permanent; anything else (a dropped connection) may pass.
+fn io_error(task: &ObjectTask, e: std::io::Error) -> ExportError {
+    use std::io::ErrorKind::{InvalidData, InvalidInput, UnexpectedEof};
+    let corrupt = matches!(e.kind(), InvalidData | InvalidInput | UnexpectedEof);
+    let message = if corrupt {
+        format!("the object is not valid gzip or is truncated: {e}")
+    } else {
+        format!("reading the object failed: {e}")
+    };
+    ExportError::Source(SourceError {
+        key: task.key.clone(),
+        message,
+        retryable: !corrupt,
+    })
+}
+
+/// Validates one line and keeps it if it is inside the window.
+fn accept(
+    line: &[u8],
+    line_no: u64,
+    task: &ObjectTask,
+    chunk: &mut Chunk,
+    stats: &mut ObjectStats,
+) -> Result<(), ExportError> {
+    let line = line.strip_suffix(b"\r").unwrap_or(line);
+    if line.iter().all(u8::is_ascii_whitespace) {
+        return Ok(()); // blank lines carry nothing
+    }
+    stats.lines_read += 1;
+    let ok = match check_line(line, &task.tenant, task.hour_start_ns) {
+        Ok(ok) => ok,
+        Err(reason) => {
+            if task.strict {
+                return Err(ExportError::Strict {
+                    object: task.key.clone(),
+                    line: line_no,
+                    reason,
+                });
+            }
+            stats.rejected_lines += 1;
+            if stats.samples.len() < MAX_REJECTED_SAMPLES {
+                stats.samples.push(RejectedSample {
+                    object: task.key.clone(),
+                    line: line_no,
+                    reason,
+                });
+            }
+            return Ok(());
+        }
+    };
+    if ok.ts_ns < task.window_start_ns || ok.ts_ns >= task.window_end_ns {
+        return Ok(());
+    }
+    let payload_off = chunk.data.len();
+    chunk.data.extend_from_slice(line);
+    let mut place = |field: &Cow<'_, str>| -> Span {
+        let len = field.len() as u32;
+        let off = match field {
+            Cow::Borrowed(s) => s.as_ptr() as usize - line.as_ptr() as usize,
+            Cow::Owned(s) => {
+                let off = chunk.data.len() - payload_off;
+                chunk.data.extend_from_slice(s.as_bytes());
+                off
+            }
+        };
+        Span {
+            off: off as u32,
+            len,
+        }
+    };
+    let (id, ts, event_type) = (
+        place(&ok.event.event_id),
+        place(&ok.event.ts),
+        place(&ok.event.event_type),
+    );
+    chunk.recs.push(Rec {
+        ts_ns: ok.ts_ns,
+        payload_off: payload_off as u32,
+        payload_len: (chunk.data.len() - payload_off) as u32,
+        line_len: line.len() as u32,
+        id,
+        ts,
+        event_type,
+    });
+    Ok(())
+}
