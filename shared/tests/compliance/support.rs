@@ -81,15 +81,19 @@ pub fn render_json(format: ExportFormat, lines: &[String]) -> Value {
     serde_json::from_slice(&render(&ctx(format), lines)).unwrap()
 }
 
-/// Validates `doc` against `schemas/<name>` with the jsonschema crate.
-pub fn assert_schema_valid(name: &str, doc: &Value) {
+/// The errors of `doc` against `schemas/<name>`, found by the jsonschema crate.
+pub fn schema_errors(name: &str, doc: &Value) -> Vec<String> {
     let path = repo_root().join("schemas").join(name);
     let schema: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
     let validator = jsonschema::draft202012::new(&schema)
         .unwrap_or_else(|e| panic!("{name} is not a valid schema: {e}"));
-    let errors: Vec<String> = validator
+    validator
         .iter_errors(doc)
         .map(|e| format!("{} at {}", e, e.instance_path()))
-        .collect();
+        .collect()
+}
+
+pub fn assert_schema_valid(name: &str, doc: &Value) {
+    let errors = schema_errors(name, doc);
     assert!(errors.is_empty(), "{name}: {errors:#?}");
 }

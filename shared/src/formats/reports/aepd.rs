@@ -395,28 +395,36 @@ fn transfers(agg: &Aggregate) -> Section {
         "GDPR Chapter V, Art. 44-49",
     );
     let p = &agg.privacy;
-    let outside: u64 = p.non_eea.map.values().map(|d| d.total() - d.block - d.redact).sum();
+    let sent = |class: &str| p.sent_by_class.get(class).copied().unwrap_or(0);
+    let (adequacy, non_eea, unknown) = (sent("adequacy_decision"), sent("non_eea"), sent("unknown"));
     let redacted: u64 = p.non_eea.map.values().map(|d| d.redact).sum();
     s.metrics = json!({
         "personal_data_requests_by_region_class": p.transfers_by_class,
+        "personal_data_sent_by_region_class": p.sent_by_class,
         "outside_eea_by_provider_region": p.non_eea.to_json_with(),
-        "personal_data_sent_outside_eea": outside,
+        "sent_to_adequacy_regions": adequacy,
+        "sent_outside_eea_without_adequacy": non_eea,
+        "sent_to_unknown_region": unknown,
         "redacted_before_sending_outside_eea": redacted,
         "eea_regions": super::eea::EEA_REGIONS,
         "adequacy_regions": super::eea::ADEQUACY_REGIONS,
-        "region_rule": "a provider region is EEA only if listed in eea_regions; adequacy_regions are outside the EEA with an adequacy decision (Art. 45); any other region is non_eea; a missing region is unknown. Blocked requests are not transfers; redacted requests are counted apart (the detected data was removed before sending)",
+        "region_rule": "a provider region is EEA only if listed in eea_regions; adequacy_regions are outside the EEA with an adequacy decision (Art. 45); any other region is non_eea; a missing region is unknown. Sent = not blocked and not redacted (redaction removed the detected data before sending)",
     });
     s.status = if p.personal_events == 0 {
         s.gap("no personal-data request in the window");
         Status::NotEvidenced
-    } else if outside == 0 {
+    } else if non_eea + unknown == 0 {
         Status::Evidenced
     } else {
         s.gap(format!(
-            "{outside} personal-data request(s) went (or may have gone) to a region outside the EEA; the safeguard used (adequacy, SCCs, DPF certification) is not in the log"
+            "{} personal-data request(s) went to a region outside the EEA without an adequacy decision, or to an unstated region; the safeguard used (SCCs, EU-US DPF certification, Art. 49 derogation) is not in the log",
+            non_eea + unknown
         ));
         Status::Partial
     };
+    if adequacy > 0 {
+        s.gap(format!("{adequacy} personal-data request(s) went to a region covered by an adequacy decision (Art. 45)"));
+    }
     s.evidence = agg.samples.evidence(Aepd, Pop::NonEeaPersonal, false, false);
     s
 }

@@ -286,7 +286,7 @@ fn art50(agg: &Aggregate) -> Section {
         "request_events": q.requests.events,
         "with_disclosure_true": q.disclosure_true,
         "with_disclosure_false": q.disclosure_false,
-        "disclosure_share": ratio(q.disclosure_true, q.requests.events),
+        "disclosure_share": if flagged == 0 { serde_json::Value::Null } else { ratio(q.disclosure_true, q.requests.events) },
     });
     s.status = if flagged == 0 {
         s.gap("events carry no disclosure flag: whether people were told they interact with an AI system is outside what this log records");

@@ -262,10 +262,15 @@ fn op_exp_9(agg: &Aggregate) -> Section {
     s.status = if o.lifecycles.is_empty() && i.lifecycles.is_empty() {
         s.gap("no escalation or incident in the window");
         Status::NotEvidenced
-    } else if resolved_only == 0 && o.untracked == 0 && i.untracked == 0 {
+    } else if o.untracked == 0 && i.untracked == 0 && o.without_id == 0 {
+        if resolved_only > 0 {
+            s.gap(format!(
+                "{resolved_only} escalation(s) were opened before the window: their opening is in an earlier export"
+            ));
+        }
         Status::Evidenced
     } else {
-        s.gap("some lifecycles are incomplete in the window (resolved without an opening, or untracked)");
+        s.gap("some escalation or incident events could not be registered (missing or untracked ids)");
         Status::Partial
     };
     s.evidence = agg.samples.evidence(Ens, Pop::Escalation, true, true);

@@ -30,11 +30,13 @@ pub struct Privacy {
     pub not_under_redaction: u64,
     pub redaction_unknown: u64,
     pub decision_events: u64,
-    /// (application, category, provider, region) -> personal-data requests.
-    pub inventory: BTreeMap<(String, String, String, String), u64>,
+    /// (application, category, provider, region) -> (personal-data requests, of which blocked).
+    pub inventory: BTreeMap<(String, String, String, String), (u64, u64)>,
     pub inventory_overflow: u64,
     /// Personal-data requests with a model, by region class.
     pub transfers_by_class: BTreeMap<&'static str, u64>,
+    /// Of those, the ones whose data went on (not blocked, not redacted), by region class.
+    pub sent_by_class: BTreeMap<&'static str, u64>,
     /// Personal-data requests outside the EEA (or unknown region), by `provider/region`.
     pub non_eea: CappedMap<DecisionCounts>,
 }
@@ -61,6 +63,7 @@ impl Privacy {
             inventory: BTreeMap::new(),
             inventory_overflow: 0,
             transfers_by_class: BTreeMap::new(),
+            sent_by_class: BTreeMap::new(),
             non_eea: CappedMap::new(MAX_KEYS),
         }
     }
@@ -125,13 +128,18 @@ impl Privacy {
         for c in o.categories.iter().filter(|c| super::vocab::is_personal(c)) {
             let key = (app.clone(), clip(c).to_string(), provider.clone(), region.clone());
             if self.inventory.len() < MAX_INVENTORY || self.inventory.contains_key(&key) {
-                *self.inventory.entry(key).or_default() += 1;
+                let row = self.inventory.entry(key).or_default();
+                row.0 += 1;
+                row.1 += u64::from(o.decision == Some("block"));
             } else {
                 self.inventory_overflow += 1;
             }
         }
         if o.provider.is_some() || o.region.is_some() {
             *self.transfers_by_class.entry(o.region_class.as_str()).or_default() += 1;
+            if !matches!(o.decision, Some("block") | Some("redact")) {
+                *self.sent_by_class.entry(o.region_class.as_str()).or_default() += 1;
+            }
             if matches!(o.region_class, RegionClass::NonEea | RegionClass::Unknown | RegionClass::Adequacy)
                 && let Some(d) = self.non_eea.entry(&format!("{provider}/{region}"))
             {
@@ -144,7 +152,7 @@ impl Privacy {
         Value::Array(
             self.inventory
                 .iter()
-                .map(|((app, cat, prov, region), n)| {
+                .map(|((app, cat, prov, region), (n, blocked))| {
                     json!({
                         "application": app,
                         "data_category": cat,
@@ -155,6 +163,7 @@ impl Privacy {
                         ).as_str(),
                         "special_category": is_special(cat),
                         "requests": n,
+                        "blocked": blocked,
                     })
                 })
                 .collect(),
