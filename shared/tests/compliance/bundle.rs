@@ -11,7 +11,11 @@ fn bundle_bytes() -> Vec<u8> {
 }
 
 fn run(dir: &Path, cmd: &str, args: &[&str]) -> String {
-    let out = Command::new(cmd).args(args).current_dir(dir).output().unwrap();
+    let out = Command::new(cmd)
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap();
     assert!(
         out.status.success(),
         "{cmd} {args:?} failed: {}{}",
@@ -26,18 +30,37 @@ fn tar_extracts_it_and_sha256sum_accepts_its_sums() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("b.tar.gz"), bundle_bytes()).unwrap();
     let listing = run(dir.path(), "tar", &["tzvf", "b.tar.gz"]);
-    let names: Vec<&str> = listing.lines().map(|l| l.split_whitespace().last().unwrap()).collect();
+    let names: Vec<&str> = listing
+        .lines()
+        .map(|l| l.split_whitespace().last().unwrap())
+        .collect();
     assert_eq!(
         names,
-        ["manifest.json", "compliance-aesia.json", "compliance-aepd.json", "compliance-ens.json", "SHA256SUMS"]
+        [
+            "manifest.json",
+            "compliance-aesia.json",
+            "compliance-aepd.json",
+            "compliance-ens.json",
+            "SHA256SUMS"
+        ]
     );
     for line in listing.lines() {
-        assert!(line.starts_with("-rw-r--r-- root/root"), "fixed mode and owner: {line}");
-        assert!(line.contains("2026-05-31"), "mtime is the window end: {line}");
+        assert!(
+            line.starts_with("-rw-r--r-- root/root"),
+            "fixed mode and owner: {line}"
+        );
+        assert!(
+            line.contains("2026-05-31"),
+            "mtime is the window end: {line}"
+        );
     }
     run(dir.path(), "tar", &["xzf", "b.tar.gz"]);
     let checked = run(dir.path(), "sha256sum", &["-c", "SHA256SUMS"]);
-    assert_eq!(checked.lines().filter(|l| l.ends_with(": OK")).count(), 4, "{checked}");
+    assert_eq!(
+        checked.lines().filter(|l| l.ends_with(": OK")).count(),
+        4,
+        "{checked}"
+    );
 
     // The manifest follows its schema and describes the reports beside it.
     let manifest: Value =
@@ -50,10 +73,18 @@ fn tar_extracts_it_and_sha256sum_accepts_its_sums() {
         assert_eq!(art["size_bytes"], bytes.len());
         let report: Value = serde_json::from_slice(&bytes).unwrap();
         assert_eq!(art["report_id"], report["report"]["report_id"]);
-        assert_eq!(manifest["job"]["events_digest"], report["report"]["source"]["events_digest"]);
+        assert_eq!(
+            manifest["job"]["events_digest"],
+            report["report"]["source"]["events_digest"]
+        );
     }
     assert_eq!(manifest["payload_oxum"], format!("{total}.3"));
-    assert!(manifest["job"]["requested_by"].as_str().unwrap().starts_with("ps_"));
+    assert!(
+        manifest["job"]["requested_by"]
+            .as_str()
+            .unwrap()
+            .starts_with("ps_")
+    );
 
     // A report in the bundle is the report a single-format export writes.
     let single = render(&ctx(ExportFormat::ComplianceAepd), &fixture_lines());
@@ -90,7 +121,15 @@ fn verify_bundle_passes_and_names_a_tampered_file() {
     run(
         dir.path(),
         "tar",
-        &["czf", "bad.tar.gz", "manifest.json", "compliance-aesia.json", "compliance-aepd.json", "compliance-ens.json", "SHA256SUMS"],
+        &[
+            "czf",
+            "bad.tar.gz",
+            "manifest.json",
+            "compliance-aesia.json",
+            "compliance-aepd.json",
+            "compliance-ens.json",
+            "SHA256SUMS",
+        ],
     );
     let report = verify_bundle(&dir.path().join("bad.tar.gz")).unwrap();
     assert!(!report.is_ok());
@@ -100,8 +139,14 @@ fn verify_bundle_passes_and_names_a_tampered_file() {
         "{report}"
     );
     let text = report.to_string();
-    assert!(text.contains("MISMATCH  compliance-aepd.json: sha256 (SHA256SUMS)"), "{text}");
-    assert!(text.contains("MISMATCH  compliance-aepd.json: sha256 (manifest)"), "{text}");
+    assert!(
+        text.contains("MISMATCH  compliance-aepd.json: sha256 (SHA256SUMS)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("MISMATCH  compliance-aepd.json: sha256 (manifest)"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -112,7 +157,14 @@ fn verify_bundle_names_a_report_missing_from_the_bundle() {
     run(
         dir.path(),
         "tar",
-        &["czf", "bad.tar.gz", "manifest.json", "compliance-aesia.json", "compliance-aepd.json", "SHA256SUMS"],
+        &[
+            "czf",
+            "bad.tar.gz",
+            "manifest.json",
+            "compliance-aesia.json",
+            "compliance-aepd.json",
+            "SHA256SUMS",
+        ],
     );
     let report = verify_bundle(&dir.path().join("bad.tar.gz")).unwrap();
     assert_eq!(
@@ -127,7 +179,8 @@ fn verify_file_compares_size_and_sha256() {
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join("x.csv");
     std::fs::write(&p, b"a,b\n1,2\n").unwrap();
-    let sha = "sha256:".to_string() + &hex::encode(<sha2::Sha256 as sha2::Digest>::digest(b"a,b\n1,2\n"));
+    let sha =
+        "sha256:".to_string() + &hex::encode(<sha2::Sha256 as sha2::Digest>::digest(b"a,b\n1,2\n"));
     assert!(verify_file(&p, Some(8), Some(&sha)).unwrap().is_ok());
     let bad = verify_file(&p, Some(9), Some(&sha)).unwrap();
     assert_eq!(bad.mismatches.len(), 1);

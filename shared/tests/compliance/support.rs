@@ -38,7 +38,8 @@ pub fn ctx(format: ExportFormat) -> ExportContext {
         sources: SourceInventory {
             objects: 3,
             bytes: 4096,
-            listing_digest: "sha256:0000000000000000000000000000000000000000000000000000000000000000".into(),
+            listing_digest:
+                "sha256:0000000000000000000000000000000000000000000000000000000000000000".into(),
         },
     }
 }
@@ -54,9 +55,21 @@ pub fn summary(event_count: u64) -> ExportSummary {
             rejected_lines: 3,
             duplicates_removed: 2,
             rejected_samples: vec![
-                RejectedSample { object: "o1".into(), line: 7, reason: "not JSON".into() },
-                RejectedSample { object: "o1".into(), line: 9, reason: "ts outside partition".into() },
-                RejectedSample { object: "o2".into(), line: 1, reason: "ts outside partition".into() },
+                RejectedSample {
+                    object: "o1".into(),
+                    line: 7,
+                    reason: "not JSON".into(),
+                },
+                RejectedSample {
+                    object: "o1".into(),
+                    line: 9,
+                    reason: "ts outside partition".into(),
+                },
+                RejectedSample {
+                    object: "o2".into(),
+                    line: 1,
+                    reason: "ts outside partition".into(),
+                },
             ],
         },
     }
@@ -69,11 +82,22 @@ pub fn render(ctx: &ExportContext, lines: &[String]) -> Vec<u8> {
     f.begin(ctx, &mut out).unwrap();
     for line in lines {
         let fields: Event<'_> = serde_json::from_str(line).unwrap();
-        let ts_ms = DateTime::parse_from_rfc3339(&fields.ts).unwrap().timestamp_millis();
-        f.event(&ParsedEvent { raw: line, fields, ts_ms }, &mut out).unwrap();
+        let ts_ms = DateTime::parse_from_rfc3339(&fields.ts)
+            .unwrap()
+            .timestamp_millis();
+        f.event(
+            &ParsedEvent {
+                raw: line,
+                fields,
+                ts_ms,
+            },
+            &mut out,
+        )
+        .unwrap();
         assert!(out.is_empty(), "reports write nothing per event");
     }
-    f.finish(ctx, &summary(lines.len() as u64), &mut out).unwrap();
+    f.finish(ctx, &summary(lines.len() as u64), &mut out)
+        .unwrap();
     out
 }
 

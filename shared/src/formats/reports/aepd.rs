@@ -22,7 +22,18 @@ const ENS_REFS: &[(&str, &[&str])] = &[
     ("rgpd.25", &["op.mon.1"]),
     ("rgpd.28", &["op.ext.2", "op.nub.1"]),
     ("rgpd.30", &["mp.info.1", "op.ext.2"]),
-    ("rgpd.32", &["art24", "op.exp.8", "op.exp.8.r2", "op.exp.8.r4", "op.acc.1", "op.acc.4", "op.mon.1"]),
+    (
+        "rgpd.32",
+        &[
+            "art24",
+            "op.exp.8",
+            "op.exp.8.r2",
+            "op.exp.8.r4",
+            "op.acc.1",
+            "op.acc.4",
+            "op.mon.1",
+        ],
+    ),
     ("rgpd.33_34", &["op.exp.7", "op.exp.9"]),
     ("rgpd.35", &["mp.info.1"]),
     ("rgpd.44_49", &["op.nub.1"]),
@@ -38,7 +49,10 @@ pub fn ens_cross_references() -> Value {
 
 fn section(key: &'static str, title: &'static str, reference: &'static str) -> Section {
     let mut s = Section::new(key, title, reference);
-    let refs = ENS_REFS.iter().find(|(k, _)| *k == key).map_or(&[][..], |(_, v)| *v);
+    let refs = ENS_REFS
+        .iter()
+        .find(|(k, _)| *k == key)
+        .map_or(&[][..], |(_, v)| *v);
     s.extra.insert("related_ens".into(), json!(refs));
     s
 }
@@ -99,7 +113,10 @@ fn minimisation(agg: &Aggregate) -> Section {
         Status::Evidenced
     } else {
         if d.allow > 0 {
-            s.gap(format!("{} request(s) went to a provider with personal data unredacted", d.allow));
+            s.gap(format!(
+                "{} request(s) went to a provider with personal data unredacted",
+                d.allow
+            ));
         }
         Status::Partial
     };
@@ -110,16 +127,9 @@ fn minimisation(agg: &Aggregate) -> Section {
 
 fn accountability(agg: &Aggregate) -> Section {
     let mut s = section("rgpd.5.2", "Accountability", "GDPR Art. 5(2) and Art. 24");
-    let mut timeline: Vec<(i64, Value)> = agg
-        .traffic
-        .configs
-        .map
-        .iter()
-        .map(|(k, c)| (c.first_seen, c.to_json(k)))
-        .collect();
-    timeline.sort_by(|a, b| a.0.cmp(&b.0));
+    let timeline = common::config_timeline(agg);
     s.metrics = json!({
-        "config_version_trail": timeline.into_iter().map(|(_, v)| v).collect::<Vec<_>>(),
+        "config_version_trail": timeline,
         "completeness_pct": common::completeness(agg),
         "events_digest": agg.events_digest(),
         "event_count": agg.count,
@@ -132,7 +142,10 @@ fn accountability(agg: &Aggregate) -> Section {
         Status::Evidenced
     } else {
         if !missing.is_empty() {
-            s.gap(format!("fields present on fewer than 99% of request events: {}", missing.join(", ")));
+            s.gap(format!(
+                "fields present on fewer than 99% of request events: {}",
+                missing.join(", ")
+            ));
         }
         Status::Partial
     };
@@ -142,7 +155,11 @@ fn accountability(agg: &Aggregate) -> Section {
 }
 
 fn special(agg: &Aggregate) -> Section {
-    let mut s = section("rgpd.9", "Special categories of personal data", "GDPR Art. 9; LOPDGDD Art. 9");
+    let mut s = section(
+        "rgpd.9",
+        "Special categories of personal data",
+        "GDPR Art. 9; LOPDGDD Art. 9",
+    );
     let p = &agg.privacy;
     let d = &p.special_by_decision;
     s.metrics = json!({
@@ -213,7 +230,10 @@ fn by_design(agg: &Aggregate) -> Section {
             ));
         }
         if p.not_under_redaction > 0 {
-            s.gap(format!("{} decision(s) ran without a redaction policy", p.not_under_redaction));
+            s.gap(format!(
+                "{} decision(s) ran without a redaction policy",
+                p.not_under_redaction
+            ));
         }
         Status::Partial
     };
@@ -228,7 +248,12 @@ fn processors(agg: &Aggregate) -> Section {
         .providers
         .map
         .iter()
-        .map(|(k, v)| (k.clone(), json!({"requests": v.requests, "personal_data_requests": v.personal_requests})))
+        .map(|(k, v)| {
+            (
+                k.clone(),
+                json!({"requests": v.requests, "personal_data_requests": v.personal_requests}),
+            )
+        })
         .collect();
     s.metrics = json!({
         "by_provider": by,
@@ -240,11 +265,16 @@ fn processors(agg: &Aggregate) -> Section {
     } else if t.request_without_provider == 0 {
         Status::Evidenced
     } else {
-        s.gap(format!("{} request event(s) name no provider", t.request_without_provider));
+        s.gap(format!(
+            "{} request event(s) name no provider",
+            t.request_without_provider
+        ));
         Status::Partial
     };
     s.gap("data processing agreements (Art. 28(3)) with each provider are not in the log");
-    s.evidence = agg.samples.evidence(Aepd, Pop::ProviderRequest, false, false);
+    s.evidence = agg
+        .samples
+        .evidence(Aepd, Pop::ProviderRequest, false, false);
     s
 }
 
@@ -290,7 +320,10 @@ fn security(agg: &Aggregate) -> Section {
         if enforced == 0 {
             s.gap("no block or redaction in the window: enforcement is not visible");
         } else {
-            s.gap(format!("{} enforcement(s) name no policy", t.enforced_without_policy));
+            s.gap(format!(
+                "{} enforcement(s) name no policy",
+                t.enforced_without_policy
+            ));
         }
         Status::Partial
     };
@@ -308,7 +341,11 @@ fn breaches(agg: &Aggregate) -> Section {
     let b = &agg.breaches;
     let end = agg.window.end.timestamp_millis();
     let mut list: Vec<&super::aggregate::Breach> = b.by_case.values().collect();
-    list.sort_by(|x, y| x.detected_at.cmp(&y.detected_at).then(x.event_id.cmp(&y.event_id)));
+    list.sort_by(|x, y| {
+        x.detected_at
+            .cmp(&y.detected_at)
+            .then(x.event_id.cmp(&y.event_id))
+    });
     let unlinked = list.iter().filter(|x| x.incident_id.is_none()).count() as u64;
     let shown: Vec<Value> = list
         .iter()
@@ -344,7 +381,9 @@ fn breaches(agg: &Aggregate) -> Section {
     } else if unlinked == 0 && b.untracked == 0 {
         Status::Evidenced
     } else {
-        s.gap(format!("{unlinked} candidate(s) have no incident record in the log"));
+        s.gap(format!(
+            "{unlinked} candidate(s) have no incident record in the log"
+        ));
         Status::Partial
     };
     s.gap("whether a candidate is a breach, its risk to people, and any notification to the AEPD or to data subjects are not in the log");
@@ -353,9 +392,18 @@ fn breaches(agg: &Aggregate) -> Section {
 }
 
 fn dpia(agg: &Aggregate) -> Section {
-    let mut s = section("rgpd.35", "Data protection impact assessment triggers", "GDPR Art. 35; AEPD DPIA lists");
+    let mut s = section(
+        "rgpd.35",
+        "Data protection impact assessment triggers",
+        "GDPR Art. 35; AEPD DPIA lists",
+    );
     let p = &agg.privacy;
-    let non_eea = p.transfers_by_class.iter().filter(|(k, _)| **k != "eea").map(|(_, v)| *v).sum::<u64>();
+    let non_eea = p
+        .transfers_by_class
+        .iter()
+        .filter(|(k, _)| **k != "eea")
+        .map(|(_, v)| *v)
+        .sum::<u64>();
     let mut triggers = Vec::new();
     if p.special_events > 0 {
         triggers.push("special_category_processing");
@@ -396,7 +444,8 @@ fn transfers(agg: &Aggregate) -> Section {
     );
     let p = &agg.privacy;
     let sent = |class: &str| p.sent_by_class.get(class).copied().unwrap_or(0);
-    let (adequacy, non_eea, unknown) = (sent("adequacy_decision"), sent("non_eea"), sent("unknown"));
+    let (adequacy, non_eea, unknown) =
+        (sent("adequacy_decision"), sent("non_eea"), sent("unknown"));
     let redacted: u64 = p.non_eea.map.values().map(|d| d.redact).sum();
     s.metrics = json!({
         "personal_data_requests_by_region_class": p.transfers_by_class,
@@ -425,6 +474,8 @@ fn transfers(agg: &Aggregate) -> Section {
     if adequacy > 0 {
         s.gap(format!("{adequacy} personal-data request(s) went to a region covered by an adequacy decision (Art. 45)"));
     }
-    s.evidence = agg.samples.evidence(Aepd, Pop::NonEeaPersonal, false, false);
+    s.evidence = agg
+        .samples
+        .evidence(Aepd, Pop::NonEeaPersonal, false, false);
     s
 }

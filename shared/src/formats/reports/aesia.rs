@@ -120,20 +120,14 @@ fn art26_1(agg: &Aggregate) -> Section {
         "Regulation (EU) 2024/1689, Art. 26(1) and 26(5)",
     );
     let t = &agg.traffic;
-    let mut timeline: Vec<(i64, Value)> = t
-        .configs
-        .map
-        .iter()
-        .map(|(k, c)| (c.first_seen, c.to_json(k)))
-        .collect();
-    timeline.sort_by(|a, b| a.0.cmp(&b.0));
+    let timeline = common::config_timeline(agg);
     let decided = t.decisions.total() - t.decisions.none;
     s.metrics = json!({
         "decisions": t.decisions,
         "block_rate": ratio(t.decisions.block, decided),
         "decisions_by_application": t.by_app.to_json_with(),
         "decisions_by_model": t.by_model.to_json_with(),
-        "config_version_timeline": timeline.into_iter().map(|(_, v)| v).collect::<Vec<_>>(),
+        "config_version_timeline": timeline,
         "config_version_changes": t.configs.map.len().saturating_sub(1),
         "block_rate_spike_days": spike_days(agg),
         "spike_rule": SPIKE_RULE,
@@ -198,7 +192,9 @@ fn art72(agg: &Aggregate) -> Section {
         Status::Partial
     };
     s.gap("the provider's post-market monitoring plan and its analysis are not in the log");
-    s.evidence = agg.samples.evidence(Aesia, Pop::ProviderRequest, false, false);
+    s.evidence = agg
+        .samples
+        .evidence(Aesia, Pop::ProviderRequest, false, false);
     s
 }
 
@@ -216,9 +212,19 @@ fn art73(agg: &Aggregate) -> Section {
     let c = &agg.serious;
     let end = agg.window.end.timestamp_millis();
     let mut list: Vec<(&String, &super::aggregate::SeriousCandidate)> = c.by_case.iter().collect();
-    list.sort_by(|a, b| a.1.detected_at.cmp(&b.1.detected_at).then(a.1.event_id.cmp(&b.1.event_id)));
-    let not_escalated = list.iter().filter(|(_, x)| x.escalated_at.is_none()).count() as u64;
-    let d2e = common::hist_from(list.iter().filter_map(|(_, x)| x.escalated_at.map(|e| e - x.detected_at)));
+    list.sort_by(|a, b| {
+        a.1.detected_at
+            .cmp(&b.1.detected_at)
+            .then(a.1.event_id.cmp(&b.1.event_id))
+    });
+    let not_escalated = list
+        .iter()
+        .filter(|(_, x)| x.escalated_at.is_none())
+        .count() as u64;
+    let d2e = common::hist_from(
+        list.iter()
+            .filter_map(|(_, x)| x.escalated_at.map(|e| e - x.detected_at)),
+    );
     let deadline = |at: i64, days: i64| {
         let due = at + days * MS_PER_DAY;
         json!({"due": iso_ms(due), "passed_at_window_end": due <= end})

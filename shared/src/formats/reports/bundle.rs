@@ -82,7 +82,12 @@ pub fn manifest(
 }
 
 /// Appends one regular file with the fixed metadata.
-fn append<W: Write>(tar: &mut tar::Builder<W>, path: &str, data: &[u8], mtime: u64) -> io::Result<()> {
+fn append<W: Write>(
+    tar: &mut tar::Builder<W>,
+    path: &str,
+    data: &[u8],
+    mtime: u64,
+) -> io::Result<()> {
     let mut h = tar::Header::new_ustar();
     h.set_path(path)?;
     h.set_size(data.len() as u64);
@@ -105,10 +110,14 @@ pub fn write_bundle(
     reports: &[(Framework, Value)],
     out: &mut Vec<u8>,
 ) -> io::Result<()> {
-    let rendered: Vec<(Framework, &Value, Vec<u8>)> =
-        reports.iter().map(|(fw, v)| (*fw, v, to_bytes(v))).collect();
-    let refs: Vec<(Framework, &Value, &[u8])> =
-        rendered.iter().map(|(fw, v, b)| (*fw, *v, b.as_slice())).collect();
+    let rendered: Vec<(Framework, &Value, Vec<u8>)> = reports
+        .iter()
+        .map(|(fw, v)| (*fw, v, to_bytes(v)))
+        .collect();
+    let refs: Vec<(Framework, &Value, &[u8])> = rendered
+        .iter()
+        .map(|(fw, v, b)| (*fw, *v, b.as_slice()))
+        .collect();
     let manifest = to_bytes(&manifest(ctx, agg, summary, &refs));
 
     let mut files: Vec<(String, &[u8])> = vec![(MANIFEST.to_string(), manifest.as_slice())];

@@ -106,7 +106,8 @@ pub fn retention(agg: &Aggregate) -> (Status, Value, Vec<String>) {
         "retention_configured_days": Value::Null,
         "retention_required_days": RETENTION_MIN_DAYS,
     });
-    let mut gaps = vec!["the configured retention period is not recorded in the event log".to_string()];
+    let mut gaps =
+        vec!["the configured retention period is not recorded in the event log".to_string()];
     let status = match oldest_age {
         None => {
             gaps.push("no events in the window".into());
@@ -166,7 +167,10 @@ pub fn oversight(agg: &Aggregate) -> (Status, Value, Vec<String>) {
         Status::NotEvidenced
     } else {
         if o.resolved_without_reviewer > 0 {
-            gaps.push(format!("{} resolution(s) do not name a reviewer", o.resolved_without_reviewer));
+            gaps.push(format!(
+                "{} resolution(s) do not name a reviewer",
+                o.resolved_without_reviewer
+            ));
         }
         if o.resolved_unmatched > 0 {
             gaps.push(format!(
@@ -175,17 +179,26 @@ pub fn oversight(agg: &Aggregate) -> (Status, Value, Vec<String>) {
             ));
         }
         if pending > 0 {
-            gaps.push(format!("{pending} escalation(s) still pending at the window end"));
+            gaps.push(format!(
+                "{pending} escalation(s) still pending at the window end"
+            ));
         }
         if o.resolved == 0 {
             gaps.push("no escalation was resolved in the window".into());
         }
         if o.without_id > 0 || o.untracked > 0 {
-            gaps.push("some escalation events could not be linked (missing or untracked escalation_id)".into());
+            gaps.push(
+                "some escalation events could not be linked (missing or untracked escalation_id)"
+                    .into(),
+            );
         }
         // Resolutions of escalations opened before the window are a windowing
         // effect, not a gap in oversight: they are stated but do not lower the status.
-        if o.resolved > 0 && o.resolved_without_reviewer == 0 && o.without_id == 0 && o.untracked == 0 {
+        if o.resolved > 0
+            && o.resolved_without_reviewer == 0
+            && o.without_id == 0
+            && o.untracked == 0
+        {
             Status::Evidenced
         } else {
             Status::Partial
@@ -196,9 +209,14 @@ pub fn oversight(agg: &Aggregate) -> (Status, Value, Vec<String>) {
 }
 
 /// `{key: provider stats}` for a provider map.
-pub fn providers(map: &super::counters::CappedMap<super::aggregate::traffic::ProviderStats>) -> Value {
-    let mut m: serde_json::Map<String, Value> =
-        map.map.iter().map(|(k, v)| (k.clone(), v.to_json())).collect();
+pub fn providers(
+    map: &super::counters::CappedMap<super::aggregate::traffic::ProviderStats>,
+) -> Value {
+    let mut m: serde_json::Map<String, Value> = map
+        .map
+        .iter()
+        .map(|(k, v)| (k.clone(), v.to_json()))
+        .collect();
     if map.overflow > 0 {
         m.insert("(other_requests)".into(), json!(map.overflow));
     }
@@ -221,4 +239,17 @@ pub fn hist_from(values: impl Iterator<Item = i64>) -> LogHistogram {
         h.add(v);
     }
     h
+}
+
+/// Configuration versions seen, ordered by first sighting.
+pub fn config_timeline(agg: &Aggregate) -> Vec<Value> {
+    let mut timeline: Vec<(i64, &String, Value)> = agg
+        .traffic
+        .configs
+        .map
+        .iter()
+        .map(|(k, c)| (c.first_seen, k, c.to_json(k)))
+        .collect();
+    timeline.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(b.1)));
+    timeline.into_iter().map(|(_, _, v)| v).collect()
 }

@@ -160,10 +160,7 @@ mod tests {
             m.to_json(),
             serde_json::json!({"a": 2, "b": 2, "(other)": 2})
         );
-        assert_eq!(
-            m.top(1, "k"),
-            serde_json::json!([{"k": "a", "count": 2}])
-        );
+        assert_eq!(m.top(1, "k"), serde_json::json!([{"k": "a", "count": 2}]));
     }
 
     #[test]
@@ -172,6 +169,9 @@ mod tests {
         for v in ["x", "y", "x", "z"] {
             d.insert(v);
         }
-        assert_eq!(d.to_json(), serde_json::json!({"count": 2, "at_least": true}));
+        assert_eq!(
+            d.to_json(),
+            serde_json::json!({"count": 2, "at_least": true})
+        );
     }
 }

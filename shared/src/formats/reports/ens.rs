@@ -16,7 +16,12 @@ use serde_json::{Value, json};
 /// The system's ENS category. A tenant setting; `MEDIA` until the job carries it.
 pub const ENS_CATEGORY: &str = "MEDIA";
 
-fn section(key: &'static str, title: &'static str, reference: &'static str, legacy: &[&str]) -> Section {
+fn section(
+    key: &'static str,
+    title: &'static str,
+    reference: &'static str,
+    legacy: &[&str],
+) -> Section {
     let mut s = Section::new(key, title, reference);
     s.extra.insert("legacy_ids".into(), json!(legacy));
     s
@@ -32,7 +37,11 @@ pub fn sections(agg: &Aggregate, ctx: &ExportContext, summary: &ExportSummary) -
         op_exp_7(agg),
         op_exp_9(agg),
         op_acc_1(agg, "op.acc.1", "Identificación"),
-        op_acc_1(agg, "op.acc.6", "Mecanismo de autenticación (usuarios de la organización): registros de acceso"),
+        op_acc_1(
+            agg,
+            "op.acc.6",
+            "Mecanismo de autenticación (usuarios de la organización): registros de acceso",
+        ),
         op_acc_4(agg),
         op_mon_1(agg),
         op_mon_2(agg),
@@ -55,7 +64,12 @@ fn share_status(n: u64, d: u64) -> Status {
 }
 
 fn art24(agg: &Aggregate) -> Section {
-    let mut s = section("art24", "Registro de actividad: identificación de quien actúa", "RD 311/2022, art. 24", &[]);
+    let mut s = section(
+        "art24",
+        "Registro de actividad: identificación de quien actúa",
+        "RD 311/2022, art. 24",
+        &[],
+    );
     let q = &agg.quality;
     s.metrics = json!({
         "events": agg.count,
@@ -65,14 +79,22 @@ fn art24(agg: &Aggregate) -> Section {
     });
     s.status = share_status(q.identified, agg.count);
     if agg.count > q.identified {
-        s.gap(format!("{} event(s) do not identify a person", agg.count - q.identified));
+        s.gap(format!(
+            "{} event(s) do not identify a person",
+            agg.count - q.identified
+        ));
     }
     s.evidence = agg.samples.evidence(Ens, Pop::All, false, false);
     s
 }
 
 fn op_exp_8(agg: &Aggregate) -> Section {
-    let mut s = section("op.exp.8", "Registro de la actividad", "RD 311/2022, Anexo II, op.exp.8", &["op.exp.8"]);
+    let mut s = section(
+        "op.exp.8",
+        "Registro de la actividad",
+        "RD 311/2022, Anexo II, op.exp.8",
+        &["op.exp.8"],
+    );
     let f = &agg.quality.five;
     let n = agg.count;
     s.metrics = json!({
@@ -83,7 +105,10 @@ fn op_exp_8(agg: &Aggregate) -> Section {
         },
         "rule": "who = actor.user_id, reviewer or actor.app; when = ts; object = request_id, escalation_id, incident_id, the published config_version, or an admin action's target; event = event_type; result = decision or outcome",
     });
-    let min = [f.who, f.when, f.object, f.what, f.result].into_iter().min().unwrap_or(0);
+    let min = [f.who, f.when, f.object, f.what, f.result]
+        .into_iter()
+        .min()
+        .unwrap_or(0);
     s.status = share_status(min, n);
     for (name, v) in [("who", f.who), ("object", f.object), ("result", f.result)] {
         if n > 0 && frac(v, n) < COMPLETE {
@@ -126,7 +151,10 @@ fn op_exp_8_r2(agg: &Aggregate, summary: &ExportSummary) -> Section {
         Status::Partial
     };
     if st.rejected_lines > 0 {
-        s.gap(format!("{} line(s) were rejected (malformed, or time outside their partition)", st.rejected_lines));
+        s.gap(format!(
+            "{} line(s) were rejected (malformed, or time outside their partition)",
+            st.rejected_lines
+        ));
     }
     s.gap("clock synchronisation of the producing systems is not recorded in the log");
     s.evidence = agg.samples.evidence(Ens, Pop::All, false, false);
@@ -191,7 +219,10 @@ fn op_exp_8_r4(agg: &Aggregate, ctx: &ExportContext) -> Section {
     } else if a.admin_without_actor == 0 {
         Status::Evidenced
     } else {
-        s.gap(format!("{} administrative action(s) name no actor", a.admin_without_actor));
+        s.gap(format!(
+            "{} administrative action(s) name no actor",
+            a.admin_without_actor
+        ));
         Status::Partial
     };
     s.gap("exports of the log are recorded by the export service's job records, not in this event log; who may read logs (the access policy) is not in the log");
@@ -200,10 +231,23 @@ fn op_exp_8_r4(agg: &Aggregate, ctx: &ExportContext) -> Section {
 }
 
 fn op_exp_7(agg: &Aggregate) -> Section {
-    let mut s = section("op.exp.7", "Gestión de incidentes", "RD 311/2022, Anexo II, op.exp.7", &["op.exp.7"]);
+    let mut s = section(
+        "op.exp.7",
+        "Gestión de incidentes",
+        "RD 311/2022, Anexo II, op.exp.7",
+        &["op.exp.7"],
+    );
     let i = &agg.incidents;
-    let acked = i.lifecycles.values().filter(|x| x.acknowledged_at.is_some()).count() as u64;
-    let resolved = i.lifecycles.values().filter(|x| x.resolved_at.is_some()).count() as u64;
+    let acked = i
+        .lifecycles
+        .values()
+        .filter(|x| x.acknowledged_at.is_some())
+        .count() as u64;
+    let resolved = i
+        .lifecycles
+        .values()
+        .filter(|x| x.resolved_at.is_some())
+        .count() as u64;
     s.metrics = json!({
         "incidents": i.total,
         "by_severity": i.by_severity.to_json(),
@@ -220,7 +264,10 @@ fn op_exp_7(agg: &Aggregate) -> Section {
     } else if acked == i.total {
         Status::Evidenced
     } else {
-        s.gap(format!("{} incident(s) without an acknowledgement in the log", i.total - acked));
+        s.gap(format!(
+            "{} incident(s) without an acknowledgement in the log",
+            i.total - acked
+        ));
         Status::Partial
     };
     s.evidence = agg.samples.evidence(Ens, Pop::Incident, false, true);
@@ -228,7 +275,12 @@ fn op_exp_7(agg: &Aggregate) -> Section {
 }
 
 fn op_exp_9(agg: &Aggregate) -> Section {
-    let mut s = section("op.exp.9", "Registro de la gestión de incidentes", "RD 311/2022, Anexo II, op.exp.9", &["op.exp.9"]);
+    let mut s = section(
+        "op.exp.9",
+        "Registro de la gestión de incidentes",
+        "RD 311/2022, Anexo II, op.exp.9",
+        &["op.exp.9"],
+    );
     let o = &agg.oversight;
     let i = &agg.incidents;
     let mut register = Vec::new();
@@ -250,9 +302,21 @@ fn op_exp_9(agg: &Aggregate) -> Section {
             }));
         }
     }
-    let complete = o.lifecycles.values().filter(|x| x.opened_at.is_some() && x.resolved_at.is_some()).count();
-    let opened_only = o.lifecycles.values().filter(|x| x.opened_at.is_some() && x.resolved_at.is_none()).count();
-    let resolved_only = o.lifecycles.values().filter(|x| x.opened_at.is_none()).count();
+    let complete = o
+        .lifecycles
+        .values()
+        .filter(|x| x.opened_at.is_some() && x.resolved_at.is_some())
+        .count();
+    let opened_only = o
+        .lifecycles
+        .values()
+        .filter(|x| x.opened_at.is_some() && x.resolved_at.is_none())
+        .count();
+    let resolved_only = o
+        .lifecycles
+        .values()
+        .filter(|x| x.opened_at.is_none())
+        .count();
     s.metrics = json!({
         "escalations": {"tracked": o.lifecycles.len(), "opened_and_resolved": complete, "open_at_window_end": opened_only, "resolved_without_opening_in_window": resolved_only},
         "incidents": {"tracked": i.lifecycles.len(), "with_linked_events": i.lifecycles.values().filter(|x| !x.event_ids.is_empty()).count()},
@@ -270,7 +334,9 @@ fn op_exp_9(agg: &Aggregate) -> Section {
         }
         Status::Evidenced
     } else {
-        s.gap("some escalation or incident events could not be registered (missing or untracked ids)");
+        s.gap(
+            "some escalation or incident events could not be registered (missing or untracked ids)",
+        );
         Status::Partial
     };
     s.evidence = agg.samples.evidence(Ens, Pop::Escalation, true, true);
@@ -294,7 +360,10 @@ fn op_acc_1(agg: &Aggregate, key: &'static str, title: &'static str) -> Section 
     });
     s.status = share_status(identified, a.request_events);
     if a.anonymous_requests > 0 {
-        s.gap(format!("{} request(s) carry no actor.user_id", a.anonymous_requests));
+        s.gap(format!(
+            "{} request(s) carry no actor.user_id",
+            a.anonymous_requests
+        ));
     }
     s.gap("how identities are provisioned and authenticated is outside the gateway log; the log records the identity the gateway received");
     s.evidence = agg.samples.evidence(Ens, Pop::Request, false, false);
@@ -302,7 +371,12 @@ fn op_acc_1(agg: &Aggregate, key: &'static str, title: &'static str) -> Section 
 }
 
 fn op_acc_4(agg: &Aggregate) -> Section {
-    let mut s = section("op.acc.4", "Proceso de gestión de derechos de acceso", "RD 311/2022, Anexo II, op.acc.4", &[]);
+    let mut s = section(
+        "op.acc.4",
+        "Proceso de gestión de derechos de acceso",
+        "RD 311/2022, Anexo II, op.acc.4",
+        &[],
+    );
     let t = &agg.traffic;
     s.metrics = json!({
         "policy_denials": t.decisions.block,
@@ -318,7 +392,10 @@ fn op_acc_4(agg: &Aggregate) -> Section {
     } else if t.denials_without_actor == 0 {
         Status::Evidenced
     } else {
-        s.gap(format!("{} denial(s) name no actor", t.denials_without_actor));
+        s.gap(format!(
+            "{} denial(s) name no actor",
+            t.denials_without_actor
+        ));
         Status::Partial
     };
     s.gap("the roles and rights granted (least privilege itself) are not in the log; denials show enforcement only");
@@ -327,7 +404,12 @@ fn op_acc_4(agg: &Aggregate) -> Section {
 }
 
 fn op_mon_1(agg: &Aggregate) -> Section {
-    let mut s = section("op.mon.1", "Detección de intrusión", "RD 311/2022, Anexo II, op.mon.1", &[]);
+    let mut s = section(
+        "op.mon.1",
+        "Detección de intrusión",
+        "RD 311/2022, Anexo II, op.mon.1",
+        &[],
+    );
     let t = &agg.traffic;
     s.metrics = json!({
         "blocks_by_policy": t.blocks_by_policy.to_json(),
@@ -342,7 +424,10 @@ fn op_mon_1(agg: &Aggregate) -> Section {
     } else if t.enforced_without_policy == 0 {
         Status::Evidenced
     } else {
-        s.gap(format!("{} enforcement(s) name no policy", t.enforced_without_policy));
+        s.gap(format!(
+            "{} enforcement(s) name no policy",
+            t.enforced_without_policy
+        ));
         Status::Partial
     };
     s.gap("the gateway's policies are application-level detection; network and host intrusion detection are outside this log");
@@ -351,7 +436,12 @@ fn op_mon_1(agg: &Aggregate) -> Section {
 }
 
 fn op_mon_2(agg: &Aggregate) -> Section {
-    let mut s = section("op.mon.2", "Sistema de métricas", "RD 311/2022, Anexo II, op.mon.2", &[]);
+    let mut s = section(
+        "op.mon.2",
+        "Sistema de métricas",
+        "RD 311/2022, Anexo II, op.mon.2",
+        &[],
+    );
     let series: Vec<Value> = agg
         .traffic
         .daily
@@ -380,7 +470,12 @@ fn op_mon_2(agg: &Aggregate) -> Section {
 }
 
 fn op_mon_3(agg: &Aggregate) -> Section {
-    let mut s = section("op.mon.3", "Vigilancia", "RD 311/2022, Anexo II, op.mon.3", &[]);
+    let mut s = section(
+        "op.mon.3",
+        "Vigilancia",
+        "RD 311/2022, Anexo II, op.mon.3",
+        &[],
+    );
     let (count, minutes, gaps) = common::log_gaps(agg);
     s.metrics = json!({"collection_gaps": gaps});
     s.status = if agg.count == 0 {
@@ -416,7 +511,10 @@ fn providers(agg: &Aggregate, key: &'static str, title: &'static str) -> Section
     } else if t.request_without_provider == 0 {
         Status::Evidenced
     } else {
-        s.gap(format!("{} request(s) name no provider", t.request_without_provider));
+        s.gap(format!(
+            "{} request(s) name no provider",
+            t.request_without_provider
+        ));
         Status::Partial
     };
     s.gap(if key == "op.ext.2" {
@@ -424,12 +522,19 @@ fn providers(agg: &Aggregate, key: &'static str, title: &'static str) -> Section
     } else {
         "the cloud providers' certifications (e.g. ENS, ISO 27001) are not in the log"
     });
-    s.evidence = agg.samples.evidence(Ens, Pop::ProviderRequest, false, false);
+    s.evidence = agg
+        .samples
+        .evidence(Ens, Pop::ProviderRequest, false, false);
     s
 }
 
 fn mp_info_1(agg: &Aggregate) -> Section {
-    let mut s = section("mp.info.1", "Datos personales", "RD 311/2022, Anexo II, mp.info.1", &[]);
+    let mut s = section(
+        "mp.info.1",
+        "Datos personales",
+        "RD 311/2022, Anexo II, mp.info.1",
+        &[],
+    );
     let p = &agg.privacy;
     s.metrics = json!({
         "requests_with_detection_field": p.detector_visible,

@@ -107,9 +107,8 @@ pub fn to_bytes(v: &Value) -> Vec<u8> {
 
 impl Formatter for ReportFormatter {
     fn begin(&mut self, ctx: &ExportContext, _out: &mut Vec<u8>) -> Result<(), FormatError> {
-        let frameworks = Framework::for_format(self.format).ok_or_else(|| {
-            FormatError(format!("{} is not a compliance format", self.format))
-        })?;
+        let frameworks = Framework::for_format(self.format)
+            .ok_or_else(|| FormatError(format!("{} is not a compliance format", self.format)))?;
         self.agg = Some(Aggregate::new(
             ctx.window,
             ctx.tenant_id.as_str(),

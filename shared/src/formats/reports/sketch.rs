@@ -95,7 +95,10 @@ mod tests {
             for q in [0.5, 0.95, 0.99] {
                 let e = exact(&all, q) as f64;
                 let a = h.quantile(q).unwrap() as f64;
-                assert!((a - e).abs() <= e * 0.0101 + 1.0, "q={q} exact={e} approx={a}");
+                assert!(
+                    (a - e).abs() <= e * 0.0101 + 1.0,
+                    "q={q} exact={e} approx={a}"
+                );
             }
         }
     }

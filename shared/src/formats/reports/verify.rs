@@ -60,7 +60,13 @@ impl VerifyReport {
         self.checked.push(what.into());
     }
 
-    fn check(&mut self, file: &str, check: &str, expected: impl fmt::Display, actual: impl fmt::Display) {
+    fn check(
+        &mut self,
+        file: &str,
+        check: &str,
+        expected: impl fmt::Display,
+        actual: impl fmt::Display,
+    ) {
         let (e, a) = (expected.to_string(), actual.to_string());
         if e == a {
             self.ok(format!("{file}: {check}"));
@@ -69,7 +75,13 @@ impl VerifyReport {
         }
     }
 
-    fn fail(&mut self, file: &str, check: &str, expected: impl Into<String>, actual: impl Into<String>) {
+    fn fail(
+        &mut self,
+        file: &str,
+        check: &str,
+        expected: impl Into<String>,
+        actual: impl Into<String>,
+    ) {
         self.mismatches.push(Mismatch {
             file: file.to_string(),
             check: check.to_string(),
@@ -98,14 +110,20 @@ impl fmt::Display for VerifyReport {
                 f,
                 "NOT VERIFIED: {} check(s) failed for {}",
                 self.mismatches.len(),
-                self.mismatched_files().into_iter().collect::<Vec<_>>().join(", ")
+                self.mismatched_files()
+                    .into_iter()
+                    .collect::<Vec<_>>()
+                    .join(", ")
             )
         }
     }
 }
 
 fn io_err(path: &Path) -> impl FnOnce(io::Error) -> VerifyError + '_ {
-    move |source| VerifyError::Io { path: path.to_path_buf(), source }
+    move |source| VerifyError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
 }
 
 /// Streams `path` and compares its size and SHA-256 (hex, optionally `sha256:`-prefixed).
@@ -127,7 +145,10 @@ pub fn verify_file(
         h.update(&buf[..n]);
     }
     let actual = hex::encode(h.finalize());
-    let name = path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned());
+    let name = path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
     let mut r = VerifyReport::default();
     if let Some(s) = expected_size {
         r.check(&name, "size_bytes", s, size);
@@ -137,26 +158,48 @@ pub fn verify_file(
         r.check(&name, "sha256", s, &actual);
     }
     if expected_size.is_none() && expected_sha256.is_none() {
-        r.ok(format!("{name}: size {size}, sha256 {actual} (nothing to compare with)"));
+        r.ok(format!(
+            "{name}: size {size}, sha256 {actual} (nothing to compare with)"
+        ));
     }
     Ok(r)
 }
 
 /// Reads every entry of a tar.gz into memory (bounded per entry).
-fn read_entries(path: &Path, r: &mut VerifyReport) -> Result<BTreeMap<String, Vec<u8>>, VerifyError> {
-    let not_bundle = |e: io::Error| VerifyError::NotABundle { path: path.to_path_buf(), reason: e.to_string() };
+fn read_entries(
+    path: &Path,
+    r: &mut VerifyReport,
+) -> Result<BTreeMap<String, Vec<u8>>, VerifyError> {
+    let not_bundle = |e: io::Error| VerifyError::NotABundle {
+        path: path.to_path_buf(),
+        reason: e.to_string(),
+    };
     let f = File::open(path).map_err(io_err(path))?;
     let mut archive = tar::Archive::new(flate2::read::GzDecoder::new(f));
     let mut files = BTreeMap::new();
     for entry in archive.entries().map_err(not_bundle)? {
         let mut entry = entry.map_err(not_bundle)?;
-        let name = entry.path().map_err(not_bundle)?.to_string_lossy().into_owned();
+        let name = entry
+            .path()
+            .map_err(not_bundle)?
+            .to_string_lossy()
+            .into_owned();
         if entry.header().entry_type() != tar::EntryType::Regular {
-            r.fail(&name, "entry type", "regular file", format!("{:?}", entry.header().entry_type()));
+            r.fail(
+                &name,
+                "entry type",
+                "regular file",
+                format!("{:?}", entry.header().entry_type()),
+            );
             continue;
         }
         if entry.size() > MAX_ENTRY_BYTES {
-            r.fail(&name, "entry size", format!("at most {MAX_ENTRY_BYTES} bytes"), entry.size().to_string());
+            r.fail(
+                &name,
+                "entry size",
+                format!("at most {MAX_ENTRY_BYTES} bytes"),
+                entry.size().to_string(),
+            );
             continue;
         }
         let mut data = Vec::with_capacity(entry.size() as usize);
@@ -175,22 +218,44 @@ fn check_sums(files: &BTreeMap<String, Vec<u8>>, r: &mut VerifyReport) {
     };
     let text = String::from_utf8_lossy(sums);
     let mut covered = BTreeSet::new();
-    for (i, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
+    for (i, line) in text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+    {
         let parsed = line
             .split_once("  ")
             .or_else(|| line.split_once(" *"))
             .filter(|(h, _)| h.len() == 64 && h.bytes().all(|b| b.is_ascii_hexdigit()));
         let Some((hash, file)) = parsed else {
-            r.fail(SUMS, &format!("line {} format", i + 1), "<64 hex>  <path>", line);
+            r.fail(
+                SUMS,
+                &format!("line {} format", i + 1),
+                "<64 hex>  <path>",
+                line,
+            );
             continue;
         };
         covered.insert(file.to_string());
         match files.get(file) {
-            Some(data) => r.check(file, "sha256 (SHA256SUMS)", hash.to_ascii_lowercase(), sha256_hex(data)),
-            None => r.fail(file, "listed in SHA256SUMS", "present in the bundle", "missing"),
+            Some(data) => r.check(
+                file,
+                "sha256 (SHA256SUMS)",
+                hash.to_ascii_lowercase(),
+                sha256_hex(data),
+            ),
+            None => r.fail(
+                file,
+                "listed in SHA256SUMS",
+                "present in the bundle",
+                "missing",
+            ),
         }
     }
-    for name in files.keys().filter(|n| n.as_str() != SUMS && !covered.contains(*n)) {
+    for name in files
+        .keys()
+        .filter(|n| n.as_str() != SUMS && !covered.contains(*n))
+    {
         r.fail(name, "covered by SHA256SUMS", "listed", "not listed");
     }
     for required in std::iter::once(MANIFEST).chain(REPORT_FILES) {
@@ -214,12 +279,42 @@ fn check_report(path: &str, data: &[u8], art: &Value, job: &Value, r: &mut Verif
     };
     let rep = &report["report"];
     r.check(path, "format", s(&art["format"]), s(&rep["format"]));
-    r.check(path, "schema_version", s(&art["schema_version"]), s(&rep["schema_version"]));
-    r.check(path, "mapping_version", s(&art["mapping_version"]), s(&rep["framework"]["mapping_version"]));
-    r.check(path, "report_id", s(&art["report_id"]), s(&rep["report_id"]));
-    r.check(path, "events_digest", s(&job["events_digest"]), s(&rep["source"]["events_digest"]));
-    r.check(path, "event_count", s(&job["event_count"]), s(&rep["source"]["event_count"]));
-    r.check(path, "tenant_id", s(&job["tenant_id"]), s(&rep["tenant_id"]));
+    r.check(
+        path,
+        "schema_version",
+        s(&art["schema_version"]),
+        s(&rep["schema_version"]),
+    );
+    r.check(
+        path,
+        "mapping_version",
+        s(&art["mapping_version"]),
+        s(&rep["framework"]["mapping_version"]),
+    );
+    r.check(
+        path,
+        "report_id",
+        s(&art["report_id"]),
+        s(&rep["report_id"]),
+    );
+    r.check(
+        path,
+        "events_digest",
+        s(&job["events_digest"]),
+        s(&rep["source"]["events_digest"]),
+    );
+    r.check(
+        path,
+        "event_count",
+        s(&job["event_count"]),
+        s(&rep["source"]["event_count"]),
+    );
+    r.check(
+        path,
+        "tenant_id",
+        s(&job["tenant_id"]),
+        s(&rep["tenant_id"]),
+    );
     let name = report_id_name(
         &s(&rep["tenant_id"]),
         &s(&rep["format"]),
@@ -227,7 +322,12 @@ fn check_report(path: &str, data: &[u8], art: &Value, job: &Value, r: &mut Verif
         &s(&rep["period"]["end"]),
         &s(&rep["source"]["events_digest"]),
     );
-    r.check(path, "report_id = UUIDv5(tenant|format|window|events_digest)", report_id(&name), s(&rep["report_id"]));
+    r.check(
+        path,
+        "report_id = UUIDv5(tenant|format|window|events_digest)",
+        report_id(&name),
+        s(&rep["report_id"]),
+    );
 }
 
 /// Checks a compliance-all bundle offline: SHA256SUMS, the manifest's sizes,
@@ -248,24 +348,47 @@ pub fn verify_bundle(path: &Path) -> Result<VerifyReport, VerifyError> {
         }
     };
     let job = &manifest["job"];
-    let artifacts = manifest["artifacts"].as_array().cloned().unwrap_or_default();
+    let artifacts = manifest["artifacts"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
     let mut total = 0u64;
     let mut listed = BTreeSet::new();
     for art in &artifacts {
         let path = s(&art["path"]);
         listed.insert(path.clone());
         let Some(data) = files.get(&path) else {
-            r.fail(&path, "artifact present", "present in the bundle", "missing");
+            r.fail(
+                &path,
+                "artifact present",
+                "present in the bundle",
+                "missing",
+            );
             continue;
         };
         total += data.len() as u64;
-        r.check(&path, "size_bytes (manifest)", s(&art["size_bytes"]), data.len());
-        r.check(&path, "sha256 (manifest)", s(&art["sha256"]), sha256_hex(data));
+        r.check(
+            &path,
+            "size_bytes (manifest)",
+            s(&art["size_bytes"]),
+            data.len(),
+        );
+        r.check(
+            &path,
+            "sha256 (manifest)",
+            s(&art["sha256"]),
+            sha256_hex(data),
+        );
         check_report(&path, data, art, job, &mut r);
     }
     for required in REPORT_FILES {
         if !listed.contains(required) {
-            r.fail(required, "listed in manifest artifacts", "listed", "not listed");
+            r.fail(
+                required,
+                "listed in manifest artifacts",
+                "listed",
+                "not listed",
+            );
         }
     }
     r.check(

@@ -21,6 +21,12 @@ pub struct Access {
     pub log_exports_by_actor: CappedMap<u64>,
 }
 
+impl Default for Access {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl Access {
     pub fn new() -> Self {
         Self {
@@ -42,7 +48,8 @@ impl Access {
             self.actors.insert(ps);
         }
         if let Some(app) = o.app {
-            self.apps.insert(crate::formats::reports::counters::clip(app));
+            self.apps
+                .insert(crate::formats::reports::counters::clip(app));
         }
         if o.is_request {
             self.request_events += 1;

@@ -43,6 +43,12 @@ pub struct Oversight {
     pub reviewers: DistinctCap,
 }
 
+impl Default for Oversight {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl Oversight {
     pub fn new() -> Self {
         Self {
@@ -71,7 +77,10 @@ impl Oversight {
             self.untracked += 1;
             return (None, false);
         }
-        (Some(self.lifecycles.entry(id.to_string()).or_default()), true)
+        (
+            Some(self.lifecycles.entry(id.to_string()).or_default()),
+            true,
+        )
     }
 
     /// Returns the escalation id when it is seen for the first time.

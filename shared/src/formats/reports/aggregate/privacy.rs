@@ -41,6 +41,12 @@ pub struct Privacy {
     pub non_eea: CappedMap<DecisionCounts>,
 }
 
+impl Default for Privacy {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl Privacy {
     pub fn new() -> Self {
         Self {
@@ -74,7 +80,11 @@ impl Privacy {
             && let Some(cv) = e.config_version.as_deref()
             && let Some(flag) = self.config_redaction.entry(cv)
         {
-            *flag = e.policy_ids.iter().flatten().any(|p| is_redaction_policy(p));
+            *flag = e
+                .policy_ids
+                .iter()
+                .flatten()
+                .any(|p| is_redaction_policy(p));
         }
         if !o.is_request {
             return;
@@ -85,7 +95,11 @@ impl Privacy {
         }
         if o.decision.is_some() {
             self.decision_events += 1;
-            let own = e.policy_ids.iter().flatten().any(|p| is_redaction_policy(p));
+            let own = e
+                .policy_ids
+                .iter()
+                .flatten()
+                .any(|p| is_redaction_policy(p));
             let by_config = e
                 .config_version
                 .as_deref()
@@ -126,7 +140,12 @@ impl Privacy {
         let provider = clip(o.provider.unwrap_or("(none)")).to_string();
         let region = clip(o.region.unwrap_or("(none)")).to_string();
         for c in o.categories.iter().filter(|c| super::vocab::is_personal(c)) {
-            let key = (app.clone(), clip(c).to_string(), provider.clone(), region.clone());
+            let key = (
+                app.clone(),
+                clip(c).to_string(),
+                provider.clone(),
+                region.clone(),
+            );
             if self.inventory.len() < MAX_INVENTORY || self.inventory.contains_key(&key) {
                 let row = self.inventory.entry(key).or_default();
                 row.0 += 1;
@@ -136,12 +155,20 @@ impl Privacy {
             }
         }
         if o.provider.is_some() || o.region.is_some() {
-            *self.transfers_by_class.entry(o.region_class.as_str()).or_default() += 1;
+            *self
+                .transfers_by_class
+                .entry(o.region_class.as_str())
+                .or_default() += 1;
             if !matches!(o.decision, Some("block") | Some("redact")) {
-                *self.sent_by_class.entry(o.region_class.as_str()).or_default() += 1;
+                *self
+                    .sent_by_class
+                    .entry(o.region_class.as_str())
+                    .or_default() += 1;
             }
-            if matches!(o.region_class, RegionClass::NonEea | RegionClass::Unknown | RegionClass::Adequacy)
-                && let Some(d) = self.non_eea.entry(&format!("{provider}/{region}"))
+            if matches!(
+                o.region_class,
+                RegionClass::NonEea | RegionClass::Unknown | RegionClass::Adequacy
+            ) && let Some(d) = self.non_eea.entry(&format!("{provider}/{region}"))
             {
                 d.add(o.decision);
             }

@@ -1,6 +1,6 @@
 //! Log quality: event-type catalogue, field completeness, order, time format and gaps.
-use crate::formats::reports::counters::CappedMap;
 use super::{MAX_KEYS, Obs};
+use crate::formats::reports::counters::CappedMap;
 use crate::formats::reports::num::MS_PER_MIN;
 
 /// A silence between consecutive events (or a window edge) longer than this is a gap.
@@ -55,6 +55,12 @@ pub struct Quality {
 fn canonical_ts(ts: &str) -> bool {
     let b = ts.as_bytes();
     b.len() == 24 && b[10] == b'T' && b[19] == b'.' && b[23] == b'Z'
+}
+
+impl Default for Quality {
+    fn default() -> Self {
+        Self::new()
+    }
 }
 
 impl Quality {
@@ -123,8 +129,7 @@ impl Quality {
         }
         // ENS op.exp.8: who, when, what object, what event, what result.
         let f = &mut self.five;
-        if has_user || e.reviewer.is_some() || e.actor.as_ref().is_some_and(|a| a.app.is_some())
-        {
+        if has_user || e.reviewer.is_some() || e.actor.as_ref().is_some_and(|a| a.app.is_some()) {
             f.who += 1;
         }
         f.when += 1;

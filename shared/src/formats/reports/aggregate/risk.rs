@@ -29,6 +29,12 @@ pub struct Incidents {
     pub time_to_resolve: LogHistogram,
 }
 
+impl Default for Incidents {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl Incidents {
     pub fn new() -> Self {
         Self {
@@ -119,7 +125,11 @@ impl SeriousCandidates {
             }
             if c.escalated_at.is_none() && (reported || o.event_type == "escalation.opened") {
                 c.escalated_at = Some(o.ts);
-                c.escalated_via = Some(if reported { "incident.reported" } else { "escalation.opened" });
+                c.escalated_via = Some(if reported {
+                    "incident.reported"
+                } else {
+                    "escalation.opened"
+                });
             }
             return;
         }
@@ -141,7 +151,11 @@ impl SeriousCandidates {
             SeriousCandidate {
                 detected_at: o.ts,
                 event_id: o.e.event_id.to_string(),
-                kind: if reported { "incident_reported" } else { "critical_risk_event" },
+                kind: if reported {
+                    "incident_reported"
+                } else {
+                    "critical_risk_event"
+                },
                 incident_id: o.e.incident_id.as_deref().map(str::to_string),
                 request_id: o.e.request_id.as_deref().map(str::to_string),
                 escalated_at: via.map(|_| o.ts),

@@ -118,7 +118,10 @@ impl Samples {
             if o.provider.is_some() {
                 pops.push(Pop::ProviderRequest);
             }
-            if o.personal && o.region_class.is_outside_eea() && !matches!(o.decision, Some("block") | Some("redact")) {
+            if o.personal
+                && o.region_class.is_outside_eea()
+                && !matches!(o.decision, Some("block") | Some("redact"))
+            {
                 pops.push(Pop::NonEeaPersonal);
             }
         }
@@ -151,7 +154,12 @@ impl Samples {
 
     /// Offers the event to its populations; `new_escalation`/`new_incident` are
     /// ids seen for the first time.
-    pub fn observe(&mut self, o: &Obs<'_>, new_escalation: Option<&str>, new_incident: Option<&str>) {
+    pub fn observe(
+        &mut self,
+        o: &Obs<'_>,
+        new_escalation: Option<&str>,
+        new_incident: Option<&str>,
+    ) {
         let pops = Self::pops_of(o);
         let id = o.e.event_id.as_ref();
         for s in self.per.values_mut() {
@@ -176,11 +184,17 @@ impl Samples {
 
     /// The escalation ids sampled for `fw`.
     pub fn escalation_ids(&self, fw: Framework) -> Vec<String> {
-        self.per.get(&fw).map(|s| s.escalations.ids()).unwrap_or_default()
+        self.per
+            .get(&fw)
+            .map(|s| s.escalations.ids())
+            .unwrap_or_default()
     }
 
     pub fn incident_ids(&self, fw: Framework) -> Vec<String> {
-        self.per.get(&fw).map(|s| s.incidents.ids()).unwrap_or_default()
+        self.per
+            .get(&fw)
+            .map(|s| s.incidents.ids())
+            .unwrap_or_default()
     }
 
     /// A section's `evidence` object: event ids from `pop`, and escalation /

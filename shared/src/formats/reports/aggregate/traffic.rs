@@ -113,10 +113,17 @@ fn add_provider(p: &mut ProviderStats, o: &Obs<'_>) {
     p.personal_requests += u64::from(o.personal);
     match o.region {
         Some(r) if p.regions.len() < MAX_REGIONS_PER_PROVIDER || p.regions.contains(r) => {
-            p.regions.insert(crate::formats::reports::counters::clip(r).to_string());
+            p.regions
+                .insert(crate::formats::reports::counters::clip(r).to_string());
         }
         Some(_) => {}
         None => p.missing_region += 1,
+    }
+}
+
+impl Default for Traffic {
+    fn default() -> Self {
+        Self::new()
     }
 }
 
@@ -190,7 +197,10 @@ impl Traffic {
         if let Some(d) = self.by_app.entry(o.app.unwrap_or("(none)")) {
             d.add(o.decision);
         }
-        if let Some(d) = self.by_model.entry(o.model_key.as_deref().unwrap_or("(none)")) {
+        if let Some(d) = self
+            .by_model
+            .entry(o.model_key.as_deref().unwrap_or("(none)"))
+        {
             d.add(o.decision);
         }
         match o.provider {
@@ -206,28 +216,25 @@ impl Traffic {
             None => self.request_without_provider += 1,
         }
         let policies: Vec<&str> = e.policy_ids.iter().flatten().map(|p| p.as_ref()).collect();
-        match o.decision {
-            Some(d @ ("block" | "redact")) => {
-                if policies.is_empty() {
-                    self.enforced_without_policy += 1;
-                }
-                let by = if d == "block" {
-                    &mut self.blocks_by_policy
-                } else {
-                    &mut self.redacts_by_policy
-                };
-                for p in &policies {
-                    by.incr(p);
-                }
-                if d == "block" {
-                    match &o.actor_ps {
-                        Some(ps) => self.denials_by_actor.incr(ps),
-                        None => self.denials_without_actor += 1,
-                    }
-                    self.denials_by_app.incr(o.app.unwrap_or("(none)"));
-                }
+        if let Some(d @ ("block" | "redact")) = o.decision {
+            if policies.is_empty() {
+                self.enforced_without_policy += 1;
             }
-            _ => {}
+            let by = if d == "block" {
+                &mut self.blocks_by_policy
+            } else {
+                &mut self.redacts_by_policy
+            };
+            for p in &policies {
+                by.incr(p);
+            }
+            if d == "block" {
+                match &o.actor_ps {
+                    Some(ps) => self.denials_by_actor.incr(ps),
+                    None => self.denials_without_actor += 1,
+                }
+                self.denials_by_app.incr(o.app.unwrap_or("(none)"));
+            }
         }
     }
 }
