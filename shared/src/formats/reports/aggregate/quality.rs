@@ -104,15 +104,24 @@ impl Quality {
         if !canonical_ts(&e.ts) {
             self.ts_not_canonical += 1;
         }
-        let key = (o.ts, e.event_id.to_string());
-        if let Some(prev) = self.prev.take() {
-            if key < prev {
+        // Export order is (ts, event_id); the previous key's buffer is reused.
+        let id = e.event_id.as_ref();
+        if let Some((prev_ts, prev_id)) = &self.prev {
+            if (o.ts, id) < (*prev_ts, prev_id.as_str()) {
                 self.order_violations += 1;
             } else {
-                self.note_gap(prev.0, o.ts);
+                let from = *prev_ts;
+                self.note_gap(from, o.ts);
             }
         }
-        self.prev = Some(key);
+        match &mut self.prev {
+            Some((prev_ts, prev_id)) => {
+                *prev_ts = o.ts;
+                prev_id.clear();
+                prev_id.push_str(id);
+            }
+            None => self.prev = Some((o.ts, id.to_string())),
+        }
 
         let has_user = e.actor.as_ref().is_some_and(|a| a.user_id.is_some());
         if has_user || e.reviewer.is_some() {

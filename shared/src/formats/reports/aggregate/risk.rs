@@ -87,12 +87,11 @@ impl Incidents {
 }
 
 /// The key that links the events of one case: request, else incident, else event id.
-fn case_key(o: &Obs<'_>) -> String {
+fn case_key<'a>(o: &Obs<'a>) -> &'a str {
     o.e.request_id
         .as_deref()
         .or(o.e.incident_id.as_deref())
         .unwrap_or(&o.e.event_id)
-        .to_string()
 }
 
 /// An AI Act Art. 73 candidate: an `incident.reported` event or a critical-risk event.
@@ -119,7 +118,7 @@ impl SeriousCandidates {
         let reported = o.event_type == "incident.reported";
         let critical = o.risk == Some("critical");
         let key = case_key(o);
-        if let Some(c) = self.by_case.get_mut(&key) {
+        if let Some(c) = self.by_case.get_mut(key) {
             if c.incident_id.is_none() {
                 c.incident_id = o.e.incident_id.as_deref().map(str::to_string);
             }
@@ -147,7 +146,7 @@ impl SeriousCandidates {
             _ => None,
         };
         self.by_case.insert(
-            key,
+            key.to_string(),
             SeriousCandidate {
                 detected_at: o.ts,
                 event_id: o.e.event_id.to_string(),
@@ -199,7 +198,7 @@ pub struct Breaches {
 impl Breaches {
     pub fn observe(&mut self, o: &Obs<'_>) {
         let key = case_key(o);
-        if let Some(b) = self.by_case.get_mut(&key) {
+        if let Some(b) = self.by_case.get_mut(key) {
             // A later incident record on the same case links the candidate to handling.
             if b.incident_id.is_none() {
                 b.incident_id = o.e.incident_id.as_deref().map(str::to_string);
@@ -220,7 +219,7 @@ impl Breaches {
         categories.truncate(16);
         let is_incident = o.e.incident_id.is_some();
         self.by_case.insert(
-            key,
+            key.to_string(),
             Breach {
                 detected_at: o.ts,
                 event_id: o.e.event_id.to_string(),

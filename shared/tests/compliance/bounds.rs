@@ -1,0 +1,112 @@
+//! Paths the fixture does not take: caps on producer-keyed state, the
+//! disclosure flag, an out-of-order stream.
+use crate::support::*;
+use kt_shared::domain::ExportFormat;
+use serde_json::json;
+
+fn request(i: usize, app: &str, extra: serde_json::Value) -> String {
+    let mut e = json!({
+        "event_id": format!("evt_{i:06}"),
+        "ts": format!("2026-05-02T10:{:02}:{:02}.000Z", (i / 60) % 60, i % 60),
+        "tenant_id": "acme", "event_type": "gateway.request", "request_id": format!("req_{i}"),
+        "config_version": "cfg_1", "actor": {"user_id": format!("u_{i}"), "app": app},
+        "model": {"provider": "mistral", "name": "m", "region": "eu-west-1"},
+        "decision": "allow", "data_categories": [],
+    });
+    for (k, v) in extra.as_object().unwrap() {
+        e[k] = v.clone();
+    }
+    serde_json::to_string(&e).unwrap()
+}
+
+#[test]
+fn producer_keyed_counters_are_capped_and_say_so() {
+    let lines: Vec<String> = (0..600)
+        .map(|i| request(i, &format!("app-{i:03}"), json!({})))
+        .collect();
+    let doc = render_json(ExportFormat::ComplianceAesia, &lines);
+    let by_app = doc["sections"]["art26.1_26.5"]["metrics"]["decisions_by_application"]
+        .as_object()
+        .unwrap();
+    assert_eq!(by_app.len(), 501, "500 kept keys + the overflow entry");
+    assert_eq!(by_app["(other_observations)"], 100);
+    assert!(by_app.contains_key("app-000") && !by_app.contains_key("app-599"));
+    // Distinct actors are exact below the cap.
+    let ens = render_json(ExportFormat::ComplianceEns, &lines);
+    assert_eq!(
+        ens["sections"]["op.acc.1"]["metrics"]["distinct_actors"],
+        json!({"count": 600, "at_least": false})
+    );
+    assert_eq!(
+        ens["sections"]["art24"]["evidence"]["event_ids"]
+            .as_array()
+            .unwrap()
+            .len(),
+        25
+    );
+    assert_eq!(
+        ens["sections"]["art24"]["evidence"]["selection"]["population"],
+        600
+    );
+}
+
+#[test]
+fn a_disclosure_flag_brings_art50_into_scope() {
+    let all: Vec<String> = (0..4)
+        .map(|i| request(i, "bot", json!({"ai_disclosure": true})))
+        .collect();
+    let doc = render_json(ExportFormat::ComplianceAesia, &all);
+    let s = &doc["sections"]["art50"];
+    assert_eq!(s["status"], "evidenced");
+    assert_eq!(s["metrics"]["disclosure_share"], 1.0);
+    let mut some = all.clone();
+    some[1] = request(1, "bot", json!({"ai_disclosure": false}));
+    let doc = render_json(ExportFormat::ComplianceAesia, &some);
+    assert_eq!(doc["sections"]["art50"]["status"], "partial");
+    assert_eq!(
+        doc["sections"]["art50"]["metrics"]["with_disclosure_false"],
+        1
+    );
+}
+
+#[test]
+fn an_out_of_order_stream_is_reported_not_hidden() {
+    let mut lines: Vec<String> = (0..5).map(|i| request(i, "bot", json!({}))).collect();
+    lines.swap(1, 2);
+    let doc = render_json(ExportFormat::ComplianceEns, &lines);
+    let s = &doc["sections"]["op.exp.8.r2"];
+    assert_eq!(s["metrics"]["order_violations_in_export"], 1);
+    assert_eq!(s["status"], "partial");
+}
+
+#[test]
+fn personal_data_to_an_unstated_region_is_a_breach_candidate() {
+    let lines = vec![
+        request(
+            0,
+            "bot",
+            json!({"data_categories": ["email"], "model": {"provider": "x", "name": "m"}}),
+        ),
+        request(
+            1,
+            "bot",
+            json!({"data_categories": ["email"], "model": {"provider": "x", "name": "m", "region": "eu-central-2"}}),
+        ),
+        request(
+            2,
+            "bot",
+            json!({"data_categories": ["iban"], "decision": "block", "model": {"provider": "x", "name": "m", "region": "us-west-2"}}),
+        ),
+    ];
+    let doc = render_json(ExportFormat::ComplianceAepd, &lines);
+    let b = &doc["sections"]["rgpd.33_34"]["metrics"];
+    assert_eq!(
+        b["candidates"], 1,
+        "Zurich has an adequacy decision; a blocked request sent nothing"
+    );
+    assert_eq!(b["listed"][0]["region_class"], "unknown");
+    let t = &doc["sections"]["rgpd.44_49"];
+    assert_eq!(t["metrics"]["sent_to_unknown_region"], 1);
+    assert_eq!(t["metrics"]["sent_to_adequacy_regions"], 1);
+    assert_eq!(t["status"], "partial");
+}
