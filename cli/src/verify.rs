@@ -38,8 +38,29 @@ fn is_bundle(args: &VerifyArgs) -> bool {
     args.bundle || args.file.to_string_lossy().ends_with(".tar.gz")
 }
 
-/// Runs the checks; `fetch_job` is called only when `--job-id` is given.
+/// Runs the checks and prints them; exit status 0 when everything matches, 1 otherwise.
+/// `fetch_job` is called only when `--job-id` is given.
 pub async fn run<F, Fut>(args: VerifyArgs, fetch_job: F) -> anyhow::Result<ExitCode>
+where
+    F: FnOnce(JobId) -> Fut,
+    Fut: Future<Output = anyhow::Result<JobView>>,
+{
+    let json = args.json;
+    let report = verify(args, fetch_job).await?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print!("{report}");
+    }
+    Ok(if report.is_ok() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+/// The checks `run` prints.
+pub async fn verify<F, Fut>(args: VerifyArgs, fetch_job: F) -> anyhow::Result<VerifyReport>
 where
     F: FnOnce(JobId) -> Fut,
     Fut: Future<Output = anyhow::Result<JobView>>,
@@ -65,19 +86,9 @@ where
         );
     }
     let file = args.file.clone();
-    let report = tokio::task::spawn_blocking(move || check(&file, bundle, size, sha256.as_deref()))
+    tokio::task::spawn_blocking(move || check(&file, bundle, size, sha256.as_deref()))
         .await
-        .context("verification task")??;
-    if args.json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
-    } else {
-        print!("{report}");
-    }
-    Ok(if report.is_ok() {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
-    })
+        .context("verification task")?
 }
 
 fn check(
@@ -97,4 +108,42 @@ fn check(
         report.mismatches.extend(inner.mismatches);
     }
     Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(file: PathBuf) -> VerifyArgs {
+        VerifyArgs {
+            file,
+            job_id: None,
+            sha256: None,
+            size: None,
+            bundle: false,
+            json: false,
+        }
+    }
+
+    async fn no_job(_: JobId) -> anyhow::Result<JobView> {
+        bail!("no API in this test")
+    }
+
+    #[tokio::test]
+    async fn compares_a_file_with_the_given_size_and_hash() {
+        let file = std::env::temp_dir().join(format!("kt-verify-{}.csv", std::process::id()));
+        std::fs::write(&file, b"a\n").unwrap();
+        let sha = "87428fc522803d31065e7bce3cf03fe475096631e5e07bbd7a0fde60c4cf25c7";
+        let mut a = args(file.clone());
+        a.sha256 = Some(sha.into());
+        a.size = Some(2);
+        assert!(verify(a.clone(), no_job).await.unwrap().is_ok());
+        a.size = Some(3);
+        let r = verify(a, no_job).await.unwrap();
+        assert_eq!(r.mismatches.len(), 1);
+        assert_eq!(r.mismatches[0].check, "size_bytes");
+        // Nothing to compare with is an error, not a silent success.
+        assert!(verify(args(file.clone()), no_job).await.is_err());
+        std::fs::remove_file(file).unwrap();
+    }
 }
