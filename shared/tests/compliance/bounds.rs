@@ -110,3 +110,28 @@ fn personal_data_to_an_unstated_region_is_a_breach_candidate() {
     assert_eq!(t["metrics"]["sent_to_adequacy_regions"], 1);
     assert_eq!(t["status"], "partial");
 }
+
+#[test]
+fn an_evidence_sample_can_be_recomputed_from_the_events_alone() {
+    use sha2::{Digest, Sha256};
+    let lines: Vec<String> = (0..300).map(|i| request(i, "bot", json!({}))).collect();
+    let doc = render_json(ExportFormat::ComplianceEns, &lines);
+    let evidence = &doc["sections"]["art24"]["evidence"];
+    let seed = evidence["selection"]["seed"].as_str().unwrap();
+    assert_eq!(
+        seed,
+        "acme|compliance-ens|2026-04-30T22:00:00Z/2026-05-31T22:00:00Z"
+    );
+    // priority = first 8 bytes (big-endian) of SHA-256(seed|id); keep the 25 smallest; list by id.
+    let mut ranked: Vec<(u64, String)> = (0..300)
+        .map(|i| {
+            let id = format!("evt_{i:06}");
+            let h = Sha256::digest(format!("{seed}|{id}").as_bytes());
+            (u64::from_be_bytes(h[..8].try_into().unwrap()), id)
+        })
+        .collect();
+    ranked.sort();
+    let mut expected: Vec<String> = ranked.into_iter().take(25).map(|(_, id)| id).collect();
+    expected.sort();
+    assert_eq!(evidence["event_ids"], json!(expected));
+}
