@@ -7,7 +7,7 @@ use serde_json::json;
 fn request(i: usize, app: &str, extra: serde_json::Value) -> String {
     let mut e = json!({
         "event_id": format!("evt_{i:06}"),
-        "ts": format!("2026-05-02T10:{:02}:{:02}.000Z", (i / 60) % 60, i % 60),
+        "ts": format!("2026-05-02T{:02}:{:02}:{:02}.{:03}Z", 10 + i / 3_600_000, (i / 60_000) % 60, (i / 1000) % 60, i % 1000),
         "tenant_id": "acme", "event_type": "gateway.request", "request_id": format!("req_{i}"),
         "config_version": "cfg_1", "actor": {"user_id": format!("u_{i}"), "app": app},
         "model": {"provider": "mistral", "name": "m", "region": "eu-west-1"},
@@ -134,4 +134,22 @@ fn an_evidence_sample_can_be_recomputed_from_the_events_alone() {
     let mut expected: Vec<String> = ranked.into_iter().take(25).map(|(_, id)| id).collect();
     expected.sort();
     assert_eq!(evidence["event_ids"], json!(expected));
+}
+
+/// Throughput sanity check (run with `--ignored`; debug builds are slow).
+#[test]
+#[ignore]
+fn many_events_in_one_pass() {
+    let lines: Vec<String> = (0..200_000)
+        .map(|i| {
+            request(
+                i,
+                &format!("app-{}", i % 50),
+                json!({"data_categories": ["email"]}),
+            )
+        })
+        .collect();
+    let t = std::time::Instant::now();
+    let out = render(&ctx(ExportFormat::ComplianceAll), &lines);
+    eprintln!("200k events -> {} bytes in {:?}", out.len(), t.elapsed());
 }
