@@ -4,19 +4,21 @@
 //! reinforcements (here R2-R4); `op.exp.10` is now the protection of
 //! cryptographic keys, so the RD 3/2010 identifier `op.exp.10` ("protección de
 //! los registros de actividad") appears only as a `legacy_ids` alias.
+mod access_monitoring;
+
 use super::Framework::Ens;
 use super::aggregate::vocab::KNOWN_TYPES;
 use super::aggregate::{Aggregate, Pop};
 use super::common::{self, COMPLETE};
 use super::envelope::{Section, Status};
-use super::num::{frac, iso_ms, pct, ratio};
+use super::num::{frac, iso_ms, pct};
 use crate::formats::{ExportContext, ExportSummary};
-use serde_json::{Value, json};
+use serde_json::json;
 
 /// The system's ENS category. A tenant setting; `MEDIA` until the job carries it.
 pub const ENS_CATEGORY: &str = "MEDIA";
 
-fn section(
+pub(super) fn section(
     key: &'static str,
     title: &'static str,
     reference: &'static str,
@@ -36,24 +38,24 @@ pub fn sections(agg: &Aggregate, ctx: &ExportContext, summary: &ExportSummary) -
         op_exp_8_r4(agg, ctx),
         op_exp_7(agg),
         op_exp_9(agg),
-        op_acc_1(agg, "op.acc.1", "Identificación"),
-        op_acc_1(
+        access_monitoring::op_acc_1(agg, "op.acc.1", "Identificación"),
+        access_monitoring::op_acc_1(
             agg,
             "op.acc.6",
             "Mecanismo de autenticación (usuarios de la organización): registros de acceso",
         ),
-        op_acc_4(agg),
-        op_mon_1(agg),
-        op_mon_2(agg),
-        op_mon_3(agg),
-        providers(agg, "op.ext.2", "Gestión diaria de proveedores externos"),
-        providers(agg, "op.nub.1", "Protección de servicios en la nube"),
-        mp_info_1(agg),
+        access_monitoring::op_acc_4(agg),
+        access_monitoring::op_mon_1(agg),
+        access_monitoring::op_mon_2(agg),
+        access_monitoring::op_mon_3(agg),
+        access_monitoring::providers(agg, "op.ext.2", "Gestión diaria de proveedores externos"),
+        access_monitoring::providers(agg, "op.nub.1", "Protección de servicios en la nube"),
+        access_monitoring::mp_info_1(agg),
     ]
 }
 
 /// evidenced at ≥ 99%, partial above 0, not_evidenced at 0.
-fn share_status(n: u64, d: u64) -> Status {
+pub(super) fn share_status(n: u64, d: u64) -> Status {
     if d == 0 || n == 0 {
         Status::NotEvidenced
     } else if frac(n, d) >= COMPLETE {
@@ -340,216 +342,5 @@ fn op_exp_9(agg: &Aggregate) -> Section {
         Status::Partial
     };
     s.evidence = agg.samples.evidence(Ens, Pop::Escalation, true, true);
-    s
-}
-
-fn op_acc_1(agg: &Aggregate, key: &'static str, title: &'static str) -> Section {
-    let reference = if key == "op.acc.1" {
-        "RD 311/2022, Anexo II, op.acc.1"
-    } else {
-        "RD 311/2022, Anexo II, op.acc.6"
-    };
-    let mut s = section(key, title, reference, &[]);
-    let a = &agg.access;
-    let identified = a.request_events - a.anonymous_requests;
-    s.metrics = json!({
-        "distinct_actors": a.actors.to_json(),
-        "request_events": a.request_events,
-        "anonymous_requests": a.anonymous_requests,
-        "anonymous_share": ratio(a.anonymous_requests, a.request_events),
-    });
-    s.status = share_status(identified, a.request_events);
-    if a.anonymous_requests > 0 {
-        s.gap(format!(
-            "{} request(s) carry no actor.user_id",
-            a.anonymous_requests
-        ));
-    }
-    s.gap("how identities are provisioned and authenticated is outside the gateway log; the log records the identity the gateway received");
-    s.evidence = agg.samples.evidence(Ens, Pop::Request, false, false);
-    s
-}
-
-fn op_acc_4(agg: &Aggregate) -> Section {
-    let mut s = section(
-        "op.acc.4",
-        "Proceso de gestión de derechos de acceso",
-        "RD 311/2022, Anexo II, op.acc.4",
-        &[],
-    );
-    let t = &agg.traffic;
-    s.metrics = json!({
-        "policy_denials": t.decisions.block,
-        "denials_by_actor_top": t.denials_by_actor.top(super::sample::EVIDENCE_CAP, "actor"),
-        "denials_by_actor_rule": "the 25 actors with the most denials, ties by pseudonym",
-        "distinct_denied_actors": t.denials_by_actor.map.len(),
-        "denials_by_application": t.denials_by_app.to_json(),
-        "denials_without_actor": t.denials_without_actor,
-    });
-    s.status = if t.decisions.block == 0 {
-        s.gap("no policy denial in the window");
-        Status::NotEvidenced
-    } else if t.denials_without_actor == 0 {
-        Status::Evidenced
-    } else {
-        s.gap(format!(
-            "{} denial(s) name no actor",
-            t.denials_without_actor
-        ));
-        Status::Partial
-    };
-    s.gap("the roles and rights granted (least privilege itself) are not in the log; denials show enforcement only");
-    s.evidence = agg.samples.evidence(Ens, Pop::Enforced, false, false);
-    s
-}
-
-fn op_mon_1(agg: &Aggregate) -> Section {
-    let mut s = section(
-        "op.mon.1",
-        "Detección de intrusión",
-        "RD 311/2022, Anexo II, op.mon.1",
-        &[],
-    );
-    let t = &agg.traffic;
-    s.metrics = json!({
-        "blocks_by_policy": t.blocks_by_policy.to_json(),
-        "redactions_by_policy": t.redacts_by_policy.to_json(),
-        "enforcements_without_policy_id": t.enforced_without_policy,
-        "high_or_critical_risk_events": agg.quality.high_or_critical,
-    });
-    let enforced = t.decisions.block + t.decisions.redact;
-    s.status = if enforced == 0 {
-        s.gap("no block or redaction in the window");
-        Status::NotEvidenced
-    } else if t.enforced_without_policy == 0 {
-        Status::Evidenced
-    } else {
-        s.gap(format!(
-            "{} enforcement(s) name no policy",
-            t.enforced_without_policy
-        ));
-        Status::Partial
-    };
-    s.gap("the gateway's policies are application-level detection; network and host intrusion detection are outside this log");
-    s.evidence = agg.samples.evidence(Ens, Pop::Enforced, false, false);
-    s
-}
-
-fn op_mon_2(agg: &Aggregate) -> Section {
-    let mut s = section(
-        "op.mon.2",
-        "Sistema de métricas",
-        "RD 311/2022, Anexo II, op.mon.2",
-        &[],
-    );
-    let series: Vec<Value> = agg
-        .traffic
-        .daily
-        .iter()
-        .map(|(day, d)| {
-            let n = d.decisions.total() - d.decisions.none;
-            json!({
-                "date": day.to_string(), "events": d.events, "decisions": n,
-                "blocks": d.decisions.block, "redactions": d.decisions.redact,
-                "escalations": d.decisions.escalate, "provider_errors": d.provider_errors,
-                "high_or_critical_risk_events": d.high_risk,
-                "block_rate": ratio(d.decisions.block, n),
-            })
-        })
-        .collect();
-    s.metrics = json!({"daily": series, "day_boundary": "midnight in the report's timezone"});
-    s.status = if agg.count == 0 {
-        s.gap("no events in the window");
-        Status::NotEvidenced
-    } else {
-        Status::Evidenced
-    };
-    s.gap("targets and review of the metrics by the organisation are not in the log");
-    s.evidence = agg.samples.evidence(Ens, Pop::All, false, false);
-    s
-}
-
-fn op_mon_3(agg: &Aggregate) -> Section {
-    let mut s = section(
-        "op.mon.3",
-        "Vigilancia",
-        "RD 311/2022, Anexo II, op.mon.3",
-        &[],
-    );
-    let (count, minutes, gaps) = common::log_gaps(agg);
-    s.metrics = json!({"collection_gaps": gaps});
-    s.status = if agg.count == 0 {
-        s.gap("no events in the window");
-        Status::NotEvidenced
-    } else if count == 0 {
-        Status::Evidenced
-    } else {
-        Status::Partial
-    };
-    if let Some(g) = common::gap_statement(count, minutes) {
-        s.gap(g);
-    }
-    s.evidence = agg.samples.evidence(Ens, Pop::All, false, false);
-    s
-}
-
-fn providers(agg: &Aggregate, key: &'static str, title: &'static str) -> Section {
-    let reference = if key == "op.ext.2" {
-        "RD 311/2022, Anexo II, op.ext.2"
-    } else {
-        "RD 311/2022, Anexo II, op.nub.1"
-    };
-    let mut s = section(key, title, reference, &[]);
-    let t = &agg.traffic;
-    s.metrics = json!({
-        "by_provider": common::providers(&t.providers),
-        "requests_without_provider": t.request_without_provider,
-    });
-    s.status = if t.providers.map.is_empty() {
-        s.gap("no request names a provider");
-        Status::NotEvidenced
-    } else if t.request_without_provider == 0 {
-        Status::Evidenced
-    } else {
-        s.gap(format!(
-            "{} request(s) name no provider",
-            t.request_without_provider
-        ));
-        Status::Partial
-    };
-    s.gap(if key == "op.ext.2" {
-        "service-level agreements and their review are not in the log"
-    } else {
-        "the cloud providers' certifications (e.g. ENS, ISO 27001) are not in the log"
-    });
-    s.evidence = agg
-        .samples
-        .evidence(Ens, Pop::ProviderRequest, false, false);
-    s
-}
-
-fn mp_info_1(agg: &Aggregate) -> Section {
-    let mut s = section(
-        "mp.info.1",
-        "Datos personales",
-        "RD 311/2022, Anexo II, mp.info.1",
-        &[],
-    );
-    let p = &agg.privacy;
-    s.metrics = json!({
-        "requests_with_detection_field": p.detector_visible,
-        "request_events": p.request_events,
-        "personal_data_requests": p.personal_events,
-        "data_categories_detected": p.by_category.to_json_with(),
-    });
-    s.status = share_status(p.detector_visible, p.request_events);
-    if p.detector_visible < p.request_events {
-        s.gap(format!(
-            "{} request event(s) carry no data_categories field",
-            p.request_events - p.detector_visible
-        ));
-    }
-    s.gap("compliance with data-protection law itself is reported in compliance-aepd");
-    s.evidence = agg.samples.evidence(Ens, Pop::Personal, false, false);
     s
 }
