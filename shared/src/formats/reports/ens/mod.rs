@@ -131,7 +131,9 @@ fn op_exp_8_r2(agg: &Aggregate, summary: &ExportSummary) -> Section {
     let st = &summary.stats;
     let mut reasons = std::collections::BTreeMap::<String, u64>::new();
     for r in &st.rejected_samples {
-        *reasons.entry(r.reason.clone()).or_default() += 1;
+        *reasons
+            .entry(crate::formats::reports::counters::clip(&r.reason).to_string())
+            .or_default() += 1;
     }
     let q = &agg.quality;
     s.metrics = json!({
