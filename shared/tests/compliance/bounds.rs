@@ -153,3 +153,45 @@ fn many_events_in_one_pass() {
     let out = render(&ctx(ExportFormat::ComplianceAll), &lines);
     eprintln!("200k events -> {} bytes in {:?}", out.len(), t.elapsed());
 }
+
+#[test]
+fn a_repeated_opening_or_resolution_counts_once() {
+    let esc = |i: usize, ty: &str, extra: serde_json::Value| {
+        let mut e = json!({"event_id": format!("evt_{i:06}"), "ts": format!("2026-05-02T10:00:0{i}.000Z"),
+                           "tenant_id": "acme", "event_type": ty, "escalation_id": "esc_1"});
+        for (k, v) in extra.as_object().unwrap() {
+            e[k] = v.clone();
+        }
+        serde_json::to_string(&e).unwrap()
+    };
+    let lines = vec![
+        esc(
+            1,
+            "escalation.opened",
+            json!({"decision": "escalate", "risk_level": "high"}),
+        ),
+        esc(
+            2,
+            "escalation.opened",
+            json!({"decision": "escalate", "risk_level": "high"}),
+        ),
+        esc(
+            3,
+            "escalation.resolved",
+            json!({"decision": "allow", "reviewer": "r1"}),
+        ),
+        esc(
+            4,
+            "escalation.resolved",
+            json!({"decision": "block", "reviewer": "r2"}),
+        ),
+    ];
+    let doc = render_json(ExportFormat::ComplianceAesia, &lines);
+    let m = &doc["sections"]["art14_art26.2"]["metrics"];
+    assert_eq!(m["escalations_opened"], 1);
+    assert_eq!(m["escalations_resolved"], 1);
+    assert_eq!(m["human_overrides"], 1);
+    assert_eq!(m["time_to_decision_ms"]["count"], 1);
+    assert_eq!(m["pending_at_window_end"], 0);
+    assert_eq!(doc["sections"]["art14_art26.2"]["status"], "evidenced");
+}

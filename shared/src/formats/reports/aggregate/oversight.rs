@@ -27,6 +27,7 @@ pub struct Oversight {
     pub lifecycles: BTreeMap<String, Escalation>,
     /// Escalation events whose id did not fit in `lifecycles`.
     pub untracked: u64,
+    /// Distinct escalations opened / resolved in the window (untracked ones: events).
     pub opened: u64,
     pub resolved: u64,
     /// Resolutions whose opening is not in the window (or not tracked).
@@ -95,57 +96,48 @@ impl Oversight {
             return None;
         };
         let event_id = o.e.event_id.to_string();
-        if opened {
-            self.opened += 1;
-            self.opened_by_risk.incr(o.risk.unwrap_or("(none)"));
-            let (entry, is_new) = self.entry(id);
-            if let Some(x) = entry
-                && x.opened_at.is_none()
-            {
-                x.opened_at = Some(o.ts);
-                x.automated = Some(
-                    o.decision
-                        .filter(|d| *d != "escalate")
-                        .unwrap_or("block")
-                        .to_string(),
-                );
-                x.risk = o.risk.map(str::to_string);
-                if x.event_ids.len() < MAX_LINKED_EVENTS {
-                    x.event_ids.push(event_id);
-                }
-            }
-            return is_new.then_some(id);
-        }
-        // A resolution.
-        self.resolved += 1;
-        match reviewer_ps {
-            Some(r) => self.reviewers.insert(r),
-            None => self.resolved_without_reviewer += 1,
-        }
-        self.resolutions.incr(o.decision.unwrap_or("(none)"));
         let (entry, is_new) = self.entry(id);
         let Some(x) = entry else {
-            self.resolved_unmatched += 1;
+            // Untracked (table full): counted, not linked.
+            self.count_event(opened, o, reviewer_ps);
+            if !opened {
+                self.resolved_unmatched += 1;
+            }
             return None;
         };
         if x.event_ids.len() < MAX_LINKED_EVENTS {
             x.event_ids.push(event_id);
         }
-        let first_resolution = x.resolved_at.is_none();
-        if first_resolution {
-            x.resolved_at = Some(o.ts);
-            x.resolution = o.decision.map(str::to_string);
-            x.reviewer = reviewer_ps.map(str::to_string);
-            if x.risk.is_none() {
-                x.risk = o.risk.map(str::to_string);
+        // A repeated opening or resolution of one escalation is linked, not counted again.
+        if opened {
+            if x.opened_at.is_some() {
+                return None;
             }
+            x.opened_at = Some(o.ts);
+            x.automated = Some(
+                o.decision
+                    .filter(|d| *d != "escalate")
+                    .unwrap_or("block")
+                    .to_string(),
+            );
+            x.risk = o.risk.map(str::to_string);
+            self.count_event(true, o, reviewer_ps);
+            return is_new.then_some(id);
+        }
+        if x.resolved_at.is_some() {
+            return None;
+        }
+        x.resolved_at = Some(o.ts);
+        x.resolution = o.decision.map(str::to_string);
+        x.reviewer = reviewer_ps.map(str::to_string);
+        if x.risk.is_none() {
+            x.risk = o.risk.map(str::to_string);
         }
         let risk = x.risk.clone().unwrap_or_else(|| "(none)".into());
-        let opened_at = x.opened_at;
-        let automated = x.automated.clone();
+        let (opened_at, automated) = (x.opened_at, x.automated.clone());
+        self.count_event(false, o, reviewer_ps);
         match (opened_at, automated, o.decision) {
             (None, _, _) => self.resolved_unmatched += 1,
-            (Some(_), _, _) if !first_resolution => {}
             (Some(at), Some(auto), Some(d)) => {
                 self.time_to_decision.add(o.ts - at);
                 if auto != d {
@@ -159,6 +151,21 @@ impl Oversight {
             }
         }
         is_new.then_some(id)
+    }
+
+    /// Counts one opening or one resolution.
+    fn count_event(&mut self, opened: bool, o: &Obs<'_>, reviewer_ps: Option<&str>) {
+        if opened {
+            self.opened += 1;
+            self.opened_by_risk.incr(o.risk.unwrap_or("(none)"));
+            return;
+        }
+        self.resolved += 1;
+        match reviewer_ps {
+            Some(r) => self.reviewers.insert(r),
+            None => self.resolved_without_reviewer += 1,
+        }
+        self.resolutions.incr(o.decision.unwrap_or("(none)"));
     }
 
     /// Escalations opened in the window and not resolved by its end.
