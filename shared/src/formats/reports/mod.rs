@@ -1,8 +1,8 @@
 //! Compliance reports (compliance-aesia, -aepd, -ens) and the compliance-all bundle.
 //!
 //! One pass: [`aggregate::Aggregate`] is fed every exported event and holds
-//! bounded state; each report is a projection of it ([`aesia`], [`aepd`],
-//! [`ens`]) wrapped in the common [`envelope`]. The bundle ([`bundle`]) holds
+//! bounded state; each report is a projection of it (`aesia`, `aepd`,
+//! `ens`) wrapped in the common [`envelope`]. The bundle ([`bundle`]) holds
 //! all three plus a manifest and `SHA256SUMS`; [`verify`] checks one offline.
 //! See `docs/compliance/*.md` for what each section computes and claims.
 //!

@@ -2,8 +2,8 @@
 //!
 //! `observe` is called once per exported event, in export order. Every field is
 //! bounded whatever the event count: counters keyed by producer values are
-//! capped ([`CappedMap`]), distinct counts are capped ([`DistinctCap`]), quantiles
-//! use [`LogHistogram`], id lists use seeded bottom-k samples, per-day and
+//! capped (`counters::CappedMap`), distinct counts are capped (`counters::DistinctCap`), quantiles
+//! use `sketch::LogHistogram`, id lists use seeded bottom-k samples, per-day and
 //! per-week series are bounded by the window (at most 366 days), and lifecycle
 //! tables (escalations, incidents, candidates) hold at most
 //! [`MAX_TRACKED`] entries each, counting the rest as untracked.
