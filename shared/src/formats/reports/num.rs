@@ -2,9 +2,10 @@
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::Value;
 
-/// `x` rounded half-away-from-zero to `decimals` places, as a JSON number.
-/// The decimal string is produced by `format!` (exact for a given f64) and
-/// read back, so the same input always renders the same digits.
+/// `x` rounded to `decimals` places, as a JSON number. The rounding is
+/// `format!`'s (an exact decimal expansion of the f64, then rounded), read
+/// back and rendered shortest-round-trip, so the same input always renders
+/// the same digits on every platform.
 pub fn fixed(x: f64, decimals: usize) -> Value {
     if !x.is_finite() {
         return Value::Null;
