@@ -195,3 +195,17 @@ fn a_repeated_opening_or_resolution_counts_once() {
     assert_eq!(m["pending_at_window_end"], 0);
     assert_eq!(doc["sections"]["art14_art26.2"]["status"], "evidenced");
 }
+
+#[test]
+fn the_ens_category_is_stated_and_defaults_to_media() {
+    use kt_shared::formats::reports::{EnsCategory, ReportFormatter, ReportOptions};
+    let doc = render_json(ExportFormat::ComplianceEns, &[]);
+    assert_eq!(doc["report"]["ens_category"], "MEDIA");
+    let c = ctx(ExportFormat::ComplianceEns);
+    let options = ReportOptions {
+        ens_category: EnsCategory::Alta,
+    };
+    let mut f = ReportFormatter::new(ExportFormat::ComplianceEns, options);
+    let doc: serde_json::Value = serde_json::from_slice(&render_with(&mut f, &c, &[])).unwrap();
+    assert_eq!(doc["report"]["ens_category"], "ALTA");
+}

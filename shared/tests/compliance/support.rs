@@ -3,7 +3,7 @@ use chrono::{DateTime, TimeZone, Utc};
 use kt_shared::domain::{ExportFormat, JobId, JobStats, RejectedSample, TenantId, Window};
 use kt_shared::engine::{Event, ParsedEvent};
 use kt_shared::formats::reports::report_formatter;
-use kt_shared::formats::{ExportContext, ExportSummary, SourceInventory};
+use kt_shared::formats::{ExportContext, ExportSummary, Formatter, SourceInventory};
 use serde_json::Value;
 use std::path::PathBuf;
 
@@ -77,7 +77,11 @@ pub fn summary(event_count: u64) -> ExportSummary {
 
 /// Runs the formatter of `ctx.format` over `lines` (already in export order).
 pub fn render(ctx: &ExportContext, lines: &[String]) -> Vec<u8> {
-    let mut f = report_formatter(ctx);
+    render_with(report_formatter(ctx).as_mut(), ctx, lines)
+}
+
+/// Runs `f` over `lines` as the engine would.
+pub fn render_with(f: &mut dyn Formatter, ctx: &ExportContext, lines: &[String]) -> Vec<u8> {
     let mut out = Vec::new();
     f.begin(ctx, &mut out).unwrap();
     for line in lines {

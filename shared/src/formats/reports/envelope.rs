@@ -112,6 +112,7 @@ pub fn report(
     agg: &Aggregate,
     ctx: &ExportContext,
     summary: &ExportSummary,
+    options: super::ReportOptions,
     sections: Vec<Section>,
 ) -> Value {
     let format = fw.format().as_str();
@@ -143,7 +144,7 @@ pub fn report(
     });
     match fw {
         Framework::Ens => {
-            report["ens_category"] = json!(super::ens::ENS_CATEGORY);
+            report["ens_category"] = json!(options.ens_category.as_str());
         }
         Framework::Aepd => {
             report["ens_cross_references"] = super::aepd::ens_cross_references();

@@ -15,6 +15,7 @@ mod common;
 mod counters;
 pub mod eea;
 mod ens;
+pub use ens::EnsCategory;
 pub mod envelope;
 pub mod num;
 pub mod pseudonym;
@@ -68,18 +69,29 @@ impl Framework {
 
 /// The formatter for a compliance format (`ctx.format` is one of the four).
 pub fn report_formatter(ctx: &ExportContext) -> Box<dyn Formatter> {
-    Box::new(ReportFormatter::new(ctx.format))
+    Box::new(ReportFormatter::new(ctx.format, ReportOptions::default()))
+}
+
+/// Tenant settings a report states; defaults until the job carries them.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ReportOptions {
+    pub ens_category: EnsCategory,
 }
 
 /// Writes nothing per event; aggregates, then writes one report (or the bundle) in `finish`.
 pub struct ReportFormatter {
     format: ExportFormat,
+    options: ReportOptions,
     agg: Option<Aggregate>,
 }
 
 impl ReportFormatter {
-    pub fn new(format: ExportFormat) -> Self {
-        Self { format, agg: None }
+    pub fn new(format: ExportFormat, options: ReportOptions) -> Self {
+        Self {
+            format,
+            options,
+            agg: None,
+        }
     }
 }
 
@@ -89,13 +101,14 @@ pub fn build_report(
     agg: &Aggregate,
     ctx: &ExportContext,
     summary: &ExportSummary,
+    options: ReportOptions,
 ) -> Value {
     let sections = match fw {
         Framework::Aesia => aesia::sections(agg),
         Framework::Aepd => aepd::sections(agg),
         Framework::Ens => ens::sections(agg, ctx, summary),
     };
-    envelope::report(fw, agg, ctx, summary, sections)
+    envelope::report(fw, agg, ctx, summary, options, sections)
 }
 
 /// The bytes of a JSON document: pretty-printed, keys sorted, trailing newline.
@@ -141,12 +154,18 @@ impl Formatter for ReportFormatter {
         if self.format == ExportFormat::ComplianceAll {
             let reports: Vec<(Framework, Value)> = frameworks
                 .iter()
-                .map(|&fw| (fw, build_report(fw, agg, ctx, summary)))
+                .map(|&fw| (fw, build_report(fw, agg, ctx, summary, self.options)))
                 .collect();
             bundle::write_bundle(ctx, agg, summary, &reports, out)
                 .map_err(|e| FormatError(format!("writing the bundle: {e}")))?;
         } else if let [fw] = frameworks.as_slice() {
-            out.extend_from_slice(&to_bytes(&build_report(*fw, agg, ctx, summary)));
+            out.extend_from_slice(&to_bytes(&build_report(
+                *fw,
+                agg,
+                ctx,
+                summary,
+                self.options,
+            )));
         }
         Ok(())
     }

@@ -15,8 +15,25 @@ use super::num::{frac, iso_ms, pct};
 use crate::formats::{ExportContext, ExportSummary};
 use serde_json::json;
 
-/// The system's ENS category. A tenant setting; `MEDIA` until the job carries it.
-pub const ENS_CATEGORY: &str = "MEDIA";
+/// The system's ENS category (RD 311/2022, Anexo I). A tenant setting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum EnsCategory {
+    Basica,
+    /// The default until the tenant's setting reaches the export job.
+    #[default]
+    Media,
+    Alta,
+}
+
+impl EnsCategory {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Basica => "BASICA",
+            Self::Media => "MEDIA",
+            Self::Alta => "ALTA",
+        }
+    }
+}
 
 pub(super) fn section(
     key: &'static str,
