@@ -23,7 +23,7 @@ pub enum JobsCommand {
     /// Cancel a queued or processing job.
     Cancel(IdArgs),
     /// Check a downloaded artifact offline (bundle: every hash and the manifest).
-    Verify(crate::verify::VerifyArgs),
+    Verify(VerifyCommand),
 }
 
 #[derive(Args)]
@@ -89,6 +89,14 @@ pub struct DownloadArgs {
 }
 
 #[derive(Args)]
+pub struct VerifyCommand {
+    #[command(flatten)]
+    api: ApiArgs,
+    #[command(flatten)]
+    verify: crate::verify::VerifyArgs,
+}
+
+#[derive(Args)]
 pub struct DevTokenArgs {
     #[arg(long)]
     tenant: String,
@@ -132,7 +140,14 @@ pub async fn run(cmd: JobsCommand) -> Result<ExitCode> {
             print(&client.post(&path, &json!({}), None).await?);
             Ok(ExitCode::SUCCESS)
         }
-        JobsCommand::Verify(args) => crate::verify::run(args).await,
+        JobsCommand::Verify(VerifyCommand { api, verify }) => {
+            crate::verify::run(verify, |id| async move {
+                let client = ApiClient::new(&api)?;
+                let job = client.get(&format!("/v1/export-jobs/{id}"), &[]).await?;
+                Ok(serde_json::from_value(job)?)
+            })
+            .await
+        }
     }
 }
 

@@ -1,0 +1,255 @@
+//! Projections more than one framework shows (log completeness, gaps,
+//! retention, oversight, providers), with their status rules.
+use super::aggregate::Aggregate;
+use super::aggregate::quality::GAP_THRESHOLD_MIN;
+use super::envelope::Status;
+use super::num::{MS_PER_HOUR, MS_PER_MIN, frac, iso_ms, pct};
+use super::sketch::LogHistogram;
+use serde_json::{Value, json};
+
+/// A share at or above this counts as complete (rounding and stray events aside).
+pub const COMPLETE: f64 = 0.99;
+/// Deployers keep logs at least six months (AI Act Art. 26(6)); 183 days.
+pub const RETENTION_MIN_DAYS: i64 = 183;
+
+/// Field completeness over request events, as percentages.
+pub fn completeness(agg: &Aggregate) -> Value {
+    let r = &agg.quality.requests;
+    json!({
+        "population": "request events (gateway.request, policy.decision, escalation.opened)",
+        "events": r.events,
+        "ts": pct(r.events, r.events),
+        "request_id": pct(r.request_id, r.events),
+        "actor": pct(r.actor, r.events),
+        "model": pct(r.model, r.events),
+        "decision": pct(r.decision, r.events),
+        "config_version": pct(r.config_version, r.events),
+    })
+}
+
+/// Fields present on fewer than [`COMPLETE`] of request events.
+pub fn incomplete_fields(agg: &Aggregate) -> Vec<&'static str> {
+    let r = &agg.quality.requests;
+    [
+        ("request_id", r.request_id),
+        ("actor", r.actor),
+        ("model", r.model),
+        ("decision", r.decision),
+        ("config_version", r.config_version),
+    ]
+    .into_iter()
+    .filter(|(_, n)| frac(*n, r.events) < COMPLETE)
+    .map(|(k, _)| k)
+    .collect()
+}
+
+/// Silences longer than the threshold, window edges included: (count, total minutes, json).
+pub fn log_gaps(agg: &Aggregate) -> (u64, i64, Value) {
+    let q = &agg.quality;
+    let mut gaps = q.gaps.clone();
+    let (mut count, mut total) = (q.gap_count, q.gap_total_ms);
+    let start = agg.window.start.timestamp_millis();
+    let end = agg.window.end.timestamp_millis();
+    let edges = match (agg.first_ts, agg.last_ts) {
+        (Some(f), Some(l)) => vec![(start, f), (l, end)],
+        _ => vec![(start, end)],
+    };
+    for (from, to) in edges {
+        let len = to - from;
+        if len > GAP_THRESHOLD_MIN * MS_PER_MIN {
+            count += 1;
+            total += len;
+            gaps.push((len, from, to));
+        }
+    }
+    gaps.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+    gaps.truncate(super::aggregate::quality::MAX_LISTED_GAPS);
+    let longest: Vec<Value> = gaps
+        .iter()
+        .map(|(len, from, to)| json!({"from": iso_ms(*from), "to": iso_ms(*to), "minutes": len / MS_PER_MIN}))
+        .collect();
+    let minutes = total / MS_PER_MIN;
+    (
+        count,
+        minutes,
+        json!({
+            "threshold_minutes": GAP_THRESHOLD_MIN,
+            "count": count,
+            "total_minutes": minutes,
+            "longest": longest,
+            "includes_window_edges": true,
+        }),
+    )
+}
+
+pub fn gap_statement(count: u64, minutes: i64) -> Option<String> {
+    (count > 0).then(|| {
+        format!(
+            "{count} silence(s) longer than {GAP_THRESHOLD_MIN} minutes ({minutes} minutes in total); the log cannot tell quiet periods from collection outages"
+        )
+    })
+}
+
+/// AI Act Art. 26(6) / ENS op.exp.8.r3 retention evidence.
+pub fn retention(agg: &Aggregate) -> (Status, Value, Vec<String>) {
+    let days_with_events = agg.traffic.daily.len();
+    let oldest_age = agg.first_ts.map(|t| agg.age_days_at_window_end(t));
+    let newest_age = agg.last_ts.map(|t| agg.age_days_at_window_end(t));
+    let metrics = json!({
+        "reference_time": "window end",
+        "oldest_event_at": agg.first_ts.map(iso_ms),
+        "newest_event_at": agg.last_ts.map(iso_ms),
+        "oldest_event_age_days": oldest_age,
+        "newest_event_age_days": newest_age,
+        "days_with_events": days_with_events,
+        "window_days": agg.window_days(),
+        "retention_configured_days": Value::Null,
+        "retention_required_days": RETENTION_MIN_DAYS,
+    });
+    let mut gaps =
+        vec!["the configured retention period is not recorded in the event log".to_string()];
+    let status = match oldest_age {
+        None => {
+            gaps.push("no events in the window".into());
+            Status::NotEvidenced
+        }
+        Some(age) if age >= RETENTION_MIN_DAYS => Status::Evidenced,
+        Some(age) => {
+            gaps.push(format!(
+                "the oldest exported event is {age} days old at the window end; the export shows retention of at least that, not of {RETENTION_MIN_DAYS} days (export a window reaching {RETENTION_MIN_DAYS} days back to show it)"
+            ));
+            Status::Partial
+        }
+    };
+    (status, metrics, gaps)
+}
+
+/// Human oversight of escalations (AI Act Art. 14 / 26(2), GDPR Art. 22).
+pub fn oversight(agg: &Aggregate) -> (Status, Value, Vec<String>) {
+    let o = &agg.oversight;
+    let end = agg.window.end.timestamp_millis();
+    let mut pending = 0u64;
+    let mut pending_by_risk = std::collections::BTreeMap::<String, u64>::new();
+    let mut oldest_pending: Option<i64> = None;
+    for (_, x) in o.pending() {
+        pending += 1;
+        *pending_by_risk
+            .entry(x.risk.clone().unwrap_or_else(|| "(none)".into()))
+            .or_default() += 1;
+        let at = x.opened_at.unwrap_or(end);
+        oldest_pending = Some(oldest_pending.map_or(at, |p| p.min(at)));
+    }
+    let metrics = json!({
+        "escalations_opened": o.opened,
+        "escalations_resolved": o.resolved,
+        "resolved_opened_before_window": o.resolved_unmatched,
+        "pending_at_window_end": pending,
+        "pending_by_risk": pending_by_risk,
+        "oldest_pending_age_hours": oldest_pending.map(|t| (end - t) / MS_PER_HOUR),
+        "time_to_decision_ms": o.time_to_decision.summary(),
+        "distinct_reviewers": o.reviewers.to_json(),
+        "resolutions_without_reviewer": o.resolved_without_reviewer,
+        "resolutions_by_decision": o.resolutions.to_json(),
+        "human_overrides": o.overrides,
+        "override_rule": "a resolution whose decision differs from the automated decision (the escalation.opened decision when it is not `escalate`, else `block`: an escalated request is withheld until a human decides)",
+        "opened_by_risk": o.opened_by_risk.to_json(),
+        "overrides_by_risk": o.overrides_by_risk.to_json(),
+        "high_or_critical_risk_events": agg.quality.high_or_critical,
+        "escalation_events_without_id": o.without_id,
+        "untracked_escalations": o.untracked,
+    });
+    let mut gaps = Vec::new();
+    let status = if o.opened + o.resolved == 0 {
+        gaps.push(format!(
+            "no escalation to human review in the window ({} high/critical-risk events)",
+            agg.quality.high_or_critical
+        ));
+        Status::NotEvidenced
+    } else {
+        if o.resolved_without_reviewer > 0 {
+            gaps.push(format!(
+                "{} resolution(s) do not name a reviewer",
+                o.resolved_without_reviewer
+            ));
+        }
+        if o.resolved_unmatched > 0 {
+            gaps.push(format!(
+                "{} resolution(s) of escalations opened before the window: no time to decision for them",
+                o.resolved_unmatched
+            ));
+        }
+        if pending > 0 {
+            gaps.push(format!(
+                "{pending} escalation(s) still pending at the window end"
+            ));
+        }
+        if o.resolved == 0 {
+            gaps.push("no escalation was resolved in the window".into());
+        }
+        if o.without_id > 0 || o.untracked > 0 {
+            gaps.push(
+                "some escalation events could not be linked (missing or untracked escalation_id)"
+                    .into(),
+            );
+        }
+        // Resolutions of escalations opened before the window are a windowing
+        // effect, not a gap in oversight: they are stated but do not lower the status.
+        if o.resolved > 0
+            && o.resolved_without_reviewer == 0
+            && o.without_id == 0
+            && o.untracked == 0
+        {
+            Status::Evidenced
+        } else {
+            Status::Partial
+        }
+    };
+    gaps.push("whether reviewers were competent, trained and had authority (Art. 26(2)) is not in the log".into());
+    (status, metrics, gaps)
+}
+
+/// `{key: provider stats}` for a provider map.
+pub fn providers(
+    map: &super::counters::CappedMap<super::aggregate::traffic::ProviderStats>,
+) -> Value {
+    let mut m: serde_json::Map<String, Value> = map
+        .map
+        .iter()
+        .map(|(k, v)| (k.clone(), v.to_json()))
+        .collect();
+    if map.overflow > 0 {
+        m.insert("(other_requests)".into(), json!(map.overflow));
+    }
+    Value::Object(m)
+}
+
+/// Evidence object for a section with nothing to sample.
+pub fn no_evidence() -> Value {
+    json!({
+        "event_ids": [], "escalation_ids": [], "incident_ids": [],
+        "selection": {"method": "none", "seed": "", "population": 0, "n": 0,
+                      "escalation_population": 0, "incident_population": 0,
+                      "rule": "no event of the log bears on this section"}
+    })
+}
+
+pub fn hist_from(values: impl Iterator<Item = i64>) -> LogHistogram {
+    let mut h = LogHistogram::default();
+    for v in values {
+        h.add(v);
+    }
+    h
+}
+
+/// Configuration versions seen, ordered by first sighting.
+pub fn config_timeline(agg: &Aggregate) -> Vec<Value> {
+    let mut timeline: Vec<(i64, &String, Value)> = agg
+        .traffic
+        .configs
+        .map
+        .iter()
+        .map(|(k, c)| (c.first_seen, k, c.to_json(k)))
+        .collect();
+    timeline.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(b.1)));
+    timeline.into_iter().map(|(_, _, v)| v).collect()
+}

@@ -1,0 +1,177 @@
+//! Bounded categorical state: counters and distinct sets with a cap.
+//!
+//! Keys come from the producer (apps, models, policies, categories, event
+//! types), so their number is not bounded by the contract. A map holds at most
+//! `cap` keys; later new keys are added to `overflow` (counts) and the report
+//! says so. Keys enter in export order, which is deterministic, so the kept keys
+//! are too. Keys longer than 128 bytes are cut (at a char boundary).
+use serde::Serialize;
+use serde_json::{Map, Value};
+use std::collections::{BTreeMap, BTreeSet};
+
+const MAX_KEY_LEN: usize = 128;
+
+pub fn clip(s: &str) -> &str {
+    if s.len() <= MAX_KEY_LEN {
+        return s;
+    }
+    let mut end = MAX_KEY_LEN;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    &s[..end]
+}
+
+/// A map from a producer-chosen key to a value, with at most `cap` keys.
+#[derive(Debug, Clone)]
+pub struct CappedMap<V> {
+    cap: usize,
+    pub map: BTreeMap<String, V>,
+    /// Observations whose key did not fit.
+    pub overflow: u64,
+}
+
+impl<V: Default> CappedMap<V> {
+    pub fn new(cap: usize) -> Self {
+        Self {
+            cap,
+            map: BTreeMap::new(),
+            overflow: 0,
+        }
+    }
+
+    /// The entry for `key`, or `None` (and `overflow += 1`) when full.
+    pub fn entry(&mut self, key: &str) -> Option<&mut V> {
+        let key = clip(key);
+        if !self.map.contains_key(key) {
+            if self.map.len() >= self.cap {
+                self.overflow += 1;
+                return None;
+            }
+            self.map.insert(key.to_string(), V::default());
+        }
+        self.map.get_mut(key)
+    }
+
+    pub fn is_capped(&self) -> bool {
+        self.overflow > 0
+    }
+}
+
+impl CappedMap<u64> {
+    pub fn incr(&mut self, key: &str) {
+        if let Some(n) = self.entry(key) {
+            *n += 1;
+        }
+    }
+
+    /// `{key: count}` plus `"(other)"` for the overflow, if any.
+    pub fn to_json(&self) -> Value {
+        let mut m: Map<String, Value> = self
+            .map
+            .iter()
+            .map(|(k, v)| (k.clone(), Value::from(*v)))
+            .collect();
+        if self.overflow > 0 {
+            m.insert("(other)".into(), Value::from(self.overflow));
+        }
+        Value::Object(m)
+    }
+
+    /// The `n` largest counts as `[{key_name: k, "count": c}]`, ties by key.
+    pub fn top(&self, n: usize, key_name: &str) -> Value {
+        let mut v: Vec<(&String, &u64)> = self.map.iter().collect();
+        v.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+        Value::Array(
+            v.into_iter()
+                .take(n)
+                .map(|(k, c)| serde_json::json!({ key_name: k, "count": c }))
+                .collect(),
+        )
+    }
+}
+
+impl<V: Serialize + Default> CappedMap<V> {
+    pub fn to_json_with(&self) -> Value {
+        let mut m: Map<String, Value> = self
+            .map
+            .iter()
+            .map(|(k, v)| (k.clone(), serde_json::to_value(v).unwrap_or(Value::Null)))
+            .collect();
+        if self.overflow > 0 {
+            m.insert("(other_observations)".into(), Value::from(self.overflow));
+        }
+        Value::Object(m)
+    }
+}
+
+/// Distinct values, counted exactly up to `cap`; beyond it the count is a
+/// lower bound (`at_least`).
+#[derive(Debug, Clone)]
+pub struct DistinctCap {
+    cap: usize,
+    set: BTreeSet<String>,
+    saturated: bool,
+}
+
+impl DistinctCap {
+    pub fn new(cap: usize) -> Self {
+        Self {
+            cap,
+            set: BTreeSet::new(),
+            saturated: false,
+        }
+    }
+
+    pub fn insert(&mut self, v: &str) {
+        if self.set.contains(v) {
+            return;
+        }
+        if self.set.len() >= self.cap {
+            self.saturated = true;
+            return;
+        }
+        self.set.insert(v.to_string());
+    }
+
+    pub fn len(&self) -> usize {
+        self.set.len()
+    }
+
+    /// `{"count": n, "at_least": bool}`.
+    pub fn to_json(&self) -> Value {
+        serde_json::json!({ "count": self.set.len(), "at_least": self.saturated })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn capped_map_counts_overflow() {
+        let mut m = CappedMap::<u64>::new(2);
+        for k in ["a", "b", "a", "c", "d", "b"] {
+            m.incr(k);
+        }
+        assert_eq!(m.map.len(), 2);
+        assert_eq!(m.overflow, 2);
+        assert_eq!(
+            m.to_json(),
+            serde_json::json!({"a": 2, "b": 2, "(other)": 2})
+        );
+        assert_eq!(m.top(1, "k"), serde_json::json!([{"k": "a", "count": 2}]));
+    }
+
+    #[test]
+    fn distinct_saturates() {
+        let mut d = DistinctCap::new(2);
+        for v in ["x", "y", "x", "z"] {
+            d.insert(v);
+        }
+        assert_eq!(
+            d.to_json(),
+            serde_json::json!({"count": 2, "at_least": true})
+        );
+    }
+}

@@ -1,0 +1,77 @@
+//! Number and time rendering with one fixed format, so reports are byte-stable.
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde_json::Value;
+
+/// `x` rounded to `decimals` places, as a JSON number. The rounding is
+/// `format!`'s (an exact decimal expansion of the f64, then rounded), read
+/// back and rendered shortest-round-trip, so the same input always renders
+/// the same digits on every platform.
+pub fn fixed(x: f64, decimals: usize) -> Value {
+    if !x.is_finite() {
+        return Value::Null;
+    }
+    let s = format!("{x:.decimals$}");
+    let v: f64 = s.parse().unwrap_or(0.0);
+    // Avoid "-0.0".
+    let v = if v == 0.0 { 0.0 } else { v };
+    serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number)
+}
+
+/// `n / d` as a fraction in [0, 1] with 4 decimals; `null` when `d` is 0.
+pub fn ratio(n: u64, d: u64) -> Value {
+    if d == 0 {
+        Value::Null
+    } else {
+        fixed(n as f64 / d as f64, 4)
+    }
+}
+
+/// `100 * n / d` with 2 decimals; `null` when `d` is 0.
+pub fn pct(n: u64, d: u64) -> Value {
+    if d == 0 {
+        Value::Null
+    } else {
+        fixed(100.0 * n as f64 / d as f64, 2)
+    }
+}
+
+/// Raw fraction, for status rules (not rendered).
+pub fn frac(n: u64, d: u64) -> f64 {
+    if d == 0 { 0.0 } else { n as f64 / d as f64 }
+}
+
+/// RFC 3339 UTC with milliseconds, e.g. `2026-05-01T08:00:01.120Z`.
+pub fn iso_ms(ms: i64) -> String {
+    DateTime::<Utc>::from_timestamp_millis(ms)
+        .unwrap_or_default()
+        .to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+/// RFC 3339 UTC, fractional seconds only when present (window bounds).
+pub fn iso(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::AutoSi, true)
+}
+
+pub const MS_PER_MIN: i64 = 60_000;
+pub const MS_PER_HOUR: i64 = 3_600_000;
+pub const MS_PER_DAY: i64 = 86_400_000;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fixed_renders_stable_digits() {
+        assert_eq!(fixed(0.1 + 0.2, 4).to_string(), "0.3");
+        assert_eq!(fixed(2.0 / 3.0, 4).to_string(), "0.6667");
+        assert_eq!(fixed(-0.00001, 4).to_string(), "0.0");
+        assert_eq!(fixed(f64::NAN, 4), Value::Null);
+        assert_eq!(ratio(1, 0), Value::Null);
+        assert_eq!(pct(1, 3).to_string(), "33.33");
+    }
+
+    #[test]
+    fn iso_formats() {
+        assert_eq!(iso_ms(0), "1970-01-01T00:00:00.000Z");
+    }
+}

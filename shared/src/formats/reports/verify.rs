@@ -1,0 +1,401 @@
+//! Offline verification of an artifact: a compliance-all bundle, or any file
+//! against an expected size and SHA-256. Every check that fails is listed with
+//! the file it concerns, so a reader knows exactly what does not match.
+use super::bundle::{MANIFEST, SUMS, sha256_hex};
+use super::envelope::{report_id, report_id_name};
+use serde::Serialize;
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+use std::fs::File;
+use std::io::{self, Read};
+use std::path::{Path, PathBuf};
+
+/// Bundle entries larger than this are not read (reports are kilobytes).
+const MAX_ENTRY_BYTES: u64 = 256 << 20;
+/// Reports a bundle must hold.
+pub const REPORT_FILES: [&str; 3] = [
+    "compliance-aesia.json",
+    "compliance-aepd.json",
+    "compliance-ens.json",
+];
+
+#[derive(Debug, thiserror::Error)]
+pub enum VerifyError {
+    #[error("cannot read {path}: {source}")]
+    Io { path: PathBuf, source: io::Error },
+    #[error("{path} is not a readable tar.gz bundle: {reason}")]
+    NotABundle { path: PathBuf, reason: String },
+}
+
+/// One failed check.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Mismatch {
+    /// The file the check concerns (inside the bundle, or the artifact itself).
+    pub file: String,
+    pub check: String,
+    pub expected: String,
+    pub actual: String,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct VerifyReport {
+    /// Checks that passed, in words.
+    pub checked: Vec<String>,
+    pub mismatches: Vec<Mismatch>,
+}
+
+impl VerifyReport {
+    pub fn is_ok(&self) -> bool {
+        self.mismatches.is_empty()
+    }
+
+    /// The files at least one check failed for.
+    pub fn mismatched_files(&self) -> BTreeSet<String> {
+        self.mismatches.iter().map(|m| m.file.clone()).collect()
+    }
+
+    fn ok(&mut self, what: impl Into<String>) {
+        self.checked.push(what.into());
+    }
+
+    fn check(
+        &mut self,
+        file: &str,
+        check: &str,
+        expected: impl fmt::Display,
+        actual: impl fmt::Display,
+    ) {
+        let (e, a) = (expected.to_string(), actual.to_string());
+        if e == a {
+            self.ok(format!("{file}: {check}"));
+        } else {
+            self.fail(file, check, e, a);
+        }
+    }
+
+    fn fail(
+        &mut self,
+        file: &str,
+        check: &str,
+        expected: impl Into<String>,
+        actual: impl Into<String>,
+    ) {
+        self.mismatches.push(Mismatch {
+            file: file.to_string(),
+            check: check.to_string(),
+            expected: expected.into(),
+            actual: actual.into(),
+        });
+    }
+}
+
+impl fmt::Display for VerifyReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for c in &self.checked {
+            writeln!(f, "ok        {c}")?;
+        }
+        for m in &self.mismatches {
+            writeln!(
+                f,
+                "MISMATCH  {}: {}: expected {}, found {}",
+                m.file, m.check, m.expected, m.actual
+            )?;
+        }
+        if self.is_ok() {
+            writeln!(f, "verified: {} checks passed", self.checked.len())
+        } else {
+            writeln!(
+                f,
+                "NOT VERIFIED: {} check(s) failed for {}",
+                self.mismatches.len(),
+                self.mismatched_files()
+                    .into_iter()
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        }
+    }
+}
+
+fn io_err(path: &Path) -> impl FnOnce(io::Error) -> VerifyError + '_ {
+    move |source| VerifyError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// Streams `path` and compares its size and SHA-256 (hex, optionally `sha256:`-prefixed).
+pub fn verify_file(
+    path: &Path,
+    expected_size: Option<u64>,
+    expected_sha256: Option<&str>,
+) -> Result<VerifyReport, VerifyError> {
+    let mut f = File::open(path).map_err(io_err(path))?;
+    let mut h = Sha256::new();
+    let mut size = 0u64;
+    let mut buf = vec![0u8; 64 << 10];
+    loop {
+        let n = f.read(&mut buf).map_err(io_err(path))?;
+        if n == 0 {
+            break;
+        }
+        size += n as u64;
+        h.update(&buf[..n]);
+    }
+    let actual = hex::encode(h.finalize());
+    let name = path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    let mut r = VerifyReport::default();
+    if let Some(s) = expected_size {
+        r.check(&name, "size_bytes", s, size);
+    }
+    if let Some(s) = expected_sha256 {
+        let s = s.trim().trim_start_matches("sha256:").to_ascii_lowercase();
+        r.check(&name, "sha256", s, &actual);
+    }
+    if expected_size.is_none() && expected_sha256.is_none() {
+        r.ok(format!(
+            "{name}: size {size}, sha256 {actual} (nothing to compare with)"
+        ));
+    }
+    Ok(r)
+}
+
+/// Reads every entry of a tar.gz into memory (bounded per entry).
+fn read_entries(
+    path: &Path,
+    r: &mut VerifyReport,
+) -> Result<BTreeMap<String, Vec<u8>>, VerifyError> {
+    let not_bundle = |e: io::Error| VerifyError::NotABundle {
+        path: path.to_path_buf(),
+        reason: e.to_string(),
+    };
+    let f = File::open(path).map_err(io_err(path))?;
+    let mut archive = tar::Archive::new(flate2::read::GzDecoder::new(f));
+    let mut files = BTreeMap::new();
+    for entry in archive.entries().map_err(not_bundle)? {
+        let mut entry = entry.map_err(not_bundle)?;
+        let name = entry
+            .path()
+            .map_err(not_bundle)?
+            .to_string_lossy()
+            .into_owned();
+        if entry.header().entry_type() != tar::EntryType::Regular {
+            r.fail(
+                &name,
+                "entry type",
+                "regular file",
+                format!("{:?}", entry.header().entry_type()),
+            );
+            continue;
+        }
+        if entry.size() > MAX_ENTRY_BYTES {
+            r.fail(
+                &name,
+                "entry size",
+                format!("at most {MAX_ENTRY_BYTES} bytes"),
+                entry.size().to_string(),
+            );
+            continue;
+        }
+        let mut data = Vec::with_capacity(entry.size() as usize);
+        entry.read_to_end(&mut data).map_err(not_bundle)?;
+        if files.insert(name.clone(), data).is_some() {
+            r.fail(&name, "unique entry name", "one entry", "several entries");
+        }
+    }
+    Ok(files)
+}
+
+fn check_sums(files: &BTreeMap<String, Vec<u8>>, r: &mut VerifyReport) {
+    let Some(sums) = files.get(SUMS) else {
+        r.fail(SUMS, "present", "present", "missing");
+        return;
+    };
+    let text = String::from_utf8_lossy(sums);
+    let mut covered = BTreeSet::new();
+    for (i, line) in text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+    {
+        let parsed = line
+            .split_once("  ")
+            .or_else(|| line.split_once(" *"))
+            .filter(|(h, _)| h.len() == 64 && h.bytes().all(|b| b.is_ascii_hexdigit()));
+        let Some((hash, file)) = parsed else {
+            r.fail(
+                SUMS,
+                &format!("line {} format", i + 1),
+                "<64 hex>  <path>",
+                line,
+            );
+            continue;
+        };
+        covered.insert(file.to_string());
+        match files.get(file) {
+            Some(data) => r.check(
+                file,
+                "sha256 (SHA256SUMS)",
+                hash.to_ascii_lowercase(),
+                sha256_hex(data),
+            ),
+            None => r.fail(
+                file,
+                "listed in SHA256SUMS",
+                "present in the bundle",
+                "missing",
+            ),
+        }
+    }
+    for name in files
+        .keys()
+        .filter(|n| n.as_str() != SUMS && !covered.contains(*n))
+    {
+        r.fail(name, "covered by SHA256SUMS", "listed", "not listed");
+    }
+    for required in std::iter::once(MANIFEST).chain(REPORT_FILES) {
+        if !covered.contains(required) {
+            r.fail(required, "listed in SHA256SUMS", "listed", "not listed");
+        }
+    }
+}
+
+fn s(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+fn check_report(path: &str, data: &[u8], art: &Value, job: &Value, r: &mut VerifyReport) {
+    let report: Value = match serde_json::from_slice(data) {
+        Ok(v) => v,
+        Err(e) => return r.fail(path, "valid JSON", "a JSON report", e.to_string()),
+    };
+    let rep = &report["report"];
+    r.check(path, "format", s(&art["format"]), s(&rep["format"]));
+    r.check(
+        path,
+        "schema_version",
+        s(&art["schema_version"]),
+        s(&rep["schema_version"]),
+    );
+    r.check(
+        path,
+        "mapping_version",
+        s(&art["mapping_version"]),
+        s(&rep["framework"]["mapping_version"]),
+    );
+    r.check(
+        path,
+        "report_id",
+        s(&art["report_id"]),
+        s(&rep["report_id"]),
+    );
+    r.check(
+        path,
+        "events_digest",
+        s(&job["events_digest"]),
+        s(&rep["source"]["events_digest"]),
+    );
+    r.check(
+        path,
+        "event_count",
+        s(&job["event_count"]),
+        s(&rep["source"]["event_count"]),
+    );
+    r.check(
+        path,
+        "tenant_id",
+        s(&job["tenant_id"]),
+        s(&rep["tenant_id"]),
+    );
+    let name = report_id_name(
+        &s(&rep["tenant_id"]),
+        &s(&rep["format"]),
+        &s(&rep["period"]["start"]),
+        &s(&rep["period"]["end"]),
+        &s(&rep["source"]["events_digest"]),
+    );
+    r.check(
+        path,
+        "report_id = UUIDv5(tenant|format|window|events_digest)",
+        report_id(&name),
+        s(&rep["report_id"]),
+    );
+}
+
+/// Checks a compliance-all bundle offline: SHA256SUMS, the manifest's sizes,
+/// hashes and payload_oxum, and each report against its artifact entry and the job.
+pub fn verify_bundle(path: &Path) -> Result<VerifyReport, VerifyError> {
+    let mut r = VerifyReport::default();
+    let files = read_entries(path, &mut r)?;
+    check_sums(&files, &mut r);
+    let Some(mbytes) = files.get(MANIFEST) else {
+        r.fail(MANIFEST, "present", "present", "missing");
+        return Ok(r);
+    };
+    let manifest: Value = match serde_json::from_slice(mbytes) {
+        Ok(v) => v,
+        Err(e) => {
+            r.fail(MANIFEST, "valid JSON", "a JSON manifest", e.to_string());
+            return Ok(r);
+        }
+    };
+    let job = &manifest["job"];
+    let artifacts = manifest["artifacts"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let mut total = 0u64;
+    let mut listed = BTreeSet::new();
+    for art in &artifacts {
+        let path = s(&art["path"]);
+        listed.insert(path.clone());
+        let Some(data) = files.get(&path) else {
+            r.fail(
+                &path,
+                "artifact present",
+                "present in the bundle",
+                "missing",
+            );
+            continue;
+        };
+        total += data.len() as u64;
+        r.check(
+            &path,
+            "size_bytes (manifest)",
+            s(&art["size_bytes"]),
+            data.len(),
+        );
+        r.check(
+            &path,
+            "sha256 (manifest)",
+            s(&art["sha256"]),
+            sha256_hex(data),
+        );
+        check_report(&path, data, art, job, &mut r);
+    }
+    for required in REPORT_FILES {
+        if !listed.contains(required) {
+            r.fail(
+                required,
+                "listed in manifest artifacts",
+                "listed",
+                "not listed",
+            );
+        }
+    }
+    r.check(
+        MANIFEST,
+        "payload_oxum",
+        s(&manifest["payload_oxum"]),
+        format!("{total}.{}", artifacts.len()),
+    );
+    Ok(r)
+}
