@@ -79,7 +79,7 @@ impl Fixture {
             jobs: self.jobs.clone(),
             artifacts: self.artifacts.clone(),
             lake: self.lake.clone(),
-            engine: EngineOptions { progress_interval: Duration::ZERO, ..EngineOptions::default() },
+            engine: EngineOptions { progress_interval: Duration::from_millis(1), ..EngineOptions::default() },
             lease: Duration::from_secs(60),
             max_attempts: 3,
             pseudonym_key: "k".into(),
