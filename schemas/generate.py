@@ -105,9 +105,6 @@ def metric_schema(key, value):
     if key == "denials_by_actor_top":
         return {"type": "array", "maxItems": 25, "items": {"type": "object", "required": ["actor", "count"], "additionalProperties": False,
                 "properties": {"actor": {"type": "string", "pattern": PS}, "count": {"type": "integer", "minimum": 1}}}}
-    if key == "this_export":
-        return {"type": "object", "required": ["job_id", "requested_by"], "additionalProperties": False,
-                "properties": {"job_id": {"type": ["string", "null"]}, "requested_by": {"type": "string", "pattern": PS}}}
     if key == "register":
         return {"type": "array", "items": {"type": "object", "required": ["kind", "id", "event_ids"],
                 "properties": {"kind": {"enum": ["escalation", "incident"]}, "id": ID,

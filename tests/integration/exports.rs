@@ -17,7 +17,7 @@ fn event(tenant: &str, id: &str, ts: &str, extra: Value) -> String {
 /// The lake of one tenant for the window 2026-05-01..2026-05-02 in
 /// Europe/Madrid, i.e. [2026-04-30T22:00Z, 2026-05-02T22:00Z); returns the
 /// lines by event id of every event that belongs in the export.
-async fn seed_lake(app: &TestApp, tenant: &str) -> BTreeMap<String, String> {
+pub(crate) async fn seed_lake(app: &TestApp, tenant: &str) -> BTreeMap<String, String> {
     let p = |dt: &str, hour: &str, name: &str| format!("events/tenant={tenant}/dt={dt}/hour={hour}/{name}");
     let e1 = event(tenant, "e1", "2026-04-30T22:00:00.000Z", json!({"decision": "allow"}));
     let e2 = event(tenant, "e2", "2026-04-30T22:10:00.000Z", json!({"request_id": "r2"}));

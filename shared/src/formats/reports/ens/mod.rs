@@ -52,7 +52,7 @@ pub fn sections(agg: &Aggregate, ctx: &ExportContext, summary: &ExportSummary) -
         op_exp_8(agg),
         op_exp_8_r2(agg, summary),
         op_exp_8_r3(agg),
-        op_exp_8_r4(agg, ctx),
+        op_exp_8_r4(agg),
         op_exp_7(agg),
         op_exp_9(agg),
         access_monitoring::op_acc_1(agg, "op.acc.1", "Identificación"),
@@ -217,7 +217,7 @@ fn op_exp_8_r3(agg: &Aggregate) -> Section {
     s
 }
 
-fn op_exp_8_r4(agg: &Aggregate, ctx: &ExportContext) -> Section {
+fn op_exp_8_r4(agg: &Aggregate) -> Section {
     let mut s = section(
         "op.exp.8.r4",
         "Registro de la actividad, refuerzo R4: acceso a los registros",
@@ -232,7 +232,6 @@ fn op_exp_8_r4(agg: &Aggregate, ctx: &ExportContext) -> Section {
         "admin_actions_without_actor": a.admin_without_actor,
         "log_exports_in_log": a.log_exports,
         "log_exports_by_actor": a.log_exports_by_actor.to_json(),
-        "this_export": {"job_id": ctx.job_id.as_ref().map(|j| j.as_str()), "requested_by": agg.pseudo.pseudonym(&ctx.requested_by)},
     });
     s.status = if a.admin_actions + a.log_exports == 0 {
         s.gap("no administrative action or log export recorded in the window");
