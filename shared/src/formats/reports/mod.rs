@@ -106,7 +106,7 @@ pub fn build_report(
     let sections = match fw {
         Framework::Aesia => aesia::sections(agg),
         Framework::Aepd => aepd::sections(agg),
-        Framework::Ens => ens::sections(agg, ctx, summary),
+        Framework::Ens => ens::sections(agg, summary),
     };
     envelope::report(fw, agg, ctx, summary, options, sections)
 }

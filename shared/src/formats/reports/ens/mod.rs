@@ -12,7 +12,7 @@ use super::aggregate::{Aggregate, Pop};
 use super::common::{self, COMPLETE};
 use super::envelope::{Section, Status};
 use super::num::{frac, iso_ms, pct};
-use crate::formats::{ExportContext, ExportSummary};
+use crate::formats::ExportSummary;
 use serde_json::json;
 
 /// The system's ENS category (RD 311/2022, Anexo I). A tenant setting.
@@ -46,7 +46,7 @@ pub(super) fn section(
     s
 }
 
-pub fn sections(agg: &Aggregate, ctx: &ExportContext, summary: &ExportSummary) -> Vec<Section> {
+pub fn sections(agg: &Aggregate, summary: &ExportSummary) -> Vec<Section> {
     vec![
         art24(agg),
         op_exp_8(agg),
