@@ -83,23 +83,64 @@ enum Command {
 
 fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
-        Command::Gen { dir, events, tenant, start_day, days, objects_per_hour, duplicate_rate, malformed_rate, seed, plain } => {
-            let spec = LakeSpec { tenant, start_day, days, events_total: events, objects_per_hour, duplicate_rate, malformed_rate, seed, gzip: !plain };
+        Command::Gen {
+            dir,
+            events,
+            tenant,
+            start_day,
+            days,
+            objects_per_hour,
+            duplicate_rate,
+            malformed_rate,
+            seed,
+            plain,
+        } => {
+            let spec = LakeSpec {
+                tenant,
+                start_day,
+                days,
+                events_total: events,
+                objects_per_hour,
+                duplicate_rate,
+                malformed_rate,
+                seed,
+                gzip: !plain,
+            };
             let started = Instant::now();
-            let summary = write_dir(&spec, &dir).with_context(|| format!("writing the lake under {}", dir.display()))?;
+            let summary = write_dir(&spec, &dir)
+                .with_context(|| format!("writing the lake under {}", dir.display()))?;
             let json = serde_json::json!({
                 "objects": summary.objects, "bytes": summary.bytes, "raw_bytes": summary.raw_bytes,
                 "events": summary.events, "duplicates": summary.duplicates, "malformed": summary.malformed,
             });
             std::fs::write(dir.join(SUMMARY_FILE), serde_json::to_vec_pretty(&json)?)?;
-            println!("generated {} events ({} duplicates, {} malformed) in {} objects: {:.1} MB stored, {:.1} MB uncompressed, {:.1} s",
-                summary.events, summary.duplicates, summary.malformed, summary.objects,
-                summary.bytes as f64 / 1e6, summary.raw_bytes as f64 / 1e6, started.elapsed().as_secs_f64());
+            println!(
+                "generated {} events ({} duplicates, {} malformed) in {} objects: {:.1} MB stored, {:.1} MB uncompressed, {:.1} s",
+                summary.events,
+                summary.duplicates,
+                summary.malformed,
+                summary.objects,
+                summary.bytes as f64 / 1e6,
+                summary.raw_bytes as f64 / 1e6,
+                started.elapsed().as_secs_f64()
+            );
             Ok(())
         }
-        Command::Run { lake, tenant, date_from, date_to, format, output, concurrency, sort_budget_mb, check } => {
+        Command::Run {
+            lake,
+            tenant,
+            date_from,
+            date_to,
+            format,
+            output,
+            concurrency,
+            sort_budget_mb,
+            check,
+        } => {
             let tenant = TenantId::parse(&tenant)?;
-            let Some(format) = ExportFormat::parse(&format).filter(|f| matches!(f, ExportFormat::Csv | ExportFormat::Json)) else {
+            let Some(format) = ExportFormat::parse(&format)
+                .filter(|f| matches!(f, ExportFormat::Csv | ExportFormat::Json))
+            else {
                 bail!("--format must be csv or json");
             };
             let window = Window {
@@ -109,20 +150,42 @@ fn main() -> anyhow::Result<()> {
             };
             let (path, temporary) = match output {
                 Some(p) => (p, false),
-                None => (std::env::temp_dir().join(format!("kt-bench-{}.{}", std::process::id(), format.as_str())), true),
+                None => (
+                    std::env::temp_dir().join(format!(
+                        "kt-bench-{}.{}",
+                        std::process::id(),
+                        format.as_str()
+                    )),
+                    true,
+                ),
             };
-            let options = EngineOptions { concurrency, sort_budget_bytes: sort_budget_mb << 20, ..Default::default() };
-            let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
+            let options = EngineOptions {
+                concurrency,
+                sort_budget_bytes: sort_budget_mb << 20,
+                ..Default::default()
+            };
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()?;
             let started = Instant::now();
-            let outcome = runtime.block_on(export_dir(&lake, &tenant, &window, format, &path, &options))?;
+            let outcome =
+                runtime.block_on(export_dir(&lake, &tenant, &window, format, &path, &options))?;
             let wall = started.elapsed().as_secs_f64();
             let raw_bytes = lake_summary(&lake).map(|s| s.raw_bytes);
             println!(
                 "format={} events={} events_per_s={:.0} input_mb_per_s={} wall_s={:.3} peak_rss_mib={:.1} output_mb={:.1} objects={} rejected={} duplicates={} sha256={}",
-                format, outcome.event_count, outcome.event_count as f64 / wall,
+                format,
+                outcome.event_count,
+                outcome.event_count as f64 / wall,
                 raw_bytes.map_or("?".into(), |b| format!("{:.1}", b as f64 / 1e6 / wall)),
-                wall, peak_rss_mib().unwrap_or(f64::NAN), outcome.size_bytes as f64 / 1e6,
-                outcome.stats.objects_read, outcome.stats.rejected_lines, outcome.stats.duplicates_removed, outcome.sha256,
+                wall,
+                peak_rss_mib().unwrap_or(f64::NAN),
+                outcome.size_bytes as f64 / 1e6,
+                outcome.stats.objects_read,
+                outcome.stats.rejected_lines,
+                outcome.stats.duplicates_removed,
+                outcome.sha256,
             );
             if check {
                 check_output(&lake, &tenant, &window, format, &path)?;
@@ -137,8 +200,12 @@ fn main() -> anyhow::Result<()> {
 }
 
 fn lake_summary(lake: &Path) -> Option<LakeSummary> {
-    let v: serde_json::Value = serde_json::from_slice(&std::fs::read(lake.join(SUMMARY_FILE)).ok()?).ok()?;
-    Some(LakeSummary { raw_bytes: v["raw_bytes"].as_u64()?, ..Default::default() })
+    let v: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(lake.join(SUMMARY_FILE)).ok()?).ok()?;
+    Some(LakeSummary {
+        raw_bytes: v["raw_bytes"].as_u64()?,
+        ..Default::default()
+    })
 }
 
 /// Peak resident set size (VmHWM) of this process.
@@ -149,7 +216,13 @@ fn peak_rss_mib() -> Option<f64> {
     Some(kib / 1024.0)
 }
 
-fn check_output(lake: &Path, tenant: &TenantId, window: &Window, format: ExportFormat, path: &Path) -> anyhow::Result<()> {
+fn check_output(
+    lake: &Path,
+    tenant: &TenantId,
+    window: &Window,
+    format: ExportFormat,
+    path: &Path,
+) -> anyhow::Result<()> {
     let expected = reference::expected_lines(lake, tenant, window)?;
     let bytes = std::fs::read(path)?;
     match format {
@@ -159,26 +232,61 @@ fn check_output(lake: &Path, tenant: &TenantId, window: &Window, format: ExportF
                 #[serde(borrow)]
                 events: Vec<&'a serde_json::value::RawValue>,
             }
-            let doc: Doc = serde_json::from_slice(&bytes).context("the json artifact does not parse")?;
-            ensure!(doc.events.len() == expected.len(), "{} events, the reference has {}", doc.events.len(), expected.len());
+            let doc: Doc =
+                serde_json::from_slice(&bytes).context("the json artifact does not parse")?;
+            ensure!(
+                doc.events.len() == expected.len(),
+                "{} events, the reference has {}",
+                doc.events.len(),
+                expected.len()
+            );
             for (i, (got, want)) in doc.events.iter().zip(&expected).enumerate() {
-                ensure!(got.get() == want, "event {i} differs:\n got  {}\n want {want}", got.get());
+                ensure!(
+                    got.get() == want,
+                    "event {i} differs:\n got  {}\n want {want}",
+                    got.get()
+                );
             }
         }
         _ => {
             let ctx = ExportContext {
-                job_id: None, tenant_id: tenant.clone(), format, window: *window, file_name: String::new(),
-                generated_at: chrono::Utc::now(), requested_by: String::new(), pseudonym_key: String::new(),
+                job_id: None,
+                tenant_id: tenant.clone(),
+                format,
+                window: *window,
+                file_name: String::new(),
+                generated_at: chrono::Utc::now(),
+                requested_by: String::new(),
+                pseudonym_key: String::new(),
                 sources: SourceInventory::default(),
             };
             let mut want = Vec::new();
             let mut csv = CsvFormatter::new();
             csv.begin(&ctx, &mut want)?;
             for line in &expected {
-                csv.event(&ParsedEvent { raw: line, fields: serde_json::from_str(line)?, ts_ms: 0 }, &mut want)?;
+                csv.event(
+                    &ParsedEvent {
+                        raw: line,
+                        fields: serde_json::from_str(line)?,
+                        ts_ms: 0,
+                    },
+                    &mut want,
+                )?;
             }
-            csv.finish(&ctx, &ExportSummary { event_count: 0, stats: Default::default() }, &mut want)?;
-            ensure!(bytes == want, "the csv artifact differs from the reference ({} vs {} bytes)", bytes.len(), want.len());
+            csv.finish(
+                &ctx,
+                &ExportSummary {
+                    event_count: 0,
+                    stats: Default::default(),
+                },
+                &mut want,
+            )?;
+            ensure!(
+                bytes == want,
+                "the csv artifact differs from the reference ({} vs {} bytes)",
+                bytes.len(),
+                want.len()
+            );
         }
     }
     Ok(())

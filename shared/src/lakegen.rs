@@ -453,17 +453,36 @@ mod tests {
         assert_eq!(all.len(), 24 * 4);
         let mut text = String::new();
         for (key, bytes) in &all {
-            assert!(key.starts_with("events/tenant=acme/dt=2026-05-01/hour=") && key.ends_with(".ndjson.gz"));
-            let members = bytes.windows(3).filter(|w| *w == [0x1f, 0x8b, 0x08]).count();
+            assert!(
+                key.starts_with("events/tenant=acme/dt=2026-05-01/hour=")
+                    && key.ends_with(".ndjson.gz")
+            );
+            let members = bytes
+                .windows(3)
+                .filter(|w| *w == [0x1f, 0x8b, 0x08])
+                .count();
             assert!(members >= 2, "{key} has {members} gzip members");
             let mut raw = Vec::new();
-            flate2::read::MultiGzDecoder::new(&bytes[..]).read_to_end(&mut raw).unwrap();
+            flate2::read::MultiGzDecoder::new(&bytes[..])
+                .read_to_end(&mut raw)
+                .unwrap();
             text.push_str(&String::from_utf8_lossy(&raw));
         }
         for needle in [
-            "gateway.request", "policy.decision", "escalation.opened", "escalation.resolved",
-            "config.published", "incident.reported", "admin.action", "\"reviewer\"", "\"incident_id\"",
-            "\"decision\":\"redact\"", "\"decision\":\"block\"", "us-central1", "\"health\"", "\"tokens\"",
+            "gateway.request",
+            "policy.decision",
+            "escalation.opened",
+            "escalation.resolved",
+            "config.published",
+            "incident.reported",
+            "admin.action",
+            "\"reviewer\"",
+            "\"incident_id\"",
+            "\"decision\":\"redact\"",
+            "\"decision\":\"block\"",
+            "us-central1",
+            "\"health\"",
+            "\"tokens\"",
         ] {
             assert!(text.contains(needle), "{needle} missing");
         }

@@ -241,15 +241,33 @@ mod tests {
     async fn offline_exports_of_a_generated_lake_match_the_reference() {
         let lake = tempfile::tempdir().unwrap();
         let generated = write_dir(&spec(), lake.path()).unwrap();
-        std::fs::write(lake.path().join("events/tenant=acme/dt=2026-05-01/hour=06/_SUCCESS"), b"").unwrap();
+        std::fs::write(
+            lake.path()
+                .join("events/tenant=acme/dt=2026-05-01/hour=06/_SUCCESS"),
+            b"",
+        )
+        .unwrap();
         let tenant = TenantId::parse("acme").unwrap();
-        let expected = crate::engine::reference::expected_lines(lake.path(), &tenant, &window()).unwrap();
+        let expected =
+            crate::engine::reference::expected_lines(lake.path(), &tenant, &window()).unwrap();
         assert!(expected.len() > 10_000);
         let out = tempfile::tempdir().unwrap();
-        let options = EngineOptions { concurrency: 3, ..Default::default() };
+        let options = EngineOptions {
+            concurrency: 3,
+            ..Default::default()
+        };
 
         let json_path = out.path().join("export.json");
-        let outcome = export_dir(lake.path(), &tenant, &window(), ExportFormat::Json, &json_path, &options).await.unwrap();
+        let outcome = export_dir(
+            lake.path(),
+            &tenant,
+            &window(),
+            ExportFormat::Json,
+            &json_path,
+            &options,
+        )
+        .await
+        .unwrap();
         let bytes = std::fs::read(&json_path).unwrap();
         #[derive(serde::Deserialize)]
         struct Doc<'a> {
@@ -266,20 +284,42 @@ mod tests {
         assert!(outcome.stats.rejected_lines <= generated.malformed);
 
         let csv_path = out.path().join("export.csv");
-        let outcome = export_dir(lake.path(), &tenant, &window(), ExportFormat::Csv, &csv_path, &options).await.unwrap();
+        let outcome = export_dir(
+            lake.path(),
+            &tenant,
+            &window(),
+            ExportFormat::Csv,
+            &csv_path,
+            &options,
+        )
+        .await
+        .unwrap();
         let mut reference = Vec::new();
         let mut csv = CsvFormatter::new();
         let ctx = crate::formats::test_support::context(ExportFormat::Csv);
         csv.begin(&ctx, &mut reference).unwrap();
         for line in &expected {
-            let event = ParsedEvent { raw: line, fields: serde_json::from_str(line).unwrap(), ts_ms: 0 };
+            let event = ParsedEvent {
+                raw: line,
+                fields: serde_json::from_str(line).unwrap(),
+                ts_ms: 0,
+            };
             csv.event(&event, &mut reference).unwrap();
         }
-        let summary = ExportSummary { event_count: 0, stats: Default::default() };
+        let summary = ExportSummary {
+            event_count: 0,
+            stats: Default::default(),
+        };
         csv.finish(&ctx, &summary, &mut reference).unwrap();
-        assert!(std::fs::read(&csv_path).unwrap() == reference, "csv differs from the reference");
+        assert!(
+            std::fs::read(&csv_path).unwrap() == reference,
+            "csv differs from the reference"
+        );
         assert_eq!(outcome.event_count, expected.len() as u64);
-        let leftovers: Vec<_> = std::fs::read_dir(out.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+        let leftovers: Vec<_> = std::fs::read_dir(out.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
         assert_eq!(leftovers.len(), 2, "no .part files remain: {leftovers:?}");
     }
 
@@ -297,7 +337,11 @@ mod tests {
     #[tokio::test]
     async fn the_directory_source_lists_keys_like_s3() {
         let lake = tempfile::tempdir().unwrap();
-        for key in ["events/tenant=acme/dt=2026-05-01/hour=08/b.ndjson", "events/tenant=acme/dt=2026-05-01/hour=08/a.ndjson.gz", "events/tenant=acme-2/dt=2026-05-01/hour=08/c.ndjson"] {
+        for key in [
+            "events/tenant=acme/dt=2026-05-01/hour=08/b.ndjson",
+            "events/tenant=acme/dt=2026-05-01/hour=08/a.ndjson.gz",
+            "events/tenant=acme-2/dt=2026-05-01/hour=08/c.ndjson",
+        ] {
             let path = lake.path().join(key);
             std::fs::create_dir_all(path.parent().unwrap()).unwrap();
             std::fs::write(path, key).unwrap();
@@ -305,9 +349,29 @@ mod tests {
         let source = DirLakeSource::new(lake.path());
         let listed = source.list("events/tenant=acme/").await.unwrap();
         let keys: Vec<&str> = listed.iter().map(|o| o.key.as_str()).collect();
-        assert_eq!(keys, ["events/tenant=acme/dt=2026-05-01/hour=08/a.ndjson.gz", "events/tenant=acme/dt=2026-05-01/hour=08/b.ndjson"]);
-        assert!(source.list("events/tenant=nobody/").await.unwrap().is_empty());
-        let err = source.open(&SourceObject { key: "missing".into(), size: 0, etag: String::new() }).await.err().unwrap();
+        assert_eq!(
+            keys,
+            [
+                "events/tenant=acme/dt=2026-05-01/hour=08/a.ndjson.gz",
+                "events/tenant=acme/dt=2026-05-01/hour=08/b.ndjson"
+            ]
+        );
+        assert!(
+            source
+                .list("events/tenant=nobody/")
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        let err = source
+            .open(&SourceObject {
+                key: "missing".into(),
+                size: 0,
+                etag: String::new(),
+            })
+            .await
+            .err()
+            .unwrap();
         assert!(!err.retryable);
     }
 }
