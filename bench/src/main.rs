@@ -1,1 +1,293 @@
-fn main() {}
+//! kt-bench: generate a deterministic lake, and time offline exports of it.
+//!
+//!     kt-bench gen --dir D --events N [--days 31 --objects-per-hour 4 --seed 1]
+//!     kt-bench run --lake D --tenant acme --date-from 2026-05-01 --date-to 2026-05-31 --format csv [--check]
+//!
+//! `run` prints one line: format, events, events/s, MB/s of uncompressed input,
+//! wall seconds, peak RSS. `--check` compares the artifact with a reference
+//! export that holds the whole lake in memory (small lakes only).
+use anyhow::{Context, bail, ensure};
+use chrono::{NaiveDate, TimeDelta};
+use clap::{Parser, Subcommand};
+use kt_shared::domain::{ExportFormat, TenantId, Window};
+use kt_shared::engine::local_dir::export_dir;
+use kt_shared::engine::{EngineOptions, ParsedEvent, reference};
+use kt_shared::formats::csv::CsvFormatter;
+use kt_shared::formats::{ExportContext, ExportSummary, Formatter, SourceInventory};
+use kt_shared::lakegen::{LakeSpec, LakeSummary, write_dir};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+/// Written beside `events/` by `gen`, read by `run` for the input size.
+const SUMMARY_FILE: &str = "kt-bench-lake.json";
+
+#[derive(Parser)]
+#[command(name = "kt-bench", about = "Lake generator and export benchmark")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Writes a deterministic lake under --dir.
+    Gen {
+        #[arg(long)]
+        dir: PathBuf,
+        #[arg(long)]
+        events: u64,
+        #[arg(long, default_value = "acme")]
+        tenant: String,
+        #[arg(long, default_value = "2026-05-01")]
+        start_day: NaiveDate,
+        #[arg(long, default_value_t = 31)]
+        days: u32,
+        #[arg(long, default_value_t = 4)]
+        objects_per_hour: u32,
+        #[arg(long, default_value_t = 0.01)]
+        duplicate_rate: f64,
+        #[arg(long, default_value_t = 0.001)]
+        malformed_rate: f64,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Plain `.ndjson` objects instead of gzip.
+        #[arg(long)]
+        plain: bool,
+    },
+    /// Exports the lake offline and prints one line of measurements.
+    Run {
+        #[arg(long)]
+        lake: PathBuf,
+        #[arg(long, default_value = "acme")]
+        tenant: String,
+        /// First UTC day.
+        #[arg(long)]
+        date_from: NaiveDate,
+        /// Last UTC day (inclusive).
+        #[arg(long)]
+        date_to: NaiveDate,
+        #[arg(long)]
+        format: String,
+        /// Where the artifact goes (default: a temporary file, removed).
+        #[arg(long)]
+        output: Option<PathBuf>,
+        #[arg(long, default_value_t = 8)]
+        concurrency: usize,
+        #[arg(long, default_value_t = 256)]
+        sort_budget_mb: usize,
+        /// Compare with the in-memory reference export (small lakes only).
+        #[arg(long)]
+        check: bool,
+    },
+}
+
+fn main() -> anyhow::Result<()> {
+    match Cli::parse().command {
+        Command::Gen {
+            dir,
+            events,
+            tenant,
+            start_day,
+            days,
+            objects_per_hour,
+            duplicate_rate,
+            malformed_rate,
+            seed,
+            plain,
+        } => {
+            let spec = LakeSpec {
+                tenant,
+                start_day,
+                days,
+                events_total: events,
+                objects_per_hour,
+                duplicate_rate,
+                malformed_rate,
+                seed,
+                gzip: !plain,
+            };
+            let started = Instant::now();
+            let summary = write_dir(&spec, &dir)
+                .with_context(|| format!("writing the lake under {}", dir.display()))?;
+            let json = serde_json::json!({
+                "objects": summary.objects, "bytes": summary.bytes, "raw_bytes": summary.raw_bytes,
+                "events": summary.events, "duplicates": summary.duplicates, "malformed": summary.malformed,
+            });
+            std::fs::write(dir.join(SUMMARY_FILE), serde_json::to_vec_pretty(&json)?)?;
+            println!(
+                "generated {} events ({} duplicates, {} malformed) in {} objects: {:.1} MB stored, {:.1} MB uncompressed, {:.1} s",
+                summary.events,
+                summary.duplicates,
+                summary.malformed,
+                summary.objects,
+                summary.bytes as f64 / 1e6,
+                summary.raw_bytes as f64 / 1e6,
+                started.elapsed().as_secs_f64()
+            );
+            Ok(())
+        }
+        Command::Run {
+            lake,
+            tenant,
+            date_from,
+            date_to,
+            format,
+            output,
+            concurrency,
+            sort_budget_mb,
+            check,
+        } => {
+            let tenant = TenantId::parse(&tenant)?;
+            let Some(format) = ExportFormat::parse(&format)
+                .filter(|f| matches!(f, ExportFormat::Csv | ExportFormat::Json))
+            else {
+                bail!("--format must be csv or json");
+            };
+            let window = Window {
+                start: date_from.and_hms_opt(0, 0, 0).expect("midnight").and_utc(),
+                end: date_to.and_hms_opt(0, 0, 0).expect("midnight").and_utc() + TimeDelta::days(1),
+                timezone: chrono_tz::UTC,
+            };
+            let (path, temporary) = match output {
+                Some(p) => (p, false),
+                None => (
+                    std::env::temp_dir().join(format!(
+                        "kt-bench-{}.{}",
+                        std::process::id(),
+                        format.as_str()
+                    )),
+                    true,
+                ),
+            };
+            let options = EngineOptions {
+                concurrency,
+                sort_budget_bytes: sort_budget_mb << 20,
+                ..Default::default()
+            };
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()?;
+            let started = Instant::now();
+            let outcome =
+                runtime.block_on(export_dir(&lake, &tenant, &window, format, &path, &options))?;
+            let wall = started.elapsed().as_secs_f64();
+            let raw_bytes = lake_summary(&lake).map(|s| s.raw_bytes);
+            println!(
+                "format={} events={} events_per_s={:.0} input_mb_per_s={} wall_s={:.3} peak_rss_mib={:.1} output_mb={:.1} objects={} rejected={} duplicates={} sha256={}",
+                format,
+                outcome.event_count,
+                outcome.event_count as f64 / wall,
+                raw_bytes.map_or("?".into(), |b| format!("{:.1}", b as f64 / 1e6 / wall)),
+                wall,
+                peak_rss_mib().unwrap_or(f64::NAN),
+                outcome.size_bytes as f64 / 1e6,
+                outcome.stats.objects_read,
+                outcome.stats.rejected_lines,
+                outcome.stats.duplicates_removed,
+                outcome.sha256,
+            );
+            if check {
+                check_output(&lake, &tenant, &window, format, &path)?;
+                println!("check: output matches the reference export");
+            }
+            if temporary {
+                std::fs::remove_file(&path)?;
+            }
+            Ok(())
+        }
+    }
+}
+
+fn lake_summary(lake: &Path) -> Option<LakeSummary> {
+    let v: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(lake.join(SUMMARY_FILE)).ok()?).ok()?;
+    Some(LakeSummary {
+        raw_bytes: v["raw_bytes"].as_u64()?,
+        ..Default::default()
+    })
+}
+
+/// Peak resident set size (VmHWM) of this process.
+fn peak_rss_mib() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib / 1024.0)
+}
+
+fn check_output(
+    lake: &Path,
+    tenant: &TenantId,
+    window: &Window,
+    format: ExportFormat,
+    path: &Path,
+) -> anyhow::Result<()> {
+    let expected = reference::expected_lines(lake, tenant, window)?;
+    let bytes = std::fs::read(path)?;
+    match format {
+        ExportFormat::Json => {
+            #[derive(serde::Deserialize)]
+            struct Doc<'a> {
+                #[serde(borrow)]
+                events: Vec<&'a serde_json::value::RawValue>,
+            }
+            let doc: Doc =
+                serde_json::from_slice(&bytes).context("the json artifact does not parse")?;
+            ensure!(
+                doc.events.len() == expected.len(),
+                "{} events, the reference has {}",
+                doc.events.len(),
+                expected.len()
+            );
+            for (i, (got, want)) in doc.events.iter().zip(&expected).enumerate() {
+                ensure!(
+                    got.get() == want,
+                    "event {i} differs:\n got  {}\n want {want}",
+                    got.get()
+                );
+            }
+        }
+        _ => {
+            let ctx = ExportContext {
+                job_id: None,
+                tenant_id: tenant.clone(),
+                format,
+                window: *window,
+                file_name: String::new(),
+                generated_at: chrono::Utc::now(),
+                requested_by: String::new(),
+                pseudonym_key: String::new(),
+                sources: SourceInventory::default(),
+            };
+            let mut want = Vec::new();
+            let mut csv = CsvFormatter::new();
+            csv.begin(&ctx, &mut want)?;
+            for line in &expected {
+                csv.event(
+                    &ParsedEvent {
+                        raw: line,
+                        fields: serde_json::from_str(line)?,
+                        ts_ms: 0,
+                    },
+                    &mut want,
+                )?;
+            }
+            csv.finish(
+                &ctx,
+                &ExportSummary {
+                    event_count: 0,
+                    stats: Default::default(),
+                },
+                &mut want,
+            )?;
+            ensure!(
+                bytes == want,
+                "the csv artifact differs from the reference ({} vs {} bytes)",
+                bytes.len(),
+                want.len()
+            );
+        }
+    }
+    Ok(())
+}

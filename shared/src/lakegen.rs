@@ -415,3 +415,79 @@ pub fn write_dir(spec: &LakeSpec, root: &Path) -> std::io::Result<LakeSummary> {
         std::fs::write(path, bytes)
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Read;
+
+    fn small() -> LakeSpec {
+        LakeSpec {
+            days: 1,
+            events_total: 3_000,
+            duplicate_rate: 0.02,
+            malformed_rate: 0.01,
+            ..Default::default()
+        }
+    }
+
+    fn objects(spec: &LakeSpec) -> Vec<(String, Vec<u8>)> {
+        let mut all = Vec::new();
+        generate(spec, |k, v| {
+            all.push((k, v));
+            Ok::<_, ()>(())
+        })
+        .unwrap();
+        all
+    }
+
+    #[test]
+    fn the_same_spec_gives_the_same_bytes_and_another_seed_does_not() {
+        assert_eq!(objects(&small()), objects(&small()));
+        assert_ne!(objects(&small()), objects(&LakeSpec { seed: 2, ..small() }));
+    }
+
+    #[test]
+    fn objects_are_multi_member_gzip_covering_every_event_type_and_field() {
+        let all = objects(&small());
+        assert_eq!(all.len(), 24 * 4);
+        let mut text = String::new();
+        for (key, bytes) in &all {
+            assert!(
+                key.starts_with("events/tenant=acme/dt=2026-05-01/hour=")
+                    && key.ends_with(".ndjson.gz")
+            );
+            let members = bytes
+                .windows(3)
+                .filter(|w| *w == [0x1f, 0x8b, 0x08])
+                .count();
+            assert!(members >= 2, "{key} has {members} gzip members");
+            let mut raw = Vec::new();
+            flate2::read::MultiGzDecoder::new(&bytes[..])
+                .read_to_end(&mut raw)
+                .unwrap();
+            text.push_str(&String::from_utf8_lossy(&raw));
+        }
+        for needle in [
+            "gateway.request",
+            "policy.decision",
+            "escalation.opened",
+            "escalation.resolved",
+            "config.published",
+            "incident.reported",
+            "admin.action",
+            "\"reviewer\"",
+            "\"incident_id\"",
+            "\"decision\":\"redact\"",
+            "\"decision\":\"block\"",
+            "us-central1",
+            "\"health\"",
+            "\"tokens\"",
+        ] {
+            assert!(text.contains(needle), "{needle} missing");
+        }
+        let lines = text.lines().count() as f64;
+        let avg = text.len() as f64 / lines;
+        assert!((450.0..750.0).contains(&avg), "average line {avg} bytes");
+    }
+}

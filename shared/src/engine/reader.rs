@@ -149,14 +149,14 @@ fn read_lines(
         }
         buf.copy_within(start..filled, 0);
         filled -= start;
-        if chunk.data.len() >= CHUNK_BYTES {
-            if cancel.load(Ordering::Relaxed)
+        let full = chunk.data.len() >= CHUNK_BYTES;
+        if full
+            && (cancel.load(Ordering::Relaxed)
                 || tx
                     .send(ReaderMsg::Chunk(std::mem::take(&mut chunk)))
-                    .is_err()
-            {
-                return Ok(None);
-            }
+                    .is_err())
+        {
+            return Ok(None);
         }
     }
     if !chunk.recs.is_empty() && tx.send(ReaderMsg::Chunk(chunk)).is_err() {
