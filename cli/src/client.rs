@@ -7,7 +7,12 @@ use serde_json::Value;
 #[derive(clap::Args, Clone)]
 pub struct ApiArgs {
     /// Base URL of the export-jobs API.
-    #[arg(long, env = "KT_API_URL", default_value = "http://127.0.0.1:3000", global = true)]
+    #[arg(
+        long,
+        env = "KT_API_URL",
+        default_value = "http://127.0.0.1:3000",
+        global = true
+    )]
     pub api_url: String,
     /// Bearer token (locally: `kt dev token --tenant acme`).
     #[arg(long, env = "KT_TOKEN", hide_env_values = true, global = true)]
@@ -43,7 +48,11 @@ impl ApiClient {
         let http = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .build()?;
-        Ok(Self { http, base: args.api_url.trim_end_matches('/').to_string(), token })
+        Ok(Self {
+            http,
+            base: args.api_url.trim_end_matches('/').to_string(),
+            token,
+        })
     }
 
     pub fn http(&self) -> &reqwest::Client {
@@ -62,7 +71,12 @@ impl ApiClient {
         json_or_problem(response).await
     }
 
-    pub async fn post(&self, path: &str, body: &Value, idempotency_key: Option<&str>) -> Result<Value> {
+    pub async fn post(
+        &self,
+        path: &str,
+        body: &Value,
+        idempotency_key: Option<&str>,
+    ) -> Result<Value> {
         let mut request = self
             .http
             .post(format!("{}{path}", self.base))
@@ -103,6 +117,9 @@ fn problem_error(status: StatusCode, bytes: &[u8]) -> anyhow::Error {
             }
             anyhow!(text)
         }
-        Err(_) => anyhow!("the API answered {status}: {}", String::from_utf8_lossy(bytes)),
+        Err(_) => anyhow!(
+            "the API answered {status}: {}",
+            String::from_utf8_lossy(bytes)
+        ),
     }
 }

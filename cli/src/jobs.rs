@@ -106,7 +106,12 @@ pub struct DevTokenArgs {
     scope: String,
     #[arg(long, default_value_t = 12)]
     ttl_hours: u64,
-    #[arg(long, env = "KT_DEV_JWT_SECRET", default_value = "kt-local-dev-secret", hide_env_values = true)]
+    #[arg(
+        long,
+        env = "KT_DEV_JWT_SECRET",
+        default_value = "kt-local-dev-secret",
+        hide_env_values = true
+    )]
     secret: String,
 }
 
@@ -115,7 +120,11 @@ pub async fn run(cmd: JobsCommand) -> Result<ExitCode> {
         JobsCommand::Create(args) => create(args).await,
         JobsCommand::Get(args) => {
             let client = ApiClient::new(&args.api)?;
-            print(&client.get(&format!("/v1/export-jobs/{}", args.id), &[]).await?);
+            print(
+                &client
+                    .get(&format!("/v1/export-jobs/{}", args.id), &[])
+                    .await?,
+            );
             Ok(ExitCode::SUCCESS)
         }
         JobsCommand::List(args) => {
@@ -173,11 +182,18 @@ async fn create(args: CreateArgs) -> Result<ExitCode> {
         print(&job);
         return Ok(ExitCode::SUCCESS);
     }
-    let id = job["id"].as_str().context("the API returned a job without an id")?.to_string();
+    let id = job["id"]
+        .as_str()
+        .context("the API returned a job without an id")?
+        .to_string();
     eprintln!("created {id}; waiting for it to finish");
     let job = wait_until_done(&client, &id).await?;
     print(&job);
-    Ok(if job["status"] == "completed" { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+    Ok(if job["status"] == "completed" {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
 }
 
 async fn wait_until_done(client: &ApiClient, id: &str) -> Result<Value> {
@@ -193,18 +209,31 @@ async fn wait_until_done(client: &ApiClient, id: &str) -> Result<Value> {
 async fn download(args: DownloadArgs) -> Result<ExitCode> {
     let client = ApiClient::new(&args.api)?;
     let link = client
-        .get(&format!("/v1/export-jobs/{}/download", args.id), &[("redirect", "false".into())])
+        .get(
+            &format!("/v1/export-jobs/{}/download", args.id),
+            &[("redirect", "false".into())],
+        )
         .await?;
-    let url = link["url"].as_str().context("no url in the download answer")?;
+    let url = link["url"]
+        .as_str()
+        .context("no url in the download answer")?;
     let file_name = link["file_name"].as_str().unwrap_or("export.bin");
     let expected_sha = link["sha256"].as_str().unwrap_or_default().to_string();
     let expected_size = link["size_bytes"].as_u64();
     let output = args.output.unwrap_or_else(|| PathBuf::from(file_name));
     let partial = output.with_extension("part");
 
-    let response = client.http().get(url).send().await.context("cannot fetch the artifact")?;
+    let response = client
+        .http()
+        .get(url)
+        .send()
+        .await
+        .context("cannot fetch the artifact")?;
     if !response.status().is_success() {
-        bail!("the artifact link answered {} (it may have expired: ask for a new one)", response.status());
+        bail!(
+            "the artifact link answered {} (it may have expired: ask for a new one)",
+            response.status()
+        );
     }
     let mut file = tokio::fs::File::create(&partial)
         .await
@@ -222,10 +251,15 @@ async fn download(args: DownloadArgs) -> Result<ExitCode> {
     let sha = hex::encode(hasher.finalize());
     if sha != expected_sha || expected_size.is_some_and(|s| s != size) {
         tokio::fs::remove_file(&partial).await.ok();
-        bail!("download does not match the job: got {size} bytes sha256 {sha}, the job says {expected_size:?} bytes sha256 {expected_sha}");
+        bail!(
+            "download does not match the job: got {size} bytes sha256 {sha}, the job says {expected_size:?} bytes sha256 {expected_sha}"
+        );
     }
     tokio::fs::rename(&partial, &output).await?;
-    eprintln!("saved {} ({size} bytes, sha256 {sha} verified)", output.display());
+    eprintln!(
+        "saved {} ({size} bytes, sha256 {sha} verified)",
+        output.display()
+    );
     Ok(ExitCode::SUCCESS)
 }
 
@@ -242,6 +276,9 @@ pub fn dev_token(args: DevTokenArgs) -> Result<()> {
     Ok(())
 }
 
+/// Prints JSON to stdout; a closed pipe (`kt ... | head`) is not an error.
 fn print(value: &Value) {
-    println!("{}", serde_json::to_string_pretty(value).unwrap_or_default());
+    use std::io::Write;
+    let text = serde_json::to_string_pretty(value).unwrap_or_default();
+    let _ = writeln!(std::io::stdout(), "{text}");
 }

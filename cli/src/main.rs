@@ -44,7 +44,9 @@ async fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::ExportJobs(cmd) => jobs::run(cmd).await,
-        Command::Export(ExportCommand::Run(args)) => offline::run(args).await.map(|()| ExitCode::SUCCESS),
+        Command::Export(ExportCommand::Run(args)) => {
+            offline::run(args).await.map(|()| ExitCode::SUCCESS)
+        }
         Command::Dev(DevCommand::Token(args)) => jobs::dev_token(args).map(|()| ExitCode::SUCCESS),
     };
     match result {

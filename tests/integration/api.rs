@@ -24,11 +24,28 @@ async fn healthz_answers_without_auth() {
 async fn missing_or_bad_tokens_are_401_and_missing_scope_is_403() {
     let app = api_only().await;
     let tenant = unique("acme");
-    let r = app.http.get(app.url("/v1/export-jobs")).send().await.unwrap();
+    let r = app
+        .http
+        .get(app.url("/v1/export-jobs"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 401);
     assert_eq!(r.headers()["content-type"], "application/problem+json");
-    let forged = kt_shared::http::dev_token("wrong-secret", "u", &tenant, &["exports:read"], std::time::Duration::from_secs(60));
-    let r = app.http.get(app.url("/v1/export-jobs")).bearer_auth(forged).send().await.unwrap();
+    let forged = kt_shared::http::dev_token(
+        "wrong-secret",
+        "u",
+        &tenant,
+        &["exports:read"],
+        std::time::Duration::from_secs(60),
+    );
+    let r = app
+        .http
+        .get(app.url("/v1/export-jobs"))
+        .bearer_auth(forged)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 401);
     let read_only = token(&tenant, &["exports:read"]);
     let r = app
@@ -53,7 +70,10 @@ async fn create_echoes_the_resolved_window_and_get_returns_the_job() {
     assert_eq!(r.status(), 202);
     let location = r.headers()["location"].to_str().unwrap().to_string();
     let job: Value = r.json().await.unwrap();
-    assert_eq!(location, format!("/v1/export-jobs/{}", job["id"].as_str().unwrap()));
+    assert_eq!(
+        location,
+        format!("/v1/export-jobs/{}", job["id"].as_str().unwrap())
+    );
     assert_eq!(job["status"], "queued");
     assert_eq!(job["window_start"], "2026-04-30T22:00:00Z");
     assert_eq!(job["window_end"], "2026-05-31T22:00:00Z");
@@ -70,14 +90,38 @@ async fn bad_requests_are_problems_not_server_errors() {
     let tenant = unique("acme");
     let cases = [
         (json!([1, 2]), 400),
-        (json!({"type": "events", "format": "xlsx", "date_from": "2026-05-01", "date_to": "2026-05-31"}), 400),
-        (json!({"type": "events", "format": "csv", "date_from": "2026-05-01"}), 400),
-        (json!({"type": "events", "format": "csv", "date_from": "2026-05-01", "date_to": "2026-05-31", "colour": "red"}), 400),
-        (json!({"type": "events", "format": "csv", "date_from": "2026-05-01", "date_to": "2026-05-31", "timezone": "Mars/Olympus"}), 400),
-        (json!({"type": "events", "format": "csv", "date_from": "2026-05-01", "date_to": "2026-05-31", "expires_in_days": 31}), 400),
-        (json!({"type": "events", "format": "csv", "date_from": "2026-05-31", "date_to": "2026-05-01"}), 422),
-        (json!({"type": "events", "format": "csv", "date_from": "2024-01-01", "date_to": "2026-05-01"}), 422),
-        (json!({"type": "events", "format": "csv", "date_from": "2026-05-01", "date_to": "2099-01-01"}), 422),
+        (
+            json!({"type": "events", "format": "xlsx", "date_from": "2026-05-01", "date_to": "2026-05-31"}),
+            400,
+        ),
+        (
+            json!({"type": "events", "format": "csv", "date_from": "2026-05-01"}),
+            400,
+        ),
+        (
+            json!({"type": "events", "format": "csv", "date_from": "2026-05-01", "date_to": "2026-05-31", "colour": "red"}),
+            400,
+        ),
+        (
+            json!({"type": "events", "format": "csv", "date_from": "2026-05-01", "date_to": "2026-05-31", "timezone": "Mars/Olympus"}),
+            400,
+        ),
+        (
+            json!({"type": "events", "format": "csv", "date_from": "2026-05-01", "date_to": "2026-05-31", "expires_in_days": 31}),
+            400,
+        ),
+        (
+            json!({"type": "events", "format": "csv", "date_from": "2026-05-31", "date_to": "2026-05-01"}),
+            422,
+        ),
+        (
+            json!({"type": "events", "format": "csv", "date_from": "2024-01-01", "date_to": "2026-05-01"}),
+            422,
+        ),
+        (
+            json!({"type": "events", "format": "csv", "date_from": "2026-05-01", "date_to": "2099-01-01"}),
+            422,
+        ),
     ];
     for (body, status) in cases {
         let r = app.post(&tenant, "/v1/export-jobs", &body).await;
@@ -85,7 +129,10 @@ async fn bad_requests_are_problems_not_server_errors() {
         assert_eq!(r.headers()["content-type"], "application/problem+json");
         let problem: Value = r.json().await.unwrap();
         assert_eq!(problem["status"], status);
-        assert!(problem["detail"].as_str().is_some_and(|d| !d.is_empty()), "{problem}");
+        assert!(
+            problem["detail"].as_str().is_some_and(|d| !d.is_empty()),
+            "{problem}"
+        );
     }
 }
 
@@ -131,12 +178,24 @@ async fn active_job_limit_answers_429_and_cancel_frees_a_slot() {
     assert_eq!(r.status(), 429);
     assert!(r.headers().contains_key("retry-after"));
 
-    let r = app.post(&tenant, &format!("/v1/export-jobs/{}/cancel", ids[0]), &json!({})).await;
+    let r = app
+        .post(
+            &tenant,
+            &format!("/v1/export-jobs/{}/cancel", ids[0]),
+            &json!({}),
+        )
+        .await;
     assert_eq!(r.status(), 202);
     let canceled: Value = r.json().await.unwrap();
     assert_eq!(canceled["status"], "canceled");
     assert_eq!(canceled["actions"], json!([]));
-    let again = app.post(&tenant, &format!("/v1/export-jobs/{}/cancel", ids[0]), &json!({})).await;
+    let again = app
+        .post(
+            &tenant,
+            &format!("/v1/export-jobs/{}/cancel", ids[0]),
+            &json!({}),
+        )
+        .await;
     assert_eq!(again.status(), 409);
     app.create(&tenant, may()).await;
 }
@@ -146,7 +205,9 @@ async fn download_of_an_unfinished_job_is_409() {
     let app = api_only().await;
     let tenant = unique("acme");
     let id = app.create(&tenant, may()).await;
-    let r = app.get(&tenant, &format!("/v1/export-jobs/{id}/download")).await;
+    let r = app
+        .get(&tenant, &format!("/v1/export-jobs/{id}/download"))
+        .await;
     assert_eq!(r.status(), 409);
 }
 
@@ -158,10 +219,25 @@ async fn list_pages_newest_first_with_a_cursor_and_filters_by_status() {
     for _ in 0..3 {
         ids.push(app.create(&tenant, may()).await);
     }
-    app.post(&tenant, &format!("/v1/export-jobs/{}/cancel", ids[1]), &json!({})).await;
+    app.post(
+        &tenant,
+        &format!("/v1/export-jobs/{}/cancel", ids[1]),
+        &json!({}),
+    )
+    .await;
 
-    let page1: Value = app.get(&tenant, "/v1/export-jobs?limit=2").await.json().await.unwrap();
-    let got: Vec<&str> = page1["jobs"].as_array().unwrap().iter().map(|j| j["id"].as_str().unwrap()).collect();
+    let page1: Value = app
+        .get(&tenant, "/v1/export-jobs?limit=2")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let got: Vec<&str> = page1["jobs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|j| j["id"].as_str().unwrap())
+        .collect();
     assert_eq!(got, [ids[2].as_str(), ids[1].as_str()]);
     let cursor = page1["next_cursor"].as_str().expect("a next page");
     let page2: Value = app
@@ -173,13 +249,26 @@ async fn list_pages_newest_first_with_a_cursor_and_filters_by_status() {
     assert_eq!(page2["jobs"][0]["id"], ids[0].as_str());
     assert_eq!(page2["jobs"].as_array().unwrap().len(), 1);
 
-    let canceled: Value = app.get(&tenant, "/v1/export-jobs?status=canceled").await.json().await.unwrap();
+    let canceled: Value = app
+        .get(&tenant, "/v1/export-jobs?status=canceled")
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(canceled["jobs"].as_array().unwrap().len(), 1);
     assert_eq!(canceled["jobs"][0]["id"], ids[1].as_str());
 
     let other = unique("globex");
-    let r = app.get(&other, &format!("/v1/export-jobs?cursor={cursor}")).await;
+    let r = app
+        .get(&other, &format!("/v1/export-jobs?cursor={cursor}"))
+        .await;
     assert_eq!(r.status(), 400, "a cursor issued to another tenant");
-    assert_eq!(app.get(&tenant, "/v1/export-jobs?limit=0").await.status(), 400);
-    assert_eq!(app.get(&tenant, "/v1/export-jobs?limit=101").await.status(), 400);
+    assert_eq!(
+        app.get(&tenant, "/v1/export-jobs?limit=0").await.status(),
+        400
+    );
+    assert_eq!(
+        app.get(&tenant, "/v1/export-jobs?limit=101").await.status(),
+        400
+    );
 }

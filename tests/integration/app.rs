@@ -26,7 +26,10 @@ impl Drop for TestApp {
 
 /// A lower-case unique suffix for resource and tenant names.
 pub fn unique(prefix: &str) -> String {
-    format!("{prefix}-{}", ulid::Ulid::new().to_string().to_ascii_lowercase())
+    format!(
+        "{prefix}-{}",
+        ulid::Ulid::new().to_string().to_ascii_lowercase()
+    )
 }
 
 /// Fresh table, queues and buckets on the emulator (created by `spawn_app_with`).
@@ -50,14 +53,22 @@ pub async fn spawn_app_with(config: Config, with_worker: bool) -> TestApp {
         if with_worker {
             serving.serve_on(listener, token).await.expect("serve");
         } else {
-            serving.serve_api_only(listener, token).await.expect("serve");
+            serving
+                .serve_api_only(listener, token)
+                .await
+                .expect("serve");
         }
     });
     let http = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap();
-    TestApp { base, stack, http, stop }
+    TestApp {
+        base,
+        stack,
+        http,
+        stop,
+    }
 }
 
 pub async fn spawn_app() -> TestApp {
@@ -65,7 +76,13 @@ pub async fn spawn_app() -> TestApp {
 }
 
 pub fn token(tenant: &str, scopes: &[&str]) -> String {
-    kt_shared::http::dev_token(SECRET, "u_test", tenant, scopes, std::time::Duration::from_secs(600))
+    kt_shared::http::dev_token(
+        SECRET,
+        "u_test",
+        tenant,
+        scopes,
+        std::time::Duration::from_secs(600),
+    )
 }
 
 impl TestApp {
@@ -120,7 +137,9 @@ impl TestApp {
 
     /// Follows the 303 of `/download` and returns (Content-Disposition, body).
     pub async fn download(&self, tenant: &str, id: &str) -> (String, Vec<u8>) {
-        let response = self.get(tenant, &format!("/v1/export-jobs/{id}/download")).await;
+        let response = self
+            .get(tenant, &format!("/v1/export-jobs/{id}/download"))
+            .await;
         assert_eq!(response.status(), 303);
         let location = response.headers()["location"].to_str().unwrap().to_string();
         let artifact = self.http.get(location).send().await.unwrap();
@@ -135,7 +154,10 @@ impl TestApp {
 
     /// Writes one lake object: gzip (one member per chunk of lines) or plain.
     pub async fn put_lake_object(&self, key: &str, lines: &[String], gzip_members: usize) {
-        let text: Vec<u8> = lines.iter().flat_map(|l| format!("{l}\n").into_bytes()).collect();
+        let text: Vec<u8> = lines
+            .iter()
+            .flat_map(|l| format!("{l}\n").into_bytes())
+            .collect();
         let body = if gzip_members == 0 {
             text
         } else {

@@ -7,7 +7,11 @@ use serde_json::{Value, json};
 use std::path::Path;
 use std::process::Command;
 
-const REPORTS: [&str; 3] = ["compliance-aesia.json", "compliance-aepd.json", "compliance-ens.json"];
+const REPORTS: [&str; 3] = [
+    "compliance-aesia.json",
+    "compliance-aepd.json",
+    "compliance-ens.json",
+];
 
 async fn bundle_job(app: &TestApp, tenant: &str) -> (Value, Vec<u8>) {
     let body = json!({"type": "events", "format": "compliance-all", "date_from": "2026-05-01",
@@ -16,18 +20,34 @@ async fn bundle_job(app: &TestApp, tenant: &str) -> (Value, Vec<u8>) {
     let job = app.wait_done(tenant, &id).await;
     assert_eq!(job["status"], "completed", "{job}");
     let (disposition, bytes) = app.download(tenant, &id).await;
-    assert_eq!(disposition, "attachment; filename=\"kt_2026-05-01_to_2026-05-02_compliance-all.tar.gz\"");
+    assert_eq!(
+        disposition,
+        "attachment; filename=\"kt_2026-05-01_to_2026-05-02_compliance-all.tar.gz\""
+    );
     (job, bytes)
 }
 
 fn extract(bytes: &[u8], dir: &Path) {
     let archive = dir.join("bundle.tar.gz");
     std::fs::write(&archive, bytes).unwrap();
-    let tar = Command::new("tar").arg("xzf").arg(&archive).current_dir(dir).status().unwrap();
+    let tar = Command::new("tar")
+        .arg("xzf")
+        .arg(&archive)
+        .current_dir(dir)
+        .status()
+        .unwrap();
     assert!(tar.success(), "tar xzf");
     std::fs::remove_file(&archive).unwrap();
-    let sums = Command::new("sha256sum").args(["-c", "SHA256SUMS"]).current_dir(dir).output().unwrap();
-    assert!(sums.status.success(), "sha256sum -c: {}", String::from_utf8_lossy(&sums.stdout));
+    let sums = Command::new("sha256sum")
+        .args(["-c", "SHA256SUMS"])
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    assert!(
+        sums.status.success(),
+        "sha256sum -c: {}",
+        String::from_utf8_lossy(&sums.stdout)
+    );
 }
 
 fn read_json(dir: &Path, name: &str) -> Value {
@@ -35,10 +55,15 @@ fn read_json(dir: &Path, name: &str) -> Value {
 }
 
 fn schema_errors(schema: &str, doc: &Value) -> Vec<String> {
-    let path = kt_integration_tests::repo_root().join("schemas").join(schema);
+    let path = kt_integration_tests::repo_root()
+        .join("schemas")
+        .join(schema);
     let schema: Value = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
     let validator = jsonschema::draft202012::new(&schema).unwrap();
-    validator.iter_errors(doc).map(|e| format!("{e} at {}", e.instance_path())).collect()
+    validator
+        .iter_errors(doc)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect()
 }
 
 #[tokio::test]
@@ -73,6 +98,9 @@ async fn a_compliance_bundle_is_checkable_with_plain_tools_and_reproducible() {
         let mut b = read_json(second.path(), report);
         a["report"]["generated_at"] = Value::Null;
         b["report"]["generated_at"] = Value::Null;
-        assert_eq!(a, b, "{report} differs between two jobs over the same window");
+        assert_eq!(
+            a, b,
+            "{report} differs between two jobs over the same window"
+        );
     }
 }

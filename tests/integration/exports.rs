@@ -7,7 +7,8 @@ use std::collections::BTreeMap;
 
 /// An event line with the required fields, plus `extra` fields.
 fn event(tenant: &str, id: &str, ts: &str, extra: Value) -> String {
-    let mut e = json!({"event_id": id, "ts": ts, "tenant_id": tenant, "event_type": "gateway.request"});
+    let mut e =
+        json!({"event_id": id, "ts": ts, "tenant_id": tenant, "event_type": "gateway.request"});
     for (k, v) in extra.as_object().unwrap() {
         e[k] = v.clone();
     }
@@ -18,11 +19,33 @@ fn event(tenant: &str, id: &str, ts: &str, extra: Value) -> String {
 /// Europe/Madrid, i.e. [2026-04-30T22:00Z, 2026-05-02T22:00Z); returns the
 /// lines by event id of every event that belongs in the export.
 pub(crate) async fn seed_lake(app: &TestApp, tenant: &str) -> BTreeMap<String, String> {
-    let p = |dt: &str, hour: &str, name: &str| format!("events/tenant={tenant}/dt={dt}/hour={hour}/{name}");
-    let e1 = event(tenant, "e1", "2026-04-30T22:00:00.000Z", json!({"decision": "allow"}));
-    let e2 = event(tenant, "e2", "2026-04-30T22:10:00.000Z", json!({"request_id": "r2"}));
-    let e3 = event(tenant, "e3", "2026-04-30T22:30:00.000Z", json!({"risk_level": "high"}));
-    let e4 = event(tenant, "e4", "2026-04-30T22:10:00.000Z", json!({"policy_ids": ["a", "b"]}));
+    let p = |dt: &str, hour: &str, name: &str| {
+        format!("events/tenant={tenant}/dt={dt}/hour={hour}/{name}")
+    };
+    let e1 = event(
+        tenant,
+        "e1",
+        "2026-04-30T22:00:00.000Z",
+        json!({"decision": "allow"}),
+    );
+    let e2 = event(
+        tenant,
+        "e2",
+        "2026-04-30T22:10:00.000Z",
+        json!({"request_id": "r2"}),
+    );
+    let e3 = event(
+        tenant,
+        "e3",
+        "2026-04-30T22:30:00.000Z",
+        json!({"risk_level": "high"}),
+    );
+    let e4 = event(
+        tenant,
+        "e4",
+        "2026-04-30T22:10:00.000Z",
+        json!({"policy_ids": ["a", "b"]}),
+    );
     let e5 = event(
         tenant,
         "e5",
@@ -35,32 +58,62 @@ pub(crate) async fn seed_lake(app: &TestApp, tenant: &str) -> BTreeMap<String, S
     let before = event(tenant, "out1", "2026-04-30T21:59:59.999Z", json!({}));
     let after = event(tenant, "out2", "2026-05-02T22:00:00.000Z", json!({}));
     let wrong_hour = event(tenant, "bad-hour", "2026-04-30T23:10:00.000Z", json!({}));
-    let no_type = json!({"event_id": "bad-type", "ts": "2026-04-30T22:40:00.000Z", "tenant_id": tenant}).to_string();
+    let no_type =
+        json!({"event_id": "bad-type", "ts": "2026-04-30T22:40:00.000Z", "tenant_id": tenant})
+            .to_string();
 
-    app.put_lake_object(&p("2026-04-30", "21", "a.ndjson.gz"), &[before], 1).await;
+    app.put_lake_object(&p("2026-04-30", "21", "a.ndjson.gz"), &[before], 1)
+        .await;
     app.put_lake_object(
         &p("2026-04-30", "22", "a.ndjson.gz"),
-        &[e1.clone(), e3.clone(), e2.clone(), "not json".into(), wrong_hour],
+        &[
+            e1.clone(),
+            e3.clone(),
+            e2.clone(),
+            "not json".into(),
+            wrong_hour,
+        ],
         2,
     )
     .await;
-    app.put_lake_object(&p("2026-04-30", "22", "b.ndjson"), &[e2.clone(), e4.clone(), no_type], 0).await;
-    app.put_lake_object(&p("2026-05-01", "12", "c.ndjson.gz"), &[e5.clone()], 1).await;
-    app.put_lake_object(&p("2026-05-01", "12", "readme.txt"), &["hello".into()], 0).await;
-    app.put_lake_object(&p("2026-05-02", "21", "d.ndjson.gz"), &[e6.clone()], 1).await;
-    app.put_lake_object(&p("2026-05-02", "22", "d.ndjson.gz"), &[after], 1).await;
+    app.put_lake_object(
+        &p("2026-04-30", "22", "b.ndjson"),
+        &[e2.clone(), e4.clone(), no_type],
+        0,
+    )
+    .await;
+    app.put_lake_object(&p("2026-05-01", "12", "c.ndjson.gz"), &[e5.clone()], 1)
+        .await;
+    app.put_lake_object(&p("2026-05-01", "12", "readme.txt"), &["hello".into()], 0)
+        .await;
+    app.put_lake_object(&p("2026-05-02", "21", "d.ndjson.gz"), &[e6.clone()], 1)
+        .await;
+    app.put_lake_object(&p("2026-05-02", "22", "d.ndjson.gz"), &[after], 1)
+        .await;
     // Another tenant's events in the same window never leak in.
     let other = "zz-other-tenant";
     app.put_lake_object(
         &format!("events/tenant={other}/dt=2026-05-01/hour=12/o.ndjson.gz"),
-        &[event(other, "foreign", "2026-05-01T12:00:00.000Z", json!({}))],
+        &[event(
+            other,
+            "foreign",
+            "2026-05-01T12:00:00.000Z",
+            json!({}),
+        )],
         1,
     )
     .await;
-    [("e1", e1), ("e2", e2), ("e3", e3), ("e4", e4), ("e5", e5), ("e6", e6)]
-        .into_iter()
-        .map(|(k, v)| (k.to_string(), v))
-        .collect()
+    [
+        ("e1", e1),
+        ("e2", e2),
+        ("e3", e3),
+        ("e4", e4),
+        ("e5", e5),
+        ("e6", e6),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect()
 }
 
 const EXPECTED_ORDER: [&str; 6] = ["e1", "e2", "e4", "e3", "e5", "e6"];
@@ -87,8 +140,18 @@ fn assert_completed_job(job: &Value, body: &[u8], file_name: &str) {
     assert_eq!(stats["objects_read"], 4, "{stats}");
     let samples = stats["rejected_samples"].as_array().unwrap();
     assert_eq!(samples.len(), 3);
-    assert!(samples.iter().any(|s| s["object"].as_str().unwrap().ends_with("/hour=22/a.ndjson.gz") && s["line"] == 4));
-    assert!(samples.iter().any(|s| s["object"].as_str().unwrap().ends_with("/hour=22/b.ndjson") && s["line"] == 3));
+    assert!(samples.iter().any(|s| {
+        s["object"]
+            .as_str()
+            .unwrap()
+            .ends_with("/hour=22/a.ndjson.gz")
+            && s["line"] == 4
+    }));
+    assert!(
+        samples.iter().any(
+            |s| s["object"].as_str().unwrap().ends_with("/hour=22/b.ndjson") && s["line"] == 3
+        )
+    );
     assert!(job["expires_at"].as_str().is_some());
 }
 
@@ -103,7 +166,10 @@ async fn csv_export_holds_exactly_the_window_in_order_each_event_once() {
     let (disposition, body) = app.download(&tenant, &id).await;
 
     assert_completed_job(&job, &body, "kt_2026-05-01_to_2026-05-02.csv");
-    assert_eq!(disposition, "attachment; filename=\"kt_2026-05-01_to_2026-05-02.csv\"");
+    assert_eq!(
+        disposition,
+        "attachment; filename=\"kt_2026-05-01_to_2026-05-02.csv\""
+    );
     let mut reader = csv::Reader::from_reader(body.as_slice());
     let header: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
     assert_eq!(&header[..4], ["event_id", "ts", "tenant_id", "event_type"]);
@@ -112,7 +178,11 @@ async fn csv_export_holds_exactly_the_window_in_order_each_event_once() {
     let ids: Vec<&str> = rows.iter().map(|r| &r[0]).collect();
     assert_eq!(ids, EXPECTED_ORDER);
     let e5 = &rows[4];
-    assert_eq!(&e5[col("actor_app")], "'=HYPERLINK(\"http://x\")", "formula neutralised");
+    assert_eq!(
+        &e5[col("actor_app")],
+        "'=HYPERLINK(\"http://x\")",
+        "formula neutralised"
+    );
     assert_eq!(&e5[col("data_categories")], "email;iban");
     assert_eq!(&e5[col("tokens_input")], "3");
     assert_eq!(&e5[col("latency_ms")], "12");
@@ -138,7 +208,10 @@ async fn json_export_keeps_the_producers_events_byte_for_byte() {
     }
     let doc: Doc = serde_json::from_slice(&body).unwrap();
     let got: Vec<&str> = doc.events.iter().map(|e| e.get()).collect();
-    let want: Vec<&str> = EXPECTED_ORDER.iter().map(|id| lines[*id].as_str()).collect();
+    let want: Vec<&str> = EXPECTED_ORDER
+        .iter()
+        .map(|id| lines[*id].as_str())
+        .collect();
     assert_eq!(got, want);
     assert_eq!(doc.export["tenant_id"], tenant.as_str());
 }
@@ -151,13 +224,28 @@ async fn a_second_tenant_sees_none_of_the_first_tenants_jobs() {
     let id = app.create(&first, request("csv")).await;
     app.wait_done(&first, &id).await;
 
-    let list: Value = app.get(&second, "/v1/export-jobs").await.json().await.unwrap();
+    let list: Value = app
+        .get(&second, "/v1/export-jobs")
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(list["jobs"], json!([]));
-    for path in [format!("/v1/export-jobs/{id}"), format!("/v1/export-jobs/{id}/download")] {
+    for path in [
+        format!("/v1/export-jobs/{id}"),
+        format!("/v1/export-jobs/{id}/download"),
+    ] {
         assert_eq!(app.get(&second, &path).await.status(), 404, "{path}");
     }
-    let cancel = app.post(&second, &format!("/v1/export-jobs/{id}/cancel"), &json!({})).await;
+    let cancel = app
+        .post(&second, &format!("/v1/export-jobs/{id}/cancel"), &json!({}))
+        .await;
     assert_eq!(cancel.status(), 404);
-    let own: Value = app.get(&first, "/v1/export-jobs").await.json().await.unwrap();
+    let own: Value = app
+        .get(&first, "/v1/export-jobs")
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(own["jobs"][0]["id"], id.as_str());
 }

@@ -16,7 +16,10 @@ async fn a_second_delivery_of_the_same_job_does_not_run_a_second_export() {
     let app = spawn_app_with(fresh_config(), false).await;
     let tenant = unique("acme");
     let id = app.create(&tenant, may()).await;
-    let (t, j) = (TenantId::parse(&tenant).unwrap(), JobId::parse(&id).unwrap());
+    let (t, j) = (
+        TenantId::parse(&tenant).unwrap(),
+        JobId::parse(&id).unwrap(),
+    );
 
     let (a, b) = (app.stack.worker(), app.stack.worker());
     let (first, second) = tokio::join!(a.process(&t, &j, 1), b.process(&t, &j, 1));
@@ -24,7 +27,12 @@ async fn a_second_delivery_of_the_same_job_does_not_run_a_second_export() {
     let again = a.process(&t, &j, 2).await;
     assert_eq!(again, Disposition::Done);
 
-    let job: Value = app.get(&tenant, &format!("/v1/export-jobs/{id}")).await.json().await.unwrap();
+    let job: Value = app
+        .get(&tenant, &format!("/v1/export-jobs/{id}"))
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(job["status"], "completed", "{job}");
     let stored = app.stack.job_store().get(&t, &j).await.unwrap().unwrap();
     assert_eq!(stored.attempts, 1, "exactly one claim ran the export");
@@ -40,13 +48,27 @@ async fn a_job_whose_lake_cannot_be_read_fails_with_a_message_a_person_can_act_o
     let mut broken = app.stack.config.clone();
     broken.events_bucket = unique("kt-no-such-bucket");
     let worker = LocalStack::connect(broken).await.unwrap().worker();
-    let (t, j) = (TenantId::parse(&tenant).unwrap(), JobId::parse(&id).unwrap());
+    let (t, j) = (
+        TenantId::parse(&tenant).unwrap(),
+        JobId::parse(&id).unwrap(),
+    );
     assert_eq!(worker.process(&t, &j, 1).await, Disposition::Done);
 
-    let job: Value = app.get(&tenant, &format!("/v1/export-jobs/{id}")).await.json().await.unwrap();
+    let job: Value = app
+        .get(&tenant, &format!("/v1/export-jobs/{id}"))
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(job["status"], "failed", "{job}");
     assert_eq!(job["error"]["code"], "source_unreadable");
-    assert!(job["error"]["message"].as_str().unwrap().contains("events bucket"), "{job}");
+    assert!(
+        job["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("events bucket"),
+        "{job}"
+    );
     assert_eq!(job["actions"], json!([]));
     // The failed job no longer counts against the active-job limit.
     for _ in 0..3 {
@@ -70,6 +92,14 @@ async fn unreadable_messages_are_reported_as_batch_item_failures() {
     event.records = vec![good, bad];
 
     let response = worker.handle_batch(event).await;
-    let failed: Vec<&str> = response.batch_item_failures.iter().map(|f| f.item_identifier.as_str()).collect();
-    assert_eq!(failed, ["m-bad"], "a job that does not exist is dropped; garbage is retried toward the DLQ");
+    let failed: Vec<&str> = response
+        .batch_item_failures
+        .iter()
+        .map(|f| f.item_identifier.as_str())
+        .collect();
+    assert_eq!(
+        failed,
+        ["m-bad"],
+        "a job that does not exist is dropped; garbage is retried toward the DLQ"
+    );
 }

@@ -29,7 +29,9 @@ async fn main() -> Result<()> {
     kt_shared::telemetry::init();
     let cli = Cli::parse();
     let config = Config::from_env();
-    let stack = LocalStack::connect(config).await.context("cannot reach the emulator")?;
+    let stack = LocalStack::connect(config)
+        .await
+        .context("cannot reach the emulator")?;
     match cli.command {
         Command::Bootstrap => stack.bootstrap().await?,
         Command::Seed => {

@@ -26,8 +26,22 @@ pub fn demo_lakes() -> Vec<LakeSpec> {
         ..LakeSpec::default()
     };
     vec![
-        LakeSpec { tenant: "acme".into(), events_total: 30_000, objects_per_hour: 2, seed: 1, gzip: true, ..base.clone() },
-        LakeSpec { tenant: "globex".into(), events_total: 3_000, objects_per_hour: 1, seed: 2, gzip: false, ..base },
+        LakeSpec {
+            tenant: "acme".into(),
+            events_total: 30_000,
+            objects_per_hour: 2,
+            seed: 1,
+            gzip: true,
+            ..base.clone()
+        },
+        LakeSpec {
+            tenant: "globex".into(),
+            events_total: 3_000,
+            objects_per_hour: 1,
+            seed: 2,
+            gzip: false,
+            ..base
+        },
     ]
 }
 
@@ -35,7 +49,14 @@ pub fn demo_lakes() -> Vec<LakeSpec> {
 pub async fn seed_demo(stack: &LocalStack) -> Result<()> {
     let s3 = &stack.clients.s3;
     let bucket = &stack.config.events_bucket;
-    if s3.head_object().bucket(bucket).key(SEEDED_MARKER).send().await.is_ok() {
+    if s3
+        .head_object()
+        .bucket(bucket)
+        .key(SEEDED_MARKER)
+        .send()
+        .await
+        .is_ok()
+    {
         info!(bucket, "demo events already seeded");
         return Ok(());
     }

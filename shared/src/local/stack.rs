@@ -31,7 +31,9 @@ impl LocalStack {
     }
 
     pub async fn bootstrap(&self) -> Result<()> {
-        let options = BootstrapOptions { visibility_timeout_seconds: LOCAL_VISIBILITY_TIMEOUT_SECS };
+        let options = BootstrapOptions {
+            visibility_timeout_seconds: LOCAL_VISIBILITY_TIMEOUT_SECS,
+        };
         bootstrap_with(&self.clients, &self.config, &options)
             .await
             .context("bootstrap of the emulator's resources failed")
@@ -44,7 +46,12 @@ impl LocalStack {
 
     pub fn app_state(&self) -> AppState {
         let stores = AwsStores::new(&self.clients, &self.config);
-        AppState::new(stores.jobs, stores.queue, stores.artifacts, self.config.max_active_jobs)
+        AppState::new(
+            stores.jobs,
+            stores.queue,
+            stores.artifacts,
+            self.config.max_active_jobs,
+        )
     }
 
     pub fn worker(&self) -> Worker {
@@ -60,7 +67,11 @@ impl LocalStack {
     }
 
     /// The API alone (tests that need jobs to stay queued).
-    pub async fn serve_api_only(&self, listener: TcpListener, stop: CancellationToken) -> Result<()> {
+    pub async fn serve_api_only(
+        &self,
+        listener: TcpListener,
+        stop: CancellationToken,
+    ) -> Result<()> {
         let router = http::router(self.app_state())
             .layer(http::dev_auth_layer(self.config.dev_jwt_secret.clone()));
         axum::serve(listener, router)

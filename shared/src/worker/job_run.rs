@@ -1,10 +1,10 @@
 //! One job, from claim to completed or failed.
 use super::heartbeat::Heartbeat;
 use crate::config::Config;
-use crate::store::aws::{AwsClients, AwsStores};
 use crate::domain::{Job, JobError, JobId, TenantId, Window};
 use crate::engine::{self, EngineOptions, ExportError, ExportOutcome, LakeSource};
 use crate::formats::{self, ExportContext};
+use crate::store::aws::{AwsClients, AwsStores};
 use crate::store::{ArtifactMeta, ArtifactStore, Completion, JobStore, StoreError, Transition};
 use chrono::{Duration as Days, Utc};
 use chrono_tz::Tz;
@@ -81,7 +81,12 @@ impl Worker {
             .await
     }
 
-    async fn process_inner(&self, tenant: &TenantId, id: &JobId, receive_count: u32) -> Disposition {
+    async fn process_inner(
+        &self,
+        tenant: &TenantId,
+        id: &JobId,
+        receive_count: u32,
+    ) -> Disposition {
         let jobs = &self.deps.jobs;
         let now = Utc::now();
         let job = match jobs.claim(tenant, id, now, now + self.deps.lease).await {
@@ -89,7 +94,10 @@ impl Worker {
             Ok(Transition::Conflict(job)) => {
                 // Finished, canceled, or held by a live lease elsewhere: a
                 // second delivery must not run a second export.
-                info!(status = job.status.as_str(), "job not claimable; message dropped");
+                info!(
+                    status = job.status.as_str(),
+                    "job not claimable; message dropped"
+                );
                 return Disposition::Done;
             }
             Ok(Transition::NotFound) => {
@@ -176,7 +184,12 @@ impl Worker {
         .await
     }
 
-    async fn record_completion(&self, job: &Job, attempt: u32, outcome: ExportOutcome) -> Disposition {
+    async fn record_completion(
+        &self,
+        job: &Job,
+        attempt: u32,
+        outcome: ExportOutcome,
+    ) -> Disposition {
         let completed_at = Utc::now();
         let completion = Completion {
             completed_at,
@@ -204,7 +217,10 @@ impl Worker {
             // Canceled while the artifact was being finished: the artifact is
             // orphaned and the bucket's lifecycle rule removes it.
             Ok(Transition::Conflict(now)) => {
-                info!(status = now.status.as_str(), "job changed before completion; result dropped");
+                info!(
+                    status = now.status.as_str(),
+                    "job changed before completion; result dropped"
+                );
                 Disposition::Done
             }
             Ok(Transition::NotFound) => Disposition::Done,
@@ -217,7 +233,14 @@ impl Worker {
         match self
             .deps
             .jobs
-            .fail(&job.tenant_id, &job.id, Some(attempt), error, None, Utc::now())
+            .fail(
+                &job.tenant_id,
+                &job.id,
+                Some(attempt),
+                error,
+                None,
+                Utc::now(),
+            )
             .await
         {
             Ok(_) => Disposition::Done,
@@ -228,16 +251,27 @@ impl Worker {
     /// The job store itself is in trouble: retry while that can help.
     fn store_trouble(&self, step: &str, e: &StoreError) -> Disposition {
         error!(step, error = %e, "job store error");
-        if e.is_retryable() { Disposition::Retry } else { Disposition::Done }
+        if e.is_retryable() {
+            Disposition::Retry
+        } else {
+            Disposition::Done
+        }
     }
 }
 
 /// The job's stored window, with its zone.
 fn job_window(job: &Job) -> Result<Window, ExportError> {
     let timezone: Tz = job.timezone.parse().map_err(|_| {
-        ExportError::Internal(format!("the job's timezone {:?} is not a known IANA zone", job.timezone))
+        ExportError::Internal(format!(
+            "the job's timezone {:?} is not a known IANA zone",
+            job.timezone
+        ))
     })?;
-    Ok(Window { start: job.window_start, end: job.window_end, timezone })
+    Ok(Window {
+        start: job.window_start,
+        end: job.window_end,
+        timezone,
+    })
 }
 
 /// The job's `error`: a message a person can act on.
@@ -254,10 +288,17 @@ fn failure_for(e: &ExportError, receive_count: u32) -> JobError {
         ExportError::Sink(s) => format!(
             "The artifact could not be written ({s}). Check the artifacts bucket and try again."
         ),
-        ExportError::Strict { object, line, reason } => format!(
+        ExportError::Strict {
+            object,
+            line,
+            reason,
+        } => format!(
             "Strict mode: line {line} of {object} is malformed ({reason}); the export stopped there."
         ),
         other => format!("The export failed: {other}."),
     };
-    JobError { code: e.code().to_string(), message }
+    JobError {
+        code: e.code().to_string(),
+        message,
+    }
 }

@@ -62,7 +62,9 @@ pub async fn run(worker: &Worker, inbox: &dyn Inbox, stop: CancellationToken) {
             .map(|f| f.item_identifier)
             .collect();
         for (id, receipt) in receipts {
-            let (Some(id), Some(receipt)) = (id, receipt) else { continue };
+            let (Some(id), Some(receipt)) = (id, receipt) else {
+                continue;
+            };
             if failed.contains(&id) {
                 continue;
             }

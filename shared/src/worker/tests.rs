@@ -29,17 +29,26 @@ impl LakeSource for FakeLake {
             .objects
             .iter()
             .filter(|(k, _)| k.starts_with(prefix))
-            .map(|(k, v)| SourceObject { key: k.clone(), size: v.len() as u64, etag: "e".into() })
+            .map(|(k, v)| SourceObject {
+                key: k.clone(),
+                size: v.len() as u64,
+                etag: "e".into(),
+            })
             .collect())
     }
-    async fn open(&self, object: &SourceObject) -> Result<Box<dyn AsyncRead + Send + Unpin>, SourceError> {
+    async fn open(
+        &self,
+        object: &SourceObject,
+    ) -> Result<Box<dyn AsyncRead + Send + Unpin>, SourceError> {
         if let Some(hook) = self.on_open.lock().unwrap().as_mut() {
             hook();
         }
         if let Some(e) = self.fail_open.lock().unwrap().clone() {
             return Err(e);
         }
-        Ok(Box::new(std::io::Cursor::new(self.objects[&object.key].clone())))
+        Ok(Box::new(std::io::Cursor::new(
+            self.objects[&object.key].clone(),
+        )))
     }
 }
 
@@ -50,11 +59,18 @@ fn tenant() -> TenantId {
 fn lake() -> FakeLake {
     let mut lake = FakeLake::default();
     let line = |id: &str, ts: &str| {
-        format!(r#"{{"event_id":"{id}","ts":"{ts}","tenant_id":"acme","event_type":"gateway.request"}}"#)
+        format!(
+            r#"{{"event_id":"{id}","ts":"{ts}","tenant_id":"acme","event_type":"gateway.request"}}"#
+        )
     };
     lake.objects.insert(
         "events/tenant=acme/dt=2026-05-01/hour=10/a.ndjson".into(),
-        format!("{}\n{}\n", line("b", "2026-05-01T10:30:00.000Z"), line("a", "2026-05-01T10:00:00.000Z")).into_bytes(),
+        format!(
+            "{}\n{}\n",
+            line("b", "2026-05-01T10:30:00.000Z"),
+            line("a", "2026-05-01T10:00:00.000Z")
+        )
+        .into_bytes(),
     );
     lake
 }
@@ -79,7 +95,10 @@ impl Fixture {
             jobs: self.jobs.clone(),
             artifacts: self.artifacts.clone(),
             lake: self.lake.clone(),
-            engine: EngineOptions { progress_interval: Duration::from_millis(1), ..EngineOptions::default() },
+            engine: EngineOptions {
+                progress_interval: Duration::from_millis(1),
+                ..EngineOptions::default()
+            },
             lease: Duration::from_secs(60),
             max_attempts: 3,
             pseudonym_key: "k".into(),
@@ -98,7 +117,11 @@ impl Fixture {
         };
         let now = Utc.with_ymd_and_hms(2026, 6, 1, 0, 0, 0).unwrap();
         let window = request.resolve_window(now).unwrap();
-        let requester = Requester { tenant: tenant(), created_by: "u1".into(), origin: None };
+        let requester = Requester {
+            tenant: tenant(),
+            created_by: "u1".into(),
+            origin: None,
+        };
         let job = request.into_job(&window, requester, now);
         self.jobs.create(&job, None, 10).await.unwrap();
         job
@@ -110,21 +133,37 @@ async fn a_job_completes_with_the_artifacts_size_hash_and_expiry() {
     let f = Fixture::new(lake());
     let job = f.queued_job().await;
 
-    assert_eq!(f.worker().process(&tenant(), &job.id, 1).await, Disposition::Done);
+    assert_eq!(
+        f.worker().process(&tenant(), &job.id, 1).await,
+        Disposition::Done
+    );
 
     let done = f.jobs.get(&tenant(), &job.id).await.unwrap().unwrap();
     assert_eq!(done.status, JobStatus::Completed);
     assert_eq!(done.event_count, Some(2));
     let key = done.artifact_key.clone().unwrap();
-    assert_eq!(key, format!("exports/acme/{}/kt_2026-05-01_to_2026-05-01.csv", job.id));
+    assert_eq!(
+        key,
+        format!("exports/acme/{}/kt_2026-05-01_to_2026-05-01.csv", job.id)
+    );
     let artifact = f.artifacts.get(&key).expect("artifact stored");
     assert_eq!(done.size_bytes, Some(artifact.bytes.len() as u64));
-    assert_eq!(done.sha256.as_deref(), Some(hex::encode(Sha256::digest(&artifact.bytes)).as_str()));
+    assert_eq!(
+        done.sha256.as_deref(),
+        Some(hex::encode(Sha256::digest(&artifact.bytes)).as_str())
+    );
     let completed_at = done.completed_at.unwrap();
-    assert_eq!(done.expires_at, Some(completed_at + chrono::Duration::days(7)));
+    assert_eq!(
+        done.expires_at,
+        Some(completed_at + chrono::Duration::days(7))
+    );
     assert_eq!(f.jobs.active_count(&tenant()), 0);
     let text = String::from_utf8(artifact.bytes.to_vec()).unwrap();
-    let ids: Vec<&str> = text.lines().skip(1).map(|l| l.split(',').next().unwrap()).collect();
+    let ids: Vec<&str> = text
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').next().unwrap())
+        .collect();
     assert_eq!(ids, ["a", "b"]);
 }
 
@@ -139,7 +178,10 @@ async fn a_cancel_during_the_export_stops_it_and_records_no_result() {
         futures::executor::block_on(async move { jobs.cancel(&t, &id, Utc::now()).await.unwrap() });
     }));
 
-    assert_eq!(f.worker().process(&tenant(), &job.id, 1).await, Disposition::Done);
+    assert_eq!(
+        f.worker().process(&tenant(), &job.id, 1).await,
+        Disposition::Done
+    );
 
     let after = f.jobs.get(&tenant(), &job.id).await.unwrap().unwrap();
     assert_eq!(after.status, JobStatus::Canceled);
@@ -151,16 +193,25 @@ async fn a_cancel_during_the_export_stops_it_and_records_no_result() {
 async fn a_retryable_failure_releases_the_lease_so_the_redelivery_takes_over() {
     let f = Fixture::new(lake());
     let job = f.queued_job().await;
-    *f.lake.fail_open.lock().unwrap() =
-        Some(SourceError { key: "k".into(), message: "SlowDown".into(), retryable: true });
+    *f.lake.fail_open.lock().unwrap() = Some(SourceError {
+        key: "k".into(),
+        message: "SlowDown".into(),
+        retryable: true,
+    });
 
-    assert_eq!(f.worker().process(&tenant(), &job.id, 1).await, Disposition::Retry);
+    assert_eq!(
+        f.worker().process(&tenant(), &job.id, 1).await,
+        Disposition::Retry
+    );
     let held = f.jobs.get(&tenant(), &job.id).await.unwrap().unwrap();
     assert_eq!(held.status, JobStatus::Processing);
     assert!(held.lease_until.unwrap() <= Utc::now(), "lease released");
 
     *f.lake.fail_open.lock().unwrap() = None;
-    assert_eq!(f.worker().process(&tenant(), &job.id, 2).await, Disposition::Done);
+    assert_eq!(
+        f.worker().process(&tenant(), &job.id, 2).await,
+        Disposition::Done
+    );
     let done = f.jobs.get(&tenant(), &job.id).await.unwrap().unwrap();
     assert_eq!(done.status, JobStatus::Completed);
     assert_eq!(done.attempts, 2);
@@ -170,16 +221,26 @@ async fn a_retryable_failure_releases_the_lease_so_the_redelivery_takes_over() {
 async fn the_last_attempt_fails_the_job_with_a_reason_instead_of_retrying() {
     let f = Fixture::new(lake());
     let job = f.queued_job().await;
-    *f.lake.fail_open.lock().unwrap() =
-        Some(SourceError { key: "k".into(), message: "SlowDown".into(), retryable: true });
+    *f.lake.fail_open.lock().unwrap() = Some(SourceError {
+        key: "k".into(),
+        message: "SlowDown".into(),
+        retryable: true,
+    });
 
-    assert_eq!(f.worker().process(&tenant(), &job.id, 3).await, Disposition::Done);
+    assert_eq!(
+        f.worker().process(&tenant(), &job.id, 3).await,
+        Disposition::Done
+    );
 
     let failed = f.jobs.get(&tenant(), &job.id).await.unwrap().unwrap();
     assert_eq!(failed.status, JobStatus::Failed);
     let error = failed.error.unwrap();
     assert_eq!(error.code, "source_unreadable");
-    assert!(error.message.contains("after 3 attempts"), "{}", error.message);
+    assert!(
+        error.message.contains("after 3 attempts"),
+        "{}",
+        error.message
+    );
     assert_eq!(f.jobs.active_count(&tenant()), 0);
 }
 
@@ -188,11 +249,18 @@ async fn a_job_that_is_not_queued_is_not_run_again() {
     let f = Fixture::new(lake());
     let job = f.queued_job().await;
     let now = Utc::now();
-    let claimed = f.jobs.claim(&tenant(), &job.id, now, now + chrono::Duration::seconds(60)).await.unwrap();
+    let claimed = f
+        .jobs
+        .claim(&tenant(), &job.id, now, now + chrono::Duration::seconds(60))
+        .await
+        .unwrap();
     assert!(matches!(claimed, Transition::Done(_)));
 
     // Another worker holds a live lease: the redelivered message is dropped.
-    assert_eq!(f.worker().process(&tenant(), &job.id, 2).await, Disposition::Done);
+    assert_eq!(
+        f.worker().process(&tenant(), &job.id, 2).await,
+        Disposition::Done
+    );
     let held = f.jobs.get(&tenant(), &job.id).await.unwrap().unwrap();
     assert_eq!((held.status, held.attempts), (JobStatus::Processing, 1));
     assert!(f.artifacts.keys().is_empty());
