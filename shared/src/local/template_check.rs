@@ -165,7 +165,11 @@ fn the_functions_get_every_setting_of_config() {
             "{name} is not set for the functions"
         );
     }
-    for (function, binary) in [("ApiFunction", "kt-api"), ("WorkerFunction", "kt-worker")] {
+    for (function, binary) in [
+        ("ApiFunction", "kt-api"),
+        ("WorkerFunction", "kt-worker"),
+        ("SchedulerFunction", "kt-scheduler"),
+    ] {
         let metadata = &t["Resources"][function]["Metadata"];
         assert_eq!(metadata["BuildMethod"].as_str(), Some("rust-cargolambda"));
         assert_eq!(metadata["BuildProperties"]["Binary"].as_str(), Some(binary));
