@@ -1,6 +1,8 @@
 //! `kt-local`: the whole export service on one machine, against a local AWS
 //! emulator: bootstrap resources, seed demo events, serve the API on
 //! 127.0.0.1:3000 and run the worker on the queue, until Ctrl-C.
+mod bench;
+
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 use kt_shared::config::Config;
@@ -22,23 +24,22 @@ enum Command {
     Bootstrap,
     /// Write the demo events into the lake (idempotent).
     Seed,
+    /// Time one export of a generated lake through the API and worker (fresh resources).
+    Bench(bench::BenchArgs),
 }
 
 #[tokio::main]
 async fn main() -> Result<()> {
     kt_shared::telemetry::init();
-    let cli = Cli::parse();
-    let config = Config::from_env();
-    let stack = LocalStack::connect(config)
-        .await
-        .context("cannot reach the emulator")?;
-    match cli.command {
-        Command::Bootstrap => stack.bootstrap().await?,
+    match Cli::parse().command {
+        Command::Bootstrap => connect().await?.bootstrap().await?,
         Command::Seed => {
+            let stack = connect().await?;
             stack.bootstrap().await?;
             seed::seed_demo(&stack).await?;
         }
         Command::Up => {
+            let stack = connect().await?;
             stack.bootstrap().await?;
             seed::seed_demo(&stack).await?;
             let stop = CancellationToken::new();
@@ -49,6 +50,14 @@ async fn main() -> Result<()> {
             });
             stack.serve(stop).await?;
         }
+        Command::Bench(args) => bench::run(args).await?,
     }
     Ok(())
+}
+
+/// The stack with the resource names of the environment (`contracts/api.md` defaults).
+async fn connect() -> Result<LocalStack> {
+    LocalStack::connect(Config::from_env())
+        .await
+        .context("cannot reach the emulator")
 }
