@@ -143,21 +143,27 @@ impl HourBuffer {
         mut self,
         emit: &mut dyn FnMut(&RecView<'_>) -> Result<(), ExportError>,
     ) -> Result<u64, ExportError> {
-        let mut dedupe = Dedupe::default();
         if self.runs.is_empty() {
-            for (_, c, r) in self.sorted() {
+            let order = self.sorted();
+            let mut seen: HashSet<&[u8], foldhash::quality::RandomState> =
+                HashSet::with_capacity_and_hasher(order.len(), Default::default());
+            let mut dropped = 0;
+            for (_, c, r) in order {
                 let chunk = &self.chunks[c as usize];
                 let view = RecView::from_chunk(
                     chunk,
                     &chunk.recs[r as usize],
                     seq_of(c as u64, r as usize),
                 );
-                if dedupe.first(&view) {
+                if seen.insert(view.id()) {
                     emit(&view)?;
+                } else {
+                    dropped += 1;
                 }
             }
-            return Ok(dedupe.dropped);
+            return Ok(dropped);
         }
+        let mut dedupe = Dedupe::default();
         if !self.chunks.is_empty() {
             self.spill()?;
         }
@@ -181,11 +187,12 @@ impl HourBuffer {
     }
 }
 
-/// Drops every later copy of an `event_id`, given events in export order.
+/// Drops every later copy of an `event_id`, given events in export order,
+/// keeping 128 bits of each id (ids are not in memory when runs spilled).
 #[derive(Default)]
 struct Dedupe {
-    seen: HashSet<u128>,
-    hashers: (std::hash::RandomState, std::hash::RandomState),
+    seen: HashSet<u128, foldhash::quality::RandomState>,
+    hashers: (foldhash::quality::RandomState, foldhash::quality::RandomState),
     dropped: u64,
 }
 

@@ -3,7 +3,9 @@
 //! bounded size, so a huge object never sits in memory whole.
 use super::validate::check_line;
 use super::{ExportError, SourceError};
+use super::ParsedEvent;
 use crate::domain::{MAX_REJECTED_SAMPLES, RejectedSample};
+use crate::formats::EventRenderer;
 use std::borrow::Cow;
 use std::io::{BufReader, Read};
 use std::sync::Arc;
@@ -27,13 +29,15 @@ impl Span {
     }
 }
 
-/// One accepted event inside a [`Chunk`]: the payload is the raw line followed
-/// by any unescaped required fields that could not be borrowed from it.
+/// One accepted event inside a [`Chunk`]: the payload is the body (the raw
+/// line, or the event as the formatter's renderer wrote it) followed by any
+/// required fields that could not be borrowed from the body.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Rec {
     pub ts_ns: i64,
     pub payload_off: u32,
     pub payload_len: u32,
+    /// Length of the body at the start of the payload.
     pub line_len: u32,
     pub id: Span,
     pub ts: Span,
@@ -69,7 +73,7 @@ pub(crate) enum ReaderMsg {
 }
 
 /// What a reader needs to know about its object.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub(crate) struct ObjectTask {
     pub key: String,
     pub size: u64,
@@ -78,6 +82,8 @@ pub(crate) struct ObjectTask {
     pub window_start_ns: i64,
     pub window_end_ns: i64,
     pub strict: bool,
+    /// Renders each accepted event here, in parallel (see `Formatter::renderer`).
+    pub renderer: Option<Arc<dyn EventRenderer>>,
 }
 
 /// Reads the object's stored bytes from `input` and sends chunks, then `Done`
@@ -228,14 +234,31 @@ fn accept(
         return Ok(());
     }
     let payload_off = chunk.data.len();
-    chunk.data.extend_from_slice(line);
+    let in_body = match &task.renderer {
+        None => {
+            chunk.data.extend_from_slice(line);
+            true
+        }
+        Some(renderer) => {
+            let event = ParsedEvent {
+                raw: ok.raw,
+                fields: ok.event,
+                ts_ms: ok.ts_ns.div_euclid(1_000_000),
+            };
+            renderer
+                .render(&event, &mut chunk.data)
+                .map_err(|e| ExportError::Internal(e.to_string()))?;
+            return finish_rendered(chunk, payload_off, ok.ts_ns, &event.fields.event_id);
+        }
+    };
+    let line_len = chunk.data.len() - payload_off;
     let mut place = |field: &Cow<'_, str>| -> Span {
         let len = field.len() as u32;
         let off = match field {
-            Cow::Borrowed(s) => s.as_ptr() as usize - line.as_ptr() as usize,
-            Cow::Owned(s) => {
+            Cow::Borrowed(s) if in_body => s.as_ptr() as usize - line.as_ptr() as usize,
+            _ => {
                 let off = chunk.data.len() - payload_off;
-                chunk.data.extend_from_slice(s.as_bytes());
+                chunk.data.extend_from_slice(field.as_bytes());
                 off
             }
         };
@@ -253,10 +276,35 @@ fn accept(
         ts_ns: ok.ts_ns,
         payload_off: payload_off as u32,
         payload_len: (chunk.data.len() - payload_off) as u32,
-        line_len: line.len() as u32,
+        line_len: line_len as u32,
         id,
         ts,
         event_type,
+    });
+    Ok(())
+}
+
+/// Completes a record whose body the renderer wrote: only the id follows it
+/// (ordering and de-duplication need it; the rendered body needs no fields).
+fn finish_rendered(
+    chunk: &mut Chunk,
+    payload_off: usize,
+    ts_ns: i64,
+    id: &str,
+) -> Result<(), ExportError> {
+    let line_len = chunk.data.len() - payload_off;
+    chunk.data.extend_from_slice(id.as_bytes());
+    chunk.recs.push(Rec {
+        ts_ns,
+        payload_off: payload_off as u32,
+        payload_len: (chunk.data.len() - payload_off) as u32,
+        line_len: line_len as u32,
+        id: Span {
+            off: line_len as u32,
+            len: id.len() as u32,
+        },
+        ts: Span::default(),
+        event_type: Span::default(),
     });
     Ok(())
 }

@@ -13,7 +13,7 @@ use super::{
     ArtifactSink, ExportError, ExportOutcome, LakeSource, Progress, ProgressObserver, SourceObject,
 };
 use crate::domain::{TenantId, Window};
-use crate::formats::{ExportContext, Formatter, SourceInventory};
+use crate::formats::{EventRenderer, ExportContext, Formatter, SourceInventory};
 use bytes::Bytes;
 use chrono::{DateTime, Duration as TimeDelta, DurationRound, NaiveDate, Utc};
 use sha2::{Digest, Sha256};
@@ -164,6 +164,7 @@ pub async fn run(
         source,
         plan.clone(),
         options.clone(),
+        formatter.renderer(),
         feed_tx,
         bytes_read.clone(),
         cancel.clone(),
@@ -247,6 +248,7 @@ async fn drive_readers(
     source: Arc<dyn LakeSource>,
     plan: ExportPlan,
     options: EngineOptions,
+    renderer: Option<Arc<dyn EventRenderer>>,
     feeds: tokio::sync::mpsc::Sender<ObjectFeed>,
     bytes_read: Arc<AtomicU64>,
     cancel: Arc<AtomicBool>,
@@ -273,6 +275,7 @@ async fn drive_readers(
                 window_start_ns: nanos(plan.window.start),
                 window_end_ns: nanos(plan.window.end),
                 strict: options.strict,
+                renderer: renderer.clone(),
             };
             let (source, object) = (source.clone(), object.clone());
             let (bytes_read, cancel) = (bytes_read.clone(), cancel.clone());

@@ -7,6 +7,7 @@ const NANOS_PER_HOUR: i64 = 3_600 * 1_000_000_000;
 /// A line that passed every check, borrowed from the line.
 #[derive(Debug)]
 pub(crate) struct Accepted<'a> {
+    pub raw: &'a str,
     pub event: Event<'a>,
     /// `ts` as nanoseconds since the Unix epoch (UTC).
     pub ts_ns: i64,
@@ -47,7 +48,7 @@ pub(crate) fn check_line<'a>(
             format_hour(hour_start_ns)
         ));
     }
-    Ok(Accepted { event, ts_ns })
+    Ok(Accepted { raw, event, ts_ns })
 }
 
 fn describe_json_error(e: &serde_json::Error) -> String {

@@ -43,6 +43,17 @@ pub(crate) struct Written {
     pub stats: JobStats,
 }
 
+/// What an ordered record's body is and what the formatter needs from it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Body {
+    /// Bytes the formatter's renderer wrote on a reader thread.
+    Rendered,
+    /// The raw line; the formatter needs every field (a second parse).
+    Parse,
+    /// The raw line; the formatter copies it and needs only the required fields.
+    RequiredFields,
+}
+
 /// The artifact's bytes on their way out: buffered, counted, hashed.
 struct Output {
     buf: Vec<u8>,
@@ -78,7 +89,14 @@ pub(crate) fn write_export(mut s: WriterSetup) -> Result<Written, ExportError> {
         ..Default::default()
     };
     let tenant = s.ctx.tenant_id.as_str().to_string();
-    let needs_fields = s.formatter.needs_fields();
+    // With a renderer, the readers already wrote each event's bytes.
+    let body = if s.formatter.renderer().is_some() {
+        Body::Rendered
+    } else if s.formatter.needs_fields() {
+        Body::Parse
+    } else {
+        Body::RequiredFields
+    };
     let mut event_count = 0u64;
     s.formatter
         .begin(&s.ctx, &mut out.buf)
@@ -93,7 +111,7 @@ pub(crate) fn write_export(mut s: WriterSetup) -> Result<Written, ExportError> {
                 &mut *s.formatter,
                 &mut out,
                 &tenant,
-                needs_fields,
+                body,
                 &mut event_count,
                 &s.events,
             )?;
@@ -131,7 +149,7 @@ pub(crate) fn write_export(mut s: WriterSetup) -> Result<Written, ExportError> {
             &mut *s.formatter,
             &mut out,
             &tenant,
-            needs_fields,
+            body,
             &mut event_count,
             &s.events,
         )?;
@@ -162,15 +180,19 @@ fn drain_hour(
     formatter: &mut dyn Formatter,
     out: &mut Output,
     tenant: &str,
-    needs_fields: bool,
+    body: Body,
     event_count: &mut u64,
     events: &AtomicU64,
 ) -> Result<u64, ExportError> {
     let mut emit = |v: &RecView<'_>| {
-        let event = parsed_event(v, tenant, needs_fields)?;
-        formatter
-            .event(&event, &mut out.buf)
-            .map_err(|e| ExportError::Internal(e.to_string()))?;
+        let written = match body {
+            Body::Rendered => formatter.event_rendered(v.line(), &mut out.buf),
+            _ => formatter.event(
+                &parsed_event(v, tenant, body == Body::Parse)?,
+                &mut out.buf,
+            ),
+        };
+        written.map_err(|e| ExportError::Internal(e.to_string()))?;
         *event_count += 1;
         if out.buf.len() >= OUTPUT_CHUNK_BYTES {
             events.store(*event_count, Ordering::Relaxed);
