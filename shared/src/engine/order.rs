@@ -192,7 +192,10 @@ impl HourBuffer {
 #[derive(Default)]
 struct Dedupe {
     seen: HashSet<u128, foldhash::quality::RandomState>,
-    hashers: (foldhash::quality::RandomState, foldhash::quality::RandomState),
+    hashers: (
+        foldhash::quality::RandomState,
+        foldhash::quality::RandomState,
+    ),
     dropped: u64,
 }
 

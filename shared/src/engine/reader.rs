@@ -1,9 +1,10 @@
 //! Reading one lake object on a blocking thread: decompress (every gzip
 //! member), split lines, validate, and hand accepted events on in chunks of
 //! bounded size, so a huge object never sits in memory whole.
+use super::check::{EventCheck, RequiredFields};
 use super::validate::check_line;
+use super::{Event, ParsedEvent};
 use super::{ExportError, SourceError};
-use super::ParsedEvent;
 use crate::domain::{MAX_REJECTED_SAMPLES, RejectedSample};
 use crate::formats::EventRenderer;
 use std::borrow::Cow;
@@ -196,7 +197,8 @@ fn io_error(task: &ObjectTask, e: std::io::Error) -> ExportError {
     })
 }
 
-/// Validates one line and keeps it if it is inside the window.
+/// Validates one line and keeps it if it is inside the window: rendered when
+/// the formatter has a renderer (a full parse), else as the raw line (a check).
 fn accept(
     line: &[u8],
     line_no: u64,
@@ -209,37 +211,14 @@ fn accept(
         return Ok(()); // blank lines carry nothing
     }
     stats.lines_read += 1;
-    let ok = match check_line(line, &task.tenant, task.hour_start_ns) {
-        Ok(ok) => ok,
-        Err(reason) => {
-            if task.strict {
-                return Err(ExportError::Strict {
-                    object: task.key.clone(),
-                    line: line_no,
-                    reason,
-                });
-            }
-            stats.rejected_lines += 1;
-            if stats.samples.len() < MAX_REJECTED_SAMPLES {
-                stats.samples.push(RejectedSample {
-                    object: task.key.clone(),
-                    line: line_no,
-                    reason,
-                });
-            }
-            return Ok(());
-        }
-    };
-    if ok.ts_ns < task.window_start_ns || ok.ts_ns >= task.window_end_ns {
-        return Ok(());
-    }
-    let payload_off = chunk.data.len();
-    let in_body = match &task.renderer {
-        None => {
-            chunk.data.extend_from_slice(line);
-            true
-        }
-        Some(renderer) => {
+    let in_window = |ts_ns: i64| (task.window_start_ns..task.window_end_ns).contains(&ts_ns);
+    if let Some(renderer) = &task.renderer {
+        let ok = match check_line::<Event>(line, &task.tenant, task.hour_start_ns) {
+            Ok(ok) => ok,
+            Err(reason) => return reject(reason, line_no, task, stats),
+        };
+        if in_window(ok.ts_ns) {
+            let payload_off = chunk.data.len();
             let event = ParsedEvent {
                 raw: ok.raw,
                 fields: ok.event,
@@ -248,35 +227,43 @@ fn accept(
             renderer
                 .render(&event, &mut chunk.data)
                 .map_err(|e| ExportError::Internal(e.to_string()))?;
-            return finish_rendered(chunk, payload_off, ok.ts_ns, &event.fields.event_id);
+            finish_rendered(chunk, payload_off, ok.ts_ns, &event.fields.event_id);
         }
+        return Ok(());
+    }
+    let ok = match check_line::<EventCheck>(line, &task.tenant, task.hour_start_ns) {
+        Ok(ok) => ok,
+        Err(reason) => return reject(reason, line_no, task, stats),
     };
-    let line_len = chunk.data.len() - payload_off;
+    if !in_window(ok.ts_ns) {
+        return Ok(());
+    }
+    let payload_off = chunk.data.len();
+    chunk.data.extend_from_slice(line);
     let mut place = |field: &Cow<'_, str>| -> Span {
-        let len = field.len() as u32;
         let off = match field {
-            Cow::Borrowed(s) if in_body => s.as_ptr() as usize - line.as_ptr() as usize,
-            _ => {
+            Cow::Borrowed(s) => s.as_ptr() as usize - line.as_ptr() as usize,
+            Cow::Owned(s) => {
                 let off = chunk.data.len() - payload_off;
-                chunk.data.extend_from_slice(field.as_bytes());
+                chunk.data.extend_from_slice(s.as_bytes());
                 off
             }
         };
         Span {
             off: off as u32,
-            len,
+            len: field.len() as u32,
         }
     };
     let (id, ts, event_type) = (
-        place(&ok.event.event_id),
-        place(&ok.event.ts),
-        place(&ok.event.event_type),
+        place(ok.event.event_id()),
+        place(ok.event.ts()),
+        place(ok.event.event_type()),
     );
     chunk.recs.push(Rec {
         ts_ns: ok.ts_ns,
         payload_off: payload_off as u32,
         payload_len: (chunk.data.len() - payload_off) as u32,
-        line_len: line_len as u32,
+        line_len: line.len() as u32,
         id,
         ts,
         event_type,
@@ -284,14 +271,34 @@ fn accept(
     Ok(())
 }
 
+/// Counts a rejected line and keeps a sample, or fails the export in strict mode.
+fn reject(
+    reason: String,
+    line_no: u64,
+    task: &ObjectTask,
+    stats: &mut ObjectStats,
+) -> Result<(), ExportError> {
+    if task.strict {
+        return Err(ExportError::Strict {
+            object: task.key.clone(),
+            line: line_no,
+            reason,
+        });
+    }
+    stats.rejected_lines += 1;
+    if stats.samples.len() < MAX_REJECTED_SAMPLES {
+        stats.samples.push(RejectedSample {
+            object: task.key.clone(),
+            line: line_no,
+            reason,
+        });
+    }
+    Ok(())
+}
+
 /// Completes a record whose body the renderer wrote: only the id follows it
 /// (ordering and de-duplication need it; the rendered body needs no fields).
-fn finish_rendered(
-    chunk: &mut Chunk,
-    payload_off: usize,
-    ts_ns: i64,
-    id: &str,
-) -> Result<(), ExportError> {
+fn finish_rendered(chunk: &mut Chunk, payload_off: usize, ts_ns: i64, id: &str) {
     let line_len = chunk.data.len() - payload_off;
     chunk.data.extend_from_slice(id.as_bytes());
     chunk.recs.push(Rec {
@@ -306,5 +313,4 @@ fn finish_rendered(
         ts: Span::default(),
         event_type: Span::default(),
     });
-    Ok(())
 }

@@ -187,10 +187,7 @@ fn drain_hour(
     let mut emit = |v: &RecView<'_>| {
         let written = match body {
             Body::Rendered => formatter.event_rendered(v.line(), &mut out.buf),
-            _ => formatter.event(
-                &parsed_event(v, tenant, body == Body::Parse)?,
-                &mut out.buf,
-            ),
+            _ => formatter.event(&parsed_event(v, tenant, body == Body::Parse)?, &mut out.buf),
         };
         written.map_err(|e| ExportError::Internal(e.to_string()))?;
         *event_count += 1;
