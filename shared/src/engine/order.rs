@@ -3,13 +3,14 @@
 //! place; beyond it, sorted runs spill to temporary files and are k-way merged,
 //! with the same output either way.
 use super::ExportError;
-use super::reader::{Chunk, Rec, Span};
+use super::reader::{Chunk, ChunkPool, Rec, Span};
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashSet};
 use std::fs::File;
 use std::hash::BuildHasher;
 use std::io::{BufReader, BufWriter, Read, Seek, Write};
 use std::path::PathBuf;
+use std::sync::Arc;
 
 /// One event in export order, borrowed from the hour's buffer or a spilled run.
 #[derive(Debug, Clone, Copy)]
@@ -53,6 +54,7 @@ pub(crate) struct HourBuffer {
     budget: usize,
     spill_dir: PathBuf,
     runs: Vec<File>,
+    pool: Arc<ChunkPool>,
 }
 
 fn seq_of(chunk_no: u64, rec_no: usize) -> u64 {
@@ -64,7 +66,7 @@ fn spill_error(e: std::io::Error) -> ExportError {
 }
 
 impl HourBuffer {
-    pub fn new(budget: usize, spill_dir: PathBuf) -> Self {
+    pub fn new(budget: usize, spill_dir: PathBuf, pool: Arc<ChunkPool>) -> Self {
         Self {
             chunks: Vec::new(),
             chunks_seen: 0,
@@ -72,6 +74,7 @@ impl HourBuffer {
             budget,
             spill_dir,
             runs: Vec::new(),
+            pool,
         }
     }
 
@@ -126,13 +129,20 @@ impl HourBuffer {
         file.rewind().map_err(spill_error)?;
         self.runs.push(file);
         self.chunks_seen += self.chunks.len() as u64;
-        self.chunks.clear();
+        self.recycle();
         self.bytes = 0;
         tracing::debug!(
             runs = self.runs.len(),
             "spilled a sorted run of an hour partition"
         );
         Ok(())
+    }
+
+    /// Hands the buffered chunks back for reuse.
+    fn recycle(&mut self) {
+        for chunk in self.chunks.drain(..) {
+            self.pool.give(chunk);
+        }
     }
 
     /// Emits the hour's events in export order, each `event_id` once, and
@@ -161,6 +171,8 @@ impl HourBuffer {
                     dropped += 1;
                 }
             }
+            drop(seen);
+            self.recycle();
             return Ok(dropped);
         }
         let mut dedupe = Dedupe::default();

@@ -58,6 +58,35 @@ impl Chunk {
     }
 }
 
+/// Chunk buffers the writer hands back once an hour is written, so readers
+/// reuse memory instead of allocating (and faulting in) fresh megabytes.
+#[derive(Debug, Default)]
+pub(crate) struct ChunkPool {
+    free: std::sync::Mutex<Vec<Chunk>>,
+}
+
+/// Buffers kept for reuse at most (each up to `CHUNK_BYTES` and a line).
+const POOL_MAX: usize = 16;
+
+impl ChunkPool {
+    pub fn take(&self) -> Chunk {
+        let reused = self.free.lock().unwrap_or_else(|e| e.into_inner()).pop();
+        reused.unwrap_or_else(|| Chunk {
+            data: Vec::with_capacity(CHUNK_BYTES + (64 << 10)),
+            recs: Vec::with_capacity(8 << 10),
+        })
+    }
+
+    pub fn give(&self, mut chunk: Chunk) {
+        chunk.data.clear();
+        chunk.recs.clear();
+        let mut free = self.free.lock().unwrap_or_else(|e| e.into_inner());
+        if free.len() < POOL_MAX {
+            free.push(chunk);
+        }
+    }
+}
+
 /// What one object contributed to the job's stats.
 #[derive(Debug, Default)]
 pub(crate) struct ObjectStats {
@@ -85,6 +114,7 @@ pub(crate) struct ObjectTask {
     pub strict: bool,
     /// Renders each accepted event here, in parallel (see `Formatter::renderer`).
     pub renderer: Option<Arc<dyn EventRenderer>>,
+    pub pool: Arc<ChunkPool>,
 }
 
 /// Reads the object's stored bytes from `input` and sends chunks, then `Done`
@@ -125,7 +155,7 @@ fn read_lines(
         bytes_read: task.size,
         ..Default::default()
     };
-    let mut chunk = Chunk::default();
+    let mut chunk = task.pool.take();
     let mut buf = vec![0u8; READ_BUF_BYTES];
     let (mut filled, mut line_no) = (0usize, 0u64);
     loop {
@@ -160,13 +190,18 @@ fn read_lines(
         if full
             && (cancel.load(Ordering::Relaxed)
                 || tx
-                    .send(ReaderMsg::Chunk(std::mem::take(&mut chunk)))
+                    .send(ReaderMsg::Chunk(std::mem::replace(
+                        &mut chunk,
+                        task.pool.take(),
+                    )))
                     .is_err())
         {
             return Ok(None);
         }
     }
-    if !chunk.recs.is_empty() && tx.send(ReaderMsg::Chunk(chunk)).is_err() {
+    if chunk.recs.is_empty() {
+        task.pool.give(chunk);
+    } else if tx.send(ReaderMsg::Chunk(chunk)).is_err() {
         return Ok(None);
     }
     Ok(Some(stats))

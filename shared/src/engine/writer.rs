@@ -5,7 +5,7 @@
 //! Progress is expressible as a cursor: hours are finished one at a time in
 //! plan order, so "hour index + events emitted in that hour" locates the output.
 use super::order::{HourBuffer, RecView};
-use super::reader::{ObjectStats, ReaderMsg};
+use super::reader::{ChunkPool, ObjectStats, ReaderMsg};
 use super::{Event, ExportError, ParsedEvent};
 use crate::domain::{JobStats, MAX_REJECTED_SAMPLES};
 use crate::formats::{ExportContext, ExportSummary, Formatter};
@@ -34,6 +34,7 @@ pub(crate) struct WriterSetup {
     pub out: tokio::sync::mpsc::Sender<Bytes>,
     pub events: Arc<AtomicU64>,
     pub cancel: Arc<AtomicBool>,
+    pub pool: Arc<ChunkPool>,
 }
 
 pub(crate) struct Written {
@@ -120,7 +121,7 @@ pub(crate) fn write_export(mut s: WriterSetup) -> Result<Written, ExportError> {
             .get_or_insert_with(|| {
                 (
                     feed.hour,
-                    HourBuffer::new(s.hour_budget, s.spill_dir.clone()),
+                    HourBuffer::new(s.hour_budget, s.spill_dir.clone(), s.pool.clone()),
                 )
             })
             .1;
