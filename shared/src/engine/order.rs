@@ -79,7 +79,8 @@ impl HourBuffer {
     }
 
     pub fn push(&mut self, chunk: Chunk) -> Result<(), ExportError> {
-        self.bytes += chunk.data.len() + chunk.recs.len() * (size_of::<Rec>() + 16);
+        // The sort index adds 16 bytes per record.
+        self.bytes += chunk.footprint() + chunk.recs.len() * 16;
         self.chunks.push(chunk);
         if self.bytes > self.budget {
             self.spill()?;

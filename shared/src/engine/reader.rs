@@ -53,6 +53,11 @@ pub(crate) struct Chunk {
 }
 
 impl Chunk {
+    /// Memory the chunk holds (capacity, not length: that is what is resident).
+    pub fn footprint(&self) -> usize {
+        self.data.capacity() + self.recs.capacity() * size_of::<Rec>()
+    }
+
     pub fn payload(&self, rec: &Rec) -> &[u8] {
         &self.data[rec.payload_off as usize..][..rec.payload_len as usize]
     }
@@ -69,11 +74,15 @@ pub(crate) struct ChunkPool {
 const POOL_MAX: usize = 16;
 
 impl ChunkPool {
-    pub fn take(&self) -> Chunk {
+    /// A reused buffer, or a new one sized for about `expected` bytes.
+    pub fn take(&self, expected: usize) -> Chunk {
         let reused = self.free.lock().unwrap_or_else(|e| e.into_inner()).pop();
-        reused.unwrap_or_else(|| Chunk {
-            data: Vec::with_capacity(CHUNK_BYTES + (64 << 10)),
-            recs: Vec::with_capacity(8 << 10),
+        reused.unwrap_or_else(|| {
+            let bytes = expected.min(CHUNK_BYTES) + (64 << 10);
+            Chunk {
+                data: Vec::with_capacity(bytes),
+                recs: Vec::with_capacity(bytes / 512),
+            }
         })
     }
 
@@ -155,7 +164,10 @@ fn read_lines(
         bytes_read: task.size,
         ..Default::default()
     };
-    let mut chunk = task.pool.take();
+    // gzip NDJSON inflates about 7x; plain objects are their own size.
+    let expected =
+        (task.size as usize).saturating_mul(if task.key.ends_with(".gz") { 8 } else { 1 });
+    let mut chunk = task.pool.take(expected);
     let mut buf = vec![0u8; READ_BUF_BYTES];
     let (mut filled, mut line_no) = (0usize, 0u64);
     loop {
@@ -192,7 +204,7 @@ fn read_lines(
                 || tx
                     .send(ReaderMsg::Chunk(std::mem::replace(
                         &mut chunk,
-                        task.pool.take(),
+                        task.pool.take(expected),
                     )))
                     .is_err())
         {
