@@ -208,18 +208,17 @@ pub async fn run(
             }
         }
     };
-    if streamed.is_err() {
-        cancel.store(true, Ordering::Relaxed);
-    }
     drop(out_rx);
     driver.abort();
-    let written = writer
-        .await
-        .map_err(|e| ExportError::Internal(format!("the export writer panicked: {e}")));
-    let written: Result<Written, ExportError> = match (streamed, written) {
-        (Err(e), _) => Err(e),
-        (Ok(()), Ok(w)) => w,
-        (Ok(()), Err(e)) => Err(e),
+    let written: Result<Written, ExportError> = match streamed {
+        // Stop at once: the writer and readers see `cancel` (or a closed
+        // channel) and wind down by themselves; waiting for them could hang
+        // on a stalled source.
+        Err(e) => Err(e),
+        Ok(()) => writer
+            .await
+            .map_err(|e| ExportError::Internal(format!("the export writer panicked: {e}")))
+            .and_then(|w| w),
     };
     match written {
         Ok(w) => {
