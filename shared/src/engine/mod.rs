@@ -3,6 +3,7 @@
 //! It knows neither S3 nor Lambda: it reads through a [`LakeSource`] and writes
 //! through an [`ArtifactSink`]; [`crate::store`] has the S3 implementations,
 //! [`local_dir`] the local-directory ones.
+mod check;
 mod event;
 pub mod local_dir;
 mod order;

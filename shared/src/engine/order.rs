@@ -3,13 +3,14 @@
 //! place; beyond it, sorted runs spill to temporary files and are k-way merged,
 //! with the same output either way.
 use super::ExportError;
-use super::reader::{Chunk, Rec, Span};
+use super::reader::{Chunk, ChunkPool, Rec, Span};
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashSet};
 use std::fs::File;
 use std::hash::BuildHasher;
 use std::io::{BufReader, BufWriter, Read, Seek, Write};
 use std::path::PathBuf;
+use std::sync::Arc;
 
 /// One event in export order, borrowed from the hour's buffer or a spilled run.
 #[derive(Debug, Clone, Copy)]
@@ -53,6 +54,7 @@ pub(crate) struct HourBuffer {
     budget: usize,
     spill_dir: PathBuf,
     runs: Vec<File>,
+    pool: Arc<ChunkPool>,
 }
 
 fn seq_of(chunk_no: u64, rec_no: usize) -> u64 {
@@ -64,7 +66,7 @@ fn spill_error(e: std::io::Error) -> ExportError {
 }
 
 impl HourBuffer {
-    pub fn new(budget: usize, spill_dir: PathBuf) -> Self {
+    pub fn new(budget: usize, spill_dir: PathBuf, pool: Arc<ChunkPool>) -> Self {
         Self {
             chunks: Vec::new(),
             chunks_seen: 0,
@@ -72,11 +74,13 @@ impl HourBuffer {
             budget,
             spill_dir,
             runs: Vec::new(),
+            pool,
         }
     }
 
     pub fn push(&mut self, chunk: Chunk) -> Result<(), ExportError> {
-        self.bytes += chunk.data.len() + chunk.recs.len() * (size_of::<Rec>() + 16);
+        // The sort index adds 16 bytes per record.
+        self.bytes += chunk.footprint() + chunk.recs.len() * 16;
         self.chunks.push(chunk);
         if self.bytes > self.budget {
             self.spill()?;
@@ -126,13 +130,20 @@ impl HourBuffer {
         file.rewind().map_err(spill_error)?;
         self.runs.push(file);
         self.chunks_seen += self.chunks.len() as u64;
-        self.chunks.clear();
+        self.recycle();
         self.bytes = 0;
         tracing::debug!(
             runs = self.runs.len(),
             "spilled a sorted run of an hour partition"
         );
         Ok(())
+    }
+
+    /// Hands the buffered chunks back for reuse.
+    fn recycle(&mut self) {
+        for chunk in self.chunks.drain(..) {
+            self.pool.give(chunk);
+        }
     }
 
     /// Emits the hour's events in export order, each `event_id` once, and
@@ -143,21 +154,29 @@ impl HourBuffer {
         mut self,
         emit: &mut dyn FnMut(&RecView<'_>) -> Result<(), ExportError>,
     ) -> Result<u64, ExportError> {
-        let mut dedupe = Dedupe::default();
         if self.runs.is_empty() {
-            for (_, c, r) in self.sorted() {
+            let order = self.sorted();
+            let mut seen: HashSet<&[u8], foldhash::quality::RandomState> =
+                HashSet::with_capacity_and_hasher(order.len(), Default::default());
+            let mut dropped = 0;
+            for (_, c, r) in order {
                 let chunk = &self.chunks[c as usize];
                 let view = RecView::from_chunk(
                     chunk,
                     &chunk.recs[r as usize],
                     seq_of(c as u64, r as usize),
                 );
-                if dedupe.first(&view) {
+                if seen.insert(view.id()) {
                     emit(&view)?;
+                } else {
+                    dropped += 1;
                 }
             }
-            return Ok(dedupe.dropped);
+            drop(seen);
+            self.recycle();
+            return Ok(dropped);
         }
+        let mut dedupe = Dedupe::default();
         if !self.chunks.is_empty() {
             self.spill()?;
         }
@@ -181,11 +200,15 @@ impl HourBuffer {
     }
 }
 
-/// Drops every later copy of an `event_id`, given events in export order.
+/// Drops every later copy of an `event_id`, given events in export order,
+/// keeping 128 bits of each id (ids are not in memory when runs spilled).
 #[derive(Default)]
 struct Dedupe {
-    seen: HashSet<u128>,
-    hashers: (std::hash::RandomState, std::hash::RandomState),
+    seen: HashSet<u128, foldhash::quality::RandomState>,
+    hashers: (
+        foldhash::quality::RandomState,
+        foldhash::quality::RandomState,
+    ),
     dropped: u64,
 }
 

@@ -1,9 +1,12 @@
 //! Reading one lake object on a blocking thread: decompress (every gzip
 //! member), split lines, validate, and hand accepted events on in chunks of
 //! bounded size, so a huge object never sits in memory whole.
+use super::check::{EventCheck, RequiredFields};
 use super::validate::check_line;
+use super::{Event, ParsedEvent};
 use super::{ExportError, SourceError};
 use crate::domain::{MAX_REJECTED_SAMPLES, RejectedSample};
+use crate::formats::EventRenderer;
 use std::borrow::Cow;
 use std::io::{BufReader, Read};
 use std::sync::Arc;
@@ -27,13 +30,15 @@ impl Span {
     }
 }
 
-/// One accepted event inside a [`Chunk`]: the payload is the raw line followed
-/// by any unescaped required fields that could not be borrowed from it.
+/// One accepted event inside a [`Chunk`]: the payload is the body (the raw
+/// line, or the event as the formatter's renderer wrote it) followed by any
+/// required fields that could not be borrowed from the body.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Rec {
     pub ts_ns: i64,
     pub payload_off: u32,
     pub payload_len: u32,
+    /// Length of the body at the start of the payload.
     pub line_len: u32,
     pub id: Span,
     pub ts: Span,
@@ -48,8 +53,46 @@ pub(crate) struct Chunk {
 }
 
 impl Chunk {
+    /// Memory the chunk holds (capacity, not length: that is what is resident).
+    pub fn footprint(&self) -> usize {
+        self.data.capacity() + self.recs.capacity() * size_of::<Rec>()
+    }
+
     pub fn payload(&self, rec: &Rec) -> &[u8] {
         &self.data[rec.payload_off as usize..][..rec.payload_len as usize]
+    }
+}
+
+/// Chunk buffers the writer hands back once an hour is written, so readers
+/// reuse memory instead of allocating (and faulting in) fresh megabytes.
+#[derive(Debug, Default)]
+pub(crate) struct ChunkPool {
+    free: std::sync::Mutex<Vec<Chunk>>,
+}
+
+/// Buffers kept for reuse at most (each up to `CHUNK_BYTES` and a line).
+const POOL_MAX: usize = 16;
+
+impl ChunkPool {
+    /// A reused buffer, or a new one sized for about `expected` bytes.
+    pub fn take(&self, expected: usize) -> Chunk {
+        let reused = self.free.lock().unwrap_or_else(|e| e.into_inner()).pop();
+        reused.unwrap_or_else(|| {
+            let bytes = expected.min(CHUNK_BYTES) + (64 << 10);
+            Chunk {
+                data: Vec::with_capacity(bytes),
+                recs: Vec::with_capacity(bytes / 512),
+            }
+        })
+    }
+
+    pub fn give(&self, mut chunk: Chunk) {
+        chunk.data.clear();
+        chunk.recs.clear();
+        let mut free = self.free.lock().unwrap_or_else(|e| e.into_inner());
+        if free.len() < POOL_MAX {
+            free.push(chunk);
+        }
     }
 }
 
@@ -69,7 +112,7 @@ pub(crate) enum ReaderMsg {
 }
 
 /// What a reader needs to know about its object.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub(crate) struct ObjectTask {
     pub key: String,
     pub size: u64,
@@ -78,6 +121,9 @@ pub(crate) struct ObjectTask {
     pub window_start_ns: i64,
     pub window_end_ns: i64,
     pub strict: bool,
+    /// Renders each accepted event here, in parallel (see `Formatter::renderer`).
+    pub renderer: Option<Arc<dyn EventRenderer>>,
+    pub pool: Arc<ChunkPool>,
 }
 
 /// Reads the object's stored bytes from `input` and sends chunks, then `Done`
@@ -118,7 +164,10 @@ fn read_lines(
         bytes_read: task.size,
         ..Default::default()
     };
-    let mut chunk = Chunk::default();
+    // gzip NDJSON inflates about 7x; plain objects are their own size.
+    let expected =
+        (task.size as usize).saturating_mul(if task.key.ends_with(".gz") { 8 } else { 1 });
+    let mut chunk = task.pool.take(expected);
     let mut buf = vec![0u8; READ_BUF_BYTES];
     let (mut filled, mut line_no) = (0usize, 0u64);
     loop {
@@ -153,13 +202,18 @@ fn read_lines(
         if full
             && (cancel.load(Ordering::Relaxed)
                 || tx
-                    .send(ReaderMsg::Chunk(std::mem::take(&mut chunk)))
+                    .send(ReaderMsg::Chunk(std::mem::replace(
+                        &mut chunk,
+                        task.pool.take(expected),
+                    )))
                     .is_err())
         {
             return Ok(None);
         }
     }
-    if !chunk.recs.is_empty() && tx.send(ReaderMsg::Chunk(chunk)).is_err() {
+    if chunk.recs.is_empty() {
+        task.pool.give(chunk);
+    } else if tx.send(ReaderMsg::Chunk(chunk)).is_err() {
         return Ok(None);
     }
     Ok(Some(stats))
@@ -190,7 +244,8 @@ fn io_error(task: &ObjectTask, e: std::io::Error) -> ExportError {
     })
 }
 
-/// Validates one line and keeps it if it is inside the window.
+/// Validates one line and keeps it if it is inside the window: rendered when
+/// the formatter has a renderer (a full parse), else as the raw line (a check).
 fn accept(
     line: &[u8],
     line_no: u64,
@@ -203,34 +258,36 @@ fn accept(
         return Ok(()); // blank lines carry nothing
     }
     stats.lines_read += 1;
-    let ok = match check_line(line, &task.tenant, task.hour_start_ns) {
-        Ok(ok) => ok,
-        Err(reason) => {
-            if task.strict {
-                return Err(ExportError::Strict {
-                    object: task.key.clone(),
-                    line: line_no,
-                    reason,
-                });
-            }
-            stats.rejected_lines += 1;
-            if stats.samples.len() < MAX_REJECTED_SAMPLES {
-                stats.samples.push(RejectedSample {
-                    object: task.key.clone(),
-                    line: line_no,
-                    reason,
-                });
-            }
-            return Ok(());
+    let in_window = |ts_ns: i64| (task.window_start_ns..task.window_end_ns).contains(&ts_ns);
+    if let Some(renderer) = &task.renderer {
+        let ok = match check_line::<Event>(line, &task.tenant, task.hour_start_ns) {
+            Ok(ok) => ok,
+            Err(reason) => return reject(reason, line_no, task, stats),
+        };
+        if in_window(ok.ts_ns) {
+            let payload_off = chunk.data.len();
+            let event = ParsedEvent {
+                raw: ok.raw,
+                fields: ok.event,
+                ts_ms: ok.ts_ns.div_euclid(1_000_000),
+            };
+            renderer
+                .render(&event, &mut chunk.data)
+                .map_err(|e| ExportError::Internal(e.to_string()))?;
+            finish_rendered(chunk, payload_off, ok.ts_ns, &event.fields.event_id);
         }
+        return Ok(());
+    }
+    let ok = match check_line::<EventCheck>(line, &task.tenant, task.hour_start_ns) {
+        Ok(ok) => ok,
+        Err(reason) => return reject(reason, line_no, task, stats),
     };
-    if ok.ts_ns < task.window_start_ns || ok.ts_ns >= task.window_end_ns {
+    if !in_window(ok.ts_ns) {
         return Ok(());
     }
     let payload_off = chunk.data.len();
     chunk.data.extend_from_slice(line);
     let mut place = |field: &Cow<'_, str>| -> Span {
-        let len = field.len() as u32;
         let off = match field {
             Cow::Borrowed(s) => s.as_ptr() as usize - line.as_ptr() as usize,
             Cow::Owned(s) => {
@@ -241,13 +298,13 @@ fn accept(
         };
         Span {
             off: off as u32,
-            len,
+            len: field.len() as u32,
         }
     };
     let (id, ts, event_type) = (
-        place(&ok.event.event_id),
-        place(&ok.event.ts),
-        place(&ok.event.event_type),
+        place(ok.event.event_id()),
+        place(ok.event.ts()),
+        place(ok.event.event_type()),
     );
     chunk.recs.push(Rec {
         ts_ns: ok.ts_ns,
@@ -259,4 +316,48 @@ fn accept(
         event_type,
     });
     Ok(())
+}
+
+/// Counts a rejected line and keeps a sample, or fails the export in strict mode.
+fn reject(
+    reason: String,
+    line_no: u64,
+    task: &ObjectTask,
+    stats: &mut ObjectStats,
+) -> Result<(), ExportError> {
+    if task.strict {
+        return Err(ExportError::Strict {
+            object: task.key.clone(),
+            line: line_no,
+            reason,
+        });
+    }
+    stats.rejected_lines += 1;
+    if stats.samples.len() < MAX_REJECTED_SAMPLES {
+        stats.samples.push(RejectedSample {
+            object: task.key.clone(),
+            line: line_no,
+            reason,
+        });
+    }
+    Ok(())
+}
+
+/// Completes a record whose body the renderer wrote: only the id follows it
+/// (ordering and de-duplication need it; the rendered body needs no fields).
+fn finish_rendered(chunk: &mut Chunk, payload_off: usize, ts_ns: i64, id: &str) {
+    let line_len = chunk.data.len() - payload_off;
+    chunk.data.extend_from_slice(id.as_bytes());
+    chunk.recs.push(Rec {
+        ts_ns,
+        payload_off: payload_off as u32,
+        payload_len: (chunk.data.len() - payload_off) as u32,
+        line_len: line_len as u32,
+        id: Span {
+            off: line_len as u32,
+            len: id.len() as u32,
+        },
+        ts: Span::default(),
+        event_type: Span::default(),
+    });
 }

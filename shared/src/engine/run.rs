@@ -7,13 +7,13 @@
 //! writer takes their chunks in plan order, orders each hour partition, formats
 //! and hashes; this task streams the output to the sink and reports progress.
 //! Readers run ahead of the writer, so hour N+1 is read while hour N is written.
-use super::reader::{ObjectTask, ReaderMsg, read_object};
+use super::reader::{ChunkPool, ObjectTask, ReaderMsg, read_object};
 use super::writer::{ObjectFeed, WriterSetup, Written, write_export};
 use super::{
     ArtifactSink, ExportError, ExportOutcome, LakeSource, Progress, ProgressObserver, SourceObject,
 };
 use crate::domain::{TenantId, Window};
-use crate::formats::{ExportContext, Formatter, SourceInventory};
+use crate::formats::{EventRenderer, ExportContext, Formatter, SourceInventory};
 use bytes::Bytes;
 use chrono::{DateTime, Duration as TimeDelta, DurationRound, NaiveDate, Utc};
 use sha2::{Digest, Sha256};
@@ -158,15 +158,20 @@ pub async fn run(
     let cancel = Arc::new(AtomicBool::new(false));
     let bytes_read = Arc::new(AtomicU64::new(0));
     let events = Arc::new(AtomicU64::new(0));
+    let pool = Arc::new(ChunkPool::default());
     let (feed_tx, feed_rx) = tokio::sync::mpsc::channel(concurrency);
     let (out_tx, mut out_rx) = tokio::sync::mpsc::channel::<Bytes>(4);
     let driver = tokio::spawn(drive_readers(
-        source,
-        plan.clone(),
-        options.clone(),
+        Readers {
+            source,
+            plan: plan.clone(),
+            options: options.clone(),
+            renderer: formatter.renderer(),
+            pool: pool.clone(),
+            bytes_read: bytes_read.clone(),
+            cancel: cancel.clone(),
+        },
         feed_tx,
-        bytes_read.clone(),
-        cancel.clone(),
     ));
     let writer = tokio::task::spawn_blocking({
         let setup = WriterSetup {
@@ -180,6 +185,7 @@ pub async fn run(
             out: out_tx,
             events: events.clone(),
             cancel: cancel.clone(),
+            pool,
         };
         move || write_export(setup)
     });
@@ -202,18 +208,17 @@ pub async fn run(
             }
         }
     };
-    if streamed.is_err() {
-        cancel.store(true, Ordering::Relaxed);
-    }
     drop(out_rx);
     driver.abort();
-    let written = writer
-        .await
-        .map_err(|e| ExportError::Internal(format!("the export writer panicked: {e}")));
-    let written: Result<Written, ExportError> = match (streamed, written) {
-        (Err(e), _) => Err(e),
-        (Ok(()), Ok(w)) => w,
-        (Ok(()), Err(e)) => Err(e),
+    let written: Result<Written, ExportError> = match streamed {
+        // Stop at once: the writer and readers see `cancel` (or a closed
+        // channel) and wind down by themselves; waiting for them could hang
+        // on a stalled source.
+        Err(e) => Err(e),
+        Ok(()) => writer
+            .await
+            .map_err(|e| ExportError::Internal(format!("the export writer panicked: {e}")))
+            .and_then(|w| w),
     };
     match written {
         Ok(w) => {
@@ -241,16 +246,29 @@ fn nanos(t: DateTime<Utc>) -> i64 {
     })
 }
 
-/// Opens objects in plan order, at most `concurrency` at once, and gives each
-/// to a blocking reader; the writer receives their outputs in the same order.
-async fn drive_readers(
+/// What every object reader shares.
+struct Readers {
     source: Arc<dyn LakeSource>,
     plan: ExportPlan,
     options: EngineOptions,
-    feeds: tokio::sync::mpsc::Sender<ObjectFeed>,
+    renderer: Option<Arc<dyn EventRenderer>>,
+    pool: Arc<ChunkPool>,
     bytes_read: Arc<AtomicU64>,
     cancel: Arc<AtomicBool>,
-) {
+}
+
+/// Opens objects in plan order, at most `concurrency` at once, and gives each
+/// to a blocking reader; the writer receives their outputs in the same order.
+async fn drive_readers(readers: Readers, feeds: tokio::sync::mpsc::Sender<ObjectFeed>) {
+    let Readers {
+        source,
+        plan,
+        options,
+        renderer,
+        pool,
+        bytes_read,
+        cancel,
+    } = readers;
     let permits = Arc::new(tokio::sync::Semaphore::new(options.concurrency.max(1)));
     let tenant: Arc<str> = plan.tenant.as_str().into();
     for (hour_idx, (hour, objects)) in plan.hours.iter().enumerate() {
@@ -273,6 +291,8 @@ async fn drive_readers(
                 window_start_ns: nanos(plan.window.start),
                 window_end_ns: nanos(plan.window.end),
                 strict: options.strict,
+                renderer: renderer.clone(),
+                pool: pool.clone(),
             };
             let (source, object) = (source.clone(), object.clone());
             let (bytes_read, cancel) = (bytes_read.clone(), cancel.clone());

@@ -131,10 +131,20 @@ async fn export(
     options: EngineOptions,
     observer: &dyn ProgressObserver,
 ) -> (Result<ExportOutcome, ExportError>, MemSink, ExportPlan) {
+    export_as(ExportFormat::Json, lake, window, options, observer).await
+}
+
+async fn export_as(
+    format: ExportFormat,
+    lake: MemLake,
+    window: Window,
+    options: EngineOptions,
+    observer: &dyn ProgressObserver,
+) -> (Result<ExportOutcome, ExportError>, MemSink, ExportPlan) {
     let lake: Arc<dyn LakeSource> = Arc::new(lake);
     let tenant = TenantId::parse("acme").unwrap();
     let plan = plan(lake.as_ref(), &tenant, &window).await.unwrap();
-    let ctx = context(ExportFormat::Json, window, &plan);
+    let ctx = context(format, window, &plan);
     let sink = MemSink::default();
     let result = run(
         lake,
@@ -374,20 +384,32 @@ fn generated_lake(gzip: bool) -> MemLake {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn spilling_with_a_tiny_budget_gives_identical_output() {
+    for format in [ExportFormat::Json, ExportFormat::Csv] {
+        spill_matches_in_memory(format).await;
+    }
+}
+
+async fn spill_matches_in_memory(format: ExportFormat) {
     let day = Window {
         end: Utc.with_ymd_and_hms(2026, 5, 2, 0, 0, 0).unwrap(),
         ..window((0, 0), (0, 0))
     };
     let spill = tempfile::tempdir().unwrap();
-    let (roomy, roomy_sink, _) =
-        export(generated_lake(true), day, EngineOptions::default(), &Quiet).await;
+    let (roomy, roomy_sink, _) = export_as(
+        format,
+        generated_lake(true),
+        day,
+        EngineOptions::default(),
+        &Quiet,
+    )
+    .await;
     let tiny = EngineOptions {
         sort_budget_bytes: 16 << 10,
         spill_dir: spill.path().into(),
         concurrency: 3,
         ..Default::default()
     };
-    let (tight, tight_sink, _) = export(generated_lake(true), day, tiny, &Quiet).await;
+    let (tight, tight_sink, _) = export_as(format, generated_lake(true), day, tiny, &Quiet).await;
     let (roomy, tight) = (roomy.unwrap(), tight.unwrap());
     assert!(roomy.stats.duplicates_removed > 100);
     assert_eq!(roomy.event_count, 6_000);

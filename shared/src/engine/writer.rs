@@ -5,7 +5,7 @@
 //! Progress is expressible as a cursor: hours are finished one at a time in
 //! plan order, so "hour index + events emitted in that hour" locates the output.
 use super::order::{HourBuffer, RecView};
-use super::reader::{ObjectStats, ReaderMsg};
+use super::reader::{ChunkPool, ObjectStats, ReaderMsg};
 use super::{Event, ExportError, ParsedEvent};
 use crate::domain::{JobStats, MAX_REJECTED_SAMPLES};
 use crate::formats::{ExportContext, ExportSummary, Formatter};
@@ -34,6 +34,7 @@ pub(crate) struct WriterSetup {
     pub out: tokio::sync::mpsc::Sender<Bytes>,
     pub events: Arc<AtomicU64>,
     pub cancel: Arc<AtomicBool>,
+    pub pool: Arc<ChunkPool>,
 }
 
 pub(crate) struct Written {
@@ -41,6 +42,17 @@ pub(crate) struct Written {
     pub size_bytes: u64,
     pub sha256: String,
     pub stats: JobStats,
+}
+
+/// What an ordered record's body is and what the formatter needs from it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Body {
+    /// Bytes the formatter's renderer wrote on a reader thread.
+    Rendered,
+    /// The raw line; the formatter needs every field (a second parse).
+    Parse,
+    /// The raw line; the formatter copies it and needs only the required fields.
+    RequiredFields,
 }
 
 /// The artifact's bytes on their way out: buffered, counted, hashed.
@@ -78,7 +90,14 @@ pub(crate) fn write_export(mut s: WriterSetup) -> Result<Written, ExportError> {
         ..Default::default()
     };
     let tenant = s.ctx.tenant_id.as_str().to_string();
-    let needs_fields = s.formatter.needs_fields();
+    // With a renderer, the readers already wrote each event's bytes.
+    let body = if s.formatter.renderer().is_some() {
+        Body::Rendered
+    } else if s.formatter.needs_fields() {
+        Body::Parse
+    } else {
+        Body::RequiredFields
+    };
     let mut event_count = 0u64;
     s.formatter
         .begin(&s.ctx, &mut out.buf)
@@ -93,7 +112,7 @@ pub(crate) fn write_export(mut s: WriterSetup) -> Result<Written, ExportError> {
                 &mut *s.formatter,
                 &mut out,
                 &tenant,
-                needs_fields,
+                body,
                 &mut event_count,
                 &s.events,
             )?;
@@ -102,7 +121,7 @@ pub(crate) fn write_export(mut s: WriterSetup) -> Result<Written, ExportError> {
             .get_or_insert_with(|| {
                 (
                     feed.hour,
-                    HourBuffer::new(s.hour_budget, s.spill_dir.clone()),
+                    HourBuffer::new(s.hour_budget, s.spill_dir.clone(), s.pool.clone()),
                 )
             })
             .1;
@@ -131,7 +150,7 @@ pub(crate) fn write_export(mut s: WriterSetup) -> Result<Written, ExportError> {
             &mut *s.formatter,
             &mut out,
             &tenant,
-            needs_fields,
+            body,
             &mut event_count,
             &s.events,
         )?;
@@ -162,15 +181,16 @@ fn drain_hour(
     formatter: &mut dyn Formatter,
     out: &mut Output,
     tenant: &str,
-    needs_fields: bool,
+    body: Body,
     event_count: &mut u64,
     events: &AtomicU64,
 ) -> Result<u64, ExportError> {
     let mut emit = |v: &RecView<'_>| {
-        let event = parsed_event(v, tenant, needs_fields)?;
-        formatter
-            .event(&event, &mut out.buf)
-            .map_err(|e| ExportError::Internal(e.to_string()))?;
+        let written = match body {
+            Body::Rendered => formatter.event_rendered(v.line(), &mut out.buf),
+            _ => formatter.event(&parsed_event(v, tenant, body == Body::Parse)?, &mut out.buf),
+        };
+        written.map_err(|e| ExportError::Internal(e.to_string()))?;
         *event_count += 1;
         if out.buf.len() >= OUTPUT_CHUNK_BYTES {
             events.store(*event_count, Ordering::Relaxed);

@@ -3,9 +3,10 @@
 //! Cells that a spreadsheet would run as a formula (starting with `=`, `+`,
 //! `-`, `@`, TAB or CR) get a leading `'` (OWASP CSV injection); numbers from
 //! numeric fields are written as they are.
-use super::{ExportContext, ExportSummary, FormatError, Formatter};
+use super::{EventRenderer, ExportContext, ExportSummary, FormatError, Formatter};
 use crate::engine::ParsedEvent;
 use std::borrow::Cow;
+use std::sync::Arc;
 
 /// The columns, in order.
 pub const COLUMNS: [&str; 23] = [
@@ -36,22 +37,40 @@ pub const COLUMNS: [&str; 23] = [
 
 const RECORD_END: &[u8] = b"\r\n";
 
-pub struct CsvFormatter {
-    /// Reused buffer for array cells.
-    joined: String,
-}
+/// The csv formatter: a header, then one rendered row per event.
+#[derive(Default)]
+pub struct CsvFormatter {}
 
 impl CsvFormatter {
     pub fn new() -> Self {
-        Self {
-            joined: String::new(),
-        }
+        Self {}
     }
 }
 
-impl Default for CsvFormatter {
-    fn default() -> Self {
-        Self::new()
+/// Renders one event as a csv row (stateless, so it runs on any thread).
+#[derive(Debug, Default, Clone, Copy)]
+pub struct CsvRow;
+
+fn needs_quotes(value: &str) -> bool {
+    value
+        .bytes()
+        .any(|b| matches!(b, b',' | b'"' | b'\n' | b'\r'))
+}
+
+fn is_formula_start(value: &str) -> bool {
+    matches!(
+        value.as_bytes().first(),
+        Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r')
+    )
+}
+
+/// Appends `value` with its quotes doubled.
+fn escaped(out: &mut Vec<u8>, value: &str) {
+    for part in value.split_inclusive('"') {
+        out.extend_from_slice(part.as_bytes());
+        if part.ends_with('"') {
+            out.push(b'"');
+        }
     }
 }
 
@@ -61,36 +80,52 @@ fn text(out: &mut Vec<u8>, value: Option<&str>, first: bool) {
         out.push(b',');
     }
     let Some(value) = value else { return };
-    let neutralise = matches!(
-        value.as_bytes().first(),
-        Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r')
-    );
-    let quote = value
-        .bytes()
-        .any(|b| matches!(b, b',' | b'"' | b'\n' | b'\r'));
+    let quote = needs_quotes(value);
     if quote {
         out.push(b'"');
     }
-    if neutralise {
+    if is_formula_start(value) {
         out.push(b'\'');
     }
     if quote {
-        for part in value.split_inclusive('"') {
-            out.extend_from_slice(part.as_bytes());
-            if part.ends_with('"') {
-                out.push(b'"');
-            }
-        }
+        escaped(out, value);
         out.push(b'"');
     } else {
         out.extend_from_slice(value.as_bytes());
     }
 }
 
+/// Appends an array cell: its items joined with `;`.
+fn list(out: &mut Vec<u8>, items: &Option<Vec<Cow<'_, str>>>) {
+    out.push(b',');
+    let Some(items) = items else { return };
+    let quote = items.iter().any(|i| needs_quotes(i));
+    if quote {
+        out.push(b'"');
+    }
+    if items.first().is_some_and(|i| is_formula_start(i)) {
+        out.push(b'\'');
+    }
+    for (n, item) in items.iter().enumerate() {
+        if n > 0 {
+            out.push(b';');
+        }
+        if quote {
+            escaped(out, item);
+        } else {
+            out.extend_from_slice(item.as_bytes());
+        }
+    }
+    if quote {
+        out.push(b'"');
+    }
+}
+
 fn number(out: &mut Vec<u8>, value: Option<i64>) {
+    use std::io::Write;
     out.push(b',');
     if let Some(n) = value {
-        out.extend_from_slice(n.to_string().as_bytes());
+        let _ = write!(out, "{n}");
     }
 }
 
@@ -98,32 +133,8 @@ fn opt<'a>(v: &'a Option<Cow<'_, str>>) -> Option<&'a str> {
     v.as_deref()
 }
 
-impl CsvFormatter {
-    fn list(&mut self, out: &mut Vec<u8>, items: &Option<Vec<Cow<'_, str>>>) {
-        match items {
-            None => out.push(b','),
-            Some(items) => {
-                self.joined.clear();
-                for (i, item) in items.iter().enumerate() {
-                    if i > 0 {
-                        self.joined.push(';');
-                    }
-                    self.joined.push_str(item);
-                }
-                text(out, Some(&self.joined), false);
-            }
-        }
-    }
-}
-
-impl Formatter for CsvFormatter {
-    fn begin(&mut self, _ctx: &ExportContext, out: &mut Vec<u8>) -> Result<(), FormatError> {
-        out.extend_from_slice(COLUMNS.join(",").as_bytes());
-        out.extend_from_slice(RECORD_END);
-        Ok(())
-    }
-
-    fn event(&mut self, event: &ParsedEvent<'_>, out: &mut Vec<u8>) -> Result<(), FormatError> {
+impl EventRenderer for CsvRow {
+    fn render(&self, event: &ParsedEvent<'_>, out: &mut Vec<u8>) -> Result<(), FormatError> {
         let e = &event.fields;
         let actor = e.actor.as_ref();
         let model = e.model.as_ref();
@@ -141,9 +152,9 @@ impl Formatter for CsvFormatter {
         text(out, model.and_then(|m| opt(&m.name)), false);
         text(out, model.and_then(|m| opt(&m.region)), false);
         text(out, opt(&e.decision), false);
-        self.list(out, &e.policy_ids);
+        list(out, &e.policy_ids);
         text(out, opt(&e.risk_level), false);
-        self.list(out, &e.data_categories);
+        list(out, &e.data_categories);
         number(out, e.latency_ms);
         number(out, e.tokens.and_then(|t| t.input));
         number(out, e.tokens.and_then(|t| t.output));
@@ -152,6 +163,22 @@ impl Formatter for CsvFormatter {
         text(out, opt(&e.incident_id), false);
         out.extend_from_slice(RECORD_END);
         Ok(())
+    }
+}
+
+impl Formatter for CsvFormatter {
+    fn begin(&mut self, _ctx: &ExportContext, out: &mut Vec<u8>) -> Result<(), FormatError> {
+        out.extend_from_slice(COLUMNS.join(",").as_bytes());
+        out.extend_from_slice(RECORD_END);
+        Ok(())
+    }
+
+    fn renderer(&self) -> Option<Arc<dyn EventRenderer>> {
+        Some(Arc::new(CsvRow))
+    }
+
+    fn event(&mut self, event: &ParsedEvent<'_>, out: &mut Vec<u8>) -> Result<(), FormatError> {
+        CsvRow.render(event, out)
     }
 
     fn finish(

@@ -69,6 +69,18 @@ pub trait Formatter: Send {
     fn needs_fields(&self) -> bool {
         true
     }
+    /// A stateless renderer of one event's bytes (csv: its row). When there is
+    /// one, the engine runs it on its reader threads, in parallel, right after
+    /// parsing each line, and then calls [`Formatter::event_rendered`] in export
+    /// order instead of [`Formatter::event`]: every line is parsed once.
+    fn renderer(&self) -> Option<std::sync::Arc<dyn EventRenderer>> {
+        None
+    }
+    /// Appends an event that the [`Formatter::renderer`] rendered.
+    fn event_rendered(&mut self, rendered: &[u8], out: &mut Vec<u8>) -> Result<(), FormatError> {
+        out.extend_from_slice(rendered);
+        Ok(())
+    }
     fn begin(&mut self, ctx: &ExportContext, out: &mut Vec<u8>) -> Result<(), FormatError>;
     fn event(&mut self, event: &ParsedEvent<'_>, out: &mut Vec<u8>) -> Result<(), FormatError>;
     fn finish(
@@ -77,4 +89,9 @@ pub trait Formatter: Send {
         summary: &ExportSummary,
         out: &mut Vec<u8>,
     ) -> Result<(), FormatError>;
+}
+
+/// Renders one event on its own, independent of the events around it.
+pub trait EventRenderer: Send + Sync {
+    fn render(&self, event: &ParsedEvent<'_>, out: &mut Vec<u8>) -> Result<(), FormatError>;
 }
