@@ -110,27 +110,44 @@ impl Worker {
         info!(attempt, format = job.format.as_str(), "export started");
 
         match self.export(&job).await {
-            Ok(outcome) => self.record_completion(&job, attempt, outcome).await,
+            Ok(outcome) => {
+                self.record_completion(&job, attempt, outcome, receive_count)
+                    .await
+            }
             Err(ExportError::Canceled) => {
                 info!("export stopped: job canceled or taken over");
                 Disposition::Done
             }
             Err(e) if e.is_retryable() && receive_count < self.deps.max_attempts => {
                 warn!(error = %e, "retryable export failure; releasing the job for another attempt");
-                // Release the lease so the redelivered message can take over at once.
-                let released = jobs
-                    .heartbeat(tenant, id, attempt, job.progress, 0, Utc::now())
-                    .await;
-                if let Err(store) = released {
-                    warn!(error = %store, "could not release the lease; it will lapse");
-                }
-                Disposition::Retry
+                self.release(&job, attempt).await
             }
             Err(e) => {
                 let error = failure_for(&e, receive_count);
                 self.record_failure(&job, attempt, &error).await
             }
         }
+    }
+
+    /// Gives the job back for another delivery: releases the lease so the
+    /// redelivered message can take over at once, and retries the message.
+    async fn release(&self, job: &Job, attempt: u32) -> Disposition {
+        let released = self
+            .deps
+            .jobs
+            .heartbeat(
+                &job.tenant_id,
+                &job.id,
+                attempt,
+                job.progress,
+                job.event_count.unwrap_or(0),
+                Utc::now(),
+            )
+            .await;
+        if let Err(store) = released {
+            warn!(error = %store, "could not release the lease; it will lapse");
+        }
+        Disposition::Retry
     }
 
     async fn export(&self, job: &Job) -> Result<ExportOutcome, ExportError> {
@@ -189,6 +206,7 @@ impl Worker {
         job: &Job,
         attempt: u32,
         outcome: ExportOutcome,
+        receive_count: u32,
     ) -> Disposition {
         let completed_at = Utc::now();
         let completion = Completion {
@@ -224,7 +242,24 @@ impl Worker {
                 Disposition::Done
             }
             Ok(Transition::NotFound) => Disposition::Done,
-            Err(e) => self.store_trouble("complete", &e),
+            // The artifact is written but the job does not say so. Another
+            // delivery can redo it; past the last one (or if the store refuses
+            // for good) the job must not stay `processing` with nobody on it.
+            Err(e) if e.is_retryable() && receive_count < self.deps.max_attempts => {
+                warn!(error = %e, "could not record the completion; releasing the job for another attempt");
+                self.release(job, attempt).await
+            }
+            Err(e) => {
+                error!(error = %e, "could not record the completion; failing the job");
+                let error = JobError {
+                    code: "result_not_recorded".into(),
+                    message: format!(
+                        "The export was written but its result could not be recorded ({e}). \
+                         Create the export again."
+                    ),
+                };
+                self.record_failure(job, attempt, &error).await
+            }
         }
     }
 
