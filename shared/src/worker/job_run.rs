@@ -6,7 +6,7 @@ use crate::engine::{self, EngineOptions, ExportError, ExportOutcome, LakeSource}
 use crate::formats::{self, ExportContext};
 use crate::store::aws::{AwsClients, AwsStores};
 use crate::store::{ArtifactMeta, ArtifactStore, Completion, JobStore, StoreError, Transition};
-use chrono::{Duration as Days, Utc};
+use chrono::{DateTime, Duration as Days, Utc};
 use chrono_tz::Tz;
 use std::sync::Arc;
 use std::time::Duration;
@@ -16,6 +16,10 @@ use tracing::{Instrument, error, info, info_span, warn};
 /// the queue's redrive `maxReceiveCount`, so the job is failed (with a reason)
 /// on the last delivery instead of the message silently reaching the DLQ.
 pub const MAX_ATTEMPTS: u32 = 3;
+
+/// How long before the invocation's deadline a running export is given up,
+/// so that releasing or failing the job still has time to reach the store.
+pub const DEADLINE_MARGIN: Duration = Duration::from_secs(20);
 
 /// What to do with the message that carried a job.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -75,8 +79,20 @@ impl Worker {
     /// Claims the job and runs it. Never trusts the message beyond the ids:
     /// the job is re-read with the tenant-scoped key.
     pub async fn process(&self, tenant: &TenantId, id: &JobId, receive_count: u32) -> Disposition {
+        self.process_until(tenant, id, receive_count, None).await
+    }
+
+    /// The same, giving up [`DEADLINE_MARGIN`] before `deadline` (when the
+    /// invocation will be killed) so the outcome can still be recorded.
+    pub async fn process_until(
+        &self,
+        tenant: &TenantId,
+        id: &JobId,
+        receive_count: u32,
+        deadline: Option<DateTime<Utc>>,
+    ) -> Disposition {
         let span = info_span!("job", tenant = %tenant, job_id = %id, receive_count);
-        self.process_inner(tenant, id, receive_count)
+        self.process_inner(tenant, id, receive_count, deadline)
             .instrument(span)
             .await
     }
@@ -86,6 +102,7 @@ impl Worker {
         tenant: &TenantId,
         id: &JobId,
         receive_count: u32,
+        deadline: Option<DateTime<Utc>>,
     ) -> Disposition {
         let jobs = &self.deps.jobs;
         let now = Utc::now();
@@ -109,7 +126,20 @@ impl Worker {
         let attempt = job.attempts;
         info!(attempt, format = job.format.as_str(), "export started");
 
-        match self.export(&job).await {
+        let exported = match deadline {
+            None => self.export(&job).await,
+            Some(deadline) => {
+                let budget = (deadline - Utc::now())
+                    .to_std()
+                    .unwrap_or_default()
+                    .saturating_sub(DEADLINE_MARGIN);
+                match tokio::time::timeout(budget, self.export(&job)).await {
+                    Ok(exported) => exported,
+                    Err(_) => return self.out_of_time(&job, attempt, receive_count).await,
+                }
+            }
+        };
+        match exported {
             Ok(outcome) => {
                 self.record_completion(&job, attempt, outcome, receive_count)
                     .await
@@ -127,6 +157,23 @@ impl Worker {
                 self.record_failure(&job, attempt, &error).await
             }
         }
+    }
+
+    /// The invocation is about to be killed with the export unfinished (its
+    /// upload is left incomplete; the bucket's lifecycle rule aborts it).
+    async fn out_of_time(&self, job: &Job, attempt: u32, receive_count: u32) -> Disposition {
+        if receive_count < self.deps.max_attempts {
+            warn!("export ran out of time; releasing the job for another attempt");
+            return self.release(job, attempt).await;
+        }
+        let error = JobError {
+            code: "timed_out".into(),
+            message: format!(
+                "The export did not finish within the worker's time limit in {receive_count} \
+                 attempts. Export a shorter window, or split it into several jobs."
+            ),
+        };
+        self.record_failure(job, attempt, &error).await
     }
 
     /// Gives the job back for another delivery: releases the lease so the

@@ -20,6 +20,9 @@ struct FakeLake {
     objects: BTreeMap<String, Vec<u8>>,
     fail_open: Mutex<Option<SourceError>>,
     on_open: Mutex<Option<Box<dyn FnMut() + Send>>>,
+    /// When set, objects open as streams that never yield a byte (a stalled read);
+    /// the writing ends are kept here so the reads neither end nor fail.
+    stall: Mutex<Option<Vec<tokio::io::DuplexStream>>>,
 }
 
 #[async_trait]
@@ -45,6 +48,11 @@ impl LakeSource for FakeLake {
         }
         if let Some(e) = self.fail_open.lock().unwrap().clone() {
             return Err(e);
+        }
+        if let Some(writers) = self.stall.lock().unwrap().as_mut() {
+            let (reader, writer) = tokio::io::duplex(64);
+            writers.push(writer);
+            return Ok(Box::new(reader));
         }
         Ok(Box::new(std::io::Cursor::new(
             self.objects[&object.key].clone(),
@@ -421,5 +429,35 @@ async fn a_completion_that_fails_transiently_is_retried_by_the_next_delivery() {
     );
     let failed = f.jobs.get(&tenant(), &job.id).await.unwrap().unwrap();
     assert_eq!(failed.status, JobStatus::Failed);
+    assert_eq!(f.jobs.active_count(&tenant()), 0);
+}
+
+#[tokio::test]
+async fn an_export_still_running_at_the_deadline_is_released_then_failed_not_left_processing() {
+    let f = Fixture::new(lake());
+    *f.lake.stall.lock().unwrap() = Some(Vec::new());
+    let job = f.queued_job().await;
+    let deadline =
+        || Some(Utc::now() + super::DEADLINE_MARGIN + chrono::Duration::milliseconds(200));
+
+    let first = tokio::time::timeout(
+        Duration::from_secs(10),
+        f.worker().process_until(&tenant(), &job.id, 1, deadline()),
+    )
+    .await
+    .expect("the worker gives up before the deadline");
+    assert_eq!(first, Disposition::Retry);
+    let held = f.jobs.get(&tenant(), &job.id).await.unwrap().unwrap();
+    assert_eq!(held.status, JobStatus::Processing);
+    assert!(held.lease_until.unwrap() <= Utc::now(), "lease released");
+
+    let last = f
+        .worker()
+        .process_until(&tenant(), &job.id, 3, deadline())
+        .await;
+    assert_eq!(last, Disposition::Done);
+    let failed = f.jobs.get(&tenant(), &job.id).await.unwrap().unwrap();
+    assert_eq!(failed.status, JobStatus::Failed);
+    assert_eq!(failed.error.unwrap().code, "timed_out");
     assert_eq!(f.jobs.active_count(&tenant()), 0);
 }
