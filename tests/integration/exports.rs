@@ -82,12 +82,20 @@ pub(crate) async fn seed_lake(app: &TestApp, tenant: &str) -> BTreeMap<String, S
         0,
     )
     .await;
-    app.put_lake_object(&p("2026-05-01", "12", "c.ndjson.gz"), &[e5.clone()], 1)
-        .await;
+    app.put_lake_object(
+        &p("2026-05-01", "12", "c.ndjson.gz"),
+        std::slice::from_ref(&e5),
+        1,
+    )
+    .await;
     app.put_lake_object(&p("2026-05-01", "12", "readme.txt"), &["hello".into()], 0)
         .await;
-    app.put_lake_object(&p("2026-05-02", "21", "d.ndjson.gz"), &[e6.clone()], 1)
-        .await;
+    app.put_lake_object(
+        &p("2026-05-02", "21", "d.ndjson.gz"),
+        std::slice::from_ref(&e6),
+        1,
+    )
+    .await;
     app.put_lake_object(&p("2026-05-02", "22", "d.ndjson.gz"), &[after], 1)
         .await;
     // Another tenant's events in the same window never leak in.
