@@ -1,7 +1,7 @@
 //! One job, from claim to completed or failed.
 use super::heartbeat::Heartbeat;
 use crate::config::Config;
-use crate::domain::{Job, JobError, JobId, TenantId, Window};
+use crate::domain::{Job, JobError, JobId, JobStatus, TenantId, Window};
 use crate::engine::{self, EngineOptions, ExportError, ExportOutcome, LakeSource};
 use crate::formats::{self, ExportContext};
 use crate::store::aws::{AwsClients, AwsStores};
@@ -108,9 +108,17 @@ impl Worker {
         let now = Utc::now();
         let job = match jobs.claim(tenant, id, now, now + self.deps.lease).await {
             Ok(Transition::Done(job)) => job,
+            Ok(Transition::Conflict(job)) if job.status == JobStatus::Processing => {
+                // Held by a live lease elsewhere: do not run a second export, but
+                // keep the message. If that worker dies (a local stack stopped
+                // mid-export, a lease that outlives the visibility timeout), this
+                // message is the only one left to take the job over once the
+                // lease lapses; dropping it would leave the job processing forever.
+                info!("job held by a live lease; looking again after the visibility timeout");
+                return Disposition::Retry;
+            }
             Ok(Transition::Conflict(job)) => {
-                // Finished, canceled, or held by a live lease elsewhere: a
-                // second delivery must not run a second export.
+                // Finished or canceled: a second delivery must not run a second export.
                 info!(
                     status = job.status.as_str(),
                     "job not claimable; message dropped"

@@ -266,10 +266,11 @@ async fn a_job_that_is_not_queued_is_not_run_again() {
         .unwrap();
     assert!(matches!(claimed, Transition::Done(_)));
 
-    // Another worker holds a live lease: the redelivered message is dropped.
+    // Another worker holds a live lease: no second export, but the message is
+    // kept, so the job can be taken over if that worker dies.
     assert_eq!(
         f.worker().process(&tenant(), &job.id, 2).await,
-        Disposition::Done
+        Disposition::Retry
     );
     let held = f.jobs.get(&tenant(), &job.id).await.unwrap().unwrap();
     assert_eq!((held.status, held.attempts), (JobStatus::Processing, 1));
@@ -304,4 +305,34 @@ async fn an_export_still_running_at_the_deadline_is_released_then_failed_not_lef
     assert_eq!(failed.status, JobStatus::Failed);
     assert_eq!(failed.error.unwrap().code, "timed_out");
     assert_eq!(f.jobs.active_count(&tenant()), 0);
+}
+
+#[tokio::test]
+async fn a_job_whose_worker_died_is_taken_over_by_the_kept_message() {
+    let f = Fixture::new(lake());
+    let job = f.queued_job().await;
+    let now = Utc::now();
+    // A worker claimed the job and died (its lease is still live).
+    f.jobs
+        .claim(
+            &tenant(),
+            &job.id,
+            now,
+            now + chrono::Duration::milliseconds(300),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        f.worker().process(&tenant(), &job.id, 2).await,
+        Disposition::Retry
+    );
+
+    // The message comes back after the lease has lapsed: the job is taken over.
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    assert_eq!(
+        f.worker().process(&tenant(), &job.id, 3).await,
+        Disposition::Done
+    );
+    let done = f.jobs.get(&tenant(), &job.id).await.unwrap().unwrap();
+    assert_eq!((done.status, done.attempts), (JobStatus::Completed, 2));
 }
