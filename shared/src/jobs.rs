@@ -11,6 +11,9 @@ use chrono_tz::Tz;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
+/// How many times one submission re-creates a job whose earlier copy could not be queued.
+const MAX_REQUEUES: usize = 3;
+
 /// `JobError::code` of a job that was stored but could not be queued.
 pub const ENQUEUE_FAILED: &str = "enqueue_failed";
 
@@ -183,6 +186,33 @@ impl<'a> JobCreator<'a> {
                 limit: self.max_active,
             }),
         }
+    }
+
+    /// Like [`Self::submit`] under `base_key`, except that when that key's
+    /// job was never queued (the queue refused it, and the caller was told to
+    /// try again), the job is created again under `<key>:after:<that job's id>`:
+    /// a key every retry derives alike, so retries with the same key make
+    /// progress without ever creating two queued jobs for one key. Returns the
+    /// key the outcome is stored under.
+    pub async fn submit_past_unqueued(
+        &self,
+        mut job: Job,
+        base_key: String,
+        now: DateTime<Utc>,
+    ) -> (String, Result<Submitted, StoreError>) {
+        let mut key = base_key.clone();
+        for _ in 0..MAX_REQUEUES {
+            match self.submit(job.clone(), Some(&key), now).await {
+                Ok(Submitted::Replayed(earlier)) if was_never_queued(&earlier) => {
+                    tracing::warn!(earlier = %earlier.id, "the key's job was never queued; creating it again");
+                    key = format!("{base_key}:after:{}", earlier.id);
+                    job.id = JobId::new();
+                }
+                other => return (key, other),
+            }
+        }
+        let last = self.submit(job, Some(&key), now).await;
+        (key, last)
     }
 
     /// A job nobody will ever pick up must not stay `queued`: fail it.

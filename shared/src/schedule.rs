@@ -11,7 +11,7 @@ mod quarter;
 pub use config::{DEFAULT_SCHEDULE_EXPIRES_IN_DAYS, ScheduleConfig, ScheduleConfigError};
 pub use quarter::{Quarter, previous_quarter};
 
-use crate::domain::{DateBound, ExportFormat, ExportType, Job, JobId, TenantId, WindowError};
+use crate::domain::{DateBound, ExportFormat, ExportType, Job, TenantId, WindowError};
 use crate::jobs::{ExportRequest, JobCreator, Requester, Submitted, was_never_queued};
 use crate::store::{JobQueue, JobStore, StoreError};
 use chrono::{DateTime, Utc};
@@ -21,8 +21,6 @@ use tracing::Instrument;
 
 /// `created_by` and `origin` of every quarterly job.
 pub const QUARTERLY_ORIGIN: &str = "schedule:quarterly";
-/// How many times one run re-creates a job whose earlier copy could not be queued.
-const MAX_REQUEUES: usize = 3;
 
 /// Why a scheduled job could not be created.
 #[derive(Debug, Clone, thiserror::Error)]
@@ -222,7 +220,8 @@ async fn schedule_one(
         Err(e) => (base_key, Err(e.into())),
         Ok(window) => {
             let job = request.into_job(&window, requester, now);
-            submit_past_unqueued(creator, job, base_key, now).await
+            let (key, result) = creator.submit_past_unqueued(job, base_key, now).await;
+            (key, result.map_err(ScheduleError::from))
         }
     };
     ScheduledOutcome {
@@ -232,31 +231,6 @@ async fn schedule_one(
         idempotency_key,
         result,
     }
-}
-
-/// Submits `job` under `base_key`. If that key's job was never queued (the
-/// queue refused it on an earlier run), the job is created again under
-/// `<key>:after:<that job's id>`: a key every run derives alike, so retries
-/// make progress without ever creating two queued jobs for one quarter.
-async fn submit_past_unqueued(
-    creator: &JobCreator<'_>,
-    mut job: Job,
-    base_key: String,
-    now: DateTime<Utc>,
-) -> (String, Result<Submitted, ScheduleError>) {
-    let mut key = base_key.clone();
-    for _ in 0..MAX_REQUEUES {
-        match creator.submit(job.clone(), Some(&key), now).await {
-            Ok(Submitted::Replayed(earlier)) if was_never_queued(&earlier) => {
-                tracing::warn!(earlier = %earlier.id, "this quarter's job was never queued; creating it again");
-                key = format!("{base_key}:after:{}", earlier.id);
-                job.id = JobId::new();
-            }
-            other => return (key, other.map_err(ScheduleError::from)),
-        }
-    }
-    let last = creator.submit(job, Some(&key), now).await;
-    (key, last.map_err(ScheduleError::from))
 }
 
 /// Some scheduled exports hit errors that running the schedule again may fix.

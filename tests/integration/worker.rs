@@ -23,7 +23,11 @@ async fn a_second_delivery_of_the_same_job_does_not_run_a_second_export() {
 
     let (a, b) = (app.stack.worker(), app.stack.worker());
     let (first, second) = tokio::join!(a.process(&t, &j, 1), b.process(&t, &j, 1));
-    assert_eq!((first, second), (Disposition::Done, Disposition::Done));
+    // The loser finds the job either done (message dropped) or held by the
+    // winner's live lease (message kept for later): never a second export.
+    let mut outcomes = [first, second];
+    outcomes.sort_by_key(|d| *d == Disposition::Retry);
+    assert_eq!(outcomes[0], Disposition::Done, "{outcomes:?}");
     let again = a.process(&t, &j, 2).await;
     assert_eq!(again, Disposition::Done);
 

@@ -12,7 +12,13 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let worker = Arc::new(Worker::from_config(&clients, &config));
     lambda_runtime::run(service_fn(move |event: LambdaEvent<SqsEvent>| {
         let worker = worker.clone();
-        async move { Ok::<_, lambda_runtime::Error>(worker.handle_batch(event.payload).await) }
+        // Lambda kills the invocation at its deadline; the worker stops just before.
+        // (A missing or past deadline, as some emulators send, means none.)
+        let deadline = chrono::DateTime::from_timestamp_millis(event.context.deadline as i64)
+            .filter(|d| *d > chrono::Utc::now());
+        async move {
+            Ok::<_, lambda_runtime::Error>(worker.handle_batch_until(event.payload, deadline).await)
+        }
     }))
     .await
 }

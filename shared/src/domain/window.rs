@@ -108,7 +108,9 @@ impl Window {
     /// the day of `start` and the day of the last instant inside the window.
     pub fn days(&self) -> (NaiveDate, NaiveDate) {
         let first = self.start.with_timezone(&self.timezone).date_naive();
-        let last_instant = self.end - TimeDelta::milliseconds(1);
+        // The window is half-open at nanosecond resolution (an instant bound
+        // may carry sub-millisecond digits), so the last instant is end - 1 ns.
+        let last_instant = self.end - TimeDelta::nanoseconds(1);
         let last = last_instant.with_timezone(&self.timezone).date_naive();
         (first, last.max(first))
     }
@@ -213,6 +215,9 @@ mod tests {
         assert_eq!(w.days(), (day("2026-05-01"), day("2026-05-01")));
         let w = resolve("2026-05-01T10:30:00Z", "2026-05-01T10:30:00.001Z", "UTC").unwrap();
         assert_eq!(w.days(), (day("2026-05-01"), day("2026-05-01")));
+        // An end just past midnight still holds midnight's events (ts 00:00:00.000Z).
+        let w = resolve("2026-05-01", "2026-05-02T00:00:00.0005Z", "UTC").unwrap();
+        assert_eq!(w.days(), (day("2026-05-01"), day("2026-05-02")));
     }
 
     #[test]

@@ -72,7 +72,14 @@ pub async fn create_job(
     let window = request.window(now)?;
     let job = request.into_job(&window, &caller, now);
     tracing::Span::current().record("job_id", job.id.as_str());
-    match state.job_creator().submit(job, key.as_deref(), now).await? {
+    // A retry (same key) after a 503 for a job the queue refused creates it
+    // again rather than replaying the failed one.
+    let creator = state.job_creator();
+    let submitted = match key {
+        Some(key) => creator.submit_past_unqueued(job, key, now).await.1,
+        None => creator.submit(job, None, now).await,
+    };
+    match submitted? {
         Submitted::Queued(job) => Ok(job_response(StatusCode::ACCEPTED, &job, now)),
         Submitted::Replayed(job) => Ok(job_response(StatusCode::OK, &job, now)),
         Submitted::IdempotencyConflict => Err(ApiError::Unprocessable {

@@ -1,6 +1,6 @@
 //! Quarterly runs over the in-memory stores.
 use super::*;
-use crate::domain::JobStatus;
+use crate::domain::{JobId, JobStatus};
 use crate::store::memory::{MemoryJobQueue, MemoryJobStore};
 use serde_json::json;
 

@@ -33,7 +33,7 @@ use items::{
     n, s, string_attr, tenant_pk,
 };
 use tracing::instrument;
-use writes::{Write, failed_conditions};
+use writes::{Write, failed_conditions, is_contended, transaction_error};
 
 /// How often a transition re-reads after losing a race before giving up (transiently).
 const MAX_RACES: usize = 5;
@@ -160,15 +160,25 @@ impl JobStore for DynamoJobStore {
             idem.insert(TTL_ATTR.into(), n(expires.timestamp()));
             writes.push(self.put_new(idem)?);
         }
-        let result = self
-            .client
-            .transact_write_items()
-            .set_transact_items(Some(writes))
-            .send()
-            .await;
-        let err = match result {
-            Ok(_) => return Ok(CreateOutcome::Created(job.clone())),
-            Err(e) => e,
+        // Concurrent creates of one tenant all touch its counter item, and
+        // DynamoDB cancels all but one of them (TransactionConflict): retry those.
+        let mut races = 0;
+        let err = loop {
+            let result = self
+                .client
+                .transact_write_items()
+                .set_transact_items(Some(writes.clone()))
+                .send()
+                .await;
+            match result {
+                Ok(_) => return Ok(CreateOutcome::Created(job.clone())),
+                Err(e) if is_contended(&e) && races + 1 < MAX_RACES => {
+                    races += 1;
+                    tracing::debug!(races, "create lost a transaction race, retrying");
+                    tokio::time::sleep(std::time::Duration::from_millis(20 * races as u64)).await;
+                }
+                Err(e) => break e,
+            }
         };
         let failed = failed_conditions(&err);
         match (failed.first(), failed.get(1), failed.get(2)) {
@@ -178,7 +188,7 @@ impl JobStore for DynamoJobStore {
                 "job {} already exists",
                 job.id
             ))),
-            _ => Err(store_error("creating a job", err)),
+            _ => Err(transaction_error("creating a job", err)),
         }
     }
 

@@ -1,12 +1,12 @@
 //! One job, from claim to completed or failed.
 use super::heartbeat::Heartbeat;
 use crate::config::Config;
-use crate::domain::{Job, JobError, JobId, TenantId, Window};
+use crate::domain::{Job, JobError, JobId, JobStatus, TenantId, Window};
 use crate::engine::{self, EngineOptions, ExportError, ExportOutcome, LakeSource};
 use crate::formats::{self, ExportContext};
 use crate::store::aws::{AwsClients, AwsStores};
 use crate::store::{ArtifactMeta, ArtifactStore, Completion, JobStore, StoreError, Transition};
-use chrono::{Duration as Days, Utc};
+use chrono::{DateTime, Duration as Days, Utc};
 use chrono_tz::Tz;
 use std::sync::Arc;
 use std::time::Duration;
@@ -16,6 +16,10 @@ use tracing::{Instrument, error, info, info_span, warn};
 /// the queue's redrive `maxReceiveCount`, so the job is failed (with a reason)
 /// on the last delivery instead of the message silently reaching the DLQ.
 pub const MAX_ATTEMPTS: u32 = 3;
+
+/// How long before the invocation's deadline a running export is given up,
+/// so that releasing or failing the job still has time to reach the store.
+pub const DEADLINE_MARGIN: Duration = Duration::from_secs(20);
 
 /// What to do with the message that carried a job.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -75,8 +79,20 @@ impl Worker {
     /// Claims the job and runs it. Never trusts the message beyond the ids:
     /// the job is re-read with the tenant-scoped key.
     pub async fn process(&self, tenant: &TenantId, id: &JobId, receive_count: u32) -> Disposition {
+        self.process_until(tenant, id, receive_count, None).await
+    }
+
+    /// The same, giving up [`DEADLINE_MARGIN`] before `deadline` (when the
+    /// invocation will be killed) so the outcome can still be recorded.
+    pub async fn process_until(
+        &self,
+        tenant: &TenantId,
+        id: &JobId,
+        receive_count: u32,
+        deadline: Option<DateTime<Utc>>,
+    ) -> Disposition {
         let span = info_span!("job", tenant = %tenant, job_id = %id, receive_count);
-        self.process_inner(tenant, id, receive_count)
+        self.process_inner(tenant, id, receive_count, deadline)
             .instrument(span)
             .await
     }
@@ -86,14 +102,23 @@ impl Worker {
         tenant: &TenantId,
         id: &JobId,
         receive_count: u32,
+        deadline: Option<DateTime<Utc>>,
     ) -> Disposition {
         let jobs = &self.deps.jobs;
         let now = Utc::now();
         let job = match jobs.claim(tenant, id, now, now + self.deps.lease).await {
             Ok(Transition::Done(job)) => job,
+            Ok(Transition::Conflict(job)) if job.status == JobStatus::Processing => {
+                // Held by a live lease elsewhere: do not run a second export, but
+                // keep the message. If that worker dies (a local stack stopped
+                // mid-export, a lease that outlives the visibility timeout), this
+                // message is the only one left to take the job over once the
+                // lease lapses; dropping it would leave the job processing forever.
+                info!("job held by a live lease; looking again after the visibility timeout");
+                return Disposition::Retry;
+            }
             Ok(Transition::Conflict(job)) => {
-                // Finished, canceled, or held by a live lease elsewhere: a
-                // second delivery must not run a second export.
+                // Finished or canceled: a second delivery must not run a second export.
                 info!(
                     status = job.status.as_str(),
                     "job not claimable; message dropped"
@@ -109,28 +134,75 @@ impl Worker {
         let attempt = job.attempts;
         info!(attempt, format = job.format.as_str(), "export started");
 
-        match self.export(&job).await {
-            Ok(outcome) => self.record_completion(&job, attempt, outcome).await,
+        let exported = match deadline {
+            None => self.export(&job).await,
+            Some(deadline) => {
+                let budget = (deadline - Utc::now())
+                    .to_std()
+                    .unwrap_or_default()
+                    .saturating_sub(DEADLINE_MARGIN);
+                match tokio::time::timeout(budget, self.export(&job)).await {
+                    Ok(exported) => exported,
+                    Err(_) => return self.out_of_time(&job, attempt, receive_count).await,
+                }
+            }
+        };
+        match exported {
+            Ok(outcome) => {
+                self.record_completion(&job, attempt, outcome, receive_count)
+                    .await
+            }
             Err(ExportError::Canceled) => {
                 info!("export stopped: job canceled or taken over");
                 Disposition::Done
             }
             Err(e) if e.is_retryable() && receive_count < self.deps.max_attempts => {
                 warn!(error = %e, "retryable export failure; releasing the job for another attempt");
-                // Release the lease so the redelivered message can take over at once.
-                let released = jobs
-                    .heartbeat(tenant, id, attempt, job.progress, 0, Utc::now())
-                    .await;
-                if let Err(store) = released {
-                    warn!(error = %store, "could not release the lease; it will lapse");
-                }
-                Disposition::Retry
+                self.release(&job, attempt).await
             }
             Err(e) => {
                 let error = failure_for(&e, receive_count);
                 self.record_failure(&job, attempt, &error).await
             }
         }
+    }
+
+    /// The invocation is about to be killed with the export unfinished (its
+    /// upload is left incomplete; the bucket's lifecycle rule aborts it).
+    async fn out_of_time(&self, job: &Job, attempt: u32, receive_count: u32) -> Disposition {
+        if receive_count < self.deps.max_attempts {
+            warn!("export ran out of time; releasing the job for another attempt");
+            return self.release(job, attempt).await;
+        }
+        let error = JobError {
+            code: "timed_out".into(),
+            message: format!(
+                "The export did not finish within the worker's time limit in {receive_count} \
+                 attempts. Export a shorter window, or split it into several jobs."
+            ),
+        };
+        self.record_failure(job, attempt, &error).await
+    }
+
+    /// Gives the job back for another delivery: releases the lease so the
+    /// redelivered message can take over at once, and retries the message.
+    async fn release(&self, job: &Job, attempt: u32) -> Disposition {
+        let released = self
+            .deps
+            .jobs
+            .heartbeat(
+                &job.tenant_id,
+                &job.id,
+                attempt,
+                job.progress,
+                job.event_count.unwrap_or(0),
+                Utc::now(),
+            )
+            .await;
+        if let Err(store) = released {
+            warn!(error = %store, "could not release the lease; it will lapse");
+        }
+        Disposition::Retry
     }
 
     async fn export(&self, job: &Job) -> Result<ExportOutcome, ExportError> {
@@ -189,6 +261,7 @@ impl Worker {
         job: &Job,
         attempt: u32,
         outcome: ExportOutcome,
+        receive_count: u32,
     ) -> Disposition {
         let completed_at = Utc::now();
         let completion = Completion {
@@ -224,7 +297,24 @@ impl Worker {
                 Disposition::Done
             }
             Ok(Transition::NotFound) => Disposition::Done,
-            Err(e) => self.store_trouble("complete", &e),
+            // The artifact is written but the job does not say so. Another
+            // delivery can redo it; past the last one (or if the store refuses
+            // for good) the job must not stay `processing` with nobody on it.
+            Err(e) if e.is_retryable() && receive_count < self.deps.max_attempts => {
+                warn!(error = %e, "could not record the completion; releasing the job for another attempt");
+                self.release(job, attempt).await
+            }
+            Err(e) => {
+                error!(error = %e, "could not record the completion; failing the job");
+                let error = JobError {
+                    code: "result_not_recorded".into(),
+                    message: format!(
+                        "The export was written but its result could not be recorded ({e}). \
+                         Create the export again."
+                    ),
+                };
+                self.record_failure(job, attempt, &error).await
+            }
         }
     }
 

@@ -150,6 +150,28 @@ async fn the_same_idempotency_key_replays_the_same_request_and_refuses_another()
 }
 
 #[tokio::test]
+async fn a_retry_with_the_same_key_after_a_queue_failure_creates_the_job() {
+    let app = app();
+    let tok = token("acme", RW);
+    app.queue
+        .fail_with(Some(StoreError::Transient("sqs down".into())));
+    let r = app.create(&tok, may(), Some("run-1")).await;
+    r.problem(StatusCode::SERVICE_UNAVAILABLE);
+
+    // The caller retries as told (same key, same body): a queued job, not the failed one.
+    app.queue.fail_with(None);
+    let retried = app.create(&tok, may(), Some("run-1")).await;
+    assert_eq!(retried.status, StatusCode::ACCEPTED, "{}", retried.body);
+    assert_eq!(retried.body["status"], "queued");
+    assert_eq!(app.queue.messages().len(), 1);
+    // And from then on the key replays that job.
+    let again = app.create(&tok, may(), Some("run-1")).await;
+    assert_eq!(again.status, StatusCode::OK);
+    assert_eq!(again.body["id"], retried.body["id"]);
+    assert_eq!(app.queue.messages().len(), 1);
+}
+
+#[tokio::test]
 async fn a_job_that_cannot_be_queued_is_failed_not_left_queued() {
     let app = app_with_limit(1);
     let tok = token("acme", RW);

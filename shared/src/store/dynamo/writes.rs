@@ -5,6 +5,7 @@ use crate::domain::{Job, TenantId};
 use crate::store::StoreError;
 use crate::store::aws_error::store_error;
 use crate::store::resources::PK;
+use aws_sdk_dynamodb::error::DisplayErrorContext;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{Put, TransactWriteItem, Update};
 use chrono::{DateTime, Utc};
@@ -77,8 +78,12 @@ impl DynamoJobStore {
             .await
         {
             Ok(_) => Ok(Write::Done),
-            Err(e) if failed_conditions(&e).first() == Some(&true) => Ok(Write::LostRace),
-            Err(e) => Err(store_error("updating a job", e)),
+            // Our condition failed, or another transaction held the item (e.g. a
+            // concurrent create touching the counter): re-read and decide again.
+            Err(e) if failed_conditions(&e).first() == Some(&true) || is_contended(&e) => {
+                Ok(Write::LostRace)
+            }
+            Err(e) => Err(transaction_error("updating a job", e)),
         }
     }
 
@@ -118,19 +123,99 @@ impl DynamoJobStore {
     }
 }
 
-/// For a canceled transaction: which of its items failed their condition.
-pub(super) fn failed_conditions(
-    err: &aws_sdk_dynamodb::error::SdkError<
-        TransactWriteItemsError,
-        aws_sdk_dynamodb::config::http::HttpResponse,
-    >,
-) -> Vec<bool> {
+type TransactError = aws_sdk_dynamodb::error::SdkError<
+    TransactWriteItemsError,
+    aws_sdk_dynamodb::config::http::HttpResponse,
+>;
+
+/// Cancellation reasons that mean "try again": another transaction held one
+/// of the items, or DynamoDB throttled. The transaction error itself is a 400
+/// `TransactionCanceledException`, which would otherwise read as permanent.
+const CONTENDED_REASONS: &[&str] = &[
+    "TransactionConflict",
+    "ThrottlingError",
+    "ProvisionedThroughputExceeded",
+    "RequestLimitExceeded",
+];
+
+/// The codes of a canceled transaction's reasons, one per item (`None` for an item that passed).
+fn cancellation_codes(err: &TransactError) -> Vec<Option<&str>> {
     match err.as_service_error() {
         Some(TransactWriteItemsError::TransactionCanceledException(e)) => e
             .cancellation_reasons()
             .iter()
-            .map(|r| r.code() == Some("ConditionalCheckFailed"))
+            .map(|r| r.code().filter(|c| *c != "None"))
             .collect(),
         _ => Vec::new(),
+    }
+}
+
+/// For a canceled transaction: which of its items failed their condition.
+pub(super) fn failed_conditions(err: &TransactError) -> Vec<bool> {
+    cancellation_codes(err)
+        .into_iter()
+        .map(|c| c == Some("ConditionalCheckFailed"))
+        .collect()
+}
+
+/// Whether a transaction was canceled only because of contention or throttling.
+pub(super) fn is_contended(err: &TransactError) -> bool {
+    let codes = cancellation_codes(err);
+    codes
+        .iter()
+        .any(|c| c.is_some_and(|c| CONTENDED_REASONS.contains(&c)))
+        && !codes.contains(&Some("ConditionalCheckFailed"))
+}
+
+/// Maps a failed transaction to a store error: contention and throttling are
+/// transient (a 503 with `Retry-After`, a retried message), the rest as usual.
+pub(super) fn transaction_error(doing: &str, err: TransactError) -> StoreError {
+    if is_contended(&err) {
+        StoreError::Transient(format!("{doing}: {}", DisplayErrorContext(&err)))
+    } else {
+        store_error(doing, err)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aws_sdk_dynamodb::types::CancellationReason;
+    use aws_sdk_dynamodb::types::error::TransactionCanceledException;
+    use aws_smithy_types::body::SdkBody;
+
+    fn canceled(codes: &[&str]) -> TransactError {
+        let reasons = codes
+            .iter()
+            .map(|c| CancellationReason::builder().code(*c).build())
+            .collect();
+        let err = TransactWriteItemsError::TransactionCanceledException(
+            TransactionCanceledException::builder()
+                .message("Transaction cancelled")
+                .set_cancellation_reasons(Some(reasons))
+                .build(),
+        );
+        let status = http::StatusCode::BAD_REQUEST.into();
+        aws_sdk_dynamodb::error::SdkError::service_error(
+            err,
+            aws_sdk_dynamodb::config::http::HttpResponse::new(status, SdkBody::empty()),
+        )
+    }
+
+    #[test]
+    fn a_transaction_conflict_is_transient_not_a_permanent_failure() {
+        let conflict = canceled(&["None", "TransactionConflict"]);
+        assert!(is_contended(&conflict));
+        assert_eq!(failed_conditions(&conflict), [false, false]);
+        assert!(transaction_error("creating a job", conflict).is_retryable());
+    }
+
+    #[test]
+    fn a_failed_condition_is_not_contention() {
+        let condition = canceled(&["ConditionalCheckFailed", "TransactionConflict"]);
+        assert!(!is_contended(&condition));
+        assert_eq!(failed_conditions(&condition), [true, false]);
+        let other = canceled(&["ValidationError"]);
+        assert!(!transaction_error("creating a job", other).is_retryable());
     }
 }

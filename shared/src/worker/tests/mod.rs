@@ -14,12 +14,17 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::io::AsyncRead;
 
+mod store_failures;
+
 /// A lake in memory; `open` can be made to fail, or to run a hook first.
 #[derive(Default)]
 struct FakeLake {
     objects: BTreeMap<String, Vec<u8>>,
     fail_open: Mutex<Option<SourceError>>,
     on_open: Mutex<Option<Box<dyn FnMut() + Send>>>,
+    /// When set, objects open as streams that never yield a byte (a stalled read);
+    /// the writing ends are kept here so the reads neither end nor fail.
+    stall: Mutex<Option<Vec<tokio::io::DuplexStream>>>,
 }
 
 #[async_trait]
@@ -45,6 +50,11 @@ impl LakeSource for FakeLake {
         }
         if let Some(e) = self.fail_open.lock().unwrap().clone() {
             return Err(e);
+        }
+        if let Some(writers) = self.stall.lock().unwrap().as_mut() {
+            let (reader, writer) = tokio::io::duplex(64);
+            writers.push(writer);
+            return Ok(Box::new(reader));
         }
         Ok(Box::new(std::io::Cursor::new(
             self.objects[&object.key].clone(),
@@ -256,12 +266,73 @@ async fn a_job_that_is_not_queued_is_not_run_again() {
         .unwrap();
     assert!(matches!(claimed, Transition::Done(_)));
 
-    // Another worker holds a live lease: the redelivered message is dropped.
+    // Another worker holds a live lease: no second export, but the message is
+    // kept, so the job can be taken over if that worker dies.
     assert_eq!(
         f.worker().process(&tenant(), &job.id, 2).await,
-        Disposition::Done
+        Disposition::Retry
     );
     let held = f.jobs.get(&tenant(), &job.id).await.unwrap().unwrap();
     assert_eq!((held.status, held.attempts), (JobStatus::Processing, 1));
     assert!(f.artifacts.keys().is_empty());
+}
+
+#[tokio::test]
+async fn an_export_still_running_at_the_deadline_is_released_then_failed_not_left_processing() {
+    let f = Fixture::new(lake());
+    *f.lake.stall.lock().unwrap() = Some(Vec::new());
+    let job = f.queued_job().await;
+    let deadline =
+        || Some(Utc::now() + super::DEADLINE_MARGIN + chrono::Duration::milliseconds(200));
+
+    let first = tokio::time::timeout(
+        Duration::from_secs(10),
+        f.worker().process_until(&tenant(), &job.id, 1, deadline()),
+    )
+    .await
+    .expect("the worker gives up before the deadline");
+    assert_eq!(first, Disposition::Retry);
+    let held = f.jobs.get(&tenant(), &job.id).await.unwrap().unwrap();
+    assert_eq!(held.status, JobStatus::Processing);
+    assert!(held.lease_until.unwrap() <= Utc::now(), "lease released");
+
+    let last = f
+        .worker()
+        .process_until(&tenant(), &job.id, 3, deadline())
+        .await;
+    assert_eq!(last, Disposition::Done);
+    let failed = f.jobs.get(&tenant(), &job.id).await.unwrap().unwrap();
+    assert_eq!(failed.status, JobStatus::Failed);
+    assert_eq!(failed.error.unwrap().code, "timed_out");
+    assert_eq!(f.jobs.active_count(&tenant()), 0);
+}
+
+#[tokio::test]
+async fn a_job_whose_worker_died_is_taken_over_by_the_kept_message() {
+    let f = Fixture::new(lake());
+    let job = f.queued_job().await;
+    let now = Utc::now();
+    // A worker claimed the job and died (its lease is still live).
+    f.jobs
+        .claim(
+            &tenant(),
+            &job.id,
+            now,
+            now + chrono::Duration::milliseconds(300),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        f.worker().process(&tenant(), &job.id, 2).await,
+        Disposition::Retry
+    );
+
+    // The message comes back after the lease has lapsed: the job is taken over.
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    assert_eq!(
+        f.worker().process(&tenant(), &job.id, 3).await,
+        Disposition::Done
+    );
+    let done = f.jobs.get(&tenant(), &job.id).await.unwrap().unwrap();
+    assert_eq!((done.status, done.attempts), (JobStatus::Completed, 2));
 }
