@@ -86,11 +86,12 @@ impl LocalStack {
         let router = http::router(self.app_state())
             .layer(http::dev_auth_layer(self.config.dev_jwt_secret.clone()));
         let mut workers = tokio::task::JoinSet::new();
+        let visibility = std::time::Duration::from_secs(LOCAL_VISIBILITY_TIMEOUT_SECS.into());
         for _ in 0..LOCAL_WORKERS {
             let worker = self.worker();
             let inbox = AwsStores::receiver(&self.clients, &self.config);
             let stop = stop.clone();
-            workers.spawn(async move { poller::run(&worker, &inbox, stop).await });
+            workers.spawn(async move { poller::run(&worker, &inbox, visibility, stop).await });
         }
         info!(%addr, "export-jobs API listening; worker polling the export queue");
         let shutdown = stop.clone();

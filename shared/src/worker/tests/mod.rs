@@ -14,6 +14,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::io::AsyncRead;
 
+mod poller;
 mod store_failures;
 
 /// A lake in memory; `open` can be made to fail, or to run a hook first.
@@ -25,6 +26,8 @@ struct FakeLake {
     /// When set, objects open as streams that never yield a byte (a stalled read);
     /// the writing ends are kept here so the reads neither end nor fail.
     stall: Mutex<Option<Vec<tokio::io::DuplexStream>>>,
+    /// A slow read: each open waits this long first.
+    open_delay: Option<std::time::Duration>,
 }
 
 #[async_trait]
@@ -45,6 +48,9 @@ impl LakeSource for FakeLake {
         &self,
         object: &SourceObject,
     ) -> Result<Box<dyn AsyncRead + Send + Unpin>, SourceError> {
+        if let Some(delay) = self.open_delay {
+            tokio::time::sleep(delay).await;
+        }
         if let Some(hook) = self.on_open.lock().unwrap().as_mut() {
             hook();
         }
