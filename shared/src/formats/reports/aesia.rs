@@ -179,18 +179,9 @@ fn art72(agg: &Aggregate) -> Section {
         "requests_without_provider": t.request_without_provider,
     });
     let requests = agg.quality.requests.events;
-    s.status = if t.providers.map.is_empty() {
-        s.gap("no request names a model provider");
-        Status::NotEvidenced
-    } else if t.request_without_provider == 0 {
-        Status::Evidenced
-    } else {
-        s.gap(format!(
-            "{} of {requests} request events do not name a model provider",
-            t.request_without_provider
-        ));
-        Status::Partial
-    };
+    s.status = common::provider_coverage(&mut s, t, "no request names a model provider", |n| {
+        format!("{n} of {requests} request events do not name a model provider")
+    });
     s.gap("the provider's post-market monitoring plan and its analysis are not in the log");
     s.evidence = agg
         .samples

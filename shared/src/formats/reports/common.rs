@@ -2,7 +2,8 @@
 //! retention, oversight, providers), with their status rules.
 use super::aggregate::Aggregate;
 use super::aggregate::quality::GAP_THRESHOLD_MIN;
-use super::envelope::Status;
+use super::aggregate::traffic::Traffic;
+use super::envelope::{Section, Status};
 use super::num::{MS_PER_HOUR, MS_PER_MIN, frac, iso_ms, pct};
 use super::sketch::LogHistogram;
 use serde_json::{Value, json};
@@ -206,6 +207,26 @@ pub fn oversight(agg: &Aggregate) -> (Status, Value, Vec<String>) {
     };
     gaps.push("whether reviewers were competent, trained and had authority (Art. 26(2)) is not in the log".into());
     (status, metrics, gaps)
+}
+
+/// The status of a section that relies on every request naming its provider:
+/// not evidenced when none does (`none` is the gap), partial when some do not
+/// (`missing(count)` is the gap), evidenced otherwise.
+pub fn provider_coverage(
+    s: &mut Section,
+    t: &Traffic,
+    none: &str,
+    missing: impl FnOnce(u64) -> String,
+) -> Status {
+    if t.providers.map.is_empty() {
+        s.gap(none);
+        Status::NotEvidenced
+    } else if t.request_without_provider == 0 {
+        Status::Evidenced
+    } else {
+        s.gap(missing(t.request_without_provider));
+        Status::Partial
+    }
 }
 
 /// `{key: provider stats}` for a provider map.

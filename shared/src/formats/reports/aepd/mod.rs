@@ -261,18 +261,9 @@ fn processors(agg: &Aggregate) -> Section {
         "by_provider": by,
         "requests_without_provider": t.request_without_provider,
     });
-    s.status = if t.providers.map.is_empty() {
-        s.gap("no request names a provider");
-        Status::NotEvidenced
-    } else if t.request_without_provider == 0 {
-        Status::Evidenced
-    } else {
-        s.gap(format!(
-            "{} request event(s) name no provider",
-            t.request_without_provider
-        ));
-        Status::Partial
-    };
+    s.status = common::provider_coverage(&mut s, t, "no request names a provider", |n| {
+        format!("{n} request event(s) name no provider")
+    });
     s.gap("data processing agreements (Art. 28(3)) with each provider are not in the log");
     s.evidence = agg
         .samples

@@ -169,18 +169,9 @@ pub(super) fn providers(agg: &Aggregate, key: &'static str, title: &'static str)
         "by_provider": common::providers(&t.providers),
         "requests_without_provider": t.request_without_provider,
     });
-    s.status = if t.providers.map.is_empty() {
-        s.gap("no request names a provider");
-        Status::NotEvidenced
-    } else if t.request_without_provider == 0 {
-        Status::Evidenced
-    } else {
-        s.gap(format!(
-            "{} request(s) name no provider",
-            t.request_without_provider
-        ));
-        Status::Partial
-    };
+    s.status = common::provider_coverage(&mut s, t, "no request names a provider", |n| {
+        format!("{n} request(s) name no provider")
+    });
     s.gap(if key == "op.ext.2" {
         "service-level agreements and their review are not in the log"
     } else {
