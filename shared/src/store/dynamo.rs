@@ -242,7 +242,7 @@ impl JobStore for DynamoJobStore {
         lease_until: DateTime<Utc>,
     ) -> Result<Transition, StoreError> {
         self.transition(tenant, id, now, |job| {
-            let lease_passed = job.lease_until.is_none_or(|lease| lease < now);
+            let lease_passed = job.lease_until.is_none_or(|lease| lease <= now);
             let claimable = job.status == JobStatus::Queued
                 || (job.status == JobStatus::Processing && lease_passed);
             claimable.then(|| Job {
