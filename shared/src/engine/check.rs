@@ -7,32 +7,9 @@ use serde::Deserialize;
 use serde::de::{Deserializer, SeqAccess, Visitor};
 use std::borrow::Cow;
 
-/// The required fields, whichever way the line was checked.
-pub(crate) trait RequiredFields<'a> {
-    fn event_id(&self) -> &Cow<'a, str>;
-    fn ts(&self) -> &Cow<'a, str>;
-    fn tenant_id(&self) -> &Cow<'a, str>;
-    fn event_type(&self) -> &Cow<'a, str>;
-}
-
-impl<'a> RequiredFields<'a> for Event<'a> {
-    fn event_id(&self) -> &Cow<'a, str> {
-        &self.event_id
-    }
-    fn ts(&self) -> &Cow<'a, str> {
-        &self.ts
-    }
-    fn tenant_id(&self) -> &Cow<'a, str> {
-        &self.tenant_id
-    }
-    fn event_type(&self) -> &Cow<'a, str> {
-        &self.event_type
-    }
-}
-
 #[derive(Debug, Deserialize)]
 #[serde(rename = "Event")]
-#[allow(dead_code)] // only checked, never read
+#[allow(dead_code)] // the optional fields are only checked, never read
 pub(crate) struct EventCheck<'a> {
     #[serde(borrow)]
     event_id: Cow<'a, str>,
@@ -72,18 +49,10 @@ pub(crate) struct EventCheck<'a> {
     incident_id: Option<AnyStr>,
 }
 
-impl<'a> RequiredFields<'a> for EventCheck<'a> {
-    fn event_id(&self) -> &Cow<'a, str> {
-        &self.event_id
-    }
-    fn ts(&self) -> &Cow<'a, str> {
-        &self.ts
-    }
-    fn tenant_id(&self) -> &Cow<'a, str> {
-        &self.tenant_id
-    }
-    fn event_type(&self) -> &Cow<'a, str> {
-        &self.event_type
+impl<'a> EventCheck<'a> {
+    /// The checked line as an event with only its required fields.
+    pub(crate) fn into_event(self) -> Event<'a> {
+        Event::required(self.event_id, self.ts, self.tenant_id, self.event_type)
     }
 }
 

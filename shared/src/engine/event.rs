@@ -5,7 +5,7 @@ use std::borrow::Cow;
 
 /// The contract's known fields, borrowed from the line where possible.
 /// Unknown fields are ignored here and kept in `raw`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct Event<'a> {
     #[serde(borrow)]
     pub event_id: Cow<'a, str>,
@@ -45,7 +45,39 @@ pub struct Event<'a> {
     pub incident_id: Option<Cow<'a, str>>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+impl<'a> Event<'a> {
+    /// An event with only the required fields set (formats that copy the raw
+    /// line need no more).
+    pub fn required(
+        event_id: impl Into<Cow<'a, str>>,
+        ts: impl Into<Cow<'a, str>>,
+        tenant_id: impl Into<Cow<'a, str>>,
+        event_type: impl Into<Cow<'a, str>>,
+    ) -> Self {
+        Self {
+            event_id: event_id.into(),
+            ts: ts.into(),
+            tenant_id: tenant_id.into(),
+            event_type: event_type.into(),
+            request_id: None,
+            escalation_id: None,
+            config_version: None,
+            actor: None,
+            model: None,
+            decision: None,
+            policy_ids: None,
+            risk_level: None,
+            data_categories: None,
+            latency_ms: None,
+            tokens: None,
+            outcome: None,
+            reviewer: None,
+            incident_id: None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 pub struct Actor<'a> {
     #[serde(default, borrow)]
     pub user_id: Option<Cow<'a, str>>,
@@ -55,7 +87,7 @@ pub struct Actor<'a> {
     pub ip: Option<Cow<'a, str>>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 pub struct Model<'a> {
     #[serde(default, borrow)]
     pub provider: Option<Cow<'a, str>>,
@@ -65,7 +97,7 @@ pub struct Model<'a> {
     pub region: Option<Cow<'a, str>>,
 }
 
-#[derive(Debug, Clone, Copy, Default, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Deserialize)]
 pub struct Tokens {
     #[serde(default)]
     pub input: Option<i64>,

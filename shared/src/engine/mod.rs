@@ -11,6 +11,7 @@ mod ports;
 mod reader;
 pub mod reference;
 mod run;
+mod scan;
 #[cfg(test)]
 mod tests;
 mod validate;

@@ -1,9 +1,9 @@
 //! Reading one lake object on a blocking thread: decompress (every gzip
 //! member), split lines, validate, and hand accepted events on in chunks of
 //! bounded size, so a huge object never sits in memory whole.
-use super::check::{EventCheck, RequiredFields};
+use super::ParsedEvent;
+use super::scan::Want;
 use super::validate::check_line;
-use super::{Event, ParsedEvent};
 use super::{ExportError, SourceError};
 use crate::domain::{MAX_REJECTED_SAMPLES, RejectedSample};
 use crate::formats::EventRenderer;
@@ -260,7 +260,7 @@ fn accept(
     stats.lines_read += 1;
     let in_window = |ts_ns: i64| (task.window_start_ns..task.window_end_ns).contains(&ts_ns);
     if let Some(renderer) = &task.renderer {
-        let ok = match check_line::<Event>(line, &task.tenant, task.hour_start_ns) {
+        let ok = match check_line(line, &task.tenant, task.hour_start_ns, Want::All) {
             Ok(ok) => ok,
             Err(reason) => return reject(reason, line_no, task, stats),
         };
@@ -278,7 +278,7 @@ fn accept(
         }
         return Ok(());
     }
-    let ok = match check_line::<EventCheck>(line, &task.tenant, task.hour_start_ns) {
+    let ok = match check_line(line, &task.tenant, task.hour_start_ns, Want::Required) {
         Ok(ok) => ok,
         Err(reason) => return reject(reason, line_no, task, stats),
     };
@@ -302,9 +302,9 @@ fn accept(
         }
     };
     let (id, ts, event_type) = (
-        place(ok.event.event_id()),
-        place(ok.event.ts()),
-        place(ok.event.event_type()),
+        place(&ok.event.event_id),
+        place(&ok.event.ts),
+        place(&ok.event.event_type),
     );
     chunk.recs.push(Rec {
         ts_ns: ok.ts_ns,

@@ -1,57 +1,76 @@
 //! Line validation: what makes a lake line an event we export, and the reason
 //! (in words a person understands) when it is not.
-use super::check::RequiredFields;
-use serde::Deserialize;
+use super::Event;
+use super::check::EventCheck;
+use super::scan::{Want, scan_event};
 
 const NANOS_PER_HOUR: i64 = 3_600 * 1_000_000_000;
 
 /// A line that passed every check, borrowed from the line.
 #[derive(Debug)]
-pub(crate) struct Accepted<'a, T> {
+pub(crate) struct Accepted<'a> {
     pub raw: &'a str,
-    /// `Event` when every field is needed, else `EventCheck`.
-    pub event: T,
+    /// Every known field with [`Want::All`], the required ones with [`Want::Required`].
+    pub event: Event<'a>,
     /// `ts` as nanoseconds since the Unix epoch (UTC).
     pub ts_ns: i64,
 }
 
 /// Checks one line (without its newline) of an object in the partition of
 /// `tenant` whose hour starts at `hour_start_ns`.
-pub(crate) fn check_line<'a, T: Deserialize<'a> + RequiredFields<'a>>(
+pub(crate) fn check_line<'a>(
     line: &'a [u8],
     tenant: &str,
     hour_start_ns: i64,
-) -> Result<Accepted<'a, T>, String> {
+    want: Want,
+) -> Result<Accepted<'a>, String> {
     let raw = std::str::from_utf8(line)
         .map_err(|e| format!("not valid UTF-8 (at byte {})", e.valid_up_to()))?;
-    let event: T = serde_json::from_str(raw).map_err(|e| describe_json_error(&e))?;
-    if event.event_id().is_empty() {
+    let event = fields(raw, want)?;
+    if event.event_id.is_empty() {
         return Err("required field `event_id` is empty".into());
     }
-    if event.event_type().is_empty() {
+    if event.event_type.is_empty() {
         return Err("required field `event_type` is empty".into());
     }
-    let ts_ns = parse_utc_timestamp(event.ts()).ok_or_else(|| {
+    let ts_ns = parse_utc_timestamp(&event.ts).ok_or_else(|| {
         format!(
             "`ts` {:?} is not an RFC 3339 UTC timestamp like 2026-05-01T13:45:12.123Z",
-            event.ts()
+            event.ts
         )
     })?;
-    if event.tenant_id() != tenant {
+    if event.tenant_id != tenant {
         return Err(format!(
             "`tenant_id` {:?} is not the partition's tenant {:?}",
-            event.tenant_id(),
-            tenant
+            event.tenant_id, tenant
         ));
     }
     if !(hour_start_ns..hour_start_ns + NANOS_PER_HOUR).contains(&ts_ns) {
         return Err(format!(
             "`ts` {} is outside its partition's hour (starting {})",
-            event.ts(),
+            event.ts,
             format_hour(hour_start_ns)
         ));
     }
     Ok(Accepted { raw, event, ts_ns })
+}
+
+/// The line's fields: by the scanner when it is sure, else by serde.
+pub(crate) fn fields(raw: &str, want: Want) -> Result<Event<'_>, String> {
+    match scan_event(raw, want) {
+        Some(event) => Ok(event),
+        None => parse_event(raw, want),
+    }
+}
+
+/// The serde path: what the scanner left to it, with serde's verdict worded
+/// for people. `Required` checks every field's type without building values.
+fn parse_event(raw: &str, want: Want) -> Result<Event<'_>, String> {
+    match want {
+        Want::All => serde_json::from_str(raw),
+        Want::Required => serde_json::from_str::<EventCheck>(raw).map(EventCheck::into_event),
+    }
+    .map_err(|e| describe_json_error(&e))
 }
 
 fn describe_json_error(e: &serde_json::Error) -> String {
@@ -150,8 +169,7 @@ fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::Event;
-    use crate::engine::check::EventCheck;
+    use crate::engine::scan::Want;
 
     const HOUR_0800: i64 = 1_777_622_400 * 1_000_000_000; // 2026-05-01T08:00:00Z
 
@@ -198,15 +216,15 @@ mod tests {
     #[test]
     fn a_good_line_is_accepted_with_its_time() {
         let l = line("2026-05-01T08:02:14.501Z");
-        let ok = check_line::<Event>(l.as_bytes(), "acme", HOUR_0800).unwrap();
+        let ok = check_line(l.as_bytes(), "acme", HOUR_0800, Want::All).unwrap();
         assert_eq!(ok.ts_ns, HOUR_0800 + 134_501_000_000);
         assert_eq!(ok.event.event_id, "e1");
     }
 
     /// The reason, which must be the same whether the line is fully parsed or only checked.
     fn reason(l: &str) -> String {
-        let full = check_line::<Event>(l.as_bytes(), "acme", HOUR_0800).unwrap_err();
-        let light = check_line::<EventCheck>(l.as_bytes(), "acme", HOUR_0800).err();
+        let full = check_line(l.as_bytes(), "acme", HOUR_0800, Want::All).unwrap_err();
+        let light = check_line(l.as_bytes(), "acme", HOUR_0800, Want::Required).err();
         assert_eq!(Some(&full), light.as_ref(), "{l}");
         full
     }
@@ -248,7 +266,7 @@ mod tests {
         let null_id = line("2026-05-01T08:00:00.000Z").replace(r#""e1""#, "null");
         assert!(reason(&null_id).contains("wrong type"));
         assert!(
-            check_line::<EventCheck>(b"\xff\xfe", "acme", HOUR_0800)
+            check_line(b"\xff\xfe", "acme", HOUR_0800, Want::Required)
                 .unwrap_err()
                 .contains("UTF-8")
         );
@@ -258,7 +276,7 @@ mod tests {
     fn unknown_fields_and_nulls_in_optional_fields_are_fine() {
         let l = line("2026-05-01T08:00:00.000Z")
             .replace('}', r#","latency_ms":null,"brand_new":{"x":[1]}}"#);
-        assert!(check_line::<Event>(l.as_bytes(), "acme", HOUR_0800).is_ok());
-        assert!(check_line::<EventCheck>(l.as_bytes(), "acme", HOUR_0800).is_ok());
+        assert!(check_line(l.as_bytes(), "acme", HOUR_0800, Want::All).is_ok());
+        assert!(check_line(l.as_bytes(), "acme", HOUR_0800, Want::Required).is_ok());
     }
 }

@@ -6,12 +6,13 @@
 //! plan order, so "hour index + events emitted in that hour" locates the output.
 use super::order::{HourBuffer, RecView};
 use super::reader::{ChunkPool, ObjectStats, ReaderMsg};
+use super::scan::Want;
+use super::validate::fields;
 use super::{Event, ExportError, ParsedEvent};
 use crate::domain::{JobStats, MAX_REJECTED_SAMPLES};
 use crate::formats::{ExportContext, ExportSummary, Formatter};
 use bytes::Bytes;
 use sha2::{Digest, Sha256};
-use std::borrow::Cow;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -226,30 +227,16 @@ fn parsed_event<'a>(
 ) -> Result<ParsedEvent<'a>, ExportError> {
     let raw = utf8(v.line())?;
     let fields = if needs_fields {
-        serde_json::from_str(raw).map_err(|e| {
+        fields(raw, Want::All).map_err(|e| {
             ExportError::Internal(format!("re-reading an accepted event failed: {e}"))
         })?
     } else {
-        Event {
-            event_id: Cow::Borrowed(utf8(v.id.of(v.payload))?),
-            ts: Cow::Borrowed(utf8(v.ts.of(v.payload))?),
-            tenant_id: Cow::Borrowed(tenant),
-            event_type: Cow::Borrowed(utf8(v.event_type.of(v.payload))?),
-            request_id: None,
-            escalation_id: None,
-            config_version: None,
-            actor: None,
-            model: None,
-            decision: None,
-            policy_ids: None,
-            risk_level: None,
-            data_categories: None,
-            latency_ms: None,
-            tokens: None,
-            outcome: None,
-            reviewer: None,
-            incident_id: None,
-        }
+        Event::required(
+            utf8(v.id.of(v.payload))?,
+            utf8(v.ts.of(v.payload))?,
+            tenant,
+            utf8(v.event_type.of(v.payload))?,
+        )
     };
     Ok(ParsedEvent {
         raw,
