@@ -8,9 +8,10 @@ use crate::domain::{ExportFormat, TenantId, Window};
 use crate::formats::{self, ExportContext};
 use async_trait::async_trait;
 use bytes::Bytes;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use tokio::io::{AsyncRead, AsyncWriteExt};
+use tokio::io::AsyncRead;
 
 /// A directory that mirrors the events bucket as `aws s3 sync` leaves it:
 /// an object's key is its path relative to the root, with `/` separators.
@@ -101,6 +102,21 @@ impl LakeSource for DirLakeSource {
             .map_err(|e| source_error(&object.key, &e))?;
         Ok(Box::new(file))
     }
+
+    fn open_blocking(
+        &self,
+        object: &SourceObject,
+    ) -> Option<Result<Box<dyn std::io::Read + Send>, SourceError>> {
+        let file = std::fs::File::open(self.root.join(&object.key));
+        Some(match file {
+            Ok(file) => Ok(Box::new(file)),
+            Err(e) => Err(source_error(&object.key, &e)),
+        })
+    }
+}
+
+fn flatten<T>(joined: Result<std::io::Result<T>, tokio::task::JoinError>) -> std::io::Result<T> {
+    joined.unwrap_or_else(|e| Err(std::io::Error::other(e)))
 }
 
 /// Writes the artifact to `<path>.part` and renames it to `path` on finish,
@@ -108,7 +124,9 @@ impl LakeSource for DirLakeSource {
 pub struct FileSink {
     path: PathBuf,
     part: PathBuf,
-    file: tokio::fs::File,
+    /// A std file written on the blocking pool, handed the engine's chunk
+    /// itself (tokio's `File` would copy every chunk into its own buffer).
+    file: Arc<std::fs::File>,
 }
 
 fn sink_error(context: &str, e: &std::io::Error) -> SinkError {
@@ -126,30 +144,30 @@ impl FileSink {
         let part = PathBuf::from(part);
         let file = tokio::fs::File::create(&part)
             .await
-            .map_err(|e| sink_error(&format!("creating {}", part.display()), &e))?;
-        Ok(Self { path, part, file })
+            .map_err(|e| sink_error(&format!("creating {}", part.display()), &e))?
+            .into_std()
+            .await;
+        Ok(Self {
+            path,
+            part,
+            file: Arc::new(file),
+        })
     }
 }
 
 #[async_trait]
 impl ArtifactSink for FileSink {
     async fn write(&mut self, chunk: Bytes) -> Result<(), SinkError> {
-        self.file
-            .write_all(&chunk)
-            .await
-            .map_err(|e| sink_error(&format!("writing {}", self.part.display()), &e))
+        let file = self.file.clone();
+        let written = tokio::task::spawn_blocking(move || (&*file).write_all(&chunk)).await;
+        flatten(written).map_err(|e| sink_error(&format!("writing {}", self.part.display()), &e))
     }
 
-    async fn finish(mut self: Box<Self>) -> Result<(), SinkError> {
+    async fn finish(self: Box<Self>) -> Result<(), SinkError> {
         let context = format!("finishing {}", self.path.display());
-        self.file
-            .flush()
-            .await
-            .map_err(|e| sink_error(&context, &e))?;
-        self.file
-            .sync_all()
-            .await
-            .map_err(|e| sink_error(&context, &e))?;
+        let file = self.file.clone();
+        let synced = tokio::task::spawn_blocking(move || file.sync_all()).await;
+        flatten(synced).map_err(|e| sink_error(&context, &e))?;
         tokio::fs::rename(&self.part, &self.path)
             .await
             .map_err(|e| sink_error(&context, &e))

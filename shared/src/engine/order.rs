@@ -3,7 +3,7 @@
 //! place; beyond it, sorted runs spill to temporary files and are k-way merged,
 //! with the same output either way.
 use super::ExportError;
-use super::reader::{Chunk, ChunkPool, Rec, Span};
+use super::reader::{Chunk, ChunkPool, Rec};
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashSet};
 use std::fs::File;
@@ -18,11 +18,9 @@ pub(crate) struct RecView<'a> {
     pub ts_ns: i64,
     /// Arrival order inside the hour: (object key, line) order.
     pub seq: u64,
+    /// The body, then the event id.
     pub payload: &'a [u8],
     pub line_len: u32,
-    pub id: Span,
-    pub ts: Span,
-    pub event_type: Span,
 }
 
 impl<'a> RecView<'a> {
@@ -32,13 +30,10 @@ impl<'a> RecView<'a> {
             seq,
             payload: chunk.payload(rec),
             line_len: rec.line_len,
-            id: rec.id,
-            ts: rec.ts,
-            event_type: rec.event_type,
         }
     }
     pub fn id(&self) -> &'a [u8] {
-        self.id.of(self.payload)
+        &self.payload[self.line_len as usize..]
     }
     pub fn line(&self) -> &'a [u8] {
         &self.payload[..self.line_len as usize]
@@ -99,7 +94,7 @@ impl HourBuffer {
         let id = |c: u32, r: u32| {
             let chunk = &self.chunks[c as usize];
             let rec = &chunk.recs[r as usize];
-            rec.id.of(chunk.payload(rec))
+            &chunk.payload(rec)[rec.line_len as usize..]
         };
         order.sort_unstable_by(|a, b| {
             a.0.cmp(&b.0)
@@ -225,20 +220,12 @@ impl Dedupe {
     }
 }
 
-const HEADER: usize = 8 + 8 + 4 + 4 + 6 * 4;
+/// `ts_ns`, `seq`, payload length, body length.
+const HEADER: usize = 8 + 8 + 4 + 4;
 
 fn write_rec(w: &mut impl Write, v: &RecView<'_>) -> std::io::Result<()> {
     let mut h = [0u8; HEADER];
-    let fields = [
-        v.payload.len() as u32,
-        v.line_len,
-        v.id.off,
-        v.id.len,
-        v.ts.off,
-        v.ts.len,
-        v.event_type.off,
-        v.event_type.len,
-    ];
+    let fields = [v.payload.len() as u32, v.line_len];
     h[..8].copy_from_slice(&v.ts_ns.to_le_bytes());
     h[8..16].copy_from_slice(&v.seq.to_le_bytes());
     for (i, f) in fields.iter().enumerate() {
@@ -287,18 +274,11 @@ impl RunReader {
     }
 
     fn view(&self) -> RecView<'_> {
-        let span = |i| Span {
-            off: self.u32_at(i),
-            len: self.u32_at(i + 1),
-        };
         RecView {
             ts_ns: i64::from_le_bytes(self.header[..8].try_into().expect("8 bytes")),
             seq: u64::from_le_bytes(self.header[8..16].try_into().expect("8 bytes")),
             payload: &self.payload,
             line_len: self.u32_at(1),
-            id: span(2),
-            ts: span(4),
-            event_type: span(6),
         }
     }
 

@@ -32,6 +32,15 @@ pub trait LakeSource: Send + Sync {
         &self,
         object: &SourceObject,
     ) -> Result<Box<dyn AsyncRead + Send + Unpin>, SourceError>;
+    /// For sources that are plain files: the object through blocking reads,
+    /// called on the reader's own thread, which spares every read a trip
+    /// through the async runtime. `None` (the default): use [`Self::open`].
+    fn open_blocking(
+        &self,
+        _object: &SourceObject,
+    ) -> Option<Result<Box<dyn std::io::Read + Send>, SourceError>> {
+        None
+    }
 }
 
 #[derive(Debug, Clone, thiserror::Error)]

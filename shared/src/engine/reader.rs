@@ -7,7 +7,6 @@ use super::validate::check_line;
 use super::{ExportError, SourceError};
 use crate::domain::{MAX_REJECTED_SAMPLES, RejectedSample};
 use crate::formats::EventRenderer;
-use std::borrow::Cow;
 use std::io::{BufReader, Read};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -16,23 +15,12 @@ use std::sync::mpsc::SyncSender;
 /// A chunk is handed on once its data reaches this size.
 const CHUNK_BYTES: usize = 4 << 20;
 const READ_BUF_BYTES: usize = 256 << 10;
+/// Stored (compressed) bytes read at a time; lake objects are ~64 KB.
+const INPUT_BUF_BYTES: usize = 64 << 10;
 
-/// A byte range inside a record's payload.
-#[derive(Debug, Clone, Copy, Default)]
-pub(crate) struct Span {
-    pub off: u32,
-    pub len: u32,
-}
-
-impl Span {
-    pub fn of<'a>(&self, payload: &'a [u8]) -> &'a [u8] {
-        &payload[self.off as usize..][..self.len as usize]
-    }
-}
-
-/// One accepted event inside a [`Chunk`]: the payload is the body (the raw
-/// line, or the event as the formatter's renderer wrote it) followed by any
-/// required fields that could not be borrowed from the body.
+/// One accepted event inside a [`Chunk`]: its payload is the body (the raw
+/// line, or the event as the formatter's renderer wrote it) followed by the
+/// event id, which ordering and de-duplication need.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Rec {
     pub ts_ns: i64,
@@ -40,9 +28,6 @@ pub(crate) struct Rec {
     pub payload_len: u32,
     /// Length of the body at the start of the payload.
     pub line_len: u32,
-    pub id: Span,
-    pub ts: Span,
-    pub event_type: Span,
 }
 
 /// Accepted events of one object, in line order.
@@ -134,7 +119,7 @@ pub(crate) fn read_object(
     tx: &SyncSender<ReaderMsg>,
     cancel: &AtomicBool,
 ) {
-    let buffered = BufReader::with_capacity(READ_BUF_BYTES, input);
+    let buffered = BufReader::with_capacity(INPUT_BUF_BYTES, input);
     let result = if task.key.ends_with(".gz") {
         read_lines(
             flate2::bufread::MultiGzDecoder::new(buffered),
@@ -164,35 +149,51 @@ fn read_lines(
         bytes_read: task.size,
         ..Default::default()
     };
+    let mut buf = READ_BUF.take();
+    buf.resize(READ_BUF_BYTES, 0); // zeroed once per thread, not per object
+    let result = split_lines(&mut input, &mut buf, task, tx, cancel, &mut stats);
+    buf.truncate(READ_BUF_BYTES); // after a very long line, keep the usual size only
+    buf.shrink_to(READ_BUF_BYTES);
+    READ_BUF.set(buf);
+    Ok(result?.then_some(stats))
+}
+
+thread_local! {
+    /// The decompressed-bytes buffer, kept by each reader thread for its next object.
+    static READ_BUF: std::cell::Cell<Vec<u8>> = const { std::cell::Cell::new(Vec::new()) };
+}
+
+/// Splits `input` into lines and accepts each. `Ok(false)`: stopped early.
+fn split_lines(
+    input: &mut impl Read,
+    buf: &mut Vec<u8>,
+    task: &ObjectTask,
+    tx: &SyncSender<ReaderMsg>,
+    cancel: &AtomicBool,
+    stats: &mut ObjectStats,
+) -> Result<bool, ExportError> {
     // gzip NDJSON inflates about 7x; plain objects are their own size.
     let expected =
         (task.size as usize).saturating_mul(if task.key.ends_with(".gz") { 8 } else { 1 });
     let mut chunk = task.pool.take(expected);
-    let mut buf = vec![0u8; READ_BUF_BYTES];
     let (mut filled, mut line_no) = (0usize, 0u64);
     loop {
         if filled == buf.len() {
             buf.resize(buf.len() * 2, 0); // a line longer than the buffer
         }
-        let n = read_retrying(&mut input, &mut buf[filled..]).map_err(|e| io_error(task, e))?;
+        let n = read_retrying(input, &mut buf[filled..]).map_err(|e| io_error(task, e))?;
         let eof = n == 0;
         filled += n;
         let mut start = 0;
         while let Some(pos) = memchr::memchr(b'\n', &buf[start..filled]) {
             line_no += 1;
-            accept(
-                &buf[start..start + pos],
-                line_no,
-                task,
-                &mut chunk,
-                &mut stats,
-            )?;
+            accept(&buf[start..start + pos], line_no, task, &mut chunk, stats)?;
             start += pos + 1;
         }
         if eof {
             if start < filled {
                 line_no += 1;
-                accept(&buf[start..filled], line_no, task, &mut chunk, &mut stats)?;
+                accept(&buf[start..filled], line_no, task, &mut chunk, stats)?;
             }
             break;
         }
@@ -208,15 +209,15 @@ fn read_lines(
                     )))
                     .is_err())
         {
-            return Ok(None);
+            return Ok(false);
         }
     }
     if chunk.recs.is_empty() {
         task.pool.give(chunk);
     } else if tx.send(ReaderMsg::Chunk(chunk)).is_err() {
-        return Ok(None);
+        return Ok(false);
     }
-    Ok(Some(stats))
+    Ok(true)
 }
 
 fn read_retrying(input: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
@@ -245,7 +246,8 @@ fn io_error(task: &ObjectTask, e: std::io::Error) -> ExportError {
 }
 
 /// Validates one line and keeps it if it is inside the window: rendered when
-/// the formatter has a renderer (a full parse), else as the raw line (a check).
+/// the formatter has a renderer, else as the raw line (the writer parses it
+/// again when it needs every field; the id is all ordering needs).
 fn accept(
     line: &[u8],
     line_no: u64,
@@ -258,62 +260,38 @@ fn accept(
         return Ok(()); // blank lines carry nothing
     }
     stats.lines_read += 1;
-    let in_window = |ts_ns: i64| (task.window_start_ns..task.window_end_ns).contains(&ts_ns);
-    if let Some(renderer) = &task.renderer {
-        let ok = match check_line(line, &task.tenant, task.hour_start_ns, Want::All) {
-            Ok(ok) => ok,
-            Err(reason) => return reject(reason, line_no, task, stats),
-        };
-        if in_window(ok.ts_ns) {
-            let payload_off = chunk.data.len();
-            let event = ParsedEvent {
-                raw: ok.raw,
-                fields: ok.event,
-                ts_ms: ok.ts_ns.div_euclid(1_000_000),
-            };
-            renderer
-                .render(&event, &mut chunk.data)
-                .map_err(|e| ExportError::Internal(e.to_string()))?;
-            finish_rendered(chunk, payload_off, ok.ts_ns, &event.fields.event_id);
-        }
-        return Ok(());
-    }
-    let ok = match check_line(line, &task.tenant, task.hour_start_ns, Want::Required) {
+    let want = match &task.renderer {
+        Some(renderer) if renderer.needs_fields() => Want::All,
+        _ => Want::Required,
+    };
+    let ok = match check_line(line, &task.tenant, task.hour_start_ns, want) {
         Ok(ok) => ok,
         Err(reason) => return reject(reason, line_no, task, stats),
     };
-    if !in_window(ok.ts_ns) {
+    if !(task.window_start_ns..task.window_end_ns).contains(&ok.ts_ns) {
         return Ok(());
     }
     let payload_off = chunk.data.len();
-    chunk.data.extend_from_slice(line);
-    let mut place = |field: &Cow<'_, str>| -> Span {
-        let off = match field {
-            Cow::Borrowed(s) => s.as_ptr() as usize - line.as_ptr() as usize,
-            Cow::Owned(s) => {
-                let off = chunk.data.len() - payload_off;
-                chunk.data.extend_from_slice(s.as_bytes());
-                off
-            }
-        };
-        Span {
-            off: off as u32,
-            len: field.len() as u32,
-        }
+    let event = ParsedEvent {
+        raw: ok.raw,
+        fields: ok.event,
+        ts_ms: ok.ts_ns.div_euclid(1_000_000),
     };
-    let (id, ts, event_type) = (
-        place(&ok.event.event_id),
-        place(&ok.event.ts),
-        place(&ok.event.event_type),
-    );
+    match &task.renderer {
+        Some(renderer) => renderer
+            .render(&event, &mut chunk.data)
+            .map_err(|e| ExportError::Internal(e.to_string()))?,
+        None => chunk.data.extend_from_slice(line),
+    }
+    let line_len = chunk.data.len() - payload_off;
+    chunk
+        .data
+        .extend_from_slice(event.fields.event_id.as_bytes());
     chunk.recs.push(Rec {
         ts_ns: ok.ts_ns,
         payload_off: payload_off as u32,
         payload_len: (chunk.data.len() - payload_off) as u32,
-        line_len: line.len() as u32,
-        id,
-        ts,
-        event_type,
+        line_len: line_len as u32,
     });
     Ok(())
 }
@@ -341,23 +319,4 @@ fn reject(
         });
     }
     Ok(())
-}
-
-/// Completes a record whose body the renderer wrote: only the id follows it
-/// (ordering and de-duplication need it; the rendered body needs no fields).
-fn finish_rendered(chunk: &mut Chunk, payload_off: usize, ts_ns: i64, id: &str) {
-    let line_len = chunk.data.len() - payload_off;
-    chunk.data.extend_from_slice(id.as_bytes());
-    chunk.recs.push(Rec {
-        ts_ns,
-        payload_off: payload_off as u32,
-        payload_len: (chunk.data.len() - payload_off) as u32,
-        line_len: line_len as u32,
-        id: Span {
-            off: line_len as u32,
-            len: id.len() as u32,
-        },
-        ts: Span::default(),
-        event_type: Span::default(),
-    });
 }

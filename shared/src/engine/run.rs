@@ -18,13 +18,11 @@ use bytes::Bytes;
 use chrono::{DateTime, Duration as TimeDelta, DurationRound, NaiveDate, Utc};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
+use std::io::Read;
 use std::path::PathBuf;
-use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::task::{Context, Poll};
 use std::time::Duration;
-use tokio::io::{AsyncRead, ReadBuf};
 
 /// Tuning knobs; defaults fit a 1,024 MB Lambda.
 #[derive(Debug, Clone)]
@@ -296,44 +294,49 @@ async fn drive_readers(readers: Readers, feeds: tokio::sync::mpsc::Sender<Object
             };
             let (source, object) = (source.clone(), object.clone());
             let (bytes_read, cancel) = (bytes_read.clone(), cancel.clone());
-            tokio::spawn(async move {
-                match source.open(&object).await {
+            let runtime = tokio::runtime::Handle::current();
+            // One blocking thread per object opens it (through the runtime
+            // unless the source has plain files) and reads it to the end.
+            tokio::task::spawn_blocking(move || {
+                let input = match source.open_blocking(&object) {
+                    Some(opened) => opened,
+                    None => runtime.block_on(source.open(&object)).map(|input| {
+                        Box::new(tokio_util::io::SyncIoBridge::new_with_handle(
+                            input, runtime,
+                        )) as Box<dyn Read + Send>
+                    }),
+                };
+                // The source may own what feeds the stream; holding it
+                // while reading could keep a stalled read alive forever.
+                drop(source);
+                match input {
+                    Ok(input) => {
+                        let input = Counting {
+                            inner: input,
+                            counter: bytes_read,
+                        };
+                        read_object(input, &task, &tx, &cancel);
+                    }
                     Err(e) => {
                         let _ = tx.send(ReaderMsg::Failed(e.into()));
                     }
-                    Ok(input) => {
-                        let input = tokio_util::io::SyncIoBridge::new(CountingReader {
-                            inner: input,
-                            counter: bytes_read,
-                        });
-                        let _ = tokio::task::spawn_blocking(move || {
-                            read_object(input, &task, &tx, &cancel);
-                            drop(permit);
-                        })
-                        .await;
-                    }
                 }
+                drop(permit);
             });
         }
     }
 }
 
 /// Counts the stored bytes read, for progress.
-struct CountingReader {
-    inner: Box<dyn AsyncRead + Send + Unpin>,
+struct Counting<R> {
+    inner: R,
     counter: Arc<AtomicU64>,
 }
 
-impl AsyncRead for CountingReader {
-    fn poll_read(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut ReadBuf<'_>,
-    ) -> Poll<std::io::Result<()>> {
-        let before = buf.filled().len();
-        let polled = Pin::new(&mut self.inner).poll_read(cx, buf);
-        let n = buf.filled().len() - before;
+impl<R: Read> Read for Counting<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
         self.counter.fetch_add(n as u64, Ordering::Relaxed);
-        polled
+        Ok(n)
     }
 }

@@ -8,7 +8,7 @@ use super::order::{HourBuffer, RecView};
 use super::reader::{ChunkPool, ObjectStats, ReaderMsg};
 use super::scan::Want;
 use super::validate::fields;
-use super::{Event, ExportError, ParsedEvent};
+use super::{ExportError, ParsedEvent};
 use crate::domain::{JobStats, MAX_REJECTED_SAMPLES};
 use crate::formats::{ExportContext, ExportSummary, Formatter};
 use bytes::Bytes;
@@ -52,8 +52,6 @@ enum Body {
     Rendered,
     /// The raw line; the formatter needs every field (a second parse).
     Parse,
-    /// The raw line; the formatter copies it and needs only the required fields.
-    RequiredFields,
 }
 
 /// The artifact's bytes on their way out: buffered, counted, hashed.
@@ -90,14 +88,11 @@ pub(crate) fn write_export(mut s: WriterSetup) -> Result<Written, ExportError> {
         objects_skipped: s.objects_skipped,
         ..Default::default()
     };
-    let tenant = s.ctx.tenant_id.as_str().to_string();
     // With a renderer, the readers already wrote each event's bytes.
     let body = if s.formatter.renderer().is_some() {
         Body::Rendered
-    } else if s.formatter.needs_fields() {
-        Body::Parse
     } else {
-        Body::RequiredFields
+        Body::Parse
     };
     let mut event_count = 0u64;
     s.formatter
@@ -112,7 +107,6 @@ pub(crate) fn write_export(mut s: WriterSetup) -> Result<Written, ExportError> {
                 buffer,
                 &mut *s.formatter,
                 &mut out,
-                &tenant,
                 body,
                 &mut event_count,
                 &s.events,
@@ -150,7 +144,6 @@ pub(crate) fn write_export(mut s: WriterSetup) -> Result<Written, ExportError> {
             buffer,
             &mut *s.formatter,
             &mut out,
-            &tenant,
             body,
             &mut event_count,
             &s.events,
@@ -181,7 +174,6 @@ fn drain_hour(
     buffer: HourBuffer,
     formatter: &mut dyn Formatter,
     out: &mut Output,
-    tenant: &str,
     body: Body,
     event_count: &mut u64,
     events: &AtomicU64,
@@ -189,7 +181,7 @@ fn drain_hour(
     let mut emit = |v: &RecView<'_>| {
         let written = match body {
             Body::Rendered => formatter.event_rendered(v.line(), &mut out.buf),
-            _ => formatter.event(&parsed_event(v, tenant, body == Body::Parse)?, &mut out.buf),
+            Body::Parse => formatter.event(&parsed_event(v)?, &mut out.buf),
         };
         written.map_err(|e| ExportError::Internal(e.to_string()))?;
         *event_count += 1;
@@ -213,31 +205,13 @@ fn add_object(stats: &mut JobStats, object: ObjectStats) {
         .extend(object.samples.into_iter().take(room));
 }
 
-fn utf8(bytes: &[u8]) -> Result<&str, ExportError> {
-    std::str::from_utf8(bytes)
-        .map_err(|e| ExportError::Internal(format!("buffered event is not UTF-8: {e}")))
-}
-
-/// The formatter's view of an event. Formatters that only need `raw` get the
-/// required fields without a second parse of the line.
-fn parsed_event<'a>(
-    v: &RecView<'a>,
-    tenant: &'a str,
-    needs_fields: bool,
-) -> Result<ParsedEvent<'a>, ExportError> {
-    let raw = utf8(v.line())?;
-    let fields = if needs_fields {
-        fields(raw, Want::All).map_err(|e| {
-            ExportError::Internal(format!("re-reading an accepted event failed: {e}"))
-        })?
-    } else {
-        Event::required(
-            utf8(v.id.of(v.payload))?,
-            utf8(v.ts.of(v.payload))?,
-            tenant,
-            utf8(v.event_type.of(v.payload))?,
-        )
-    };
+/// The formatter's view of an event: the line parsed again (the reader only
+/// kept its bytes).
+fn parsed_event<'a>(v: &RecView<'a>) -> Result<ParsedEvent<'a>, ExportError> {
+    let raw = std::str::from_utf8(v.line())
+        .map_err(|e| ExportError::Internal(format!("buffered event is not UTF-8: {e}")))?;
+    let fields = fields(raw, Want::All)
+        .map_err(|e| ExportError::Internal(format!("re-reading an accepted event failed: {e}")))?;
     Ok(ParsedEvent {
         raw,
         fields,

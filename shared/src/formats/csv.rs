@@ -51,10 +51,19 @@ impl CsvFormatter {
 #[derive(Debug, Default, Clone, Copy)]
 pub struct CsvRow;
 
+/// The bytes that make a cell need quotes (RFC 4180), as a lookup table:
+/// one load per byte instead of four comparisons.
+const QUOTE_TRIGGERS: [bool; 256] = {
+    let mut table = [false; 256];
+    table[b',' as usize] = true;
+    table[b'"' as usize] = true;
+    table[b'\n' as usize] = true;
+    table[b'\r' as usize] = true;
+    table
+};
+
 fn needs_quotes(value: &str) -> bool {
-    value
-        .bytes()
-        .any(|b| matches!(b, b',' | b'"' | b'\n' | b'\r'))
+    value.bytes().any(|b| QUOTE_TRIGGERS[b as usize])
 }
 
 fn is_formula_start(value: &str) -> bool {
@@ -122,10 +131,9 @@ fn list(out: &mut Vec<u8>, items: &Option<Vec<Cow<'_, str>>>) {
 }
 
 fn number(out: &mut Vec<u8>, value: Option<i64>) {
-    use std::io::Write;
     out.push(b',');
     if let Some(n) = value {
-        let _ = write!(out, "{n}");
+        out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
     }
 }
 

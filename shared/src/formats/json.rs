@@ -1,9 +1,10 @@
 //! json: one document `{"export": {...scope...}, "events": [...], "summary": {...}}`,
 //! events byte-for-byte as produced (unknown fields kept). The summary comes
 //! last because its counts are known only once every event is written.
-use super::{ExportContext, ExportSummary, FormatError, Formatter};
+use super::{EventRenderer, ExportContext, ExportSummary, FormatError, Formatter};
 use crate::engine::ParsedEvent;
 use chrono::SecondsFormat;
+use std::sync::Arc;
 
 pub struct JsonFormatter {
     events_written: u64,
@@ -25,9 +26,42 @@ fn json_error(e: serde_json::Error) -> FormatError {
     FormatError(e.to_string())
 }
 
-impl Formatter for JsonFormatter {
+/// Renders an event as the producer's bytes (stateless, so it runs on the
+/// engine's reader threads); the separators are the formatter's.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct RawEvent;
+
+impl EventRenderer for RawEvent {
     fn needs_fields(&self) -> bool {
         false
+    }
+
+    fn render(&self, event: &ParsedEvent<'_>, out: &mut Vec<u8>) -> Result<(), FormatError> {
+        out.extend_from_slice(event.raw.as_bytes());
+        Ok(())
+    }
+}
+
+impl JsonFormatter {
+    fn separator(&mut self, out: &mut Vec<u8>) {
+        out.extend_from_slice(if self.events_written == 0 {
+            b"\n"
+        } else {
+            b",\n"
+        });
+        self.events_written += 1;
+    }
+}
+
+impl Formatter for JsonFormatter {
+    fn renderer(&self) -> Option<Arc<dyn EventRenderer>> {
+        Some(Arc::new(RawEvent))
+    }
+
+    fn event_rendered(&mut self, rendered: &[u8], out: &mut Vec<u8>) -> Result<(), FormatError> {
+        self.separator(out);
+        out.extend_from_slice(rendered);
+        Ok(())
     }
 
     fn begin(&mut self, ctx: &ExportContext, out: &mut Vec<u8>) -> Result<(), FormatError> {
@@ -56,13 +90,8 @@ impl Formatter for JsonFormatter {
     }
 
     fn event(&mut self, event: &ParsedEvent<'_>, out: &mut Vec<u8>) -> Result<(), FormatError> {
-        out.extend_from_slice(if self.events_written == 0 {
-            b"\n"
-        } else {
-            b",\n"
-        });
+        self.separator(out);
         out.extend_from_slice(event.raw.as_bytes());
-        self.events_written += 1;
         Ok(())
     }
 

@@ -63,12 +63,6 @@ pub struct ExportSummary {
 pub struct FormatError(pub String);
 
 pub trait Formatter: Send {
-    /// Whether `event` needs `ParsedEvent::fields` beyond the required ones.
-    /// Formatters that copy `raw` (json) answer false and spare the engine a
-    /// second parse of every line; `fields` then holds only the required fields.
-    fn needs_fields(&self) -> bool {
-        true
-    }
     /// A stateless renderer of one event's bytes (csv: its row). When there is
     /// one, the engine runs it on its reader threads, in parallel, right after
     /// parsing each line, and then calls [`Formatter::event_rendered`] in export
@@ -93,5 +87,11 @@ pub trait Formatter: Send {
 
 /// Renders one event on its own, independent of the events around it.
 pub trait EventRenderer: Send + Sync {
+    /// Whether `render` reads `ParsedEvent::fields` beyond the required ones.
+    /// Renderers that copy `raw` (json) answer false: lines are then checked
+    /// without building the other fields.
+    fn needs_fields(&self) -> bool {
+        true
+    }
     fn render(&self, event: &ParsedEvent<'_>, out: &mut Vec<u8>) -> Result<(), FormatError>;
 }

@@ -49,6 +49,25 @@ fn has_escape_or_control(b: &[u8]) -> bool {
     })
 }
 
+/// The first `"` in `b`. Strings here are short (ids, names), where
+/// memchr's setup costs more than this: eight bytes at a time in a word.
+fn find_quote(b: &[u8]) -> Option<usize> {
+    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
+    const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
+    const QUOTES: u64 = u64::from_ne_bytes([b'"'; 8]);
+    let mut at = 0;
+    while let Some(word) = b.get(at..at + 8) {
+        let x = u64::from_le_bytes(word.try_into().expect("8 bytes")) ^ QUOTES;
+        // The lowest set high bit marks the first zero byte, i.e. the first quote.
+        let zeros = x.wrapping_sub(ONES) & !x & HIGHS;
+        if zeros != 0 {
+            return Some(at + (zeros.trailing_zeros() / 8) as usize);
+        }
+        at += 8;
+    }
+    b[at..].iter().position(|&c| c == b'"').map(|p| at + p)
+}
+
 struct Scanner<'a> {
     src: &'a str,
     b: &'a [u8],
@@ -59,8 +78,10 @@ struct Scanner<'a> {
 const REQUIRED: u32 = 0b1111;
 
 impl<'a> Scanner<'a> {
+    /// Skips whitespace, which on this path can only be spaces: tabs, CR
+    /// and LF are control bytes, which send the line to serde.
     fn ws(&mut self) {
-        while let Some(b' ' | b'\n' | b'\r') = self.b.get(self.i) {
+        while self.b.get(self.i) == Some(&b' ') {
             self.i += 1;
         }
     }
@@ -78,7 +99,7 @@ impl<'a> Scanner<'a> {
     fn string(&mut self) -> Option<&'a str> {
         self.eat(b'"')?;
         let start = self.i;
-        let len = memchr::memchr(b'"', &self.b[start..])?;
+        let len = find_quote(&self.b[start..])?;
         self.i = start + len + 1;
         Some(&self.src[start..start + len])
     }

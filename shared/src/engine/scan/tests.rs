@@ -204,3 +204,28 @@ fn whatever_the_scanner_accepts_serde_accepts_with_the_same_fields() {
     assert!(accepted > 20_000, "{accepted}");
     assert!(refused_by_both > 10_000, "{refused_by_both}");
 }
+
+#[test]
+fn the_word_at_a_time_quote_search_finds_the_first_quote() {
+    for text in [
+        "",
+        "a",
+        "\"",
+        "abcdefg\"",
+        "abcdefgh\"",
+        "abcdefghijklmnop",
+        "é\"x\"",
+        "\x7f\u{80}\"\"",
+    ] {
+        for cut in 0..=text.len() {
+            let b = &text.as_bytes()[cut..];
+            assert_eq!(
+                super::find_quote(b),
+                b.iter().position(|&c| c == b'"'),
+                "{text:?} from {cut}"
+            );
+        }
+    }
+    let long = format!("{}\"{}\"", "x".repeat(37), "y".repeat(9));
+    assert_eq!(super::find_quote(long.as_bytes()), Some(37));
+}
