@@ -51,6 +51,7 @@ fn has_escape_or_control(b: &[u8]) -> bool {
 
 /// The first `"` in `b`. Strings here are short (ids, names), where
 /// memchr's setup costs more than this: eight bytes at a time in a word.
+#[inline(always)]
 fn find_quote(b: &[u8]) -> Option<usize> {
     const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
     const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
@@ -86,22 +87,32 @@ impl<'a> Scanner<'a> {
         }
     }
 
+    /// The next byte after any whitespace (compact JSON has none, so the
+    /// skip is only tried when a space is actually there).
+    #[inline(always)]
     fn peek(&mut self) -> Option<u8> {
-        self.ws();
-        self.b.get(self.i).copied()
+        match self.b.get(self.i) {
+            Some(b' ') => {
+                self.ws();
+                self.b.get(self.i).copied()
+            }
+            next => next.copied(),
+        }
     }
 
+    #[inline(always)]
     fn eat(&mut self, c: u8) -> Option<()> {
         (self.peek()? == c).then(|| self.i += 1)
     }
 
     /// A string's contents (the line has no escapes, so they end at the next quote).
+    #[inline(always)]
     fn string(&mut self) -> Option<&'a str> {
         self.eat(b'"')?;
         let start = self.i;
         let len = find_quote(&self.b[start..])?;
         self.i = start + len + 1;
-        Some(&self.src[start..start + len])
+        self.src.get(start..start + len)
     }
 
     fn literal(&mut self, word: &[u8]) -> Option<()> {
@@ -256,11 +267,14 @@ impl<'a> Scanner<'a> {
         }
     }
 
-    /// Three optional strings under `names`, each at most once.
-    fn opt_triple(&mut self, names: [&str; 3]) -> Option<Option<[Option<&'a str>; 3]>> {
+    /// Three optional strings, each at most once; `slot` numbers their keys.
+    fn opt_triple(
+        &mut self,
+        slot: impl Fn(&str) -> Option<usize>,
+    ) -> Option<Option<[Option<&'a str>; 3]>> {
         let mut values = [None; 3];
         let mut seen = 0u8;
-        let present = self.opt_object(|s, key| match names.iter().position(|n| *n == key) {
+        let present = self.opt_object(|s, key| match slot(key) {
             Some(n) => {
                 once(&mut seen, 1 << n)?;
                 values[n] = s.opt_string()?;
@@ -322,7 +336,12 @@ impl<'a> Scanner<'a> {
             6 => e.config_version = text(self)?,
             7 => {
                 e.actor = self
-                    .opt_triple(["user_id", "app", "ip"])?
+                    .opt_triple(|key| match key {
+                        "user_id" => Some(0),
+                        "app" => Some(1),
+                        "ip" => Some(2),
+                        _ => None,
+                    })?
                     .map(|[user_id, app, ip]| Actor {
                         user_id: user_id.map(Cow::Borrowed),
                         app: app.map(Cow::Borrowed),
@@ -330,13 +349,18 @@ impl<'a> Scanner<'a> {
                     })
             }
             8 => {
-                e.model = self.opt_triple(["provider", "name", "region"])?.map(
-                    |[provider, name, region]| Model {
+                e.model = self
+                    .opt_triple(|key| match key {
+                        "provider" => Some(0),
+                        "name" => Some(1),
+                        "region" => Some(2),
+                        _ => None,
+                    })?
+                    .map(|[provider, name, region]| Model {
                         provider: provider.map(Cow::Borrowed),
                         name: name.map(Cow::Borrowed),
                         region: region.map(Cow::Borrowed),
-                    },
-                )
+                    })
             }
             9 => e.decision = text(self)?,
             10 => e.policy_ids = self.opt_list(keep)?,
