@@ -148,26 +148,19 @@ fn mutate(line: &str, rng: &mut StdRng) -> String {
     for _ in 0..rng.random_range(1..=3) {
         let boundaries: Vec<usize> = (0..=s.len()).filter(|&i| s.is_char_boundary(i)).collect();
         let at = boundaries[rng.random_range(0..boundaries.len())];
+        // The char boundary `chars` characters after `at` (or the end).
+        let after = |chars: usize| {
+            let later = boundaries.iter().copied().filter(|&b| b > at);
+            later.take(chars).last().unwrap_or(at)
+        };
         match rng.random_range(0..3) {
             0 => s.insert_str(at, TOKENS[rng.random_range(0..TOKENS.len())]),
             1 => {
-                let to = boundaries
-                    .iter()
-                    .copied()
-                    .filter(|&b| b > at)
-                    .take(rng.random_range(1..4))
-                    .last()
-                    .unwrap_or(at);
+                let to = after(rng.random_range(1..4));
                 s.replace_range(at..to, "");
             }
             _ => {
-                let to = boundaries
-                    .iter()
-                    .copied()
-                    .filter(|&b| b > at)
-                    .take(rng.random_range(1..12))
-                    .last()
-                    .unwrap_or(at);
+                let to = after(rng.random_range(1..12));
                 let piece = s[at..to].to_string();
                 s.insert_str(to, &piece);
             }
