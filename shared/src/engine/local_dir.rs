@@ -342,6 +342,55 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn an_object_removed_after_planning_fails_the_export_naming_it() {
+        let lake = tempfile::tempdir().unwrap();
+        write_dir(&spec(), lake.path()).unwrap();
+        let source: Arc<dyn LakeSource> = Arc::new(DirLakeSource::new(lake.path()));
+        let tenant = TenantId::parse("acme").unwrap();
+        let plan = crate::engine::plan(source.as_ref(), &tenant, &window())
+            .await
+            .unwrap();
+        let gone = &plan.hours[3].1[0].key;
+        std::fs::remove_file(lake.path().join(gone)).unwrap();
+        let out = tempfile::tempdir().unwrap();
+        let ctx = ExportContext {
+            job_id: None,
+            tenant_id: tenant,
+            format: ExportFormat::Csv,
+            window: window(),
+            file_name: "x.csv".into(),
+            generated_at: Utc::now(),
+            requested_by: "test".into(),
+            pseudonym_key: "k".into(),
+            sources: plan.inventory.clone(),
+        };
+        let sink = Box::new(FileSink::create(out.path().join("x.csv")).await.unwrap());
+        let formatter = formats::formatter_for(&ctx);
+        let failed = crate::engine::run(
+            source,
+            &plan,
+            &ctx,
+            formatter,
+            sink,
+            &EngineOptions::default(),
+            &LogProgress,
+        )
+        .await;
+        match failed {
+            Err(ExportError::Source(e)) => {
+                assert_eq!(&e.key, gone);
+                assert!(!e.retryable, "a missing file does not come back");
+            }
+            other => panic!("expected the missing object to fail the export: {other:?}"),
+        }
+        assert_eq!(
+            std::fs::read_dir(out.path()).unwrap().count(),
+            0,
+            "no artifact left"
+        );
+    }
+
+    #[tokio::test]
     async fn an_aborted_file_sink_leaves_nothing_behind() {
         let out = tempfile::tempdir().unwrap();
         let path = out.path().join("a.csv");

@@ -307,7 +307,8 @@ async fn drive_readers(readers: Readers, feeds: tokio::sync::mpsc::Sender<Object
                     }),
                 };
                 // The source may own what feeds the stream; holding it
-                // while reading could keep a stalled read alive forever.
+                // while reading could keep a stalled read alive forever
+                // (worker test `an_export_still_running_at_the_deadline_...`).
                 drop(source);
                 match input {
                     Ok(input) => {

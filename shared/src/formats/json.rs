@@ -119,13 +119,23 @@ mod tests {
     use crate::domain::{ExportFormat, JobStats};
     use crate::formats::test_support::{context, parsed};
 
-    fn document(lines: &[&str]) -> Vec<u8> {
+    /// The document as the engine writes it: each event rendered on its
+    /// own (`rendered`: as the reader threads do), or through `event`.
+    fn document_by(lines: &[&str], rendered: bool) -> Vec<u8> {
         let ctx = context(ExportFormat::Json);
         let mut f = JsonFormatter::new();
+        let renderer = f.renderer().expect("json renders on the readers");
+        assert!(!renderer.needs_fields());
         let mut out = Vec::new();
         f.begin(&ctx, &mut out).unwrap();
         for line in lines {
-            f.event(&parsed(line), &mut out).unwrap();
+            if rendered {
+                let mut body = Vec::new();
+                renderer.render(&parsed(line), &mut body).unwrap();
+                f.event_rendered(&body, &mut out).unwrap();
+            } else {
+                f.event(&parsed(line), &mut out).unwrap();
+            }
         }
         let stats = JobStats {
             rejected_lines: 2,
@@ -138,6 +148,19 @@ mod tests {
         };
         f.finish(&ctx, &summary, &mut out).unwrap();
         out
+    }
+
+    fn document(lines: &[&str]) -> Vec<u8> {
+        document_by(lines, true)
+    }
+
+    #[test]
+    fn rendered_events_and_parsed_events_give_the_same_document() {
+        let lines = [
+            r#"{"event_id":"e1","ts":"2026-05-01T08:00:00.000Z","tenant_id":"acme","event_type":"x"}"#,
+            r#"{"event_id":"e2","ts":"2026-05-01T08:00:01.000Z","tenant_id":"acme","event_type":"y"}"#,
+        ];
+        assert_eq!(document_by(&lines, true), document_by(&lines, false));
     }
 
     #[test]

@@ -1,7 +1,9 @@
 //! What the engine writes: one [`Formatter`] per export format.
 //!
-//! The engine calls `begin`, then `event` once per accepted event in export
-//! order (by `ts`, then `event_id`, each `event_id` once), then `finish`.
+//! The engine calls `begin`, then once per accepted event in export order (by
+//! `ts`, then `event_id`, each `event_id` once) either `event_rendered` (the
+//! formatter has a [`Formatter::renderer`], run on the reader threads: csv,
+//! json) or `event` (reports), then `finish`.
 //! Formatters append bytes to `out`; the engine streams them to the sink.
 //! Report formats write nothing per event and their whole document in `finish`
 //! (their state is bounded aggregates, not events).

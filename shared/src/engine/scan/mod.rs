@@ -20,7 +20,8 @@ pub(crate) enum Want {
     Required,
 }
 
-/// Deeper nesting than this in unknown fields goes to serde (its limit is 128).
+/// Deeper nesting than this in unknown fields goes to serde (which decides;
+/// refusing here only costs speed on such rare lines).
 const MAX_DEPTH: u32 = 64;
 
 /// The event in `line`, or `None` when the serde path must decide.

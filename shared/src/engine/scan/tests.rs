@@ -141,6 +141,17 @@ const TOKENS: &[&str] = &[
     "9223372036854775807",
     "-9223372036854775808",
     "18446744073709551616",
+    "false",
+    "E",
+    "e+",
+    "e-",
+    "-0.0",
+    "\u{feff}",
+    "  ",
+    "\"model\":{\"name\":\"m\",\"name\":null},",
+    "\"tokens\":{\"input\":1,\"input\":2},",
+    "{\"event_id\":1}",
+    "[[]]",
 ];
 
 fn mutate(line: &str, rng: &mut StdRng) -> String {
