@@ -468,14 +468,9 @@ mod tests {
                 .unwrap();
             text.push_str(&String::from_utf8_lossy(&raw));
         }
-        for needle in [
-            "gateway.request",
-            "policy.decision",
-            "escalation.opened",
-            "escalation.resolved",
-            "config.published",
-            "incident.reported",
-            "admin.action",
+        // Every event type the contract documents, and the fields reports rely on.
+        let event_types = crate::formats::reports::aggregate::vocab::KNOWN_TYPES;
+        for needle in event_types.iter().copied().chain([
             "\"reviewer\"",
             "\"incident_id\"",
             "\"decision\":\"redact\"",
@@ -483,7 +478,7 @@ mod tests {
             "us-central1",
             "\"health\"",
             "\"tokens\"",
-        ] {
+        ]) {
             assert!(text.contains(needle), "{needle} missing");
         }
         let lines = text.lines().count() as f64;

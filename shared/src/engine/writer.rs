@@ -99,18 +99,22 @@ pub(crate) fn write_export(mut s: WriterSetup) -> Result<Written, ExportError> {
         .begin(&s.ctx, &mut out.buf)
         .map_err(format_error)?;
 
+    // Emits one finished hour; returns the duplicates it dropped.
+    let mut drain = |buffer: HourBuffer| {
+        drain_hour(
+            buffer,
+            &mut *s.formatter,
+            &mut out,
+            body,
+            &mut event_count,
+            &s.events,
+        )
+    };
     let mut current: Option<(usize, HourBuffer)> = None;
     while let Some(feed) = s.feeds.blocking_recv() {
         if current.as_ref().is_some_and(|(hour, _)| *hour != feed.hour) {
             let (_, buffer) = current.take().expect("checked");
-            stats.duplicates_removed += drain_hour(
-                buffer,
-                &mut *s.formatter,
-                &mut out,
-                body,
-                &mut event_count,
-                &s.events,
-            )?;
+            stats.duplicates_removed += drain(buffer)?;
         }
         let buffer = &mut current
             .get_or_insert_with(|| {
@@ -140,14 +144,7 @@ pub(crate) fn write_export(mut s: WriterSetup) -> Result<Written, ExportError> {
         }
     }
     if let Some((_, buffer)) = current.take() {
-        stats.duplicates_removed += drain_hour(
-            buffer,
-            &mut *s.formatter,
-            &mut out,
-            body,
-            &mut event_count,
-            &s.events,
-        )?;
+        stats.duplicates_removed += drain(buffer)?;
     }
     if s.cancel.load(Ordering::Relaxed) {
         return Err(ExportError::Canceled);

@@ -22,8 +22,8 @@ mod items;
 mod writes;
 
 use super::aws_error::store_error;
-use super::{Completion, CreateOutcome, JobStore, StoreError, Transition};
-use crate::domain::{Job, JobError, JobId, JobStats, JobStatus, TenantId};
+use super::{Completion, CreateOutcome, JobStore, StoreError, Transition, rules};
+use crate::domain::{Job, JobError, JobId, JobStats, TenantId};
 use crate::store::resources::{PK, TTL_ATTR};
 use async_trait::async_trait;
 use aws_sdk_dynamodb::Client;
@@ -241,19 +241,8 @@ impl JobStore for DynamoJobStore {
         now: DateTime<Utc>,
         lease_until: DateTime<Utc>,
     ) -> Result<Transition, StoreError> {
-        self.transition(tenant, id, now, |job| {
-            let lease_passed = job.lease_until.is_none_or(|lease| lease <= now);
-            let claimable = job.status == JobStatus::Queued
-                || (job.status == JobStatus::Processing && lease_passed);
-            claimable.then(|| Job {
-                status: JobStatus::Processing,
-                attempts: job.attempts + 1,
-                lease_until: Some(lease_until),
-                started_at: job.started_at.or(Some(now)),
-                ..job.clone()
-            })
-        })
-        .await
+        self.transition(tenant, id, now, |job| rules::claim(job, now, lease_until))
+            .await
     }
 
     async fn heartbeat(
@@ -266,12 +255,7 @@ impl JobStore for DynamoJobStore {
         lease_until: DateTime<Utc>,
     ) -> Result<Transition, StoreError> {
         self.transition(tenant, id, Utc::now(), |job| {
-            holds(job, attempt).then(|| Job {
-                progress,
-                event_count: Some(event_count),
-                lease_until: Some(lease_until),
-                ..job.clone()
-            })
+            rules::heartbeat(job, attempt, progress, event_count, lease_until)
         })
         .await
     }
@@ -285,19 +269,7 @@ impl JobStore for DynamoJobStore {
         completion: &Completion,
     ) -> Result<Transition, StoreError> {
         self.transition(tenant, id, completion.completed_at, |job| {
-            holds(job, attempt).then(|| Job {
-                status: JobStatus::Completed,
-                completed_at: Some(completion.completed_at),
-                expires_at: Some(completion.expires_at),
-                event_count: Some(completion.event_count),
-                progress: 1.0,
-                size_bytes: Some(completion.size_bytes),
-                sha256: Some(completion.sha256.clone()),
-                stats: Some(completion.stats.clone()),
-                artifact_key: Some(completion.artifact_key.clone()),
-                lease_until: None,
-                ..job.clone()
-            })
+            rules::complete(job, attempt, completion)
         })
         .await
     }
@@ -313,19 +285,7 @@ impl JobStore for DynamoJobStore {
         now: DateTime<Utc>,
     ) -> Result<Transition, StoreError> {
         self.transition(tenant, id, now, |job| {
-            let allowed = match attempt {
-                Some(attempt) => holds(job, attempt),
-                None => job.status == JobStatus::Queued,
-            };
-            allowed.then(|| Job {
-                status: JobStatus::Failed,
-                // The time the job ended, whatever the outcome (as in the memory store).
-                completed_at: Some(now),
-                error: Some(error.clone()),
-                stats: stats.cloned().or_else(|| job.stats.clone()),
-                lease_until: None,
-                ..job.clone()
-            })
+            rules::fail(job, attempt, error, stats, now)
         })
         .await
     }
@@ -337,19 +297,7 @@ impl JobStore for DynamoJobStore {
         id: &JobId,
         now: DateTime<Utc>,
     ) -> Result<Transition, StoreError> {
-        self.transition(tenant, id, now, |job| {
-            job.status.is_active().then(|| Job {
-                status: JobStatus::Canceled,
-                completed_at: Some(now),
-                lease_until: None,
-                ..job.clone()
-            })
-        })
-        .await
+        self.transition(tenant, id, now, |job| rules::cancel(job, now))
+            .await
     }
-}
-
-/// Whether the worker on `attempt` still holds the job.
-fn holds(job: &Job, attempt: u32) -> bool {
-    job.status == JobStatus::Processing && job.attempts == attempt
 }

@@ -10,8 +10,8 @@ mod artifacts;
 
 pub use artifacts::{MemoryArtifactStore, StoredArtifact};
 
-use super::{Completion, CreateOutcome, JobQueue, JobStore, StoreError, Transition};
-use crate::domain::{Job, JobError, JobId, JobStats, JobStatus, TenantId};
+use super::{Completion, CreateOutcome, JobQueue, JobStore, StoreError, Transition, rules};
+use crate::domain::{Job, JobError, JobId, JobStats, TenantId};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use std::collections::{BTreeMap, HashMap};
@@ -78,8 +78,7 @@ impl MemoryJobStore {
         &self,
         tenant: &TenantId,
         id: &JobId,
-        allowed: impl FnOnce(&Job) -> bool,
-        change: impl FnOnce(&mut Job),
+        change: impl FnOnce(&Job) -> Option<Job>,
     ) -> Result<Transition, StoreError> {
         self.check()?;
         let mut t = lock(&self.tables);
@@ -87,13 +86,13 @@ impl MemoryJobStore {
         let Some(job) = t.jobs.get_mut(&key) else {
             return Ok(Transition::NotFound);
         };
-        if !allowed(job) {
+        let Some(next) = change(job) else {
             return Ok(Transition::Conflict(job.clone()));
-        }
+        };
         let was_active = job.status.is_active();
-        change(job);
-        let now_active = job.status.is_active();
-        let job = job.clone();
+        let now_active = next.status.is_active();
+        *job = next.clone();
+        let job = next;
         match (was_active, now_active) {
             (true, false) => t.leave_active(tenant),
             (false, true) => *t.active.entry(tenant.clone()).or_default() += 1,
@@ -189,21 +188,7 @@ impl JobStore for MemoryJobStore {
         now: DateTime<Utc>,
         lease_until: DateTime<Utc>,
     ) -> Result<Transition, StoreError> {
-        self.transition(
-            tenant,
-            id,
-            |job| match job.status {
-                JobStatus::Queued => true,
-                JobStatus::Processing => job.lease_until.is_none_or(|l| l <= now),
-                _ => false,
-            },
-            |job| {
-                job.status = JobStatus::Processing;
-                job.attempts += 1;
-                job.lease_until = Some(lease_until);
-                job.started_at.get_or_insert(now);
-            },
-        )
+        self.transition(tenant, id, |job| rules::claim(job, now, lease_until))
     }
 
     async fn heartbeat(
@@ -215,16 +200,9 @@ impl JobStore for MemoryJobStore {
         event_count: u64,
         lease_until: DateTime<Utc>,
     ) -> Result<Transition, StoreError> {
-        self.transition(
-            tenant,
-            id,
-            |job| job.status == JobStatus::Processing && job.attempts == attempt,
-            |job| {
-                job.progress = progress.clamp(0.0, 1.0);
-                job.event_count = Some(event_count);
-                job.lease_until = Some(lease_until);
-            },
-        )
+        self.transition(tenant, id, |job| {
+            rules::heartbeat(job, attempt, progress, event_count, lease_until)
+        })
     }
 
     async fn complete(
@@ -234,23 +212,7 @@ impl JobStore for MemoryJobStore {
         attempt: u32,
         c: &Completion,
     ) -> Result<Transition, StoreError> {
-        self.transition(
-            tenant,
-            id,
-            |job| job.status == JobStatus::Processing && job.attempts == attempt,
-            |job| {
-                job.status = JobStatus::Completed;
-                job.completed_at = Some(c.completed_at);
-                job.expires_at = Some(c.expires_at);
-                job.event_count = Some(c.event_count);
-                job.size_bytes = Some(c.size_bytes);
-                job.sha256 = Some(c.sha256.clone());
-                job.stats = Some(c.stats.clone());
-                job.artifact_key = Some(c.artifact_key.clone());
-                job.progress = 1.0;
-                job.lease_until = None;
-            },
-        )
+        self.transition(tenant, id, |job| rules::complete(job, attempt, c))
     }
 
     async fn fail(
@@ -262,24 +224,9 @@ impl JobStore for MemoryJobStore {
         stats: Option<&JobStats>,
         now: DateTime<Utc>,
     ) -> Result<Transition, StoreError> {
-        self.transition(
-            tenant,
-            id,
-            |job| match attempt {
-                Some(a) => job.status == JobStatus::Processing && job.attempts == a,
-                None => job.status == JobStatus::Queued,
-            },
-            |job| {
-                job.status = JobStatus::Failed;
-                job.error = Some(error.clone());
-                if let Some(s) = stats {
-                    job.stats = Some(s.clone());
-                }
-                // The job's end, whatever the outcome.
-                job.completed_at = Some(now);
-                job.lease_until = None;
-            },
-        )
+        self.transition(tenant, id, |job| {
+            rules::fail(job, attempt, error, stats, now)
+        })
     }
 
     async fn cancel(
@@ -288,16 +235,7 @@ impl JobStore for MemoryJobStore {
         id: &JobId,
         now: DateTime<Utc>,
     ) -> Result<Transition, StoreError> {
-        self.transition(
-            tenant,
-            id,
-            |job| job.status.is_active(),
-            |job| {
-                job.status = JobStatus::Canceled;
-                job.completed_at = Some(now);
-                job.lease_until = None;
-            },
-        )
+        self.transition(tenant, id, |job| rules::cancel(job, now))
     }
 }
 

@@ -7,6 +7,7 @@ pub(crate) mod aws_error;
 pub mod dynamo;
 pub mod memory;
 pub mod resources;
+mod rules;
 pub mod s3;
 pub mod sqs;
 

@@ -1,5 +1,5 @@
 use super::*;
-use crate::domain::{ExportFormat, ExportType};
+use crate::domain::{ExportFormat, ExportType, JobStatus};
 use chrono::TimeDelta;
 
 fn tenant(s: &str) -> TenantId {
