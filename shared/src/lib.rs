@@ -14,6 +14,7 @@
 //! - [`local`]: emulator bootstrap and demo-lake seeding.
 //! - [`lakegen`]: deterministic lake generator (demo data, tests, benchmarks).
 pub mod config;
+pub mod custody;
 pub mod domain;
 pub mod engine;
 pub mod formats;

@@ -56,11 +56,11 @@ impl VerifyReport {
         self.mismatches.iter().map(|m| m.file.clone()).collect()
     }
 
-    fn ok(&mut self, what: impl Into<String>) {
+    pub(crate) fn ok(&mut self, what: impl Into<String>) {
         self.checked.push(what.into());
     }
 
-    fn check(
+    pub(crate) fn check(
         &mut self,
         file: &str,
         check: &str,
@@ -75,7 +75,7 @@ impl VerifyReport {
         }
     }
 
-    fn fail(
+    pub(crate) fn fail(
         &mut self,
         file: &str,
         check: &str,
