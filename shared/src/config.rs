@@ -23,6 +23,18 @@ pub struct Config {
     pub spill_dir: std::path::PathBuf,
     /// Key for pseudonymising actors in reports (per-tenant keys are derived from it).
     pub pseudonym_key: String,
+    /// `KT_SIGNING_KMS_KEY_ID`: the KMS key that signs manifests (AWS).
+    pub signing_kms_key_id: Option<String>,
+    /// `KT_SIGNING_KEY_FILE`: a PKCS#8 PEM key that signs manifests, created
+    /// on first use (the local stack sets a default).
+    pub signing_key_file: Option<std::path::PathBuf>,
+    /// `KT_SIGNING_RETIRED_KEYS`: comma-separated KMS key ids (or PEM files,
+    /// locally) of rotated-out keys, still published by `/v1/keys`.
+    pub signing_retired_keys: Vec<String>,
+}
+
+fn optional(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
 }
 
 fn var(name: &str, default: &str) -> String {
@@ -54,6 +66,11 @@ impl Config {
                 << 20,
             spill_dir: var("KT_SPILL_DIR", &std::env::temp_dir().to_string_lossy()).into(),
             pseudonym_key: var("KT_PSEUDONYM_KEY", "kt-local-pseudonym-key"),
+            signing_kms_key_id: optional("KT_SIGNING_KMS_KEY_ID"),
+            signing_key_file: optional("KT_SIGNING_KEY_FILE").map(Into::into),
+            signing_retired_keys: optional("KT_SIGNING_RETIRED_KEYS")
+                .map(|v| v.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect())
+                .unwrap_or_default(),
         }
     }
 }

@@ -17,6 +17,7 @@ async fn main() -> Result<(), lambda_http::Error> {
         stores.queue,
         stores.artifacts,
         config.max_active_jobs,
-    );
+    )
+    .with_custody(kt_shared::store::kms::custody_from_config(&clients, &config).await?);
     lambda_http::run(http::router(state)).await
 }

@@ -1,18 +1,20 @@
 //! Chain of custody: signed manifests, the per-tenant chain and their offline
 //! verification (`docs/custody.md`). Pure logic: no AWS, no HTTP. The signing
 //! key sits behind [`ManifestSigner`] (a local PEM file here, AWS KMS in
-//! `store::kms`); the manifest is canonical JSON so a detached signature
+//! `store::kms`); records sit behind `store::custody::CustodyStore`. The manifest is canonical JSON so a detached signature
 //! verifies over the exact file an auditor downloads.
 pub mod canonical;
 pub mod chain;
 pub mod keys;
 pub mod manifest;
+pub mod seal;
 pub mod signer;
 pub mod verify;
 
 pub use keys::{PublishedKey, key_id_of_der, key_id_of_pem};
 pub use chain::{ChainHead, ChainLink, ChainScope};
 pub use manifest::{JobManifest, ManifestInputs, SignedManifest};
+pub use seal::Custody;
 pub use signer::{LocalKeySigner, ManifestSigner, SignError, sign_blocking};
 
 /// The signature algorithm, as manifests and `/v1/keys` name it.

@@ -121,9 +121,18 @@ impl LocalKeySigner {
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir).map_err(io)?;
         }
+        // Written aside, then linked into place: two processes starting at
+        // once end up with the same key, never a half-written file.
         let signer = Self::generate();
-        write_private(path, signer.private_pem().as_bytes()).map_err(io)?;
-        Ok(signer)
+        let aside = path.with_extension(format!("tmp{}", std::process::id()));
+        write_private(&aside, signer.private_pem().as_bytes()).map_err(io)?;
+        let linked = std::fs::hard_link(&aside, path);
+        let _ = std::fs::remove_file(&aside);
+        match linked {
+            Ok(()) => Ok(signer),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Self::load_or_create(path),
+            Err(e) => Err(io(e)),
+        }
     }
 }
 

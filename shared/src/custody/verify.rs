@@ -3,7 +3,7 @@
 //! Every failed check is a [`Mismatch`] naming the file it concerns.
 use super::canonical::is_canonical;
 use super::keys::{PublishedKey, key_id_of_pem, parse_public_pem};
-use crate::formats::reports::verify::{VerifyError, VerifyReport, verify_bundle, verify_file};
+use crate::formats::reports::verify::{VerifyError, VerifyReport, verify_bundle_with_keys, verify_file};
 use p256::ecdsa::{DerSignature, signature::Verifier};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
@@ -133,7 +133,7 @@ pub fn verify_job_manifest(
     r.checked.extend(file.checked);
     r.mismatches.extend(file.mismatches);
     if manifest["job"]["format"] == "compliance-all" {
-        let inner = verify_bundle(artifact)?;
+        let inner = verify_bundle_with_keys(artifact, keys)?;
         r.checked.extend(inner.checked);
         r.mismatches.extend(inner.mismatches);
         check_bundle_claims(artifact, &manifest, &mut r)?;
@@ -215,8 +215,10 @@ pub fn check_bundle_signature(
     r: &mut VerifyReport,
 ) {
     let (Some(manifest), Some(sig)) = (files.get("manifest.json"), files.get(BUNDLE_SIGNATURE)) else {
-        if files.contains_key(BUNDLE_SIGNATURE) != files.contains_key(BUNDLE_PUBLIC_KEY) {
-            r.fail(BUNDLE_SIGNATURE, "signature and key together", "both", "only one");
+        if !trusted.is_empty() {
+            r.fail(BUNDLE_SIGNATURE, "present", "a signed bundle", "missing");
+        } else if files.contains_key(BUNDLE_PUBLIC_KEY) {
+            r.fail(BUNDLE_SIGNATURE, "present beside signing-key.pem", "present", "missing");
         }
         return;
     };

@@ -5,6 +5,7 @@
 //! OWNER: api helper.
 mod auth;
 mod create;
+mod custody;
 mod cursor;
 mod jobs;
 mod problem;
@@ -21,13 +22,17 @@ use axum::routing::{get, post};
 use tower_http::trace::TraceLayer;
 
 /// Every route of the API, as (method, path) in axum syntax; the OpenAPI test checks them.
-pub const ROUTES: [(&str, &str); 6] = [
+pub const ROUTES: [(&str, &str); 10] = [
     ("POST", "/v1/export-jobs"),
     ("GET", "/v1/export-jobs"),
     ("GET", "/v1/export-jobs/{id}"),
     ("GET", "/v1/export-jobs/{id}/download"),
     ("POST", "/v1/export-jobs/{id}/cancel"),
     ("GET", "/healthz"),
+    ("GET", "/v1/keys"),
+    ("GET", "/v1/keys/jwks.json"),
+    ("GET", "/v1/export-jobs/{id}/manifest"),
+    ("GET", "/v1/export-jobs/{id}/manifest.sig"),
 ];
 
 /// The API's router. Auth is read from the request context, so in Lambda it
@@ -42,6 +47,10 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/export-jobs/{id}/download", get(jobs::download_job))
         .route("/v1/export-jobs/{id}/cancel", post(jobs::cancel_job))
         .route("/healthz", get(jobs::healthz))
+        .route("/v1/keys", get(custody::keys))
+        .route("/v1/keys/jwks.json", get(custody::jwks))
+        .route("/v1/export-jobs/{id}/manifest", get(custody::manifest))
+        .route("/v1/export-jobs/{id}/manifest.sig", get(custody::manifest_signature))
         .fallback(|| async { ApiError::RouteNotFound })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         .layer(TraceLayer::new_for_http())

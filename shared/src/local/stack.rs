@@ -1,6 +1,8 @@
 //! The API and the worker on one machine, wired to the emulator exactly as
 //! the Lambda functions are wired to AWS.
 use crate::config::Config;
+use crate::custody::Custody;
+use crate::store::kms::custody_from_config;
 use crate::http::{self, AppState};
 use crate::local::bootstrap::{BootstrapOptions, bootstrap_with};
 use crate::store::aws::{AwsClients, AwsStores};
@@ -18,6 +20,18 @@ pub const LOCAL_VISIBILITY_TIMEOUT_SECS: u32 = 10;
 pub struct LocalStack {
     pub config: Config,
     pub clients: AwsClients,
+    /// The signing key (a PEM file created on first run) and custody records.
+    pub custody: Custody,
+}
+
+/// Where the local stack keeps its manifest signing key unless
+/// `KT_SIGNING_KEY_FILE` says otherwise: beside the build cache, outside the clone.
+pub fn default_signing_key_file() -> std::path::PathBuf {
+    let cache = std::env::var_os("XDG_CACHE_HOME")
+        .map(std::path::PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| std::path::PathBuf::from(h).join(".cache")))
+        .unwrap_or_else(std::env::temp_dir);
+    cache.join("kt-exports").join("signing-key.pem")
 }
 
 impl LocalStack {
@@ -26,8 +40,18 @@ impl LocalStack {
         if config.aws_endpoint_url.is_none() {
             config.aws_endpoint_url = Some("http://127.0.0.1:4566".into());
         }
+        if config.signing_kms_key_id.is_none() && config.signing_key_file.is_none() {
+            config.signing_key_file = Some(default_signing_key_file());
+        }
         let clients = AwsClients::from_config(&config).await;
-        Ok(Self { config, clients })
+        let custody = custody_from_config(&clients, &config)
+            .await
+            .context("the manifest signing key could not be loaded")?;
+        Ok(Self {
+            config,
+            clients,
+            custody,
+        })
     }
 
     pub async fn bootstrap(&self) -> Result<()> {
@@ -52,10 +76,11 @@ impl LocalStack {
             stores.artifacts,
             self.config.max_active_jobs,
         )
+        .with_custody(self.custody.clone())
     }
 
     pub fn worker(&self) -> Worker {
-        Worker::from_config(&self.clients, &self.config)
+        Worker::from_config(&self.clients, &self.config).with_custody(self.custody.clone())
     }
 
     /// Serves the API on `config.api_addr` and runs the workers until `stop`.

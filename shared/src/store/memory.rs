@@ -7,6 +7,8 @@
 //!
 //! OWNER: api helper.
 mod artifacts;
+mod custody;
+pub use custody::MemoryCustodyStore;
 
 pub use artifacts::{MemoryArtifactStore, StoredArtifact};
 

@@ -4,6 +4,8 @@ use crate::domain::{Job, JobError, JobId, JobStats, TenantId};
 use crate::engine::ArtifactSink;
 pub mod aws;
 pub(crate) mod aws_error;
+pub mod custody;
+pub mod kms;
 pub mod dynamo;
 pub mod memory;
 pub mod resources;

@@ -333,9 +333,19 @@ fn check_report(path: &str, data: &[u8], art: &Value, job: &Value, r: &mut Verif
 /// Checks a compliance-all bundle offline: SHA256SUMS, the manifest's sizes,
 /// hashes and payload_oxum, and each report against its artifact entry and the job.
 pub fn verify_bundle(path: &Path) -> Result<VerifyReport, VerifyError> {
+    verify_bundle_with_keys(path, &[])
+}
+
+/// The same, checking the bundle's signature (when it carries one) against
+/// `trusted` keys (`/v1/keys`, `--key`); with none, against the key it carries.
+pub fn verify_bundle_with_keys(
+    path: &Path,
+    trusted: &[crate::custody::PublishedKey],
+) -> Result<VerifyReport, VerifyError> {
     let mut r = VerifyReport::default();
     let files = read_entries(path, &mut r)?;
     check_sums(&files, &mut r);
+    crate::custody::verify::check_bundle_signature(&files, trusted, &mut r);
     let Some(mbytes) = files.get(MANIFEST) else {
         r.fail(MANIFEST, "present", "present", "missing");
         return Ok(r);
