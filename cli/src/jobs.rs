@@ -150,7 +150,8 @@ pub async fn run(cmd: JobsCommand) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         JobsCommand::Verify(VerifyCommand { api, verify }) => {
-            crate::verify::run(verify, |id| async move {
+            let api_url = api.api_url.clone();
+            crate::verify::run(verify, &api_url, |id| async move {
                 let client = ApiClient::new(&api)?;
                 let job = client.get(&format!("/v1/export-jobs/{id}"), &[]).await?;
                 Ok(serde_json::from_value(job)?)
