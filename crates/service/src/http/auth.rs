@@ -9,14 +9,12 @@ use aws_lambda_events::apigw::{
 };
 use axum::extract::FromRequestParts;
 use axum::http::{Request, header, request::Parts};
-use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use jsonwebtoken::DecodingKey;
 use kt_domain::TenantId;
 use lambda_http::request::RequestContext;
-use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::task::{Context, Poll};
-use std::time::Duration;
 
 /// A permission a route needs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -93,41 +91,15 @@ impl<S: Send + Sync> FromRequestParts<S> for Caller {
     }
 }
 
-/// The claims of a dev token (and the ones the extractor reads).
-#[derive(Debug, Serialize, Deserialize)]
-struct DevClaims {
-    sub: String,
-    tenant_id: String,
-    #[serde(default)]
-    scope: String,
-    exp: u64,
-    iat: u64,
-}
-
 /// Mints an HS256 token like the one the dev server accepts (`kt dev token`, tests).
-pub fn dev_token(secret: &str, sub: &str, tenant: &str, scopes: &[&str], ttl: Duration) -> String {
-    let iat = jsonwebtoken::get_current_timestamp();
-    let claims = DevClaims {
-        sub: sub.to_string(),
-        tenant_id: tenant.to_string(),
-        scope: scopes.join(" "),
-        exp: iat + ttl.as_secs(),
-        iat,
-    };
-    jsonwebtoken::encode(
-        &Header::new(Algorithm::HS256),
-        &claims,
-        &EncodingKey::from_secret(secret.as_bytes()),
-    )
-    .expect("HS256 signing with a secret cannot fail")
-}
+pub use kt_devtoken::mint as dev_token;
 
 /// Locally, verifies `Authorization: Bearer <HS256 token>` and puts its claims
 /// where API Gateway's JWT authorizer would. A request without a valid token
 /// passes on with no claims, so the extractor answers 401 (and `/healthz` works).
 pub fn dev_auth_layer(secret: String) -> DevAuthLayer {
     DevAuthLayer {
-        key: Arc::new(DecodingKey::from_secret(secret.as_bytes())),
+        key: Arc::new(kt_devtoken::decoding_key(&secret)),
     }
 }
 
@@ -182,10 +154,8 @@ fn verify_dev_token<B>(req: &Request<B>, key: &DecodingKey) -> Option<RequestCon
     if !kind.eq_ignore_ascii_case("bearer") {
         return None;
     }
-    let mut validation = Validation::new(Algorithm::HS256);
-    validation.set_required_spec_claims(&["exp", "sub"]);
-    let claims = match jsonwebtoken::decode::<DevClaims>(token.trim(), key, &validation) {
-        Ok(data) => data.claims,
+    let claims = match kt_devtoken::verify(token, key) {
+        Ok(claims) => claims,
         Err(e) => {
             tracing::debug!(error = %e, "dev token rejected");
             return None;
