@@ -5,13 +5,13 @@
 //! SHA-256, given with `--size`/`--sha256` or taken from the job record
 //! (`--job-id`, fetched by the caller's API client). The exit status tells the
 //! result: 0 verified, 1 a mismatch (each one is printed with its file name).
-//! `--manifest` and `--chain` check signed manifests (`kt_shared::custody::verify`).
+//! `--manifest` and `--chain` check signed manifests (`kt_engine::custody::verify`).
 use anyhow::{Context, bail};
 use clap::Args;
-use kt_shared::domain::{JobId, JobView};
-use kt_shared::custody::PublishedKey;
-use kt_shared::custody::verify::{trusted_pem, verify_chain, verify_job_manifest};
-use kt_shared::formats::reports::verify::{VerifyReport, verify_bundle_with_keys, verify_file};
+use kt_domain::{JobId, JobView};
+use kt_engine::custody::PublishedKey;
+use kt_engine::custody::verify::{trusted_pem, verify_chain, verify_job_manifest};
+use kt_engine::formats::reports::verify::{VerifyReport, verify_bundle_with_keys, verify_file};
 use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -65,7 +65,8 @@ async fn trusted_keys(args: &VerifyArgs, api_url: &str) -> anyhow::Result<Vec<Pu
             .keys
             .iter()
             .map(|p| {
-                let pem = std::fs::read_to_string(p).with_context(|| format!("--key {}", p.display()))?;
+                let pem =
+                    std::fs::read_to_string(p).with_context(|| format!("--key {}", p.display()))?;
                 trusted_pem(&pem).map_err(|e| anyhow::anyhow!("--key {}: {e}", p.display()))
             })
             .collect();
@@ -77,7 +78,7 @@ async fn trusted_keys(args: &VerifyArgs, api_url: &str) -> anyhow::Result<Vec<Pu
         .with_context(|| format!("fetching the signing keys from {url} (or give --key)"))?
         .json()
         .await?;
-    Ok(serde_json::from_value(body["keys"].clone()).context("the keys of /v1/keys")?)
+    serde_json::from_value(body["keys"].clone()).context("the keys of /v1/keys")
 }
 
 /// Runs the checks and prints them; exit status 0 when everything matches, 1 otherwise.

@@ -4,8 +4,8 @@
 //! manifests chain per tenant, and tampering is named by the verifier.
 use crate::app::{TestApp, spawn_app, unique};
 use crate::exports::seed_lake;
-use kt_shared::custody::PublishedKey;
-use kt_shared::custody::verify::{verify_chain, verify_job_manifest};
+use kt_engine::custody::PublishedKey;
+use kt_engine::custody::verify::{verify_chain, verify_job_manifest};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use std::path::Path;
@@ -41,15 +41,27 @@ async fn published_keys(app: &TestApp) -> Vec<PublishedKey> {
 
 /// Downloads the job's manifest and signature into `dir` as `name.json(.sig)`.
 async fn fetch_manifest(app: &TestApp, tenant: &str, id: &str, dir: &Path, name: &str) -> Vec<u8> {
-    let response = app.get(tenant, &format!("/v1/export-jobs/{id}/manifest")).await;
+    let response = app
+        .get(tenant, &format!("/v1/export-jobs/{id}/manifest"))
+        .await;
     assert_eq!(response.status(), 200);
-    let header_sig = response.headers()["kt-manifest-signature"].to_str().unwrap().to_string();
+    let header_sig = response.headers()["kt-manifest-signature"]
+        .to_str()
+        .unwrap()
+        .to_string();
     let manifest = response.bytes().await.unwrap().to_vec();
-    let response = app.get(tenant, &format!("/v1/export-jobs/{id}/manifest.sig")).await;
+    let response = app
+        .get(tenant, &format!("/v1/export-jobs/{id}/manifest.sig"))
+        .await;
     assert_eq!(response.status(), 200);
     let sig = response.bytes().await.unwrap().to_vec();
     use base64::Engine;
-    assert_eq!(base64::engine::general_purpose::STANDARD.decode(header_sig).unwrap(), sig);
+    assert_eq!(
+        base64::engine::general_purpose::STANDARD
+            .decode(header_sig)
+            .unwrap(),
+        sig
+    );
     std::fs::write(dir.join(format!("{name}.json")), &manifest).unwrap();
     std::fs::write(dir.join(format!("{name}.json.sig")), &sig).unwrap();
     manifest
@@ -67,9 +79,21 @@ async fn manifests_are_signed_chained_and_verify_with_openssl() {
     let keys = published_keys(&app).await;
     assert_eq!(keys.len(), 1);
     assert_eq!(keys[0].algorithm, "ECDSA_P256_SHA256");
-    assert!(keys[0].public_key_pem.starts_with("-----BEGIN PUBLIC KEY-----"));
+    assert!(
+        keys[0]
+            .public_key_pem
+            .starts_with("-----BEGIN PUBLIC KEY-----")
+    );
     std::fs::write(d.join("key.pem"), &keys[0].public_key_pem).unwrap();
-    let jwks: Value = app.http.get(app.url("/v1/keys/jwks.json")).send().await.unwrap().json().await.unwrap();
+    let jwks: Value = app
+        .http
+        .get(app.url("/v1/keys/jwks.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(jwks["keys"][0]["kid"], keys[0].key_id.as_str());
     assert_eq!(jwks["keys"][0]["crv"], "P-256");
     // The key id is the SHA-256 of the key's DER, as openssl computes it.
@@ -94,18 +118,30 @@ async fn manifests_are_signed_chained_and_verify_with_openssl() {
     assert_eq!(m["window"]["timezone"], "Europe/Madrid");
     assert_eq!(m["artifact"]["sha256"], csv_job["sha256"]);
     assert_eq!(m["artifact"]["size_bytes"], csv.len());
-    assert_eq!(m["artifact"]["sha256"], hex::encode(Sha256::digest(&csv)).as_str());
+    assert_eq!(
+        m["artifact"]["sha256"],
+        hex::encode(Sha256::digest(&csv)).as_str()
+    );
     assert_eq!(m["stats"]["lines_read"], csv_job["stats"]["lines_read"]);
-    assert!(m["sources"]["listing_digest"].as_str().unwrap().starts_with("sha256:"));
+    assert!(
+        m["sources"]["listing_digest"]
+            .as_str()
+            .unwrap()
+            .starts_with("sha256:")
+    );
     assert!(m["sources"]["objects"].as_u64().unwrap() > 0);
     assert_eq!(m["signature"]["key_id"], keys[0].key_id.as_str());
     assert_eq!(m["timestamp"]["status"], "none");
-    assert_eq!(m["chain"]["tenant"], json!({"sequence": 1, "previous_manifest_sha256": null}));
+    assert_eq!(
+        m["chain"]["tenant"],
+        json!({"sequence": 1, "previous_manifest_sha256": null})
+    );
     assert_ne!(m["generator"]["build_commit"], "");
 
     let (ok, out) = openssl_verifies(d, "key.pem", "1.json.sig", "1.json");
     assert!(ok && out.contains("Verified OK"), "{out}");
-    let report = verify_job_manifest(&d.join("1.json"), &keys, Some(&d.join("export.csv"))).unwrap();
+    let report =
+        verify_job_manifest(&d.join("1.json"), &keys, Some(&d.join("export.csv"))).unwrap();
     assert!(report.is_ok(), "{report}");
 
     // A compliance-all job: the next link of the tenant's chain, and a bundle
@@ -122,17 +158,31 @@ async fn manifests_are_signed_chained_and_verify_with_openssl() {
         m2["chain"]["tenant"]["previous_manifest_sha256"],
         hex::encode(Sha256::digest(&first)).as_str()
     );
-    let report = verify_job_manifest(&d.join("2.json"), &keys, Some(&d.join("bundle.tar.gz"))).unwrap();
+    let report =
+        verify_job_manifest(&d.join("2.json"), &keys, Some(&d.join("bundle.tar.gz"))).unwrap();
     assert!(report.is_ok(), "{report}");
-    assert!(report.checked.iter().any(|c| c.contains("manifest.json: ECDSA P-256 signature")), "{report}");
+    assert!(
+        report
+            .checked
+            .iter()
+            .any(|c| c.contains("manifest.json: ECDSA P-256 signature")),
+        "{report}"
+    );
 
     let b = d.join("b");
     std::fs::create_dir(&b).unwrap();
-    let tar = Command::new("tar").args(["xzf", "../bundle.tar.gz"]).current_dir(&b).status().unwrap();
+    let tar = Command::new("tar")
+        .args(["xzf", "../bundle.tar.gz"])
+        .current_dir(&b)
+        .status()
+        .unwrap();
     assert!(tar.success());
     let (ok, out) = openssl_verifies(&b, "signing-key.pem", "manifest.sig", "manifest.json");
     assert!(ok, "{out}");
-    assert_eq!(std::fs::read_to_string(b.join("signing-key.pem")).unwrap(), keys[0].public_key_pem);
+    assert_eq!(
+        std::fs::read_to_string(b.join("signing-key.pem")).unwrap(),
+        keys[0].public_key_pem
+    );
 
     // The chain of both manifests is unbroken.
     let chain = verify_chain(d, Some(&keys)).unwrap();
@@ -140,10 +190,13 @@ async fn manifests_are_signed_chained_and_verify_with_openssl() {
 
     // Tampering: a changed artifact, a changed manifest (openssl says so too).
     std::fs::write(d.join("export.csv"), [&csv[..], b"x"].concat()).unwrap();
-    let report = verify_job_manifest(&d.join("1.json"), &keys, Some(&d.join("export.csv"))).unwrap();
+    let report =
+        verify_job_manifest(&d.join("1.json"), &keys, Some(&d.join("export.csv"))).unwrap();
     let failed: Vec<&str> = report.mismatches.iter().map(|m| m.check.as_str()).collect();
     assert_eq!(failed, vec!["size_bytes", "sha256"], "{report}");
-    let tampered = String::from_utf8(first.clone()).unwrap().replace("Q2 audit", "Q3 audit");
+    let tampered = String::from_utf8(first.clone())
+        .unwrap()
+        .replace("Q2 audit", "Q3 audit");
     std::fs::write(d.join("1.json"), tampered).unwrap();
     let (ok, out) = openssl_verifies(d, "key.pem", "1.json.sig", "1.json");
     assert!(!ok && out.contains("Verification failure"), "{out}");
@@ -152,7 +205,12 @@ async fn manifests_are_signed_chained_and_verify_with_openssl() {
     assert_eq!(chain.mismatches[0].file, "1.json");
 
     // Bad input: another tenant's job is unknown; a queued job has no manifest yet.
-    let other = app.get(&unique("other"), &format!("/v1/export-jobs/{csv_id}/manifest")).await;
+    let other = app
+        .get(
+            &unique("other"),
+            &format!("/v1/export-jobs/{csv_id}/manifest"),
+        )
+        .await;
     assert_eq!(other.status(), 404);
     assert_eq!(other.headers()["content-type"], "application/problem+json");
 }

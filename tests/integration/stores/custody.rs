@@ -1,13 +1,14 @@
 //! Custody adapters against the emulator: the KMS signer (moto's KMS signs
 //! with an ECC_NIST_P256 key; openssl and p256 verify) and the DynamoDB
 //! custody records (manifests byte for byte, chain heads that refuse a stale link).
+use kt_domain::{JobId, TenantId};
+use kt_engine::custody::verify::verify_signature;
+use kt_engine::custody::{ChainLink, ChainScope, ManifestSigner, SignedManifest};
 use kt_integration_tests::emulator_with_clients;
-use kt_shared::custody::verify::verify_signature;
-use kt_shared::custody::{ChainLink, ChainScope, ManifestSigner, SignedManifest};
-use kt_shared::domain::{JobId, TenantId};
-use kt_shared::store::custody::{Append, CustodyStore};
-use kt_shared::store::dynamo::DynamoJobStore;
-use kt_shared::store::kms::{KmsSigner, custody_from_config};
+use kt_service::custody::custody_from_config;
+use kt_store::custody::{Append, CustodyStore};
+use kt_store::dynamo::DynamoJobStore;
+use kt_store::kms::KmsSigner;
 use std::process::Command;
 
 async fn kms_key(kms: &aws_sdk_kms::Client) -> String {
@@ -26,7 +27,9 @@ async fn kms_key(kms: &aws_sdk_kms::Client) -> String {
 async fn a_kms_key_signs_manifests_that_openssl_verifies() {
     let (mut config, clients) = emulator_with_clients().await;
     let key_id = kms_key(&clients.kms).await;
-    let signer = KmsSigner::connect(clients.kms.clone(), &key_id).await.unwrap();
+    let signer = KmsSigner::connect(clients.kms.clone(), &key_id)
+        .await
+        .unwrap();
     assert_eq!(signer.key_id().len(), 64);
     assert!(signer.valid_from().is_some());
     let message = br#"{"kind":"kt-exports/job-manifest"}"#;
@@ -39,11 +42,23 @@ async fn a_kms_key_signs_manifests_that_openssl_verifies() {
     std::fs::write(dir.path().join("m.json"), message).unwrap();
     std::fs::write(dir.path().join("m.sig"), &signature).unwrap();
     let out = Command::new("openssl")
-        .args(["dgst", "-sha256", "-verify", "key.pem", "-signature", "m.sig", "m.json"])
+        .args([
+            "dgst",
+            "-sha256",
+            "-verify",
+            "key.pem",
+            "-signature",
+            "m.sig",
+            "m.json",
+        ])
         .current_dir(dir.path())
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 
     // Rotation: a new active key, the old one still published as retired.
     let new_key = kms_key(&clients.kms).await;
@@ -70,18 +85,36 @@ fn signed(body: &str) -> SignedManifest {
 #[tokio::test]
 async fn manifests_are_kept_byte_for_byte_and_a_stale_link_is_refused() {
     let (config, clients) = emulator_with_clients().await;
-    let store = DynamoJobStore::new(clients.dynamodb.clone(), &config.jobs_table);
+    let store = DynamoJobStore::new(clients.dynamodb.clone(), &config.resources.jobs_table);
     let tenant = TenantId::parse("acme").unwrap();
     let scopes = ChainScope::for_origin(Some("schedule:quarterly"));
-    assert_eq!(store.chain_heads(&tenant, &scopes).await.unwrap(), vec![None, None]);
+    assert_eq!(
+        store.chain_heads(&tenant, &scopes).await.unwrap(),
+        vec![None, None]
+    );
 
     let (a, b) = (JobId::new(), JobId::new());
     let first = signed(r#"{"a":"é"}"#);
-    let links: Vec<_> = scopes.iter().map(|s| (s.clone(), ChainLink::after(None))).collect();
-    assert_eq!(store.append_manifest(&tenant, &a, &first, &links).await.unwrap(), Append::Appended);
+    let links: Vec<_> = scopes
+        .iter()
+        .map(|s| (s.clone(), ChainLink::after(None)))
+        .collect();
+    assert_eq!(
+        store
+            .append_manifest(&tenant, &a, &first, &links)
+            .await
+            .unwrap(),
+        Append::Appended
+    );
     // A second manifest that read the same (empty) heads lost the race.
     let second = signed(r#"{"b":1}"#);
-    assert_eq!(store.append_manifest(&tenant, &b, &second, &links).await.unwrap(), Append::HeadMoved);
+    assert_eq!(
+        store
+            .append_manifest(&tenant, &b, &second, &links)
+            .await
+            .unwrap(),
+        Append::HeadMoved
+    );
     assert_eq!(store.manifest(&tenant, &b).await.unwrap(), None);
 
     let heads = store.chain_heads(&tenant, &scopes).await.unwrap();
@@ -91,7 +124,13 @@ async fn manifests_are_kept_byte_for_byte_and_a_stale_link_is_refused() {
         .zip(&heads)
         .map(|(s, h)| (s.clone(), ChainLink::after(h.as_ref())))
         .collect();
-    assert_eq!(store.append_manifest(&tenant, &b, &second, &next).await.unwrap(), Append::Appended);
+    assert_eq!(
+        store
+            .append_manifest(&tenant, &b, &second, &next)
+            .await
+            .unwrap(),
+        Append::Appended
+    );
     assert_eq!(store.manifest(&tenant, &a).await.unwrap(), Some(first));
     let heads = store.chain_heads(&tenant, &scopes).await.unwrap();
     assert!(heads.iter().all(|h| h.as_ref().unwrap().sequence == 2));
