@@ -222,4 +222,27 @@ mod tests {
         assert!(verify(args(file.clone()), no_job).await.is_err());
         std::fs::remove_file(file).unwrap();
     }
+
+    #[tokio::test]
+    async fn a_chain_folder_with_a_missing_manifest_fails_naming_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let link = |seq: u64, prev: serde_json::Value| {
+            serde_json::json!({"kind": "kt-exports/job-manifest", "job": {"tenant_id": "acme"},
+                "chain": {"tenant": {"sequence": seq, "previous_manifest_sha256": prev}, "schedule": null}})
+        };
+        std::fs::write(
+            dir.path().join("q1.json"),
+            link(1, serde_json::Value::Null).to_string(),
+        )
+        .unwrap();
+        std::fs::write(dir.path().join("q3.json"), link(3, "ab".into()).to_string()).unwrap();
+        let mut a = args(dir.path().join("unused"));
+        a.file = None;
+        a.chain = Some(dir.path().to_path_buf());
+        // No key given and no API listening: the links are still checked.
+        let r = custody(a, "http://127.0.0.1:9").await.unwrap();
+        assert!(!r.is_ok());
+        assert_eq!(r.mismatches[0].file, "q3.json");
+        assert_eq!(r.mismatches[0].actual, "3 (manifests missing)");
+    }
 }

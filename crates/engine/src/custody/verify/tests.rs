@@ -178,3 +178,50 @@ async fn a_folder_that_starts_late_is_not_a_break() {
     assert!(r.is_ok(), "{r}");
     assert!(r.checked[0].contains("(1..1 are not in the folder)"), "{r}");
 }
+
+#[tokio::test]
+async fn a_bundles_signature_is_checked_against_the_key_it_carries_or_trusted_keys() {
+    let signer = LocalKeySigner::generate();
+    let manifest = format!(r#"{{"signature":{{"key_id":"{}"}}}}"#, signer.key_id()).into_bytes();
+    let sig = signer.sign(&manifest).await.unwrap();
+    let files = |m: &[u8]| {
+        BTreeMap::from([
+            ("manifest.json".to_string(), m.to_vec()),
+            (BUNDLE_SIGNATURE.to_string(), sig.clone()),
+            (
+                BUNDLE_PUBLIC_KEY.to_string(),
+                signer.public_key_pem().as_bytes().to_vec(),
+            ),
+        ])
+    };
+    let check = |f: &BTreeMap<String, Vec<u8>>, trusted: &[PublishedKey]| {
+        let mut r = VerifyReport::default();
+        check_bundle_signature(f, trusted, &mut r);
+        r
+    };
+    assert!(check(&files(&manifest), &[]).is_ok());
+    assert!(check(&files(&manifest), &[signer.published()]).is_ok());
+    let mut tampered = manifest.clone();
+    tampered.push(b' ');
+    assert_eq!(
+        checks(&check(&files(&tampered), &[])),
+        vec!["manifest.json: signature"]
+    );
+    // A bundle signed by a key the auditor does not trust is named as such.
+    let other = LocalKeySigner::generate().published();
+    let r = check(&files(&manifest), std::slice::from_ref(&other));
+    assert_eq!(
+        checks(&r),
+        vec![
+            "signing-key.pem: trusted key",
+            "manifest.json: signing key id"
+        ]
+    );
+    // An unsigned bundle passes on its own but not when a key is required.
+    let unsigned = BTreeMap::from([("manifest.json".to_string(), manifest.clone())]);
+    assert!(check(&unsigned, &[]).is_ok());
+    assert_eq!(
+        checks(&check(&unsigned, &[other])),
+        vec!["manifest.sig: present"]
+    );
+}
