@@ -2,7 +2,7 @@
 //! `docs/openapi.yaml` (`JobList`, `DownloadLink`). The job itself is the
 //! library's [`JobView`].
 use chrono::{DateTime, Utc};
-use kt_shared::domain::JobView;
+use kt_domain::JobView;
 use serde::{Deserialize, Serialize};
 
 /// `GET /v1/export-jobs`.

@@ -2,7 +2,7 @@
 //! `--help` and completions show exactly what the API accepts.
 use clap::ValueEnum;
 use clap::builder::PossibleValue;
-use kt_shared::domain::{ExportFormat, ExportType, JobId, JobStatus};
+use kt_domain::{ExportFormat, ExportType, JobId, JobStatus};
 use std::sync::OnceLock;
 
 /// `--format`.

@@ -9,7 +9,7 @@ use crate::output::human_bytes;
 use anyhow::{Context, Result};
 use futures::StreamExt;
 use indicatif::{ProgressBar, ProgressStyle};
-use kt_shared::domain::JobId;
+use kt_domain::JobId;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use std::io::IsTerminal;

@@ -10,7 +10,7 @@ use crate::quick_range::QuickRange;
 use crate::wait::{outcome, parse_duration, wait_for};
 use anyhow::Result;
 use clap::{Args, Subcommand};
-use kt_shared::domain::{JobId, JobView};
+use kt_domain::{JobId, JobView};
 use serde_json::json;
 use std::time::Duration;
 
@@ -324,7 +324,7 @@ async fn list(client: &ApiClient, args: ListArgs, output: OutputFormat) -> Resul
 
 pub fn dev_token(args: DevTokenArgs, chosen: Option<OutputFormat>) -> Result<ExitKind> {
     let scopes: Vec<&str> = args.scope.split_whitespace().collect();
-    let token = kt_shared::http::dev_token(
+    let token = kt_devtoken::mint(
         &args.secret,
         &args.sub,
         &args.tenant,

@@ -4,7 +4,7 @@
 //! `kt export-jobs list | jq` works without a flag. The JSON is the API's
 //! objects as `docs/openapi.yaml` describes them (README: "JSON output").
 use chrono::{DateTime, Utc};
-use kt_shared::domain::{JobStatus, JobView};
+use kt_domain::{JobStatus, JobView};
 use serde::Serialize;
 use std::io::{IsTerminal, Write};
 
@@ -126,8 +126,8 @@ pub fn job_details(job: &JobView) -> String {
         .actions
         .iter()
         .map(|a| match a {
-            kt_shared::domain::Action::Download => "download",
-            kt_shared::domain::Action::Cancel => "cancel",
+            kt_domain::Action::Download => "download",
+            kt_domain::Action::Cancel => "cancel",
         })
         .collect();
     rows.push((

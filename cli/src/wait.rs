@@ -9,7 +9,7 @@ use crate::exit::{ExitKind, Failure};
 use crate::output::status_text;
 use anyhow::Result;
 use indicatif::{ProgressBar, ProgressStyle};
-use kt_shared::domain::{JobId, JobStatus, JobView};
+use kt_domain::{JobId, JobStatus, JobView};
 use std::io::{IsTerminal, Write};
 use std::time::{Duration, Instant};
 

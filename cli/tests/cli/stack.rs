@@ -3,8 +3,8 @@
 //! queued there), each started once per test process with fresh resources.
 use assert_cmd::Command;
 use chrono::NaiveDate;
-use kt_shared::lakegen::LakeSpec;
-use kt_shared::local::{LocalStack, seed};
+use kt_dev::{LocalStack, seed};
+use kt_lakegen::LakeSpec;
 use std::path::Path;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
@@ -90,7 +90,7 @@ pub fn tenant() -> String {
 }
 
 pub fn token(tenant: &str) -> String {
-    kt_shared::http::dev_token(
+    kt_devtoken::mint(
         SECRET,
         "u_cli",
         tenant,
