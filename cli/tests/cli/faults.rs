@@ -74,7 +74,14 @@ fn waiting_survives_a_503_and_a_dropped_connection_and_honours_retry_after() {
     let dir = tempfile::tempdir().unwrap();
     let created = s
         .kt(&s.lake_tenant, dir.path())
-        .args(["export-jobs", "create", "--format", "csv", "--date-from", LAKE_DAY])
+        .args([
+            "export-jobs",
+            "create",
+            "--format",
+            "csv",
+            "--date-from",
+            LAKE_DAY,
+        ])
         .args(["--date-to", LAKE_DAY])
         .output()
         .unwrap();
@@ -91,10 +98,20 @@ fn waiting_survives_a_503_and_a_dropped_connection_and_honours_retry_after() {
     let err = stderr(&waited);
     assert_eq!(waited.status.code(), Some(0), "{err}");
     assert_eq!(stdout_json(&waited)["status"], "completed");
-    assert!(err.contains("(503): try again") && err.contains("retrying in 4 s"), "{err}");
-    assert!(err.contains("cannot reach"), "the dropped connection is reported: {err}");
+    assert!(
+        err.contains("(503): try again") && err.contains("retrying in 4 s"),
+        "{err}"
+    );
+    assert!(
+        err.contains("cannot reach"),
+        "the dropped connection is reported: {err}"
+    );
     // 4 s asked by Retry-After, then at least 1.5 s of backoff after the drop.
-    assert!(started.elapsed() >= Duration::from_millis(5_500), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() >= Duration::from_millis(5_500),
+        "{:?}",
+        started.elapsed()
+    );
     assert!(seen.load(Ordering::SeqCst) >= 3);
 }
 
@@ -112,10 +129,21 @@ fn a_server_that_never_answers_hits_the_http_timeout() {
     let started = Instant::now();
     let o = crate::stack::kt_bare(dir.path())
         .env("KT_TOKEN", "anything")
-        .args(["export-jobs", "list", "--api-url", &url, "--http-timeout", "1"])
+        .args([
+            "export-jobs",
+            "list",
+            "--api-url",
+            &url,
+            "--http-timeout",
+            "1",
+        ])
         .output()
         .unwrap();
     assert_eq!(o.status.code(), Some(7), "{}", stderr(&o));
-    assert!(stderr(&o).contains("did not answer within 1 s"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("did not answer within 1 s"),
+        "{}",
+        stderr(&o)
+    );
     assert!(started.elapsed() < Duration::from_secs(10));
 }
