@@ -216,6 +216,7 @@ mod tests {
         std::fs::write(&path, "profiles = 3").unwrap();
         let e = load(&path).unwrap_err();
         assert!(e.to_string().contains("config.toml"), "{e}");
-        assert_eq!(crate::exit::ExitKind::of(&e), crate::exit::ExitKind::Usage);
+        let failure = e.downcast_ref::<Failure>().expect("a Failure");
+        assert_eq!(failure.kind(), crate::exit::ExitKind::Usage);
     }
 }

@@ -329,7 +329,7 @@ mod tests {
         std::fs::write(&target, "old").unwrap();
         let e = place(&part, &target, false).unwrap_err();
         assert_eq!(
-            crate::exit::ExitKind::of(&e),
+            crate::classify::exit_kind(&e),
             crate::exit::ExitKind::WouldOverwrite
         );
         assert_eq!(std::fs::read_to_string(&target).unwrap(), "old");

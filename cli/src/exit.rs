@@ -1,7 +1,6 @@
 //! Exit codes: one number per kind of outcome, so a runbook can branch on
 //! `$?` without parsing messages. The table is printed by `kt --help` and
-//! repeated in the README; [`ExitKind::of`] is the one place errors are sorted.
-use crate::client::{ApiError, Unreachable};
+//! repeated in the README; `classify::exit_kind` is the one place errors are sorted.
 use std::process::ExitCode;
 
 /// Shown under `kt --help` (and every subcommand's help).
@@ -30,30 +29,6 @@ pub enum ExitKind {
     WouldOverwrite = 8,
 }
 
-impl ExitKind {
-    /// The exit code of a command that returned an error: the first cause in
-    /// the chain that says what kind of failure it was.
-    pub fn of(error: &anyhow::Error) -> Self {
-        for cause in error.chain() {
-            if let Some(failure) = cause.downcast_ref::<Failure>() {
-                return failure.kind();
-            }
-            if let Some(api) = cause.downcast_ref::<ApiError>() {
-                return api.exit_kind();
-            }
-            if cause.downcast_ref::<Unreachable>().is_some() {
-                return Self::Network;
-            }
-            if let Some(e) = cause.downcast_ref::<reqwest::Error>()
-                && (e.is_timeout() || e.is_connect() || e.is_request() || e.is_body())
-            {
-                return Self::Network;
-            }
-        }
-        Self::Other
-    }
-}
-
 impl From<ExitKind> for ExitCode {
     fn from(kind: ExitKind) -> Self {
         ExitCode::from(kind as u8)
@@ -77,7 +52,7 @@ pub enum Failure {
 }
 
 impl Failure {
-    fn kind(&self) -> ExitKind {
+    pub fn kind(&self) -> ExitKind {
         match self {
             Self::Usage(_) => ExitKind::Usage,
             Self::Auth(_) => ExitKind::Auth,
@@ -91,16 +66,6 @@ impl Failure {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use anyhow::Context;
-
-    #[test]
-    fn the_kind_is_found_under_added_context() {
-        let e = Err::<(), _>(Failure::WouldOverwrite("a.csv".into()))
-            .context("downloading")
-            .unwrap_err();
-        assert_eq!(ExitKind::of(&e), ExitKind::WouldOverwrite);
-        assert_eq!(ExitKind::of(&anyhow::anyhow!("plain")), ExitKind::Other);
-    }
 
     #[test]
     fn the_help_lists_every_code_once() {

@@ -1,6 +1,7 @@
 //! `kt`: export jobs from a terminal, and offline exports from a copy of the lake.
 mod api;
 mod args;
+mod classify;
 mod client;
 mod config;
 mod download;
@@ -101,7 +102,7 @@ async fn main() -> ExitCode {
         Ok(kind) => kind.into(),
         Err(e) => {
             eprintln!("error: {e:#}");
-            ExitKind::of(&e).into()
+            classify::exit_kind(&e).into()
         }
     }
 }
