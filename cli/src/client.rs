@@ -120,6 +120,11 @@ impl ApiClient {
         &self.http
     }
 
+    /// `--http-timeout`: per request, and for a stalled download.
+    pub fn timeout(&self) -> Duration {
+        self.timeout
+    }
+
     pub async fn get<T: DeserializeOwned>(
         &self,
         path: &str,
@@ -141,11 +146,11 @@ impl ApiClient {
         }
         let response = self.send(request).await?;
         let status = response.status();
-        Ok((status, read_json(response).await?))
+        Ok((status, read_json(response, self.timeout).await?))
     }
 
     async fn json<T: DeserializeOwned>(&self, request: RequestBuilder) -> Result<T> {
-        read_json(self.send(request).await?).await
+        read_json(self.send(request).await?, self.timeout).await
     }
 
     /// Sends with the token and timeout; a non-2xx answer becomes an [`ApiError`].
@@ -192,12 +197,12 @@ pub fn unreachable(base: &str, timeout: Duration, e: reqwest::Error) -> anyhow::
     Unreachable { message, source: e }.into()
 }
 
-async fn read_json<T: DeserializeOwned>(response: Response) -> Result<T> {
+async fn read_json<T: DeserializeOwned>(response: Response, timeout: Duration) -> Result<T> {
     let url = response.url().clone();
     let bytes = response
         .bytes()
         .await
-        .map_err(|e| unreachable(url.as_str(), Duration::ZERO, e))?;
+        .map_err(|e| unreachable(url.as_str(), timeout, e))?;
     serde_json::from_slice(&bytes).map_err(|e| {
         anyhow::anyhow!(
             "{url} answered with a body kt cannot read ({e}): is the API URL right, and is kt as new as the API?"

@@ -132,9 +132,10 @@ async fn fetch(client: &ApiClient, link: &DownloadLink, part: &Path) -> Result<(
         if have > 0 {
             request = request.header(reqwest::header::RANGE, format!("bytes={have}-"));
         }
-        let r = request.send().await.map_err(|e| {
-            crate::client::unreachable("the artifact store", std::time::Duration::ZERO, e)
-        })?;
+        let r = request
+            .send()
+            .await
+            .map_err(|e| crate::client::unreachable("the artifact store", client.timeout(), e))?;
         match r.status().as_u16() {
             206 if content_range_start(&r) == Some(have) => {}
             // The store ignored the range, or the part is no longer valid: start over.

@@ -314,6 +314,15 @@ async fn list(client: &ApiClient, args: ListArgs, output: OutputFormat) -> Resul
         OutputFormat::Json => print_json(&all),
         OutputFormat::Table => {
             print_text(&jobs_table(&all.jobs));
+            if all.jobs.is_empty() {
+                eprintln!(
+                    "no export jobs{}",
+                    match args.status {
+                        Some(s) => format!(" with status {}", s.0.as_str()),
+                        None => String::new(),
+                    }
+                );
+            }
             if let Some(next) = &all.next_cursor {
                 eprintln!("more jobs: --cursor {next} for the next page, or --all");
             }
