@@ -175,7 +175,7 @@ impl Job {
     }
 }
 
-/// The job object of the HTTP API (`contracts/api.md`).
+/// The job object of the HTTP API (`docs/openapi.yaml`, `Job`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct JobView {
     pub id: JobId,
