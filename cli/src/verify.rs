@@ -4,7 +4,7 @@
 //! report ids and digests); any file is checked against an expected size and
 //! SHA-256, given with `--size`/`--sha256` or taken from the job record
 //! (`--job-id`, fetched by the caller's API client). The exit status tells the
-//! result: 0 verified, 1 a mismatch (each one is printed with its file name).
+//! result: 0 verified, 5 a mismatch (each one is printed with its file name).
 //! `--manifest` and `--chain` check signed manifests (`kt_engine::custody::verify`).
 use anyhow::{Context, bail};
 use clap::Args;
@@ -81,7 +81,7 @@ async fn trusted_keys(args: &VerifyArgs, api_url: &str) -> anyhow::Result<Vec<Pu
     serde_json::from_value(body["keys"].clone()).context("the keys of /v1/keys")
 }
 
-/// Runs the checks and prints them; exit status 0 when everything matches, 1 otherwise.
+/// Runs the checks and prints them; exit status 0 when everything matches, 5 otherwise.
 /// `fetch_job` is called only when `--job-id` is given.
 pub async fn run<F, Fut>(args: VerifyArgs, api_url: &str, fetch_job: F) -> anyhow::Result<ExitCode>
 where
@@ -102,7 +102,7 @@ where
     Ok(if report.is_ok() {
         ExitCode::SUCCESS
     } else {
-        ExitCode::from(1)
+        ExitCode::from(5)
     })
 }
 

@@ -57,7 +57,7 @@ impl Custody {
             });
             let signed = SignedManifest::sign(&manifest, self.signer.as_ref())
                 .await
-                .map_err(|e| StoreError::Transient(e.to_string()))?;
+                .map_err(|e| StoreError::Transient(e.to_string().into()))?;
             match self
                 .store
                 .append_manifest(&job.tenant_id, &job.id, &signed, &links)

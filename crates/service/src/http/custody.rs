@@ -48,7 +48,7 @@ pub async fn jwks(State(state): State<AppState>) -> Result<Response> {
         .iter()
         .map(|k| k.to_jwk())
         .collect::<std::result::Result<Vec<_>, _>>()
-        .map_err(|e| ApiError::Store(StoreError::Permanent(e)))?;
+        .map_err(|e| ApiError::Store(StoreError::Permanent(e.into())))?;
     Ok((
         [(header::CACHE_CONTROL, "public, max-age=300")],
         Json(json!({ "keys": jwks })),

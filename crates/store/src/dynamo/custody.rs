@@ -67,7 +67,8 @@ impl CustodyStore for DynamoJobStore {
         manifest: &SignedManifest,
         links: &[(ChainScope, ChainLink)],
     ) -> Result<Append, StoreError> {
-        let bad = |e: aws_sdk_dynamodb::error::BuildError| StoreError::Permanent(e.to_string());
+        let bad =
+            |e: aws_sdk_dynamodb::error::BuildError| StoreError::Permanent(e.to_string().into());
         let mut item = key(tenant, manifest_sk(job));
         item.insert(
             "manifest".into(),
@@ -148,5 +149,5 @@ impl CustodyStore for DynamoJobStore {
 }
 
 fn store_error_text(job: &JobId) -> StoreError {
-    StoreError::Permanent(format!("the manifest record of {job} is incomplete"))
+    StoreError::Permanent(format!("the manifest record of {job} is incomplete").into())
 }
