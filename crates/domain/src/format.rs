@@ -64,7 +64,6 @@ impl ExportFormat {
     }
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
