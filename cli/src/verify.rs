@@ -5,12 +5,13 @@
 //! SHA-256, given with `--size`/`--sha256` or taken from the job record
 //! (`--job-id`, fetched by the caller's API client). The exit status tells the
 //! result: 0 verified, 5 a mismatch (each one is printed with its file name).
-//! `--manifest` and `--chain` check signed manifests (`kt_engine::custody::verify`).
+//! `--manifest` and `--chain` check signed manifests (`kt_engine::formats::reports::custody_verify`).
 use anyhow::{Context, bail};
 use clap::Args;
 use kt_domain::{JobId, JobView};
 use kt_engine::custody::PublishedKey;
-use kt_engine::custody::verify::{trusted_pem, verify_chain, verify_job_manifest};
+use kt_engine::custody::trusted_pem;
+use kt_engine::formats::reports::custody_verify::{verify_chain, verify_job_manifest};
 use kt_engine::formats::reports::verify::{VerifyReport, verify_bundle_with_keys, verify_file};
 use std::future::Future;
 use std::path::{Path, PathBuf};

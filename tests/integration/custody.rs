@@ -5,7 +5,7 @@
 use crate::app::{TestApp, spawn_app, unique};
 use crate::exports::seed_lake;
 use kt_engine::custody::PublishedKey;
-use kt_engine::custody::verify::{verify_chain, verify_job_manifest};
+use kt_engine::formats::reports::custody_verify::{verify_chain, verify_job_manifest};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use std::path::Path;

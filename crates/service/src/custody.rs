@@ -5,7 +5,9 @@ use chrono::{DateTime, Utc};
 use kt_domain::Job;
 use kt_engine::SourceInventory;
 use kt_engine::custody::keys::{KeyStatus, PublishedKey, key_ring};
-use kt_engine::custody::manifest::{JobManifest, ManifestInputs, SignedManifest, pseudonym_key_id};
+use kt_engine::custody::manifest::{
+    JobManifest, ManifestInputs, ManifestSources, SignedManifest, pseudonym_key_id,
+};
 use kt_engine::custody::{ChainLink, ChainScope, LocalKeySigner, ManifestSigner, SignError};
 use kt_store::StoreError;
 use kt_store::aws::AwsClients;
@@ -50,7 +52,11 @@ impl Custody {
                 .collect();
             let manifest = JobManifest::build(&ManifestInputs {
                 job,
-                sources,
+                sources: ManifestSources {
+                    objects: sources.objects,
+                    bytes: sources.bytes,
+                    listing_digest: &sources.listing_digest,
+                },
                 pseudonym_key_id: self.pseudonym_key_id.clone(),
                 chain: links.clone(),
                 signing_key_id: self.signer.key_id().to_string(),
@@ -136,7 +142,7 @@ fn retired_pem_file(path: &str) -> Result<PublishedKey, SignError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use kt_engine::custody::verify::verify_signature;
+    use kt_engine::custody::verify_signature;
     use kt_store::memory::MemoryCustodyStore;
     use serde_json::Value;
 

@@ -2,7 +2,7 @@
 //! with an ECC_NIST_P256 key; openssl and p256 verify) and the DynamoDB
 //! custody records (manifests byte for byte, chain heads that refuse a stale link).
 use kt_domain::{JobId, TenantId};
-use kt_engine::custody::verify::verify_signature;
+use kt_engine::custody::verify_signature;
 use kt_engine::custody::{ChainLink, ChainScope, ManifestSigner, SignedManifest};
 use kt_integration_tests::emulator_with_clients;
 use kt_service::custody::custody_from_config;

@@ -6,7 +6,7 @@
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
-use p256::ecdsa::VerifyingKey;
+use p256::ecdsa::{DerSignature, VerifyingKey, signature::Verifier};
 use p256::pkcs8::{DecodePublicKey, EncodePublicKey, LineEnding};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -38,6 +38,27 @@ pub fn pem_of_der(spki_der: &[u8]) -> Result<String, String> {
         .map_err(|e| format!("not a P-256 public key: {e}"))?;
     key.to_public_key_pem(LineEnding::LF)
         .map_err(|e| format!("encoding the key: {e}"))
+}
+
+/// Checks a DER ECDSA P-256 signature over SHA-256(`message`).
+pub fn verify_signature(public_pem: &str, message: &[u8], der: &[u8]) -> Result<(), String> {
+    let key = parse_public_pem(public_pem)?;
+    let sig =
+        DerSignature::from_bytes(der).map_err(|e| format!("not a DER ECDSA signature: {e}"))?;
+    key.verify(message, &sig)
+        .map_err(|_| "the signature does not match the manifest and key".to_string())
+}
+
+/// A key given on the command line (`--key key.pem`), trusted as is.
+pub fn trusted_pem(pem: &str) -> Result<PublishedKey, String> {
+    Ok(PublishedKey {
+        key_id: key_id_of_pem(pem)?,
+        algorithm: super::ALGORITHM.into(),
+        status: KeyStatus::Active,
+        valid_from: None,
+        valid_until: None,
+        public_key_pem: pem.to_string(),
+    })
 }
 
 /// Whether a published key still signs new manifests.
@@ -109,36 +130,6 @@ pub fn key_ring(active: PublishedKey, mut retired: Vec<PublishedKey>) -> Vec<Pub
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::custody::ManifestSigner;
-    use crate::custody::signer::LocalKeySigner;
-
-    #[test]
-    fn key_ids_are_the_spki_digest_and_jwks_carry_the_point() {
-        let signer = LocalKeySigner::generate();
-        let pem = signer.public_key_pem().to_string();
-        assert_eq!(key_id_of_pem(&pem).unwrap(), signer.key_id());
-        assert_eq!(signer.key_id().len(), 64);
-        let key = PublishedKey {
-            key_id: signer.key_id().into(),
-            algorithm: "ECDSA_P256_SHA256".into(),
-            status: KeyStatus::Active,
-            valid_from: None,
-            valid_until: None,
-            public_key_pem: pem,
-        };
-        let jwk = key.to_jwk().unwrap();
-        assert_eq!(jwk["kid"], signer.key_id());
-        assert_eq!(
-            URL_SAFE_NO_PAD
-                .decode(jwk["x"].as_str().unwrap())
-                .unwrap()
-                .len(),
-            32
-        );
-        assert!(
-            key_id_of_pem("-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----").is_err()
-        );
-    }
 
     #[test]
     fn a_ring_retires_older_keys_at_the_next_keys_start() {

@@ -7,7 +7,6 @@
 use super::canonical::to_canonical_bytes;
 use super::chain::{ChainLink, ChainScope};
 use super::signer::{ManifestSigner, SignError};
-use crate::SourceInventory;
 use hmac::{Hmac, KeyInit, Mac};
 use kt_domain::Job;
 use serde_json::{Value, json};
@@ -37,11 +36,20 @@ pub fn pseudonym_key_id(service_key: &str) -> String {
 pub struct ManifestInputs<'a> {
     /// The completed job (size, hash, stats, times are read from it).
     pub job: &'a Job,
-    pub sources: &'a SourceInventory,
+    pub sources: ManifestSources<'a>,
     pub pseudonym_key_id: String,
     /// One link per chain the manifest extends ([`ChainScope::for_origin`]).
     pub chain: Vec<(ChainScope, ChainLink)>,
     pub signing_key_id: String,
+}
+
+/// The lake objects an export read (the engine's `SourceInventory`).
+#[derive(Debug, Clone, Copy)]
+pub struct ManifestSources<'a> {
+    pub objects: u64,
+    pub bytes: u64,
+    /// `sha256:<hex>` over the sorted `key|etag|size` lines of the listing.
+    pub listing_digest: &'a str,
 }
 
 /// A job manifest as a JSON value (see `docs/custody.md` for each field).

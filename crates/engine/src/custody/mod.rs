@@ -1,5 +1,6 @@
-//! Chain of custody: signed manifests, the per-tenant chain and their offline
-//! verification (`docs/custody.md`). Pure logic: no AWS, no HTTP. The signing
+//! Chain of custody: signed manifests and the per-tenant chain
+//! (`docs/custody.md`); their offline verification against artifacts is
+//! `formats::reports::custody_verify`. Pure logic: no AWS, no HTTP. The signing
 //! key sits behind [`ManifestSigner`] (a local PEM file here, AWS KMS in
 //! `kt_store::kms`); records sit behind `kt_store::custody::CustodyStore`
 //! and sealing a job is `kt_service::custody`. The manifest is canonical JSON
@@ -9,11 +10,10 @@ pub mod chain;
 pub mod keys;
 pub mod manifest;
 pub mod signer;
-pub mod verify;
 
 pub use chain::{ChainHead, ChainLink, ChainScope};
-pub use keys::{PublishedKey, key_id_of_der, key_id_of_pem};
-pub use manifest::{JobManifest, ManifestInputs, SignedManifest};
+pub use keys::{PublishedKey, key_id_of_der, key_id_of_pem, trusted_pem, verify_signature};
+pub use manifest::{JobManifest, ManifestInputs, ManifestSources, SignedManifest};
 pub use signer::{LocalKeySigner, ManifestSigner, SignError, sign_blocking};
 
 /// The signature algorithm, as manifests and `/v1/keys` name it.

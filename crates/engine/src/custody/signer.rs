@@ -176,7 +176,9 @@ impl ManifestSigner for LocalKeySigner {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::custody::verify::verify_signature;
+    use crate::custody::keys::{KeyStatus, key_id_of_pem, verify_signature};
+    use base64::Engine;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
     #[tokio::test]
     async fn a_key_file_is_created_once_and_signs_verifiably() {
@@ -196,5 +198,33 @@ mod tests {
             let mode = std::fs::metadata(&path).unwrap().permissions().mode();
             assert_eq!(mode & 0o777, 0o600);
         }
+    }
+
+    #[test]
+    fn key_ids_are_the_spki_digest_and_jwks_carry_the_point() {
+        let signer = LocalKeySigner::generate();
+        let pem = signer.public_key_pem().to_string();
+        assert_eq!(key_id_of_pem(&pem).unwrap(), signer.key_id());
+        assert_eq!(signer.key_id().len(), 64);
+        let key = PublishedKey {
+            key_id: signer.key_id().into(),
+            algorithm: "ECDSA_P256_SHA256".into(),
+            status: KeyStatus::Active,
+            valid_from: None,
+            valid_until: None,
+            public_key_pem: pem,
+        };
+        let jwk = key.to_jwk().unwrap();
+        assert_eq!(jwk["kid"], signer.key_id());
+        assert_eq!(
+            URL_SAFE_NO_PAD
+                .decode(jwk["x"].as_str().unwrap())
+                .unwrap()
+                .len(),
+            32
+        );
+        assert!(
+            key_id_of_pem("-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----").is_err()
+        );
     }
 }

@@ -12,7 +12,6 @@ use super::aggregate::Aggregate;
 use super::num::iso;
 use super::{Framework, MAPPING_VERSION, SCHEMA_VERSION, to_bytes};
 use crate::custody::sign_blocking;
-use crate::custody::verify::{BUNDLE_PUBLIC_KEY, BUNDLE_SIGNATURE};
 use crate::formats::{ExportContext, ExportSummary};
 use flate2::{Compression, GzBuilder};
 use serde_json::{Value, json};
@@ -21,6 +20,9 @@ use std::io::{self, Write};
 
 pub const MANIFEST: &str = "manifest.json";
 pub const SUMS: &str = "SHA256SUMS";
+/// Entries of a signed bundle: the signature over `manifest.json` and its key.
+pub const BUNDLE_SIGNATURE: &str = "manifest.sig";
+pub const BUNDLE_PUBLIC_KEY: &str = "signing-key.pem";
 pub const MANIFEST_VERSION: &str = "1.0";
 
 pub fn sha256_hex(bytes: &[u8]) -> String {

@@ -1,28 +1,16 @@
 //! Offline checks of signed manifests: the signature and key id, the
 //! artifact's size and hash, the bundle's claims, and a folder's chains.
 //! Every failed check is a [`Mismatch`] naming the file it concerns.
-use super::canonical::is_canonical;
-use super::keys::{PublishedKey, key_id_of_pem, parse_public_pem};
-use crate::formats::reports::verify::{
-    VerifyError, VerifyReport, verify_bundle_with_keys, verify_file,
-};
-use p256::ecdsa::{DerSignature, signature::Verifier};
+use super::verify::{VerifyError, VerifyReport, verify_bundle_with_keys, verify_file};
+use crate::custody::canonical::is_canonical;
+use crate::custody::keys::{PublishedKey, key_id_of_pem, verify_signature};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 #[cfg(test)]
-use crate::formats::reports::verify::Mismatch;
-
-/// Checks a DER ECDSA P-256 signature over SHA-256(`message`).
-pub fn verify_signature(public_pem: &str, message: &[u8], der: &[u8]) -> Result<(), String> {
-    let key = parse_public_pem(public_pem)?;
-    let sig =
-        DerSignature::from_bytes(der).map_err(|e| format!("not a DER ECDSA signature: {e}"))?;
-    key.verify(message, &sig)
-        .map_err(|_| "the signature does not match the manifest and key".to_string())
-}
+use super::verify::Mismatch;
 
 fn text(v: &Value) -> String {
     match v {
@@ -83,18 +71,6 @@ pub fn check_signed(
         Err(e) => r.fail(file, "signature", format!("valid for key {key_id}"), e),
     }
     Some(manifest)
-}
-
-/// A key given on the command line (`--key key.pem`), trusted as is.
-pub fn trusted_pem(pem: &str) -> Result<PublishedKey, String> {
-    Ok(PublishedKey {
-        key_id: key_id_of_pem(pem)?,
-        algorithm: super::ALGORITHM.into(),
-        status: super::keys::KeyStatus::Active,
-        valid_from: None,
-        valid_until: None,
-        public_key_pem: pem.to_string(),
-    })
 }
 
 /// The detached signature beside `manifest`: `<file>.sig`, or `<stem>.sig`.
@@ -220,65 +196,6 @@ fn file_name(p: &Path) -> String {
     )
 }
 
-/// Bundle entries holding the signature of `manifest.json` and its key.
-pub const BUNDLE_SIGNATURE: &str = "manifest.sig";
-pub const BUNDLE_PUBLIC_KEY: &str = "signing-key.pem";
-
-/// Checks the signature a bundle carries over its `manifest.json`. The key in
-/// the bundle proves integrity only; `trusted` (from `/v1/keys` or `--key`)
-/// makes it prove who signed. With no trusted keys the bundle's own key is used.
-pub fn check_bundle_signature(
-    files: &BTreeMap<String, Vec<u8>>,
-    trusted: &[PublishedKey],
-    r: &mut VerifyReport,
-) {
-    let (Some(manifest), Some(sig)) = (files.get("manifest.json"), files.get(BUNDLE_SIGNATURE))
-    else {
-        if !trusted.is_empty() {
-            r.fail(BUNDLE_SIGNATURE, "present", "a signed bundle", "missing");
-        } else if files.contains_key(BUNDLE_PUBLIC_KEY) {
-            r.fail(
-                BUNDLE_SIGNATURE,
-                "present beside signing-key.pem",
-                "present",
-                "missing",
-            );
-        }
-        return;
-    };
-    let carried = files
-        .get(BUNDLE_PUBLIC_KEY)
-        .and_then(|pem| trusted_pem(&String::from_utf8_lossy(pem)).ok());
-    let keys: Vec<PublishedKey> = if trusted.is_empty() {
-        carried.clone().into_iter().collect()
-    } else {
-        if let Some(c) = &carried {
-            if trusted.iter().any(|t| t.key_id == c.key_id) {
-                r.ok(format!("{BUNDLE_PUBLIC_KEY}: one of the trusted keys"));
-            } else {
-                r.fail(
-                    BUNDLE_PUBLIC_KEY,
-                    "trusted key",
-                    "one of the trusted keys",
-                    &c.key_id,
-                );
-            }
-        }
-        trusted.to_vec()
-    };
-    let file = "manifest.json";
-    let value: Value = serde_json::from_slice(manifest).unwrap_or(Value::Null);
-    let key_id = text(&value["signature"]["key_id"]);
-    let Some(key) = keys.iter().find(|k| k.key_id == key_id) else {
-        r.fail(file, "signing key id", "a known key", key_id);
-        return;
-    };
-    match verify_signature(&key.public_key_pem, manifest, sig) {
-        Ok(()) => r.ok(format!("{file}: ECDSA P-256 signature by key {key_id}")),
-        Err(e) => r.fail(file, "signature", format!("valid for key {key_id}"), e),
-    }
-}
-
 /// One manifest found in a chain folder.
 struct Entry {
     file: String,
@@ -324,11 +241,12 @@ pub fn verify_chain(
             }
             None => serde_json::from_slice::<Value>(&bytes).ok(),
         };
-        let Some(m) = manifest.filter(|m| m["kind"] == super::manifest::MANIFEST_KIND) else {
+        let Some(m) = manifest.filter(|m| m["kind"] == crate::custody::manifest::MANIFEST_KIND)
+        else {
             r.fail(
                 &file,
                 "a job manifest",
-                super::manifest::MANIFEST_KIND,
+                crate::custody::manifest::MANIFEST_KIND,
                 "something else",
             );
             continue;

@@ -1,7 +1,9 @@
+use super::super::bundle::{BUNDLE_PUBLIC_KEY, BUNDLE_SIGNATURE};
+use super::super::verify::check_bundle_signature;
 use super::*;
-use crate::SourceInventory;
 use crate::custody::chain::{ChainHead, ChainLink, ChainScope};
-use crate::custody::manifest::{JobManifest, ManifestInputs, SignedManifest};
+use crate::custody::keys::PublishedKey;
+use crate::custody::manifest::{JobManifest, ManifestInputs, ManifestSources, SignedManifest};
 use crate::custody::signer::{LocalKeySigner, ManifestSigner};
 use kt_domain::Job;
 
@@ -38,7 +40,11 @@ async fn seal(
         .collect();
     let value = JobManifest::build(&ManifestInputs {
         job,
-        sources: &SourceInventory::default(),
+        sources: ManifestSources {
+            objects: 0,
+            bytes: 0,
+            listing_digest: "sha256:00",
+        },
         pseudonym_key_id: "k".into(),
         chain: chain.clone(),
         signing_key_id: signer.key_id().into(),
