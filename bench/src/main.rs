@@ -259,6 +259,7 @@ fn check_output(
                 requested_by: String::new(),
                 pseudonym_key: String::new(),
                 sources: SourceInventory::default(),
+                report: Default::default(),
             };
             let mut want = Vec::new();
             let mut csv = CsvFormatter::new();

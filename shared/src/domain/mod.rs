@@ -2,6 +2,7 @@
 mod format;
 mod ids;
 mod job;
+pub mod profile;
 mod window;
 
 pub use format::ExportFormat;
@@ -11,3 +12,4 @@ pub use job::{
     RejectedSample,
 };
 pub use window::{DateBound, Window, WindowError, file_name};
+pub use profile::{ComplianceProfile, VersionedProfile};

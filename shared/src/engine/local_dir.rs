@@ -221,6 +221,7 @@ pub async fn export_dir(
         requested_by: "offline".into(),
         pseudonym_key: crate::config::Config::from_env().pseudonym_key,
         sources: plan.inventory.clone(),
+        report: Default::default(),
     };
     let sink = Box::new(FileSink::create(output).await?);
     let formatter = formats::formatter_for(&ctx);
@@ -363,6 +364,7 @@ mod tests {
             requested_by: "test".into(),
             pseudonym_key: "k".into(),
             sources: plan.inventory.clone(),
+            report: Default::default(),
         };
         let sink = Box::new(FileSink::create(out.path().join("x.csv")).await.unwrap());
         let formatter = formats::formatter_for(&ctx);

@@ -7,7 +7,7 @@
 //! Formatters append bytes to `out`; the engine streams them to the sink.
 //! Report formats write nothing per event and their whole document in `finish`
 //! (their state is bounded aggregates, not events).
-use crate::domain::{ExportFormat, JobId, JobStats, TenantId, Window};
+use crate::domain::{ExportFormat, JobId, JobStats, TenantId, VersionedProfile, Window};
 use crate::engine::ParsedEvent;
 use chrono::{DateTime, Utc};
 
@@ -42,6 +42,17 @@ pub struct ExportContext {
     pub pseudonym_key: String,
     /// The frozen list of source objects this export reads.
     pub sources: SourceInventory,
+    /// What reports state beyond the events: the job's label, the tenant's declarations.
+    pub report: ReportInputs,
+}
+
+/// Inputs of the compliance reports that are not events. The engine never
+/// loads them: the worker (or `kt export run --profile FILE`) passes them in.
+#[derive(Debug, Clone, Default)]
+pub struct ReportInputs {
+    pub label: Option<String>,
+    /// The tenant's compliance profile at the version the report cites.
+    pub profile: Option<VersionedProfile>,
 }
 
 /// The objects an export read, summarised for manifests.
@@ -51,6 +62,8 @@ pub struct SourceInventory {
     pub bytes: u64,
     /// `sha256:<hex>` over sorted `key|etag|size\n` lines.
     pub listing_digest: String,
+    /// When the listing was taken: objects written later are not in the export.
+    pub listed_at: Option<DateTime<Utc>>,
 }
 
 /// What the engine knows once every event has been written.

@@ -7,6 +7,7 @@
 //!
 //! OWNER: api helper.
 mod artifacts;
+mod profiles;
 
 pub use artifacts::{MemoryArtifactStore, StoredArtifact};
 
@@ -43,6 +44,7 @@ impl Tables {
 pub struct MemoryJobStore {
     tables: Mutex<Tables>,
     failure: Mutex<Option<StoreError>>,
+    profiles: Mutex<BTreeMap<TenantId, crate::domain::VersionedProfile>>,
 }
 
 impl MemoryJobStore {

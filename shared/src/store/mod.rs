@@ -6,10 +6,13 @@ pub mod aws;
 pub(crate) mod aws_error;
 pub mod dynamo;
 pub mod memory;
+pub mod profiles;
 pub mod resources;
 mod rules;
 pub mod s3;
 pub mod sqs;
+
+pub use profiles::{ProfileStore, TenantSchedule};
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -72,7 +75,7 @@ pub struct Completion {
 /// cannot both win. Transitions into and out of queued/processing change the
 /// tenant's active counter in the same transaction.
 #[async_trait]
-pub trait JobStore: Send + Sync {
+pub trait JobStore: profiles::ProfileStore + Send + Sync {
     async fn create(
         &self,
         job: &Job,

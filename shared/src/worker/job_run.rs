@@ -1,9 +1,9 @@
 //! One job, from claim to completed or failed.
 use super::heartbeat::Heartbeat;
 use crate::config::Config;
-use crate::domain::{Job, JobError, JobId, JobStatus, TenantId, Window};
+use crate::domain::{ExportFormat, Job, JobError, JobId, JobStatus, TenantId, Window};
 use crate::engine::{self, EngineOptions, ExportError, ExportOutcome, LakeSource};
-use crate::formats::{self, ExportContext};
+use crate::formats::{self, ExportContext, ReportInputs};
 use crate::store::aws::{AwsClients, AwsStores};
 use crate::store::{ArtifactMeta, ArtifactStore, Completion, JobStore, StoreError, Transition};
 use chrono::{DateTime, Duration as Days, Utc};
@@ -208,6 +208,7 @@ impl Worker {
     async fn export(&self, job: &Job) -> Result<ExportOutcome, ExportError> {
         let window = job_window(job)?;
         let plan = engine::plan(self.deps.lake.as_ref(), &job.tenant_id, &window).await?;
+        let report = self.report_inputs(job).await?;
         let ctx = ExportContext {
             job_id: Some(job.id.clone()),
             tenant_id: job.tenant_id.clone(),
@@ -218,6 +219,7 @@ impl Worker {
             requested_by: job.created_by.clone(),
             pseudonym_key: self.deps.pseudonym_key.clone(),
             sources: plan.inventory.clone(),
+            report,
         };
         let meta = ArtifactMeta {
             content_type: job.content_type.clone(),
@@ -254,6 +256,30 @@ impl Worker {
             &heartbeat,
         )
         .await
+    }
+
+    /// The label and, for compliance formats, the tenant's profile as it is now
+    /// (the report cites its version).
+    async fn report_inputs(&self, job: &Job) -> Result<ReportInputs, ExportError> {
+        let profile = if matches!(job.format, ExportFormat::Csv | ExportFormat::Json) {
+            None
+        } else {
+            self.deps
+                .jobs
+                .get_profile(&job.tenant_id)
+                .await
+                .map_err(|e| {
+                    ExportError::Source(crate::engine::SourceError {
+                        key: "compliance-profile".into(),
+                        retryable: e.is_retryable(),
+                        message: format!("reading the tenant's compliance profile: {e}"),
+                    })
+                })?
+        };
+        Ok(ReportInputs {
+            label: job.label.clone(),
+            profile,
+        })
     }
 
     async fn record_completion(
