@@ -4,4 +4,5 @@ mod bounds;
 mod bundle;
 mod property;
 mod snapshots;
+mod statuses;
 mod support;

@@ -48,7 +48,6 @@ pub(super) fn breaches(agg: &Aggregate, profile: Profile<'_>) -> Section {
                 "clock_at_window_end": if due <= end { "elapsed" } else { "running" },
                 "provider": x.provider,
                 "region": x.region,
-                "region_class": x.region_class,
                 "data_categories": x.categories,
             })
         })

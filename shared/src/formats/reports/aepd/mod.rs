@@ -181,10 +181,13 @@ fn special(agg: &Aggregate) -> Section {
     );
     let p = &agg.privacy;
     let d = &p.special_by_decision;
+    let reviewed = p.reviewed(&agg.oversight);
     s.metrics = json!({
         "special_category_requests": p.special_events,
         "by_category": p.special_by_category.to_json_with(),
         "handling": d,
+        "escalated_then_allowed_by_reviewer": reviewed.special_allowed,
+        "escalated_without_decision_in_window": reviewed.special_pending,
         "categories_considered_special": crate::formats::reports::aggregate::vocab::SPECIAL_CATEGORIES,
     });
     s.status = if !detector_gap(agg, &mut s) {
@@ -192,13 +195,26 @@ fn special(agg: &Aggregate) -> Section {
     } else if p.special_events == 0 {
         s.gap("no special-category detection in the window: the handling of special categories is not shown (its trigger never occurred)");
         Status::NotEvidenced
-    } else if d.allow == 0 && d.other + d.none == 0 {
+    } else if d.allow == 0
+        && d.other + d.none == 0
+        && reviewed.special_allowed + reviewed.special_pending == 0
+    {
         Status::Evidenced
     } else {
-        s.gap(format!(
-            "{} special-category request(s) were allowed, or handled without a recorded decision",
-            d.allow + d.other + d.none
-        ));
+        let allowed = d.allow + reviewed.special_allowed;
+        if allowed + d.other + d.none > 0 {
+            s.gap(format!(
+                "{} special-category request(s) were allowed ({} of them by a reviewer), or handled without a recorded decision",
+                allowed + d.other + d.none,
+                reviewed.special_allowed
+            ));
+        }
+        if reviewed.special_pending > 0 {
+            s.gap(format!(
+                "{} escalated special-category request(s) have no reviewer decision in the window",
+                reviewed.special_pending
+            ));
+        }
         Status::Partial
     };
     s.gap("an Art. 9(2) exception (e.g. explicit consent) that would make processing lawful is not in the log");

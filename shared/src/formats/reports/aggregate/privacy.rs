@@ -52,6 +52,7 @@ pub struct EscalatedRequest {
     pub region_class: RegionClass,
     /// `provider/region` when it names a model.
     pub destination: Option<String>,
+    pub special: bool,
 }
 
 /// Held personal-data requests by the reviewer's final decision.
@@ -65,6 +66,9 @@ pub struct ReviewedRequests {
     pub pending: u64,
     pub allowed_by_class: BTreeMap<&'static str, u64>,
     pub allowed_by_destination: BTreeMap<String, u64>,
+    /// Of `allowed` / `pending`, requests with a special-category detection.
+    pub special_allowed: u64,
+    pub special_pending: u64,
 }
 
 impl Default for Privacy {
@@ -116,13 +120,17 @@ impl Privacy {
             match decision {
                 Some("allow") => {
                     r.allowed += 1;
+                    r.special_allowed += u64::from(x.special);
                     *r.allowed_by_class.entry(x.region_class.as_str()).or_default() += 1;
                     if let Some(d) = &x.destination {
                         *r.allowed_by_destination.entry(d.clone()).or_default() += 1;
                     }
                 }
                 Some("block") | Some("redact") => r.withheld += 1,
-                _ => r.pending += 1,
+                _ => {
+                    r.pending += 1;
+                    r.special_pending += u64::from(x.special);
+                }
             }
         }
         r
@@ -218,6 +226,7 @@ impl Privacy {
                         EscalatedRequest {
                             region_class: o.region_class,
                             destination: destination.clone(),
+                            special: o.special,
                         },
                     );
                 }

@@ -178,7 +178,6 @@ pub struct Breach {
     pub incident_id: Option<String>,
     pub provider: Option<String>,
     pub region: Option<String>,
-    pub region_class: &'static str,
     pub categories: Vec<String>,
 }
 
@@ -220,7 +219,6 @@ impl Breaches {
                 incident_id: o.e.incident_id.as_deref().map(str::to_string),
                 provider: o.provider.map(str::to_string),
                 region: o.region.map(str::to_string),
-                region_class: o.region_class.as_str(),
                 categories,
             },
         );
