@@ -281,6 +281,12 @@ pub struct ProfileError {
 
 /// Parses a profile body, naming the field of the first error.
 pub fn parse_profile(body: &[u8]) -> Result<ComplianceProfile, ProfileError> {
+    if !body.trim_ascii_start().starts_with(b"{") {
+        return Err(ProfileError {
+            field: "body".into(),
+            message: "must be a JSON object".into(),
+        });
+    }
     let de = &mut serde_json::Deserializer::from_slice(body);
     let profile: ComplianceProfile = serde_path_to_error::deserialize(de).map_err(|e| {
         let path = e.path().to_string();
@@ -289,6 +295,7 @@ pub fn parse_profile(body: &[u8]) -> Result<ComplianceProfile, ProfileError> {
         // For an unknown field the path names the parent; the message names the field.
         let field = match unknown_field_name(&message) {
             Some(name) if path == "." => name,
+            Some(name) if path == name || path.ends_with(&format!(".{name}")) => path,
             Some(name) => format!("{path}.{name}"),
             None if path == "." => "body".to_string(),
             None => path,

@@ -8,6 +8,7 @@ mod create;
 mod cursor;
 mod jobs;
 mod problem;
+mod profile;
 mod query;
 mod state;
 
@@ -21,13 +22,15 @@ use axum::routing::{get, post};
 use tower_http::trace::TraceLayer;
 
 /// Every route of the API, as (method, path) in axum syntax; the OpenAPI test checks them.
-pub const ROUTES: [(&str, &str); 6] = [
+pub const ROUTES: [(&str, &str); 8] = [
     ("POST", "/v1/export-jobs"),
     ("GET", "/v1/export-jobs"),
     ("GET", "/v1/export-jobs/{id}"),
     ("GET", "/v1/export-jobs/{id}/download"),
     ("POST", "/v1/export-jobs/{id}/cancel"),
     ("GET", "/healthz"),
+    ("GET", "/v1/compliance-profile"),
+    ("PUT", "/v1/compliance-profile"),
 ];
 
 /// The API's router. Auth is read from the request context, so in Lambda it
@@ -42,6 +45,10 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/export-jobs/{id}/download", get(jobs::download_job))
         .route("/v1/export-jobs/{id}/cancel", post(jobs::cancel_job))
         .route("/healthz", get(jobs::healthz))
+        .route(
+            "/v1/compliance-profile",
+            get(profile::get_profile).put(profile::put_profile),
+        )
         .fallback(|| async { ApiError::RouteNotFound })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         .layer(TraceLayer::new_for_http())
