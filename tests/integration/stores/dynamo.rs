@@ -5,6 +5,7 @@ use kt_shared::domain::{ExportFormat, ExportType, Job, JobId, JobStatus, TenantI
 use kt_shared::store::dynamo::DynamoJobStore;
 use kt_shared::store::{CreateOutcome, JobStore, Transition};
 
+mod profiles;
 mod transitions;
 
 const MAX: u32 = 10;
