@@ -19,6 +19,7 @@ mod declared;
 mod provenance;
 mod ens;
 pub mod envelope;
+pub mod html;
 pub mod num;
 pub mod pseudonym;
 pub mod sample;
