@@ -11,5 +11,5 @@ pub use job::{
     Action, ExportType, Job, JobError, JobStats, JobStatus, JobView, MAX_REJECTED_SAMPLES,
     RejectedSample,
 };
-pub use window::{DateBound, Window, WindowError, file_name};
 pub use profile::{ComplianceProfile, VersionedProfile};
+pub use window::{DateBound, Window, WindowError, file_name};

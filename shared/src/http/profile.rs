@@ -35,10 +35,7 @@ fn view(tenant: TenantId, stored: Option<VersionedProfile>, now: DateTime<Utc>) 
         Some(p) => (Some(p.version), Some(p.updated_at), p.profile),
         None => (None, None, ComplianceProfile::default()),
     };
-    let next_scheduled_run = profile
-        .schedule
-        .as_ref()
-        .and_then(|s| next_run(s, now));
+    let next_scheduled_run = profile.schedule.as_ref().and_then(|s| next_run(s, now));
     ProfileView {
         tenant_id: tenant,
         version,

@@ -22,10 +22,10 @@ fn run_start(quarter: Quarter, tz: Tz) -> DateTime<Utc> {
     let local = quarter
         .first_day()
         .and_time(NaiveTime::from_hms_opt(RUN_LOCAL_HOUR, 0, 0).expect("a valid hour"));
-    let resolved = tz
-        .from_local_datetime(&local)
-        .latest()
-        .or_else(|| tz.from_local_datetime(&(local + Duration::hours(1))).latest());
+    let resolved = tz.from_local_datetime(&local).latest().or_else(|| {
+        tz.from_local_datetime(&(local + Duration::hours(1)))
+            .latest()
+    });
     resolved.map_or_else(|| local.and_utc(), |t| t.with_timezone(&Utc))
 }
 
@@ -107,9 +107,16 @@ mod tests {
             Some("2026-Q2".into())
         );
         assert!(due_quarter(&s, at("2026-07-07T21:59:59Z")).is_some());
-        assert_eq!(due_quarter(&s, at("2026-07-07T22:00:00Z")), None, "8 July in Madrid");
+        assert_eq!(
+            due_quarter(&s, at("2026-07-07T22:00:00Z")),
+            None,
+            "8 July in Madrid"
+        );
         assert_eq!(due_quarter(&s, at("2026-08-15T12:00:00Z")), None);
-        assert_eq!(due_quarter(&madrid(false), at("2026-07-01T05:00:00Z")), None);
+        assert_eq!(
+            due_quarter(&madrid(false), at("2026-07-01T05:00:00Z")),
+            None
+        );
     }
 
     #[test]

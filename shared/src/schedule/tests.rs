@@ -39,8 +39,11 @@ impl Stores {
     async fn new() -> Self {
         let s = Self::empty();
         for t in ["acme", "globex"] {
-            s.set(t, declaration("Europe/Madrid", &[ExportFormat::ComplianceAll]))
-                .await;
+            s.set(
+                t,
+                declaration("Europe/Madrid", &[ExportFormat::ComplianceAll]),
+            )
+            .await;
         }
         s
     }
@@ -120,13 +123,19 @@ async fn each_tenant_gets_the_previous_quarter_as_an_evidence_bundle() {
 async fn a_tenant_added_to_the_store_is_scheduled_without_a_redeploy() {
     let stores = Stores::new().await;
     stores
-        .set("initech", declaration("UTC", &[ExportFormat::ComplianceEns]))
+        .set(
+            "initech",
+            declaration("UTC", &[ExportFormat::ComplianceEns]),
+        )
         .await;
     let mut disabled = declaration("UTC", &[ExportFormat::ComplianceAll]);
     disabled.enabled = false;
     stores.set("globex", disabled).await;
     let outcomes = stores.run(july_run()).await;
-    assert_eq!(kinds(&outcomes), [("acme", "queued"), ("initech", "queued")]);
+    assert_eq!(
+        kinds(&outcomes),
+        [("acme", "queued"), ("initech", "queued")]
+    );
 }
 
 #[tokio::test]
@@ -182,7 +191,10 @@ async fn a_callers_idempotency_key_cannot_block_the_scheduled_export() {
     assert!(matches!(users, Submitted::Queued(_)));
     let outcomes = stores.run(july_run()).await;
     assert_eq!(kinds(&outcomes), [("acme", "queued"), ("globex", "queued")]);
-    assert_eq!(outcomes[0].job().unwrap().format, ExportFormat::ComplianceAll);
+    assert_eq!(
+        outcomes[0].job().unwrap().format,
+        ExportFormat::ComplianceAll
+    );
     assert!(!outcomes[0].idempotency_key.is_ascii());
 }
 
@@ -203,15 +215,28 @@ async fn a_tenant_at_its_active_limit_still_gets_its_quarterly_evidence() {
         origin: None,
     };
     let own = creator
-        .submit(request.clone().into_job(&window, requester.clone(), july_run()), None, july_run())
+        .submit(
+            request
+                .clone()
+                .into_job(&window, requester.clone(), july_run()),
+            None,
+            july_run(),
+        )
         .await
         .unwrap();
     assert!(matches!(own, Submitted::Queued(_)));
     let refused = creator
-        .submit(request.into_job(&window, requester, july_run()), None, july_run())
+        .submit(
+            request.into_job(&window, requester, july_run()),
+            None,
+            july_run(),
+        )
         .await
         .unwrap();
-    assert!(matches!(refused, Submitted::TooManyActive { limit: 1 }), "the limit holds for callers");
+    assert!(
+        matches!(refused, Submitted::TooManyActive { limit: 1 }),
+        "the limit holds for callers"
+    );
     let outcomes = stores.run(july_run()).await;
     assert_eq!(kinds(&outcomes), [("acme", "queued"), ("globex", "queued")]);
     assert!(outcomes.iter().all(ScheduledOutcome::is_covered));
@@ -245,7 +270,10 @@ async fn a_store_failure_for_one_run_is_retryable_and_reported_per_tenant() {
 async fn a_job_the_queue_refused_is_created_again_by_the_retry_and_only_once() {
     let stores = Stores::empty();
     stores
-        .set("acme", declaration("Europe/Madrid", &[ExportFormat::ComplianceAll]))
+        .set(
+            "acme",
+            declaration("Europe/Madrid", &[ExportFormat::ComplianceAll]),
+        )
         .await;
     stores
         .queue
@@ -303,7 +331,10 @@ async fn each_format_has_its_own_key_and_file() {
     );
     // Dropping a format later does not disturb the other's key.
     stores
-        .set("acme", declaration("Europe/Madrid", &[ExportFormat::ComplianceAll]))
+        .set(
+            "acme",
+            declaration("Europe/Madrid", &[ExportFormat::ComplianceAll]),
+        )
         .await;
     let again = stores.run(july_run()).await;
     assert_eq!(kinds(&again), [("acme", "replayed")]);
@@ -313,7 +344,10 @@ async fn each_format_has_its_own_key_and_file() {
 async fn the_quarter_and_the_run_are_local_to_the_tenants_zone() {
     let stores = Stores::empty();
     stores
-        .set("acme", declaration("America/New_York", &[ExportFormat::ComplianceAll]))
+        .set(
+            "acme",
+            declaration("America/New_York", &[ExportFormat::ComplianceAll]),
+        )
         .await;
     // Still June 30 in New York: not due yet.
     assert!(stores.run(at("2026-07-01T00:30:00Z")).await.is_empty());

@@ -19,8 +19,7 @@ pub struct TenantSchedule {
 #[async_trait]
 pub trait ProfileStore: Send + Sync {
     /// The tenant's current profile, if it ever set one.
-    async fn get_profile(&self, tenant: &TenantId)
-    -> Result<Option<VersionedProfile>, StoreError>;
+    async fn get_profile(&self, tenant: &TenantId) -> Result<Option<VersionedProfile>, StoreError>;
 
     /// Replaces the tenant's profile; the new version is the previous one + 1
     /// (1 for the first). Concurrent writers each get their own version.

@@ -105,7 +105,10 @@ fn a_transfer_outside_the_eea_is_reviewed_as_a_transfer_not_a_breach() {
     ];
     let doc = render_json(ExportFormat::ComplianceAepd, &lines);
     let b = &doc["sections"]["rgpd.33_34"];
-    assert_eq!(b["metrics"]["candidates"], 0, "no incident: no breach candidate");
+    assert_eq!(
+        b["metrics"]["candidates"], 0,
+        "no incident: no breach candidate"
+    );
     assert_eq!(b["status"], "not_evidenced");
     let t = &doc["sections"]["rgpd.44_49"];
     let sent = &t["metrics"]["personal_data_sent_by_region_class"];
@@ -118,11 +121,19 @@ fn a_transfer_outside_the_eea_is_reviewed_as_a_transfer_not_a_breach() {
         .iter()
         .map(|x| x["region"].as_str().unwrap())
         .collect();
-    assert_eq!(review, ["us-east-1", "(none)"], "Zurich is adequate; the blocked one sent nothing");
+    assert_eq!(
+        review,
+        ["us-east-1", "(none)"],
+        "Zurich is adequate; the blocked one sent nothing"
+    );
     assert_eq!(t["status"], "partial");
     let decisions = t["metrics"]["adequacy_decisions"].as_array().unwrap();
     assert_eq!(decisions.len(), 15, "the complete list, dated");
-    assert!(decisions.iter().all(|d| d["adopted"].as_str().unwrap().len() == 10));
+    assert!(
+        decisions
+            .iter()
+            .all(|d| d["adopted"].as_str().unwrap().len() == 10)
+    );
 
     // The tenant declares openai in us-east-1 under the DPF: that transfer has a basis, cited.
     let c = with_profile(
@@ -249,6 +260,9 @@ fn the_ens_category_comes_from_the_profile_and_is_never_defaulted() {
     );
     let doc = render_json_ctx(&c, &[]);
     assert_eq!(doc["report"]["ens_category"], "ALTA");
-    assert_eq!(doc["report"]["ens_dimensions"], serde_json::json!({"C": "ALTO"}));
+    assert_eq!(
+        doc["report"]["ens_dimensions"],
+        serde_json::json!({"C": "ALTO"})
+    );
     assert_eq!(doc["report"]["profile"]["version"], 7);
 }

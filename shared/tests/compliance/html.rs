@@ -29,7 +29,12 @@ fn renderings_match_the_reviewed_golden_files() {
                 continue;
             }
             let expected = std::fs::read_to_string(&path).unwrap();
-            assert!(html == expected, "{} differs from {}", format, path.display());
+            assert!(
+                html == expected,
+                "{} differs from {}",
+                format,
+                path.display()
+            );
         }
     }
 }
@@ -37,12 +42,18 @@ fn renderings_match_the_reviewed_golden_files() {
 #[test]
 fn renderings_are_self_contained_and_say_what_each_section_claims() {
     let report = render_json(ExportFormat::ComplianceEns, &fixture_lines());
-    let es = render(&report, Lang::Es, &[("compliance-ens.json".into(), "ab".repeat(32))]);
+    let es = render(
+        &report,
+        Lang::Es,
+        &[("compliance-ens.json".into(), "ab".repeat(32))],
+    );
     let en = render(&report, Lang::En, &[]);
     assert!(es.starts_with("<!DOCTYPE html>\n<html lang=\"es\">"));
     assert!(en.contains("<html lang=\"en\">"));
     for doc in [&es, &en] {
-        for external in ["<script", "src=", "<link", "http://", "https://", "@import", "url("] {
+        for external in [
+            "<script", "src=", "<link", "http://", "https://", "@import", "url(",
+        ] {
             assert!(!doc.contains(external), "{external}");
         }
         assert!(doc.contains("@media print"));
@@ -51,7 +62,10 @@ fn renderings_are_self_contained_and_say_what_each_section_claims() {
     assert!(es.contains("fuera del alcance del registro") && es.contains("Lo que no se afirma"));
     assert!(en.contains("out of scope for the log") && en.contains("What is not claimed"));
     assert!(es.contains(&"ab".repeat(32)), "the manifest's hashes");
-    assert!(es.contains("Procedencia") && es.contains("pk_"), "provenance");
+    assert!(
+        es.contains("Procedencia") && es.contains("pk_"),
+        "provenance"
+    );
 }
 
 #[test]
@@ -66,7 +80,12 @@ fn a_hostile_app_name_is_shown_as_text() {
     for format in FORMATS {
         let mut lines = formula.clone();
         lines.push(line.clone());
-        lines.sort_by_key(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["ts"].as_str().unwrap().to_string());
+        lines.sort_by_key(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["ts"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        });
         let report = render_json(format, &lines);
         for lang in Lang::ALL {
             let html = render(&report, lang, &[]);
@@ -74,7 +93,10 @@ fn a_hostile_app_name_is_shown_as_text() {
             assert!(!html.contains("<img"), "{format}");
             if format == ExportFormat::ComplianceAesia {
                 assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
-                assert!(html.contains("=HYPERLINK(&quot;http"), "the formula is text");
+                assert!(
+                    html.contains("=HYPERLINK(&quot;http"),
+                    "the formula is text"
+                );
             }
         }
     }

@@ -166,8 +166,14 @@ fn every_contract_section_is_present_with_an_allowed_status_and_capped_evidence(
                 "{format} {key}: every section says what it does not claim"
             );
             let a = &s["applicability"];
-            assert!(a["applies_from"].as_str().unwrap().len() == 10, "{format} {key}");
-            assert!(!a["holders"].as_array().unwrap().is_empty(), "{format} {key}");
+            assert!(
+                a["applies_from"].as_str().unwrap().len() == 10,
+                "{format} {key}"
+            );
+            assert!(
+                !a["holders"].as_array().unwrap().is_empty(),
+                "{format} {key}"
+            );
         }
     }
 }

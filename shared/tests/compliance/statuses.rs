@@ -32,11 +32,31 @@ fn section(format: ExportFormat, key: &str, profile: Option<&str>) -> Value {
 /// Sections whose rule needs what only the tenant can state.
 const STAND_INS: [(ExportFormat, &str, &str); 6] = [
     (ExportFormat::ComplianceAesia, "art73", "notifications[0]"),
-    (ExportFormat::ComplianceAepd, "rgpd.28", "providers[0].dpa_ref"),
-    (ExportFormat::ComplianceAepd, "rgpd.32", "security.measures_ref"),
-    (ExportFormat::ComplianceEns, "op.nub.1", "providers[0].certifications"),
-    (ExportFormat::ComplianceEns, "op.mon.1", "security.intrusion_detection"),
-    (ExportFormat::ComplianceEns, "op.acc.4", "security.access_rights_process"),
+    (
+        ExportFormat::ComplianceAepd,
+        "rgpd.28",
+        "providers[0].dpa_ref",
+    ),
+    (
+        ExportFormat::ComplianceAepd,
+        "rgpd.32",
+        "security.measures_ref",
+    ),
+    (
+        ExportFormat::ComplianceEns,
+        "op.nub.1",
+        "providers[0].certifications",
+    ),
+    (
+        ExportFormat::ComplianceEns,
+        "op.mon.1",
+        "security.intrusion_detection",
+    ),
+    (
+        ExportFormat::ComplianceEns,
+        "op.acc.4",
+        "security.access_rights_process",
+    ),
 ];
 
 #[test]
@@ -66,7 +86,12 @@ fn a_declaration_the_rule_needs_makes_the_section_evidenced_and_is_cited() {
             .iter()
             .filter(|d| d["field"] == field)
             .collect();
-        assert_eq!(declared.len(), 1, "{key} cites {field}: {}", s["declarations"]);
+        assert_eq!(
+            declared.len(),
+            1,
+            "{key} cites {field}: {}",
+            s["declarations"]
+        );
         assert_eq!(declared[0]["profile_version"], 9);
     }
     // A declaration that is not what the rule needs changes nothing: a DPA
@@ -88,10 +113,16 @@ fn art73_is_not_evidenced_by_escalation_alone_when_deadlines_passed() {
     assert_eq!(s["status"], "partial");
     let m = &s["metrics"];
     assert_eq!(m["candidates"], 2);
-    assert_eq!(m["candidates_past_the_2_day_deadline_without_declaration"], 2);
+    assert_eq!(
+        m["candidates_past_the_2_day_deadline_without_declaration"],
+        2
+    );
     assert_eq!(m["listed"][0]["declared_notification"], "not_declared");
     let s = section(ExportFormat::ComplianceAesia, "art73", Some(FULL_PROFILE));
-    assert_eq!(s["metrics"]["listed"][0]["declared_notification"], "notified");
+    assert_eq!(
+        s["metrics"]["listed"][0]["declared_notification"],
+        "notified"
+    );
     assert_eq!(
         s["metrics"]["listed"][1]["declared_notification"],
         "assessed_not_notifiable"
@@ -113,7 +144,11 @@ fn op_acc_6_is_the_authentication_mechanism_and_out_of_scope() {
 fn op_exp_8_r1_states_the_declared_category_and_never_defaults_it() {
     let s = section(ExportFormat::ComplianceEns, "op.exp.8.r1", None);
     assert_eq!(s["metrics"]["declared_category"], "not_declared");
-    let s = section(ExportFormat::ComplianceEns, "op.exp.8.r1", Some(FULL_PROFILE));
+    let s = section(
+        ExportFormat::ComplianceEns,
+        "op.exp.8.r1",
+        Some(FULL_PROFILE),
+    );
     assert_eq!(s["metrics"]["declared_category"], "MEDIA");
     assert_ne!(s["status"], "evidenced", "an export is not a review");
 }
@@ -142,7 +177,12 @@ fn escalated_requests_count_by_the_reviewers_final_decision_everywhere() {
     assert_eq!(handling["escalated_then_allowed_by_reviewer"], 1);
     assert_eq!(handling["escalated_without_decision_in_window"], 1);
     let sent = &doc["sections"]["rgpd.44_49"]["metrics"]["personal_data_sent_by_region_class"];
-    let sent_total: u64 = sent.as_object().unwrap().values().map(|v| v.as_u64().unwrap()).sum();
+    let sent_total: u64 = sent
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|v| v.as_u64().unwrap())
+        .sum();
     let allowed = handling["allowed_with_personal_data"].as_u64().unwrap();
     assert_eq!(
         sent_total, allowed,
@@ -198,14 +238,27 @@ fn every_report_carries_its_provenance() {
     assert_eq!(p["job"]["label"], "Quarterly evidence 2026-Q2");
     assert_eq!(p["reading"]["lines_read"], 25);
     assert_eq!(p["reading"]["objects_skipped"], 0);
-    assert_eq!(p["reading"]["rejected_samples"][1], json!({"object": "o1", "line": 9, "reason": "ts outside partition"}));
+    assert_eq!(
+        p["reading"]["rejected_samples"][1],
+        json!({"object": "o1", "line": 9, "reason": "ts outside partition"})
+    );
     assert_eq!(p["reading"]["listing_cutoff"], "2026-06-01T05:59:00Z");
     assert!(p["generator"]["build_commit"].is_string());
-    assert!(p["pseudonymisation"]["key_id"].as_str().unwrap().starts_with("pk_"));
+    assert!(
+        p["pseudonymisation"]["key_id"]
+            .as_str()
+            .unwrap()
+            .starts_with("pk_")
+    );
     assert_eq!(
         p["sampling"]["seed"],
         "acme|compliance-ens|2026-04-30T22:00:00Z/2026-05-31T22:00:00Z"
     );
     assert_eq!(doc["report"]["profile"]["version"], 2);
-    assert!(p["versions"]["report_id_rule"].as_str().unwrap().contains("mapping_version"));
+    assert!(
+        p["versions"]["report_id_rule"]
+            .as_str()
+            .unwrap()
+            .contains("mapping_version")
+    );
 }

@@ -3,9 +3,9 @@ use super::Framework::Aesia;
 use super::aggregate::{Aggregate, Pop};
 use super::common::{self, COMPLETE};
 use super::declared::{self, Profile};
-use crate::domain::profile::Authority;
 use super::envelope::{Section, Status};
 use super::num::{MS_PER_DAY, frac, iso_ms, ratio};
+use crate::domain::profile::Authority;
 use serde_json::{Value, json};
 
 /// A day is a block-rate spike when it has at least this many decisions ...

@@ -79,11 +79,7 @@ pub fn of(fw: Framework, key: &str) -> Applicability {
                 GDPR,
                 "GDPR Art. 99(2); LOPDGDD from 2018-12-07",
             ),
-            "rgpd.32" | "rgpd.44_49" => a(
-                &["controller", "processor"],
-                GDPR,
-                "GDPR Art. 99(2)",
-            ),
+            "rgpd.32" | "rgpd.44_49" => a(&["controller", "processor"], GDPR, "GDPR Art. 99(2)"),
             "rgpd.30" => a(
                 &["controller", "processor"],
                 GDPR,

@@ -3,9 +3,9 @@
 use super::aggregate::Aggregate;
 use super::aggregate::quality::GAP_THRESHOLD_MIN;
 use super::aggregate::traffic::Traffic;
+use super::declared::Profile;
 use super::envelope::{Section, Status};
 use super::num::{MS_PER_HOUR, MS_PER_MIN, frac, iso_ms, pct};
-use super::declared::Profile;
 use super::sketch::LogHistogram;
 use serde_json::{Value, json};
 
@@ -161,7 +161,9 @@ pub fn oversight(agg: &Aggregate) -> (Status, Value, Vec<String>) {
     let mut beyond_sla = 0u64;
     for (_, x) in o.pending() {
         pending += 1;
-        if x.opened_at.is_some_and(|at| end - at > REVIEW_SLA_HOURS * MS_PER_HOUR) {
+        if x.opened_at
+            .is_some_and(|at| end - at > REVIEW_SLA_HOURS * MS_PER_HOUR)
+        {
             beyond_sla += 1;
         }
         *pending_by_risk

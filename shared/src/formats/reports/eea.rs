@@ -56,21 +56,96 @@ pub const EEA_REGIONS: &[&str] = &[
 /// those under Directive 95/46/EC kept in force by Art. 45(9)):
 /// (country, decision, date adopted, scope).
 pub const ADEQUACY_DECISIONS: &[(&str, &str, &str, &str)] = &[
-    ("Switzerland", "Decision 2000/518/EC", "2000-07-26", "whole country"),
-    ("Canada", "Decision 2002/2/EC", "2001-12-20", "commercial organisations subject to PIPEDA"),
-    ("Argentina", "Decision 2003/490/EC", "2003-06-30", "whole country"),
-    ("Guernsey", "Decision 2003/821/EC", "2003-11-21", "whole territory"),
-    ("Isle of Man", "Decision 2004/411/EC", "2004-04-28", "whole territory"),
-    ("Jersey", "Decision 2008/393/EC", "2008-05-08", "whole territory"),
-    ("Faroe Islands", "Decision 2010/146/EU", "2010-03-05", "whole territory"),
-    ("Andorra", "Decision 2010/625/EU", "2010-10-19", "whole country"),
-    ("Israel", "Decision 2011/61/EU", "2011-01-31", "whole country"),
-    ("Uruguay", "Decision 2012/484/EU", "2012-08-21", "whole country"),
-    ("New Zealand", "Decision 2013/65/EU", "2012-12-19", "whole country"),
-    ("Japan", "Implementing Decision (EU) 2019/419", "2019-01-23", "private sector, with the supplementary rules"),
-    ("United Kingdom", "Implementing Decision (EU) 2021/1772", "2021-06-28", "GDPR transfers (law-enforcement transfers: a separate decision); check the decision's renewal"),
-    ("Republic of Korea", "Implementing Decision (EU) 2022/254", "2021-12-17", "entities subject to the PIPA"),
-    ("United States", "Implementing Decision (EU) 2023/1795 (EU-US Data Privacy Framework)", "2023-07-10", "only organisations certified under the DPF"),
+    (
+        "Switzerland",
+        "Decision 2000/518/EC",
+        "2000-07-26",
+        "whole country",
+    ),
+    (
+        "Canada",
+        "Decision 2002/2/EC",
+        "2001-12-20",
+        "commercial organisations subject to PIPEDA",
+    ),
+    (
+        "Argentina",
+        "Decision 2003/490/EC",
+        "2003-06-30",
+        "whole country",
+    ),
+    (
+        "Guernsey",
+        "Decision 2003/821/EC",
+        "2003-11-21",
+        "whole territory",
+    ),
+    (
+        "Isle of Man",
+        "Decision 2004/411/EC",
+        "2004-04-28",
+        "whole territory",
+    ),
+    (
+        "Jersey",
+        "Decision 2008/393/EC",
+        "2008-05-08",
+        "whole territory",
+    ),
+    (
+        "Faroe Islands",
+        "Decision 2010/146/EU",
+        "2010-03-05",
+        "whole territory",
+    ),
+    (
+        "Andorra",
+        "Decision 2010/625/EU",
+        "2010-10-19",
+        "whole country",
+    ),
+    (
+        "Israel",
+        "Decision 2011/61/EU",
+        "2011-01-31",
+        "whole country",
+    ),
+    (
+        "Uruguay",
+        "Decision 2012/484/EU",
+        "2012-08-21",
+        "whole country",
+    ),
+    (
+        "New Zealand",
+        "Decision 2013/65/EU",
+        "2012-12-19",
+        "whole country",
+    ),
+    (
+        "Japan",
+        "Implementing Decision (EU) 2019/419",
+        "2019-01-23",
+        "private sector, with the supplementary rules",
+    ),
+    (
+        "United Kingdom",
+        "Implementing Decision (EU) 2021/1772",
+        "2021-06-28",
+        "GDPR transfers (law-enforcement transfers: a separate decision); check the decision's renewal",
+    ),
+    (
+        "Republic of Korea",
+        "Implementing Decision (EU) 2022/254",
+        "2021-12-17",
+        "entities subject to the PIPA",
+    ),
+    (
+        "United States",
+        "Implementing Decision (EU) 2023/1795 (EU-US Data Privacy Framework)",
+        "2023-07-10",
+        "only organisations certified under the DPF",
+    ),
 ];
 
 /// Provider regions outside the EEA in a country with an EU adequacy decision
@@ -109,11 +184,29 @@ pub const ADEQUACY_REGIONS: &[(&str, &str)] = &[
 /// Provider regions in the United States: adequate only for a recipient
 /// certified under the EU-US Data Privacy Framework, which the log does not show.
 pub const US_REGIONS: &[&str] = &[
-    "us", "us-east-1", "us-east-2", "us-west-1", "us-west-2", // AWS, provider-level
-    "eastus", "eastus2", "westus", "westus2", "westus3", "centralus", "northcentralus",
-    "southcentralus", "westcentralus", // Azure
-    "us-central1", "us-east1", "us-east4", "us-east5", "us-west1", "us-west2", "us-west3",
-    "us-west4", "us-south1", // Google
+    "us",
+    "us-east-1",
+    "us-east-2",
+    "us-west-1",
+    "us-west-2", // AWS, provider-level
+    "eastus",
+    "eastus2",
+    "westus",
+    "westus2",
+    "westus3",
+    "centralus",
+    "northcentralus",
+    "southcentralus",
+    "westcentralus", // Azure
+    "us-central1",
+    "us-east1",
+    "us-east4",
+    "us-east5",
+    "us-west1",
+    "us-west2",
+    "us-west3",
+    "us-west4",
+    "us-south1", // Google
 ];
 
 /// The country of an adequacy region, if `region` is one.

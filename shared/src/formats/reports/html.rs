@@ -134,9 +134,9 @@ pub fn render(report: &Value, lang: Lang, hashes: &[(String, String)]) -> String
         text(&r["scope_note"]),
     );
     if r.get("ens_category").is_some() {
-        let _ = write!(
+        let _ = writeln!(
             o,
-            "<p>{}: <strong>{}</strong></p>\n",
+            "<p>{}: <strong>{}</strong></p>",
             l(Label::EnsCategory),
             match r["ens_category"].as_str() {
                 Some("not_declared") => l(Label::NotDeclared).to_string(),
@@ -172,7 +172,7 @@ pub fn render(report: &Value, lang: Lang, hashes: &[(String, String)]) -> String
     o.push_str("</table>\n");
 
     // Legend.
-    let _ = write!(o, "<h2>{}</h2>\n<dl>\n", l(Label::Legend));
+    let _ = writeln!(o, "<h2>{}</h2>\n<dl>", l(Label::Legend));
     for st in [
         Status::Evidenced,
         Status::Partial,
@@ -220,30 +220,34 @@ pub fn render(report: &Value, lang: Lang, hashes: &[(String, String)]) -> String
             text(&Value::String(
                 s["applicability"]["holders"]
                     .as_array()
-                    .map(|a| a.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(", "))
+                    .map(|a| a
+                        .iter()
+                        .filter_map(Value::as_str)
+                        .collect::<Vec<_>>()
+                        .join(", "))
                     .unwrap_or_default()
             )),
         );
-        let _ = write!(o, "<h3>{}</h3>\n<ul>\n", l(Label::Gaps));
+        let _ = writeln!(o, "<h3>{}</h3>\n<ul>", l(Label::Gaps));
         for g in s["gaps"].as_array().into_iter().flatten() {
             let _ = writeln!(o, "<li>{}</li>", text(g));
         }
         o.push_str("</ul>\n");
         if let Some(d) = s["declarations"].as_array().filter(|d| !d.is_empty()) {
-            let _ = write!(o, "<h3>{}</h3>\n", l(Label::Declarations));
+            let _ = writeln!(o, "<h3>{}</h3>", l(Label::Declarations));
             value_html(&Value::Array(d.clone()), &mut o);
         }
-        let _ = write!(o, "<h3>{}</h3>\n", l(Label::Figures));
+        let _ = writeln!(o, "<h3>{}</h3>", l(Label::Figures));
         value_html(&s["metrics"], &mut o);
-        let _ = write!(o, "\n<h3>{}</h3>\n", l(Label::Evidence));
+        let _ = writeln!(o, "\n<h3>{}</h3>", l(Label::Evidence));
         value_html(&s["evidence"], &mut o);
         o.push_str("\n</section>\n");
     }
 
     // Provenance.
-    let _ = write!(o, "<h2>{}</h2>\n", l(Label::Provenance));
+    let _ = writeln!(o, "<h2>{}</h2>", l(Label::Provenance));
     value_html(p, &mut o);
-    let _ = write!(o, "\n<h3>{}</h3>\n", l(Label::Source));
+    let _ = writeln!(o, "\n<h3>{}</h3>", l(Label::Source));
     value_html(&r["source"], &mut o);
     if !hashes.is_empty() {
         let _ = write!(

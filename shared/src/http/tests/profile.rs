@@ -34,10 +34,20 @@ async fn a_put_replaces_the_profile_and_returns_the_new_version() {
     assert_eq!(second.body["version"], 2);
     let read = app.get("/v1/compliance-profile", &token("acme", RO)).await;
     assert_eq!(read.body["version"], 2);
-    assert_eq!(read.body["profile"], json!({"ens": {"category": "ALTA"}}), "replaced, not merged");
-    assert_eq!(read.body["next_scheduled_run"], Value::Null, "the schedule went with the replace");
+    assert_eq!(
+        read.body["profile"],
+        json!({"ens": {"category": "ALTA"}}),
+        "replaced, not merged"
+    );
+    assert_eq!(
+        read.body["next_scheduled_run"],
+        Value::Null,
+        "the schedule went with the replace"
+    );
     // Another tenant sees its own (none).
-    let other = app.get("/v1/compliance-profile", &token("globex", RO)).await;
+    let other = app
+        .get("/v1/compliance-profile", &token("globex", RO))
+        .await;
     assert_eq!(other.body["version"], Value::Null);
 }
 
@@ -52,7 +62,10 @@ async fn get_shows_the_next_scheduled_run_in_the_tenants_zone() {
         )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-    let next = &app.get("/v1/compliance-profile", &token("acme", RO)).await.body["next_scheduled_run"];
+    let next = &app
+        .get("/v1/compliance-profile", &token("acme", RO))
+        .await
+        .body["next_scheduled_run"];
     assert_eq!(next["at"], "2026-07-01T01:00:00Z");
     assert_eq!(next["local"], "2026-07-01T03:00:00+02:00");
     assert_eq!(next["quarter"], "2026-Q2");
@@ -64,13 +77,19 @@ async fn an_unknown_value_or_field_is_a_400_naming_it() {
     let app = app();
     for (body, field) in [
         (r#"{"ens": {"category": "MEDIUM"}}"#, "ens.category"),
-        (r#"{"ens": {"dimensions": {"C": "HIGH"}}}"#, "ens.dimensions.C"),
+        (
+            r#"{"ens": {"dimensions": {"C": "HIGH"}}}"#,
+            "ens.dimensions.C",
+        ),
         (
             r#"{"providers": [{"provider": "a", "transfer_basis": "BCR"}]}"#,
             "providers[0].transfer_basis",
         ),
         (r#"{"retention": {"days": 10}}"#, "retention.days"),
-        (r#"{"schedule": {"enabled": true, "timezone": "Nowhere"}}"#, "schedule.timezone"),
+        (
+            r#"{"schedule": {"enabled": true, "timezone": "Nowhere"}}"#,
+            "schedule.timezone",
+        ),
         ("not json", "body"),
     ] {
         let r = app.put_profile(&token("acme", RW), body).await;

@@ -93,7 +93,11 @@ impl DynamoJobStore {
                 .expression_attribute_names("#version", "version")
                 .expression_attribute_values(":previous", n(v)),
         };
-        let mut writes = vec![TransactWriteItem::builder().put(build(put.build())?).build()];
+        let mut writes = vec![
+            TransactWriteItem::builder()
+                .put(build(put.build())?)
+                .build(),
+        ];
         match enabled_schedule(&stored.profile) {
             Some(schedule) => {
                 let mut index = schedule_key(tenant);
@@ -104,7 +108,11 @@ impl DynamoJobStore {
                     s(serde_json::to_string(schedule).map_err(|e| corrupt(&e.to_string()))?),
                 );
                 let put = Put::builder().table_name(&self.table).set_item(Some(index));
-                writes.push(TransactWriteItem::builder().put(build(put.build())?).build());
+                writes.push(
+                    TransactWriteItem::builder()
+                        .put(build(put.build())?)
+                        .build(),
+                );
             }
             None => {
                 let delete = Delete::builder()
@@ -123,10 +131,7 @@ impl DynamoJobStore {
 
 #[async_trait]
 impl ProfileStore for DynamoJobStore {
-    async fn get_profile(
-        &self,
-        tenant: &TenantId,
-    ) -> Result<Option<VersionedProfile>, StoreError> {
+    async fn get_profile(&self, tenant: &TenantId) -> Result<Option<VersionedProfile>, StoreError> {
         let out = self
             .client
             .get_item()

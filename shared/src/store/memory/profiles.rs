@@ -8,10 +8,7 @@ use chrono::{DateTime, Utc};
 
 #[async_trait]
 impl ProfileStore for MemoryJobStore {
-    async fn get_profile(
-        &self,
-        tenant: &TenantId,
-    ) -> Result<Option<VersionedProfile>, StoreError> {
+    async fn get_profile(&self, tenant: &TenantId) -> Result<Option<VersionedProfile>, StoreError> {
         self.check()?;
         Ok(lock(&self.profiles).get(tenant).cloned())
     }

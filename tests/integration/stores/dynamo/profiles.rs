@@ -49,8 +49,8 @@ async fn concurrent_puts_each_get_their_own_version() {
 #[tokio::test]
 async fn enabled_schedules_follow_the_profiles() {
     let s = store().await;
-    let on = parse_profile(br#"{"schedule": {"enabled": true, "timezone": "Europe/Madrid"}}"#)
-        .unwrap();
+    let on =
+        parse_profile(br#"{"schedule": {"enabled": true, "timezone": "Europe/Madrid"}}"#).unwrap();
     let off = parse_profile(br#"{"schedule": {"enabled": false}}"#).unwrap();
     s.put_profile(&tenant("acme"), &on, at("2026-05-01T10:00:00Z"))
         .await
@@ -67,7 +67,10 @@ async fn enabled_schedules_follow_the_profiles() {
             .collect::<Vec<_>>()
     };
     let listed = s.enabled_schedules().await.unwrap();
-    assert_eq!(listed[0].schedule.timezone.as_deref(), Some("Europe/Madrid"));
+    assert_eq!(
+        listed[0].schedule.timezone.as_deref(),
+        Some("Europe/Madrid")
+    );
     assert_eq!(tenants(listed), ["acme", "globex"]);
     // Disabling removes the tenant from the index; the profile stays.
     s.put_profile(&tenant("globex"), &off, at("2026-05-02T10:00:00Z"))
@@ -75,7 +78,11 @@ async fn enabled_schedules_follow_the_profiles() {
         .unwrap();
     assert_eq!(tenants(s.enabled_schedules().await.unwrap()), ["acme"]);
     assert_eq!(
-        s.get_profile(&tenant("globex")).await.unwrap().unwrap().version,
+        s.get_profile(&tenant("globex"))
+            .await
+            .unwrap()
+            .unwrap()
+            .version,
         2
     );
 }

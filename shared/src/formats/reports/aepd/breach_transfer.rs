@@ -1,8 +1,8 @@
 //! AEPD sections on breaches (Art. 33/34), DPIA triggers (Art. 35) and transfers (Chapter V).
 use super::{BREACH_CLOCK_HOURS, section};
+use crate::domain::profile::{Authority, TransferBasis};
 use crate::formats::reports::Framework::Aepd;
 use crate::formats::reports::aggregate::{Aggregate, Pop};
-use crate::domain::profile::{Authority, TransferBasis};
 use crate::formats::reports::declared::{self, Profile};
 use crate::formats::reports::eea::{ADEQUACY_DECISIONS, RegionClass, adequacy_country, classify};
 use crate::formats::reports::envelope::{Section, Status};
@@ -147,18 +147,31 @@ pub(super) fn transfers(agg: &Aggregate, profile: Profile<'_>) -> Section {
     let mut covered = Vec::new();
     let mut needing_review = 0u64;
     for (dest, d) in &p.non_eea.map {
-        let sent = d.allow + d.other + d.none + reviewed.allowed_by_destination.get(dest).copied().unwrap_or(0);
+        let sent = d.allow
+            + d.other
+            + d.none
+            + reviewed
+                .allowed_by_destination
+                .get(dest)
+                .copied()
+                .unwrap_or(0);
         if sent == 0 {
             continue;
         }
         let (provider, region) = dest.rsplit_once('/').unwrap_or((dest.as_str(), "(none)"));
         let class = classify((region != "(none)").then_some(region));
         let declaration = profile.and_then(|pr| {
-            pr.profile.providers.iter().flatten().enumerate().find(|(_, x)| {
-                x.provider.eq_ignore_ascii_case(provider)
-                    && x.regions.iter().any(|r| r.eq_ignore_ascii_case(region))
-                    && x.transfer_basis.is_some()
-            }).map(|(i, x)| (pr.version, i, x))
+            pr.profile
+                .providers
+                .iter()
+                .flatten()
+                .enumerate()
+                .find(|(_, x)| {
+                    x.provider.eq_ignore_ascii_case(provider)
+                        && x.regions.iter().any(|r| r.eq_ignore_ascii_case(region))
+                        && x.transfer_basis.is_some()
+                })
+                .map(|(i, x)| (pr.version, i, x))
         });
         let basis = match (class, declaration) {
             (RegionClass::Adequacy, _) => Some(format!(
@@ -168,11 +181,19 @@ pub(super) fn transfers(agg: &Aggregate, profile: Profile<'_>) -> Section {
             // The DPF covers only US recipients; elsewhere a declared DPF is no basis.
             (RegionClass::UsDpfOnly, Some((v, i, x))) => {
                 s.declare(v, format!("providers[{i}]"), json!({"provider": x.provider, "regions": x.regions, "transfer_basis": x.transfer_basis.map(TransferBasis::as_str), "dpa_ref": x.dpa_ref}));
-                Some(format!("declared: {}", x.transfer_basis.map_or("", TransferBasis::as_str)))
+                Some(format!(
+                    "declared: {}",
+                    x.transfer_basis.map_or("", TransferBasis::as_str)
+                ))
             }
-            (RegionClass::NonEea, Some((v, i, x))) if x.transfer_basis != Some(TransferBasis::Dpf) => {
+            (RegionClass::NonEea, Some((v, i, x)))
+                if x.transfer_basis != Some(TransferBasis::Dpf) =>
+            {
                 s.declare(v, format!("providers[{i}]"), json!({"provider": x.provider, "regions": x.regions, "transfer_basis": x.transfer_basis.map(TransferBasis::as_str), "dpa_ref": x.dpa_ref}));
-                Some(format!("declared: {}", x.transfer_basis.map_or("", TransferBasis::as_str)))
+                Some(format!(
+                    "declared: {}",
+                    x.transfer_basis.map_or("", TransferBasis::as_str)
+                ))
             }
             _ => None,
         };

@@ -121,7 +121,9 @@ impl Privacy {
                 Some("allow") => {
                     r.allowed += 1;
                     r.special_allowed += u64::from(x.special);
-                    *r.allowed_by_class.entry(x.region_class.as_str()).or_default() += 1;
+                    *r.allowed_by_class
+                        .entry(x.region_class.as_str())
+                        .or_default() += 1;
                     if let Some(d) = &x.destination {
                         *r.allowed_by_destination.entry(d.clone()).or_default() += 1;
                     }
@@ -220,7 +222,10 @@ impl Privacy {
             (o.provider.is_some() || o.region.is_some()).then(|| format!("{provider}/{region}"));
         if o.decision == Some("escalate") {
             match o.e.escalation_id.as_deref() {
-                Some(id) if self.escalated.len() < super::MAX_TRACKED || self.escalated.contains_key(id) => {
+                Some(id)
+                    if self.escalated.len() < super::MAX_TRACKED
+                        || self.escalated.contains_key(id) =>
+                {
                     self.escalated.insert(
                         id.to_string(),
                         EscalatedRequest {
@@ -239,7 +244,10 @@ impl Privacy {
                 .entry(o.region_class.as_str())
                 .or_default() += 1;
             // Held requests go on only if a reviewer allows them: see `reviewed`.
-            if !matches!(o.decision, Some("block") | Some("redact") | Some("escalate")) {
+            if !matches!(
+                o.decision,
+                Some("block") | Some("redact") | Some("escalate")
+            ) {
                 *self
                     .sent_by_class
                     .entry(o.region_class.as_str())

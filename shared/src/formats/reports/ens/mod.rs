@@ -11,9 +11,9 @@ use super::aggregate::vocab::KNOWN_TYPES;
 use super::aggregate::{Aggregate, Pop};
 use super::common::{self, COMPLETE};
 use super::declared::Profile;
-use crate::domain::profile::EnsCategory;
 use super::envelope::{Section, Status};
 use super::num::{frac, iso_ms, pct};
+use crate::domain::profile::EnsCategory;
 use crate::formats::ExportSummary;
 use serde_json::json;
 
@@ -44,8 +44,18 @@ pub fn sections(agg: &Aggregate, summary: &ExportSummary, profile: Profile<'_>) 
         access_monitoring::op_mon_1(agg, profile),
         access_monitoring::op_mon_2(agg),
         access_monitoring::op_mon_3(agg),
-        access_monitoring::providers(agg, "op.ext.2", "Gestión diaria de proveedores externos", profile),
-        access_monitoring::providers(agg, "op.nub.1", "Protección de servicios en la nube", profile),
+        access_monitoring::providers(
+            agg,
+            "op.ext.2",
+            "Gestión diaria de proveedores externos",
+            profile,
+        ),
+        access_monitoring::providers(
+            agg,
+            "op.nub.1",
+            "Protección de servicios en la nube",
+            profile,
+        ),
         access_monitoring::mp_info_1(agg),
     ]
 }

@@ -70,7 +70,10 @@ pub fn label(k: Label, lang: Lang) -> &'static str {
         Profile => ("Perfil de cumplimiento", "Compliance profile"),
         Version => ("versión", "version"),
         NotDeclared => ("no declarado", "not declared"),
-        Mapping => ("Versiones (correspondencia, esquema)", "Versions (mapping, schema)"),
+        Mapping => (
+            "Versiones (correspondencia, esquema)",
+            "Versions (mapping, schema)",
+        ),
         EnsCategory => ("Categoría ENS", "ENS category"),
         Summary => ("Resumen", "Summary"),
         Section => ("Apartado", "Section"),
@@ -85,7 +88,10 @@ pub fn label(k: Label, lang: Lang) -> &'static str {
         ReportIdRule => ("Identificador del informe", "Report id"),
         Holders => ("Obligados", "Holders"),
         Gaps => ("Lo que no se afirma", "What is not claimed"),
-        Declarations => ("Declaraciones del tenant citadas", "Tenant declarations cited"),
+        Declarations => (
+            "Declaraciones del tenant citadas",
+            "Tenant declarations cited",
+        ),
         Figures => ("Cifras", "Figures"),
         Evidence => ("Evidencias (identificadores)", "Evidence (identifiers)"),
         Provenance => ("Procedencia", "Provenance"),
@@ -114,13 +120,29 @@ pub fn status_label(s: Status, lang: Lang) -> &'static str {
 
 pub fn legend(s: Status, lang: Lang) -> &'static str {
     match (s, lang) {
-        (Status::Evidenced, Lang::Es) => "el registro muestra el control funcionando sobre toda la población a la que se aplica; cuando la regla necesita algo que solo el tenant puede declarar, el apartado cita su declaración",
-        (Status::Evidenced, Lang::En) => "the log shows the control operating on the whole population it applies to; where the rule needs something only the tenant can state, the section cites the tenant's declaration",
-        (Status::Partial, Lang::Es) => "el registro muestra el control funcionando, con las carencias que el apartado enumera",
-        (Status::Partial, Lang::En) => "the log shows the control operating, with the gaps the section lists",
-        (Status::NotEvidenced, Lang::Es) => "el registro no muestra el control funcionando, también cuando su desencadenante no se produjo",
-        (Status::NotEvidenced, Lang::En) => "the log does not show the control operating, including when its trigger never occurred",
-        (Status::OutOfScopeForLog, Lang::Es) => "no es algo que un registro de la pasarela pueda mostrar; el apartado indica dónde está esa evidencia",
-        (Status::OutOfScopeForLog, Lang::En) => "not something a gateway log can show; the section says where that evidence lives",
+        (Status::Evidenced, Lang::Es) => {
+            "el registro muestra el control funcionando sobre toda la población a la que se aplica; cuando la regla necesita algo que solo el tenant puede declarar, el apartado cita su declaración"
+        }
+        (Status::Evidenced, Lang::En) => {
+            "the log shows the control operating on the whole population it applies to; where the rule needs something only the tenant can state, the section cites the tenant's declaration"
+        }
+        (Status::Partial, Lang::Es) => {
+            "el registro muestra el control funcionando, con las carencias que el apartado enumera"
+        }
+        (Status::Partial, Lang::En) => {
+            "the log shows the control operating, with the gaps the section lists"
+        }
+        (Status::NotEvidenced, Lang::Es) => {
+            "el registro no muestra el control funcionando, también cuando su desencadenante no se produjo"
+        }
+        (Status::NotEvidenced, Lang::En) => {
+            "the log does not show the control operating, including when its trigger never occurred"
+        }
+        (Status::OutOfScopeForLog, Lang::Es) => {
+            "no es algo que un registro de la pasarela pueda mostrar; el apartado indica dónde está esa evidencia"
+        }
+        (Status::OutOfScopeForLog, Lang::En) => {
+            "not something a gateway log can show; the section says where that evidence lives"
+        }
     }
 }
