@@ -5,8 +5,8 @@ mod bench;
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
-use kt_shared::config::Config;
-use kt_shared::local::{LocalStack, seed};
+use kt_dev::{LocalStack, seed};
+use kt_service::config::Config;
 use tokio_util::sync::CancellationToken;
 
 #[derive(Parser)]
@@ -30,7 +30,7 @@ enum Command {
 
 #[tokio::main]
 async fn main() -> Result<()> {
-    kt_shared::telemetry::init();
+    kt_service::telemetry::init();
     match Cli::parse().command {
         Command::Bootstrap => connect().await?.bootstrap().await?,
         Command::Seed => {
@@ -57,7 +57,7 @@ async fn main() -> Result<()> {
 
 /// The stack with the resource names of the environment (`contracts/api.md` defaults).
 async fn connect() -> Result<LocalStack> {
-    LocalStack::connect(Config::from_env())
+    LocalStack::connect(Config::from_env()?)
         .await
         .context("cannot reach the emulator")
 }

@@ -2,19 +2,19 @@
 //! function; it reads the tenants' enabled schedules from their compliance
 //! profiles and creates each due tenant's export of the quarter just ended,
 //! idempotently (see docs/scheduling.md).
-use kt_shared::config::Config;
-use kt_shared::schedule;
-use kt_shared::store::aws::{AwsClients, AwsStores};
+use kt_service::config::Config;
+use kt_service::schedule;
+use kt_store::aws::{AwsClients, AwsStores};
 use lambda_runtime::{LambdaEvent, service_fn};
 use serde_json::Value;
 use std::sync::Arc;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    kt_shared::telemetry::init();
-    let config = Config::from_env();
-    let clients = AwsClients::from_config(&config).await;
-    let stores = Arc::new(AwsStores::new(&clients, &config));
+    kt_service::telemetry::init();
+    let config = Config::from_env()?;
+    let clients = AwsClients::from_settings(&config.aws).await;
+    let stores = Arc::new(AwsStores::new(&clients, &config.resources));
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| {
         let stores = stores.clone();
         async move {

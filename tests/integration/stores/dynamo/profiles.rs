@@ -1,7 +1,7 @@
 //! Compliance profiles in the jobs table: versions, and the schedule index the scheduler reads.
 use super::{at, store, tenant};
-use kt_shared::domain::profile::parse_profile;
-use kt_shared::store::ProfileStore;
+use kt_domain::profile::parse_profile;
+use kt_store::ProfileStore;
 
 #[tokio::test]
 async fn a_put_replaces_the_profile_with_the_next_version() {
@@ -61,7 +61,7 @@ async fn enabled_schedules_follow_the_profiles() {
     s.put_profile(&tenant("initech"), &off, at("2026-05-01T10:00:00Z"))
         .await
         .unwrap();
-    let tenants = |list: Vec<kt_shared::store::TenantSchedule>| {
+    let tenants = |list: Vec<kt_store::TenantSchedule>| {
         list.into_iter()
             .map(|t| t.tenant.to_string())
             .collect::<Vec<_>>()
