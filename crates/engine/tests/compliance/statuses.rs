@@ -262,3 +262,27 @@ fn every_report_carries_its_provenance() {
             .contains("mapping_version")
     );
 }
+
+#[test]
+fn reports_are_byte_identical_for_the_same_events_profile_version_and_key() {
+    for format in [
+        ExportFormat::ComplianceAesia,
+        ExportFormat::ComplianceAepd,
+        ExportFormat::ComplianceEns,
+    ] {
+        let c = with_profile(ctx(format), 9, FULL_PROFILE);
+        assert_eq!(
+            render(&c, &fixture_lines()),
+            render(&c, &fixture_lines()),
+            "{format}"
+        );
+        let mut other_key = c.clone();
+        other_key.pseudonym_key = "another-key".into();
+        let a = render_json_ctx(&c, &fixture_lines());
+        let b = render_json_ctx(&other_key, &fixture_lines());
+        assert_ne!(
+            a["report"]["provenance"]["pseudonymisation"]["key_id"],
+            b["report"]["provenance"]["pseudonymisation"]["key_id"]
+        );
+    }
+}

@@ -101,8 +101,6 @@ pub struct ReportIdParts<'a> {
     pub profile_version: &'a str,
 }
 
-pub const REPORT_ID_RULE: &str = "UUIDv5 (URL namespace) of tenant|format|window_start/window_end|events_digest|mapping_version|schema_version|profile_version (profile_version `none` when no profile is declared)";
-
 /// `tenant|format|start/end|digest|mapping|schema|profile`, the name of the report's UUIDv5.
 pub fn report_id_name(p: &ReportIdParts<'_>) -> String {
     format!(

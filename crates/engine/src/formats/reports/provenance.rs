@@ -2,13 +2,14 @@
 //! the build, the pseudonymisation key id and how to recompute the samples.
 use super::aggregate::Aggregate;
 use super::counters::clip;
-use super::envelope::REPORT_ID_RULE;
 use super::num::iso;
 use super::sample::{EVIDENCE_CAP, SAMPLE_METHOD};
 use super::{BUILD_COMMIT, Framework, MAPPING_VERSION, SCHEMA_VERSION};
 use crate::formats::{ExportContext, ExportSummary};
 use kt_domain::MAX_REJECTED_SAMPLES;
 use serde_json::{Value, json};
+
+pub const REPORT_ID_RULE: &str = "UUIDv5 (URL namespace) of tenant|format|window_start/window_end|events_digest|mapping_version|schema_version|profile_version (profile_version `none` when no profile is declared)";
 
 pub const PSEUDONYMISATION_METHOD: &str = "tenant key = HMAC-SHA-256(service key, tenant_id); pseudonym = ps_ + the first 16 hex characters of HMAC-SHA-256(tenant key, user id)";
 
