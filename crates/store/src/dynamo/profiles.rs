@@ -32,7 +32,7 @@ fn attr<'a>(item: &'a Item, name: &str) -> Option<&'a str> {
 }
 
 fn corrupt(what: &str) -> StoreError {
-    StoreError::Permanent(format!("profile item: {what}"))
+    StoreError::Permanent(format!("profile item: {what}").into())
 }
 
 fn profile_from_item(item: &Item) -> Result<VersionedProfile, StoreError> {
@@ -67,7 +67,7 @@ fn schedule_key(tenant: &TenantId) -> Item {
 }
 
 fn build<T, E: std::fmt::Display>(r: Result<T, E>) -> Result<T, StoreError> {
-    r.map_err(|e| StoreError::Permanent(format!("building a profile write: {e}")))
+    r.map_err(|e| StoreError::Permanent(format!("building a profile write: {e}").into()))
 }
 
 impl DynamoJobStore {
@@ -78,7 +78,7 @@ impl DynamoJobStore {
         previous: Option<u64>,
     ) -> Result<Vec<TransactWriteItem>, StoreError> {
         let body = serde_json::to_string(&stored.profile)
-            .map_err(|e| StoreError::Permanent(format!("profile to JSON: {e}")))?;
+            .map_err(|e| StoreError::Permanent(format!("profile to JSON: {e}").into()))?;
         let mut item = profile_key(tenant);
         item.insert("version".into(), n(stored.version));
         item.insert("updated_at".into(), s(stored.updated_at.to_rfc3339()));

@@ -1,6 +1,6 @@
 //! DynamoDB implementation of [`super::JobStore`] (serde_dynamo items, transactions).
 //!
-//! Layout (see `design/architecture.md`): `pk = TENANT#<tenant>` and
+//! Layout (see `docs/architecture.md`): `pk = TENANT#<tenant>` and
 //! `sk = JOB#<job_id>` (ULIDs, so newest-first paging is one Query),
 //! `sk = IDEM#<key>` for idempotency keys, `sk = COUNTER#active` for the
 //! tenant's active-job counter.
@@ -103,9 +103,9 @@ impl DynamoJobStore {
                 Write::LostRace => tracing::debug!(job_id = %id, "lost a race, re-reading"),
             }
         }
-        Err(StoreError::Transient(format!(
-            "job {id} kept changing while being updated"
-        )))
+        Err(StoreError::Transient(
+            format!("job {id} kept changing while being updated").into(),
+        ))
     }
 
     /// What an existing idempotency key means for a new request with `job`'s hash.
@@ -125,13 +125,16 @@ impl DynamoJobStore {
         match first {
             Some(id) => match self.read_job(tenant, &id).await? {
                 Some((job, _)) => Ok(CreateOutcome::Replayed(job)),
-                None => Err(StoreError::Permanent(format!(
-                    "idempotency key {idempotency_key:?} names job {id}, which no longer exists"
-                ))),
+                None => Err(StoreError::Permanent(
+                    format!(
+                        "idempotency key {idempotency_key:?} names job {id}, which no longer exists"
+                    )
+                    .into(),
+                )),
             },
-            None => Err(StoreError::Permanent(format!(
-                "idempotency item {idempotency_key:?} has no job id"
-            ))),
+            None => Err(StoreError::Permanent(
+                format!("idempotency item {idempotency_key:?} has no job id").into(),
+            )),
         }
     }
 }
@@ -185,10 +188,9 @@ impl JobStore for DynamoJobStore {
         match (failed.first(), failed.get(1), failed.get(2)) {
             (_, _, Some(true)) => self.replay(job, idempotency_key.unwrap_or_default()).await,
             (_, Some(true), _) => Ok(CreateOutcome::TooManyActive),
-            (Some(true), _, _) => Err(StoreError::Permanent(format!(
-                "job {} already exists",
-                job.id
-            ))),
+            (Some(true), _, _) => Err(StoreError::Permanent(
+                format!("job {} already exists", job.id).into(),
+            )),
             _ => Err(transaction_error("creating a job", err)),
         }
     }
