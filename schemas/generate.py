@@ -43,7 +43,7 @@ def common_defs(fmt):
       },
       "section": {
         "type": "object",
-        "required": ["title", "reference", "status", "metrics", "evidence", "gaps"] + (["legacy_ids"] if fmt=="compliance-ens" else []) + (["related_ens"] if fmt=="compliance-aepd" else []),
+        "required": ["title", "reference", "status", "metrics", "evidence", "gaps", "declarations", "applicability"] + (["legacy_ids"] if fmt=="compliance-ens" else []) + (["related_ens"] if fmt=="compliance-aepd" else []),
         "additionalProperties": False,
         "properties": dict({
           "title": {"type": "string", "minLength": 1},
@@ -51,23 +51,34 @@ def common_defs(fmt):
           "status": {"$ref": "#/$defs/status"},
           "metrics": {"type": "object"},
           "evidence": {"$ref": "#/$defs/evidence"},
-          "gaps": {"type": "array", "items": {"type": "string", "minLength": 1}},
+          "gaps": {"type": "array", "minItems": 1, "items": {"type": "string", "minLength": 1}},
+          "declarations": {"type": "array", "items": {"type": "object", "required": ["profile_version", "field", "value"], "additionalProperties": False,
+                           "properties": {"profile_version": {"type": "integer", "minimum": 1}, "field": {"type": "string", "minLength": 1}, "value": {}}}},
+          "applicability": {"type": "object", "required": ["holders", "applies_from", "applies_during_period", "note"], "additionalProperties": False,
+                            "properties": {"holders": {"type": "array", "minItems": 1, "items": {"enum": ["provider", "deployer", "controller", "processor", "responsible_entity"]}},
+                                           "applies_from": {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"},
+                                           "applies_during_period": {"enum": ["whole_period", "part_of_period", "not_yet"]},
+                                           "note": {"type": "string"}}},
         }, **({"legacy_ids": {"type": "array", "items": {"type": "string", "pattern": "^(art[0-9]+|[a-z]{2,3}\\.[a-z]{3,4}\\.[0-9]+)$"}}} if fmt=="compliance-ens" else {}),
            **({"related_ens": {"type": "array", "items": {"type": "string"}}} if fmt=="compliance-aepd" else {}))
       },
       "count_or_null": {"type": ["integer", "null"], "minimum": 0},
-      "quantiles": {"type": "object", "required": ["count", "p50", "p95"], "additionalProperties": False,
-                    "properties": {"count": nn_int(), "p50": {"$ref": "#/$defs/count_or_null"}, "p95": {"$ref": "#/$defs/count_or_null"}}},
+      "generator": {"type": "object", "required": ["name", "version", "build_commit"], "additionalProperties": False,
+                    "properties": {"name": {"const": "kt-exports"}, "version": {"type": "string"}, "build_commit": {"type": "string"}}},
+      "quantiles": {"type": "object", "required": ["count", "p50", "p95", "method"], "additionalProperties": False,
+                    "properties": {"count": nn_int(), "p50": {"$ref": "#/$defs/count_or_null"}, "p95": {"$ref": "#/$defs/count_or_null"},
+                                   "method": {"enum": ["exact_nearest_rank", "log_bucket_sketch"]}, "relative_error_bound": {"type": "number"}},
+                    "if": {"properties": {"method": {"const": "log_bucket_sketch"}}}, "then": {"required": ["relative_error_bound"]}},
       "distinct": {"type": "object", "required": ["count", "at_least"], "additionalProperties": False,
                    "properties": {"count": nn_int(), "at_least": {"type": "boolean"}}},
       "report": {
         "type": "object",
-        "required": ["format", "schema_version", "framework", "report_id", "tenant_id", "period", "generated_at", "generator", "source", "scope_note"]
-                    + (["ens_category"] if fmt=="compliance-ens" else []) + (["ens_cross_references"] if fmt=="compliance-aepd" else []),
+        "required": ["format", "schema_version", "framework", "report_id", "tenant_id", "period", "generated_at", "generator", "source", "scope_note", "profile", "provenance", "status_legend"]
+                    + (["ens_category", "ens_dimensions"] if fmt=="compliance-ens" else []) + (["ens_cross_references"] if fmt=="compliance-aepd" else []),
         "additionalProperties": False,
         "properties": dict({
           "format": {"const": fmt},
-          "schema_version": {"const": "1.0.0"},
+          "schema_version": {"const": "2.0.0"},
           "framework": {"type": "object", "required": ["id", "citation", "mapping_version", "legal_basis_as_of"], "additionalProperties": False,
                         "properties": {"id": {"const": fid}, "citation": {"type": "string"}, "mapping_version": {"type": "string", "pattern": "^[0-9]{4}\\.[0-9]+$"},
                                        "legal_basis_as_of": {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"}}},
@@ -76,8 +87,30 @@ def common_defs(fmt):
           "period": {"type": "object", "required": ["start", "end", "timezone"], "additionalProperties": False,
                      "properties": {"start": {"type": "string", "format": "date-time"}, "end": {"type": "string", "format": "date-time"}, "timezone": {"type": "string", "minLength": 1}}},
           "generated_at": {"type": "string", "format": "date-time"},
-          "generator": {"type": "object", "required": ["name", "version"], "additionalProperties": False,
-                        "properties": {"name": {"const": "kt-exports"}, "version": {"type": "string"}}},
+          "generator": {"$ref": "#/$defs/generator"},
+          "profile": {"type": "object", "required": ["status", "version", "updated_at"], "additionalProperties": False,
+                      "properties": {"status": {"enum": ["declared", "not_declared"]}, "version": {"type": ["integer", "null"], "minimum": 1},
+                                     "updated_at": {"type": ["string", "null"], "format": "date-time"}}},
+          "status_legend": {"type": "object", "required": ["evidenced", "partial", "not_evidenced", "out_of_scope_for_log"], "additionalProperties": False,
+                            "properties": {k: {"type": "string"} for k in ["evidenced", "partial", "not_evidenced", "out_of_scope_for_log"]}},
+          "provenance": {"type": "object", "required": ["job", "reading", "generator", "versions", "pseudonymisation", "sampling"], "additionalProperties": False,
+                         "properties": {
+                           "job": {"type": "object", "required": ["id", "label"], "additionalProperties": False,
+                                   "properties": {"id": {"type": ["string", "null"]}, "label": {"type": ["string", "null"]}}},
+                           "reading": {"type": "object", "required": ["objects_listed", "bytes_listed", "listing_digest", "listing_cutoff", "listing_cutoff_rule", "objects_read", "objects_skipped", "bytes_read", "lines_read", "rejected_lines", "rejected_samples", "rejected_samples_rule", "duplicates_removed", "events_exported"],
+                                       "additionalProperties": False,
+                                       "properties": dict({k: nn_int() for k in ["objects_listed", "bytes_listed", "objects_read", "objects_skipped", "bytes_read", "lines_read", "rejected_lines", "duplicates_removed", "events_exported"]},
+                                                          listing_digest={"type": "string"}, listing_cutoff={"type": ["string", "null"], "format": "date-time"},
+                                                          listing_cutoff_rule={"type": "string"}, rejected_samples_rule={"type": "string"},
+                                                          rejected_samples={"type": "array", "maxItems": 20, "items": {"type": "object", "required": ["object", "line", "reason"], "additionalProperties": False,
+                                                                            "properties": {"object": {"type": "string"}, "line": nn_int(), "reason": {"type": "string"}}}})},
+                           "generator": {"$ref": "#/$defs/generator"},
+                           "versions": {"type": "object", "required": ["schema_version", "mapping_version", "report_id_rule"], "additionalProperties": False,
+                                        "properties": {"schema_version": {"type": "string"}, "mapping_version": {"type": "string"}, "report_id_rule": {"type": "string"}}},
+                           "pseudonymisation": {"type": "object", "required": ["method", "key_id"], "additionalProperties": False,
+                                                "properties": {"method": {"type": "string"}, "key_id": {"type": "string", "pattern": "^pk_[0-9a-f]{16}$"}}},
+                           "sampling": {"type": "object", "required": ["method", "seed", "cap", "recompute"], "additionalProperties": False,
+                                        "properties": {"method": {"const": "bottom_k_sha256"}, "seed": {"type": "string"}, "cap": nn_int(), "recompute": {"type": "string"}}}}},
           "source": {"type": "object",
                      "required": ["event_count", "first_event_id", "last_event_id", "events_digest", "events_digest_rule", "config_versions", "config_versions_truncated", "rejected_lines", "duplicates_removed"],
                      "additionalProperties": False,
@@ -87,7 +120,9 @@ def common_defs(fmt):
                                     "config_versions_truncated": {"type": "boolean"},
                                     "rejected_lines": nn_int(), "duplicates_removed": nn_int()}},
           "scope_note": {"type": "string", "minLength": 1},
-        }, **({"ens_category": {"enum": ["BASICA", "MEDIA", "ALTA"]}} if fmt=="compliance-ens" else {}),
+        }, **({"ens_category": {"enum": ["BASICA", "MEDIA", "ALTA", "not_declared"]},
+               "ens_dimensions": {"anyOf": [{"const": "not_declared"}, {"type": "object", "additionalProperties": False,
+                                  "properties": {d: {"enum": ["BAJO", "MEDIO", "ALTO"]} for d in "CITAD"}}]}} if fmt=="compliance-ens" else {}),
            **({"ens_cross_references": {"type": "object", "required": ["basis", "report_format", "sections"], "additionalProperties": False,
                  "properties": {"basis": {"type": "string"}, "report_format": {"const": "compliance-ens"},
                                 "sections": {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}}}}}} if fmt=="compliance-aepd" else {}))
@@ -96,7 +131,7 @@ def common_defs(fmt):
 
 # Metric keys that hold quantile summaries or distinct counts get a stricter shape.
 def metric_schema(key, value):
-    if isinstance(value, dict) and set(value) == {"count", "p50", "p95"}:
+    if isinstance(value, dict) and {"count", "p50", "p95", "method"} <= set(value):
         return {"$ref": "#/$defs/quantiles"}
     if isinstance(value, dict) and set(value) == {"count", "at_least"}:
         return {"$ref": "#/$defs/distinct"}

@@ -271,6 +271,7 @@ fn check_output(
                 pseudonym_key: String::new(),
                 sources: SourceInventory::default(),
                 signer: None,
+                report: Default::default(),
             };
             let mut want = Vec::new();
             let mut csv = CsvFormatter::new();

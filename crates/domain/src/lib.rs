@@ -6,6 +6,7 @@ mod event;
 mod format;
 mod ids;
 mod job;
+pub mod profile;
 mod transitions;
 mod window;
 
@@ -18,6 +19,7 @@ pub use job::{
     Action, ExportType, Job, JobError, JobStats, JobStatus, JobView, MAX_REJECTED_SAMPLES,
     RejectedSample,
 };
+pub use profile::{ComplianceProfile, VersionedProfile};
 pub use window::{DateBound, Window, WindowError, file_name};
 
 /// The version every artifact, report and `/healthz` names.

@@ -9,7 +9,7 @@
 //! Report formats write nothing per event and their whole document in `finish`
 //! (their state is bounded aggregates, not events).
 use chrono::{DateTime, Utc};
-use kt_domain::{ExportFormat, JobId, JobStats, ParsedEvent, TenantId, Window};
+use kt_domain::{ExportFormat, JobId, JobStats, ParsedEvent, TenantId, VersionedProfile, Window};
 
 /// The job's scope: what every format may state about the export.
 #[derive(Debug, Clone)]
@@ -29,6 +29,17 @@ pub struct ExportContext {
     pub sources: SourceInventory,
     /// Signs the compliance-all bundle's own manifest (`None` offline and in tests).
     pub signer: Option<std::sync::Arc<dyn crate::custody::ManifestSigner>>,
+    /// What reports state beyond the events: the job's label, the tenant's declarations.
+    pub report: ReportInputs,
+}
+
+/// Inputs of the compliance reports that are not events. The engine never
+/// loads them: the worker (or `kt export run --profile FILE`) passes them in.
+#[derive(Debug, Clone, Default)]
+pub struct ReportInputs {
+    pub label: Option<String>,
+    /// The tenant's compliance profile at the version the report cites.
+    pub profile: Option<VersionedProfile>,
 }
 
 /// The objects an export read, summarised for manifests.
@@ -38,6 +49,8 @@ pub struct SourceInventory {
     pub bytes: u64,
     /// `sha256:<hex>` over sorted `key|etag|size\n` lines.
     pub listing_digest: String,
+    /// When the listing was taken: objects written later are not in the export.
+    pub listed_at: Option<DateTime<Utc>>,
 }
 
 /// What the engine knows once every event has been written.

@@ -26,7 +26,8 @@ mod validate;
 mod writer;
 
 pub use formatter::{
-    EventRenderer, ExportContext, ExportSummary, FormatError, Formatter, SourceInventory,
+    EventRenderer, ExportContext, ExportSummary, FormatError, Formatter, ReportInputs,
+    SourceInventory,
 };
 pub use ports::{
     ArtifactSink, Cause, ErrorChain, ExportError, ExportOutcome, LakeSource, Progress,

@@ -214,6 +214,7 @@ pub async fn export_dir(
         pseudonym_key: pseudonym_key.to_string(),
         sources: plan.inventory.clone(),
         signer: None,
+        report: Default::default(),
     };
     let sink = Box::new(FileSink::create(output).await?);
     let formatter = formats::formatter_for(&ctx);
@@ -358,6 +359,7 @@ mod tests {
             pseudonym_key: "k".into(),
             sources: plan.inventory.clone(),
             signer: None,
+            report: Default::default(),
         };
         let sink = Box::new(FileSink::create(out.path().join("x.csv")).await.unwrap());
         let formatter = formats::formatter_for(&ctx);

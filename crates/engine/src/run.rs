@@ -136,6 +136,7 @@ pub async fn plan(
             objects: listing.len() as u64,
             bytes,
             listing_digest: format!("sha256:{}", hex::encode(digest.finalize())),
+            listed_at: Some(chrono::Utc::now()),
         },
     })
 }

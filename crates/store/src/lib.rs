@@ -8,9 +8,12 @@ pub mod custody;
 pub mod dynamo;
 pub mod kms;
 pub mod memory;
+pub mod profiles;
 pub mod resources;
 pub mod s3;
 pub mod sqs;
+
+pub use profiles::{ProfileStore, TenantSchedule};
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -96,7 +99,7 @@ pub enum Transition {
 /// cannot both win. Transitions into and out of queued/processing change the
 /// tenant's active counter in the same transaction.
 #[async_trait]
-pub trait JobStore: Send + Sync {
+pub trait JobStore: profiles::ProfileStore + Send + Sync {
     async fn create(
         &self,
         job: &Job,

@@ -5,6 +5,7 @@ use kt_integration_tests::emulator_with_clients;
 use kt_store::dynamo::DynamoJobStore;
 use kt_store::{CreateOutcome, JobStore, Transition};
 
+mod profiles;
 mod transitions;
 
 const MAX: u32 = 10;

@@ -80,7 +80,7 @@ fn an_out_of_order_stream_is_reported_not_hidden() {
 }
 
 #[test]
-fn personal_data_to_an_unstated_region_is_a_breach_candidate() {
+fn a_transfer_outside_the_eea_is_reviewed_as_a_transfer_not_a_breach() {
     let lines = vec![
         request(
             0,
@@ -97,18 +97,69 @@ fn personal_data_to_an_unstated_region_is_a_breach_candidate() {
             "bot",
             json!({"data_categories": ["iban"], "decision": "block", "model": {"provider": "x", "name": "m", "region": "us-west-2"}}),
         ),
+        request(
+            3,
+            "bot",
+            json!({"data_categories": ["email"], "model": {"provider": "openai", "name": "m", "region": "us-east-1"}}),
+        ),
     ];
     let doc = render_json(ExportFormat::ComplianceAepd, &lines);
-    let b = &doc["sections"]["rgpd.33_34"]["metrics"];
+    let b = &doc["sections"]["rgpd.33_34"];
     assert_eq!(
-        b["candidates"], 1,
-        "Zurich has an adequacy decision; a blocked request sent nothing"
+        b["metrics"]["candidates"], 0,
+        "no incident: no breach candidate"
     );
-    assert_eq!(b["listed"][0]["region_class"], "unknown");
+    assert_eq!(b["status"], "not_evidenced");
     let t = &doc["sections"]["rgpd.44_49"];
-    assert_eq!(t["metrics"]["sent_to_unknown_region"], 1);
-    assert_eq!(t["metrics"]["sent_to_adequacy_regions"], 1);
+    let sent = &t["metrics"]["personal_data_sent_by_region_class"];
+    assert_eq!(sent["unknown"], 1);
+    assert_eq!(sent["adequacy_decision"], 1);
+    assert_eq!(sent["us_adequacy_if_dpf_certified"], 1);
+    let review: Vec<&str> = t["metrics"]["transfers_needing_review"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["region"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        review,
+        ["us-east-1", "(none)"],
+        "Zurich is adequate; the blocked one sent nothing"
+    );
     assert_eq!(t["status"], "partial");
+    let decisions = t["metrics"]["adequacy_decisions"].as_array().unwrap();
+    assert_eq!(decisions.len(), 15, "the complete list, dated");
+    assert!(
+        decisions
+            .iter()
+            .all(|d| d["adopted"].as_str().unwrap().len() == 10)
+    );
+
+    // The tenant declares openai in us-east-1 under the DPF: that transfer has a basis, cited.
+    let c = with_profile(
+        ctx(ExportFormat::ComplianceAepd),
+        4,
+        r#"{"providers": [{"provider": "openai", "regions": ["us-east-1"], "transfer_basis": "DPF", "dpa_ref": "DPA-7"}]}"#,
+    );
+    let doc = render_json_ctx(&c, &lines);
+    let t = &doc["sections"]["rgpd.44_49"];
+    assert_eq!(t["metrics"]["personal_data_requests_needing_review"], 1);
+    assert_eq!(t["declarations"][0]["field"], "providers[0]");
+    assert_eq!(t["declarations"][0]["profile_version"], 4);
+    assert_eq!(t["declarations"][0]["value"]["transfer_basis"], "DPF");
+    // A DPF declaration is no basis outside the United States.
+    let c = with_profile(
+        ctx(ExportFormat::ComplianceAepd),
+        5,
+        r#"{"providers": [{"provider": "x", "regions": ["ap-south-1"], "transfer_basis": "DPF"}]}"#,
+    );
+    let far = vec![request(
+        0,
+        "bot",
+        json!({"data_categories": ["email"], "model": {"provider": "x", "name": "m", "region": "ap-south-1"}}),
+    )];
+    let doc = render_json_ctx(&c, &far);
+    assert_eq!(doc["sections"]["rgpd.44_49"]["status"], "partial");
 }
 
 #[test]
@@ -197,15 +248,21 @@ fn a_repeated_opening_or_resolution_counts_once() {
 }
 
 #[test]
-fn the_ens_category_is_stated_and_defaults_to_media() {
-    use kt_engine::formats::reports::{EnsCategory, ReportFormatter, ReportOptions};
+fn the_ens_category_comes_from_the_profile_and_is_never_defaulted() {
     let doc = render_json(ExportFormat::ComplianceEns, &[]);
-    assert_eq!(doc["report"]["ens_category"], "MEDIA");
-    let c = ctx(ExportFormat::ComplianceEns);
-    let options = ReportOptions {
-        ens_category: EnsCategory::Alta,
-    };
-    let mut f = ReportFormatter::new(ExportFormat::ComplianceEns, options);
-    let doc: serde_json::Value = serde_json::from_slice(&render_with(&mut f, &c, &[])).unwrap();
+    assert_eq!(doc["report"]["ens_category"], "not_declared");
+    assert_eq!(doc["report"]["ens_dimensions"], "not_declared");
+    assert_eq!(doc["report"]["profile"]["status"], "not_declared");
+    let c = with_profile(
+        ctx(ExportFormat::ComplianceEns),
+        7,
+        r#"{"ens": {"category": "ALTA", "dimensions": {"C": "ALTO"}}}"#,
+    );
+    let doc = render_json_ctx(&c, &[]);
     assert_eq!(doc["report"]["ens_category"], "ALTA");
+    assert_eq!(
+        doc["report"]["ens_dimensions"],
+        serde_json::json!({"C": "ALTO"})
+    );
+    assert_eq!(doc["report"]["profile"]["version"], 7);
 }

@@ -41,6 +41,12 @@ fn tar_extracts_it_and_sha256sum_accepts_its_sums() {
             "compliance-aesia.json",
             "compliance-aepd.json",
             "compliance-ens.json",
+            "compliance-aesia.es.html",
+            "compliance-aesia.en.html",
+            "compliance-aepd.es.html",
+            "compliance-aepd.en.html",
+            "compliance-ens.es.html",
+            "compliance-ens.en.html",
             "SHA256SUMS"
         ]
     );
@@ -58,7 +64,7 @@ fn tar_extracts_it_and_sha256sum_accepts_its_sums() {
     let checked = run(dir.path(), "sha256sum", &["-c", "SHA256SUMS"]);
     assert_eq!(
         checked.lines().filter(|l| l.ends_with(": OK")).count(),
-        4,
+        10,
         "{checked}"
     );
 
@@ -128,6 +134,12 @@ fn verify_bundle_passes_and_names_a_tampered_file() {
             "compliance-aesia.json",
             "compliance-aepd.json",
             "compliance-ens.json",
+            "compliance-aesia.es.html",
+            "compliance-aesia.en.html",
+            "compliance-aepd.es.html",
+            "compliance-aepd.en.html",
+            "compliance-ens.es.html",
+            "compliance-ens.en.html",
             "SHA256SUMS",
         ],
     );
@@ -163,6 +175,12 @@ fn verify_bundle_names_a_report_missing_from_the_bundle() {
             "manifest.json",
             "compliance-aesia.json",
             "compliance-aepd.json",
+            "compliance-aesia.es.html",
+            "compliance-aesia.en.html",
+            "compliance-aepd.es.html",
+            "compliance-aepd.en.html",
+            "compliance-ens.es.html",
+            "compliance-ens.en.html",
             "SHA256SUMS",
         ],
     );

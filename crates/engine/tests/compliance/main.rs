@@ -2,6 +2,8 @@
 //! here wrote: JSON Schema (jsonschema), `tar`, `sha256sum`.
 mod bounds;
 mod bundle;
+mod html;
 mod property;
 mod snapshots;
+mod statuses;
 mod support;

@@ -94,6 +94,12 @@ fn contract_keys(format: ExportFormat) -> BTreeSet<&'static str> {
             "art72",
             "art73",
             "art50",
+            "art4",
+            "art5",
+            "art26.7",
+            "art26.11",
+            "art27",
+            "art86",
         ],
         ExportFormat::ComplianceAepd => &[
             "rgpd.5.1.c",
@@ -111,6 +117,7 @@ fn contract_keys(format: ExportFormat) -> BTreeSet<&'static str> {
         _ => &[
             "art24",
             "op.exp.8",
+            "op.exp.8.r1",
             "op.exp.8.r2",
             "op.exp.8.r3",
             "op.exp.8.r4",
@@ -154,7 +161,19 @@ fn every_contract_section_is_present_with_an_allowed_status_and_capped_evidence(
                     "{format} {key} {list}"
                 );
             }
-            assert!(s["gaps"].is_array());
+            assert!(
+                !s["gaps"].as_array().unwrap().is_empty(),
+                "{format} {key}: every section says what it does not claim"
+            );
+            let a = &s["applicability"];
+            assert!(
+                a["applies_from"].as_str().unwrap().len() == 10,
+                "{format} {key}"
+            );
+            assert!(
+                !a["holders"].as_array().unwrap().is_empty(),
+                "{format} {key}"
+            );
         }
     }
 }
@@ -209,13 +228,20 @@ fn reports_are_byte_identical_apart_from_generated_at() {
 }
 
 #[test]
-fn report_id_is_the_uuidv5_of_tenant_format_window_and_digest() {
+fn report_id_is_the_uuidv5_of_tenant_format_window_digest_and_versions() {
     let doc = render_json(ExportFormat::ComplianceEns, &fixture_lines());
     let r = &doc["report"];
     let name = format!(
-        "acme|compliance-ens|2026-04-30T22:00:00Z/2026-05-31T22:00:00Z|{}",
+        "acme|compliance-ens|2026-04-30T22:00:00Z/2026-05-31T22:00:00Z|{}|2026.2|2.0.0|none",
         r["source"]["events_digest"].as_str().unwrap()
     );
     let id = uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_URL, name.as_bytes()).to_string();
     assert_eq!(r["report_id"], Value::String(id));
+    // Another profile version is another report.
+    let c = with_profile(ctx(ExportFormat::ComplianceEns), 3, "{}");
+    let other = render_json_ctx(&c, &fixture_lines());
+    assert_ne!(other["report"]["report_id"], r["report_id"]);
+    let name = name.replace("|none", "|3");
+    let id = uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_URL, name.as_bytes()).to_string();
+    assert_eq!(other["report"]["report_id"], Value::String(id));
 }

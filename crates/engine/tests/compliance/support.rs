@@ -40,8 +40,10 @@ pub fn ctx(format: ExportFormat) -> ExportContext {
             bytes: 4096,
             listing_digest:
                 "sha256:0000000000000000000000000000000000000000000000000000000000000000".into(),
+            listed_at: Some(Utc.with_ymd_and_hms(2026, 6, 1, 5, 59, 0).unwrap()),
         },
         signer: None,
+        report: Default::default(),
     }
 }
 
@@ -108,6 +110,20 @@ pub fn render_with(f: &mut dyn Formatter, ctx: &ExportContext, lines: &[String])
 
 pub fn render_json(format: ExportFormat, lines: &[String]) -> Value {
     serde_json::from_slice(&render(&ctx(format), lines)).unwrap()
+}
+
+pub fn render_json_ctx(ctx: &ExportContext, lines: &[String]) -> Value {
+    serde_json::from_slice(&render(ctx, lines)).unwrap()
+}
+
+/// `ctx` with the tenant's compliance profile `body` at `version`.
+pub fn with_profile(mut ctx: ExportContext, version: u64, body: &str) -> ExportContext {
+    ctx.report.profile = Some(kt_domain::VersionedProfile {
+        version,
+        updated_at: Utc.with_ymd_and_hms(2026, 5, 20, 9, 0, 0).unwrap(),
+        profile: kt_domain::profile::parse_profile(body.as_bytes()).unwrap(),
+    });
+    ctx
 }
 
 /// The errors of `doc` against `schemas/<name>`, found by the jsonschema crate.

@@ -8,6 +8,7 @@ mod cursor;
 mod custody;
 mod export_jobs;
 mod problem;
+mod profile;
 mod query;
 mod state;
 
@@ -21,7 +22,7 @@ use axum::routing::{get, post};
 use tower_http::trace::TraceLayer;
 
 /// Every route of the API, as (method, path) in axum syntax; the OpenAPI test checks them.
-pub const ROUTES: [(&str, &str); 10] = [
+pub const ROUTES: [(&str, &str); 12] = [
     ("POST", "/v1/export-jobs"),
     ("GET", "/v1/export-jobs"),
     ("GET", "/v1/export-jobs/{id}"),
@@ -32,6 +33,8 @@ pub const ROUTES: [(&str, &str); 10] = [
     ("GET", "/v1/keys/jwks.json"),
     ("GET", "/v1/export-jobs/{id}/manifest"),
     ("GET", "/v1/export-jobs/{id}/manifest.sig"),
+    ("GET", "/v1/compliance-profile"),
+    ("PUT", "/v1/compliance-profile"),
 ];
 
 /// The API's router. Auth is read from the request context, so in Lambda it
@@ -55,6 +58,10 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/v1/export-jobs/{id}/manifest.sig",
             get(custody::manifest_signature),
+        )
+        .route(
+            "/v1/compliance-profile",
+            get(profile::get_profile).put(profile::put_profile),
         )
         .fallback(|| async { ApiError::RouteNotFound })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })

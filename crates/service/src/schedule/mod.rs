@@ -1,20 +1,28 @@
 //! Scheduled exports: each quarter, an evidence export of the quarter just
-//! ended for every configured tenant, created the way a caller would create
-//! it (same window rules, active-job limit and queue), see `docs/scheduling.md`.
+//! ended for every tenant whose compliance profile enables it, created the way
+//! a caller would create it (same window rules and queue), see
+//! `docs/scheduling.md`. Tenants manage their schedule in their profile; the
+//! scheduler reads the enabled ones from the store on every run.
 //!
-//! A run may be delivered twice or retried: every job is created under an
-//! `Idempotency-Key` derived from tenant, quarter and format, so a second run
-//! in the same quarter replays the first run's job instead of adding one.
-mod config;
+//! A run may be delivered twice or retried, and runs hourly: every job is
+//! created under a key derived from tenant, quarter and format in the
+//! scheduler's own key space, so later runs replay the first run's job
+//! instead of adding one, and no caller's `Idempotency-Key` can take it.
+mod due;
 mod quarter;
 
-pub use config::{DEFAULT_SCHEDULE_EXPIRES_IN_DAYS, ScheduleConfig, ScheduleConfigError};
+pub use due::{CATCH_UP_DAYS, NextRun, RUN_LOCAL_HOUR, due_quarter, next_run};
 pub use quarter::{Quarter, previous_quarter};
+
+/// Scheduled exports are 30 days downloadable unless the schedule says otherwise.
+pub const DEFAULT_SCHEDULE_EXPIRES_IN_DAYS: u32 = 30;
 
 use crate::job_creation::{ExportRequest, JobCreator, Requester, Submitted, was_never_queued};
 use chrono::{DateTime, Utc};
+use kt_domain::profile::ScheduleDeclaration;
 use kt_domain::{DateBound, ExportFormat, ExportType, Job, TenantId, WindowError};
 use kt_engine::ErrorChain;
+use kt_store::TenantSchedule;
 use kt_store::{JobQueue, JobStore, StoreError};
 use serde::Serialize;
 use serde_json::Value;
@@ -22,6 +30,13 @@ use tracing::Instrument;
 
 /// `created_by` and `origin` of every quarterly job.
 pub const QUARTERLY_ORIGIN: &str = "schedule:quarterly";
+/// Prefix of the scheduler's idempotency keys. `§` is not ASCII, and an
+/// `Idempotency-Key` header is visible ASCII, so no caller can send one.
+pub const SCHEDULED_KEY_PREFIX: &str = "§schedule:quarterly:";
+/// Scheduled jobs are exempt from the tenant's active-job limit: a quarter's
+/// evidence must not be lost because the tenant's own jobs filled its slots.
+/// They are bounded anyway: one per tenant, quarter and format.
+pub const SCHEDULED_ACTIVE_LIMIT: u32 = u32::MAX;
 
 /// Why a scheduled job could not be created.
 #[derive(Debug, Clone, thiserror::Error)]
@@ -142,7 +157,7 @@ impl ScheduledOutcome {
     }
 }
 
-/// `schedule:quarterly:<tenant>:<YYYY>-Q<n>`, with `:<format>` appended for
+/// `§schedule:quarterly:<tenant>:<YYYY>-Q<n>`, with `:<format>` appended for
 /// any format but the default bundle, so each (tenant, quarter, format) has a
 /// key of its own that does not change when the list of formats does.
 pub fn quarterly_idempotency_key(
@@ -150,7 +165,7 @@ pub fn quarterly_idempotency_key(
     quarter: Quarter,
     format: ExportFormat,
 ) -> String {
-    let base = format!("{QUARTERLY_ORIGIN}:{tenant}:{quarter}");
+    let base = format!("{SCHEDULED_KEY_PREFIX}{tenant}:{quarter}");
     match format {
         ExportFormat::ComplianceAll => base,
         other => format!("{base}:{other}"),
@@ -161,37 +176,57 @@ pub fn quarterly_idempotency_key(
 pub fn quarterly_request(
     quarter: Quarter,
     format: ExportFormat,
-    schedule: &ScheduleConfig,
+    schedule: &ScheduleDeclaration,
 ) -> ExportRequest {
     ExportRequest {
         export_type: ExportType::Events,
         format,
         date_from: DateBound::Date(quarter.first_day()),
         date_to: DateBound::Date(quarter.last_day()),
-        timezone: schedule.timezone,
+        timezone: schedule.timezone(),
         label: Some(format!("Quarterly evidence {quarter}")),
-        expires_in_days: schedule.expires_in_days,
+        expires_in_days: schedule
+            .expires_in_days
+            .unwrap_or(DEFAULT_SCHEDULE_EXPIRES_IN_DAYS),
     }
 }
 
-/// Creates, for each configured tenant and format, the export of the quarter
-/// before the one `now` falls in (as a local date in the schedule's zone).
+/// Creates, for each tenant whose enabled schedule is due at `now` (see
+/// [`due_quarter`]) and each of its formats, the export of the quarter
+/// before the one its local date falls in.
 ///
-/// Tenants are independent: one that fails (its active-job limit, a store
-/// error) is reported and the others still get their jobs. Every outcome is
-/// logged and returned, in configuration order.
+/// Tenants are independent: one that fails (a store error) is reported and
+/// the others still get their jobs. Every outcome is logged and returned, in
+/// tenant order. `Err` only when the schedules themselves cannot be read.
 pub async fn run_quarterly(
     jobs: &dyn JobStore,
     queue: &dyn JobQueue,
-    schedule: &ScheduleConfig,
+    now: DateTime<Utc>,
+) -> Result<Vec<ScheduledOutcome>, StoreError> {
+    let schedules = jobs.enabled_schedules().await?;
+    Ok(run_schedules(jobs, queue, &schedules, now).await)
+}
+
+/// [`run_quarterly`] over schedules already read.
+pub async fn run_schedules(
+    jobs: &dyn JobStore,
+    queue: &dyn JobQueue,
+    schedules: &[TenantSchedule],
     now: DateTime<Utc>,
 ) -> Vec<ScheduledOutcome> {
-    let quarter = Quarter::previous_at(now, schedule.timezone);
-    let creator = JobCreator::new(jobs, queue, schedule.max_active_jobs);
-    let mut outcomes = Vec::with_capacity(schedule.tenants.len() * schedule.formats.len());
-    for tenant in &schedule.tenants {
-        for &format in &schedule.formats {
-            let span = tracing::info_span!("scheduled_export", tenant = %tenant, %format, %quarter);
+    let creator = JobCreator::new(jobs, queue, SCHEDULED_ACTIVE_LIMIT);
+    let mut outcomes = Vec::new();
+    for TenantSchedule {
+        tenant,
+        version,
+        schedule,
+    } in schedules
+    {
+        let Some(quarter) = due_quarter(schedule, now) else {
+            continue;
+        };
+        for format in schedule.formats() {
+            let span = tracing::info_span!("scheduled_export", tenant = %tenant, %format, %quarter, profile_version = version);
             let outcome = schedule_one(&creator, schedule, tenant, format, quarter, now)
                 .instrument(span.clone())
                 .await;
@@ -204,7 +239,7 @@ pub async fn run_quarterly(
 
 async fn schedule_one(
     creator: &JobCreator<'_>,
-    schedule: &ScheduleConfig,
+    schedule: &ScheduleDeclaration,
     tenant: &TenantId,
     format: ExportFormat,
     quarter: Quarter,
@@ -254,7 +289,6 @@ pub struct RetryableRunError {
 pub async fn handle_event(
     jobs: &dyn JobStore,
     queue: &dyn JobQueue,
-    schedule: &ScheduleConfig,
     event: &Value,
     fallback_now: DateTime<Utc>,
 ) -> Result<Vec<OutcomeSummary>, RetryableRunError> {
@@ -262,7 +296,17 @@ pub async fn handle_event(
         tracing::warn!("the event has no RFC 3339 `time`; using the current time");
         fallback_now
     });
-    let outcomes = run_quarterly(jobs, queue, schedule, now).await;
+    let outcomes = match run_quarterly(jobs, queue, now).await {
+        Ok(outcomes) => outcomes,
+        Err(e) => {
+            tracing::error!(error = %e, "the enabled schedules could not be read");
+            return Err(RetryableRunError {
+                failed: 1,
+                total: 1,
+                outcomes: vec![],
+            });
+        }
+    };
     let failed = outcomes.iter().filter(|o| o.is_retryable()).count();
     let summaries: Vec<OutcomeSummary> = outcomes.iter().map(ScheduledOutcome::summary).collect();
     tracing::info!(

@@ -43,6 +43,19 @@ impl Quarter {
         }
     }
 
+    pub fn next(self) -> Self {
+        match self.number {
+            4 => Self {
+                year: self.year + 1,
+                number: 1,
+            },
+            n => Self {
+                year: self.year,
+                number: n + 1,
+            },
+        }
+    }
+
     pub fn year(self) -> i32 {
         self.year
     }

@@ -5,11 +5,11 @@ use crate::custody::Custody;
 use chrono::{DateTime, Duration as Days, Utc};
 use chrono_tz::Tz;
 use kt_domain::Completion;
-use kt_domain::{Job, JobError, JobId, JobStatus, TenantId, Window};
+use kt_domain::{ExportFormat, Job, JobError, JobId, JobStatus, TenantId, Window};
 use kt_engine::ErrorChain;
 use kt_engine::formats;
 use kt_engine::{EngineOptions, ExportError, ExportOutcome, LakeSource};
-use kt_engine::{ExportContext, SourceInventory};
+use kt_engine::{ExportContext, ReportInputs, SourceInventory};
 use kt_store::aws::{AwsClients, AwsStores};
 use kt_store::{ArtifactMeta, ArtifactStore, JobStore, StoreError, Transition};
 use std::sync::Arc;
@@ -222,6 +222,7 @@ impl Worker {
     async fn export(&self, job: &Job) -> Result<(ExportOutcome, SourceInventory), ExportError> {
         let window = job_window(job)?;
         let plan = kt_engine::plan(self.deps.lake.as_ref(), &job.tenant_id, &window).await?;
+        let report = self.report_inputs(job).await?;
         let ctx = ExportContext {
             job_id: Some(job.id.clone()),
             tenant_id: job.tenant_id.clone(),
@@ -233,6 +234,7 @@ impl Worker {
             pseudonym_key: self.deps.pseudonym_key.clone(),
             sources: plan.inventory.clone(),
             signer: self.deps.custody.as_ref().map(|c| c.signer.clone()),
+            report,
         };
         let meta = ArtifactMeta {
             content_type: job.content_type.clone(),
@@ -271,6 +273,34 @@ impl Worker {
         )
         .await
         .map(|outcome| (outcome, plan.inventory))
+    }
+
+    /// The label and, for compliance formats, the tenant's profile as it is now
+    /// (the report cites its version).
+    async fn report_inputs(&self, job: &Job) -> Result<ReportInputs, ExportError> {
+        let profile = if matches!(job.format, ExportFormat::Csv | ExportFormat::Json) {
+            None
+        } else {
+            self.deps
+                .jobs
+                .get_profile(&job.tenant_id)
+                .await
+                .map_err(|e| {
+                    let retryable = e.is_retryable();
+                    ExportError::Source(
+                        kt_engine::SourceError::new(
+                            "compliance-profile",
+                            "the tenant's compliance profile could not be read",
+                            retryable,
+                        )
+                        .caused_by(e),
+                    )
+                })?
+        };
+        Ok(ReportInputs {
+            label: job.label.clone(),
+            profile,
+        })
     }
 
     async fn record_completion(

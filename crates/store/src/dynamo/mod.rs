@@ -20,6 +20,7 @@
 //! `processing-leases` index a sweeper can query for expired leases.
 mod custody;
 mod items;
+mod profiles;
 mod writes;
 
 use super::aws_error::store_error;

@@ -8,6 +8,7 @@
 mod artifacts;
 mod custody;
 pub use custody::MemoryCustodyStore;
+mod profiles;
 
 pub use artifacts::{MemoryArtifactStore, StoredArtifact};
 
@@ -45,6 +46,7 @@ impl Tables {
 pub struct MemoryJobStore {
     tables: Mutex<Tables>,
     failure: Mutex<Option<StoreError>>,
+    profiles: Mutex<BTreeMap<TenantId, kt_domain::VersionedProfile>>,
 }
 
 impl MemoryJobStore {

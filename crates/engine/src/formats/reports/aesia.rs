@@ -2,8 +2,10 @@
 use super::Framework::Aesia;
 use super::aggregate::{Aggregate, Pop};
 use super::common::{self, COMPLETE};
+use super::declared::{self, Profile};
 use super::envelope::{Section, Status};
 use super::num::{MS_PER_DAY, frac, iso_ms, ratio};
+use kt_domain::profile::Authority;
 use serde_json::{Value, json};
 
 /// A day is a block-rate spike when it has at least this many decisions ...
@@ -11,17 +13,66 @@ pub const SPIKE_MIN_DECISIONS: u64 = 20;
 /// ... and its block rate is at least twice the window's and 5 points above it.
 pub const SPIKE_RULE: &str = "a day with at least 20 decisions whose block rate is at least twice the window's block rate and at least 5 percentage points above it";
 
-pub fn sections(agg: &Aggregate) -> Vec<Section> {
-    vec![
+pub fn sections(agg: &Aggregate, profile: Profile<'_>) -> Vec<Section> {
+    let mut v = vec![
         art12(agg),
-        art26_6(agg),
+        art26_6(agg, profile),
         art14(agg),
         art26_1(agg),
         art72(agg),
-        art73(agg),
+        art73(agg, profile),
         art50(agg),
-    ]
+    ];
+    v.extend(OUT_OF_SCOPE.iter().map(|(key, title, reference, line)| {
+        let mut s = Section::new(key, title, reference);
+        s.status = Status::OutOfScopeForLog;
+        s.evidence = common::no_evidence();
+        s.gap(*line);
+        s
+    }));
+    v
 }
+
+/// AI Act obligations an auditor looks for that a gateway log cannot show:
+/// (key, title, reference, where that evidence lives).
+const OUT_OF_SCOPE: &[(&str, &str, &str, &str)] = &[
+    (
+        "art4",
+        "AI literacy",
+        "Regulation (EU) 2024/1689, Art. 4",
+        "staff AI-literacy measures are shown by training records, not by the gateway log",
+    ),
+    (
+        "art5",
+        "Prohibited AI practices",
+        "Regulation (EU) 2024/1689, Art. 5",
+        "whether a use is a prohibited practice is shown by the inventory and assessment of the AI systems' purposes, not by request records",
+    ),
+    (
+        "art26.7",
+        "Informing workers and their representatives",
+        "Regulation (EU) 2024/1689, Art. 26(7)",
+        "information given to workers' representatives and affected workers lives in the employer's records",
+    ),
+    (
+        "art26.11",
+        "Informing natural persons subject to decisions",
+        "Regulation (EU) 2024/1689, Art. 26(11)",
+        "notices to people subject to decisions made with a high-risk system live in the deployer's communication records",
+    ),
+    (
+        "art27",
+        "Fundamental rights impact assessment",
+        "Regulation (EU) 2024/1689, Art. 27",
+        "the FRIA and its notification to the market surveillance authority are documents outside the log",
+    ),
+    (
+        "art86",
+        "Right to explanation of individual decision-making",
+        "Regulation (EU) 2024/1689, Art. 86",
+        "requests for explanations and the answers given live in the deployer's case records",
+    ),
+];
 
 fn art12(agg: &Aggregate) -> Section {
     let mut s = Section::new(
@@ -63,20 +114,18 @@ fn art12(agg: &Aggregate) -> Section {
     if let Some(g) = common::gap_statement(gap_count, gap_minutes) {
         s.gap(g);
     }
+    s.gap("logging of the AI system itself (inputs, reference databases, Art. 12(3)) is outside the gateway; the gateway log covers the requests it handled");
     s.evidence = agg.samples.evidence(Aesia, Pop::All, false, false);
     s
 }
 
-fn art26_6(agg: &Aggregate) -> Section {
+fn art26_6(agg: &Aggregate, profile: Profile<'_>) -> Section {
     let mut s = Section::new(
         "art26.6",
         "Log retention by the deployer (at least six months)",
         "Regulation (EU) 2024/1689, Art. 26(6); providers: Art. 19",
     );
-    let (status, metrics, gaps) = common::retention(agg);
-    s.status = status;
-    s.metrics = metrics;
-    s.gaps = gaps;
+    common::retention(agg, profile, &mut s);
     s.evidence = agg.samples.evidence(Aesia, Pop::All, false, false);
     s
 }
@@ -194,7 +243,7 @@ pub const DEADLINE_GENERAL_DAYS: i64 = 15;
 pub const DEADLINE_DEATH_DAYS: i64 = 10;
 pub const DEADLINE_WIDESPREAD_DAYS: i64 = 2;
 
-fn art73(agg: &Aggregate) -> Section {
+fn art73(agg: &Aggregate, profile: Profile<'_>) -> Section {
     let mut s = Section::new(
         "art73",
         "Serious incidents: candidates and reporting deadlines",
@@ -220,11 +269,28 @@ fn art73(agg: &Aggregate) -> Section {
         let due = at + days * MS_PER_DAY;
         json!({"due": iso_ms(due), "passed_at_window_end": due <= end})
     };
+    // Candidates with a declared notification (or a declared assessment that
+    // none was due) to the market surveillance authority.
+    let mut answered = 0u64;
+    let mut overdue_unanswered = 0u64;
+    let mut answers = Vec::with_capacity(list.len());
+    for (_, x) in &list {
+        let id = x.incident_id.clone().unwrap_or_else(|| x.event_id.clone());
+        let outcome = declared::notification(&mut s, profile, Authority::MarketSurveillance, &id);
+        if outcome.is_some() {
+            answered += 1;
+        } else if x.detected_at + DEADLINE_WIDESPREAD_DAYS * MS_PER_DAY <= end {
+            overdue_unanswered += 1;
+        }
+        answers.push(outcome);
+    }
     let shown: Vec<Value> = list
         .iter()
+        .zip(&answers)
         .take(super::sample::EVIDENCE_CAP)
-        .map(|(_, x)| {
+        .map(|((_, x), answer)| {
             json!({
+                "declared_notification": answer.map_or(json!("not_declared"), |a| json!(a)),
                 "candidate_id": x.incident_id.clone().unwrap_or_else(|| x.event_id.clone()),
                 "kind": x.kind,
                 "event_id": x.event_id,
@@ -246,6 +312,8 @@ fn art73(agg: &Aggregate) -> Section {
     s.metrics = json!({
         "candidates": c.total,
         "candidates_not_escalated": not_escalated,
+        "candidates_with_declared_notification_or_assessment": answered,
+        "candidates_past_the_2_day_deadline_without_declaration": overdue_unanswered,
         "untracked_candidates": c.untracked,
         "candidate_rule": "an incident.reported event, or any event with risk_level critical; events of one request (else incident) are one candidate",
         "detection_to_escalation_ms": d2e.summary(),
@@ -253,18 +321,25 @@ fn art73(agg: &Aggregate) -> Section {
         "listed": shown,
         "listed_rule": "the 25 earliest candidates by detection time, ties by event id",
     });
+    let all_answered = answered == c.total && c.untracked == 0;
     s.status = if c.total == 0 {
         s.gap("no incident candidate in the window; absence of records is not evidence that no serious incident occurred");
         Status::NotEvidenced
     } else if not_escalated == 0 && c.untracked == 0 {
-        Status::Evidenced
+        declared::cap(Status::Evidenced, all_answered)
     } else {
         s.gap(format!(
             "{not_escalated} candidate(s) were not followed by an incident report or escalation in the log"
         ));
         Status::Partial
     };
-    s.gap("whether and when the market surveillance authority was notified is not recorded in the gateway log");
+    if c.total > answered {
+        s.gap(format!(
+            "{} of {} candidate(s) have no notification to the market surveillance authority, or assessment that none was due, declared in the tenant's compliance profile (notifications); {overdue_unanswered} of them were past the 2-day deadline at the window end. The gateway log does not record notifications",
+            c.total - answered,
+            c.total
+        ));
+    }
     s.gap("harm, causal link and seriousness (Art. 3(49)) are assessed by people, not derivable from the log");
     s.evidence = agg.samples.evidence(Aesia, Pop::Incident, false, true);
     s
@@ -289,6 +364,7 @@ fn art50(agg: &Aggregate) -> Section {
         s.gap("events carry no disclosure flag: whether people were told they interact with an AI system is outside what this log records");
         Status::OutOfScopeForLog
     } else if q.disclosure_true == q.requests.events {
+        s.gap("the flag records that a disclosure was made, not its wording or that it was clear and timely (Art. 50(5))");
         Status::Evidenced
     } else {
         s.gap(format!(

@@ -1,8 +1,10 @@
 //! compliance-all: a deterministic tar.gz of the three reports, a manifest and SHA256SUMS.
 //!
 //! Entries (in this order): `manifest.json`, (when signed: `manifest.sig`,
-//! `signing-key.pem`,) `compliance-aesia.json`,
-//! `compliance-aepd.json`, `compliance-ens.json`, `SHA256SUMS`. Every entry is
+//! `signing-key.pem`,) `compliance-aesia.json`, `compliance-aepd.json`,
+//! `compliance-ens.json`, each report's printable HTML in Spanish and English
+//! (`compliance-aesia.es.html`, ...; covered by `SHA256SUMS`, they show the
+//! manifest's report hashes), `SHA256SUMS`. Every entry is
 //! a ustar regular file with mode 0644, uid/gid 0, owner names `root`/`root`
 //! and mtime = the window end (Unix seconds), so the archive depends only on
 //! its contents. The gzip header has mtime 0, no file name and OS byte 255
@@ -144,12 +146,26 @@ pub fn write_bundle(
         None => None,
     };
 
+    let hashes: Vec<(String, String)> = refs
+        .iter()
+        .map(|(fw, _, b)| (report_path(*fw), sha256_hex(b)))
+        .collect();
+    let html: Vec<(String, Vec<u8>)> = refs
+        .iter()
+        .flat_map(|(fw, v, _)| {
+            super::html::Lang::ALL.map(|lang| {
+                let name = format!("{}.{}.html", fw.format().as_str(), lang.code());
+                (name, super::html::render(v, lang, &hashes).into_bytes())
+            })
+        })
+        .collect();
     let mut files: Vec<(String, &[u8])> = vec![(MANIFEST.to_string(), manifest.as_slice())];
     if let Some((sig, pem)) = &signature {
         files.push((BUNDLE_SIGNATURE.to_string(), sig.as_slice()));
         files.push((BUNDLE_PUBLIC_KEY.to_string(), pem.as_slice()));
     }
     files.extend(refs.iter().map(|(fw, _, b)| (report_path(*fw), *b)));
+    files.extend(html.iter().map(|(p, b)| (p.clone(), b.as_slice())));
     let sums: String = files
         .iter()
         .map(|(p, b)| format!("{}  {p}\n", sha256_hex(b)))

@@ -3,6 +3,7 @@
 use super::aggregate::Aggregate;
 use super::aggregate::quality::GAP_THRESHOLD_MIN;
 use super::aggregate::traffic::Traffic;
+use super::declared::Profile;
 use super::envelope::{Section, Status};
 use super::num::{MS_PER_HOUR, MS_PER_MIN, frac, iso_ms, pct};
 use super::sketch::LogHistogram;
@@ -12,6 +13,8 @@ use serde_json::{Value, json};
 pub const COMPLETE: f64 = 0.99;
 /// Deployers keep logs at least six months (AI Act Art. 26(6)); 183 days.
 pub const RETENTION_MIN_DAYS: i64 = 183;
+/// An escalation waiting for a human longer than this is flagged.
+pub const REVIEW_SLA_HOURS: i64 = 24;
 
 /// Field completeness over request events, as percentages.
 pub fn completeness(agg: &Aggregate) -> Value {
@@ -91,38 +94,61 @@ pub fn gap_statement(count: u64, minutes: i64) -> Option<String> {
     })
 }
 
-/// AI Act Art. 26(6) / ENS op.exp.8.r3 retention evidence.
-pub fn retention(agg: &Aggregate) -> (Status, Value, Vec<String>) {
-    let days_with_events = agg.traffic.daily.len();
+/// The retention figures (AI Act Art. 26(6), ENS op.exp.8.r3), with the declared retention.
+pub fn retention_metrics(agg: &Aggregate, profile: Profile<'_>) -> Value {
     let oldest_age = agg.first_ts.map(|t| agg.age_days_at_window_end(t));
     let newest_age = agg.last_ts.map(|t| agg.age_days_at_window_end(t));
-    let metrics = json!({
+    let declared = profile.and_then(|p| p.profile.retention.as_ref().and_then(|r| r.log_days));
+    json!({
         "reference_time": "window end",
         "oldest_event_at": agg.first_ts.map(iso_ms),
         "newest_event_at": agg.last_ts.map(iso_ms),
         "oldest_event_age_days": oldest_age,
         "newest_event_age_days": newest_age,
-        "days_with_events": days_with_events,
+        "days_with_events": agg.traffic.daily.len(),
         "window_days": agg.window_days(),
-        "retention_configured_days": Value::Null,
+        "retention_configured_days": declared.map_or(json!("not_declared"), |d| json!(d)),
         "retention_required_days": RETENTION_MIN_DAYS,
+    })
+}
+
+/// AI Act Art. 26(6) retention evidence: the log's age shows retention of at
+/// least that long; the declared policy says how long it is kept.
+pub fn retention(agg: &Aggregate, profile: Profile<'_>, s: &mut Section) {
+    s.metrics = retention_metrics(agg, profile);
+    let oldest_age = agg.first_ts.map(|t| agg.age_days_at_window_end(t));
+    let declared = profile.and_then(|p| {
+        p.profile
+            .retention
+            .as_ref()
+            .and_then(|r| r.log_days)
+            .map(|d| (p.version, d))
     });
-    let mut gaps =
-        vec!["the configured retention period is not recorded in the event log".to_string()];
-    let status = match oldest_age {
+    match declared {
+        Some((version, days)) => {
+            s.declare(version, "retention.log_days", json!(days));
+            if i64::from(days) < RETENTION_MIN_DAYS {
+                s.gap(format!(
+                    "the declared retention ({days} days) is shorter than {RETENTION_MIN_DAYS} days"
+                ));
+            }
+        }
+        None => s.gap("the retention period is not in the event log and not declared in the tenant's compliance profile (retention.log_days)"),
+    }
+    s.status = match oldest_age {
         None => {
-            gaps.push("no events in the window".into());
+            s.gap("no events in the window");
             Status::NotEvidenced
         }
         Some(age) if age >= RETENTION_MIN_DAYS => Status::Evidenced,
         Some(age) => {
-            gaps.push(format!(
+            s.gap(format!(
                 "the oldest exported event is {age} days old at the window end; the export shows retention of at least that, not of {RETENTION_MIN_DAYS} days (export a window reaching {RETENTION_MIN_DAYS} days back to show it)"
             ));
             Status::Partial
         }
     };
-    (status, metrics, gaps)
+    s.gap("that events are deleted when the retention period ends is not shown by an export of what is kept");
 }
 
 /// Human oversight of escalations (AI Act Art. 14 / 26(2), GDPR Art. 22).
@@ -132,8 +158,14 @@ pub fn oversight(agg: &Aggregate) -> (Status, Value, Vec<String>) {
     let mut pending = 0u64;
     let mut pending_by_risk = std::collections::BTreeMap::<String, u64>::new();
     let mut oldest_pending: Option<i64> = None;
+    let mut beyond_sla = 0u64;
     for (_, x) in o.pending() {
         pending += 1;
+        if x.opened_at
+            .is_some_and(|at| end - at > REVIEW_SLA_HOURS * MS_PER_HOUR)
+        {
+            beyond_sla += 1;
+        }
         *pending_by_risk
             .entry(x.risk.clone().unwrap_or_else(|| "(none)".into()))
             .or_default() += 1;
@@ -145,6 +177,8 @@ pub fn oversight(agg: &Aggregate) -> (Status, Value, Vec<String>) {
         "escalations_resolved": o.resolved,
         "resolved_opened_before_window": o.resolved_unmatched,
         "pending_at_window_end": pending,
+        "review_sla_hours": REVIEW_SLA_HOURS,
+        "pending_beyond_sla_at_window_end": beyond_sla,
         "pending_by_risk": pending_by_risk,
         "oldest_pending_age_hours": oldest_pending.map(|t| (end - t) / MS_PER_HOUR),
         "time_to_decision_ms": o.time_to_decision.summary(),
@@ -179,9 +213,13 @@ pub fn oversight(agg: &Aggregate) -> (Status, Value, Vec<String>) {
                 o.resolved_unmatched
             ));
         }
-        if pending > 0 {
+        if beyond_sla > 0 {
             gaps.push(format!(
-                "{pending} escalation(s) still pending at the window end"
+                "{beyond_sla} escalation(s) were waiting for a human decision for more than {REVIEW_SLA_HOURS} hours at the window end"
+            ));
+        } else if pending > 0 {
+            gaps.push(format!(
+                "{pending} escalation(s) still pending at the window end, within the {REVIEW_SLA_HOURS}-hour review SLA"
             ));
         }
         if o.resolved == 0 {
@@ -199,6 +237,7 @@ pub fn oversight(agg: &Aggregate) -> (Status, Value, Vec<String>) {
             && o.resolved_without_reviewer == 0
             && o.without_id == 0
             && o.untracked == 0
+            && beyond_sla == 0
         {
             Status::Evidenced
         } else {

@@ -5,9 +5,11 @@
 //! Cloud region names do not say which country they are in (`eu-west-2` is
 //! London, `eu-central-2` is Zurich), so a prefix rule (`eu-*`) would be wrong:
 //! the regions are listed one by one. Regions in countries with an adequacy
-//! decision (GDPR Art. 45: UK, Switzerland) are listed apart: they are outside
-//! the EEA, but a transfer there does not need further safeguards. Anything not
-//! listed is `NonEea`; a missing region is `Unknown`.
+//! decision (GDPR Art. 45, [`ADEQUACY_DECISIONS`]) are listed apart: they are
+//! outside the EEA, but a transfer there does not need further safeguards.
+//! United States regions are adequate only for DPF-certified recipients,
+//! which only the tenant can declare. Anything not listed is `NonEea`; a
+//! missing region is `Unknown`.
 
 /// Provider regions located in an EEA country.
 pub const EEA_REGIONS: &[&str] = &[
@@ -50,22 +52,178 @@ pub const EEA_REGIONS: &[&str] = &[
     "europe-southwest1", // Madrid
 ];
 
-/// Provider regions outside the EEA in a country with an EU adequacy decision.
-pub const ADEQUACY_REGIONS: &[&str] = &[
-    "eu-west-2",        // AWS London (UK)
-    "eu-central-2",     // AWS Zurich (Switzerland)
-    "uksouth",          // Azure (UK)
-    "ukwest",           // Azure (UK)
-    "switzerlandnorth", // Azure (Switzerland)
-    "switzerlandwest",  // Azure (Switzerland)
-    "europe-west2",     // Google London (UK)
-    "europe-west6",     // Google Zurich (Switzerland)
+/// The European Commission's adequacy decisions under GDPR Art. 45 (and
+/// those under Directive 95/46/EC kept in force by Art. 45(9)):
+/// (country, decision, date adopted, scope).
+pub const ADEQUACY_DECISIONS: &[(&str, &str, &str, &str)] = &[
+    (
+        "Switzerland",
+        "Decision 2000/518/EC",
+        "2000-07-26",
+        "whole country",
+    ),
+    (
+        "Canada",
+        "Decision 2002/2/EC",
+        "2001-12-20",
+        "commercial organisations subject to PIPEDA",
+    ),
+    (
+        "Argentina",
+        "Decision 2003/490/EC",
+        "2003-06-30",
+        "whole country",
+    ),
+    (
+        "Guernsey",
+        "Decision 2003/821/EC",
+        "2003-11-21",
+        "whole territory",
+    ),
+    (
+        "Isle of Man",
+        "Decision 2004/411/EC",
+        "2004-04-28",
+        "whole territory",
+    ),
+    (
+        "Jersey",
+        "Decision 2008/393/EC",
+        "2008-05-08",
+        "whole territory",
+    ),
+    (
+        "Faroe Islands",
+        "Decision 2010/146/EU",
+        "2010-03-05",
+        "whole territory",
+    ),
+    (
+        "Andorra",
+        "Decision 2010/625/EU",
+        "2010-10-19",
+        "whole country",
+    ),
+    (
+        "Israel",
+        "Decision 2011/61/EU",
+        "2011-01-31",
+        "whole country",
+    ),
+    (
+        "Uruguay",
+        "Decision 2012/484/EU",
+        "2012-08-21",
+        "whole country",
+    ),
+    (
+        "New Zealand",
+        "Decision 2013/65/EU",
+        "2012-12-19",
+        "whole country",
+    ),
+    (
+        "Japan",
+        "Implementing Decision (EU) 2019/419",
+        "2019-01-23",
+        "private sector, with the supplementary rules",
+    ),
+    (
+        "United Kingdom",
+        "Implementing Decision (EU) 2021/1772",
+        "2021-06-28",
+        "GDPR transfers (law-enforcement transfers: a separate decision); check the decision's renewal",
+    ),
+    (
+        "Republic of Korea",
+        "Implementing Decision (EU) 2022/254",
+        "2021-12-17",
+        "entities subject to the PIPA",
+    ),
+    (
+        "United States",
+        "Implementing Decision (EU) 2023/1795 (EU-US Data Privacy Framework)",
+        "2023-07-10",
+        "only organisations certified under the DPF",
+    ),
 ];
+
+/// Provider regions outside the EEA in a country with an EU adequacy decision
+/// that covers any recipient: (region, country).
+pub const ADEQUACY_REGIONS: &[(&str, &str)] = &[
+    ("eu-west-2", "United Kingdom"),          // AWS London
+    ("eu-central-2", "Switzerland"),          // AWS Zurich
+    ("ca-central-1", "Canada"),               // AWS Montréal
+    ("ca-west-1", "Canada"),                  // AWS Calgary
+    ("ap-northeast-1", "Japan"),              // AWS Tokyo
+    ("ap-northeast-3", "Japan"),              // AWS Osaka
+    ("ap-northeast-2", "Republic of Korea"),  // AWS Seoul
+    ("il-central-1", "Israel"),               // AWS Tel Aviv
+    ("uksouth", "United Kingdom"),            // Azure
+    ("ukwest", "United Kingdom"),             // Azure
+    ("switzerlandnorth", "Switzerland"),      // Azure
+    ("switzerlandwest", "Switzerland"),       // Azure
+    ("canadacentral", "Canada"),              // Azure
+    ("canadaeast", "Canada"),                 // Azure
+    ("japaneast", "Japan"),                   // Azure
+    ("japanwest", "Japan"),                   // Azure
+    ("koreacentral", "Republic of Korea"),    // Azure
+    ("koreasouth", "Republic of Korea"),      // Azure
+    ("israelcentral", "Israel"),              // Azure
+    ("newzealandnorth", "New Zealand"),       // Azure
+    ("europe-west2", "United Kingdom"),       // Google London
+    ("europe-west6", "Switzerland"),          // Google Zurich
+    ("northamerica-northeast1", "Canada"),    // Google Montréal
+    ("northamerica-northeast2", "Canada"),    // Google Toronto
+    ("asia-northeast1", "Japan"),             // Google Tokyo
+    ("asia-northeast2", "Japan"),             // Google Osaka
+    ("asia-northeast3", "Republic of Korea"), // Google Seoul
+    ("me-west1", "Israel"),                   // Google Tel Aviv
+];
+
+/// Provider regions in the United States: adequate only for a recipient
+/// certified under the EU-US Data Privacy Framework, which the log does not show.
+pub const US_REGIONS: &[&str] = &[
+    "us",
+    "us-east-1",
+    "us-east-2",
+    "us-west-1",
+    "us-west-2", // AWS, provider-level
+    "eastus",
+    "eastus2",
+    "westus",
+    "westus2",
+    "westus3",
+    "centralus",
+    "northcentralus",
+    "southcentralus",
+    "westcentralus", // Azure
+    "us-central1",
+    "us-east1",
+    "us-east4",
+    "us-east5",
+    "us-west1",
+    "us-west2",
+    "us-west3",
+    "us-west4",
+    "us-south1", // Google
+];
+
+/// The country of an adequacy region, if `region` is one.
+pub fn adequacy_country(region: &str) -> Option<&'static str> {
+    let r = region.trim().to_ascii_lowercase();
+    ADEQUACY_REGIONS
+        .iter()
+        .find(|(name, _)| *name == r)
+        .map(|(_, c)| *c)
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum RegionClass {
     Eea,
     Adequacy,
+    /// United States: adequate only for DPF-certified recipients.
+    UsDpfOnly,
     NonEea,
     Unknown,
 }
@@ -75,6 +233,7 @@ impl RegionClass {
         match self {
             Self::Eea => "eea",
             Self::Adequacy => "adequacy_decision",
+            Self::UsDpfOnly => "us_adequacy_if_dpf_certified",
             Self::NonEea => "non_eea",
             Self::Unknown => "unknown",
         }
@@ -94,8 +253,10 @@ pub fn classify(region: Option<&str>) -> RegionClass {
         RegionClass::Unknown
     } else if EEA_REGIONS.contains(&r.as_str()) {
         RegionClass::Eea
-    } else if ADEQUACY_REGIONS.contains(&r.as_str()) {
+    } else if adequacy_country(&r).is_some() {
         RegionClass::Adequacy
+    } else if US_REGIONS.contains(&r.as_str()) {
+        RegionClass::UsDpfOnly
     } else {
         RegionClass::NonEea
     }
@@ -111,7 +272,9 @@ mod tests {
         assert_eq!(classify(Some("EU-Central-1")), RegionClass::Eea);
         assert_eq!(classify(Some("eu-west-2")), RegionClass::Adequacy);
         assert_eq!(classify(Some("eu-central-2")), RegionClass::Adequacy);
-        assert_eq!(classify(Some("us-east-1")), RegionClass::NonEea);
+        assert_eq!(classify(Some("us-east-1")), RegionClass::UsDpfOnly);
+        assert_eq!(classify(Some("ap-northeast-1")), RegionClass::Adequacy);
+        assert_eq!(classify(Some("ap-south-1")), RegionClass::NonEea);
         assert_eq!(classify(Some("eu-west-99")), RegionClass::NonEea);
         assert_eq!(classify(None), RegionClass::Unknown);
         assert_eq!(classify(Some(" ")), RegionClass::Unknown);

@@ -9,15 +9,18 @@
 mod aepd;
 mod aesia;
 pub mod aggregate;
+pub mod applicability;
 pub mod bundle;
 mod common;
 mod counters;
 pub mod custody_verify;
+mod declared;
 pub mod eea;
 mod ens;
-pub use ens::EnsCategory;
 pub mod envelope;
+pub mod html;
 pub mod num;
+mod provenance;
 pub mod pseudonym;
 pub mod sample;
 pub mod sketch;
@@ -30,9 +33,14 @@ use kt_domain::ParsedEvent;
 use serde_json::Value;
 
 /// Version of every report's JSON shape (`schemas/*.schema.json`).
-pub const SCHEMA_VERSION: &str = "1.0.0";
+pub const SCHEMA_VERSION: &str = "2.0.0";
 /// Version of the mapping from events to legal sections (what counts as what).
-pub const MAPPING_VERSION: &str = "2026.1";
+pub const MAPPING_VERSION: &str = "2026.2";
+/// The commit the service was built from (`KT_BUILD_COMMIT` at build time).
+pub const BUILD_COMMIT: &str = match option_env!("KT_BUILD_COMMIT") {
+    Some(c) => c,
+    None => "unknown",
+};
 /// The date the legal texts were last checked against the mapping.
 pub const LEGAL_BASIS_AS_OF: &str = "2026-05-07";
 
@@ -69,29 +77,18 @@ impl Framework {
 
 /// The formatter for a compliance format (`ctx.format` is one of the four).
 pub fn report_formatter(ctx: &ExportContext) -> Box<dyn Formatter> {
-    Box::new(ReportFormatter::new(ctx.format, ReportOptions::default()))
-}
-
-/// Tenant settings a report states; defaults until the job carries them.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct ReportOptions {
-    pub ens_category: EnsCategory,
+    Box::new(ReportFormatter::new(ctx.format))
 }
 
 /// Writes nothing per event; aggregates, then writes one report (or the bundle) in `finish`.
 pub struct ReportFormatter {
     format: ExportFormat,
-    options: ReportOptions,
     agg: Option<Aggregate>,
 }
 
 impl ReportFormatter {
-    pub fn new(format: ExportFormat, options: ReportOptions) -> Self {
-        Self {
-            format,
-            options,
-            agg: None,
-        }
+    pub fn new(format: ExportFormat) -> Self {
+        Self { format, agg: None }
     }
 }
 
@@ -101,12 +98,15 @@ pub fn build_report(
     agg: &Aggregate,
     ctx: &ExportContext,
     summary: &ExportSummary,
-    options: ReportOptions,
 ) -> Value {
+    let profile = ctx.report.profile.as_ref();
     let (sections, framework_fields) = match fw {
-        Framework::Aesia => (aesia::sections(agg), serde_json::Map::new()),
-        Framework::Aepd => (aepd::sections(agg), aepd::envelope_fields()),
-        Framework::Ens => (ens::sections(agg, summary), ens::envelope_fields(options)),
+        Framework::Aesia => (aesia::sections(agg, profile), serde_json::Map::new()),
+        Framework::Aepd => (aepd::sections(agg, profile), aepd::envelope_fields()),
+        Framework::Ens => (
+            ens::sections(agg, summary, profile),
+            ens::envelope_fields(profile),
+        ),
     };
     envelope::report(fw, agg, ctx, summary, framework_fields, sections)
 }
@@ -154,18 +154,12 @@ impl Formatter for ReportFormatter {
         if self.format == ExportFormat::ComplianceAll {
             let reports: Vec<(Framework, Value)> = frameworks
                 .iter()
-                .map(|&fw| (fw, build_report(fw, agg, ctx, summary, self.options)))
+                .map(|&fw| (fw, build_report(fw, agg, ctx, summary)))
                 .collect();
             bundle::write_bundle(ctx, agg, summary, &reports, out)
                 .map_err(|e| FormatError(format!("writing the bundle: {e}")))?;
         } else if let [fw] = frameworks.as_slice() {
-            out.extend_from_slice(&to_bytes(&build_report(
-                *fw,
-                agg,
-                ctx,
-                summary,
-                self.options,
-            )));
+            out.extend_from_slice(&to_bytes(&build_report(*fw, agg, ctx, summary)));
         }
         Ok(())
     }

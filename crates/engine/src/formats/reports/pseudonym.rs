@@ -25,6 +25,16 @@ impl Pseudonymizer {
         Self { keyed }
     }
 
+    /// Names the tenant key without revealing it: `pk_` + the first 16 hex
+    /// chars of HMAC-SHA-256(key = tenant key, msg = `kt-pseudonym-key-id`).
+    /// Two reports with the same key id pseudonymise alike.
+    pub fn key_id(&self) -> String {
+        let mut m = self.keyed.clone();
+        m.update(b"kt-pseudonym-key-id");
+        let out = m.finalize().into_bytes();
+        format!("pk_{}", hex::encode(&out[..8]))
+    }
+
     /// The pseudonym of `user_id` (`ps_` + 16 hex chars = 64 bits).
     pub fn pseudonym(&self, user_id: &str) -> String {
         let mut m = self.keyed.clone();
@@ -48,6 +58,9 @@ mod tests {
         let p = a.pseudonym("u_1");
         assert!(p.starts_with("ps_") && p.len() == 19);
         assert!(!p.contains("u_1"));
+        assert_eq!(a.key_id(), Pseudonymizer::new("k", "acme").key_id());
+        assert_ne!(a.key_id(), b.key_id());
+        assert_ne!(a.key_id(), Pseudonymizer::new("k2", "acme").key_id());
     }
 
     #[test]

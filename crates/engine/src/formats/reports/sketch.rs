@@ -11,12 +11,16 @@ use serde_json::Value;
 use std::collections::BTreeMap;
 
 const ALPHA: f64 = 0.01;
+/// Up to this many values are kept as they are, and quantiles are exact.
+pub const EXACT_UP_TO: usize = 1_000;
 
 #[derive(Debug, Clone, Default)]
 pub struct LogHistogram {
     buckets: BTreeMap<i32, u64>,
     non_positive: u64,
     count: u64,
+    /// The values themselves while there are at most [`EXACT_UP_TO`].
+    exact: Vec<i64>,
 }
 
 fn gamma() -> f64 {
@@ -26,6 +30,11 @@ fn gamma() -> f64 {
 impl LogHistogram {
     pub fn add(&mut self, v: i64) {
         self.count += 1;
+        if self.exact.len() < EXACT_UP_TO && self.count as usize == self.exact.len() + 1 {
+            self.exact.push(v);
+        } else {
+            self.exact.clear();
+        }
         if v <= 0 {
             self.non_positive += 1;
             return;
@@ -38,12 +47,27 @@ impl LogHistogram {
         self.count
     }
 
-    /// Nearest-rank quantile `q` in (0, 1], rounded to a whole number; `None` when empty.
+    /// Whether quantiles are exact (every value is still held).
+    pub fn is_exact(&self) -> bool {
+        self.exact.len() as u64 == self.count
+    }
+
+    /// Nearest-rank quantile `q` in (0, 1]: exact while [`Self::is_exact`],
+    /// else the sketch's estimate rounded to a whole number; `None` when empty.
     pub fn quantile(&self, q: f64) -> Option<i64> {
         if self.count == 0 {
             return None;
         }
         let rank = ((q * self.count as f64).ceil() as u64).clamp(1, self.count);
+        if self.is_exact() {
+            let mut sorted = self.exact.clone();
+            sorted.sort_unstable();
+            return sorted.get(rank as usize - 1).copied();
+        }
+        self.sketch_quantile(rank)
+    }
+
+    fn sketch_quantile(&self, rank: u64) -> Option<i64> {
         if rank <= self.non_positive {
             return Some(0);
         }
@@ -58,13 +82,19 @@ impl LogHistogram {
         None
     }
 
-    /// `{"count", "p50", "p95"}` for a report.
+    /// `{"count", "p50", "p95", "method"}` for a report; an approximation
+    /// says so and gives its error bound.
     pub fn summary(&self) -> Value {
-        serde_json::json!({
+        let mut v = serde_json::json!({
             "count": self.count,
             "p50": self.quantile(0.5),
             "p95": self.quantile(0.95),
-        })
+            "method": if self.is_exact() { "exact_nearest_rank" } else { "log_bucket_sketch" },
+        });
+        if !self.is_exact() {
+            v["relative_error_bound"] = serde_json::json!(ALPHA);
+        }
+        v
     }
 }
 
@@ -83,7 +113,7 @@ mod tests {
         for round in 0..50 {
             let mut h = LogHistogram::default();
             let mut all = Vec::new();
-            for _ in 0..(100 + round * 37) {
+            for _ in 0..(EXACT_UP_TO + 100 + round * 37) {
                 state ^= state << 13;
                 state ^= state >> 7;
                 state ^= state << 17;
@@ -104,6 +134,24 @@ mod tests {
     }
 
     #[test]
+    fn small_counts_are_exact_and_say_so() {
+        let mut h = LogHistogram::default();
+        for v in [930_000, 65_000, 1_170_000] {
+            h.add(v);
+        }
+        assert_eq!(h.quantile(0.5), Some(930_000));
+        assert_eq!(h.quantile(0.95), Some(1_170_000));
+        assert_eq!(h.summary()["method"], "exact_nearest_rank");
+        assert!(h.summary().get("relative_error_bound").is_none());
+        for v in 0..EXACT_UP_TO as i64 {
+            h.add(v);
+        }
+        assert!(!h.is_exact());
+        assert_eq!(h.summary()["method"], "log_bucket_sketch");
+        assert_eq!(h.summary()["relative_error_bound"], 0.01);
+    }
+
+    #[test]
     fn empty_and_zero() {
         let mut h = LogHistogram::default();
         assert_eq!(h.quantile(0.5), None);
@@ -113,6 +161,6 @@ mod tests {
         assert_eq!(h.quantile(0.5), Some(0));
         assert_eq!(h.count(), 3);
         let p = h.quantile(1.0).unwrap();
-        assert!((990..=1010).contains(&p));
+        assert_eq!(p, 1000, "three values: exact");
     }
 }

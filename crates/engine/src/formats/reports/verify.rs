@@ -2,7 +2,7 @@
 //! against an expected size and SHA-256. Every check that fails is listed with
 //! the file it concerns, so a reader knows exactly what does not match.
 use super::bundle::{BUNDLE_PUBLIC_KEY, BUNDLE_SIGNATURE, MANIFEST, SUMS, sha256_hex};
-use super::envelope::{report_id, report_id_name};
+use super::envelope::{report_id, report_id_name_of};
 use crate::custody::keys::{PublishedKey, trusted_pem, verify_signature};
 use serde::Serialize;
 use serde_json::Value;
@@ -316,16 +316,10 @@ fn check_report(path: &str, data: &[u8], art: &Value, job: &Value, r: &mut Verif
         s(&job["tenant_id"]),
         s(&rep["tenant_id"]),
     );
-    let name = report_id_name(
-        &s(&rep["tenant_id"]),
-        &s(&rep["format"]),
-        &s(&rep["period"]["start"]),
-        &s(&rep["period"]["end"]),
-        &s(&rep["source"]["events_digest"]),
-    );
+    let name = report_id_name_of(rep);
     r.check(
         path,
-        "report_id = UUIDv5(tenant|format|window|events_digest)",
+        "report_id = UUIDv5(tenant|format|window|events_digest|mapping|schema|profile)",
         report_id(&name),
         s(&rep["report_id"]),
     );

@@ -162,3 +162,24 @@ async fn a_completion_that_fails_transiently_is_retried_by_the_next_delivery() {
     assert_eq!(failed.status, JobStatus::Failed);
     assert_eq!(f.jobs.active_count(&tenant()), 0);
 }
+
+#[async_trait]
+impl kt_store::ProfileStore for CompleteFails {
+    async fn get_profile(
+        &self,
+        tenant: &TenantId,
+    ) -> Result<Option<kt_domain::VersionedProfile>, StoreError> {
+        self.inner.get_profile(tenant).await
+    }
+    async fn put_profile(
+        &self,
+        tenant: &TenantId,
+        profile: &kt_domain::ComplianceProfile,
+        now: DateTime<Utc>,
+    ) -> Result<kt_domain::VersionedProfile, StoreError> {
+        self.inner.put_profile(tenant, profile, now).await
+    }
+    async fn enabled_schedules(&self) -> Result<Vec<kt_store::TenantSchedule>, StoreError> {
+        self.inner.enabled_schedules().await
+    }
+}

@@ -8,6 +8,7 @@ mod breach_transfer;
 use super::Framework::Aepd;
 use super::aggregate::{Aggregate, Pop};
 use super::common;
+use super::declared::{self, Profile};
 use super::envelope::{Section, Status};
 use super::num::ratio;
 use serde_json::{Map, Value, json};
@@ -64,19 +65,19 @@ pub(super) fn section(key: &'static str, title: &'static str, reference: &'stati
     s
 }
 
-pub fn sections(agg: &Aggregate) -> Vec<Section> {
+pub fn sections(agg: &Aggregate, profile: Profile<'_>) -> Vec<Section> {
     vec![
         minimisation(agg),
         accountability(agg),
         special(agg),
         automated(agg),
         by_design(agg),
-        processors(agg),
+        processors(agg, profile),
         record(agg),
-        security(agg),
-        breach_transfer::breaches(agg),
+        security(agg, profile),
+        breach_transfer::breaches(agg, profile),
         breach_transfer::dpia(agg),
-        breach_transfer::transfers(agg),
+        breach_transfer::transfers(agg, profile),
     ]
 }
 
@@ -101,6 +102,8 @@ fn minimisation(agg: &Aggregate) -> Section {
     let mut s = section("rgpd.5.1.c", "Data minimisation", "GDPR Art. 5(1)(c)");
     let p = &agg.privacy;
     let d = &p.personal_by_decision;
+    let reviewed = p.reviewed(&agg.oversight);
+    let allowed = d.allow + reviewed.allowed;
     s.metrics = json!({
         "request_events": p.request_events,
         "requests_with_detection_field": p.detector_visible,
@@ -108,21 +111,35 @@ fn minimisation(agg: &Aggregate) -> Section {
         "detections_by_category": p.by_category.to_json_with(),
         "handling": {
             "redacted": d.redact,
-            "allowed_with_personal_data": d.allow,
+            "allowed_with_personal_data": allowed,
             "blocked": d.block,
             "escalated": d.escalate,
+            "escalated_then_allowed_by_reviewer": reviewed.allowed,
+            "escalated_then_blocked_or_redacted_by_reviewer": reviewed.withheld,
+            "escalated_without_decision_in_window": reviewed.pending,
             "other_or_none": d.other + d.none,
         },
+        "handling_rule": "an escalated request counts by the reviewer's final decision (escalation.resolved of its escalation_id); without one in the window it is withheld and counted as without decision. allowed_with_personal_data includes the escalated requests a reviewer allowed",
     });
     s.status = if !detector_gap(agg, &mut s) {
         Status::NotEvidenced
-    } else if d.allow == 0 && d.other + d.none == 0 && p.detector_visible == p.request_events {
+    } else if allowed == 0
+        && d.other + d.none == 0
+        && reviewed.pending == 0
+        && p.detector_visible == p.request_events
+    {
         Status::Evidenced
     } else {
-        if d.allow > 0 {
+        if allowed > 0 {
             s.gap(format!(
-                "{} request(s) went to a provider with personal data unredacted",
-                d.allow
+                "{allowed} request(s) went to a provider with personal data unredacted ({} of them allowed by a reviewer)",
+                reviewed.allowed
+            ));
+        }
+        if reviewed.pending > 0 {
+            s.gap(format!(
+                "{} escalated request(s) have no reviewer decision in the window",
+                reviewed.pending
             ));
         }
         Status::Partial
@@ -169,24 +186,40 @@ fn special(agg: &Aggregate) -> Section {
     );
     let p = &agg.privacy;
     let d = &p.special_by_decision;
+    let reviewed = p.reviewed(&agg.oversight);
     s.metrics = json!({
         "special_category_requests": p.special_events,
         "by_category": p.special_by_category.to_json_with(),
         "handling": d,
+        "escalated_then_allowed_by_reviewer": reviewed.special_allowed,
+        "escalated_without_decision_in_window": reviewed.special_pending,
         "categories_considered_special": crate::formats::reports::aggregate::vocab::SPECIAL_CATEGORIES,
     });
     s.status = if !detector_gap(agg, &mut s) {
         Status::NotEvidenced
     } else if p.special_events == 0 {
-        s.gap("no special-category detection in the window");
-        Status::Evidenced
-    } else if d.allow == 0 && d.other + d.none == 0 {
+        s.gap("no special-category detection in the window: the handling of special categories is not shown (its trigger never occurred)");
+        Status::NotEvidenced
+    } else if d.allow == 0
+        && d.other + d.none == 0
+        && reviewed.special_allowed + reviewed.special_pending == 0
+    {
         Status::Evidenced
     } else {
-        s.gap(format!(
-            "{} special-category request(s) were allowed, or handled without a recorded decision",
-            d.allow + d.other + d.none
-        ));
+        let allowed = d.allow + reviewed.special_allowed;
+        if allowed + d.other + d.none > 0 {
+            s.gap(format!(
+                "{} special-category request(s) were allowed ({} of them by a reviewer), or handled without a recorded decision",
+                allowed + d.other + d.none,
+                reviewed.special_allowed
+            ));
+        }
+        if reviewed.special_pending > 0 {
+            s.gap(format!(
+                "{} escalated special-category request(s) have no reviewer decision in the window",
+                reviewed.special_pending
+            ));
+        }
         Status::Partial
     };
     s.gap("an Art. 9(2) exception (e.g. explicit consent) that would make processing lawful is not in the log");
@@ -244,11 +277,12 @@ fn by_design(agg: &Aggregate) -> Section {
         }
         Status::Partial
     };
+    s.gap("whether the redaction policies detect every kind of personal data, and the design choices behind them, are not in the log");
     s.evidence = agg.samples.evidence(Aepd, Pop::Decision, false, false);
     s
 }
 
-fn processors(agg: &Aggregate) -> Section {
+fn processors(agg: &Aggregate, profile: Profile<'_>) -> Section {
     let mut s = section("rgpd.28", "Processors (LLM providers)", "GDPR Art. 28");
     let t = &agg.traffic;
     let by: serde_json::Map<String, Value> = t
@@ -266,10 +300,19 @@ fn processors(agg: &Aggregate) -> Section {
         "by_provider": by,
         "requests_without_provider": t.request_without_provider,
     });
-    s.status = common::provider_coverage(&mut s, t, "no request names a provider", |n| {
+    let status = common::provider_coverage(&mut s, t, "no request names a provider", |n| {
         format!("{n} request event(s) name no provider")
     });
-    s.gap("data processing agreements (Art. 28(3)) with each provider are not in the log");
+    let dpas = declared::every_provider(
+        &mut s,
+        profile,
+        t,
+        "dpa_ref",
+        |d| d.dpa_ref.as_ref().map(|r| json!(r)),
+        "a data processing agreement (Art. 28(3))",
+    );
+    s.status = declared::cap(status, dpas);
+    s.gap("the log shows which processors received requests; the agreements themselves are documents outside it, cited here only as the tenant declared them");
     s.evidence = agg
         .samples
         .evidence(Aepd, Pop::ProviderRequest, false, false);
@@ -299,7 +342,7 @@ fn record(agg: &Aggregate) -> Section {
     s
 }
 
-fn security(agg: &Aggregate) -> Section {
+fn security(agg: &Aggregate, profile: Profile<'_>) -> Section {
     let mut s = section("rgpd.32", "Security of processing", "GDPR Art. 32");
     let t = &agg.traffic;
     s.metrics = json!({
@@ -325,7 +368,15 @@ fn security(agg: &Aggregate) -> Section {
         }
         Status::Partial
     };
-    s.gap("encryption, resilience and the testing of measures (Art. 32(1)(a)-(d)) are outside the log");
+    let measures = declared::security_measure(
+        &mut s,
+        profile,
+        "measures_ref",
+        |m| m.measures_ref.as_ref(),
+        "the security measures of Art. 32(1)(a)-(d) (encryption, resilience, restoration, regular testing)",
+    );
+    s.status = declared::cap(s.status, measures);
+    s.gap("blocks by policy show one measure operating; the appropriateness of the measures to the risk is not something a log can show");
     s.evidence = agg.samples.evidence(Aepd, Pop::Enforced, false, false);
     s
 }

@@ -39,6 +39,36 @@ pub struct Privacy {
     pub sent_by_class: BTreeMap<&'static str, u64>,
     /// Personal-data requests outside the EEA (or unknown region), by `provider/region`.
     pub non_eea: CappedMap<DecisionCounts>,
+    /// Personal-data requests held for human review, by escalation id: where
+    /// they would go. The reviewer's final decision says whether they went.
+    pub escalated: BTreeMap<String, EscalatedRequest>,
+    /// Held personal-data requests without an escalation id (or past the table's cap).
+    pub escalated_unlinked: u64,
+}
+
+/// Where a held personal-data request would be sent if a reviewer allowed it.
+#[derive(Debug, Clone)]
+pub struct EscalatedRequest {
+    pub region_class: RegionClass,
+    /// `provider/region` when it names a model.
+    pub destination: Option<String>,
+    pub special: bool,
+}
+
+/// Held personal-data requests by the reviewer's final decision.
+#[derive(Debug, Clone, Default)]
+pub struct ReviewedRequests {
+    /// Allowed by the reviewer: the data went on.
+    pub allowed: u64,
+    /// Blocked or redacted by the reviewer: it did not.
+    pub withheld: u64,
+    /// No decision in the window (or not linkable): still withheld.
+    pub pending: u64,
+    pub allowed_by_class: BTreeMap<&'static str, u64>,
+    pub allowed_by_destination: BTreeMap<String, u64>,
+    /// Of `allowed` / `pending`, requests with a special-category detection.
+    pub special_allowed: u64,
+    pub special_pending: u64,
 }
 
 impl Default for Privacy {
@@ -71,7 +101,41 @@ impl Privacy {
             transfers_by_class: BTreeMap::new(),
             sent_by_class: BTreeMap::new(),
             non_eea: CappedMap::new(MAX_KEYS),
+            escalated: BTreeMap::new(),
+            escalated_unlinked: 0,
         }
+    }
+
+    /// Held requests resolved with each escalation's final decision in `oversight`.
+    pub fn reviewed(&self, oversight: &super::Oversight) -> ReviewedRequests {
+        let mut r = ReviewedRequests {
+            pending: self.escalated_unlinked,
+            ..Default::default()
+        };
+        for (id, x) in &self.escalated {
+            let decision = oversight
+                .lifecycles
+                .get(id)
+                .and_then(|l| l.resolution.as_deref());
+            match decision {
+                Some("allow") => {
+                    r.allowed += 1;
+                    r.special_allowed += u64::from(x.special);
+                    *r.allowed_by_class
+                        .entry(x.region_class.as_str())
+                        .or_default() += 1;
+                    if let Some(d) = &x.destination {
+                        *r.allowed_by_destination.entry(d.clone()).or_default() += 1;
+                    }
+                }
+                Some("block") | Some("redact") => r.withheld += 1,
+                _ => {
+                    r.pending += 1;
+                    r.special_pending += u64::from(x.special);
+                }
+            }
+        }
+        r
     }
 
     pub fn observe(&mut self, o: &Obs<'_>) {
@@ -154,21 +218,43 @@ impl Privacy {
                 self.inventory_overflow += 1;
             }
         }
-        if o.provider.is_some() || o.region.is_some() {
+        let destination =
+            (o.provider.is_some() || o.region.is_some()).then(|| format!("{provider}/{region}"));
+        if o.decision == Some("escalate") {
+            match o.e.escalation_id.as_deref() {
+                Some(id)
+                    if self.escalated.len() < super::MAX_TRACKED
+                        || self.escalated.contains_key(id) =>
+                {
+                    self.escalated.insert(
+                        id.to_string(),
+                        EscalatedRequest {
+                            region_class: o.region_class,
+                            destination: destination.clone(),
+                            special: o.special,
+                        },
+                    );
+                }
+                _ => self.escalated_unlinked += 1,
+            }
+        }
+        if let Some(dest) = &destination {
             *self
                 .transfers_by_class
                 .entry(o.region_class.as_str())
                 .or_default() += 1;
-            if !matches!(o.decision, Some("block") | Some("redact")) {
+            // Held requests go on only if a reviewer allows them: see `reviewed`.
+            if !matches!(
+                o.decision,
+                Some("block") | Some("redact") | Some("escalate")
+            ) {
                 *self
                     .sent_by_class
                     .entry(o.region_class.as_str())
                     .or_default() += 1;
             }
-            if matches!(
-                o.region_class,
-                RegionClass::NonEea | RegionClass::Unknown | RegionClass::Adequacy
-            ) && let Some(d) = self.non_eea.entry(&format!("{provider}/{region}"))
+            if o.region_class.is_outside_eea()
+                && let Some(d) = self.non_eea.entry(dest)
             {
                 d.add(o.decision);
             }

@@ -4,7 +4,6 @@ use super::oversight::MAX_LINKED_EVENTS;
 use super::vocab::{INCIDENT_ACK_OUTCOMES, INCIDENT_RESOLVED_OUTCOMES};
 use super::{MAX_KEYS, MAX_TRACKED, Obs};
 use crate::formats::reports::counters::CappedMap;
-use crate::formats::reports::eea::RegionClass;
 use crate::formats::reports::sketch::LogHistogram;
 use std::collections::BTreeMap;
 
@@ -164,16 +163,11 @@ impl SeriousCandidates {
     }
 }
 
-/// Personal data sent on (decision `allow`) to a provider region that is
-/// neither EEA nor adequacy-decision, or whose region is not stated; or an
-/// incident whose events carry personal data.
+/// An event of an incident (it carries an `incident_id`) with personal data.
+/// A transfer outside the EEA is not a breach: it is reviewed under GDPR
+/// Chapter V (`rgpd.44_49`), not put on a 72-hour clock.
 pub fn is_breach_candidate(o: &Obs<'_>) -> bool {
-    let transfer = o.is_request
-        && o.personal
-        && o.decision == Some("allow")
-        && matches!(o.region_class, RegionClass::NonEea | RegionClass::Unknown);
-    let incident = o.e.incident_id.is_some() && o.personal;
-    transfer || incident
+    o.e.incident_id.is_some() && o.personal
 }
 
 #[derive(Debug, Clone)]
@@ -184,7 +178,6 @@ pub struct Breach {
     pub incident_id: Option<String>,
     pub provider: Option<String>,
     pub region: Option<String>,
-    pub region_class: &'static str,
     pub categories: Vec<String>,
 }
 
@@ -217,21 +210,15 @@ impl Breaches {
         categories.sort();
         categories.dedup();
         categories.truncate(16);
-        let is_incident = o.e.incident_id.is_some();
         self.by_case.insert(
             key.to_string(),
             Breach {
                 detected_at: o.ts,
                 event_id: o.e.event_id.to_string(),
-                kind: if is_incident {
-                    "incident_with_personal_data"
-                } else {
-                    "personal_data_to_unapproved_region"
-                },
+                kind: "incident_with_personal_data",
                 incident_id: o.e.incident_id.as_deref().map(str::to_string),
                 provider: o.provider.map(str::to_string),
                 region: o.region.map(str::to_string),
-                region_class: o.region_class.as_str(),
                 categories,
             },
         );

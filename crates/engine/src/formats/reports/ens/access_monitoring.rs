@@ -3,17 +3,18 @@ use super::{section, share_status};
 use crate::formats::reports::Framework::Ens;
 use crate::formats::reports::aggregate::{Aggregate, Pop};
 use crate::formats::reports::common;
+use crate::formats::reports::declared::{self, Profile};
 use crate::formats::reports::envelope::{Section, Status};
 use crate::formats::reports::num::ratio;
 use serde_json::{Value, json};
 
-pub(super) fn op_acc_1(agg: &Aggregate, key: &'static str, title: &'static str) -> Section {
-    let reference = if key == "op.acc.1" {
-        "RD 311/2022, Anexo II, op.acc.1"
-    } else {
-        "RD 311/2022, Anexo II, op.acc.6"
-    };
-    let mut s = section(key, title, reference, &[]);
+pub(super) fn op_acc_1(agg: &Aggregate) -> Section {
+    let mut s = section(
+        "op.acc.1",
+        "Identificación",
+        "RD 311/2022, Anexo II, op.acc.1",
+        &[],
+    );
     let a = &agg.access;
     let identified = a.request_events - a.anonymous_requests;
     s.metrics = json!({
@@ -34,7 +35,22 @@ pub(super) fn op_acc_1(agg: &Aggregate, key: &'static str, title: &'static str) 
     s
 }
 
-pub(super) fn op_acc_4(agg: &Aggregate) -> Section {
+/// The authentication mechanism for the organisation's users: the gateway
+/// log records who was identified, not how they authenticated.
+pub(super) fn op_acc_6() -> Section {
+    let mut s = section(
+        "op.acc.6",
+        "Mecanismo de autenticación (usuarios de la organización)",
+        "RD 311/2022, Anexo II, op.acc.6",
+        &[],
+    );
+    s.status = Status::OutOfScopeForLog;
+    s.evidence = common::no_evidence();
+    s.gap("the gateway log has no access or authentication records: the mechanisms (factors, credentials, lockouts) are shown by the identity provider's configuration and logs");
+    s
+}
+
+pub(super) fn op_acc_4(agg: &Aggregate, profile: Profile<'_>) -> Section {
     let mut s = section(
         "op.acc.4",
         "Proceso de gestión de derechos de acceso",
@@ -62,12 +78,20 @@ pub(super) fn op_acc_4(agg: &Aggregate) -> Section {
         ));
         Status::Partial
     };
+    let process = declared::security_measure(
+        &mut s,
+        profile,
+        "access_rights_process",
+        |m| m.access_rights_process.as_ref(),
+        "the access-rights management process (who grants, reviews and revokes rights)",
+    );
+    s.status = declared::cap(s.status, process);
     s.gap("the roles and rights granted (least privilege itself) are not in the log; denials show enforcement only");
     s.evidence = agg.samples.evidence(Ens, Pop::Enforced, false, false);
     s
 }
 
-pub(super) fn op_mon_1(agg: &Aggregate) -> Section {
+pub(super) fn op_mon_1(agg: &Aggregate, profile: Profile<'_>) -> Section {
     let mut s = section(
         "op.mon.1",
         "Detección de intrusión",
@@ -94,6 +118,14 @@ pub(super) fn op_mon_1(agg: &Aggregate) -> Section {
         ));
         Status::Partial
     };
+    let ids = declared::security_measure(
+        &mut s,
+        profile,
+        "intrusion_detection",
+        |m| m.intrusion_detection.as_ref(),
+        "an intrusion-detection system",
+    );
+    s.status = declared::cap(s.status, ids);
     s.gap("the gateway's policies are application-level detection; network and host intrusion detection are outside this log");
     s.evidence = agg.samples.evidence(Ens, Pop::Enforced, false, false);
     s
@@ -153,11 +185,17 @@ pub(super) fn op_mon_3(agg: &Aggregate) -> Section {
     if let Some(g) = common::gap_statement(count, minutes) {
         s.gap(g);
     }
+    s.gap("surveillance of threats beyond the gateway (threat intelligence, vulnerability watch) is outside this log");
     s.evidence = agg.samples.evidence(Ens, Pop::All, false, false);
     s
 }
 
-pub(super) fn providers(agg: &Aggregate, key: &'static str, title: &'static str) -> Section {
+pub(super) fn providers(
+    agg: &Aggregate,
+    key: &'static str,
+    title: &'static str,
+    profile: Profile<'_>,
+) -> Section {
     let reference = if key == "op.ext.2" {
         "RD 311/2022, Anexo II, op.ext.2"
     } else {
@@ -172,11 +210,20 @@ pub(super) fn providers(agg: &Aggregate, key: &'static str, title: &'static str)
     s.status = common::provider_coverage(&mut s, t, "no request names a provider", |n| {
         format!("{n} request(s) name no provider")
     });
-    s.gap(if key == "op.ext.2" {
-        "service-level agreements and their review are not in the log"
+    if key == "op.nub.1" {
+        let certified = declared::every_provider(
+            &mut s,
+            profile,
+            t,
+            "certifications",
+            |d| (!d.certifications.is_empty()).then(|| json!(d.certifications)),
+            "a certification of the cloud service (e.g. ENS, ISO/IEC 27001)",
+        );
+        s.status = declared::cap(s.status, certified);
+        s.gap("certifications are cited as the tenant declared them; their scope and validity are not checked");
     } else {
-        "the cloud providers' certifications (e.g. ENS, ISO 27001) are not in the log"
-    });
+        s.gap("service-level agreements and their review are not in the log");
+    }
     s.evidence = agg
         .samples
         .evidence(Ens, Pop::ProviderRequest, false, false);

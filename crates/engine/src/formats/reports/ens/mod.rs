@@ -10,30 +10,12 @@ use super::Framework::Ens;
 use super::aggregate::vocab::KNOWN_TYPES;
 use super::aggregate::{Aggregate, Pop};
 use super::common::{self, COMPLETE};
+use super::declared::Profile;
 use super::envelope::{Section, Status};
 use super::num::{frac, iso_ms, pct};
 use crate::formats::ExportSummary;
+use kt_domain::profile::EnsCategory;
 use serde_json::{Map, Value, json};
-
-/// The system's ENS category (RD 311/2022, Anexo I). A tenant setting.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum EnsCategory {
-    Basica,
-    /// The default until the tenant's setting reaches the export job.
-    #[default]
-    Media,
-    Alta,
-}
-
-impl EnsCategory {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Basica => "BASICA",
-            Self::Media => "MEDIA",
-            Self::Alta => "ALTA",
-        }
-    }
-}
 
 pub(super) fn section(
     key: &'static str,
@@ -46,37 +28,92 @@ pub(super) fn section(
     s
 }
 
-/// The envelope keys only the ENS report has.
-pub fn envelope_fields(options: super::ReportOptions) -> Map<String, Value> {
-    Map::from_iter([(
-        "ens_category".to_string(),
-        json!(options.ens_category.as_str()),
-    )])
+/// The envelope keys only the ENS report has: the declared category and
+/// dimensions, `not_declared` when the profile does not state them.
+pub fn envelope_fields(profile: Profile<'_>) -> Map<String, Value> {
+    let ens = profile.and_then(|p| p.profile.ens.as_ref());
+    Map::from_iter([
+        (
+            "ens_category".to_string(),
+            json!(
+                ens.and_then(|e| e.category)
+                    .map_or("not_declared", |c| c.as_str())
+            ),
+        ),
+        (
+            "ens_dimensions".to_string(),
+            ens.and_then(|e| e.dimensions.as_ref())
+                .map_or(json!("not_declared"), |d| json!(d)),
+        ),
+    ])
 }
 
-pub fn sections(agg: &Aggregate, summary: &ExportSummary) -> Vec<Section> {
+pub fn sections(agg: &Aggregate, summary: &ExportSummary, profile: Profile<'_>) -> Vec<Section> {
     vec![
         art24(agg),
         op_exp_8(agg),
+        op_exp_8_r1(agg, profile),
         op_exp_8_r2(agg, summary),
-        op_exp_8_r3(agg),
+        op_exp_8_r3(agg, profile),
         op_exp_8_r4(agg),
         op_exp_7(agg),
         op_exp_9(agg),
-        access_monitoring::op_acc_1(agg, "op.acc.1", "Identificación"),
-        access_monitoring::op_acc_1(
-            agg,
-            "op.acc.6",
-            "Mecanismo de autenticación (usuarios de la organización): registros de acceso",
-        ),
-        access_monitoring::op_acc_4(agg),
-        access_monitoring::op_mon_1(agg),
+        access_monitoring::op_acc_1(agg),
+        access_monitoring::op_acc_6(),
+        access_monitoring::op_acc_4(agg, profile),
+        access_monitoring::op_mon_1(agg, profile),
         access_monitoring::op_mon_2(agg),
         access_monitoring::op_mon_3(agg),
-        access_monitoring::providers(agg, "op.ext.2", "Gestión diaria de proveedores externos"),
-        access_monitoring::providers(agg, "op.nub.1", "Protección de servicios en la nube"),
+        access_monitoring::providers(
+            agg,
+            "op.ext.2",
+            "Gestión diaria de proveedores externos",
+            profile,
+        ),
+        access_monitoring::providers(
+            agg,
+            "op.nub.1",
+            "Protección de servicios en la nube",
+            profile,
+        ),
         access_monitoring::mp_info_1(agg),
     ]
+}
+
+/// Log review (op.exp.8 reinforcement R1; required from category MEDIA): the
+/// log shows reviews only as exports or reads of the log it records.
+fn op_exp_8_r1(agg: &Aggregate, profile: Profile<'_>) -> Section {
+    let mut s = section(
+        "op.exp.8.r1",
+        "Registro de la actividad, refuerzo R1: revisión de los registros",
+        "RD 311/2022, Anexo II, op.exp.8 [op.exp.8.r1]",
+        &[],
+    );
+    let a = &agg.access;
+    let category = profile.and_then(|p| p.profile.ens_category().map(|c| (p.version, c)));
+    s.metrics = json!({
+        "log_exports_in_log": a.log_exports,
+        "log_exports_by_actor": a.log_exports_by_actor.to_json(),
+        "required_from_category": "MEDIA",
+        "declared_category": category.map_or("not_declared", |(_, c)| c.as_str()),
+    });
+    if let Some((version, c)) = category {
+        s.declare(version, "ens.category", json!(c.as_str()));
+        if c == EnsCategory::Basica {
+            s.gap("the declared category is BASICA: this reinforcement is not required (RD 311/2022, Anexo II, op.exp.8)");
+        }
+    } else {
+        s.gap("the ENS category is not declared in the tenant's compliance profile: whether this reinforcement is required is not stated");
+    }
+    s.status = if a.log_exports == 0 {
+        s.gap("no export or read of the activity log is recorded in the window");
+        Status::NotEvidenced
+    } else {
+        Status::Partial
+    };
+    s.gap("an export of the log shows that it was read, not that it was reviewed, by whom it was analysed, or what was concluded; review records are outside the log");
+    s.evidence = agg.samples.evidence(Ens, Pop::Admin, false, false);
+    s
 }
 
 /// evidenced at ≥ 99%, partial above 0, not_evidenced at 0.
@@ -111,6 +148,7 @@ fn art24(agg: &Aggregate) -> Section {
             agg.count - q.identified
         ));
     }
+    s.gap("the log identifies the identity the gateway received; that it belongs to the person acting depends on authentication outside the log (op.acc.6)");
     s.evidence = agg.samples.evidence(Ens, Pop::All, false, false);
     s
 }
@@ -142,6 +180,7 @@ fn op_exp_8(agg: &Aggregate) -> Section {
             s.gap(format!("`{name}` is missing on {} event(s)", n - v));
         }
     }
+    s.gap("activity of systems other than the AI gateway is not in this log");
     s.evidence = agg.samples.evidence(Ens, Pop::All, false, false);
     s
 }
@@ -190,7 +229,7 @@ fn op_exp_8_r2(agg: &Aggregate, summary: &ExportSummary) -> Section {
     s
 }
 
-fn op_exp_8_r3(agg: &Aggregate) -> Section {
+fn op_exp_8_r3(agg: &Aggregate, profile: Profile<'_>) -> Section {
     let mut s = section(
         "op.exp.8.r3",
         "Registro de la actividad, refuerzo R3: eventos auditados y retención",
@@ -204,7 +243,16 @@ fn op_exp_8_r3(agg: &Aggregate) -> Section {
         .keys()
         .filter(|k| !KNOWN_TYPES.contains(&k.as_str()))
         .collect();
-    let (_, retention, _) = common::retention(agg);
+    let retention = common::retention_metrics(agg, profile);
+    if let Some((version, days)) = profile.and_then(|p| {
+        p.profile
+            .retention
+            .as_ref()
+            .and_then(|r| r.log_days)
+            .map(|d| (p.version, d))
+    }) {
+        s.declare(version, "retention.log_days", json!(days));
+    }
     s.metrics = json!({
         "event_types_seen": agg.quality.by_type.to_json(),
         "documented_catalogue": KNOWN_TYPES,
@@ -220,7 +268,7 @@ fn op_exp_8_r3(agg: &Aggregate) -> Section {
         s.gap("event types outside the documented catalogue were logged");
         Status::Partial
     };
-    s.gap("the retention period set by the organisation's security policy is not in the log; retention is reported, not judged");
+    s.gap("the retention period set by the organisation's security policy is not in the log (it is cited when the tenant declares it); retention is reported, not judged");
     s.evidence = agg.samples.evidence(Ens, Pop::All, false, false);
     s
 }
@@ -298,6 +346,7 @@ fn op_exp_7(agg: &Aggregate) -> Section {
         ));
         Status::Partial
     };
+    s.gap("incidents detected outside the gateway, their classification and any notification to CCN-CERT are not in this log");
     s.evidence = agg.samples.evidence(Ens, Pop::Incident, false, true);
     s
 }
@@ -367,6 +416,7 @@ fn op_exp_9(agg: &Aggregate) -> Section {
         );
         Status::Partial
     };
+    s.gap("the register lists the sampled escalations and incidents only; lessons learnt and follow-up actions are outside the log");
     s.evidence = agg.samples.evidence(Ens, Pop::Escalation, true, true);
     s
 }

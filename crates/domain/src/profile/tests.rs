@@ -1,0 +1,77 @@
+use super::*;
+
+fn field_of(body: &str) -> String {
+    parse_profile(body.as_bytes()).unwrap_err().field
+}
+
+#[test]
+fn the_issue_example_parses_and_nothing_is_defaulted() {
+    let p = parse_profile(
+        br#"{"ens": {"category": "MEDIA", "dimensions": {"C": "MEDIO", "I": "ALTO", "T": "MEDIO", "A": "BAJO", "D": "MEDIO"}},
+             "providers": [{"provider": "openai", "regions": ["us-east-1"], "transfer_basis": "DPF", "dpa_ref": "DPA-2025-07"}]}"#,
+    )
+    .unwrap();
+    assert_eq!(p.ens_category(), Some(EnsCategory::Media));
+    assert_eq!(
+        p.provider("OpenAI").unwrap().transfer_basis,
+        Some(TransferBasis::Dpf)
+    );
+    let empty = parse_profile(b"{}").unwrap();
+    assert_eq!(
+        empty.ens_category(),
+        None,
+        "an undeclared category stays undeclared"
+    );
+    assert_eq!(empty, ComplianceProfile::default());
+}
+
+#[test]
+fn unknown_values_and_fields_name_the_field() {
+    assert_eq!(
+        field_of(r#"{"ens": {"category": "MEDIUM"}}"#),
+        "ens.category"
+    );
+    assert_eq!(
+        field_of(r#"{"ens": {"dimensions": {"C": "HIGH"}}}"#),
+        "ens.dimensions.C"
+    );
+    assert_eq!(
+        field_of(r#"{"providers": [{"provider": "a", "transfer_basis": "BCR"}]}"#),
+        "providers[0].transfer_basis"
+    );
+    assert_eq!(
+        field_of(r#"{"ens": {"categroy": "MEDIA"}}"#),
+        "ens.categroy"
+    );
+    assert_eq!(field_of(r#"{"colour": 1}"#), "colour");
+    assert_eq!(
+        field_of(r#"{"schedule": {"enabled": true, "timezone": "Mars/Base"}}"#),
+        "schedule.timezone"
+    );
+    assert_eq!(
+        field_of(r#"{"schedule": {"enabled": true, "formats": ["csv"]}}"#),
+        "schedule.formats[0]"
+    );
+    assert_eq!(
+        field_of(r#"{"providers": [{"provider": " "}]}"#),
+        "providers[0].provider"
+    );
+    assert_eq!(field_of(r#"[1]"#), "body");
+}
+
+#[test]
+fn notifications_are_found_by_authority_and_id() {
+    let p = parse_profile(
+        br#"{"notifications": [{"authority": "market_surveillance", "outcome": "notified", "reference": "AESIA-1", "date": "2026-05-03", "covers": ["inc_1"]}]}"#,
+    )
+    .unwrap();
+    assert!(
+        p.notification_for(Authority::MarketSurveillance, "inc_1")
+            .is_some()
+    );
+    assert!(p.notification_for(Authority::Aepd, "inc_1").is_none());
+    assert!(
+        p.notification_for(Authority::MarketSurveillance, "inc_2")
+            .is_none()
+    );
+}

@@ -1,0 +1,284 @@
+//! A printable, self-contained HTML rendering of a report, in Spanish or English.
+//!
+//! It is rendered from the report's JSON, so it can state nothing the JSON
+//! does not. No script, no external asset (styles inline, system fonts);
+//! `@media print` keeps sections whole on paper. Every value from the report
+//! (app and actor names included) is data: escaped, never markup.
+use super::envelope::Status;
+use serde_json::Value;
+use std::fmt::Write;
+
+mod labels;
+pub use labels::Lang;
+use labels::{Label, label, status_label};
+
+/// `&`, `<`, `>`, `"` and `'` as entities: safe in text and in quoted attributes.
+pub fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+const STYLE: &str = "body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;margin:2rem auto;max-width:60rem;color:#111;line-height:1.4}\
+h1{font-size:1.5rem}h2{font-size:1.2rem;border-bottom:1px solid #999;margin-top:2rem}h3{font-size:1.05rem}\
+table{border-collapse:collapse;width:100%;margin:.5rem 0}th,td{border:1px solid #bbb;padding:.25rem .4rem;text-align:left;vertical-align:top;font-size:.85rem}\
+th{background:#eee}code,.mono{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:.8rem;word-break:break-all}\
+.status{font-weight:600}.evidenced{color:#05620b}.partial{color:#8a5300}.not_evidenced{color:#9b1111}.out_of_scope_for_log{color:#444}\
+section{page-break-inside:avoid;break-inside:avoid}\
+@media print{body{margin:0;max-width:none}a{color:inherit;text-decoration:none}h2{page-break-after:avoid}}";
+
+fn text(v: &Value) -> String {
+    match v {
+        Value::String(s) => escape(s),
+        Value::Null => "—".to_string(),
+        other => escape(&other.to_string()),
+    }
+}
+
+/// A metrics value as nested tables (objects) and lists (arrays).
+fn value_html(v: &Value, out: &mut String) {
+    match v {
+        Value::Object(m) if m.is_empty() => out.push('—'),
+        Value::Object(m) => {
+            out.push_str("<table>");
+            for (k, x) in m {
+                let _ = write!(out, "<tr><th class=\"mono\">{}</th><td>", escape(k));
+                value_html(x, out);
+                out.push_str("</td></tr>");
+            }
+            out.push_str("</table>");
+        }
+        Value::Array(a) if a.is_empty() => out.push('—'),
+        Value::Array(a) if a.iter().all(|x| !x.is_object() && !x.is_array()) => {
+            let items: Vec<String> = a.iter().map(text).collect();
+            out.push_str(&items.join(", "));
+        }
+        Value::Array(a) => {
+            out.push_str("<ol>");
+            for x in a {
+                out.push_str("<li>");
+                value_html(x, out);
+                out.push_str("</li>");
+            }
+            out.push_str("</ol>");
+        }
+        other => out.push_str(&text(other)),
+    }
+}
+
+fn status_html(status: &Value, lang: Lang) -> String {
+    let s = status.as_str().unwrap_or("");
+    let known = [
+        Status::Evidenced,
+        Status::Partial,
+        Status::NotEvidenced,
+        Status::OutOfScopeForLog,
+    ]
+    .into_iter()
+    .find(|x| x.as_str() == s);
+    match known {
+        Some(st) => format!(
+            "<span class=\"status {}\">{}</span>",
+            st.as_str(),
+            status_label(st, lang)
+        ),
+        None => escape(s),
+    }
+}
+
+/// The whole document for `report` (a report's JSON). `hashes` are the
+/// bundle manifest's (path, sha256) pairs, shown when the report is in a bundle.
+pub fn render(report: &Value, lang: Lang, hashes: &[(String, String)]) -> String {
+    let r = &report["report"];
+    let l = |k: Label| label(k, lang);
+    let mut o = String::with_capacity(64 * 1024);
+    let _ = write!(
+        o,
+        "<!DOCTYPE html>\n<html lang=\"{}\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{} — {}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n",
+        lang.code(),
+        text(&r["format"]),
+        text(&r["tenant_id"]),
+    );
+    let _ = write!(
+        o,
+        "<h1>{}</h1>\n<p>{}</p>\n<table>\n<tr><th>{}</th><td>{}</td></tr>\n<tr><th>{}</th><td>{} → {} ({})</td></tr>\n<tr><th>{}</th><td class=\"mono\">{}</td></tr>\n<tr><th>{}</th><td>{}</td></tr>\n<tr><th>{}</th><td>{}</td></tr>\n<tr><th>{}</th><td>{} {}</td></tr>\n</table>\n<p><em>{}</em></p>\n",
+        text(&r["framework"]["citation"]),
+        l(Label::Intro),
+        l(Label::Tenant),
+        text(&r["tenant_id"]),
+        l(Label::Period),
+        text(&r["period"]["start"]),
+        text(&r["period"]["end"]),
+        text(&r["period"]["timezone"]),
+        l(Label::ReportId),
+        text(&r["report_id"]),
+        l(Label::GeneratedAt),
+        text(&r["generated_at"]),
+        l(Label::Profile),
+        match r["profile"]["version"].as_u64() {
+            Some(v) => format!("{} {v}", l(Label::Version)),
+            None => l(Label::NotDeclared).to_string(),
+        },
+        l(Label::Mapping),
+        text(&r["framework"]["mapping_version"]),
+        text(&r["schema_version"]),
+        text(&r["scope_note"]),
+    );
+    if r.get("ens_category").is_some() {
+        let _ = writeln!(
+            o,
+            "<p>{}: <strong>{}</strong></p>",
+            l(Label::EnsCategory),
+            match r["ens_category"].as_str() {
+                Some("not_declared") => l(Label::NotDeclared).to_string(),
+                _ => text(&r["ens_category"]),
+            }
+        );
+    }
+
+    // Summary.
+    let _ = write!(
+        o,
+        "<h2>{}</h2>\n<table>\n<tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>\n",
+        l(Label::Summary),
+        l(Label::Section),
+        l(Label::Title),
+        l(Label::Status),
+        l(Label::AppliesFrom),
+    );
+    let empty = serde_json::Map::new();
+    let sections = report["sections"].as_object().unwrap_or(&empty);
+    for (key, s) in sections {
+        let _ = writeln!(
+            o,
+            "<tr><td class=\"mono\"><a href=\"#s-{}\">{}</a></td><td>{}</td><td>{}</td><td>{} ({})</td></tr>",
+            escape(key),
+            escape(key),
+            text(&s["title"]),
+            status_html(&s["status"], lang),
+            text(&s["applicability"]["applies_from"]),
+            text(&s["applicability"]["applies_during_period"]),
+        );
+    }
+    o.push_str("</table>\n");
+
+    // Legend.
+    let _ = writeln!(o, "<h2>{}</h2>\n<dl>", l(Label::Legend));
+    for st in [
+        Status::Evidenced,
+        Status::Partial,
+        Status::NotEvidenced,
+        Status::OutOfScopeForLog,
+    ] {
+        let _ = writeln!(
+            o,
+            "<dt>{}</dt><dd>{}</dd>",
+            status_html(&Value::String(st.as_str().into()), lang),
+            labels::legend(st, lang)
+        );
+    }
+    o.push_str("</dl>\n");
+
+    // Method.
+    let p = &r["provenance"];
+    let _ = write!(
+        o,
+        "<h2>{}</h2>\n<ul>\n<li>{}: {}</li>\n<li>{}: {} (<code>{}</code>)</li>\n<li>{}: <code>{}</code>. {}</li>\n<li>{}: {}</li>\n</ul>\n",
+        l(Label::Method),
+        l(Label::Digest),
+        text(&r["source"]["events_digest_rule"]),
+        l(Label::Pseudonymisation),
+        text(&p["pseudonymisation"]["method"]),
+        text(&p["pseudonymisation"]["key_id"]),
+        l(Label::Sampling),
+        text(&p["sampling"]["seed"]),
+        text(&p["sampling"]["recompute"]),
+        l(Label::ReportIdRule),
+        text(&p["versions"]["report_id_rule"]),
+    );
+
+    // Sections.
+    for (key, s) in sections {
+        let _ = write!(
+            o,
+            "<section id=\"s-{}\">\n<h2>{} — {}</h2>\n<p>{} · {} · {}: {}</p>\n",
+            escape(key),
+            escape(key),
+            text(&s["title"]),
+            text(&s["reference"]),
+            status_html(&s["status"], lang),
+            l(Label::Holders),
+            text(&Value::String(
+                s["applicability"]["holders"]
+                    .as_array()
+                    .map(|a| a
+                        .iter()
+                        .filter_map(Value::as_str)
+                        .collect::<Vec<_>>()
+                        .join(", "))
+                    .unwrap_or_default()
+            )),
+        );
+        let _ = writeln!(o, "<h3>{}</h3>\n<ul>", l(Label::Gaps));
+        for g in s["gaps"].as_array().into_iter().flatten() {
+            let _ = writeln!(o, "<li>{}</li>", text(g));
+        }
+        o.push_str("</ul>\n");
+        if let Some(d) = s["declarations"].as_array().filter(|d| !d.is_empty()) {
+            let _ = writeln!(o, "<h3>{}</h3>", l(Label::Declarations));
+            value_html(&Value::Array(d.clone()), &mut o);
+        }
+        let _ = writeln!(o, "<h3>{}</h3>", l(Label::Figures));
+        value_html(&s["metrics"], &mut o);
+        let _ = writeln!(o, "\n<h3>{}</h3>", l(Label::Evidence));
+        value_html(&s["evidence"], &mut o);
+        o.push_str("\n</section>\n");
+    }
+
+    // Provenance.
+    let _ = writeln!(o, "<h2>{}</h2>", l(Label::Provenance));
+    value_html(p, &mut o);
+    let _ = writeln!(o, "\n<h3>{}</h3>", l(Label::Source));
+    value_html(&r["source"], &mut o);
+    if !hashes.is_empty() {
+        let _ = write!(
+            o,
+            "\n<h2>{}</h2>\n<table>\n<tr><th>{}</th><th>SHA-256</th></tr>\n",
+            l(Label::Manifest),
+            l(Label::File)
+        );
+        for (path, sha) in hashes {
+            let _ = writeln!(
+                o,
+                "<tr><td class=\"mono\">{}</td><td class=\"mono\">{}</td></tr>",
+                escape(path),
+                escape(sha)
+            );
+        }
+        o.push_str("</table>\n");
+    }
+    o.push_str("</body>\n</html>\n");
+    o
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escape_makes_markup_text() {
+        assert_eq!(
+            escape("<script>alert('x')</script> & \"q\""),
+            "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;q&quot;"
+        );
+    }
+}

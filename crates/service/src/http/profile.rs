@@ -1,0 +1,89 @@
+//! `GET/PUT /v1/compliance-profile`: the tenant's declarations, versioned.
+//!
+//! A PUT replaces the whole profile and answers the new version; every
+//! section and field is optional, and an unknown field or value is a 400
+//! naming it. GET shows the current version and the next scheduled run.
+use super::auth::{Caller, Scope};
+use super::problem::ApiError;
+use super::state::AppState;
+use crate::schedule::{NextRun, next_run};
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::extract::rejection::BytesRejection;
+use axum::http::{HeaderMap, header};
+use chrono::{DateTime, Utc};
+use kt_domain::profile::parse_profile;
+use kt_domain::{ComplianceProfile, TenantId, VersionedProfile};
+use serde::Serialize;
+use tracing::instrument;
+
+/// The profile as the API shows it.
+#[derive(Debug, Serialize)]
+pub struct ProfileView {
+    pub tenant_id: TenantId,
+    /// `null` until the tenant first sets a profile.
+    pub version: Option<u64>,
+    pub updated_at: Option<DateTime<Utc>>,
+    pub profile: ComplianceProfile,
+    /// The next quarterly export, `null` when no schedule is enabled.
+    pub next_scheduled_run: Option<NextRun>,
+}
+
+fn view(tenant: TenantId, stored: Option<VersionedProfile>, now: DateTime<Utc>) -> ProfileView {
+    let (version, updated_at, profile) = match stored {
+        Some(p) => (Some(p.version), Some(p.updated_at), p.profile),
+        None => (None, None, ComplianceProfile::default()),
+    };
+    let next_scheduled_run = profile.schedule.as_ref().and_then(|s| next_run(s, now));
+    ProfileView {
+        tenant_id: tenant,
+        version,
+        updated_at,
+        profile,
+        next_scheduled_run,
+    }
+}
+
+#[instrument(skip_all, fields(tenant = %caller.tenant))]
+pub async fn get_profile(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Json<ProfileView>, ApiError> {
+    caller.require(Scope::Read)?;
+    let stored = state.jobs.get_profile(&caller.tenant).await?;
+    Ok(Json(view(caller.tenant.clone(), stored, state.now())))
+}
+
+#[instrument(skip_all, fields(tenant = %caller.tenant))]
+pub async fn put_profile(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Json<ProfileView>, ApiError> {
+    caller.require(Scope::Write)?;
+    let json = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("application/json"));
+    if !json {
+        return Err(ApiError::bad_request(
+            "Content-Type",
+            "must be application/json",
+        ));
+    }
+    let body = body.map_err(|e| ApiError::BadRequest {
+        detail: format!("the body could not be read: {e}"),
+        errors: vec![],
+    })?;
+    let profile = parse_profile(&body).map_err(|e| ApiError::bad_request(&e.field, e.message))?;
+    let now = state.now();
+    let stored = state
+        .jobs
+        .put_profile(&caller.tenant, &profile, now)
+        .await?;
+    tracing::info!(version = stored.version, "compliance profile replaced");
+    Ok(Json(view(caller.tenant.clone(), Some(stored), now)))
+}

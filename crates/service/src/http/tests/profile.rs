@@ -1,0 +1,112 @@
+//! `GET/PUT /v1/compliance-profile`.
+use super::*;
+
+impl TestApp {
+    async fn put_profile(&self, token: &str, body: &str) -> Reply {
+        let req = Request::put("/v1/compliance-profile")
+            .header(header::AUTHORIZATION, format!("Bearer {token}"))
+            .header(header::CONTENT_TYPE, "application/json");
+        self.send(req.body(Body::from(body.to_string())).unwrap())
+            .await
+    }
+}
+
+const RO: &[&str] = &["exports:read"];
+
+#[tokio::test]
+async fn a_put_replaces_the_profile_and_returns_the_new_version() {
+    let app = app();
+    let empty = app.get("/v1/compliance-profile", &token("acme", RO)).await;
+    assert_eq!(empty.status, StatusCode::OK, "{}", empty.body);
+    assert_eq!(empty.body["version"], Value::Null);
+    assert_eq!(empty.body["profile"], json!({}));
+    assert_eq!(empty.body["next_scheduled_run"], Value::Null);
+
+    let body = r#"{"ens": {"category": "MEDIA", "dimensions": {"C": "MEDIO", "I": "ALTO", "T": "MEDIO", "A": "BAJO", "D": "MEDIO"}},
+                   "providers": [{"provider": "openai", "regions": ["us-east-1"], "transfer_basis": "DPF", "dpa_ref": "DPA-1"}],
+                   "schedule": {"enabled": true, "timezone": "Europe/Madrid"}}"#;
+    let first = app.put_profile(&token("acme", RW), body).await;
+    assert_eq!(first.status, StatusCode::OK, "{}", first.body);
+    assert_eq!(first.body["version"], 1);
+    let second = app
+        .put_profile(&token("acme", RW), r#"{"ens": {"category": "ALTA"}}"#)
+        .await;
+    assert_eq!(second.body["version"], 2);
+    let read = app.get("/v1/compliance-profile", &token("acme", RO)).await;
+    assert_eq!(read.body["version"], 2);
+    assert_eq!(
+        read.body["profile"],
+        json!({"ens": {"category": "ALTA"}}),
+        "replaced, not merged"
+    );
+    assert_eq!(
+        read.body["next_scheduled_run"],
+        Value::Null,
+        "the schedule went with the replace"
+    );
+    // Another tenant sees its own (none).
+    let other = app
+        .get("/v1/compliance-profile", &token("globex", RO))
+        .await;
+    assert_eq!(other.body["version"], Value::Null);
+}
+
+#[tokio::test]
+async fn get_shows_the_next_scheduled_run_in_the_tenants_zone() {
+    let app = app();
+    app.set_now(t("2026-05-20T10:00:00Z"));
+    let r = app
+        .put_profile(
+            &token("acme", RW),
+            r#"{"schedule": {"enabled": true, "timezone": "Europe/Madrid", "formats": ["compliance-all", "compliance-ens"]}}"#,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let next = &app
+        .get("/v1/compliance-profile", &token("acme", RO))
+        .await
+        .body["next_scheduled_run"];
+    assert_eq!(next["at"], "2026-07-01T01:00:00Z");
+    assert_eq!(next["local"], "2026-07-01T03:00:00+02:00");
+    assert_eq!(next["quarter"], "2026-Q2");
+    assert_eq!(next["formats"], json!(["compliance-all", "compliance-ens"]));
+}
+
+#[tokio::test]
+async fn an_unknown_value_or_field_is_a_400_naming_it() {
+    let app = app();
+    for (body, field) in [
+        (r#"{"ens": {"category": "MEDIUM"}}"#, "ens.category"),
+        (
+            r#"{"ens": {"dimensions": {"C": "HIGH"}}}"#,
+            "ens.dimensions.C",
+        ),
+        (
+            r#"{"providers": [{"provider": "a", "transfer_basis": "BCR"}]}"#,
+            "providers[0].transfer_basis",
+        ),
+        (r#"{"retention": {"days": 10}}"#, "retention.days"),
+        (
+            r#"{"schedule": {"enabled": true, "timezone": "Nowhere"}}"#,
+            "schedule.timezone",
+        ),
+        ("not json", "body"),
+    ] {
+        let r = app.put_profile(&token("acme", RW), body).await;
+        assert_eq!(r.problem(StatusCode::BAD_REQUEST), [field], "{body}");
+        assert!(r.body["detail"].as_str().unwrap().starts_with(field));
+    }
+    let read = app.get("/v1/compliance-profile", &token("acme", RO)).await;
+    assert_eq!(read.body["version"], Value::Null, "nothing was stored");
+}
+
+#[tokio::test]
+async fn changing_needs_write_and_reading_needs_read() {
+    let app = app();
+    app.put_profile(&token("acme", RO), "{}")
+        .await
+        .problem(StatusCode::FORBIDDEN);
+    app.get("/v1/compliance-profile", &token("acme", &["exports:write"]))
+        .await
+        .problem(StatusCode::FORBIDDEN);
+}

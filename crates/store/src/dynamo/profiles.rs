@@ -1,0 +1,219 @@
+//! [`ProfileStore`] in the jobs table.
+//!
+//! Layout: the profile is `pk = TENANT#<tenant>`, `sk = PROFILE` with
+//! `version` (N), `updated_at` (S, RFC 3339) and `body` (S, the profile's
+//! JSON). An enabled schedule is also indexed as `pk = SCHEDULES`,
+//! `sk = TENANT#<tenant>` with `tenant`, `version` and `schedule` (JSON), put
+//! or deleted in the same transaction as the profile, so the scheduler reads
+//! one partition instead of scanning the jobs. A put is conditional on the
+//! version it read; a writer that lost the race reads again.
+use super::DynamoJobStore;
+use super::items::{Item, n, s, tenant_pk};
+use super::writes::{failed_conditions, is_contended, transaction_error};
+use crate::StoreError;
+use crate::aws_error::store_error;
+use crate::profiles::{ProfileStore, TenantSchedule, enabled_schedule};
+use crate::resources::{PK, SK};
+use async_trait::async_trait;
+use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, TransactWriteItem};
+use chrono::{DateTime, Utc};
+use kt_domain::{ComplianceProfile, TenantId, VersionedProfile};
+use std::collections::HashMap;
+
+const PROFILE_SK: &str = "PROFILE";
+const SCHEDULES_PK: &str = "SCHEDULES";
+const MAX_RACES: usize = 5;
+
+fn attr<'a>(item: &'a Item, name: &str) -> Option<&'a str> {
+    item.get(name).and_then(|v| match v {
+        AttributeValue::S(s) | AttributeValue::N(s) => Some(s.as_str()),
+        _ => None,
+    })
+}
+
+fn corrupt(what: &str) -> StoreError {
+    StoreError::Permanent(format!("profile item: {what}").into())
+}
+
+fn profile_from_item(item: &Item) -> Result<VersionedProfile, StoreError> {
+    let version = attr(item, "version")
+        .and_then(|v| v.parse().ok())
+        .ok_or_else(|| corrupt("no version"))?;
+    let updated_at = attr(item, "updated_at")
+        .and_then(|v| DateTime::parse_from_rfc3339(v).ok())
+        .ok_or_else(|| corrupt("no updated_at"))?
+        .with_timezone(&Utc);
+    let profile = serde_json::from_str(attr(item, "body").ok_or_else(|| corrupt("no body"))?)
+        .map_err(|e| corrupt(&format!("body: {e}")))?;
+    Ok(VersionedProfile {
+        version,
+        updated_at,
+        profile,
+    })
+}
+
+fn profile_key(tenant: &TenantId) -> Item {
+    HashMap::from([
+        (PK.to_string(), s(tenant_pk(tenant))),
+        (SK.to_string(), s(PROFILE_SK)),
+    ])
+}
+
+fn schedule_key(tenant: &TenantId) -> Item {
+    HashMap::from([
+        (PK.to_string(), s(SCHEDULES_PK)),
+        (SK.to_string(), s(tenant_pk(tenant))),
+    ])
+}
+
+fn build<T, E: std::fmt::Display>(r: Result<T, E>) -> Result<T, StoreError> {
+    r.map_err(|e| StoreError::Permanent(format!("building a profile write: {e}").into()))
+}
+
+impl DynamoJobStore {
+    fn profile_writes(
+        &self,
+        tenant: &TenantId,
+        stored: &VersionedProfile,
+        previous: Option<u64>,
+    ) -> Result<Vec<TransactWriteItem>, StoreError> {
+        let body = serde_json::to_string(&stored.profile)
+            .map_err(|e| StoreError::Permanent(format!("profile to JSON: {e}").into()))?;
+        let mut item = profile_key(tenant);
+        item.insert("version".into(), n(stored.version));
+        item.insert("updated_at".into(), s(stored.updated_at.to_rfc3339()));
+        item.insert("body".into(), s(body));
+        let put = Put::builder().table_name(&self.table).set_item(Some(item));
+        let put = match previous {
+            None => put
+                .condition_expression("attribute_not_exists(#pk)")
+                .expression_attribute_names("#pk", PK),
+            Some(v) => put
+                .condition_expression("#version = :previous")
+                .expression_attribute_names("#version", "version")
+                .expression_attribute_values(":previous", n(v)),
+        };
+        let mut writes = vec![
+            TransactWriteItem::builder()
+                .put(build(put.build())?)
+                .build(),
+        ];
+        match enabled_schedule(&stored.profile) {
+            Some(schedule) => {
+                let mut index = schedule_key(tenant);
+                index.insert("tenant".into(), s(tenant.as_str()));
+                index.insert("version".into(), n(stored.version));
+                index.insert(
+                    "schedule".into(),
+                    s(serde_json::to_string(schedule).map_err(|e| corrupt(&e.to_string()))?),
+                );
+                let put = Put::builder().table_name(&self.table).set_item(Some(index));
+                writes.push(
+                    TransactWriteItem::builder()
+                        .put(build(put.build())?)
+                        .build(),
+                );
+            }
+            None => {
+                let delete = Delete::builder()
+                    .table_name(&self.table)
+                    .set_key(Some(schedule_key(tenant)));
+                writes.push(
+                    TransactWriteItem::builder()
+                        .delete(build(delete.build())?)
+                        .build(),
+                );
+            }
+        }
+        Ok(writes)
+    }
+}
+
+#[async_trait]
+impl ProfileStore for DynamoJobStore {
+    async fn get_profile(&self, tenant: &TenantId) -> Result<Option<VersionedProfile>, StoreError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(profile_key(tenant)))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| store_error("reading a compliance profile", e))?;
+        out.item.as_ref().map(profile_from_item).transpose()
+    }
+
+    async fn put_profile(
+        &self,
+        tenant: &TenantId,
+        profile: &ComplianceProfile,
+        now: DateTime<Utc>,
+    ) -> Result<VersionedProfile, StoreError> {
+        for _ in 0..MAX_RACES {
+            let previous = self.get_profile(tenant).await?.map(|p| p.version);
+            let stored = VersionedProfile {
+                version: previous.unwrap_or(0) + 1,
+                updated_at: now,
+                profile: profile.clone(),
+            };
+            let writes = self.profile_writes(tenant, &stored, previous)?;
+            match self
+                .client
+                .transact_write_items()
+                .set_transact_items(Some(writes))
+                .send()
+                .await
+            {
+                Ok(_) => return Ok(stored),
+                Err(e) if failed_conditions(&e).first() == Some(&true) || is_contended(&e) => {
+                    continue;
+                }
+                Err(e) => return Err(transaction_error("writing a compliance profile", e)),
+            }
+        }
+        Err(StoreError::Transient(
+            "the compliance profile kept changing while being written".into(),
+        ))
+    }
+
+    async fn enabled_schedules(&self) -> Result<Vec<TenantSchedule>, StoreError> {
+        let mut out = Vec::new();
+        let mut start: Option<Item> = None;
+        loop {
+            let page = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression("#pk = :pk")
+                .expression_attribute_names("#pk", PK)
+                .expression_attribute_values(":pk", s(SCHEDULES_PK))
+                .consistent_read(true)
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .map_err(|e| store_error("listing scheduled tenants", e))?;
+            for item in page.items() {
+                let tenant = attr(item, "tenant")
+                    .and_then(|t| TenantId::parse(t).ok())
+                    .ok_or_else(|| corrupt("schedule index without a tenant"))?;
+                let version = attr(item, "version")
+                    .and_then(|v| v.parse().ok())
+                    .ok_or_else(|| corrupt("schedule index without a version"))?;
+                let schedule = attr(item, "schedule")
+                    .and_then(|v| serde_json::from_str(v).ok())
+                    .ok_or_else(|| corrupt("schedule index without a schedule"))?;
+                out.push(TenantSchedule {
+                    tenant,
+                    version,
+                    schedule,
+                });
+            }
+            match page.last_evaluated_key {
+                Some(k) if !k.is_empty() => start = Some(k),
+                _ => break,
+            }
+        }
+        Ok(out)
+    }
+}

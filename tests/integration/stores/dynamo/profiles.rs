@@ -1,0 +1,88 @@
+//! Compliance profiles in the jobs table: versions, and the schedule index the scheduler reads.
+use super::{at, store, tenant};
+use kt_domain::profile::parse_profile;
+use kt_store::ProfileStore;
+
+#[tokio::test]
+async fn a_put_replaces_the_profile_with_the_next_version() {
+    let s = store().await;
+    let acme = tenant("acme");
+    assert_eq!(s.get_profile(&acme).await.unwrap(), None);
+    let first = parse_profile(br#"{"ens": {"category": "MEDIA"}}"#).unwrap();
+    let v1 = s
+        .put_profile(&acme, &first, at("2026-05-01T10:00:00Z"))
+        .await
+        .unwrap();
+    assert_eq!(v1.version, 1);
+    let second = parse_profile(br#"{"retention": {"log_days": 400}}"#).unwrap();
+    let v2 = s
+        .put_profile(&acme, &second, at("2026-05-02T10:00:00Z"))
+        .await
+        .unwrap();
+    assert_eq!(v2.version, 2);
+    let read = s.get_profile(&acme).await.unwrap().unwrap();
+    assert_eq!(read, v2);
+    assert_eq!(read.profile, second);
+    assert_eq!(s.get_profile(&tenant("globex")).await.unwrap(), None);
+}
+
+#[tokio::test]
+async fn concurrent_puts_each_get_their_own_version() {
+    let s = store().await;
+    let acme = tenant("acme");
+    let p = parse_profile(b"{}").unwrap();
+    let now = at("2026-05-01T10:00:00Z");
+    let (a, b, c, d) = tokio::join!(
+        s.put_profile(&acme, &p, now),
+        s.put_profile(&acme, &p, now),
+        s.put_profile(&acme, &p, now),
+        s.put_profile(&acme, &p, now),
+    );
+    let mut versions: Vec<u64> = [a, b, c, d]
+        .into_iter()
+        .map(|r| r.unwrap().version)
+        .collect();
+    versions.sort();
+    assert_eq!(versions, [1, 2, 3, 4]);
+}
+
+#[tokio::test]
+async fn enabled_schedules_follow_the_profiles() {
+    let s = store().await;
+    let on =
+        parse_profile(br#"{"schedule": {"enabled": true, "timezone": "Europe/Madrid"}}"#).unwrap();
+    let off = parse_profile(br#"{"schedule": {"enabled": false}}"#).unwrap();
+    s.put_profile(&tenant("acme"), &on, at("2026-05-01T10:00:00Z"))
+        .await
+        .unwrap();
+    s.put_profile(&tenant("globex"), &on, at("2026-05-01T10:00:00Z"))
+        .await
+        .unwrap();
+    s.put_profile(&tenant("initech"), &off, at("2026-05-01T10:00:00Z"))
+        .await
+        .unwrap();
+    let tenants = |list: Vec<kt_store::TenantSchedule>| {
+        list.into_iter()
+            .map(|t| t.tenant.to_string())
+            .collect::<Vec<_>>()
+    };
+    let listed = s.enabled_schedules().await.unwrap();
+    assert_eq!(
+        listed[0].schedule.timezone.as_deref(),
+        Some("Europe/Madrid")
+    );
+    assert_eq!(tenants(listed), ["acme", "globex"]);
+    // Disabling removes the tenant from the index; the profile stays.
+    s.put_profile(&tenant("globex"), &off, at("2026-05-02T10:00:00Z"))
+        .await
+        .unwrap();
+    assert_eq!(tenants(s.enabled_schedules().await.unwrap()), ["acme"]);
+    assert_eq!(
+        s.get_profile(&tenant("globex"))
+            .await
+            .unwrap()
+            .unwrap()
+            .version,
+        2
+    );
+}
