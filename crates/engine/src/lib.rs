@@ -25,6 +25,11 @@ mod tests;
 mod validate;
 mod writer;
 
+/// The commit the engine was built from: `KT_BUILD_COMMIT` at build time,
+/// else `git rev-parse HEAD`, else "unknown" (see `build.rs`). Every signed
+/// manifest and every report names it.
+pub const BUILD_COMMIT: &str = env!("KT_BUILD_COMMIT");
+
 pub use formatter::{
     EventRenderer, ExportContext, ExportSummary, FormatError, Formatter, ReportInputs,
     SourceInventory,

@@ -15,8 +15,7 @@ use sha2::{Digest, Sha256};
 /// `kind` of a job manifest.
 pub const MANIFEST_KIND: &str = "kt-exports/job-manifest";
 pub const MANIFEST_VERSION: &str = "1";
-/// The commit the service was built from (`crates/engine/build.rs`; "unknown" outside git).
-pub const BUILD_COMMIT: &str = env!("KT_BUILD_COMMIT");
+pub use crate::BUILD_COMMIT;
 /// How actors are pseudonymised in reports (`formats::reports::pseudonym`).
 pub const PSEUDONYMISATION_METHOD: &str =
     "HMAC-SHA-256 with a per-tenant key derived from the service key; ps_ + 64 bits";

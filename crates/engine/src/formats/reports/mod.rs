@@ -36,11 +36,7 @@ use serde_json::Value;
 pub const SCHEMA_VERSION: &str = "2.0.0";
 /// Version of the mapping from events to legal sections (what counts as what).
 pub const MAPPING_VERSION: &str = "2026.2";
-/// The commit the service was built from (`KT_BUILD_COMMIT` at build time).
-pub const BUILD_COMMIT: &str = match option_env!("KT_BUILD_COMMIT") {
-    Some(c) => c,
-    None => "unknown",
-};
+pub use crate::BUILD_COMMIT;
 /// The date the legal texts were last checked against the mapping.
 pub const LEGAL_BASIS_AS_OF: &str = "2026-05-07";
 
