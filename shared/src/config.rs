@@ -14,6 +14,9 @@ pub struct Config {
     pub artifacts_bucket: String,
     pub api_addr: String,
     pub dev_jwt_secret: String,
+    /// `KT_DEV_SIGN_IN`: serve `/dev/sign-in` (the page's "Sign in as tenant" box).
+    /// Set by the local stack; Lambda never serves it.
+    pub dev_sign_in: bool,
     pub max_active_jobs: u32,
     /// How long a worker's claim on a job lasts without a heartbeat.
     pub lease: Duration,
@@ -46,6 +49,7 @@ impl Config {
             artifacts_bucket: var("KT_ARTIFACTS_BUCKET", "kt-artifacts"),
             api_addr: var("KT_API_ADDR", "127.0.0.1:3000"),
             dev_jwt_secret: var("KT_DEV_JWT_SECRET", "kt-local-dev-secret"),
+            dev_sign_in: var("KT_DEV_SIGN_IN", "false") == "true",
             max_active_jobs: var("KT_MAX_ACTIVE_JOBS", "10").parse().unwrap_or(10),
             lease: Duration::from_secs(var("KT_LEASE_SECONDS", "120").parse().unwrap_or(120)),
             sort_budget_bytes: var("KT_SORT_BUDGET_MB", "256")

@@ -7,12 +7,14 @@ mod auth;
 mod create;
 mod cursor;
 mod jobs;
+mod page;
 mod problem;
 mod query;
 mod state;
 
 pub use crate::jobs::ExportRequest;
 pub use auth::{Caller, DevAuth, DevAuthLayer, Scope, dev_auth_layer, dev_token};
+pub use page::dev_sign_in_routes;
 pub use problem::{ApiError, FieldError, PROBLEM_JSON};
 pub use state::{AppState, Clock, SystemClock};
 
@@ -21,13 +23,15 @@ use axum::routing::{get, post};
 use tower_http::trace::TraceLayer;
 
 /// Every route of the API, as (method, path) in axum syntax; the OpenAPI test checks them.
-pub const ROUTES: [(&str, &str); 6] = [
+pub const ROUTES: [(&str, &str); 8] = [
     ("POST", "/v1/export-jobs"),
     ("GET", "/v1/export-jobs"),
     ("GET", "/v1/export-jobs/{id}"),
     ("GET", "/v1/export-jobs/{id}/download"),
     ("POST", "/v1/export-jobs/{id}/cancel"),
     ("GET", "/healthz"),
+    ("GET", "/"),
+    ("GET", "/assets/{file}"),
 ];
 
 /// The API's router. Auth is read from the request context, so in Lambda it
@@ -42,6 +46,7 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/export-jobs/{id}/download", get(jobs::download_job))
         .route("/v1/export-jobs/{id}/cancel", post(jobs::cancel_job))
         .route("/healthz", get(jobs::healthz))
+        .merge(page::routes())
         .fallback(|| async { ApiError::RouteNotFound })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         .layer(TraceLayer::new_for_http())

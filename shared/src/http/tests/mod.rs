@@ -4,6 +4,7 @@ mod auth;
 mod create;
 mod download;
 mod openapi;
+mod page;
 mod read;
 
 use super::{AppState, dev_auth_layer, dev_token, router};
