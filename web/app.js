@@ -3,7 +3,7 @@ import * as api from './api.js';
 import { readBundle } from './bundle.js';
 import * as dates from './dates.js';
 import {
-  formatBytes, formatDateTime, formatNumber, formatRelative, language, locale, setLanguage, t,
+  formatBytes, formatDateTime, formatFull, formatNumber, formatRelative, language, locale, setLanguage, t,
 } from './i18n.js';
 
 const FORMATS = ['csv', 'json', 'compliance-aesia', 'compliance-aepd', 'compliance-ens', 'compliance-all'];
@@ -47,6 +47,7 @@ function applyLanguage(lang) {
   localStorage.setItem(LANG_KEY, language());
   for (const node of document.querySelectorAll('[data-i18n]')) node.textContent = t(node.dataset.i18n);
   for (const node of document.querySelectorAll('[data-i18n-label]')) node.setAttribute('aria-label', t(node.dataset.i18nLabel));
+  for (const node of document.querySelectorAll('[data-i18n-title]')) node.setAttribute('title', t(node.dataset.i18nTitle));
   for (const b of document.querySelectorAll('[data-lang]')) b.setAttribute('aria-pressed', String(b.dataset.lang === language()));
   document.title = `${t('title')} · Keeptrusts`;
   $('timezone-hint').textContent = t('timezoneHint', { zone: dates.browserZone() });
@@ -271,7 +272,7 @@ async function loadJobs({ announce: say = true } = {}) {
     state.jobs = page.jobs;
     state.nextCursor = page.next_cursor;
     $('history-error').hidden = true;
-    $('updated').textContent = t('updated', { time: new Intl.DateTimeFormat(locale(), { timeStyle: 'medium' }).format(Date.now()) });
+    state.updatedAt = Date.now();
     state.delay = changed ? FAST_MS : Math.min(SLOW_MS, Math.round(state.delay * 1.5));
     renderJobs();
   } catch (problem) {
@@ -338,7 +339,7 @@ function onVisibility() {
   }
 }
 
-function timeEl(iso, text, title) {
+function timeEl(iso, text, title = formatFull(Date.parse(iso))) {
   return el('time', { datetime: iso, title }, text);
 }
 
@@ -403,12 +404,17 @@ function actionsCell(job) {
   return cell;
 }
 
+/** The file name, allowed to wrap only after its underscores. */
+function fileNameWithBreaks(name) {
+  return name.split('_').flatMap((part, i, all) => (i < all.length - 1 ? [`${part}_`, el('wbr')] : [part]));
+}
+
 function jobRow(job) {
   const created = Date.parse(job.created_at);
   const rejected = job.stats?.rejected_lines;
   return el('tr', { 'data-job-id': job.id, 'data-status': job.status },
     el('td', { class: 'file' },
-      el('div', { class: 'mono', text: job.file_name }),
+      el('div', { class: 'mono file-name' }, fileNameWithBreaks(job.file_name)),
       job.label ? el('div', { class: 'label-text', text: job.label }) : null,
       el('div', { class: 'small muted mono', text: job.id })),
     el('td', { class: 'window' },
@@ -441,6 +447,9 @@ function renderJobs() {
     const row = body.querySelector(`tr[data-job-id="${focusKey[0]}"]`);
     const again = row?.querySelector(`[data-action="${focusKey[1]}"]`) ?? row?.querySelector('button');
     again?.focus();
+  }
+  if (state.updatedAt) {
+    $('updated').textContent = t('updated', { time: new Intl.DateTimeFormat(locale(), { timeStyle: 'medium' }).format(state.updatedAt) });
   }
   $('newer').disabled = state.cursors.length <= 1;
   $('older').disabled = !state.nextCursor;

@@ -58,7 +58,8 @@ const en = {
   colFormat: 'Format',
   colStatus: 'Status',
   colEvents: 'Events',
-  colRejected: 'Rejected lines',
+  colRejected: 'Rejected',
+  colRejectedLong: 'Rejected lines',
   colCreated: 'Created',
   colExpires: 'Expires',
   colActions: 'Actions',
@@ -179,7 +180,8 @@ const es = {
   colFormat: 'Formato',
   colStatus: 'Estado',
   colEvents: 'Eventos',
-  colRejected: 'Líneas rechazadas',
+  colRejected: 'Rechazadas',
+  colRejectedLong: 'Líneas rechazadas',
   colCreated: 'Creada',
   colExpires: 'Caduca',
   colActions: 'Acciones',
@@ -295,7 +297,15 @@ export function formatRelative(ms, now = Date.now()) {
   return rtf.format(Math.round(diff / 1000), 'second');
 }
 
-/** A date and time in the browser's zone. */
-export function formatDateTime(ms) {
-  return new Intl.DateTimeFormat(locale(), { dateStyle: 'medium', timeStyle: 'short' }).format(ms);
+/** A date and time in the browser's zone; the year only when it is not this year's. */
+export function formatDateTime(ms, now = Date.now()) {
+  const sameYear = new Date(ms).getFullYear() === new Date(now).getFullYear();
+  return new Intl.DateTimeFormat(locale(), {
+    year: sameYear ? undefined : 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit',
+  }).format(ms);
+}
+
+/** The full date and time, for a tooltip. */
+export function formatFull(ms) {
+  return new Intl.DateTimeFormat(locale(), { dateStyle: 'full', timeStyle: 'long' }).format(ms);
 }

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import {
-  apiPost, createThroughForm, fillWindow, launchBrowser, newPage, row, shot, signIn, startStack,
+  apiPost, createThroughForm, fillWindow, launchBrowser, newPage, row, shot, signIn, startStack, until,
 } from './harness.mjs';
 
 let stack;
@@ -141,4 +141,82 @@ test('refreshes every 2 s while a job is queued, backs off to 30 s, pauses while
   await row(page, job.id).getByText('Canceled', { exact: true }).waitFor();
   await page.getByRole('status').filter({ hasText: `Export ${job.file_name} canceled.` }).waitFor();
   assert.equal(await page.locator('[role=status]').count(), 1);
+});
+
+test('pages through the history newest first and filters by status', async () => {
+  const page = await newPage(browser);
+  await signIn(page, stack.url, 'acme-pages');
+  // 26 jobs (canceled, so the active-job limit never applies), then one left queued.
+  const body = { type: 'events', format: 'csv', date_from: '2026-05-01', date_to: '2026-05-03', timezone: 'UTC' };
+  const ids = [];
+  for (let i = 0; i < 26; i += 1) {
+    const created = await apiPost(page, stack.url, '/v1/export-jobs', { ...body, label: `run ${i}` });
+    assert.equal(created.status, 202);
+    assert.equal((await apiPost(page, stack.url, `/v1/export-jobs/${created.body.id}/cancel`)).status, 202);
+    ids.push(created.body.id);
+  }
+  const queued = await apiPost(page, stack.url, '/v1/export-jobs', { ...body, label: 'still queued' });
+  await page.getByRole('button', { name: 'Refresh' }).click();
+  await row(page, queued.body.id).waitFor();
+  const rows = page.locator('#jobs tbody tr');
+  assert.equal(await rows.count(), 25);
+  assert.equal(await rows.first().getAttribute('data-job-id'), queued.body.id, 'newest first');
+  assert.ok(await page.getByRole('button', { name: 'Newer' }).isDisabled());
+
+  await page.getByRole('button', { name: 'Older' }).click();
+  await row(page, ids[0]).waitFor();
+  assert.equal(await rows.count(), 2);
+  assert.equal(await rows.last().getAttribute('data-job-id'), ids[0]);
+  assert.ok(await page.getByRole('button', { name: 'Older' }).isDisabled());
+  await page.getByRole('button', { name: 'Newer' }).click();
+  await row(page, queued.body.id).waitFor();
+
+  await page.getByLabel('Status', { exact: true }).selectOption('queued');
+  await until(async () => (await rows.count()) === 1, { what: 'only the queued row' });
+  await row(page, queued.body.id).getByText('Queued', { exact: true }).waitFor();
+  await page.getByLabel('Status', { exact: true }).selectOption('failed');
+  await page.getByText('No exports with this status.').waitFor();
+});
+
+test('failed rows say why; expired rows say so, cannot be downloaded, and offer Run again', async () => {
+  // The local stack cannot make a job fail or expire on demand (expiry is at
+  // least a day), so this test rewrites the API's list answer for two real jobs.
+  const page = await newPage(browser);
+  await signIn(page, stack.url, 'acme-states');
+  const body = { type: 'events', format: 'json', date_from: '2026-05-01', date_to: '2026-05-02', timezone: 'Europe/Madrid' };
+  const failed = (await apiPost(page, stack.url, '/v1/export-jobs', { ...body, label: 'will fail' })).body;
+  const expired = (await apiPost(page, stack.url, '/v1/export-jobs', { ...body, label: 'long gone' })).body;
+  const past = new Date(Date.now() - 3 * 86400000).toISOString();
+  await page.route('**/v1/export-jobs?*', async (route) => {
+    const response = await route.fetch();
+    const list = await response.json();
+    for (const job of list.jobs) {
+      if (job.id === failed.id) {
+        Object.assign(job, { status: 'failed', actions: [], error: { code: 'lake_unreadable', message: 'The event lake could not be read for 2026-05-01; try again later.' } });
+      }
+      if (job.id === expired.id) {
+        Object.assign(job, {
+          status: 'expired', actions: [], completed_at: past, expires_at: past, event_count: 1234, sha256: 'ab'.repeat(32),
+          stats: { objects_read: 1, objects_skipped: 0, bytes_read: 1, lines_read: 1234, rejected_lines: 2, duplicates_removed: 0, rejected_samples: [] },
+        });
+      }
+    }
+    await route.fulfill({ response, json: list });
+  });
+  await page.getByRole('button', { name: 'Refresh' }).click();
+  const f = row(page, failed.id);
+  await f.getByText('Failed', { exact: true }).waitFor();
+  await f.getByText('The event lake could not be read for 2026-05-01; try again later.').waitFor();
+  await f.getByRole('button', { name: 'Run again' }).waitFor();
+  const e = row(page, expired.id);
+  await e.locator('.status').getByText('Expired', { exact: true }).waitFor();
+  await e.locator('td.expired').getByText('3 days ago').waitFor();
+  assert.ok(await e.getByRole('button', { name: 'Download' }).isDisabled());
+  await e.getByText('Expired: run it again to get the data.').waitFor();
+  await e.getByRole('button', { name: 'Run again' }).click();
+  assert.equal(await page.getByLabel('Timezone').inputValue(), 'Europe/Madrid');
+  assert.equal(await page.getByLabel('Start date').inputValue(), '2026-05-01');
+  assert.equal(await page.getByLabel('End date').inputValue(), '2026-05-02');
+  assert.ok(await page.getByRole('radio', { name: 'json', exact: true }).isChecked());
+  await shot(page, 'failed-and-expired');
 });
