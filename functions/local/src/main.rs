@@ -5,8 +5,8 @@ mod bench;
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
-use kt_shared::config::Config;
-use kt_shared::local::{LocalStack, seed};
+use kt_dev::{LocalStack, seed};
+use kt_service::config::Config;
 use tokio_util::sync::CancellationToken;
 
 #[derive(Parser)]
@@ -43,7 +43,7 @@ struct UpArgs {
 
 #[tokio::main]
 async fn main() -> Result<()> {
-    kt_shared::telemetry::init();
+    kt_service::telemetry::init();
     match Cli::parse().command {
         Command::Bootstrap => connect().await?.bootstrap().await?,
         Command::Seed => {
@@ -59,18 +59,19 @@ async fn main() -> Result<()> {
 
 /// The local stack: the page's sign-in box is offered here and only here.
 async fn up(args: UpArgs) -> Result<()> {
-    let mut config = Config::from_env();
+    let mut config = Config::from_env()?;
     config.dev_sign_in = true;
     if let Some(addr) = args.addr {
         config.api_addr = addr;
     }
     if args.fresh {
         let suffix = ulid::Ulid::new().to_string().to_ascii_lowercase();
-        config.jobs_table = format!("{}-{suffix}", config.jobs_table);
-        config.export_queue = format!("{}-{suffix}", config.export_queue);
-        config.export_dlq = format!("{}-{suffix}", config.export_dlq);
-        config.events_bucket = format!("{}-{suffix}", config.events_bucket);
-        config.artifacts_bucket = format!("{}-{suffix}", config.artifacts_bucket);
+        let names = &mut config.resources;
+        names.jobs_table = format!("{}-{suffix}", names.jobs_table);
+        names.export_queue = format!("{}-{suffix}", names.export_queue);
+        names.export_dlq = format!("{}-{suffix}", names.export_dlq);
+        names.events_bucket = format!("{}-{suffix}", names.events_bucket);
+        names.artifacts_bucket = format!("{}-{suffix}", names.artifacts_bucket);
     }
     let stack = LocalStack::connect(config)
         .await
@@ -97,7 +98,7 @@ async fn up(args: UpArgs) -> Result<()> {
 
 /// The stack with the resource names of the environment (`contracts/api.md` defaults).
 async fn connect() -> Result<LocalStack> {
-    LocalStack::connect(Config::from_env())
+    LocalStack::connect(Config::from_env()?)
         .await
         .context("cannot reach the emulator")
 }
