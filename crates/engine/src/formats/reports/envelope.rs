@@ -106,13 +106,16 @@ fn framework_json(fw: Framework) -> Value {
     })
 }
 
-/// The whole report: envelope + sections.
+/// The whole report: envelope + sections. `framework_fields` are the
+/// envelope keys only one framework has (ENS: its category; AEPD: the ENS
+/// cross-reference table), supplied by that framework's module so the
+/// envelope depends on none of them.
 pub fn report(
     fw: Framework,
     agg: &Aggregate,
     ctx: &ExportContext,
     summary: &ExportSummary,
-    options: super::ReportOptions,
+    framework_fields: Map<String, Value>,
     sections: Vec<Section>,
 ) -> Value {
     let format = fw.format().as_str();
@@ -142,14 +145,8 @@ pub fn report(
         },
         "scope_note": SCOPE_NOTE,
     });
-    match fw {
-        Framework::Ens => {
-            report["ens_category"] = json!(options.ens_category.as_str());
-        }
-        Framework::Aepd => {
-            report["ens_cross_references"] = super::aepd::ens_cross_references();
-        }
-        Framework::Aesia => {}
+    if let Value::Object(envelope) = &mut report {
+        envelope.extend(framework_fields);
     }
     let sections: Map<String, Value> = sections
         .into_iter()

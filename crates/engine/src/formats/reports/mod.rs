@@ -103,12 +103,12 @@ pub fn build_report(
     summary: &ExportSummary,
     options: ReportOptions,
 ) -> Value {
-    let sections = match fw {
-        Framework::Aesia => aesia::sections(agg),
-        Framework::Aepd => aepd::sections(agg),
-        Framework::Ens => ens::sections(agg, summary),
+    let (sections, framework_fields) = match fw {
+        Framework::Aesia => (aesia::sections(agg), serde_json::Map::new()),
+        Framework::Aepd => (aepd::sections(agg), aepd::envelope_fields()),
+        Framework::Ens => (ens::sections(agg, summary), ens::envelope_fields(options)),
     };
-    envelope::report(fw, agg, ctx, summary, options, sections)
+    envelope::report(fw, agg, ctx, summary, framework_fields, sections)
 }
 
 /// The bytes of a JSON document: pretty-printed, keys sorted, trailing newline.

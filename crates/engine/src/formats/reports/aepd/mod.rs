@@ -10,7 +10,7 @@ use super::aggregate::{Aggregate, Pop};
 use super::common;
 use super::envelope::{Section, Status};
 use super::num::ratio;
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 
 /// GDPR Art. 33(1): notify the supervisory authority within 72 hours.
 pub const BREACH_CLOCK_HOURS: i64 = 72;
@@ -40,6 +40,11 @@ const ENS_REFS: &[(&str, &[&str])] = &[
     ("rgpd.35", &["mp.info.1"]),
     ("rgpd.44_49", &["op.nub.1"]),
 ];
+
+/// The envelope keys only the AEPD report has.
+pub fn envelope_fields() -> Map<String, Value> {
+    Map::from_iter([("ens_cross_references".to_string(), ens_cross_references())])
+}
 
 pub fn ens_cross_references() -> Value {
     json!({

@@ -13,7 +13,7 @@ use super::common::{self, COMPLETE};
 use super::envelope::{Section, Status};
 use super::num::{frac, iso_ms, pct};
 use crate::formats::ExportSummary;
-use serde_json::json;
+use serde_json::{Map, Value, json};
 
 /// The system's ENS category (RD 311/2022, Anexo I). A tenant setting.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -44,6 +44,14 @@ pub(super) fn section(
     let mut s = Section::new(key, title, reference);
     s.extra.insert("legacy_ids".into(), json!(legacy));
     s
+}
+
+/// The envelope keys only the ENS report has.
+pub fn envelope_fields(options: super::ReportOptions) -> Map<String, Value> {
+    Map::from_iter([(
+        "ens_category".to_string(),
+        json!(options.ens_category.as_str()),
+    )])
 }
 
 pub fn sections(agg: &Aggregate, summary: &ExportSummary) -> Vec<Section> {
