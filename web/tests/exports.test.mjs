@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { after, before, test } from 'node:test';
+import { quickRange } from '../dates.js';
 import {
   apiGet, createThroughForm, fillWindow, launchBrowser, newPage, row, sha256File, shot, signIn, startStack,
 } from './harness.mjs';
@@ -37,6 +38,17 @@ test('signs in as a tenant, creates with a quick range and watches the row go qu
   const endDate = await page.getByLabel('End date').inputValue();
   const days = (Date.parse(endDate) - Date.parse(startDate)) / 86400000;
   assert.equal(days, 7, `${startDate} .. ${endDate}`);
+
+  // Quick ranges are computed in the chosen zone, and follow it when it changes.
+  await page.getByRole('button', { name: 'Last quarter' }).click();
+  await page.getByLabel('Timezone').fill('Pacific/Kiritimati');
+  await page.getByLabel('Timezone').dispatchEvent('change');
+  const quarter = quickRange('lastQuarter', Date.now(), 'Pacific/Kiritimati');
+  assert.equal(await page.getByLabel('Start date').inputValue(), quarter.startDate);
+  assert.equal(await page.getByLabel('End date').inputValue(), quarter.endDate);
+  await page.getByLabel('Timezone').fill('Europe/Madrid');
+  await page.getByLabel('Timezone').dispatchEvent('change');
+  await page.getByRole('button', { name: 'Last 7 days' }).click();
 
   // Submit is disabled while the request is in flight, and it carries an Idempotency-Key.
   let sentKey = null;

@@ -62,7 +62,7 @@ export function launchBrowser() {
   return chromium.launch({
     executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
     args: ['--no-sandbox', '--headless', '--disable-gpu', '--disable-background-networking',
-      '--disable-component-update', '--no-first-run', '--disable-sync'],
+      '--disable-component-update', '--no-first-run', '--disable-sync', '--disable-quic'],
   });
 }
 
