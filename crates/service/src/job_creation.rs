@@ -7,6 +7,7 @@ use kt_domain::{
     DateBound, ExportFormat, ExportType, Job, JobError, JobId, JobStatus, TenantId, Window,
     WindowError, file_name,
 };
+use kt_engine::ErrorChain;
 use kt_store::{CreateOutcome, JobQueue, JobStore, StoreError};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -221,7 +222,7 @@ impl<'a> JobCreator<'a> {
             tracing::info!(job_id = %job.id, format = %job.format, "export job queued");
             return Submitted::Queued(job);
         };
-        tracing::error!(job_id = %job.id, error = %error, "enqueue failed; failing the job");
+        tracing::error!(job_id = %job.id, error = %ErrorChain(&error), "enqueue failed; failing the job");
         let reason = JobError {
             code: ENQUEUE_FAILED.into(),
             message: "The export could not be queued. Create it again (with a new Idempotency-Key if you sent one).".into(),

@@ -102,9 +102,9 @@ impl DynamoJobStore {
                 Write::LostRace => tracing::debug!(job_id = %id, "lost a race, re-reading"),
             }
         }
-        Err(StoreError::Transient(format!(
-            "job {id} kept changing while being updated"
-        )))
+        Err(StoreError::Transient(
+            format!("job {id} kept changing while being updated").into(),
+        ))
     }
 
     /// What an existing idempotency key means for a new request with `job`'s hash.
@@ -124,13 +124,16 @@ impl DynamoJobStore {
         match first {
             Some(id) => match self.read_job(tenant, &id).await? {
                 Some((job, _)) => Ok(CreateOutcome::Replayed(job)),
-                None => Err(StoreError::Permanent(format!(
-                    "idempotency key {idempotency_key:?} names job {id}, which no longer exists"
-                ))),
+                None => Err(StoreError::Permanent(
+                    format!(
+                        "idempotency key {idempotency_key:?} names job {id}, which no longer exists"
+                    )
+                    .into(),
+                )),
             },
-            None => Err(StoreError::Permanent(format!(
-                "idempotency item {idempotency_key:?} has no job id"
-            ))),
+            None => Err(StoreError::Permanent(
+                format!("idempotency item {idempotency_key:?} has no job id").into(),
+            )),
         }
     }
 }
@@ -184,10 +187,9 @@ impl JobStore for DynamoJobStore {
         match (failed.first(), failed.get(1), failed.get(2)) {
             (_, _, Some(true)) => self.replay(job, idempotency_key.unwrap_or_default()).await,
             (_, Some(true), _) => Ok(CreateOutcome::TooManyActive),
-            (Some(true), _, _) => Err(StoreError::Permanent(format!(
-                "job {} already exists",
-                job.id
-            ))),
+            (Some(true), _, _) => Err(StoreError::Permanent(
+                format!("job {} already exists", job.id).into(),
+            )),
             _ => Err(transaction_error("creating a job", err)),
         }
     }

@@ -126,10 +126,9 @@ impl JobStore for MemoryJobStore {
         }
         let key = (tenant.clone(), job.id.clone());
         if t.jobs.contains_key(&key) {
-            return Err(StoreError::Permanent(format!(
-                "job {} already exists",
-                job.id
-            )));
+            return Err(StoreError::Permanent(
+                format!("job {} already exists", job.id).into(),
+            ));
         }
         if job.status.is_active() {
             let active = t.active.entry(tenant.clone()).or_default();
