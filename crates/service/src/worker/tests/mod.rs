@@ -354,6 +354,10 @@ async fn a_failed_jobs_message_names_no_aws_error_bucket_or_arn() {
     let error = failed.error.unwrap();
     assert_eq!(error.code, "source_unreadable");
     for leak in ["arn:", "AccessDenied", "kt-events-prod", "123456789012"] {
-        assert!(!error.message.contains(leak), "{leak} in {:?}", error.message);
+        assert!(
+            !error.message.contains(leak),
+            "{leak} in {:?}",
+            error.message
+        );
     }
 }
