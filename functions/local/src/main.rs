@@ -96,7 +96,7 @@ async fn up(args: UpArgs) -> Result<()> {
     }
 }
 
-/// The stack with the resource names of the environment (`contracts/api.md` defaults).
+/// The stack with the resource names of the environment (the API contract's local defaults, see kt_service::config).
 async fn connect() -> Result<LocalStack> {
     LocalStack::connect(Config::from_env()?)
         .await

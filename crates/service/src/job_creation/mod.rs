@@ -40,7 +40,7 @@ pub struct Requester {
 }
 
 impl ExportRequest {
-    /// The window the job would cover at `now` (the window rules of `contracts/api.md`).
+    /// The window the job would cover at `now` (the window rules of [`kt_domain::Window::resolve`]).
     pub fn resolve_window(&self, now: DateTime<Utc>) -> Result<Window, WindowError> {
         Window::resolve(self.date_from, self.date_to, self.timezone.name(), now)
     }

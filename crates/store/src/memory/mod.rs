@@ -5,7 +5,6 @@
 //! newest-first paging), so tests against them mean something. Each can be
 //! told to fail, to exercise error paths.
 //!
-//! OWNER: api helper.
 mod artifacts;
 
 pub use artifacts::{MemoryArtifactStore, StoredArtifact};

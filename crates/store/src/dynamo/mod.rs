@@ -1,6 +1,6 @@
 //! DynamoDB implementation of [`super::JobStore`] (serde_dynamo items, transactions).
 //!
-//! Layout (see `design/architecture.md`): `pk = TENANT#<tenant>` and
+//! Layout (see `docs/architecture.md`): `pk = TENANT#<tenant>` and
 //! `sk = JOB#<job_id>` (ULIDs, so newest-first paging is one Query),
 //! `sk = IDEM#<key>` for idempotency keys, `sk = COUNTER#active` for the
 //! tenant's active-job counter.
