@@ -270,6 +270,7 @@ fn check_output(
                 requested_by: String::new(),
                 pseudonym_key: String::new(),
                 sources: SourceInventory::default(),
+                signer: None,
             };
             let mut want = Vec::new();
             let mut csv = CsvFormatter::new();

@@ -175,7 +175,9 @@ pub async fn run(
         }
         JobsCommand::Verify(VerifyCommand { mut verify }) => {
             verify.json |= chosen == Some(OutputFormat::Json);
-            let code = crate::verify::run(verify, |id| async move {
+            // Signing keys come from this API's /v1/keys unless --key is given.
+            let api_url = global.resolve().map(|r| r.api_url).unwrap_or_default();
+            let code = crate::verify::run(verify, &api_url, |id| async move {
                 client()?.get(&job_path(&id), &[]).await
             })
             .await?;

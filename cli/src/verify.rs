@@ -5,10 +5,14 @@
 //! SHA-256, given with `--size`/`--sha256` or taken from the job record
 //! (`--job-id`, fetched by the caller's API client). The exit status tells the
 //! result: 0 verified, 5 a mismatch (each one is printed with its file name).
+//! `--manifest` and `--chain` check signed manifests (`kt_engine::formats::reports::custody_verify`).
 use anyhow::{Context, bail};
 use clap::Args;
 use kt_domain::{JobId, JobView};
-use kt_engine::formats::reports::verify::{VerifyReport, verify_bundle, verify_file};
+use kt_engine::custody::PublishedKey;
+use kt_engine::custody::trusted_pem;
+use kt_engine::formats::reports::custody_verify::{verify_chain, verify_job_manifest};
+use kt_engine::formats::reports::verify::{VerifyReport, verify_bundle_with_keys, verify_file};
 use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -16,7 +20,20 @@ use std::process::ExitCode;
 #[derive(Debug, Clone, Args)]
 pub struct VerifyArgs {
     /// The downloaded artifact (csv, json, a report, or a compliance-all .tar.gz).
-    pub file: PathBuf,
+    #[arg(required_unless_present_any = ["chain", "manifest"])]
+    pub file: Option<PathBuf>,
+    /// The job's signed manifest (its signature beside it as FILE.sig): checks
+    /// the signature and key id, and the artifact's size and SHA-256 against it.
+    #[arg(long, value_name = "FILE")]
+    pub manifest: Option<PathBuf>,
+    /// Walk a folder of manifests (`*.json`, signatures as `*.json.sig`) and
+    /// report the first break of each tenant's and schedule's chain.
+    #[arg(long, value_name = "DIR", conflicts_with = "manifest")]
+    pub chain: Option<PathBuf>,
+    /// Trust this public key (PEM); repeatable. Without one, the keys are
+    /// fetched from the API's `GET /v1/keys` (no token needed).
+    #[arg(long = "key", value_name = "PEM")]
+    pub keys: Vec<PathBuf>,
     /// Compare with the size and SHA-256 recorded on this job.
     #[arg(long)]
     pub job_id: Option<String>,
@@ -35,18 +52,49 @@ pub struct VerifyArgs {
 }
 
 fn is_bundle(args: &VerifyArgs) -> bool {
-    args.bundle || args.file.to_string_lossy().ends_with(".tar.gz")
+    args.bundle
+        || args
+            .file
+            .as_ref()
+            .is_some_and(|f| f.to_string_lossy().ends_with(".tar.gz"))
+}
+
+/// The keys to trust: `--key` files, else the API's `/v1/keys`.
+async fn trusted_keys(args: &VerifyArgs, api_url: &str) -> anyhow::Result<Vec<PublishedKey>> {
+    if !args.keys.is_empty() {
+        return args
+            .keys
+            .iter()
+            .map(|p| {
+                let pem =
+                    std::fs::read_to_string(p).with_context(|| format!("--key {}", p.display()))?;
+                trusted_pem(&pem).map_err(|e| anyhow::anyhow!("--key {}: {e}", p.display()))
+            })
+            .collect();
+    }
+    let url = format!("{}/v1/keys", api_url.trim_end_matches('/'));
+    let body: serde_json::Value = reqwest::get(&url)
+        .await
+        .and_then(|r| r.error_for_status())
+        .with_context(|| format!("fetching the signing keys from {url} (or give --key)"))?
+        .json()
+        .await?;
+    serde_json::from_value(body["keys"].clone()).context("the keys of /v1/keys")
 }
 
 /// Runs the checks and prints them; exit status 0 when everything matches, 5 otherwise.
 /// `fetch_job` is called only when `--job-id` is given.
-pub async fn run<F, Fut>(args: VerifyArgs, fetch_job: F) -> anyhow::Result<ExitCode>
+pub async fn run<F, Fut>(args: VerifyArgs, api_url: &str, fetch_job: F) -> anyhow::Result<ExitCode>
 where
     F: FnOnce(JobId) -> Fut,
     Fut: Future<Output = anyhow::Result<JobView>>,
 {
     let json = args.json;
-    let report = verify(args, fetch_job).await?;
+    let report = if args.chain.is_some() || args.manifest.is_some() {
+        custody(args, api_url).await?
+    } else {
+        verify(args, fetch_job).await?
+    };
     if json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
@@ -57,6 +105,26 @@ where
     } else {
         ExitCode::from(5)
     })
+}
+
+/// `--chain DIR` or `--manifest FILE [artifact]`: signatures, key ids, hashes, claims, chains.
+pub async fn custody(args: VerifyArgs, api_url: &str) -> anyhow::Result<VerifyReport> {
+    let keys = match (&args.chain, args.keys.is_empty()) {
+        // A chain walk without keys still checks the links.
+        (Some(_), true) => trusted_keys(&args, api_url).await.ok(),
+        _ => Some(trusted_keys(&args, api_url).await?),
+    };
+    tokio::task::spawn_blocking(move || match (&args.chain, &args.manifest) {
+        (Some(dir), _) => Ok(verify_chain(dir, keys.as_deref())?),
+        (None, Some(manifest)) => Ok(verify_job_manifest(
+            manifest,
+            keys.as_deref().unwrap_or_default(),
+            args.file.as_deref(),
+        )?),
+        (None, None) => unreachable!("run checks one is given"),
+    })
+    .await
+    .context("verification task")?
 }
 
 /// The checks `run` prints.
@@ -79,14 +147,19 @@ where
         sha256 = sha256.or(job.sha256);
     }
     let bundle = is_bundle(&args);
+    let file = args.file.clone().context("no file to verify")?;
     if !bundle && size.is_none() && sha256.is_none() {
         bail!(
             "nothing to compare {} with: give --job-id, --sha256 or --size",
-            args.file.display()
+            file.display()
         );
     }
-    let file = args.file.clone();
-    tokio::task::spawn_blocking(move || check(&file, bundle, size, sha256.as_deref()))
+    let keys = if args.keys.is_empty() {
+        vec![]
+    } else {
+        trusted_keys(&args, "").await?
+    };
+    tokio::task::spawn_blocking(move || check(&file, bundle, size, sha256.as_deref(), &keys))
         .await
         .context("verification task")?
 }
@@ -96,6 +169,7 @@ fn check(
     bundle: bool,
     size: Option<u64>,
     sha256: Option<&str>,
+    keys: &[PublishedKey],
 ) -> anyhow::Result<VerifyReport> {
     let mut report = if size.is_some() || sha256.is_some() {
         verify_file(file, size, sha256)?
@@ -103,7 +177,7 @@ fn check(
         VerifyReport::default()
     };
     if bundle {
-        let inner = verify_bundle(file)?;
+        let inner = verify_bundle_with_keys(file, keys)?;
         report.checked.extend(inner.checked);
         report.mismatches.extend(inner.mismatches);
     }
@@ -116,7 +190,10 @@ mod tests {
 
     fn args(file: PathBuf) -> VerifyArgs {
         VerifyArgs {
-            file,
+            file: Some(file),
+            manifest: None,
+            chain: None,
+            keys: vec![],
             job_id: None,
             sha256: None,
             size: None,
@@ -145,5 +222,28 @@ mod tests {
         // Nothing to compare with is an error, not a silent success.
         assert!(verify(args(file.clone()), no_job).await.is_err());
         std::fs::remove_file(file).unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_chain_folder_with_a_missing_manifest_fails_naming_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let link = |seq: u64, prev: serde_json::Value| {
+            serde_json::json!({"kind": "kt-exports/job-manifest", "job": {"tenant_id": "acme"},
+                "chain": {"tenant": {"sequence": seq, "previous_manifest_sha256": prev}, "schedule": null}})
+        };
+        std::fs::write(
+            dir.path().join("q1.json"),
+            link(1, serde_json::Value::Null).to_string(),
+        )
+        .unwrap();
+        std::fs::write(dir.path().join("q3.json"), link(3, "ab".into()).to_string()).unwrap();
+        let mut a = args(dir.path().join("unused"));
+        a.file = None;
+        a.chain = Some(dir.path().to_path_buf());
+        // No key given and no API listening: the links are still checked.
+        let r = custody(a, "http://127.0.0.1:9").await.unwrap();
+        assert!(!r.is_ok());
+        assert_eq!(r.mismatches[0].file, "q3.json");
+        assert_eq!(r.mismatches[0].actual, "3 (manifests missing)");
     }
 }

@@ -3,6 +3,7 @@
 mod api;
 mod app;
 mod compliance;
+mod custody;
 mod exports;
 mod stores;
 mod worker;

@@ -3,6 +3,7 @@
 use crate::bootstrap::{BootstrapOptions, bootstrap_with};
 use anyhow::{Context, Result};
 use kt_service::config::Config;
+use kt_service::custody::{Custody, custody_from_config};
 use kt_service::http::{self, AppState};
 use kt_service::worker::{Worker, poller};
 use kt_store::aws::{AwsClients, AwsStores};
@@ -18,6 +19,18 @@ pub const LOCAL_VISIBILITY_TIMEOUT_SECS: u32 = 10;
 pub struct LocalStack {
     pub config: Config,
     pub clients: AwsClients,
+    /// The signing key (a PEM file created on first run) and custody records.
+    pub custody: Custody,
+}
+
+/// Where the local stack keeps its manifest signing key unless
+/// `KT_SIGNING_KEY_FILE` says otherwise: beside the build cache, outside the clone.
+pub fn default_signing_key_file() -> std::path::PathBuf {
+    let cache = std::env::var_os("XDG_CACHE_HOME")
+        .map(std::path::PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| std::path::PathBuf::from(h).join(".cache")))
+        .unwrap_or_else(std::env::temp_dir);
+    cache.join("kt-exports").join("signing-key.pem")
 }
 
 impl LocalStack {
@@ -29,8 +42,18 @@ impl LocalStack {
         config
             .require_pseudonym_key()
             .context("the local worker needs a pseudonym key")?;
+        if config.signing_kms_key_id.is_none() && config.signing_key_file.is_none() {
+            config.signing_key_file = Some(default_signing_key_file());
+        }
         let clients = AwsClients::from_settings(&config.aws).await;
-        Ok(Self { config, clients })
+        let custody = custody_from_config(&clients, &config)
+            .await
+            .context("the manifest signing key could not be loaded")?;
+        Ok(Self {
+            config,
+            clients,
+            custody,
+        })
     }
 
     pub async fn bootstrap(&self) -> Result<()> {
@@ -55,11 +78,13 @@ impl LocalStack {
             stores.artifacts,
             self.config.max_active_jobs,
         )
+        .with_custody(self.custody.clone())
     }
 
     pub fn worker(&self) -> Worker {
         Worker::from_config(&self.clients, &self.config)
             .expect("connect checked that the worker's configuration is complete")
+            .with_custody(self.custody.clone())
     }
 
     /// The API behind the dev auth layer, plus the page's local sign-in when

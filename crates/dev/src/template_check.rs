@@ -175,3 +175,34 @@ fn the_functions_get_every_setting_of_config() {
         assert_eq!(metadata["BuildProperties"]["Binary"].as_str(), Some(binary));
     }
 }
+
+/// Manifests are signed by an asymmetric P-256 KMS key that only the worker
+/// may use to sign; its public keys are served without a token.
+#[test]
+fn the_manifest_signing_key_is_p256_and_only_the_worker_signs() {
+    let t = template();
+    let key = resource(&t, "ManifestSigningKey");
+    assert_eq!(key["KeySpec"].as_str(), Some("ECC_NIST_P256"));
+    assert_eq!(key["KeyUsage"].as_str(), Some("SIGN_VERIFY"));
+    let signs = |function: &str| {
+        let statements = &resource(&t, function)["Policies"][0]["Statement"];
+        list(statements).iter().any(|s| {
+            let actions = &s["Action"];
+            list(actions).iter().any(|a| a.as_str() == Some("kms:Sign"))
+        })
+    };
+    assert!(signs("WorkerFunction"));
+    assert!(!signs("ApiFunction"));
+    assert!(!signs("SchedulerFunction"));
+    let events = &resource(&t, "ApiFunction")["Events"];
+    for (name, path) in [
+        ("SigningKeys", "/v1/keys"),
+        ("SigningKeysJwks", "/v1/keys/jwks.json"),
+    ] {
+        assert_eq!(events[name]["Properties"]["Path"].as_str(), Some(path));
+        assert_eq!(
+            events[name]["Properties"]["Auth"]["Authorizer"].as_str(),
+            Some("NONE")
+        );
+    }
+}

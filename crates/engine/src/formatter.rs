@@ -27,6 +27,8 @@ pub struct ExportContext {
     pub pseudonym_key: String,
     /// The frozen list of source objects this export reads.
     pub sources: SourceInventory,
+    /// Signs the compliance-all bundle's own manifest (`None` offline and in tests).
+    pub signer: Option<std::sync::Arc<dyn crate::custody::ManifestSigner>>,
 }
 
 /// The objects an export read, summarised for manifests.

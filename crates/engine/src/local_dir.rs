@@ -213,6 +213,7 @@ pub async fn export_dir(
         requested_by: "offline".into(),
         pseudonym_key: pseudonym_key.to_string(),
         sources: plan.inventory.clone(),
+        signer: None,
     };
     let sink = Box::new(FileSink::create(output).await?);
     let formatter = formats::formatter_for(&ctx);
@@ -356,6 +357,7 @@ mod tests {
             requested_by: "test".into(),
             pseudonym_key: "k".into(),
             sources: plan.inventory.clone(),
+            signer: None,
         };
         let sink = Box::new(FileSink::create(out.path().join("x.csv")).await.unwrap());
         let formatter = formats::formatter_for(&ctx);

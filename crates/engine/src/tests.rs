@@ -122,6 +122,7 @@ fn context(format: ExportFormat, window: Window, plan: &ExportPlan) -> ExportCon
         requested_by: "test".into(),
         pseudonym_key: "k".into(),
         sources: plan.inventory.clone(),
+        signer: None,
     }
 }
 

@@ -30,6 +30,14 @@ pub struct Config {
     /// Key for pseudonymising actors in reports (per-tenant keys are derived
     /// from it). Only the worker needs it: see [`Config::require_pseudonym_key`].
     pub pseudonym_key: Option<String>,
+    /// `KT_SIGNING_KMS_KEY_ID`: the KMS key that signs manifests (AWS).
+    pub signing_kms_key_id: Option<String>,
+    /// `KT_SIGNING_KEY_FILE`: a PKCS#8 PEM key that signs manifests, created
+    /// on first use (the local stack sets a default).
+    pub signing_key_file: Option<PathBuf>,
+    /// `KT_SIGNING_RETIRED_KEYS`: comma-separated KMS key ids (or PEM files,
+    /// locally) of rotated-out keys, still published by `/v1/keys`.
+    pub signing_retired_keys: Vec<String>,
 }
 
 /// The local stack's pseudonym key: public, so only for local use.
@@ -148,6 +156,17 @@ impl Config {
                 None if in_lambda => None,
                 None => Some(LOCAL_PSEUDONYM_KEY.to_string()),
             },
+            signing_kms_key_id: v.get("KT_SIGNING_KMS_KEY_ID"),
+            signing_key_file: v.get("KT_SIGNING_KEY_FILE").map(PathBuf::from),
+            signing_retired_keys: v
+                .get("KT_SIGNING_RETIRED_KEYS")
+                .map(|list| {
+                    list.split(',')
+                        .map(|s| s.trim().to_string())
+                        .filter(|s| !s.is_empty())
+                        .collect()
+                })
+                .unwrap_or_default(),
         })
     }
 

@@ -8,6 +8,7 @@
 //! - [`schedule`]: scheduled exports (the previous quarter, per configured tenant).
 //! - [`telemetry`]: tracing initialisation.
 pub mod config;
+pub mod custody;
 pub mod http;
 pub mod job_creation;
 pub mod schedule;

@@ -37,6 +37,8 @@ pub struct AwsClients {
     pub s3: aws_sdk_s3::Client,
     pub dynamodb: aws_sdk_dynamodb::Client,
     pub sqs: aws_sdk_sqs::Client,
+    /// Signs manifests (custody); unused when a local key file signs.
+    pub kms: aws_sdk_kms::Client,
 }
 
 impl AwsClients {
@@ -68,6 +70,7 @@ impl AwsClients {
             s3: aws_sdk_s3::Client::from_conf(s3_config),
             dynamodb: aws_sdk_dynamodb::Client::new(&shared),
             sqs: aws_sdk_sqs::Client::new(&shared),
+            kms: aws_sdk_kms::Client::new(&shared),
         }
     }
 }

@@ -14,6 +14,7 @@ async fn main() -> Result<(), lambda_http::Error> {
         stores.queue,
         stores.artifacts,
         config.max_active_jobs,
-    );
+    )
+    .with_custody(kt_service::custody::custody_from_config(&clients, &config).await?);
     lambda_http::run(http::router(state)).await
 }

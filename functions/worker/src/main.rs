@@ -10,7 +10,9 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     kt_service::telemetry::init();
     let config = Config::from_env()?;
     let clients = AwsClients::from_settings(&config.aws).await;
-    let worker = Arc::new(Worker::from_config(&clients, &config)?);
+    // Every completed job's manifest is signed with the template's KMS key.
+    let custody = kt_service::custody::custody_from_config(&clients, &config).await?;
+    let worker = Arc::new(Worker::from_config(&clients, &config)?.with_custody(custody));
     lambda_runtime::run(service_fn(move |event: LambdaEvent<SqsEvent>| {
         let worker = worker.clone();
         // Lambda kills the invocation at its deadline; the worker stops just before.

@@ -19,6 +19,7 @@ pub(crate) fn context(format: ExportFormat) -> ExportContext {
         requested_by: "tester".into(),
         pseudonym_key: "k".into(),
         sources: SourceInventory::default(),
+        signer: None,
     }
 }
 

@@ -41,6 +41,7 @@ pub fn ctx(format: ExportFormat) -> ExportContext {
             listing_digest:
                 "sha256:0000000000000000000000000000000000000000000000000000000000000000".into(),
         },
+        signer: None,
     }
 }
 

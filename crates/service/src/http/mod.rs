@@ -5,6 +5,7 @@
 mod auth;
 mod create;
 mod cursor;
+mod custody;
 mod export_jobs;
 mod page;
 mod problem;
@@ -22,13 +23,17 @@ use axum::routing::{get, post};
 use tower_http::trace::TraceLayer;
 
 /// Every route of the API, as (method, path) in axum syntax; the OpenAPI test checks them.
-pub const ROUTES: [(&str, &str); 8] = [
+pub const ROUTES: [(&str, &str); 12] = [
     ("POST", "/v1/export-jobs"),
     ("GET", "/v1/export-jobs"),
     ("GET", "/v1/export-jobs/{id}"),
     ("GET", "/v1/export-jobs/{id}/download"),
     ("POST", "/v1/export-jobs/{id}/cancel"),
     ("GET", "/healthz"),
+    ("GET", "/v1/keys"),
+    ("GET", "/v1/keys/jwks.json"),
+    ("GET", "/v1/export-jobs/{id}/manifest"),
+    ("GET", "/v1/export-jobs/{id}/manifest.sig"),
     ("GET", "/"),
     ("GET", "/assets/{file}"),
 ];
@@ -48,6 +53,13 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/v1/export-jobs/{id}/cancel", post(export_jobs::cancel_job))
         .route("/healthz", get(export_jobs::healthz))
+        .route("/v1/keys", get(custody::keys))
+        .route("/v1/keys/jwks.json", get(custody::jwks))
+        .route("/v1/export-jobs/{id}/manifest", get(custody::manifest))
+        .route(
+            "/v1/export-jobs/{id}/manifest.sig",
+            get(custody::manifest_signature),
+        )
         .merge(page::routes())
         .fallback(|| async { ApiError::RouteNotFound })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })

@@ -33,6 +33,8 @@ pub struct AppState {
     /// `KT_MAX_ACTIVE_JOBS`: jobs queued or processing per tenant.
     pub max_active_jobs: u32,
     pub clock: Arc<dyn Clock>,
+    /// Signing keys and manifests; `None` where custody is not wired (some unit tests).
+    pub custody: Option<crate::custody::Custody>,
 }
 
 impl AppState {
@@ -49,6 +51,15 @@ impl AppState {
             artifacts,
             max_active_jobs,
             clock: Arc::new(SystemClock),
+            custody: None,
+        }
+    }
+
+    /// The same state, publishing keys and serving manifests from `custody`.
+    pub fn with_custody(self, custody: crate::custody::Custody) -> Self {
+        Self {
+            custody: Some(custody),
+            ..self
         }
     }
 

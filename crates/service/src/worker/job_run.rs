@@ -1,14 +1,15 @@
 //! One job, from claim to completed or failed.
 use super::heartbeat::Heartbeat;
 use crate::config::{Config, ConfigError};
+use crate::custody::Custody;
 use chrono::{DateTime, Duration as Days, Utc};
 use chrono_tz::Tz;
 use kt_domain::Completion;
 use kt_domain::{Job, JobError, JobId, JobStatus, TenantId, Window};
 use kt_engine::ErrorChain;
-use kt_engine::ExportContext;
 use kt_engine::formats;
 use kt_engine::{EngineOptions, ExportError, ExportOutcome, LakeSource};
+use kt_engine::{ExportContext, SourceInventory};
 use kt_store::aws::{AwsClients, AwsStores};
 use kt_store::{ArtifactMeta, ArtifactStore, JobStore, StoreError, Transition};
 use std::sync::Arc;
@@ -44,6 +45,9 @@ pub struct WorkerDeps {
     /// The last receive that may still retry; past it a retryable error fails the job.
     pub max_attempts: u32,
     pub pseudonym_key: String,
+    /// Signs each completed job's manifest (and a bundle's own manifest);
+    /// `None` in tests that do not look at custody.
+    pub custody: Option<Custody>,
 }
 
 pub struct Worker {
@@ -76,7 +80,14 @@ impl Worker {
             lease: config.lease,
             max_attempts: MAX_ATTEMPTS,
             pseudonym_key: config.require_pseudonym_key()?,
+            custody: None,
         }))
+    }
+
+    /// The same worker, sealing every completed job with `custody`.
+    pub fn with_custody(mut self, custody: Custody) -> Self {
+        self.deps.custody = Some(custody);
+        self
     }
 
     /// Claims the job and runs it. Never trusts the message beyond the ids:
@@ -151,8 +162,8 @@ impl Worker {
             }
         };
         match exported {
-            Ok(outcome) => {
-                self.record_completion(&job, attempt, outcome, receive_count)
+            Ok((outcome, sources)) => {
+                self.record_completion(&job, attempt, outcome, &sources, receive_count)
                     .await
             }
             Err(ExportError::Canceled) => {
@@ -208,7 +219,7 @@ impl Worker {
         Disposition::Retry
     }
 
-    async fn export(&self, job: &Job) -> Result<ExportOutcome, ExportError> {
+    async fn export(&self, job: &Job) -> Result<(ExportOutcome, SourceInventory), ExportError> {
         let window = job_window(job)?;
         let plan = kt_engine::plan(self.deps.lake.as_ref(), &job.tenant_id, &window).await?;
         let ctx = ExportContext {
@@ -221,6 +232,7 @@ impl Worker {
             requested_by: job.created_by.clone(),
             pseudonym_key: self.deps.pseudonym_key.clone(),
             sources: plan.inventory.clone(),
+            signer: self.deps.custody.as_ref().map(|c| c.signer.clone()),
         };
         let meta = ArtifactMeta {
             content_type: job.content_type.clone(),
@@ -258,6 +270,7 @@ impl Worker {
             &heartbeat,
         )
         .await
+        .map(|outcome| (outcome, plan.inventory))
     }
 
     async fn record_completion(
@@ -265,6 +278,7 @@ impl Worker {
         job: &Job,
         attempt: u32,
         outcome: ExportOutcome,
+        sources: &SourceInventory,
         receive_count: u32,
     ) -> Disposition {
         let completed_at = Utc::now();
@@ -277,6 +291,28 @@ impl Worker {
             stats: outcome.stats,
             artifact_key: artifact_key(job),
         };
+        // The manifest is sealed before the job says completed, so every
+        // completed job has one; a seal that fails is retried like a store write.
+        if let Some(custody) = &self.deps.custody {
+            let sealed = custody.seal(&completed(job, &completion), sources).await;
+            match sealed {
+                Ok(m) => info!(key_id = %m.key_id, "manifest signed and chained"),
+                Err(e) if e.is_retryable() && receive_count < self.deps.max_attempts => {
+                    warn!(error = %e, "could not seal the manifest; releasing the job for another attempt");
+                    return self.release(job, attempt).await;
+                }
+                Err(e) => {
+                    error!(error = %e, "could not seal the manifest; failing the job");
+                    let error = JobError {
+                        code: "manifest_not_signed".into(),
+                        message: "The export was written but its manifest could not be signed. \
+                                  Create the export again."
+                            .into(),
+                    };
+                    return self.record_failure(job, attempt, &error).await;
+                }
+            }
+        }
         match self
             .deps
             .jobs
@@ -349,6 +385,22 @@ impl Worker {
         } else {
             Disposition::Done
         }
+    }
+}
+
+/// `job` as it will be once `completion` is recorded (what its manifest states).
+fn completed(job: &Job, completion: &Completion) -> Job {
+    Job {
+        status: JobStatus::Completed,
+        completed_at: Some(completion.completed_at),
+        expires_at: Some(completion.expires_at),
+        event_count: Some(completion.event_count),
+        progress: 1.0,
+        size_bytes: Some(completion.size_bytes),
+        sha256: Some(completion.sha256.clone()),
+        stats: Some(completion.stats.clone()),
+        artifact_key: Some(completion.artifact_key.clone()),
+        ..job.clone()
     }
 }
 

@@ -6,6 +6,8 @@
 //! told to fail, to exercise error paths.
 //!
 mod artifacts;
+mod custody;
+pub use custody::MemoryCustodyStore;
 
 pub use artifacts::{MemoryArtifactStore, StoredArtifact};
 

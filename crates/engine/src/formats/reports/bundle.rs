@@ -1,6 +1,7 @@
 //! compliance-all: a deterministic tar.gz of the three reports, a manifest and SHA256SUMS.
 //!
-//! Entries (in this order): `manifest.json`, `compliance-aesia.json`,
+//! Entries (in this order): `manifest.json`, (when signed: `manifest.sig`,
+//! `signing-key.pem`,) `compliance-aesia.json`,
 //! `compliance-aepd.json`, `compliance-ens.json`, `SHA256SUMS`. Every entry is
 //! a ustar regular file with mode 0644, uid/gid 0, owner names `root`/`root`
 //! and mtime = the window end (Unix seconds), so the archive depends only on
@@ -10,6 +11,7 @@
 use super::aggregate::Aggregate;
 use super::num::iso;
 use super::{Framework, MAPPING_VERSION, SCHEMA_VERSION, to_bytes};
+use crate::custody::sign_blocking;
 use crate::formats::{ExportContext, ExportSummary};
 use flate2::{Compression, GzBuilder};
 use serde_json::{Value, json};
@@ -18,6 +20,9 @@ use std::io::{self, Write};
 
 pub const MANIFEST: &str = "manifest.json";
 pub const SUMS: &str = "SHA256SUMS";
+/// Entries of a signed bundle: the signature over `manifest.json` and its key.
+pub const BUNDLE_SIGNATURE: &str = "manifest.sig";
+pub const BUNDLE_PUBLIC_KEY: &str = "signing-key.pem";
 pub const MANIFEST_VERSION: &str = "1.0";
 
 pub fn sha256_hex(bytes: &[u8]) -> String {
@@ -118,9 +123,32 @@ pub fn write_bundle(
         .iter()
         .map(|(fw, v, b)| (*fw, *v, b.as_slice()))
         .collect();
-    let manifest = to_bytes(&manifest(ctx, agg, summary, &refs));
+    let mut manifest_value = manifest(ctx, agg, summary, &refs);
+    if let Some(signer) = &ctx.signer {
+        manifest_value["signature"] = json!({
+            "algorithm": crate::custody::ALGORITHM,
+            "key_id": signer.key_id(),
+            "file": BUNDLE_SIGNATURE,
+            "public_key": BUNDLE_PUBLIC_KEY,
+        });
+    }
+    let manifest = to_bytes(&manifest_value);
+    // Signed: the detached signature over manifest.json's exact bytes and the
+    // public key ride along (`openssl dgst -sha256 -verify signing-key.pem
+    // -signature manifest.sig manifest.json`).
+    let signature = match &ctx.signer {
+        Some(signer) => Some((
+            sign_blocking(signer, &manifest).map_err(io::Error::other)?,
+            signer.public_key_pem().as_bytes().to_vec(),
+        )),
+        None => None,
+    };
 
     let mut files: Vec<(String, &[u8])> = vec![(MANIFEST.to_string(), manifest.as_slice())];
+    if let Some((sig, pem)) = &signature {
+        files.push((BUNDLE_SIGNATURE.to_string(), sig.as_slice()));
+        files.push((BUNDLE_PUBLIC_KEY.to_string(), pem.as_slice()));
+    }
     files.extend(refs.iter().map(|(fw, _, b)| (report_path(*fw), *b)));
     let sums: String = files
         .iter()

@@ -12,6 +12,7 @@ pub mod aggregate;
 pub mod bundle;
 mod common;
 mod counters;
+pub mod custody_verify;
 pub mod eea;
 mod ens;
 pub use ens::EnsCategory;

@@ -1,8 +1,9 @@
 //! Offline verification of an artifact: a compliance-all bundle, or any file
 //! against an expected size and SHA-256. Every check that fails is listed with
 //! the file it concerns, so a reader knows exactly what does not match.
-use super::bundle::{MANIFEST, SUMS, sha256_hex};
+use super::bundle::{BUNDLE_PUBLIC_KEY, BUNDLE_SIGNATURE, MANIFEST, SUMS, sha256_hex};
 use super::envelope::{report_id, report_id_name};
+use crate::custody::keys::{PublishedKey, trusted_pem, verify_signature};
 use serde::Serialize;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
@@ -56,11 +57,11 @@ impl VerifyReport {
         self.mismatches.iter().map(|m| m.file.clone()).collect()
     }
 
-    fn ok(&mut self, what: impl Into<String>) {
+    pub(crate) fn ok(&mut self, what: impl Into<String>) {
         self.checked.push(what.into());
     }
 
-    fn check(
+    pub(crate) fn check(
         &mut self,
         file: &str,
         check: &str,
@@ -75,7 +76,7 @@ impl VerifyReport {
         }
     }
 
-    fn fail(
+    pub(crate) fn fail(
         &mut self,
         file: &str,
         check: &str,
@@ -333,9 +334,19 @@ fn check_report(path: &str, data: &[u8], art: &Value, job: &Value, r: &mut Verif
 /// Checks a compliance-all bundle offline: SHA256SUMS, the manifest's sizes,
 /// hashes and payload_oxum, and each report against its artifact entry and the job.
 pub fn verify_bundle(path: &Path) -> Result<VerifyReport, VerifyError> {
+    verify_bundle_with_keys(path, &[])
+}
+
+/// The same, checking the bundle's signature (when it carries one) against
+/// `trusted` keys (`/v1/keys`, `--key`); with none, against the key it carries.
+pub fn verify_bundle_with_keys(
+    path: &Path,
+    trusted: &[PublishedKey],
+) -> Result<VerifyReport, VerifyError> {
     let mut r = VerifyReport::default();
     let files = read_entries(path, &mut r)?;
     check_sums(&files, &mut r);
+    check_bundle_signature(&files, trusted, &mut r);
     let Some(mbytes) = files.get(MANIFEST) else {
         r.fail(MANIFEST, "present", "present", "missing");
         return Ok(r);
@@ -398,4 +409,59 @@ pub fn verify_bundle(path: &Path) -> Result<VerifyReport, VerifyError> {
         format!("{total}.{}", artifacts.len()),
     );
     Ok(r)
+}
+
+/// Checks the signature a bundle carries over its `manifest.json`. The key in
+/// the bundle proves integrity only; `trusted` (from `/v1/keys` or `--key`)
+/// makes it prove who signed. With no trusted keys the bundle's own key is used.
+pub fn check_bundle_signature(
+    files: &BTreeMap<String, Vec<u8>>,
+    trusted: &[PublishedKey],
+    r: &mut VerifyReport,
+) {
+    let (Some(manifest), Some(sig)) = (files.get("manifest.json"), files.get(BUNDLE_SIGNATURE))
+    else {
+        if !trusted.is_empty() {
+            r.fail(BUNDLE_SIGNATURE, "present", "a signed bundle", "missing");
+        } else if files.contains_key(BUNDLE_PUBLIC_KEY) {
+            r.fail(
+                BUNDLE_SIGNATURE,
+                "present beside signing-key.pem",
+                "present",
+                "missing",
+            );
+        }
+        return;
+    };
+    let carried = files
+        .get(BUNDLE_PUBLIC_KEY)
+        .and_then(|pem| trusted_pem(&String::from_utf8_lossy(pem)).ok());
+    let keys: Vec<PublishedKey> = if trusted.is_empty() {
+        carried.clone().into_iter().collect()
+    } else {
+        if let Some(c) = &carried {
+            if trusted.iter().any(|t| t.key_id == c.key_id) {
+                r.ok(format!("{BUNDLE_PUBLIC_KEY}: one of the trusted keys"));
+            } else {
+                r.fail(
+                    BUNDLE_PUBLIC_KEY,
+                    "trusted key",
+                    "one of the trusted keys",
+                    &c.key_id,
+                );
+            }
+        }
+        trusted.to_vec()
+    };
+    let file = "manifest.json";
+    let value: Value = serde_json::from_slice(manifest).unwrap_or(Value::Null);
+    let key_id = s(&value["signature"]["key_id"]);
+    let Some(key) = keys.iter().find(|k| k.key_id == key_id) else {
+        r.fail(file, "signing key id", "a known key", key_id);
+        return;
+    };
+    match verify_signature(&key.public_key_pem, manifest, sig) {
+        Ok(()) => r.ok(format!("{file}: ECDSA P-256 signature by key {key_id}")),
+        Err(e) => r.fail(file, "signature", format!("valid for key {key_id}"), e),
+    }
 }

@@ -86,8 +86,15 @@ fn app_with_limit(max_active: u32) -> TestApp {
     let artifacts = Arc::new(MemoryArtifactStore::new());
     let now = Arc::new(Mutex::new(t("2026-06-15T12:00:00Z")));
     let clock_now = now.clone();
+    let custody = crate::custody::Custody {
+        signer: Arc::new(kt_engine::custody::LocalKeySigner::generate()),
+        retired: vec![],
+        store: Arc::new(kt_store::memory::MemoryCustodyStore::default()),
+        pseudonym_key_id: "k".into(),
+    };
     let state = AppState::new(jobs.clone(), queue.clone(), artifacts.clone(), max_active)
-        .with_clock(Arc::new(move || *clock_now.lock().unwrap()));
+        .with_clock(Arc::new(move || *clock_now.lock().unwrap()))
+        .with_custody(custody);
     TestApp {
         router: router(state).layer(dev_auth_layer(SECRET.into())),
         jobs,

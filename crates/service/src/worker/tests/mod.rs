@@ -118,6 +118,7 @@ impl Fixture {
             lease: Duration::from_secs(60),
             max_attempts: 3,
             pseudonym_key: "k".into(),
+            custody: None,
         })
     }
 

@@ -1,0 +1,196 @@
+//! Sealing a completed job: build its manifest, place it in its chains,
+//! sign it and store it, retrying when another export moved a head first.
+use crate::config::Config;
+use chrono::{DateTime, Utc};
+use kt_domain::Job;
+use kt_engine::SourceInventory;
+use kt_engine::custody::keys::{KeyStatus, PublishedKey, key_ring};
+use kt_engine::custody::manifest::{
+    JobManifest, ManifestInputs, ManifestSources, SignedManifest, pseudonym_key_id,
+};
+use kt_engine::custody::{ChainLink, ChainScope, LocalKeySigner, ManifestSigner, SignError};
+use kt_store::StoreError;
+use kt_store::aws::AwsClients;
+use kt_store::custody::{Append, CustodyStore};
+use kt_store::dynamo::DynamoJobStore;
+use kt_store::kms::{KmsSigner, published_kms_key};
+use std::sync::Arc;
+
+/// Appends lost to concurrent exports before sealing gives up (transiently).
+const MAX_RACES: usize = 8;
+
+/// The signing key, the retired keys still published, and the custody records.
+#[derive(Clone)]
+pub struct Custody {
+    pub signer: Arc<dyn ManifestSigner>,
+    pub retired: Vec<PublishedKey>,
+    pub store: Arc<dyn CustodyStore>,
+    /// [`pseudonym_key_id`] of the service's pseudonym key.
+    pub pseudonym_key_id: String,
+}
+
+impl Custody {
+    /// Every key `/v1/keys` publishes: the active one first.
+    pub fn keys(&self) -> Vec<PublishedKey> {
+        key_ring(self.signer.published(), self.retired.clone())
+    }
+
+    /// Signs and stores the manifest of `job` (completed: size, hash, stats
+    /// and times set), extending the tenant's chain and its schedule's.
+    pub async fn seal(
+        &self,
+        job: &Job,
+        sources: &SourceInventory,
+    ) -> Result<SignedManifest, StoreError> {
+        let scopes = ChainScope::for_origin(job.origin.as_deref());
+        for _ in 0..MAX_RACES {
+            let heads = self.store.chain_heads(&job.tenant_id, &scopes).await?;
+            let links: Vec<(ChainScope, ChainLink)> = scopes
+                .iter()
+                .zip(&heads)
+                .map(|(s, h)| (s.clone(), ChainLink::after(h.as_ref())))
+                .collect();
+            let manifest = JobManifest::build(&ManifestInputs {
+                job,
+                sources: ManifestSources {
+                    objects: sources.objects,
+                    bytes: sources.bytes,
+                    listing_digest: &sources.listing_digest,
+                },
+                pseudonym_key_id: self.pseudonym_key_id.clone(),
+                chain: links.clone(),
+                signing_key_id: self.signer.key_id().to_string(),
+            });
+            let signed = SignedManifest::sign(&manifest, self.signer.as_ref())
+                .await
+                .map_err(|e| StoreError::Transient(e.to_string().into()))?;
+            match self
+                .store
+                .append_manifest(&job.tenant_id, &job.id, &signed, &links)
+                .await?
+            {
+                Append::Appended => return Ok(signed),
+                Append::HeadMoved => continue,
+            }
+        }
+        Err(StoreError::Transient(
+            "the manifest chain kept moving; try again".into(),
+        ))
+    }
+}
+
+/// The signer the configuration names: a KMS key (`KT_SIGNING_KMS_KEY_ID`)
+/// or a local PEM file (`KT_SIGNING_KEY_FILE`, created on first use); retired
+/// keys (`KT_SIGNING_RETIRED_KEYS`: KMS key ids, or PEM files) stay published.
+pub async fn custody_from_config(
+    clients: &AwsClients,
+    config: &Config,
+) -> Result<Custody, SignError> {
+    let (signer, retired): (Arc<dyn ManifestSigner>, Vec<PublishedKey>) =
+        if let Some(kms_key) = &config.signing_kms_key_id {
+            let signer = KmsSigner::connect(clients.kms.clone(), kms_key).await?;
+            let mut retired = vec![];
+            for old in &config.signing_retired_keys {
+                retired.push(published_kms_key(&clients.kms, old).await?);
+            }
+            (Arc::new(signer), retired)
+        } else if let Some(path) = &config.signing_key_file {
+            let signer = LocalKeySigner::load_or_create(path)?;
+            let retired = config
+                .signing_retired_keys
+                .iter()
+                .map(|old| retired_pem_file(old))
+                .collect::<Result<_, _>>()?;
+            (Arc::new(signer), retired)
+        } else {
+            return Err(SignError(
+                "no manifest signing key: set KT_SIGNING_KMS_KEY_ID or KT_SIGNING_KEY_FILE".into(),
+            ));
+        };
+    Ok(Custody {
+        signer,
+        retired,
+        store: Arc::new(DynamoJobStore::new(
+            clients.dynamodb.clone(),
+            &config.resources.jobs_table,
+        )),
+        pseudonym_key_id: pseudonym_key_id(config.pseudonym_key.as_deref().unwrap_or_default()),
+    })
+}
+
+/// A rotated-out local key (private or public PEM), published as retired.
+fn retired_pem_file(path: &str) -> Result<PublishedKey, SignError> {
+    let pem =
+        std::fs::read_to_string(path).map_err(|e| SignError(format!("retired key {path}: {e}")))?;
+    let public = match LocalKeySigner::from_pem(&pem, None) {
+        Ok(private) => private.public_key_pem().to_string(),
+        Err(_) => pem,
+    };
+    Ok(PublishedKey {
+        key_id: kt_engine::custody::key_id_of_pem(&public).map_err(SignError)?,
+        algorithm: kt_engine::custody::ALGORITHM.into(),
+        status: KeyStatus::Retired,
+        valid_from: std::fs::metadata(path)
+            .and_then(|m| m.modified())
+            .ok()
+            .map(DateTime::<Utc>::from),
+        valid_until: None,
+        public_key_pem: public,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use kt_engine::custody::verify_signature;
+    use kt_store::memory::MemoryCustodyStore;
+    use serde_json::Value;
+
+    fn job(origin: Option<&str>) -> Job {
+        let raw = serde_json::json!({
+            "id": kt_domain::JobId::new().as_str(), "tenant_id": "acme", "type": "events",
+            "format": "csv", "status": "completed", "timezone": "UTC",
+            "window_start": "2026-05-01T00:00:00Z", "window_end": "2026-05-02T00:00:00Z",
+            "label": null, "expires_in_days": 7, "created_at": "2026-05-03T00:00:00Z",
+            "created_by": "u_1", "started_at": null, "completed_at": "2026-05-03T00:01:00Z",
+            "expires_at": null, "file_name": "f.csv", "event_count": 3, "progress": 1.0,
+            "size_bytes": 10, "sha256": "ab", "content_type": "text/csv", "stats": null,
+            "error": null, "artifact_key": null, "lease_until": null, "attempts": 1,
+            "request_hash": null, "origin": origin,
+        });
+        serde_json::from_value(raw).unwrap()
+    }
+
+    #[tokio::test]
+    async fn concurrent_seals_each_take_their_own_place_in_the_chain() {
+        let custody = Arc::new(Custody {
+            signer: Arc::new(LocalKeySigner::generate()),
+            retired: vec![],
+            store: Arc::new(MemoryCustodyStore::default()),
+            pseudonym_key_id: "k".into(),
+        });
+        let tasks: Vec<_> = (0..6)
+            .map(|i| {
+                let c = custody.clone();
+                let origin = (i % 2 == 0).then_some("schedule:quarterly");
+                tokio::spawn(async move { c.seal(&job(origin), &SourceInventory::default()).await })
+            })
+            .collect();
+        let mut tenant_seqs = vec![];
+        let mut schedule_seqs = vec![];
+        for t in tasks {
+            let signed = t.await.unwrap().unwrap();
+            let pem = custody.signer.public_key_pem();
+            verify_signature(pem, &signed.bytes, &signed.signature).unwrap();
+            let m: Value = serde_json::from_slice(&signed.bytes).unwrap();
+            tenant_seqs.push(m["chain"]["tenant"]["sequence"].as_u64().unwrap());
+            if let Some(s) = m["chain"]["schedule"]["sequence"].as_u64() {
+                schedule_seqs.push(s);
+            }
+        }
+        tenant_seqs.sort();
+        schedule_seqs.sort();
+        assert_eq!(tenant_seqs, vec![1, 2, 3, 4, 5, 6]);
+        assert_eq!(schedule_seqs, vec![1, 2, 3]);
+    }
+}

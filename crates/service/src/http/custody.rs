@@ -1,0 +1,143 @@
+//! Custody routes: the public signing keys (no token) and each job's signed
+//! manifest with its detached signature (`docs/custody.md`).
+use super::auth::{Caller, Scope};
+use super::problem::ApiError;
+use super::state::AppState;
+use crate::custody::Custody;
+use axum::Json;
+use axum::extract::rejection::PathRejection;
+use axum::extract::{Path, State};
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use kt_domain::{JobId, JobStatus};
+use kt_engine::custody::SignedManifest;
+use kt_store::StoreError;
+use serde_json::json;
+
+type Result<T, E = ApiError> = std::result::Result<T, E>;
+
+/// Header carrying the manifest's detached signature (base64 of the DER bytes).
+pub const SIGNATURE_HEADER: &str = "kt-manifest-signature";
+/// Header naming the key that signed it.
+pub const KEY_ID_HEADER: &str = "kt-signing-key-id";
+
+fn custody(state: &AppState) -> Result<&Custody> {
+    state.custody.as_ref().ok_or_else(|| {
+        ApiError::Store(StoreError::Permanent(
+            "manifest signing is not configured".into(),
+        ))
+    })
+}
+
+/// `GET /v1/keys`: every key that signed or signs manifests, with its PEM.
+pub async fn keys(State(state): State<AppState>) -> Result<Response> {
+    let keys = custody(&state)?.keys();
+    Ok((
+        [(header::CACHE_CONTROL, "public, max-age=300")],
+        Json(json!({ "keys": keys })),
+    )
+        .into_response())
+}
+
+/// `GET /v1/keys/jwks.json`: the same keys as a JSON Web Key Set.
+pub async fn jwks(State(state): State<AppState>) -> Result<Response> {
+    let jwks = custody(&state)?
+        .keys()
+        .iter()
+        .map(|k| k.to_jwk())
+        .collect::<std::result::Result<Vec<_>, _>>()
+        .map_err(|e| ApiError::Store(StoreError::Permanent(e.into())))?;
+    Ok((
+        [(header::CACHE_CONTROL, "public, max-age=300")],
+        Json(json!({ "keys": jwks })),
+    )
+        .into_response())
+}
+
+/// The stored manifest of the caller's job: 404 for an unknown job (or
+/// another tenant's), 409 for one that has not completed.
+async fn load_manifest(
+    state: &AppState,
+    caller: &Caller,
+    path: Result<Path<String>, PathRejection>,
+) -> Result<SignedManifest> {
+    caller.require(Scope::Read)?;
+    let Path(raw) = path.map_err(|_| ApiError::JobNotFound)?;
+    let id = JobId::parse(&raw).map_err(|_| ApiError::JobNotFound)?;
+    // The manifest outlives the job record: look it up first.
+    if let Some(m) = custody(state)?.store.manifest(&caller.tenant, &id).await? {
+        return Ok(m);
+    }
+    let job = state
+        .jobs
+        .get(&caller.tenant, &id)
+        .await?
+        .ok_or(ApiError::JobNotFound)?;
+    Err(match job.status_at(state.now()) {
+        JobStatus::Completed | JobStatus::Expired => {
+            ApiError::Conflict("the job completed without a signed manifest".into())
+        }
+        other => ApiError::Conflict(format!(
+            "the job is {}; its manifest is signed when it completes",
+            other.as_str()
+        )),
+    })
+}
+
+/// `GET /v1/export-jobs/{id}/manifest`: the manifest's exact bytes (what the
+/// signature covers), with the signature and key id in headers.
+pub async fn manifest(
+    State(state): State<AppState>,
+    caller: Caller,
+    path: Result<Path<String>, PathRejection>,
+) -> Result<Response> {
+    let m = load_manifest(&state, &caller, path).await?;
+    let header_value = |v: String| {
+        HeaderValue::from_str(&v).map_err(|_| StoreError::Permanent("header value".into()))
+    };
+    Ok((
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            ),
+            (
+                header::HeaderName::from_static(SIGNATURE_HEADER),
+                header_value(STANDARD.encode(&m.signature))?,
+            ),
+            (
+                header::HeaderName::from_static(KEY_ID_HEADER),
+                header_value(m.key_id)?,
+            ),
+        ],
+        m.bytes,
+    )
+        .into_response())
+}
+
+/// `GET /v1/export-jobs/{id}/manifest.sig`: the detached DER signature, for
+/// `openssl dgst -sha256 -verify key.pem -signature manifest.sig manifest.json`.
+pub async fn manifest_signature(
+    State(state): State<AppState>,
+    caller: Caller,
+    path: Result<Path<String>, PathRejection>,
+) -> Result<Response> {
+    let m = load_manifest(&state, &caller, path).await?;
+    Ok((
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/octet-stream"),
+            ),
+            (
+                header::HeaderName::from_static(KEY_ID_HEADER),
+                HeaderValue::from_str(&m.key_id)
+                    .map_err(|_| StoreError::Permanent("header value".into()))?,
+            ),
+        ],
+        m.signature,
+    )
+        .into_response())
+}

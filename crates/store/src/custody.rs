@@ -1,0 +1,50 @@
+//! The custody records: each job's signed manifest and the head of every
+//! chain (per tenant, per schedule). Manifests are kept after their job's
+//! record expires: they are the evidence that outlives the artifact.
+use crate::StoreError;
+use async_trait::async_trait;
+use kt_domain::{JobId, TenantId};
+use kt_engine::custody::{ChainHead, ChainLink, ChainScope, SignedManifest};
+
+/// How an append went.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Append {
+    Appended,
+    /// Another manifest moved a head first: read the heads and sign again.
+    HeadMoved,
+}
+
+#[async_trait]
+pub trait CustodyStore: Send + Sync {
+    /// The head of each of `scopes` (in that order), `None` for a new chain.
+    async fn chain_heads(
+        &self,
+        tenant: &TenantId,
+        scopes: &[ChainScope],
+    ) -> Result<Vec<Option<ChainHead>>, StoreError>;
+
+    /// Stores `job`'s manifest and moves each chain's head to it, all at
+    /// once, if each head is still the one its link follows.
+    async fn append_manifest(
+        &self,
+        tenant: &TenantId,
+        job: &JobId,
+        manifest: &SignedManifest,
+        links: &[(ChainScope, ChainLink)],
+    ) -> Result<Append, StoreError>;
+
+    /// The manifest stored for `job`.
+    async fn manifest(
+        &self,
+        tenant: &TenantId,
+        job: &JobId,
+    ) -> Result<Option<SignedManifest>, StoreError>;
+}
+
+/// The head a link expects to follow.
+pub(crate) fn expected_head(link: &ChainLink) -> Option<ChainHead> {
+    link.previous_manifest_sha256.as_ref().map(|sha| ChainHead {
+        sequence: link.sequence - 1,
+        manifest_sha256: sha.clone(),
+    })
+}

@@ -1,0 +1,153 @@
+//! [`CustodyStore`] in the jobs table.
+//!
+//! Items (no `ttl`: custody records outlive the jobs they describe):
+//! - `pk = TENANT#<tenant>`, `sk = CHAIN#<scope>` (`tenant`, `schedule:quarterly`):
+//!   the chain's head, `sequence` (N) and `manifest_sha256` (S).
+//! - `pk = TENANT#<tenant>`, `sk = MANIFEST#<job_id>`: `manifest` (S, the exact
+//!   canonical bytes), `signature` (B, DER), `key_id` (S), `sequence` (N, in the
+//!   tenant chain).
+//!
+//! An append is one transaction: the manifest put and, per chain, a head put
+//! conditioned on the head being the one the new link follows (absent for a
+//! chain's first link), so two exports finishing together cannot both take
+//! the same sequence number.
+use super::DynamoJobStore;
+use super::items::{Item, key, n, s, string_attr};
+use super::writes::{failed_conditions, transaction_error};
+use crate::StoreError;
+use crate::custody::{Append, CustodyStore, expected_head};
+use crate::resources::PK;
+use async_trait::async_trait;
+use aws_sdk_dynamodb::primitives::Blob;
+use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
+use kt_domain::{JobId, TenantId};
+use kt_engine::custody::{ChainHead, ChainLink, ChainScope, SignedManifest};
+
+const SEQUENCE: &str = "sequence";
+const MANIFEST_SHA256: &str = "manifest_sha256";
+
+fn chain_sk(scope: &ChainScope) -> String {
+    format!("CHAIN#{}", scope.name())
+}
+fn manifest_sk(job: &JobId) -> String {
+    format!("MANIFEST#{job}")
+}
+
+fn number(item: &Item, name: &str) -> Option<u64> {
+    match item.get(name) {
+        Some(AttributeValue::N(v)) => v.parse().ok(),
+        _ => None,
+    }
+}
+
+#[async_trait]
+impl CustodyStore for DynamoJobStore {
+    async fn chain_heads(
+        &self,
+        tenant: &TenantId,
+        scopes: &[ChainScope],
+    ) -> Result<Vec<Option<ChainHead>>, StoreError> {
+        let mut heads = Vec::with_capacity(scopes.len());
+        for scope in scopes {
+            let head = self.read(tenant, chain_sk(scope)).await?.and_then(|item| {
+                Some(ChainHead {
+                    sequence: number(&item, SEQUENCE)?,
+                    manifest_sha256: string_attr(&item, MANIFEST_SHA256)?,
+                })
+            });
+            heads.push(head);
+        }
+        Ok(heads)
+    }
+
+    async fn append_manifest(
+        &self,
+        tenant: &TenantId,
+        job: &JobId,
+        manifest: &SignedManifest,
+        links: &[(ChainScope, ChainLink)],
+    ) -> Result<Append, StoreError> {
+        let bad =
+            |e: aws_sdk_dynamodb::error::BuildError| StoreError::Permanent(e.to_string().into());
+        let mut item = key(tenant, manifest_sk(job));
+        item.insert(
+            "manifest".into(),
+            s(String::from_utf8_lossy(&manifest.bytes)),
+        );
+        item.insert(
+            "signature".into(),
+            AttributeValue::B(Blob::new(manifest.signature.clone())),
+        );
+        item.insert("key_id".into(), s(&manifest.key_id));
+        let mut writes = vec![
+            TransactWriteItem::builder()
+                .put(
+                    Put::builder()
+                        .table_name(&self.table)
+                        .set_item(Some(item))
+                        .build()
+                        .map_err(bad)?,
+                )
+                .build(),
+        ];
+        for (scope, link) in links {
+            let mut head = key(tenant, chain_sk(scope));
+            head.insert(SEQUENCE.into(), n(link.sequence));
+            head.insert(MANIFEST_SHA256.into(), s(manifest.sha256()));
+            let put = Put::builder().table_name(&self.table).set_item(Some(head));
+            let put = match expected_head(link) {
+                None => put
+                    .condition_expression("attribute_not_exists(#pk)")
+                    .expression_attribute_names("#pk", PK),
+                Some(h) => put
+                    .condition_expression("#seq = :seq AND #sha = :sha")
+                    .expression_attribute_names("#seq", SEQUENCE)
+                    .expression_attribute_names("#sha", MANIFEST_SHA256)
+                    .expression_attribute_values(":seq", n(h.sequence))
+                    .expression_attribute_values(":sha", s(h.manifest_sha256)),
+            };
+            writes.push(
+                TransactWriteItem::builder()
+                    .put(put.build().map_err(bad)?)
+                    .build(),
+            );
+        }
+        match self
+            .client
+            .transact_write_items()
+            .set_transact_items(Some(writes))
+            .send()
+            .await
+        {
+            Ok(_) => Ok(Append::Appended),
+            Err(e) if failed_conditions(&e).contains(&true) => Ok(Append::HeadMoved),
+            Err(e) => Err(transaction_error("appending a manifest to its chain", e)),
+        }
+    }
+
+    async fn manifest(
+        &self,
+        tenant: &TenantId,
+        job: &JobId,
+    ) -> Result<Option<SignedManifest>, StoreError> {
+        let Some(item) = self.read(tenant, manifest_sk(job)).await? else {
+            return Ok(None);
+        };
+        let (Some(bytes), Some(AttributeValue::B(sig)), Some(key_id)) = (
+            string_attr(&item, "manifest"),
+            item.get("signature"),
+            string_attr(&item, "key_id"),
+        ) else {
+            return Err(store_error_text(job));
+        };
+        Ok(Some(SignedManifest {
+            bytes: bytes.into_bytes(),
+            signature: sig.as_ref().to_vec(),
+            key_id,
+        }))
+    }
+}
+
+fn store_error_text(job: &JobId) -> StoreError {
+    StoreError::Permanent(format!("the manifest record of {job} is incomplete").into())
+}

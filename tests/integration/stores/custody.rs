@@ -1,0 +1,140 @@
+//! Custody adapters against the emulator: the KMS signer (moto's KMS signs
+//! with an ECC_NIST_P256 key; openssl and p256 verify) and the DynamoDB
+//! custody records (manifests byte for byte, chain heads that refuse a stale link).
+use kt_domain::{JobId, TenantId};
+use kt_engine::custody::verify_signature;
+use kt_engine::custody::{ChainLink, ChainScope, ManifestSigner, SignedManifest};
+use kt_integration_tests::emulator_with_clients;
+use kt_service::custody::custody_from_config;
+use kt_store::custody::{Append, CustodyStore};
+use kt_store::dynamo::DynamoJobStore;
+use kt_store::kms::KmsSigner;
+use std::process::Command;
+
+async fn kms_key(kms: &aws_sdk_kms::Client) -> String {
+    let key = kms
+        .create_key()
+        .key_spec(aws_sdk_kms::types::KeySpec::EccNistP256)
+        .key_usage(aws_sdk_kms::types::KeyUsageType::SignVerify)
+        .description("kt-exports test manifest signing key")
+        .send()
+        .await
+        .expect("creating an ECC key in the emulator");
+    key.key_metadata().unwrap().key_id().to_string()
+}
+
+#[tokio::test]
+async fn a_kms_key_signs_manifests_that_openssl_verifies() {
+    let (mut config, clients) = emulator_with_clients().await;
+    let key_id = kms_key(&clients.kms).await;
+    let signer = KmsSigner::connect(clients.kms.clone(), &key_id)
+        .await
+        .unwrap();
+    assert_eq!(signer.key_id().len(), 64);
+    assert!(signer.valid_from().is_some());
+    let message = br#"{"kind":"kt-exports/job-manifest"}"#;
+    let signature = signer.sign(message).await.unwrap();
+    verify_signature(signer.public_key_pem(), message, &signature).unwrap();
+    assert!(verify_signature(signer.public_key_pem(), b"other", &signature).is_err());
+
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("key.pem"), signer.public_key_pem()).unwrap();
+    std::fs::write(dir.path().join("m.json"), message).unwrap();
+    std::fs::write(dir.path().join("m.sig"), &signature).unwrap();
+    let out = Command::new("openssl")
+        .args([
+            "dgst",
+            "-sha256",
+            "-verify",
+            "key.pem",
+            "-signature",
+            "m.sig",
+            "m.json",
+        ])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    // Rotation: a new active key, the old one still published as retired.
+    let new_key = kms_key(&clients.kms).await;
+    config.signing_kms_key_id = Some(new_key);
+    config.signing_retired_keys = vec![key_id];
+    let custody = custody_from_config(&clients, &config).await.unwrap();
+    let keys = custody.keys();
+    assert_eq!(keys.len(), 2);
+    assert_eq!(keys[0].key_id, custody.signer.key_id());
+    assert_eq!(keys[1].key_id, signer.key_id());
+    assert_eq!(keys[1].valid_until, keys[0].valid_from);
+    // The old key still verifies what it signed.
+    verify_signature(&keys[1].public_key_pem, message, &signature).unwrap();
+}
+
+fn signed(body: &str) -> SignedManifest {
+    SignedManifest {
+        bytes: body.as_bytes().to_vec(),
+        signature: vec![0x30, 0x06, 0x02, 0x01, 0x01, 0x02, 0x01, 0x02],
+        key_id: "k1".into(),
+    }
+}
+
+#[tokio::test]
+async fn manifests_are_kept_byte_for_byte_and_a_stale_link_is_refused() {
+    let (config, clients) = emulator_with_clients().await;
+    let store = DynamoJobStore::new(clients.dynamodb.clone(), &config.resources.jobs_table);
+    let tenant = TenantId::parse("acme").unwrap();
+    let scopes = ChainScope::for_origin(Some("schedule:quarterly"));
+    assert_eq!(
+        store.chain_heads(&tenant, &scopes).await.unwrap(),
+        vec![None, None]
+    );
+
+    let (a, b) = (JobId::new(), JobId::new());
+    let first = signed(r#"{"a":"é"}"#);
+    let links: Vec<_> = scopes
+        .iter()
+        .map(|s| (s.clone(), ChainLink::after(None)))
+        .collect();
+    assert_eq!(
+        store
+            .append_manifest(&tenant, &a, &first, &links)
+            .await
+            .unwrap(),
+        Append::Appended
+    );
+    // A second manifest that read the same (empty) heads lost the race.
+    let second = signed(r#"{"b":1}"#);
+    assert_eq!(
+        store
+            .append_manifest(&tenant, &b, &second, &links)
+            .await
+            .unwrap(),
+        Append::HeadMoved
+    );
+    assert_eq!(store.manifest(&tenant, &b).await.unwrap(), None);
+
+    let heads = store.chain_heads(&tenant, &scopes).await.unwrap();
+    assert_eq!(heads[0].as_ref().unwrap().manifest_sha256, first.sha256());
+    let next: Vec<_> = scopes
+        .iter()
+        .zip(&heads)
+        .map(|(s, h)| (s.clone(), ChainLink::after(h.as_ref())))
+        .collect();
+    assert_eq!(
+        store
+            .append_manifest(&tenant, &b, &second, &next)
+            .await
+            .unwrap(),
+        Append::Appended
+    );
+    assert_eq!(store.manifest(&tenant, &a).await.unwrap(), Some(first));
+    let heads = store.chain_heads(&tenant, &scopes).await.unwrap();
+    assert!(heads.iter().all(|h| h.as_ref().unwrap().sequence == 2));
+    // Another tenant sees none of it.
+    let other = TenantId::parse("globex").unwrap();
+    assert_eq!(store.manifest(&other, &a).await.unwrap(), None);
+}
