@@ -87,6 +87,17 @@ impl LocalStack {
             .with_custody(self.custody.clone())
     }
 
+    /// The API behind the dev auth layer, plus the page's local sign-in when
+    /// `config.dev_sign_in` (`kt-local up` sets it).
+    fn router(&self) -> axum::Router {
+        let secret = self.config.dev_jwt_secret.clone();
+        let mut router = http::router(self.app_state());
+        if self.config.dev_sign_in {
+            router = router.merge(http::dev_sign_in_routes(secret.clone()));
+        }
+        router.layer(http::dev_auth_layer(secret))
+    }
+
     /// Serves the API on `config.api_addr` and runs the workers until `stop`.
     pub async fn serve(&self, stop: CancellationToken) -> Result<()> {
         let listener = TcpListener::bind(&self.config.api_addr)
@@ -101,8 +112,7 @@ impl LocalStack {
         listener: TcpListener,
         stop: CancellationToken,
     ) -> Result<()> {
-        let router = http::router(self.app_state())
-            .layer(http::dev_auth_layer(self.config.dev_jwt_secret.clone()));
+        let router = self.router();
         axum::serve(listener, router)
             .with_graceful_shutdown(async move { stop.cancelled().await })
             .await?;
@@ -112,8 +122,7 @@ impl LocalStack {
     /// Same, on a listener the caller bound (tests bind port 0).
     pub async fn serve_on(&self, listener: TcpListener, stop: CancellationToken) -> Result<()> {
         let addr = listener.local_addr()?;
-        let router = http::router(self.app_state())
-            .layer(http::dev_auth_layer(self.config.dev_jwt_secret.clone()));
+        let router = self.router();
         let mut workers = tokio::task::JoinSet::new();
         let visibility = std::time::Duration::from_secs(LOCAL_VISIBILITY_TIMEOUT_SECS.into());
         for _ in 0..LOCAL_WORKERS {

@@ -16,6 +16,10 @@ pub struct Config {
     pub resources: ResourceNames,
     pub api_addr: String,
     pub dev_jwt_secret: String,
+    /// Serve `/dev/sign-in` (the page's "Sign in as tenant" box). Never read
+    /// from the environment: only the local stack (`kt-local up`) sets it, so
+    /// no deployed function can offer it.
+    pub dev_sign_in: bool,
     pub max_active_jobs: u32,
     /// How long a worker's claim on a job lasts without a heartbeat.
     pub lease: Duration,
@@ -124,6 +128,7 @@ impl Config {
             },
             api_addr: v.text("KT_API_ADDR", "127.0.0.1:3000", false)?,
             dev_jwt_secret: v.text("KT_DEV_JWT_SECRET", "kt-local-dev-secret", false)?,
+            dev_sign_in: false,
             max_active_jobs: v.number(
                 "KT_MAX_ACTIVE_JOBS",
                 10,

@@ -18,14 +18,27 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Bootstrap, seed demo events (once), serve the API and run the worker.
-    Up,
+    /// Bootstrap, seed demo events (once), serve the API and the page, and run the worker.
+    Up(UpArgs),
     /// Create the emulator's tables, queues and buckets (idempotent).
     Bootstrap,
     /// Write the demo events into the lake (idempotent).
     Seed,
     /// Time one export of a generated lake through the API and worker (fresh resources).
     Bench(bench::BenchArgs),
+}
+
+#[derive(clap::Args)]
+struct UpArgs {
+    /// Where the API listens (port 0: any free port); default KT_API_ADDR or 127.0.0.1:3000.
+    #[arg(long)]
+    addr: Option<String>,
+    /// Fresh table, queues and buckets (a unique suffix), as the browser tests use.
+    #[arg(long)]
+    fresh: bool,
+    /// Serve the API without the worker, so jobs stay queued (browser tests).
+    #[arg(long)]
+    no_worker: bool,
 }
 
 #[tokio::main]
@@ -38,21 +51,49 @@ async fn main() -> Result<()> {
             stack.bootstrap().await?;
             seed::seed_demo(&stack).await?;
         }
-        Command::Up => {
-            let stack = connect().await?;
-            stack.bootstrap().await?;
-            seed::seed_demo(&stack).await?;
-            let stop = CancellationToken::new();
-            let on_signal = stop.clone();
-            tokio::spawn(async move {
-                let _ = tokio::signal::ctrl_c().await;
-                on_signal.cancel();
-            });
-            stack.serve(stop).await?;
-        }
+        Command::Up(args) => up(args).await?,
         Command::Bench(args) => bench::run(args).await?,
     }
     Ok(())
+}
+
+/// The local stack: the page's sign-in box is offered here and only here.
+async fn up(args: UpArgs) -> Result<()> {
+    let mut config = Config::from_env()?;
+    config.dev_sign_in = true;
+    if let Some(addr) = args.addr {
+        config.api_addr = addr;
+    }
+    if args.fresh {
+        let suffix = ulid::Ulid::new().to_string().to_ascii_lowercase();
+        let names = &mut config.resources;
+        names.jobs_table = format!("{}-{suffix}", names.jobs_table);
+        names.export_queue = format!("{}-{suffix}", names.export_queue);
+        names.export_dlq = format!("{}-{suffix}", names.export_dlq);
+        names.events_bucket = format!("{}-{suffix}", names.events_bucket);
+        names.artifacts_bucket = format!("{}-{suffix}", names.artifacts_bucket);
+    }
+    let stack = LocalStack::connect(config)
+        .await
+        .context("cannot reach the emulator")?;
+    stack.bootstrap().await?;
+    seed::seed_demo(&stack).await?;
+    let listener = tokio::net::TcpListener::bind(&stack.config.api_addr)
+        .await
+        .with_context(|| format!("cannot listen on {}", stack.config.api_addr))?;
+    // One line on stdout that people and the browser tests read.
+    println!("Exports page: http://{}/", listener.local_addr()?);
+    let stop = CancellationToken::new();
+    let on_signal = stop.clone();
+    tokio::spawn(async move {
+        let _ = tokio::signal::ctrl_c().await;
+        on_signal.cancel();
+    });
+    if args.no_worker {
+        stack.serve_api_only(listener, stop).await
+    } else {
+        stack.serve_on(listener, stop).await
+    }
 }
 
 /// The stack with the resource names of the environment (the API contract's local defaults, see kt_service::config).

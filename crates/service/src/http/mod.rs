@@ -7,6 +7,7 @@ mod create;
 mod cursor;
 mod custody;
 mod export_jobs;
+mod page;
 mod problem;
 mod profile;
 mod query;
@@ -14,6 +15,7 @@ mod state;
 
 pub use crate::job_creation::ExportRequest;
 pub use auth::{Caller, DevAuth, DevAuthLayer, Scope, dev_auth_layer, dev_token};
+pub use page::dev_sign_in_routes;
 pub use problem::{ApiError, FieldError, PROBLEM_JSON};
 pub use state::{AppState, Clock, SystemClock};
 
@@ -22,7 +24,7 @@ use axum::routing::{get, post};
 use tower_http::trace::TraceLayer;
 
 /// Every route of the API, as (method, path) in axum syntax; the OpenAPI test checks them.
-pub const ROUTES: [(&str, &str); 12] = [
+pub const ROUTES: [(&str, &str); 14] = [
     ("POST", "/v1/export-jobs"),
     ("GET", "/v1/export-jobs"),
     ("GET", "/v1/export-jobs/{id}"),
@@ -35,6 +37,8 @@ pub const ROUTES: [(&str, &str); 12] = [
     ("GET", "/v1/export-jobs/{id}/manifest.sig"),
     ("GET", "/v1/compliance-profile"),
     ("PUT", "/v1/compliance-profile"),
+    ("GET", "/"),
+    ("GET", "/assets/{file}"),
 ];
 
 /// The API's router. Auth is read from the request context, so in Lambda it
@@ -63,6 +67,7 @@ pub fn router(state: AppState) -> Router {
             "/v1/compliance-profile",
             get(profile::get_profile).put(profile::put_profile),
         )
+        .merge(page::routes())
         .fallback(|| async { ApiError::RouteNotFound })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         .layer(TraceLayer::new_for_http())

@@ -5,6 +5,7 @@ mod create;
 mod download;
 mod openapi;
 mod profile;
+mod page;
 mod read;
 
 use super::{AppState, dev_auth_layer, dev_token, router};
@@ -128,8 +129,14 @@ impl TestApp {
         let bytes = axum::body::to_bytes(res.into_body(), 1 << 20)
             .await
             .unwrap();
+        let is_text = headers
+            .get(header::CONTENT_TYPE)
+            .is_some_and(|v| v.as_bytes().starts_with(b"text/"));
         let body = if bytes.is_empty() {
             Value::Null
+        } else if is_text {
+            // The page's files.
+            Value::String(String::from_utf8_lossy(&bytes).into_owned())
         } else {
             serde_json::from_slice(&bytes)
                 .unwrap_or_else(|_| panic!("non-JSON body: {}", String::from_utf8_lossy(&bytes)))

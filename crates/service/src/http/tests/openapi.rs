@@ -50,7 +50,9 @@ async fn every_listed_route_is_served_by_the_router() {
     let app = app();
     let id = JobId::new();
     for (method, path) in ROUTES {
-        let uri = path.replace("{id}", id.as_str());
+        let uri = path
+            .replace("{id}", id.as_str())
+            .replace("{file}", "app.js");
         let r = app
             .call(Method::from_bytes(method.as_bytes()).unwrap(), &uri, None)
             .await;

@@ -1,0 +1,97 @@
+// The export-jobs API from the page: same origin, bearer token, problem+json.
+const TOKEN_KEY = 'kt-exports.token';
+
+/** An error the API answered (problem+json) or a network failure (status 0). */
+export class ApiProblem extends Error {
+  constructor(status, body) {
+    super(body?.detail || body?.title || `HTTP ${status}`);
+    this.status = status;
+    this.title = body?.title ?? '';
+    this.detail = body?.detail ?? '';
+    this.errors = Array.isArray(body?.errors) ? body.errors : [];
+  }
+}
+
+export function token() {
+  return sessionStorage.getItem(TOKEN_KEY);
+}
+
+export function setToken(value) {
+  if (value) sessionStorage.setItem(TOKEN_KEY, value);
+  else sessionStorage.removeItem(TOKEN_KEY);
+}
+
+/** The tenant a token names (read, not verified: the API verifies it). */
+export function tokenTenant(value) {
+  try {
+    const payload = value.split('.')[1].replace(/-/g, '+').replace(/_/g, '/');
+    return JSON.parse(atob(payload)).tenant_id ?? null;
+  } catch {
+    return null;
+  }
+}
+
+let onUnauthorized = () => {};
+export function whenUnauthorized(handler) {
+  onUnauthorized = handler;
+}
+
+/** One API call; resolves to the parsed JSON body, rejects with ApiProblem. */
+export async function call(method, path, { body, headers = {} } = {}) {
+  const init = { method, headers: { Accept: 'application/json', ...headers }, cache: 'no-store' };
+  const bearer = token();
+  if (bearer) init.headers.Authorization = `Bearer ${bearer}`;
+  if (body !== undefined) {
+    init.headers['Content-Type'] = 'application/json';
+    init.body = JSON.stringify(body);
+  }
+  let response;
+  try {
+    response = await fetch(path, init);
+  } catch {
+    throw new ApiProblem(0, null);
+  }
+  const text = await response.text();
+  let parsed = null;
+  try {
+    parsed = text ? JSON.parse(text) : null;
+  } catch {
+    parsed = null;
+  }
+  if (!response.ok) {
+    if (response.status === 401 && bearer) onUnauthorized();
+    throw new ApiProblem(response.status, parsed);
+  }
+  return parsed;
+}
+
+export const jobs = {
+  list: ({ status, cursor, limit }) => {
+    const q = new URLSearchParams();
+    if (status) q.set('status', status);
+    if (cursor) q.set('cursor', cursor);
+    if (limit) q.set('limit', String(limit));
+    const qs = q.toString();
+    return call('GET', `/v1/export-jobs${qs ? `?${qs}` : ''}`);
+  },
+  get: (id) => call('GET', `/v1/export-jobs/${encodeURIComponent(id)}`),
+  create: (request, idempotencyKey) =>
+    call('POST', '/v1/export-jobs', { body: request, headers: { 'Idempotency-Key': idempotencyKey } }),
+  cancel: (id) => call('POST', `/v1/export-jobs/${encodeURIComponent(id)}/cancel`),
+  /** A fresh presigned link, asked for at click time. */
+  link: (id) => call('GET', `/v1/export-jobs/${encodeURIComponent(id)}/download?redirect=false`),
+};
+
+/** Whether this server offers the local "Sign in as tenant" box. */
+export async function devSignInAvailable() {
+  try {
+    const r = await fetch('/dev/sign-in', { cache: 'no-store' });
+    return r.ok && (await r.json()).available === true;
+  } catch {
+    return false;
+  }
+}
+
+export function devSignIn(tenant) {
+  return call('POST', '/dev/sign-in', { body: { tenant } });
+}

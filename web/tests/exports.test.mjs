@@ -1,0 +1,256 @@
+// The Exports page against a whole local stack (API + worker + emulator):
+// create, watch, download, the bundle view, validation, tenants, Spanish, axe.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { after, before, test } from 'node:test';
+import { quickRange } from '../dates.js';
+import {
+  apiGet, createThroughForm, fillWindow, launchBrowser, newPage, row, sha256File, shot, signIn, startStack,
+} from './harness.mjs';
+
+let stack;
+let browser;
+before(async () => {
+  [stack, browser] = await Promise.all([startStack(), launchBrowser()]);
+});
+after(async () => {
+  await browser?.close();
+  await stack?.stop();
+});
+
+/** The demo lake holds acme's 30,000 events of 2026-05-01..03 (UTC). */
+const MAY = { start: '2026-05-01', end: '2026-05-03', zone: 'UTC' };
+
+test('signs in as a tenant, creates with a quick range and watches the row go queued -> completed', async () => {
+  const page = await newPage(browser);
+  await page.goto(stack.url);
+  await page.getByRole('button', { name: 'Sign in' }).waitFor();
+  await shot(page, 'sign-in');
+  await signIn(page, stack.url, 'acme');
+  await assert.doesNotReject(page.getByText('No exports yet').waitFor());
+  // The timezone is the browser's, shown and changeable.
+  assert.equal(await page.getByLabel('Timezone').inputValue(), 'Europe/Madrid');
+
+  await page.getByRole('button', { name: 'Last 7 days' }).click();
+  assert.equal(await page.getByRole('button', { name: 'Last 7 days' }).getAttribute('aria-pressed'), 'true');
+  const startDate = await page.getByLabel('Start date').inputValue();
+  const endDate = await page.getByLabel('End date').inputValue();
+  const days = (Date.parse(endDate) - Date.parse(startDate)) / 86400000;
+  assert.equal(days, 7, `${startDate} .. ${endDate}`);
+
+  // Quick ranges are computed in the chosen zone, and follow it when it changes.
+  await page.getByRole('button', { name: 'Last quarter' }).click();
+  await page.getByLabel('Timezone').fill('Pacific/Kiritimati');
+  await page.getByLabel('Timezone').dispatchEvent('change');
+  const quarter = quickRange('lastQuarter', Date.now(), 'Pacific/Kiritimati');
+  assert.equal(await page.getByLabel('Start date').inputValue(), quarter.startDate);
+  assert.equal(await page.getByLabel('End date').inputValue(), quarter.endDate);
+  await page.getByLabel('Timezone').fill('Europe/Madrid');
+  await page.getByLabel('Timezone').dispatchEvent('change');
+  await page.getByRole('button', { name: 'Last 7 days' }).click();
+
+  // Submit is disabled while the request is in flight, and it carries an Idempotency-Key.
+  let sentKey = null;
+  let posts = 0;
+  await page.route('**/v1/export-jobs', async (route) => {
+    if (route.request().method() === 'POST') {
+      sentKey = route.request().headers()['idempotency-key'];
+      posts += 1;
+      await new Promise((r) => setTimeout(r, 400));
+    }
+    await route.continue();
+  });
+  const creating = createThroughForm(page, { format: 'csv', label: 'Weekly control check' });
+  await page.locator('#submit[aria-disabled="true"]').waitFor();
+  // A second press while in flight sends nothing more.
+  await page.getByRole('button', { name: 'Create export' }).click({ force: true });
+  const job = await creating;
+  await page.unroute('**/v1/export-jobs');
+  assert.match(sentKey ?? '', /^[0-9a-f-]{36}$/);
+  assert.equal(posts, 1);
+  assert.equal(await page.locator('#submit').getAttribute('aria-disabled'), null);
+  assert.equal(job.status, 'queued');
+  assert.equal(job.timezone, 'Europe/Madrid');
+
+  const r = row(page, job.id);
+  // The row appears at once from the API's answer, queued, then follows the worker.
+  await r.getByText('Queued', { exact: true }).waitFor({ timeout: 1500 });
+  await r.getByText('Weekly control check').waitFor();
+  await r.getByText('Completed', { exact: true }).waitFor({ timeout: 30000 });
+  await page.getByRole('status').filter({ hasText: `Export ${job.file_name} completed` }).waitFor();
+  assert.equal(await r.locator('time').first().getAttribute('datetime'), job.window_start);
+  assert.ok(await r.getByRole('button', { name: 'Download' }).isEnabled());
+  assert.equal(await r.getByRole('button', { name: 'Cancel' }).count(), 0);
+  assert.deepEqual(page.jsErrors, []);
+});
+
+test('downloads the file and its SHA-256 equals the job\'s', async () => {
+  const page = await newPage(browser);
+  await signIn(page, stack.url, 'acme');
+  await fillWindow(page, MAY);
+  const job = await createThroughForm(page, { format: 'csv', label: 'May control check' });
+  const r = row(page, job.id);
+  await r.getByText('Completed', { exact: true }).waitFor({ timeout: 60000 });
+  const done = (await apiGet(page, stack.url, `/v1/export-jobs/${job.id}`)).body;
+  assert.ok(done.event_count > 29000, `event_count ${done.event_count}`);
+  await r.getByRole('cell', { name: new Intl.NumberFormat('en-GB').format(done.event_count) }).waitFor();
+  // Expiry: absolute and relative ("in 7 days").
+  await r.getByText('in 7 days').waitFor();
+
+  const linkAsked = page.waitForRequest((q) => q.url().includes(`/v1/export-jobs/${job.id}/download?redirect=false`));
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    r.getByRole('button', { name: 'Download' }).click(),
+  ]);
+  await linkAsked;
+  assert.equal(download.suggestedFilename(), job.file_name);
+  const file = await download.path();
+  assert.equal(sha256File(file), done.sha256);
+
+  await r.getByRole('button', { name: 'Copy SHA-256' }).click();
+  assert.equal(await page.evaluate(() => navigator.clipboard.readText()), done.sha256);
+  await shot(page, 'downloaded');
+});
+
+test('shows a completed bundle\'s inventory, hashes and section statuses from the artifact', async () => {
+  const page = await newPage(browser);
+  await signIn(page, stack.url, 'acme');
+  await fillWindow(page, MAY);
+  const job = await createThroughForm(page, { format: 'compliance-all', label: 'Q2 audit packet' });
+  const r = row(page, job.id);
+  await r.getByText('Completed', { exact: true }).waitFor({ timeout: 90000 });
+  const done = (await apiGet(page, stack.url, `/v1/export-jobs/${job.id}`)).body;
+  await r.getByRole('button', { name: 'Contents' }).click();
+  const panel = page.locator('#bundle');
+  await panel.getByText(`Archive SHA-256 matches the job: ${done.sha256}`).waitFor();
+  for (const path of ['manifest.json', 'compliance-aesia.json', 'compliance-aepd.json', 'compliance-ens.json']) {
+    const line = panel.getByRole('row').filter({ has: page.getByRole('cell', { name: path, exact: true }) });
+    await line.getByText(path === 'manifest.json' ? 'Matches SHA256SUMS' : 'Matches manifest and SHA256SUMS').waitFor();
+  }
+  assert.equal(await panel.getByText('Does not match').count(), 0);
+  // Each report's sections, with their statuses, e.g. ENS op.exp.8 and AESIA art12.
+  await panel.getByRole('rowheader', { name: /art12/ }).waitFor();
+  const statuses = await panel.locator('.report td .sec').allTextContents();
+  assert.ok(statuses.length > 10, `${statuses.length} sections`);
+  assert.ok(statuses.every((s) => /^[a-z_]+$/.test(s)), statuses.join(','));
+  await shot(page, 'bundle');
+});
+
+test('refuses a start after the end before sending anything', async () => {
+  const page = await newPage(browser);
+  await signIn(page, stack.url, 'acme');
+  let posts = 0;
+  page.on('request', (q) => { if (q.method() === 'POST' && q.url().endsWith('/v1/export-jobs')) posts += 1; });
+  await fillWindow(page, { start: '2026-05-03', end: '2026-05-01' });
+  await page.getByRole('button', { name: 'Create export' }).click();
+  const start = page.getByLabel('Start date');
+  assert.equal(await start.getAttribute('aria-invalid'), 'true');
+  await page.locator('#start-date-error').getByText('The start is after the end').waitFor();
+  assert.ok(await start.evaluate((e) => e === document.activeElement));
+  // The message is the field's description, so a screen reader reads it with the field.
+  assert.match(await start.evaluate((e) => e.getAttribute('aria-describedby')), /start-date-error/);
+  assert.equal(posts, 0);
+  await shot(page, 'start-after-end');
+});
+
+test('shows the API\'s validation errors next to the fields they name', async () => {
+  const page = await newPage(browser);
+  await signIn(page, stack.url, 'acme');
+  // An unknown zone is a 400 naming `timezone`.
+  await fillWindow(page, { ...MAY, zone: 'Mars/Olympus_Mons' });
+  const answer = page.waitForResponse((r) => r.url().endsWith('/v1/export-jobs') && r.request().method() === 'POST');
+  await page.getByRole('button', { name: 'Create export' }).click();
+  assert.equal((await answer).status(), 400);
+  const zoneError = page.locator('#timezone-error');
+  await zoneError.waitFor();
+  assert.match(await zoneError.textContent(), /zone/i);
+  assert.equal(await page.getByLabel('Timezone').getAttribute('aria-invalid'), 'true');
+
+  // A window that ends in the future is a 422 naming `date_to`.
+  await fillWindow(page, { start: '2026-05-01', end: '2099-01-01', zone: 'UTC' });
+  const second = page.waitForResponse((r) => r.url().endsWith('/v1/export-jobs') && r.request().method() === 'POST');
+  await page.getByRole('button', { name: 'Create export' }).click();
+  assert.equal((await second).status(), 422);
+  await page.locator('#end-date-error').waitFor();
+  assert.equal(await page.getByLabel('End date').getAttribute('aria-invalid'), 'true');
+  assert.ok(await page.locator('#timezone-error').isHidden());
+  await shot(page, 'api-error');
+});
+
+test('a second tenant sees nothing of the first', async () => {
+  const acme = await newPage(browser);
+  await signIn(acme, stack.url, 'acme');
+  await fillWindow(acme, MAY);
+  const job = await createThroughForm(acme, { format: 'json', label: 'acme only' });
+
+  const globex = await newPage(browser);
+  await signIn(globex, stack.url, 'globex');
+  await globex.getByText('No exports yet').waitFor();
+  assert.equal(await globex.getByText('acme only').count(), 0);
+  assert.equal(await row(globex, job.id).count(), 0);
+  assert.equal((await apiGet(globex, stack.url, `/v1/export-jobs/${job.id}`)).status, 404);
+  assert.equal((await apiGet(globex, stack.url, `/v1/export-jobs/${job.id}/download?redirect=false`)).status, 404);
+});
+
+test('renders in Spanish: lang, labels, words, Intl numbers and dates', async () => {
+  const page = await newPage(browser);
+  await signIn(page, stack.url, 'acme');
+  await fillWindow(page, MAY);
+  const job = await createThroughForm(page, { format: 'csv' });
+  await row(page, job.id).getByText('Completed', { exact: true }).waitFor({ timeout: 60000 });
+  const done = (await apiGet(page, stack.url, `/v1/export-jobs/${job.id}`)).body;
+
+  await page.getByRole('button', { name: 'Español' }).click();
+  assert.equal(await page.evaluate(() => document.documentElement.lang), 'es');
+  await page.getByLabel('Fecha de inicio').waitFor();
+  await page.getByLabel('Fecha de fin').waitFor();
+  await page.getByRole('button', { name: 'Crear exportación' }).waitFor();
+  await page.getByRole('columnheader', { name: 'Estado' }).waitFor();
+  await page.getByRole('columnheader', { name: 'Eventos' }).waitFor();
+  const r = row(page, job.id);
+  await r.getByText('Completada').waitFor();
+  await r.getByRole('button', { name: 'Descargar' }).waitFor();
+  await r.getByText(new Intl.NumberFormat('es').format(done.event_count), { exact: true }).waitFor();
+  await r.getByText('dentro de 7 días').waitFor();
+  await shot(page, 'spanish');
+
+  // The choice survives a reload, and English comes back.
+  await page.reload();
+  await page.getByRole('heading', { name: 'Historial' }).waitFor();
+  await page.getByRole('button', { name: 'English' }).click();
+  assert.equal(await page.evaluate(() => document.documentElement.lang), 'en');
+  await page.getByRole('heading', { name: 'History' }).waitFor();
+});
+
+test('passes axe-core\'s checks of names, labels and roles, and works from the keyboard', async () => {
+  const page = await newPage(browser, { bypassCSP: true });
+  await signIn(page, stack.url, 'acme');
+  await fillWindow(page, MAY);
+  const job = await createThroughForm(page, { format: 'json', label: 'Keyboard run' });
+  await row(page, job.id).getByText('Completed', { exact: true }).waitFor({ timeout: 60000 });
+
+  const require = createRequire(import.meta.url);
+  await page.evaluate(readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8'));
+  const result = await page.evaluate(() => window.axe.run(document, {
+    runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] },
+  }));
+  const violations = result.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+  assert.deepEqual(violations, []);
+
+  // Keyboard only: a quick range, then Create export, by Tab and Enter/Space.
+  await page.getByRole('button', { name: 'Last 30 days' }).focus();
+  await page.keyboard.press('Enter');
+  assert.equal(await page.getByRole('button', { name: 'Last 30 days' }).getAttribute('aria-pressed'), 'true');
+  await page.getByLabel('Label').focus();
+  await page.keyboard.type('Typed label');
+  await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate(() => document.activeElement.textContent), 'Create export');
+  const answer = page.waitForResponse((r) => r.url().endsWith('/v1/export-jobs') && r.request().method() === 'POST');
+  await page.keyboard.press('Enter');
+  assert.equal((await answer).status(), 202);
+  await page.getByText('Typed label').waitFor();
+  // The focus ring is visible.
+  const outline = await page.evaluate(() => getComputedStyle(document.activeElement).outlineStyle);
+  assert.notEqual(outline, 'none');
+});

@@ -1,0 +1,152 @@
+// Shared by the browser tests: a local stack of our own (kt-local on a free
+// port with fresh emulator resources), Debian's Chromium through a pinned
+// playwright-core, and small helpers.
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+export const ARTIFACTS = path.join(here, '..', 'artifacts');
+mkdirSync(ARTIFACTS, { recursive: true });
+
+function ktLocalBinary() {
+  if (process.env.KT_LOCAL_BIN) return process.env.KT_LOCAL_BIN;
+  const target = process.env.CARGO_TARGET_DIR || path.join(homedir(), '.cache', 'kt-exports', 'target');
+  return path.join(target, 'debug', 'kt-local');
+}
+
+/**
+ * `kt-local up --addr 127.0.0.1:0 --fresh` (never port 3000): resolves when it
+ * prints the page's URL. `worker: false` keeps jobs queued.
+ */
+export async function startStack({ worker = true } = {}) {
+  const args = ['up', '--addr', '127.0.0.1:0', '--fresh'];
+  if (!worker) args.push('--no-worker');
+  const child = spawn(ktLocalBinary(), args, {
+    env: { ...process.env, RUST_LOG: process.env.RUST_LOG ?? 'warn' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let log = '';
+  child.stderr.on('data', (d) => { log += d; });
+  const url = await new Promise((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`kt-local did not start in 120 s:\n${log}`)), 120000);
+    child.stdout.on('data', (d) => {
+      out += d;
+      const m = out.match(/Exports page: (http:\/\/\S+)/);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]);
+      }
+    });
+    child.on('exit', (code) => reject(new Error(`kt-local exited (${code}):\n${log}`)));
+  });
+  return {
+    url,
+    async stop() {
+      if (child.exitCode !== null) return;
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGINT');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+export function launchBrowser() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
+    args: ['--no-sandbox', '--headless', '--disable-gpu', '--disable-background-networking',
+      '--disable-component-update', '--no-first-run', '--disable-sync', '--disable-quic'],
+  });
+}
+
+/** A browser context as a user in Madrid would have it. */
+export async function newPage(browser, options = {}) {
+  const context = await browser.newContext({
+    timezoneId: 'Europe/Madrid', locale: 'en-GB', acceptDownloads: true,
+    viewport: { width: 1440, height: 1000 }, ...options,
+  });
+  await context.grantPermissions(['clipboard-read', 'clipboard-write']);
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e));
+  page.jsErrors = errors;
+  return page;
+}
+
+/** Signs in through the page's local "Tenant" box. */
+export async function signIn(page, url, tenant) {
+  await page.goto(url);
+  await page.getByLabel('Tenant').fill(tenant);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { name: 'History' }).waitFor();
+}
+
+export function bearer(page) {
+  return page.evaluate(() => sessionStorage.getItem('kt-exports.token'));
+}
+
+/** The API as the signed-in page would call it. */
+export async function apiGet(page, url, route) {
+  const token = await bearer(page);
+  const r = await page.request.get(new URL(route, url).href, { headers: { Authorization: `Bearer ${token}` } });
+  return { status: r.status(), body: await r.json() };
+}
+
+export async function apiPost(page, url, route, body) {
+  const token = await bearer(page);
+  const r = await page.request.post(new URL(route, url).href, {
+    headers: { Authorization: `Bearer ${token}` }, data: body,
+  });
+  return { status: r.status(), body: await r.json() };
+}
+
+export function row(page, jobId) {
+  return page.locator(`tr[data-job-id="${jobId}"]`);
+}
+
+export async function shot(page, name) {
+  await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
+}
+
+export function sha256File(file) {
+  return createHash('sha256').update(readFileSync(file)).digest('hex');
+}
+
+/** Waits until `check()` is truthy (real time). */
+export async function until(check, { timeout = 30000, interval = 100, what = 'condition' } = {}) {
+  const end = Date.now() + timeout;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, interval));
+  }
+}
+
+/** Fills the window fields the way a user types them. */
+export async function fillWindow(page, { start, end, zone }) {
+  if (zone) {
+    await page.getByLabel('Timezone').fill(zone);
+    await page.getByLabel('Timezone').dispatchEvent('change');
+  }
+  await page.getByLabel('Start date').fill(start);
+  await page.getByLabel('End date').fill(end);
+}
+
+/** Creates an export through the form; returns the job the API answered. */
+export async function createThroughForm(page, { format = 'csv', label } = {}) {
+  if (format) await page.getByRole('radio', { name: format, exact: true }).check();
+  if (label !== undefined) await page.getByLabel('Label').fill(label);
+  const [response] = await Promise.all([
+    page.waitForResponse((r) => r.url().endsWith('/v1/export-jobs') && r.request().method() === 'POST'),
+    page.getByRole('button', { name: 'Create export' }).click(),
+  ]);
+  return response.json();
+}

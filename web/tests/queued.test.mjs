@@ -1,0 +1,222 @@
+// The Exports page against an API with no worker, so jobs stay queued:
+// cancel (with its confirmation and the 409 path) and the refresh policy on
+// Playwright's clock.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import {
+  apiPost, createThroughForm, fillWindow, launchBrowser, newPage, row, shot, signIn, startStack, until,
+} from './harness.mjs';
+
+let stack;
+let browser;
+before(async () => {
+  [stack, browser] = await Promise.all([startStack({ worker: false }), launchBrowser()]);
+});
+after(async () => {
+  await browser?.close();
+  await stack?.stop();
+});
+
+const MAY = { start: '2026-05-01', end: '2026-05-03', zone: 'UTC' };
+
+test('cancel asks first, cancels, and a 409 reloads the row', async () => {
+  const page = await newPage(browser);
+  await signIn(page, stack.url, 'acme');
+  await fillWindow(page, MAY);
+  const job = await createThroughForm(page, { format: 'csv', label: 'to cancel' });
+  const r = row(page, job.id);
+  await r.getByText('Queued', { exact: true }).waitFor();
+
+  // "Keep running" leaves it alone.
+  await r.getByRole('button', { name: 'Cancel' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Cancel this export?' });
+  await dialog.waitFor();
+  await dialog.getByText(job.file_name).waitFor();
+  await shot(page, 'cancel-confirm');
+  await dialog.getByRole('button', { name: 'Keep running' }).click();
+  await dialog.waitFor({ state: 'hidden' });
+  await r.getByText('Queued', { exact: true }).waitFor();
+
+  await r.getByRole('button', { name: 'Cancel' }).click();
+  await dialog.getByRole('button', { name: 'Cancel export' }).click();
+  await r.getByText('Canceled', { exact: true }).waitFor();
+  await page.getByRole('status').filter({ hasText: `Export ${job.file_name} canceled.` }).waitFor();
+  assert.equal(await r.getByRole('button', { name: 'Cancel' }).count(), 0);
+  await r.getByRole('button', { name: 'Run again' }).waitFor();
+
+  // Canceled elsewhere meanwhile: the page's cancel gets a 409 and reloads the row.
+  const other = await createThroughForm(page, { format: 'json', label: 'canceled elsewhere' });
+  const o = row(page, other.id);
+  await o.getByText('Queued', { exact: true }).waitFor();
+  await o.getByRole('button', { name: 'Cancel' }).click();
+  assert.equal((await apiPost(page, stack.url, `/v1/export-jobs/${other.id}/cancel`)).status, 202);
+  const conflict = page.waitForResponse((q) => q.url().endsWith(`/v1/export-jobs/${other.id}/cancel`));
+  await dialog.getByRole('button', { name: 'Cancel export' }).click();
+  assert.equal((await conflict).status(), 409);
+  await o.getByText('Canceled', { exact: true }).waitFor();
+  await page.getByRole('status').filter({ hasText: 'already finished' }).waitFor();
+
+  // Run again fills the form with the same window, zone, format and label.
+  await r.getByRole('button', { name: 'Run again' }).click();
+  assert.equal(await page.getByLabel('Start date').inputValue(), '2026-05-01');
+  assert.equal(await page.getByLabel('End date').inputValue(), '2026-05-03');
+  assert.equal(await page.getByLabel('Timezone').inputValue(), 'UTC');
+  assert.equal(await page.getByLabel('Label').inputValue(), 'to cancel');
+  assert.ok(await page.getByRole('radio', { name: 'csv', exact: true }).isChecked());
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'submit');
+});
+
+test('refreshes every 2 s while a job is queued, backs off to 30 s, pauses while hidden, stops when all are final', async () => {
+  const page = await newPage(browser);
+  await page.clock.install();
+  await signIn(page, stack.url, 'acme-clock');
+  // Count the page's list requests, and know when none is in flight.
+  const lists = [];
+  let inFlight = 0;
+  page.on('request', (q) => {
+    if (q.method() === 'GET' && /\/v1\/export-jobs(\?|$)/.test(q.url())) {
+      inFlight += 1;
+      lists.push(q);
+    }
+  });
+  const settle = async () => {
+    for (let i = 0; i < 100 && inFlight > 0; i += 1) await new Promise((r) => setTimeout(r, 20));
+  };
+  page.on('requestfinished', (q) => { if (lists.includes(q)) inFlight -= 1; });
+  page.on('requestfailed', (q) => { if (lists.includes(q)) inFlight -= 1; });
+
+  // Nothing active: no polling at all.
+  await page.getByText('No exports yet').waitFor();
+  await settle();
+  let seen = lists.length;
+  await page.clock.runFor(60000);
+  await settle();
+  assert.equal(lists.length, seen, 'no refresh while every row is final');
+
+  await fillWindow(page, MAY);
+  const job = await createThroughForm(page, { format: 'csv' });
+  await settle();
+  seen = lists.length;
+  /** Seconds (fake) between list requests over the next `total` seconds. */
+  const gaps = async (total) => {
+    const at = [];
+    for (let s = 1; s <= total; s += 1) {
+      await page.clock.runFor(1000);
+      await new Promise((r) => setTimeout(r, 15));
+      await settle();
+      while (seen < lists.length) {
+        at.push(s);
+        seen += 1;
+      }
+    }
+    return at.map((s, i) => s - (i ? at[i - 1] : 0));
+  };
+  const observed = await gaps(130);
+  assert.equal(observed[0], 2, `first refresh after 2 s: ${observed}`);
+  for (let i = 1; i < observed.length; i += 1) assert.ok(observed[i] >= observed[i - 1], `backs off: ${observed}`);
+  assert.equal(Math.max(...observed), 30, `at most 30 s apart: ${observed}`);
+
+  // Hidden: no requests, however long.
+  await page.evaluate(() => {
+    Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => 'hidden' });
+    document.dispatchEvent(new Event('visibilitychange'));
+  });
+  await settle();
+  seen = lists.length;
+  assert.deepEqual(await gaps(120), [], 'paused while hidden');
+
+  // Visible again: refreshes at once, fast again.
+  await page.evaluate(() => {
+    Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => 'visible' });
+    document.dispatchEvent(new Event('visibilitychange'));
+  });
+  await settle();
+  assert.equal(lists.length, seen + 1, 'refreshes on becoming visible');
+  seen = lists.length;
+
+  // The job ends (canceled from elsewhere): the next refresh sees it, announces it, and polling stops.
+  assert.equal((await apiPost(page, stack.url, `/v1/export-jobs/${job.id}/cancel`)).status, 202);
+  const afterCancel = await gaps(120);
+  assert.equal(afterCancel.length, 1, `one refresh, then none: ${afterCancel}`);
+  await row(page, job.id).getByText('Canceled', { exact: true }).waitFor();
+  await page.getByRole('status').filter({ hasText: `Export ${job.file_name} canceled.` }).waitFor();
+  assert.equal(await page.locator('[role=status]').count(), 1);
+});
+
+test('pages through the history newest first and filters by status', async () => {
+  const page = await newPage(browser);
+  await signIn(page, stack.url, 'acme-pages');
+  // 26 jobs (canceled, so the active-job limit never applies), then one left queued.
+  const body = { type: 'events', format: 'csv', date_from: '2026-05-01', date_to: '2026-05-03', timezone: 'UTC' };
+  const ids = [];
+  for (let i = 0; i < 26; i += 1) {
+    const created = await apiPost(page, stack.url, '/v1/export-jobs', { ...body, label: `run ${i}` });
+    assert.equal(created.status, 202);
+    assert.equal((await apiPost(page, stack.url, `/v1/export-jobs/${created.body.id}/cancel`)).status, 202);
+    ids.push(created.body.id);
+  }
+  const queued = await apiPost(page, stack.url, '/v1/export-jobs', { ...body, label: 'still queued' });
+  await page.getByRole('button', { name: 'Refresh' }).click();
+  await row(page, queued.body.id).waitFor();
+  const rows = page.locator('#jobs tbody tr');
+  assert.equal(await rows.count(), 25);
+  assert.equal(await rows.first().getAttribute('data-job-id'), queued.body.id, 'newest first');
+  assert.ok(await page.getByRole('button', { name: 'Newer' }).isDisabled());
+
+  await page.getByRole('button', { name: 'Older' }).click();
+  await row(page, ids[0]).waitFor();
+  assert.equal(await rows.count(), 2);
+  assert.equal(await rows.last().getAttribute('data-job-id'), ids[0]);
+  assert.ok(await page.getByRole('button', { name: 'Older' }).isDisabled());
+  await page.getByRole('button', { name: 'Newer' }).click();
+  await row(page, queued.body.id).waitFor();
+
+  await page.getByLabel('Status', { exact: true }).selectOption('queued');
+  await until(async () => (await rows.count()) === 1, { what: 'only the queued row' });
+  await row(page, queued.body.id).getByText('Queued', { exact: true }).waitFor();
+  await page.getByLabel('Status', { exact: true }).selectOption('failed');
+  await page.getByText('No exports with this status.').waitFor();
+});
+
+test('failed rows say why; expired rows say so, cannot be downloaded, and offer Run again', async () => {
+  // The local stack cannot make a job fail or expire on demand (expiry is at
+  // least a day), so this test rewrites the API's list answer for two real jobs.
+  const page = await newPage(browser);
+  await signIn(page, stack.url, 'acme-states');
+  const body = { type: 'events', format: 'json', date_from: '2026-05-01', date_to: '2026-05-02', timezone: 'Europe/Madrid' };
+  const failed = (await apiPost(page, stack.url, '/v1/export-jobs', { ...body, label: 'will fail' })).body;
+  const expired = (await apiPost(page, stack.url, '/v1/export-jobs', { ...body, label: 'long gone' })).body;
+  const past = new Date(Date.now() - 3 * 86400000).toISOString();
+  await page.route('**/v1/export-jobs?*', async (route) => {
+    const response = await route.fetch();
+    const list = await response.json();
+    for (const job of list.jobs) {
+      if (job.id === failed.id) {
+        Object.assign(job, { status: 'failed', actions: [], error: { code: 'lake_unreadable', message: 'The event lake could not be read for 2026-05-01; try again later.' } });
+      }
+      if (job.id === expired.id) {
+        Object.assign(job, {
+          status: 'expired', actions: [], completed_at: past, expires_at: past, event_count: 1234, sha256: 'ab'.repeat(32),
+          stats: { objects_read: 1, objects_skipped: 0, bytes_read: 1, lines_read: 1234, rejected_lines: 2, duplicates_removed: 0, rejected_samples: [] },
+        });
+      }
+    }
+    await route.fulfill({ response, json: list });
+  });
+  await page.getByRole('button', { name: 'Refresh' }).click();
+  const f = row(page, failed.id);
+  await f.getByText('Failed', { exact: true }).waitFor();
+  await f.getByText('The event lake could not be read for 2026-05-01; try again later.').waitFor();
+  await f.getByRole('button', { name: 'Run again' }).waitFor();
+  const e = row(page, expired.id);
+  await e.locator('.status').getByText('Expired', { exact: true }).waitFor();
+  await e.locator('td.expired').getByText('3 days ago').waitFor();
+  assert.ok(await e.getByRole('button', { name: 'Download' }).isDisabled());
+  await e.getByText('Expired: run it again to get the data.').waitFor();
+  await e.getByRole('button', { name: 'Run again' }).click();
+  assert.equal(await page.getByLabel('Timezone').inputValue(), 'Europe/Madrid');
+  assert.equal(await page.getByLabel('Start date').inputValue(), '2026-05-01');
+  assert.equal(await page.getByLabel('End date').inputValue(), '2026-05-02');
+  assert.ok(await page.getByRole('radio', { name: 'json', exact: true }).isChecked());
+  await shot(page, 'failed-and-expired');
+});
