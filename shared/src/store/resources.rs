@@ -10,13 +10,15 @@ pub const SK: &str = "sk";
 /// Epoch seconds after which DynamoDB TTL may delete an item (it may be days late).
 pub const TTL_ATTR: &str = "ttl";
 
-/// Sparse index over jobs that are `processing`, by lease end, for a sweeper
-/// that finds expired leases across tenants.
+/// Sparse index over active jobs, for the sweeper that finds stranded ones
+/// across tenants: `processing` by lease end, `queued` by when they started waiting.
 pub const LEASE_INDEX: &str = "processing-leases";
 /// Partition key of [`LEASE_INDEX`] (string, always `PROCESSING`); present only while processing.
 pub const LEASE_INDEX_PK: &str = "gsi_lease_pk";
 /// Value of [`LEASE_INDEX_PK`] on processing jobs.
 pub const LEASE_INDEX_PK_VALUE: &str = "PROCESSING";
+/// Value of [`LEASE_INDEX_PK`] on queued jobs (sort key: when they started waiting).
+pub const QUEUED_INDEX_PK_VALUE: &str = "QUEUED";
 /// Sort key of [`LEASE_INDEX`] (number, epoch milliseconds of the job's `lease_until`).
 ///
 /// A number owned by the adapter rather than the job's own `lease_until`

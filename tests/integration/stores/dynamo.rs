@@ -60,6 +60,8 @@ pub(super) fn new_job(tenant: &TenantId, request_hash: &str) -> Job {
         attempts: 0,
         request_hash: Some(request_hash.into()),
         origin: None,
+        requeues: 0,
+        requeued_at: None,
     }
 }
 

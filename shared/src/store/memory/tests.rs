@@ -42,6 +42,8 @@ fn queued(tenant_id: &TenantId, hash: &str) -> Job {
         attempts: 0,
         request_hash: Some(hash.into()),
         origin: None,
+        requeues: 0,
+        requeued_at: None,
     }
 }
 
