@@ -23,6 +23,10 @@ pub struct Config {
     pub spill_dir: std::path::PathBuf,
     /// Key for pseudonymising actors in reports (per-tenant keys are derived from it).
     pub pseudonym_key: String,
+    /// A job waiting this long with nobody on it gets a new message from the sweeper.
+    pub sweep_requeue_after: Duration,
+    /// New messages the sweeper sends a job before failing it.
+    pub sweep_max_requeues: u32,
 }
 
 fn var(name: &str, default: &str) -> String {
@@ -54,6 +58,10 @@ impl Config {
                 << 20,
             spill_dir: var("KT_SPILL_DIR", &std::env::temp_dir().to_string_lossy()).into(),
             pseudonym_key: var("KT_PSEUDONYM_KEY", "kt-local-pseudonym-key"),
+            sweep_requeue_after: Duration::from_secs(
+                var("KT_SWEEP_REQUEUE_SECONDS", "900").parse().unwrap_or(900),
+            ),
+            sweep_max_requeues: var("KT_SWEEP_MAX_REQUEUES", "2").parse().unwrap_or(2),
         }
     }
 }

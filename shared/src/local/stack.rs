@@ -15,6 +15,12 @@ const LOCAL_WORKERS: usize = 2;
 /// Local visibility timeout: a failed attempt is retried after this long.
 pub const LOCAL_VISIBILITY_TIMEOUT_SECS: u32 = 10;
 
+/// How often the local sweeper runs.
+pub const LOCAL_SWEEP_INTERVAL: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Local default of `KT_SWEEP_REQUEUE_SECONDS`.
+pub const LOCAL_SWEEP_REQUEUE_AFTER: std::time::Duration = std::time::Duration::from_secs(60);
+
 pub struct LocalStack {
     pub config: Config,
     pub clients: AwsClients,
@@ -25,6 +31,10 @@ impl LocalStack {
     pub async fn connect(mut config: Config) -> Result<Self> {
         if config.aws_endpoint_url.is_none() {
             config.aws_endpoint_url = Some("http://127.0.0.1:4566".into());
+        }
+        if std::env::var_os("KT_SWEEP_REQUEUE_SECONDS").is_none() {
+            // Locally a lost message is re-sent after a minute, not fifteen.
+            config.sweep_requeue_after = LOCAL_SWEEP_REQUEUE_AFTER;
         }
         let clients = AwsClients::from_config(&config).await;
         Ok(Self { config, clients })
@@ -93,7 +103,15 @@ impl LocalStack {
             let stop = stop.clone();
             workers.spawn(async move { poller::run(&worker, &inbox, visibility, stop).await });
         }
-        info!(%addr, "export-jobs API listening; worker polling the export queue");
+        {
+            // The sweeper, on a short interval (every minute in AWS).
+            let sweeper = crate::worker::sweeper::Sweeper::from_config(&self.clients, &self.config);
+            let stop = stop.clone();
+            workers.spawn(async move {
+                crate::worker::sweeper::run_every(&sweeper, LOCAL_SWEEP_INTERVAL, stop).await
+            });
+        }
+        info!(%addr, "export-jobs API listening; worker polling the export queue; sweeper running");
         let shutdown = stop.clone();
         axum::serve(listener, router)
             .with_graceful_shutdown(async move { shutdown.cancelled().await })

@@ -160,7 +160,8 @@ async fn a_job_completes_with_the_artifacts_size_hash_and_expiry() {
     let key = done.artifact_key.clone().unwrap();
     assert_eq!(
         key,
-        format!("exports/acme/{}/kt_2026-05-01_to_2026-05-01.csv", job.id)
+        // Under its expiry prefix (7 days), named by the claim that wrote it.
+        format!("exports/7d/acme/{}/1/kt_2026-05-01_to_2026-05-01.csv", job.id)
     );
     let artifact = f.artifacts.get(&key).expect("artifact stored");
     assert_eq!(done.size_bytes, Some(artifact.bytes.len() as u64));
@@ -342,3 +343,5 @@ async fn a_job_whose_worker_died_is_taken_over_by_the_kept_message() {
     let done = f.jobs.get(&tenant(), &job.id).await.unwrap().unwrap();
     assert_eq!((done.status, done.attempts), (JobStatus::Completed, 2));
 }
+
+mod sweeper;
