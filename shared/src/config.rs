@@ -59,7 +59,9 @@ impl Config {
             spill_dir: var("KT_SPILL_DIR", &std::env::temp_dir().to_string_lossy()).into(),
             pseudonym_key: var("KT_PSEUDONYM_KEY", "kt-local-pseudonym-key"),
             sweep_requeue_after: Duration::from_secs(
-                var("KT_SWEEP_REQUEUE_SECONDS", "900").parse().unwrap_or(900),
+                var("KT_SWEEP_REQUEUE_SECONDS", "900")
+                    .parse()
+                    .unwrap_or(900),
             ),
             sweep_max_requeues: var("KT_SWEEP_MAX_REQUEUES", "2").parse().unwrap_or(2),
         }

@@ -207,7 +207,10 @@ fn the_sweeper_runs_every_minute_and_may_do_what_it_does() {
     let t = template();
     let sweeper = resource(&t, "SweeperFunction");
     let schedule = &sweeper["Events"]["EveryMinute"]["Properties"];
-    assert_eq!(schedule["ScheduleExpression"].as_str(), Some("rate(1 minute)"));
+    assert_eq!(
+        schedule["ScheduleExpression"].as_str(),
+        Some("rate(1 minute)")
+    );
     let actions: Vec<&str> = list(&sweeper["Policies"][0]["Statement"])
         .iter()
         .flat_map(|s| match &s["Action"] {

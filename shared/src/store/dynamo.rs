@@ -26,9 +26,7 @@ use super::aws_error::store_error;
 use super::sweep_rules::{self, SweepPolicy};
 use super::{Completion, CreateOutcome, JobStore, StoreError, Transition, rules};
 use crate::domain::{Job, JobError, JobId, JobStats, TenantId};
-use crate::store::resources::{
-    LEASE_INDEX_PK_VALUE, PK, QUEUED_INDEX_PK_VALUE, TTL_ATTR,
-};
+use crate::store::resources::{LEASE_INDEX_PK_VALUE, PK, QUEUED_INDEX_PK_VALUE, TTL_ATTR};
 use async_trait::async_trait;
 use aws_sdk_dynamodb::Client;
 use chrono::{DateTime, Duration, Utc};
@@ -168,7 +166,12 @@ impl DynamoJobStore {
     }
 
     /// Deletes an idempotency key, if it still names `id`.
-    async fn free_key(&self, tenant: &TenantId, key_name: &str, id: &JobId) -> Result<(), StoreError> {
+    async fn free_key(
+        &self,
+        tenant: &TenantId,
+        key_name: &str,
+        id: &JobId,
+    ) -> Result<(), StoreError> {
         let result = self
             .client
             .delete_item()
@@ -212,7 +215,10 @@ impl DynamoJobStore {
             Some(id) => match self.read_job(tenant, &id).await? {
                 Some((job, _)) => Ok(Some(CreateOutcome::Replayed(job))),
                 // The job's record outlived by its key (TTL): the key is free again.
-                None => self.free_key(tenant, idempotency_key, &id).await.map(|()| None),
+                None => self
+                    .free_key(tenant, idempotency_key, &id)
+                    .await
+                    .map(|()| None),
             },
             None => Err(StoreError::Permanent(format!(
                 "idempotency item {idempotency_key:?} has no job id"

@@ -74,7 +74,9 @@ impl MemoryJobStore {
 
     /// Removes a job record as DynamoDB's TTL would (its idempotency key stays).
     pub fn expire_record(&self, tenant: &TenantId, id: &JobId) {
-        lock(&self.tables).jobs.remove(&(tenant.clone(), id.clone()));
+        lock(&self.tables)
+            .jobs
+            .remove(&(tenant.clone(), id.clone()));
     }
 
     fn check(&self) -> Result<(), StoreError> {

@@ -210,8 +210,14 @@ mod tests {
         assert_eq!(sweep(&held, t("2026-06-01T11:59:59Z"), &policy()), None);
         assert_eq!(fail_dead_lettered(&held, t("2026-06-01T11:59:59Z")), None);
         for done in [JobStatus::Completed, JobStatus::Failed, JobStatus::Canceled] {
-            assert_eq!(sweep(&job(done), t("2027-01-01T00:00:00Z"), &policy()), None);
-            assert_eq!(fail_dead_lettered(&job(done), t("2027-01-01T00:00:00Z")), None);
+            assert_eq!(
+                sweep(&job(done), t("2027-01-01T00:00:00Z"), &policy()),
+                None
+            );
+            assert_eq!(
+                fail_dead_lettered(&job(done), t("2027-01-01T00:00:00Z")),
+                None
+            );
         }
     }
 

@@ -191,7 +191,10 @@ mod tests {
         let queued = job(JobStatus::Queued);
         let item = job_item(&queued, 1, None).unwrap();
         assert_eq!(item[LEASE_INDEX_PK], s("QUEUED"));
-        assert_eq!(item[LEASE_INDEX_SK], n(queued.created_at.timestamp_millis()));
+        assert_eq!(
+            item[LEASE_INDEX_SK],
+            n(queued.created_at.timestamp_millis())
+        );
         for ended in [JobStatus::Completed, JobStatus::Failed, JobStatus::Canceled] {
             let item = job_item(&job(ended), 1, None).unwrap();
             assert!(!item.contains_key(LEASE_INDEX_PK));

@@ -161,7 +161,10 @@ async fn a_job_completes_with_the_artifacts_size_hash_and_expiry() {
     assert_eq!(
         key,
         // Under its expiry prefix (7 days), named by the claim that wrote it.
-        format!("exports/7d/acme/{}/1/kt_2026-05-01_to_2026-05-01.csv", job.id)
+        format!(
+            "exports/7d/acme/{}/1/kt_2026-05-01_to_2026-05-01.csv",
+            job.id
+        )
     );
     let artifact = f.artifacts.get(&key).expect("artifact stored");
     assert_eq!(done.size_bytes, Some(artifact.bytes.len() as u64));
