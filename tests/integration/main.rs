@@ -4,5 +4,6 @@ mod api;
 mod app;
 mod compliance;
 mod exports;
+mod faults;
 mod stores;
 mod worker;

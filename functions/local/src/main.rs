@@ -57,7 +57,12 @@ async fn main() -> Result<()> {
 
 /// The stack with the resource names of the environment (`contracts/api.md` defaults).
 async fn connect() -> Result<LocalStack> {
-    LocalStack::connect(Config::from_env())
+    let mut config = Config::from_env();
+    if std::env::var_os("KT_SWEEP_REQUEUE_SECONDS").is_none() {
+        // Locally a lost message is re-sent after a minute, not fifteen.
+        config.sweep_requeue_after = kt_shared::local::LOCAL_SWEEP_REQUEUE_AFTER;
+    }
+    LocalStack::connect(config)
         .await
         .context("cannot reach the emulator")
 }

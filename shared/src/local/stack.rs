@@ -32,10 +32,6 @@ impl LocalStack {
         if config.aws_endpoint_url.is_none() {
             config.aws_endpoint_url = Some("http://127.0.0.1:4566".into());
         }
-        if std::env::var_os("KT_SWEEP_REQUEUE_SECONDS").is_none() {
-            // Locally a lost message is re-sent after a minute, not fifteen.
-            config.sweep_requeue_after = LOCAL_SWEEP_REQUEUE_AFTER;
-        }
         let clients = AwsClients::from_config(&config).await;
         Ok(Self { config, clients })
     }
