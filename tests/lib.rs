@@ -1,8 +1,8 @@
 //! Helpers for the integration tests against the local AWS emulator
 //! (`localstack/start-moto`: moto on 127.0.0.1:4566).
-use kt_shared::config::Config;
-use kt_shared::local::bootstrap::bootstrap;
-use kt_shared::store::aws::AwsClients;
+use kt_dev::bootstrap::bootstrap;
+use kt_service::config::Config;
+use kt_store::aws::AwsClients;
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
@@ -41,25 +41,25 @@ pub fn unique_suffix() -> String {
 pub fn fresh_emulator_config() -> Config {
     ensure_emulator_running();
     let suffix = unique_suffix();
-    let mut config = Config::from_env();
-    config.aws_endpoint_url = Some(
+    let mut config = Config::from_env().expect("the environment holds a valid configuration");
+    config.aws.endpoint_url = Some(
         std::env::var("AWS_ENDPOINT_URL")
             .ok()
             .filter(|v| !v.is_empty())
             .unwrap_or_else(|| DEFAULT_ENDPOINT.to_string()),
     );
-    config.jobs_table = format!("kt-export-jobs-{suffix}");
-    config.export_queue = format!("kt-export-jobs-{suffix}");
-    config.export_dlq = format!("kt-export-jobs-dlq-{suffix}");
-    config.events_bucket = format!("kt-events-{suffix}");
-    config.artifacts_bucket = format!("kt-artifacts-{suffix}");
+    config.resources.jobs_table = format!("kt-export-jobs-{suffix}");
+    config.resources.export_queue = format!("kt-export-jobs-{suffix}");
+    config.resources.export_dlq = format!("kt-export-jobs-dlq-{suffix}");
+    config.resources.events_bucket = format!("kt-events-{suffix}");
+    config.resources.artifacts_bucket = format!("kt-artifacts-{suffix}");
     config
 }
 
 /// [`fresh_emulator_config`], with its resources created by the bootstrap.
 pub async fn emulator() -> Config {
     let config = fresh_emulator_config();
-    let clients = AwsClients::from_config(&config).await;
+    let clients = AwsClients::from_settings(&config.aws).await;
     bootstrap(&clients, &config)
         .await
         .expect("bootstrapping the emulator");
@@ -69,7 +69,7 @@ pub async fn emulator() -> Config {
 /// [`emulator`] and the clients to reach it.
 pub async fn emulator_with_clients() -> (Config, AwsClients) {
     let config = emulator().await;
-    let clients = AwsClients::from_config(&config).await;
+    let clients = AwsClients::from_settings(&config.aws).await;
     (config, clients)
 }
 
@@ -116,7 +116,7 @@ impl PrivateEmulator {
     /// [`fresh_emulator_config`] pointed at this emulator.
     pub fn config(&self) -> Config {
         let mut config = fresh_emulator_config();
-        config.aws_endpoint_url = Some(self.endpoint.clone());
+        config.aws.endpoint_url = Some(self.endpoint.clone());
         config
     }
 

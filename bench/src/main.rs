@@ -9,17 +9,21 @@
 use anyhow::{Context, bail, ensure};
 use chrono::{NaiveDate, TimeDelta};
 use clap::{Parser, Subcommand};
-use kt_shared::domain::{ExportFormat, TenantId, Window};
-use kt_shared::engine::local_dir::export_dir;
-use kt_shared::engine::{EngineOptions, ParsedEvent, reference};
-use kt_shared::formats::csv::CsvFormatter;
-use kt_shared::formats::{ExportContext, ExportSummary, Formatter, SourceInventory};
-use kt_shared::lakegen::{LakeSpec, LakeSummary, write_dir};
+use kt_domain::ParsedEvent;
+use kt_domain::{ExportFormat, TenantId, Window};
+use kt_engine::formats::csv::CsvFormatter;
+use kt_engine::formats::{ExportContext, ExportSummary, Formatter, SourceInventory};
+use kt_engine::local_dir::export_dir;
+use kt_engine::{EngineOptions, reference};
+use kt_lakegen::{LakeSpec, LakeSummary, write_dir};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 /// Written beside `events/` by `gen`, read by `run` for the input size.
 const SUMMARY_FILE: &str = "kt-bench-lake.json";
+
+/// Benchmarks write csv and json, which do not pseudonymise.
+const PSEUDONYM_KEY: &str = "kt-bench-pseudonym-key";
 
 #[derive(Parser)]
 #[command(name = "kt-bench", about = "Lake generator and export benchmark")]
@@ -169,8 +173,15 @@ fn main() -> anyhow::Result<()> {
                 .enable_all()
                 .build()?;
             let started = Instant::now();
-            let outcome =
-                runtime.block_on(export_dir(&lake, &tenant, &window, format, &path, &options))?;
+            let outcome = runtime.block_on(export_dir(
+                &lake,
+                &tenant,
+                &window,
+                format,
+                &path,
+                PSEUDONYM_KEY,
+                &options,
+            ))?;
             let wall = started.elapsed().as_secs_f64();
             let raw_bytes = lake_summary(&lake).map(|s| s.raw_bytes);
             println!(

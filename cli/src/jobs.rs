@@ -265,7 +265,7 @@ async fn download(args: DownloadArgs) -> Result<ExitCode> {
 
 pub fn dev_token(args: DevTokenArgs) -> Result<()> {
     let scopes: Vec<&str> = args.scope.split_whitespace().collect();
-    let token = kt_shared::http::dev_token(
+    let token = kt_devtoken::mint(
         &args.secret,
         &args.sub,
         &args.tenant,

@@ -3,9 +3,9 @@
 //! prints the stats a job records, as JSON.
 use anyhow::{Context, bail};
 use clap::Args;
-use kt_shared::domain::{DateBound, ExportFormat, TenantId, Window};
-use kt_shared::engine::EngineOptions;
-use kt_shared::engine::local_dir::export_dir;
+use kt_domain::{DateBound, ExportFormat, TenantId, Window};
+use kt_engine::EngineOptions;
+use kt_engine::local_dir::export_dir;
 use std::path::PathBuf;
 
 #[derive(Debug, Args)]
@@ -35,6 +35,15 @@ pub struct ExportRunArgs {
     /// Objects read at once.
     #[arg(long, default_value_t = 8)]
     pub concurrency: usize,
+    /// Key from which reports' per-tenant pseudonyms are derived (the
+    /// deployment's key reproduces a job's report; csv and json ignore it).
+    #[arg(
+        long,
+        env = "KT_PSEUDONYM_KEY",
+        hide_env_values = true,
+        default_value = "kt-local-pseudonym-key"
+    )]
+    pub pseudonym_key: String,
 }
 
 pub async fn run(args: ExportRunArgs) -> anyhow::Result<()> {
@@ -53,9 +62,17 @@ pub async fn run(args: ExportRunArgs) -> anyhow::Result<()> {
         strict: args.strict,
         ..EngineOptions::default()
     };
-    let outcome = export_dir(&args.lake, &tenant, &window, format, &args.output, &options)
-        .await
-        .with_context(|| format!("exporting to {}", args.output.display()))?;
+    let outcome = export_dir(
+        &args.lake,
+        &tenant,
+        &window,
+        format,
+        &args.output,
+        &args.pseudonym_key,
+        &options,
+    )
+    .await
+    .with_context(|| format!("exporting to {}", args.output.display()))?;
     let report = serde_json::json!({
         "file": args.output,
         "format": format.as_str(),

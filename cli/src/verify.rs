@@ -7,8 +7,8 @@
 //! result: 0 verified, 1 a mismatch (each one is printed with its file name).
 use anyhow::{Context, bail};
 use clap::Args;
-use kt_shared::domain::{JobId, JobView};
-use kt_shared::formats::reports::verify::{VerifyReport, verify_bundle, verify_file};
+use kt_domain::{JobId, JobView};
+use kt_engine::formats::reports::verify::{VerifyReport, verify_bundle, verify_file};
 use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;

@@ -17,7 +17,7 @@ async fn healthz_answers_without_auth() {
     assert_eq!(r.status(), 200);
     let body: Value = r.json().await.unwrap();
     assert_eq!(body["status"], "ok");
-    assert_eq!(body["version"], kt_shared::VERSION);
+    assert_eq!(body["version"], kt_domain::VERSION);
 }
 
 #[tokio::test]
@@ -32,7 +32,7 @@ async fn missing_or_bad_tokens_are_401_and_missing_scope_is_403() {
         .unwrap();
     assert_eq!(r.status(), 401);
     assert_eq!(r.headers()["content-type"], "application/problem+json");
-    let forged = kt_shared::http::dev_token(
+    let forged = kt_service::http::dev_token(
         "wrong-secret",
         "u",
         &tenant,

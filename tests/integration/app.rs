@@ -2,8 +2,8 @@
 //! resource names so tests run in parallel, as `kt-local up` runs them.
 use aws_sdk_s3::primitives::ByteStream;
 use flate2::{Compression, write::GzEncoder};
-use kt_shared::config::Config;
-use kt_shared::local::LocalStack;
+use kt_dev::LocalStack;
+use kt_service::config::Config;
 use serde_json::Value;
 use std::io::Write;
 use std::sync::Arc;
@@ -76,7 +76,7 @@ pub async fn spawn_app() -> TestApp {
 }
 
 pub fn token(tenant: &str, scopes: &[&str]) -> String {
-    kt_shared::http::dev_token(
+    kt_service::http::dev_token(
         SECRET,
         "u_test",
         tenant,
@@ -177,7 +177,7 @@ impl TestApp {
             .clients
             .s3
             .put_object()
-            .bucket(&self.stack.config.events_bucket)
+            .bucket(&self.stack.config.resources.events_bucket)
             .key(key)
             .body(ByteStream::from(body))
             .send()

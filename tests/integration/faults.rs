@@ -8,17 +8,17 @@ mod hooked;
 use async_trait::async_trait;
 use aws_lambda_events::event::sqs::SqsEvent;
 use chrono::{Duration as Span, Utc};
+use kt_dev::LocalStack;
+use kt_domain::{DateBound, ExportFormat, ExportType, Job, JobStatus, TenantId};
+use kt_engine::{EngineOptions, LakeSource, SourceError, SourceObject};
 use kt_integration_tests::PrivateEmulator;
-use kt_shared::config::Config;
-use kt_shared::domain::{DateBound, ExportFormat, ExportType, Job, JobStatus, TenantId};
-use kt_shared::engine::{EngineOptions, LakeSource, SourceError, SourceObject};
-use kt_shared::jobs::{ExportRequest, Requester};
-use kt_shared::local::LocalStack;
-use kt_shared::store::aws::{AwsClients, AwsStores, AwsTimeouts};
-use kt_shared::store::sqs::SqsReceiver;
-use kt_shared::store::{CreateOutcome, JobStore, Transition};
-use kt_shared::worker::sweeper::Sweeper;
-use kt_shared::worker::{Disposition, Worker, WorkerDeps};
+use kt_service::config::Config;
+use kt_service::job_creation::{ExportRequest, Requester};
+use kt_service::worker::sweeper::Sweeper;
+use kt_service::worker::{Disposition, Worker, WorkerDeps};
+use kt_store::aws::{AwsClients, AwsStores, AwsTimeouts};
+use kt_store::sqs::SqsReceiver;
+use kt_store::{CreateOutcome, JobStore, Transition};
 use sha2::{Digest, Sha256};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -40,7 +40,7 @@ async fn rig(mut config: Config) -> Rig {
     config.max_active_jobs = 10;
     let stack = LocalStack::connect(config).await.expect("emulator");
     stack.bootstrap().await.expect("bootstrap");
-    let stores = AwsStores::new(&stack.clients, &stack.config);
+    let stores = AwsStores::new(&stack.clients, &stack.config.resources);
     Rig { stack, stores }
 }
 
@@ -60,7 +60,7 @@ impl Rig {
             for n in 0..per_hour {
                 let (s3, bucket) = (
                     self.stack.clients.s3.clone(),
-                    self.stack.config.events_bucket.clone(),
+                    self.stack.config.resources.events_bucket.clone(),
                 );
                 let key = format!("events/tenant={tenant}/dt=2026-05-01/hour={hour:02}/{n}.ndjson");
                 let body = (0..5)
@@ -157,7 +157,7 @@ impl Rig {
             .clients
             .s3
             .list_objects_v2()
-            .bucket(&self.stack.config.artifacts_bucket)
+            .bucket(&self.stack.config.resources.artifacts_bucket)
             .prefix("exports/")
             .send()
             .await
@@ -176,7 +176,7 @@ impl Rig {
             .clients
             .s3
             .get_object()
-            .bucket(&self.stack.config.artifacts_bucket)
+            .bucket(&self.stack.config.resources.artifacts_bucket)
             .key(key)
             .send()
             .await
@@ -190,7 +190,7 @@ impl Rig {
             .clients
             .s3
             .list_multipart_uploads()
-            .bucket(&self.stack.config.artifacts_bucket)
+            .bucket(&self.stack.config.resources.artifacts_bucket)
             .send()
             .await
             .unwrap();
@@ -205,7 +205,7 @@ impl Rig {
             .clients
             .dynamodb
             .get_item()
-            .table_name(&self.stack.config.jobs_table)
+            .table_name(&self.stack.config.resources.jobs_table)
             .key("pk", AttributeValue::S(format!("TENANT#{tenant}")))
             .key("sk", AttributeValue::S("COUNTER#active".into()))
             .consistent_read(true)
@@ -219,7 +219,7 @@ impl Rig {
     }
 
     fn receiver(&self) -> SqsReceiver {
-        AwsStores::receiver(&self.stack.clients, &self.stack.config)
+        AwsStores::receiver(&self.stack.clients, &self.stack.config.resources)
     }
 }
 
@@ -539,8 +539,8 @@ async fn the_emulator_paused_30_s_mid_export_is_retried_and_completes() {
         attempt: Duration::from_secs(3),
         operation: Duration::from_secs(6),
     };
-    let clients = AwsClients::from_config_with(&rig.stack.config, &timeouts).await;
-    let stores = AwsStores::new(&clients, &rig.stack.config);
+    let clients = AwsClients::from_settings_with(&rig.stack.config.aws, &timeouts).await;
+    let stores = AwsStores::new(&clients, &rig.stack.config.resources);
     let worker = Arc::new(Worker::new(WorkerDeps {
         jobs: stores.jobs.clone(),
         artifacts: stores.artifacts.clone(),
@@ -598,15 +598,15 @@ async fn a_get_object_whose_headers_never_arrive_is_a_retryable_error_not_a_hang
         }
     });
     let mut config = crate::app::fresh_config();
-    config.aws_endpoint_url = Some(format!("http://{addr}"));
+    config.aws.endpoint_url = Some(format!("http://{addr}"));
     let timeouts = AwsTimeouts {
         connect: Duration::from_secs(1),
         read: Duration::from_secs(1),
         attempt: Duration::from_secs(2),
         operation: Duration::from_secs(5),
     };
-    let clients = AwsClients::from_config_with(&config, &timeouts).await;
-    let lake = AwsStores::new(&clients, &config).lake;
+    let clients = AwsClients::from_settings_with(&config.aws, &timeouts).await;
+    let lake = AwsStores::new(&clients, &config.resources).lake;
     let object = SourceObject {
         key: "events/tenant=acme/dt=2026-05-01/hour=00/a.ndjson".into(),
         size: 1,
@@ -698,7 +698,7 @@ async fn under_load_every_job_ends_refusals_are_429_and_counters_return_to_zero(
     }
     let drained = started.elapsed();
     let rig = Rig {
-        stores: AwsStores::new(&app.stack.clients, &app.stack.config),
+        stores: AwsStores::new(&app.stack.clients, &app.stack.config.resources),
         stack: LocalStack::connect(app.stack.config.clone()).await.unwrap(),
     };
     for tenant in &tenants {

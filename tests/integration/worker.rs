@@ -2,9 +2,9 @@
 //! and the SQS batch contract.
 use crate::app::{fresh_config, spawn_app_with, unique};
 use aws_lambda_events::event::sqs::{SqsEvent, SqsMessage};
-use kt_shared::domain::{JobId, JobStatus, TenantId};
-use kt_shared::local::LocalStack;
-use kt_shared::worker::Disposition;
+use kt_dev::LocalStack;
+use kt_domain::{JobId, JobStatus, TenantId};
+use kt_service::worker::Disposition;
 use serde_json::{Value, json};
 
 fn may() -> Value {
@@ -50,7 +50,7 @@ async fn a_job_whose_lake_cannot_be_read_fails_with_a_message_a_person_can_act_o
     let id = app.create(&tenant, may()).await;
 
     let mut broken = app.stack.config.clone();
-    broken.events_bucket = unique("kt-no-such-bucket");
+    broken.resources.events_bucket = unique("kt-no-such-bucket");
     let worker = LocalStack::connect(broken).await.unwrap().worker();
     let (t, j) = (
         TenantId::parse(&tenant).unwrap(),

@@ -1,17 +1,14 @@
 //! The export-jobs API in Lambda: the same axum Router as the local dev
 //! server; API Gateway's JWT authorizer has already checked the token.
-use kt_shared::{
-    config::Config,
-    http,
-    store::aws::{AwsClients, AwsStores},
-};
+use kt_service::{config::Config, http};
+use kt_store::aws::{AwsClients, AwsStores};
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    kt_shared::telemetry::init();
-    let config = Config::from_env();
-    let clients = AwsClients::from_config(&config).await;
-    let stores = AwsStores::new(&clients, &config);
+    kt_service::telemetry::init();
+    let config = Config::from_env()?;
+    let clients = AwsClients::from_settings(&config.aws).await;
+    let stores = AwsStores::new(&clients, &config.resources);
     let state = http::AppState::new(
         stores.jobs,
         stores.queue,

@@ -2,9 +2,9 @@
 //! worker against the emulator, timed from create to completed.
 use anyhow::{Context, Result, bail};
 use chrono::NaiveDate;
-use kt_shared::config::Config;
-use kt_shared::lakegen::LakeSpec;
-use kt_shared::local::{LocalStack, seed};
+use kt_dev::{LocalStack, seed};
+use kt_lakegen::LakeSpec;
+use kt_service::config::Config;
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
 use tokio_util::sync::CancellationToken;
@@ -25,12 +25,12 @@ pub struct BenchArgs {
 
 pub async fn run(args: BenchArgs) -> Result<()> {
     let suffix = ulid::Ulid::new().to_string().to_ascii_lowercase();
-    let mut config = Config::from_env();
-    config.jobs_table = format!("kt-bench-jobs-{suffix}");
-    config.export_queue = format!("kt-bench-q-{suffix}");
-    config.export_dlq = format!("kt-bench-dlq-{suffix}");
-    config.events_bucket = format!("kt-bench-events-{suffix}");
-    config.artifacts_bucket = format!("kt-bench-artifacts-{suffix}");
+    let mut config = Config::from_env()?;
+    config.resources.jobs_table = format!("kt-bench-jobs-{suffix}");
+    config.resources.export_queue = format!("kt-bench-q-{suffix}");
+    config.resources.export_dlq = format!("kt-bench-dlq-{suffix}");
+    config.resources.events_bucket = format!("kt-bench-events-{suffix}");
+    config.resources.artifacts_bucket = format!("kt-bench-artifacts-{suffix}");
     let stack = LocalStack::connect(config).await?;
     stack.bootstrap().await?;
 
@@ -59,12 +59,13 @@ pub async fn run(args: BenchArgs) -> Result<()> {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let base = format!("http://{}", listener.local_addr()?);
     let stop = CancellationToken::new();
+    let dev_secret = stack.config.dev_jwt_secret.clone();
     let server = {
         let stop = stop.clone();
         tokio::spawn(async move { stack.serve_on(listener, stop).await })
     };
-    let token = kt_shared::http::dev_token(
-        &Config::from_env().dev_jwt_secret,
+    let token = kt_service::http::dev_token(
+        &dev_secret,
         "u_bench",
         "bench",
         &["exports:read", "exports:write"],

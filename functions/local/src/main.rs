@@ -5,8 +5,8 @@ mod bench;
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
-use kt_shared::config::Config;
-use kt_shared::local::{LocalStack, seed};
+use kt_dev::{LocalStack, seed};
+use kt_service::config::Config;
 use tokio_util::sync::CancellationToken;
 
 #[derive(Parser)]
@@ -30,7 +30,7 @@ enum Command {
 
 #[tokio::main]
 async fn main() -> Result<()> {
-    kt_shared::telemetry::init();
+    kt_service::telemetry::init();
     match Cli::parse().command {
         Command::Bootstrap => connect().await?.bootstrap().await?,
         Command::Seed => {
@@ -57,10 +57,10 @@ async fn main() -> Result<()> {
 
 /// The stack with the resource names of the environment (`contracts/api.md` defaults).
 async fn connect() -> Result<LocalStack> {
-    let mut config = Config::from_env();
+    let mut config = Config::from_env()?;
     if std::env::var_os("KT_SWEEP_REQUEUE_SECONDS").is_none() {
         // Locally a lost message is re-sent after a minute, not fifteen.
-        config.sweep_requeue_after = kt_shared::local::LOCAL_SWEEP_REQUEUE_AFTER;
+        config.sweep_requeue_after = kt_dev::LOCAL_SWEEP_REQUEUE_AFTER;
     }
     LocalStack::connect(config)
         .await

@@ -1,21 +1,21 @@
 //! Scheduled exports in Lambda: an EventBridge schedule invokes this function
 //! at the start of each quarter; it creates every configured tenant's export
 //! of the quarter just ended, idempotently (see docs/scheduling.md).
-use kt_shared::config::Config;
-use kt_shared::schedule::{self, ScheduleConfig};
-use kt_shared::store::aws::{AwsClients, AwsStores};
+use kt_service::config::Config;
+use kt_service::schedule::{self, ScheduleConfig};
+use kt_store::aws::{AwsClients, AwsStores};
 use lambda_runtime::{LambdaEvent, service_fn};
 use serde_json::Value;
 use std::sync::Arc;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    kt_shared::telemetry::init();
-    let config = Config::from_env();
+    kt_service::telemetry::init();
+    let config = Config::from_env()?;
     // A mistyped tenant, zone or format stops the function here, loudly.
     let schedule = Arc::new(ScheduleConfig::from_env(&config)?);
-    let clients = AwsClients::from_config(&config).await;
-    let stores = Arc::new(AwsStores::new(&clients, &config));
+    let clients = AwsClients::from_settings(&config.aws).await;
+    let stores = Arc::new(AwsStores::new(&clients, &config.resources));
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| {
         let (schedule, stores) = (schedule.clone(), stores.clone());
         async move {

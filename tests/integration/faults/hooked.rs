@@ -2,9 +2,9 @@
 //! a cancel or a takeover landing while the artifact is being finished.
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use kt_shared::domain::{Job, JobError, JobId, JobStats, TenantId};
-use kt_shared::store::sweep_rules::SweepPolicy;
-use kt_shared::store::{Completion, CreateOutcome, JobStore, StoreError, Transition};
+use kt_domain::{Completion, Job, JobError, JobId, JobStats, TenantId};
+use kt_store::sweep_rules::SweepPolicy;
+use kt_store::{CreateOutcome, JobStore, StoreError, Transition};
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};

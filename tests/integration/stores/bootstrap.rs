@@ -1,7 +1,7 @@
 use aws_sdk_sqs::types::QueueAttributeName;
+use kt_dev::bootstrap::bootstrap;
 use kt_integration_tests::emulator_with_clients;
-use kt_shared::local::bootstrap::bootstrap;
-use kt_shared::store::resources::{
+use kt_store::resources::{
     ARTIFACT_EXPIRATION_DAYS, MAX_RECEIVE_COUNT, QUEUE_VISIBILITY_TIMEOUT_SECONDS, TTL_ATTR,
 };
 
@@ -17,7 +17,7 @@ async fn bootstrap_can_run_again_on_existing_resources() {
     let ttl = clients
         .dynamodb
         .describe_time_to_live()
-        .table_name(&config.jobs_table)
+        .table_name(&config.resources.jobs_table)
         .send()
         .await
         .unwrap();
@@ -27,7 +27,7 @@ async fn bootstrap_can_run_again_on_existing_resources() {
     let url = clients
         .sqs
         .get_queue_url()
-        .queue_name(&config.export_queue)
+        .queue_name(&config.resources.export_queue)
         .send()
         .await
         .unwrap()
@@ -57,13 +57,13 @@ async fn bootstrap_can_run_again_on_existing_resources() {
         redrive["deadLetterTargetArn"]
             .as_str()
             .unwrap()
-            .ends_with(&config.export_dlq)
+            .ends_with(&config.resources.export_dlq)
     );
 
     let lifecycle = clients
         .s3
         .get_bucket_lifecycle_configuration()
-        .bucket(&config.artifacts_bucket)
+        .bucket(&config.resources.artifacts_bucket)
         .send()
         .await
         .unwrap();

@@ -1,9 +1,9 @@
 //! The DynamoDB job store: creating, reading and listing here; transitions in `transitions`.
 use chrono::{DateTime, Utc};
+use kt_domain::{ExportFormat, ExportType, Job, JobId, JobStatus, TenantId};
 use kt_integration_tests::emulator_with_clients;
-use kt_shared::domain::{ExportFormat, ExportType, Job, JobId, JobStatus, TenantId};
-use kt_shared::store::dynamo::DynamoJobStore;
-use kt_shared::store::{CreateOutcome, JobStore, Transition};
+use kt_store::dynamo::DynamoJobStore;
+use kt_store::{CreateOutcome, JobStore, Transition};
 
 mod transitions;
 
@@ -16,8 +16,8 @@ pub(super) async fn store() -> DynamoJobStore {
 /// The store and, for looking at raw items, the client and table name.
 pub(super) async fn store_and_table() -> (DynamoJobStore, aws_sdk_dynamodb::Client, String) {
     let (config, clients) = emulator_with_clients().await;
-    let store = DynamoJobStore::new(clients.dynamodb.clone(), &config.jobs_table);
-    (store, clients.dynamodb, config.jobs_table)
+    let store = DynamoJobStore::new(clients.dynamodb.clone(), &config.resources.jobs_table);
+    (store, clients.dynamodb, config.resources.jobs_table)
 }
 
 pub(super) fn tenant(name: &str) -> TenantId {

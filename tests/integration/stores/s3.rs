@@ -1,8 +1,8 @@
 use bytes::Bytes;
+use kt_engine::{LakeSource, SourceObject};
 use kt_integration_tests::emulator_with_clients;
-use kt_shared::engine::{LakeSource, SourceObject};
-use kt_shared::store::s3::{MIN_PART_SIZE, PartPlan, S3ArtifactStore, S3LakeSource};
-use kt_shared::store::{ArtifactMeta, ArtifactStore};
+use kt_store::s3::{MIN_PART_SIZE, PartPlan, S3ArtifactStore, S3LakeSource};
+use kt_store::{ArtifactMeta, ArtifactStore};
 use std::time::Duration;
 use tokio::io::AsyncReadExt;
 
@@ -28,11 +28,7 @@ async fn write_in_chunks(store: &S3ArtifactStore, key: &str, data: &[u8]) {
     sink.finish().await.unwrap();
 }
 
-async fn read_back(
-    clients: &kt_shared::store::aws::AwsClients,
-    bucket: &str,
-    key: &str,
-) -> Vec<u8> {
+async fn read_back(clients: &kt_store::aws::AwsClients, bucket: &str, key: &str) -> Vec<u8> {
     let out = clients
         .s3
         .get_object()
@@ -47,20 +43,20 @@ async fn read_back(
 #[tokio::test]
 async fn a_small_artifact_is_one_put_with_its_headers() {
     let (config, clients) = emulator_with_clients().await;
-    let store = S3ArtifactStore::new(clients.s3.clone(), &config.artifacts_bucket);
+    let store = S3ArtifactStore::new(clients.s3.clone(), &config.resources.artifacts_bucket);
     let key = "exports/acme/job_1/kt.csv";
     let data = payload(123_456);
 
     write_in_chunks(&store, key, &data).await;
 
     assert_eq!(
-        read_back(&clients, &config.artifacts_bucket, key).await,
+        read_back(&clients, &config.resources.artifacts_bucket, key).await,
         data
     );
     let head = clients
         .s3
         .head_object()
-        .bucket(&config.artifacts_bucket)
+        .bucket(&config.resources.artifacts_bucket)
         .key(key)
         .send()
         .await
@@ -84,21 +80,21 @@ async fn a_large_artifact_is_uploaded_in_parts_and_served_by_a_presigned_url() {
         initial_part_size: MIN_PART_SIZE,
         max_in_flight: 2,
     };
-    let store =
-        S3ArtifactStore::new(clients.s3.clone(), &config.artifacts_bucket).with_part_plan(plan);
+    let store = S3ArtifactStore::new(clients.s3.clone(), &config.resources.artifacts_bucket)
+        .with_part_plan(plan);
     let key = "exports/acme/job_2/kt.csv";
     let data = payload(3 * MIN_PART_SIZE + 1_000_000);
 
     write_in_chunks(&store, key, &data).await;
 
     assert_eq!(
-        read_back(&clients, &config.artifacts_bucket, key).await,
+        read_back(&clients, &config.resources.artifacts_bucket, key).await,
         data
     );
     let head = clients
         .s3
         .head_object()
-        .bucket(&config.artifacts_bucket)
+        .bucket(&config.resources.artifacts_bucket)
         .key(key)
         .send()
         .await
@@ -137,8 +133,8 @@ async fn an_aborted_artifact_leaves_nothing_behind() {
         initial_part_size: MIN_PART_SIZE,
         max_in_flight: 2,
     };
-    let store =
-        S3ArtifactStore::new(clients.s3.clone(), &config.artifacts_bucket).with_part_plan(plan);
+    let store = S3ArtifactStore::new(clients.s3.clone(), &config.resources.artifacts_bucket)
+        .with_part_plan(plan);
     let key = "exports/acme/job_3/kt.csv";
     let mut sink = store.create_sink(key, &meta("kt.csv")).await.unwrap();
     sink.write(Bytes::from(payload(2 * MIN_PART_SIZE + 10)))
@@ -151,7 +147,7 @@ async fn an_aborted_artifact_leaves_nothing_behind() {
     let uploads = clients
         .s3
         .list_multipart_uploads()
-        .bucket(&config.artifacts_bucket)
+        .bucket(&config.resources.artifacts_bucket)
         .send()
         .await
         .unwrap();
@@ -172,14 +168,14 @@ async fn the_lake_lists_a_prefix_sorted_and_streams_objects() {
         clients
             .s3
             .put_object()
-            .bucket(&config.events_bucket)
+            .bucket(&config.resources.events_bucket)
             .key(key)
             .body(key.clone().into_bytes().into())
             .send()
             .await
             .unwrap();
     }
-    let lake = S3LakeSource::new(clients.s3.clone(), &config.events_bucket);
+    let lake = S3LakeSource::new(clients.s3.clone(), &config.resources.events_bucket);
 
     let listed = lake.list(prefix).await.unwrap();
 

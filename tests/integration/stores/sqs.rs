@@ -1,13 +1,13 @@
+use kt_domain::{JobId, TenantId};
 use kt_integration_tests::emulator_with_clients;
-use kt_shared::domain::{JobId, TenantId};
-use kt_shared::store::JobQueue;
-use kt_shared::store::sqs::{JobMessage, SqsJobQueue, SqsReceiver};
+use kt_store::JobQueue;
+use kt_store::sqs::{JobMessage, SqsJobQueue, SqsReceiver};
 
 #[tokio::test]
 async fn enqueued_jobs_are_received_as_lambda_messages_and_deleted() {
     let (config, clients) = emulator_with_clients().await;
-    let queue = SqsJobQueue::new(clients.sqs.clone(), &config.export_queue);
-    let receiver = SqsReceiver::new(clients.sqs.clone(), &config.export_queue);
+    let queue = SqsJobQueue::new(clients.sqs.clone(), &config.resources.export_queue);
+    let receiver = SqsReceiver::new(clients.sqs.clone(), &config.resources.export_queue);
     let tenant = TenantId::parse("acme").unwrap();
     let id = JobId::new();
 
@@ -32,7 +32,7 @@ async fn enqueued_jobs_are_received_as_lambda_messages_and_deleted() {
             .event_source_arn
             .as_deref()
             .unwrap()
-            .ends_with(&config.export_queue)
+            .ends_with(&config.resources.export_queue)
     );
 
     // Made visible again at once, it comes back with a higher receive count.
@@ -55,7 +55,7 @@ async fn a_missing_queue_is_a_permanent_error() {
     let (config, clients) = emulator_with_clients().await;
     let queue = SqsJobQueue::new(
         clients.sqs.clone(),
-        &format!("{}-nope", config.export_queue),
+        &format!("{}-nope", config.resources.export_queue),
     );
     let err = queue
         .enqueue(&TenantId::parse("acme").unwrap(), &JobId::new())

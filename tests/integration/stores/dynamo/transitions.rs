@@ -1,8 +1,9 @@
 //! The DynamoDB job store's conditional transitions: claim, heartbeat, complete, fail, cancel.
 use super::{conflict, create, done, new_job, store, store_and_table, tenant};
 use chrono::{Duration, Utc};
-use kt_shared::domain::{JobError, JobId, JobStats, JobStatus};
-use kt_shared::store::{Completion, CreateOutcome, JobStore, Transition};
+use kt_domain::Completion;
+use kt_domain::{JobError, JobId, JobStats, JobStatus};
+use kt_store::{CreateOutcome, JobStore, Transition};
 
 #[tokio::test]
 async fn only_one_worker_holds_a_job_until_its_lease_passes() {
@@ -207,9 +208,7 @@ async fn of_many_concurrent_claims_exactly_one_wins() {
 #[tokio::test]
 async fn the_lease_index_holds_processing_jobs_and_ended_jobs_get_a_ttl() {
     use aws_sdk_dynamodb::types::AttributeValue;
-    use kt_shared::store::resources::{
-        LEASE_INDEX, LEASE_INDEX_PK, LEASE_INDEX_PK_VALUE, TTL_ATTR,
-    };
+    use kt_store::resources::{LEASE_INDEX, LEASE_INDEX_PK, LEASE_INDEX_PK_VALUE, TTL_ATTR};
     let (store, db, table) = store_and_table().await;
     let acme = tenant("acme");
     let job = new_job(&acme, "h");

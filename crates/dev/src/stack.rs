@@ -1,0 +1,124 @@
+//! The API and the worker on one machine, wired to the emulator exactly as
+//! the Lambda functions are wired to AWS.
+use crate::bootstrap::{BootstrapOptions, bootstrap_with};
+use anyhow::{Context, Result};
+use kt_service::config::Config;
+use kt_service::http::{self, AppState};
+use kt_service::worker::{Worker, poller};
+use kt_store::aws::{AwsClients, AwsStores};
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+use tracing::info;
+
+/// Workers polling the local queue at once (Lambda would scale out instead).
+const LOCAL_WORKERS: usize = 2;
+/// Local visibility timeout: a failed attempt is retried after this long.
+pub const LOCAL_VISIBILITY_TIMEOUT_SECS: u32 = 10;
+
+/// How often the local sweeper runs.
+pub const LOCAL_SWEEP_INTERVAL: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Local default of `KT_SWEEP_REQUEUE_SECONDS`.
+pub const LOCAL_SWEEP_REQUEUE_AFTER: std::time::Duration = std::time::Duration::from_secs(60);
+
+pub struct LocalStack {
+    pub config: Config,
+    pub clients: AwsClients,
+}
+
+impl LocalStack {
+    /// Clients for the emulator named by `AWS_ENDPOINT_URL` (default 127.0.0.1:4566).
+    pub async fn connect(mut config: Config) -> Result<Self> {
+        if config.aws.endpoint_url.is_none() {
+            config.aws.endpoint_url = Some("http://127.0.0.1:4566".into());
+        }
+        config
+            .require_pseudonym_key()
+            .context("the local worker needs a pseudonym key")?;
+        let clients = AwsClients::from_settings(&config.aws).await;
+        Ok(Self { config, clients })
+    }
+
+    pub async fn bootstrap(&self) -> Result<()> {
+        let options = BootstrapOptions {
+            visibility_timeout_seconds: LOCAL_VISIBILITY_TIMEOUT_SECS,
+        };
+        bootstrap_with(&self.clients, &self.config, &options)
+            .await
+            .context("bootstrap of the emulator's resources failed")
+    }
+
+    /// The jobs table, as the API and the worker see it.
+    pub fn job_store(&self) -> std::sync::Arc<dyn kt_store::JobStore> {
+        AwsStores::new(&self.clients, &self.config.resources).jobs
+    }
+
+    pub fn app_state(&self) -> AppState {
+        let stores = AwsStores::new(&self.clients, &self.config.resources);
+        AppState::new(
+            stores.jobs,
+            stores.queue,
+            stores.artifacts,
+            self.config.max_active_jobs,
+        )
+    }
+
+    pub fn worker(&self) -> Worker {
+        Worker::from_config(&self.clients, &self.config)
+            .expect("connect checked that the worker's configuration is complete")
+    }
+
+    /// Serves the API on `config.api_addr` and runs the workers until `stop`.
+    pub async fn serve(&self, stop: CancellationToken) -> Result<()> {
+        let listener = TcpListener::bind(&self.config.api_addr)
+            .await
+            .with_context(|| format!("cannot listen on {}", self.config.api_addr))?;
+        self.serve_on(listener, stop).await
+    }
+
+    /// The API alone (tests that need jobs to stay queued).
+    pub async fn serve_api_only(
+        &self,
+        listener: TcpListener,
+        stop: CancellationToken,
+    ) -> Result<()> {
+        let router = http::router(self.app_state())
+            .layer(http::dev_auth_layer(self.config.dev_jwt_secret.clone()));
+        axum::serve(listener, router)
+            .with_graceful_shutdown(async move { stop.cancelled().await })
+            .await?;
+        Ok(())
+    }
+
+    /// Same, on a listener the caller bound (tests bind port 0).
+    pub async fn serve_on(&self, listener: TcpListener, stop: CancellationToken) -> Result<()> {
+        let addr = listener.local_addr()?;
+        let router = http::router(self.app_state())
+            .layer(http::dev_auth_layer(self.config.dev_jwt_secret.clone()));
+        let mut workers = tokio::task::JoinSet::new();
+        let visibility = std::time::Duration::from_secs(LOCAL_VISIBILITY_TIMEOUT_SECS.into());
+        for _ in 0..LOCAL_WORKERS {
+            let worker = self.worker();
+            let inbox = AwsStores::receiver(&self.clients, &self.config.resources);
+            let stop = stop.clone();
+            workers.spawn(async move { poller::run(&worker, &inbox, visibility, stop).await });
+        }
+        {
+            // The sweeper, on a short interval (every minute in AWS).
+            let sweeper =
+                kt_service::worker::sweeper::Sweeper::from_config(&self.clients, &self.config);
+            let stop = stop.clone();
+            workers.spawn(async move {
+                kt_service::worker::sweeper::run_every(&sweeper, LOCAL_SWEEP_INTERVAL, stop).await
+            });
+        }
+        info!(%addr, "export-jobs API listening; worker polling the export queue; sweeper running");
+        let shutdown = stop.clone();
+        axum::serve(listener, router)
+            .with_graceful_shutdown(async move { shutdown.cancelled().await })
+            .await?;
+        stop.cancel();
+        while workers.join_next().await.is_some() {}
+        Ok(())
+    }
+}

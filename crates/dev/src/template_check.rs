@@ -1,0 +1,235 @@
+//! The template is the source of truth; this test keeps the bootstrap's
+//! constants (and so the emulator's resources) equal to it.
+use crate::bootstrap::artifact_lifecycle_rules;
+use kt_store::resources::*;
+use yaml_rust2::{Yaml, YamlLoader};
+
+/// `infra/template.yaml`, parsed. CloudFormation's short tags (`!Ref`,
+/// `!GetAtt`, ...) are kept as plain values by the loader, which is all we need.
+fn template() -> Yaml {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../infra/template.yaml");
+    let text = std::fs::read_to_string(path).expect("infra/template.yaml");
+    YamlLoader::load_from_str(&text)
+        .expect("the template is YAML")
+        .remove(0)
+}
+
+fn resource<'a>(template: &'a Yaml, name: &str) -> &'a Yaml {
+    let r = &template["Resources"][name]["Properties"];
+    assert!(!r.is_badvalue(), "template has no resource {name}");
+    r
+}
+
+fn list(yaml: &Yaml) -> &[Yaml] {
+    yaml.as_vec().map(Vec::as_slice).unwrap_or_default()
+}
+
+fn key_schema(keys: &Yaml) -> Vec<(String, String)> {
+    list(keys)
+        .iter()
+        .map(|k| {
+            let name = k["AttributeName"].as_str().unwrap().to_string();
+            (name, k["KeyType"].as_str().unwrap().to_string())
+        })
+        .collect()
+}
+
+fn int(yaml: &Yaml) -> i64 {
+    yaml.as_i64()
+        .unwrap_or_else(|| panic!("not an integer: {yaml:?}"))
+}
+
+#[test]
+fn the_jobs_table_has_the_keys_index_and_ttl_the_store_uses() {
+    let t = template();
+    let table = resource(&t, "JobsTable");
+    let hash_range = |h: &str, r: &str| vec![(h.into(), "HASH".into()), (r.into(), "RANGE".into())];
+    assert_eq!(key_schema(&table["KeySchema"]), hash_range(PK, SK));
+
+    let indexes = list(&table["GlobalSecondaryIndexes"]);
+    assert_eq!(indexes.len(), 1);
+    assert_eq!(indexes[0]["IndexName"].as_str(), Some(LEASE_INDEX));
+    assert_eq!(
+        key_schema(&indexes[0]["KeySchema"]),
+        hash_range(LEASE_INDEX_PK, LEASE_INDEX_SK)
+    );
+
+    let types: Vec<(&str, &str)> = list(&table["AttributeDefinitions"])
+        .iter()
+        .map(|a| {
+            (
+                a["AttributeName"].as_str().unwrap(),
+                a["AttributeType"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        types,
+        vec![
+            (PK, "S"),
+            (SK, "S"),
+            (LEASE_INDEX_PK, "S"),
+            (LEASE_INDEX_SK, "N")
+        ]
+    );
+    assert_eq!(table["BillingMode"].as_str(), Some("PAY_PER_REQUEST"));
+    let ttl = &table["TimeToLiveSpecification"];
+    assert_eq!(ttl["AttributeName"].as_str(), Some(TTL_ATTR));
+    assert_eq!(ttl["Enabled"].as_bool(), Some(true));
+}
+
+#[test]
+fn the_queues_redrive_and_outlive_the_worker() {
+    let t = template();
+    let queue = resource(&t, "ExportQueue");
+    assert_eq!(
+        int(&queue["VisibilityTimeout"]),
+        QUEUE_VISIBILITY_TIMEOUT_SECONDS as i64
+    );
+    assert_eq!(
+        int(&queue["RedrivePolicy"]["maxReceiveCount"]),
+        MAX_RECEIVE_COUNT as i64
+    );
+    let dlq = resource(&t, "ExportDeadLetterQueue");
+    assert_eq!(
+        int(&dlq["MessageRetentionPeriod"]),
+        DLQ_RETENTION_SECONDS as i64
+    );
+
+    let worker = resource(&t, "WorkerFunction");
+    assert_eq!(int(&worker["Timeout"]), WORKER_TIMEOUT_SECONDS as i64);
+    let sqs = &worker["Events"]["ExportQueue"];
+    assert_eq!(sqs["Type"].as_str(), Some("SQS"));
+    assert_eq!(int(&sqs["Properties"]["BatchSize"]), 1);
+    assert_eq!(
+        list(&sqs["Properties"]["FunctionResponseTypes"]),
+        [Yaml::String("ReportBatchItemFailures".into())]
+    );
+}
+
+#[test]
+fn the_artifacts_lifecycle_matches_the_bootstrap() {
+    let t = template();
+    let rules = list(&resource(&t, "ArtifactsBucket")["LifecycleConfiguration"]["Rules"]);
+    let from_template: Vec<(String, String, Option<i64>, Option<i64>)> = rules
+        .iter()
+        .map(|r| {
+            assert_eq!(r["Status"].as_str(), Some("Enabled"));
+            (
+                r["Id"].as_str().unwrap().to_string(),
+                r["Prefix"].as_str().unwrap_or_default().to_string(),
+                r["ExpirationInDays"].as_i64(),
+                r["AbortIncompleteMultipartUpload"]["DaysAfterInitiation"].as_i64(),
+            )
+        })
+        .collect();
+    let from_bootstrap: Vec<_> = artifact_lifecycle_rules()
+        .unwrap()
+        .into_iter()
+        .map(|r| {
+            (
+                r.id().unwrap().to_string(),
+                r.filter()
+                    .and_then(|f| f.prefix())
+                    .unwrap_or_default()
+                    .to_string(),
+                r.expiration().and_then(|e| e.days()).map(i64::from),
+                r.abort_incomplete_multipart_upload()
+                    .and_then(|a| a.days_after_initiation())
+                    .map(i64::from),
+            )
+        })
+        .collect();
+    assert_eq!(from_template, from_bootstrap);
+    assert_eq!(from_template[0].1, ARTIFACTS_PREFIX);
+    assert_eq!(from_template[0].2, Some(ARTIFACT_EXPIRATION_DAYS as i64));
+}
+
+#[test]
+fn the_functions_get_every_setting_of_config() {
+    let t = template();
+    let vars = &t["Globals"]["Function"]["Environment"]["Variables"];
+    for name in [
+        "KT_JOBS_TABLE",
+        "KT_EXPORT_QUEUE",
+        "KT_EXPORT_DLQ",
+        "KT_EVENTS_BUCKET",
+        "KT_ARTIFACTS_BUCKET",
+        "KT_MAX_ACTIVE_JOBS",
+        "KT_LEASE_SECONDS",
+        "KT_PSEUDONYM_KEY",
+        "KT_SPILL_DIR",
+    ] {
+        assert!(
+            !vars[name].is_badvalue(),
+            "{name} is not set for the functions"
+        );
+    }
+    for (function, binary) in [
+        ("ApiFunction", "kt-api"),
+        ("WorkerFunction", "kt-worker"),
+        ("SchedulerFunction", "kt-scheduler"),
+        ("SweeperFunction", "kt-sweeper"),
+    ] {
+        let metadata = &t["Resources"][function]["Metadata"];
+        assert_eq!(metadata["BuildMethod"].as_str(), Some("rust-cargolambda"));
+        assert_eq!(metadata["BuildProperties"]["Binary"].as_str(), Some(binary));
+    }
+}
+
+#[test]
+fn each_expires_in_days_has_the_rule_that_deletes_its_artifact_on_expiry() {
+    let t = template();
+    let rules = list(&resource(&t, "ArtifactsBucket")["LifecycleConfiguration"]["Rules"]);
+    for days in 1..=MAX_EXPIRES_IN_DAYS {
+        let key = artifact_key(days, "acme", "job_01", 1, "kt.csv");
+        // Every expiring rule whose prefix holds the key; the earliest wins in S3.
+        let matching: Vec<(&str, i64)> = rules
+            .iter()
+            .filter(|r| {
+                r["Prefix"]
+                    .as_str()
+                    .is_some_and(|p| !p.is_empty() && key.starts_with(p))
+            })
+            .filter_map(|r| Some((r["Id"].as_str()?, r["ExpirationInDays"].as_i64()?)))
+            .collect();
+        let earliest = matching.iter().min_by_key(|(_, d)| *d).unwrap();
+        assert_eq!(
+            *earliest,
+            (expiry_rule_id(days).as_str(), i64::from(days)),
+            "{key}"
+        );
+    }
+}
+
+#[test]
+fn the_sweeper_runs_every_minute_and_may_do_what_it_does() {
+    let t = template();
+    let sweeper = resource(&t, "SweeperFunction");
+    let schedule = &sweeper["Events"]["EveryMinute"]["Properties"];
+    assert_eq!(
+        schedule["ScheduleExpression"].as_str(),
+        Some("rate(1 minute)")
+    );
+    let actions: Vec<&str> = list(&sweeper["Policies"][0]["Statement"])
+        .iter()
+        .flat_map(|s| match &s["Action"] {
+            Yaml::String(a) => vec![a.as_str()],
+            other => list(other).iter().filter_map(Yaml::as_str).collect(),
+        })
+        .collect();
+    for needed in [
+        "dynamodb:Query",
+        "dynamodb:PutItem",
+        "sqs:SendMessage",
+        "sqs:ReceiveMessage",
+        "sqs:DeleteMessage",
+    ] {
+        assert!(actions.contains(&needed), "sweeper lacks {needed}");
+    }
+    let worker: Vec<&str> = list(&resource(&t, "WorkerFunction")["Policies"][0]["Statement"])
+        .iter()
+        .flat_map(|s| list(&s["Action"]).iter().filter_map(Yaml::as_str))
+        .collect();
+    assert!(worker.contains(&"s3:DeleteObject"));
+}

@@ -1,0 +1,233 @@
+//! Evidence samples: one bottom-k sample per framework and population.
+use super::Obs;
+use crate::formats::reports::Framework;
+use crate::formats::reports::num::iso;
+use crate::formats::reports::sample::{BottomK, EVIDENCE_CAP, SAMPLE_METHOD, priority};
+use kt_domain::Window;
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+
+/// The event populations evidence lists are drawn from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Pop {
+    /// Every exported event.
+    All,
+    /// Events with risk `high` or `critical`.
+    HighRisk,
+    /// `escalation.opened` / `escalation.resolved` events.
+    Escalation,
+    /// Request events that carry a decision.
+    Decision,
+    /// Request events that name a model provider.
+    ProviderRequest,
+    /// `incident.reported` events, events with an `incident_id` and critical-risk events.
+    Incident,
+    /// Events with a personal-data category.
+    Personal,
+    /// Events with a special-category detection.
+    Special,
+    /// Events with decision `block` or `redact`.
+    Enforced,
+    /// Events that are breach candidates (see `risk.rs`).
+    Breach,
+    /// Personal-data request events sent to a provider region outside the EEA (or unknown).
+    NonEeaPersonal,
+    /// `admin.action` events and exports of the log.
+    Admin,
+    /// Request events (gateway.request, policy.decision, escalation.opened).
+    Request,
+    /// `config.published` events.
+    Config,
+}
+
+const ALL_POPS: [Pop; 14] = [
+    Pop::All,
+    Pop::HighRisk,
+    Pop::Escalation,
+    Pop::Decision,
+    Pop::ProviderRequest,
+    Pop::Incident,
+    Pop::Personal,
+    Pop::Special,
+    Pop::Enforced,
+    Pop::Breach,
+    Pop::NonEeaPersonal,
+    Pop::Admin,
+    Pop::Request,
+    Pop::Config,
+];
+
+struct FrameworkSamples {
+    seed: String,
+    events: BTreeMap<Pop, BottomK>,
+    escalations: BottomK,
+    incidents: BottomK,
+}
+
+pub struct Samples {
+    per: BTreeMap<Framework, FrameworkSamples>,
+}
+
+/// The seed of one report's samples: `tenant|format|window_start/window_end`.
+pub fn seed_for(tenant: &str, fw: Framework, window: &Window) -> String {
+    format!(
+        "{tenant}|{}|{}/{}",
+        fw.format().as_str(),
+        iso(window.start),
+        iso(window.end)
+    )
+}
+
+impl Samples {
+    pub fn new(tenant: &str, window: &Window, frameworks: &[Framework]) -> Self {
+        let per = frameworks
+            .iter()
+            .map(|&fw| {
+                let events = ALL_POPS
+                    .iter()
+                    .map(|&p| (p, BottomK::new(EVIDENCE_CAP)))
+                    .collect();
+                (
+                    fw,
+                    FrameworkSamples {
+                        seed: seed_for(tenant, fw, window),
+                        events,
+                        escalations: BottomK::new(EVIDENCE_CAP),
+                        incidents: BottomK::new(EVIDENCE_CAP),
+                    },
+                )
+            })
+            .collect();
+        Self { per }
+    }
+
+    fn pops_of(o: &Obs<'_>) -> Vec<Pop> {
+        let mut pops = vec![Pop::All];
+        let high = matches!(o.risk, Some("high") | Some("critical"));
+        if high {
+            pops.push(Pop::HighRisk);
+        }
+        if o.event_type.starts_with("escalation.") {
+            pops.push(Pop::Escalation);
+        }
+        if o.is_request {
+            pops.push(Pop::Request);
+            if o.decision.is_some() {
+                pops.push(Pop::Decision);
+            }
+            if o.provider.is_some() {
+                pops.push(Pop::ProviderRequest);
+            }
+            if o.personal
+                && o.region_class.is_outside_eea()
+                && !matches!(o.decision, Some("block") | Some("redact"))
+            {
+                pops.push(Pop::NonEeaPersonal);
+            }
+        }
+        if o.event_type == "incident.reported"
+            || o.e.incident_id.is_some()
+            || o.risk == Some("critical")
+        {
+            pops.push(Pop::Incident);
+        }
+        if o.personal {
+            pops.push(Pop::Personal);
+        }
+        if o.special {
+            pops.push(Pop::Special);
+        }
+        if matches!(o.decision, Some("block") | Some("redact")) {
+            pops.push(Pop::Enforced);
+        }
+        if super::risk::is_breach_candidate(o) {
+            pops.push(Pop::Breach);
+        }
+        if o.event_type == "admin.action" || super::access::is_log_export(o.event_type) {
+            pops.push(Pop::Admin);
+        }
+        if o.event_type == "config.published" {
+            pops.push(Pop::Config);
+        }
+        pops
+    }
+
+    /// Offers the event to its populations; `new_escalation`/`new_incident` are
+    /// ids seen for the first time.
+    pub fn observe(
+        &mut self,
+        o: &Obs<'_>,
+        new_escalation: Option<&str>,
+        new_incident: Option<&str>,
+    ) {
+        let pops = Self::pops_of(o);
+        let id = o.e.event_id.as_ref();
+        for s in self.per.values_mut() {
+            let p = priority(&s.seed, id);
+            for pop in &pops {
+                if let Some(b) = s.events.get_mut(pop) {
+                    b.offer(p, id);
+                }
+            }
+            if let Some(esc) = new_escalation {
+                s.escalations.offer(priority(&s.seed, esc), esc);
+            }
+            if let Some(inc) = new_incident {
+                s.incidents.offer(priority(&s.seed, inc), inc);
+            }
+        }
+    }
+
+    pub fn seed(&self, fw: Framework) -> &str {
+        self.per.get(&fw).map_or("", |s| s.seed.as_str())
+    }
+
+    /// The escalation ids sampled for `fw`.
+    pub fn escalation_ids(&self, fw: Framework) -> Vec<String> {
+        self.per
+            .get(&fw)
+            .map(|s| s.escalations.ids())
+            .unwrap_or_default()
+    }
+
+    pub fn incident_ids(&self, fw: Framework) -> Vec<String> {
+        self.per
+            .get(&fw)
+            .map(|s| s.incidents.ids())
+            .unwrap_or_default()
+    }
+
+    /// A section's `evidence` object: event ids from `pop`, and escalation /
+    /// incident ids when the section is about them.
+    pub fn evidence(&self, fw: Framework, pop: Pop, escalations: bool, incidents: bool) -> Value {
+        let Some(s) = self.per.get(&fw) else {
+            return Value::Null;
+        };
+        let ev = &s.events[&pop];
+        let event_ids = ev.ids();
+        let (esc_ids, esc_pop) = if escalations {
+            (s.escalations.ids(), s.escalations.population())
+        } else {
+            (vec![], 0)
+        };
+        let (inc_ids, inc_pop) = if incidents {
+            (s.incidents.ids(), s.incidents.population())
+        } else {
+            (vec![], 0)
+        };
+        json!({
+            "event_ids": event_ids,
+            "escalation_ids": esc_ids,
+            "incident_ids": inc_ids,
+            "selection": {
+                "method": SAMPLE_METHOD,
+                "seed": s.seed,
+                "population": ev.population(),
+                "n": event_ids.len(),
+                "escalation_population": esc_pop,
+                "incident_population": inc_pop,
+                "rule": "each list keeps the ids with the smallest SHA-256(seed|id) (first 8 bytes, big-endian), at most 25, listed by id",
+            }
+        })
+    }
+}

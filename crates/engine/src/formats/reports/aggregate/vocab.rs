@@ -1,0 +1,78 @@
+//! The event vocabulary the reports classify by, in one place.
+use serde::Serialize;
+
+/// Event types that carry one gateway request's policy outcome.
+pub const REQUEST_TYPES: &[&str] = &["gateway.request", "policy.decision", "escalation.opened"];
+
+/// The event types the event-lake contract documents.
+pub use kt_domain::KNOWN_EVENT_TYPES as KNOWN_TYPES;
+
+/// GDPR Art. 9(1) special categories, as detector category names.
+pub const SPECIAL_CATEGORIES: &[&str] = &[
+    "health",
+    "biometric",
+    "genetic",
+    "racial_or_ethnic_origin",
+    "ethnic_origin",
+    "political_opinions",
+    "religious_beliefs",
+    "philosophical_beliefs",
+    "trade_union_membership",
+    "trade_union",
+    "sex_life",
+    "sexual_orientation",
+];
+
+/// Detected categories that are not, by themselves, personal data. Every other
+/// detected category is treated as personal data (the conservative reading:
+/// `credentials` are kept personal, since passwords belong to people).
+pub const NON_PERSONAL_CATEGORIES: &[&str] = &["api_key", "secret", "source_code"];
+
+/// Outcomes that count as a provider-side failure.
+pub const ERROR_OUTCOMES: &[&str] = &["provider_error", "timeout", "error", "rate_limited"];
+
+/// Outcomes on an incident's later events that acknowledge or close it.
+pub const INCIDENT_ACK_OUTCOMES: &[&str] = &["acknowledged", "ack", "investigating", "in_progress"];
+pub const INCIDENT_RESOLVED_OUTCOMES: &[&str] = &["resolved", "closed", "mitigated"];
+
+/// A policy id names a redaction policy when it contains `redact` (any case).
+pub fn is_redaction_policy(id: &str) -> bool {
+    id.to_ascii_lowercase().contains("redact")
+}
+
+pub fn is_special(category: &str) -> bool {
+    SPECIAL_CATEGORIES.contains(&category)
+}
+
+pub fn is_personal(category: &str) -> bool {
+    !NON_PERSONAL_CATEGORIES.contains(&category)
+}
+
+/// Policy outcomes counted by kind.
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+pub struct DecisionCounts {
+    pub allow: u64,
+    pub redact: u64,
+    pub block: u64,
+    pub escalate: u64,
+    /// A decision value the contract does not list.
+    pub other: u64,
+    /// No decision on the event.
+    pub none: u64,
+}
+
+impl DecisionCounts {
+    pub fn add(&mut self, decision: Option<&str>) {
+        match decision {
+            Some("allow") => self.allow += 1,
+            Some("redact") => self.redact += 1,
+            Some("block") => self.block += 1,
+            Some("escalate") => self.escalate += 1,
+            Some(_) => self.other += 1,
+            None => self.none += 1,
+        }
+    }
+    pub fn total(&self) -> u64 {
+        self.allow + self.redact + self.block + self.escalate + self.other + self.none
+    }
+}

@@ -1,0 +1,172 @@
+//! Compliance reports (compliance-aesia, -aepd, -ens) and the compliance-all bundle.
+//!
+//! One pass: [`aggregate::Aggregate`] is fed every exported event and holds
+//! bounded state; each report is a projection of it (`aesia`, `aepd`,
+//! `ens`) wrapped in the common [`envelope`]. The bundle ([`bundle`]) holds
+//! all three plus a manifest and `SHA256SUMS`; [`verify`] checks one offline.
+//! See `docs/compliance/*.md` for what each section computes and claims.
+//!
+//! OWNER: compliance helper.
+mod aepd;
+mod aesia;
+pub mod aggregate;
+pub mod bundle;
+mod common;
+mod counters;
+pub mod eea;
+mod ens;
+pub use ens::EnsCategory;
+pub mod envelope;
+pub mod num;
+pub mod pseudonym;
+pub mod sample;
+pub mod sketch;
+pub mod verify;
+
+use super::{ExportContext, ExportSummary, FormatError, Formatter};
+use aggregate::Aggregate;
+use kt_domain::ExportFormat;
+use kt_domain::ParsedEvent;
+use serde_json::Value;
+
+/// Version of every report's JSON shape (`schemas/*.schema.json`).
+pub const SCHEMA_VERSION: &str = "1.0.0";
+/// Version of the mapping from events to legal sections (what counts as what).
+pub const MAPPING_VERSION: &str = "2026.1";
+/// The date the legal texts were last checked against the mapping.
+pub const LEGAL_BASIS_AS_OF: &str = "2026-05-07";
+
+/// One of the three report frameworks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Framework {
+    Aesia,
+    Aepd,
+    Ens,
+}
+
+impl Framework {
+    pub const ALL: [Framework; 3] = [Self::Aesia, Self::Aepd, Self::Ens];
+
+    pub fn format(self) -> ExportFormat {
+        match self {
+            Self::Aesia => ExportFormat::ComplianceAesia,
+            Self::Aepd => ExportFormat::ComplianceAepd,
+            Self::Ens => ExportFormat::ComplianceEns,
+        }
+    }
+
+    /// The frameworks a compliance format writes (`None` for csv/json).
+    pub fn for_format(format: ExportFormat) -> Option<Vec<Framework>> {
+        match format {
+            ExportFormat::ComplianceAesia => Some(vec![Self::Aesia]),
+            ExportFormat::ComplianceAepd => Some(vec![Self::Aepd]),
+            ExportFormat::ComplianceEns => Some(vec![Self::Ens]),
+            ExportFormat::ComplianceAll => Some(Self::ALL.to_vec()),
+            _ => None,
+        }
+    }
+}
+
+/// The formatter for a compliance format (`ctx.format` is one of the four).
+pub fn report_formatter(ctx: &ExportContext) -> Box<dyn Formatter> {
+    Box::new(ReportFormatter::new(ctx.format, ReportOptions::default()))
+}
+
+/// Tenant settings a report states; defaults until the job carries them.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ReportOptions {
+    pub ens_category: EnsCategory,
+}
+
+/// Writes nothing per event; aggregates, then writes one report (or the bundle) in `finish`.
+pub struct ReportFormatter {
+    format: ExportFormat,
+    options: ReportOptions,
+    agg: Option<Aggregate>,
+}
+
+impl ReportFormatter {
+    pub fn new(format: ExportFormat, options: ReportOptions) -> Self {
+        Self {
+            format,
+            options,
+            agg: None,
+        }
+    }
+}
+
+/// One report as a JSON value (its `generated_at` is `ctx.generated_at`).
+pub fn build_report(
+    fw: Framework,
+    agg: &Aggregate,
+    ctx: &ExportContext,
+    summary: &ExportSummary,
+    options: ReportOptions,
+) -> Value {
+    let (sections, framework_fields) = match fw {
+        Framework::Aesia => (aesia::sections(agg), serde_json::Map::new()),
+        Framework::Aepd => (aepd::sections(agg), aepd::envelope_fields()),
+        Framework::Ens => (ens::sections(agg, summary), ens::envelope_fields(options)),
+    };
+    envelope::report(fw, agg, ctx, summary, framework_fields, sections)
+}
+
+/// The bytes of a JSON document: pretty-printed, keys sorted, trailing newline.
+pub fn to_bytes(v: &Value) -> Vec<u8> {
+    let mut out = serde_json::to_vec_pretty(v).expect("a Value always serialises");
+    out.push(b'\n');
+    out
+}
+
+impl Formatter for ReportFormatter {
+    fn begin(&mut self, ctx: &ExportContext, _out: &mut Vec<u8>) -> Result<(), FormatError> {
+        let frameworks = Framework::for_format(self.format)
+            .ok_or_else(|| FormatError(format!("{} is not a compliance format", self.format)))?;
+        self.agg = Some(Aggregate::new(
+            ctx.window,
+            ctx.tenant_id.as_str(),
+            &ctx.pseudonym_key,
+            &frameworks,
+        ));
+        Ok(())
+    }
+
+    fn event(&mut self, event: &ParsedEvent<'_>, _out: &mut Vec<u8>) -> Result<(), FormatError> {
+        let agg = self
+            .agg
+            .as_mut()
+            .ok_or_else(|| FormatError("event before begin".into()))?;
+        agg.observe(event);
+        Ok(())
+    }
+
+    fn finish(
+        &mut self,
+        ctx: &ExportContext,
+        summary: &ExportSummary,
+        out: &mut Vec<u8>,
+    ) -> Result<(), FormatError> {
+        let agg = self
+            .agg
+            .as_ref()
+            .ok_or_else(|| FormatError("finish before begin".into()))?;
+        let frameworks = Framework::for_format(self.format).unwrap_or_default();
+        if self.format == ExportFormat::ComplianceAll {
+            let reports: Vec<(Framework, Value)> = frameworks
+                .iter()
+                .map(|&fw| (fw, build_report(fw, agg, ctx, summary, self.options)))
+                .collect();
+            bundle::write_bundle(ctx, agg, summary, &reports, out)
+                .map_err(|e| FormatError(format!("writing the bundle: {e}")))?;
+        } else if let [fw] = frameworks.as_slice() {
+            out.extend_from_slice(&to_bytes(&build_report(
+                *fw,
+                agg,
+                ctx,
+                summary,
+                self.options,
+            )));
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,84 @@
+//! The formatter port: what the engine calls to turn ordered events into an
+//! artifact's bytes. The formats (csv, json, reports) implement it.
+//!
+//! The engine calls `begin`, then once per accepted event in export order (by
+//! `ts`, then `event_id`, each `event_id` once) either `event_rendered` (the
+//! formatter has a [`Formatter::renderer`], run on the reader threads: csv,
+//! json) or `event` (reports), then `finish`.
+//! Formatters append bytes to `out`; the engine streams them to the sink.
+//! Report formats write nothing per event and their whole document in `finish`
+//! (their state is bounded aggregates, not events).
+use chrono::{DateTime, Utc};
+use kt_domain::{ExportFormat, JobId, JobStats, ParsedEvent, TenantId, Window};
+
+/// The job's scope: what every format may state about the export.
+#[derive(Debug, Clone)]
+pub struct ExportContext {
+    /// `None` for offline exports (`kt export run`).
+    pub job_id: Option<JobId>,
+    pub tenant_id: TenantId,
+    pub format: ExportFormat,
+    pub window: Window,
+    pub file_name: String,
+    pub generated_at: DateTime<Utc>,
+    /// Who asked (the token's `sub`), or the schedule.
+    pub requested_by: String,
+    /// Secret from which per-tenant pseudonymisation keys are derived.
+    pub pseudonym_key: String,
+    /// The frozen list of source objects this export reads.
+    pub sources: SourceInventory,
+}
+
+/// The objects an export read, summarised for manifests.
+#[derive(Debug, Clone, Default)]
+pub struct SourceInventory {
+    pub objects: u64,
+    pub bytes: u64,
+    /// `sha256:<hex>` over sorted `key|etag|size\n` lines.
+    pub listing_digest: String,
+}
+
+/// What the engine knows once every event has been written.
+#[derive(Debug, Clone)]
+pub struct ExportSummary {
+    pub event_count: u64,
+    pub stats: JobStats,
+}
+
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("formatting failed: {0}")]
+pub struct FormatError(pub String);
+
+pub trait Formatter: Send {
+    /// A stateless renderer of one event's bytes (csv: its row). When there is
+    /// one, the engine runs it on its reader threads, in parallel, right after
+    /// parsing each line, and then calls [`Formatter::event_rendered`] in export
+    /// order instead of [`Formatter::event`]: every line is parsed once.
+    fn renderer(&self) -> Option<std::sync::Arc<dyn EventRenderer>> {
+        None
+    }
+    /// Appends an event that the [`Formatter::renderer`] rendered.
+    fn event_rendered(&mut self, rendered: &[u8], out: &mut Vec<u8>) -> Result<(), FormatError> {
+        out.extend_from_slice(rendered);
+        Ok(())
+    }
+    fn begin(&mut self, ctx: &ExportContext, out: &mut Vec<u8>) -> Result<(), FormatError>;
+    fn event(&mut self, event: &ParsedEvent<'_>, out: &mut Vec<u8>) -> Result<(), FormatError>;
+    fn finish(
+        &mut self,
+        ctx: &ExportContext,
+        summary: &ExportSummary,
+        out: &mut Vec<u8>,
+    ) -> Result<(), FormatError>;
+}
+
+/// Renders one event on its own, independent of the events around it.
+pub trait EventRenderer: Send + Sync {
+    /// Whether `render` reads `ParsedEvent::fields` beyond the required ones.
+    /// Renderers that copy `raw` (json) answer false: lines are then checked
+    /// without building the other fields.
+    fn needs_fields(&self) -> bool {
+        true
+    }
+    fn render(&self, event: &ParsedEvent<'_>, out: &mut Vec<u8>) -> Result<(), FormatError>;
+}

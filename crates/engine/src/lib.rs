@@ -1,0 +1,34 @@
+//! The export engine: lake objects in, one ordered, de-duplicated artifact out.
+//!
+//! It knows neither S3 nor Lambda: it reads through a [`LakeSource`] and writes
+//! through an [`ArtifactSink`] (the `kt-store` crate has the S3
+//! implementations, [`local_dir`] the local-directory ones), and turns events
+//! into bytes through a [`Formatter`] ([`formats`]: csv, json, the compliance
+//! reports and their bundle, and the bundle's verifier).
+//!
+//! Dependencies inside the crate run one way: the pipeline (`run`, `reader`,
+//! `order`, `writer`) knows only the ports ([`ports`], [`formatter`]); the
+//! formats implement [`Formatter`]; [`local_dir`] wires both for offline use.
+mod check;
+pub mod formats;
+pub mod formatter;
+pub mod local_dir;
+mod order;
+mod ports;
+mod reader;
+pub mod reference;
+mod run;
+mod scan;
+#[cfg(test)]
+mod tests;
+mod validate;
+mod writer;
+
+pub use formatter::{
+    EventRenderer, ExportContext, ExportSummary, FormatError, Formatter, SourceInventory,
+};
+pub use ports::{
+    ArtifactSink, ExportError, ExportOutcome, LakeSource, Progress, ProgressObserver, SinkError,
+    SourceError, SourceObject,
+};
+pub use run::{EngineOptions, ExportPlan, plan, run};

@@ -1,0 +1,126 @@
+//! The engine's edges: where events come from, where the artifact goes, who
+//! hears about progress. Domain types only: no SDK types cross these traits.
+use async_trait::async_trait;
+use bytes::Bytes;
+use kt_domain::JobStats;
+use tokio::io::AsyncRead;
+
+/// One object of the lake, as listed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceObject {
+    pub key: String,
+    pub size: u64,
+    pub etag: String,
+}
+
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{key}: {message}")]
+pub struct SourceError {
+    pub key: String,
+    pub message: String,
+    /// Throttling, timeouts, 5xx: worth another attempt.
+    pub retryable: bool,
+}
+
+/// Where the lake's objects come from: S3 in Lambda, a directory offline.
+#[async_trait]
+pub trait LakeSource: Send + Sync {
+    /// Every object whose key starts with `prefix`, sorted by key.
+    async fn list(&self, prefix: &str) -> Result<Vec<SourceObject>, SourceError>;
+    /// The object's bytes as stored (still compressed), streamed.
+    async fn open(
+        &self,
+        object: &SourceObject,
+    ) -> Result<Box<dyn AsyncRead + Send + Unpin>, SourceError>;
+    /// For sources that are plain files: the object through blocking reads,
+    /// called on the reader's own thread, which spares every read a trip
+    /// through the async runtime. `None` (the default): use [`Self::open`].
+    fn open_blocking(
+        &self,
+        _object: &SourceObject,
+    ) -> Option<Result<Box<dyn std::io::Read + Send>, SourceError>> {
+        None
+    }
+}
+
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{message}")]
+pub struct SinkError {
+    pub message: String,
+    pub retryable: bool,
+}
+
+/// Where the artifact goes: S3 multipart upload in Lambda, a file offline.
+/// The engine hashes and counts what it writes; the sink only stores it.
+#[async_trait]
+pub trait ArtifactSink: Send {
+    async fn write(&mut self, chunk: Bytes) -> Result<(), SinkError>;
+    /// Makes the artifact visible. Nothing is visible before this returns.
+    async fn finish(self: Box<Self>) -> Result<(), SinkError>;
+    /// Discards what was written (aborts the multipart upload).
+    async fn abort(self: Box<Self>);
+}
+
+/// Progress so far, reported every few seconds while an export runs.
+#[derive(Debug, Clone, Default)]
+pub struct Progress {
+    /// 0..1, by source bytes read.
+    pub fraction: f64,
+    pub event_count: u64,
+}
+
+/// Hears about progress; returning `Err` (e.g. [`ExportError::Canceled`]) stops the export.
+#[async_trait]
+pub trait ProgressObserver: Send + Sync {
+    async fn on_progress(&self, progress: &Progress) -> Result<(), ExportError>;
+}
+
+/// What a finished export produced.
+#[derive(Debug, Clone)]
+pub struct ExportOutcome {
+    pub event_count: u64,
+    pub size_bytes: u64,
+    /// Lowercase hex SHA-256 of the whole artifact.
+    pub sha256: String,
+    pub stats: JobStats,
+}
+
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum ExportError {
+    #[error("reading the event lake failed: {0}")]
+    Source(#[from] SourceError),
+    #[error("writing the artifact failed: {0}")]
+    Sink(#[from] SinkError),
+    #[error("the job was canceled")]
+    Canceled,
+    /// Strict mode: a malformed line aborts the export.
+    #[error("strict mode: {object} line {line}: {reason}")]
+    Strict {
+        object: String,
+        line: u64,
+        reason: String,
+    },
+    #[error("{0}")]
+    Internal(String),
+}
+
+impl ExportError {
+    /// Whether another attempt could succeed (the worker returns the message to SQS).
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Self::Source(e) => e.retryable,
+            Self::Sink(e) => e.retryable,
+            Self::Canceled | Self::Strict { .. } | Self::Internal(_) => false,
+        }
+    }
+    /// Stable code for the job's `error.code`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Source(_) => "source_unreadable",
+            Self::Sink(_) => "artifact_write_failed",
+            Self::Canceled => "canceled",
+            Self::Strict { .. } => "malformed_line_strict",
+            Self::Internal(_) => "internal",
+        }
+    }
+}

@@ -1,0 +1,366 @@
+//! Reading one lake object on a blocking thread: decompress (every gzip
+//! member), split lines, validate, and hand accepted events on in chunks of
+//! bounded size, so a huge object never sits in memory whole.
+use super::scan::Want;
+use super::validate::check_line;
+use super::{ExportError, SourceError};
+use crate::formatter::EventRenderer;
+use kt_domain::ParsedEvent;
+use kt_domain::{MAX_REJECTED_SAMPLES, RejectedSample};
+use std::io::{BufReader, Read};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::SyncSender;
+
+/// A chunk is handed on once its data reaches this size.
+const CHUNK_BYTES: usize = 4 << 20;
+/// A line longer than this is rejected as malformed, never buffered whole.
+pub const MAX_LINE_BYTES: usize = 1 << 20;
+const READ_BUF_BYTES: usize = 256 << 10;
+/// Stored (compressed) bytes read at a time; lake objects are ~64 KB.
+const INPUT_BUF_BYTES: usize = 64 << 10;
+
+/// One accepted event inside a [`Chunk`]: its payload is the body (the raw
+/// line, or the event as the formatter's renderer wrote it) followed by the
+/// event id, which ordering and de-duplication need.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Rec {
+    pub ts_ns: i64,
+    pub payload_off: u32,
+    pub payload_len: u32,
+    /// Length of the body at the start of the payload.
+    pub line_len: u32,
+}
+
+/// Accepted events of one object, in line order.
+#[derive(Debug, Default)]
+pub(crate) struct Chunk {
+    pub data: Vec<u8>,
+    pub recs: Vec<Rec>,
+}
+
+impl Chunk {
+    /// Memory the chunk holds (capacity, not length: that is what is resident).
+    pub fn footprint(&self) -> usize {
+        self.data.capacity() + self.recs.capacity() * size_of::<Rec>()
+    }
+
+    pub fn payload(&self, rec: &Rec) -> &[u8] {
+        &self.data[rec.payload_off as usize..][..rec.payload_len as usize]
+    }
+}
+
+/// Chunk buffers the writer hands back once an hour is written, so readers
+/// reuse memory instead of allocating (and faulting in) fresh megabytes.
+#[derive(Debug, Default)]
+pub(crate) struct ChunkPool {
+    free: std::sync::Mutex<Vec<Chunk>>,
+}
+
+/// Buffers kept for reuse at most (each up to `CHUNK_BYTES` and a line).
+const POOL_MAX: usize = 16;
+
+impl ChunkPool {
+    /// A reused buffer, or a new one sized for about `expected` bytes.
+    pub fn take(&self, expected: usize) -> Chunk {
+        let reused = self.free.lock().unwrap_or_else(|e| e.into_inner()).pop();
+        reused.unwrap_or_else(|| {
+            let bytes = expected.min(CHUNK_BYTES) + (64 << 10);
+            Chunk {
+                data: Vec::with_capacity(bytes),
+                recs: Vec::with_capacity(bytes / 512),
+            }
+        })
+    }
+
+    pub fn give(&self, mut chunk: Chunk) {
+        chunk.data.clear();
+        chunk.recs.clear();
+        let mut free = self.free.lock().unwrap_or_else(|e| e.into_inner());
+        if free.len() < POOL_MAX {
+            free.push(chunk);
+        }
+    }
+}
+
+/// What one object contributed to the job's stats.
+#[derive(Debug, Default)]
+pub(crate) struct ObjectStats {
+    pub bytes_read: u64,
+    pub lines_read: u64,
+    pub rejected_lines: u64,
+    pub samples: Vec<RejectedSample>,
+}
+
+pub(crate) enum ReaderMsg {
+    Chunk(Chunk),
+    Done(ObjectStats),
+    Failed(ExportError),
+}
+
+/// What a reader needs to know about its object.
+#[derive(Clone)]
+pub(crate) struct ObjectTask {
+    pub key: String,
+    pub size: u64,
+    pub tenant: Arc<str>,
+    pub hour_start_ns: i64,
+    pub window_start_ns: i64,
+    pub window_end_ns: i64,
+    pub strict: bool,
+    /// Renders each accepted event here, in parallel (see `Formatter::renderer`).
+    pub renderer: Option<Arc<dyn EventRenderer>>,
+    pub pool: Arc<ChunkPool>,
+}
+
+/// Reads the object's stored bytes from `input` and sends chunks, then `Done`
+/// (or `Failed`) to `tx`. Stops early when `cancel` is set or nobody listens.
+pub(crate) fn read_object(
+    input: impl Read,
+    task: &ObjectTask,
+    tx: &SyncSender<ReaderMsg>,
+    cancel: &AtomicBool,
+) {
+    let buffered = BufReader::with_capacity(INPUT_BUF_BYTES, input);
+    let result = if task.key.ends_with(".gz") {
+        read_lines(
+            flate2::bufread::MultiGzDecoder::new(buffered),
+            task,
+            tx,
+            cancel,
+        )
+    } else {
+        read_lines(buffered, task, tx, cancel)
+    };
+    let msg = match result {
+        Ok(Some(stats)) => ReaderMsg::Done(stats),
+        Ok(None) => return,
+        Err(e) => ReaderMsg::Failed(e),
+    };
+    let _ = tx.send(msg);
+}
+
+/// `Ok(None)`: stopped because the export was canceled or the consumer left.
+fn read_lines(
+    mut input: impl Read,
+    task: &ObjectTask,
+    tx: &SyncSender<ReaderMsg>,
+    cancel: &AtomicBool,
+) -> Result<Option<ObjectStats>, ExportError> {
+    let mut stats = ObjectStats {
+        bytes_read: task.size,
+        ..Default::default()
+    };
+    let mut buf = READ_BUF.take();
+    buf.resize(READ_BUF_BYTES, 0); // zeroed once per thread, not per object
+    let result = split_lines(&mut input, &mut buf, task, tx, cancel, &mut stats);
+    buf.truncate(READ_BUF_BYTES); // after a very long line, keep the usual size only
+    buf.shrink_to(READ_BUF_BYTES);
+    READ_BUF.set(buf);
+    Ok(result?.then_some(stats))
+}
+
+thread_local! {
+    /// The decompressed-bytes buffer, kept by each reader thread for its next object.
+    static READ_BUF: std::cell::Cell<Vec<u8>> = const { std::cell::Cell::new(Vec::new()) };
+}
+
+/// Splits `input` into lines and accepts each. `Ok(false)`: stopped early.
+fn split_lines(
+    input: &mut impl Read,
+    buf: &mut Vec<u8>,
+    task: &ObjectTask,
+    tx: &SyncSender<ReaderMsg>,
+    cancel: &AtomicBool,
+    stats: &mut ObjectStats,
+) -> Result<bool, ExportError> {
+    // gzip NDJSON inflates about 7x; plain objects are their own size.
+    let expected =
+        (task.size as usize).saturating_mul(if task.key.ends_with(".gz") { 8 } else { 1 });
+    let mut chunk = task.pool.take(expected);
+    let (mut filled, mut line_no) = (0usize, 0u64);
+    let mut skipping = false;
+    loop {
+        if filled == buf.len() {
+            buf.resize(buf.len() * 2, 0); // a line longer than the buffer
+        }
+        let n = read_retrying(input, &mut buf[filled..]).map_err(|e| io_error(task, e))?;
+        let eof = n == 0;
+        filled += n;
+        let mut start = 0;
+        if skipping {
+            // The rest of an over-long line, already rejected: drop it.
+            match memchr::memchr(b'\n', &buf[..filled]) {
+                Some(pos) => {
+                    skipping = false;
+                    start = pos + 1;
+                }
+                None if eof => break,
+                None => {
+                    filled = 0;
+                    continue;
+                }
+            }
+        }
+        while let Some(pos) = memchr::memchr(b'\n', &buf[start..filled]) {
+            line_no += 1;
+            line(&buf[start..start + pos], line_no, task, &mut chunk, stats)?;
+            start += pos + 1;
+        }
+        if eof {
+            if start < filled {
+                line_no += 1;
+                line(&buf[start..filled], line_no, task, &mut chunk, stats)?;
+            }
+            break;
+        }
+        buf.copy_within(start..filled, 0);
+        filled -= start;
+        if filled > MAX_LINE_BYTES {
+            // No end in sight: reject it now rather than buffer it whole.
+            line_no += 1;
+            too_long(line_no, task, stats)?;
+            skipping = true;
+            filled = 0;
+        }
+        let full = chunk.data.len() >= CHUNK_BYTES;
+        if full
+            && (cancel.load(Ordering::Relaxed)
+                || tx
+                    .send(ReaderMsg::Chunk(std::mem::replace(
+                        &mut chunk,
+                        task.pool.take(expected),
+                    )))
+                    .is_err())
+        {
+            return Ok(false);
+        }
+    }
+    if chunk.recs.is_empty() {
+        task.pool.give(chunk);
+    } else if tx.send(ReaderMsg::Chunk(chunk)).is_err() {
+        return Ok(false);
+    }
+    Ok(true)
+}
+
+fn read_retrying(input: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
+    loop {
+        match input.read(buf) {
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            other => return other,
+        }
+    }
+}
+
+/// Corrupt data is permanent; anything else (a dropped connection) may pass.
+fn io_error(task: &ObjectTask, e: std::io::Error) -> ExportError {
+    use std::io::ErrorKind::{InvalidData, InvalidInput, UnexpectedEof};
+    let corrupt = matches!(e.kind(), InvalidData | InvalidInput | UnexpectedEof);
+    let message = if corrupt {
+        format!("the object is not valid gzip or is truncated: {e}")
+    } else {
+        format!("reading the object failed: {e}")
+    };
+    ExportError::Source(SourceError {
+        key: task.key.clone(),
+        message,
+        retryable: !corrupt,
+    })
+}
+
+/// One complete line: rejected if over [`MAX_LINE_BYTES`], else accepted.
+fn line(
+    line: &[u8],
+    line_no: u64,
+    task: &ObjectTask,
+    chunk: &mut Chunk,
+    stats: &mut ObjectStats,
+) -> Result<(), ExportError> {
+    if line.len() > MAX_LINE_BYTES {
+        return too_long(line_no, task, stats);
+    }
+    accept(line, line_no, task, chunk, stats)
+}
+
+fn too_long(line_no: u64, task: &ObjectTask, stats: &mut ObjectStats) -> Result<(), ExportError> {
+    stats.lines_read += 1;
+    let reason = format!("line longer than {} MiB", MAX_LINE_BYTES >> 20);
+    reject(reason, line_no, task, stats)
+}
+
+/// Validates one line and keeps it if it is inside the window: rendered when
+/// the formatter has a renderer, else as the raw line (the writer parses it
+/// again when it needs every field; the id is all ordering needs).
+fn accept(
+    line: &[u8],
+    line_no: u64,
+    task: &ObjectTask,
+    chunk: &mut Chunk,
+    stats: &mut ObjectStats,
+) -> Result<(), ExportError> {
+    let line = line.strip_suffix(b"\r").unwrap_or(line);
+    if line.iter().all(u8::is_ascii_whitespace) {
+        return Ok(()); // blank lines carry nothing
+    }
+    stats.lines_read += 1;
+    let want = match &task.renderer {
+        Some(renderer) if renderer.needs_fields() => Want::All,
+        _ => Want::Required,
+    };
+    let ok = match check_line(line, &task.tenant, task.hour_start_ns, want) {
+        Ok(ok) => ok,
+        Err(reason) => return reject(reason, line_no, task, stats),
+    };
+    if !(task.window_start_ns..task.window_end_ns).contains(&ok.ts_ns) {
+        return Ok(());
+    }
+    let payload_off = chunk.data.len();
+    let event = ParsedEvent {
+        raw: ok.raw,
+        fields: ok.event,
+        ts_ms: ok.ts_ns.div_euclid(1_000_000),
+    };
+    match &task.renderer {
+        Some(renderer) => renderer
+            .render(&event, &mut chunk.data)
+            .map_err(|e| ExportError::Internal(e.to_string()))?,
+        None => chunk.data.extend_from_slice(line),
+    }
+    let line_len = chunk.data.len() - payload_off;
+    chunk
+        .data
+        .extend_from_slice(event.fields.event_id.as_bytes());
+    chunk.recs.push(Rec {
+        ts_ns: ok.ts_ns,
+        payload_off: payload_off as u32,
+        payload_len: (chunk.data.len() - payload_off) as u32,
+        line_len: line_len as u32,
+    });
+    Ok(())
+}
+
+/// Counts a rejected line and keeps a sample, or fails the export in strict mode.
+fn reject(
+    reason: String,
+    line_no: u64,
+    task: &ObjectTask,
+    stats: &mut ObjectStats,
+) -> Result<(), ExportError> {
+    if task.strict {
+        return Err(ExportError::Strict {
+            object: task.key.clone(),
+            line: line_no,
+            reason,
+        });
+    }
+    stats.rejected_lines += 1;
+    if stats.samples.len() < MAX_REJECTED_SAMPLES {
+        stats.samples.push(RejectedSample {
+            object: task.key.clone(),
+            line: line_no,
+            reason,
+        });
+    }
+    Ok(())
+}

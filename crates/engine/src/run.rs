@@ -1,0 +1,362 @@
+//! Planning (which objects) and running (read, order, format, hash, write) an export.
+//!
+//! OWNER: engine helper. The signatures are the contract with the worker and the CLI.
+//!
+//! Pipeline: an async driver opens up to `concurrency` objects at once and
+//! gives each to a blocking reader (gunzip, split, validate); one blocking
+//! writer takes their chunks in plan order, orders each hour partition, formats
+//! and hashes; this task streams the output to the sink and reports progress.
+//! Readers run ahead of the writer, so hour N+1 is read while hour N is written.
+use super::reader::{ChunkPool, ObjectTask, ReaderMsg, read_object};
+use super::writer::{ObjectFeed, WriterSetup, Written, write_export};
+use super::{
+    ArtifactSink, ExportError, ExportOutcome, LakeSource, Progress, ProgressObserver, SourceObject,
+};
+use crate::formatter::{EventRenderer, ExportContext, Formatter, SourceInventory};
+use bytes::Bytes;
+use chrono::{DateTime, Duration as TimeDelta, DurationRound, NaiveDate, Utc};
+use kt_domain::{TenantId, Window};
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::Duration;
+
+/// Tuning knobs; defaults fit a 1,024 MB Lambda.
+#[derive(Debug, Clone)]
+pub struct EngineOptions {
+    /// Objects fetched and decoded at once.
+    pub concurrency: usize,
+    /// Memory for ordering one hour partition before sorted runs spill to `spill_dir`.
+    pub sort_budget_bytes: usize,
+    pub spill_dir: PathBuf,
+    /// A malformed line fails the export instead of being counted.
+    pub strict: bool,
+    /// How often the progress observer is called.
+    pub progress_interval: Duration,
+}
+
+impl Default for EngineOptions {
+    fn default() -> Self {
+        Self {
+            concurrency: 8,
+            sort_budget_bytes: 256 << 20,
+            spill_dir: std::env::temp_dir(),
+            strict: false,
+            progress_interval: Duration::from_secs(5),
+        }
+    }
+}
+
+/// The frozen list of objects an export reads, grouped by hour partition in time order.
+#[derive(Debug, Clone)]
+pub struct ExportPlan {
+    pub tenant: TenantId,
+    pub window: Window,
+    /// (hour start in UTC, that hour's objects sorted by key)
+    pub hours: Vec<(DateTime<Utc>, Vec<SourceObject>)>,
+    /// Objects under the listed prefixes that are neither `.ndjson.gz` nor `.ndjson`.
+    pub skipped_objects: u64,
+    pub inventory: SourceInventory,
+}
+
+/// Lists the tenant's hour partitions that overlap the window: one LIST per
+/// day prefix, keys grouped by hour.
+pub async fn plan(
+    source: &dyn LakeSource,
+    tenant: &TenantId,
+    window: &Window,
+) -> Result<ExportPlan, ExportError> {
+    let mut hours: BTreeMap<DateTime<Utc>, Vec<SourceObject>> = BTreeMap::new();
+    let first = window
+        .start
+        .duration_trunc(TimeDelta::hours(1))
+        .map_err(|e| ExportError::Internal(format!("window start: {e}")))?;
+    let mut hour = first;
+    while hour < window.end {
+        hours.insert(hour, Vec::new());
+        hour += TimeDelta::hours(1);
+    }
+    let days: Vec<NaiveDate> = {
+        let mut d: Vec<NaiveDate> = hours.keys().map(|h| h.date_naive()).collect();
+        d.dedup();
+        d
+    };
+    let mut skipped_objects = 0u64;
+    for day in days {
+        let prefix = format!(
+            "events/tenant={}/dt={}/",
+            tenant.as_str(),
+            day.format("%Y-%m-%d")
+        );
+        for object in source.list(&prefix).await? {
+            let rest = &object.key[prefix.len().min(object.key.len())..];
+            let hour_of_key = rest
+                .strip_prefix("hour=")
+                .and_then(|r| r.get(..3))
+                .and_then(|h| h.strip_suffix('/'))
+                .and_then(|h| h.parse::<u32>().ok())
+                .and_then(|h| day.and_hms_opt(h, 0, 0))
+                .map(|t| t.and_utc());
+            let Some(objects) = hour_of_key.and_then(|h| hours.get_mut(&h)) else {
+                if hour_of_key.is_none() {
+                    skipped_objects += 1; // not in an hour partition at all
+                }
+                continue;
+            };
+            if object.key.ends_with(".ndjson.gz") || object.key.ends_with(".ndjson") {
+                objects.push(object);
+            } else {
+                skipped_objects += 1;
+            }
+        }
+    }
+    let mut listing: Vec<String> = Vec::new();
+    let mut bytes = 0u64;
+    for objects in hours.values_mut() {
+        objects.sort_by(|a, b| a.key.cmp(&b.key));
+        for o in objects.iter() {
+            bytes += o.size;
+            listing.push(format!("{}|{}|{}\n", o.key, o.etag, o.size));
+        }
+    }
+    listing.sort();
+    let mut digest = Sha256::new();
+    for line in &listing {
+        digest.update(line.as_bytes());
+    }
+    Ok(ExportPlan {
+        tenant: tenant.clone(),
+        window: *window,
+        hours: hours.into_iter().collect(),
+        skipped_objects,
+        inventory: SourceInventory {
+            objects: listing.len() as u64,
+            bytes,
+            listing_digest: format!("sha256:{}", hex::encode(digest.finalize())),
+        },
+    })
+}
+
+/// Runs a planned export: every accepted event inside the window, ordered by
+/// (`ts`, `event_id`), each `event_id` once, through `formatter` into `sink`.
+/// On error the sink is aborted; on success it is finished.
+pub async fn run(
+    source: Arc<dyn LakeSource>,
+    plan: &ExportPlan,
+    ctx: &ExportContext,
+    formatter: Box<dyn Formatter>,
+    mut sink: Box<dyn ArtifactSink>,
+    options: &EngineOptions,
+    progress: &dyn ProgressObserver,
+) -> Result<ExportOutcome, ExportError> {
+    let concurrency = options.concurrency.max(1);
+    let cancel = Arc::new(AtomicBool::new(false));
+    let bytes_read = Arc::new(AtomicU64::new(0));
+    let events = Arc::new(AtomicU64::new(0));
+    let pool = Arc::new(ChunkPool::default());
+    let (feed_tx, feed_rx) = tokio::sync::mpsc::channel(concurrency);
+    let (out_tx, mut out_rx) = tokio::sync::mpsc::channel::<Bytes>(4);
+    let driver = tokio::spawn(drive_readers(
+        Readers {
+            source,
+            plan: plan.clone(),
+            options: options.clone(),
+            renderer: formatter.renderer(),
+            pool: pool.clone(),
+            bytes_read: bytes_read.clone(),
+            cancel: cancel.clone(),
+        },
+        feed_tx,
+    ));
+    // Dropped with this future (the worker's deadline, a canceled task): the
+    // readers and the writer stop instead of reading on in the background.
+    let _stop_on_drop = StopOnDrop {
+        cancel: cancel.clone(),
+        driver: driver.abort_handle(),
+    };
+    let writer = tokio::task::spawn_blocking({
+        let setup = WriterSetup {
+            ctx: ctx.clone(),
+            formatter,
+            // Two hours can be in memory at once (one ordered, one read).
+            hour_budget: (options.sort_budget_bytes / 2).max(1),
+            spill_dir: options.spill_dir.clone(),
+            objects_skipped: plan.skipped_objects,
+            feeds: feed_rx,
+            out: out_tx,
+            events: events.clone(),
+            cancel: cancel.clone(),
+            pool,
+        };
+        move || write_export(setup)
+    });
+    let total = plan.inventory.bytes.max(1) as f64;
+    let mut ticker = tokio::time::interval(options.progress_interval);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    ticker.tick().await;
+    let streamed: Result<(), ExportError> = loop {
+        tokio::select! {
+            chunk = out_rx.recv() => match chunk {
+                Some(chunk) => if let Err(e) = sink.write(chunk).await { break Err(e.into()) },
+                None => break Ok(()),
+            },
+            _ = ticker.tick() => {
+                let now = Progress {
+                    fraction: (bytes_read.load(Ordering::Relaxed) as f64 / total).min(1.0),
+                    event_count: events.load(Ordering::Relaxed),
+                };
+                if let Err(e) = progress.on_progress(&now).await { break Err(e) }
+            }
+        }
+    };
+    drop(out_rx);
+    driver.abort();
+    let written: Result<Written, ExportError> = match streamed {
+        // Stop at once: the writer and readers see `cancel` (or a closed
+        // channel) and wind down by themselves; waiting for them could hang
+        // on a stalled source.
+        Err(e) => Err(e),
+        Ok(()) => writer
+            .await
+            .map_err(|e| ExportError::Internal(format!("the export writer panicked: {e}")))
+            .and_then(|w| w),
+    };
+    match written {
+        Ok(w) => {
+            sink.finish().await?;
+            Ok(ExportOutcome {
+                event_count: w.event_count,
+                size_bytes: w.size_bytes,
+                sha256: w.sha256,
+                stats: w.stats,
+            })
+        }
+        Err(e) => {
+            cancel.store(true, Ordering::Relaxed);
+            sink.abort().await;
+            Err(e)
+        }
+    }
+}
+
+/// Tells the readers and the writer to stop, and stops opening objects.
+struct StopOnDrop {
+    cancel: Arc<AtomicBool>,
+    driver: tokio::task::AbortHandle,
+}
+
+impl Drop for StopOnDrop {
+    fn drop(&mut self) {
+        self.cancel.store(true, Ordering::Relaxed);
+        self.driver.abort();
+    }
+}
+
+fn nanos(t: DateTime<Utc>) -> i64 {
+    t.timestamp_nanos_opt().unwrap_or(if t.timestamp() < 0 {
+        i64::MIN
+    } else {
+        i64::MAX
+    })
+}
+
+/// What every object reader shares.
+struct Readers {
+    source: Arc<dyn LakeSource>,
+    plan: ExportPlan,
+    options: EngineOptions,
+    renderer: Option<Arc<dyn EventRenderer>>,
+    pool: Arc<ChunkPool>,
+    bytes_read: Arc<AtomicU64>,
+    cancel: Arc<AtomicBool>,
+}
+
+/// Opens objects in plan order, at most `concurrency` at once, and gives each
+/// to a blocking reader; the writer receives their outputs in the same order.
+async fn drive_readers(readers: Readers, feeds: tokio::sync::mpsc::Sender<ObjectFeed>) {
+    let Readers {
+        source,
+        plan,
+        options,
+        renderer,
+        pool,
+        bytes_read,
+        cancel,
+    } = readers;
+    let permits = Arc::new(tokio::sync::Semaphore::new(options.concurrency.max(1)));
+    let tenant: Arc<str> = plan.tenant.as_str().into();
+    for (hour_idx, (hour, objects)) in plan.hours.iter().enumerate() {
+        for object in objects {
+            let Ok(permit) = permits.clone().acquire_owned().await else {
+                return;
+            };
+            if cancel.load(Ordering::Relaxed) {
+                return;
+            }
+            let (tx, rx) = std::sync::mpsc::sync_channel(2);
+            if feeds.send(ObjectFeed { hour: hour_idx, rx }).await.is_err() {
+                return;
+            }
+            let task = ObjectTask {
+                key: object.key.clone(),
+                size: object.size,
+                tenant: tenant.clone(),
+                hour_start_ns: nanos(*hour),
+                window_start_ns: nanos(plan.window.start),
+                window_end_ns: nanos(plan.window.end),
+                strict: options.strict,
+                renderer: renderer.clone(),
+                pool: pool.clone(),
+            };
+            let (source, object) = (source.clone(), object.clone());
+            let (bytes_read, cancel) = (bytes_read.clone(), cancel.clone());
+            let runtime = tokio::runtime::Handle::current();
+            // One blocking thread per object opens it (through the runtime
+            // unless the source has plain files) and reads it to the end.
+            tokio::task::spawn_blocking(move || {
+                let input = match source.open_blocking(&object) {
+                    Some(opened) => opened,
+                    None => runtime.block_on(source.open(&object)).map(|input| {
+                        Box::new(tokio_util::io::SyncIoBridge::new_with_handle(
+                            input, runtime,
+                        )) as Box<dyn Read + Send>
+                    }),
+                };
+                // The source may own what feeds the stream; holding it
+                // while reading could keep a stalled read alive forever
+                // (worker test `an_export_still_running_at_the_deadline_...`).
+                drop(source);
+                match input {
+                    Ok(input) => {
+                        let input = Counting {
+                            inner: input,
+                            counter: bytes_read,
+                        };
+                        read_object(input, &task, &tx, &cancel);
+                    }
+                    Err(e) => {
+                        let _ = tx.send(ReaderMsg::Failed(e.into()));
+                    }
+                }
+                drop(permit);
+            });
+        }
+    }
+}
+
+/// Counts the stored bytes read, for progress.
+struct Counting<R> {
+    inner: R,
+    counter: Arc<AtomicU64>,
+}
+
+impl<R: Read> Read for Counting<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.counter.fetch_add(n as u64, Ordering::Relaxed);
+        Ok(n)
+    }
+}

@@ -1,0 +1,407 @@
+//! The fast path of line validation: one pass over a line that extracts the
+//! contract's fields without serde's per-field dispatch or any allocation
+//! (beyond the two string lists when they are wanted).
+//!
+//! It only ever says "yes, and here are the fields" or "not sure": any line
+//! with an escape, a control character, a duplicate known key, an odd number
+//! or anything else unusual goes to the serde path (`validate::check_line`),
+//! which decides and words the reason. So what it accepts is a subset of what
+//! serde accepts, with the same values (a test mutates lines to hold it to
+//! that), and every rejection message comes from one place.
+use kt_domain::{Actor, Event, Model, Tokens};
+use std::borrow::Cow;
+
+/// Which fields the caller wants back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Want {
+    /// Every known field (csv, reports).
+    All,
+    /// Only the four required ones; the rest is checked, not kept (json).
+    Required,
+}
+
+/// Deeper nesting than this in unknown fields goes to serde (which decides;
+/// refusing here only costs speed on such rare lines).
+const MAX_DEPTH: u32 = 64;
+
+/// The event in `line`, or `None` when the serde path must decide.
+pub(crate) fn scan_event(line: &str, want: Want) -> Option<Event<'_>> {
+    if has_escape_or_control(line.as_bytes()) {
+        return None;
+    }
+    let mut s = Scanner {
+        src: line,
+        b: line.as_bytes(),
+        i: 0,
+    };
+    let event = s.event(want)?;
+    s.ws();
+    (s.i == s.b.len()).then_some(event)
+}
+
+/// A backslash or a byte below 0x20 anywhere (tabs included: JSON allows them
+/// between tokens but not inside strings, and they are rare enough to leave
+/// to serde). Written as a branch-free fold over blocks so it vectorises.
+fn has_escape_or_control(b: &[u8]) -> bool {
+    b.chunks(32).any(|block| {
+        block
+            .iter()
+            .fold(false, |acc, &c| acc | (c < 0x20) | (c == b'\\'))
+    })
+}
+
+/// The first `"` in `b`. Strings here are short (ids, names), where
+/// memchr's setup costs more than this: eight bytes at a time in a word.
+#[inline(always)]
+fn find_quote(b: &[u8]) -> Option<usize> {
+    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
+    const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
+    const QUOTES: u64 = u64::from_ne_bytes([b'"'; 8]);
+    let mut at = 0;
+    while let Some(word) = b.get(at..at + 8) {
+        let x = u64::from_le_bytes(word.try_into().expect("8 bytes")) ^ QUOTES;
+        // The lowest set high bit marks the first zero byte, i.e. the first quote.
+        let zeros = x.wrapping_sub(ONES) & !x & HIGHS;
+        if zeros != 0 {
+            return Some(at + (zeros.trailing_zeros() / 8) as usize);
+        }
+        at += 8;
+    }
+    b[at..].iter().position(|&c| c == b'"').map(|p| at + p)
+}
+
+struct Scanner<'a> {
+    src: &'a str,
+    b: &'a [u8],
+    i: usize,
+}
+
+/// The four required keys' bits in `Scanner::field`'s numbering.
+const REQUIRED: u32 = 0b1111;
+
+impl<'a> Scanner<'a> {
+    /// Skips whitespace, which on this path can only be spaces: tabs, CR
+    /// and LF are control bytes, which send the line to serde.
+    fn ws(&mut self) {
+        while self.b.get(self.i) == Some(&b' ') {
+            self.i += 1;
+        }
+    }
+
+    /// The next byte after any whitespace (compact JSON has none, so the
+    /// skip is only tried when a space is actually there).
+    #[inline(always)]
+    fn peek(&mut self) -> Option<u8> {
+        match self.b.get(self.i) {
+            Some(b' ') => {
+                self.ws();
+                self.b.get(self.i).copied()
+            }
+            next => next.copied(),
+        }
+    }
+
+    #[inline(always)]
+    fn eat(&mut self, c: u8) -> Option<()> {
+        (self.peek()? == c).then(|| self.i += 1)
+    }
+
+    /// A string's contents (the line has no escapes, so they end at the next quote).
+    #[inline(always)]
+    fn string(&mut self) -> Option<&'a str> {
+        self.eat(b'"')?;
+        let start = self.i;
+        let len = find_quote(&self.b[start..])?;
+        self.i = start + len + 1;
+        self.src.get(start..start + len)
+    }
+
+    fn literal(&mut self, word: &[u8]) -> Option<()> {
+        self.ws();
+        self.b[self.i..]
+            .starts_with(word)
+            .then(|| self.i += word.len())
+    }
+
+    /// `null` as `None`, a string as `Some`; anything else is not for us.
+    fn opt_string(&mut self) -> Option<Option<&'a str>> {
+        if self.peek()? == b'n' {
+            return self.literal(b"null").map(|_| None);
+        }
+        self.string().map(Some)
+    }
+
+    /// A JSON number's text, checked against the grammar.
+    fn number(&mut self) -> Option<&'a [u8]> {
+        self.ws();
+        let start = self.i;
+        let digits = |s: &mut Self| {
+            let from = s.i;
+            while s.b.get(s.i).is_some_and(u8::is_ascii_digit) {
+                s.i += 1;
+            }
+            s.i > from
+        };
+        if self.b.get(self.i) == Some(&b'-') {
+            self.i += 1;
+        }
+        match self.b.get(self.i)? {
+            b'0' => self.i += 1,
+            b'1'..=b'9' => {
+                digits(self);
+            }
+            _ => return None,
+        }
+        if self.b.get(self.i) == Some(&b'.') {
+            self.i += 1;
+            digits(self).then_some(())?;
+        }
+        if let Some(b'e' | b'E') = self.b.get(self.i) {
+            self.i += 1;
+            if let Some(b'+' | b'-') = self.b.get(self.i) {
+                self.i += 1;
+            }
+            digits(self).then_some(())?;
+        }
+        Some(&self.b[start..self.i])
+    }
+
+    /// An integer serde would give an `i64` field; `null` as `None`. Floats,
+    /// exponents, `-0` and out-of-range values are left to serde to refuse.
+    fn opt_int(&mut self) -> Option<Option<i64>> {
+        if self.peek()? == b'n' {
+            return self.literal(b"null").map(|_| None);
+        }
+        let text = self.number()?;
+        if text.iter().any(|c| matches!(c, b'.' | b'e' | b'E')) || text == b"-0" {
+            return None;
+        }
+        std::str::from_utf8(text).ok()?.parse().ok().map(Some)
+    }
+
+    /// `[` strings `]`, kept when `keep`; `null` as `None`.
+    fn opt_list(&mut self, keep: bool) -> Option<Option<Vec<Cow<'a, str>>>> {
+        if self.peek()? == b'n' {
+            return self.literal(b"null").map(|_| None);
+        }
+        self.eat(b'[')?;
+        let mut items = Vec::new();
+        if self.peek()? == b']' {
+            self.i += 1;
+            return Some(Some(items));
+        }
+        loop {
+            let item = self.string()?;
+            if keep {
+                items.push(Cow::Borrowed(item));
+            }
+            match self.peek()? {
+                b',' => self.i += 1,
+                b']' => {
+                    self.i += 1;
+                    return Some(Some(items));
+                }
+                _ => return None,
+            }
+        }
+    }
+
+    /// Walks `{ "key": value, ... }`, giving each key to `field`, which must
+    /// consume the value. `null` instead of the object is `Some(false)`.
+    fn opt_object(
+        &mut self,
+        mut field: impl FnMut(&mut Self, &'a str) -> Option<()>,
+    ) -> Option<bool> {
+        if self.peek()? == b'n' {
+            return self.literal(b"null").map(|_| false);
+        }
+        self.eat(b'{')?;
+        if self.peek()? == b'}' {
+            self.i += 1;
+            return Some(true);
+        }
+        loop {
+            let key = self.string()?;
+            self.eat(b':')?;
+            field(self, key)?;
+            match self.peek()? {
+                b',' => self.i += 1,
+                b'}' => {
+                    self.i += 1;
+                    return Some(true);
+                }
+                _ => return None,
+            }
+        }
+    }
+
+    /// Any JSON value, checked and skipped (unknown fields).
+    fn skip_value(&mut self, depth: u32) -> Option<()> {
+        if depth > MAX_DEPTH {
+            return None;
+        }
+        match self.peek()? {
+            b'"' => self.string().map(drop),
+            b'{' => self.opt_object(|s, _| s.skip_value(depth + 1)).map(drop),
+            b'[' => {
+                self.i += 1;
+                if self.peek()? == b']' {
+                    self.i += 1;
+                    return Some(());
+                }
+                loop {
+                    self.skip_value(depth + 1)?;
+                    match self.peek()? {
+                        b',' => self.i += 1,
+                        b']' => {
+                            self.i += 1;
+                            return Some(());
+                        }
+                        _ => return None,
+                    }
+                }
+            }
+            b't' => self.literal(b"true"),
+            b'f' => self.literal(b"false"),
+            b'n' => self.literal(b"null"),
+            _ => self.number().map(drop),
+        }
+    }
+
+    /// Three optional strings, each at most once; `slot` numbers their keys.
+    fn opt_triple(
+        &mut self,
+        slot: impl Fn(&str) -> Option<usize>,
+    ) -> Option<Option<[Option<&'a str>; 3]>> {
+        let mut values = [None; 3];
+        let mut seen = 0u8;
+        let present = self.opt_object(|s, key| match slot(key) {
+            Some(n) => {
+                once(&mut seen, 1 << n)?;
+                values[n] = s.opt_string()?;
+                Some(())
+            }
+            None => s.skip_value(2),
+        })?;
+        Some(present.then_some(values))
+    }
+
+    fn event(&mut self, want: Want) -> Option<Event<'a>> {
+        let mut seen = 0u32;
+        let mut e = Event::required("", "", "", "");
+        let keep = want == Want::All;
+        self.opt_object(|s, key| s.field(key, &mut e, &mut seen, keep))?
+            .then_some(())?;
+        if seen & REQUIRED != REQUIRED {
+            return None;
+        }
+        Some(match want {
+            Want::All => e,
+            Want::Required => Event::required(e.event_id, e.ts, e.tenant_id, e.event_type),
+        })
+    }
+
+    /// One top-level field: known ones into `e` (each at most once, as serde
+    /// insists), unknown ones checked and skipped.
+    fn field(&mut self, key: &str, e: &mut Event<'a>, seen: &mut u32, keep: bool) -> Option<()> {
+        let text = |s: &mut Self| s.opt_string().map(|v| v.map(Cow::Borrowed));
+        let index = match key {
+            "event_id" => 0,
+            "ts" => 1,
+            "tenant_id" => 2,
+            "event_type" => 3,
+            "request_id" => 4,
+            "escalation_id" => 5,
+            "config_version" => 6,
+            "actor" => 7,
+            "model" => 8,
+            "decision" => 9,
+            "policy_ids" => 10,
+            "risk_level" => 11,
+            "data_categories" => 12,
+            "latency_ms" => 13,
+            "tokens" => 14,
+            "outcome" => 15,
+            "reviewer" => 16,
+            "incident_id" => 17,
+            _ => return self.skip_value(1),
+        };
+        once(seen, 1u32 << index)?;
+        match index {
+            0 => e.event_id = Cow::Borrowed(self.string()?),
+            1 => e.ts = Cow::Borrowed(self.string()?),
+            2 => e.tenant_id = Cow::Borrowed(self.string()?),
+            3 => e.event_type = Cow::Borrowed(self.string()?),
+            4 => e.request_id = text(self)?,
+            5 => e.escalation_id = text(self)?,
+            6 => e.config_version = text(self)?,
+            7 => {
+                e.actor = self
+                    .opt_triple(|key| match key {
+                        "user_id" => Some(0),
+                        "app" => Some(1),
+                        "ip" => Some(2),
+                        _ => None,
+                    })?
+                    .map(|[user_id, app, ip]| Actor {
+                        user_id: user_id.map(Cow::Borrowed),
+                        app: app.map(Cow::Borrowed),
+                        ip: ip.map(Cow::Borrowed),
+                    })
+            }
+            8 => {
+                e.model = self
+                    .opt_triple(|key| match key {
+                        "provider" => Some(0),
+                        "name" => Some(1),
+                        "region" => Some(2),
+                        _ => None,
+                    })?
+                    .map(|[provider, name, region]| Model {
+                        provider: provider.map(Cow::Borrowed),
+                        name: name.map(Cow::Borrowed),
+                        region: region.map(Cow::Borrowed),
+                    })
+            }
+            9 => e.decision = text(self)?,
+            10 => e.policy_ids = self.opt_list(keep)?,
+            11 => e.risk_level = text(self)?,
+            12 => e.data_categories = self.opt_list(keep)?,
+            13 => e.latency_ms = self.opt_int()?,
+            14 => e.tokens = self.opt_tokens()?,
+            15 => e.outcome = text(self)?,
+            16 => e.reviewer = text(self)?,
+            _ => e.incident_id = text(self)?,
+        }
+        Some(())
+    }
+
+    fn opt_tokens(&mut self) -> Option<Option<Tokens>> {
+        let mut tokens = Tokens::default();
+        let mut seen = 0u8;
+        let present = self.opt_object(|s, key| {
+            match key {
+                "input" => (once(&mut seen, 1)?, tokens.input = s.opt_int()?),
+                "output" => (once(&mut seen, 2)?, tokens.output = s.opt_int()?),
+                _ => return s.skip_value(2),
+            };
+            Some(())
+        })?;
+        Some(present.then_some(tokens))
+    }
+}
+
+/// Marks `bit` seen; `None` if it already was (a duplicate key).
+fn once<T: Copy + std::ops::BitAnd<Output = T> + std::ops::BitOrAssign + PartialEq + Default>(
+    seen: &mut T,
+    bit: T,
+) -> Option<()> {
+    if *seen & bit != T::default() {
+        return None;
+    }
+    *seen |= bit;
+    Some(())
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,235 @@
+//! The scanner against serde: whatever it accepts, serde accepts with the
+//! same fields; and the lines the lake really holds take the fast path.
+use super::{Want, scan_event};
+use crate::check::EventCheck;
+use kt_domain::{Event, Tokens};
+use kt_lakegen::{LakeSpec, generate};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+
+fn serde_all(line: &str) -> Option<Event<'_>> {
+    serde_json::from_str(line).ok()
+}
+
+fn serde_required(line: &str) -> Option<Event<'_>> {
+    serde_json::from_str::<EventCheck>(line)
+        .ok()
+        .map(EventCheck::into_event)
+}
+
+/// Lines as the generator writes them (every event type and field), malformed ones included.
+fn lake_lines() -> Vec<String> {
+    let spec = LakeSpec {
+        days: 1,
+        events_total: 2_000,
+        malformed_rate: 0.02,
+        gzip: false,
+        ..Default::default()
+    };
+    let mut lines = Vec::new();
+    generate(&spec, |_, bytes| {
+        let text = String::from_utf8_lossy(&bytes).into_owned();
+        lines.extend(text.lines().map(str::to_owned));
+        Ok::<_, ()>(())
+    })
+    .unwrap();
+    lines
+}
+
+const BASE: &str = r#"{"event_id":"e1","ts":"2026-05-01T08:02:14.503Z","tenant_id":"acme","event_type":"policy.decision","request_id":"r1","config_version":null,"actor":{"user_id":"u1","app":"bot","ip":"198.51.100.24","x":[1,{"y":null}]},"model":{"provider":"openai","name":"gpt-4o","region":"us-east-1"},"decision":"redact","policy_ids":["a","b"],"risk_level":"medium","data_categories":[],"latency_ms":-388,"tokens":{"input":180,"output":null},"outcome":"ok","extra":{"n":1.5e-3,"t":true,"f":false}}"#;
+
+#[test]
+fn what_serde_accepts_in_the_lake_takes_the_fast_path_with_the_same_fields() {
+    let (mut fast, mut serde_only) = (0, 0);
+    for line in lake_lines() {
+        let scanned = scan_event(&line, Want::All);
+        match serde_all(&line) {
+            Some(parsed) if !line.contains('\\') => {
+                assert_eq!(scanned.as_ref(), Some(&parsed), "{line}");
+                let required = scan_event(&line, Want::Required);
+                assert_eq!(required, serde_required(&line), "{line}");
+                fast += 1;
+            }
+            Some(parsed) => {
+                // Escapes are serde's; if the scanner answers it must agree.
+                assert!(scanned.is_none_or(|s| s == parsed), "{line}");
+                serde_only += 1;
+            }
+            None => assert_eq!(scanned, None, "{line}"),
+        }
+    }
+    assert!(fast > 1_900, "only {fast} lines took the fast path");
+    assert!(serde_only < 50, "{serde_only} lines needed serde");
+}
+
+#[test]
+fn nested_unknown_values_nulls_and_negative_numbers_are_read_like_serde() {
+    let scanned = scan_event(BASE, Want::All).expect("fast path");
+    assert_eq!(Some(&scanned), serde_all(BASE).as_ref());
+    assert_eq!(scanned.latency_ms, Some(-388));
+    assert_eq!(
+        scanned.tokens,
+        Some(Tokens {
+            input: Some(180),
+            output: None
+        })
+    );
+    assert_eq!(scanned.config_version, None);
+    assert_eq!(scanned.data_categories, Some(vec![]));
+}
+
+#[test]
+fn what_serde_must_word_is_left_to_serde() {
+    let cases = [
+        BASE.replace(r#""e1""#, r#""e\u0031""#),
+        BASE.replace(r#""e1""#, "\"e\t1\""),
+        BASE.replace(r#""latency_ms":-388"#, r#""latency_ms":1.0"#),
+        BASE.replace(r#""latency_ms":-388"#, r#""latency_ms":-0"#),
+        BASE.replace(r#""latency_ms":-388"#, r#""latency_ms":1e3"#),
+        BASE.replace(
+            r#""latency_ms":-388"#,
+            r#""latency_ms":9223372036854775808"#,
+        ),
+        BASE.replace(
+            r#""request_id":"r1""#,
+            r#""request_id":"r1","request_id":null"#,
+        ),
+        BASE.replace(r#""app":"bot""#, r#""app":"bot","app":"bot""#),
+        BASE.replace(r#""ts":"2026-05-01T08:02:14.503Z","#, ""),
+        BASE.replace(r#""outcome":"ok""#, r#""outcome":"ok","#),
+        BASE.replace(r#""policy_ids":["a","b"]"#, r#""policy_ids":["a",null]"#),
+        BASE.replace(r#""event_id":"e1""#, r#""event_id":null"#),
+        format!("{BASE} x"),
+        format!("[{BASE}]"),
+    ];
+    for line in cases {
+        assert_eq!(scan_event(&line, Want::All), None, "{line}");
+    }
+    let deep = BASE.replace(
+        r#""t":true"#,
+        &format!(r#""t":{}1{}"#, "[".repeat(80), "]".repeat(80)),
+    );
+    assert_eq!(scan_event(&deep, Want::All), None);
+}
+
+/// Pieces that make lines interesting to both parsers.
+const TOKENS: &[&str] = &[
+    ",",
+    ":",
+    "\"",
+    "{",
+    "}",
+    "[",
+    "]",
+    "null",
+    "true",
+    "1",
+    "-0",
+    "01",
+    "1.5",
+    "1e3",
+    "-",
+    "\\",
+    " ",
+    "\t",
+    "\"x\"",
+    "é",
+    "\"event_id\":\"dup\",",
+    "\"actor\":null,",
+    "\"tokens\":{},",
+    "\"policy_ids\":[],",
+    "9223372036854775807",
+    "-9223372036854775808",
+    "18446744073709551616",
+    "false",
+    "E",
+    "e+",
+    "e-",
+    "-0.0",
+    "\u{feff}",
+    "  ",
+    "\"model\":{\"name\":\"m\",\"name\":null},",
+    "\"tokens\":{\"input\":1,\"input\":2},",
+    "{\"event_id\":1}",
+    "[[]]",
+];
+
+fn mutate(line: &str, rng: &mut StdRng) -> String {
+    let mut s = line.to_string();
+    for _ in 0..rng.random_range(1..=3) {
+        let boundaries: Vec<usize> = (0..=s.len()).filter(|&i| s.is_char_boundary(i)).collect();
+        let at = boundaries[rng.random_range(0..boundaries.len())];
+        // The char boundary `chars` characters after `at` (or the end).
+        let after = |chars: usize| {
+            let later = boundaries.iter().copied().filter(|&b| b > at);
+            later.take(chars).last().unwrap_or(at)
+        };
+        match rng.random_range(0..3) {
+            0 => s.insert_str(at, TOKENS[rng.random_range(0..TOKENS.len())]),
+            1 => {
+                let to = after(rng.random_range(1..4));
+                s.replace_range(at..to, "");
+            }
+            _ => {
+                let to = after(rng.random_range(1..12));
+                let piece = s[at..to].to_string();
+                s.insert_str(to, &piece);
+            }
+        }
+    }
+    s
+}
+
+#[test]
+fn whatever_the_scanner_accepts_serde_accepts_with_the_same_fields() {
+    let mut templates = lake_lines();
+    templates.truncate(200);
+    templates.push(BASE.to_string());
+    let mut rng = StdRng::seed_from_u64(7);
+    let (mut accepted, mut refused_by_both) = (0, 0);
+    for n in 0..60_000 {
+        let line = mutate(&templates[n % templates.len()], &mut rng);
+        for want in [Want::All, Want::Required] {
+            let Some(scanned) = scan_event(&line, want) else {
+                continue;
+            };
+            let parsed = match want {
+                Want::All => serde_all(&line),
+                Want::Required => serde_required(&line),
+            };
+            assert_eq!(Some(&scanned), parsed.as_ref(), "{want:?} {line}");
+            accepted += 1;
+        }
+        if serde_all(&line).is_none() && scan_event(&line, Want::All).is_none() {
+            refused_by_both += 1;
+        }
+    }
+    // Both outcomes occur often, so the comparison above means something.
+    assert!(accepted > 20_000, "{accepted}");
+    assert!(refused_by_both > 10_000, "{refused_by_both}");
+}
+
+#[test]
+fn the_word_at_a_time_quote_search_finds_the_first_quote() {
+    for text in [
+        "",
+        "a",
+        "\"",
+        "abcdefg\"",
+        "abcdefgh\"",
+        "abcdefghijklmnop",
+        "é\"x\"",
+        "\x7f\u{80}\"\"",
+    ] {
+        for cut in 0..=text.len() {
+            let b = &text.as_bytes()[cut..];
+            assert_eq!(
+                super::find_quote(b),
+                b.iter().position(|&c| c == b'"'),
+                "{text:?} from {cut}"
+            );
+        }
+    }
+    let long = format!("{}\"{}\"", "x".repeat(37), "y".repeat(9));
+    assert_eq!(super::find_quote(long.as_bytes()), Some(37));
+}

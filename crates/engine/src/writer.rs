@@ -1,0 +1,218 @@
+//! The ordering and formatting stage, on one blocking thread: takes each
+//! object's chunks in plan order, orders each hour partition, feeds the
+//! formatter, and hands the artifact on in ~1 MiB chunks while hashing it.
+//!
+//! Progress is expressible as a cursor: hours are finished one at a time in
+//! plan order, so "hour index + events emitted in that hour" locates the output.
+use super::ExportError;
+use super::order::{HourBuffer, RecView};
+use super::reader::{ChunkPool, ObjectStats, ReaderMsg};
+use super::scan::Want;
+use super::validate::fields;
+use crate::formatter::{ExportContext, ExportSummary, Formatter};
+use bytes::Bytes;
+use kt_domain::ParsedEvent;
+use kt_domain::{JobStats, MAX_REJECTED_SAMPLES};
+use sha2::{Digest, Sha256};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+
+const OUTPUT_CHUNK_BYTES: usize = 1 << 20;
+
+/// One object's reader output, in plan order.
+pub(crate) struct ObjectFeed {
+    pub hour: usize,
+    pub rx: std::sync::mpsc::Receiver<ReaderMsg>,
+}
+
+pub(crate) struct WriterSetup {
+    pub ctx: ExportContext,
+    pub formatter: Box<dyn Formatter>,
+    pub hour_budget: usize,
+    pub spill_dir: PathBuf,
+    pub objects_skipped: u64,
+    pub feeds: tokio::sync::mpsc::Receiver<ObjectFeed>,
+    pub out: tokio::sync::mpsc::Sender<Bytes>,
+    pub events: Arc<AtomicU64>,
+    pub cancel: Arc<AtomicBool>,
+    pub pool: Arc<ChunkPool>,
+}
+
+pub(crate) struct Written {
+    pub event_count: u64,
+    pub size_bytes: u64,
+    pub sha256: String,
+    pub stats: JobStats,
+}
+
+/// What an ordered record's body is and what the formatter needs from it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Body {
+    /// Bytes the formatter's renderer wrote on a reader thread.
+    Rendered,
+    /// The raw line; the formatter needs every field (a second parse).
+    Parse,
+}
+
+/// The artifact's bytes on their way out: buffered, counted, hashed.
+struct Output {
+    buf: Vec<u8>,
+    hasher: Sha256,
+    size: u64,
+    tx: tokio::sync::mpsc::Sender<Bytes>,
+}
+
+impl Output {
+    fn send(&mut self) -> Result<(), ExportError> {
+        if self.buf.is_empty() {
+            return Ok(());
+        }
+        self.hasher.update(&self.buf);
+        self.size += self.buf.len() as u64;
+        let chunk = std::mem::replace(&mut self.buf, Vec::with_capacity(OUTPUT_CHUNK_BYTES + 4096));
+        self.tx
+            .blocking_send(Bytes::from(chunk))
+            .map_err(|_| ExportError::Canceled)
+    }
+}
+
+pub(crate) fn write_export(mut s: WriterSetup) -> Result<Written, ExportError> {
+    let format_error = |e: crate::formatter::FormatError| ExportError::Internal(e.to_string());
+    let mut out = Output {
+        buf: Vec::with_capacity(OUTPUT_CHUNK_BYTES + 4096),
+        hasher: Sha256::new(),
+        size: 0,
+        tx: s.out.clone(),
+    };
+    let mut stats = JobStats {
+        objects_skipped: s.objects_skipped,
+        ..Default::default()
+    };
+    // With a renderer, the readers already wrote each event's bytes.
+    let body = if s.formatter.renderer().is_some() {
+        Body::Rendered
+    } else {
+        Body::Parse
+    };
+    let mut event_count = 0u64;
+    s.formatter
+        .begin(&s.ctx, &mut out.buf)
+        .map_err(format_error)?;
+
+    // Emits one finished hour; returns the duplicates it dropped.
+    let mut drain = |buffer: HourBuffer| {
+        drain_hour(
+            buffer,
+            &mut *s.formatter,
+            &mut out,
+            body,
+            &mut event_count,
+            &s.events,
+        )
+    };
+    let mut current: Option<(usize, HourBuffer)> = None;
+    while let Some(feed) = s.feeds.blocking_recv() {
+        if current.as_ref().is_some_and(|(hour, _)| *hour != feed.hour) {
+            let (_, buffer) = current.take().expect("checked");
+            stats.duplicates_removed += drain(buffer)?;
+        }
+        let buffer = &mut current
+            .get_or_insert_with(|| {
+                (
+                    feed.hour,
+                    HourBuffer::new(s.hour_budget, s.spill_dir.clone(), s.pool.clone()),
+                )
+            })
+            .1;
+        loop {
+            if s.cancel.load(Ordering::Relaxed) {
+                return Err(ExportError::Canceled);
+            }
+            match feed.rx.recv() {
+                Ok(ReaderMsg::Chunk(chunk)) => buffer.push(chunk)?,
+                Ok(ReaderMsg::Done(object)) => {
+                    add_object(&mut stats, object);
+                    break;
+                }
+                Ok(ReaderMsg::Failed(e)) => return Err(e),
+                Err(_) => {
+                    return Err(ExportError::Internal(
+                        "an object reader stopped unexpectedly".into(),
+                    ));
+                }
+            }
+        }
+    }
+    if let Some((_, buffer)) = current.take() {
+        stats.duplicates_removed += drain(buffer)?;
+    }
+    if s.cancel.load(Ordering::Relaxed) {
+        return Err(ExportError::Canceled);
+    }
+    let summary = ExportSummary {
+        event_count,
+        stats: stats.clone(),
+    };
+    s.formatter
+        .finish(&s.ctx, &summary, &mut out.buf)
+        .map_err(format_error)?;
+    s.events.store(event_count, Ordering::Relaxed);
+    out.send()?;
+    Ok(Written {
+        event_count,
+        size_bytes: out.size,
+        sha256: hex::encode(out.hasher.finalize()),
+        stats,
+    })
+}
+
+/// Emits one ordered hour through the formatter.
+fn drain_hour(
+    buffer: HourBuffer,
+    formatter: &mut dyn Formatter,
+    out: &mut Output,
+    body: Body,
+    event_count: &mut u64,
+    events: &AtomicU64,
+) -> Result<u64, ExportError> {
+    let mut emit = |v: &RecView<'_>| {
+        let written = match body {
+            Body::Rendered => formatter.event_rendered(v.line(), &mut out.buf),
+            Body::Parse => formatter.event(&parsed_event(v)?, &mut out.buf),
+        };
+        written.map_err(|e| ExportError::Internal(e.to_string()))?;
+        *event_count += 1;
+        if out.buf.len() >= OUTPUT_CHUNK_BYTES {
+            events.store(*event_count, Ordering::Relaxed);
+            out.send()?;
+        }
+        Ok(())
+    };
+    buffer.drain(&mut emit)
+}
+
+fn add_object(stats: &mut JobStats, object: ObjectStats) {
+    stats.objects_read += 1;
+    stats.bytes_read += object.bytes_read;
+    stats.lines_read += object.lines_read;
+    stats.rejected_lines += object.rejected_lines;
+    let room = MAX_REJECTED_SAMPLES.saturating_sub(stats.rejected_samples.len());
+    stats
+        .rejected_samples
+        .extend(object.samples.into_iter().take(room));
+}
+
+/// The formatter's view of an event: the line parsed again (the reader only
+/// kept its bytes).
+fn parsed_event<'a>(v: &RecView<'a>) -> Result<ParsedEvent<'a>, ExportError> {
+    let raw = std::str::from_utf8(v.line())
+        .map_err(|e| ExportError::Internal(format!("buffered event is not UTF-8: {e}")))?;
+    let fields = fields(raw, Want::All)
+        .map_err(|e| ExportError::Internal(format!("re-reading an accepted event failed: {e}")))?;
+    Ok(ParsedEvent {
+        raw,
+        fields,
+        ts_ms: v.ts_ns.div_euclid(1_000_000),
+    })
+}

@@ -1,0 +1,252 @@
+//! One configuration type, read once at cold start from the environment, with
+//! the local defaults of the API contract.
+//!
+//! Strict: a value that does not parse (`KT_MAX_ACTIVE_JOBS=ten`) is an error
+//! that names the variable, never a silent default. In Lambda (where
+//! `AWS_LAMBDA_FUNCTION_NAME` is set) the resource names and the pseudonym key
+//! are required: the template sets them, and a function deployed without them
+//! must not fall back to the local stack's names or its public key.
+use kt_store::aws::{AwsSettings, ResourceNames};
+use std::path::PathBuf;
+use std::time::Duration;
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub aws: AwsSettings,
+    pub resources: ResourceNames,
+    pub api_addr: String,
+    pub dev_jwt_secret: String,
+    pub max_active_jobs: u32,
+    /// How long a worker's claim on a job lasts without a heartbeat.
+    pub lease: Duration,
+    /// Memory budget of the ordering stage (per hour partition) before it spills to disk.
+    pub sort_budget_bytes: usize,
+    /// Directory for spilled sorted runs (Lambda: `/tmp`).
+    pub spill_dir: PathBuf,
+    /// Key for pseudonymising actors in reports (per-tenant keys are derived
+    /// from it). Only the worker needs it: see [`Config::require_pseudonym_key`].
+    pub pseudonym_key: Option<String>,
+    /// A job waiting this long with nobody on it gets a new message from the sweeper.
+    pub sweep_requeue_after: Duration,
+    /// New messages the sweeper sends a job before failing it.
+    pub sweep_max_requeues: u32,
+}
+
+/// The local stack's pseudonym key: public, so only for local use.
+pub const LOCAL_PSEUDONYM_KEY: &str = "kt-local-pseudonym-key";
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{name} is required here (it has no default outside the local stack)")]
+    Missing { name: &'static str },
+    #[error("{name}={value:?}: {expected}")]
+    Invalid {
+        name: &'static str,
+        value: String,
+        expected: &'static str,
+    },
+}
+
+/// Reads variables through `var`, so tests can pass a map.
+struct Vars<F> {
+    var: F,
+    in_lambda: bool,
+}
+
+impl<F: Fn(&str) -> Option<String>> Vars<F> {
+    fn get(&self, name: &str) -> Option<String> {
+        (self.var)(name).filter(|v| !v.trim().is_empty())
+    }
+
+    /// A value with a local default; required in Lambda when `required_in_lambda`.
+    fn text(
+        &self,
+        name: &'static str,
+        local_default: &str,
+        required_in_lambda: bool,
+    ) -> Result<String, ConfigError> {
+        match self.get(name) {
+            Some(v) => Ok(v),
+            None if required_in_lambda && self.in_lambda => Err(ConfigError::Missing { name }),
+            None => Ok(local_default.to_string()),
+        }
+    }
+
+    fn number<T: std::str::FromStr>(
+        &self,
+        name: &'static str,
+        default: T,
+        expected: &'static str,
+        valid: impl Fn(&T) -> bool,
+    ) -> Result<T, ConfigError> {
+        let Some(value) = self.get(name) else {
+            return Ok(default);
+        };
+        value
+            .trim()
+            .parse::<T>()
+            .ok()
+            .filter(|n| valid(n))
+            .ok_or(ConfigError::Invalid {
+                name,
+                value,
+                expected,
+            })
+    }
+}
+
+impl Config {
+    /// From the process environment; call once, in `main`.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_vars(|name| std::env::var(name).ok())
+    }
+
+    /// From any variable lookup (tests pass a map).
+    pub fn from_vars(var: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let in_lambda = var("AWS_LAMBDA_FUNCTION_NAME").is_some_and(|v| !v.is_empty());
+        let v = Vars { var, in_lambda };
+        let in_lambda = v.in_lambda;
+        Ok(Self {
+            aws: AwsSettings {
+                endpoint_url: v.get("AWS_ENDPOINT_URL"),
+                region: v.text("AWS_REGION", "us-east-1", true)?,
+            },
+            resources: ResourceNames {
+                jobs_table: v.text("KT_JOBS_TABLE", "kt-export-jobs", true)?,
+                export_queue: v.text("KT_EXPORT_QUEUE", "kt-export-jobs", true)?,
+                export_dlq: v.text("KT_EXPORT_DLQ", "kt-export-jobs-dlq", true)?,
+                events_bucket: v.text("KT_EVENTS_BUCKET", "kt-events", true)?,
+                artifacts_bucket: v.text("KT_ARTIFACTS_BUCKET", "kt-artifacts", true)?,
+            },
+            api_addr: v.text("KT_API_ADDR", "127.0.0.1:3000", false)?,
+            dev_jwt_secret: v.text("KT_DEV_JWT_SECRET", "kt-local-dev-secret", false)?,
+            max_active_jobs: v.number(
+                "KT_MAX_ACTIVE_JOBS",
+                10,
+                "a whole number of jobs from 1",
+                |n: &u32| *n >= 1,
+            )?,
+            lease: Duration::from_secs(v.number(
+                "KT_LEASE_SECONDS",
+                120,
+                "a whole number of seconds from 1",
+                |n: &u64| *n >= 1,
+            )?),
+            sort_budget_bytes: v.number(
+                "KT_SORT_BUDGET_MB",
+                256usize,
+                "a whole number of MiB from 1 to 65536",
+                |n| (1..=65536).contains(n),
+            )? << 20,
+            spill_dir: v
+                .get("KT_SPILL_DIR")
+                .map(PathBuf::from)
+                .unwrap_or_else(std::env::temp_dir),
+            pseudonym_key: match v.get("KT_PSEUDONYM_KEY") {
+                Some(key) => Some(key),
+                None if in_lambda => None,
+                None => Some(LOCAL_PSEUDONYM_KEY.to_string()),
+            },
+            sweep_requeue_after: Duration::from_secs(v.number(
+                "KT_SWEEP_REQUEUE_SECONDS",
+                900,
+                "a whole number of seconds from 1",
+                |n: &u64| *n >= 1,
+            )?),
+            sweep_max_requeues: v.number(
+                "KT_SWEEP_MAX_REQUEUES",
+                2,
+                "a whole number of re-enqueues",
+                |_: &u32| true,
+            )?,
+        })
+    }
+
+    /// The pseudonym key, for the functions that write reports: unset in
+    /// Lambda is an error at cold start, never the local stack's public key.
+    pub fn require_pseudonym_key(&self) -> Result<String, ConfigError> {
+        self.pseudonym_key.clone().ok_or(ConfigError::Missing {
+            name: "KT_PSEUDONYM_KEY",
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn config(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Config::from_vars(|k| map.get(k).cloned())
+    }
+
+    #[test]
+    fn locally_every_value_has_the_contracts_default() {
+        let c = config(&[]).unwrap();
+        assert_eq!(c.resources.jobs_table, "kt-export-jobs");
+        assert_eq!(c.max_active_jobs, 10);
+        assert_eq!(c.lease, Duration::from_secs(120));
+        assert_eq!(c.sort_budget_bytes, 256 << 20);
+        assert_eq!(c.require_pseudonym_key().unwrap(), LOCAL_PSEUDONYM_KEY);
+        assert_eq!(c.aws.endpoint_url, None);
+    }
+
+    #[test]
+    fn a_mistyped_number_is_an_error_that_names_the_variable() {
+        let err = config(&[("KT_MAX_ACTIVE_JOBS", "ten")]).unwrap_err();
+        assert_eq!(
+            err,
+            ConfigError::Invalid {
+                name: "KT_MAX_ACTIVE_JOBS",
+                value: "ten".into(),
+                expected: "a whole number of jobs from 1",
+            }
+        );
+        assert!(err.to_string().starts_with("KT_MAX_ACTIVE_JOBS=\"ten\""));
+        assert!(config(&[("KT_LEASE_SECONDS", "0")]).is_err());
+        assert!(config(&[("KT_SORT_BUDGET_MB", "-1")]).is_err());
+    }
+
+    #[test]
+    fn in_lambda_the_pseudonym_key_and_resource_names_are_required() {
+        let lambda = [
+            ("AWS_LAMBDA_FUNCTION_NAME", "kt-worker"),
+            ("AWS_REGION", "eu-west-1"),
+            ("KT_JOBS_TABLE", "t"),
+            ("KT_EXPORT_QUEUE", "q"),
+            ("KT_EXPORT_DLQ", "d"),
+            ("KT_EVENTS_BUCKET", "e"),
+            ("KT_ARTIFACTS_BUCKET", "a"),
+        ];
+        assert_eq!(
+            config(&lambda)
+                .unwrap()
+                .require_pseudonym_key()
+                .unwrap_err(),
+            ConfigError::Missing {
+                name: "KT_PSEUDONYM_KEY"
+            }
+        );
+        let mut with_key = lambda.to_vec();
+        with_key.push(("KT_PSEUDONYM_KEY", "secret"));
+        assert_eq!(
+            config(&with_key).unwrap().require_pseudonym_key().unwrap(),
+            "secret"
+        );
+        let without_table: Vec<_> = with_key
+            .iter()
+            .copied()
+            .filter(|(k, _)| *k != "KT_JOBS_TABLE")
+            .collect();
+        assert_eq!(
+            config(&without_table).unwrap_err(),
+            ConfigError::Missing {
+                name: "KT_JOBS_TABLE"
+            }
+        );
+    }
+}

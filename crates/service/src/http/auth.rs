@@ -1,0 +1,179 @@
+//! Who is calling: one extractor that reads the JWT claims from the request
+//! context, where the API Gateway HTTP API JWT authorizer puts them in Lambda
+//! and where [`dev_auth_layer`] puts them locally, so handlers cannot tell the
+//! difference.
+use super::problem::ApiError;
+use aws_lambda_events::apigw::{
+    ApiGatewayRequestAuthorizer, ApiGatewayRequestAuthorizerJwtDescription,
+    ApiGatewayV2httpRequestContext,
+};
+use axum::extract::FromRequestParts;
+use axum::http::{Request, header, request::Parts};
+use jsonwebtoken::DecodingKey;
+use kt_domain::TenantId;
+use lambda_http::request::RequestContext;
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+/// A permission a route needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    Read,
+    Write,
+}
+
+impl Scope {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Read => "exports:read",
+            Self::Write => "exports:write",
+        }
+    }
+}
+
+/// The authenticated caller: who (`sub`), for which tenant, allowed to do what.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub sub: String,
+    pub tenant: TenantId,
+    pub scopes: Vec<String>,
+}
+
+impl Caller {
+    /// 403 unless the token carries `scope`.
+    pub fn require(&self, scope: Scope) -> Result<(), ApiError> {
+        if self.scopes.iter().any(|s| s == scope.as_str()) {
+            Ok(())
+        } else {
+            Err(ApiError::Forbidden(scope.as_str()))
+        }
+    }
+
+    fn from_context(ctx: &RequestContext) -> Result<Self, ApiError> {
+        const INVALID: ApiError = ApiError::Unauthorized("missing or invalid bearer token");
+        let RequestContext::ApiGatewayV2(ctx) = ctx else {
+            return Err(INVALID);
+        };
+        let jwt = ctx
+            .authorizer
+            .as_ref()
+            .and_then(|a| a.jwt.as_ref())
+            .ok_or(INVALID)?;
+        let claim = |name: &str| jwt.claims.get(name).map(String::as_str).unwrap_or("");
+        let sub = claim("sub");
+        if sub.is_empty() {
+            return Err(INVALID);
+        }
+        let tenant = TenantId::parse(claim("tenant_id"))
+            .map_err(|_| ApiError::Unauthorized("the token's tenant_id is not a valid tenant"))?;
+        let mut scopes: Vec<String> = claim("scope")
+            .split_whitespace()
+            .map(String::from)
+            .collect();
+        scopes.extend(jwt.scopes.iter().flatten().cloned());
+        Ok(Self {
+            sub: sub.to_string(),
+            tenant,
+            scopes,
+        })
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, ApiError> {
+        match parts.extensions.get::<RequestContext>() {
+            Some(ctx) => Self::from_context(ctx),
+            None => Err(ApiError::Unauthorized("missing or invalid bearer token")),
+        }
+    }
+}
+
+/// Mints an HS256 token like the one the dev server accepts (`kt dev token`, tests).
+pub use kt_devtoken::mint as dev_token;
+
+/// Locally, verifies `Authorization: Bearer <HS256 token>` and puts its claims
+/// where API Gateway's JWT authorizer would. A request without a valid token
+/// passes on with no claims, so the extractor answers 401 (and `/healthz` works).
+pub fn dev_auth_layer(secret: String) -> DevAuthLayer {
+    DevAuthLayer {
+        key: Arc::new(kt_devtoken::decoding_key(&secret)),
+    }
+}
+
+#[derive(Clone)]
+pub struct DevAuthLayer {
+    key: Arc<DecodingKey>,
+}
+
+impl<S> tower::Layer<S> for DevAuthLayer {
+    type Service = DevAuth<S>;
+    fn layer(&self, inner: S) -> DevAuth<S> {
+        DevAuth {
+            inner,
+            key: self.key.clone(),
+        }
+    }
+}
+
+/// The service [`DevAuthLayer`] wraps around the router.
+#[derive(Clone)]
+pub struct DevAuth<S> {
+    inner: S,
+    key: Arc<DecodingKey>,
+}
+
+impl<S, B> tower::Service<Request<B>> for DevAuth<S>
+where
+    S: tower::Service<Request<B>>,
+{
+    type Response = S::Response;
+    type Error = S::Error;
+    type Future = S::Future;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), S::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, mut req: Request<B>) -> S::Future {
+        let context = verify_dev_token(&req, &self.key);
+        let extensions = req.extensions_mut();
+        match context {
+            Some(ctx) => extensions.insert(ctx),
+            None => extensions.remove::<RequestContext>(),
+        };
+        self.inner.call(req)
+    }
+}
+
+fn verify_dev_token<B>(req: &Request<B>, key: &DecodingKey) -> Option<RequestContext> {
+    let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (kind, token) = value.split_once(' ')?;
+    if !kind.eq_ignore_ascii_case("bearer") {
+        return None;
+    }
+    let claims = match kt_devtoken::verify(token, key) {
+        Ok(claims) => claims,
+        Err(e) => {
+            tracing::debug!(error = %e, "dev token rejected");
+            return None;
+        }
+    };
+    let mut jwt = ApiGatewayRequestAuthorizerJwtDescription::default();
+    jwt.claims = HashMap::from([
+        ("sub".to_string(), claims.sub),
+        ("tenant_id".to_string(), claims.tenant_id),
+        ("scope".to_string(), claims.scope),
+        ("exp".to_string(), claims.exp.to_string()),
+        ("iat".to_string(), claims.iat.to_string()),
+    ]);
+    let mut authorizer = ApiGatewayRequestAuthorizer::default();
+    authorizer.jwt = Some(jwt);
+    let mut ctx = ApiGatewayV2httpRequestContext::default();
+    ctx.authorizer = Some(authorizer);
+    ctx.http.method = req.method().clone();
+    ctx.http.path = Some(req.uri().path().to_string());
+    Some(RequestContext::ApiGatewayV2(ctx))
+}

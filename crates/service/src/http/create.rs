@@ -1,0 +1,254 @@
+//! `POST /v1/export-jobs`: the request body, its validation (400 vs 422 as
+//! `contracts/api.md` draws the line) and the job it becomes.
+use super::auth::Caller;
+use super::problem::{ApiError, FieldError};
+use crate::job_creation::{ExportRequest, Requester};
+use axum::http::{HeaderMap, header};
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use kt_domain::{DateBound, ExportFormat, ExportType, Window, WindowError};
+use serde_json::{Map, Value};
+
+pub const MAX_LABEL_CHARS: usize = 200;
+pub const MAX_IDEMPOTENCY_KEY_CHARS: usize = 255;
+pub const DEFAULT_EXPIRES_IN_DAYS: u32 = 7;
+pub const EXPIRES_IN_DAYS: std::ops::RangeInclusive<u64> = 1..=30;
+const FIELDS: [&str; 7] = [
+    "type",
+    "format",
+    "date_from",
+    "date_to",
+    "timezone",
+    "label",
+    "expires_in_days",
+];
+
+/// The `Idempotency-Key` header, if any: 1..=255 visible ASCII characters.
+pub fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
+    let Some(value) = headers.get("idempotency-key") else {
+        return Ok(None);
+    };
+    let bad = |msg: &str| ApiError::bad_request("Idempotency-Key", msg);
+    let key = value
+        .to_str()
+        .map_err(|_| bad("must be visible ASCII characters"))?;
+    if key.is_empty() {
+        return Err(bad("must not be empty"));
+    }
+    if key.len() > MAX_IDEMPOTENCY_KEY_CHARS {
+        return Err(bad("must be at most 255 characters"));
+    }
+    Ok(Some(key.to_string()))
+}
+
+impl ExportRequest {
+    /// Parses the raw body. Every problem with the body is a 400, listing each field.
+    pub fn parse(headers: &HeaderMap, body: &[u8]) -> Result<Self, ApiError> {
+        if !is_json(headers) {
+            return Err(ApiError::UnsupportedMediaType);
+        }
+        let value: Value = serde_json::from_slice(body).map_err(|e| ApiError::BadRequest {
+            detail: format!("the body is not valid JSON: {e}"),
+            errors: vec![],
+        })?;
+        let Value::Object(obj) = value else {
+            return Err(ApiError::BadRequest {
+                detail: "the body must be a JSON object".into(),
+                errors: vec![],
+            });
+        };
+        let mut fields = Fields {
+            obj,
+            errors: Vec::new(),
+        };
+        let export_type = fields.required("type", |s| match s {
+            "events" => Ok(ExportType::Events),
+            _ => Err("must be \"events\"".into()),
+        });
+        let format = fields.required("format", |s| {
+            ExportFormat::parse(s).ok_or_else(|| {
+                let all: Vec<&str> = ExportFormat::ALL.iter().map(|f| f.as_str()).collect();
+                format!("must be one of {}", all.join(", "))
+            })
+        });
+        let date_from = fields.required("date_from", parse_bound);
+        let date_to = fields.required("date_to", parse_bound);
+        let timezone = fields
+            .optional_str("timezone", |s| {
+                s.parse::<Tz>()
+                    .map_err(|_| "unknown IANA time zone (e.g. Europe/Madrid, UTC)".into())
+            })
+            .map(|tz| tz.unwrap_or(Tz::UTC));
+        let label = fields.optional_str("label", |s| {
+            if s.chars().count() > MAX_LABEL_CHARS {
+                Err(format!("must be at most {MAX_LABEL_CHARS} characters"))
+            } else {
+                Ok(s.to_string())
+            }
+        });
+        let expires_in_days = fields.expires_in_days();
+        for key in fields.obj.keys() {
+            if !FIELDS.contains(&key.as_str()) {
+                fields.errors.push(FieldError::new(key, "unknown field"));
+            }
+        }
+        match (
+            export_type,
+            format,
+            date_from,
+            date_to,
+            timezone,
+            label,
+            expires_in_days,
+        ) {
+            (
+                Some(export_type),
+                Some(format),
+                Some(date_from),
+                Some(date_to),
+                Some(timezone),
+                Some(label),
+                Some(expires_in_days),
+            ) if fields.errors.is_empty() => Ok(Self {
+                export_type,
+                format,
+                date_from,
+                date_to,
+                timezone,
+                label,
+                expires_in_days,
+            }),
+            _ => Err(ApiError::BadRequest {
+                detail: describe(&fields.errors),
+                errors: fields.errors,
+            }),
+        }
+    }
+
+    /// The window the job will cover; the window rules are 422s.
+    pub fn window(&self, now: DateTime<Utc>) -> Result<Window, ApiError> {
+        self.resolve_window(now).map_err(|e| {
+            let field = match e {
+                WindowError::StartAfterEnd | WindowError::TooEarly => "date_from",
+                _ => "date_to",
+            };
+            let error = FieldError::new(field, e.to_string());
+            match e {
+                WindowError::Unparseable | WindowError::UnknownZone => ApiError::BadRequest {
+                    detail: describe(std::slice::from_ref(&error)),
+                    errors: vec![error],
+                },
+                _ => ApiError::Unprocessable {
+                    detail: describe(std::slice::from_ref(&error)),
+                    errors: vec![error],
+                },
+            }
+        })
+    }
+}
+
+/// A caller creates jobs in its own tenant, under its own name.
+impl From<&Caller> for Requester {
+    fn from(caller: &Caller) -> Self {
+        Self {
+            tenant: caller.tenant.clone(),
+            created_by: caller.sub.clone(),
+            origin: None,
+        }
+    }
+}
+
+fn is_json(headers: &HeaderMap) -> bool {
+    let Some(ct) = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return false;
+    };
+    let essence = ct
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    essence == "application/json"
+        || (essence.starts_with("application/") && essence.ends_with("+json"))
+}
+
+fn parse_bound(s: &str) -> Result<DateBound, String> {
+    DateBound::parse(s).map_err(|e| e.to_string())
+}
+
+fn describe(errors: &[FieldError]) -> String {
+    let parts: Vec<String> = errors
+        .iter()
+        .map(|e| format!("{}: {}", e.field, e.message))
+        .collect();
+    if parts.is_empty() {
+        "the request is invalid".into()
+    } else {
+        parts.join("; ")
+    }
+}
+
+/// The body's object, read field by field; errors are collected, not returned
+/// at the first one, so a caller can fix everything in one go.
+struct Fields {
+    obj: Map<String, Value>,
+    errors: Vec<FieldError>,
+}
+
+impl Fields {
+    fn fail<T>(&mut self, field: &str, message: impl Into<String>) -> Option<T> {
+        self.errors.push(FieldError::new(field, message));
+        None
+    }
+
+    fn required<T>(
+        &mut self,
+        field: &str,
+        parse: impl FnOnce(&str) -> Result<T, String>,
+    ) -> Option<T> {
+        match self.obj.get(field) {
+            None | Some(Value::Null) => self.fail(field, "is required"),
+            Some(Value::String(s)) => match parse(s) {
+                Ok(v) => Some(v),
+                Err(m) => self.fail(field, m),
+            },
+            Some(_) => self.fail(field, "must be a string"),
+        }
+    }
+
+    /// `Some(None)` when absent or null, `None` when invalid.
+    fn optional_str<T>(
+        &mut self,
+        field: &str,
+        parse: impl FnOnce(&str) -> Result<T, String>,
+    ) -> Option<Option<T>> {
+        match self.obj.get(field) {
+            None | Some(Value::Null) => Some(None),
+            Some(Value::String(s)) => match parse(s) {
+                Ok(v) => Some(Some(v)),
+                Err(m) => self.fail(field, m),
+            },
+            Some(_) => self.fail(field, "must be a string"),
+        }
+    }
+
+    fn expires_in_days(&mut self) -> Option<u32> {
+        const FIELD: &str = "expires_in_days";
+        match self.obj.get(FIELD) {
+            None | Some(Value::Null) => Some(DEFAULT_EXPIRES_IN_DAYS),
+            Some(Value::Number(n)) => match n.as_u64() {
+                Some(d) if EXPIRES_IN_DAYS.contains(&d) => u32::try_from(d).ok(),
+                Some(_) => self.fail(FIELD, "must be between 1 and 30"),
+                None if n.is_i64() => self.fail(FIELD, "must be between 1 and 30"),
+                None => self.fail(FIELD, "must be an integer"),
+            },
+            Some(_) => self.fail(FIELD, "must be an integer"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,329 @@
+//! The `/v1/export-jobs` handlers: adapters from HTTP to the job store.
+use super::auth::{Caller, Scope};
+use super::create::idempotency_key;
+use super::cursor;
+use super::problem::{ApiError, FieldError};
+use super::query::{self, RawQuery};
+use super::state::AppState;
+use crate::job_creation::{ExportRequest, Submitted};
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::rejection::{BytesRejection, PathRejection};
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, TimeDelta, Utc};
+use kt_domain::{Job, JobId, JobStatus, JobView};
+use kt_store::{StoreError, Transition};
+use serde::Serialize;
+use tracing::instrument;
+
+/// A presigned download link lives at most this long.
+const MAX_URL_TTL: TimeDelta = TimeDelta::minutes(15);
+/// `limit` of the list.
+const DEFAULT_LIMIT: u32 = 25;
+const MAX_LIMIT: u32 = 100;
+/// Store pages one list request may read while filtering, so a rare status
+/// cannot make one request scan a tenant's whole history.
+const MAX_PAGES_PER_LIST: usize = 20;
+
+type Result<T, E = ApiError> = std::result::Result<T, E>;
+
+fn job_response(status: StatusCode, job: &Job, now: DateTime<Utc>) -> Response {
+    let location = HeaderValue::from_str(&format!("/v1/export-jobs/{}", job.id))
+        .expect("job ids are header-safe");
+    (
+        status,
+        [(header::LOCATION, location)],
+        Json(job.view_at(now)),
+    )
+        .into_response()
+}
+
+/// A path id that is not a job id names no job: 404, like another tenant's.
+fn job_id(path: Result<Path<String>, PathRejection>) -> Result<JobId> {
+    let Path(raw) = path.map_err(|_| ApiError::JobNotFound)?;
+    JobId::parse(&raw).map_err(|_| ApiError::JobNotFound)
+}
+
+async fn load(state: &AppState, caller: &Caller, id: &JobId) -> Result<Job> {
+    state
+        .jobs
+        .get(&caller.tenant, id)
+        .await?
+        .ok_or(ApiError::JobNotFound)
+}
+
+#[instrument(skip_all, fields(tenant = %caller.tenant, job_id))]
+pub async fn create_job(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response> {
+    caller.require(Scope::Write)?;
+    let body = body.map_err(|e| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::PayloadTooLarge(super::MAX_BODY_BYTES)
+        } else {
+            ApiError::BadRequest {
+                detail: format!("the body could not be read: {e}"),
+                errors: vec![],
+            }
+        }
+    })?;
+    let key = idempotency_key(&headers)?;
+    let request = ExportRequest::parse(&headers, &body)?;
+    let now = state.now();
+    let window = request.window(now)?;
+    let job = request.into_job(&window, &caller, now);
+    tracing::Span::current().record("job_id", job.id.as_str());
+    // A retry (same key) after a 503 for a job the queue refused creates it
+    // again rather than replaying the failed one.
+    let creator = state.job_creator();
+    let submitted = match key {
+        Some(key) => creator.submit_past_unqueued(job, key, now).await.1,
+        None => creator.submit(job, None, now).await,
+    };
+    match submitted? {
+        Submitted::Queued(job) => Ok(job_response(StatusCode::ACCEPTED, &job, now)),
+        Submitted::Replayed(job) => Ok(job_response(StatusCode::OK, &job, now)),
+        Submitted::IdempotencyConflict => Err(ApiError::Unprocessable {
+            detail: "Idempotency-Key was already used with a different request".into(),
+            errors: vec![FieldError::new(
+                "Idempotency-Key",
+                "already used with a different request",
+            )],
+        }),
+        Submitted::TooManyActive { limit } => Err(ApiError::TooManyActive(limit)),
+        // The job was failed; the caller may try again (503, Retry-After).
+        Submitted::EnqueueFailed { error, .. } => Err(ApiError::Store(StoreError::Transient(
+            format!("enqueue failed: {error}"),
+        ))),
+    }
+}
+
+#[derive(Serialize)]
+pub struct JobList {
+    pub jobs: Vec<JobView>,
+    pub next_cursor: Option<String>,
+}
+
+struct ListQuery {
+    status: Option<JobStatus>,
+    limit: u32,
+    after: Option<JobId>,
+}
+
+fn list_query(caller: &Caller, raw: &RawQuery) -> Result<ListQuery> {
+    let params = query::params(raw, &["status", "limit", "cursor"])?;
+    let status = match query::get(&params, "status") {
+        None => None,
+        Some(s) => Some(JobStatus::parse(s).ok_or_else(|| {
+            ApiError::bad_request(
+                "status",
+                "must be one of queued, processing, completed, failed, expired, canceled",
+            )
+        })?),
+    };
+    let limit = match query::get(&params, "limit") {
+        None => DEFAULT_LIMIT,
+        Some(s) => s
+            .parse::<u32>()
+            .ok()
+            .filter(|l| (1..=MAX_LIMIT).contains(l))
+            .ok_or_else(|| ApiError::bad_request("limit", "must be an integer from 1 to 100"))?,
+    };
+    let after = match query::get(&params, "cursor") {
+        None => None,
+        Some(c) => Some(cursor::decode(&caller.tenant, c).ok_or_else(|| {
+            ApiError::bad_request("cursor", "is not a cursor this API issued to you")
+        })?),
+    };
+    Ok(ListQuery {
+        status,
+        limit,
+        after,
+    })
+}
+
+#[instrument(skip_all, fields(tenant = %caller.tenant))]
+pub async fn list_jobs(
+    State(state): State<AppState>,
+    caller: Caller,
+    raw: RawQuery,
+) -> Result<Json<JobList>> {
+    caller.require(Scope::Read)?;
+    let q = list_query(&caller, &raw)?;
+    let now = state.now();
+    let wanted = q.limit as usize;
+    let mut found: Vec<Job> = Vec::with_capacity(wanted);
+    let mut after = q.after;
+    let mut next = None;
+    'pages: for _ in 0..MAX_PAGES_PER_LIST {
+        let page_size = match q.status {
+            Some(_) => MAX_LIMIT,
+            None => q.limit - found.len() as u32,
+        };
+        let (page, more) = state
+            .jobs
+            .list(&caller.tenant, after.as_ref(), page_size)
+            .await?;
+        let page_len = page.len();
+        for (i, job) in page.into_iter().enumerate() {
+            let id = job.id.clone();
+            if q.status.is_none_or(|s| job.status_at(now) == s) {
+                found.push(job);
+            }
+            if found.len() == wanted {
+                next = (i + 1 < page_len || more.is_some()).then_some(id);
+                break 'pages;
+            }
+        }
+        // Where the next page starts; if this was the last page allowed, that is the cursor.
+        next = more.clone();
+        match more {
+            Some(m) => after = Some(m),
+            None => break,
+        }
+    }
+    Ok(Json(JobList {
+        jobs: found.iter().map(|j| j.view_at(now)).collect(),
+        next_cursor: next.map(|id| cursor::encode(&caller.tenant, &id)),
+    }))
+}
+
+#[instrument(skip_all, fields(tenant = %caller.tenant, job_id))]
+pub async fn get_job(
+    State(state): State<AppState>,
+    caller: Caller,
+    path: Result<Path<String>, PathRejection>,
+) -> Result<Json<JobView>> {
+    caller.require(Scope::Read)?;
+    let id = job_id(path)?;
+    tracing::Span::current().record("job_id", id.as_str());
+    let job = load(&state, &caller, &id).await?;
+    Ok(Json(job.view_at(state.now())))
+}
+
+#[derive(Serialize)]
+pub struct DownloadLink {
+    pub url: String,
+    pub url_expires_at: DateTime<Utc>,
+    pub file_name: String,
+    pub size_bytes: Option<u64>,
+    pub sha256: Option<String>,
+}
+
+#[instrument(skip_all, fields(tenant = %caller.tenant, job_id))]
+pub async fn download_job(
+    State(state): State<AppState>,
+    caller: Caller,
+    path: Result<Path<String>, PathRejection>,
+    raw: RawQuery,
+) -> Result<Response> {
+    caller.require(Scope::Read)?;
+    let id = job_id(path)?;
+    tracing::Span::current().record("job_id", id.as_str());
+    let params = query::params(&raw, &["redirect"])?;
+    let redirect = match query::get(&params, "redirect") {
+        None | Some("true") => true,
+        Some("false") => false,
+        Some(_) => return Err(ApiError::bad_request("redirect", "must be true or false")),
+    };
+    let job = load(&state, &caller, &id).await?;
+    let now = state.now();
+    let ttl = match job.status_at(now) {
+        JobStatus::Completed => job
+            .expires_at
+            .map_or(MAX_URL_TTL, |exp| (exp - now).min(MAX_URL_TTL)),
+        JobStatus::Expired => return Err(expired(&job)),
+        other => {
+            return Err(ApiError::Conflict(format!(
+                "the job is {}; only completed jobs can be downloaded",
+                other.as_str()
+            )));
+        }
+    };
+    // Presigned URLs count whole seconds; less than one left is as good as expired.
+    let secs = ttl.num_seconds();
+    if secs < 1 {
+        return Err(expired(&job));
+    }
+    let key = job.artifact_key.as_deref().ok_or_else(|| {
+        StoreError::Permanent(format!("completed job {} has no artifact key", job.id))
+    })?;
+    let ttl = std::time::Duration::from_secs(secs as u64);
+    let url = state
+        .artifacts
+        .presign_get(key, &job.file_name, ttl)
+        .await?;
+    if redirect {
+        let location = HeaderValue::from_str(&url)
+            .map_err(|_| StoreError::Permanent("presigned URL is not header-safe".into()))?;
+        let headers = [
+            (header::LOCATION, location),
+            (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
+        ];
+        return Ok((StatusCode::SEE_OTHER, headers).into_response());
+    }
+    let link = DownloadLink {
+        url,
+        url_expires_at: now + TimeDelta::seconds(secs),
+        file_name: job.file_name,
+        size_bytes: job.size_bytes,
+        sha256: job.sha256,
+    };
+    Ok(([(header::CACHE_CONTROL, "no-store")], Json(link)).into_response())
+}
+
+fn expired(job: &Job) -> ApiError {
+    let when = job
+        .expires_at
+        .map(|t| {
+            format!(
+                " at {}",
+                t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+            )
+        })
+        .unwrap_or_default();
+    ApiError::Gone(format!(
+        "the export expired{when}; create a new export job to get the data again"
+    ))
+}
+
+#[instrument(skip_all, fields(tenant = %caller.tenant, job_id))]
+pub async fn cancel_job(
+    State(state): State<AppState>,
+    caller: Caller,
+    path: Result<Path<String>, PathRejection>,
+) -> Result<Response> {
+    caller.require(Scope::Write)?;
+    let id = job_id(path)?;
+    tracing::Span::current().record("job_id", id.as_str());
+    let now = state.now();
+    match state.jobs.cancel(&caller.tenant, &id, now).await? {
+        Transition::Done(job) => {
+            tracing::info!("export job canceled");
+            Ok(job_response(StatusCode::ACCEPTED, &job, now))
+        }
+        Transition::Conflict(job) => Err(ApiError::Conflict(format!(
+            "the job is {}; only queued or processing jobs can be canceled",
+            job.status_at(now).as_str()
+        ))),
+        Transition::NotFound => Err(ApiError::JobNotFound),
+    }
+}
+
+#[derive(Serialize)]
+pub struct Health {
+    pub status: &'static str,
+    pub version: &'static str,
+}
+
+pub async fn healthz() -> Json<Health> {
+    Json(Health {
+        status: "ok",
+        version: kt_domain::VERSION,
+    })
+}

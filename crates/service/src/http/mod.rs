@@ -1,0 +1,60 @@
+//! The export-jobs HTTP API (`contracts/api.md`): one axum Router for Lambda
+//! (`lambda_http::run`) and the local dev server (`axum::serve` behind
+//! [`dev_auth_layer`]).
+//!
+//! OWNER: api helper.
+mod auth;
+mod create;
+mod cursor;
+mod export_jobs;
+mod problem;
+mod query;
+mod state;
+
+pub use crate::job_creation::ExportRequest;
+pub use auth::{Caller, DevAuth, DevAuthLayer, Scope, dev_auth_layer, dev_token};
+pub use problem::{ApiError, FieldError, PROBLEM_JSON};
+pub use state::{AppState, Clock, SystemClock};
+
+use axum::Router;
+use axum::routing::{get, post};
+use tower_http::trace::TraceLayer;
+
+/// Every route of the API, as (method, path) in axum syntax; the OpenAPI test checks them.
+pub const ROUTES: [(&str, &str); 6] = [
+    ("POST", "/v1/export-jobs"),
+    ("GET", "/v1/export-jobs"),
+    ("GET", "/v1/export-jobs/{id}"),
+    ("GET", "/v1/export-jobs/{id}/download"),
+    ("POST", "/v1/export-jobs/{id}/cancel"),
+    ("GET", "/healthz"),
+];
+
+/// The API's router. Auth is read from the request context, so in Lambda it
+/// needs nothing more; locally, wrap it in [`dev_auth_layer`].
+/// The largest request body accepted (a create request is a few hundred
+/// bytes); a larger one is a 413.
+pub const MAX_BODY_BYTES: usize = 64 << 10;
+
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route(
+            "/v1/export-jobs",
+            post(export_jobs::create_job).get(export_jobs::list_jobs),
+        )
+        .route("/v1/export-jobs/{id}", get(export_jobs::get_job))
+        .route(
+            "/v1/export-jobs/{id}/download",
+            get(export_jobs::download_job),
+        )
+        .route("/v1/export-jobs/{id}/cancel", post(export_jobs::cancel_job))
+        .route("/healthz", get(export_jobs::healthz))
+        .fallback(|| async { ApiError::RouteNotFound })
+        .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+#[cfg(test)]
+mod tests;

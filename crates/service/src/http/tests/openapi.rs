@@ -1,0 +1,64 @@
+//! `docs/openapi.yaml` and the router describe the same routes.
+use super::*;
+use crate::http::ROUTES;
+
+const OPENAPI: &str = include_str!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../docs/openapi.yaml"
+));
+const METHODS: [&str; 5] = ["get", "post", "put", "patch", "delete"];
+
+/// (METHOD, path) of every operation under `paths:`, read by indentation.
+fn documented_operations() -> Vec<(String, String)> {
+    let mut ops = Vec::new();
+    let mut path: Option<&str> = None;
+    let paths = OPENAPI
+        .lines()
+        .skip_while(|l| *l != "paths:")
+        .skip(1)
+        .take_while(|l| l.is_empty() || l.starts_with(' '));
+    for line in paths {
+        let key = line.trim_start().strip_suffix(':');
+        let indent = line.len() - line.trim_start().len();
+        match (indent, key) {
+            (2, Some(p)) => path = Some(p),
+            (4, Some(m)) if METHODS.contains(&m) => {
+                ops.push((
+                    m.to_uppercase(),
+                    path.expect("method under a path").to_string(),
+                ));
+            }
+            _ => {}
+        }
+    }
+    ops.sort();
+    ops
+}
+
+#[test]
+fn every_route_is_documented_and_every_documented_route_exists() {
+    let mut routes: Vec<(String, String)> = ROUTES
+        .iter()
+        .map(|(m, p)| (m.to_string(), p.to_string()))
+        .collect();
+    routes.sort();
+    assert_eq!(documented_operations(), routes);
+}
+
+#[tokio::test]
+async fn every_listed_route_is_served_by_the_router() {
+    let app = app();
+    let id = JobId::new();
+    for (method, path) in ROUTES {
+        let uri = path.replace("{id}", id.as_str());
+        let r = app
+            .call(Method::from_bytes(method.as_bytes()).unwrap(), &uri, None)
+            .await;
+        let expected = if path.starts_with("/v1/") {
+            StatusCode::UNAUTHORIZED
+        } else {
+            StatusCode::OK
+        };
+        assert_eq!(r.status, expected, "{method} {path}: {}", r.body);
+    }
+}

@@ -1,0 +1,419 @@
+//! One job, from claim to completed or failed.
+use super::heartbeat::Heartbeat;
+use crate::config::{Config, ConfigError};
+use chrono::{DateTime, Duration as Days, Utc};
+use chrono_tz::Tz;
+use kt_domain::Completion;
+use kt_domain::{Job, JobError, JobId, JobStatus, TenantId, Window};
+use kt_engine::ExportContext;
+use kt_engine::formats;
+use kt_engine::{EngineOptions, ExportError, ExportOutcome, LakeSource};
+use kt_store::aws::{AwsClients, AwsStores};
+use kt_store::resources;
+use kt_store::{ArtifactMeta, ArtifactStore, JobStore, StoreError, Transition};
+use std::sync::Arc;
+use std::time::Duration;
+use tracing::{Instrument, error, info, info_span, warn};
+
+/// Receives of one message before a retryable failure fails the job; equal to
+/// the queue's redrive `maxReceiveCount`, so the job is failed (with a reason)
+/// on the last delivery instead of the message silently reaching the DLQ.
+pub const MAX_ATTEMPTS: u32 = 3;
+
+/// How long before the invocation's deadline a running export is given up,
+/// so that releasing or failing the job still has time to reach the store.
+pub const DEADLINE_MARGIN: Duration = Duration::from_secs(20);
+
+/// What to do with the message that carried a job.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Disposition {
+    /// Done with it (finished, failed for good, or not ours to run): delete it.
+    Done,
+    /// Give it back to SQS: it becomes visible again after the visibility timeout.
+    Retry,
+}
+
+/// What a worker needs; built once at cold start.
+pub struct WorkerDeps {
+    pub jobs: Arc<dyn JobStore>,
+    pub artifacts: Arc<dyn ArtifactStore>,
+    pub lake: Arc<dyn LakeSource>,
+    pub engine: EngineOptions,
+    /// How long a claim lasts without a heartbeat.
+    pub lease: Duration,
+    /// The last receive that may still retry; past it a retryable error fails the job.
+    pub max_attempts: u32,
+    pub pseudonym_key: String,
+}
+
+pub struct Worker {
+    deps: WorkerDeps,
+}
+
+/// Where a claim's artifact lives in the artifacts bucket (see
+/// [`resources::artifact_key`]): the attempt fences two workers apart.
+pub fn artifact_key(job: &Job) -> String {
+    resources::artifact_key(
+        job.expires_in_days,
+        job.tenant_id.as_str(),
+        job.id.as_str(),
+        job.attempts,
+        &job.file_name,
+    )
+}
+
+impl Worker {
+    pub fn new(deps: WorkerDeps) -> Self {
+        Self { deps }
+    }
+
+    /// The worker as Lambda and the local stack run it: AWS stores, engine
+    /// options and lease from the configuration. Fails without a pseudonym key.
+    pub fn from_config(clients: &AwsClients, config: &Config) -> Result<Self, ConfigError> {
+        let stores = AwsStores::new(clients, &config.resources);
+        Ok(Self::new(WorkerDeps {
+            jobs: stores.jobs,
+            artifacts: stores.artifacts,
+            lake: stores.lake,
+            engine: EngineOptions {
+                sort_budget_bytes: config.sort_budget_bytes,
+                spill_dir: config.spill_dir.clone(),
+                ..EngineOptions::default()
+            },
+            lease: config.lease,
+            max_attempts: MAX_ATTEMPTS,
+            pseudonym_key: config.require_pseudonym_key()?,
+        }))
+    }
+
+    /// Claims the job and runs it. Never trusts the message beyond the ids:
+    /// the job is re-read with the tenant-scoped key.
+    pub async fn process(&self, tenant: &TenantId, id: &JobId, receive_count: u32) -> Disposition {
+        self.process_until(tenant, id, receive_count, None).await
+    }
+
+    /// The same, giving up [`DEADLINE_MARGIN`] before `deadline` (when the
+    /// invocation will be killed) so the outcome can still be recorded.
+    pub async fn process_until(
+        &self,
+        tenant: &TenantId,
+        id: &JobId,
+        receive_count: u32,
+        deadline: Option<DateTime<Utc>>,
+    ) -> Disposition {
+        let span = info_span!("job", tenant = %tenant, job_id = %id, receive_count);
+        self.process_inner(tenant, id, receive_count, deadline)
+            .instrument(span)
+            .await
+    }
+
+    async fn process_inner(
+        &self,
+        tenant: &TenantId,
+        id: &JobId,
+        receive_count: u32,
+        deadline: Option<DateTime<Utc>>,
+    ) -> Disposition {
+        let jobs = &self.deps.jobs;
+        let now = Utc::now();
+        let job = match jobs.claim(tenant, id, now, now + self.deps.lease).await {
+            Ok(Transition::Done(job)) => job,
+            Ok(Transition::Conflict(job)) if job.status == JobStatus::Processing => {
+                // Held by a live lease elsewhere: do not run a second export, but
+                // keep the message. If that worker dies (a local stack stopped
+                // mid-export, a lease that outlives the visibility timeout), this
+                // message is the only one left to take the job over once the
+                // lease lapses; dropping it would leave the job processing forever.
+                info!("job held by a live lease; looking again after the visibility timeout");
+                return Disposition::Retry;
+            }
+            Ok(Transition::Conflict(job)) => {
+                // Finished or canceled: a second delivery must not run a second export.
+                info!(
+                    status = job.status.as_str(),
+                    "job not claimable; message dropped"
+                );
+                return Disposition::Done;
+            }
+            Ok(Transition::NotFound) => {
+                warn!("job does not exist; message dropped");
+                return Disposition::Done;
+            }
+            Err(e) => return self.store_trouble("claim", &e),
+        };
+        let attempt = job.attempts;
+        // A message the sweeper re-sent starts its receive count afresh; the
+        // job's own claims say how many runs it has had.
+        let receive_count = receive_count.max(attempt);
+        info!(attempt, format = job.format.as_str(), "export started");
+
+        let exported = match deadline {
+            None => self.export(&job).await,
+            Some(deadline) => {
+                let budget = (deadline - Utc::now())
+                    .to_std()
+                    .unwrap_or_default()
+                    .saturating_sub(DEADLINE_MARGIN);
+                match tokio::time::timeout(budget, self.export(&job)).await {
+                    Ok(exported) => exported,
+                    Err(_) => return self.out_of_time(&job, attempt, receive_count).await,
+                }
+            }
+        };
+        match exported {
+            Ok(outcome) => {
+                self.record_completion(&job, attempt, outcome, receive_count)
+                    .await
+            }
+            Err(ExportError::Canceled) => {
+                info!("export stopped: job canceled or taken over");
+                Disposition::Done
+            }
+            Err(e) if e.is_retryable() && receive_count < self.deps.max_attempts => {
+                warn!(error = %e, "retryable export failure; releasing the job for another attempt");
+                self.release(&job, attempt).await
+            }
+            Err(e) => {
+                let error = failure_for(&e, receive_count);
+                self.record_failure(&job, attempt, &error).await
+            }
+        }
+    }
+
+    /// The invocation is about to be killed with the export unfinished (its
+    /// upload is left incomplete; the bucket's lifecycle rule aborts it).
+    async fn out_of_time(&self, job: &Job, attempt: u32, receive_count: u32) -> Disposition {
+        if receive_count < self.deps.max_attempts {
+            warn!("export ran out of time; releasing the job for another attempt");
+            return self.release(job, attempt).await;
+        }
+        let error = JobError {
+            code: "timed_out".into(),
+            message: format!(
+                "The export did not finish within the worker's time limit in {receive_count} \
+                 attempts. Export a shorter window, or split it into several jobs."
+            ),
+        };
+        self.record_failure(job, attempt, &error).await
+    }
+
+    /// Gives the job back for another delivery: releases the lease so the
+    /// redelivered message can take over at once, and retries the message.
+    async fn release(&self, job: &Job, attempt: u32) -> Disposition {
+        let released = self
+            .deps
+            .jobs
+            .heartbeat(
+                &job.tenant_id,
+                &job.id,
+                attempt,
+                job.progress,
+                job.event_count.unwrap_or(0),
+                Utc::now(),
+            )
+            .await;
+        if let Err(store) = released {
+            warn!(error = %store, "could not release the lease; it will lapse");
+        }
+        Disposition::Retry
+    }
+
+    async fn export(&self, job: &Job) -> Result<ExportOutcome, ExportError> {
+        let window = job_window(job)?;
+        let plan = kt_engine::plan(self.deps.lake.as_ref(), &job.tenant_id, &window).await?;
+        let ctx = ExportContext {
+            job_id: Some(job.id.clone()),
+            tenant_id: job.tenant_id.clone(),
+            format: job.format,
+            window,
+            file_name: job.file_name.clone(),
+            generated_at: Utc::now(),
+            requested_by: job.created_by.clone(),
+            pseudonym_key: self.deps.pseudonym_key.clone(),
+            sources: plan.inventory.clone(),
+        };
+        let meta = ArtifactMeta {
+            content_type: job.content_type.clone(),
+            file_name: job.file_name.clone(),
+            job_id: job.id.to_string(),
+            tenant_id: job.tenant_id.to_string(),
+        };
+        let sink = self
+            .deps
+            .artifacts
+            .create_sink(&artifact_key(job), &meta)
+            .await
+            .map_err(|e| {
+                ExportError::Sink(kt_engine::SinkError {
+                    retryable: e.is_retryable(),
+                    message: e.to_string(),
+                })
+            })?;
+        let heartbeat = Heartbeat {
+            jobs: self.deps.jobs.clone(),
+            tenant: job.tenant_id.clone(),
+            job_id: job.id.clone(),
+            attempt: job.attempts,
+            lease: self.deps.lease,
+        };
+        let formatter = formats::formatter_for(&ctx);
+        kt_engine::run(
+            self.deps.lake.clone(),
+            &plan,
+            &ctx,
+            formatter,
+            sink,
+            &self.deps.engine,
+            &heartbeat,
+        )
+        .await
+    }
+
+    async fn record_completion(
+        &self,
+        job: &Job,
+        attempt: u32,
+        outcome: ExportOutcome,
+        receive_count: u32,
+    ) -> Disposition {
+        let completed_at = Utc::now();
+        let completion = Completion {
+            completed_at,
+            expires_at: completed_at + Days::days(i64::from(job.expires_in_days)),
+            event_count: outcome.event_count,
+            size_bytes: outcome.size_bytes,
+            sha256: outcome.sha256,
+            stats: outcome.stats,
+            artifact_key: artifact_key(job),
+        };
+        match self
+            .deps
+            .jobs
+            .complete(&job.tenant_id, &job.id, attempt, &completion)
+            .await
+        {
+            Ok(Transition::Done(_)) => {
+                info!(
+                    events = completion.event_count,
+                    bytes = completion.size_bytes,
+                    "export completed"
+                );
+                Disposition::Done
+            }
+            // Canceled while the artifact was being finished, or another
+            // worker took the job over: this claim's object is nobody's, and
+            // the tenant's data must not stay behind.
+            Ok(Transition::Conflict(now)) => {
+                info!(
+                    status = now.status.as_str(),
+                    "job changed before completion; result dropped"
+                );
+                self.discard(&completion.artifact_key).await;
+                Disposition::Done
+            }
+            Ok(Transition::NotFound) => {
+                self.discard(&completion.artifact_key).await;
+                Disposition::Done
+            }
+            // The artifact is written but the job does not say so. Another
+            // delivery can redo it; past the last one (or if the store refuses
+            // for good) the job must not stay `processing` with nobody on it.
+            Err(e) if e.is_retryable() && receive_count < self.deps.max_attempts => {
+                warn!(error = %e, "could not record the completion; releasing the job for another attempt");
+                self.release(job, attempt).await
+            }
+            Err(e) => {
+                error!(error = %e, "could not record the completion; failing the job");
+                let error = JobError {
+                    code: "result_not_recorded".into(),
+                    message: format!(
+                        "The export was written but its result could not be recorded ({e}). \
+                         Create the export again."
+                    ),
+                };
+                self.record_failure(job, attempt, &error).await
+            }
+        }
+    }
+
+    /// Deletes an artifact no job names (the bucket's lifecycle rule is the backstop).
+    async fn discard(&self, key: &str) {
+        if let Err(e) = self.deps.artifacts.delete(key).await {
+            warn!(error = %e, key, "could not delete an unclaimed artifact; the lifecycle rule will");
+        }
+    }
+
+    async fn record_failure(&self, job: &Job, attempt: u32, error: &JobError) -> Disposition {
+        error!(code = %error.code, message = %error.message, "export failed");
+        match self
+            .deps
+            .jobs
+            .fail(
+                &job.tenant_id,
+                &job.id,
+                Some(attempt),
+                error,
+                None,
+                Utc::now(),
+            )
+            .await
+        {
+            Ok(_) => Disposition::Done,
+            Err(e) => self.store_trouble("fail", &e),
+        }
+    }
+
+    /// The job store itself is in trouble: retry while that can help.
+    fn store_trouble(&self, step: &str, e: &StoreError) -> Disposition {
+        error!(step, error = %e, "job store error");
+        if e.is_retryable() {
+            Disposition::Retry
+        } else {
+            Disposition::Done
+        }
+    }
+}
+
+/// The job's stored window, with its zone.
+fn job_window(job: &Job) -> Result<Window, ExportError> {
+    let timezone: Tz = job.timezone.parse().map_err(|_| {
+        ExportError::Internal(format!(
+            "the job's timezone {:?} is not a known IANA zone",
+            job.timezone
+        ))
+    })?;
+    Ok(Window {
+        start: job.window_start,
+        end: job.window_end,
+        timezone,
+    })
+}
+
+/// The job's `error`: a message a person can act on.
+fn failure_for(e: &ExportError, receive_count: u32) -> JobError {
+    let message = match e {
+        ExportError::Source(s) if s.retryable => format!(
+            "Reading the event lake kept failing after {receive_count} attempts ({s}). \
+             The lake may be throttled or unavailable; create the export again later."
+        ),
+        ExportError::Source(s) => format!(
+            "The event lake could not be read ({s}). Check that the events bucket exists and \
+             that the export service may read it."
+        ),
+        ExportError::Sink(s) => format!(
+            "The artifact could not be written ({s}). Check the artifacts bucket and try again."
+        ),
+        ExportError::Strict {
+            object,
+            line,
+            reason,
+        } => format!(
+            "Strict mode: line {line} of {object} is malformed ({reason}); the export stopped there."
+        ),
+        other => format!("The export failed: {other}."),
+    };
+    JobError {
+        code: e.code().to_string(),
+        message,
+    }
+}

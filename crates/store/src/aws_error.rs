@@ -1,0 +1,112 @@
+//! Classifying AWS SDK errors as retryable or permanent, once for every adapter.
+//!
+//! Every SDK (S3, DynamoDB, SQS) re-exports the same `SdkError` and response
+//! types from the smithy runtime, so one function serves them all.
+use aws_sdk_dynamodb::config::http::HttpResponse;
+use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+
+/// Error codes that mean "try again later" whatever the service.
+const TRANSIENT_CODES: &[&str] = &[
+    "Throttling",
+    "ThrottlingException",
+    "ThrottledException",
+    "RequestLimitExceeded",
+    "ProvisionedThroughputExceededException",
+    "TransactionConflictException",
+    "TransactionInProgressException",
+    "RequestTimeout",
+    "RequestTimeoutException",
+    "SlowDown",
+    "InternalError",
+    "InternalServerError",
+    "InternalFailure",
+    "ServiceUnavailable",
+    "ServiceUnavailableException",
+    "AWS.SimpleQueueService.RequestThrottled",
+    "RequestThrottled",
+];
+
+/// Whether another attempt of the same call could succeed: timeouts, dispatch
+/// failures, unparseable responses, throttling and 5xx are; everything else
+/// (missing resources, validation, access denied) is not.
+pub fn is_transient<E: ProvideErrorMetadata>(err: &SdkError<E, HttpResponse>) -> bool {
+    match err {
+        SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) | SdkError::ResponseError(_) => {
+            true
+        }
+        SdkError::ServiceError(service) => {
+            let code_transient = service
+                .err()
+                .code()
+                .is_some_and(|code| TRANSIENT_CODES.contains(&code));
+            code_transient || service.raw().status().as_u16() >= 500
+        }
+        _ => false,
+    }
+}
+
+/// The error code the service sent, if any (`ConditionalCheckFailedException`, `NoSuchKey`, ...).
+pub fn error_code<E: ProvideErrorMetadata, R>(err: &SdkError<E, R>) -> Option<&str> {
+    err.as_service_error().and_then(|e| e.code())
+}
+
+/// A one-line description with the whole cause chain, prefixed by what was being done.
+pub fn describe<E, R>(doing: &str, err: &SdkError<E, R>) -> String
+where
+    E: std::error::Error + 'static,
+    R: std::fmt::Debug,
+{
+    format!("{doing}: {}", DisplayErrorContext(err))
+}
+
+/// Maps an SDK error to the ports' [`super::StoreError`].
+pub fn store_error<E>(doing: &str, err: SdkError<E, HttpResponse>) -> super::StoreError
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+{
+    let message = describe(doing, &err);
+    if is_transient(&err) {
+        super::StoreError::Transient(message)
+    } else {
+        super::StoreError::Permanent(message)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aws_sdk_dynamodb::error::ErrorMetadata;
+    use aws_sdk_dynamodb::operation::get_item::GetItemError;
+    use aws_smithy_types::body::SdkBody;
+
+    fn service_error(code: &str, status: u16) -> SdkError<GetItemError, HttpResponse> {
+        let err = GetItemError::generic(ErrorMetadata::builder().code(code).build());
+        let status = http::StatusCode::from_u16(status).unwrap().into();
+        SdkError::service_error(err, HttpResponse::new(status, SdkBody::empty()))
+    }
+
+    #[test]
+    fn throttling_server_errors_and_timeouts_are_worth_retrying() {
+        assert!(is_transient(&service_error("ThrottlingException", 400)));
+        assert!(is_transient(&service_error(
+            "ProvisionedThroughputExceededException",
+            400
+        )));
+        assert!(is_transient(&service_error("Anything", 503)));
+        let timeout: SdkError<GetItemError, HttpResponse> = SdkError::timeout_error("slow");
+        assert!(is_transient(&timeout));
+    }
+
+    #[test]
+    fn missing_resources_and_bad_requests_are_permanent() {
+        let missing = store_error("reading", service_error("ResourceNotFoundException", 400));
+        assert!(!missing.is_retryable());
+        assert!(missing.to_string().starts_with("reading: "), "{missing}");
+        assert!(!is_transient(&service_error("ValidationException", 400)));
+        assert!(!is_transient(&service_error("AccessDeniedException", 403)));
+        assert_eq!(
+            error_code(&service_error("ResourceInUseException", 400)),
+            Some("ResourceInUseException")
+        );
+    }
+}
