@@ -1,28 +1,41 @@
-//! A small client of the export-jobs API: bearer token, problem+json errors.
-use anyhow::{Context, Result, anyhow};
-use reqwest::{Response, StatusCode};
+//! A typed client of the export-jobs API: bearer token, timeouts, a
+//! User-Agent, and problem+json errors that keep their status (for the exit
+//! code) and say what to do next.
+use crate::config::Resolved;
+use crate::exit::{ExitKind, Failure};
+use anyhow::Result;
+use reqwest::{RequestBuilder, Response, StatusCode};
 use serde::Deserialize;
-use serde_json::Value;
+use serde::de::DeserializeOwned;
+use std::time::Duration;
 
-#[derive(clap::Args, Clone)]
-pub struct ApiArgs {
-    /// Base URL of the export-jobs API.
-    #[arg(
-        long,
-        env = "KT_API_URL",
-        default_value = "http://127.0.0.1:3000",
-        global = true
-    )]
-    pub api_url: String,
-    /// Bearer token (locally: `kt dev token --tenant acme`).
-    #[arg(long, env = "KT_TOKEN", hide_env_values = true, global = true)]
-    pub token: Option<String>,
-}
+pub const USER_AGENT: &str = concat!("kt/", env!("CARGO_PKG_VERSION"), " (kt-exports CLI)");
+/// Connecting is quick or not at all; the request timeout is `--http-timeout`.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
 pub struct ApiClient {
     http: reqwest::Client,
     base: String,
     token: String,
+    timeout: Duration,
+}
+
+/// The API answered with an error (problem+json, RFC 9457).
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{}", self.message())]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub title: String,
+    pub detail: String,
+    pub errors: Vec<FieldError>,
+    /// `Retry-After` in seconds, when the API sent one (429, 503).
+    pub retry_after: Option<Duration>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct FieldError {
+    pub field: String,
+    pub message: String,
 }
 
 #[derive(Deserialize)]
@@ -33,25 +46,73 @@ struct Problem {
     errors: Vec<FieldError>,
 }
 
-#[derive(Deserialize)]
-struct FieldError {
-    field: String,
+/// The API could not be reached, or did not answer in time.
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+pub struct Unreachable {
     message: String,
+    #[source]
+    source: reqwest::Error,
+}
+
+impl ApiError {
+    pub fn exit_kind(&self) -> ExitKind {
+        match self.status.as_u16() {
+            400 | 422 => ExitKind::Usage,
+            401 | 403 => ExitKind::Auth,
+            404 => ExitKind::NotFound,
+            _ => ExitKind::Other,
+        }
+    }
+
+    /// Worth asking again later: throttling and server-side failures.
+    pub fn is_transient(&self) -> bool {
+        matches!(self.status.as_u16(), 429 | 500 | 502 | 503 | 504)
+    }
+
+    fn message(&self) -> String {
+        let code = self.status.as_u16();
+        let mut text = format!("{} ({code})", self.title);
+        if !self.detail.is_empty() {
+            text.push_str(&format!(": {}", self.detail));
+        }
+        for e in &self.errors {
+            text.push_str(&format!("\n  {}: {}", e.field, e.message));
+        }
+        let hint = match code {
+            401 => "get a new token (locally: `kt dev token --tenant acme`) and set KT_TOKEN or run `kt login --token-stdin`".to_string(),
+            403 => "this needs a token with the exports:read and exports:write scopes".into(),
+            404 => "check the id with `kt export-jobs list`".into(),
+            429 => format!(
+                "wait for running jobs to finish (`kt export-jobs list --status processing`){}",
+                self.retry_after
+                    .map(|d| format!(" or retry in {} s", d.as_secs()))
+                    .unwrap_or_default()
+            ),
+            c if c >= 500 => "the service had a problem; try again in a moment".into(),
+            _ => String::new(),
+        };
+        if !hint.is_empty() {
+            text.push_str(&format!("\n  hint: {hint}"));
+        }
+        text
+    }
 }
 
 impl ApiClient {
-    pub fn new(args: &ApiArgs) -> Result<Self> {
-        let token = args
-            .token
-            .clone()
-            .ok_or_else(|| anyhow!("no token: set KT_TOKEN or pass --token (locally: export KT_TOKEN=$(kt dev token --tenant acme))"))?;
-        let http = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()?;
+    pub fn new(config: &Resolved) -> Result<Self> {
+        let token = config.token.clone().ok_or_else(|| {
+            Failure::Auth(
+                "no token: set KT_TOKEN, pass --token, or run `kt login --token-stdin` \
+                 (locally: export KT_TOKEN=$(kt dev token --tenant acme))"
+                    .into(),
+            )
+        })?;
         Ok(Self {
-            http,
-            base: args.api_url.trim_end_matches('/').to_string(),
+            http: http_client(config.http_timeout)?,
+            base: config.api_url.clone(),
             token,
+            timeout: config.http_timeout,
         })
     }
 
@@ -59,67 +120,177 @@ impl ApiClient {
         &self.http
     }
 
-    pub async fn get(&self, path: &str, query: &[(&str, String)]) -> Result<Value> {
-        let response = self
-            .http
-            .get(format!("{}{path}", self.base))
-            .bearer_auth(&self.token)
-            .query(query)
-            .send()
-            .await
-            .with_context(|| format!("cannot reach the API at {}", self.base))?;
-        json_or_problem(response).await
+    /// `--http-timeout`: per request, and for a stalled download.
+    pub fn timeout(&self) -> Duration {
+        self.timeout
     }
 
-    pub async fn post(
+    pub async fn get<T: DeserializeOwned>(
         &self,
         path: &str,
-        body: &Value,
-        idempotency_key: Option<&str>,
-    ) -> Result<Value> {
-        let mut request = self
-            .http
-            .post(format!("{}{path}", self.base))
-            .bearer_auth(&self.token)
-            .json(body);
-        if let Some(key) = idempotency_key {
-            request = request.header("Idempotency-Key", key);
+        query: &[(&str, String)],
+    ) -> Result<T> {
+        let request = self.http.get(self.url(path)).query(query);
+        self.json(request).await
+    }
+
+    pub async fn post<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &serde_json::Value,
+        headers: &[(&str, &str)],
+    ) -> Result<(StatusCode, T)> {
+        let mut request = self.http.post(self.url(path)).json(body);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
         }
+        let response = self.send(request).await?;
+        let status = response.status();
+        Ok((status, read_json(response, self.timeout).await?))
+    }
+
+    async fn json<T: DeserializeOwned>(&self, request: RequestBuilder) -> Result<T> {
+        read_json(self.send(request).await?, self.timeout).await
+    }
+
+    /// Sends with the token and timeout; a non-2xx answer becomes an [`ApiError`].
+    async fn send(&self, request: RequestBuilder) -> Result<Response> {
         let response = request
+            .bearer_auth(&self.token)
+            .timeout(self.timeout)
             .send()
             .await
-            .with_context(|| format!("cannot reach the API at {}", self.base))?;
-        json_or_problem(response).await
-    }
-}
-
-/// The body of a 2xx, or the API's problem turned into a readable error.
-async fn json_or_problem(response: Response) -> Result<Value> {
-    let status = response.status();
-    let bytes = response.bytes().await?;
-    if status.is_success() {
-        return serde_json::from_slice(&bytes).context("the API answered with invalid JSON");
-    }
-    Err(problem_error(status, &bytes))
-}
-
-fn problem_error(status: StatusCode, bytes: &[u8]) -> anyhow::Error {
-    match serde_json::from_slice::<Problem>(bytes) {
-        Ok(p) => {
-            let mut text = format!(
-                "{} ({}): {}",
-                p.title.unwrap_or_else(|| "request failed".into()),
-                status.as_u16(),
-                p.detail.unwrap_or_default()
-            );
-            for e in p.errors {
-                text.push_str(&format!("\n  {}: {}", e.field, e.message));
-            }
-            anyhow!(text)
+            .map_err(|e| unreachable(&self.base, self.timeout, e))?;
+        if response.status().is_success() {
+            return Ok(response);
         }
-        Err(_) => anyhow!(
-            "the API answered {status}: {}",
-            String::from_utf8_lossy(bytes)
-        ),
+        Err(api_error(response).await.into())
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+}
+
+/// A client with the CLI's User-Agent and timeouts, no redirects followed.
+pub fn http_client(read_timeout: Duration) -> Result<reqwest::Client> {
+    Ok(reqwest::Client::builder()
+        .user_agent(USER_AGENT)
+        .connect_timeout(CONNECT_TIMEOUT)
+        .read_timeout(read_timeout)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()?)
+}
+
+/// A transport error worded for the person at the terminal.
+pub fn unreachable(base: &str, timeout: Duration, e: reqwest::Error) -> anyhow::Error {
+    let message = if e.is_timeout() {
+        format!(
+            "{base} did not answer within {} s: check the network, or raise --http-timeout",
+            timeout.as_secs()
+        )
+    } else {
+        format!(
+            "cannot reach {base}: check --api-url / KT_API_URL and the network (locally: is `scripts/stack-up` running?)"
+        )
+    };
+    Unreachable { message, source: e }.into()
+}
+
+async fn read_json<T: DeserializeOwned>(response: Response, timeout: Duration) -> Result<T> {
+    let url = response.url().clone();
+    let bytes = response
+        .bytes()
+        .await
+        .map_err(|e| unreachable(url.as_str(), timeout, e))?;
+    serde_json::from_slice(&bytes).map_err(|e| {
+        anyhow::anyhow!(
+            "{url} answered with a body kt cannot read ({e}): is the API URL right, and is kt as new as the API?"
+        )
+    })
+}
+
+/// The status, problem and `Retry-After` of a non-2xx answer.
+pub async fn api_error(response: Response) -> ApiError {
+    let status = response.status();
+    let retry_after = response
+        .headers()
+        .get(reqwest::header::RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .map(Duration::from_secs);
+    let bytes = response.bytes().await.unwrap_or_default();
+    let problem = serde_json::from_slice::<Problem>(&bytes).ok();
+    let fallback_title = status
+        .canonical_reason()
+        .unwrap_or("request failed")
+        .to_string();
+    match problem {
+        Some(p) => ApiError {
+            status,
+            title: p.title.unwrap_or(fallback_title),
+            detail: p.detail.unwrap_or_default(),
+            errors: p.errors,
+            retry_after,
+        },
+        None => ApiError {
+            status,
+            title: fallback_title,
+            detail: String::from_utf8_lossy(&bytes).chars().take(200).collect(),
+            errors: vec![],
+            retry_after,
+        },
+    }
+}
+
+/// Whether an error is worth retrying while waiting: network trouble,
+/// throttling or a server-side failure; and how long the server asked to wait.
+pub fn transient(error: &anyhow::Error) -> Option<Option<Duration>> {
+    for cause in error.chain() {
+        if let Some(api) = cause.downcast_ref::<ApiError>() {
+            return api.is_transient().then_some(api.retry_after);
+        }
+        if cause.downcast_ref::<Unreachable>().is_some() {
+            return Some(None);
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn error(status: u16) -> ApiError {
+        ApiError {
+            status: StatusCode::from_u16(status).unwrap(),
+            title: "t".into(),
+            detail: "d".into(),
+            errors: vec![],
+            retry_after: Some(Duration::from_secs(30)),
+        }
+    }
+
+    #[test]
+    fn statuses_map_to_the_documented_exit_codes() {
+        assert_eq!(error(400).exit_kind(), ExitKind::Usage);
+        assert_eq!(error(422).exit_kind(), ExitKind::Usage);
+        assert_eq!(error(401).exit_kind(), ExitKind::Auth);
+        assert_eq!(error(403).exit_kind(), ExitKind::Auth);
+        assert_eq!(error(404).exit_kind(), ExitKind::NotFound);
+        assert_eq!(error(409).exit_kind(), ExitKind::Other);
+        assert_eq!(error(503).exit_kind(), ExitKind::Other);
+    }
+
+    #[test]
+    fn throttling_and_server_errors_are_transient_with_their_retry_after() {
+        let e: anyhow::Error = error(429).into();
+        assert_eq!(transient(&e), Some(Some(Duration::from_secs(30))));
+        assert_eq!(
+            transient(&error(503).into()),
+            Some(Some(Duration::from_secs(30)))
+        );
+        assert_eq!(transient(&error(404).into()), None);
+        assert!(error(429).to_string().contains("retry in 30 s"));
     }
 }

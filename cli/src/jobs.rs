@@ -1,97 +1,117 @@
 //! `kt export-jobs ...` and `kt dev token`.
-use crate::client::{ApiArgs, ApiClient};
-use anyhow::{Context, Result, bail};
+use crate::api::JobList;
+use crate::args::{FormatArg, StatusArg, TypeArg, parse_job_id};
+use crate::client::{ApiClient, transient};
+use crate::config::GlobalArgs;
+use crate::download::{DownloadArgs, download, summary};
+use crate::exit::{ExitKind, Failure};
+use crate::output::{OutputFormat, job_details, jobs_table, print_json, print_text};
+use crate::quick_range::QuickRange;
+use crate::wait::{outcome, parse_duration, wait_for};
+use anyhow::Result;
 use clap::{Args, Subcommand};
-use futures::StreamExt;
-use serde_json::{Value, json};
-use sha2::{Digest, Sha256};
-use std::path::PathBuf;
-use std::process::ExitCode;
+use kt_domain::{JobId, JobView};
+use serde_json::json;
 use std::time::Duration;
-use tokio::io::AsyncWriteExt;
 
 #[derive(Subcommand)]
 pub enum JobsCommand {
-    /// Request an export; prints the job (202) or the replayed job (200).
+    /// Request an export; prints the job (and the Idempotency-Key it used)
     Create(CreateArgs),
-    /// Show one job.
+    /// Show one job
     Get(IdArgs),
-    /// List jobs, newest first.
+    /// List jobs, newest first
     List(ListArgs),
-    /// Download a completed job's artifact and check its size and SHA-256.
+    /// Wait until a job ends, showing its progress; exits with its outcome
+    Wait(WaitArgs),
+    /// Download a completed job's artifact, resumably, and check its size and SHA-256
     Download(DownloadArgs),
-    /// Cancel a queued or processing job.
+    /// Cancel a queued or processing job
     Cancel(IdArgs),
-    /// Check a downloaded artifact offline (bundle: every hash and the manifest).
+    /// Check a downloaded artifact offline (bundle: every hash and the manifest)
     Verify(VerifyCommand),
 }
 
 #[derive(Args)]
 pub struct CreateArgs {
-    #[command(flatten)]
-    api: ApiArgs,
-    #[arg(long = "type", default_value = "events")]
-    export_type: String,
-    /// csv, json, compliance-aesia, compliance-aepd, compliance-ens, compliance-all
-    #[arg(long)]
-    format: String,
-    /// A date (start of that day) or an RFC 3339 instant.
-    #[arg(long)]
-    date_from: String,
-    /// A date (inclusive: the end of that day) or an RFC 3339 instant (exclusive).
-    #[arg(long)]
-    date_to: String,
-    /// IANA zone the dates are read in (default UTC).
-    #[arg(long)]
+    /// What to export
+    #[arg(long = "type", value_enum, default_value = "events")]
+    export_type: TypeArg,
+    /// What the artifact is
+    #[arg(long, value_enum)]
+    format: FormatArg,
+    /// A date (start of that day) or an RFC 3339 instant
+    #[arg(
+        long,
+        required_unless_present = "quick_range",
+        value_name = "DATE|INSTANT"
+    )]
+    date_from: Option<String>,
+    /// A date (inclusive: the end of that day) or an RFC 3339 instant (exclusive)
+    #[arg(
+        long,
+        required_unless_present = "quick_range",
+        value_name = "DATE|INSTANT"
+    )]
+    date_to: Option<String>,
+    /// A common window instead of --date-from/--date-to, computed in --timezone
+    #[arg(long, value_enum, conflicts_with_all = ["date_from", "date_to"])]
+    quick_range: Option<QuickRange>,
+    /// IANA zone the dates are read in, e.g. Europe/Madrid [default: UTC]
+    #[arg(long, value_name = "ZONE")]
     timezone: Option<String>,
+    /// A note shown in the history (at most 200 characters)
     #[arg(long)]
     label: Option<String>,
-    /// Days the artifact stays downloadable after completion (1..30, default 7).
-    #[arg(long)]
+    /// Days the artifact stays downloadable after completion [API default: 7]
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=30), value_name = "1..30")]
     expires_in_days: Option<u32>,
-    /// Same key + same request returns the same job instead of a new one.
-    #[arg(long)]
+    /// Same key + same request returns the same job instead of a new one [default: generated and printed]
+    #[arg(long, value_name = "KEY")]
     idempotency_key: Option<String>,
-    /// Wait until the job ends and print it then; exit non-zero unless completed.
+    /// Wait until the job ends (progress on stderr); exit with its outcome
     #[arg(long)]
     wait: bool,
+    /// With --wait: give up waiting after this long (90, 90s, 10m, 2h); exit 7
+    #[arg(long, value_parser = parse_duration, requires = "wait", value_name = "DURATION")]
+    timeout: Option<Duration>,
 }
 
 #[derive(Args)]
 pub struct IdArgs {
-    #[command(flatten)]
-    api: ApiArgs,
-    #[arg(long)]
-    id: String,
+    /// The job's id (job_...)
+    #[arg(long, value_parser = parse_job_id)]
+    id: JobId,
+}
+
+#[derive(Args)]
+pub struct WaitArgs {
+    /// The job's id (job_...)
+    #[arg(long, value_parser = parse_job_id)]
+    id: JobId,
+    /// Give up waiting after this long (90, 90s, 10m, 2h); exit 7
+    #[arg(long, value_parser = parse_duration, value_name = "DURATION")]
+    timeout: Option<Duration>,
 }
 
 #[derive(Args)]
 pub struct ListArgs {
-    #[command(flatten)]
-    api: ApiArgs,
-    #[arg(long)]
-    status: Option<String>,
-    #[arg(long)]
+    /// Only jobs in this status
+    #[arg(long, value_enum)]
+    status: Option<StatusArg>,
+    /// Jobs per request [API default: 25]
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=100), value_name = "1..100")]
     limit: Option<u32>,
-    #[arg(long)]
+    /// Continue from a previous page's next_cursor
+    #[arg(long, conflicts_with = "all")]
     cursor: Option<String>,
-}
-
-#[derive(Args)]
-pub struct DownloadArgs {
-    #[command(flatten)]
-    api: ApiArgs,
+    /// Follow next_cursor until every job is listed
     #[arg(long)]
-    id: String,
-    /// Where to write the file (default: the job's file name, here).
-    #[arg(long)]
-    output: Option<PathBuf>,
+    all: bool,
 }
 
 #[derive(Args)]
 pub struct VerifyCommand {
-    #[command(flatten)]
-    api: ApiArgs,
     #[command(flatten)]
     verify: crate::verify::VerifyArgs,
 }
@@ -115,155 +135,203 @@ pub struct DevTokenArgs {
     secret: String,
 }
 
-pub async fn run(cmd: JobsCommand) -> Result<ExitCode> {
+/// Attempts at creating a job when the API is briefly unavailable; safe,
+/// because every attempt carries the same Idempotency-Key.
+const CREATE_ATTEMPTS: u32 = 3;
+
+pub async fn run(
+    cmd: JobsCommand,
+    global: &GlobalArgs,
+    chosen: Option<OutputFormat>,
+) -> Result<ExitKind> {
+    let output = OutputFormat::or_auto(chosen);
+    let client = || -> Result<ApiClient> { ApiClient::new(&global.resolve()?) };
     match cmd {
-        JobsCommand::Create(args) => create(args).await,
+        JobsCommand::Create(args) => create(&client()?, args, output).await,
         JobsCommand::Get(args) => {
-            let client = ApiClient::new(&args.api)?;
-            print(
-                &client
-                    .get(&format!("/v1/export-jobs/{}", args.id), &[])
-                    .await?,
-            );
-            Ok(ExitCode::SUCCESS)
+            let job: JobView = client()?.get(&job_path(&args.id), &[]).await?;
+            print_job(&job, output);
+            Ok(ExitKind::Ok)
         }
-        JobsCommand::List(args) => {
-            let client = ApiClient::new(&args.api)?;
-            let mut query = vec![];
-            if let Some(s) = args.status {
-                query.push(("status", s));
-            }
-            if let Some(l) = args.limit {
-                query.push(("limit", l.to_string()));
-            }
-            if let Some(c) = args.cursor {
-                query.push(("cursor", c));
-            }
-            print(&client.get("/v1/export-jobs", &query).await?);
-            Ok(ExitCode::SUCCESS)
+        JobsCommand::List(args) => list(&client()?, args, output).await,
+        JobsCommand::Wait(args) => {
+            let job = wait_for(&client()?, &args.id, args.timeout).await?;
+            print_job(&job, output);
+            Ok(outcome(&job))
         }
-        JobsCommand::Download(args) => download(args).await,
+        JobsCommand::Download(args) => {
+            let done = download(&client()?, &args).await?;
+            match output {
+                OutputFormat::Json => print_json(&done),
+                OutputFormat::Table => print_text(&summary(&done)),
+            }
+            Ok(ExitKind::Ok)
+        }
         JobsCommand::Cancel(args) => {
-            let client = ApiClient::new(&args.api)?;
-            let path = format!("/v1/export-jobs/{}/cancel", args.id);
-            print(&client.post(&path, &json!({}), None).await?);
-            Ok(ExitCode::SUCCESS)
+            let path = format!("{}/cancel", job_path(&args.id));
+            let (_, job): (_, JobView) = client()?.post(&path, &json!({}), &[]).await?;
+            print_job(&job, output);
+            Ok(ExitKind::Ok)
         }
-        JobsCommand::Verify(VerifyCommand { api, verify }) => {
-            crate::verify::run(verify, |id| async move {
-                let client = ApiClient::new(&api)?;
-                let job = client.get(&format!("/v1/export-jobs/{id}"), &[]).await?;
-                Ok(serde_json::from_value(job)?)
+        JobsCommand::Verify(VerifyCommand { mut verify }) => {
+            verify.json |= chosen == Some(OutputFormat::Json);
+            let code = crate::verify::run(verify, |id| async move {
+                client()?.get(&job_path(&id), &[]).await
             })
-            .await
+            .await?;
+            Ok(if code == std::process::ExitCode::SUCCESS {
+                ExitKind::Ok
+            } else {
+                ExitKind::VerificationFailed
+            })
         }
     }
 }
 
-async fn create(args: CreateArgs) -> Result<ExitCode> {
-    let client = ApiClient::new(&args.api)?;
+fn job_path(id: &JobId) -> String {
+    format!("/v1/export-jobs/{id}")
+}
+
+fn print_job(job: &JobView, output: OutputFormat) {
+    match output {
+        OutputFormat::Json => print_json(job),
+        OutputFormat::Table => print_text(&job_details(job)),
+    }
+}
+
+async fn create(client: &ApiClient, args: CreateArgs, output: OutputFormat) -> Result<ExitKind> {
+    let (date_from, date_to) = match args.quick_range {
+        Some(range) => {
+            let zone = args.timezone.as_deref().unwrap_or("UTC");
+            let tz: chrono_tz::Tz = zone.parse().map_err(|_| {
+                Failure::Usage(format!(
+                    "--timezone {zone:?} is not an IANA zone (e.g. UTC, Europe/Madrid)"
+                ))
+            })?;
+            range.bounds(chrono::Utc::now(), tz)
+        }
+        None => (
+            args.date_from.unwrap_or_default(),
+            args.date_to.unwrap_or_default(),
+        ),
+    };
     let mut body = json!({
-        "type": args.export_type, "format": args.format,
-        "date_from": args.date_from, "date_to": args.date_to,
+        "type": args.export_type.0, "format": args.format.0,
+        "date_from": date_from, "date_to": date_to,
     });
-    if let Some(tz) = args.timezone {
+    if let Some(tz) = &args.timezone {
         body["timezone"] = json!(tz);
     }
-    if let Some(label) = args.label {
+    if let Some(label) = &args.label {
         body["label"] = json!(label);
     }
     if let Some(days) = args.expires_in_days {
         body["expires_in_days"] = json!(days);
     }
-    let job = client
-        .post("/v1/export-jobs", &body, args.idempotency_key.as_deref())
-        .await?;
-    if !args.wait {
-        print(&job);
-        return Ok(ExitCode::SUCCESS);
+    let key = match args.idempotency_key {
+        Some(key) => key,
+        None => {
+            let key = format!("kt-{}", uuid::Uuid::new_v4());
+            eprintln!(
+                "Idempotency-Key: {key} (to retry without a second job: --idempotency-key {key})"
+            );
+            key
+        }
+    };
+    let mut attempt = 1;
+    let (status, job): (_, JobView) = loop {
+        match client
+            .post("/v1/export-jobs", &body, &[("Idempotency-Key", &key)])
+            .await
+        {
+            Ok(answer) => break answer,
+            Err(e) => match transient(&e) {
+                // 429 means "too many jobs running": retrying at once will not help.
+                Some(retry_after) if attempt < CREATE_ATTEMPTS && !is_throttled(&e) => {
+                    let pause = retry_after.unwrap_or(Duration::from_secs(1));
+                    eprintln!(
+                        "{}; retrying in {} s with the same Idempotency-Key",
+                        e.to_string().lines().next().unwrap_or_default(),
+                        pause.as_secs()
+                    );
+                    tokio::time::sleep(pause).await;
+                    attempt += 1;
+                }
+                _ => return Err(e),
+            },
+        }
+    };
+    if status == reqwest::StatusCode::OK {
+        eprintln!(
+            "{} was created earlier with this Idempotency-Key; showing it",
+            job.id
+        );
     }
-    let id = job["id"]
-        .as_str()
-        .context("the API returned a job without an id")?
-        .to_string();
-    eprintln!("created {id}; waiting for it to finish");
-    let job = wait_until_done(&client, &id).await?;
-    print(&job);
-    Ok(if job["status"] == "completed" {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::FAILURE
+    if !args.wait {
+        print_job(&job, output);
+        return Ok(ExitKind::Ok);
+    }
+    eprintln!("created {}; waiting for it to finish", job.id);
+    let job = wait_for(client, &job.id, args.timeout).await?;
+    print_job(&job, output);
+    Ok(outcome(&job))
+}
+
+fn is_throttled(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<crate::client::ApiError>()
+            .is_some_and(|a| a.status == reqwest::StatusCode::TOO_MANY_REQUESTS)
     })
 }
 
-async fn wait_until_done(client: &ApiClient, id: &str) -> Result<Value> {
+async fn list(client: &ApiClient, args: ListArgs, output: OutputFormat) -> Result<ExitKind> {
+    let mut query = vec![];
+    if let Some(s) = args.status {
+        query.push(("status", s.0.as_str().to_string()));
+    }
+    if let Some(l) = args.limit {
+        query.push(("limit", l.to_string()));
+    }
+    let mut cursor = args.cursor;
+    let mut all = JobList {
+        jobs: vec![],
+        next_cursor: None,
+    };
     loop {
-        let job = client.get(&format!("/v1/export-jobs/{id}"), &[]).await?;
-        match job["status"].as_str() {
-            Some("queued" | "processing") => tokio::time::sleep(Duration::from_millis(500)).await,
-            _ => return Ok(job),
+        let mut q = query.clone();
+        if let Some(c) = &cursor {
+            q.push(("cursor", c.clone()));
+        }
+        let page: JobList = client.get("/v1/export-jobs", &q).await?;
+        all.jobs.extend(page.jobs);
+        all.next_cursor = page.next_cursor;
+        match (&all.next_cursor, args.all) {
+            (Some(next), true) => cursor = Some(next.clone()),
+            _ => break,
         }
     }
+    match output {
+        OutputFormat::Json => print_json(&all),
+        OutputFormat::Table => {
+            print_text(&jobs_table(&all.jobs));
+            if all.jobs.is_empty() {
+                eprintln!(
+                    "no export jobs{}",
+                    match args.status {
+                        Some(s) => format!(" with status {}", s.0.as_str()),
+                        None => String::new(),
+                    }
+                );
+            }
+            if let Some(next) = &all.next_cursor {
+                eprintln!("more jobs: --cursor {next} for the next page, or --all");
+            }
+        }
+    }
+    Ok(ExitKind::Ok)
 }
 
-async fn download(args: DownloadArgs) -> Result<ExitCode> {
-    let client = ApiClient::new(&args.api)?;
-    let link = client
-        .get(
-            &format!("/v1/export-jobs/{}/download", args.id),
-            &[("redirect", "false".into())],
-        )
-        .await?;
-    let url = link["url"]
-        .as_str()
-        .context("no url in the download answer")?;
-    let file_name = link["file_name"].as_str().unwrap_or("export.bin");
-    let expected_sha = link["sha256"].as_str().unwrap_or_default().to_string();
-    let expected_size = link["size_bytes"].as_u64();
-    let output = args.output.unwrap_or_else(|| PathBuf::from(file_name));
-    let partial = output.with_extension("part");
-
-    let response = client
-        .http()
-        .get(url)
-        .send()
-        .await
-        .context("cannot fetch the artifact")?;
-    if !response.status().is_success() {
-        bail!(
-            "the artifact link answered {} (it may have expired: ask for a new one)",
-            response.status()
-        );
-    }
-    let mut file = tokio::fs::File::create(&partial)
-        .await
-        .with_context(|| format!("cannot write {}", partial.display()))?;
-    let mut hasher = Sha256::new();
-    let mut size = 0u64;
-    let mut body = response.bytes_stream();
-    while let Some(chunk) = body.next().await {
-        let chunk = chunk.context("the download was interrupted")?;
-        hasher.update(&chunk);
-        size += chunk.len() as u64;
-        file.write_all(&chunk).await?;
-    }
-    file.flush().await?;
-    let sha = hex::encode(hasher.finalize());
-    if sha != expected_sha || expected_size.is_some_and(|s| s != size) {
-        tokio::fs::remove_file(&partial).await.ok();
-        bail!(
-            "download does not match the job: got {size} bytes sha256 {sha}, the job says {expected_size:?} bytes sha256 {expected_sha}"
-        );
-    }
-    tokio::fs::rename(&partial, &output).await?;
-    eprintln!(
-        "saved {} ({size} bytes, sha256 {sha} verified)",
-        output.display()
-    );
-    Ok(ExitCode::SUCCESS)
-}
-
-pub fn dev_token(args: DevTokenArgs) -> Result<()> {
+pub fn dev_token(args: DevTokenArgs, chosen: Option<OutputFormat>) -> Result<ExitKind> {
     let scopes: Vec<&str> = args.scope.split_whitespace().collect();
     let token = kt_devtoken::mint(
         &args.secret,
@@ -272,13 +340,10 @@ pub fn dev_token(args: DevTokenArgs) -> Result<()> {
         &scopes,
         Duration::from_secs(args.ttl_hours * 3600),
     );
-    println!("{token}");
-    Ok(())
-}
-
-/// Prints JSON to stdout; a closed pipe (`kt ... | head`) is not an error.
-fn print(value: &Value) {
-    use std::io::Write;
-    let text = serde_json::to_string_pretty(value).unwrap_or_default();
-    let _ = writeln!(std::io::stdout(), "{text}");
+    // A plain token unless JSON is asked for: `export KT_TOKEN=$(kt dev token ...)`.
+    match chosen {
+        Some(OutputFormat::Json) => print_json(&json!({ "token": token })),
+        _ => print_text(&token),
+    }
+    Ok(ExitKind::Ok)
 }

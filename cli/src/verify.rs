@@ -4,7 +4,7 @@
 //! report ids and digests); any file is checked against an expected size and
 //! SHA-256, given with `--size`/`--sha256` or taken from the job record
 //! (`--job-id`, fetched by the caller's API client). The exit status tells the
-//! result: 0 verified, 1 a mismatch (each one is printed with its file name).
+//! result: 0 verified, 5 a mismatch (each one is printed with its file name).
 use anyhow::{Context, bail};
 use clap::Args;
 use kt_domain::{JobId, JobView};
@@ -38,7 +38,7 @@ fn is_bundle(args: &VerifyArgs) -> bool {
     args.bundle || args.file.to_string_lossy().ends_with(".tar.gz")
 }
 
-/// Runs the checks and prints them; exit status 0 when everything matches, 1 otherwise.
+/// Runs the checks and prints them; exit status 0 when everything matches, 5 otherwise.
 /// `fetch_job` is called only when `--job-id` is given.
 pub async fn run<F, Fut>(args: VerifyArgs, fetch_job: F) -> anyhow::Result<ExitCode>
 where
@@ -55,7 +55,7 @@ where
     Ok(if report.is_ok() {
         ExitCode::SUCCESS
     } else {
-        ExitCode::from(1)
+        ExitCode::from(5)
     })
 }
 

@@ -1,4 +1,4 @@
-//! Every route of contracts/api.md over HTTP, against the emulator-backed stores.
+//! Every route of the API (`docs/openapi.yaml`) over HTTP, against the emulator-backed stores.
 use crate::app::{TestApp, fresh_config, spawn_app_with, token, unique};
 use serde_json::{Value, json};
 

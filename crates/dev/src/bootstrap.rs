@@ -70,7 +70,7 @@ pub async fn bootstrap_with(
 }
 
 fn build_err(e: impl std::fmt::Display) -> StoreError {
-    StoreError::Permanent(format!("building a bootstrap request: {e}"))
+    StoreError::Permanent(format!("building a bootstrap request: {e}").into())
 }
 
 fn key_element(name: &str, key_type: KeyType) -> Result<KeySchemaElement, StoreError> {
@@ -163,9 +163,9 @@ async fn wait_until_active(db: &aws_sdk_dynamodb::Client, table: &str) -> Result
         }
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
-    Err(StoreError::Transient(format!(
-        "table {table} did not become active"
-    )))
+    Err(StoreError::Transient(
+        format!("table {table} did not become active").into(),
+    ))
 }
 
 /// Creates a queue (a no-op if it exists) and sets its attributes (so a rerun
@@ -183,7 +183,7 @@ async fn ensure_queue(
         .map_err(|e| store_error(&format!("creating queue {name}"), e))?;
     let url = out
         .queue_url
-        .ok_or_else(|| StoreError::Permanent(format!("queue {name} has no URL")))?;
+        .ok_or_else(|| StoreError::Permanent(format!("queue {name} has no URL").into()))?;
     sqs.set_queue_attributes()
         .queue_url(&url)
         .set_attributes(Some(attributes))

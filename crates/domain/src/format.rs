@@ -1,19 +1,29 @@
 //! Export formats and what each one produces.
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+/// The wire names (`compliance-aesia`) come from one place, the derives:
+/// serde for JSON, strum for `as_str`, `parse` and `Display`.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    strum::Display,
+)]
+#[serde(rename_all = "kebab-case")]
+#[strum(serialize_all = "kebab-case")]
 pub enum ExportFormat {
-    #[serde(rename = "csv")]
     Csv,
-    #[serde(rename = "json")]
     Json,
-    #[serde(rename = "compliance-aesia")]
     ComplianceAesia,
-    #[serde(rename = "compliance-aepd")]
     ComplianceAepd,
-    #[serde(rename = "compliance-ens")]
     ComplianceEns,
-    #[serde(rename = "compliance-all")]
     ComplianceAll,
 }
 
@@ -28,18 +38,11 @@ impl ExportFormat {
     ];
 
     pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Csv => "csv",
-            Self::Json => "json",
-            Self::ComplianceAesia => "compliance-aesia",
-            Self::ComplianceAepd => "compliance-aepd",
-            Self::ComplianceEns => "compliance-ens",
-            Self::ComplianceAll => "compliance-all",
-        }
+        self.into()
     }
 
     pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|f| f.as_str() == s)
+        s.parse().ok()
     }
 
     pub fn content_type(self) -> &'static str {
@@ -61,8 +64,18 @@ impl ExportFormat {
     }
 }
 
-impl std::fmt::Display for ExportFormat {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_names_and_text_names_are_one_table() {
+        for format in ExportFormat::ALL {
+            let json = serde_json::to_string(&format).unwrap();
+            assert_eq!(json, format!("\"{format}\""));
+            assert_eq!(ExportFormat::parse(format.as_str()), Some(format));
+        }
+        assert_eq!(ExportFormat::ComplianceAesia.as_str(), "compliance-aesia");
+        assert_eq!(ExportFormat::parse("CSV"), None);
     }
 }

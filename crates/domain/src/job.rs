@@ -6,8 +6,20 @@ use serde::{Deserialize, Serialize};
 /// At most this many rejected-line samples are kept on a job.
 pub const MAX_REJECTED_SAMPLES: usize = 20;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::EnumString,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum JobStatus {
     Queued,
     Processing,
@@ -20,26 +32,10 @@ pub enum JobStatus {
 
 impl JobStatus {
     pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Queued => "queued",
-            Self::Processing => "processing",
-            Self::Completed => "completed",
-            Self::Failed => "failed",
-            Self::Expired => "expired",
-            Self::Canceled => "canceled",
-        }
+        self.into()
     }
     pub fn parse(s: &str) -> Option<Self> {
-        [
-            Self::Queued,
-            Self::Processing,
-            Self::Completed,
-            Self::Failed,
-            Self::Expired,
-            Self::Canceled,
-        ]
-        .into_iter()
-        .find(|v| v.as_str() == s)
+        s.parse().ok()
     }
     /// Queued and processing jobs count against the tenant's active-job limit.
     pub fn is_active(self) -> bool {
@@ -185,7 +181,7 @@ impl Job {
     }
 }
 
-/// The job object of the HTTP API (`contracts/api.md`).
+/// The job object of the HTTP API (`docs/openapi.yaml`, `Job`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct JobView {
     pub id: JobId,

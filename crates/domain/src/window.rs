@@ -1,8 +1,8 @@
 //! Export windows: what `date_from`/`date_to` + `timezone` resolve to, and the
 //! file name that states it.
 //!
-//! OWNER: the API helper implements the resolution rules of `contracts/api.md`
-//! (dates vs instants, inclusive end date, IANA zone, DST) with unit tests.
+//! The resolution rules of the API contract: dates vs instants, an inclusive
+//! end date, an IANA zone, DST (see [`Window::resolve`] and its tests).
 use super::ExportFormat;
 use chrono::{DateTime, NaiveDate, NaiveTime, TimeDelta, TimeZone, Utc};
 use chrono_tz::Tz;
@@ -65,7 +65,7 @@ pub const EARLIEST_START: DateTime<Utc> = DateTime::from_timestamp_nanos(946_684
 const FUTURE_SLACK: TimeDelta = TimeDelta::seconds(60);
 
 impl Window {
-    /// Resolves a request's bounds per `contracts/api.md`; `now` bounds the future.
+    /// Resolves a request's bounds by the API contract's rules; `now` bounds the future.
     ///
     /// A date in `from` is the start of that day in `timezone`; a date in `to`
     /// is the end of that day (the start of the next, exclusive); an instant

@@ -28,7 +28,7 @@ pub use formatter::{
     EventRenderer, ExportContext, ExportSummary, FormatError, Formatter, SourceInventory,
 };
 pub use ports::{
-    ArtifactSink, ExportError, ExportOutcome, LakeSource, Progress, ProgressObserver, SinkError,
-    SourceError, SourceObject,
+    ArtifactSink, Cause, ErrorChain, ExportError, ExportOutcome, LakeSource, Progress,
+    ProgressObserver, SinkError, SourceError, SourceObject,
 };
 pub use run::{EngineOptions, ExportPlan, plan, run};

@@ -28,14 +28,11 @@ impl DirLakeSource {
 }
 
 fn source_error(key: &str, e: &std::io::Error) -> SourceError {
-    SourceError {
-        key: key.to_string(),
-        message: e.to_string(),
-        retryable: !matches!(
-            e.kind(),
-            std::io::ErrorKind::NotFound | std::io::ErrorKind::PermissionDenied
-        ),
-    }
+    let retryable = !matches!(
+        e.kind(),
+        std::io::ErrorKind::NotFound | std::io::ErrorKind::PermissionDenied
+    );
+    SourceError::new(key, e.to_string(), retryable)
 }
 
 /// Every file under `dir` (recursively) with its key, size and a change tag.
@@ -87,11 +84,7 @@ impl LakeSource for DirLakeSource {
             Ok(found)
         })
         .await
-        .map_err(|e| SourceError {
-            key: String::new(),
-            message: format!("listing panicked: {e}"),
-            retryable: false,
-        })?
+        .map_err(|e| SourceError::new("", "listing the lake failed", false).caused_by(e))?
     }
 
     async fn open(
@@ -131,10 +124,7 @@ pub struct FileSink {
 }
 
 fn sink_error(context: &str, e: &std::io::Error) -> SinkError {
-    SinkError {
-        message: format!("{context}: {e}"),
-        retryable: false,
-    }
+    SinkError::new(format!("{context}: {e}"), false)
 }
 
 impl FileSink {

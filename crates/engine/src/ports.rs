@@ -13,6 +13,12 @@ pub struct SourceObject {
     pub etag: String,
 }
 
+/// The error underneath one of ours (an SDK or I/O error): kept for the log,
+/// never shown to tenants. Shared, so that errors stay `Clone`.
+pub type Cause = std::sync::Arc<dyn std::error::Error + Send + Sync + 'static>;
+
+/// A lake object could not be listed or read. `message` says what was being
+/// done, in our words; the SDK's or the OS's error is the `source`.
 #[derive(Debug, Clone, thiserror::Error)]
 #[error("{key}: {message}")]
 pub struct SourceError {
@@ -20,6 +26,24 @@ pub struct SourceError {
     pub message: String,
     /// Throttling, timeouts, 5xx: worth another attempt.
     pub retryable: bool,
+    #[source]
+    pub source: Option<Cause>,
+}
+
+impl SourceError {
+    pub fn new(key: impl Into<String>, message: impl Into<String>, retryable: bool) -> Self {
+        Self {
+            key: key.into(),
+            message: message.into(),
+            retryable,
+            source: None,
+        }
+    }
+
+    pub fn caused_by(mut self, cause: impl std::error::Error + Send + Sync + 'static) -> Self {
+        self.source = Some(std::sync::Arc::new(cause));
+        self
+    }
 }
 
 /// Where the lake's objects come from: S3 in Lambda, a directory offline.
@@ -43,11 +67,51 @@ pub trait LakeSource: Send + Sync {
     }
 }
 
+/// The artifact could not be written. `message` says what was being done,
+/// in our words; the SDK's or the OS's error is the `source`.
 #[derive(Debug, Clone, thiserror::Error)]
 #[error("{message}")]
 pub struct SinkError {
     pub message: String,
     pub retryable: bool,
+    #[source]
+    pub source: Option<Cause>,
+}
+
+impl SinkError {
+    pub fn new(message: impl Into<String>, retryable: bool) -> Self {
+        Self {
+            message: message.into(),
+            retryable,
+            source: None,
+        }
+    }
+
+    pub fn caused_by(mut self, cause: impl std::error::Error + Send + Sync + 'static) -> Self {
+        self.source = Some(std::sync::Arc::new(cause));
+        self
+    }
+}
+
+/// Displays an error with its whole cause chain (`a: b: c`), for logs. A
+/// cause whose text the previous one already shows is not repeated.
+pub struct ErrorChain<'a>(pub &'a dyn std::error::Error);
+
+impl std::fmt::Display for ErrorChain<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut shown = self.0.to_string();
+        f.write_str(&shown)?;
+        let mut next = self.0.source();
+        while let Some(cause) = next {
+            let text = cause.to_string();
+            if !shown.contains(&text) {
+                write!(f, ": {text}")?;
+                shown = text;
+            }
+            next = cause.source();
+        }
+        Ok(())
+    }
 }
 
 /// Where the artifact goes: S3 multipart upload in Lambda, a file offline.
@@ -122,5 +186,21 @@ impl ExportError {
             Self::Strict { .. } => "malformed_line_strict",
             Self::Internal(_) => "internal",
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_error_chain_shows_every_cause_once() {
+        let io = std::io::Error::other("SlowDown: reduce your request rate");
+        let sink = SinkError::new("uploading part 3", true).caused_by(io);
+        let export = ExportError::Sink(sink);
+        assert_eq!(
+            ErrorChain(&export).to_string(),
+            "writing the artifact failed: uploading part 3: SlowDown: reduce your request rate"
+        );
     }
 }

@@ -258,15 +258,11 @@ fn io_error(task: &ObjectTask, e: std::io::Error) -> ExportError {
     use std::io::ErrorKind::{InvalidData, InvalidInput, UnexpectedEof};
     let corrupt = matches!(e.kind(), InvalidData | InvalidInput | UnexpectedEof);
     let message = if corrupt {
-        format!("the object is not valid gzip or is truncated: {e}")
+        "the object is not valid gzip or is truncated"
     } else {
-        format!("reading the object failed: {e}")
+        "reading the object failed"
     };
-    ExportError::Source(SourceError {
-        key: task.key.clone(),
-        message,
-        retryable: !corrupt,
-    })
+    ExportError::Source(SourceError::new(task.key.clone(), message, !corrupt).caused_by(e))
 }
 
 /// One complete line: rejected if over [`MAX_LINE_BYTES`], else accepted.

@@ -1,6 +1,6 @@
 //! Planning (which objects) and running (read, order, format, hash, write) an export.
 //!
-//! OWNER: engine helper. The signatures are the contract with the worker and the CLI.
+//! The signatures are the contract with the worker and the CLI.
 //!
 //! Pipeline: an async driver opens up to `concurrency` objects at once and
 //! gives each to a blocking reader (gunzip, split, validate); one blocking

@@ -1,7 +1,7 @@
 //! Deterministic generator of a lake in the contract's layout (demo data, tests, benchmarks).
 //!
 //! Same spec, same bytes. Events cover every known field and event type of
-//! `contracts/event-lake.md`; lines are unsorted inside objects, objects of an
+//! the event lake (`events/tenant=<t>/dt=<day>/hour=<hh>/*.ndjson.gz`); lines are unsorted inside objects, objects of an
 //! hour overlap in time, gzip objects hold several members, and the spec's
 //! share of duplicates and malformed lines is mixed in. Objects are produced
 //! one at a time, so a big lake never sits in memory (one hour at most).

@@ -3,7 +3,7 @@
 //! Every SDK (S3, DynamoDB, SQS) re-exports the same `SdkError` and response
 //! types from the smithy runtime, so one function serves them all.
 use aws_sdk_dynamodb::config::http::HttpResponse;
-use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 
 /// Error codes that mean "try again later" whatever the service.
 const TRANSIENT_CODES: &[&str] = &[
@@ -50,25 +50,17 @@ pub fn error_code<E: ProvideErrorMetadata, R>(err: &SdkError<E, R>) -> Option<&s
     err.as_service_error().and_then(|e| e.code())
 }
 
-/// A one-line description with the whole cause chain, prefixed by what was being done.
-pub fn describe<E, R>(doing: &str, err: &SdkError<E, R>) -> String
-where
-    E: std::error::Error + 'static,
-    R: std::fmt::Debug,
-{
-    format!("{doing}: {}", DisplayErrorContext(err))
-}
-
 /// Maps an SDK error to the ports' [`super::StoreError`].
 pub fn store_error<E>(doing: &str, err: SdkError<E, HttpResponse>) -> super::StoreError
 where
-    E: ProvideErrorMetadata + std::error::Error + 'static,
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
 {
-    let message = describe(doing, &err);
-    if is_transient(&err) {
-        super::StoreError::Transient(message)
+    let transient = is_transient(&err);
+    let failure = super::Failure::caused_by(doing, err);
+    if transient {
+        super::StoreError::Transient(failure)
     } else {
-        super::StoreError::Permanent(message)
+        super::StoreError::Permanent(failure)
     }
 }
 

@@ -20,10 +20,45 @@ use std::time::Duration;
 pub enum StoreError {
     /// Throttling, timeouts, 5xx: try again.
     #[error("temporarily unavailable: {0}")]
-    Transient(String),
+    Transient(#[source] Failure),
     /// A missing table, bucket or queue; bad credentials; a bug.
     #[error("{0}")]
-    Permanent(String),
+    Permanent(#[source] Failure),
+}
+
+/// What a store call was doing when it failed, in our words, with the SDK's
+/// error as its source: the log shows both (see [`kt_engine::ErrorChain`]),
+/// a tenant sees neither.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{what}")]
+pub struct Failure {
+    pub what: String,
+    #[source]
+    pub source: Option<kt_engine::Cause>,
+}
+
+impl Failure {
+    pub fn caused_by(
+        what: impl Into<String>,
+        cause: impl std::error::Error + Send + Sync + 'static,
+    ) -> Self {
+        Self {
+            what: what.into(),
+            source: Some(std::sync::Arc::new(cause)),
+        }
+    }
+}
+
+impl From<String> for Failure {
+    fn from(what: String) -> Self {
+        Self { what, source: None }
+    }
+}
+
+impl From<&str> for Failure {
+    fn from(what: &str) -> Self {
+        what.to_string().into()
+    }
 }
 
 impl StoreError {

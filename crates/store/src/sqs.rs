@@ -47,8 +47,9 @@ impl NamedQueue {
                     .send()
                     .await
                     .map_err(|e| store_error(&format!("finding queue {}", self.name), e))?;
-                out.queue_url
-                    .ok_or_else(|| StoreError::Permanent(format!("queue {} has no URL", self.name)))
+                out.queue_url.ok_or_else(|| {
+                    StoreError::Permanent(format!("queue {} has no URL", self.name).into())
+                })
             })
             .await
             .map(String::as_str)
@@ -76,7 +77,7 @@ impl JobQueue for SqsJobQueue {
             tenant_id: tenant.clone(),
             job_id: id.clone(),
         })
-        .map_err(|e| StoreError::Permanent(format!("job message: {e}")))?;
+        .map_err(|e| StoreError::Permanent(format!("job message: {e}").into()))?;
         let url = self.queue.url().await?;
         self.queue
             .client

@@ -55,7 +55,7 @@ async fn main() -> Result<()> {
     Ok(())
 }
 
-/// The stack with the resource names of the environment (`contracts/api.md` defaults).
+/// The stack with the resource names of the environment (the API contract's local defaults, see kt_service::config).
 async fn connect() -> Result<LocalStack> {
     let mut config = Config::from_env()?;
     if std::env::var_os("KT_SWEEP_REQUEUE_SECONDS").is_none() {

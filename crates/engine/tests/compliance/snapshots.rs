@@ -83,7 +83,7 @@ fn the_schemas_reject_what_the_contract_forbids() {
     );
 }
 
-/// Every section key of `contracts/compliance-reports.md`.
+/// Every section key the compliance pages (`docs/compliance/`) list.
 fn contract_keys(format: ExportFormat) -> BTreeSet<&'static str> {
     let keys: &[&str] = match format {
         ExportFormat::ComplianceAesia => &[

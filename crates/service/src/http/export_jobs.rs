@@ -98,7 +98,7 @@ pub async fn create_job(
         Submitted::TooManyActive { limit } => Err(ApiError::TooManyActive(limit)),
         // The job was failed; the caller may try again (503, Retry-After).
         Submitted::EnqueueFailed { error, .. } => Err(ApiError::Store(StoreError::Transient(
-            format!("enqueue failed: {error}"),
+            kt_store::Failure::caused_by("enqueue failed", error),
         ))),
     }
 }
@@ -251,7 +251,7 @@ pub async fn download_job(
         return Err(expired(&job));
     }
     let key = job.artifact_key.as_deref().ok_or_else(|| {
-        StoreError::Permanent(format!("completed job {} has no artifact key", job.id))
+        StoreError::Permanent(format!("completed job {} has no artifact key", job.id).into())
     })?;
     let ttl = std::time::Duration::from_secs(secs as u64);
     let url = state

@@ -1,8 +1,7 @@
-//! The export-jobs HTTP API (`contracts/api.md`): one axum Router for Lambda
+//! The export-jobs HTTP API (`docs/openapi.yaml`): one axum Router for Lambda
 //! (`lambda_http::run`) and the local dev server (`axum::serve` behind
 //! [`dev_auth_layer`]).
 //!
-//! OWNER: api helper.
 mod auth;
 mod create;
 mod cursor;

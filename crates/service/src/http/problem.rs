@@ -5,6 +5,7 @@
 use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use kt_engine::ErrorChain;
 use kt_store::StoreError;
 use serde::Serialize;
 
@@ -179,7 +180,7 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, slug, title) = self.parts();
         if let Self::Store(e) = &self {
-            tracing::error!(error = %e, retryable = e.is_retryable(), "store error");
+            tracing::error!(error = %ErrorChain(e), retryable = e.is_retryable(), "store error");
         }
         let errors = match &self {
             Self::BadRequest { errors, .. } | Self::Unprocessable { errors, .. } => {

@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 use chrono::Utc;
 use kt_domain::{JobId, TenantId};
-use kt_engine::{ExportError, Progress, ProgressObserver};
+use kt_engine::{ErrorChain, ExportError, Progress, ProgressObserver};
 use kt_store::{JobStore, Transition};
 use std::sync::Arc;
 use std::time::Duration;
@@ -38,7 +38,7 @@ impl ProgressObserver for Heartbeat {
             Ok(Transition::Conflict(_) | Transition::NotFound) => Err(ExportError::Canceled),
             // A missed heartbeat is not fatal; the lease has slack for it.
             Err(e) => {
-                warn!(error = %e, "heartbeat failed");
+                warn!(error = %ErrorChain(&e), "heartbeat failed");
                 Ok(())
             }
         }

@@ -5,6 +5,7 @@ use chrono::{DateTime, Duration as Days, Utc};
 use chrono_tz::Tz;
 use kt_domain::Completion;
 use kt_domain::{Job, JobError, JobId, JobStatus, TenantId, Window};
+use kt_engine::ErrorChain;
 use kt_engine::ExportContext;
 use kt_engine::formats;
 use kt_engine::{EngineOptions, ExportError, ExportOutcome, LakeSource};
@@ -170,7 +171,7 @@ impl Worker {
                 Disposition::Done
             }
             Err(e) if e.is_retryable() && receive_count < self.deps.max_attempts => {
-                warn!(error = %e, "retryable export failure; releasing the job for another attempt");
+                warn!(error = %ErrorChain(&e), "retryable export failure; releasing the job for another attempt");
                 self.release(&job, attempt).await
             }
             Err(e) => {
@@ -244,10 +245,11 @@ impl Worker {
             .create_sink(&artifact_key(job), &meta)
             .await
             .map_err(|e| {
-                ExportError::Sink(kt_engine::SinkError {
-                    retryable: e.is_retryable(),
-                    message: e.to_string(),
-                })
+                let retryable = e.is_retryable();
+                ExportError::Sink(
+                    kt_engine::SinkError::new("starting the artifact upload", retryable)
+                        .caused_by(e),
+                )
             })?;
         let heartbeat = Heartbeat {
             jobs: self.deps.jobs.clone(),
@@ -319,17 +321,16 @@ impl Worker {
             // delivery can redo it; past the last one (or if the store refuses
             // for good) the job must not stay `processing` with nobody on it.
             Err(e) if e.is_retryable() && receive_count < self.deps.max_attempts => {
-                warn!(error = %e, "could not record the completion; releasing the job for another attempt");
+                warn!(error = %ErrorChain(&e), "could not record the completion; releasing the job for another attempt");
                 self.release(job, attempt).await
             }
             Err(e) => {
-                error!(error = %e, "could not record the completion; failing the job");
+                error!(error = %ErrorChain(&e), "could not record the completion; failing the job");
                 let error = JobError {
                     code: "result_not_recorded".into(),
-                    message: format!(
-                        "The export was written but its result could not be recorded ({e}). \
-                         Create the export again."
-                    ),
+                    message: "The export was written but its result could not be recorded. \
+                              Create the export again."
+                        .into(),
                 };
                 self.record_failure(job, attempt, &error).await
             }
@@ -365,7 +366,7 @@ impl Worker {
 
     /// The job store itself is in trouble: retry while that can help.
     fn store_trouble(&self, step: &str, e: &StoreError) -> Disposition {
-        error!(step, error = %e, "job store error");
+        error!(step, error = %ErrorChain(e), "job store error");
         if e.is_retryable() {
             Disposition::Retry
         } else {
@@ -389,20 +390,22 @@ fn job_window(job: &Job) -> Result<Window, ExportError> {
     })
 }
 
-/// The job's `error`: a message a person can act on.
+/// The job's `error`: a fixed message a person can act on. It names no AWS
+/// error, bucket or ARN (the log has the whole cause chain); only strict mode
+/// quotes the tenant's own object key and line.
 fn failure_for(e: &ExportError, receive_count: u32) -> JobError {
     let message = match e {
         ExportError::Source(s) if s.retryable => format!(
-            "Reading the event lake kept failing after {receive_count} attempts ({s}). \
+            "Reading the event lake kept failing after {receive_count} attempts. \
              The lake may be throttled or unavailable; create the export again later."
         ),
-        ExportError::Source(s) => format!(
-            "The event lake could not be read ({s}). Check that the events bucket exists and \
-             that the export service may read it."
-        ),
-        ExportError::Sink(s) => format!(
-            "The artifact could not be written ({s}). Check the artifacts bucket and try again."
-        ),
+        ExportError::Source(_) => "The event lake could not be read. Check that the events \
+             bucket exists and that the export service may read it."
+            .to_string(),
+        ExportError::Sink(_) => {
+            "The artifact could not be written. Check the artifacts bucket and try again."
+                .to_string()
+        }
         ExportError::Strict {
             object,
             line,
@@ -410,7 +413,12 @@ fn failure_for(e: &ExportError, receive_count: u32) -> JobError {
         } => format!(
             "Strict mode: line {line} of {object} is malformed ({reason}); the export stopped there."
         ),
-        other => format!("The export failed: {other}."),
+        ExportError::Canceled => "The export was canceled.".to_string(),
+        ExportError::Internal(_) => {
+            "The export failed because of an internal error. Create it again; if it fails \
+             again, contact support with the job id."
+                .to_string()
+        }
     };
     JobError {
         code: e.code().to_string(),

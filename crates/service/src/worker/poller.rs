@@ -7,6 +7,7 @@
 use super::Worker;
 use async_trait::async_trait;
 use aws_lambda_events::event::sqs::{SqsEvent, SqsMessage};
+use kt_engine::ErrorChain;
 use kt_store::StoreError;
 use kt_store::sqs::SqsReceiver;
 use std::collections::HashSet;
@@ -53,7 +54,7 @@ pub async fn run(
         let messages = match received {
             Ok(m) => m,
             Err(e) => {
-                warn!(error = %e, "receive failed; backing off");
+                warn!(error = %ErrorChain(&e), "receive failed; backing off");
                 tokio::time::sleep(Duration::from_secs(1)).await;
                 continue;
             }
@@ -81,7 +82,7 @@ pub async fn run(
                         for receipt in &in_flight {
                             let seconds = visibility.as_secs().try_into().unwrap_or(i32::MAX);
                             if let Err(e) = inbox.extend(receipt, seconds).await {
-                                warn!(error = %e, "could not extend the message's visibility");
+                                warn!(error = %ErrorChain(&e), "could not extend the message's visibility");
                             }
                         }
                     }
@@ -101,7 +102,7 @@ pub async fn run(
                 continue;
             }
             if let Err(e) = inbox.delete(&receipt).await {
-                warn!(error = %e, message_id = %id, "delete failed; the message will be redelivered");
+                warn!(error = %ErrorChain(&e), message_id = %id, "delete failed; the message will be redelivered");
             }
         }
     }

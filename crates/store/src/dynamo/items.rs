@@ -70,7 +70,7 @@ pub(super) fn ttl_for(job: &Job, ended_at: DateTime<Utc>) -> Option<i64> {
 /// The full item of `job` at revision `rev`.
 pub(super) fn job_item(job: &Job, rev: u64, ttl: Option<i64>) -> Result<Item, StoreError> {
     let mut item: Item = serde_dynamo::to_item(job)
-        .map_err(|e| StoreError::Permanent(format!("job {} to item: {e}", job.id)))?;
+        .map_err(|e| StoreError::Permanent(format!("job {} to item: {e}", job.id).into()))?;
     item.insert(PK.into(), s(tenant_pk(&job.tenant_id)));
     item.insert(SK.into(), s(job_sk(&job.id)));
     item.insert(REV_ATTR.into(), n(rev));
@@ -96,11 +96,11 @@ pub(super) fn job_from_item(mut item: Item) -> Result<(Job, u64), StoreError> {
     let rev = match item.remove(REV_ATTR) {
         Some(AttributeValue::N(v)) => v
             .parse()
-            .map_err(|_| StoreError::Permanent(format!("bad {REV_ATTR} {v:?}")))?,
+            .map_err(|_| StoreError::Permanent(format!("bad {REV_ATTR} {v:?}").into()))?,
         _ => 0,
     };
     let job = serde_dynamo::from_item(item)
-        .map_err(|e| StoreError::Permanent(format!("unreadable job item: {e}")))?;
+        .map_err(|e| StoreError::Permanent(format!("unreadable job item: {e}").into()))?;
     Ok((job, rev))
 }
 

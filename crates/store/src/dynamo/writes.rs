@@ -4,7 +4,6 @@ use super::items::{ACTIVE_ATTR, COUNTER_SK, Item, REV_ATTR, job_item, key, n, s,
 use crate::StoreError;
 use crate::aws_error::store_error;
 use crate::resources::PK;
-use aws_sdk_dynamodb::error::DisplayErrorContext;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{Put, TransactWriteItem, Update};
 use chrono::{DateTime, Utc};
@@ -41,7 +40,7 @@ impl DynamoJobStore {
             .expression_attribute_values(":status", s(current.status.as_str()))
             .expression_attribute_values(":attempts", n(current.attempts))
             .build()
-            .map_err(|e| StoreError::Permanent(format!("building a job write: {e}")))?;
+            .map_err(|e| StoreError::Permanent(format!("building a job write: {e}").into()))?;
         let leaves_active = current.status.is_active() && !next.status.is_active();
         if !leaves_active {
             // Heartbeats and claims touch one item: a plain conditional put.
@@ -107,7 +106,7 @@ impl DynamoJobStore {
         }
         let update = update
             .build()
-            .map_err(|e| StoreError::Permanent(format!("building a counter update: {e}")))?;
+            .map_err(|e| StoreError::Permanent(format!("building a counter update: {e}").into()))?;
         Ok(TransactWriteItem::builder().update(update).build())
     }
 
@@ -118,7 +117,7 @@ impl DynamoJobStore {
             .condition_expression("attribute_not_exists(#pk)")
             .expression_attribute_names("#pk", PK)
             .build()
-            .map_err(|e| StoreError::Permanent(format!("building a put: {e}")))?;
+            .map_err(|e| StoreError::Permanent(format!("building a put: {e}").into()))?;
         Ok(TransactWriteItem::builder().put(put).build())
     }
 }
@@ -171,7 +170,7 @@ pub(super) fn is_contended(err: &TransactError) -> bool {
 /// transient (a 503 with `Retry-After`, a retried message), the rest as usual.
 pub(super) fn transaction_error(doing: &str, err: TransactError) -> StoreError {
     if is_contended(&err) {
-        StoreError::Transient(format!("{doing}: {}", DisplayErrorContext(&err)))
+        StoreError::Transient(crate::Failure::caused_by(doing, err))
     } else {
         store_error(doing, err)
     }

@@ -97,10 +97,9 @@ impl MultipartSink {
             .send()
             .await
             .map_err(|e| sink_error("starting the multipart upload", e))?;
-        let id = out.upload_id.ok_or_else(|| SinkError {
-            message: "S3 returned no upload id".into(),
-            retryable: true,
-        })?;
+        let id = out
+            .upload_id
+            .ok_or_else(|| SinkError::new("S3 returned no upload id", true))?;
         self.upload_id = Some(id.clone());
         Ok(id)
     }
@@ -137,10 +136,8 @@ impl MultipartSink {
 
     async fn collect_one(&mut self) -> Result<(), SinkError> {
         if let Some(joined) = self.in_flight.join_next().await {
-            let part = joined.map_err(|e| SinkError {
-                message: format!("part upload task failed: {e}"),
-                retryable: true,
-            })??;
+            let part = joined
+                .map_err(|e| SinkError::new("a part upload task failed", true).caused_by(e))??;
             self.done.push(part);
         }
         Ok(())

@@ -6,7 +6,6 @@
 //! all three plus a manifest and `SHA256SUMS`; [`verify`] checks one offline.
 //! See `docs/compliance/*.md` for what each section computes and claims.
 //!
-//! OWNER: compliance helper.
 mod aepd;
 mod aesia;
 pub mod aggregate;

@@ -213,11 +213,7 @@ async fn a_cancel_during_the_export_stops_it_and_records_no_result() {
 async fn a_retryable_failure_releases_the_lease_so_the_redelivery_takes_over() {
     let f = Fixture::new(lake());
     let job = f.queued_job().await;
-    *f.lake.fail_open.lock().unwrap() = Some(SourceError {
-        key: "k".into(),
-        message: "SlowDown".into(),
-        retryable: true,
-    });
+    *f.lake.fail_open.lock().unwrap() = Some(SourceError::new("k", "SlowDown", true));
 
     assert_eq!(
         f.worker().process(&tenant(), &job.id, 1).await,
@@ -241,11 +237,7 @@ async fn a_retryable_failure_releases_the_lease_so_the_redelivery_takes_over() {
 async fn the_last_attempt_fails_the_job_with_a_reason_instead_of_retrying() {
     let f = Fixture::new(lake());
     let job = f.queued_job().await;
-    *f.lake.fail_open.lock().unwrap() = Some(SourceError {
-        key: "k".into(),
-        message: "SlowDown".into(),
-        retryable: true,
-    });
+    *f.lake.fail_open.lock().unwrap() = Some(SourceError::new("k", "SlowDown", true));
 
     assert_eq!(
         f.worker().process(&tenant(), &job.id, 3).await,
@@ -392,4 +384,31 @@ async fn after_the_deadline_no_object_is_opened_and_the_writer_stops() {
         later - at_deadline
     );
     assert!(f.artifacts.keys().is_empty());
+}
+
+#[tokio::test]
+async fn a_failed_jobs_message_names_no_aws_error_bucket_or_arn() {
+    let f = Fixture::new(lake());
+    let job = f.queued_job().await;
+    let aws_text = std::io::Error::other(
+        "AccessDenied: arn:aws:iam::123456789012:role/kt-worker may not s3:GetObject on kt-events-prod",
+    );
+    *f.lake.fail_open.lock().unwrap() =
+        Some(SourceError::new("k", "reading the object", false).caused_by(aws_text));
+
+    assert_eq!(
+        f.worker().process(&tenant(), &job.id, 1).await,
+        Disposition::Done
+    );
+    let failed = f.jobs.get(&tenant(), &job.id).await.unwrap().unwrap();
+    assert_eq!(failed.status, JobStatus::Failed);
+    let error = failed.error.unwrap();
+    assert_eq!(error.code, "source_unreadable");
+    for leak in ["arn:", "AccessDenied", "kt-events-prod", "123456789012"] {
+        assert!(
+            !error.message.contains(leak),
+            "{leak} in {:?}",
+            error.message
+        );
+    }
 }

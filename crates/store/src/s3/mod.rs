@@ -3,7 +3,7 @@ mod multipart;
 
 pub use multipart::{MIN_PART_SIZE, PartPlan};
 
-use super::aws_error::{describe, error_code, is_transient, store_error};
+use super::aws_error::{error_code, is_transient, store_error};
 use super::{ArtifactMeta, ArtifactStore, StoreError};
 use async_trait::async_trait;
 use aws_sdk_s3::Client;
@@ -17,23 +17,16 @@ use tokio::io::AsyncRead;
 
 fn sink_error<E>(doing: &str, err: SdkError<E, HttpResponse>) -> SinkError
 where
-    E: ProvideErrorMetadata + std::error::Error + 'static,
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
 {
-    SinkError {
-        retryable: is_transient(&err),
-        message: describe(doing, &err),
-    }
+    SinkError::new(doing, is_transient(&err)).caused_by(err)
 }
 
 fn source_error<E>(key: &str, doing: &str, err: SdkError<E, HttpResponse>) -> SourceError
 where
-    E: ProvideErrorMetadata + std::error::Error + 'static,
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
 {
-    SourceError {
-        key: key.to_string(),
-        retryable: is_transient(&err),
-        message: describe(doing, &err),
-    }
+    SourceError::new(key, doing, is_transient(&err)).caused_by(err)
 }
 
 /// The event lake in S3, read-only.
@@ -174,8 +167,9 @@ impl ArtifactStore for S3ArtifactStore {
         file_name: &str,
         expires_in: Duration,
     ) -> Result<String, StoreError> {
-        let presigning = PresigningConfig::expires_in(expires_in)
-            .map_err(|e| StoreError::Permanent(format!("presigning for {expires_in:?}: {e}")))?;
+        let presigning = PresigningConfig::expires_in(expires_in).map_err(|e| {
+            StoreError::Permanent(format!("presigning for {expires_in:?}: {e}").into())
+        })?;
         let request = self
             .client
             .get_object()

@@ -14,6 +14,7 @@ pub use quarter::{Quarter, previous_quarter};
 use crate::job_creation::{ExportRequest, JobCreator, Requester, Submitted, was_never_queued};
 use chrono::{DateTime, Utc};
 use kt_domain::{DateBound, ExportFormat, ExportType, Job, TenantId, WindowError};
+use kt_engine::ErrorChain;
 use kt_store::{JobQueue, JobStore, StoreError};
 use serde::Serialize;
 use serde_json::Value;
@@ -130,7 +131,7 @@ impl ScheduledOutcome {
                 key,
                 "scheduled export not created: this quarter's key was used with another request (was the schedule's configuration changed?)"
             ),
-            Err(e) => tracing::error!(key, error = %e, "scheduled export not created"),
+            Err(e) => tracing::error!(key, error = %ErrorChain(&e), "scheduled export not created"),
             _ => tracing::error!(
                 job_id,
                 key,

@@ -1,5 +1,5 @@
 //! `POST /v1/export-jobs`: the request body, its validation (400 vs 422 as
-//! `contracts/api.md` draws the line) and the job it becomes.
+//! the API contract draws the line, as `docs/openapi.yaml` states it) and the job it becomes.
 use super::auth::Caller;
 use super::problem::{ApiError, FieldError};
 use crate::job_creation::{ExportRequest, Requester};

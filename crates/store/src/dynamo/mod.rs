@@ -1,6 +1,6 @@
 //! DynamoDB implementation of [`super::JobStore`] (serde_dynamo items, transactions).
 //!
-//! Layout (see `design/architecture.md`): `pk = TENANT#<tenant>` and
+//! Layout (see `docs/architecture.md`): `pk = TENANT#<tenant>` and
 //! `sk = JOB#<job_id>` (ULIDs, so newest-first paging is one Query),
 //! `sk = IDEM#<key>` for idempotency keys, `sk = COUNTER#active` for the
 //! tenant's active-job counter.
@@ -104,9 +104,9 @@ impl DynamoJobStore {
                 Write::LostRace => tracing::debug!(job_id = %id, "lost a race, re-reading"),
             }
         }
-        Err(StoreError::Transient(format!(
-            "job {id} kept changing while being updated"
-        )))
+        Err(StoreError::Transient(
+            format!("job {id} kept changing while being updated").into(),
+        ))
     }
 
     /// One attempt at a create; `None` when the idempotency key named a job
@@ -157,10 +157,9 @@ impl DynamoJobStore {
         match (failed.first(), failed.get(1), failed.get(2)) {
             (_, _, Some(true)) => self.replay(job, idempotency_key.unwrap_or_default()).await,
             (_, Some(true), _) => Ok(Some(CreateOutcome::TooManyActive)),
-            (Some(true), _, _) => Err(StoreError::Permanent(format!(
-                "job {} already exists",
-                job.id
-            ))),
+            (Some(true), _, _) => Err(StoreError::Permanent(
+                format!("job {} already exists", job.id).into(),
+            )),
             _ => Err(transaction_error("creating a job", err)),
         }
     }
@@ -220,9 +219,9 @@ impl DynamoJobStore {
                     .await
                     .map(|()| None),
             },
-            None => Err(StoreError::Permanent(format!(
-                "idempotency item {idempotency_key:?} has no job id"
-            ))),
+            None => Err(StoreError::Permanent(
+                format!("idempotency item {idempotency_key:?} has no job id").into(),
+            )),
         }
     }
 }

@@ -5,7 +5,6 @@
 //! newest-first paging), so tests against them mean something. Each can be
 //! told to fail, to exercise error paths.
 //!
-//! OWNER: api helper.
 mod artifacts;
 
 pub use artifacts::{MemoryArtifactStore, StoredArtifact};
@@ -138,10 +137,9 @@ impl JobStore for MemoryJobStore {
         }
         let key = (tenant.clone(), job.id.clone());
         if t.jobs.contains_key(&key) {
-            return Err(StoreError::Permanent(format!(
-                "job {} already exists",
-                job.id
-            )));
+            return Err(StoreError::Permanent(
+                format!("job {} already exists", job.id).into(),
+            ));
         }
         if job.status.is_active() {
             let active = t.active.entry(tenant.clone()).or_default();

@@ -7,6 +7,7 @@ use kt_domain::{
     DateBound, ExportFormat, ExportType, Job, JobError, JobId, JobStatus, TenantId, Window,
     WindowError, file_name,
 };
+use kt_engine::ErrorChain;
 use kt_store::{CreateOutcome, JobQueue, JobStore, StoreError};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -39,7 +40,7 @@ pub struct Requester {
 }
 
 impl ExportRequest {
-    /// The window the job would cover at `now` (the window rules of `contracts/api.md`).
+    /// The window the job would cover at `now` (the window rules of [`kt_domain::Window::resolve`]).
     pub fn resolve_window(&self, now: DateTime<Utc>) -> Result<Window, WindowError> {
         Window::resolve(self.date_from, self.date_to, self.timezone.name(), now)
     }
@@ -223,7 +224,7 @@ impl<'a> JobCreator<'a> {
             tracing::info!(job_id = %job.id, format = %job.format, "export job queued");
             return Submitted::Queued(job);
         };
-        tracing::error!(job_id = %job.id, error = %error, "enqueue failed; failing the job");
+        tracing::error!(job_id = %job.id, error = %ErrorChain(&error), "enqueue failed; failing the job");
         let reason = JobError {
             code: ENQUEUE_FAILED.into(),
             message: "The export could not be queued. Create it again (with a new Idempotency-Key if you sent one).".into(),

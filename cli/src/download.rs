@@ -1,0 +1,341 @@
+//! `kt export-jobs download`: stream a job's artifact to a temporary file next
+//! to the target, resume it with `Range` after an interruption, check size and
+//! SHA-256, and only then move it into place, never over an existing file
+//! unless `--force`.
+use crate::api::DownloadLink;
+use crate::client::{ApiClient, api_error};
+use crate::exit::Failure;
+use crate::output::human_bytes;
+use anyhow::{Context, Result};
+use futures::StreamExt;
+use indicatif::{ProgressBar, ProgressStyle};
+use kt_domain::JobId;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+#[derive(clap::Args, Debug)]
+pub struct DownloadArgs {
+    /// The job whose artifact to download
+    #[arg(long, value_parser = crate::args::parse_job_id)]
+    pub id: JobId,
+    /// Where to write: a file, or an existing directory [default: the job's file name, here]
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Replace the file if it already exists
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// What a download did (the JSON of `-o json`).
+#[derive(Debug, Serialize)]
+pub struct Downloaded {
+    pub job_id: JobId,
+    pub file: PathBuf,
+    pub size_bytes: u64,
+    pub sha256: String,
+    /// Bytes already on disk from an interrupted download (0: from scratch).
+    pub resumed_from: u64,
+}
+
+/// The temporary file: beside the target, named after the job, so that only
+/// the same job's bytes are ever resumed. `x.tar.gz` -> `x.tar.gz.job_....part`.
+pub fn part_path(target: &Path, id: &JobId) -> PathBuf {
+    let mut name = target.file_name().unwrap_or_default().to_os_string();
+    name.push(format!(".{id}.part"));
+    target.with_file_name(name)
+}
+
+/// The server's file name, if it is a plain name for a file in this directory.
+pub fn safe_file_name(name: &str) -> Result<&str> {
+    let plain = !name.is_empty()
+        && name != "."
+        && name != ".."
+        && !name.starts_with('.')
+        && !name.contains(['/', '\\'])
+        && !name.chars().any(char::is_control)
+        && Path::new(name).components().count() == 1;
+    if plain {
+        Ok(name)
+    } else {
+        Err(Failure::Usage(format!(
+            "the API suggested the file name {name:?}, which is not a plain file name: choose one with --output"
+        ))
+        .into())
+    }
+}
+
+fn target_path(output: Option<&Path>, server_name: &str) -> Result<PathBuf> {
+    match output {
+        Some(dir) if dir.is_dir() => Ok(dir.join(safe_file_name(server_name)?)),
+        Some(file) => Ok(file.to_path_buf()),
+        None => Ok(PathBuf::from(safe_file_name(server_name)?)),
+    }
+}
+
+pub async fn download(client: &ApiClient, args: &DownloadArgs) -> Result<Downloaded> {
+    let id = &args.id;
+    let link: DownloadLink = client
+        .get(
+            &format!("/v1/export-jobs/{id}/download"),
+            &[("redirect", "false".into())],
+        )
+        .await?;
+    let target = target_path(args.output.as_deref(), &link.file_name)?;
+    if !args.force && target.exists() {
+        return Err(Failure::WouldOverwrite(target.display().to_string()).into());
+    }
+    let part = part_path(&target, id);
+    let (size, sha256, resumed_from) = fetch(client, &link, &part).await?;
+    let expected_sha = link
+        .sha256
+        .as_deref()
+        .map(|s| s.trim_start_matches("sha256:").to_ascii_lowercase());
+    let size_ok = link.size_bytes.is_none_or(|s| s == size);
+    let sha_ok = expected_sha.as_deref().is_none_or(|s| s == sha256);
+    if !size_ok || !sha_ok {
+        let _ = tokio::fs::remove_file(&part).await;
+        return Err(Failure::Verification(format!(
+            "the download does not match the job: got {size} bytes with sha256 {sha256}, the job says {} bytes with sha256 {}; \
+             the partial file was removed: run the command again",
+            link.size_bytes.map_or("?".into(), |s| s.to_string()),
+            expected_sha.as_deref().unwrap_or("?"),
+        ))
+        .into());
+    }
+    place(&part, &target, args.force)?;
+    Ok(Downloaded {
+        job_id: id.clone(),
+        file: target,
+        size_bytes: size,
+        sha256,
+        resumed_from,
+    })
+}
+
+/// Fills `part` with the artifact, resuming what is there; returns its size,
+/// SHA-256 and how many bytes were kept from before.
+async fn fetch(client: &ApiClient, link: &DownloadLink, part: &Path) -> Result<(u64, String, u64)> {
+    let mut have = match tokio::fs::metadata(part).await {
+        Ok(m) => m.len(),
+        Err(_) => 0,
+    };
+    if link.size_bytes.is_some_and(|s| have > s) {
+        have = 0;
+    }
+    let complete = link.size_bytes == Some(have) && have > 0;
+    let mut response = None;
+    if !complete {
+        let mut request = client.http().get(&link.url);
+        if have > 0 {
+            request = request.header(reqwest::header::RANGE, format!("bytes={have}-"));
+        }
+        let r = request
+            .send()
+            .await
+            .map_err(|e| crate::client::unreachable("the artifact store", client.timeout(), e))?;
+        match r.status().as_u16() {
+            206 if content_range_start(&r) == Some(have) => {}
+            // The store ignored the range, or the part is no longer valid: start over.
+            200 => have = 0,
+            206 | 416 => {
+                tokio::fs::remove_file(part).await.ok();
+                return Box::pin(fetch(client, link, part)).await;
+            }
+            _ => {
+                let status = r.status();
+                let e = api_error(r).await;
+                anyhow::bail!(
+                    "the artifact link answered {status} ({}): links live 15 minutes; run the command again for a fresh one",
+                    e.detail.lines().next().unwrap_or_default()
+                );
+            }
+        }
+        response = Some(r);
+    }
+
+    let mut hasher = Sha256::new();
+    let mut file = if have > 0 {
+        hash_existing(part, have, &mut hasher).await?;
+        let f = tokio::fs::OpenOptions::new()
+            .append(true)
+            .open(part)
+            .await
+            .with_context(|| format!("cannot append to {}", part.display()))?;
+        f.set_len(have).await?;
+        f
+    } else {
+        tokio::fs::File::create(part)
+            .await
+            .with_context(|| format!("cannot write {}", part.display()))?
+    };
+    let mut size = have;
+    if let Some(response) = response {
+        let bar = progress_bar(link.size_bytes, have);
+        let mut body = response.bytes_stream();
+        while let Some(chunk) = body.next().await {
+            let chunk = chunk.map_err(|e| {
+                Failure::Network(format!(
+                    "the download was interrupted after {size} bytes ({e}): run the same command again to resume"
+                ))
+            })?;
+            hasher.update(&chunk);
+            size += chunk.len() as u64;
+            file.write_all(&chunk)
+                .await
+                .with_context(|| format!("cannot write {}", part.display()))?;
+            bar.set_position(size);
+        }
+        bar.finish_and_clear();
+    }
+    file.flush().await?;
+    file.sync_all().await?;
+    Ok((size, hex::encode(hasher.finalize()), have))
+}
+
+/// `bytes START-END/TOTAL` -> START.
+fn content_range_start(response: &reqwest::Response) -> Option<u64> {
+    let value = response
+        .headers()
+        .get(reqwest::header::CONTENT_RANGE)?
+        .to_str()
+        .ok()?;
+    value
+        .strip_prefix("bytes ")?
+        .split('-')
+        .next()?
+        .parse()
+        .ok()
+}
+
+async fn hash_existing(part: &Path, len: u64, hasher: &mut Sha256) -> Result<()> {
+    let file = tokio::fs::File::open(part)
+        .await
+        .with_context(|| format!("cannot read {}", part.display()))?;
+    let mut reader = file.take(len);
+    let mut buf = vec![0u8; 256 * 1024];
+    loop {
+        let n = reader.read(&mut buf).await?;
+        if n == 0 {
+            return Ok(());
+        }
+        hasher.update(&buf[..n]);
+    }
+}
+
+fn progress_bar(total: Option<u64>, start: u64) -> ProgressBar {
+    if !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(total.unwrap_or(0));
+    bar.set_style(
+        ProgressStyle::with_template("[{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} eta {eta}")
+            .expect("valid template")
+            .progress_chars("=> "),
+    );
+    bar.set_position(start);
+    bar
+}
+
+/// Moves the checked file into place: over the target with `--force`,
+/// otherwise only if the name is still free (a hard link fails if it exists).
+fn place(part: &Path, target: &Path, force: bool) -> Result<()> {
+    if force {
+        return std::fs::rename(part, target)
+            .with_context(|| format!("cannot move the download to {}", target.display()));
+    }
+    match std::fs::hard_link(part, target) {
+        Ok(()) => {
+            std::fs::remove_file(part).ok();
+            Ok(())
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            Err(Failure::WouldOverwrite(target.display().to_string()).into())
+        }
+        // A file system without hard links: check, then rename.
+        Err(_) if !target.exists() => std::fs::rename(part, target)
+            .with_context(|| format!("cannot move the download to {}", target.display())),
+        Err(_) => Err(Failure::WouldOverwrite(target.display().to_string()).into()),
+    }
+}
+
+/// The line `-o table` prints.
+pub fn summary(d: &Downloaded) -> String {
+    let resumed = if d.resumed_from > 0 {
+        format!(", resumed after {}", human_bytes(d.resumed_from))
+    } else {
+        String::new()
+    };
+    format!(
+        "saved {} ({} bytes, sha256 {} verified{resumed})",
+        d.file.display(),
+        d.size_bytes,
+        d.sha256
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn server_names_are_used_only_as_plain_names_here() {
+        assert!(safe_file_name("kt_2026-05-01_to_2026-05-31.csv").is_ok());
+        for bad in [
+            "../etc/passwd",
+            "/etc/passwd",
+            "a/b.csv",
+            "a\\b.csv",
+            "..",
+            ".",
+            "",
+            ".bashrc",
+            "x\n.csv",
+        ] {
+            assert!(safe_file_name(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn the_part_file_keeps_the_whole_extension() {
+        let id = JobId::new();
+        let part = part_path(Path::new("out/kt_a_to_b_compliance-all.tar.gz"), &id);
+        assert_eq!(
+            part,
+            Path::new(&format!("out/kt_a_to_b_compliance-all.tar.gz.{id}.part"))
+        );
+    }
+
+    #[test]
+    fn an_existing_directory_receives_the_server_name() {
+        let dir = tempfile::tempdir().unwrap();
+        assert_eq!(
+            target_path(Some(dir.path()), "kt_x.csv").unwrap(),
+            dir.path().join("kt_x.csv")
+        );
+        assert_eq!(
+            target_path(Some(Path::new("mine.csv")), "../x").unwrap(),
+            Path::new("mine.csv")
+        );
+        assert!(target_path(None, "../x").is_err());
+    }
+
+    #[test]
+    fn placing_never_replaces_a_file_without_force() {
+        let dir = tempfile::tempdir().unwrap();
+        let (part, target) = (dir.path().join("p"), dir.path().join("t"));
+        std::fs::write(&part, "new").unwrap();
+        std::fs::write(&target, "old").unwrap();
+        let e = place(&part, &target, false).unwrap_err();
+        assert_eq!(
+            crate::classify::exit_kind(&e),
+            crate::exit::ExitKind::WouldOverwrite
+        );
+        assert_eq!(std::fs::read_to_string(&target).unwrap(), "old");
+        place(&part, &target, true).unwrap();
+        assert_eq!(std::fs::read_to_string(&target).unwrap(), "new");
+        assert!(!part.exists());
+    }
+}

@@ -1,0 +1,92 @@
+//! `kt --help` is held by golden files (UPDATE_GOLDEN=1 rewrites them);
+//! completions and the man page come from the same definition.
+use crate::stack::kt_bare;
+use crate::stdout;
+use std::path::PathBuf;
+
+fn golden(name: &str, args: &[&str]) {
+    let dir = tempfile::tempdir().unwrap();
+    let output = kt_bare(dir.path()).args(args).output().unwrap();
+    assert!(output.status.success(), "{args:?}");
+    let actual = stdout(&output);
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/golden")
+        .join(name);
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        std::fs::write(&path, &actual).unwrap();
+    }
+    let expected = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("{}: {e} (UPDATE_GOLDEN=1 writes it)", path.display()));
+    assert_eq!(
+        actual,
+        expected,
+        "`kt {}` changed: review it, then UPDATE_GOLDEN=1 cargo test -p kt-cli",
+        args.join(" ")
+    );
+}
+
+#[test]
+fn kt_help_matches_the_golden_file() {
+    golden("kt-help.txt", &["--help"]);
+}
+
+#[test]
+fn subcommand_helps_match_the_golden_files() {
+    golden("export-jobs-help.txt", &["export-jobs", "--help"]);
+    golden(
+        "export-jobs-create-help.txt",
+        &["export-jobs", "create", "--help"],
+    );
+    golden(
+        "export-jobs-download-help.txt",
+        &["export-jobs", "download", "--help"],
+    );
+}
+
+#[test]
+fn completions_list_the_commands_and_the_formats() {
+    let dir = tempfile::tempdir().unwrap();
+    for shell in ["bash", "zsh", "fish"] {
+        let output = kt_bare(dir.path())
+            .args(["completions", shell])
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{shell}");
+        let script = stdout(&output);
+        assert!(script.contains("export-jobs"), "{shell}");
+        assert!(
+            script.contains("compliance-all"),
+            "{shell}: formats are listed"
+        );
+        assert!(
+            script.contains("processing"),
+            "{shell}: statuses are listed"
+        );
+    }
+    let bad = kt_bare(dir.path())
+        .args(["completions", "tcsh"])
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+}
+
+#[test]
+fn the_man_page_documents_the_commands_and_exit_codes() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = kt_bare(dir.path()).arg("man").output().unwrap();
+    assert!(output.status.success());
+    let page = stdout(&output);
+    assert!(page.starts_with(".ie") || page.contains(".TH kt"), "{page}");
+    assert!(page.contains("export\\-jobs"));
+    assert!(page.contains("refused to overwrite"));
+    let out = dir.path().join("man");
+    let status = kt_bare(dir.path())
+        .args(["man", "--dir"])
+        .arg(&out)
+        .output()
+        .unwrap()
+        .status;
+    assert!(status.success());
+    assert!(out.join("kt.1").is_file());
+    assert!(out.join("kt-export-jobs-download.1").is_file());
+}
