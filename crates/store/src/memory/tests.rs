@@ -331,3 +331,27 @@ async fn injected_failures_surface_as_store_errors() {
     assert_eq!(queue.take(), vec![(tenant("acme"), id)]);
     assert!(queue.messages().is_empty());
 }
+
+#[tokio::test]
+async fn a_key_whose_job_record_expired_is_free_again() {
+    let store = MemoryJobStore::new();
+    let acme = tenant("acme");
+    let first = queued(&acme, "hash-1");
+    store.create(&first, Some("k1"), 10).await.unwrap();
+    store.cancel(&acme, &first.id, t0()).await.unwrap();
+    // TTL removed the job's record; its key outlived it.
+    store.expire_record(&acme, &first.id);
+    let again = queued(&acme, "hash-1");
+    match store.create(&again, Some("k1"), 10).await.unwrap() {
+        CreateOutcome::Created(j) => assert_eq!(j.id, again.id),
+        other => panic!("{other:?}"),
+    }
+    match store
+        .create(&queued(&acme, "hash-1"), Some("k1"), 10)
+        .await
+        .unwrap()
+    {
+        CreateOutcome::Replayed(j) => assert_eq!(j.id, again.id),
+        other => panic!("{other:?}"),
+    }
+}
