@@ -6,7 +6,7 @@ mod client;
 mod config;
 mod download;
 mod exit;
-mod jobs;
+mod export_jobs;
 mod login;
 mod offline;
 mod output;
@@ -51,7 +51,7 @@ struct Cli {
 enum Command {
     /// Create, watch, list, download and verify export jobs through the API
     #[command(name = "export-jobs", subcommand)]
-    ExportJobs(jobs::JobsCommand),
+    ExportJobs(export_jobs::JobsCommand),
     /// Run an export locally on a directory copy of the lake (no AWS)
     #[command(subcommand)]
     Export(ExportCommand),
@@ -82,7 +82,7 @@ enum ExportCommand {
 #[derive(Subcommand)]
 enum DevCommand {
     /// Print a token the local dev server accepts (HS256, KT_DEV_JWT_SECRET)
-    Token(jobs::DevTokenArgs),
+    Token(export_jobs::DevTokenArgs),
 }
 
 /// The clap command, with the exit-code table under every subcommand's help too.
@@ -110,7 +110,7 @@ async fn main() -> ExitCode {
 async fn run(cli: Cli) -> anyhow::Result<ExitKind> {
     let chosen = cli.output_format;
     match cli.command {
-        Command::ExportJobs(cmd) => jobs::run(cmd, &cli.global, chosen).await,
+        Command::ExportJobs(cmd) => export_jobs::run(cmd, &cli.global, chosen).await,
         Command::Export(ExportCommand::Run(args)) => {
             offline::run(args).await.map(|()| ExitKind::Ok)
         }
@@ -129,6 +129,6 @@ async fn run(cli: Cli) -> anyhow::Result<ExitKind> {
             }
             Ok(ExitKind::Ok)
         }
-        Command::Dev(DevCommand::Token(args)) => jobs::dev_token(args, chosen),
+        Command::Dev(DevCommand::Token(args)) => export_jobs::dev_token(args, chosen),
     }
 }

@@ -6,7 +6,7 @@
 //! with the template.
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
-    ProjectionType, ScalarAttributeType, TableStatus, TimeToLiveSpecification, TimeToLiveStatus,
+    ProjectionType, ScalarAttributeType, TimeToLiveSpecification, TimeToLiveStatus,
 };
 use aws_sdk_s3::types::{
     AbortIncompleteMultipartUpload, BucketLifecycleConfiguration, BucketLocationConstraint,
@@ -149,23 +149,21 @@ async fn create_jobs_table(db: &aws_sdk_dynamodb::Client, table: &str) -> Result
     Ok(())
 }
 
-/// Waits (bounded) for a new table to become usable; emulators are instant.
+/// Waits (bounded) for a new table to become usable, with the SDK's
+/// `table_exists` waiter; emulators are instant.
 async fn wait_until_active(db: &aws_sdk_dynamodb::Client, table: &str) -> Result<(), StoreError> {
-    for _ in 0..120 {
-        let out = db
-            .describe_table()
-            .table_name(table)
-            .send()
-            .await
-            .map_err(|e| store_error("describing the jobs table", e))?;
-        if out.table.and_then(|t| t.table_status) == Some(TableStatus::Active) {
-            return Ok(());
-        }
-        tokio::time::sleep(Duration::from_millis(500)).await;
-    }
-    Err(StoreError::Transient(
-        format!("table {table} did not become active").into(),
-    ))
+    use aws_sdk_dynamodb::client::Waiters;
+    db.wait_until_table_exists()
+        .table_name(table)
+        .wait(Duration::from_secs(60))
+        .await
+        .map(|_| ())
+        .map_err(|e| {
+            StoreError::Transient(kt_store::Failure::caused_by(
+                format!("table {table} did not become active"),
+                e,
+            ))
+        })
 }
 
 /// Creates a queue (a no-op if it exists) and sets its attributes (so a rerun

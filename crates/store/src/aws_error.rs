@@ -2,29 +2,25 @@
 //!
 //! Every SDK (S3, DynamoDB, SQS) re-exports the same `SdkError` and response
 //! types from the smithy runtime, so one function serves them all.
+use aws_runtime::retries::classifiers::{THROTTLING_ERRORS, TRANSIENT_ERRORS};
 use aws_sdk_dynamodb::config::http::HttpResponse;
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 
-/// Error codes that mean "try again later" whatever the service.
-const TRANSIENT_CODES: &[&str] = &[
-    "Throttling",
-    "ThrottlingException",
-    "ThrottledException",
-    "RequestLimitExceeded",
-    "ProvisionedThroughputExceededException",
+/// Codes worth another attempt that the SDK's own retry classifier
+/// (`aws_runtime::retries::classifiers`) does not list: a DynamoDB
+/// transaction that lost to a concurrent one, and SQS's throttling code.
+const ALSO_TRANSIENT: &[&str] = &[
     "TransactionConflictException",
-    "TransactionInProgressException",
-    "RequestTimeout",
-    "RequestTimeoutException",
-    "SlowDown",
-    "InternalError",
-    "InternalServerError",
-    "InternalFailure",
-    "ServiceUnavailable",
-    "ServiceUnavailableException",
     "AWS.SimpleQueueService.RequestThrottled",
-    "RequestThrottled",
 ];
+
+/// Whether the service's error code means "try again later": the SDK's
+/// throttling and transient codes, and [`ALSO_TRANSIENT`].
+fn is_transient_code(code: &str) -> bool {
+    THROTTLING_ERRORS.contains(&code)
+        || TRANSIENT_ERRORS.contains(&code)
+        || ALSO_TRANSIENT.contains(&code)
+}
 
 /// Whether another attempt of the same call could succeed: timeouts, dispatch
 /// failures, unparseable responses, throttling and 5xx are; everything else
@@ -35,10 +31,7 @@ pub fn is_transient<E: ProvideErrorMetadata>(err: &SdkError<E, HttpResponse>) ->
             true
         }
         SdkError::ServiceError(service) => {
-            let code_transient = service
-                .err()
-                .code()
-                .is_some_and(|code| TRANSIENT_CODES.contains(&code));
+            let code_transient = service.err().code().is_some_and(is_transient_code);
             code_transient || service.raw().status().as_u16() >= 500
         }
         _ => false,

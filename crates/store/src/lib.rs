@@ -28,9 +28,9 @@ pub enum StoreError {
 
 /// What a store call was doing when it failed, in our words, with the SDK's
 /// error as its source: the log shows both (see [`kt_engine::ErrorChain`]),
-/// a tenant sees neither.
+/// a tenant sees neither (the API and the worker answer with fixed texts).
 #[derive(Debug, Clone, thiserror::Error)]
-#[error("{what}")]
+#[error("{what}{}", source.as_ref().map(|cause| format!(": {cause}")).unwrap_or_default())]
 pub struct Failure {
     pub what: String,
     #[source]
