@@ -72,3 +72,77 @@ pub async fn emulator_with_clients() -> (Config, AwsClients) {
     let clients = AwsClients::from_settings(&config.aws).await;
     (config, clients)
 }
+
+/// A moto of this test's own, on a free port, for faults that would disturb
+/// other tests on the shared emulator (pausing it with SIGSTOP). Started from
+/// the venv `localstack/start-moto` installs; killed when dropped.
+pub struct PrivateEmulator {
+    pub endpoint: String,
+    child: std::process::Child,
+}
+
+impl PrivateEmulator {
+    pub fn start() -> Self {
+        let script = repo_root().join("localstack/start-moto");
+        let installed = std::process::Command::new(&script)
+            .arg("--install-only")
+            .status()
+            .unwrap_or_else(|e| panic!("running {}: {e}", script.display()));
+        assert!(installed.success(), "installing moto failed");
+        let python = repo_root().join("localstack/.venv/bin/python");
+        let server = repo_root().join("localstack/moto_server_serialized.py");
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free port")
+            .port();
+        let child = std::process::Command::new(&python)
+            .arg(&server)
+            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("starting {}: {e}", server.display()));
+        let endpoint = format!("http://127.0.0.1:{port}");
+        let emulator = Self { endpoint, child };
+        for _ in 0..200 {
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                return emulator;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        panic!("private moto did not start on port {port}");
+    }
+
+    /// [`fresh_emulator_config`] pointed at this emulator.
+    pub fn config(&self) -> Config {
+        let mut config = fresh_emulator_config();
+        config.aws.endpoint_url = Some(self.endpoint.clone());
+        config
+    }
+
+    fn signal(&self, signal: &str) {
+        let status = std::process::Command::new("kill")
+            .args([signal, &self.child.id().to_string()])
+            .status()
+            .expect("kill");
+        assert!(status.success(), "kill {signal} failed");
+    }
+
+    /// Freezes the emulator (SIGSTOP): connections are accepted by the
+    /// kernel, nothing answers.
+    pub fn pause(&self) {
+        self.signal("-STOP");
+    }
+
+    pub fn resume(&self) {
+        self.signal("-CONT");
+    }
+}
+
+impl Drop for PrivateEmulator {
+    fn drop(&mut self) {
+        self.signal("-CONT");
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

@@ -5,5 +5,6 @@ mod app;
 mod compliance;
 mod custody;
 mod exports;
+mod faults;
 mod stores;
 mod worker;

@@ -20,8 +20,8 @@ use kt_store::aws::AwsClients;
 use kt_store::resources::{
     ABORT_INCOMPLETE_UPLOAD_DAYS, ABORT_INCOMPLETE_UPLOAD_RULE_ID, ARTIFACT_EXPIRATION_DAYS,
     ARTIFACT_EXPIRATION_RULE_ID, ARTIFACTS_PREFIX, DLQ_RETENTION_SECONDS, LEASE_INDEX,
-    LEASE_INDEX_PK, LEASE_INDEX_SK, MAX_RECEIVE_COUNT, PK, QUEUE_VISIBILITY_TIMEOUT_SECONDS, SK,
-    TTL_ATTR,
+    LEASE_INDEX_PK, LEASE_INDEX_SK, MAX_EXPIRES_IN_DAYS, MAX_RECEIVE_COUNT, PK,
+    QUEUE_VISIBILITY_TIMEOUT_SECONDS, SK, TTL_ATTR, expiry_prefix, expiry_rule_id,
 };
 use std::collections::HashMap;
 use std::time::Duration;
@@ -278,6 +278,22 @@ pub fn artifact_lifecycle_rules() -> Result<Vec<LifecycleRule>, StoreError> {
         )
         .build()
         .map_err(build_err)?;
+    let mut rules = vec![expire];
+    for days in 1..=MAX_EXPIRES_IN_DAYS {
+        rules.push(
+            LifecycleRule::builder()
+                .id(expiry_rule_id(days))
+                .status(ExpirationStatus::Enabled)
+                .filter(
+                    LifecycleRuleFilter::builder()
+                        .prefix(expiry_prefix(days))
+                        .build(),
+                )
+                .expiration(LifecycleExpiration::builder().days(days as i32).build())
+                .build()
+                .map_err(build_err)?,
+        );
+    }
     let abort_uploads = LifecycleRule::builder()
         .id(ABORT_INCOMPLETE_UPLOAD_RULE_ID)
         .status(ExpirationStatus::Enabled)
@@ -289,7 +305,8 @@ pub fn artifact_lifecycle_rules() -> Result<Vec<LifecycleRule>, StoreError> {
         )
         .build()
         .map_err(build_err)?;
-    Ok(vec![expire, abort_uploads])
+    rules.push(abort_uploads);
+    Ok(rules)
 }
 
 async fn put_artifact_lifecycle(s3: &aws_sdk_s3::Client, bucket: &str) -> Result<(), StoreError> {

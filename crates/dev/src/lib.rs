@@ -7,4 +7,4 @@ mod stack;
 #[cfg(test)]
 mod template_check;
 
-pub use stack::LocalStack;
+pub use stack::{LOCAL_SWEEP_REQUEUE_AFTER, LocalStack};

@@ -16,6 +16,12 @@ const LOCAL_WORKERS: usize = 2;
 /// Local visibility timeout: a failed attempt is retried after this long.
 pub const LOCAL_VISIBILITY_TIMEOUT_SECS: u32 = 10;
 
+/// How often the local sweeper runs.
+pub const LOCAL_SWEEP_INTERVAL: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Local default of `KT_SWEEP_REQUEUE_SECONDS`.
+pub const LOCAL_SWEEP_REQUEUE_AFTER: std::time::Duration = std::time::Duration::from_secs(60);
+
 pub struct LocalStack {
     pub config: Config,
     pub clients: AwsClients,
@@ -131,7 +137,16 @@ impl LocalStack {
             let stop = stop.clone();
             workers.spawn(async move { poller::run(&worker, &inbox, visibility, stop).await });
         }
-        info!(%addr, "export-jobs API listening; worker polling the export queue");
+        {
+            // The sweeper, on a short interval (every minute in AWS).
+            let sweeper =
+                kt_service::worker::sweeper::Sweeper::from_config(&self.clients, &self.config);
+            let stop = stop.clone();
+            workers.spawn(async move {
+                kt_service::worker::sweeper::run_every(&sweeper, LOCAL_SWEEP_INTERVAL, stop).await
+            });
+        }
+        info!(%addr, "export-jobs API listening; worker polling the export queue; sweeper running");
         let shutdown = stop.clone();
         axum::serve(listener, router)
             .with_graceful_shutdown(async move { shutdown.cancelled().await })

@@ -169,6 +169,7 @@ fn the_functions_get_every_setting_of_config() {
         ("ApiFunction", "kt-api"),
         ("WorkerFunction", "kt-worker"),
         ("SchedulerFunction", "kt-scheduler"),
+        ("SweeperFunction", "kt-sweeper"),
     ] {
         let metadata = &t["Resources"][function]["Metadata"];
         assert_eq!(metadata["BuildMethod"].as_str(), Some("rust-cargolambda"));
@@ -205,4 +206,61 @@ fn the_manifest_signing_key_is_p256_and_only_the_worker_signs() {
             Some("NONE")
         );
     }
+}
+
+#[test]
+fn each_expires_in_days_has_the_rule_that_deletes_its_artifact_on_expiry() {
+    let t = template();
+    let rules = list(&resource(&t, "ArtifactsBucket")["LifecycleConfiguration"]["Rules"]);
+    for days in 1..=MAX_EXPIRES_IN_DAYS {
+        let key = artifact_key(days, "acme", "job_01", 1, "kt.csv");
+        // Every expiring rule whose prefix holds the key; the earliest wins in S3.
+        let matching: Vec<(&str, i64)> = rules
+            .iter()
+            .filter(|r| {
+                r["Prefix"]
+                    .as_str()
+                    .is_some_and(|p| !p.is_empty() && key.starts_with(p))
+            })
+            .filter_map(|r| Some((r["Id"].as_str()?, r["ExpirationInDays"].as_i64()?)))
+            .collect();
+        let earliest = matching.iter().min_by_key(|(_, d)| *d).unwrap();
+        assert_eq!(
+            *earliest,
+            (expiry_rule_id(days).as_str(), i64::from(days)),
+            "{key}"
+        );
+    }
+}
+
+#[test]
+fn the_sweeper_runs_every_minute_and_may_do_what_it_does() {
+    let t = template();
+    let sweeper = resource(&t, "SweeperFunction");
+    let schedule = &sweeper["Events"]["EveryMinute"]["Properties"];
+    assert_eq!(
+        schedule["ScheduleExpression"].as_str(),
+        Some("rate(1 minute)")
+    );
+    let actions: Vec<&str> = list(&sweeper["Policies"][0]["Statement"])
+        .iter()
+        .flat_map(|s| match &s["Action"] {
+            Yaml::String(a) => vec![a.as_str()],
+            other => list(other).iter().filter_map(Yaml::as_str).collect(),
+        })
+        .collect();
+    for needed in [
+        "dynamodb:Query",
+        "dynamodb:PutItem",
+        "sqs:SendMessage",
+        "sqs:ReceiveMessage",
+        "sqs:DeleteMessage",
+    ] {
+        assert!(actions.contains(&needed), "sweeper lacks {needed}");
+    }
+    let worker: Vec<&str> = list(&resource(&t, "WorkerFunction")["Policies"][0]["Statement"])
+        .iter()
+        .flat_map(|s| list(&s["Action"]).iter().filter_map(Yaml::as_str))
+        .collect();
+    assert!(worker.contains(&"s3:DeleteObject"));
 }

@@ -127,6 +127,12 @@ pub struct Job {
     /// Set by the scheduler for scheduled exports, e.g. `schedule:quarterly`.
     #[serde(default)]
     pub origin: Option<String>,
+    /// How many times the sweeper re-enqueued this job (it is failed past a limit).
+    #[serde(default)]
+    pub requeues: u32,
+    /// When the sweeper last re-enqueued it; the next look is a threshold later.
+    #[serde(default)]
+    pub requeued_at: Option<DateTime<Utc>>,
 }
 
 impl Job {

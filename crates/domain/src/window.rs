@@ -30,6 +30,8 @@ pub enum WindowError {
     TooLong,
     #[error("the window ends more than a minute in the future")]
     InFuture,
+    #[error("the window starts before 2000-01-01T00:00:00Z, the earliest supported instant")]
+    TooEarly,
 }
 
 /// A resolved half-open window `[start, end)` in UTC, with the zone its dates were read in.
@@ -56,6 +58,9 @@ impl DateBound {
 
 /// The longest window a job may cover.
 const MAX_DAYS: i64 = 366;
+/// The earliest instant a window may start at (no gateway event is older;
+/// earlier years only produce windows the file name and the engine cannot state).
+pub const EARLIEST_START: DateTime<Utc> = DateTime::from_timestamp_nanos(946_684_800_000_000_000);
 /// How far past `now` a window may end (clock skew between caller and us).
 const FUTURE_SLACK: TimeDelta = TimeDelta::seconds(60);
 
@@ -87,6 +92,9 @@ impl Window {
         }
         if start == end {
             return Err(WindowError::Empty);
+        }
+        if start < EARLIEST_START {
+            return Err(WindowError::TooEarly);
         }
         // Wall-clock length, so that a year of dates across a DST change
         // (366 days +- 1 hour in UTC) is still one year.
@@ -334,6 +342,35 @@ mod tests {
             resolve("2025-01-01T00:00:00Z", "2026-01-02T00:00:01Z", "UTC"),
             Err(WindowError::TooLong)
         );
+    }
+
+    #[test]
+    fn windows_starting_before_2000_are_refused_whatever_the_offset() {
+        let now = Utc.with_ymd_and_hms(2026, 6, 1, 0, 0, 0).unwrap();
+        let resolve = |from: &str, to: &str, tz: &str| {
+            Window::resolve(
+                DateBound::parse(from).unwrap(),
+                DateBound::parse(to).unwrap(),
+                tz,
+                now,
+            )
+        };
+        assert_eq!(
+            resolve("0000-01-01T00:00:00+23:59", "2000-01-02T00:00:00Z", "UTC"),
+            Err(WindowError::TooEarly)
+        );
+        assert_eq!(
+            resolve("1600-01-01", "1600-01-02", "UTC"),
+            Err(WindowError::TooEarly)
+        );
+        // 2000-01-01 in a zone east of UTC starts on 1999-12-31 in UTC.
+        assert_eq!(
+            resolve("2000-01-01", "2000-01-02", "Europe/Madrid"),
+            Err(WindowError::TooEarly)
+        );
+        let earliest = resolve("2000-01-01", "2000-01-02", "UTC").unwrap();
+        assert_eq!(earliest.start, EARLIEST_START);
+        assert_eq!(EARLIEST_START.to_rfc3339(), "2000-01-01T00:00:00+00:00");
     }
 
     #[test]

@@ -171,7 +171,7 @@ impl HourBuffer {
             self.recycle();
             return Ok(dropped);
         }
-        let mut dedupe = Dedupe::default();
+        let mut dedupe = Dedupe::within(self.budget);
         if !self.chunks.is_empty() {
             self.spill()?;
         }
@@ -197,9 +197,20 @@ impl HourBuffer {
 
 /// Drops every later copy of an `event_id`, given events in export order,
 /// keeping 128 bits of each id (ids are not in memory when runs spilled).
-#[derive(Default)]
+///
+/// The set counts against the hour's sort budget: past [`Dedupe::within`]'s
+/// limit it keeps only the ids of the current `ts`. Copies of one delivery
+/// share their `ts` and are adjacent in export order, so they are still
+/// dropped; only a copy with a different `ts` (a producer anomaly) may then
+/// be kept.
 struct Dedupe {
     seen: HashSet<u128, foldhash::quality::RandomState>,
+    /// Ids seen at `current_ts`, for when the set is cut back to them.
+    current: Vec<u128>,
+    current_ts: i64,
+    /// Entries the set may hold; past it, only the current `ts` is kept.
+    limit: usize,
+    bounded: bool,
     hashers: (
         foldhash::quality::RandomState,
         foldhash::quality::RandomState,
@@ -207,13 +218,46 @@ struct Dedupe {
     dropped: u64,
 }
 
+/// Bytes an entry of the set costs (key, control byte, load-factor slack).
+const DEDUPE_ENTRY_BYTES: usize = 32;
+
 impl Dedupe {
+    /// A set that may use up to `budget` bytes.
+    fn within(budget: usize) -> Self {
+        Self {
+            seen: HashSet::default(),
+            current: Vec::new(),
+            current_ts: i64::MIN,
+            limit: (budget / DEDUPE_ENTRY_BYTES).max(1),
+            bounded: false,
+            hashers: Default::default(),
+            dropped: 0,
+        }
+    }
+
     fn first(&mut self, view: &RecView<'_>) -> bool {
         let id = view.id();
         let key = (u128::from(self.hashers.0.hash_one(id)) << 64)
             | u128::from(self.hashers.1.hash_one(id));
+        if view.ts_ns != self.current_ts {
+            self.current_ts = view.ts_ns;
+            self.current.clear();
+            if self.bounded {
+                self.seen.clear();
+            }
+        }
+        if !self.bounded && self.seen.len() >= self.limit {
+            tracing::warn!(
+                limit = self.limit,
+                "de-duplication set reached the sort budget; keeping only the current timestamp's ids"
+            );
+            self.bounded = true;
+            self.seen = self.current.iter().copied().collect();
+        }
         let first = self.seen.insert(key);
-        if !first {
+        if first {
+            self.current.push(key);
+        } else {
             self.dropped += 1;
         }
         first
@@ -285,5 +329,45 @@ impl RunReader {
     fn key(&self, run: usize) -> (i64, Vec<u8>, u64, usize) {
         let v = self.view();
         (v.ts_ns, v.id().to_vec(), v.seq, run)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn view(ts_ns: i64, payload: &[u8]) -> RecView<'_> {
+        RecView {
+            ts_ns,
+            seq: 0,
+            payload,
+            line_len: 0,
+        }
+    }
+
+    #[test]
+    fn the_dedupe_set_stays_within_its_budget_and_still_drops_same_ts_copies() {
+        // Room for 4 ids; 1,000 events in 500 timestamps, each delivered twice.
+        let mut dedupe = Dedupe::within(4 * DEDUPE_ENTRY_BYTES);
+        let ids: Vec<String> = (0..1000).map(|i| format!("e{i}")).collect();
+        let mut kept = 0;
+        for (i, id) in ids.iter().enumerate() {
+            let ts = (i / 2) as i64;
+            for _copy in 0..2 {
+                if dedupe.first(&view(ts, id.as_bytes())) {
+                    kept += 1;
+                }
+                assert!(dedupe.seen.len() <= 4, "set grew to {}", dedupe.seen.len());
+            }
+        }
+        assert_eq!((kept, dedupe.dropped), (1000, 1000));
+    }
+
+    #[test]
+    fn within_its_budget_a_copy_with_another_ts_is_dropped_too() {
+        let mut dedupe = Dedupe::within(1 << 20);
+        assert!(dedupe.first(&view(1, b"a")));
+        assert!(dedupe.first(&view(2, b"b")));
+        assert!(!dedupe.first(&view(3, b"a")));
     }
 }

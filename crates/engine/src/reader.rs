@@ -14,6 +14,8 @@ use std::sync::mpsc::SyncSender;
 
 /// A chunk is handed on once its data reaches this size.
 const CHUNK_BYTES: usize = 4 << 20;
+/// A line longer than this is rejected as malformed, never buffered whole.
+pub const MAX_LINE_BYTES: usize = 1 << 20;
 const READ_BUF_BYTES: usize = 256 << 10;
 /// Stored (compressed) bytes read at a time; lake objects are ~64 KB.
 const INPUT_BUF_BYTES: usize = 64 << 10;
@@ -177,6 +179,7 @@ fn split_lines(
         (task.size as usize).saturating_mul(if task.key.ends_with(".gz") { 8 } else { 1 });
     let mut chunk = task.pool.take(expected);
     let (mut filled, mut line_no) = (0usize, 0u64);
+    let mut skipping = false;
     loop {
         if filled == buf.len() {
             buf.resize(buf.len() * 2, 0); // a line longer than the buffer
@@ -185,20 +188,41 @@ fn split_lines(
         let eof = n == 0;
         filled += n;
         let mut start = 0;
+        if skipping {
+            // The rest of an over-long line, already rejected: drop it.
+            match memchr::memchr(b'\n', &buf[..filled]) {
+                Some(pos) => {
+                    skipping = false;
+                    start = pos + 1;
+                }
+                None if eof => break,
+                None => {
+                    filled = 0;
+                    continue;
+                }
+            }
+        }
         while let Some(pos) = memchr::memchr(b'\n', &buf[start..filled]) {
             line_no += 1;
-            accept(&buf[start..start + pos], line_no, task, &mut chunk, stats)?;
+            line(&buf[start..start + pos], line_no, task, &mut chunk, stats)?;
             start += pos + 1;
         }
         if eof {
             if start < filled {
                 line_no += 1;
-                accept(&buf[start..filled], line_no, task, &mut chunk, stats)?;
+                line(&buf[start..filled], line_no, task, &mut chunk, stats)?;
             }
             break;
         }
         buf.copy_within(start..filled, 0);
         filled -= start;
+        if filled > MAX_LINE_BYTES {
+            // No end in sight: reject it now rather than buffer it whole.
+            line_no += 1;
+            too_long(line_no, task, stats)?;
+            skipping = true;
+            filled = 0;
+        }
         let full = chunk.data.len() >= CHUNK_BYTES;
         if full
             && (cancel.load(Ordering::Relaxed)
@@ -239,6 +263,26 @@ fn io_error(task: &ObjectTask, e: std::io::Error) -> ExportError {
         "reading the object failed"
     };
     ExportError::Source(SourceError::new(task.key.clone(), message, !corrupt).caused_by(e))
+}
+
+/// One complete line: rejected if over [`MAX_LINE_BYTES`], else accepted.
+fn line(
+    line: &[u8],
+    line_no: u64,
+    task: &ObjectTask,
+    chunk: &mut Chunk,
+    stats: &mut ObjectStats,
+) -> Result<(), ExportError> {
+    if line.len() > MAX_LINE_BYTES {
+        return too_long(line_no, task, stats);
+    }
+    accept(line, line_no, task, chunk, stats)
+}
+
+fn too_long(line_no: u64, task: &ObjectTask, stats: &mut ObjectStats) -> Result<(), ExportError> {
+    stats.lines_read += 1;
+    let reason = format!("line longer than {} MiB", MAX_LINE_BYTES >> 20);
+    reject(reason, line_no, task, stats)
 }
 
 /// Validates one line and keeps it if it is inside the window: rendered when

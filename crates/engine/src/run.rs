@@ -172,6 +172,12 @@ pub async fn run(
         },
         feed_tx,
     ));
+    // Dropped with this future (the worker's deadline, a canceled task): the
+    // readers and the writer stop instead of reading on in the background.
+    let _stop_on_drop = StopOnDrop {
+        cancel: cancel.clone(),
+        driver: driver.abort_handle(),
+    };
     let writer = tokio::task::spawn_blocking({
         let setup = WriterSetup {
             ctx: ctx.clone(),
@@ -234,6 +240,19 @@ pub async fn run(
             sink.abort().await;
             Err(e)
         }
+    }
+}
+
+/// Tells the readers and the writer to stop, and stops opening objects.
+struct StopOnDrop {
+    cancel: Arc<AtomicBool>,
+    driver: tokio::task::AbortHandle,
+}
+
+impl Drop for StopOnDrop {
+    fn drop(&mut self) {
+        self.cancel.store(true, Ordering::Relaxed);
+        self.driver.abort();
     }
 }
 

@@ -427,3 +427,44 @@ async fn spill_matches_in_memory(format: ExportFormat) {
         "spill files are gone"
     );
 }
+
+#[tokio::test]
+async fn a_line_over_the_limit_is_rejected_not_buffered_and_reading_goes_on() {
+    use crate::reader::MAX_LINE_BYTES;
+    let mut lake = MemLake::default();
+    // An endless-looking line (3 MiB, no newline until its end), one of
+    // exactly the limit plus one in a single read, then an ordinary event.
+    let huge = "x".repeat(3 * MAX_LINE_BYTES);
+    let just_over = format!("{{\"event_id\":\"{}\"}}", "y".repeat(MAX_LINE_BYTES));
+    let text = format!(
+        "{}\n{huge}\n{just_over}\n{}\n{huge}",
+        ev("a", "08:00:00.000"),
+        ev("b", "08:01:00.000")
+    );
+    lake.objects
+        .insert(format!("{H08}a.ndjson"), text.into_bytes());
+    let (result, sink, _) = export(
+        lake,
+        window((8, 0), (9, 0)),
+        EngineOptions::default(),
+        &Quiet,
+    )
+    .await;
+    let outcome = result.unwrap();
+    assert_eq!(exported_ids(&sink), ["a", "b"]);
+    let stats = outcome.stats;
+    assert_eq!((stats.lines_read, stats.rejected_lines), (5, 3));
+    let lines: Vec<(u64, &str)> = stats
+        .rejected_samples
+        .iter()
+        .map(|s| (s.line, s.reason.as_str()))
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            (2, "line longer than 1 MiB"),
+            (3, "line longer than 1 MiB"),
+            (5, "line longer than 1 MiB")
+        ]
+    );
+}

@@ -38,6 +38,10 @@ pub struct Config {
     /// `KT_SIGNING_RETIRED_KEYS`: comma-separated KMS key ids (or PEM files,
     /// locally) of rotated-out keys, still published by `/v1/keys`.
     pub signing_retired_keys: Vec<String>,
+    /// A job waiting this long with nobody on it gets a new message from the sweeper.
+    pub sweep_requeue_after: Duration,
+    /// New messages the sweeper sends a job before failing it.
+    pub sweep_max_requeues: u32,
 }
 
 /// The local stack's pseudonym key: public, so only for local use.
@@ -167,6 +171,18 @@ impl Config {
                         .collect()
                 })
                 .unwrap_or_default(),
+            sweep_requeue_after: Duration::from_secs(v.number(
+                "KT_SWEEP_REQUEUE_SECONDS",
+                900,
+                "a whole number of seconds from 1",
+                |n: &u64| *n >= 1,
+            )?),
+            sweep_max_requeues: v.number(
+                "KT_SWEEP_MAX_REQUEUES",
+                2,
+                "a whole number of re-enqueues",
+                |_: &u32| true,
+            )?,
         })
     }
 

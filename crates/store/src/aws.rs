@@ -8,10 +8,12 @@ use super::dynamo::DynamoJobStore;
 use super::s3::{S3ArtifactStore, S3LakeSource};
 use super::sqs::{SqsJobQueue, SqsReceiver};
 use super::{ArtifactStore, JobQueue, JobStore};
+use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region};
 use aws_sdk_dynamodb::config::Credentials;
 use kt_engine::LakeSource;
 use std::sync::Arc;
+use std::time::Duration;
 
 /// Where the AWS APIs are: the region, and an endpoint for the emulator.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -48,8 +50,14 @@ impl AwsClients {
     /// in the environment, static `test` credentials are used so the local
     /// stack works out of the box (and the chain never probes instance metadata).
     pub async fn from_settings(config: &AwsSettings) -> Self {
+        Self::from_settings_with(config, &AwsTimeouts::default()).await
+    }
+
+    /// The same, with other timeouts (fault tests use short ones).
+    pub async fn from_settings_with(config: &AwsSettings, timeouts: &AwsTimeouts) -> Self {
         let mut loader = aws_config::defaults(BehaviorVersion::latest())
-            .region(Region::new(config.region.clone()));
+            .region(Region::new(config.region.clone()))
+            .timeout_config(timeouts.sdk_config());
         if let Some(endpoint) = &config.endpoint_url {
             loader = loader.endpoint_url(endpoint);
             if !credentials_configured() {
@@ -75,6 +83,45 @@ impl AwsClients {
     }
 }
 
+/// Timeouts on every AWS call, so a stalled connection or a response whose
+/// headers never arrive becomes a retryable error instead of a hung reader.
+/// A response body that has started streaming is not covered by these: the
+/// engine's reads and the worker's deadline bound it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AwsTimeouts {
+    /// Establishing a TCP/TLS connection.
+    pub connect: Duration,
+    /// From sending a request to the first byte of its response (above SQS's
+    /// 20 s long poll).
+    pub read: Duration,
+    /// One attempt of an operation, request and response headers included.
+    pub attempt: Duration,
+    /// An operation with all its retries.
+    pub operation: Duration,
+}
+
+impl Default for AwsTimeouts {
+    fn default() -> Self {
+        Self {
+            connect: Duration::from_secs(3),
+            read: Duration::from_secs(30),
+            attempt: Duration::from_secs(60),
+            operation: Duration::from_secs(180),
+        }
+    }
+}
+
+impl AwsTimeouts {
+    fn sdk_config(&self) -> TimeoutConfig {
+        TimeoutConfig::builder()
+            .connect_timeout(self.connect)
+            .read_timeout(self.read)
+            .operation_attempt_timeout(self.attempt)
+            .operation_timeout(self.operation)
+            .build()
+    }
+}
+
 /// Whether the environment names credentials (keys, a profile, a web identity
 /// or a container endpoint), as the default chain would find them.
 fn credentials_configured() -> bool {
@@ -90,6 +137,33 @@ fn credentials_configured() -> bool {
 }
 
 /// The ports, implemented on AWS, as the functions and the local stack use them.
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn every_client_has_connect_read_and_operation_timeouts() {
+        let settings = AwsSettings {
+            endpoint_url: Some("http://127.0.0.1:9".into()),
+            region: "us-east-1".into(),
+        };
+        let clients = AwsClients::from_settings(&settings).await;
+        let want = AwsTimeouts::default();
+        let configs = [
+            clients.s3.config().timeout_config().cloned(),
+            clients.dynamodb.config().timeout_config().cloned(),
+            clients.sqs.config().timeout_config().cloned(),
+        ];
+        for timeouts in configs {
+            let t = timeouts.expect("a timeout config");
+            assert_eq!(t.connect_timeout(), Some(want.connect));
+            assert_eq!(t.read_timeout(), Some(want.read));
+            assert_eq!(t.operation_attempt_timeout(), Some(want.attempt));
+            assert_eq!(t.operation_timeout(), Some(want.operation));
+        }
+    }
+}
+
 #[derive(Clone)]
 pub struct AwsStores {
     pub jobs: Arc<dyn JobStore>,

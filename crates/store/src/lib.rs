@@ -12,6 +12,8 @@ pub mod profiles;
 pub mod resources;
 pub mod s3;
 pub mod sqs;
+/// The sweeper's transitions (pure, in the domain), as the stores apply them.
+pub use kt_domain::sweep as sweep_rules;
 
 pub use profiles::{ProfileStore, TenantSchedule};
 
@@ -167,6 +169,50 @@ pub trait JobStore: profiles::ProfileStore + Send + Sync {
         id: &JobId,
         now: DateTime<Utc>,
     ) -> Result<Transition, StoreError>;
+
+    /// Jobs the sweeper should look at, across tenants, at most `limit`:
+    /// processing with a lease ended by `now`, queued (or re-enqueued) by
+    /// `queued_before`. A candidate may have moved on by the time it is swept.
+    async fn stranded(
+        &self,
+        now: DateTime<Utc>,
+        queued_before: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<(TenantId, JobId)>, StoreError>;
+
+    /// Applies [`sweep_rules::sweep`]: a stranded job is marked re-enqueued
+    /// or failed; a job someone holds (or that ended) is a `Conflict`.
+    async fn sweep(
+        &self,
+        tenant: &TenantId,
+        id: &JobId,
+        now: DateTime<Utc>,
+        policy: &sweep_rules::SweepPolicy,
+    ) -> Result<Transition, StoreError>;
+
+    /// Fails a job whose message reached the dead-letter queue, unless a live
+    /// lease holds it.
+    async fn fail_dead_lettered(
+        &self,
+        tenant: &TenantId,
+        id: &JobId,
+        now: DateTime<Utc>,
+    ) -> Result<Transition, StoreError>;
+}
+
+/// A message in the dead-letter queue: its body and the handle that removes it.
+#[derive(Debug, Clone)]
+pub struct DeadLetter {
+    pub body: String,
+    pub receipt_handle: String,
+}
+
+/// The export queue's dead-letter queue, read by the sweeper.
+#[async_trait]
+pub trait DeadLetterQueue: Send + Sync {
+    /// Up to `max` (1..=10) messages, without waiting.
+    async fn receive(&self, max: i32) -> Result<Vec<DeadLetter>, StoreError>;
+    async fn delete(&self, receipt_handle: &str) -> Result<(), StoreError>;
 }
 
 /// The export queue: one message `{tenant_id, job_id}` per job.
@@ -193,6 +239,10 @@ pub trait ArtifactStore: Send + Sync {
         key: &str,
         meta: &ArtifactMeta,
     ) -> Result<Box<dyn ArtifactSink>, StoreError>;
+
+    /// Removes an artifact (a canceled job's, or a lease loser's); removing a
+    /// missing key is not an error.
+    async fn delete(&self, key: &str) -> Result<(), StoreError>;
 
     /// A presigned GET that serves the object as an attachment named `file_name`.
     async fn presign_get(

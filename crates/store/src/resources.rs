@@ -10,13 +10,15 @@ pub const SK: &str = "sk";
 /// Epoch seconds after which DynamoDB TTL may delete an item (it may be days late).
 pub const TTL_ATTR: &str = "ttl";
 
-/// Sparse index over jobs that are `processing`, by lease end, for a sweeper
-/// that finds expired leases across tenants.
+/// Sparse index over active jobs, for the sweeper that finds stranded ones
+/// across tenants: `processing` by lease end, `queued` by when they started waiting.
 pub const LEASE_INDEX: &str = "processing-leases";
 /// Partition key of [`LEASE_INDEX`] (string, always `PROCESSING`); present only while processing.
 pub const LEASE_INDEX_PK: &str = "gsi_lease_pk";
 /// Value of [`LEASE_INDEX_PK`] on processing jobs.
 pub const LEASE_INDEX_PK_VALUE: &str = "PROCESSING";
+/// Value of [`LEASE_INDEX_PK`] on queued jobs (sort key: when they started waiting).
+pub const QUEUED_INDEX_PK_VALUE: &str = "QUEUED";
 /// Sort key of [`LEASE_INDEX`] (number, epoch milliseconds of the job's `lease_until`).
 ///
 /// A number owned by the adapter rather than the job's own `lease_until`
@@ -36,10 +38,41 @@ const _: () = assert!(QUEUE_VISIBILITY_TIMEOUT_SECONDS > WORKER_TIMEOUT_SECONDS)
 /// How long the dead-letter queue keeps messages (14 days, SQS's maximum).
 pub const DLQ_RETENTION_SECONDS: u32 = 1_209_600;
 
-/// Prefix of every artifact key: `exports/<tenant>/<job_id>/<file_name>`.
+/// Prefix of every artifact key:
+/// `exports/<days>d/<tenant>/<job_id>/<attempt>/<file_name>` (see [`artifact_key`]).
 pub const ARTIFACTS_PREFIX: &str = "exports/";
-/// Lifecycle rule: artifacts are deleted this many days after creation
-/// (the longest `expires_in_days`, 30, plus one).
+/// The longest `expires_in_days`; one lifecycle rule per value up to it.
+pub const MAX_EXPIRES_IN_DAYS: u32 = 30;
+
+/// Where artifacts that expire `days` after completion live; a lifecycle rule
+/// per prefix deletes them `days` after they were written.
+pub fn expiry_prefix(days: u32) -> String {
+    format!("{ARTIFACTS_PREFIX}{days}d/")
+}
+
+/// Id of the lifecycle rule for [`expiry_prefix`]`(days)`.
+pub fn expiry_rule_id(days: u32) -> String {
+    format!("expire-exports-{days}d")
+}
+
+/// An artifact's key: under its expiry prefix, and named by the claim
+/// (attempt) that wrote it, so two workers never write the same object and
+/// the job names only the lease holder's.
+pub fn artifact_key(
+    expires_in_days: u32,
+    tenant: &str,
+    job_id: &str,
+    attempt: u32,
+    file_name: &str,
+) -> String {
+    format!(
+        "{}{tenant}/{job_id}/{attempt}/{file_name}",
+        expiry_prefix(expires_in_days)
+    )
+}
+/// Lifecycle rule: anything under `exports/` is deleted this many days after
+/// creation (the longest `expires_in_days`, 30, plus one), a backstop behind
+/// the per-expiry rules.
 pub const ARTIFACT_EXPIRATION_DAYS: i32 = 31;
 /// Lifecycle rule: incomplete multipart uploads are aborted after this many days.
 pub const ABORT_INCOMPLETE_UPLOAD_DAYS: i32 = 1;

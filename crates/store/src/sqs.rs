@@ -10,6 +10,9 @@ use kt_domain::{JobId, TenantId};
 use serde::{Deserialize, Serialize};
 use tokio::sync::OnceCell;
 
+mod dead_letters;
+pub use dead_letters::SqsDeadLetters;
+
 /// The body of an export message: ids only; the worker re-reads the job.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct JobMessage {

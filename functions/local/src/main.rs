@@ -98,7 +98,12 @@ async fn up(args: UpArgs) -> Result<()> {
 
 /// The stack with the resource names of the environment (the API contract's local defaults, see kt_service::config).
 async fn connect() -> Result<LocalStack> {
-    LocalStack::connect(Config::from_env()?)
+    let mut config = Config::from_env()?;
+    if std::env::var_os("KT_SWEEP_REQUEUE_SECONDS").is_none() {
+        // Locally a lost message is re-sent after a minute, not fifteen.
+        config.sweep_requeue_after = kt_dev::LOCAL_SWEEP_REQUEUE_AFTER;
+    }
+    LocalStack::connect(config)
         .await
         .context("cannot reach the emulator")
 }

@@ -61,6 +61,8 @@ pub(super) fn new_job(tenant: &TenantId, request_hash: &str) -> Job {
         attempts: 0,
         request_hash: Some(request_hash.into()),
         origin: None,
+        requeues: 0,
+        requeued_at: None,
     }
 }
 
@@ -172,4 +174,35 @@ async fn the_active_limit_refuses_jobs_until_one_is_canceled() {
         store.create(&third, None, 2).await.unwrap(),
         CreateOutcome::Created(_)
     ));
+}
+
+#[tokio::test]
+async fn a_key_whose_job_record_expired_creates_a_new_job_not_a_500() {
+    use aws_sdk_dynamodb::types::AttributeValue;
+    let (store, client, table) = store_and_table().await;
+    let acme = tenant("acme");
+    let job = new_job(&acme, "hash-a");
+    store.create(&job, Some("key-1"), MAX).await.unwrap();
+    // DynamoDB's TTL deleted the job's item; the key's item is still there.
+    client
+        .delete_item()
+        .table_name(&table)
+        .key("pk", AttributeValue::S("TENANT#acme".into()))
+        .key("sk", AttributeValue::S(format!("JOB#{}", job.id)))
+        .send()
+        .await
+        .unwrap();
+    let again = new_job(&acme, "hash-a");
+    match store.create(&again, Some("key-1"), MAX).await.unwrap() {
+        CreateOutcome::Created(created) => assert_eq!(created.id, again.id),
+        other => panic!("expected Created, got {other:?}"),
+    }
+    match store
+        .create(&new_job(&acme, "hash-a"), Some("key-1"), MAX)
+        .await
+        .unwrap()
+    {
+        CreateOutcome::Replayed(first) => assert_eq!(first.id, again.id),
+        other => panic!("expected Replayed, got {other:?}"),
+    }
 }

@@ -59,6 +59,8 @@ const QUOTE_TRIGGERS: [bool; 256] = {
     table[b'"' as usize] = true;
     table[b'\n' as usize] = true;
     table[b'\r' as usize] = true;
+    // Spreadsheets in `;` locales (es, fr, de) split a double-clicked file on `;`.
+    table[b';' as usize] = true;
     table
 };
 
@@ -73,13 +75,20 @@ fn is_formula_start(value: &str) -> bool {
     )
 }
 
-/// Appends `value` with its quotes doubled.
+/// Appends `value` with its quotes doubled, and a `'` after every `;` that
+/// a formula would follow: a `;`-locale spreadsheet starts a cell there,
+/// whatever the quotes (they count only at the start of a field).
 fn escaped(out: &mut Vec<u8>, value: &str) {
-    for part in value.split_inclusive('"') {
+    let mut after_semicolon = false;
+    for part in value.split_inclusive(['"', ';']) {
+        if after_semicolon && is_formula_start(part) {
+            out.push(b'\'');
+        }
         out.extend_from_slice(part.as_bytes());
         if part.ends_with('"') {
             out.push(b'"');
         }
+        after_semicolon = part.ends_with(';');
     }
 }
 
@@ -112,12 +121,13 @@ fn list(out: &mut Vec<u8>, items: &Option<Vec<Cow<'_, str>>>) {
     if quote {
         out.push(b'"');
     }
-    if items.first().is_some_and(|i| is_formula_start(i)) {
-        out.push(b'\'');
-    }
     for (n, item) in items.iter().enumerate() {
         if n > 0 {
             out.push(b';');
+        }
+        // Every item, not only the first: in a `;` locale each is a cell.
+        if is_formula_start(item) {
+            out.push(b'\'');
         }
         if quote {
             escaped(out, item);
@@ -302,5 +312,62 @@ d",plain,"#
         assert_eq!(row[14], "'=a;b");
         assert_eq!(row[17], "-5");
         assert_eq!(row[22], "a=b");
+    }
+
+    #[test]
+    fn semicolons_are_quoted_and_every_list_item_is_neutralised() {
+        // `;` in every text column and formula-like items in both list columns.
+        let text = r#"a;=HYPERLINK(\"http://x\")"#;
+        let mut line = String::from("{");
+        let text_fields = [
+            "event_id",
+            "tenant_id",
+            "event_type",
+            "request_id",
+            "escalation_id",
+            "config_version",
+            "decision",
+            "risk_level",
+            "outcome",
+            "reviewer",
+            "incident_id",
+        ];
+        for f in text_fields {
+            line.push_str(&format!(r#""{f}":"{text}","#));
+        }
+        line.push_str(&format!(
+            r#""actor":{{"user_id":"{text}","app":"{text}","ip":"{text}"}},"model":{{"provider":"{text}","name":"{text}","region":"{text}"}},"#
+        ));
+        line.push_str(r#""ts":"2026-05-01T08:00:00.000Z","policy_ids":["a","=1+1","@x"],"data_categories":["-2","b;+c"]}"#);
+        let out = {
+            let mut f = CsvFormatter::new();
+            let mut out = Vec::new();
+            f.event(&parsed(&line), &mut out).unwrap();
+            String::from_utf8(out).unwrap()
+        };
+        // Read as a `;`-locale spreadsheet would: no cell starts a formula.
+        for cell in out.trim_end().split(';') {
+            assert!(!is_formula_start(cell), "formula cell {cell:?} in {out}");
+        }
+        let row = &rows(&[&line])[1];
+        let neutral = "a;'=HYPERLINK(\"http://x\")";
+        for column in [0, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 15, 20, 21, 22] {
+            assert_eq!(row[column], neutral, "column {}", COLUMNS[column]);
+        }
+        assert_eq!(row[14], "a;'=1+1;'@x");
+        assert_eq!(row[16], "'-2;b;'+c");
+    }
+
+    #[test]
+    fn cells_without_semicolons_or_formulas_are_unchanged() {
+        let line = r#"{"event_id":"e1","ts":"2026-05-01T08:00:00.000Z","tenant_id":"acme","event_type":"x","policy_ids":["p1","p2"],"data_categories":["email"]}"#;
+        let mut f = CsvFormatter::new();
+        let mut out = Vec::new();
+        f.event(&parsed(line), &mut out).unwrap();
+        let out = String::from_utf8(out).unwrap();
+        assert!(
+            out.starts_with("e1,2026-05-01T08:00:00.000Z,acme,x,,,,,,,,,,,p1;p2,,email,"),
+            "{out}"
+        );
     }
 }

@@ -43,6 +43,10 @@ pub const ROUTES: [(&str, &str); 14] = [
 
 /// The API's router. Auth is read from the request context, so in Lambda it
 /// needs nothing more; locally, wrap it in [`dev_auth_layer`].
+/// The largest request body accepted (a create request is a few hundred
+/// bytes); a larger one is a 413.
+pub const MAX_BODY_BYTES: usize = 64 << 10;
+
 pub fn router(state: AppState) -> Router {
     Router::new()
         .route(
@@ -70,6 +74,7 @@ pub fn router(state: AppState) -> Router {
         .merge(page::routes())
         .fallback(|| async { ApiError::RouteNotFound })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

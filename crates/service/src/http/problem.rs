@@ -63,6 +63,10 @@ pub enum ApiError {
     Gone(String),
     #[error("the tenant already has {0} export jobs queued or processing")]
     TooManyActive(u32),
+    #[error("the body is larger than {0} bytes")]
+    PayloadTooLarge(usize),
+    #[error("Content-Type must be application/json")]
+    UnsupportedMediaType,
     /// The store or queue failed; the cause is logged, never returned.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -113,6 +117,16 @@ impl ApiError {
                 "Job state does not allow this",
             ),
             Self::Gone(_) => (StatusCode::GONE, "export-expired", "Export expired"),
+            Self::PayloadTooLarge(_) => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "payload-too-large",
+                "Request body too large",
+            ),
+            Self::UnsupportedMediaType => (
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported-media-type",
+                "Unsupported media type",
+            ),
             Self::TooManyActive(_) => (
                 StatusCode::TOO_MANY_REQUESTS,
                 "too-many-active-jobs",

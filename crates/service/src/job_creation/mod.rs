@@ -111,6 +111,8 @@ impl ExportRequest {
             attempts: 0,
             request_hash,
             origin: requester.origin,
+            requeues: 0,
+            requeued_at: None,
         }
     }
 }

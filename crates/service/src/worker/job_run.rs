@@ -11,6 +11,7 @@ use kt_engine::formats;
 use kt_engine::{EngineOptions, ExportError, ExportOutcome, LakeSource};
 use kt_engine::{ExportContext, ReportInputs, SourceInventory};
 use kt_store::aws::{AwsClients, AwsStores};
+use kt_store::resources;
 use kt_store::{ArtifactMeta, ArtifactStore, JobStore, StoreError, Transition};
 use std::sync::Arc;
 use std::time::Duration;
@@ -54,9 +55,16 @@ pub struct Worker {
     deps: WorkerDeps,
 }
 
-/// Where a job's artifact lives in the artifacts bucket.
+/// Where a claim's artifact lives in the artifacts bucket (see
+/// [`resources::artifact_key`]): the attempt fences two workers apart.
 pub fn artifact_key(job: &Job) -> String {
-    format!("exports/{}/{}/{}", job.tenant_id, job.id, job.file_name)
+    resources::artifact_key(
+        job.expires_in_days,
+        job.tenant_id.as_str(),
+        job.id.as_str(),
+        job.attempts,
+        &job.file_name,
+    )
 }
 
 impl Worker {
@@ -146,6 +154,9 @@ impl Worker {
             Err(e) => return self.store_trouble("claim", &e),
         };
         let attempt = job.attempts;
+        // A message the sweeper re-sent starts its receive count afresh; the
+        // job's own claims say how many runs it has had.
+        let receive_count = receive_count.max(attempt);
         info!(attempt, format = job.format.as_str(), "export started");
 
         let exported = match deadline {
@@ -357,16 +368,21 @@ impl Worker {
                 );
                 Disposition::Done
             }
-            // Canceled while the artifact was being finished: the artifact is
-            // orphaned and the bucket's lifecycle rule removes it.
+            // Canceled while the artifact was being finished, or another
+            // worker took the job over: this claim's object is nobody's, and
+            // the tenant's data must not stay behind.
             Ok(Transition::Conflict(now)) => {
                 info!(
                     status = now.status.as_str(),
                     "job changed before completion; result dropped"
                 );
+                self.discard(&completion.artifact_key).await;
                 Disposition::Done
             }
-            Ok(Transition::NotFound) => Disposition::Done,
+            Ok(Transition::NotFound) => {
+                self.discard(&completion.artifact_key).await;
+                Disposition::Done
+            }
             // The artifact is written but the job does not say so. Another
             // delivery can redo it; past the last one (or if the store refuses
             // for good) the job must not stay `processing` with nobody on it.
@@ -384,6 +400,13 @@ impl Worker {
                 };
                 self.record_failure(job, attempt, &error).await
             }
+        }
+    }
+
+    /// Deletes an artifact no job names (the bucket's lifecycle rule is the backstop).
+    async fn discard(&self, key: &str) {
+        if let Err(e) = self.deps.artifacts.delete(key).await {
+            warn!(error = %e, key, "could not delete an unclaimed artifact; the lifecycle rule will");
         }
     }
 

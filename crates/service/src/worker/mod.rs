@@ -6,6 +6,7 @@
 mod heartbeat;
 mod job_run;
 pub mod poller;
+pub mod sweeper;
 #[cfg(test)]
 mod tests;
 

@@ -4,7 +4,8 @@
 //! adapter's attributes: keys, revision, TTL and the lease index keys.
 use crate::StoreError;
 use crate::resources::{
-    HISTORY_RETENTION_DAYS, LEASE_INDEX_PK, LEASE_INDEX_PK_VALUE, LEASE_INDEX_SK, PK, SK, TTL_ATTR,
+    HISTORY_RETENTION_DAYS, LEASE_INDEX_PK, LEASE_INDEX_PK_VALUE, LEASE_INDEX_SK, PK,
+    QUEUED_INDEX_PK_VALUE, SK, TTL_ATTR,
 };
 use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{DateTime, Duration, Utc};
@@ -80,6 +81,13 @@ pub(super) fn job_item(job: &Job, rev: u64, ttl: Option<i64>) -> Result<Item, St
         item.insert(LEASE_INDEX_PK.into(), s(LEASE_INDEX_PK_VALUE));
         item.insert(LEASE_INDEX_SK.into(), n(lease.timestamp_millis()));
     }
+    if job.status == JobStatus::Queued {
+        // Queued jobs share the index, by the time they started waiting, so
+        // the sweeper finds the ones nobody picked up.
+        item.insert(LEASE_INDEX_PK.into(), s(QUEUED_INDEX_PK_VALUE));
+        let since = crate::sweep_rules::waiting_since(job);
+        item.insert(LEASE_INDEX_SK.into(), n(since.timestamp_millis()));
+    }
     Ok(item)
 }
 
@@ -94,6 +102,14 @@ pub(super) fn job_from_item(mut item: Item) -> Result<(Job, u64), StoreError> {
     let job = serde_dynamo::from_item(item)
         .map_err(|e| StoreError::Permanent(format!("unreadable job item: {e}").into()))?;
     Ok((job, rev))
+}
+
+/// The tenant an item's partition key names.
+pub(super) fn tenant_of(item: &Item) -> Option<TenantId> {
+    match item.get(PK) {
+        Some(AttributeValue::S(pk)) => TenantId::parse(pk.strip_prefix("TENANT#")?).ok(),
+        _ => None,
+    }
 }
 
 /// The job id an item's sort key names, if it is a job item.
@@ -149,6 +165,8 @@ mod tests {
             attempts: 1,
             request_hash: None,
             origin: None,
+            requeues: 0,
+            requeued_at: None,
         }
     }
 
@@ -169,10 +187,19 @@ mod tests {
     }
 
     #[test]
-    fn only_processing_jobs_are_in_the_lease_index() {
-        let item = job_item(&job(JobStatus::Queued), 1, None).unwrap();
-        assert!(!item.contains_key(LEASE_INDEX_PK));
-        assert!(!item.contains_key(LEASE_INDEX_SK));
+    fn only_active_jobs_are_in_the_lease_index() {
+        let queued = job(JobStatus::Queued);
+        let item = job_item(&queued, 1, None).unwrap();
+        assert_eq!(item[LEASE_INDEX_PK], s("QUEUED"));
+        assert_eq!(
+            item[LEASE_INDEX_SK],
+            n(queued.created_at.timestamp_millis())
+        );
+        for ended in [JobStatus::Completed, JobStatus::Failed, JobStatus::Canceled] {
+            let item = job_item(&job(ended), 1, None).unwrap();
+            assert!(!item.contains_key(LEASE_INDEX_PK));
+            assert!(!item.contains_key(LEASE_INDEX_SK));
+        }
     }
 
     #[test]

@@ -21,11 +21,13 @@
 mod custody;
 mod items;
 mod profiles;
+mod sweep;
 mod writes;
 
 use super::aws_error::store_error;
+use super::sweep_rules::{self, SweepPolicy};
 use super::{CreateOutcome, JobStore, StoreError, Transition};
-use crate::resources::{PK, TTL_ATTR};
+use crate::resources::{LEASE_INDEX_PK_VALUE, PK, QUEUED_INDEX_PK_VALUE, TTL_ATTR};
 use async_trait::async_trait;
 use aws_sdk_dynamodb::Client;
 use chrono::{DateTime, Duration, Utc};
@@ -109,48 +111,16 @@ impl DynamoJobStore {
         ))
     }
 
-    /// What an existing idempotency key means for a new request with `job`'s hash.
-    async fn replay(&self, job: &Job, idempotency_key: &str) -> Result<CreateOutcome, StoreError> {
-        let tenant = &job.tenant_id;
-        let Some(idem) = self.read(tenant, idem_sk(idempotency_key)).await? else {
-            // The key's item vanished (TTL) between the write and this read.
-            return Err(StoreError::Transient(
-                "idempotency key changed; retry".into(),
-            ));
-        };
-        let stored_hash = string_attr(&idem, IDEM_REQUEST_HASH).unwrap_or_default();
-        if stored_hash != job.request_hash.clone().unwrap_or_default() {
-            return Ok(CreateOutcome::IdempotencyConflict);
-        }
-        let first = string_attr(&idem, IDEM_JOB_ID).and_then(|id| JobId::parse(&id).ok());
-        match first {
-            Some(id) => match self.read_job(tenant, &id).await? {
-                Some((job, _)) => Ok(CreateOutcome::Replayed(job)),
-                None => Err(StoreError::Permanent(
-                    format!(
-                        "idempotency key {idempotency_key:?} names job {id}, which no longer exists"
-                    )
-                    .into(),
-                )),
-            },
-            None => Err(StoreError::Permanent(
-                format!("idempotency item {idempotency_key:?} has no job id").into(),
-            )),
-        }
-    }
-}
-
-#[async_trait]
-impl JobStore for DynamoJobStore {
-    #[instrument(skip_all, fields(tenant = %job.tenant_id, job_id = %job.id))]
-    async fn create(
+    /// One attempt at a create; `None` when the idempotency key named a job
+    /// that no longer exists and was freed (try again).
+    async fn create_once(
         &self,
         job: &Job,
         idempotency_key: Option<&str>,
         max_active: u32,
-    ) -> Result<CreateOutcome, StoreError> {
+    ) -> Result<Option<CreateOutcome>, StoreError> {
         if max_active == 0 {
-            return Ok(CreateOutcome::TooManyActive);
+            return Ok(Some(CreateOutcome::TooManyActive));
         }
         let mut writes = vec![
             self.put_new(job_item(job, 1, None)?)?,
@@ -176,7 +146,7 @@ impl JobStore for DynamoJobStore {
                 .send()
                 .await;
             match result {
-                Ok(_) => return Ok(CreateOutcome::Created(job.clone())),
+                Ok(_) => return Ok(Some(CreateOutcome::Created(job.clone()))),
                 Err(e) if is_contended(&e) && races + 1 < MAX_RACES => {
                     races += 1;
                     tracing::debug!(races, "create lost a transaction race, retrying");
@@ -188,12 +158,94 @@ impl JobStore for DynamoJobStore {
         let failed = failed_conditions(&err);
         match (failed.first(), failed.get(1), failed.get(2)) {
             (_, _, Some(true)) => self.replay(job, idempotency_key.unwrap_or_default()).await,
-            (_, Some(true), _) => Ok(CreateOutcome::TooManyActive),
+            (_, Some(true), _) => Ok(Some(CreateOutcome::TooManyActive)),
             (Some(true), _, _) => Err(StoreError::Permanent(
                 format!("job {} already exists", job.id).into(),
             )),
             _ => Err(transaction_error("creating a job", err)),
         }
+    }
+
+    /// Deletes an idempotency key, if it still names `id`.
+    async fn free_key(
+        &self,
+        tenant: &TenantId,
+        key_name: &str,
+        id: &JobId,
+    ) -> Result<(), StoreError> {
+        let result = self
+            .client
+            .delete_item()
+            .table_name(&self.table)
+            .set_key(Some(key(tenant, idem_sk(key_name))))
+            .condition_expression("#job = :job")
+            .expression_attribute_names("#job", IDEM_JOB_ID)
+            .expression_attribute_values(":job", s(id.as_str()))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            // Someone else freed or reused it first: the next round sees what is there.
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|s| s.is_conditional_check_failed_exception()) =>
+            {
+                Ok(())
+            }
+            Err(e) => Err(store_error("freeing an idempotency key", e)),
+        }
+    }
+
+    /// What an existing idempotency key means for a new request with `job`'s hash.
+    async fn replay(
+        &self,
+        job: &Job,
+        idempotency_key: &str,
+    ) -> Result<Option<CreateOutcome>, StoreError> {
+        let tenant = &job.tenant_id;
+        let Some(idem) = self.read(tenant, idem_sk(idempotency_key)).await? else {
+            // The key's item vanished (TTL) between the write and this read: try again.
+            return Ok(None);
+        };
+        let stored_hash = string_attr(&idem, IDEM_REQUEST_HASH).unwrap_or_default();
+        if stored_hash != job.request_hash.clone().unwrap_or_default() {
+            return Ok(Some(CreateOutcome::IdempotencyConflict));
+        }
+        let first = string_attr(&idem, IDEM_JOB_ID).and_then(|id| JobId::parse(&id).ok());
+        match first {
+            Some(id) => match self.read_job(tenant, &id).await? {
+                Some((job, _)) => Ok(Some(CreateOutcome::Replayed(job))),
+                // The job's record outlived by its key (TTL): the key is free again.
+                None => self
+                    .free_key(tenant, idempotency_key, &id)
+                    .await
+                    .map(|()| None),
+            },
+            None => Err(StoreError::Permanent(
+                format!("idempotency item {idempotency_key:?} has no job id").into(),
+            )),
+        }
+    }
+}
+
+#[async_trait]
+impl JobStore for DynamoJobStore {
+    #[instrument(skip_all, fields(tenant = %job.tenant_id, job_id = %job.id))]
+    async fn create(
+        &self,
+        job: &Job,
+        idempotency_key: Option<&str>,
+        max_active: u32,
+    ) -> Result<CreateOutcome, StoreError> {
+        // A second round only after a key whose job had expired was freed.
+        for _ in 0..2 {
+            if let Some(outcome) = self.create_once(job, idempotency_key, max_active).await? {
+                return Ok(outcome);
+            }
+        }
+        Err(StoreError::Transient(
+            "idempotency key changed; retry".into(),
+        ))
     }
 
     async fn get(&self, tenant: &TenantId, id: &JobId) -> Result<Option<Job>, StoreError> {
@@ -301,5 +353,49 @@ impl JobStore for DynamoJobStore {
     ) -> Result<Transition, StoreError> {
         self.transition(tenant, id, now, |job| job.cancel(now))
             .await
+    }
+
+    async fn stranded(
+        &self,
+        now: DateTime<Utc>,
+        queued_before: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<(TenantId, JobId)>, StoreError> {
+        let mut found = self
+            .waiting_since_before(LEASE_INDEX_PK_VALUE, now, limit)
+            .await?;
+        let left = limit.saturating_sub(found.len());
+        if left > 0 {
+            found.extend(
+                self.waiting_since_before(QUEUED_INDEX_PK_VALUE, queued_before, left)
+                    .await?,
+            );
+        }
+        Ok(found)
+    }
+
+    #[instrument(skip(self, policy), fields(job_id = %id))]
+    async fn sweep(
+        &self,
+        tenant: &TenantId,
+        id: &JobId,
+        now: DateTime<Utc>,
+        policy: &SweepPolicy,
+    ) -> Result<Transition, StoreError> {
+        self.transition(tenant, id, now, |job| sweep_rules::sweep(job, now, policy))
+            .await
+    }
+
+    #[instrument(skip(self), fields(job_id = %id))]
+    async fn fail_dead_lettered(
+        &self,
+        tenant: &TenantId,
+        id: &JobId,
+        now: DateTime<Utc>,
+    ) -> Result<Transition, StoreError> {
+        self.transition(tenant, id, now, |job| {
+            sweep_rules::fail_dead_lettered(job, now)
+        })
+        .await
     }
 }

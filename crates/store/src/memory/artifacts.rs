@@ -63,6 +63,12 @@ impl ArtifactStore for MemoryArtifactStore {
         }))
     }
 
+    async fn delete(&self, key: &str) -> Result<(), StoreError> {
+        self.check()?;
+        lock(&self.objects).remove(key);
+        Ok(())
+    }
+
     async fn presign_get(
         &self,
         key: &str,

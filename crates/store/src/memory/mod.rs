@@ -12,11 +12,14 @@ mod profiles;
 
 pub use artifacts::{MemoryArtifactStore, StoredArtifact};
 
-use super::{CreateOutcome, JobQueue, JobStore, StoreError, Transition};
+use super::{
+    CreateOutcome, DeadLetter, DeadLetterQueue, JobQueue, JobStore, StoreError, Transition,
+    sweep_rules,
+};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use kt_domain::Completion;
-use kt_domain::{Job, JobError, JobId, JobStats, TenantId};
+use kt_domain::{Job, JobError, JobId, JobStats, JobStatus, TenantId};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Mutex, MutexGuard};
 
@@ -73,6 +76,13 @@ impl MemoryJobStore {
         t.jobs.insert((job.tenant_id.clone(), job.id.clone()), job);
     }
 
+    /// Removes a job record as DynamoDB's TTL would (its idempotency key stays).
+    pub fn expire_record(&self, tenant: &TenantId, id: &JobId) {
+        lock(&self.tables)
+            .jobs
+            .remove(&(tenant.clone(), id.clone()));
+    }
+
     fn check(&self) -> Result<(), StoreError> {
         lock(&self.failure).clone().map_or(Ok(()), Err)
     }
@@ -120,12 +130,14 @@ impl JobStore for MemoryJobStore {
         if let Some(key) = idempotency_key
             && let Some(original) = t.idempotency.get(&(tenant.clone(), key.to_string()))
         {
-            let original = t.jobs[&(tenant.clone(), original.clone())].clone();
-            return Ok(if original.request_hash == job.request_hash {
-                CreateOutcome::Replayed(original)
-            } else {
-                CreateOutcome::IdempotencyConflict
-            });
+            // A key whose job is gone (its record's TTL passed) is free again.
+            if let Some(original) = t.jobs.get(&(tenant.clone(), original.clone())).cloned() {
+                return Ok(if original.request_hash == job.request_hash {
+                    CreateOutcome::Replayed(original)
+                } else {
+                    CreateOutcome::IdempotencyConflict
+                });
+            }
         }
         let key = (tenant.clone(), job.id.clone());
         if t.jobs.contains_key(&key) {
@@ -237,6 +249,87 @@ impl JobStore for MemoryJobStore {
         now: DateTime<Utc>,
     ) -> Result<Transition, StoreError> {
         self.transition(tenant, id, |job| job.cancel(now))
+    }
+
+    async fn stranded(
+        &self,
+        now: DateTime<Utc>,
+        queued_before: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<(TenantId, JobId)>, StoreError> {
+        self.check()?;
+        let t = lock(&self.tables);
+        Ok(t.jobs
+            .values()
+            .filter(|job| match job.status {
+                JobStatus::Processing => job.lease_until.is_none_or(|l| l <= now),
+                JobStatus::Queued => sweep_rules::waiting_since(job) <= queued_before,
+                _ => false,
+            })
+            .take(limit)
+            .map(|job| (job.tenant_id.clone(), job.id.clone()))
+            .collect())
+    }
+
+    async fn sweep(
+        &self,
+        tenant: &TenantId,
+        id: &JobId,
+        now: DateTime<Utc>,
+        policy: &sweep_rules::SweepPolicy,
+    ) -> Result<Transition, StoreError> {
+        self.transition(tenant, id, |job| sweep_rules::sweep(job, now, policy))
+    }
+
+    async fn fail_dead_lettered(
+        &self,
+        tenant: &TenantId,
+        id: &JobId,
+        now: DateTime<Utc>,
+    ) -> Result<Transition, StoreError> {
+        self.transition(tenant, id, |job| sweep_rules::fail_dead_lettered(job, now))
+    }
+}
+
+/// A dead-letter queue in memory: messages put there by tests.
+#[derive(Default)]
+pub struct MemoryDeadLetters {
+    messages: Mutex<Vec<String>>,
+}
+
+impl MemoryDeadLetters {
+    pub fn new() -> Self {
+        Self::default()
+    }
+    /// Puts a message body in the queue, as SQS's redrive would.
+    pub fn push(&self, body: &str) {
+        lock(&self.messages).push(body.to_string());
+    }
+    pub fn len(&self) -> usize {
+        lock(&self.messages).len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+#[async_trait]
+impl DeadLetterQueue for MemoryDeadLetters {
+    async fn receive(&self, max: i32) -> Result<Vec<DeadLetter>, StoreError> {
+        let messages = lock(&self.messages);
+        Ok(messages
+            .iter()
+            .take(max.clamp(1, 10) as usize)
+            .map(|body| DeadLetter {
+                body: body.clone(),
+                // The body is the handle: tests never put two equal messages.
+                receipt_handle: body.clone(),
+            })
+            .collect())
+    }
+    async fn delete(&self, receipt_handle: &str) -> Result<(), StoreError> {
+        lock(&self.messages).retain(|body| body != receipt_handle);
+        Ok(())
     }
 }
 

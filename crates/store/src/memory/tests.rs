@@ -42,6 +42,8 @@ fn queued(tenant_id: &TenantId, hash: &str) -> Job {
         attempts: 0,
         request_hash: Some(hash.into()),
         origin: None,
+        requeues: 0,
+        requeued_at: None,
     }
 }
 
@@ -328,4 +330,28 @@ async fn injected_failures_surface_as_store_errors() {
     queue.enqueue(&tenant("acme"), &id).await.unwrap();
     assert_eq!(queue.take(), vec![(tenant("acme"), id)]);
     assert!(queue.messages().is_empty());
+}
+
+#[tokio::test]
+async fn a_key_whose_job_record_expired_is_free_again() {
+    let store = MemoryJobStore::new();
+    let acme = tenant("acme");
+    let first = queued(&acme, "hash-1");
+    store.create(&first, Some("k1"), 10).await.unwrap();
+    store.cancel(&acme, &first.id, t0()).await.unwrap();
+    // TTL removed the job's record; its key outlived it.
+    store.expire_record(&acme, &first.id);
+    let again = queued(&acme, "hash-1");
+    match store.create(&again, Some("k1"), 10).await.unwrap() {
+        CreateOutcome::Created(j) => assert_eq!(j.id, again.id),
+        other => panic!("{other:?}"),
+    }
+    match store
+        .create(&queued(&acme, "hash-1"), Some("k1"), 10)
+        .await
+        .unwrap()
+    {
+        CreateOutcome::Replayed(j) => assert_eq!(j.id, again.id),
+        other => panic!("{other:?}"),
+    }
 }

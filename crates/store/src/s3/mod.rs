@@ -150,6 +150,17 @@ impl ArtifactStore for S3ArtifactStore {
         Ok(Box::new(MultipartSink::new(target, self.plan)))
     }
 
+    async fn delete(&self, key: &str) -> Result<(), StoreError> {
+        self.client
+            .delete_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .send()
+            .await
+            .map_err(|e| store_error("deleting an artifact", e))?;
+        Ok(())
+    }
+
     async fn presign_get(
         &self,
         key: &str,

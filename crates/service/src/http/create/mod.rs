@@ -45,10 +45,7 @@ impl ExportRequest {
     /// Parses the raw body. Every problem with the body is a 400, listing each field.
     pub fn parse(headers: &HeaderMap, body: &[u8]) -> Result<Self, ApiError> {
         if !is_json(headers) {
-            return Err(ApiError::bad_request(
-                "Content-Type",
-                "must be application/json",
-            ));
+            return Err(ApiError::UnsupportedMediaType);
         }
         let value: Value = serde_json::from_slice(body).map_err(|e| ApiError::BadRequest {
             detail: format!("the body is not valid JSON: {e}"),
@@ -132,7 +129,7 @@ impl ExportRequest {
     pub fn window(&self, now: DateTime<Utc>) -> Result<Window, ApiError> {
         self.resolve_window(now).map_err(|e| {
             let field = match e {
-                WindowError::StartAfterEnd => "date_from",
+                WindowError::StartAfterEnd | WindowError::TooEarly => "date_from",
                 _ => "date_to",
             };
             let error = FieldError::new(field, e.to_string());

@@ -4,8 +4,8 @@ mod auth;
 mod create;
 mod download;
 mod openapi;
-mod profile;
 mod page;
+mod profile;
 mod read;
 
 use super::{AppState, dev_auth_layer, dev_token, router};

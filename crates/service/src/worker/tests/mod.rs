@@ -161,7 +161,11 @@ async fn a_job_completes_with_the_artifacts_size_hash_and_expiry() {
     let key = done.artifact_key.clone().unwrap();
     assert_eq!(
         key,
-        format!("exports/acme/{}/kt_2026-05-01_to_2026-05-01.csv", job.id)
+        // Under its expiry prefix (7 days), named by the claim that wrote it.
+        format!(
+            "exports/7d/acme/{}/1/kt_2026-05-01_to_2026-05-01.csv",
+            job.id
+        )
     );
     let artifact = f.artifacts.get(&key).expect("artifact stored");
     assert_eq!(done.size_bytes, Some(artifact.bytes.len() as u64));
@@ -334,6 +338,53 @@ async fn a_job_whose_worker_died_is_taken_over_by_the_kept_message() {
     );
     let done = f.jobs.get(&tenant(), &job.id).await.unwrap().unwrap();
     assert_eq!((done.status, done.attempts), (JobStatus::Completed, 2));
+}
+
+mod sweeper;
+
+#[tokio::test]
+async fn after_the_deadline_no_object_is_opened_and_the_writer_stops() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    // Many small objects, each slow to open: the export outlives the deadline.
+    let mut lake = lake();
+    for hour in 0..24 {
+        for n in 0..10 {
+            lake.objects.insert(
+                format!("events/tenant=acme/dt=2026-05-01/hour={hour:02}/{n}.ndjson"),
+                format!(
+                    "{{\"event_id\":\"e{hour}-{n}\",\"ts\":\"2026-05-01T{hour:02}:00:00.000Z\",\"tenant_id\":\"acme\",\"event_type\":\"x\"}}\n"
+                )
+                .into_bytes(),
+            );
+        }
+    }
+    lake.open_delay = Some(Duration::from_millis(20));
+    let opened = Arc::new(AtomicUsize::new(0));
+    let counter = opened.clone();
+    *lake.on_open.lock().unwrap() = Some(Box::new(move || {
+        counter.fetch_add(1, Ordering::SeqCst);
+    }));
+    let f = Fixture::new(lake);
+    let job = f.queued_job().await;
+    let deadline = Utc::now() + super::DEADLINE_MARGIN + chrono::Duration::milliseconds(300);
+
+    let outcome = f
+        .worker()
+        .process_until(&tenant(), &job.id, 1, Some(deadline))
+        .await;
+    assert_eq!(outcome, Disposition::Retry);
+    let at_deadline = opened.load(Ordering::SeqCst);
+    assert!(at_deadline < 241, "the export finished before its deadline");
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    let later = opened.load(Ordering::SeqCst);
+    // Opens already under way may land; nothing new starts.
+    let concurrency = EngineOptions::default().concurrency;
+    assert!(
+        later <= at_deadline + concurrency,
+        "{} objects opened after the deadline",
+        later - at_deadline
+    );
+    assert!(f.artifacts.keys().is_empty());
 }
 
 #[tokio::test]

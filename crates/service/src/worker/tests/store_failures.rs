@@ -93,6 +93,31 @@ impl JobStore for CompleteFails {
     ) -> Result<Transition, StoreError> {
         self.inner.cancel(tenant, id, now).await
     }
+    async fn stranded(
+        &self,
+        now: DateTime<Utc>,
+        queued_before: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<(TenantId, JobId)>, StoreError> {
+        self.inner.stranded(now, queued_before, limit).await
+    }
+    async fn sweep(
+        &self,
+        tenant: &TenantId,
+        id: &JobId,
+        now: DateTime<Utc>,
+        policy: &kt_store::sweep_rules::SweepPolicy,
+    ) -> Result<Transition, StoreError> {
+        self.inner.sweep(tenant, id, now, policy).await
+    }
+    async fn fail_dead_lettered(
+        &self,
+        tenant: &TenantId,
+        id: &JobId,
+        now: DateTime<Utc>,
+    ) -> Result<Transition, StoreError> {
+        self.inner.fail_dead_lettered(tenant, id, now).await
+    }
 }
 
 impl Fixture {

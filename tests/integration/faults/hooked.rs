@@ -1,0 +1,154 @@
+//! A job store that runs a hook just before a worker records its completion:
+//! a cancel or a takeover landing while the artifact is being finished.
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use kt_domain::{Completion, Job, JobError, JobId, JobStats, TenantId};
+use kt_store::sweep_rules::SweepPolicy;
+use kt_store::{CreateOutcome, JobStore, StoreError, Transition};
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+
+type Hook = Box<dyn FnOnce() -> Pin<Box<dyn Future<Output = ()> + Send>> + Send>;
+
+pub struct BeforeComplete {
+    pub inner: Arc<dyn JobStore>,
+    pub hook: Mutex<Option<Hook>>,
+}
+
+impl BeforeComplete {
+    pub fn new(
+        inner: Arc<dyn JobStore>,
+        hook: impl FnOnce() -> Pin<Box<dyn Future<Output = ()> + Send>> + Send + 'static,
+    ) -> Self {
+        Self {
+            inner,
+            hook: Mutex::new(Some(Box::new(hook))),
+        }
+    }
+}
+
+#[async_trait]
+impl JobStore for BeforeComplete {
+    async fn create(
+        &self,
+        job: &Job,
+        key: Option<&str>,
+        max_active: u32,
+    ) -> Result<CreateOutcome, StoreError> {
+        self.inner.create(job, key, max_active).await
+    }
+    async fn get(&self, tenant: &TenantId, id: &JobId) -> Result<Option<Job>, StoreError> {
+        self.inner.get(tenant, id).await
+    }
+    async fn list(
+        &self,
+        tenant: &TenantId,
+        after: Option<&JobId>,
+        limit: u32,
+    ) -> Result<(Vec<Job>, Option<JobId>), StoreError> {
+        self.inner.list(tenant, after, limit).await
+    }
+    async fn claim(
+        &self,
+        tenant: &TenantId,
+        id: &JobId,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+    ) -> Result<Transition, StoreError> {
+        self.inner.claim(tenant, id, now, lease_until).await
+    }
+    async fn heartbeat(
+        &self,
+        tenant: &TenantId,
+        id: &JobId,
+        attempt: u32,
+        progress: f64,
+        event_count: u64,
+        lease_until: DateTime<Utc>,
+    ) -> Result<Transition, StoreError> {
+        self.inner
+            .heartbeat(tenant, id, attempt, progress, event_count, lease_until)
+            .await
+    }
+    async fn complete(
+        &self,
+        tenant: &TenantId,
+        id: &JobId,
+        attempt: u32,
+        completion: &Completion,
+    ) -> Result<Transition, StoreError> {
+        let hook = self.hook.lock().unwrap().take();
+        if let Some(hook) = hook {
+            hook().await;
+        }
+        self.inner.complete(tenant, id, attempt, completion).await
+    }
+    async fn fail(
+        &self,
+        tenant: &TenantId,
+        id: &JobId,
+        attempt: Option<u32>,
+        error: &JobError,
+        stats: Option<&JobStats>,
+        now: DateTime<Utc>,
+    ) -> Result<Transition, StoreError> {
+        self.inner
+            .fail(tenant, id, attempt, error, stats, now)
+            .await
+    }
+    async fn cancel(
+        &self,
+        tenant: &TenantId,
+        id: &JobId,
+        now: DateTime<Utc>,
+    ) -> Result<Transition, StoreError> {
+        self.inner.cancel(tenant, id, now).await
+    }
+    async fn stranded(
+        &self,
+        now: DateTime<Utc>,
+        queued_before: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<(TenantId, JobId)>, StoreError> {
+        self.inner.stranded(now, queued_before, limit).await
+    }
+    async fn sweep(
+        &self,
+        tenant: &TenantId,
+        id: &JobId,
+        now: DateTime<Utc>,
+        policy: &SweepPolicy,
+    ) -> Result<Transition, StoreError> {
+        self.inner.sweep(tenant, id, now, policy).await
+    }
+    async fn fail_dead_lettered(
+        &self,
+        tenant: &TenantId,
+        id: &JobId,
+        now: DateTime<Utc>,
+    ) -> Result<Transition, StoreError> {
+        self.inner.fail_dead_lettered(tenant, id, now).await
+    }
+}
+
+#[async_trait]
+impl kt_store::ProfileStore for BeforeComplete {
+    async fn get_profile(
+        &self,
+        tenant: &TenantId,
+    ) -> Result<Option<kt_domain::VersionedProfile>, StoreError> {
+        self.inner.get_profile(tenant).await
+    }
+    async fn put_profile(
+        &self,
+        tenant: &TenantId,
+        profile: &kt_domain::ComplianceProfile,
+        now: DateTime<Utc>,
+    ) -> Result<kt_domain::VersionedProfile, StoreError> {
+        self.inner.put_profile(tenant, profile, now).await
+    }
+    async fn enabled_schedules(&self) -> Result<Vec<kt_store::TenantSchedule>, StoreError> {
+        self.inner.enabled_schedules().await
+    }
+}
