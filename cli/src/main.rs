@@ -112,7 +112,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitKind> {
     match cli.command {
         Command::ExportJobs(cmd) => export_jobs::run(cmd, &cli.global, chosen).await,
         Command::Export(ExportCommand::Run(args)) => {
-            offline::run(args).await.map(|()| ExitKind::Ok)
+            offline::run(args, chosen).await.map(|()| ExitKind::Ok)
         }
         Command::Login(args) => login::login(args, &cli.global, chosen).await,
         Command::Completions { shell } => {

@@ -1,6 +1,7 @@
 //! `kt export run`: an export from a local copy of the lake (as `aws s3 sync`
 //! leaves it), without the service. Same plan, engine and formatters as a job;
-//! prints the stats a job records, as JSON.
+//! prints the stats a job records (JSON in a pipe, a table on a terminal).
+use crate::output::{OutputFormat, human_bytes, print_json, print_text};
 use anyhow::{Context, bail};
 use clap::Args;
 use kt_domain::{DateBound, ExportFormat, TenantId, Window};
@@ -46,7 +47,7 @@ pub struct ExportRunArgs {
     pub pseudonym_key: String,
 }
 
-pub async fn run(args: ExportRunArgs) -> anyhow::Result<()> {
+pub async fn run(args: ExportRunArgs, chosen: Option<OutputFormat>) -> anyhow::Result<()> {
     let tenant = TenantId::parse(&args.tenant).context("--tenant")?;
     let format = ExportFormat::parse(&args.format)
         .with_context(|| format!("--format {:?}: expected csv or json", args.format))?;
@@ -83,6 +84,37 @@ pub async fn run(args: ExportRunArgs) -> anyhow::Result<()> {
         "sha256": outcome.sha256,
         "stats": outcome.stats,
     });
-    println!("{}", serde_json::to_string_pretty(&report)?);
+    match OutputFormat::or_auto(chosen) {
+        OutputFormat::Json => print_json(&report),
+        OutputFormat::Table => print_text(&summary_table(&args, format, &window, &outcome)),
+    }
     Ok(())
+}
+
+/// The export's outcome as `key: value` lines, for a person at a terminal.
+fn summary_table(
+    args: &ExportRunArgs,
+    format: ExportFormat,
+    window: &Window,
+    outcome: &kt_engine::ExportOutcome,
+) -> String {
+    let stats = &outcome.stats;
+    let rows = [
+        ("file", args.output.display().to_string()),
+        ("format", format.to_string()),
+        (
+            "window",
+            format!("{} .. {} (UTC, end exclusive)", window.start, window.end),
+        ),
+        ("events", outcome.event_count.to_string()),
+        ("size", human_bytes(outcome.size_bytes)),
+        ("sha256", outcome.sha256.clone()),
+        ("lines read", stats.lines_read.to_string()),
+        ("rejected lines", stats.rejected_lines.to_string()),
+        ("duplicates removed", stats.duplicates_removed.to_string()),
+    ];
+    rows.iter()
+        .map(|(k, v)| format!("{k:<19}{v}"))
+        .collect::<Vec<_>>()
+        .join("\n")
 }

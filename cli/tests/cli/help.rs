@@ -90,3 +90,49 @@ fn the_man_page_documents_the_commands_and_exit_codes() {
     assert!(out.join("kt.1").is_file());
     assert!(out.join("kt-export-jobs-download.1").is_file());
 }
+
+/// `kt export run` answers in JSON to a pipe and as a table with `-o table`,
+/// like every other command.
+#[test]
+fn an_offline_export_prints_json_or_a_table() {
+    let dir = tempfile::tempdir().unwrap();
+    let lake = dir.path().join("lake");
+    let spec = kt_lakegen::LakeSpec {
+        tenant: "acme".into(),
+        start_day: chrono::NaiveDate::from_ymd_opt(2026, 5, 1).unwrap(),
+        days: 1,
+        events_total: 500,
+        objects_per_hour: 1,
+        duplicate_rate: 0.0,
+        malformed_rate: 0.0,
+        ..kt_lakegen::LakeSpec::default()
+    };
+    kt_lakegen::write_dir(&spec, &lake).unwrap();
+    let run = |extra: &[&str], out: &str| {
+        let mut cmd = kt_bare(dir.path());
+        cmd.args(["export", "run", "--lake"]).arg(&lake).args([
+            "--tenant",
+            "acme",
+            "--date-from",
+            "2026-05-01",
+            "--date-to",
+            "2026-05-01",
+            "--format",
+            "csv",
+            "--output",
+        ]);
+        cmd.arg(dir.path().join(out)).args(extra);
+        let output = cmd.output().unwrap();
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        stdout(&output)
+    };
+    let json: serde_json::Value = serde_json::from_str(&run(&[], "a.csv")).unwrap();
+    assert_eq!(json["event_count"], 500);
+    let table = run(&["-o", "table"], "b.csv");
+    assert!(table.contains("events             500"), "{table}");
+    assert!(table.contains(json["sha256"].as_str().unwrap()), "{table}");
+}
