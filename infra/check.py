@@ -126,9 +126,17 @@ def _set(path, value):
 
 
 MUTATIONS = [
-    ("quarterly_schedule", _set(["Resources", "SchedulerFunctionQuarterly", "Properties", "ScheduleExpression"],
-                                "cron(0 3 1 * ? *)")),
-    ("quarterly_schedule", _set(["Resources", "SchedulerFunctionQuarterly", "Properties", "Name"], "fixed")),
+    ("schedules_on_time_and_unnamed", _set(["Resources", "SweeperFunctionEveryMinute", "Properties", "Name"],
+                                           "fixed")),
+    ("schedules_on_time_and_unnamed", _set(["Resources", "SchedulerFunctionHourly", "Properties",
+                                            "FlexibleTimeWindow"], {"Mode": "FLEXIBLE",
+                                                                    "MaximumWindowInMinutes": 15})),
+    ("hourly_compliance_schedule", _set(["Resources", "SchedulerFunctionHourly", "Properties",
+                                         "ScheduleExpression"], "cron(0 3 1 1,4,7,10 ? *)")),
+    ("hourly_compliance_schedule", _set(["Resources", "SchedulerFunctionHourly", "Properties", "Target",
+                                         "DeadLetterConfig"], None)),
+    ("sweeper_every_minute", _set(["Resources", "SweeperFunctionEveryMinute", "Properties", "ScheduleExpression"],
+                                  "rate(1 hour)")),
     ("jobs_table_ttl_and_recovery", _set(["Resources", "JobsTable", "Properties", "TimeToLiveSpecification",
                                           "AttributeName"], "expires")),
     ("artifacts_lifecycle", lambda t: t["Resources"]["ArtifactsBucket"]["Properties"]["LifecycleConfiguration"]

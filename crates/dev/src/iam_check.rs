@@ -38,6 +38,9 @@ fn actions_for(operation: &str) -> &'static [&'static str] {
         "change_message_visibility" => &["sqs:ChangeMessageVisibility"],
         "get_queue_attributes" => &["sqs:GetQueueAttributes"],
         "get_secret_value" => &["secretsmanager:GetSecretValue"],
+        "sign" => &["kms:Sign"],
+        "get_public_key" => &["kms:GetPublicKey"],
+        "describe_key" => &["kms:DescribeKey"],
         other => panic!("map the SDK operation `{other}` to its IAM actions in iam_check.rs"),
     }
 }
@@ -55,8 +58,14 @@ const LAMBDA_FUNCTIONS: &[(&str, &[&str])] = &[
             "DynamoJobStore::list",
             "DynamoJobStore::cancel",
             "DynamoJobStore::fail",
+            "DynamoJobStore::manifest",
+            "DynamoJobStore::get_profile",
+            "DynamoJobStore::put_profile",
             "SqsJobQueue::enqueue",
             "S3ArtifactStore::presign_get",
+            // custody_from_config: the signing key and the retired keys it publishes.
+            "KmsSigner::connect",
+            "::published_kms_key",
         ],
     ),
     (
@@ -67,10 +76,16 @@ const LAMBDA_FUNCTIONS: &[(&str, &[&str])] = &[
             "DynamoJobStore::heartbeat",
             "DynamoJobStore::complete",
             "DynamoJobStore::fail",
+            "DynamoJobStore::get_profile",
+            "DynamoJobStore::chain_heads",
+            "DynamoJobStore::append_manifest",
             "S3LakeSource::*",
             "S3ArtifactStore::create_sink",
+            "S3ArtifactStore::delete",
             "MultipartSink::*",
             "::load_pseudonym_key",
+            "KmsSigner::connect",
+            "KmsSigner::sign",
         ],
     ),
     (
@@ -79,7 +94,18 @@ const LAMBDA_FUNCTIONS: &[(&str, &[&str])] = &[
             "DynamoJobStore::create",
             "DynamoJobStore::get",
             "DynamoJobStore::fail",
+            "DynamoJobStore::enabled_schedules",
             "SqsJobQueue::enqueue",
+        ],
+    ),
+    (
+        "SweeperFunction",
+        &[
+            "DynamoJobStore::stranded",
+            "DynamoJobStore::sweep",
+            "DynamoJobStore::fail_dead_lettered",
+            "SqsJobQueue::enqueue",
+            "SqsDeadLetters::*",
         ],
     ),
 ];
@@ -397,7 +423,7 @@ fn rust_files(dir: &Path, root: &Path, out: &mut Vec<(String, String)>) {
     }
 }
 
-/// Every crate's `src` and the three Lambda functions', as paths from the repository root.
+/// Every crate's `src` and the four Lambda functions', as paths from the repository root.
 fn project_sources() -> Vec<(String, String)> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     let root = root.canonicalize().unwrap();
@@ -407,7 +433,7 @@ fn project_sources() -> Vec<(String, String)> {
             rust_files(&entry.path().join("src"), &root, &mut sources);
         }
     }
-    for function in ["api", "worker", "scheduler"] {
+    for function in ["api", "worker", "scheduler", "sweeper"] {
         rust_files(
             &root.join("functions").join(function).join("src"),
             &root,
@@ -464,9 +490,20 @@ fn the_scan_sees_what_each_function_calls() {
         "upload_part",
         "abort_multipart_upload",
         "get_secret_value",
+        "sign",
+        "delete_object",
+        "transact_write_items",
     ] {
         assert!(worker.contains(op), "worker: {op} not found in {worker:?}");
     }
+    let sweeper = ops(LAMBDA_FUNCTIONS[3].1);
+    for op in ["query", "receive_message", "delete_message", "send_message"] {
+        assert!(
+            sweeper.contains(op),
+            "sweeper: {op} not found in {sweeper:?}"
+        );
+    }
+    assert!(!sweeper.contains("sign") && !sweeper.contains("put_object"));
     let api = ops(LAMBDA_FUNCTIONS[0].1);
     for op in [
         "query",
@@ -475,6 +512,8 @@ fn the_scan_sees_what_each_function_calls() {
         "send_message",
         "get_queue_url",
         "get_object",
+        "get_public_key",
+        "delete_item",
     ] {
         assert!(api.contains(op), "api: {op} not found in {api:?}");
     }

@@ -24,6 +24,29 @@ fn list(yaml: &Yaml) -> &[Yaml] {
     yaml.as_vec().map(Vec::as_slice).unwrap_or_default()
 }
 
+/// The statements of the inline policies of `function`'s role (`Role: !GetAtt XRole.Arn`).
+fn role_statements<'a>(template: &'a Yaml, function: &str) -> Vec<&'a Yaml> {
+    let role_ref = resource(template, function)["Role"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{function} has no Role"));
+    let role = resource(template, role_ref.trim_end_matches(".Arn"));
+    list(&role["Policies"])
+        .iter()
+        .flat_map(|p| list(&p["PolicyDocument"]["Statement"]))
+        .collect()
+}
+
+/// The actions of `statements` (an `Action` is a string or a list).
+fn actions<'a>(statements: &[&'a Yaml]) -> Vec<&'a str> {
+    statements
+        .iter()
+        .flat_map(|s| match &s["Action"] {
+            Yaml::String(a) => vec![a.as_str()],
+            other => list(other).iter().filter_map(Yaml::as_str).collect(),
+        })
+        .collect()
+}
+
 fn key_schema(keys: &Yaml) -> Vec<(String, String)> {
     list(keys)
         .iter()
@@ -200,16 +223,11 @@ fn the_manifest_signing_key_is_p256_and_only_the_worker_signs() {
     let key = resource(&t, "ManifestSigningKey");
     assert_eq!(key["KeySpec"].as_str(), Some("ECC_NIST_P256"));
     assert_eq!(key["KeyUsage"].as_str(), Some("SIGN_VERIFY"));
-    let signs = |function: &str| {
-        let statements = &resource(&t, function)["Policies"][0]["Statement"];
-        list(statements).iter().any(|s| {
-            let actions = &s["Action"];
-            list(actions).iter().any(|a| a.as_str() == Some("kms:Sign"))
-        })
-    };
+    let signs = |function: &str| actions(&role_statements(&t, function)).contains(&"kms:Sign");
     assert!(signs("WorkerFunction"));
     assert!(!signs("ApiFunction"));
     assert!(!signs("SchedulerFunction"));
+    assert!(!signs("SweeperFunction"));
     let events = &resource(&t, "ApiFunction")["Events"];
     for (name, path) in [
         ("SigningKeys", "/v1/keys"),
@@ -257,13 +275,7 @@ fn the_sweeper_runs_every_minute_and_may_do_what_it_does() {
         schedule["ScheduleExpression"].as_str(),
         Some("rate(1 minute)")
     );
-    let actions: Vec<&str> = list(&sweeper["Policies"][0]["Statement"])
-        .iter()
-        .flat_map(|s| match &s["Action"] {
-            Yaml::String(a) => vec![a.as_str()],
-            other => list(other).iter().filter_map(Yaml::as_str).collect(),
-        })
-        .collect();
+    let sweeper_actions = actions(&role_statements(&t, "SweeperFunction"));
     for needed in [
         "dynamodb:Query",
         "dynamodb:PutItem",
@@ -271,18 +283,16 @@ fn the_sweeper_runs_every_minute_and_may_do_what_it_does() {
         "sqs:ReceiveMessage",
         "sqs:DeleteMessage",
     ] {
-        assert!(actions.contains(&needed), "sweeper lacks {needed}");
+        assert!(sweeper_actions.contains(&needed), "sweeper lacks {needed}");
     }
-    let worker: Vec<&str> = list(&resource(&t, "WorkerFunction")["Policies"][0]["Statement"])
-        .iter()
-        .flat_map(|s| list(&s["Action"]).iter().filter_map(Yaml::as_str))
-        .collect();
+    let worker = actions(&role_statements(&t, "WorkerFunction"));
     assert!(worker.contains(&"s3:DeleteObject"));
 }
 
 /// API Gateway checks each route's scope before the code does: the template's
 /// routes are the router's, each with the scope its handler requires (GET
-/// reads, POST writes), and only `/healthz` goes without a token.
+/// reads, POST and PUT write), and only `/healthz`, the signing keys and the
+/// page go without a token.
 #[test]
 fn every_route_has_the_scope_its_handler_requires_at_the_authorizer() {
     use kt_service::http::{ROUTES, Scope};
@@ -317,9 +327,7 @@ fn every_route_has_the_scope_its_handler_requires_at_the_authorizer() {
                     (vec![], "NONE")
                 }
                 ("GET", _) => (vec![Scope::Read.as_str().to_string()], "JwtAuthorizer"),
-                ("POST" | "PUT", _) => {
-                    (vec![Scope::Write.as_str().to_string()], "JwtAuthorizer")
-                }
+                ("POST" | "PUT", _) => (vec![Scope::Write.as_str().to_string()], "JwtAuthorizer"),
                 other => panic!("which scope does {other:?} need?"),
             };
             (
