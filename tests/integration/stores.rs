@@ -4,4 +4,5 @@ mod bootstrap;
 mod custody;
 mod dynamo;
 mod s3;
+mod secrets;
 mod sqs;

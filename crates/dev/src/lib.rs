@@ -2,6 +2,8 @@
 //! and run the API and the worker together, as `kt-local up` and the
 //! integration tests do.
 pub mod bootstrap;
+#[cfg(test)]
+mod iam_check;
 pub mod seed;
 mod stack;
 #[cfg(test)]

@@ -24,6 +24,29 @@ fn list(yaml: &Yaml) -> &[Yaml] {
     yaml.as_vec().map(Vec::as_slice).unwrap_or_default()
 }
 
+/// The statements of the inline policies of `function`'s role (`Role: !GetAtt XRole.Arn`).
+fn role_statements<'a>(template: &'a Yaml, function: &str) -> Vec<&'a Yaml> {
+    let role_ref = resource(template, function)["Role"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{function} has no Role"));
+    let role = resource(template, role_ref.trim_end_matches(".Arn"));
+    list(&role["Policies"])
+        .iter()
+        .flat_map(|p| list(&p["PolicyDocument"]["Statement"]))
+        .collect()
+}
+
+/// The actions of `statements` (an `Action` is a string or a list).
+fn actions<'a>(statements: &[&'a Yaml]) -> Vec<&'a str> {
+    statements
+        .iter()
+        .flat_map(|s| match &s["Action"] {
+            Yaml::String(a) => vec![a.as_str()],
+            other => list(other).iter().filter_map(Yaml::as_str).collect(),
+        })
+        .collect()
+}
+
 fn key_schema(keys: &Yaml) -> Vec<(String, String)> {
     list(keys)
         .iter()
@@ -157,7 +180,6 @@ fn the_functions_get_every_setting_of_config() {
         "KT_ARTIFACTS_BUCKET",
         "KT_MAX_ACTIVE_JOBS",
         "KT_LEASE_SECONDS",
-        "KT_PSEUDONYM_KEY",
         "KT_SPILL_DIR",
     ] {
         assert!(
@@ -165,6 +187,16 @@ fn the_functions_get_every_setting_of_config() {
             "{name} is not set for the functions"
         );
     }
+    // No key material in any environment, and one log level (LoggingConfig).
+    for name in ["KT_PSEUDONYM_KEY", "RUST_LOG"] {
+        assert!(vars[name].is_badvalue(), "{name} must not be in Globals");
+    }
+    let worker = resource(&t, "WorkerFunction");
+    assert_eq!(
+        worker["Environment"]["Variables"]["KT_PSEUDONYM_KEY_SECRET"].as_str(),
+        Some("PseudonymKeySecret"),
+        "the worker reads the pseudonym key from the stack's secret"
+    );
     for (function, binary) in [
         ("ApiFunction", "kt-api"),
         ("WorkerFunction", "kt-worker"),
@@ -174,6 +206,12 @@ fn the_functions_get_every_setting_of_config() {
         let metadata = &t["Resources"][function]["Metadata"];
         assert_eq!(metadata["BuildMethod"].as_str(), Some("rust-cargolambda"));
         assert_eq!(metadata["BuildProperties"]["Binary"].as_str(), Some(binary));
+        let logging = &resource(&t, function)["LoggingConfig"];
+        assert_eq!(logging["ApplicationLogLevel"].as_str(), Some("LogLevel"));
+        for name in ["KT_PSEUDONYM_KEY", "RUST_LOG"] {
+            let env = &resource(&t, function)["Environment"]["Variables"];
+            assert!(env[name].is_badvalue(), "{function} sets {name}");
+        }
     }
 }
 
@@ -185,16 +223,11 @@ fn the_manifest_signing_key_is_p256_and_only_the_worker_signs() {
     let key = resource(&t, "ManifestSigningKey");
     assert_eq!(key["KeySpec"].as_str(), Some("ECC_NIST_P256"));
     assert_eq!(key["KeyUsage"].as_str(), Some("SIGN_VERIFY"));
-    let signs = |function: &str| {
-        let statements = &resource(&t, function)["Policies"][0]["Statement"];
-        list(statements).iter().any(|s| {
-            let actions = &s["Action"];
-            list(actions).iter().any(|a| a.as_str() == Some("kms:Sign"))
-        })
-    };
+    let signs = |function: &str| actions(&role_statements(&t, function)).contains(&"kms:Sign");
     assert!(signs("WorkerFunction"));
     assert!(!signs("ApiFunction"));
     assert!(!signs("SchedulerFunction"));
+    assert!(!signs("SweeperFunction"));
     let events = &resource(&t, "ApiFunction")["Events"];
     for (name, path) in [
         ("SigningKeys", "/v1/keys"),
@@ -242,13 +275,7 @@ fn the_sweeper_runs_every_minute_and_may_do_what_it_does() {
         schedule["ScheduleExpression"].as_str(),
         Some("rate(1 minute)")
     );
-    let actions: Vec<&str> = list(&sweeper["Policies"][0]["Statement"])
-        .iter()
-        .flat_map(|s| match &s["Action"] {
-            Yaml::String(a) => vec![a.as_str()],
-            other => list(other).iter().filter_map(Yaml::as_str).collect(),
-        })
-        .collect();
+    let sweeper_actions = actions(&role_statements(&t, "SweeperFunction"));
     for needed in [
         "dynamodb:Query",
         "dynamodb:PutItem",
@@ -256,11 +283,68 @@ fn the_sweeper_runs_every_minute_and_may_do_what_it_does() {
         "sqs:ReceiveMessage",
         "sqs:DeleteMessage",
     ] {
-        assert!(actions.contains(&needed), "sweeper lacks {needed}");
+        assert!(sweeper_actions.contains(&needed), "sweeper lacks {needed}");
     }
-    let worker: Vec<&str> = list(&resource(&t, "WorkerFunction")["Policies"][0]["Statement"])
-        .iter()
-        .flat_map(|s| list(&s["Action"]).iter().filter_map(Yaml::as_str))
-        .collect();
+    let worker = actions(&role_statements(&t, "WorkerFunction"));
     assert!(worker.contains(&"s3:DeleteObject"));
+}
+
+/// API Gateway checks each route's scope before the code does: the template's
+/// routes are the router's, each with the scope its handler requires (GET
+/// reads, POST and PUT write), and only `/healthz`, the signing keys and the
+/// page go without a token.
+#[test]
+fn every_route_has_the_scope_its_handler_requires_at_the_authorizer() {
+    use kt_service::http::{ROUTES, Scope};
+    let t = template();
+    let events = resource(&t, "ApiFunction")["Events"]
+        .as_hash()
+        .expect("ApiFunction has events");
+    let mut routes: Vec<(String, String, Vec<String>, String)> = events
+        .values()
+        .filter(|e| e["Type"].as_str() == Some("HttpApi"))
+        .map(|e| {
+            let p = &e["Properties"];
+            let auth = &p["Auth"];
+            (
+                p["Method"].as_str().unwrap().to_string(),
+                p["Path"].as_str().unwrap().to_string(),
+                list(&auth["AuthorizationScopes"])
+                    .iter()
+                    .map(|s| s.as_str().unwrap().to_string())
+                    .collect(),
+                auth["Authorizer"].as_str().unwrap_or("default").to_string(),
+            )
+        })
+        .collect();
+    routes.sort();
+    let mut expected: Vec<(String, String, Vec<String>, String)> = ROUTES
+        .iter()
+        .map(|(method, path)| {
+            let (scopes, authorizer) = match (*method, *path) {
+                // Health, the public signing keys and the page itself need no token.
+                (_, "/healthz" | "/v1/keys" | "/v1/keys/jwks.json" | "/" | "/assets/{file}") => {
+                    (vec![], "NONE")
+                }
+                ("GET", _) => (vec![Scope::Read.as_str().to_string()], "JwtAuthorizer"),
+                ("POST" | "PUT", _) => (vec![Scope::Write.as_str().to_string()], "JwtAuthorizer"),
+                other => panic!("which scope does {other:?} need?"),
+            };
+            (
+                method.to_string(),
+                path.to_string(),
+                scopes,
+                authorizer.to_string(),
+            )
+        })
+        .collect();
+    // Everything else under /v1 reaches the router (problem+json 404/405), with a token.
+    expected.push((
+        "ANY".into(),
+        "/v1/{proxy+}".into(),
+        vec![],
+        "JwtAuthorizer".into(),
+    ));
+    expected.sort();
+    assert_eq!(routes, expected);
 }

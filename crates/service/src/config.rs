@@ -42,6 +42,11 @@ pub struct Config {
     pub sweep_requeue_after: Duration,
     /// New messages the sweeper sends a job before failing it.
     pub sweep_max_requeues: u32,
+    /// `KT_PSEUDONYM_KEY_SECRET`: the Secrets Manager secret (ARN or name)
+    /// holding the pseudonym key, which the worker reads at cold start
+    /// (`kt_store::secrets`) and puts in `pseudonym_key`. Set in AWS; unset
+    /// locally, where `KT_PSEUDONYM_KEY` is used.
+    pub pseudonym_key_secret: Option<String>,
 }
 
 /// The local stack's pseudonym key: public, so only for local use.
@@ -183,6 +188,7 @@ impl Config {
                 "a whole number of re-enqueues",
                 |_: &u32| true,
             )?,
+            pseudonym_key_secret: v.get("KT_PSEUDONYM_KEY_SECRET"),
         })
     }
 

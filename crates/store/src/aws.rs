@@ -41,6 +41,8 @@ pub struct AwsClients {
     pub sqs: aws_sdk_sqs::Client,
     /// Signs manifests (custody); unused when a local key file signs.
     pub kms: aws_sdk_kms::Client,
+    /// Only the worker reads a secret (the pseudonym key, at cold start).
+    pub secrets: aws_sdk_secretsmanager::Client,
 }
 
 impl AwsClients {
@@ -79,6 +81,7 @@ impl AwsClients {
             dynamodb: aws_sdk_dynamodb::Client::new(&shared),
             sqs: aws_sdk_sqs::Client::new(&shared),
             kms: aws_sdk_kms::Client::new(&shared),
+            secrets: aws_sdk_secretsmanager::Client::new(&shared),
         }
     }
 }

@@ -11,6 +11,7 @@ pub mod memory;
 pub mod profiles;
 pub mod resources;
 pub mod s3;
+pub mod secrets;
 pub mod sqs;
 /// The sweeper's transitions (pure, in the domain), as the stores apply them.
 pub use kt_domain::sweep as sweep_rules;

@@ -67,10 +67,8 @@ impl Caller {
         }
         let tenant = TenantId::parse(claim("tenant_id"))
             .map_err(|_| ApiError::Unauthorized("the token's tenant_id is not a valid tenant"))?;
-        let mut scopes: Vec<String> = claim("scope")
-            .split_whitespace()
-            .map(String::from)
-            .collect();
+        let mut scopes = scope_claim(claim("scope"));
+        scopes.extend(scope_claim(claim("scp")));
         scopes.extend(jwt.scopes.iter().flatten().cloned());
         Ok(Self {
             sub: sub.to_string(),
@@ -78,6 +76,18 @@ impl Caller {
             scopes,
         })
     }
+}
+
+/// The scopes in a `scope` (OAuth 2, space-separated) or `scp` claim. Okta and
+/// Entra ID send `scp`, as a JSON array or a space-separated string; API
+/// Gateway flattens an array claim to `[a b]` (or `["a","b"]`), so brackets,
+/// quotes and commas are separators here, never part of a scope.
+fn scope_claim(value: &str) -> Vec<String> {
+    value
+        .split(|c: char| c.is_whitespace() || matches!(c, '[' | ']' | ',' | '"'))
+        .filter(|s| !s.is_empty())
+        .map(String::from)
+        .collect()
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for Caller {
@@ -176,4 +186,23 @@ fn verify_dev_token<B>(req: &Request<B>, key: &DecodingKey) -> Option<RequestCon
     ctx.http.method = req.method().clone();
     ctx.http.path = Some(req.uri().path().to_string());
     Some(RequestContext::ApiGatewayV2(ctx))
+}
+
+#[cfg(test)]
+mod scope_claim_tests {
+    use super::scope_claim;
+
+    #[test]
+    fn scope_claims_in_every_shape_an_identity_provider_sends() {
+        let both = ["exports:read", "exports:write"];
+        assert_eq!(scope_claim("exports:read exports:write"), both);
+        assert_eq!(scope_claim("[exports:read exports:write]"), both);
+        assert_eq!(scope_claim(r#"["exports:read","exports:write"]"#), both);
+        assert_eq!(
+            scope_claim(" openid\texports:read "),
+            ["openid", "exports:read"]
+        );
+        assert!(scope_claim("").is_empty());
+        assert!(scope_claim("[]").is_empty());
+    }
 }

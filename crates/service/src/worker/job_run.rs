@@ -2,6 +2,7 @@
 use super::heartbeat::Heartbeat;
 use crate::config::{Config, ConfigError};
 use crate::custody::Custody;
+use crate::telemetry::emf::{JobEnd, JobMetrics};
 use chrono::{DateTime, Duration as Days, Utc};
 use chrono_tz::Tz;
 use kt_domain::Completion;
@@ -366,6 +367,9 @@ impl Worker {
                     bytes = completion.size_bytes,
                     "export completed"
                 );
+                job_metrics(job, JobEnd::Completed, completed_at)
+                    .with_completion(&completion)
+                    .emit();
                 Disposition::Done
             }
             // Canceled while the artifact was being finished, or another
@@ -425,7 +429,10 @@ impl Worker {
             )
             .await
         {
-            Ok(_) => Disposition::Done,
+            Ok(_) => {
+                job_metrics(job, JobEnd::Failed, Utc::now()).emit();
+                Disposition::Done
+            }
             Err(e) => self.store_trouble("fail", &e),
         }
     }
@@ -458,6 +465,30 @@ fn completed(job: &Job, completion: &Completion) -> Job {
 }
 
 /// The job's stored window, with its zone.
+/// The metrics of a job that ended at `ended`, timed from its first claim.
+fn job_metrics(job: &Job, end: JobEnd, ended: DateTime<Utc>) -> JobMetrics {
+    let started = job.started_at.unwrap_or(ended);
+    JobMetrics {
+        format: job.format.as_str().to_string(),
+        end,
+        duration: (ended - started).to_std().unwrap_or_default(),
+        events_exported: 0,
+        artifact_bytes: 0,
+        bytes_read: 0,
+        rejected_lines: 0,
+    }
+}
+
+impl JobMetrics {
+    fn with_completion(mut self, completion: &Completion) -> Self {
+        self.events_exported = completion.event_count;
+        self.artifact_bytes = completion.size_bytes;
+        self.bytes_read = completion.stats.bytes_read;
+        self.rejected_lines = completion.stats.rejected_lines;
+        self
+    }
+}
+
 fn job_window(job: &Job) -> Result<Window, ExportError> {
     let timezone: Tz = job.timezone.parse().map_err(|_| {
         ExportError::Internal(format!(

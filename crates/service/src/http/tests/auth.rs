@@ -119,6 +119,14 @@ async fn in_lambda_the_claims_come_from_the_authorizer_context() {
     ]);
     let res = lambda.clone().oneshot(request(ok)).await.unwrap();
     assert_eq!(res.status(), StatusCode::OK);
+    // Okta and Entra ID put the scopes in `scp` (an array, flattened by API Gateway).
+    let okta = gateway_context(&[
+        ("sub", "u_7"),
+        ("tenant_id", "acme"),
+        ("scp", "[openid exports:read]"),
+    ]);
+    let res = lambda.clone().oneshot(request(okta)).await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
     let other = gateway_context(&[
         ("sub", "u_7"),
         ("tenant_id", "globex"),
