@@ -3,7 +3,6 @@
 //! process with short leases; "killed" means its task is aborted mid-export,
 //! "paused" means its reads stall. Tests that freeze the emulator itself
 //! (SIGSTOP) use a private moto, never the shared one.
-mod hooked;
 
 use async_trait::async_trait;
 use aws_lambda_events::event::sqs::SqsEvent;
@@ -17,6 +16,7 @@ use kt_service::job_creation::{ExportRequest, Requester};
 use kt_service::worker::sweeper::Sweeper;
 use kt_service::worker::{Disposition, Worker, WorkerDeps};
 use kt_store::aws::{AwsClients, AwsStores, AwsTimeouts};
+use kt_store::completion_hook::BeforeComplete;
 use kt_store::sqs::SqsReceiver;
 use kt_store::{CreateOutcome, JobStore, Transition};
 use sha2::{Digest, Sha256};
@@ -511,13 +511,15 @@ async fn a_cancel_while_the_artifact_is_finished_deletes_the_written_object() {
     let job = rig.stored_job(&tenant).await;
     let (jobs, t, j) = (rig.stores.jobs.clone(), tenant.clone(), job.id.clone());
     // The cancel lands after the upload completed, before the completion.
-    let hooked = Arc::new(hooked::BeforeComplete::new(
+    let hooked = Arc::new(BeforeComplete::new(
         rig.stores.jobs.clone(),
-        move || {
+        Box::new(move || {
+            let (jobs, t, j) = (jobs.clone(), t.clone(), j.clone());
             Box::pin(async move {
                 jobs.cancel(&t, &j, Utc::now()).await.unwrap();
+                Ok(())
             })
-        },
+        }),
     ));
     let worker = rig.worker_with(hooked, rig.stores.lake.clone());
     assert_eq!(worker.process(&tenant, &job.id, 1).await, Disposition::Done);

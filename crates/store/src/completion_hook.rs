@@ -1,30 +1,42 @@
-//! A job store that runs a hook just before a worker records its completion:
-//! a cancel or a takeover landing while the artifact is being finished.
+//! For tests of the worker's last step: a job store that runs a hook just
+//! before a completion is recorded (a cancel or a takeover landing while the
+//! artifact is being finished), or refuses the completion with the hook's
+//! error. Every other call goes to the store it wraps.
+use crate::profiles::{ProfileStore, TenantSchedule};
+use crate::sweep_rules::SweepPolicy;
+use crate::{CreateOutcome, JobStore, StoreError, Transition};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use kt_domain::{Completion, Job, JobError, JobId, JobStats, TenantId};
-use kt_store::sweep_rules::SweepPolicy;
-use kt_store::{CreateOutcome, JobStore, StoreError, Transition};
+use kt_domain::{
+    Completion, ComplianceProfile, Job, JobError, JobId, JobStats, TenantId, VersionedProfile,
+};
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
-type Hook = Box<dyn FnOnce() -> Pin<Box<dyn Future<Output = ()> + Send>> + Send>;
+/// Runs before each completion; an error refuses that completion.
+pub type CompletionHook =
+    Box<dyn Fn() -> Pin<Box<dyn Future<Output = Result<(), StoreError>> + Send>> + Send + Sync>;
 
 pub struct BeforeComplete {
     pub inner: Arc<dyn JobStore>,
-    pub hook: Mutex<Option<Hook>>,
+    hook: CompletionHook,
 }
 
 impl BeforeComplete {
-    pub fn new(
-        inner: Arc<dyn JobStore>,
-        hook: impl FnOnce() -> Pin<Box<dyn Future<Output = ()> + Send>> + Send + 'static,
-    ) -> Self {
-        Self {
+    pub fn new(inner: Arc<dyn JobStore>, hook: CompletionHook) -> Self {
+        Self { inner, hook }
+    }
+
+    /// Every completion fails with `error`; the rest works.
+    pub fn refusing(inner: Arc<dyn JobStore>, error: StoreError) -> Self {
+        Self::new(
             inner,
-            hook: Mutex::new(Some(Box::new(hook))),
-        }
+            Box::new(move || {
+                let error = error.clone();
+                Box::pin(async move { Err(error) })
+            }),
+        )
     }
 }
 
@@ -78,10 +90,7 @@ impl JobStore for BeforeComplete {
         attempt: u32,
         completion: &Completion,
     ) -> Result<Transition, StoreError> {
-        let hook = self.hook.lock().unwrap().take();
-        if let Some(hook) = hook {
-            hook().await;
-        }
+        (self.hook)().await?;
         self.inner.complete(tenant, id, attempt, completion).await
     }
     async fn fail(
@@ -133,22 +142,19 @@ impl JobStore for BeforeComplete {
 }
 
 #[async_trait]
-impl kt_store::ProfileStore for BeforeComplete {
-    async fn get_profile(
-        &self,
-        tenant: &TenantId,
-    ) -> Result<Option<kt_domain::VersionedProfile>, StoreError> {
+impl ProfileStore for BeforeComplete {
+    async fn get_profile(&self, tenant: &TenantId) -> Result<Option<VersionedProfile>, StoreError> {
         self.inner.get_profile(tenant).await
     }
     async fn put_profile(
         &self,
         tenant: &TenantId,
-        profile: &kt_domain::ComplianceProfile,
+        profile: &ComplianceProfile,
         now: DateTime<Utc>,
-    ) -> Result<kt_domain::VersionedProfile, StoreError> {
+    ) -> Result<VersionedProfile, StoreError> {
         self.inner.put_profile(tenant, profile, now).await
     }
-    async fn enabled_schedules(&self) -> Result<Vec<kt_store::TenantSchedule>, StoreError> {
+    async fn enabled_schedules(&self) -> Result<Vec<TenantSchedule>, StoreError> {
         self.inner.enabled_schedules().await
     }
 }
