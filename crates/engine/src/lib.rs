@@ -20,6 +20,7 @@ mod reader;
 pub mod reference;
 mod run;
 mod scan;
+pub mod segment;
 #[cfg(test)]
 mod tests;
 mod validate;

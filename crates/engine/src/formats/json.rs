@@ -16,6 +16,15 @@ impl JsonFormatter {
     }
 }
 
+impl JsonFormatter {
+    /// For a later segment of a fanned-out export (`crate::segment`): every
+    /// event, the segment's first included, is preceded by `,\n`, as it would
+    /// be after an earlier segment's events.
+    pub fn continuing() -> Self {
+        Self { events_written: 1 }
+    }
+}
+
 impl Default for JsonFormatter {
     fn default() -> Self {
         Self::new()
