@@ -5,6 +5,7 @@ mod app;
 mod compliance;
 mod custody;
 mod exports;
+mod fanout;
 mod faults;
 mod stores;
 mod worker;

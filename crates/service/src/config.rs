@@ -47,6 +47,13 @@ pub struct Config {
     /// (`kt_store::secrets`) and puts in `pseudonym_key`. Set in AWS; unset
     /// locally, where `KT_PSEUDONYM_KEY` is used.
     pub pseudonym_key_secret: Option<String>,
+    /// `KT_FANOUT_SEGMENT_KB`: source bytes (compressed, as listed) one
+    /// segment of a fanned-out export reads; a job with more is split into
+    /// segments of whole hours that run on several workers (`docs/scale.md`).
+    pub fanout_segment_bytes: u64,
+    /// `KT_FANOUT_MAX_SEGMENTS`: the most segments (workers) one job fans out
+    /// to; 1 turns fan-out off.
+    pub fanout_max_segments: u32,
 }
 
 /// The local stack's pseudonym key: public, so only for local use.
@@ -189,6 +196,18 @@ impl Config {
                 |_: &u32| true,
             )?,
             pseudonym_key_secret: v.get("KT_PSEUDONYM_KEY_SECRET"),
+            fanout_segment_bytes: v.number(
+                "KT_FANOUT_SEGMENT_KB",
+                1u64 << 20,
+                "a whole number of KiB from 1 to 104857600 (100 GiB)",
+                |n| (1..=100 << 20).contains(n),
+            )? << 10,
+            fanout_max_segments: v.number(
+                "KT_FANOUT_MAX_SEGMENTS",
+                200,
+                "a whole number of segments from 1 to 2000",
+                |n: &u32| (1..=2000).contains(n),
+            )?,
         })
     }
 
@@ -221,6 +240,8 @@ mod tests {
         assert_eq!(c.max_active_jobs, 10);
         assert_eq!(c.lease, Duration::from_secs(120));
         assert_eq!(c.sort_budget_bytes, 256 << 20);
+        assert_eq!(c.fanout_segment_bytes, 1 << 30);
+        assert_eq!(c.fanout_max_segments, 200);
         assert_eq!(c.require_pseudonym_key().unwrap(), LOCAL_PSEUDONYM_KEY);
         assert_eq!(c.aws.endpoint_url, None);
     }
@@ -239,6 +260,19 @@ mod tests {
         assert!(err.to_string().starts_with("KT_MAX_ACTIVE_JOBS=\"ten\""));
         assert!(config(&[("KT_LEASE_SECONDS", "0")]).is_err());
         assert!(config(&[("KT_SORT_BUDGET_MB", "-1")]).is_err());
+        assert!(config(&[("KT_FANOUT_SEGMENT_KB", "0")]).is_err());
+        assert!(config(&[("KT_FANOUT_SEGMENT_KB", "1MB")]).is_err());
+        assert!(config(&[("KT_FANOUT_MAX_SEGMENTS", "0")]).is_err());
+        assert!(config(&[("KT_FANOUT_MAX_SEGMENTS", "2001")]).is_err());
+        let fan = config(&[
+            ("KT_FANOUT_SEGMENT_KB", "64"),
+            ("KT_FANOUT_MAX_SEGMENTS", "8"),
+        ])
+        .unwrap();
+        assert_eq!(
+            (fan.fanout_segment_bytes, fan.fanout_max_segments),
+            (64 << 10, 8)
+        );
     }
 
     #[test]

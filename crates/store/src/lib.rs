@@ -7,6 +7,7 @@ pub mod aws_error;
 pub mod completion_hook;
 pub mod custody;
 pub mod dynamo;
+pub mod fanout;
 pub mod kms;
 pub mod memory;
 pub mod profiles;

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::OnceCell;
 
 mod dead_letters;
+pub mod fanout;
 pub use dead_letters::SqsDeadLetters;
 
 /// The body of an export message: ids only; the worker re-reads the job.

@@ -72,9 +72,17 @@ async fn single(source: Arc<DirLakeSource>, plan: &ExportPlan, ctx: &ExportConte
     let sink = MemSink::default();
     let formatter = formats::formatter_for(ctx);
     let options = EngineOptions::default();
-    crate::run(source, plan, ctx, formatter, Box::new(sink.clone()), &options, &Quiet)
-        .await
-        .unwrap();
+    crate::run(
+        source,
+        plan,
+        ctx,
+        formatter,
+        Box::new(sink.clone()),
+        &options,
+        &Quiet,
+    )
+    .await
+    .unwrap();
     sink.0.lock().unwrap().clone()
 }
 
@@ -137,7 +145,9 @@ async fn every_split_of_a_csv_or_json_export_joins_into_the_single_workers_bytes
     let (dir, window) = lake();
     let source = Arc::new(DirLakeSource::new(dir.path()));
     let tenant = TenantId::parse("acme").unwrap();
-    let plan = crate::plan(source.as_ref(), &tenant, &window).await.unwrap();
+    let plan = crate::plan(source.as_ref(), &tenant, &window)
+        .await
+        .unwrap();
     assert!(plan.hours.len() > 40, "{}", plan.hours.len());
     for format in [ExportFormat::Csv, ExportFormat::Json] {
         let ctx = context(format, &plan);

@@ -53,7 +53,10 @@ pub struct WorkerDeps {
 }
 
 pub struct Worker {
-    deps: WorkerDeps,
+    pub(super) deps: WorkerDeps,
+    /// Splits large csv/json exports over several workers (`docs/scale.md`);
+    /// `None`: every job runs on one worker.
+    pub(super) fan_out: Option<Arc<super::fanout::FanOut>>,
 }
 
 /// Where a claim's artifact lives in the artifacts bucket (see
@@ -70,7 +73,10 @@ pub fn artifact_key(job: &Job) -> String {
 
 impl Worker {
     pub fn new(deps: WorkerDeps) -> Self {
-        Self { deps }
+        Self {
+            deps,
+            fan_out: None,
+        }
     }
 
     /// The worker as Lambda and the local stack run it: AWS stores, engine
@@ -90,7 +96,8 @@ impl Worker {
             max_attempts: MAX_ATTEMPTS,
             pseudonym_key: config.require_pseudonym_key()?,
             custody: None,
-        }))
+        })
+        .with_fan_out(super::fanout::FanOut::from_config(clients, config)))
     }
 
     /// The same worker, sealing every completed job with `custody`.
@@ -159,6 +166,9 @@ impl Worker {
         // job's own claims say how many runs it has had.
         let receive_count = receive_count.max(attempt);
         info!(attempt, format = job.format.as_str(), "export started");
+        if let Some(fanned_out) = self.fan_out_if_large(&job, receive_count).await {
+            return fanned_out;
+        }
 
         let exported = match deadline {
             None => self.export(&job).await,
@@ -195,7 +205,12 @@ impl Worker {
 
     /// The invocation is about to be killed with the export unfinished (its
     /// upload is left incomplete; the bucket's lifecycle rule aborts it).
-    async fn out_of_time(&self, job: &Job, attempt: u32, receive_count: u32) -> Disposition {
+    pub(super) async fn out_of_time(
+        &self,
+        job: &Job,
+        attempt: u32,
+        receive_count: u32,
+    ) -> Disposition {
         if receive_count < self.deps.max_attempts {
             warn!("export ran out of time; releasing the job for another attempt");
             return self.release(job, attempt).await;
@@ -212,7 +227,7 @@ impl Worker {
 
     /// Gives the job back for another delivery: releases the lease so the
     /// redelivered message can take over at once, and retries the message.
-    async fn release(&self, job: &Job, attempt: u32) -> Disposition {
+    pub(super) async fn release(&self, job: &Job, attempt: u32) -> Disposition {
         let released = self
             .deps
             .jobs
@@ -289,7 +304,7 @@ impl Worker {
 
     /// The label and, for compliance formats, the tenant's profile as it is now
     /// (the report cites its version).
-    async fn report_inputs(&self, job: &Job) -> Result<ReportInputs, ExportError> {
+    pub(super) async fn report_inputs(&self, job: &Job) -> Result<ReportInputs, ExportError> {
         let profile = if matches!(job.format, ExportFormat::Csv | ExportFormat::Json) {
             None
         } else {
@@ -315,7 +330,7 @@ impl Worker {
         })
     }
 
-    async fn record_completion(
+    pub(super) async fn record_completion(
         &self,
         job: &Job,
         attempt: u32,
@@ -408,13 +423,18 @@ impl Worker {
     }
 
     /// Deletes an artifact no job names (the bucket's lifecycle rule is the backstop).
-    async fn discard(&self, key: &str) {
+    pub(super) async fn discard(&self, key: &str) {
         if let Err(e) = self.deps.artifacts.delete(key).await {
             warn!(error = %e, key, "could not delete an unclaimed artifact; the lifecycle rule will");
         }
     }
 
-    async fn record_failure(&self, job: &Job, attempt: u32, error: &JobError) -> Disposition {
+    pub(super) async fn record_failure(
+        &self,
+        job: &Job,
+        attempt: u32,
+        error: &JobError,
+    ) -> Disposition {
         error!(code = %error.code, message = %error.message, "export failed");
         match self
             .deps
@@ -438,7 +458,7 @@ impl Worker {
     }
 
     /// The job store itself is in trouble: retry while that can help.
-    fn store_trouble(&self, step: &str, e: &StoreError) -> Disposition {
+    pub(super) fn store_trouble(&self, step: &str, e: &StoreError) -> Disposition {
         error!(step, error = %ErrorChain(e), "job store error");
         if e.is_retryable() {
             Disposition::Retry
@@ -489,7 +509,7 @@ impl JobMetrics {
     }
 }
 
-fn job_window(job: &Job) -> Result<Window, ExportError> {
+pub(super) fn job_window(job: &Job) -> Result<Window, ExportError> {
     let timezone: Tz = job.timezone.parse().map_err(|_| {
         ExportError::Internal(format!(
             "the job's timezone {:?} is not a known IANA zone",
@@ -506,7 +526,7 @@ fn job_window(job: &Job) -> Result<Window, ExportError> {
 /// The job's `error`: a fixed message a person can act on. It names no AWS
 /// error, bucket or ARN (the log has the whole cause chain); only strict mode
 /// quotes the tenant's own object key and line.
-fn failure_for(e: &ExportError, receive_count: u32) -> JobError {
+pub(super) fn failure_for(e: &ExportError, receive_count: u32) -> JobError {
     let message = match e {
         ExportError::Source(s) if s.retryable => format!(
             "Reading the event lake kept failing after {receive_count} attempts. \

@@ -3,6 +3,7 @@
 //! One handler from an `SqsEvent` to an `SqsBatchResponse`: in Lambda the
 //! runtime calls it; locally [`poller`] receives from the emulator's queue,
 //! calls it, and deletes what succeeded.
+mod fanout;
 mod heartbeat;
 mod job_run;
 pub mod poller;
@@ -15,6 +16,7 @@ pub use job_run::{DEADLINE_MARGIN, Disposition, Worker, WorkerDeps};
 use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent, SqsMessage};
 use chrono::{DateTime, Utc};
 use kt_store::sqs::JobMessage;
+use kt_store::sqs::fanout::FanOutMessage;
 use tracing::warn;
 
 impl Worker {
@@ -49,6 +51,14 @@ impl Worker {
         deadline: Option<DateTime<Utc>>,
     ) -> Disposition {
         let body = record.body.as_deref().unwrap_or_default();
+        let receive_count = record
+            .attributes
+            .get("ApproximateReceiveCount")
+            .and_then(|c| c.parse().ok())
+            .unwrap_or(1);
+        if let Ok(task) = serde_json::from_str::<FanOutMessage>(body) {
+            return self.fan_out_task(&task, receive_count, deadline).await;
+        }
         let message: JobMessage = match serde_json::from_str(body) {
             Ok(m) => m,
             Err(e) => {
@@ -58,11 +68,6 @@ impl Worker {
                 return Disposition::Retry;
             }
         };
-        let receive_count = record
-            .attributes
-            .get("ApproximateReceiveCount")
-            .and_then(|c| c.parse().ok())
-            .unwrap_or(1);
         self.process_until(&message.tenant_id, &message.job_id, receive_count, deadline)
             .await
     }

@@ -19,6 +19,7 @@
 //! processing, `gsi_lease_pk`/`lease_until_ms` for the sparse
 //! `processing-leases` index a sweeper can query for expired leases.
 mod custody;
+mod fanout;
 mod items;
 mod profiles;
 mod sweep;

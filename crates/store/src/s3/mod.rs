@@ -1,4 +1,5 @@
 //! S3: the lake source, and the artifacts store (multipart sink, presigned GETs).
+pub mod assembly;
 mod multipart;
 
 pub use multipart::{MIN_PART_SIZE, PartPlan};

@@ -1,0 +1,311 @@
+//! One segment of a fanned-out export: its hours through the ordinary
+//! engine into its own object, recorded once; the last one enqueues the finisher.
+use super::{FanOut, frozen_plan, store_failure};
+use crate::worker::job_run::failure_for;
+use crate::worker::{DEADLINE_MARGIN, Disposition, Worker};
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use kt_domain::{Job, JobError};
+use kt_engine::segment::{segment_formatter, segment_plan};
+use kt_engine::{ErrorChain, ExportError, ExportOutcome, Progress, ProgressObserver};
+use kt_store::fanout::{FanOutRun, FanOutStore, Recorded, SegmentDone};
+use kt_store::sqs::fanout::{FanOutMessage, FanOutTask};
+use kt_store::{ArtifactMeta, JobStore, Transition};
+use std::sync::Arc;
+use std::time::Duration;
+use tracing::{info, warn};
+
+impl Worker {
+    pub(super) async fn run_segment(
+        &self,
+        fan_out: &FanOut,
+        job: &Job,
+        run: &FanOutRun,
+        index: u32,
+        receive_count: u32,
+        deadline: Option<DateTime<Utc>>,
+    ) -> Disposition {
+        let store = &fan_out.store;
+        match store
+            .segment(&job.tenant_id, &job.id, job.attempts, index)
+            .await
+        {
+            Ok(Some(_)) => {
+                info!(index, "segment already recorded; duplicate message");
+                return self.enqueue_finisher_if_done(fan_out, job).await;
+            }
+            Ok(None) => {}
+            Err(e) => return self.store_trouble("reading a segment", &e),
+        }
+        let exported = match deadline {
+            None => self.export_segment(fan_out, job, run, index).await,
+            Some(deadline) => {
+                let budget = (deadline - Utc::now())
+                    .to_std()
+                    .unwrap_or_default()
+                    .saturating_sub(DEADLINE_MARGIN);
+                match tokio::time::timeout(budget, self.export_segment(fan_out, job, run, index))
+                    .await
+                {
+                    Ok(exported) => exported,
+                    Err(_) => {
+                        if receive_count < self.deps.max_attempts {
+                            warn!(
+                                index,
+                                "segment ran out of time; its message will be retried"
+                            );
+                            return Disposition::Retry;
+                        }
+                        let error = JobError {
+                            code: "timed_out".into(),
+                            message: format!(
+                                "A part of the export did not finish within the worker's time \
+                                 limit in {receive_count} attempts. Export a shorter window, or \
+                                 split it into several jobs."
+                            ),
+                        };
+                        return self.fail_run(fan_out, job, run, &error).await;
+                    }
+                }
+            }
+        };
+        let (outcome, object_key) = match exported {
+            Ok(done) => done,
+            Err(ExportError::Canceled) => {
+                info!(index, "segment stopped: job canceled or taken over");
+                self.discard_segments(fan_out, run).await;
+                return Disposition::Done;
+            }
+            Err(e) if e.is_retryable() && receive_count < self.deps.max_attempts => {
+                warn!(index, error = %ErrorChain(&e), "retryable segment failure; its message will be retried");
+                return Disposition::Retry;
+            }
+            Err(e) => {
+                warn!(index, error = %ErrorChain(&e), "segment failed for good; failing the job");
+                return self
+                    .fail_run(fan_out, job, run, &failure_for(&e, receive_count))
+                    .await;
+            }
+        };
+        let done = SegmentDone {
+            index,
+            object_key: object_key.clone(),
+            size_bytes: outcome.size_bytes,
+            event_count: outcome.event_count,
+            sha256: outcome.sha256,
+            stats: outcome.stats,
+        };
+        match store
+            .record_segment(&job.tenant_id, &job.id, job.attempts, &done)
+            .await
+        {
+            Ok(Recorded::First(progress)) => {
+                info!(
+                    index,
+                    done = progress.done,
+                    total = progress.total,
+                    events = done.event_count,
+                    "segment recorded"
+                );
+                let lease_until = Utc::now() + self.deps.lease;
+                let progress_fraction = f64::from(progress.done) / f64::from(progress.total.max(1));
+                if let Err(e) = self
+                    .deps
+                    .jobs
+                    .heartbeat(
+                        &job.tenant_id,
+                        &job.id,
+                        job.attempts,
+                        progress_fraction,
+                        progress.events,
+                        lease_until,
+                    )
+                    .await
+                {
+                    warn!(error = %ErrorChain(&e), "could not record the segment's progress on the job");
+                }
+                if progress.done >= progress.total {
+                    return self.enqueue_finisher(fan_out, job).await;
+                }
+                Disposition::Done
+            }
+            Ok(Recorded::Duplicate) => {
+                info!(
+                    index,
+                    "another delivery recorded this segment first; own object deleted"
+                );
+                self.discard(&object_key).await;
+                self.enqueue_finisher_if_done(fan_out, job).await
+            }
+            Ok(Recorded::NoRun) => {
+                self.discard(&object_key).await;
+                Disposition::Done
+            }
+            Err(e) if e.is_retryable() && receive_count < self.deps.max_attempts => {
+                warn!(error = %ErrorChain(&e), "could not record the segment; its message will be retried");
+                self.discard(&object_key).await;
+                Disposition::Retry
+            }
+            Err(e) => {
+                error_and_discard(self, &object_key, &e).await;
+                let error = JobError {
+                    code: "result_not_recorded".into(),
+                    message: "A part of the export was written but could not be recorded. \
+                              Create the export again."
+                        .into(),
+                };
+                self.fail_run(fan_out, job, run, &error).await
+            }
+        }
+    }
+
+    async fn export_segment(
+        &self,
+        fan_out: &FanOut,
+        job: &Job,
+        run: &FanOutRun,
+        index: u32,
+    ) -> Result<(ExportOutcome, String), ExportError> {
+        let frozen = frozen_plan(fan_out, run).await?;
+        let plan = frozen.plan(job)?;
+        let range = frozen
+            .segments
+            .get(index as usize)
+            .cloned()
+            .ok_or_else(|| ExportError::Internal(format!("the plan has no segment {index}")))?;
+        let part = segment_plan(&plan, index as usize, range);
+        let ctx = self.fan_out_context(job, run, frozen.inventory()).await?;
+        let formatter = segment_formatter(&ctx, index as usize).ok_or_else(|| {
+            ExportError::Internal(format!("{} cannot be split", job.format.as_str()))
+        })?;
+        // A fresh name per delivery: two deliveries running at once never
+        // write one object, and the loser deletes only its own.
+        let object_key = format!(
+            "{}segment-{index:06}-{}",
+            run.segments_prefix,
+            ulid::Ulid::new().to_string().to_ascii_lowercase()
+        );
+        let meta = ArtifactMeta {
+            content_type: "application/octet-stream".into(),
+            file_name: format!("segment-{index:06}"),
+            job_id: job.id.to_string(),
+            tenant_id: job.tenant_id.to_string(),
+        };
+        let sink = self
+            .deps
+            .artifacts
+            .create_sink(&object_key, &meta)
+            .await
+            .map_err(|e| store_failure("starting the segment's upload", e))?;
+        let heartbeat = SegmentHeartbeat {
+            jobs: self.deps.jobs.clone(),
+            store: fan_out.store.clone(),
+            job: job.clone(),
+            lease: self.deps.lease,
+        };
+        let outcome = kt_engine::run(
+            self.deps.lake.clone(),
+            &part,
+            &ctx,
+            formatter,
+            sink,
+            &self.deps.engine,
+            &heartbeat,
+        )
+        .await?;
+        Ok((outcome, object_key))
+    }
+
+    /// Sends the finisher's message if every segment is recorded (a
+    /// redelivered last segment whose first delivery died before sending it).
+    async fn enqueue_finisher_if_done(&self, fan_out: &FanOut, job: &Job) -> Disposition {
+        match fan_out
+            .store
+            .run(&job.tenant_id, &job.id, job.attempts)
+            .await
+        {
+            Ok(Some((_, p))) if p.done >= p.total => self.enqueue_finisher(fan_out, job).await,
+            Ok(_) => Disposition::Done,
+            Err(e) => self.store_trouble("reading the fan-out run", &e),
+        }
+    }
+
+    async fn enqueue_finisher(&self, fan_out: &FanOut, job: &Job) -> Disposition {
+        let message = FanOutMessage {
+            tenant_id: job.tenant_id.clone(),
+            job_id: job.id.clone(),
+            attempt: job.attempts,
+            task: FanOutTask::Finish,
+        };
+        match fan_out.queue.send_fan_out(&[message]).await {
+            Ok(()) => {
+                info!("every segment recorded; finisher enqueued");
+                Disposition::Done
+            }
+            // The segment is recorded: its redelivery finds it a duplicate and tries again.
+            Err(e) => self.store_trouble("enqueueing the finisher", &e),
+        }
+    }
+
+    /// Fails the job for the whole run and deletes what the segments wrote;
+    /// the other segments stop at their next heartbeat.
+    pub(super) async fn fail_run(
+        &self,
+        fan_out: &FanOut,
+        job: &Job,
+        run: &FanOutRun,
+        error: &JobError,
+    ) -> Disposition {
+        let disposition = self.record_failure(job, job.attempts, error).await;
+        self.discard_segments(fan_out, run).await;
+        disposition
+    }
+}
+
+async fn error_and_discard(worker: &Worker, key: &str, e: &kt_store::StoreError) {
+    tracing::error!(error = %ErrorChain(e), "could not record the segment");
+    worker.discard(key).await;
+}
+
+/// A segment's heartbeat: renews the job's lease with the run's progress
+/// (segments done / total) and notices a cancel or a new claim.
+struct SegmentHeartbeat {
+    jobs: Arc<dyn JobStore>,
+    store: Arc<dyn FanOutStore>,
+    job: Job,
+    lease: Duration,
+}
+
+#[async_trait]
+impl ProgressObserver for SegmentHeartbeat {
+    async fn on_progress(&self, _progress: &Progress) -> Result<(), ExportError> {
+        let job = &self.job;
+        let (fraction, events) = match self.store.run(&job.tenant_id, &job.id, job.attempts).await {
+            Ok(Some((_, p))) => (f64::from(p.done) / f64::from(p.total.max(1)), p.events),
+            Ok(None) => return Err(ExportError::Canceled),
+            Err(e) => {
+                warn!(error = %ErrorChain(&e), "heartbeat could not read the run");
+                return Ok(());
+            }
+        };
+        let outcome = self
+            .jobs
+            .heartbeat(
+                &job.tenant_id,
+                &job.id,
+                job.attempts,
+                fraction,
+                events,
+                Utc::now() + self.lease,
+            )
+            .await;
+        match outcome {
+            Ok(Transition::Done(_)) => Ok(()),
+            Ok(Transition::Conflict(_) | Transition::NotFound) => Err(ExportError::Canceled),
+            Err(e) => {
+                warn!(error = %ErrorChain(&e), "heartbeat failed");
+                Ok(())
+            }
+        }
+    }
+}
