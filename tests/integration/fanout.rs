@@ -214,15 +214,32 @@ fn task_of(message: &SqsMessage) -> Option<FanOutMessage> {
     serde_json::from_str(message.body.as_deref()?).ok()
 }
 
-async fn handle(worker: &Worker, message: &SqsMessage) -> Disposition {
+/// Handles one message as the poller does: deleted from the queue when done.
+async fn handle_and_delete(
+    worker: &Worker,
+    receiver: &SqsReceiver,
+    message: &SqsMessage,
+) -> Disposition {
     let mut event = SqsEvent::default();
     event.records = vec![message.clone()];
     let response = worker.handle_batch(event).await;
     if response.batch_item_failures.is_empty() {
+        let _ = receiver
+            .delete(message.receipt_handle.as_deref().unwrap_or_default())
+            .await;
         Disposition::Done
     } else {
         Disposition::Retry
     }
+}
+
+/// The finisher messages among what is on the queue now.
+async fn finishers(receiver: &SqsReceiver) -> Vec<SqsMessage> {
+    drain(receiver)
+        .await
+        .into_iter()
+        .filter(|m| task_of(m).is_some_and(|t| t.task == FanOutTask::Finish))
+        .collect()
 }
 
 /// A stack without pollers: the test receives and hands out every message.
@@ -255,7 +272,7 @@ impl Manual {
         let job_message = drain(&manual.receiver).await;
         assert_eq!(job_message.len(), 1);
         assert_eq!(
-            handle(&manual.worker, &job_message[0]).await,
+            handle_and_delete(&manual.worker, &manual.receiver, &job_message[0]).await,
             Disposition::Done
         );
         manual
@@ -295,30 +312,42 @@ async fn a_killed_segment_is_redone_by_its_redelivery_and_a_duplicate_is_a_no_op
     let store = fan_out_store(&m.app);
     let (t, j) = m.ids();
     // Killed mid-export: the handler is dropped, its message not deleted.
-    let killed =
-        tokio::time::timeout(Duration::from_millis(50), handle(&m.worker, &segments[1])).await;
+    let killed = tokio::time::timeout(
+        Duration::from_millis(50),
+        handle_and_delete(&m.worker, &m.receiver, &segments[1]),
+    )
+    .await;
     assert!(
         killed.is_err(),
         "the segment should still have been running"
     );
     assert!(store.segment(&t, &j, 1, 1).await.unwrap().is_none());
     for message in &segments {
-        assert_eq!(handle(&m.worker, message).await, Disposition::Done);
+        assert_eq!(
+            handle_and_delete(&m.worker, &m.receiver, message).await,
+            Disposition::Done
+        );
     }
     // A duplicate delivery of a recorded segment changes nothing.
     let before = store.segment(&t, &j, 1, 0).await.unwrap().unwrap();
-    assert_eq!(handle(&m.worker, &segments[0]).await, Disposition::Done);
+    assert_eq!(
+        handle_and_delete(&m.worker, &m.receiver, &segments[0]).await,
+        Disposition::Done
+    );
     assert_eq!(store.segment(&t, &j, 1, 0).await.unwrap().unwrap(), before);
     let (_, progress) = store.run(&t, &j, 1).await.unwrap().unwrap();
     assert_eq!(progress.done, progress.total, "each segment counted once");
 
     // The last segment enqueued exactly one finisher (the duplicate may add
     // another, which finds the job done).
-    let finishers = drain(&m.receiver).await;
+    let finishers = finishers(&m.receiver).await;
     assert!(!finishers.is_empty());
     for f in &finishers {
         assert_eq!(task_of(f).unwrap().task, FanOutTask::Finish);
-        assert_eq!(handle(&m.worker, f).await, Disposition::Done);
+        assert_eq!(
+            handle_and_delete(&m.worker, &m.receiver, f).await,
+            Disposition::Done
+        );
     }
     let job = m.job().await;
     assert_eq!(job["status"], "completed", "{job}");
@@ -352,7 +381,10 @@ async fn a_segment_that_fails_for_good_fails_the_job_and_no_artifact_is_written(
             .unwrap();
     }
     let last = segments.last().unwrap();
-    assert_eq!(handle(&m.worker, last).await, Disposition::Done);
+    assert_eq!(
+        handle_and_delete(&m.worker, &m.receiver, last).await,
+        Disposition::Done
+    );
     let job = m.job().await;
     assert_eq!(job["status"], "failed", "{job}");
     assert_eq!(job["error"]["code"], "source_unreadable");
@@ -364,10 +396,13 @@ async fn a_segment_that_fails_for_good_fails_the_job_and_no_artifact_is_written(
     );
     // The other segments find the job failed and write nothing.
     for message in &segments[..segments.len() - 1] {
-        assert_eq!(handle(&m.worker, message).await, Disposition::Done);
+        assert_eq!(
+            handle_and_delete(&m.worker, &m.receiver, message).await,
+            Disposition::Done
+        );
     }
     assert!(
-        drain(&m.receiver).await.is_empty(),
+        finishers(&m.receiver).await.is_empty(),
         "no finisher was enqueued"
     );
     let artifacts = s3
@@ -390,7 +425,10 @@ async fn a_segment_that_fails_for_good_fails_the_job_and_no_artifact_is_written(
 async fn a_cancel_during_fan_out_stops_every_segment() {
     let m = Manual::fanned_out(20_000).await;
     let segments = m.segments().await;
-    assert_eq!(handle(&m.worker, &segments[0]).await, Disposition::Done);
+    assert_eq!(
+        handle_and_delete(&m.worker, &m.receiver, &segments[0]).await,
+        Disposition::Done
+    );
     let (t, j) = m.ids();
     let canceled = m
         .app
@@ -403,12 +441,15 @@ async fn a_cancel_during_fan_out_stops_every_segment() {
     let store = fan_out_store(&m.app);
     for message in &segments[1..] {
         let started = std::time::Instant::now();
-        assert_eq!(handle(&m.worker, message).await, Disposition::Done);
+        assert_eq!(
+            handle_and_delete(&m.worker, &m.receiver, message).await,
+            Disposition::Done
+        );
         assert!(started.elapsed() < Duration::from_secs(5));
     }
     let (_, progress) = store.run(&t, &j, 1).await.unwrap().unwrap();
     assert_eq!(progress.done, 1, "no segment ran after the cancel");
-    assert!(drain(&m.receiver).await.is_empty(), "no finisher");
+    assert!(finishers(&m.receiver).await.is_empty(), "no finisher");
     let stored = m.app.stack.job_store().get(&t, &j).await.unwrap().unwrap();
     assert_eq!(stored.status, JobStatus::Canceled);
     assert!(stored.artifact_key.is_none());
