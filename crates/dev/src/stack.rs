@@ -127,11 +127,21 @@ impl LocalStack {
 
     /// Same, on a listener the caller bound (tests bind port 0).
     pub async fn serve_on(&self, listener: TcpListener, stop: CancellationToken) -> Result<()> {
+        self.serve_with_workers(listener, stop, LOCAL_WORKERS).await
+    }
+
+    /// Same, with `workers` pollers (the fan-out measurement, `kt-local scale`).
+    pub async fn serve_with_workers(
+        &self,
+        listener: TcpListener,
+        stop: CancellationToken,
+        pollers: usize,
+    ) -> Result<()> {
         let addr = listener.local_addr()?;
         let router = self.router();
         let mut workers = tokio::task::JoinSet::new();
         let visibility = std::time::Duration::from_secs(LOCAL_VISIBILITY_TIMEOUT_SECS.into());
-        for _ in 0..LOCAL_WORKERS {
+        for _ in 0..pollers {
             let worker = self.worker();
             let inbox = AwsStores::receiver(&self.clients, &self.config.resources);
             let stop = stop.clone();

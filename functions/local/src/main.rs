@@ -2,6 +2,7 @@
 //! emulator: bootstrap resources, seed demo events, serve the API on
 //! 127.0.0.1:3000 and run the worker on the queue, until Ctrl-C.
 mod bench;
+mod scale;
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
@@ -26,6 +27,9 @@ enum Command {
     Seed,
     /// Time one export of a generated lake through the API and worker (fresh resources).
     Bench(bench::BenchArgs),
+    /// One export on 1 worker, then fanned out over N concurrent workers
+    /// (`--workers 1,2,4`): wall time, events/s, and the same SHA-256 every time.
+    Scale(scale::ScaleArgs),
 }
 
 #[derive(clap::Args)]
@@ -53,6 +57,7 @@ async fn main() -> Result<()> {
         }
         Command::Up(args) => up(args).await?,
         Command::Bench(args) => bench::run(args).await?,
+        Command::Scale(args) => scale::run(args).await?,
     }
     Ok(())
 }
