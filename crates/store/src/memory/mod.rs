@@ -9,6 +9,7 @@ mod artifacts;
 mod custody;
 pub use custody::MemoryCustodyStore;
 mod profiles;
+mod share;
 
 pub use artifacts::{MemoryArtifactStore, StoredArtifact};
 
@@ -50,6 +51,15 @@ pub struct MemoryJobStore {
     tables: Mutex<Tables>,
     failure: Mutex<Option<StoreError>>,
     profiles: Mutex<BTreeMap<TenantId, kt_domain::VersionedProfile>>,
+    shares: Mutex<Shares>,
+}
+
+/// Share links (by id, and by their token's hash) and audit trails.
+#[derive(Default)]
+struct Shares {
+    links: BTreeMap<kt_domain::share::LinkId, kt_domain::share::ShareLink>,
+    tokens: HashMap<String, kt_domain::share::LinkId>,
+    audit: HashMap<(TenantId, JobId), Vec<kt_domain::share::AuditEntry>>,
 }
 
 impl MemoryJobStore {
