@@ -329,7 +329,9 @@ fn every_route_has_the_scope_its_handler_requires_at_the_authorizer() {
                     | "/v1/shared/{token}",
                 ) => (vec![], "NONE"),
                 ("GET", _) => (vec![Scope::Read.as_str().to_string()], "JwtAuthorizer"),
-                ("POST" | "PUT" | "DELETE", _) => (vec![Scope::Write.as_str().to_string()], "JwtAuthorizer"),
+                ("POST" | "PUT" | "DELETE", _) => {
+                    (vec![Scope::Write.as_str().to_string()], "JwtAuthorizer")
+                }
                 other => panic!("which scope does {other:?} need?"),
             };
             (
