@@ -296,7 +296,7 @@ pub async fn list_links(
     load(&state, &caller.tenant, &id).await?;
     let now = state.now();
     let mut links = state.jobs.links(&caller.tenant, &id).await?;
-    links.sort_by(|a, b| b.created_at.cmp(&a.created_at));
+    links.sort_by_key(|l| std::cmp::Reverse(l.created_at));
     Ok(Json(LinkList {
         links: links.iter().map(|l| l.view_at(now)).collect(),
     }))
