@@ -52,6 +52,8 @@ pub struct MemoryJobStore {
     failure: Mutex<Option<StoreError>>,
     profiles: Mutex<BTreeMap<TenantId, kt_domain::VersionedProfile>>,
     shares: Mutex<Shares>,
+    /// Makes audit appends alone fail (see [`MemoryJobStore::fail_audit_with`]).
+    audit_failure: Mutex<Option<StoreError>>,
 }
 
 /// Share links (by id, and by their token's hash) and audit trails.
@@ -70,6 +72,12 @@ impl MemoryJobStore {
     /// Makes every call fail with `error` until called again with `None`.
     pub fn fail_with(&self, error: Option<StoreError>) {
         *lock(&self.failure) = error;
+    }
+
+    /// Makes every audit append fail with `error` (the rest works) until
+    /// called again with `None`.
+    pub fn fail_audit_with(&self, error: Option<StoreError>) {
+        *lock(&self.audit_failure) = error;
     }
 
     /// The tenant's active counter, as the store keeps it.

@@ -86,6 +86,9 @@ impl ShareStore for MemoryJobStore {
         entry: &AuditEntry,
     ) -> Result<(), StoreError> {
         self.check()?;
+        if let Some(e) = lock(&self.audit_failure).clone() {
+            return Err(e);
+        }
         lock(&self.shares)
             .audit
             .entry((tenant.clone(), job.clone()))

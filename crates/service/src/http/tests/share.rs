@@ -258,3 +258,35 @@ async fn downloads_and_cancels_are_in_the_trail_with_the_caller() {
         .collect();
     assert_eq!(events, ["created", "canceled"]);
 }
+
+#[tokio::test]
+async fn a_trail_that_cannot_be_written_does_not_stop_a_download() {
+    let app = app();
+    let id = app.created("acme").await;
+    app.complete("acme", &id, TimeDelta::days(7)).await;
+    let created = app.share(&id, 1, "auditor").await;
+    let path = shared_path(&created);
+    app.jobs
+        .fail_audit_with(Some(kt_store::StoreError::Transient("throttled".into())));
+    let used = app.call(Method::GET, &path, None).await;
+    assert_eq!(used.status, StatusCode::SEE_OTHER);
+    let downloaded = app
+        .get(&format!("/v1/export-jobs/{id}/download"), &token_of("acme"))
+        .await;
+    assert_eq!(downloaded.status, StatusCode::SEE_OTHER);
+    app.jobs.fail_audit_with(None);
+    let trail = app
+        .get(&format!("/v1/export-jobs/{id}/audit"), &token_of("acme"))
+        .await;
+    let events: Vec<&str> = trail.body["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["event"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        events,
+        ["created", "link_created"],
+        "the failed entries were logged instead"
+    );
+}
