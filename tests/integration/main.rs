@@ -7,5 +7,6 @@ mod custody;
 mod exports;
 mod fanout;
 mod faults;
+mod share;
 mod stores;
 mod worker;

@@ -22,6 +22,7 @@ mod custody;
 mod fanout;
 mod items;
 mod profiles;
+mod share;
 mod sweep;
 mod writes;
 
