@@ -57,7 +57,7 @@ pub struct Worker {
     pub(super) deps: WorkerDeps,
     /// Splits large csv/json exports over several workers (`docs/scale.md`);
     /// `None`: every job runs on one worker.
-    pub(super) fan_out: Option<Arc<super::fanout::FanOut>>,
+    pub(super) fan_out: Option<Arc<super::fanout_deps::FanOut>>,
 }
 
 /// Where a claim's artifact lives in the artifacts bucket (see
@@ -98,7 +98,7 @@ impl Worker {
             pseudonym_key: config.require_pseudonym_key()?,
             custody: None,
         })
-        .with_fan_out(super::fanout::FanOut::from_config(clients, config)))
+        .with_fan_out(super::fanout_deps::FanOut::from_config(clients, config)))
     }
 
     /// The same worker, sealing every completed job with `custody`.

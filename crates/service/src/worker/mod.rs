@@ -4,6 +4,7 @@
 //! runtime calls it; locally [`poller`] receives from the emulator's queue,
 //! calls it, and deletes what succeeded.
 mod fanout;
+mod fanout_deps;
 mod heartbeat;
 mod job_run;
 pub mod poller;

@@ -12,50 +12,19 @@
 mod finish;
 mod segment;
 
+pub use super::fanout_deps::FanOut;
 use super::job_run::{artifact_key, failure_for, job_window};
 use super::{Disposition, Worker};
-use crate::config::Config;
 use chrono::{DateTime, Utc};
 use kt_domain::{Job, JobStatus};
 use kt_engine::segment::{split_hours, splittable};
 use kt_engine::{ExportContext, ExportError, ExportPlan, SourceInventory, SourceObject};
-use kt_store::aws::AwsClients;
-use kt_store::dynamo::DynamoJobStore;
-use kt_store::fanout::{FanOutRun, FanOutStore};
-use kt_store::s3::assembly::S3Assembly;
-use kt_store::sqs::SqsJobQueue;
+use kt_store::fanout::FanOutRun;
 use kt_store::sqs::fanout::{FanOutMessage, FanOutTask};
 use serde::{Deserialize, Serialize};
 use std::ops::Range;
 use std::sync::Arc;
 use tracing::{Instrument, info, info_span, warn};
-
-/// What fan-out needs beyond the worker's own stores.
-pub struct FanOut {
-    pub store: Arc<dyn FanOutStore>,
-    pub assembly: S3Assembly,
-    pub queue: SqsJobQueue,
-    /// Source bytes per segment.
-    pub segment_bytes: u64,
-    /// Segments per job at most (the job's share of the workers).
-    pub max_segments: usize,
-}
-
-impl FanOut {
-    /// From the configuration; `None` when `KT_FANOUT_MAX_SEGMENTS` is 1.
-    pub fn from_config(clients: &AwsClients, config: &Config) -> Option<Self> {
-        (config.fanout_max_segments > 1).then(|| Self {
-            store: Arc::new(DynamoJobStore::new(
-                clients.dynamodb.clone(),
-                &config.resources.jobs_table,
-            )),
-            assembly: S3Assembly::new(clients.s3.clone(), &config.resources.artifacts_bucket),
-            queue: SqsJobQueue::new(clients.sqs.clone(), &config.resources.export_queue),
-            segment_bytes: config.fanout_segment_bytes,
-            max_segments: config.fanout_max_segments as usize,
-        })
-    }
-}
 
 impl Worker {
     /// The same worker, fanning large exports out (`None` leaves it as it is).
