@@ -29,10 +29,12 @@ fn actions_for(operation: &str) -> &'static [&'static str] {
         "put_object" | "create_multipart_upload" | "upload_part" | "complete_multipart_upload" => {
             &["s3:PutObject"]
         }
+        // The copy reads its source object and writes a part of the target.
+        "upload_part_copy" => &["s3:PutObject", "s3:GetObject"],
         "abort_multipart_upload" => &["s3:AbortMultipartUpload"],
         "delete_object" | "delete_objects" => &["s3:DeleteObject"],
         "get_queue_url" => &["sqs:GetQueueUrl"],
-        "send_message" => &["sqs:SendMessage"],
+        "send_message" | "send_message_batch" => &["sqs:SendMessage"],
         "receive_message" => &["sqs:ReceiveMessage"],
         "delete_message" => &["sqs:DeleteMessage"],
         "change_message_visibility" => &["sqs:ChangeMessageVisibility"],
@@ -90,6 +92,15 @@ const LAMBDA_FUNCTIONS: &[(&str, &[&str])] = &[
             "S3ArtifactStore::create_sink",
             "S3ArtifactStore::delete",
             "MultipartSink::*",
+            // Fan-out (docs/scale.md): the coordinator items, the join, the segment messages.
+            "DynamoJobStore::start_run",
+            "DynamoJobStore::run",
+            "DynamoJobStore::segment",
+            "DynamoJobStore::record_segment",
+            "DynamoJobStore::segments",
+            "DynamoJobStore::claim_finish",
+            "S3Assembly::*",
+            "::send_all",
             "::load_pseudonym_key",
             "KmsSigner::connect",
             "KmsSigner::sign",
