@@ -14,14 +14,14 @@ use chrono::{NaiveDate, TimeDelta};
 use clap::{Parser, Subcommand};
 use kt_domain::ParsedEvent;
 use kt_domain::{ExportFormat, TenantId, Window};
+use kt_engine::floor::inflate_floor;
 use kt_engine::formats::csv::CsvFormatter;
 use kt_engine::formats::{ExportContext, ExportSummary, Formatter, SourceInventory};
-use kt_engine::floor::inflate_floor;
 use kt_engine::local_dir::{DirLakeSource, export_dir};
 use kt_engine::{EngineOptions, LakeSource, process_cpu_s, reference};
-use std::sync::Arc;
 use kt_lakegen::{LakeSpec, LakeSummary, write_dir};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Instant;
 
 /// Written beside `events/` by `gen`, read by `run` for the input size.
@@ -222,7 +222,13 @@ fn main() -> anyhow::Result<()> {
             let t = &outcome.timings;
             println!(
                 "stages_cpu_s read={:.3} inflate={:.3} lines={:.3} streamed={:.3} order_format={:.3} hash={:.3} sink_wall={:.3}",
-                t.read_s, t.inflate_s, t.lines_s, t.streamed_s, t.order_format_s, t.hash_s, t.sink_wall_s
+                t.read_s,
+                t.inflate_s,
+                t.lines_s,
+                t.streamed_s,
+                t.order_format_s,
+                t.hash_s,
+                t.sink_wall_s
             );
             if let Some(f) = floor {
                 println!(

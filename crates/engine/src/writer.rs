@@ -220,7 +220,7 @@ fn add_object(stats: &mut JobStats, object: ObjectStats) {
 /// The formatter's view of an event: the line parsed again (the reader only
 /// kept its bytes).
 fn parsed_event<'a>(v: &RecView<'a>) -> Result<ParsedEvent<'a>, ExportError> {
-    let raw = std::str::from_utf8(v.line())
+    let raw = super::validate::utf8(v.line())
         .map_err(|e| ExportError::Internal(format!("buffered event is not UTF-8: {e}")))?;
     let fields = fields(raw, Want::All)
         .map_err(|e| ExportError::Internal(format!("re-reading an accepted event failed: {e}")))?;
