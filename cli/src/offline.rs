@@ -49,8 +49,9 @@ pub struct ExportRunArgs {
     pub pseudonym_key: String,
     /// The tenant's compliance profile, as `GET /v1/compliance-profile`
     /// answers it (its `version`, `updated_at` and `profile`): reports cite it.
+    /// (`--profile` names the CLI's own configuration profile.)
     #[arg(long, value_name = "FILE")]
-    pub profile: Option<PathBuf>,
+    pub compliance_profile: Option<PathBuf>,
     /// Reproduce a job's report: the job's id ...
     #[arg(long)]
     pub job_id: Option<String>,
@@ -95,12 +96,12 @@ fn offline_job(args: &ExportRunArgs) -> anyhow::Result<OfflineJob> {
             JobId::parse(id).map_err(|_| anyhow::anyhow!("--job-id {id:?}: expected job_<ulid>"))
         })
         .transpose()?;
-    let profile = match &args.profile {
+    let profile = match &args.compliance_profile {
         Some(path) => {
             let bytes =
                 std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
             parse_profile_view(&bytes)
-                .map_err(|e| anyhow::anyhow!("--profile {}: {e}", path.display()))?
+                .map_err(|e| anyhow::anyhow!("--compliance-profile {}: {e}", path.display()))?
         }
         None => None,
     };

@@ -61,13 +61,14 @@ fn instant(v: &Value) -> DateTime<Utc> {
 /// Runs the offline export with the job's values, as `kt export run` does.
 async fn offline(
     app: &TestApp,
+    tenant: &str,
     lake: &Path,
     job: &Value,
     report: &Value,
     profile: &[u8],
     out: &Path,
 ) -> Vec<u8> {
-    let tenant = TenantId::parse(job["tenant_id"].as_str().unwrap()).unwrap();
+    let tenant = TenantId::parse(tenant).unwrap();
     let window = Window {
         start: instant(&job["window_start"]),
         end: instant(&job["window_end"]),
@@ -151,6 +152,7 @@ async fn an_offline_export_of_a_synced_lake_rewrites_the_jobs_reports_byte_for_b
         let path = out.path().join(format!("{format}.json"));
         let rewritten = offline(
             &app,
+            &tenant,
             lake.path(),
             &job,
             &report["report"],
@@ -177,6 +179,7 @@ async fn an_offline_export_of_a_synced_lake_rewrites_the_jobs_reports_byte_for_b
     let path = out.path().join("bundle.tar.gz");
     let rewritten = offline(
         &app,
+        &tenant,
         lake.path(),
         &job,
         &first["report"],

@@ -171,9 +171,11 @@ fn an_offline_export_writes_reports_that_cite_the_profile_and_the_job() {
             "--date-to",
             "2026-05-01",
         ]);
-        cmd.args(["--format", format, "--profile"]).arg(&profile);
+        cmd.args(["--format", format, "--compliance-profile"])
+            .arg(&profile);
         cmd.args(["--job-id", job_id, "--label", "audit", "--s3-etags"]);
-        cmd.args(["--generated-at", "2026-05-02T08:00:00Z", "--output"]);
+        cmd.args(["--generated-at", "2026-05-02T08:00:00Z"]);
+        cmd.args(["--listing-cutoff", "2026-05-02T07:59:00Z", "--output"]);
         cmd.arg(dir.path().join(out));
         let output = cmd.output().unwrap();
         assert!(
@@ -192,6 +194,10 @@ fn an_offline_export_writes_reports_that_cite_the_profile_and_the_job() {
     assert_eq!(r["provenance"]["job"]["id"], job_id);
     assert_eq!(r["provenance"]["job"]["label"], "audit");
     assert_eq!(r["source"]["event_count"], 400);
+    assert_eq!(
+        r["provenance"]["reading"]["listing_cutoff"],
+        "2026-05-02T07:59:00Z"
+    );
     assert_eq!(
         run("compliance-ens", "b.json"),
         first,

@@ -2,6 +2,7 @@
 //! with the engine's own decoder and as many threads as the engine, in this
 //! process. An export's wall time over this floor is the engine's overhead.
 use crate::inflate::Inflater;
+use crate::reader::{WHOLE_MAX_INFLATED, WHOLE_MAX_STORED};
 use crate::{ExportPlan, LakeSource, SourceError};
 use std::io::Read;
 use std::sync::Arc;
@@ -21,8 +22,8 @@ pub struct Floor {
 }
 
 /// Reads and inflates every object of `plan` on `threads` threads, as the
-/// engine's readers do (small gzip objects whole with libdeflate, the rest
-/// streamed), and throws the bytes away. The source must read plain files
+/// engine's readers do (gzip objects up to 256 KiB stored whole with
+/// libdeflate, the rest streamed through flate2), and throws the bytes away. The source must read plain files
 /// ([`LakeSource::open_blocking`]), as the local directory does.
 pub fn inflate_floor(
     source: Arc<dyn LakeSource>,
@@ -85,20 +86,21 @@ fn inflate_one(
     let mut input = source.open_blocking(object).ok_or_else(|| {
         SourceError::new(&object.key, "the floor reads local files only", false)
     })??;
-    stored.clear();
-    input.read_to_end(stored).map_err(failed)?;
     let gz = object.key.ends_with(".gz");
-    if gz && inflater.gunzip_all(stored, out, 32 << 20).is_ok() {
-        return Ok(out.len() as u64);
+    if gz && object.size <= WHOLE_MAX_STORED {
+        stored.clear();
+        input.read_to_end(stored).map_err(failed)?;
+        if inflater.gunzip_all(stored, out, WHOLE_MAX_INFLATED).is_ok() {
+            return Ok(out.len() as u64);
+        }
+        input = Box::new(std::io::Cursor::new(std::mem::take(stored)));
     }
+    let mut input = std::io::BufReader::with_capacity(64 << 10, input);
     let mut sink = std::io::sink();
     let n = if gz {
-        std::io::copy(
-            &mut flate2::read::MultiGzDecoder::new(&stored[..]),
-            &mut sink,
-        )
+        std::io::copy(&mut flate2::bufread::MultiGzDecoder::new(input), &mut sink)
     } else {
-        std::io::copy(&mut &stored[..], &mut sink)
+        std::io::copy(&mut input, &mut sink)
     };
     n.map_err(failed)
 }
