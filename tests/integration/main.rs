@@ -7,5 +7,6 @@ mod custody;
 mod exports;
 mod faults;
 mod offline;
+mod share;
 mod stores;
 mod worker;
