@@ -30,8 +30,26 @@ pub fn sections(agg: &Aggregate, profile: Profile<'_>) -> Vec<Section> {
         s.gap(*line);
         s
     }));
+    for s in v.iter_mut().filter(|s| HIGH_RISK_ONLY.contains(&s.key)) {
+        declared::high_risk_systems(s, profile);
+    }
     v
 }
+
+/// Sections whose obligation binds providers or deployers of high-risk AI
+/// systems only (Art. 6 and Annex III): each cites the declared systems.
+pub const HIGH_RISK_ONLY: &[&str] = &[
+    "art12",
+    "art14_art26.2",
+    "art26.1_26.5",
+    "art26.6",
+    "art72",
+    "art73",
+    "art26.7",
+    "art26.11",
+    "art27",
+    "art86",
+];
 
 /// AI Act obligations an auditor looks for that a gateway log cannot show:
 /// (key, title, reference, where that evidence lives).

@@ -10,11 +10,11 @@ use super::Framework::Ens;
 use super::aggregate::vocab::KNOWN_TYPES;
 use super::aggregate::{Aggregate, Pop};
 use super::common::{self, COMPLETE};
-use super::declared::Profile;
+use super::declared::{self, Profile};
 use super::envelope::{Section, Status};
 use super::num::{frac, iso_ms, pct};
 use crate::formats::ExportSummary;
-use kt_domain::profile::EnsCategory;
+use kt_domain::profile::{Authority, EnsCategory};
 use serde_json::{Map, Value, json};
 
 pub(super) fn section(
@@ -56,7 +56,7 @@ pub fn sections(agg: &Aggregate, summary: &ExportSummary, profile: Profile<'_>) 
         op_exp_8_r2(agg, summary),
         op_exp_8_r3(agg, profile),
         op_exp_8_r4(agg),
-        op_exp_7(agg),
+        op_exp_7(agg, profile),
         op_exp_9(agg),
         access_monitoring::op_acc_1(agg),
         access_monitoring::op_acc_6(),
@@ -306,11 +306,14 @@ fn op_exp_8_r4(agg: &Aggregate) -> Section {
     s
 }
 
-fn op_exp_7(agg: &Aggregate) -> Section {
+/// Incident severities that count as significant for notification to CCN-CERT.
+pub const SIGNIFICANT_SEVERITIES: [&str; 2] = ["high", "critical"];
+
+fn op_exp_7(agg: &Aggregate, profile: Profile<'_>) -> Section {
     let mut s = section(
         "op.exp.7",
         "Gestión de incidentes",
-        "RD 311/2022, Anexo II, op.exp.7",
+        "RD 311/2022, Anexo II, op.exp.7; notification to CCN-CERT: art. 33",
         &["op.exp.7"],
     );
     let i = &agg.incidents;
@@ -324,6 +327,23 @@ fn op_exp_7(agg: &Aggregate) -> Section {
         .values()
         .filter(|x| x.resolved_at.is_some())
         .count() as u64;
+    // Significant incidents need a CCN-CERT notification, or an assessment
+    // that none was due; only the tenant can declare either.
+    let significant: Vec<&String> = i
+        .lifecycles
+        .iter()
+        .filter(|(_, x)| {
+            x.severity
+                .as_deref()
+                .is_some_and(|sev| SIGNIFICANT_SEVERITIES.contains(&sev))
+        })
+        .map(|(id, _)| id)
+        .collect();
+    let answered = significant
+        .iter()
+        .filter(|id| declared::notification(&mut s, profile, Authority::CcnCert, id).is_some())
+        .count() as u64;
+    let significant_count = significant.len() as u64;
     s.metrics = json!({
         "incidents": i.total,
         "by_severity": i.by_severity.to_json(),
@@ -333,12 +353,18 @@ fn op_exp_7(agg: &Aggregate) -> Section {
         "time_to_resolve_ms": i.time_to_resolve.summary(),
         "untracked_incidents": i.untracked,
         "lifecycle_rule": "first event with an incident_id = reported; a later event of it with outcome acknowledged/ack/investigating/in_progress = acknowledged; resolved/closed/mitigated = resolved (and acknowledged)",
+        "significant_incidents": significant_count,
+        "significant_with_declared_ccn_cert_notification_or_assessment": answered,
+        "significance_rule": "an incident whose severity (the risk level of its first event) is high or critical; whether it had a significant impact (RD 311/2022 art. 33) is assessed by people",
     });
     s.status = if i.total == 0 {
         s.gap("no incident recorded in the window; absence of records is not evidence that none occurred");
         Status::NotEvidenced
     } else if acked == i.total {
-        Status::Evidenced
+        declared::cap(
+            Status::Evidenced,
+            answered == significant_count && i.untracked == 0,
+        )
     } else {
         s.gap(format!(
             "{} incident(s) without an acknowledgement in the log",
@@ -346,7 +372,13 @@ fn op_exp_7(agg: &Aggregate) -> Section {
         ));
         Status::Partial
     };
-    s.gap("incidents detected outside the gateway, their classification and any notification to CCN-CERT are not in this log");
+    if significant_count > answered {
+        s.gap(format!(
+            "{} of {significant_count} high or critical incident(s) have no notification to CCN-CERT, or assessment that none was due, declared in the tenant's compliance profile (notifications); the gateway log does not record notifications",
+            significant_count - answered
+        ));
+    }
+    s.gap("incidents detected outside the gateway and their classification are not in this log");
     s.evidence = agg.samples.evidence(Ens, Pop::Incident, false, true);
     s
 }
