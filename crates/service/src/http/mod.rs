@@ -11,6 +11,7 @@ mod page;
 mod problem;
 mod profile;
 mod query;
+mod report_html;
 mod state;
 
 pub use crate::job_creation::ExportRequest;
@@ -24,7 +25,7 @@ use axum::routing::{get, post};
 use tower_http::trace::TraceLayer;
 
 /// Every route of the API, as (method, path) in axum syntax; the OpenAPI test checks them.
-pub const ROUTES: [(&str, &str); 14] = [
+pub const ROUTES: [(&str, &str); 15] = [
     ("POST", "/v1/export-jobs"),
     ("GET", "/v1/export-jobs"),
     ("GET", "/v1/export-jobs/{id}"),
@@ -39,6 +40,7 @@ pub const ROUTES: [(&str, &str); 14] = [
     ("PUT", "/v1/compliance-profile"),
     ("GET", "/"),
     ("GET", "/assets/{file}"),
+    ("GET", "/v1/export-jobs/{id}/report.html"),
 ];
 
 /// The API's router. Auth is read from the request context, so in Lambda it
@@ -59,6 +61,10 @@ pub fn router(state: AppState) -> Router {
             get(export_jobs::download_job),
         )
         .route("/v1/export-jobs/{id}/cancel", post(export_jobs::cancel_job))
+        .route(
+            "/v1/export-jobs/{id}/report.html",
+            get(report_html::report_html),
+        )
         .route("/healthz", get(export_jobs::healthz))
         .route("/v1/keys", get(custody::keys))
         .route("/v1/keys/jwks.json", get(custody::jwks))
