@@ -283,14 +283,9 @@ pub fn providers(
     Value::Object(m)
 }
 
-/// Evidence object for a section with nothing to sample.
-pub fn no_evidence() -> Value {
-    json!({
-        "event_ids": [], "escalation_ids": [], "incident_ids": [],
-        "selection": {"method": "none", "seed": "", "population": 0, "n": 0,
-                      "escalation_population": 0, "incident_population": 0,
-                      "rule": "no event of the log bears on this section"}
-    })
+/// Evidence for a section with nothing to sample.
+pub fn no_evidence() -> super::doc::Evidence {
+    super::doc::Evidence::none()
 }
 
 pub fn hist_from(values: impl Iterator<Item = i64>) -> LogHistogram {

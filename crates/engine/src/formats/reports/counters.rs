@@ -139,8 +139,11 @@ impl DistinctCap {
     }
 
     /// `{"count": n, "at_least": bool}`.
-    pub fn to_json(&self) -> Value {
-        serde_json::json!({ "count": self.set.len(), "at_least": self.saturated })
+    pub fn to_json(&self) -> super::doc::Distinct {
+        super::doc::Distinct {
+            count: self.set.len() as u64,
+            at_least: self.saturated,
+        }
     }
 }
 
@@ -170,7 +173,7 @@ mod tests {
             d.insert(v);
         }
         assert_eq!(
-            d.to_json(),
+            serde_json::to_value(d.to_json()).unwrap(),
             serde_json::json!({"count": 2, "at_least": true})
         );
     }

@@ -10,6 +10,7 @@ use super::aggregate::{Aggregate, Pop};
 use super::common;
 use super::declared::{self, Profile};
 use super::envelope::{Section, Status};
+use super::head::{AepdHead, EnsCrossReferences};
 use super::num::ratio;
 use serde_json::{Map, Value, json};
 
@@ -44,15 +45,24 @@ const ENS_REFS: &[(&str, &[&str])] = &[
 
 /// The envelope keys only the AEPD report has.
 pub fn envelope_fields() -> Map<String, Value> {
-    Map::from_iter([("ens_cross_references".to_string(), ens_cross_references())])
+    match serde_json::to_value(head()) {
+        Ok(Value::Object(m)) => m,
+        _ => unreachable!("the AEPD head is a struct"),
+    }
 }
 
-pub fn ens_cross_references() -> Value {
-    json!({
-        "basis": "LOPDGDD, disposición adicional primera: public-sector controllers apply the ENS measures to personal data",
-        "report_format": "compliance-ens",
-        "sections": ENS_REFS.iter().map(|(k, v)| (k.to_string(), json!(v))).collect::<serde_json::Map<_, _>>(),
-    })
+/// The ENS sections this report's sections rely on (LOPDGDD DA 1ª).
+pub fn head() -> AepdHead {
+    AepdHead {
+        ens_cross_references: EnsCrossReferences {
+            basis: "LOPDGDD, disposición adicional primera: public-sector controllers apply the ENS measures to personal data".into(),
+            report_format: "compliance-ens".into(),
+            sections: ENS_REFS
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.iter().map(|x| x.to_string()).collect()))
+                .collect(),
+        },
+    }
 }
 
 pub(super) fn section(key: &'static str, title: &'static str, reference: &'static str) -> Section {

@@ -12,6 +12,9 @@ use super::aggregate::{Aggregate, Pop};
 use super::common::{self, COMPLETE};
 use super::declared::{self, Profile};
 use super::envelope::{Section, Status};
+use super::head::{
+    EnsCategoryOrNot, EnsDimensions, EnsDimensionsOrNot, EnsHead, Level, NotDeclared,
+};
 use super::num::{frac, iso_ms, pct};
 use crate::formats::ExportSummary;
 use kt_domain::profile::{Authority, EnsCategory};
@@ -30,22 +33,47 @@ pub(super) fn section(
 
 /// The envelope keys only the ENS report has: the declared category and
 /// dimensions, `not_declared` when the profile does not state them.
-pub fn envelope_fields(profile: Profile<'_>) -> Map<String, Value> {
+/// The ENS category and dimensions as declared; `not_declared`, never a default.
+pub fn head(profile: Profile<'_>) -> EnsHead {
+    use kt_domain::profile::DimensionLevel;
     let ens = profile.and_then(|p| p.profile.ens.as_ref());
-    Map::from_iter([
-        (
-            "ens_category".to_string(),
-            json!(
-                ens.and_then(|e| e.category)
-                    .map_or("not_declared", |c| c.as_str())
-            ),
-        ),
-        (
-            "ens_dimensions".to_string(),
-            ens.and_then(|e| e.dimensions.as_ref())
-                .map_or(json!("not_declared"), |d| json!(d)),
-        ),
-    ])
+    let level = |l: Option<DimensionLevel>| {
+        l.map(|l| match l {
+            DimensionLevel::Bajo => Level::Bajo,
+            DimensionLevel::Medio => Level::Medio,
+            DimensionLevel::Alto => Level::Alto,
+        })
+    };
+    EnsHead {
+        ens_category: match ens.and_then(|e| e.category) {
+            Some(EnsCategory::Basica) => EnsCategoryOrNot::Basica,
+            Some(EnsCategory::Media) => EnsCategoryOrNot::Media,
+            Some(EnsCategory::Alta) => EnsCategoryOrNot::Alta,
+            None => EnsCategoryOrNot::NotDeclared,
+        },
+        ens_dimensions: match ens.and_then(|e| e.dimensions.as_ref()) {
+            Some(d) => EnsDimensionsOrNot::Declared(EnsDimensions {
+                c: level(d.c),
+                i: level(d.i),
+                t: level(d.t),
+                a: level(d.a),
+                d: level(d.d),
+            }),
+            None => EnsDimensionsOrNot::NotDeclared(NotDeclared::NotDeclared),
+        },
+    }
+}
+
+pub fn envelope_fields(profile: Profile<'_>) -> Map<String, Value> {
+    to_map(head(profile))
+}
+
+/// A typed envelope part as the keys it adds to the envelope.
+pub(super) fn to_map(v: impl serde::Serialize) -> Map<String, Value> {
+    match serde_json::to_value(v) {
+        Ok(Value::Object(m)) => m,
+        _ => unreachable!("envelope parts are structs"),
+    }
 }
 
 pub fn sections(agg: &Aggregate, summary: &ExportSummary, profile: Profile<'_>) -> Vec<Section> {
