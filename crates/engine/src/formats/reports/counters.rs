@@ -66,28 +66,22 @@ impl CappedMap<u64> {
     }
 
     /// `{key: count}` plus `"(other)"` for the overflow, if any.
-    pub fn to_json(&self) -> Value {
-        let mut m: Map<String, Value> = self
-            .map
-            .iter()
-            .map(|(k, v)| (k.clone(), Value::from(*v)))
-            .collect();
+    pub fn to_json(&self) -> super::doc::Counts {
+        let mut m: super::doc::Counts = self.map.clone().into_iter().collect();
         if self.overflow > 0 {
-            m.insert("(other)".into(), Value::from(self.overflow));
+            m.insert("(other)".into(), self.overflow);
         }
-        Value::Object(m)
+        m
     }
 
-    /// The `n` largest counts as `[{key_name: k, "count": c}]`, ties by key.
-    pub fn top(&self, n: usize, key_name: &str) -> Value {
+    /// The `n` largest counts, ties by key.
+    pub fn top_pairs(&self, n: usize) -> Vec<(String, u64)> {
         let mut v: Vec<(&String, &u64)> = self.map.iter().collect();
         v.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
-        Value::Array(
-            v.into_iter()
-                .take(n)
-                .map(|(k, c)| serde_json::json!({ key_name: k, "count": c }))
-                .collect(),
-        )
+        v.into_iter()
+            .take(n)
+            .map(|(k, c)| (k.clone(), *c))
+            .collect()
     }
 }
 
@@ -160,10 +154,10 @@ mod tests {
         assert_eq!(m.map.len(), 2);
         assert_eq!(m.overflow, 2);
         assert_eq!(
-            m.to_json(),
+            serde_json::to_value(m.to_json()).unwrap(),
             serde_json::json!({"a": 2, "b": 2, "(other)": 2})
         );
-        assert_eq!(m.top(1, "k"), serde_json::json!([{"k": "a", "count": 2}]));
+        assert_eq!(m.top_pairs(1), vec![("a".to_string(), 2)]);
     }
 
     #[test]

@@ -120,11 +120,11 @@ pub fn notification(
 
 /// What the profile says about the AI systems in use (AI Act Art. 6, Annex III).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum HighRisk {
+pub enum AnnexIii {
     /// At least one declared system has an Annex III class.
-    Declared,
+    HighRiskDeclared,
     /// Systems are declared, none of them high-risk (`annex_iii: "none"`).
-    NoneDeclaredHighRisk,
+    NoneHighRisk,
     /// `ai_systems` is absent: nothing is assumed either way.
     NotDeclared,
 }
@@ -137,7 +137,7 @@ pub fn is_high_risk_class(annex_iii: &str) -> bool {
 /// For an obligation of high-risk AI systems: cites the declared systems
 /// (the high-risk ones, or all when none is) and says in `gaps` when the
 /// obligation does not apply to them or when nothing is declared.
-pub fn high_risk_systems(s: &mut Section, profile: Profile<'_>) -> HighRisk {
+pub fn high_risk_systems(s: &mut Section, profile: Profile<'_>) -> AnnexIii {
     let Some((version, systems)) = profile.and_then(|p| {
         p.profile
             .ai_systems
@@ -146,7 +146,7 @@ pub fn high_risk_systems(s: &mut Section, profile: Profile<'_>) -> HighRisk {
             .map(|v| (p.version, v))
     }) else {
         s.gap("whether the AI systems used through the gateway are high-risk (Annex III) is not declared in the tenant's compliance profile (ai_systems); this obligation applies to high-risk systems only, and the report does not assume that it applies");
-        return HighRisk::NotDeclared;
+        return AnnexIii::NotDeclared;
     };
     let any_high_risk = systems.iter().any(|x| is_high_risk_class(&x.annex_iii));
     for (i, x) in systems.iter().enumerate() {
@@ -164,9 +164,9 @@ pub fn high_risk_systems(s: &mut Section, profile: Profile<'_>) -> HighRisk {
         );
     }
     if any_high_risk {
-        HighRisk::Declared
+        AnnexIii::HighRiskDeclared
     } else {
         s.gap("the tenant declares no high-risk AI system (every ai_systems entry has annex_iii \"none\"): this obligation of high-risk systems does not apply to the declared systems; the figures are shown for information");
-        HighRisk::NoneDeclaredHighRisk
+        AnnexIii::NoneHighRisk
     }
 }

@@ -78,7 +78,7 @@ pub type Counts = BTreeMap<String, u64>;
 /// Counts by a pseudonymised actor: `ps_` + 16 hex, `(none)` or `(other)`.
 #[derive(Debug, Clone, Default, Serialize)]
 #[serde(transparent)]
-pub struct ActorCounts(pub Value);
+pub struct ActorCounts(pub Counts);
 
 impl JsonSchema for ActorCounts {
     fn schema_name() -> std::borrow::Cow<'static, str> {
@@ -93,8 +93,15 @@ impl JsonSchema for ActorCounts {
     }
 }
 
-/// A pseudonymised actor (`ps_` + 16 hex characters).
-pub const PSEUDONYM_PATTERN: &str = "^ps_[0-9a-f]{16}$";
+/// A pseudonymised actor and a count.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct ActorCount {
+    /// `ps_` + 16 hex characters.
+    #[schemars(regex(pattern = r"^ps_[0-9a-f]{16}$"))]
+    pub actor: String,
+    #[schemars(range(min = 1))]
+    pub count: u64,
+}
 
 /// The ids a section shows, and how they were chosen.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
@@ -189,6 +196,7 @@ pub struct Applicability {
 /// One section as written. `M` is its metrics, `X` the keys only one
 /// framework's sections have (ENS `legacy_ids`, AEPD `related_ens`).
 #[derive(Debug, Clone, Serialize, JsonSchema)]
+#[schemars(rename = "Section_{M}")]
 pub struct SectionDoc<M, X> {
     #[schemars(length(min = 1))]
     pub title: String,

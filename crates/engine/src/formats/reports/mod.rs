@@ -21,10 +21,12 @@ mod ens;
 pub mod envelope;
 pub mod head;
 pub mod html;
+pub mod metrics;
 pub mod num;
 mod provenance;
 pub mod pseudonym;
 pub mod sample;
+pub mod schema;
 pub mod sketch;
 pub mod verify;
 

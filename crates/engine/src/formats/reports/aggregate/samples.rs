@@ -225,10 +225,10 @@ impl Samples {
             selection: Selection {
                 method: SelectionMethod::BottomKSha256,
                 seed: s.seed.clone(),
-                population: ev.population() as u64,
+                population: ev.population(),
                 n: event_ids.len() as u64,
-                escalation_population: esc_pop as u64,
-                incident_population: inc_pop as u64,
+                escalation_population: esc_pop,
+                incident_population: inc_pop,
                 rule: "each list keeps the ids with the smallest SHA-256(seed|id) (first 8 bytes, big-endian), at most 25, listed by id".into(),
             },
             event_ids,

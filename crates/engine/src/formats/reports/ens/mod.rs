@@ -17,6 +17,8 @@ use super::head::{
 };
 use super::num::{frac, iso_ms, pct};
 use crate::formats::ExportSummary;
+use crate::formats::reports::doc::ActorCounts;
+use crate::formats::reports::metrics::*;
 use kt_domain::profile::{Authority, EnsCategory};
 use serde_json::{Map, Value, json};
 
@@ -119,11 +121,11 @@ fn op_exp_8_r1(agg: &Aggregate, profile: Profile<'_>) -> Section {
     );
     let a = &agg.access;
     let category = profile.and_then(|p| p.profile.ens_category().map(|c| (p.version, c)));
-    s.metrics = json!({
-        "log_exports_in_log": a.log_exports,
-        "log_exports_by_actor": a.log_exports_by_actor.to_json(),
-        "required_from_category": "MEDIA",
-        "declared_category": category.map_or("not_declared", |(_, c)| c.as_str()),
+    s.set_metrics(OpExp8R1Metrics {
+        log_exports_in_log: a.log_exports,
+        log_exports_by_actor: ActorCounts(a.log_exports_by_actor.to_json()),
+        required_from_category: "MEDIA",
+        declared_category: category.map_or("not_declared", |(_, c)| c.as_str()),
     });
     if let Some((version, c)) = category {
         s.declare(version, "ens.category", json!(c.as_str()));
@@ -163,11 +165,11 @@ fn art24(agg: &Aggregate) -> Section {
         &[],
     );
     let q = &agg.quality;
-    s.metrics = json!({
-        "events": agg.count,
-        "events_with_identified_actor": q.identified,
-        "identified_actor_pct": pct(q.identified, agg.count),
-        "rule": "an event identifies the acting person when it carries actor.user_id or reviewer (pseudonymised in reports)",
+    s.set_metrics(Art24Metrics {
+        events: agg.count,
+        events_with_identified_actor: q.identified,
+        identified_actor_pct: pct(q.identified, agg.count),
+        rule: "an event identifies the acting person when it carries actor.user_id or reviewer (pseudonymised in reports)",
     });
     s.status = share_status(q.identified, agg.count);
     if agg.count > q.identified {
@@ -190,13 +192,13 @@ fn op_exp_8(agg: &Aggregate) -> Section {
     );
     let f = &agg.quality.five;
     let n = agg.count;
-    s.metrics = json!({
-        "events": n,
-        "completeness_pct": {
+    s.set_metrics(OpExp8Metrics {
+        events: n,
+        completeness_pct: json!({
             "who": pct(f.who, n), "when": pct(f.when, n), "object": pct(f.object, n),
             "event": pct(f.what, n), "result": pct(f.result, n),
-        },
-        "rule": "who = actor.user_id, reviewer or actor.app; when = ts; object = request_id, escalation_id, incident_id, the published config_version, or an admin action's target; event = event_type; result = decision or outcome",
+        }),
+        rule: "who = actor.user_id, reviewer or actor.app; when = ts; object = request_id, escalation_id, incident_id, the published config_version, or an admin action's target; event = event_type; result = decision or outcome",
     });
     let min = [f.who, f.when, f.object, f.what, f.result]
         .into_iter()
@@ -228,14 +230,14 @@ fn op_exp_8_r2(agg: &Aggregate, summary: &ExportSummary) -> Section {
             .or_default() += 1;
     }
     let q = &agg.quality;
-    s.metrics = json!({
-        "rejected_lines": st.rejected_lines,
-        "rejected_sample_reasons": reasons,
-        "duplicates_removed": st.duplicates_removed,
-        "timestamps_not_utc_millisecond_form": q.ts_not_canonical,
-        "order_violations_in_export": q.order_violations,
-        "events_digest": agg.events_digest(),
-        "note": "rejected_lines include timestamps outside their partition's hour; the engine orders events before formatting, so out-of-order deliveries are absorbed there and not counted separately",
+    s.set_metrics(OpExp8R2Metrics {
+        rejected_lines: st.rejected_lines,
+        rejected_sample_reasons: json!(reasons),
+        duplicates_removed: st.duplicates_removed,
+        timestamps_not_utc_millisecond_form: q.ts_not_canonical,
+        order_violations_in_export: q.order_violations,
+        events_digest: agg.events_digest(),
+        note: "rejected_lines include timestamps outside their partition's hour; the engine orders events before formatting, so out-of-order deliveries are absorbed there and not counted separately",
     });
     s.status = if agg.count == 0 {
         s.gap("no events in the window");
@@ -281,11 +283,11 @@ fn op_exp_8_r3(agg: &Aggregate, profile: Profile<'_>) -> Section {
     }) {
         s.declare(version, "retention.log_days", json!(days));
     }
-    s.metrics = json!({
-        "event_types_seen": agg.quality.by_type.to_json(),
-        "documented_catalogue": KNOWN_TYPES,
-        "undocumented_types_seen": unknown,
-        "retention": retention,
+    s.set_metrics(OpExp8R3Metrics {
+        event_types_seen: agg.quality.by_type.to_json(),
+        documented_catalogue: KNOWN_TYPES,
+        undocumented_types_seen: json!(unknown),
+        retention,
     });
     s.status = if agg.count == 0 {
         s.gap("no events in the window");
@@ -309,13 +311,13 @@ fn op_exp_8_r4(agg: &Aggregate) -> Section {
         &["op.exp.10"],
     );
     let a = &agg.access;
-    s.metrics = json!({
-        "admin_actions": a.admin_actions,
-        "admin_actions_by_actor": a.admin_by_actor.to_json(),
-        "admin_actions_by_outcome": a.admin_by_outcome.to_json(),
-        "admin_actions_without_actor": a.admin_without_actor,
-        "log_exports_in_log": a.log_exports,
-        "log_exports_by_actor": a.log_exports_by_actor.to_json(),
+    s.set_metrics(OpExp8R4Metrics {
+        admin_actions: a.admin_actions,
+        admin_actions_by_actor: ActorCounts(a.admin_by_actor.to_json()),
+        admin_actions_by_outcome: a.admin_by_outcome.to_json(),
+        admin_actions_without_actor: a.admin_without_actor,
+        log_exports_in_log: a.log_exports,
+        log_exports_by_actor: ActorCounts(a.log_exports_by_actor.to_json()),
     });
     s.status = if a.admin_actions + a.log_exports == 0 {
         s.gap("no administrative action or log export recorded in the window");
@@ -372,18 +374,18 @@ fn op_exp_7(agg: &Aggregate, profile: Profile<'_>) -> Section {
         .filter(|id| declared::notification(&mut s, profile, Authority::CcnCert, id).is_some())
         .count() as u64;
     let significant_count = significant.len() as u64;
-    s.metrics = json!({
-        "incidents": i.total,
-        "by_severity": i.by_severity.to_json(),
-        "acknowledged": acked,
-        "resolved": resolved,
-        "time_to_acknowledge_ms": i.time_to_acknowledge.summary(),
-        "time_to_resolve_ms": i.time_to_resolve.summary(),
-        "untracked_incidents": i.untracked,
-        "lifecycle_rule": "first event with an incident_id = reported; a later event of it with outcome acknowledged/ack/investigating/in_progress = acknowledged; resolved/closed/mitigated = resolved (and acknowledged)",
-        "significant_incidents": significant_count,
-        "significant_with_declared_ccn_cert_notification_or_assessment": answered,
-        "significance_rule": "an incident whose severity (the risk level of its first event) is high or critical; whether it had a significant impact (RD 311/2022 art. 33) is assessed by people",
+    s.set_metrics(OpExp7Metrics {
+        incidents: json!(i.total),
+        by_severity: i.by_severity.to_json(),
+        acknowledged: acked,
+        resolved,
+        time_to_acknowledge_ms: i.time_to_acknowledge.summary(),
+        time_to_resolve_ms: i.time_to_resolve.summary(),
+        untracked_incidents: i.untracked,
+        lifecycle_rule: "first event with an incident_id = reported; a later event of it with outcome acknowledged/ack/investigating/in_progress = acknowledged; resolved/closed/mitigated = resolved (and acknowledged)",
+        significant_incidents: significant_count,
+        significant_with_declared_ccn_cert_notification_or_assessment: answered,
+        significance_rule: "an incident whose severity (the risk level of its first event) is high or critical; whether it had a significant impact (RD 311/2022 art. 33) is assessed by people",
     });
     s.status = if i.total == 0 {
         s.gap("no incident recorded in the window; absence of records is not evidence that none occurred");
@@ -454,11 +456,11 @@ fn op_exp_9(agg: &Aggregate) -> Section {
         .values()
         .filter(|x| x.opened_at.is_none())
         .count();
-    s.metrics = json!({
-        "escalations": {"tracked": o.lifecycles.len(), "opened_and_resolved": complete, "open_at_window_end": opened_only, "resolved_without_opening_in_window": resolved_only},
-        "incidents": {"tracked": i.lifecycles.len(), "with_linked_events": i.lifecycles.values().filter(|x| !x.event_ids.is_empty()).count()},
-        "register": register,
-        "register_rule": "the escalations and incidents whose ids are in this section's evidence sample; up to 4 linked event ids each",
+    s.set_metrics(OpExp9Metrics {
+        escalations: json!({"tracked": o.lifecycles.len(), "opened_and_resolved": complete, "open_at_window_end": opened_only, "resolved_without_opening_in_window": resolved_only}),
+        incidents: json!({"tracked": i.lifecycles.len(), "with_linked_events": i.lifecycles.values().filter(|x| !x.event_ids.is_empty()).count()}),
+        register: json!(register),
+        register_rule: "the escalations and incidents whose ids are in this section's evidence sample; up to 4 linked event ids each",
     });
     s.status = if o.lifecycles.is_empty() && i.lifecycles.is_empty() {
         s.gap("no escalation or incident in the window");
