@@ -109,7 +109,7 @@ fn the_spanish_rendering_translates_every_title_gap_and_note() {
         "providers": [{"provider": "openai", "dpa_ref": "DPA-1"}],
         "ai_systems": [{"name": "chat", "annex_iii": "none"}]}"#;
     for format in FORMATS {
-        let variants = [
+        let mut variants = vec![
             ("fixture", render_json(format, &fixture_lines())),
             ("empty window", render_json(format, &[])),
             (
@@ -117,6 +117,12 @@ fn the_spanish_rendering_translates_every_title_gap_and_note() {
                 render_json_ctx(&with_profile(ctx(format), 5, declared), &fixture_lines()),
             ),
         ];
+        for seed in 1..=4 {
+            variants.push((
+                "random events",
+                render_json(format, &crate::property::random_events(seed, 400)),
+            ));
+        }
         for (what, report) in variants {
             let html = render(&report, Lang::Es, &[]);
             // Untranslated sentences are marked lang="en"; none may remain.
