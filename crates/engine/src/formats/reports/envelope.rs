@@ -2,7 +2,7 @@
 use super::aggregate::Aggregate;
 use super::head;
 use super::num::iso;
-use super::{BUILD_COMMIT, Framework, LEGAL_BASIS_AS_OF, MAPPING_VERSION, SCHEMA_VERSION};
+use super::{Framework, LEGAL_BASIS_AS_OF, MAPPING_VERSION, SCHEMA_VERSION};
 use crate::formats::{ExportContext, ExportSummary};
 use serde_json::{Map, Value, json};
 
@@ -159,15 +159,6 @@ fn framework_ref(fw: Framework) -> head::FrameworkRef {
     }
 }
 
-/// The build that wrote the report.
-pub fn generator() -> head::Generator {
-    head::Generator {
-        name: "kt-exports".into(),
-        version: kt_domain::VERSION.into(),
-        build_commit: BUILD_COMMIT.into(),
-    }
-}
-
 /// The whole report: envelope + sections. `framework_fields` are the
 /// envelope keys only one framework has (ENS: its category; AEPD: the ENS
 /// cross-reference table), supplied by that framework's module so the
@@ -209,7 +200,7 @@ pub fn report(
             timezone: ctx.window.timezone.name().into(),
         },
         generated_at: iso(ctx.generated_at),
-        generator: generator(),
+        generator: head::Generator::current(),
         source: head::Source {
             event_count: agg.count,
             first_event_id: agg.first_event_id.clone(),

@@ -59,6 +59,17 @@ pub struct Generator {
     pub build_commit: String,
 }
 
+impl Generator {
+    /// The build that writes the report.
+    pub fn current() -> Self {
+        Self {
+            name: "kt-exports".into(),
+            version: kt_domain::VERSION.into(),
+            build_commit: super::BUILD_COMMIT.into(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct Source {
     pub event_count: u64,

@@ -56,7 +56,7 @@ pub fn provenance(
             duplicates_removed: st.duplicates_removed,
             events_exported: agg.count,
         },
-        generator: super::envelope::generator(),
+        generator: head::Generator::current(),
         versions: head::Versions {
             schema_version: SCHEMA_VERSION.into(),
             mapping_version: MAPPING_VERSION.into(),
