@@ -109,8 +109,8 @@ fn art12(agg: &Aggregate) -> Section {
     s.set_metrics(Art12Metrics {
         events_by_type: agg.quality.by_type.to_json(),
         events_by_day: json!(by_day),
-        completeness_pct: json!(common::completeness(agg)),
-        log_gaps: json!(gaps_json),
+        completeness_pct: common::completeness(agg),
+        log_gaps: gaps_json,
         events_by_risk: agg.quality.by_risk.to_json(),
         high_or_critical_risk_events: agg.quality.high_or_critical,
     });
@@ -191,7 +191,7 @@ fn art26_1(agg: &Aggregate) -> Section {
     let timeline = common::config_timeline(agg);
     let decided = t.decisions.total() - t.decisions.none;
     s.set_metrics(Art261Metrics {
-        decisions: json!(t.decisions),
+        decisions: t.decisions.clone(),
         block_rate: ratio(t.decisions.block, decided),
         decisions_by_application: json!(t.by_app.to_json_with()),
         decisions_by_model: json!(t.by_model.to_json_with()),

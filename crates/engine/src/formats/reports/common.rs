@@ -21,18 +21,49 @@ pub const RETENTION_MIN_DAYS: i64 = 183;
 pub const REVIEW_SLA_HOURS: i64 = 24;
 
 /// Field completeness over request events, as percentages.
-pub fn completeness(agg: &Aggregate) -> Value {
+pub fn completeness(agg: &Aggregate) -> Completeness {
     let r = &agg.quality.requests;
-    json!({
-        "population": "request events (gateway.request, policy.decision, escalation.opened)",
-        "events": r.events,
-        "ts": pct(r.events, r.events),
-        "request_id": pct(r.request_id, r.events),
-        "actor": pct(r.actor, r.events),
-        "model": pct(r.model, r.events),
-        "decision": pct(r.decision, r.events),
-        "config_version": pct(r.config_version, r.events),
-    })
+    Completeness {
+        population: "request events (gateway.request, policy.decision, escalation.opened)",
+        events: r.events,
+        ts: pct(r.events, r.events),
+        request_id: pct(r.request_id, r.events),
+        actor: pct(r.actor, r.events),
+        model: pct(r.model, r.events),
+        decision: pct(r.decision, r.events),
+        config_version: pct(r.config_version, r.events),
+    }
+}
+
+/// Field completeness (%) over request events; `null` without request events.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct Completeness {
+    pub population: &'static str,
+    pub events: u64,
+    pub ts: Option<f64>,
+    pub request_id: Option<f64>,
+    pub actor: Option<f64>,
+    pub model: Option<f64>,
+    pub decision: Option<f64>,
+    pub config_version: Option<f64>,
+}
+
+/// Silences in the log longer than the threshold.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct LogGaps {
+    pub threshold_minutes: i64,
+    pub count: u64,
+    pub total_minutes: i64,
+    /// The longest, longest first (ties by start).
+    pub longest: Vec<Silence>,
+    pub includes_window_edges: bool,
+}
+
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct Silence {
+    pub from: String,
+    pub to: String,
+    pub minutes: i64,
 }
 
 /// Fields present on fewer than [`COMPLETE`] of request events.
@@ -52,7 +83,7 @@ pub fn incomplete_fields(agg: &Aggregate) -> Vec<&'static str> {
 }
 
 /// Silences longer than the threshold, window edges included: (count, total minutes, json).
-pub fn log_gaps(agg: &Aggregate) -> (u64, i64, Value) {
+pub fn log_gaps(agg: &Aggregate) -> (u64, i64, LogGaps) {
     let q = &agg.quality;
     let mut gaps = q.gaps.clone();
     let (mut count, mut total) = (q.gap_count, q.gap_total_ms);
@@ -72,21 +103,25 @@ pub fn log_gaps(agg: &Aggregate) -> (u64, i64, Value) {
     }
     gaps.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
     gaps.truncate(super::aggregate::quality::MAX_LISTED_GAPS);
-    let longest: Vec<Value> = gaps
+    let longest = gaps
         .iter()
-        .map(|(len, from, to)| json!({"from": iso_ms(*from), "to": iso_ms(*to), "minutes": len / MS_PER_MIN}))
+        .map(|(len, from, to)| Silence {
+            from: iso_ms(*from),
+            to: iso_ms(*to),
+            minutes: len / MS_PER_MIN,
+        })
         .collect();
     let minutes = total / MS_PER_MIN;
     (
         count,
         minutes,
-        json!({
-            "threshold_minutes": GAP_THRESHOLD_MIN,
-            "count": count,
-            "total_minutes": minutes,
-            "longest": longest,
-            "includes_window_edges": true,
-        }),
+        LogGaps {
+            threshold_minutes: GAP_THRESHOLD_MIN,
+            count,
+            total_minutes: minutes,
+            longest,
+            includes_window_edges: true,
+        },
     )
 }
 

@@ -46,7 +46,7 @@ pub struct OpMon2Metrics {
 /// `op_mon_3` (ens/access_monitoring.rs).
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct OpMon3Metrics {
-    pub collection_gaps: Value,
+    pub collection_gaps: super::common::LogGaps,
 }
 
 /// `providers` (ens/access_monitoring.rs).
@@ -206,7 +206,7 @@ pub struct MinimisationMetrics {
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct AccountabilityMetrics {
     pub config_version_trail: Value,
-    pub completeness_pct: Value,
+    pub completeness_pct: super::common::Completeness,
     #[schemars(regex(pattern = r"^sha256:[0-9a-f]{64}$"))]
     pub events_digest: String,
     pub event_count: u64,
@@ -263,8 +263,8 @@ pub struct SecurityMetrics {
 pub struct Art12Metrics {
     pub events_by_type: Counts,
     pub events_by_day: Value,
-    pub completeness_pct: Value,
-    pub log_gaps: Value,
+    pub completeness_pct: super::common::Completeness,
+    pub log_gaps: super::common::LogGaps,
     pub events_by_risk: Counts,
     pub high_or_critical_risk_events: u64,
 }
@@ -272,7 +272,7 @@ pub struct Art12Metrics {
 /// `art26_1` (aesia.rs).
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct Art261Metrics {
-    pub decisions: Value,
+    pub decisions: super::aggregate::vocab::DecisionCounts,
     pub block_rate: Option<f64>,
     pub decisions_by_application: Value,
     pub decisions_by_model: Value,

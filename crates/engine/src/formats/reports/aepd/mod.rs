@@ -165,7 +165,7 @@ fn accountability(agg: &Aggregate) -> Section {
     let timeline = common::config_timeline(agg);
     s.set_metrics(AccountabilityMetrics {
         config_version_trail: json!(timeline),
-        completeness_pct: json!(common::completeness(agg)),
+        completeness_pct: common::completeness(agg),
         events_digest: agg.events_digest(),
         event_count: agg.count,
     });

@@ -184,7 +184,7 @@ pub(super) fn op_mon_3(agg: &Aggregate) -> Section {
     );
     let (count, minutes, gaps) = common::log_gaps(agg);
     s.set_metrics(OpMon3Metrics {
-        collection_gaps: json!(gaps),
+        collection_gaps: gaps,
     });
     s.status = if agg.count == 0 {
         s.gap("no events in the window");
