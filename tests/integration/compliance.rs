@@ -167,6 +167,21 @@ async fn a_compliance_report_job_renders_as_html_in_spanish_or_english() {
         assert!(html.contains(report["report"]["report_id"].as_str().unwrap()));
     }
 
+    // Each rendering is in the job's audit trail, as the download (above) is.
+    let trail: Value = app
+        .get(&tenant, &format!("/v1/export-jobs/{id}/audit"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let downloads = trail["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["event"] == "downloaded")
+        .count();
+    assert_eq!(downloads, 4, "{trail}");
+
     // A language we do not render is a 400 naming the parameter.
     let p = problem(app.get(&tenant, &format!("{path}?lang=fr")).await, 400).await;
     assert_eq!(p["errors"][0]["field"], "lang", "{p}");

@@ -145,6 +145,16 @@ impl Job {
         }
     }
 
+    /// Until when the job's artifact can be downloaded: its `expires_at`
+    /// (set on completion). Every link and download is bounded by this one
+    /// function, so a longer retention extends them all in one place.
+    pub fn artifact_available_until(&self) -> Option<DateTime<Utc>> {
+        match self.status {
+            JobStatus::Completed => self.expires_at,
+            _ => None,
+        }
+    }
+
     pub fn actions_at(&self, now: DateTime<Utc>) -> Vec<Action> {
         match self.status_at(now) {
             JobStatus::Completed => vec![Action::Download],

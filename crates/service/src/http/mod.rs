@@ -3,6 +3,7 @@
 //! [`dev_auth_layer`]).
 //!
 mod auth;
+mod client;
 mod create;
 mod cursor;
 mod custody;
@@ -12,6 +13,7 @@ mod problem;
 mod profile;
 mod query;
 mod report_html;
+mod share;
 mod state;
 
 pub use crate::job_creation::ExportRequest;
@@ -21,11 +23,11 @@ pub use problem::{ApiError, FieldError, PROBLEM_JSON};
 pub use state::{AppState, Clock, SystemClock};
 
 use axum::Router;
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post};
 use tower_http::trace::TraceLayer;
 
 /// Every route of the API, as (method, path) in axum syntax; the OpenAPI test checks them.
-pub const ROUTES: [(&str, &str); 15] = [
+pub const ROUTES: [(&str, &str); 20] = [
     ("POST", "/v1/export-jobs"),
     ("GET", "/v1/export-jobs"),
     ("GET", "/v1/export-jobs/{id}"),
@@ -38,6 +40,11 @@ pub const ROUTES: [(&str, &str); 15] = [
     ("GET", "/v1/export-jobs/{id}/manifest.sig"),
     ("GET", "/v1/compliance-profile"),
     ("PUT", "/v1/compliance-profile"),
+    ("POST", "/v1/export-jobs/{id}/links"),
+    ("GET", "/v1/export-jobs/{id}/links"),
+    ("DELETE", "/v1/export-jobs/{id}/links/{link_id}"),
+    ("GET", "/v1/export-jobs/{id}/audit"),
+    ("GET", "/v1/shared/{token}"),
     ("GET", "/"),
     ("GET", "/assets/{file}"),
     ("GET", "/v1/export-jobs/{id}/report.html"),
@@ -77,6 +84,16 @@ pub fn router(state: AppState) -> Router {
             "/v1/compliance-profile",
             get(profile::get_profile).put(profile::put_profile),
         )
+        .route(
+            "/v1/export-jobs/{id}/links",
+            post(share::create_link).get(share::list_links),
+        )
+        .route(
+            "/v1/export-jobs/{id}/links/{link_id}",
+            delete(share::revoke_link),
+        )
+        .route("/v1/export-jobs/{id}/audit", get(share::audit))
+        .route("/v1/shared/{token}", get(share::shared))
         .merge(page::routes())
         .fallback(|| async { ApiError::RouteNotFound })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })

@@ -2,6 +2,7 @@
 //! job's printable HTML, rendered from the JSON artifact it produced, so the
 //! page can state nothing the signed, hashed report does not.
 use super::auth::{Caller, Scope};
+use super::client::Client;
 use super::export_jobs::{expired, job_id, load};
 use super::problem::ApiError;
 use super::query::{self, RawQuery};
@@ -10,6 +11,7 @@ use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
+use kt_domain::share::{AuditActor, AuditEntry, AuditEvent};
 use kt_domain::{ExportFormat, JobStatus};
 use kt_engine::formats::reports::html::{Lang, render};
 use kt_store::StoreError;
@@ -37,6 +39,7 @@ fn renders_html(format: ExportFormat) -> bool {
 pub async fn report_html(
     State(state): State<AppState>,
     caller: Caller,
+    client: Client,
     path: std::result::Result<Path<String>, PathRejection>,
     raw: RawQuery,
 ) -> Result<Response> {
@@ -57,7 +60,8 @@ pub async fn report_html(
             job.format
         )));
     }
-    match job.status_at(state.now()) {
+    let now = state.now();
+    match job.status_at(now) {
         JobStatus::Completed => {}
         JobStatus::Expired => return Err(expired(&job)),
         other => {
@@ -102,6 +106,10 @@ pub async fn report_html(
     })?;
     drop(body);
     let html = render(&report, lang, &[(job.file_name.clone(), sha)]);
+    // The report's content leaves the service: the trail records it as a download.
+    let entry = AuditEntry::new(now, AuditEvent::Downloaded, AuditActor::User(caller.sub))
+        .from_client(client.source_ip, client.user_agent.as_deref());
+    super::share::record(&state, &caller.tenant, &id, entry).await;
     let headers = [
         (
             header::CONTENT_TYPE,
