@@ -7,6 +7,7 @@ mod custody;
 mod exports;
 mod fanout;
 mod faults;
+mod offline;
 mod share;
 mod stores;
 mod worker;

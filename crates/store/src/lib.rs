@@ -256,4 +256,10 @@ pub trait ArtifactStore: Send + Sync {
         file_name: &str,
         expires_in: Duration,
     ) -> Result<String, StoreError>;
+
+    /// Streams a finished artifact (the API renders a report from it).
+    async fn open(
+        &self,
+        key: &str,
+    ) -> Result<Box<dyn tokio::io::AsyncRead + Send + Unpin>, StoreError>;
 }

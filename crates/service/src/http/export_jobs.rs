@@ -44,12 +44,12 @@ fn job_response(status: StatusCode, job: &Job, now: DateTime<Utc>) -> Response {
 }
 
 /// A path id that is not a job id names no job: 404, like another tenant's.
-fn job_id(path: Result<Path<String>, PathRejection>) -> Result<JobId> {
+pub(super) fn job_id(path: Result<Path<String>, PathRejection>) -> Result<JobId> {
     let Path(raw) = path.map_err(|_| ApiError::JobNotFound)?;
     JobId::parse(&raw).map_err(|_| ApiError::JobNotFound)
 }
 
-async fn load(state: &AppState, caller: &Caller, id: &JobId) -> Result<Job> {
+pub(super) async fn load(state: &AppState, caller: &Caller, id: &JobId) -> Result<Job> {
     state
         .jobs
         .get(&caller.tenant, id)
@@ -287,7 +287,7 @@ pub async fn download_job(
     Ok(([(header::CACHE_CONTROL, "no-store")], Json(link)).into_response())
 }
 
-fn expired(job: &Job) -> ApiError {
+pub(super) fn expired(job: &Job) -> ApiError {
     let when = job
         .expires_at
         .map(|t| {

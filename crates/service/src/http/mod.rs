@@ -12,6 +12,7 @@ mod page;
 mod problem;
 mod profile;
 mod query;
+mod report_html;
 mod share;
 mod state;
 
@@ -26,7 +27,7 @@ use axum::routing::{delete, get, post};
 use tower_http::trace::TraceLayer;
 
 /// Every route of the API, as (method, path) in axum syntax; the OpenAPI test checks them.
-pub const ROUTES: [(&str, &str); 19] = [
+pub const ROUTES: [(&str, &str); 20] = [
     ("POST", "/v1/export-jobs"),
     ("GET", "/v1/export-jobs"),
     ("GET", "/v1/export-jobs/{id}"),
@@ -46,6 +47,7 @@ pub const ROUTES: [(&str, &str); 19] = [
     ("GET", "/v1/shared/{token}"),
     ("GET", "/"),
     ("GET", "/assets/{file}"),
+    ("GET", "/v1/export-jobs/{id}/report.html"),
 ];
 
 /// The API's router. Auth is read from the request context, so in Lambda it
@@ -66,6 +68,10 @@ pub fn router(state: AppState) -> Router {
             get(export_jobs::download_job),
         )
         .route("/v1/export-jobs/{id}/cancel", post(export_jobs::cancel_job))
+        .route(
+            "/v1/export-jobs/{id}/report.html",
+            get(report_html::report_html),
+        )
         .route("/healthz", get(export_jobs::healthz))
         .route("/v1/keys", get(custody::keys))
         .route("/v1/keys/jwks.json", get(custody::jwks))
