@@ -171,6 +171,7 @@ impl Worker {
             size_bytes: assembled.size_bytes,
             sha256: assembled.sha256,
             stats,
+            timings: Default::default(),
         };
         let disposition = self
             .record_completion(job, attempt, outcome, &frozen.inventory(), receive_count)
