@@ -127,3 +127,120 @@ pub async fn published_kms_key(
         public_key_pem,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    //! The DIGEST path against a mocked KMS: the emulator hashes a DIGEST
+    //! message again (real KMS does not), so only a mock can show what is sent.
+    use super::*;
+    use aws_sdk_kms::operation::describe_key::DescribeKeyOutput;
+    use aws_sdk_kms::operation::get_public_key::GetPublicKeyOutput;
+    use aws_sdk_kms::operation::sign::SignOutput;
+    use aws_sdk_kms::types::KeyMetadata;
+    use aws_smithy_mocks::{RuleMode, mock, mock_client};
+    use kt_engine::custody::{LocalKeySigner, verify_signature};
+    use p256::pkcs8::{DecodePublicKey, EncodePublicKey};
+
+    #[tokio::test]
+    async fn a_long_manifest_is_sent_as_its_sha256_digest_and_the_der_signature_is_kept() {
+        let key = LocalKeySigner::generate();
+        let spki = p256::PublicKey::from_public_key_pem(key.public_key_pem())
+            .unwrap()
+            .to_public_key_der()
+            .unwrap()
+            .as_bytes()
+            .to_vec();
+        let message = vec![b'm'; MAX_RAW_MESSAGE + 1];
+        let digest = Sha256::digest(&message).to_vec();
+        // What KMS returns: a DER ECDSA signature over SHA-256(message).
+        let kms_signature = key.sign(&message).await.unwrap();
+
+        let public = mock!(aws_sdk_kms::Client::get_public_key).then_output({
+            let spki = spki.clone();
+            move || {
+                GetPublicKeyOutput::builder()
+                    .public_key(Blob::new(spki.clone()))
+                    .build()
+            }
+        });
+        let describe = mock!(aws_sdk_kms::Client::describe_key).then_output(|| {
+            DescribeKeyOutput::builder()
+                .key_metadata(KeyMetadata::builder().key_id("k-1").build().unwrap())
+                .build()
+        });
+        let sign = mock!(aws_sdk_kms::Client::sign)
+            .match_requests({
+                let digest = digest.clone();
+                move |req| {
+                    req.key_id() == Some("alias/manifests")
+                        && req.message_type() == Some(&MessageType::Digest)
+                        && req.signing_algorithm() == Some(&SigningAlgorithmSpec::EcdsaSha256)
+                        && req.message().map(|b| b.as_ref().to_vec()) == Some(digest.clone())
+                }
+            })
+            .then_output({
+                let sig = kms_signature.clone();
+                move || {
+                    SignOutput::builder()
+                        .signature(Blob::new(sig.clone()))
+                        .build()
+                }
+            });
+        let client = mock_client!(
+            aws_sdk_kms,
+            RuleMode::MatchAny,
+            [&public, &describe, &sign]
+        );
+
+        let signer = KmsSigner::connect(client, "alias/manifests").await.unwrap();
+        assert_eq!(signer.key_id(), key.key_id());
+        let signature = signer.sign(&message).await.unwrap();
+
+        assert_eq!(sign.num_calls(), 1, "one DIGEST Sign request matched");
+        assert_eq!(digest.len(), 32);
+        assert_eq!(signature, kms_signature, "the DER signature is used as is");
+        verify_signature(signer.public_key_pem(), &message, &signature).unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_short_manifest_is_sent_raw() {
+        let key = LocalKeySigner::generate();
+        let spki = p256::PublicKey::from_public_key_pem(key.public_key_pem())
+            .unwrap()
+            .to_public_key_der()
+            .unwrap()
+            .as_bytes()
+            .to_vec();
+        let message = b"{\"kind\":\"kt-exports/job-manifest\"}".to_vec();
+        let kms_signature = key.sign(&message).await.unwrap();
+        let public = mock!(aws_sdk_kms::Client::get_public_key).then_output(move || {
+            GetPublicKeyOutput::builder()
+                .public_key(Blob::new(spki.clone()))
+                .build()
+        });
+        let describe = mock!(aws_sdk_kms::Client::describe_key)
+            .then_output(|| DescribeKeyOutput::builder().build());
+        let sign = mock!(aws_sdk_kms::Client::sign)
+            .match_requests({
+                let message = message.clone();
+                move |req| {
+                    req.message_type() == Some(&MessageType::Raw)
+                        && req.message().map(|b| b.as_ref().to_vec()) == Some(message.clone())
+                }
+            })
+            .then_output(move || {
+                SignOutput::builder()
+                    .signature(Blob::new(kms_signature.clone()))
+                    .build()
+            });
+        let client = mock_client!(
+            aws_sdk_kms,
+            RuleMode::MatchAny,
+            [&public, &describe, &sign]
+        );
+        let signer = KmsSigner::connect(client, "k").await.unwrap();
+        let signature = signer.sign(&message).await.unwrap();
+        assert_eq!(sign.num_calls(), 1);
+        verify_signature(signer.public_key_pem(), &message, &signature).unwrap();
+    }
+}
