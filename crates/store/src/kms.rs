@@ -186,11 +186,7 @@ mod tests {
                         .build()
                 }
             });
-        let client = mock_client!(
-            aws_sdk_kms,
-            RuleMode::MatchAny,
-            [&public, &describe, &sign]
-        );
+        let client = mock_client!(aws_sdk_kms, RuleMode::MatchAny, [&public, &describe, &sign]);
 
         let signer = KmsSigner::connect(client, "alias/manifests").await.unwrap();
         assert_eq!(signer.key_id(), key.key_id());
@@ -233,11 +229,7 @@ mod tests {
                     .signature(Blob::new(kms_signature.clone()))
                     .build()
             });
-        let client = mock_client!(
-            aws_sdk_kms,
-            RuleMode::MatchAny,
-            [&public, &describe, &sign]
-        );
+        let client = mock_client!(aws_sdk_kms, RuleMode::MatchAny, [&public, &describe, &sign]);
         let signer = KmsSigner::connect(client, "k").await.unwrap();
         let signature = signer.sign(&message).await.unwrap();
         assert_eq!(sign.num_calls(), 1);
