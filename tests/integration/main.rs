@@ -6,5 +6,6 @@ mod compliance;
 mod custody;
 mod exports;
 mod faults;
+mod retention;
 mod stores;
 mod worker;

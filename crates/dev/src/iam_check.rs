@@ -31,6 +31,8 @@ fn actions_for(operation: &str) -> &'static [&'static str] {
         }
         "abort_multipart_upload" => &["s3:AbortMultipartUpload"],
         "delete_object" | "delete_objects" => &["s3:DeleteObject"],
+        "put_object_retention" => &["s3:PutObjectRetention"],
+        "put_events" => &["events:PutEvents"],
         "get_queue_url" => &["sqs:GetQueueUrl"],
         "send_message" => &["sqs:SendMessage"],
         "receive_message" => &["sqs:ReceiveMessage"],
@@ -63,6 +65,8 @@ const LAMBDA_FUNCTIONS: &[(&str, &[&str])] = &[
             "DynamoJobStore::put_profile",
             "SqsJobQueue::enqueue",
             "S3ArtifactStore::presign_get",
+            // A cancel publishes the job's completion event.
+            "EventBridgeSink::publish",
             // custody_from_config: the signing key and the retired keys it publishes.
             "KmsSigner::connect",
             "::published_kms_key",
@@ -82,6 +86,8 @@ const LAMBDA_FUNCTIONS: &[(&str, &[&str])] = &[
             "S3LakeSource::*",
             "S3ArtifactStore::create_sink",
             "S3ArtifactStore::delete",
+            "S3ArtifactStore::lock_until",
+            "EventBridgeSink::publish",
             "MultipartSink::*",
             "::load_pseudonym_key",
             "KmsSigner::connect",
@@ -96,6 +102,7 @@ const LAMBDA_FUNCTIONS: &[(&str, &[&str])] = &[
             "DynamoJobStore::fail",
             "DynamoJobStore::enabled_schedules",
             "SqsJobQueue::enqueue",
+            "EventBridgeSink::publish",
         ],
     ),
     (
@@ -106,6 +113,7 @@ const LAMBDA_FUNCTIONS: &[(&str, &[&str])] = &[
             "DynamoJobStore::fail_dead_lettered",
             "SqsJobQueue::enqueue",
             "SqsDeadLetters::*",
+            "EventBridgeSink::publish",
         ],
     ),
 ];

@@ -215,6 +215,29 @@ fn the_artifacts_bucket_locks_retained_exports() {
     }
 }
 
+/// Every function that can end a job (complete, fail, cancel, sweep) may
+/// publish its completion event on the stack's bus, and only there.
+#[test]
+fn every_function_that_ends_jobs_publishes_on_the_bus() {
+    let t = template();
+    assert_eq!(
+        t["Resources"]["EventBus"]["Type"].as_str(),
+        Some("AWS::Events::EventBus")
+    );
+    for function in ["ApiFunction", "WorkerFunction", "SchedulerFunction", "SweeperFunction"] {
+        let statements = role_statements(&t, function);
+        let publish: Vec<_> = statements
+            .into_iter()
+            .filter(|s| actions(&[*s]).contains(&"events:PutEvents"))
+            .collect();
+        assert_eq!(publish.len(), 1, "{function}");
+        assert!(
+            format!("{:?}", publish[0]["Resource"]).contains("EventBus"),
+            "{function} publishes elsewhere"
+        );
+    }
+}
+
 #[test]
 fn the_functions_get_every_setting_of_config() {
     let t = template();
@@ -225,6 +248,7 @@ fn the_functions_get_every_setting_of_config() {
         "KT_EXPORT_DLQ",
         "KT_EVENTS_BUCKET",
         "KT_ARTIFACTS_BUCKET",
+        "KT_EVENT_BUS",
         "KT_MAX_ACTIVE_JOBS",
         "KT_LEASE_SECONDS",
         "KT_SPILL_DIR",
