@@ -122,7 +122,11 @@ async fn retained_exports_are_locked_kept_and_announced() {
     let problem: Value = refused.json().await.unwrap();
     assert_eq!(problem["errors"][0]["field"], "retention_days", "{problem}");
     let too_long = app
-        .post(&tenant, "/v1/export-jobs", &request("compliance-all", Some(3651)))
+        .post(
+            &tenant,
+            "/v1/export-jobs",
+            &request("compliance-all", Some(3651)),
+        )
         .await;
     assert_eq!(too_long.status(), 400);
 
@@ -135,7 +139,12 @@ async fn retained_exports_are_locked_kept_and_announced() {
     assert_eq!(job["retention_days"], 400);
     let retained_until = time(&job["retained_until"]);
     let completed_at = time(&job["completed_at"]);
-    assert!((retained_until - (completed_at + Duration::days(400))).num_seconds().abs() <= 1);
+    assert!(
+        (retained_until - (completed_at + Duration::days(400)))
+            .num_seconds()
+            .abs()
+            <= 1
+    );
     assert!(retained_until > time(&job["expires_at"]));
     let manifest: Value = app
         .get(&tenant, &format!("/v1/export-jobs/{id}/manifest"))
@@ -143,7 +152,10 @@ async fn retained_exports_are_locked_kept_and_announced() {
         .json()
         .await
         .unwrap();
-    assert_eq!(time(&manifest["artifact"]["retained_until"]), retained_until);
+    assert_eq!(
+        time(&manifest["artifact"]["retained_until"]),
+        retained_until
+    );
 
     // The object sits under retained/2y/, locked in compliance mode.
     let listed = clients
@@ -202,9 +214,7 @@ async fn retained_exports_are_locked_kept_and_announced() {
         .put_profile(&TenantId::parse(&tenant).unwrap(), &profile, Utc::now())
         .await
         .unwrap();
-    let by_default = app
-        .create(&tenant, request("compliance-aesia", None))
-        .await;
+    let by_default = app.create(&tenant, request("compliance-aesia", None)).await;
     let raw = app.create(&tenant, request("json", None)).await;
     let by_default = app.wait_done(&tenant, &by_default).await;
     let raw = app.wait_done(&tenant, &raw).await;
@@ -249,7 +259,10 @@ async fn a_bus_that_refuses_events_fails_no_cancel() {
     let canceled = app
         .http
         .post(app.url(&format!("/v1/export-jobs/{id}/cancel")))
-        .bearer_auth(crate::app::token(&tenant, &["exports:read", "exports:write"]))
+        .bearer_auth(crate::app::token(
+            &tenant,
+            &["exports:read", "exports:write"],
+        ))
         .send()
         .await
         .unwrap();

@@ -224,7 +224,12 @@ fn every_function_that_ends_jobs_publishes_on_the_bus() {
         t["Resources"]["EventBus"]["Type"].as_str(),
         Some("AWS::Events::EventBus")
     );
-    for function in ["ApiFunction", "WorkerFunction", "SchedulerFunction", "SweeperFunction"] {
+    for function in [
+        "ApiFunction",
+        "WorkerFunction",
+        "SchedulerFunction",
+        "SweeperFunction",
+    ] {
         let statements = role_statements(&t, function);
         let publish: Vec<_> = statements
             .into_iter()
