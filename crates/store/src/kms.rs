@@ -138,8 +138,7 @@ mod tests {
     use super::*;
     use aws_sdk_kms::config::{BehaviorVersion, Credentials, Region};
     use aws_smithy_runtime_api::client::http::{
-        HttpClient, HttpConnector, HttpConnectorFuture, HttpConnectorSettings,
-        SharedHttpConnector,
+        HttpClient, HttpConnector, HttpConnectorFuture, HttpConnectorSettings, SharedHttpConnector,
     };
     use aws_smithy_runtime_api::client::orchestrator::{HttpRequest, HttpResponse};
     use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
@@ -178,10 +177,8 @@ mod tests {
                                  "SigningAlgorithm": "ECDSA_SHA_256"}),
                 other => panic!("unexpected KMS operation {other}"),
             };
-            let response = HttpResponse::new(
-                200.try_into().unwrap(),
-                SdkBody::from(answer.to_string()),
-            );
+            let response =
+                HttpResponse::new(200.try_into().unwrap(), SdkBody::from(answer.to_string()));
             HttpConnectorFuture::ready(Ok(response))
         }
     }
@@ -258,7 +255,10 @@ mod tests {
         let signature = signer.sign(&message).await.unwrap();
         let sent = sign_request(&fake);
         assert_eq!(sent["MessageType"], "RAW");
-        assert_eq!(B64.decode(sent["Message"].as_str().unwrap()).unwrap(), message);
+        assert_eq!(
+            B64.decode(sent["Message"].as_str().unwrap()).unwrap(),
+            message
+        );
         verify_signature(signer.public_key_pem(), &message, &signature).unwrap();
     }
 }
