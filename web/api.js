@@ -82,6 +82,14 @@ export const jobs = {
   link: (id) => call('GET', `/v1/export-jobs/${encodeURIComponent(id)}/download?redirect=false`),
 };
 
+/** Share links for people without an account (docs/custody.md). */
+export const links = {
+  create: (jobId, body) => call('POST', `/v1/export-jobs/${encodeURIComponent(jobId)}/links`, { body }),
+  list: (jobId) => call('GET', `/v1/export-jobs/${encodeURIComponent(jobId)}/links`),
+  revoke: (jobId, linkId) =>
+    call('DELETE', `/v1/export-jobs/${encodeURIComponent(jobId)}/links/${encodeURIComponent(linkId)}`),
+};
+
 /** Whether this server offers the local "Sign in as tenant" box. */
 export async function devSignInAvailable() {
   try {

@@ -25,6 +25,7 @@ const state = {
   known: new Map(), // job id -> last status seen, to announce transitions
   range: null, // the quick range the form holds, recomputed when the zone changes
   bundleJob: null,
+  shareJob: null, // the job whose Share dialog is open
 };
 
 function el(tag, attrs = {}, ...children) {
@@ -396,6 +397,9 @@ function actionsCell(job) {
       onclick: (e) => copySha(job, e.currentTarget),
     }, t('copySha')));
   }
+  if (job.status === 'completed') {
+    buttons.push(el('button', { type: 'button', class: 'quiet', 'data-action': 'share', onclick: () => openShare(job) }, t('share')));
+  }
   if (job.status === 'completed' && job.format === 'compliance-all') {
     buttons.push(el('button', { type: 'button', class: 'quiet', 'data-action': 'bundle', onclick: () => showBundle(job) }, t('viewBundle')));
   }
@@ -522,6 +526,137 @@ async function reloadRow(id, why) {
   }
 }
 
+// ---------------------------------------------------------------- share links
+
+const DAY_MS = 86400000;
+
+/** Whole days left until the job's file is deleted, rounded up (the API's maximum). */
+function maxShareDays(job) {
+  return Math.max(1, Math.ceil((Date.parse(job.expires_at) - Date.now()) / DAY_MS));
+}
+
+function openShare(job) {
+  state.shareJob = job;
+  const dialog = $('share');
+  $('share-h').textContent = t('shareTitle', { name: job.file_name });
+  $('share-error').hidden = true;
+  $('share-result').hidden = true;
+  $('share-url').value = '';
+  $('share-note').value = '';
+  $('share-note').removeAttribute('aria-invalid');
+  const max = maxShareDays(job);
+  $('share-days').max = String(max);
+  $('share-days').value = String(Math.min(7, max));
+  $('share-days').removeAttribute('aria-invalid');
+  $('share-days-hint').textContent = t('shareDaysHint', { max, date: formatDateTime(Date.parse(job.expires_at)) });
+  $('share-links').replaceChildren(el('p', { class: 'muted', text: '…' }));
+  if (!dialog.open) dialog.showModal();
+  $('share-note').focus();
+  loadShareLinks(job);
+}
+
+async function loadShareLinks(job) {
+  let links;
+  try {
+    links = (await api.links.list(job.id)).links;
+  } catch (problem) {
+    $('share-links').replaceChildren(el('p', { class: 'notice error', text: t('errorGeneric', { detail: problem.detail || problem.title }) }));
+    return;
+  }
+  if (state.shareJob !== job) return;
+  if (!links.length) {
+    $('share-links').replaceChildren(el('p', { class: 'muted', text: t('shareNone') }));
+    return;
+  }
+  $('share-links').replaceChildren(el('table', { class: 'compact', 'aria-labelledby': 'share-links-h' },
+    el('thead', {}, el('tr', {},
+      el('th', { scope: 'col', text: t('shareColNote') }),
+      el('th', { scope: 'col', text: t('shareColStatus') }),
+      el('th', { scope: 'col', text: t('shareColExpires') }),
+      el('th', { scope: 'col', text: t('colActions') }))),
+    el('tbody', {}, links.map((link) => el('tr', { 'data-link-id': link.id, 'data-status': link.status },
+      el('td', { text: link.note }),
+      el('td', {}, el('span', { class: `status status-${link.status}`, text: t(`link_${link.status}`) })),
+      el('td', { class: 'when' }, timeEl(link.expires_at, formatDateTime(Date.parse(link.expires_at)))),
+      el('td', {}, link.status === 'active'
+        ? el('button', {
+          type: 'button', class: 'danger-quiet', 'data-action': 'revoke',
+          'aria-label': t('shareRevokeLabel', { note: link.note }),
+          onclick: (e) => revokeShareLink(job, link, e.currentTarget),
+        }, t('shareRevoke'))
+        : null))))));
+}
+
+function showShareError(message, field) {
+  const box = $('share-error');
+  box.textContent = message;
+  box.hidden = false;
+  for (const id of ['share-note', 'share-days']) $(id).removeAttribute('aria-invalid');
+  const input = field === 'note' ? $('share-note') : field === 'expires_in_days' ? $('share-days') : null;
+  if (input) {
+    input.setAttribute('aria-invalid', 'true');
+    input.focus();
+  } else {
+    box.focus();
+  }
+}
+
+async function createShareLink(event) {
+  event.preventDefault();
+  const job = state.shareJob;
+  const note = $('share-note').value.trim();
+  if (!note) {
+    showShareError(t('shareNoteRequired'), 'note');
+    return;
+  }
+  const days = Number($('share-days').value);
+  const button = $('share-create');
+  button.disabled = true;
+  try {
+    const link = await api.links.create(job.id, { note, expires_in_days: days });
+    $('share-error').hidden = true;
+    for (const id of ['share-note', 'share-days']) $(id).removeAttribute('aria-invalid');
+    $('share-url').value = link.url;
+    $('share-result').hidden = false;
+    $('share-note').value = '';
+    $('share-url').focus();
+    $('share-url').select();
+    announce(t('shareCreated', { note: link.note }));
+    await loadShareLinks(job);
+  } catch (problem) {
+    const field = problem.errors[0]?.field;
+    showShareError(problem.status === 0 ? t('network') : (problem.detail || problem.title), field);
+  } finally {
+    button.disabled = false;
+  }
+}
+
+async function copyShareUrl() {
+  const url = $('share-url').value;
+  try {
+    await navigator.clipboard.writeText(url);
+  } catch {
+    $('share-url').select();
+    document.execCommand('copy');
+  }
+  const button = $('share-copy');
+  button.textContent = t('copied');
+  setTimeout(() => { if (button.isConnected) button.textContent = t('shareCopy'); }, 2000);
+}
+
+async function revokeShareLink(job, link, button) {
+  button.disabled = true;
+  try {
+    await api.links.revoke(job.id, link.id);
+    announce(t('shareRevoked', { note: link.note }));
+  } catch (problem) {
+    showShareError(problem.detail || problem.title);
+  }
+  await loadShareLinks(job);
+  $('share-links-h').setAttribute('tabindex', '-1');
+  $('share-links-h').focus();
+}
+
 // ---------------------------------------------------------------- bundle
 
 async function showBundle(job, { focus = true } = {}) {
@@ -603,6 +738,9 @@ function init() {
   $('refresh').addEventListener('click', () => { state.delay = FAST_MS; loadJobs(); });
   $('older').addEventListener('click', () => { if (state.nextCursor) { state.cursors.push(state.nextCursor); loadJobs(); } });
   $('newer').addEventListener('click', () => { if (state.cursors.length > 1) { state.cursors.pop(); loadJobs(); } });
+  $('share-form').addEventListener('submit', createShareLink);
+  $('share-copy').addEventListener('click', copyShareUrl);
+  $('share-close').addEventListener('click', () => { $('share').close(); state.shareJob = null; });
   $('bundle-close').addEventListener('click', () => { $('bundle').hidden = true; state.bundleJob = null; });
   document.addEventListener('visibilitychange', onVisibility);
   api.whenUnauthorized(() => { api.setToken(null); showSignIn(t('sessionEnded')); });

@@ -3,20 +3,25 @@
 //!     kt-bench gen --dir D --events N [--days 31 --objects-per-hour 4 --seed 1]
 //!     kt-bench run --lake D --tenant acme --date-from 2026-05-01 --date-to 2026-05-31 --format csv [--check]
 //!
-//! `run` prints one line: format, events, events/s, MB/s of uncompressed input,
-//! wall seconds, peak RSS. `--check` compares the artifact with a reference
+//! `run` prints a line of measurements (format, events, events/s, MB/s of
+//! uncompressed input, wall and CPU seconds, peak RSS), a line of CPU seconds
+//! per pipeline stage, and with `--floor` the inflate floor measured first in
+//! the same process (read + inflate only, same decoder and thread count) and
+//! the export's ratio to it. `--check` compares the artifact with a reference
 //! export that holds the whole lake in memory (small lakes only).
 use anyhow::{Context, bail, ensure};
 use chrono::{NaiveDate, TimeDelta};
 use clap::{Parser, Subcommand};
 use kt_domain::ParsedEvent;
 use kt_domain::{ExportFormat, TenantId, Window};
+use kt_engine::floor::inflate_floor;
 use kt_engine::formats::csv::CsvFormatter;
 use kt_engine::formats::{ExportContext, ExportSummary, Formatter, SourceInventory};
-use kt_engine::local_dir::export_dir;
-use kt_engine::{EngineOptions, reference};
+use kt_engine::local_dir::{DirLakeSource, export_dir};
+use kt_engine::{EngineOptions, LakeSource, process_cpu_s, reference};
 use kt_lakegen::{LakeSpec, LakeSummary, write_dir};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Instant;
 
 /// Written beside `events/` by `gen`, read by `run` for the input size.
@@ -82,6 +87,10 @@ enum Command {
         /// Compare with the in-memory reference export (small lakes only).
         #[arg(long)]
         check: bool,
+        /// Also time the inflate floor first (read + inflate only, the engine's
+        /// decoder, `--concurrency` threads, this process) and print the ratio.
+        #[arg(long)]
+        floor: bool,
     },
 }
 
@@ -140,13 +149,15 @@ fn main() -> anyhow::Result<()> {
             concurrency,
             sort_budget_mb,
             check,
+            floor,
         } => {
             let tenant = TenantId::parse(&tenant)?;
-            let Some(format) = ExportFormat::parse(&format)
-                .filter(|f| matches!(f, ExportFormat::Csv | ExportFormat::Json))
-            else {
-                bail!("--format must be csv or json");
+            let Some(format) = ExportFormat::parse(&format) else {
+                bail!("--format {format:?}: not an export format");
             };
+            if check && !matches!(format, ExportFormat::Csv | ExportFormat::Json) {
+                bail!("--check compares csv and json only");
+            }
             let window = Window {
                 start: date_from.and_hms_opt(0, 0, 0).expect("midnight").and_utc(),
                 end: date_to.and_hms_opt(0, 0, 0).expect("midnight").and_utc() + TimeDelta::days(1),
@@ -172,6 +183,14 @@ fn main() -> anyhow::Result<()> {
                 .worker_threads(2)
                 .enable_all()
                 .build()?;
+            let floor = if floor {
+                let source: Arc<dyn LakeSource> = Arc::new(DirLakeSource::new(&lake));
+                let plan = runtime.block_on(kt_engine::plan(source.as_ref(), &tenant, &window))?;
+                Some(inflate_floor(source, &plan, concurrency)?)
+            } else {
+                None
+            };
+            let cpu_before = process_cpu_s();
             let started = Instant::now();
             let outcome = runtime.block_on(export_dir(
                 &lake,
@@ -183,14 +202,16 @@ fn main() -> anyhow::Result<()> {
                 &options,
             ))?;
             let wall = started.elapsed().as_secs_f64();
+            let cpu = process_cpu_s() - cpu_before;
             let raw_bytes = lake_summary(&lake).map(|s| s.raw_bytes);
             println!(
-                "format={} events={} events_per_s={:.0} input_mb_per_s={} wall_s={:.3} peak_rss_mib={:.1} output_mb={:.1} objects={} rejected={} duplicates={} sha256={}",
+                "format={} events={} events_per_s={:.0} input_mb_per_s={} wall_s={:.3} cpu_s={:.3} peak_rss_mib={:.1} output_mb={:.1} objects={} rejected={} duplicates={} sha256={}",
                 format,
                 outcome.event_count,
                 outcome.event_count as f64 / wall,
                 raw_bytes.map_or("?".into(), |b| format!("{:.1}", b as f64 / 1e6 / wall)),
                 wall,
+                cpu,
                 peak_rss_mib().unwrap_or(f64::NAN),
                 outcome.size_bytes as f64 / 1e6,
                 outcome.stats.objects_read,
@@ -198,6 +219,29 @@ fn main() -> anyhow::Result<()> {
                 outcome.stats.duplicates_removed,
                 outcome.sha256,
             );
+            let t = &outcome.timings;
+            println!(
+                "stages_cpu_s read={:.3} inflate={:.3} lines={:.3} streamed={:.3} order_format={:.3} hash={:.3} sink_wall={:.3}",
+                t.read_s,
+                t.inflate_s,
+                t.lines_s,
+                t.streamed_s,
+                t.order_format_s,
+                t.hash_s,
+                t.sink_wall_s
+            );
+            if let Some(f) = floor {
+                println!(
+                    "floor threads={} objects={} inflated_mb={:.1} wall_s={:.3} cpu_s={:.3} ratio_wall={:.2} ratio_cpu={:.2}",
+                    f.threads,
+                    f.objects,
+                    f.inflated_bytes as f64 / 1e6,
+                    f.wall_s,
+                    f.cpu_s,
+                    wall / f.wall_s,
+                    cpu / f.cpu_s
+                );
+            }
             if check {
                 check_output(&lake, &tenant, &window, format, &path)?;
                 println!("check: output matches the reference export");

@@ -149,6 +149,10 @@ impl ApiClient {
         Ok((status, read_json(response, self.timeout).await?))
     }
 
+    pub async fn delete<T: DeserializeOwned>(&self, path: &str) -> Result<T> {
+        self.json(self.http.delete(self.url(path))).await
+    }
+
     async fn json<T: DeserializeOwned>(&self, request: RequestBuilder) -> Result<T> {
         read_json(self.send(request).await?, self.timeout).await
     }

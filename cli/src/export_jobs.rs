@@ -30,6 +30,14 @@ pub enum JobsCommand {
     Cancel(IdArgs),
     /// Check a downloaded artifact offline (bundle: every hash and the manifest)
     Verify(VerifyCommand),
+    /// Create a share link an auditor opens without an account; prints its URL (once)
+    Share(crate::share::ShareArgs),
+    /// List a job's share links (never their URLs)
+    Links(IdArgs),
+    /// Revoke a share link: it answers 410 from then on
+    RevokeLink(crate::share::RevokeArgs),
+    /// Show a job's audit trail: created, completed, downloads, links, canceled, expired
+    Audit(IdArgs),
 }
 
 #[derive(Args)]
@@ -173,6 +181,10 @@ pub async fn run(
             print_job(&job, output);
             Ok(ExitKind::Ok)
         }
+        JobsCommand::Share(args) => crate::share::share(&client()?, args, output).await,
+        JobsCommand::Links(args) => crate::share::links(&client()?, &args.id, output).await,
+        JobsCommand::RevokeLink(args) => crate::share::revoke(&client()?, args, output).await,
+        JobsCommand::Audit(args) => crate::share::audit(&client()?, &args.id, output).await,
         JobsCommand::Verify(VerifyCommand { mut verify }) => {
             verify.json |= chosen == Some(OutputFormat::Json);
             // Signing keys come from this API's /v1/keys unless --key is given.

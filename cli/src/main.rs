@@ -11,6 +11,7 @@ mod login;
 mod offline;
 mod output;
 mod quick_range;
+mod share;
 mod verify;
 mod wait;
 

@@ -2,11 +2,12 @@
 //! leaves it), without the service. Same plan, engine and formatters as a job;
 //! prints the stats a job records (JSON in a pipe, a table on a terminal).
 use crate::output::{OutputFormat, human_bytes, print_json, print_text};
-use anyhow::{Context, bail};
+use anyhow::Context;
 use clap::Args;
-use kt_domain::{DateBound, ExportFormat, TenantId, Window};
-use kt_engine::EngineOptions;
-use kt_engine::local_dir::export_dir;
+use kt_domain::profile::parse_profile_view;
+use kt_domain::{DateBound, ExportFormat, JobId, TenantId, Window};
+use kt_engine::local_dir::{OfflineJob, export_dir_as};
+use kt_engine::{EngineOptions, ReportInputs};
 use std::path::PathBuf;
 
 #[derive(Debug, Args)]
@@ -25,7 +26,8 @@ pub struct ExportRunArgs {
     /// IANA zone in which the dates are read.
     #[arg(long, default_value = "UTC")]
     pub timezone: String,
-    /// csv or json.
+    /// csv, json, compliance-aesia, compliance-aepd, compliance-ens or
+    /// compliance-all (the bundle, unsigned offline).
     #[arg(long)]
     pub format: String,
     #[arg(long, value_name = "FILE")]
@@ -45,15 +47,88 @@ pub struct ExportRunArgs {
         default_value = "kt-local-pseudonym-key"
     )]
     pub pseudonym_key: String,
+    /// The tenant's compliance profile, as `GET /v1/compliance-profile`
+    /// answers it (its `version`, `updated_at` and `profile`): reports cite it.
+    /// (`--profile` names the CLI's own configuration profile.)
+    #[arg(long, value_name = "FILE")]
+    pub compliance_profile: Option<PathBuf>,
+    /// Reproduce a job's report: the job's id ...
+    #[arg(long)]
+    pub job_id: Option<String>,
+    /// ... its label ...
+    #[arg(long)]
+    pub label: Option<String>,
+    /// ... who asked (the token's `sub`; the bundle shows it as a pseudonym) ...
+    #[arg(long)]
+    pub requested_by: Option<String>,
+    /// ... when it ran (the report's `generated_at`, RFC 3339) ...
+    #[arg(long, value_name = "RFC3339")]
+    pub generated_at: Option<String>,
+    /// ... and its listing cut-off (the report's `listing_cutoff`).
+    #[arg(long, value_name = "RFC3339")]
+    pub listing_cutoff: Option<String>,
+    /// Tag objects by their MD5 as S3 does, so the listing digest of a synced
+    /// copy of the lake equals the job's (reads the lake twice).
+    #[arg(long)]
+    pub s3_etags: bool,
+}
+
+fn instant(
+    flag: &str,
+    value: &Option<String>,
+) -> anyhow::Result<Option<chrono::DateTime<chrono::Utc>>> {
+    value
+        .as_deref()
+        .map(|t| {
+            chrono::DateTime::parse_from_rfc3339(t)
+                .map(|t| t.with_timezone(&chrono::Utc))
+                .with_context(|| format!("{flag} {t:?}: expected an RFC 3339 instant"))
+        })
+        .transpose()
+}
+
+/// The job's values the flags give (defaults: an offline export of now).
+fn offline_job(args: &ExportRunArgs) -> anyhow::Result<OfflineJob> {
+    let job_id = args
+        .job_id
+        .as_deref()
+        .map(|id| {
+            JobId::parse(id).map_err(|_| anyhow::anyhow!("--job-id {id:?}: expected job_<ulid>"))
+        })
+        .transpose()?;
+    let profile = match &args.compliance_profile {
+        Some(path) => {
+            let bytes =
+                std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+            parse_profile_view(&bytes)
+                .map_err(|e| anyhow::anyhow!("--compliance-profile {}: {e}", path.display()))?
+        }
+        None => None,
+    };
+    Ok(OfflineJob {
+        job_id,
+        generated_at: instant("--generated-at", &args.generated_at)?,
+        requested_by: args.requested_by.clone(),
+        listed_at: instant("--listing-cutoff", &args.listing_cutoff)?,
+        report: ReportInputs {
+            label: args.label.clone(),
+            profile,
+        },
+        s3_etags: args.s3_etags,
+    })
 }
 
 pub async fn run(args: ExportRunArgs, chosen: Option<OutputFormat>) -> anyhow::Result<()> {
     let tenant = TenantId::parse(&args.tenant).context("--tenant")?;
-    let format = ExportFormat::parse(&args.format)
-        .with_context(|| format!("--format {:?}: expected csv or json", args.format))?;
-    if !matches!(format, ExportFormat::Csv | ExportFormat::Json) {
-        bail!("--format {format}: offline exports write csv or json");
-    }
+    let format = ExportFormat::parse(&args.format).with_context(|| {
+        let known: Vec<&str> = ExportFormat::ALL.iter().map(|f| f.as_str()).collect();
+        format!(
+            "--format {:?}: expected one of {}",
+            args.format,
+            known.join(", ")
+        )
+    })?;
+    let job = offline_job(&args)?;
     let from = DateBound::parse(&args.date_from).context("--date-from")?;
     let to = DateBound::parse(&args.date_to).context("--date-to")?;
     let window = Window::resolve(from, to, &args.timezone, chrono::Utc::now())
@@ -63,7 +138,7 @@ pub async fn run(args: ExportRunArgs, chosen: Option<OutputFormat>) -> anyhow::R
         strict: args.strict,
         ..EngineOptions::default()
     };
-    let outcome = export_dir(
+    let outcome = export_dir_as(
         &args.lake,
         &tenant,
         &window,
@@ -71,6 +146,7 @@ pub async fn run(args: ExportRunArgs, chosen: Option<OutputFormat>) -> anyhow::R
         &args.output,
         &args.pseudonym_key,
         &options,
+        &job,
     )
     .await
     .with_context(|| format!("exporting to {}", args.output.display()))?;

@@ -108,3 +108,103 @@ async fn a_compliance_bundle_is_checkable_with_plain_tools_and_reproducible() {
         );
     }
 }
+
+async fn report_job(app: &TestApp, tenant: &str, format: &str) -> (Value, Vec<u8>) {
+    let body = json!({"type": "events", "format": format, "date_from": "2026-05-01",
+                      "date_to": "2026-05-02", "timezone": "Europe/Madrid"});
+    let id = app.create(tenant, body).await;
+    let job = app.wait_done(tenant, &id).await;
+    assert_eq!(job["status"], "completed", "{job}");
+    let (_, bytes) = app.download(tenant, &id).await;
+    (job, bytes)
+}
+
+async fn problem(resp: reqwest::Response, status: u16) -> Value {
+    assert_eq!(resp.status().as_u16(), status);
+    assert_eq!(
+        resp.headers()[reqwest::header::CONTENT_TYPE],
+        "application/problem+json"
+    );
+    resp.json().await.unwrap()
+}
+
+#[tokio::test]
+async fn a_compliance_report_job_renders_as_html_in_spanish_or_english() {
+    let app = spawn_app().await;
+    let tenant = unique("acme");
+    seed_lake(&app, &tenant).await;
+    let (job, json_bytes) = report_job(&app, &tenant, "compliance-ens").await;
+    let id = job["id"].as_str().unwrap();
+    let report: Value = serde_json::from_slice(&json_bytes).unwrap();
+    let path = format!("/v1/export-jobs/{id}/report.html");
+
+    // The default is Spanish; the same page as the engine renders from the
+    // downloaded JSON, with the artifact's hash.
+    for (query, lang) in [("", "es"), ("?lang=es", "es"), ("?lang=en", "en")] {
+        let resp = app.get(&tenant, &format!("{path}{query}")).await;
+        assert_eq!(resp.status().as_u16(), 200, "{query}");
+        let h = resp.headers().clone();
+        assert_eq!(h[reqwest::header::CONTENT_TYPE], "text/html; charset=utf-8");
+        assert_eq!(h[reqwest::header::CONTENT_LANGUAGE], lang);
+        assert!(
+            h[reqwest::header::CONTENT_SECURITY_POLICY]
+                .to_str()
+                .unwrap()
+                .starts_with("default-src 'none'")
+        );
+        let html = resp.text().await.unwrap();
+        let want = kt_engine::formats::reports::html::render(
+            &report,
+            kt_engine::formats::reports::html::Lang::parse(lang).unwrap(),
+            &[(
+                job["file_name"].as_str().unwrap().to_string(),
+                job["sha256"].as_str().unwrap().to_string(),
+            )],
+        );
+        assert_eq!(html, want, "{query}");
+        assert!(html.starts_with(&format!("<!DOCTYPE html>\n<html lang=\"{lang}\">")));
+        assert!(html.contains(job["sha256"].as_str().unwrap()));
+        assert!(html.contains(report["report"]["report_id"].as_str().unwrap()));
+    }
+
+    // Each rendering is in the job's audit trail, as the download (above) is.
+    let trail: Value = app
+        .get(&tenant, &format!("/v1/export-jobs/{id}/audit"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let downloads = trail["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["event"] == "downloaded")
+        .count();
+    assert_eq!(downloads, 4, "{trail}");
+
+    // A language we do not render is a 400 naming the parameter.
+    let p = problem(app.get(&tenant, &format!("{path}?lang=fr")).await, 400).await;
+    assert_eq!(p["errors"][0]["field"], "lang", "{p}");
+    // Another tenant's job is not found.
+    let other = unique("other");
+    problem(app.get(&other, &path).await, 404).await;
+
+    // A csv job has no HTML rendering.
+    let (csv, _) = report_job(&app, &tenant, "csv").await;
+    let p = problem(
+        app.get(
+            &tenant,
+            &format!(
+                "/v1/export-jobs/{}/report.html",
+                csv["id"].as_str().unwrap()
+            ),
+        )
+        .await,
+        409,
+    )
+    .await;
+    assert!(
+        p["detail"].as_str().unwrap().contains("no HTML rendering"),
+        "{p}"
+    );
+}

@@ -6,6 +6,8 @@ mod compliance;
 mod custody;
 mod exports;
 mod faults;
+mod offline;
 mod retention;
+mod share;
 mod stores;
 mod worker;

@@ -136,3 +136,91 @@ fn an_offline_export_prints_json_or_a_table() {
     assert!(table.contains("events             500"), "{table}");
     assert!(table.contains(json["sha256"].as_str().unwrap()), "{table}");
 }
+
+/// `kt export run` writes the compliance reports and the bundle too, citing a
+/// saved profile and the job values it is given; the same values give the same bytes.
+#[test]
+fn an_offline_export_writes_reports_that_cite_the_profile_and_the_job() {
+    let dir = tempfile::tempdir().unwrap();
+    let lake = dir.path().join("lake");
+    let spec = kt_lakegen::LakeSpec {
+        tenant: "acme".into(),
+        start_day: chrono::NaiveDate::from_ymd_opt(2026, 5, 1).unwrap(),
+        days: 1,
+        events_total: 400,
+        objects_per_hour: 1,
+        ..kt_lakegen::LakeSpec::default()
+    };
+    kt_lakegen::write_dir(&spec, &lake).unwrap();
+    let profile = dir.path().join("profile.json");
+    std::fs::write(
+        &profile,
+        r#"{"tenant_id": "acme", "version": 4, "updated_at": "2026-04-01T00:00:00Z",
+            "profile": {"ens": {"category": "MEDIA"}}, "next_scheduled_run": null}"#,
+    )
+    .unwrap();
+    let job_id = "job_01jz0000000000000000000000";
+    let run = |format: &str, out: &str| {
+        let mut cmd = kt_bare(dir.path());
+        cmd.args(["export", "run", "--lake"]).arg(&lake);
+        cmd.args([
+            "--tenant",
+            "acme",
+            "--date-from",
+            "2026-05-01",
+            "--date-to",
+            "2026-05-01",
+        ]);
+        cmd.args(["--format", format, "--compliance-profile"])
+            .arg(&profile);
+        cmd.args(["--job-id", job_id, "--label", "audit", "--s3-etags"]);
+        cmd.args(["--generated-at", "2026-05-02T08:00:00Z"]);
+        cmd.args(["--listing-cutoff", "2026-05-02T07:59:00Z", "--output"]);
+        cmd.arg(dir.path().join(out));
+        let output = cmd.output().unwrap();
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        std::fs::read(dir.path().join(out)).unwrap()
+    };
+    let first = run("compliance-ens", "a.json");
+    let report: serde_json::Value = serde_json::from_slice(&first).unwrap();
+    let r = &report["report"];
+    assert_eq!(r["format"], "compliance-ens");
+    assert_eq!(r["generated_at"], "2026-05-02T08:00:00Z");
+    assert_eq!(r["profile"]["version"], 4);
+    assert_eq!(r["provenance"]["job"]["id"], job_id);
+    assert_eq!(r["provenance"]["job"]["label"], "audit");
+    assert_eq!(r["source"]["event_count"], 400);
+    assert_eq!(
+        r["provenance"]["reading"]["listing_cutoff"],
+        "2026-05-02T07:59:00Z"
+    );
+    assert_eq!(
+        run("compliance-ens", "b.json"),
+        first,
+        "same inputs, same bytes"
+    );
+
+    let bundle = run("compliance-all", "c.tar.gz");
+    assert_eq!(&bundle[..2], &[0x1f, 0x8b], "a gzip archive");
+
+    let mut cmd = kt_bare(dir.path());
+    cmd.args(["export", "run", "--lake"]).arg(&lake);
+    cmd.args([
+        "--tenant",
+        "acme",
+        "--date-from",
+        "2026-05-01",
+        "--date-to",
+        "2026-05-01",
+    ]);
+    cmd.args(["--format", "pdf", "--output"])
+        .arg(dir.path().join("x"));
+    let refused = cmd.output().unwrap();
+    assert!(!refused.status.success());
+    let err = String::from_utf8_lossy(&refused.stderr);
+    assert!(err.contains("compliance-all"), "names the formats: {err}");
+}

@@ -4,6 +4,7 @@ mod commands;
 mod download;
 mod faults;
 mod help;
+mod share;
 mod stack;
 
 use serde_json::Value;

@@ -63,8 +63,16 @@ const LAMBDA_FUNCTIONS: &[(&str, &[&str])] = &[
             "DynamoJobStore::manifest",
             "DynamoJobStore::get_profile",
             "DynamoJobStore::put_profile",
+            "DynamoJobStore::create_link",
+            "DynamoJobStore::links",
+            "DynamoJobStore::link_by_token",
+            "DynamoJobStore::revoke_link",
+            "DynamoJobStore::append_audit",
+            "DynamoJobStore::audit",
             "SqsJobQueue::enqueue",
             "S3ArtifactStore::presign_get",
+            // report.html reads a compliance report to render it.
+            "S3ArtifactStore::open",
             // A cancel publishes the job's completion event.
             "EventBridgeSink::publish",
             // custody_from_config: the signing key and the retired keys it publishes.
@@ -81,6 +89,7 @@ const LAMBDA_FUNCTIONS: &[(&str, &[&str])] = &[
             "DynamoJobStore::complete",
             "DynamoJobStore::fail",
             "DynamoJobStore::get_profile",
+            "DynamoJobStore::append_audit",
             "DynamoJobStore::chain_heads",
             "DynamoJobStore::append_manifest",
             "S3LakeSource::*",
@@ -101,6 +110,7 @@ const LAMBDA_FUNCTIONS: &[(&str, &[&str])] = &[
             "DynamoJobStore::get",
             "DynamoJobStore::fail",
             "DynamoJobStore::enabled_schedules",
+            "DynamoJobStore::append_audit",
             "SqsJobQueue::enqueue",
             "EventBridgeSink::publish",
         ],

@@ -22,6 +22,15 @@ pub const LOCAL_SWEEP_INTERVAL: std::time::Duration = std::time::Duration::from_
 /// Local default of `KT_SWEEP_REQUEUE_SECONDS`.
 pub const LOCAL_SWEEP_REQUEUE_AFTER: std::time::Duration = std::time::Duration::from_secs(60);
 
+/// The router, told each connection's peer address (the audit trail's
+/// `source_ip` locally; in Lambda it comes from API Gateway).
+fn with_peer_addresses(
+    router: axum::Router,
+) -> axum::extract::connect_info::IntoMakeServiceWithConnectInfo<axum::Router, std::net::SocketAddr>
+{
+    router.into_make_service_with_connect_info::<std::net::SocketAddr>()
+}
+
 pub struct LocalStack {
     pub config: Config,
     pub clients: AwsClients,
@@ -119,7 +128,7 @@ impl LocalStack {
         stop: CancellationToken,
     ) -> Result<()> {
         let router = self.router();
-        axum::serve(listener, router)
+        axum::serve(listener, with_peer_addresses(router))
             .with_graceful_shutdown(async move { stop.cancelled().await })
             .await?;
         Ok(())
@@ -148,7 +157,7 @@ impl LocalStack {
         }
         info!(%addr, "export-jobs API listening; worker polling the export queue; sweeper running");
         let shutdown = stop.clone();
-        axum::serve(listener, router)
+        axum::serve(listener, with_peer_addresses(router))
             .with_graceful_shutdown(async move { shutdown.cancelled().await })
             .await?;
         stop.cancel();

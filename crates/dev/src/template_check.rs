@@ -367,8 +367,8 @@ fn the_sweeper_runs_every_minute_and_may_do_what_it_does() {
 
 /// API Gateway checks each route's scope before the code does: the template's
 /// routes are the router's, each with the scope its handler requires (GET
-/// reads, POST and PUT write), and only `/healthz`, the signing keys and the
-/// page go without a token.
+/// reads, POST, PUT and DELETE write), and only `/healthz`, the signing keys,
+/// the page and share links (whose token is in the path) go without a bearer token.
 #[test]
 fn every_route_has_the_scope_its_handler_requires_at_the_authorizer() {
     use kt_service::http::{ROUTES, Scope};
@@ -399,11 +399,15 @@ fn every_route_has_the_scope_its_handler_requires_at_the_authorizer() {
         .map(|(method, path)| {
             let (scopes, authorizer) = match (*method, *path) {
                 // Health, the public signing keys and the page itself need no token.
-                (_, "/healthz" | "/v1/keys" | "/v1/keys/jwks.json" | "/" | "/assets/{file}") => {
-                    (vec![], "NONE")
-                }
+                (
+                    _,
+                    "/healthz" | "/v1/keys" | "/v1/keys/jwks.json" | "/" | "/assets/{file}"
+                    | "/v1/shared/{token}",
+                ) => (vec![], "NONE"),
                 ("GET", _) => (vec![Scope::Read.as_str().to_string()], "JwtAuthorizer"),
-                ("POST" | "PUT", _) => (vec![Scope::Write.as_str().to_string()], "JwtAuthorizer"),
+                ("POST" | "PUT" | "DELETE", _) => {
+                    (vec![Scope::Write.as_str().to_string()], "JwtAuthorizer")
+                }
                 other => panic!("which scope does {other:?} need?"),
             };
             (

@@ -156,9 +156,13 @@ impl Job {
         }
     }
 
-    /// Until when the artifact can be downloaded: the ordinary expiry, or
-    /// the end of its retention when that is later.
+    /// Until when the job's artifact can be downloaded: the ordinary expiry
+    /// (set on completion), or the end of its retention when that is later.
+    /// Every link and download is bounded by this one function.
     pub fn artifact_available_until(&self) -> Option<DateTime<Utc>> {
+        if self.status != JobStatus::Completed {
+            return None;
+        }
         match (self.expires_at, self.retained_until) {
             (Some(e), Some(r)) => Some(e.max(r)),
             (e, r) => e.or(r),

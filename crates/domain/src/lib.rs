@@ -7,6 +7,7 @@ mod format;
 mod ids;
 mod job;
 pub mod profile;
+pub mod share;
 pub mod sweep;
 mod transitions;
 mod window;

@@ -310,6 +310,41 @@ pub fn parse_profile(body: &[u8]) -> Result<ComplianceProfile, ProfileError> {
     Ok(profile)
 }
 
+/// Reads a profile as `GET /v1/compliance-profile` answers it (its
+/// `version`, `updated_at` and `profile`; other fields ignored), e.g. a file an
+/// auditor saved. `Ok(None)`: the tenant has never set one (`version` null).
+pub fn parse_profile_view(body: &[u8]) -> Result<Option<VersionedProfile>, ProfileError> {
+    let error = |field: &str, message: &str| ProfileError {
+        field: field.into(),
+        message: message.into(),
+    };
+    let view: serde_json::Value =
+        serde_json::from_slice(body).map_err(|_| error("body", "must be a JSON object"))?;
+    let version = match view.get("version") {
+        None | Some(serde_json::Value::Null) => return Ok(None),
+        Some(v) => v
+            .as_u64()
+            .ok_or_else(|| error("version", "must be a positive integer"))?,
+    };
+    let updated_at = view
+        .get("updated_at")
+        .and_then(|t| t.as_str())
+        .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+        .ok_or_else(|| error("updated_at", "must be an RFC 3339 time"))?
+        .with_timezone(&Utc);
+    let body = serde_json::to_vec(view.get("profile").unwrap_or(&serde_json::Value::Null))
+        .map_err(|e| error("profile", &e.to_string()))?;
+    let profile = parse_profile(&body).map_err(|e| ProfileError {
+        field: format!("profile.{}", e.field),
+        message: e.message,
+    })?;
+    Ok(Some(VersionedProfile {
+        version,
+        updated_at,
+        profile,
+    }))
+}
+
 fn clean_serde_message(m: &str) -> String {
     // serde_json appends " at line L column C"; a field name says more.
     match m.rfind(" at line ") {

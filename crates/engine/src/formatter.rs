@@ -34,7 +34,7 @@ pub struct ExportContext {
 }
 
 /// Inputs of the compliance reports that are not events. The engine never
-/// loads them: the worker (or `kt export run --profile FILE`) passes them in.
+/// loads them: the worker (or `kt export run --compliance-profile FILE`) passes them in.
 #[derive(Debug, Clone, Default)]
 pub struct ReportInputs {
     pub label: Option<String>,

@@ -11,8 +11,10 @@
 //! formats implement [`Formatter`]; [`local_dir`] wires both for offline use.
 mod check;
 pub mod custody;
+pub mod floor;
 pub mod formats;
 pub mod formatter;
+mod inflate;
 pub mod local_dir;
 mod order;
 mod ports;
@@ -20,6 +22,7 @@ mod reader;
 pub mod reference;
 mod run;
 mod scan;
+mod stage;
 #[cfg(test)]
 mod tests;
 mod validate;
@@ -39,3 +42,4 @@ pub use ports::{
     ProgressObserver, SinkError, SourceError, SourceObject,
 };
 pub use run::{EngineOptions, ExportPlan, plan, run};
+pub use stage::{StageTimes, process_cpu_s};

@@ -5,10 +5,11 @@ use super::{
     ProgressObserver, SinkError, SourceError, SourceObject,
 };
 use crate::formats;
-use crate::formatter::ExportContext;
+use crate::formatter::{ExportContext, ReportInputs};
 use async_trait::async_trait;
 use bytes::Bytes;
-use kt_domain::{ExportFormat, TenantId, Window};
+use chrono::{DateTime, Utc};
+use kt_domain::{ExportFormat, JobId, TenantId, Window};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -19,12 +20,32 @@ use tokio::io::AsyncRead;
 #[derive(Debug, Clone)]
 pub struct DirLakeSource {
     root: PathBuf,
+    s3_etags: bool,
 }
 
 impl DirLakeSource {
     pub fn new(root: impl Into<PathBuf>) -> Self {
-        Self { root: root.into() }
+        Self {
+            root: root.into(),
+            s3_etags: false,
+        }
     }
+
+    /// Tags each file as S3 tags a single-part upload (`"<md5 hex>"`) instead
+    /// of by modification time and size, so the listing digest of a synced copy
+    /// equals the job's (lake objects are small: one part each). Reads every
+    /// listed file once more.
+    pub fn with_s3_etags(mut self) -> Self {
+        self.s3_etags = true;
+        self
+    }
+}
+
+/// S3's ETag of a single-part object: its MD5, hex, in double quotes.
+fn s3_etag(path: &Path) -> std::io::Result<String> {
+    use md5::Digest;
+    let digest = md5::Md5::digest(std::fs::read(path)?);
+    Ok(format!("\"{}\"", hex::encode(digest)))
 }
 
 fn source_error(key: &str, e: &std::io::Error) -> SourceError {
@@ -74,6 +95,7 @@ fn walk(root: &Path, dir: &Path, found: &mut Vec<SourceObject>) -> std::io::Resu
 impl LakeSource for DirLakeSource {
     async fn list(&self, prefix: &str) -> Result<Vec<SourceObject>, SourceError> {
         let root = self.root.clone();
+        let s3_etags = self.s3_etags;
         let prefix = prefix.to_string();
         tokio::task::spawn_blocking(move || {
             let dir = root.join(&prefix[..prefix.rfind('/').map_or(0, |i| i + 1)]);
@@ -81,6 +103,12 @@ impl LakeSource for DirLakeSource {
             walk(&root, &dir, &mut found).map_err(|e| source_error(&prefix, &e))?;
             found.retain(|o| o.key.starts_with(&prefix));
             found.sort_by(|a, b| a.key.cmp(&b.key));
+            if s3_etags {
+                for object in &mut found {
+                    object.etag = s3_etag(&root.join(&object.key))
+                        .map_err(|e| source_error(&object.key, &e))?;
+                }
+            }
             Ok(found)
         })
         .await
@@ -198,10 +226,62 @@ pub async fn export_dir(
     pseudonym_key: &str,
     options: &EngineOptions,
 ) -> Result<ExportOutcome, ExportError> {
-    let source: Arc<dyn LakeSource> = Arc::new(DirLakeSource::new(lake));
-    let plan = super::plan(source.as_ref(), tenant, window).await?;
+    let job = OfflineJob::default();
+    export_dir_as(
+        lake,
+        tenant,
+        window,
+        format,
+        output,
+        pseudonym_key,
+        options,
+        &job,
+    )
+    .await
+}
+
+/// What a job's context holds beyond the lake and the key: given the job's
+/// values, an offline export of the same events writes the job's report bytes
+/// (`None`: offline defaults, `generated_at` now, no job id, "offline").
+#[derive(Debug, Clone, Default)]
+pub struct OfflineJob {
+    pub job_id: Option<JobId>,
+    pub generated_at: Option<DateTime<Utc>>,
+    /// The token's `sub` (reports show it only as a pseudonym).
+    pub requested_by: Option<String>,
+    /// The listing cut-off time the job recorded.
+    pub listed_at: Option<DateTime<Utc>>,
+    /// The job's label and the tenant's profile at the version the job cited.
+    pub report: ReportInputs,
+    /// Tag objects as S3 does (see [`DirLakeSource::with_s3_etags`]).
+    pub s3_etags: bool,
+}
+
+/// [`export_dir`] with a job's context, for reproducing a job's artifact:
+/// any format, reports and the compliance-all bundle included, through the
+/// worker's own [`formats::formatter_for`] (the bundle is unsigned offline).
+#[allow(clippy::too_many_arguments)]
+pub async fn export_dir_as(
+    lake: &Path,
+    tenant: &TenantId,
+    window: &Window,
+    format: ExportFormat,
+    output: &Path,
+    pseudonym_key: &str,
+    options: &EngineOptions,
+    job: &OfflineJob,
+) -> Result<ExportOutcome, ExportError> {
+    let mut dir = DirLakeSource::new(lake);
+    if job.s3_etags {
+        dir = dir.with_s3_etags();
+    }
+    let source: Arc<dyn LakeSource> = Arc::new(dir);
+    let mut plan = super::plan(source.as_ref(), tenant, window).await?;
+    if let Some(listed_at) = job.listed_at {
+        plan.inventory.listed_at = Some(listed_at);
+    }
     let ctx = ExportContext {
-        job_id: None,
+        job_id: job.job_id.clone(),
         tenant_id: tenant.clone(),
         format,
         window: *window,
@@ -209,12 +289,12 @@ pub async fn export_dir(
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default(),
-        generated_at: chrono::Utc::now(),
-        requested_by: "offline".into(),
+        generated_at: job.generated_at.unwrap_or_else(chrono::Utc::now),
+        requested_by: job.requested_by.clone().unwrap_or_else(|| "offline".into()),
         pseudonym_key: pseudonym_key.to_string(),
         sources: plan.inventory.clone(),
         signer: None,
-        report: Default::default(),
+        report: job.report.clone(),
     };
     let sink = Box::new(FileSink::create(output).await?);
     let formatter = formats::formatter_for(&ctx);

@@ -147,6 +147,8 @@ pub struct ExportOutcome {
     /// Lowercase hex SHA-256 of the whole artifact.
     pub sha256: String,
     pub stats: JobStats,
+    /// Where the CPU time went (benchmarks; not part of the job record).
+    pub timings: crate::StageTimes,
 }
 
 #[derive(Debug, Clone, thiserror::Error)]

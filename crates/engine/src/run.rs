@@ -8,6 +8,7 @@
 //! and hashes; this task streams the output to the sink and reports progress.
 //! Readers run ahead of the writer, so hour N+1 is read while hour N is written.
 use super::reader::{ChunkPool, ObjectTask, ReaderMsg, read_object};
+use super::stage::StageClock;
 use super::writer::{ObjectFeed, WriterSetup, Written, write_export};
 use super::{
     ArtifactSink, ExportError, ExportOutcome, LakeSource, Progress, ProgressObserver, SourceObject,
@@ -158,6 +159,7 @@ pub async fn run(
     let bytes_read = Arc::new(AtomicU64::new(0));
     let events = Arc::new(AtomicU64::new(0));
     let pool = Arc::new(ChunkPool::default());
+    let clock = Arc::new(StageClock::default());
     let (feed_tx, feed_rx) = tokio::sync::mpsc::channel(concurrency);
     let (out_tx, mut out_rx) = tokio::sync::mpsc::channel::<Bytes>(4);
     let driver = tokio::spawn(drive_readers(
@@ -167,6 +169,7 @@ pub async fn run(
             options: options.clone(),
             renderer: formatter.renderer(),
             pool: pool.clone(),
+            clock: clock.clone(),
             bytes_read: bytes_read.clone(),
             cancel: cancel.clone(),
         },
@@ -191,6 +194,7 @@ pub async fn run(
             events: events.clone(),
             cancel: cancel.clone(),
             pool,
+            clock: clock.clone(),
         };
         move || write_export(setup)
     });
@@ -201,7 +205,12 @@ pub async fn run(
     let streamed: Result<(), ExportError> = loop {
         tokio::select! {
             chunk = out_rx.recv() => match chunk {
-                Some(chunk) => if let Err(e) = sink.write(chunk).await { break Err(e.into()) },
+                Some(chunk) => {
+                    let started = std::time::Instant::now();
+                    let written = sink.write(chunk).await;
+                    clock.sink.fetch_add(started.elapsed().as_nanos() as u64, Ordering::Relaxed);
+                    if let Err(e) = written { break Err(e.into()) }
+                }
                 None => break Ok(()),
             },
             _ = ticker.tick() => {
@@ -233,6 +242,7 @@ pub async fn run(
                 size_bytes: w.size_bytes,
                 sha256: w.sha256,
                 stats: w.stats,
+                timings: clock.times(),
             })
         }
         Err(e) => {
@@ -271,6 +281,7 @@ struct Readers {
     options: EngineOptions,
     renderer: Option<Arc<dyn EventRenderer>>,
     pool: Arc<ChunkPool>,
+    clock: Arc<StageClock>,
     bytes_read: Arc<AtomicU64>,
     cancel: Arc<AtomicBool>,
 }
@@ -284,6 +295,7 @@ async fn drive_readers(readers: Readers, feeds: tokio::sync::mpsc::Sender<Object
         options,
         renderer,
         pool,
+        clock,
         bytes_read,
         cancel,
     } = readers;
@@ -311,6 +323,7 @@ async fn drive_readers(readers: Readers, feeds: tokio::sync::mpsc::Sender<Object
                 strict: options.strict,
                 renderer: renderer.clone(),
                 pool: pool.clone(),
+                clock: clock.clone(),
             };
             let (source, object) = (source.clone(), object.clone());
             let (bytes_read, cancel) = (bytes_read.clone(), cancel.clone());

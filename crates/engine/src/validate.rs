@@ -24,8 +24,7 @@ pub(crate) fn check_line<'a>(
     hour_start_ns: i64,
     want: Want,
 ) -> Result<Accepted<'a>, String> {
-    let raw = std::str::from_utf8(line)
-        .map_err(|e| format!("not valid UTF-8 (at byte {})", e.valid_up_to()))?;
+    let raw = utf8(line).map_err(|e| format!("not valid UTF-8 (at byte {})", e.valid_up_to()))?;
     let event = fields(raw, want)?;
     if event.event_id.is_empty() {
         return Err("required field `event_id` is empty".into());
@@ -164,6 +163,15 @@ fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
     let doy = (153 * mp + 2) / 5 + day - 1;
     let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
     era * 146_097 + doe - 719_468
+}
+
+/// `std::str::from_utf8` with a SIMD check first; std only tells where an
+/// invalid line goes wrong.
+pub(crate) fn utf8(bytes: &[u8]) -> Result<&str, std::str::Utf8Error> {
+    match simdutf8::basic::from_utf8(bytes) {
+        Ok(text) => Ok(text),
+        Err(_) => std::str::from_utf8(bytes),
+    }
 }
 
 #[cfg(test)]

@@ -8,6 +8,7 @@ use super::ExportError;
 use super::order::{HourBuffer, RecView};
 use super::reader::{ChunkPool, ObjectStats, ReaderMsg};
 use super::scan::Want;
+use super::stage::{StageClock, thread_cpu_ns};
 use super::validate::fields;
 use crate::formatter::{ExportContext, ExportSummary, Formatter};
 use bytes::Bytes;
@@ -37,6 +38,7 @@ pub(crate) struct WriterSetup {
     pub events: Arc<AtomicU64>,
     pub cancel: Arc<AtomicBool>,
     pub pool: Arc<ChunkPool>,
+    pub clock: Arc<StageClock>,
 }
 
 pub(crate) struct Written {
@@ -61,6 +63,7 @@ struct Output {
     hasher: Sha256,
     size: u64,
     tx: tokio::sync::mpsc::Sender<Bytes>,
+    clock: Arc<StageClock>,
 }
 
 impl Output {
@@ -68,7 +71,9 @@ impl Output {
         if self.buf.is_empty() {
             return Ok(());
         }
+        let started = thread_cpu_ns();
         self.hasher.update(&self.buf);
+        StageClock::add(&self.clock.hash, started, thread_cpu_ns());
         self.size += self.buf.len() as u64;
         let chunk = std::mem::replace(&mut self.buf, Vec::with_capacity(OUTPUT_CHUNK_BYTES + 4096));
         self.tx
@@ -77,13 +82,22 @@ impl Output {
     }
 }
 
-pub(crate) fn write_export(mut s: WriterSetup) -> Result<Written, ExportError> {
+pub(crate) fn write_export(s: WriterSetup) -> Result<Written, ExportError> {
+    let started = thread_cpu_ns();
+    let clock = s.clock.clone();
+    let written = write_export_timed(s);
+    StageClock::add(&clock.writer, started, thread_cpu_ns());
+    written
+}
+
+fn write_export_timed(mut s: WriterSetup) -> Result<Written, ExportError> {
     let format_error = |e: crate::formatter::FormatError| ExportError::Internal(e.to_string());
     let mut out = Output {
         buf: Vec::with_capacity(OUTPUT_CHUNK_BYTES + 4096),
         hasher: Sha256::new(),
         size: 0,
         tx: s.out.clone(),
+        clock: s.clock.clone(),
     };
     let mut stats = JobStats {
         objects_skipped: s.objects_skipped,
@@ -206,7 +220,7 @@ fn add_object(stats: &mut JobStats, object: ObjectStats) {
 /// The formatter's view of an event: the line parsed again (the reader only
 /// kept its bytes).
 fn parsed_event<'a>(v: &RecView<'a>) -> Result<ParsedEvent<'a>, ExportError> {
-    let raw = std::str::from_utf8(v.line())
+    let raw = super::validate::utf8(v.line())
         .map_err(|e| ExportError::Internal(format!("buffered event is not UTF-8: {e}")))?;
     let fields = fields(raw, Want::All)
         .map_err(|e| ExportError::Internal(format!("re-reading an accepted event failed: {e}")))?;

@@ -7,6 +7,7 @@ use crate::sweep_rules::SweepPolicy;
 use crate::{CreateOutcome, JobStore, StoreError, Transition};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use kt_domain::share::{AuditEntry, LinkId, ShareLink};
 use kt_domain::{
     Completion, ComplianceProfile, Job, JobError, JobId, JobStats, TenantId, VersionedProfile,
 };
@@ -156,5 +157,47 @@ impl ProfileStore for BeforeComplete {
     }
     async fn enabled_schedules(&self) -> Result<Vec<TenantSchedule>, StoreError> {
         self.inner.enabled_schedules().await
+    }
+}
+
+#[async_trait]
+impl crate::ShareStore for BeforeComplete {
+    async fn create_link(
+        &self,
+        link: &ShareLink,
+        token_sha256: &str,
+        max_live: usize,
+        now: DateTime<Utc>,
+    ) -> Result<crate::LinkCreated, StoreError> {
+        self.inner
+            .create_link(link, token_sha256, max_live, now)
+            .await
+    }
+    async fn links(&self, tenant: &TenantId, job: &JobId) -> Result<Vec<ShareLink>, StoreError> {
+        self.inner.links(tenant, job).await
+    }
+    async fn link_by_token(&self, token_sha256: &str) -> Result<Option<ShareLink>, StoreError> {
+        self.inner.link_by_token(token_sha256).await
+    }
+    async fn revoke_link(
+        &self,
+        tenant: &TenantId,
+        job: &JobId,
+        link: &LinkId,
+        by: &str,
+        now: DateTime<Utc>,
+    ) -> Result<crate::LinkRevoked, StoreError> {
+        self.inner.revoke_link(tenant, job, link, by, now).await
+    }
+    async fn append_audit(
+        &self,
+        tenant: &TenantId,
+        job: &JobId,
+        entry: &AuditEntry,
+    ) -> Result<(), StoreError> {
+        self.inner.append_audit(tenant, job, entry).await
+    }
+    async fn audit(&self, tenant: &TenantId, job: &JobId) -> Result<Vec<AuditEntry>, StoreError> {
+        self.inner.audit(tenant, job).await
     }
 }

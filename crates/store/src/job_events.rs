@@ -11,6 +11,7 @@ use crate::{CreateOutcome, JobStore, StoreError, Transition};
 use async_trait::async_trait;
 use aws_sdk_eventbridge::types::PutEventsRequestEntry;
 use chrono::{DateTime, Utc};
+use kt_domain::share::{AuditEntry, LinkId, ShareLink};
 use kt_domain::{
     Completion, ComplianceProfile, Job, JobError, JobId, JobStats, JobStatus, TenantId,
     VersionedProfile,
@@ -153,6 +154,49 @@ fn failed_publish_metric() {
         "CompletionEventsFailed": 1,
     });
     println!("{line}");
+}
+
+/// Links and the audit trail end no job: passed through.
+#[async_trait]
+impl crate::ShareStore for Publishing {
+    async fn create_link(
+        &self,
+        link: &ShareLink,
+        token_sha256: &str,
+        max_live: usize,
+        now: DateTime<Utc>,
+    ) -> Result<crate::LinkCreated, StoreError> {
+        self.inner
+            .create_link(link, token_sha256, max_live, now)
+            .await
+    }
+    async fn links(&self, tenant: &TenantId, job: &JobId) -> Result<Vec<ShareLink>, StoreError> {
+        self.inner.links(tenant, job).await
+    }
+    async fn link_by_token(&self, token_sha256: &str) -> Result<Option<ShareLink>, StoreError> {
+        self.inner.link_by_token(token_sha256).await
+    }
+    async fn revoke_link(
+        &self,
+        tenant: &TenantId,
+        job: &JobId,
+        link: &LinkId,
+        by: &str,
+        now: DateTime<Utc>,
+    ) -> Result<crate::LinkRevoked, StoreError> {
+        self.inner.revoke_link(tenant, job, link, by, now).await
+    }
+    async fn append_audit(
+        &self,
+        tenant: &TenantId,
+        job: &JobId,
+        entry: &AuditEntry,
+    ) -> Result<(), StoreError> {
+        self.inner.append_audit(tenant, job, entry).await
+    }
+    async fn audit(&self, tenant: &TenantId, job: &JobId) -> Result<Vec<AuditEntry>, StoreError> {
+        self.inner.audit(tenant, job).await
+    }
 }
 
 #[async_trait]

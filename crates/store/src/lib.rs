@@ -14,11 +14,13 @@ pub mod profiles;
 pub mod resources;
 pub mod s3;
 pub mod secrets;
+pub mod share;
 pub mod sqs;
 /// The sweeper's transitions (pure, in the domain), as the stores apply them.
 pub use kt_domain::sweep as sweep_rules;
 
 pub use profiles::{ProfileStore, TenantSchedule};
+pub use share::{LinkCreated, LinkRevoked, ShareStore};
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -104,7 +106,7 @@ pub enum Transition {
 /// cannot both win. Transitions into and out of queued/processing change the
 /// tenant's active counter in the same transaction.
 #[async_trait]
-pub trait JobStore: profiles::ProfileStore + Send + Sync {
+pub trait JobStore: profiles::ProfileStore + share::ShareStore + Send + Sync {
     async fn create(
         &self,
         job: &Job,
@@ -259,4 +261,10 @@ pub trait ArtifactStore: Send + Sync {
         file_name: &str,
         expires_in: Duration,
     ) -> Result<String, StoreError>;
+
+    /// Streams a finished artifact (the API renders a report from it).
+    async fn open(
+        &self,
+        key: &str,
+    ) -> Result<Box<dyn tokio::io::AsyncRead + Send + Unpin>, StoreError>;
 }

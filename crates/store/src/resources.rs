@@ -134,6 +134,11 @@ pub const ABORT_INCOMPLETE_UPLOAD_RULE_ID: &str = "abort-incomplete-multipart-up
 /// artifact expires (completed), so history shows them, before TTL removes them.
 pub const HISTORY_RETENTION_DAYS: i64 = 30;
 
+/// Audit entries are kept this long after they were written (DynamoDB TTL):
+/// longer than the longest artifact retention (10 years) plus the history
+/// month, so a trail outlives every artifact it describes, even when the
+/// retention was set after an entry was written.
+pub const AUDIT_RETENTION_DAYS: i64 = 11 * 366;
 #[cfg(test)]
 mod tests {
     use super::*;

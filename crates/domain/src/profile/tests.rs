@@ -75,3 +75,28 @@ fn notifications_are_found_by_authority_and_id() {
             .is_none()
     );
 }
+
+#[test]
+fn a_saved_profile_view_reads_back_as_the_stored_profile() {
+    let view = br#"{"tenant_id": "acme", "version": 3, "updated_at": "2026-05-02T10:00:00Z",
+                   "profile": {"ens": {"category": "ALTA"}}, "next_scheduled_run": null}"#;
+    let stored = parse_profile_view(view).unwrap().unwrap();
+    assert_eq!(stored.version, 3);
+    assert_eq!(stored.updated_at.to_rfc3339(), "2026-05-02T10:00:00+00:00");
+    assert_eq!(stored.profile.ens_category(), Some(EnsCategory::Alta));
+
+    let never_set = br#"{"tenant_id": "acme", "version": null, "updated_at": null, "profile": {}}"#;
+    assert_eq!(parse_profile_view(never_set).unwrap(), None);
+
+    let field = |body: &[u8]| parse_profile_view(body).unwrap_err().field;
+    assert_eq!(field(b"not json"), "body");
+    assert_eq!(field(br#"{"version": "3"}"#), "version");
+    assert_eq!(
+        field(br#"{"version": 3, "updated_at": "yesterday"}"#),
+        "updated_at"
+    );
+    assert_eq!(
+        field(br#"{"version": 3, "updated_at": "2026-05-02T10:00:00Z", "profile": {"ens": {"category": "HUGE"}}}"#),
+        "profile.ens.category"
+    );
+}

@@ -102,3 +102,55 @@ fn a_hostile_app_name_is_shown_as_text() {
         }
     }
 }
+
+#[test]
+fn the_spanish_rendering_translates_every_title_gap_and_note() {
+    let declared = r#"{"ens": {"category": "BASICA"}, "retention": {"log_days": 30},
+        "providers": [{"provider": "openai", "dpa_ref": "DPA-1"}],
+        "ai_systems": [{"name": "chat", "annex_iii": "none"}]}"#;
+    for format in FORMATS {
+        let mut variants = vec![
+            ("fixture", render_json(format, &fixture_lines())),
+            ("empty window", render_json(format, &[])),
+            (
+                "declared",
+                render_json_ctx(&with_profile(ctx(format), 5, declared), &fixture_lines()),
+            ),
+        ];
+        for seed in 1..=4 {
+            variants.push((
+                "random events",
+                render_json(format, &crate::property::random_events(seed, 400)),
+            ));
+        }
+        for (what, report) in variants {
+            let html = render(&report, Lang::Es, &[]);
+            // Untranslated sentences are marked lang="en"; none may remain.
+            let untranslated: Vec<&str> = html
+                .split("<span lang=\"en\">")
+                .skip(1)
+                .map(|s| s.split("</span>").next().unwrap())
+                .collect();
+            assert!(
+                untranslated.is_empty(),
+                "{format} {what}: {untranslated:#?}"
+            );
+            for (key, s) in report["sections"].as_object().unwrap() {
+                // English titles (AI Act, GDPR) do not appear in Spanish.
+                let t = s["title"].as_str().unwrap();
+                if format != ExportFormat::ComplianceEns {
+                    assert!(!html.contains(&format!("— {t}<")), "{format} {key}: {t}");
+                }
+            }
+        }
+        // The English rendering of the ENS report has English titles.
+        if format == ExportFormat::ComplianceEns {
+            let report = render_json(format, &fixture_lines());
+            let html = render(&report, Lang::En, &[]);
+            assert!(
+                html.contains("op.exp.7 — Incident management"),
+                "ENS in English"
+            );
+        }
+    }
+}

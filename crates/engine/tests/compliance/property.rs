@@ -23,7 +23,7 @@ impl Rng {
 }
 
 /// Random events in export order, as NDJSON lines.
-fn random_events(seed: u64, n: usize) -> Vec<String> {
+pub fn random_events(seed: u64, n: usize) -> Vec<String> {
     let mut rng = Rng(seed);
     let mut ts = 1_777_586_400_000_i64 + 3_600_000; // 2026-04-30T23:00Z
     let mut lines = Vec::new();

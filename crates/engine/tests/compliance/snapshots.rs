@@ -250,3 +250,55 @@ fn report_id_is_the_uuidv5_of_tenant_format_window_digest_and_versions() {
     let id = uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_URL, name.as_bytes()).to_string();
     assert_eq!(other["report"]["report_id"], Value::String(id));
 }
+
+#[test]
+fn committed_schemas_are_the_ones_the_report_types_derive() {
+    use kt_engine::formats::reports::{Framework, schema};
+    for fw in Framework::ALL {
+        let path = repo_root().join("schemas").join(schema::file_name(fw));
+        let derived = schema::schema_bytes(fw);
+        if std::env::var_os("KT_UPDATE_SNAPSHOTS").is_some() {
+            std::fs::write(&path, &derived).unwrap();
+            continue;
+        }
+        let committed = std::fs::read(&path).unwrap();
+        assert!(
+            committed == derived,
+            "{} differs from what the report types derive: run `cargo run -p kt-engine --bin report-schemas` and review the diff",
+            path.display()
+        );
+    }
+}
+
+#[test]
+fn the_reviewed_fixtures_and_declared_variants_validate_against_the_derived_schemas() {
+    use kt_engine::formats::reports::{Framework, schema};
+    let declared = r#"{"ens": {"category": "ALTA", "dimensions": {"C": "ALTO", "T": "MEDIO"}},
+        "retention": {"log_days": 400},
+        "ai_systems": [{"name": "CV screening", "annex_iii": "4(a)"}],
+        "notifications": [{"authority": "CCN-CERT", "outcome": "notified", "reference": "C-1", "covers": ["inc_19"]}]}"#;
+    for (fw, format) in Framework::ALL.into_iter().zip(FORMATS) {
+        let validator = jsonschema::draft202012::new(&schema::schema(fw)).unwrap();
+        let expected: Value =
+            serde_json::from_str(&std::fs::read_to_string(expected_path(format)).unwrap()).unwrap();
+        let profiled = render_json_ctx(&with_profile(ctx(format), 2, declared), &fixture_lines());
+        for (what, doc) in [("expected file", &expected), ("with a profile", &profiled)] {
+            let errors: Vec<String> = validator
+                .iter_errors(doc)
+                .map(|e| format!("{e} at {}", e.instance_path()))
+                .collect();
+            assert!(errors.is_empty(), "{format} {what}: {errors:#?}");
+        }
+        // An unknown metric is refused: the metrics are closed objects.
+        let mut extra = expected.clone();
+        let first = extra["sections"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .next()
+            .unwrap()
+            .clone();
+        extra["sections"][&first]["metrics"]["made_up"] = serde_json::json!(1);
+        assert!(!validator.is_valid(&extra), "{format}: an unknown metric");
+    }
+}

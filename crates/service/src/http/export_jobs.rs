@@ -1,9 +1,11 @@
 //! The `/v1/export-jobs` handlers: adapters from HTTP to the job store.
 use super::auth::{Caller, Scope};
+use super::client::Client;
 use super::create::idempotency_key;
 use super::cursor;
 use super::problem::{ApiError, FieldError};
 use super::query::{self, RawQuery};
+use super::share::record;
 use super::state::AppState;
 use crate::job_creation::{ExportRequest, Submitted};
 use axum::Json;
@@ -13,6 +15,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, TimeDelta, Utc};
+use kt_domain::share::{AuditActor, AuditEntry, AuditEvent};
 use kt_domain::{Job, JobId, JobStatus, JobView};
 use kt_store::{StoreError, Transition};
 use serde::Serialize;
@@ -41,12 +44,12 @@ fn job_response(status: StatusCode, job: &Job, now: DateTime<Utc>) -> Response {
 }
 
 /// A path id that is not a job id names no job: 404, like another tenant's.
-fn job_id(path: Result<Path<String>, PathRejection>) -> Result<JobId> {
+pub(super) fn job_id(path: Result<Path<String>, PathRejection>) -> Result<JobId> {
     let Path(raw) = path.map_err(|_| ApiError::JobNotFound)?;
     JobId::parse(&raw).map_err(|_| ApiError::JobNotFound)
 }
 
-async fn load(state: &AppState, caller: &Caller, id: &JobId) -> Result<Job> {
+pub(super) async fn load(state: &AppState, caller: &Caller, id: &JobId) -> Result<Job> {
     state
         .jobs
         .get(&caller.tenant, id)
@@ -58,6 +61,7 @@ async fn load(state: &AppState, caller: &Caller, id: &JobId) -> Result<Job> {
 pub async fn create_job(
     State(state): State<AppState>,
     caller: Caller,
+    client: Client,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response> {
@@ -81,7 +85,9 @@ pub async fn create_job(
     tracing::Span::current().record("job_id", job.id.as_str());
     // A retry (same key) after a 503 for a job the queue refused creates it
     // again rather than replaying the failed one.
-    let creator = state.job_creator();
+    let creator = state
+        .job_creator()
+        .from_client(client.source_ip.as_deref(), client.user_agent.as_deref());
     let submitted = match key {
         Some(key) => creator.submit_past_unqueued(job, key, now).await.1,
         None => creator.submit(job, None, now).await,
@@ -220,6 +226,7 @@ pub struct DownloadLink {
 pub async fn download_job(
     State(state): State<AppState>,
     caller: Caller,
+    client: Client,
     path: Result<Path<String>, PathRejection>,
     raw: RawQuery,
 ) -> Result<Response> {
@@ -260,6 +267,9 @@ pub async fn download_job(
         .artifacts
         .presign_get(key, &job.file_name, ttl)
         .await?;
+    let entry = AuditEntry::new(now, AuditEvent::Downloaded, AuditActor::User(caller.sub))
+        .from_client(client.source_ip, client.user_agent.as_deref());
+    record(&state, &caller.tenant, &id, entry).await;
     if redirect {
         let location = HeaderValue::from_str(&url)
             .map_err(|_| StoreError::Permanent("presigned URL is not header-safe".into()))?;
@@ -279,7 +289,7 @@ pub async fn download_job(
     Ok(([(header::CACHE_CONTROL, "no-store")], Json(link)).into_response())
 }
 
-fn expired(job: &Job) -> ApiError {
+pub(super) fn expired(job: &Job) -> ApiError {
     let when = job
         .artifact_available_until()
         .map(|t| {
@@ -298,6 +308,7 @@ fn expired(job: &Job) -> ApiError {
 pub async fn cancel_job(
     State(state): State<AppState>,
     caller: Caller,
+    client: Client,
     path: Result<Path<String>, PathRejection>,
 ) -> Result<Response> {
     caller.require(Scope::Write)?;
@@ -307,6 +318,9 @@ pub async fn cancel_job(
     match state.jobs.cancel(&caller.tenant, &id, now).await? {
         Transition::Done(job) => {
             tracing::info!("export job canceled");
+            let entry = AuditEntry::new(now, AuditEvent::Canceled, AuditActor::User(caller.sub))
+                .from_client(client.source_ip, client.user_agent.as_deref());
+            record(&state, &caller.tenant, &id, entry).await;
             Ok(job_response(StatusCode::ACCEPTED, &job, now))
         }
         Transition::Conflict(job) => Err(ApiError::Conflict(format!(

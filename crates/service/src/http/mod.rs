@@ -3,6 +3,7 @@
 //! [`dev_auth_layer`]).
 //!
 mod auth;
+mod client;
 mod create;
 mod cursor;
 mod custody;
@@ -11,6 +12,8 @@ mod page;
 mod problem;
 mod profile;
 mod query;
+mod report_html;
+mod share;
 mod state;
 
 pub use crate::job_creation::ExportRequest;
@@ -20,11 +23,11 @@ pub use problem::{ApiError, FieldError, PROBLEM_JSON};
 pub use state::{AppState, Clock, SystemClock};
 
 use axum::Router;
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post};
 use tower_http::trace::TraceLayer;
 
 /// Every route of the API, as (method, path) in axum syntax; the OpenAPI test checks them.
-pub const ROUTES: [(&str, &str); 14] = [
+pub const ROUTES: [(&str, &str); 20] = [
     ("POST", "/v1/export-jobs"),
     ("GET", "/v1/export-jobs"),
     ("GET", "/v1/export-jobs/{id}"),
@@ -37,8 +40,14 @@ pub const ROUTES: [(&str, &str); 14] = [
     ("GET", "/v1/export-jobs/{id}/manifest.sig"),
     ("GET", "/v1/compliance-profile"),
     ("PUT", "/v1/compliance-profile"),
+    ("POST", "/v1/export-jobs/{id}/links"),
+    ("GET", "/v1/export-jobs/{id}/links"),
+    ("DELETE", "/v1/export-jobs/{id}/links/{link_id}"),
+    ("GET", "/v1/export-jobs/{id}/audit"),
+    ("GET", "/v1/shared/{token}"),
     ("GET", "/"),
     ("GET", "/assets/{file}"),
+    ("GET", "/v1/export-jobs/{id}/report.html"),
 ];
 
 /// The API's router. Auth is read from the request context, so in Lambda it
@@ -59,6 +68,10 @@ pub fn router(state: AppState) -> Router {
             get(export_jobs::download_job),
         )
         .route("/v1/export-jobs/{id}/cancel", post(export_jobs::cancel_job))
+        .route(
+            "/v1/export-jobs/{id}/report.html",
+            get(report_html::report_html),
+        )
         .route("/healthz", get(export_jobs::healthz))
         .route("/v1/keys", get(custody::keys))
         .route("/v1/keys/jwks.json", get(custody::jwks))
@@ -71,6 +84,16 @@ pub fn router(state: AppState) -> Router {
             "/v1/compliance-profile",
             get(profile::get_profile).put(profile::put_profile),
         )
+        .route(
+            "/v1/export-jobs/{id}/links",
+            post(share::create_link).get(share::list_links),
+        )
+        .route(
+            "/v1/export-jobs/{id}/links/{link_id}",
+            delete(share::revoke_link),
+        )
+        .route("/v1/export-jobs/{id}/audit", get(share::audit))
+        .route("/v1/shared/{token}", get(share::shared))
         .merge(page::routes())
         .fallback(|| async { ApiError::RouteNotFound })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })

@@ -52,6 +52,11 @@ pub enum ApiError {
     },
     #[error("no such export job")]
     JobNotFound,
+    #[error("no such share link")]
+    LinkNotFound,
+    /// A share link that no longer opens anything (revoked, expired, unknown).
+    #[error("{0}")]
+    LinkGone(String),
     #[error("no such route")]
     RouteNotFound,
     #[error("method not allowed on this route")]
@@ -104,6 +109,16 @@ impl ApiError {
                 StatusCode::NOT_FOUND,
                 "job-not-found",
                 "Export job not found",
+            ),
+            Self::LinkNotFound => (
+                StatusCode::NOT_FOUND,
+                "link-not-found",
+                "Share link not found",
+            ),
+            Self::LinkGone(_) => (
+                StatusCode::GONE,
+                "share-link-gone",
+                "Share link no longer valid",
             ),
             Self::RouteNotFound => (StatusCode::NOT_FOUND, "not-found", "Not found"),
             Self::MethodNotAllowed => (

@@ -3,6 +3,7 @@
 //! idempotency, active-job limit and handling of a queue that refuses a job.
 use chrono::{DateTime, SecondsFormat, Utc};
 use chrono_tz::Tz;
+use kt_domain::share::{AuditActor, AuditEntry, AuditEvent};
 use kt_domain::{
     DateBound, ExportFormat, ExportType, Job, JobError, JobId, JobStatus, TenantId, Window,
     WindowError, file_name,
@@ -160,6 +161,8 @@ pub struct JobCreator<'a> {
     jobs: &'a dyn JobStore,
     queue: &'a dyn JobQueue,
     max_active: u32,
+    /// The requesting client's address and user agent, for the audit trail.
+    client: (Option<&'a str>, Option<&'a str>),
 }
 
 impl<'a> JobCreator<'a> {
@@ -169,6 +172,33 @@ impl<'a> JobCreator<'a> {
             jobs,
             queue,
             max_active,
+            client: (None, None),
+        }
+    }
+
+    /// The same creator, naming the client in each job's `created` audit entry.
+    pub fn from_client(self, source_ip: Option<&'a str>, user_agent: Option<&'a str>) -> Self {
+        Self {
+            client: (source_ip, user_agent),
+            ..self
+        }
+    }
+
+    /// The `created` entry of a new job's trail: by the token's subject, or
+    /// by the service for scheduled jobs. A failure is logged, not fatal.
+    async fn record_created(&self, job: &Job) {
+        let by = match &job.origin {
+            Some(origin) => AuditActor::Service(origin.clone()),
+            None => AuditActor::User(job.created_by.clone()),
+        };
+        let entry = AuditEntry::new(job.created_at, AuditEvent::Created, by)
+            .from_client(self.client.0.map(String::from), self.client.1);
+        if let Err(e) = self
+            .jobs
+            .append_audit(&job.tenant_id, &job.id, &entry)
+            .await
+        {
+            tracing::error!(job_id = %job.id, error = %ErrorChain(&e), "could not record the job's creation in its audit trail");
         }
     }
 
@@ -187,7 +217,10 @@ impl<'a> JobCreator<'a> {
             .create(&job, idempotency_key, self.max_active)
             .await?
         {
-            CreateOutcome::Created(job) => Ok(self.enqueue_or_fail(job, now).await),
+            CreateOutcome::Created(job) => {
+                self.record_created(&job).await;
+                Ok(self.enqueue_or_fail(job, now).await)
+            }
             CreateOutcome::Replayed(job) => {
                 tracing::info!(original = %job.id, "idempotent replay");
                 Ok(Submitted::Replayed(job))

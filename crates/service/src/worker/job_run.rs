@@ -6,6 +6,7 @@ use crate::telemetry::emf::{JobEnd, JobMetrics};
 use chrono::{DateTime, Duration as Days, Utc};
 use chrono_tz::Tz;
 use kt_domain::Completion;
+use kt_domain::share::{AuditActor, AuditEntry, AuditEvent};
 use kt_domain::{
     ComplianceProfile, ExportFormat, Job, JobError, JobId, JobStatus, TenantId, Window,
 };
@@ -349,6 +350,27 @@ impl Worker {
         })
     }
 
+    /// The `completed` entry of the job's audit trail, naming until when the
+    /// artifact is kept (from which a reader derives `expired`). A failure is
+    /// logged: the job did complete.
+    async fn record_completed_in_trail(&self, done: &Job) {
+        let at = done.completed_at.unwrap_or_else(Utc::now);
+        let mut entry = AuditEntry::new(
+            at,
+            AuditEvent::Completed,
+            AuditActor::Service("worker".into()),
+        );
+        entry.until = done.artifact_available_until();
+        if let Err(e) = self
+            .deps
+            .jobs
+            .append_audit(&done.tenant_id, &done.id, &entry)
+            .await
+        {
+            error!(error = %ErrorChain(&e), "could not record the completion in the audit trail");
+        }
+    }
+
     async fn record_completion(
         &self,
         job: &Job,
@@ -431,12 +453,13 @@ impl Worker {
             .complete(&job.tenant_id, &job.id, attempt, &completion)
             .await
         {
-            Ok(Transition::Done(_)) => {
+            Ok(Transition::Done(done)) => {
                 info!(
                     events = completion.event_count,
                     bytes = completion.size_bytes,
                     "export completed"
                 );
+                self.record_completed_in_trail(&done).await;
                 job_metrics(job, JobEnd::Completed, completed_at)
                     .with_completion(&completion)
                     .emit();

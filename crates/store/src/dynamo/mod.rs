@@ -21,6 +21,7 @@
 mod custody;
 mod items;
 mod profiles;
+mod share;
 mod sweep;
 mod writes;
 

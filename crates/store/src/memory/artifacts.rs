@@ -110,6 +110,18 @@ impl ArtifactStore for MemoryArtifactStore {
             expires_in.as_secs()
         ))
     }
+
+    async fn open(
+        &self,
+        key: &str,
+    ) -> Result<Box<dyn tokio::io::AsyncRead + Send + Unpin>, StoreError> {
+        self.check()?;
+        let bytes = lock(&self.objects)
+            .get(key)
+            .map(|a| a.bytes.clone())
+            .ok_or_else(|| StoreError::Permanent(format!("no artifact {key}").into()))?;
+        Ok(Box::new(std::io::Cursor::new(bytes)))
+    }
 }
 
 /// Collects chunks; the artifact appears in the store only on `finish`.

@@ -9,6 +9,7 @@ mod artifacts;
 mod custody;
 pub use custody::MemoryCustodyStore;
 mod profiles;
+mod share;
 
 pub use artifacts::{MemoryArtifactStore, StoredArtifact};
 
@@ -50,6 +51,17 @@ pub struct MemoryJobStore {
     tables: Mutex<Tables>,
     failure: Mutex<Option<StoreError>>,
     profiles: Mutex<BTreeMap<TenantId, kt_domain::VersionedProfile>>,
+    shares: Mutex<Shares>,
+    /// Makes audit appends alone fail (see [`MemoryJobStore::fail_audit_with`]).
+    audit_failure: Mutex<Option<StoreError>>,
+}
+
+/// Share links (by id, and by their token's hash) and audit trails.
+#[derive(Default)]
+struct Shares {
+    links: BTreeMap<kt_domain::share::LinkId, kt_domain::share::ShareLink>,
+    tokens: HashMap<String, kt_domain::share::LinkId>,
+    audit: HashMap<(TenantId, JobId), Vec<kt_domain::share::AuditEntry>>,
 }
 
 impl MemoryJobStore {
@@ -60,6 +72,12 @@ impl MemoryJobStore {
     /// Makes every call fail with `error` until called again with `None`.
     pub fn fail_with(&self, error: Option<StoreError>) {
         *lock(&self.failure) = error;
+    }
+
+    /// Makes every audit append fail with `error` (the rest works) until
+    /// called again with `None`.
+    pub fn fail_audit_with(&self, error: Option<StoreError>) {
+        *lock(&self.audit_failure) = error;
     }
 
     /// The tenant's active counter, as the store keeps it.

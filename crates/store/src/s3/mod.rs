@@ -204,4 +204,16 @@ impl ArtifactStore for S3ArtifactStore {
             .map_err(|e| store_error("presigning a download", e))?;
         Ok(request.uri().to_string())
     }
+
+    async fn open(&self, key: &str) -> Result<Box<dyn AsyncRead + Send + Unpin>, StoreError> {
+        let out = self
+            .client
+            .get_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .send()
+            .await
+            .map_err(|e| store_error("reading an artifact", e))?;
+        Ok(Box::new(Box::pin(out.body.into_async_read())))
+    }
 }

@@ -5,6 +5,7 @@ use super::common::{self, COMPLETE};
 use super::declared::{self, Profile};
 use super::envelope::{Section, Status};
 use super::num::{MS_PER_DAY, frac, iso_ms, ratio};
+use crate::formats::reports::metrics::*;
 use kt_domain::profile::Authority;
 use serde_json::{Value, json};
 
@@ -30,8 +31,26 @@ pub fn sections(agg: &Aggregate, profile: Profile<'_>) -> Vec<Section> {
         s.gap(*line);
         s
     }));
+    for s in v.iter_mut().filter(|s| HIGH_RISK_ONLY.contains(&s.key)) {
+        declared::high_risk_systems(s, profile);
+    }
     v
 }
+
+/// Sections whose obligation binds providers or deployers of high-risk AI
+/// systems only (Art. 6 and Annex III): each cites the declared systems.
+pub const HIGH_RISK_ONLY: &[&str] = &[
+    "art12",
+    "art14_art26.2",
+    "art26.1_26.5",
+    "art26.6",
+    "art72",
+    "art73",
+    "art26.7",
+    "art26.11",
+    "art27",
+    "art86",
+];
 
 /// AI Act obligations an auditor looks for that a gateway log cannot show:
 /// (key, title, reference, where that evidence lives).
@@ -87,13 +106,13 @@ fn art12(agg: &Aggregate) -> Section {
         .iter()
         .map(|(d, x)| (d.to_string(), json!(x.events)))
         .collect();
-    s.metrics = json!({
-        "events_by_type": agg.quality.by_type.to_json(),
-        "events_by_day": by_day,
-        "completeness_pct": common::completeness(agg),
-        "log_gaps": gaps_json,
-        "events_by_risk": agg.quality.by_risk.to_json(),
-        "high_or_critical_risk_events": agg.quality.high_or_critical,
+    s.set_metrics(Art12Metrics {
+        events_by_type: agg.quality.by_type.to_json(),
+        events_by_day: json!(by_day),
+        completeness_pct: common::completeness(agg),
+        log_gaps: gaps_json,
+        events_by_risk: agg.quality.by_risk.to_json(),
+        high_or_critical_risk_events: agg.quality.high_or_critical,
     });
     let missing = common::incomplete_fields(agg);
     s.status = if agg.count == 0 {
@@ -138,7 +157,7 @@ fn art14(agg: &Aggregate) -> Section {
     );
     let (status, metrics, gaps) = common::oversight(agg);
     s.status = status;
-    s.metrics = metrics;
+    s.set_metrics(metrics);
     s.gaps = gaps;
     s.evidence = agg.samples.evidence(Aesia, Pop::Escalation, true, false);
     s
@@ -171,15 +190,15 @@ fn art26_1(agg: &Aggregate) -> Section {
     let t = &agg.traffic;
     let timeline = common::config_timeline(agg);
     let decided = t.decisions.total() - t.decisions.none;
-    s.metrics = json!({
-        "decisions": t.decisions,
-        "block_rate": ratio(t.decisions.block, decided),
-        "decisions_by_application": t.by_app.to_json_with(),
-        "decisions_by_model": t.by_model.to_json_with(),
-        "config_version_timeline": timeline,
-        "config_version_changes": t.configs.map.len().saturating_sub(1),
-        "block_rate_spike_days": spike_days(agg),
-        "spike_rule": SPIKE_RULE,
+    s.set_metrics(Art261Metrics {
+        decisions: t.decisions.clone(),
+        block_rate: ratio(t.decisions.block, decided),
+        decisions_by_application: json!(t.by_app.to_json_with()),
+        decisions_by_model: json!(t.by_model.to_json_with()),
+        config_version_timeline: json!(timeline),
+        config_version_changes: t.configs.map.len().saturating_sub(1) as u64,
+        block_rate_spike_days: json!(spike_days(agg)),
+        spike_rule: SPIKE_RULE,
     });
     let r = &agg.quality.requests;
     s.status = if decided == 0 {
@@ -221,11 +240,11 @@ fn art72(agg: &Aggregate) -> Section {
             })
         })
         .collect();
-    s.metrics = json!({
-        "weekly": weekly,
-        "week_starts_on": "Monday, in the report's timezone",
-        "by_provider_model": common::providers(&t.provider_models),
-        "requests_without_provider": t.request_without_provider,
+    s.set_metrics(Art72Metrics {
+        weekly: json!(weekly),
+        week_starts_on: "Monday, in the report's timezone",
+        by_provider_model: json!(common::providers(&t.provider_models)),
+        requests_without_provider: t.request_without_provider,
     });
     let requests = agg.quality.requests.events;
     s.status = common::provider_coverage(&mut s, t, "no request names a model provider", |n| {
@@ -309,17 +328,17 @@ fn art73(agg: &Aggregate, profile: Profile<'_>) -> Section {
             })
         })
         .collect();
-    s.metrics = json!({
-        "candidates": c.total,
-        "candidates_not_escalated": not_escalated,
-        "candidates_with_declared_notification_or_assessment": answered,
-        "candidates_past_the_2_day_deadline_without_declaration": overdue_unanswered,
-        "untracked_candidates": c.untracked,
-        "candidate_rule": "an incident.reported event, or any event with risk_level critical; events of one request (else incident) are one candidate",
-        "detection_to_escalation_ms": d2e.summary(),
-        "deadline_rule": "deadlines run from detection, taken as the moment of awareness: 15 days in general, 10 days if a person died, 2 days for a widespread infringement or a serious incident affecting critical infrastructure. The log cannot tell which applies (it records no harm outcome), so all three are given and the 2-day one is the safe planning date",
-        "listed": shown,
-        "listed_rule": "the 25 earliest candidates by detection time, ties by event id",
+    s.set_metrics(Art73Metrics {
+        candidates: c.total,
+        candidates_not_escalated: not_escalated,
+        candidates_with_declared_notification_or_assessment: answered,
+        candidates_past_the_2_day_deadline_without_declaration: overdue_unanswered,
+        untracked_candidates: c.untracked,
+        candidate_rule: "an incident.reported event, or any event with risk_level critical; events of one request (else incident) are one candidate",
+        detection_to_escalation_ms: d2e.summary(),
+        deadline_rule: "deadlines run from detection, taken as the moment of awareness: 15 days in general, 10 days if a person died, 2 days for a widespread infringement or a serious incident affecting critical infrastructure. The log cannot tell which applies (it records no harm outcome), so all three are given and the 2-day one is the safe planning date",
+        listed: json!(shown),
+        listed_rule: "the 25 earliest candidates by detection time, ties by event id",
     });
     let all_answered = answered == c.total && c.untracked == 0;
     s.status = if c.total == 0 {
@@ -353,12 +372,16 @@ fn art50(agg: &Aggregate) -> Section {
     );
     let q = &agg.quality;
     let flagged = q.disclosure_true + q.disclosure_false;
-    s.metrics = json!({
-        "disclosure_flag_field": "ai_disclosure",
-        "request_events": q.requests.events,
-        "with_disclosure_true": q.disclosure_true,
-        "with_disclosure_false": q.disclosure_false,
-        "disclosure_share": if flagged == 0 { serde_json::Value::Null } else { ratio(q.disclosure_true, q.requests.events) },
+    s.set_metrics(Art50Metrics {
+        disclosure_flag_field: "ai_disclosure",
+        request_events: q.requests.events,
+        with_disclosure_true: q.disclosure_true,
+        with_disclosure_false: q.disclosure_false,
+        disclosure_share: if flagged == 0 {
+            None
+        } else {
+            ratio(q.disclosure_true, q.requests.events)
+        },
     });
     s.status = if flagged == 0 {
         s.gap("events carry no disclosure flag: whether people were told they interact with an AI system is outside what this log records");

@@ -7,12 +7,12 @@
 //! RD 311/2022 final provision 4 (in force 5 May 2022; systems already in
 //! place had 24 months to adapt, transitional provision 1: 5 May 2024).
 use super::Framework;
+use super::doc::{self, AppliesDuringPeriod, Holder};
 use chrono::NaiveDate;
 use kt_domain::Window;
-use serde_json::{Value, json};
 
 pub struct Applicability {
-    pub holders: &'static [&'static str],
+    pub holders: &'static [Holder],
     pub applies_from: &'static str,
     pub note: &'static str,
 }
@@ -32,78 +32,82 @@ pub fn of(fw: Framework, key: &str) -> Applicability {
     match fw {
         Framework::Aesia => match key {
             "art4" => a(
-                &["provider", "deployer"],
+                &[Holder::Provider, Holder::Deployer],
                 AI_ACT_EARLY,
                 "Art. 113(a): Chapters I and II apply from 2 February 2025",
             ),
             "art5" => a(
-                &["provider", "deployer"],
+                &[Holder::Provider, Holder::Deployer],
                 AI_ACT_EARLY,
                 "Art. 113(a): Chapters I and II apply from 2 February 2025",
             ),
             "art12" => a(
-                &["provider"],
+                &[Holder::Provider],
                 AI_ACT_GENERAL,
                 "high-risk systems (Annex III); the provider designs logging in, the deployer keeps the logs (Art. 26(6))",
             ),
             "art14_art26.2" => a(
-                &["provider", "deployer"],
+                &[Holder::Provider, Holder::Deployer],
                 AI_ACT_GENERAL,
                 "high-risk systems (Annex III): the provider designs oversight in (Art. 14), the deployer assigns it (Art. 26(2))",
             ),
             "art72" | "art73" => a(
-                &["provider"],
+                &[Holder::Provider],
                 AI_ACT_GENERAL,
                 "high-risk systems (Annex III); deployers inform the provider (Art. 26(5))",
             ),
             "art50" => a(
-                &["provider", "deployer"],
+                &[Holder::Provider, Holder::Deployer],
                 AI_ACT_GENERAL,
                 "Art. 50(1)-(2) providers, Art. 50(3)-(4) deployers",
             ),
             "art27" => a(
-                &["deployer"],
+                &[Holder::Deployer],
                 AI_ACT_GENERAL,
                 "deployers that are bodies governed by public law or private entities providing public services, and deployers of Annex III 5(b)-(c) systems",
             ),
             // art26.*, art86
             _ => a(
-                &["deployer"],
+                &[Holder::Deployer],
                 AI_ACT_GENERAL,
                 "high-risk systems (Annex III)",
             ),
         },
         Framework::Aepd => match key {
             "rgpd.28" => a(
-                &["controller", "processor"],
+                &[Holder::Controller, Holder::Processor],
                 GDPR,
                 "GDPR Art. 99(2); LOPDGDD from 2018-12-07",
             ),
-            "rgpd.32" | "rgpd.44_49" => a(&["controller", "processor"], GDPR, "GDPR Art. 99(2)"),
+            "rgpd.32" | "rgpd.44_49" => a(
+                &[Holder::Controller, Holder::Processor],
+                GDPR,
+                "GDPR Art. 99(2)",
+            ),
             "rgpd.30" => a(
-                &["controller", "processor"],
+                &[Holder::Controller, Holder::Processor],
                 GDPR,
                 "Art. 30(1) controllers, Art. 30(2) processors; LOPDGDD Art. 31 from 2018-12-07",
             ),
             "rgpd.33_34" => a(
-                &["controller"],
+                &[Holder::Controller],
                 GDPR,
                 "processors notify the controller without undue delay (Art. 33(2))",
             ),
             _ => a(
-                &["controller"],
+                &[Holder::Controller],
                 GDPR,
                 "GDPR Art. 99(2); LOPDGDD from 2018-12-07",
             ),
         },
         Framework::Ens => match key {
             "op.exp.8.r1" => a(
-                &["responsible_entity"],
+                &[Holder::ResponsibleEntity],
                 ENS,
                 "required from category MEDIA (RD 311/2022, Anexo II, op.exp.8)",
             ),
             _ => a(
-                &["responsible_entity"],
+                &[Holder::ResponsibleEntity],
                 ENS,
                 "entities of RD 311/2022 art. 2 and the providers of their systems; in force 2022-05-05, systems in place adapted by 2024-05-05",
             ),
@@ -113,16 +117,16 @@ pub fn of(fw: Framework, key: &str) -> Applicability {
 
 /// `applicability` of a section for `window`, and a gap when it does not
 /// apply for the whole period.
-pub fn render(fw: Framework, key: &str, window: &Window) -> (Value, Option<String>) {
+pub fn render(fw: Framework, key: &str, window: &Window) -> (doc::Applicability, Option<String>) {
     let a = of(fw, key);
     let from = NaiveDate::parse_from_str(a.applies_from, "%Y-%m-%d").expect("a valid date");
     let start = window.start.with_timezone(&window.timezone).date_naive();
     let end = window.end.with_timezone(&window.timezone).date_naive();
     let (during, gap) = if from <= start {
-        ("whole_period", None)
+        (AppliesDuringPeriod::WholePeriod, None)
     } else if from >= end {
         (
-            "not_yet",
+            AppliesDuringPeriod::NotYet,
             Some(format!(
                 "this obligation applies from {}; the period ends before that, so the figures show readiness, not an obligation that was due",
                 a.applies_from
@@ -130,20 +134,21 @@ pub fn render(fw: Framework, key: &str, window: &Window) -> (Value, Option<Strin
         )
     } else {
         (
-            "part_of_period",
+            AppliesDuringPeriod::PartOfPeriod,
             Some(format!(
                 "this obligation applies from {}, within the period; figures before that date show readiness only",
                 a.applies_from
             )),
         )
     };
+    let holders = a.holders.to_vec();
     (
-        json!({
-            "holders": a.holders,
-            "applies_from": a.applies_from,
-            "applies_during_period": during,
-            "note": a.note,
-        }),
+        doc::Applicability {
+            holders,
+            applies_from: a.applies_from.to_string(),
+            applies_during_period: during,
+            note: a.note.to_string(),
+        },
         gap,
     )
 }

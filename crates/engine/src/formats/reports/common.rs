@@ -4,9 +4,13 @@ use super::aggregate::Aggregate;
 use super::aggregate::quality::GAP_THRESHOLD_MIN;
 use super::aggregate::traffic::Traffic;
 use super::declared::Profile;
+use super::doc::{Counts, Distinct, Quantiles};
 use super::envelope::{Section, Status};
+use super::head::NotDeclared;
 use super::num::{MS_PER_HOUR, MS_PER_MIN, frac, iso_ms, pct};
 use super::sketch::LogHistogram;
+use schemars::JsonSchema;
+use serde::Serialize;
 use serde_json::{Value, json};
 
 /// A share at or above this counts as complete (rounding and stray events aside).
@@ -17,18 +21,49 @@ pub const RETENTION_MIN_DAYS: i64 = 183;
 pub const REVIEW_SLA_HOURS: i64 = 24;
 
 /// Field completeness over request events, as percentages.
-pub fn completeness(agg: &Aggregate) -> Value {
+pub fn completeness(agg: &Aggregate) -> Completeness {
     let r = &agg.quality.requests;
-    json!({
-        "population": "request events (gateway.request, policy.decision, escalation.opened)",
-        "events": r.events,
-        "ts": pct(r.events, r.events),
-        "request_id": pct(r.request_id, r.events),
-        "actor": pct(r.actor, r.events),
-        "model": pct(r.model, r.events),
-        "decision": pct(r.decision, r.events),
-        "config_version": pct(r.config_version, r.events),
-    })
+    Completeness {
+        population: "request events (gateway.request, policy.decision, escalation.opened)",
+        events: r.events,
+        ts: pct(r.events, r.events),
+        request_id: pct(r.request_id, r.events),
+        actor: pct(r.actor, r.events),
+        model: pct(r.model, r.events),
+        decision: pct(r.decision, r.events),
+        config_version: pct(r.config_version, r.events),
+    }
+}
+
+/// Field completeness (%) over request events; `null` without request events.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct Completeness {
+    pub population: &'static str,
+    pub events: u64,
+    pub ts: Option<f64>,
+    pub request_id: Option<f64>,
+    pub actor: Option<f64>,
+    pub model: Option<f64>,
+    pub decision: Option<f64>,
+    pub config_version: Option<f64>,
+}
+
+/// Silences in the log longer than the threshold.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct LogGaps {
+    pub threshold_minutes: i64,
+    pub count: u64,
+    pub total_minutes: i64,
+    /// The longest, longest first (ties by start).
+    pub longest: Vec<Silence>,
+    pub includes_window_edges: bool,
+}
+
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct Silence {
+    pub from: String,
+    pub to: String,
+    pub minutes: i64,
 }
 
 /// Fields present on fewer than [`COMPLETE`] of request events.
@@ -48,7 +83,7 @@ pub fn incomplete_fields(agg: &Aggregate) -> Vec<&'static str> {
 }
 
 /// Silences longer than the threshold, window edges included: (count, total minutes, json).
-pub fn log_gaps(agg: &Aggregate) -> (u64, i64, Value) {
+pub fn log_gaps(agg: &Aggregate) -> (u64, i64, LogGaps) {
     let q = &agg.quality;
     let mut gaps = q.gaps.clone();
     let (mut count, mut total) = (q.gap_count, q.gap_total_ms);
@@ -68,21 +103,25 @@ pub fn log_gaps(agg: &Aggregate) -> (u64, i64, Value) {
     }
     gaps.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
     gaps.truncate(super::aggregate::quality::MAX_LISTED_GAPS);
-    let longest: Vec<Value> = gaps
+    let longest = gaps
         .iter()
-        .map(|(len, from, to)| json!({"from": iso_ms(*from), "to": iso_ms(*to), "minutes": len / MS_PER_MIN}))
+        .map(|(len, from, to)| Silence {
+            from: iso_ms(*from),
+            to: iso_ms(*to),
+            minutes: len / MS_PER_MIN,
+        })
         .collect();
     let minutes = total / MS_PER_MIN;
     (
         count,
         minutes,
-        json!({
-            "threshold_minutes": GAP_THRESHOLD_MIN,
-            "count": count,
-            "total_minutes": minutes,
-            "longest": longest,
-            "includes_window_edges": true,
-        }),
+        LogGaps {
+            threshold_minutes: GAP_THRESHOLD_MIN,
+            count,
+            total_minutes: minutes,
+            longest,
+            includes_window_edges: true,
+        },
     )
 }
 
@@ -95,27 +134,30 @@ pub fn gap_statement(count: u64, minutes: i64) -> Option<String> {
 }
 
 /// The retention figures (AI Act Art. 26(6), ENS op.exp.8.r3), with the declared retention.
-pub fn retention_metrics(agg: &Aggregate, profile: Profile<'_>) -> Value {
+pub fn retention_metrics(agg: &Aggregate, profile: Profile<'_>) -> RetentionMetrics {
     let oldest_age = agg.first_ts.map(|t| agg.age_days_at_window_end(t));
     let newest_age = agg.last_ts.map(|t| agg.age_days_at_window_end(t));
     let declared = profile.and_then(|p| p.profile.retention.as_ref().and_then(|r| r.log_days));
-    json!({
-        "reference_time": "window end",
-        "oldest_event_at": agg.first_ts.map(iso_ms),
-        "newest_event_at": agg.last_ts.map(iso_ms),
-        "oldest_event_age_days": oldest_age,
-        "newest_event_age_days": newest_age,
-        "days_with_events": agg.traffic.daily.len(),
-        "window_days": agg.window_days(),
-        "retention_configured_days": declared.map_or(json!("not_declared"), |d| json!(d)),
-        "retention_required_days": RETENTION_MIN_DAYS,
-    })
+    RetentionMetrics {
+        reference_time: "window end",
+        oldest_event_at: agg.first_ts.map(iso_ms),
+        newest_event_at: agg.last_ts.map(iso_ms),
+        oldest_event_age_days: oldest_age,
+        newest_event_age_days: newest_age,
+        days_with_events: agg.traffic.daily.len() as u64,
+        window_days: agg.window_days(),
+        retention_configured_days: declared.map_or(
+            DaysOrNot::NotDeclared(NotDeclared::NotDeclared),
+            DaysOrNot::Days,
+        ),
+        retention_required_days: RETENTION_MIN_DAYS,
+    }
 }
 
 /// AI Act Art. 26(6) retention evidence: the log's age shows retention of at
 /// least that long; the declared policy says how long it is kept.
 pub fn retention(agg: &Aggregate, profile: Profile<'_>, s: &mut Section) {
-    s.metrics = retention_metrics(agg, profile);
+    s.set_metrics(retention_metrics(agg, profile));
     let oldest_age = agg.first_ts.map(|t| agg.age_days_at_window_end(t));
     let declared = profile.and_then(|p| {
         p.profile
@@ -152,7 +194,7 @@ pub fn retention(agg: &Aggregate, profile: Profile<'_>, s: &mut Section) {
 }
 
 /// Human oversight of escalations (AI Act Art. 14 / 26(2), GDPR Art. 22).
-pub fn oversight(agg: &Aggregate) -> (Status, Value, Vec<String>) {
+pub fn oversight(agg: &Aggregate) -> (Status, OversightMetrics, Vec<String>) {
     let o = &agg.oversight;
     let end = agg.window.end.timestamp_millis();
     let mut pending = 0u64;
@@ -172,27 +214,27 @@ pub fn oversight(agg: &Aggregate) -> (Status, Value, Vec<String>) {
         let at = x.opened_at.unwrap_or(end);
         oldest_pending = Some(oldest_pending.map_or(at, |p| p.min(at)));
     }
-    let metrics = json!({
-        "escalations_opened": o.opened,
-        "escalations_resolved": o.resolved,
-        "resolved_opened_before_window": o.resolved_unmatched,
-        "pending_at_window_end": pending,
-        "review_sla_hours": REVIEW_SLA_HOURS,
-        "pending_beyond_sla_at_window_end": beyond_sla,
-        "pending_by_risk": pending_by_risk,
-        "oldest_pending_age_hours": oldest_pending.map(|t| (end - t) / MS_PER_HOUR),
-        "time_to_decision_ms": o.time_to_decision.summary(),
-        "distinct_reviewers": o.reviewers.to_json(),
-        "resolutions_without_reviewer": o.resolved_without_reviewer,
-        "resolutions_by_decision": o.resolutions.to_json(),
-        "human_overrides": o.overrides,
-        "override_rule": "a resolution whose decision differs from the automated decision (the escalation.opened decision when it is not `escalate`, else `block`: an escalated request is withheld until a human decides)",
-        "opened_by_risk": o.opened_by_risk.to_json(),
-        "overrides_by_risk": o.overrides_by_risk.to_json(),
-        "high_or_critical_risk_events": agg.quality.high_or_critical,
-        "escalation_events_without_id": o.without_id,
-        "untracked_escalations": o.untracked,
-    });
+    let metrics = OversightMetrics {
+        escalations_opened: o.opened,
+        escalations_resolved: o.resolved,
+        resolved_opened_before_window: o.resolved_unmatched,
+        pending_at_window_end: pending,
+        review_sla_hours: REVIEW_SLA_HOURS,
+        pending_beyond_sla_at_window_end: beyond_sla,
+        pending_by_risk,
+        oldest_pending_age_hours: oldest_pending.map(|t| (end - t) / MS_PER_HOUR),
+        time_to_decision_ms: o.time_to_decision.summary(),
+        distinct_reviewers: o.reviewers.to_json(),
+        resolutions_without_reviewer: o.resolved_without_reviewer,
+        resolutions_by_decision: o.resolutions.to_json(),
+        human_overrides: o.overrides,
+        override_rule: "a resolution whose decision differs from the automated decision (the escalation.opened decision when it is not `escalate`, else `block`: an escalated request is withheld until a human decides)",
+        opened_by_risk: o.opened_by_risk.to_json(),
+        overrides_by_risk: o.overrides_by_risk.to_json(),
+        high_or_critical_risk_events: agg.quality.high_or_critical,
+        escalation_events_without_id: o.without_id,
+        untracked_escalations: o.untracked,
+    };
     let mut gaps = Vec::new();
     let status = if o.opened + o.resolved == 0 {
         gaps.push(format!(
@@ -283,14 +325,9 @@ pub fn providers(
     Value::Object(m)
 }
 
-/// Evidence object for a section with nothing to sample.
-pub fn no_evidence() -> Value {
-    json!({
-        "event_ids": [], "escalation_ids": [], "incident_ids": [],
-        "selection": {"method": "none", "seed": "", "population": 0, "n": 0,
-                      "escalation_population": 0, "incident_population": 0,
-                      "rule": "no event of the log bears on this section"}
-    })
+/// Evidence for a section with nothing to sample.
+pub fn no_evidence() -> super::doc::Evidence {
+    super::doc::Evidence::none()
 }
 
 pub fn hist_from(values: impl Iterator<Item = i64>) -> LogHistogram {
@@ -312,4 +349,50 @@ pub fn config_timeline(agg: &Aggregate) -> Vec<Value> {
         .collect();
     timeline.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(b.1)));
     timeline.into_iter().map(|(_, _, v)| v).collect()
+}
+
+/// Retention figures (AI Act Art. 26(6); ENS op.exp.8.r3 nests them).
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct RetentionMetrics {
+    pub reference_time: &'static str,
+    pub oldest_event_at: Option<String>,
+    pub newest_event_at: Option<String>,
+    pub oldest_event_age_days: Option<i64>,
+    pub newest_event_age_days: Option<i64>,
+    pub days_with_events: u64,
+    pub window_days: i64,
+    pub retention_configured_days: DaysOrNot,
+    pub retention_required_days: i64,
+}
+
+/// A declared number of days, or `"not_declared"`.
+#[derive(Debug, Clone, Copy, Serialize, JsonSchema)]
+#[serde(untagged)]
+pub enum DaysOrNot {
+    Days(u32),
+    NotDeclared(NotDeclared),
+}
+
+/// Human oversight figures (AI Act Art. 14 / 26(2), GDPR Art. 22).
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct OversightMetrics {
+    pub escalations_opened: u64,
+    pub escalations_resolved: u64,
+    pub resolved_opened_before_window: u64,
+    pub pending_at_window_end: u64,
+    pub review_sla_hours: i64,
+    pub pending_beyond_sla_at_window_end: u64,
+    pub pending_by_risk: Counts,
+    pub oldest_pending_age_hours: Option<i64>,
+    pub time_to_decision_ms: Quantiles,
+    pub distinct_reviewers: Distinct,
+    pub resolutions_without_reviewer: u64,
+    pub resolutions_by_decision: Counts,
+    pub human_overrides: u64,
+    pub override_rule: &'static str,
+    pub opened_by_risk: Counts,
+    pub overrides_by_risk: Counts,
+    pub high_or_critical_risk_events: u64,
+    pub escalation_events_without_id: u64,
+    pub untracked_escalations: u64,
 }

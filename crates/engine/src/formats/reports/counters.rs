@@ -66,28 +66,22 @@ impl CappedMap<u64> {
     }
 
     /// `{key: count}` plus `"(other)"` for the overflow, if any.
-    pub fn to_json(&self) -> Value {
-        let mut m: Map<String, Value> = self
-            .map
-            .iter()
-            .map(|(k, v)| (k.clone(), Value::from(*v)))
-            .collect();
+    pub fn to_json(&self) -> super::doc::Counts {
+        let mut m: super::doc::Counts = self.map.clone().into_iter().collect();
         if self.overflow > 0 {
-            m.insert("(other)".into(), Value::from(self.overflow));
+            m.insert("(other)".into(), self.overflow);
         }
-        Value::Object(m)
+        m
     }
 
-    /// The `n` largest counts as `[{key_name: k, "count": c}]`, ties by key.
-    pub fn top(&self, n: usize, key_name: &str) -> Value {
+    /// The `n` largest counts, ties by key.
+    pub fn top_pairs(&self, n: usize) -> Vec<(String, u64)> {
         let mut v: Vec<(&String, &u64)> = self.map.iter().collect();
         v.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
-        Value::Array(
-            v.into_iter()
-                .take(n)
-                .map(|(k, c)| serde_json::json!({ key_name: k, "count": c }))
-                .collect(),
-        )
+        v.into_iter()
+            .take(n)
+            .map(|(k, c)| (k.clone(), *c))
+            .collect()
     }
 }
 
@@ -139,8 +133,11 @@ impl DistinctCap {
     }
 
     /// `{"count": n, "at_least": bool}`.
-    pub fn to_json(&self) -> Value {
-        serde_json::json!({ "count": self.set.len(), "at_least": self.saturated })
+    pub fn to_json(&self) -> super::doc::Distinct {
+        super::doc::Distinct {
+            count: self.set.len() as u64,
+            at_least: self.saturated,
+        }
     }
 }
 
@@ -157,10 +154,10 @@ mod tests {
         assert_eq!(m.map.len(), 2);
         assert_eq!(m.overflow, 2);
         assert_eq!(
-            m.to_json(),
+            serde_json::to_value(m.to_json()).unwrap(),
             serde_json::json!({"a": 2, "b": 2, "(other)": 2})
         );
-        assert_eq!(m.top(1, "k"), serde_json::json!([{"k": "a", "count": 2}]));
+        assert_eq!(m.top_pairs(1), vec![("a".to_string(), 2)]);
     }
 
     #[test]
@@ -170,7 +167,7 @@ mod tests {
             d.insert(v);
         }
         assert_eq!(
-            d.to_json(),
+            serde_json::to_value(d.to_json()).unwrap(),
             serde_json::json!({"count": 2, "at_least": true})
         );
     }

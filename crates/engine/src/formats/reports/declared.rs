@@ -117,3 +117,56 @@ pub fn notification(
     );
     Some(n.outcome.as_str())
 }
+
+/// What the profile says about the AI systems in use (AI Act Art. 6, Annex III).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AnnexIii {
+    /// At least one declared system has an Annex III class.
+    HighRiskDeclared,
+    /// Systems are declared, none of them high-risk (`annex_iii: "none"`).
+    NoneHighRisk,
+    /// `ai_systems` is absent: nothing is assumed either way.
+    NotDeclared,
+}
+
+/// Whether an `annex_iii` value names a high-risk class ("none" does not).
+pub fn is_high_risk_class(annex_iii: &str) -> bool {
+    !annex_iii.trim().eq_ignore_ascii_case("none")
+}
+
+/// For an obligation of high-risk AI systems: cites the declared systems
+/// (the high-risk ones, or all when none is) and says in `gaps` when the
+/// obligation does not apply to them or when nothing is declared.
+pub fn high_risk_systems(s: &mut Section, profile: Profile<'_>) -> AnnexIii {
+    let Some((version, systems)) = profile.and_then(|p| {
+        p.profile
+            .ai_systems
+            .as_ref()
+            .filter(|v| !v.is_empty())
+            .map(|v| (p.version, v))
+    }) else {
+        s.gap("whether the AI systems used through the gateway are high-risk (Annex III) is not declared in the tenant's compliance profile (ai_systems); this obligation applies to high-risk systems only, and the report does not assume that it applies");
+        return AnnexIii::NotDeclared;
+    };
+    let any_high_risk = systems.iter().any(|x| is_high_risk_class(&x.annex_iii));
+    for (i, x) in systems.iter().enumerate() {
+        if any_high_risk && !is_high_risk_class(&x.annex_iii) {
+            continue;
+        }
+        s.declare(
+            version,
+            format!("ai_systems[{i}]"),
+            json!({"name": x.name, "annex_iii": x.annex_iii,
+            "role": x.role.map(|r| match r {
+                kt_domain::profile::AiRole::Provider => "provider",
+                kt_domain::profile::AiRole::Deployer => "deployer",
+            })}),
+        );
+    }
+    if any_high_risk {
+        AnnexIii::HighRiskDeclared
+    } else {
+        s.gap("the tenant declares no high-risk AI system (every ai_systems entry has annex_iii \"none\"): this obligation of high-risk systems does not apply to the declared systems; the figures are shown for information");
+        AnnexIii::NoneHighRisk
+    }
+}

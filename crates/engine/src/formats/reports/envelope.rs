@@ -1,35 +1,15 @@
 //! The report envelope shared by the three formats, the section shape, and the report id.
 use super::aggregate::Aggregate;
+use super::head;
 use super::num::iso;
-use super::{BUILD_COMMIT, Framework, LEGAL_BASIS_AS_OF, MAPPING_VERSION, SCHEMA_VERSION};
+use super::{Framework, LEGAL_BASIS_AS_OF, MAPPING_VERSION, SCHEMA_VERSION};
 use crate::formats::{ExportContext, ExportSummary};
 use serde_json::{Map, Value, json};
 
 pub const SCOPE_NOTE: &str = "Evidence derived from the gateway event log. It shows that controls operated and what they recorded; it is not a conformity assessment, an audit opinion or legal advice.";
 
-/// What the log shows about a section's control. Never pass/fail.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Status {
-    /// The log shows the control operating on the whole population it applies to.
-    Evidenced,
-    /// The log shows the control operating, with gaps the section lists.
-    Partial,
-    /// The log does not show the control operating (including: its trigger never occurred).
-    NotEvidenced,
-    /// The control is not something a gateway log can show.
-    OutOfScopeForLog,
-}
-
-impl Status {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Evidenced => "evidenced",
-            Self::Partial => "partial",
-            Self::NotEvidenced => "not_evidenced",
-            Self::OutOfScopeForLog => "out_of_scope_for_log",
-        }
-    }
-}
+pub use super::doc::Status;
+use super::doc::{Applicability, Declaration, Evidence, SectionDoc};
 
 /// One section of a report, before rendering.
 pub struct Section {
@@ -37,11 +17,12 @@ pub struct Section {
     pub title: &'static str,
     pub reference: &'static str,
     pub status: Status,
+    /// Built from the section's metrics type (see [`Section::set_metrics`]).
     pub metrics: Value,
-    pub evidence: Value,
+    pub evidence: Evidence,
     pub gaps: Vec<String>,
     /// The tenant's declarations the status relies on, cited.
-    pub declarations: Vec<Value>,
+    pub declarations: Vec<Declaration>,
     /// Framework-specific keys (`legacy_ids`, `related`, ...).
     pub extra: Map<String, Value>,
 }
@@ -54,11 +35,16 @@ impl Section {
             reference,
             status: Status::NotEvidenced,
             metrics: json!({}),
-            evidence: Value::Null,
+            evidence: Evidence::none(),
             gaps: Vec::new(),
             declarations: Vec::new(),
             extra: Map::new(),
         }
+    }
+
+    /// The section's figures, from the type its schema is derived from.
+    pub fn set_metrics<M: serde::Serialize>(&mut self, metrics: M) {
+        self.metrics = serde_json::to_value(metrics).expect("metrics always serialise");
     }
 
     pub fn gap(&mut self, s: impl Into<String>) {
@@ -67,24 +53,26 @@ impl Section {
 
     /// Cites the profile's `field` (e.g. `providers[0].dpa_ref`) at `version`.
     pub fn declare(&mut self, version: u64, field: impl Into<String>, value: Value) {
-        self.declarations.push(json!({
-            "profile_version": version,
-            "field": field.into(),
-            "value": value,
-        }));
+        self.declarations.push(Declaration {
+            profile_version: version,
+            field: field.into(),
+            value,
+        });
     }
 
-    fn into_value(self) -> Value {
-        let mut m = Map::new();
-        m.insert("title".into(), json!(self.title));
-        m.insert("reference".into(), json!(self.reference));
-        m.insert("status".into(), json!(self.status.as_str()));
-        m.insert("metrics".into(), self.metrics);
-        m.insert("evidence".into(), self.evidence);
-        m.insert("gaps".into(), json!(self.gaps));
-        m.insert("declarations".into(), json!(self.declarations));
-        m.extend(self.extra);
-        Value::Object(m)
+    fn into_value(self, applicability: Applicability) -> Value {
+        let doc = SectionDoc {
+            title: self.title.to_string(),
+            reference: self.reference.to_string(),
+            status: self.status,
+            metrics: self.metrics,
+            evidence: self.evidence,
+            gaps: self.gaps,
+            declarations: self.declarations,
+            applicability,
+            extra: self.extra,
+        };
+        serde_json::to_value(doc).expect("a section always serialises")
     }
 }
 
@@ -151,7 +139,7 @@ pub fn report_id(name: &str) -> String {
     uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_URL, name.as_bytes()).to_string()
 }
 
-fn framework_json(fw: Framework) -> Value {
+fn framework_ref(fw: Framework) -> head::FrameworkRef {
     let (id, citation) = match fw {
         Framework::Aesia => (
             "EU-AI-ACT",
@@ -163,12 +151,12 @@ fn framework_json(fw: Framework) -> Value {
         ),
         Framework::Ens => ("ENS", "Real Decreto 311/2022, Anexo II"),
     };
-    json!({
-        "id": id,
-        "citation": citation,
-        "mapping_version": MAPPING_VERSION,
-        "legal_basis_as_of": LEGAL_BASIS_AS_OF,
-    })
+    head::FrameworkRef {
+        id: id.into(),
+        citation: citation.into(),
+        mapping_version: MAPPING_VERSION.into(),
+        legal_basis_as_of: LEGAL_BASIS_AS_OF.into(),
+    }
 }
 
 /// The whole report: envelope + sections. `framework_fields` are the
@@ -187,7 +175,7 @@ pub fn report(
     let (start, end) = (iso(ctx.window.start), iso(ctx.window.end));
     let digest = agg.events_digest();
     let tenant = ctx.tenant_id.as_str();
-    let config_versions: Vec<&String> = agg.traffic.configs.map.keys().collect();
+    let config_versions: Vec<String> = agg.traffic.configs.map.keys().cloned().collect();
     let profile = ctx.report.profile.as_ref();
     let profile_version = profile.map_or("none".to_string(), |p| p.version.to_string());
     let id = report_id(&report_id_name(&ReportIdParts {
@@ -200,37 +188,48 @@ pub fn report(
         schema_version: SCHEMA_VERSION,
         profile_version: &profile_version,
     }));
-    let mut report = json!({
-        "format": format,
-        "schema_version": SCHEMA_VERSION,
-        "framework": framework_json(fw),
-        "report_id": id,
-        "tenant_id": tenant,
-        "period": {"start": start, "end": end, "timezone": ctx.window.timezone.name()},
-        "generated_at": iso(ctx.generated_at),
-        "generator": {"name": "kt-exports", "version": kt_domain::VERSION, "build_commit": BUILD_COMMIT},
-        "source": {
-            "event_count": agg.count,
-            "first_event_id": agg.first_event_id,
-            "last_event_id": agg.last_event_id,
-            "events_digest": digest,
-            "events_digest_rule": "SHA-256 over each exported event's raw line followed by \\n, in export order (ts, event_id)",
-            "config_versions": config_versions,
-            "config_versions_truncated": agg.traffic.configs.is_capped(),
-            "rejected_lines": summary.stats.rejected_lines,
-            "duplicates_removed": summary.stats.duplicates_removed,
+    let report = head::Envelope {
+        format: format.into(),
+        schema_version: SCHEMA_VERSION.into(),
+        framework: framework_ref(fw),
+        report_id: id,
+        tenant_id: tenant.into(),
+        period: head::Period {
+            start,
+            end,
+            timezone: ctx.window.timezone.name().into(),
         },
-        "scope_note": SCOPE_NOTE,
-        "profile": match profile {
-            Some(p) => json!({"status": "declared", "version": p.version, "updated_at": iso(p.updated_at)}),
-            None => json!({"status": "not_declared", "version": null, "updated_at": null}),
+        generated_at: iso(ctx.generated_at),
+        generator: head::Generator::current(),
+        source: head::Source {
+            event_count: agg.count,
+            first_event_id: agg.first_event_id.clone(),
+            last_event_id: agg.last_event_id.clone(),
+            events_digest: digest,
+            events_digest_rule: "SHA-256 over each exported event's raw line followed by \\n, in export order (ts, event_id)".into(),
+            config_versions,
+            config_versions_truncated: agg.traffic.configs.is_capped(),
+            rejected_lines: summary.stats.rejected_lines,
+            duplicates_removed: summary.stats.duplicates_removed,
         },
-        "provenance": super::provenance::provenance(fw, agg, ctx, summary),
-        "status_legend": status_legend(),
-    });
-    if let Value::Object(envelope) = &mut report {
-        envelope.extend(framework_fields);
-    }
+        scope_note: SCOPE_NOTE.into(),
+        profile: match profile {
+            Some(p) => head::ProfileRef {
+                status: head::ProfileStatus::Declared,
+                version: Some(p.version),
+                updated_at: Some(iso(p.updated_at)),
+            },
+            None => head::ProfileRef {
+                status: head::ProfileStatus::NotDeclared,
+                version: None,
+                updated_at: None,
+            },
+        },
+        provenance: super::provenance::provenance(fw, agg, ctx, summary),
+        status_legend: status_legend(),
+        extra: framework_fields,
+    };
+    let report = serde_json::to_value(report).expect("the envelope always serialises");
     let sections: Map<String, Value> = sections
         .into_iter()
         .map(|mut s| {
@@ -238,19 +237,18 @@ pub fn report(
             if let Some(g) = gap {
                 s.gap(g);
             }
-            s.extra.insert("applicability".into(), applicability);
-            (s.key.to_string(), s.into_value())
+            (s.key.to_string(), s.into_value(applicability))
         })
         .collect();
     json!({"report": report, "sections": sections})
 }
 
 /// What each status means, in every report (the HTML shows it as the legend).
-pub fn status_legend() -> Value {
-    json!({
-        "evidenced": "the log shows the control operating on the whole population it applies to; where the rule needs something only the tenant can state, the section cites the tenant's declaration",
-        "partial": "the log shows the control operating, with the gaps the section lists",
-        "not_evidenced": "the log does not show the control operating, including when its trigger never occurred",
-        "out_of_scope_for_log": "not something a gateway log can show; the section says where that evidence lives",
-    })
+pub fn status_legend() -> head::StatusLegend {
+    head::StatusLegend {
+        evidenced: "the log shows the control operating on the whole population it applies to; where the rule needs something only the tenant can state, the section cites the tenant's declaration".into(),
+        partial: "the log shows the control operating, with the gaps the section lists".into(),
+        not_evidenced: "the log does not show the control operating, including when its trigger never occurred".into(),
+        out_of_scope_for_log: "not something a gateway log can show; the section says where that evidence lives".into(),
+    }
 }

@@ -8,9 +8,43 @@ use super::envelope::Status;
 use serde_json::Value;
 use std::fmt::Write;
 
+mod es;
 mod labels;
 pub use labels::Lang;
 use labels::{Label, label, status_label};
+
+/// A sentence of the report in `lang`: the Spanish rendering translates the
+/// JSON's English from [`es::TEXTS`]; a sentence the table lacks stays in
+/// English, marked `lang="en"`. Escaped either way.
+fn prose(v: &Value, lang: Lang) -> String {
+    match (lang, v.as_str()) {
+        (Lang::Es, Some(s)) => match es::spanish(s) {
+            Some(t) => escape(&t),
+            None => format!("<span lang=\"en\">{}</span>", escape(s)),
+        },
+        _ => text(v),
+    }
+}
+
+/// The section's title in `lang` (the JSON states one language per framework).
+fn title(key: &str, s: &Value, lang: Lang) -> String {
+    es::title(key, lang == Lang::Es).map_or_else(|| text(&s["title"]), escape)
+}
+
+/// Holders and the period's applicability, in words.
+fn applicability(a: &Value, lang: Lang) -> (String, String) {
+    let holders = a["holders"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .map(|h| labels::holder(h, lang).map_or_else(|| escape(h), str::to_string))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let during = a["applies_during_period"].as_str().unwrap_or("");
+    let during = labels::during(during, lang).map_or_else(|| escape(during), str::to_string);
+    (holders, during)
+}
 
 /// `&`, `<`, `>`, `"` and `'` as entities: safe in text and in quoted attributes.
 pub fn escape(s: &str) -> String {
@@ -131,7 +165,7 @@ pub fn render(report: &Value, lang: Lang, hashes: &[(String, String)]) -> String
         l(Label::Mapping),
         text(&r["framework"]["mapping_version"]),
         text(&r["schema_version"]),
-        text(&r["scope_note"]),
+        prose(&r["scope_note"], lang),
     );
     if r.get("ens_category").is_some() {
         let _ = writeln!(
@@ -163,10 +197,10 @@ pub fn render(report: &Value, lang: Lang, hashes: &[(String, String)]) -> String
             "<tr><td class=\"mono\"><a href=\"#s-{}\">{}</a></td><td>{}</td><td>{}</td><td>{} ({})</td></tr>",
             escape(key),
             escape(key),
-            text(&s["title"]),
+            title(key, s, lang),
             status_html(&s["status"], lang),
             text(&s["applicability"]["applies_from"]),
-            text(&s["applicability"]["applies_during_period"]),
+            applicability(&s["applicability"], lang).1,
         );
     }
     o.push_str("</table>\n");
@@ -208,29 +242,25 @@ pub fn render(report: &Value, lang: Lang, hashes: &[(String, String)]) -> String
 
     // Sections.
     for (key, s) in sections {
+        let (holders, during) = applicability(&s["applicability"], lang);
         let _ = write!(
             o,
-            "<section id=\"s-{}\">\n<h2>{} — {}</h2>\n<p>{} · {} · {}: {}</p>\n",
+            "<section id=\"s-{}\">\n<h2>{} — {}</h2>\n<p>{} · {} · {}: {}</p>\n<p>{}: {} ({}) — {}</p>\n",
             escape(key),
             escape(key),
-            text(&s["title"]),
+            title(key, s, lang),
             text(&s["reference"]),
             status_html(&s["status"], lang),
             l(Label::Holders),
-            text(&Value::String(
-                s["applicability"]["holders"]
-                    .as_array()
-                    .map(|a| a
-                        .iter()
-                        .filter_map(Value::as_str)
-                        .collect::<Vec<_>>()
-                        .join(", "))
-                    .unwrap_or_default()
-            )),
+            holders,
+            l(Label::AppliesFrom),
+            text(&s["applicability"]["applies_from"]),
+            during,
+            prose(&s["applicability"]["note"], lang),
         );
         let _ = writeln!(o, "<h3>{}</h3>\n<ul>", l(Label::Gaps));
         for g in s["gaps"].as_array().into_iter().flatten() {
-            let _ = writeln!(o, "<li>{}</li>", text(g));
+            let _ = writeln!(o, "<li>{}</li>", prose(g, lang));
         }
         o.push_str("</ul>\n");
         if let Some(d) = s["declarations"].as_array().filter(|d| !d.is_empty()) {

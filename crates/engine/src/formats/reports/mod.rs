@@ -15,14 +15,18 @@ mod common;
 mod counters;
 pub mod custody_verify;
 mod declared;
+pub mod doc;
 pub mod eea;
 mod ens;
 pub mod envelope;
+pub mod head;
 pub mod html;
+pub mod metrics;
 pub mod num;
 mod provenance;
 pub mod pseudonym;
 pub mod sample;
+pub mod schema;
 pub mod sketch;
 pub mod verify;
 

@@ -1,35 +1,33 @@
 //! Number and time rendering with one fixed format, so reports are byte-stable.
 use chrono::{DateTime, SecondsFormat, Utc};
-use serde_json::Value;
 
 /// `x` rounded to `decimals` places, as a JSON number. The rounding is
 /// `format!`'s (an exact decimal expansion of the f64, then rounded), read
 /// back and rendered shortest-round-trip, so the same input always renders
 /// the same digits on every platform.
-pub fn fixed(x: f64, decimals: usize) -> Value {
+pub fn fixed(x: f64, decimals: usize) -> Option<f64> {
     if !x.is_finite() {
-        return Value::Null;
+        return None;
     }
     let s = format!("{x:.decimals$}");
     let v: f64 = s.parse().unwrap_or(0.0);
     // Avoid "-0.0".
-    let v = if v == 0.0 { 0.0 } else { v };
-    serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number)
+    Some(if v == 0.0 { 0.0 } else { v })
 }
 
 /// `n / d` as a fraction in [0, 1] with 4 decimals; `null` when `d` is 0.
-pub fn ratio(n: u64, d: u64) -> Value {
+pub fn ratio(n: u64, d: u64) -> Option<f64> {
     if d == 0 {
-        Value::Null
+        None
     } else {
         fixed(n as f64 / d as f64, 4)
     }
 }
 
 /// `100 * n / d` with 2 decimals; `null` when `d` is 0.
-pub fn pct(n: u64, d: u64) -> Value {
+pub fn pct(n: u64, d: u64) -> Option<f64> {
     if d == 0 {
-        Value::Null
+        None
     } else {
         fixed(100.0 * n as f64 / d as f64, 2)
     }
@@ -62,12 +60,14 @@ mod tests {
 
     #[test]
     fn fixed_renders_stable_digits() {
-        assert_eq!(fixed(0.1 + 0.2, 4).to_string(), "0.3");
-        assert_eq!(fixed(2.0 / 3.0, 4).to_string(), "0.6667");
-        assert_eq!(fixed(-0.00001, 4).to_string(), "0.0");
-        assert_eq!(fixed(f64::NAN, 4), Value::Null);
-        assert_eq!(ratio(1, 0), Value::Null);
-        assert_eq!(pct(1, 3).to_string(), "33.33");
+        let json = |v: Option<f64>| serde_json::to_string(&v).unwrap();
+        assert_eq!(json(fixed(0.1 + 0.2, 4)), "0.3");
+        assert_eq!(json(fixed(2.0 / 3.0, 4)), "0.6667");
+        assert_eq!(json(fixed(-0.00001, 4)), "0.0");
+        assert_eq!(json(fixed(100.0, 2)), "100.0");
+        assert_eq!(fixed(f64::NAN, 4), None);
+        assert_eq!(ratio(1, 0), None);
+        assert_eq!(json(pct(1, 3)), "33.33");
     }
 
     #[test]

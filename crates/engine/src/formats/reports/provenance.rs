@@ -2,12 +2,13 @@
 //! the build, the pseudonymisation key id and how to recompute the samples.
 use super::aggregate::Aggregate;
 use super::counters::clip;
+use super::doc::SelectionMethod;
+use super::head;
 use super::num::iso;
-use super::sample::{EVIDENCE_CAP, SAMPLE_METHOD};
-use super::{BUILD_COMMIT, Framework, MAPPING_VERSION, SCHEMA_VERSION};
+use super::sample::EVIDENCE_CAP;
+use super::{Framework, MAPPING_VERSION, SCHEMA_VERSION};
 use crate::formats::{ExportContext, ExportSummary};
 use kt_domain::MAX_REJECTED_SAMPLES;
-use serde_json::{Value, json};
 
 pub const REPORT_ID_RULE: &str = "UUIDv5 (URL namespace) of tenant|format|window_start/window_end|events_digest|mapping_version|schema_version|profile_version (profile_version `none` when no profile is declared)";
 
@@ -20,49 +21,56 @@ pub fn provenance(
     agg: &Aggregate,
     ctx: &ExportContext,
     summary: &ExportSummary,
-) -> Value {
+) -> head::Provenance {
     let st = &summary.stats;
-    let samples: Vec<Value> = st
+    let rejected_samples = st
         .rejected_samples
         .iter()
-        .map(|r| json!({"object": clip(&r.object), "line": r.line, "reason": clip(&r.reason)}))
+        .map(|r| head::RejectedSample {
+            object: clip(&r.object).to_string(),
+            line: r.line,
+            reason: clip(&r.reason).to_string(),
+        })
         .collect();
-    json!({
-        "job": {
-            "id": ctx.job_id.as_ref().map(|j| j.as_str()),
-            "label": ctx.report.label.as_deref().map(clip),
+    head::Provenance {
+        job: head::JobRef {
+            id: ctx.job_id.as_ref().map(|j| j.as_str().to_string()),
+            label: ctx.report.label.as_deref().map(|l| clip(l).to_string()),
         },
-        "reading": {
-            "objects_listed": ctx.sources.objects,
-            "bytes_listed": ctx.sources.bytes,
-            "listing_digest": ctx.sources.listing_digest,
-            "listing_cutoff": ctx.sources.listed_at.map(iso),
-            "listing_cutoff_rule": "objects written to the lake after this time are not in the export",
-            "objects_read": st.objects_read,
-            "objects_skipped": st.objects_skipped,
-            "bytes_read": st.bytes_read,
-            "lines_read": st.lines_read,
-            "rejected_lines": st.rejected_lines,
-            "rejected_samples": samples,
-            "rejected_samples_rule": format!("the first {MAX_REJECTED_SAMPLES} rejected lines in reading order (object, 1-based line, reason)"),
-            "duplicates_removed": st.duplicates_removed,
-            "events_exported": agg.count,
+        reading: head::Reading {
+            objects_listed: ctx.sources.objects,
+            bytes_listed: ctx.sources.bytes,
+            listing_digest: ctx.sources.listing_digest.clone(),
+            listing_cutoff: ctx.sources.listed_at.map(iso),
+            listing_cutoff_rule:
+                "objects written to the lake after this time are not in the export".into(),
+            objects_read: st.objects_read,
+            objects_skipped: st.objects_skipped,
+            bytes_read: st.bytes_read,
+            lines_read: st.lines_read,
+            rejected_lines: st.rejected_lines,
+            rejected_samples,
+            rejected_samples_rule: format!(
+                "the first {MAX_REJECTED_SAMPLES} rejected lines in reading order (object, 1-based line, reason)"
+            ),
+            duplicates_removed: st.duplicates_removed,
+            events_exported: agg.count,
         },
-        "generator": {"name": "kt-exports", "version": kt_domain::VERSION, "build_commit": BUILD_COMMIT},
-        "versions": {
-            "schema_version": SCHEMA_VERSION,
-            "mapping_version": MAPPING_VERSION,
-            "report_id_rule": REPORT_ID_RULE,
+        generator: head::Generator::current(),
+        versions: head::Versions {
+            schema_version: SCHEMA_VERSION.into(),
+            mapping_version: MAPPING_VERSION.into(),
+            report_id_rule: REPORT_ID_RULE.into(),
         },
-        "pseudonymisation": {
-            "method": PSEUDONYMISATION_METHOD,
-            "key_id": agg.pseudo.key_id(),
+        pseudonymisation: head::Pseudonymisation {
+            method: PSEUDONYMISATION_METHOD.into(),
+            key_id: agg.pseudo.key_id(),
         },
-        "sampling": {
-            "method": SAMPLE_METHOD,
-            "seed": agg.samples.seed(fw),
-            "cap": EVIDENCE_CAP,
-            "recompute": SAMPLE_RECOMPUTE,
+        sampling: head::Sampling {
+            method: SelectionMethod::BottomKSha256,
+            seed: agg.samples.seed(fw).to_string(),
+            cap: EVIDENCE_CAP as u64,
+            recompute: SAMPLE_RECOMPUTE.into(),
         },
-    })
+    }
 }

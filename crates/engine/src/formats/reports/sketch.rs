@@ -7,7 +7,7 @@
 //! memory is bounded whatever the event count; values ≤ 0 share one bucket.
 //! Histograms merge by adding counts (not needed here, but it keeps the door open
 //! for segmented exports).
-use serde_json::Value;
+use super::doc::{QuantileMethod, Quantiles};
 use std::collections::BTreeMap;
 
 const ALPHA: f64 = 0.01;
@@ -84,17 +84,19 @@ impl LogHistogram {
 
     /// `{"count", "p50", "p95", "method"}` for a report; an approximation
     /// says so and gives its error bound.
-    pub fn summary(&self) -> Value {
-        let mut v = serde_json::json!({
-            "count": self.count,
-            "p50": self.quantile(0.5),
-            "p95": self.quantile(0.95),
-            "method": if self.is_exact() { "exact_nearest_rank" } else { "log_bucket_sketch" },
-        });
-        if !self.is_exact() {
-            v["relative_error_bound"] = serde_json::json!(ALPHA);
+    pub fn summary(&self) -> Quantiles {
+        let exact = self.is_exact();
+        Quantiles {
+            count: self.count,
+            p50: self.quantile(0.5),
+            p95: self.quantile(0.95),
+            method: if exact {
+                QuantileMethod::ExactNearestRank
+            } else {
+                QuantileMethod::LogBucketSketch
+            },
+            relative_error_bound: (!exact).then_some(ALPHA),
         }
-        v
     }
 }
 
@@ -141,14 +143,28 @@ mod tests {
         }
         assert_eq!(h.quantile(0.5), Some(930_000));
         assert_eq!(h.quantile(0.95), Some(1_170_000));
-        assert_eq!(h.summary()["method"], "exact_nearest_rank");
-        assert!(h.summary().get("relative_error_bound").is_none());
+        assert_eq!(
+            serde_json::to_value(h.summary()).unwrap()["method"],
+            "exact_nearest_rank"
+        );
+        assert!(
+            serde_json::to_value(h.summary())
+                .unwrap()
+                .get("relative_error_bound")
+                .is_none()
+        );
         for v in 0..EXACT_UP_TO as i64 {
             h.add(v);
         }
         assert!(!h.is_exact());
-        assert_eq!(h.summary()["method"], "log_bucket_sketch");
-        assert_eq!(h.summary()["relative_error_bound"], 0.01);
+        assert_eq!(
+            serde_json::to_value(h.summary()).unwrap()["method"],
+            "log_bucket_sketch"
+        );
+        assert_eq!(
+            serde_json::to_value(h.summary()).unwrap()["relative_error_bound"],
+            0.01
+        );
     }
 
     #[test]

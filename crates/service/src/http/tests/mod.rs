@@ -7,6 +7,7 @@ mod openapi;
 mod page;
 mod profile;
 mod read;
+mod share;
 
 use super::{AppState, dev_auth_layer, dev_token, router};
 use axum::Router;

@@ -5,6 +5,7 @@ use crate::formats::reports::aggregate::{Aggregate, Pop};
 use crate::formats::reports::declared::{self, Profile};
 use crate::formats::reports::eea::{ADEQUACY_DECISIONS, RegionClass, adequacy_country, classify};
 use crate::formats::reports::envelope::{Section, Status};
+use crate::formats::reports::metrics::*;
 use crate::formats::reports::num::{MS_PER_HOUR, iso_ms};
 use kt_domain::profile::{Authority, TransferBasis};
 use serde_json::{Value, json};
@@ -52,15 +53,15 @@ pub(super) fn breaches(agg: &Aggregate, profile: Profile<'_>) -> Section {
             })
         })
         .collect();
-    s.metrics = json!({
-        "candidates": b.total,
-        "candidates_without_incident_record": unlinked,
-        "candidates_with_declared_notification_or_assessment": answered,
-        "untracked_candidates": b.untracked,
-        "candidate_rule": "an event of an incident (incident_id) carrying personal data; events of one request (else incident) are one candidate. Transfers outside the EEA are reviewed in rgpd.44_49, not treated as breaches",
-        "clock_rule": "72 hours from detection, taken as the moment of awareness (Art. 33(1)); state at the window end",
-        "listed": shown,
-        "listed_rule": "the 25 earliest candidates by detection time, ties by event id",
+    s.set_metrics(BreachesMetrics {
+        candidates: b.total,
+        candidates_without_incident_record: unlinked,
+        candidates_with_declared_notification_or_assessment: answered,
+        untracked_candidates: b.untracked,
+        candidate_rule: "an event of an incident (incident_id) carrying personal data; events of one request (else incident) are one candidate. Transfers outside the EEA are reviewed in rgpd.44_49, not treated as breaches",
+        clock_rule: "72 hours from detection, taken as the moment of awareness (Art. 33(1)); state at the window end",
+        listed: json!(shown),
+        listed_rule: "the 25 earliest candidates by detection time, ties by event id",
     });
     s.status = if b.total == 0 {
         s.gap("no breach candidate in the window; absence of records is not evidence that no breach occurred");
@@ -109,15 +110,15 @@ pub(super) fn dpia(agg: &Aggregate) -> Section {
         triggers.push("transfers_outside_eea");
     }
     triggers.push("innovative_technology_ai");
-    s.metrics = json!({
-        "special_category_requests": p.special_events,
-        "days_with_special_category_processing": p.special_days.len(),
-        "distinct_actors_with_special_category_requests": p.special_actors.to_json(),
-        "personal_data_requests": p.personal_events,
-        "distinct_actors_with_personal_data_requests": p.personal_actors.to_json(),
-        "applications": agg.access.apps.to_json(),
-        "indicators": triggers,
-        "note": "indicators are inputs for the controller's 'large scale' assessment (EDPB WP248 rev.01 criteria); no threshold is applied",
+    s.set_metrics(DpiaMetrics {
+        special_category_requests: p.special_events,
+        days_with_special_category_processing: p.special_days.len() as u64,
+        distinct_actors_with_special_category_requests: p.special_actors.to_json(),
+        personal_data_requests: p.personal_events,
+        distinct_actors_with_personal_data_requests: p.personal_actors.to_json(),
+        applications: agg.access.apps.to_json(),
+        indicators: json!(triggers),
+        note: "indicators are inputs for the controller's 'large scale' assessment (EDPB WP248 rev.01 criteria); no threshold is applied",
     });
     s.status = if agg.count == 0 {
         s.gap("no events in the window");
@@ -209,18 +210,18 @@ pub(super) fn transfers(agg: &Aggregate, profile: Profile<'_>) -> Section {
         .iter()
         .map(|(country, decision, date, scope)| json!({"country": country, "decision": decision, "adopted": date, "scope": scope}))
         .collect();
-    s.metrics = json!({
-        "personal_data_requests_by_region_class": p.transfers_by_class,
-        "personal_data_sent_by_region_class": sent_by_class,
-        "outside_eea_by_provider_region": p.non_eea.to_json_with(),
-        "transfers_with_a_basis": covered,
-        "transfers_needing_review": review,
-        "personal_data_requests_needing_review": needing_review,
-        "escalated_then_allowed_by_reviewer": reviewed.allowed,
-        "eea_regions": crate::formats::reports::eea::EEA_REGIONS,
-        "adequacy_regions": crate::formats::reports::eea::ADEQUACY_REGIONS.iter().map(|(r, c)| json!({"region": r, "country": c})).collect::<Vec<_>>(),
-        "adequacy_decisions": decisions,
-        "region_rule": "a provider region is EEA only if listed in eea_regions; adequacy_regions are in a country with an adequacy decision covering any recipient (Art. 45); United States regions are adequate only for DPF-certified recipients, which the tenant declares (transfer_basis DPF); any other region needs a basis the tenant declares for that provider and region (SCC, adequacy); a missing region needs review. Sent = not blocked, not redacted, and for escalated requests allowed by the reviewer",
+    s.set_metrics(TransfersMetrics {
+        personal_data_requests_by_region_class: json!(p.transfers_by_class),
+        personal_data_sent_by_region_class: json!(sent_by_class),
+        outside_eea_by_provider_region: json!(p.non_eea.to_json_with()),
+        transfers_with_a_basis: json!(covered),
+        transfers_needing_review: json!(review),
+        personal_data_requests_needing_review: needing_review,
+        escalated_then_allowed_by_reviewer: reviewed.allowed,
+        eea_regions: json!(crate::formats::reports::eea::EEA_REGIONS),
+        adequacy_regions: json!(crate::formats::reports::eea::ADEQUACY_REGIONS.iter().map(|(r, c)| json!({"region": r, "country": c})).collect::<Vec<_>>()),
+        adequacy_decisions: json!(decisions),
+        region_rule: "a provider region is EEA only if listed in eea_regions; adequacy_regions are in a country with an adequacy decision covering any recipient (Art. 45); United States regions are adequate only for DPF-certified recipients, which the tenant declares (transfer_basis DPF); any other region needs a basis the tenant declares for that provider and region (SCC, adequacy); a missing region needs review. Sent = not blocked, not redacted, and for escalated requests allowed by the reviewer",
     });
     s.status = if p.personal_events == 0 {
         s.gap("no personal-data request in the window");

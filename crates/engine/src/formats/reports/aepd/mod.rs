@@ -10,7 +10,9 @@ use super::aggregate::{Aggregate, Pop};
 use super::common;
 use super::declared::{self, Profile};
 use super::envelope::{Section, Status};
+use super::head::{AepdHead, EnsCrossReferences};
 use super::num::ratio;
+use crate::formats::reports::metrics::*;
 use serde_json::{Map, Value, json};
 
 /// GDPR Art. 33(1): notify the supervisory authority within 72 hours.
@@ -44,15 +46,24 @@ const ENS_REFS: &[(&str, &[&str])] = &[
 
 /// The envelope keys only the AEPD report has.
 pub fn envelope_fields() -> Map<String, Value> {
-    Map::from_iter([("ens_cross_references".to_string(), ens_cross_references())])
+    match serde_json::to_value(head()) {
+        Ok(Value::Object(m)) => m,
+        _ => unreachable!("the AEPD head is a struct"),
+    }
 }
 
-pub fn ens_cross_references() -> Value {
-    json!({
-        "basis": "LOPDGDD, disposición adicional primera: public-sector controllers apply the ENS measures to personal data",
-        "report_format": "compliance-ens",
-        "sections": ENS_REFS.iter().map(|(k, v)| (k.to_string(), json!(v))).collect::<serde_json::Map<_, _>>(),
-    })
+/// The ENS sections this report's sections rely on (LOPDGDD DA 1ª).
+pub fn head() -> AepdHead {
+    AepdHead {
+        ens_cross_references: EnsCrossReferences {
+            basis: "LOPDGDD, disposición adicional primera: public-sector controllers apply the ENS measures to personal data".into(),
+            report_format: "compliance-ens".into(),
+            sections: ENS_REFS
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.iter().map(|x| x.to_string()).collect()))
+                .collect(),
+        },
+    }
 }
 
 pub(super) fn section(key: &'static str, title: &'static str, reference: &'static str) -> Section {
@@ -104,12 +115,12 @@ fn minimisation(agg: &Aggregate) -> Section {
     let d = &p.personal_by_decision;
     let reviewed = p.reviewed(&agg.oversight);
     let allowed = d.allow + reviewed.allowed;
-    s.metrics = json!({
-        "request_events": p.request_events,
-        "requests_with_detection_field": p.detector_visible,
-        "personal_data_requests": p.personal_events,
-        "detections_by_category": p.by_category.to_json_with(),
-        "handling": {
+    s.set_metrics(MinimisationMetrics {
+        request_events: p.request_events,
+        requests_with_detection_field: p.detector_visible,
+        personal_data_requests: p.personal_events,
+        detections_by_category: json!(p.by_category.to_json_with()),
+        handling: json!({
             "redacted": d.redact,
             "allowed_with_personal_data": allowed,
             "blocked": d.block,
@@ -118,8 +129,8 @@ fn minimisation(agg: &Aggregate) -> Section {
             "escalated_then_blocked_or_redacted_by_reviewer": reviewed.withheld,
             "escalated_without_decision_in_window": reviewed.pending,
             "other_or_none": d.other + d.none,
-        },
-        "handling_rule": "an escalated request counts by the reviewer's final decision (escalation.resolved of its escalation_id); without one in the window it is withheld and counted as without decision. allowed_with_personal_data includes the escalated requests a reviewer allowed",
+        }),
+        handling_rule: "an escalated request counts by the reviewer's final decision (escalation.resolved of its escalation_id); without one in the window it is withheld and counted as without decision. allowed_with_personal_data includes the escalated requests a reviewer allowed",
     });
     s.status = if !detector_gap(agg, &mut s) {
         Status::NotEvidenced
@@ -152,11 +163,11 @@ fn minimisation(agg: &Aggregate) -> Section {
 fn accountability(agg: &Aggregate) -> Section {
     let mut s = section("rgpd.5.2", "Accountability", "GDPR Art. 5(2) and Art. 24");
     let timeline = common::config_timeline(agg);
-    s.metrics = json!({
-        "config_version_trail": timeline,
-        "completeness_pct": common::completeness(agg),
-        "events_digest": agg.events_digest(),
-        "event_count": agg.count,
+    s.set_metrics(AccountabilityMetrics {
+        config_version_trail: json!(timeline),
+        completeness_pct: common::completeness(agg),
+        events_digest: agg.events_digest(),
+        event_count: agg.count,
     });
     let missing = common::incomplete_fields(agg);
     s.status = if agg.count == 0 {
@@ -187,13 +198,15 @@ fn special(agg: &Aggregate) -> Section {
     let p = &agg.privacy;
     let d = &p.special_by_decision;
     let reviewed = p.reviewed(&agg.oversight);
-    s.metrics = json!({
-        "special_category_requests": p.special_events,
-        "by_category": p.special_by_category.to_json_with(),
-        "handling": d,
-        "escalated_then_allowed_by_reviewer": reviewed.special_allowed,
-        "escalated_without_decision_in_window": reviewed.special_pending,
-        "categories_considered_special": crate::formats::reports::aggregate::vocab::SPECIAL_CATEGORIES,
+    s.set_metrics(SpecialMetrics {
+        special_category_requests: p.special_events,
+        by_category: json!(p.special_by_category.to_json_with()),
+        handling: json!(d),
+        escalated_then_allowed_by_reviewer: reviewed.special_allowed,
+        escalated_without_decision_in_window: reviewed.special_pending,
+        categories_considered_special: json!(
+            crate::formats::reports::aggregate::vocab::SPECIAL_CATEGORIES
+        ),
     });
     s.status = if !detector_gap(agg, &mut s) {
         Status::NotEvidenced
@@ -235,7 +248,7 @@ fn automated(agg: &Aggregate) -> Section {
     );
     let (status, metrics, gaps) = common::oversight(agg);
     s.status = status;
-    s.metrics = metrics;
+    s.set_metrics(metrics);
     s.gaps = gaps;
     s.gap("whether a decision had legal or similarly significant effects on a person is not in the log");
     s.evidence = agg.samples.evidence(Aepd, Pop::Escalation, true, false);
@@ -249,13 +262,13 @@ fn by_design(agg: &Aggregate) -> Section {
         "GDPR Art. 25",
     );
     let p = &agg.privacy;
-    s.metrics = json!({
-        "decision_events": p.decision_events,
-        "under_redaction_policy": p.under_redaction,
-        "not_under_redaction_policy": p.not_under_redaction,
-        "policy_set_unknown": p.redaction_unknown,
-        "share_under_redaction_policy": ratio(p.under_redaction, p.decision_events),
-        "rule": "a decision is under a redaction policy when its own policy_ids, or the policy_ids published (config.published in the window) for its config_version, include a policy whose id contains `redact`",
+    s.set_metrics(ByDesignMetrics {
+        decision_events: p.decision_events,
+        under_redaction_policy: p.under_redaction,
+        not_under_redaction_policy: p.not_under_redaction,
+        policy_set_unknown: p.redaction_unknown,
+        share_under_redaction_policy: ratio(p.under_redaction, p.decision_events),
+        rule: "a decision is under a redaction policy when its own policy_ids, or the policy_ids published (config.published in the window) for its config_version, include a policy whose id contains `redact`",
     });
     s.status = if p.decision_events == 0 || p.under_redaction == 0 {
         s.gap("no traffic shown under a redaction policy");
@@ -296,9 +309,9 @@ fn processors(agg: &Aggregate, profile: Profile<'_>) -> Section {
             )
         })
         .collect();
-    s.metrics = json!({
-        "by_provider": by,
-        "requests_without_provider": t.request_without_provider,
+    s.set_metrics(ProcessorsMetrics {
+        by_provider: json!(by),
+        requests_without_provider: t.request_without_provider,
     });
     let status = common::provider_coverage(&mut s, t, "no request names a provider", |n| {
         format!("{n} request event(s) name no provider")
@@ -326,10 +339,10 @@ fn record(agg: &Aggregate) -> Section {
         "GDPR Art. 30; LOPDGDD Art. 31",
     );
     let p = &agg.privacy;
-    s.metrics = json!({
-        "inventory": p.inventory_json(),
-        "inventory_rows_truncated": p.inventory_overflow > 0,
-        "row": "application x data category x provider x region, with personal-data request counts",
+    s.set_metrics(RecordMetrics {
+        inventory: json!(p.inventory_json()),
+        inventory_rows_truncated: p.inventory_overflow > 0,
+        row: "application x data category x provider x region, with personal-data request counts",
     });
     s.status = if agg.count == 0 {
         s.gap("no events in the window");
@@ -345,11 +358,11 @@ fn record(agg: &Aggregate) -> Section {
 fn security(agg: &Aggregate, profile: Profile<'_>) -> Section {
     let mut s = section("rgpd.32", "Security of processing", "GDPR Art. 32");
     let t = &agg.traffic;
-    s.metrics = json!({
-        "blocks_by_policy": t.blocks_by_policy.to_json(),
-        "redactions_by_policy": t.redacts_by_policy.to_json(),
-        "enforcements_without_policy_id": t.enforced_without_policy,
-        "export_integrity": {"events_digest": agg.events_digest(), "event_count": agg.count},
+    s.set_metrics(SecurityMetrics {
+        blocks_by_policy: t.blocks_by_policy.to_json(),
+        redactions_by_policy: t.redacts_by_policy.to_json(),
+        enforcements_without_policy_id: t.enforced_without_policy,
+        export_integrity: json!({"events_digest": agg.events_digest(), "event_count": agg.count}),
     });
     let enforced = t.decisions.block + t.decisions.redact;
     s.status = if agg.count == 0 {

@@ -1,10 +1,10 @@
 //! Evidence samples: one bottom-k sample per framework and population.
 use super::Obs;
 use crate::formats::reports::Framework;
+use crate::formats::reports::doc::{Evidence, Selection, SelectionMethod};
 use crate::formats::reports::num::iso;
-use crate::formats::reports::sample::{BottomK, EVIDENCE_CAP, SAMPLE_METHOD, priority};
+use crate::formats::reports::sample::{BottomK, EVIDENCE_CAP, priority};
 use kt_domain::Window;
-use serde_json::{Value, json};
 use std::collections::BTreeMap;
 
 /// The event populations evidence lists are drawn from.
@@ -199,9 +199,15 @@ impl Samples {
 
     /// A section's `evidence` object: event ids from `pop`, and escalation /
     /// incident ids when the section is about them.
-    pub fn evidence(&self, fw: Framework, pop: Pop, escalations: bool, incidents: bool) -> Value {
+    pub fn evidence(
+        &self,
+        fw: Framework,
+        pop: Pop,
+        escalations: bool,
+        incidents: bool,
+    ) -> Evidence {
         let Some(s) = self.per.get(&fw) else {
-            return Value::Null;
+            return Evidence::none();
         };
         let ev = &s.events[&pop];
         let event_ids = ev.ids();
@@ -215,19 +221,19 @@ impl Samples {
         } else {
             (vec![], 0)
         };
-        json!({
-            "event_ids": event_ids,
-            "escalation_ids": esc_ids,
-            "incident_ids": inc_ids,
-            "selection": {
-                "method": SAMPLE_METHOD,
-                "seed": s.seed,
-                "population": ev.population(),
-                "n": event_ids.len(),
-                "escalation_population": esc_pop,
-                "incident_population": inc_pop,
-                "rule": "each list keeps the ids with the smallest SHA-256(seed|id) (first 8 bytes, big-endian), at most 25, listed by id",
-            }
-        })
+        Evidence {
+            selection: Selection {
+                method: SelectionMethod::BottomKSha256,
+                seed: s.seed.clone(),
+                population: ev.population(),
+                n: event_ids.len() as u64,
+                escalation_population: esc_pop,
+                incident_population: inc_pop,
+                rule: "each list keeps the ids with the smallest SHA-256(seed|id) (first 8 bytes, big-endian), at most 25, listed by id".into(),
+            },
+            event_ids,
+            escalation_ids: esc_ids,
+            incident_ids: inc_ids,
+        }
     }
 }

@@ -49,7 +49,7 @@ pub fn is_personal(category: &str) -> bool {
 }
 
 /// Policy outcomes counted by kind.
-#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq, schemars::JsonSchema)]
 pub struct DecisionCounts {
     pub allow: u64,
     pub redact: u64,

@@ -4,7 +4,9 @@ use crate::formats::reports::Framework::Ens;
 use crate::formats::reports::aggregate::{Aggregate, Pop};
 use crate::formats::reports::common;
 use crate::formats::reports::declared::{self, Profile};
+use crate::formats::reports::doc::ActorCount;
 use crate::formats::reports::envelope::{Section, Status};
+use crate::formats::reports::metrics::*;
 use crate::formats::reports::num::ratio;
 use serde_json::{Value, json};
 
@@ -17,11 +19,11 @@ pub(super) fn op_acc_1(agg: &Aggregate) -> Section {
     );
     let a = &agg.access;
     let identified = a.request_events - a.anonymous_requests;
-    s.metrics = json!({
-        "distinct_actors": a.actors.to_json(),
-        "request_events": a.request_events,
-        "anonymous_requests": a.anonymous_requests,
-        "anonymous_share": ratio(a.anonymous_requests, a.request_events),
+    s.set_metrics(OpAcc1Metrics {
+        distinct_actors: a.actors.to_json(),
+        request_events: a.request_events,
+        anonymous_requests: a.anonymous_requests,
+        anonymous_share: ratio(a.anonymous_requests, a.request_events),
     });
     s.status = share_status(identified, a.request_events);
     if a.anonymous_requests > 0 {
@@ -58,13 +60,18 @@ pub(super) fn op_acc_4(agg: &Aggregate, profile: Profile<'_>) -> Section {
         &[],
     );
     let t = &agg.traffic;
-    s.metrics = json!({
-        "policy_denials": t.decisions.block,
-        "denials_by_actor_top": t.denials_by_actor.top(crate::formats::reports::sample::EVIDENCE_CAP, "actor"),
-        "denials_by_actor_rule": "the 25 actors with the most denials, ties by pseudonym",
-        "distinct_denied_actors": t.denials_by_actor.map.len(),
-        "denials_by_application": t.denials_by_app.to_json(),
-        "denials_without_actor": t.denials_without_actor,
+    s.set_metrics(OpAcc4Metrics {
+        policy_denials: t.decisions.block,
+        denials_by_actor_top: t
+            .denials_by_actor
+            .top_pairs(crate::formats::reports::sample::EVIDENCE_CAP)
+            .into_iter()
+            .map(|(actor, count)| ActorCount { actor, count })
+            .collect(),
+        denials_by_actor_rule: "the 25 actors with the most denials, ties by pseudonym",
+        distinct_denied_actors: t.denials_by_actor.map.len() as u64,
+        denials_by_application: t.denials_by_app.to_json(),
+        denials_without_actor: t.denials_without_actor,
     });
     s.status = if t.decisions.block == 0 {
         s.gap("no policy denial in the window");
@@ -99,11 +106,11 @@ pub(super) fn op_mon_1(agg: &Aggregate, profile: Profile<'_>) -> Section {
         &[],
     );
     let t = &agg.traffic;
-    s.metrics = json!({
-        "blocks_by_policy": t.blocks_by_policy.to_json(),
-        "redactions_by_policy": t.redacts_by_policy.to_json(),
-        "enforcements_without_policy_id": t.enforced_without_policy,
-        "high_or_critical_risk_events": agg.quality.high_or_critical,
+    s.set_metrics(OpMon1Metrics {
+        blocks_by_policy: t.blocks_by_policy.to_json(),
+        redactions_by_policy: t.redacts_by_policy.to_json(),
+        enforcements_without_policy_id: t.enforced_without_policy,
+        high_or_critical_risk_events: agg.quality.high_or_critical,
     });
     let enforced = t.decisions.block + t.decisions.redact;
     s.status = if enforced == 0 {
@@ -153,7 +160,10 @@ pub(super) fn op_mon_2(agg: &Aggregate) -> Section {
             })
         })
         .collect();
-    s.metrics = json!({"daily": series, "day_boundary": "midnight in the report's timezone"});
+    s.set_metrics(OpMon2Metrics {
+        daily: json!(series),
+        day_boundary: "midnight in the report's timezone",
+    });
     s.status = if agg.count == 0 {
         s.gap("no events in the window");
         Status::NotEvidenced
@@ -173,7 +183,9 @@ pub(super) fn op_mon_3(agg: &Aggregate) -> Section {
         &[],
     );
     let (count, minutes, gaps) = common::log_gaps(agg);
-    s.metrics = json!({"collection_gaps": gaps});
+    s.set_metrics(OpMon3Metrics {
+        collection_gaps: gaps,
+    });
     s.status = if agg.count == 0 {
         s.gap("no events in the window");
         Status::NotEvidenced
@@ -203,9 +215,9 @@ pub(super) fn providers(
     };
     let mut s = section(key, title, reference, &[]);
     let t = &agg.traffic;
-    s.metrics = json!({
-        "by_provider": common::providers(&t.providers),
-        "requests_without_provider": t.request_without_provider,
+    s.set_metrics(ProvidersMetrics {
+        by_provider: json!(common::providers(&t.providers)),
+        requests_without_provider: t.request_without_provider,
     });
     s.status = common::provider_coverage(&mut s, t, "no request names a provider", |n| {
         format!("{n} request(s) name no provider")
@@ -238,11 +250,11 @@ pub(super) fn mp_info_1(agg: &Aggregate) -> Section {
         &[],
     );
     let p = &agg.privacy;
-    s.metrics = json!({
-        "requests_with_detection_field": p.detector_visible,
-        "request_events": p.request_events,
-        "personal_data_requests": p.personal_events,
-        "data_categories_detected": p.by_category.to_json_with(),
+    s.set_metrics(MpInfo1Metrics {
+        requests_with_detection_field: p.detector_visible,
+        request_events: p.request_events,
+        personal_data_requests: p.personal_events,
+        data_categories_detected: json!(p.by_category.to_json_with()),
     });
     s.status = share_status(p.detector_visible, p.request_events);
     if p.detector_visible < p.request_events {

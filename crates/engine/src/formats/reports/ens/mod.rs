@@ -10,11 +10,16 @@ use super::Framework::Ens;
 use super::aggregate::vocab::KNOWN_TYPES;
 use super::aggregate::{Aggregate, Pop};
 use super::common::{self, COMPLETE};
-use super::declared::Profile;
+use super::declared::{self, Profile};
 use super::envelope::{Section, Status};
+use super::head::{
+    EnsCategoryOrNot, EnsDimensions, EnsDimensionsOrNot, EnsHead, Level, NotDeclared,
+};
 use super::num::{frac, iso_ms, pct};
 use crate::formats::ExportSummary;
-use kt_domain::profile::EnsCategory;
+use crate::formats::reports::doc::ActorCounts;
+use crate::formats::reports::metrics::*;
+use kt_domain::profile::{Authority, EnsCategory};
 use serde_json::{Map, Value, json};
 
 pub(super) fn section(
@@ -30,22 +35,47 @@ pub(super) fn section(
 
 /// The envelope keys only the ENS report has: the declared category and
 /// dimensions, `not_declared` when the profile does not state them.
-pub fn envelope_fields(profile: Profile<'_>) -> Map<String, Value> {
+/// The ENS category and dimensions as declared; `not_declared`, never a default.
+pub fn head(profile: Profile<'_>) -> EnsHead {
+    use kt_domain::profile::DimensionLevel;
     let ens = profile.and_then(|p| p.profile.ens.as_ref());
-    Map::from_iter([
-        (
-            "ens_category".to_string(),
-            json!(
-                ens.and_then(|e| e.category)
-                    .map_or("not_declared", |c| c.as_str())
-            ),
-        ),
-        (
-            "ens_dimensions".to_string(),
-            ens.and_then(|e| e.dimensions.as_ref())
-                .map_or(json!("not_declared"), |d| json!(d)),
-        ),
-    ])
+    let level = |l: Option<DimensionLevel>| {
+        l.map(|l| match l {
+            DimensionLevel::Bajo => Level::Bajo,
+            DimensionLevel::Medio => Level::Medio,
+            DimensionLevel::Alto => Level::Alto,
+        })
+    };
+    EnsHead {
+        ens_category: match ens.and_then(|e| e.category) {
+            Some(EnsCategory::Basica) => EnsCategoryOrNot::Basica,
+            Some(EnsCategory::Media) => EnsCategoryOrNot::Media,
+            Some(EnsCategory::Alta) => EnsCategoryOrNot::Alta,
+            None => EnsCategoryOrNot::NotDeclared,
+        },
+        ens_dimensions: match ens.and_then(|e| e.dimensions.as_ref()) {
+            Some(d) => EnsDimensionsOrNot::Declared(EnsDimensions {
+                c: level(d.c),
+                i: level(d.i),
+                t: level(d.t),
+                a: level(d.a),
+                d: level(d.d),
+            }),
+            None => EnsDimensionsOrNot::NotDeclared(NotDeclared::NotDeclared),
+        },
+    }
+}
+
+pub fn envelope_fields(profile: Profile<'_>) -> Map<String, Value> {
+    to_map(head(profile))
+}
+
+/// A typed envelope part as the keys it adds to the envelope.
+pub(super) fn to_map(v: impl serde::Serialize) -> Map<String, Value> {
+    match serde_json::to_value(v) {
+        Ok(Value::Object(m)) => m,
+        _ => unreachable!("envelope parts are structs"),
+    }
 }
 
 pub fn sections(agg: &Aggregate, summary: &ExportSummary, profile: Profile<'_>) -> Vec<Section> {
@@ -56,7 +86,7 @@ pub fn sections(agg: &Aggregate, summary: &ExportSummary, profile: Profile<'_>) 
         op_exp_8_r2(agg, summary),
         op_exp_8_r3(agg, profile),
         op_exp_8_r4(agg),
-        op_exp_7(agg),
+        op_exp_7(agg, profile),
         op_exp_9(agg),
         access_monitoring::op_acc_1(agg),
         access_monitoring::op_acc_6(),
@@ -91,11 +121,11 @@ fn op_exp_8_r1(agg: &Aggregate, profile: Profile<'_>) -> Section {
     );
     let a = &agg.access;
     let category = profile.and_then(|p| p.profile.ens_category().map(|c| (p.version, c)));
-    s.metrics = json!({
-        "log_exports_in_log": a.log_exports,
-        "log_exports_by_actor": a.log_exports_by_actor.to_json(),
-        "required_from_category": "MEDIA",
-        "declared_category": category.map_or("not_declared", |(_, c)| c.as_str()),
+    s.set_metrics(OpExp8R1Metrics {
+        log_exports_in_log: a.log_exports,
+        log_exports_by_actor: ActorCounts(a.log_exports_by_actor.to_json()),
+        required_from_category: "MEDIA",
+        declared_category: category.map_or("not_declared", |(_, c)| c.as_str()),
     });
     if let Some((version, c)) = category {
         s.declare(version, "ens.category", json!(c.as_str()));
@@ -135,11 +165,11 @@ fn art24(agg: &Aggregate) -> Section {
         &[],
     );
     let q = &agg.quality;
-    s.metrics = json!({
-        "events": agg.count,
-        "events_with_identified_actor": q.identified,
-        "identified_actor_pct": pct(q.identified, agg.count),
-        "rule": "an event identifies the acting person when it carries actor.user_id or reviewer (pseudonymised in reports)",
+    s.set_metrics(Art24Metrics {
+        events: agg.count,
+        events_with_identified_actor: q.identified,
+        identified_actor_pct: pct(q.identified, agg.count),
+        rule: "an event identifies the acting person when it carries actor.user_id or reviewer (pseudonymised in reports)",
     });
     s.status = share_status(q.identified, agg.count);
     if agg.count > q.identified {
@@ -162,13 +192,13 @@ fn op_exp_8(agg: &Aggregate) -> Section {
     );
     let f = &agg.quality.five;
     let n = agg.count;
-    s.metrics = json!({
-        "events": n,
-        "completeness_pct": {
+    s.set_metrics(OpExp8Metrics {
+        events: n,
+        completeness_pct: json!({
             "who": pct(f.who, n), "when": pct(f.when, n), "object": pct(f.object, n),
             "event": pct(f.what, n), "result": pct(f.result, n),
-        },
-        "rule": "who = actor.user_id, reviewer or actor.app; when = ts; object = request_id, escalation_id, incident_id, the published config_version, or an admin action's target; event = event_type; result = decision or outcome",
+        }),
+        rule: "who = actor.user_id, reviewer or actor.app; when = ts; object = request_id, escalation_id, incident_id, the published config_version, or an admin action's target; event = event_type; result = decision or outcome",
     });
     let min = [f.who, f.when, f.object, f.what, f.result]
         .into_iter()
@@ -200,14 +230,14 @@ fn op_exp_8_r2(agg: &Aggregate, summary: &ExportSummary) -> Section {
             .or_default() += 1;
     }
     let q = &agg.quality;
-    s.metrics = json!({
-        "rejected_lines": st.rejected_lines,
-        "rejected_sample_reasons": reasons,
-        "duplicates_removed": st.duplicates_removed,
-        "timestamps_not_utc_millisecond_form": q.ts_not_canonical,
-        "order_violations_in_export": q.order_violations,
-        "events_digest": agg.events_digest(),
-        "note": "rejected_lines include timestamps outside their partition's hour; the engine orders events before formatting, so out-of-order deliveries are absorbed there and not counted separately",
+    s.set_metrics(OpExp8R2Metrics {
+        rejected_lines: st.rejected_lines,
+        rejected_sample_reasons: json!(reasons),
+        duplicates_removed: st.duplicates_removed,
+        timestamps_not_utc_millisecond_form: q.ts_not_canonical,
+        order_violations_in_export: q.order_violations,
+        events_digest: agg.events_digest(),
+        note: "rejected_lines include timestamps outside their partition's hour; the engine orders events before formatting, so out-of-order deliveries are absorbed there and not counted separately",
     });
     s.status = if agg.count == 0 {
         s.gap("no events in the window");
@@ -253,11 +283,11 @@ fn op_exp_8_r3(agg: &Aggregate, profile: Profile<'_>) -> Section {
     }) {
         s.declare(version, "retention.log_days", json!(days));
     }
-    s.metrics = json!({
-        "event_types_seen": agg.quality.by_type.to_json(),
-        "documented_catalogue": KNOWN_TYPES,
-        "undocumented_types_seen": unknown,
-        "retention": retention,
+    s.set_metrics(OpExp8R3Metrics {
+        event_types_seen: agg.quality.by_type.to_json(),
+        documented_catalogue: KNOWN_TYPES,
+        undocumented_types_seen: json!(unknown),
+        retention,
     });
     s.status = if agg.count == 0 {
         s.gap("no events in the window");
@@ -281,13 +311,13 @@ fn op_exp_8_r4(agg: &Aggregate) -> Section {
         &["op.exp.10"],
     );
     let a = &agg.access;
-    s.metrics = json!({
-        "admin_actions": a.admin_actions,
-        "admin_actions_by_actor": a.admin_by_actor.to_json(),
-        "admin_actions_by_outcome": a.admin_by_outcome.to_json(),
-        "admin_actions_without_actor": a.admin_without_actor,
-        "log_exports_in_log": a.log_exports,
-        "log_exports_by_actor": a.log_exports_by_actor.to_json(),
+    s.set_metrics(OpExp8R4Metrics {
+        admin_actions: a.admin_actions,
+        admin_actions_by_actor: ActorCounts(a.admin_by_actor.to_json()),
+        admin_actions_by_outcome: a.admin_by_outcome.to_json(),
+        admin_actions_without_actor: a.admin_without_actor,
+        log_exports_in_log: a.log_exports,
+        log_exports_by_actor: ActorCounts(a.log_exports_by_actor.to_json()),
     });
     s.status = if a.admin_actions + a.log_exports == 0 {
         s.gap("no administrative action or log export recorded in the window");
@@ -306,11 +336,14 @@ fn op_exp_8_r4(agg: &Aggregate) -> Section {
     s
 }
 
-fn op_exp_7(agg: &Aggregate) -> Section {
+/// Incident severities that count as significant for notification to CCN-CERT.
+pub const SIGNIFICANT_SEVERITIES: [&str; 2] = ["high", "critical"];
+
+fn op_exp_7(agg: &Aggregate, profile: Profile<'_>) -> Section {
     let mut s = section(
         "op.exp.7",
         "Gestión de incidentes",
-        "RD 311/2022, Anexo II, op.exp.7",
+        "RD 311/2022, Anexo II, op.exp.7; notification to CCN-CERT: art. 33",
         &["op.exp.7"],
     );
     let i = &agg.incidents;
@@ -324,21 +357,44 @@ fn op_exp_7(agg: &Aggregate) -> Section {
         .values()
         .filter(|x| x.resolved_at.is_some())
         .count() as u64;
-    s.metrics = json!({
-        "incidents": i.total,
-        "by_severity": i.by_severity.to_json(),
-        "acknowledged": acked,
-        "resolved": resolved,
-        "time_to_acknowledge_ms": i.time_to_acknowledge.summary(),
-        "time_to_resolve_ms": i.time_to_resolve.summary(),
-        "untracked_incidents": i.untracked,
-        "lifecycle_rule": "first event with an incident_id = reported; a later event of it with outcome acknowledged/ack/investigating/in_progress = acknowledged; resolved/closed/mitigated = resolved (and acknowledged)",
+    // Significant incidents need a CCN-CERT notification, or an assessment
+    // that none was due; only the tenant can declare either.
+    let significant: Vec<&String> = i
+        .lifecycles
+        .iter()
+        .filter(|(_, x)| {
+            x.severity
+                .as_deref()
+                .is_some_and(|sev| SIGNIFICANT_SEVERITIES.contains(&sev))
+        })
+        .map(|(id, _)| id)
+        .collect();
+    let answered = significant
+        .iter()
+        .filter(|id| declared::notification(&mut s, profile, Authority::CcnCert, id).is_some())
+        .count() as u64;
+    let significant_count = significant.len() as u64;
+    s.set_metrics(OpExp7Metrics {
+        incidents: json!(i.total),
+        by_severity: i.by_severity.to_json(),
+        acknowledged: acked,
+        resolved,
+        time_to_acknowledge_ms: i.time_to_acknowledge.summary(),
+        time_to_resolve_ms: i.time_to_resolve.summary(),
+        untracked_incidents: i.untracked,
+        lifecycle_rule: "first event with an incident_id = reported; a later event of it with outcome acknowledged/ack/investigating/in_progress = acknowledged; resolved/closed/mitigated = resolved (and acknowledged)",
+        significant_incidents: significant_count,
+        significant_with_declared_ccn_cert_notification_or_assessment: answered,
+        significance_rule: "an incident whose severity (the risk level of its first event) is high or critical; whether it had a significant impact (RD 311/2022 art. 33) is assessed by people",
     });
     s.status = if i.total == 0 {
         s.gap("no incident recorded in the window; absence of records is not evidence that none occurred");
         Status::NotEvidenced
     } else if acked == i.total {
-        Status::Evidenced
+        declared::cap(
+            Status::Evidenced,
+            answered == significant_count && i.untracked == 0,
+        )
     } else {
         s.gap(format!(
             "{} incident(s) without an acknowledgement in the log",
@@ -346,7 +402,13 @@ fn op_exp_7(agg: &Aggregate) -> Section {
         ));
         Status::Partial
     };
-    s.gap("incidents detected outside the gateway, their classification and any notification to CCN-CERT are not in this log");
+    if significant_count > answered {
+        s.gap(format!(
+            "{} of {significant_count} high or critical incident(s) have no notification to CCN-CERT, or assessment that none was due, declared in the tenant's compliance profile (notifications); the gateway log does not record notifications",
+            significant_count - answered
+        ));
+    }
+    s.gap("incidents detected outside the gateway and their classification are not in this log");
     s.evidence = agg.samples.evidence(Ens, Pop::Incident, false, true);
     s
 }
@@ -394,11 +456,11 @@ fn op_exp_9(agg: &Aggregate) -> Section {
         .values()
         .filter(|x| x.opened_at.is_none())
         .count();
-    s.metrics = json!({
-        "escalations": {"tracked": o.lifecycles.len(), "opened_and_resolved": complete, "open_at_window_end": opened_only, "resolved_without_opening_in_window": resolved_only},
-        "incidents": {"tracked": i.lifecycles.len(), "with_linked_events": i.lifecycles.values().filter(|x| !x.event_ids.is_empty()).count()},
-        "register": register,
-        "register_rule": "the escalations and incidents whose ids are in this section's evidence sample; up to 4 linked event ids each",
+    s.set_metrics(OpExp9Metrics {
+        escalations: json!({"tracked": o.lifecycles.len(), "opened_and_resolved": complete, "open_at_window_end": opened_only, "resolved_without_opening_in_window": resolved_only}),
+        incidents: json!({"tracked": i.lifecycles.len(), "with_linked_events": i.lifecycles.values().filter(|x| !x.event_ids.is_empty()).count()}),
+        register: json!(register),
+        register_rule: "the escalations and incidents whose ids are in this section's evidence sample; up to 4 linked event ids each",
     });
     s.status = if o.lifecycles.is_empty() && i.lifecycles.is_empty() {
         s.gap("no escalation or incident in the window");

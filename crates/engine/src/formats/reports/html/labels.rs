@@ -60,7 +60,7 @@ pub fn label(k: Label, lang: Lang) -> &'static str {
     use Label::*;
     let (es, en) = match k {
         Intro => (
-            "Evidencias derivadas del registro de eventos de la pasarela. Las cifras, reglas y carencias se muestran tal como constan en el informe JSON (en inglés).",
+            "Evidencias derivadas del registro de eventos de la pasarela. Los títulos, las carencias y las notas de aplicabilidad se traducen del informe JSON; las cifras, sus claves y las reglas de cálculo se muestran tal como constan en él (en inglés).",
             "Evidence derived from the gateway event log. Figures, rules and gaps are shown as the JSON report states them.",
         ),
         Tenant => ("Organización (tenant)", "Tenant"),
@@ -145,4 +145,31 @@ pub fn legend(s: Status, lang: Lang) -> &'static str {
             "not something a gateway log can show; the section says where that evidence lives"
         }
     }
+}
+
+/// An obligation holder (`applicability.holders`), in words.
+pub fn holder(h: &str, lang: Lang) -> Option<&'static str> {
+    let (es, en) = match h {
+        "provider" => ("proveedor", "provider"),
+        "deployer" => ("responsable del despliegue", "deployer"),
+        "controller" => ("responsable del tratamiento", "controller"),
+        "processor" => ("encargado del tratamiento", "processor"),
+        "responsible_entity" => ("entidad responsable", "responsible entity"),
+        _ => return None,
+    };
+    Some(if lang == Lang::Es { es } else { en })
+}
+
+/// `applicability.applies_during_period`, in words.
+pub fn during(d: &str, lang: Lang) -> Option<&'static str> {
+    let (es, en) = match d {
+        "whole_period" => ("todo el periodo", "the whole period"),
+        "part_of_period" => ("parte del periodo", "part of the period"),
+        "not_yet" => (
+            "aún no aplicable en el periodo",
+            "not yet during the period",
+        ),
+        _ => return None,
+    };
+    Some(if lang == Lang::Es { es } else { en })
 }

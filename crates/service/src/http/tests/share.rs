@@ -1,0 +1,292 @@
+use super::*;
+
+fn links(id: &JobId) -> String {
+    format!("/v1/export-jobs/{id}/links")
+}
+
+impl TestApp {
+    async fn post_json(&self, uri: &str, token: &str, body: Value) -> Reply {
+        let req = Request::post(uri)
+            .header(header::AUTHORIZATION, format!("Bearer {token}"))
+            .header(header::CONTENT_TYPE, "application/json")
+            .header(header::HOST, "exports.example.test")
+            .header("x-forwarded-proto", "https")
+            .header(header::USER_AGENT, "unit-test/1")
+            .body(Body::from(body.to_string()))
+            .unwrap();
+        self.send(req).await
+    }
+
+    async fn share(&self, id: &JobId, days: u64, note: &str) -> Reply {
+        self.post_json(
+            &links(id),
+            &token("acme", RW),
+            json!({"expires_in_days": days, "note": note}),
+        )
+        .await
+    }
+}
+
+/// The path of a created link's URL.
+fn shared_path(created: &Reply) -> String {
+    let url = created.body["url"].as_str().unwrap();
+    let path = url.strip_prefix("https://exports.example.test").unwrap();
+    assert!(path.starts_with("/v1/shared/"), "{url}");
+    path.to_string()
+}
+
+#[tokio::test]
+async fn a_link_opens_without_a_token_until_revoked() {
+    let app = app();
+    let id = app.created("acme").await;
+    app.complete("acme", &id, TimeDelta::days(7)).await;
+    let created = app.share(&id, 3, "Ana (external auditor)").await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+    assert_eq!(created.body["expires_at"], "2026-06-18T12:00:00Z");
+    assert_eq!(created.body["status"], "active");
+    let path = shared_path(&created);
+    let token = path.rsplit('/').next().unwrap();
+    assert_eq!(token.len(), 43, "256 bits, base64url");
+
+    let used = app.call(Method::GET, &path, None).await;
+    assert_eq!(used.status, StatusCode::SEE_OTHER);
+    assert!(used.header(header::LOCATION).ends_with("&expires_in=300"));
+    let json = app
+        .call(Method::GET, &format!("{path}?redirect=false"), None)
+        .await;
+    assert_eq!(json.status, StatusCode::OK, "{}", json.body);
+    assert_eq!(json.body["sha256"], "ab".repeat(32));
+
+    let listed = app.get(&links(&id), &token_of("acme")).await;
+    let listed = listed.body["links"].as_array().unwrap().clone();
+    assert_eq!(listed.len(), 1);
+    assert!(!listed[0].to_string().contains(token), "never the token");
+    let link_id = listed[0]["id"].as_str().unwrap();
+
+    let revoked = app
+        .call(
+            Method::DELETE,
+            &format!("{}/{link_id}", links(&id)),
+            Some(&token_of("acme")),
+        )
+        .await;
+    assert_eq!(revoked.status, StatusCode::OK, "{}", revoked.body);
+    assert_eq!(revoked.body["status"], "revoked");
+    let gone = app.call(Method::GET, &path, None).await;
+    gone.problem(StatusCode::GONE);
+    assert!(gone.body["detail"].as_str().unwrap().contains("revoked"));
+    let unknown = app
+        .call(Method::GET, &format!("/v1/shared/{}", "A".repeat(43)), None)
+        .await;
+    unknown.problem(StatusCode::GONE);
+
+    let trail = app
+        .get(&format!("/v1/export-jobs/{id}/audit"), &token_of("acme"))
+        .await;
+    let events: Vec<&str> = trail.body["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["event"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        events,
+        [
+            "created",
+            "link_created",
+            "downloaded",
+            "downloaded",
+            "link_revoked"
+        ]
+    );
+    let used = &trail.body["entries"][2];
+    assert_eq!(used["by"], json!({"kind": "link", "id": link_id}));
+    assert_eq!(used["note"], "Ana (external auditor)");
+}
+
+fn token_of(tenant: &str) -> String {
+    token(tenant, RW)
+}
+
+#[tokio::test]
+async fn a_link_expires_and_never_outlives_the_artifact() {
+    let app = app();
+    let id = app.created("acme").await;
+    app.complete("acme", &id, TimeDelta::hours(36)).await;
+    let too_long = app.share(&id, 3, "auditor").await;
+    assert_eq!(
+        too_long.problem(StatusCode::UNPROCESSABLE_ENTITY),
+        ["expires_in_days"]
+    );
+    let created = app.share(&id, 2, "auditor").await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+    assert_eq!(created.body["expires_at"], "2026-06-17T00:00:00Z");
+    let path = shared_path(&created);
+    app.set_now(t("2026-06-16T23:58:00Z"));
+    let late = app
+        .call(Method::GET, &format!("{path}?redirect=false"), None)
+        .await;
+    assert!(
+        late.body["url"]
+            .as_str()
+            .unwrap()
+            .ends_with("&expires_in=120")
+    );
+    app.set_now(t("2026-06-17T00:00:00Z"));
+    let gone = app.call(Method::GET, &path, None).await;
+    gone.problem(StatusCode::GONE);
+    assert!(gone.body["detail"].as_str().unwrap().contains("expired"));
+    // The job is expired now: no new link.
+    app.share(&id, 1, "auditor")
+        .await
+        .problem(StatusCode::CONFLICT);
+}
+
+#[tokio::test]
+async fn only_completed_jobs_of_the_caller_can_be_shared() {
+    let app = app();
+    let id = app.created("acme").await;
+    let r = app.share(&id, 1, "auditor").await;
+    r.problem(StatusCode::CONFLICT);
+    assert!(r.body["detail"].as_str().unwrap().contains("queued"));
+    app.complete("acme", &id, TimeDelta::days(7)).await;
+    let other = app
+        .post_json(&links(&id), &token_of("globex"), json!({"note": "x"}))
+        .await;
+    other.problem(StatusCode::NOT_FOUND);
+    let read_only = app
+        .post_json(
+            &links(&id),
+            &token("acme", &["exports:read"]),
+            json!({"note": "x"}),
+        )
+        .await;
+    read_only.problem(StatusCode::FORBIDDEN);
+    let no_note = app
+        .post_json(
+            &links(&id),
+            &token_of("acme"),
+            json!({"expires_in_days": 0, "x": 1}),
+        )
+        .await;
+    let mut fields = no_note.problem(StatusCode::BAD_REQUEST);
+    fields.sort();
+    assert_eq!(fields, ["expires_in_days", "note", "x"]);
+    app.get(&links(&id), &token_of("globex"))
+        .await
+        .problem(StatusCode::NOT_FOUND);
+    app.get(&format!("/v1/export-jobs/{id}/audit"), &token_of("globex"))
+        .await
+        .problem(StatusCode::NOT_FOUND);
+    app.call(
+        Method::DELETE,
+        &format!("{}/lnk_01jt9x4q7w8e3r5t6y7u8i9o0p", links(&id)),
+        Some(&token_of("acme")),
+    )
+    .await
+    .problem(StatusCode::NOT_FOUND);
+    // Without expires_in_days: a week, within the artifact's week.
+    let default = app
+        .post_json(&links(&id), &token_of("acme"), json!({"note": "auditor"}))
+        .await;
+    assert_eq!(default.body["expires_at"], "2026-06-22T12:00:00Z");
+}
+
+#[tokio::test]
+async fn the_fifty_first_live_link_is_refused_until_one_is_revoked() {
+    let app = app();
+    let id = app.created("acme").await;
+    app.complete("acme", &id, TimeDelta::days(7)).await;
+    let mut first = None;
+    for i in 0..50 {
+        let r = app.share(&id, 1, &format!("auditor {i}")).await;
+        assert_eq!(r.status, StatusCode::CREATED);
+        first.get_or_insert(r.body["id"].as_str().unwrap().to_string());
+    }
+    let r = app.share(&id, 1, "one too many").await;
+    r.problem(StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body["detail"].as_str().unwrap().contains("50"));
+    let first = first.unwrap();
+    app.call(
+        Method::DELETE,
+        &format!("{}/{first}", links(&id)),
+        Some(&token_of("acme")),
+    )
+    .await;
+    assert_eq!(
+        app.share(&id, 1, "now it fits").await.status,
+        StatusCode::CREATED
+    );
+}
+
+#[tokio::test]
+async fn downloads_and_cancels_are_in_the_trail_with_the_caller() {
+    let app = app();
+    let id = app.created("acme").await;
+    app.complete("acme", &id, TimeDelta::days(7)).await;
+    let req = Request::get(format!("/v1/export-jobs/{id}/download"))
+        .header(
+            header::AUTHORIZATION,
+            format!("Bearer {}", token_of("acme")),
+        )
+        .header(header::USER_AGENT, "curl/8.5")
+        .body(Body::empty())
+        .unwrap();
+    assert_eq!(app.send(req).await.status, StatusCode::SEE_OTHER);
+    let other = app.created("acme").await;
+    app.call(
+        Method::POST,
+        &format!("/v1/export-jobs/{other}/cancel"),
+        Some(&token_of("acme")),
+    )
+    .await;
+    let trail = app
+        .get(&format!("/v1/export-jobs/{id}/audit"), &token_of("acme"))
+        .await;
+    let d = &trail.body["entries"][1];
+    assert_eq!(d["event"], "downloaded");
+    assert_eq!(d["by"], json!({"kind": "user", "id": "u_1042"}));
+    assert_eq!(d["user_agent"], "curl/8.5");
+    let canceled = app
+        .get(&format!("/v1/export-jobs/{other}/audit"), &token_of("acme"))
+        .await;
+    let events: Vec<&str> = canceled.body["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["event"].as_str().unwrap())
+        .collect();
+    assert_eq!(events, ["created", "canceled"]);
+}
+
+#[tokio::test]
+async fn a_trail_that_cannot_be_written_does_not_stop_a_download() {
+    let app = app();
+    let id = app.created("acme").await;
+    app.complete("acme", &id, TimeDelta::days(7)).await;
+    let created = app.share(&id, 1, "auditor").await;
+    let path = shared_path(&created);
+    app.jobs
+        .fail_audit_with(Some(kt_store::StoreError::Transient("throttled".into())));
+    let used = app.call(Method::GET, &path, None).await;
+    assert_eq!(used.status, StatusCode::SEE_OTHER);
+    let downloaded = app
+        .get(&format!("/v1/export-jobs/{id}/download"), &token_of("acme"))
+        .await;
+    assert_eq!(downloaded.status, StatusCode::SEE_OTHER);
+    app.jobs.fail_audit_with(None);
+    let trail = app
+        .get(&format!("/v1/export-jobs/{id}/audit"), &token_of("acme"))
+        .await;
+    let events: Vec<&str> = trail.body["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["event"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        events,
+        ["created", "link_created"],
+        "the failed entries were logged instead"
+    );
+}

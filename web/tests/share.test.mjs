@@ -1,0 +1,118 @@
+// The Share action against a whole local stack: create a link for a
+// completed export, copy it, open it without any token (the bytes are the
+// job's), see it listed, revoke it (410 from then on), the API's limits shown
+// in the dialog, axe on the open dialog, and the trail the job keeps.
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { after, before, test } from 'node:test';
+import {
+  apiGet, createThroughForm, fillWindow, launchBrowser, newPage, row, shot, signIn, startStack,
+} from './harness.mjs';
+
+let stack;
+let browser;
+before(async () => {
+  [stack, browser] = await Promise.all([startStack(), launchBrowser()]);
+});
+after(async () => {
+  await browser?.close();
+  await stack?.stop();
+});
+
+const MAY = { start: '2026-05-01', end: '2026-05-03', zone: 'UTC' };
+
+test('shares a completed export: the copied link opens without a token until it is revoked', async () => {
+  const page = await newPage(browser, { bypassCSP: true });
+  await signIn(page, stack.url, 'acme');
+  await fillWindow(page, MAY);
+  const job = await createThroughForm(page, { format: 'csv', label: 'For the auditor' });
+  const r = row(page, job.id);
+  await r.getByText('Completed', { exact: true }).waitFor({ timeout: 60000 });
+  const done = (await apiGet(page, stack.url, `/v1/export-jobs/${job.id}`)).body;
+
+  await r.getByRole('button', { name: 'Share' }).click();
+  const dialog = page.getByRole('dialog', { name: `Share ${done.file_name}` });
+  await dialog.waitFor();
+  // Focus starts on the recipient; the days are bounded by the file's expiry (7 days).
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'share-note');
+  assert.equal(await dialog.getByLabel('Valid for (days)').getAttribute('max'), '7');
+  await dialog.getByText('No links yet.').waitFor();
+
+  // Without a recipient: said, in the dialog, on the field.
+  await dialog.getByRole('button', { name: 'Create link' }).click();
+  await dialog.getByText('Say who the link is for.').waitFor();
+  assert.equal(await dialog.getByLabel('Recipient').getAttribute('aria-invalid'), 'true');
+
+  // Longer than the file is kept: the API's 422, shown on the days field.
+  await dialog.getByLabel('Recipient').fill('Ana Pérez, external auditor');
+  await dialog.getByLabel('Valid for (days)').fill('40');
+  await dialog.getByRole('button', { name: 'Create link' }).click();
+  await dialog.getByText(/at most 7 days/).waitFor();
+  assert.equal(await dialog.getByLabel('Valid for (days)').getAttribute('aria-invalid'), 'true');
+
+  await dialog.getByLabel('Valid for (days)').fill('3');
+  await dialog.getByRole('button', { name: 'Create link' }).click();
+  const urlBox = dialog.getByLabel('Link to send');
+  await page.waitForFunction(() => document.getElementById('share-url').value !== '');
+  const url = await urlBox.inputValue();
+  assert.equal(await dialog.getByLabel('Valid for (days)').getAttribute('aria-invalid'), null);
+  assert.match(url, /\/v1\/shared\/[A-Za-z0-9_-]{43}$/);
+  await dialog.getByRole('button', { name: 'Copy link' }).click();
+  assert.equal(await page.evaluate(() => navigator.clipboard.readText()), url);
+  const listed = dialog.locator('tr[data-link-id]');
+  await listed.getByText('Active').waitFor();
+  await listed.getByText('Ana Pérez, external auditor').waitFor();
+  await shot(page, 'share-dialog');
+
+  // axe on the page with the dialog open.
+  const require = createRequire(import.meta.url);
+  await page.evaluate(readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8'));
+  const result = await page.evaluate(() => window.axe.run(document, {
+    runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] },
+  }));
+  assert.deepEqual(result.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`), []);
+
+  // The auditor: plain HTTP, no token, follows the 303 to the file.
+  const opened = await fetch(url, { redirect: 'manual' });
+  assert.equal(opened.status, 303);
+  const file = await fetch(opened.headers.get('location'));
+  assert.equal(file.status, 200);
+  const bytes = Buffer.from(await file.arrayBuffer());
+  assert.equal(createHash('sha256').update(bytes).digest('hex'), done.sha256);
+
+  // Revoke from the list: the link is gone (410), the row says so.
+  await listed.getByRole('button', { name: 'Revoke the link for Ana Pérez, external auditor' }).click();
+  await listed.getByText('Revoked').waitFor();
+  const gone = await fetch(url, { redirect: 'manual' });
+  assert.equal(gone.status, 410);
+  assert.equal(gone.headers.get('content-type'), 'application/problem+json');
+
+  await dialog.getByRole('button', { name: 'Close' }).click();
+  assert.equal(await dialog.isVisible(), false);
+
+  // The trail: created, completed, the link's life and its use, in order.
+  const trail = (await apiGet(page, stack.url, `/v1/export-jobs/${job.id}/audit`)).body;
+  assert.deepEqual(trail.entries.map((e) => e.event),
+    ['created', 'completed', 'link_created', 'downloaded', 'link_revoked']);
+  assert.equal(trail.entries[3].by.kind, 'link');
+  assert.equal(trail.entries[3].source_ip, '127.0.0.1');
+  assert.deepEqual(page.jsErrors, []);
+});
+
+test('the Share dialog speaks Spanish', async () => {
+  const page = await newPage(browser);
+  await signIn(page, stack.url, 'globex');
+  await fillWindow(page, MAY);
+  const job = await createThroughForm(page, { format: 'json' });
+  const r = row(page, job.id);
+  await r.getByText('Completed', { exact: true }).waitFor({ timeout: 60000 });
+  await page.getByRole('button', { name: 'Español' }).click();
+  await r.getByRole('button', { name: 'Compartir' }).click();
+  const dialog = page.getByRole('dialog', { name: /^Compartir / });
+  await dialog.getByText('Aún no hay enlaces.').waitFor();
+  await dialog.getByLabel('Destinatario').waitFor();
+  await dialog.getByRole('button', { name: 'Cerrar', exact: true }).click();
+  assert.equal(await dialog.isVisible(), false);
+});
