@@ -95,6 +95,7 @@ impl Rig {
             timezone: chrono_tz::UTC,
             label: None,
             expires_in_days: 1,
+            retention_days: None,
         };
         let now = Utc::now();
         let window = request.resolve_window(now).unwrap();

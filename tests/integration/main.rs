@@ -8,6 +8,7 @@ mod exports;
 mod fanout;
 mod faults;
 mod offline;
+mod retention;
 mod share;
 mod stores;
 mod worker;

@@ -11,7 +11,7 @@ use aws_sdk_dynamodb::types::{
 use aws_sdk_s3::types::{
     AbortIncompleteMultipartUpload, BucketLifecycleConfiguration, BucketLocationConstraint,
     CreateBucketConfiguration, ExpirationStatus, LifecycleExpiration, LifecycleRule,
-    LifecycleRuleFilter,
+    LifecycleRuleFilter, NoncurrentVersionExpiration,
 };
 use aws_sdk_sqs::types::QueueAttributeName;
 use kt_service::config::Config;
@@ -20,8 +20,10 @@ use kt_store::aws::AwsClients;
 use kt_store::resources::{
     ABORT_INCOMPLETE_UPLOAD_DAYS, ABORT_INCOMPLETE_UPLOAD_RULE_ID, ARTIFACT_EXPIRATION_DAYS,
     ARTIFACT_EXPIRATION_RULE_ID, ARTIFACTS_PREFIX, DLQ_RETENTION_SECONDS, LEASE_INDEX,
-    LEASE_INDEX_PK, LEASE_INDEX_SK, MAX_EXPIRES_IN_DAYS, MAX_RECEIVE_COUNT, PK,
+    LEASE_INDEX_PK, LEASE_INDEX_SK, MAX_EXPIRES_IN_DAYS, MAX_RECEIVE_COUNT, MAX_RETAINED_YEARS,
+    NONCURRENT_VERSION_EXPIRATION_DAYS, NONCURRENT_VERSION_RULE_ID, PK,
     QUEUE_VISIBILITY_TIMEOUT_SECONDS, SK, TTL_ATTR, expiry_prefix, expiry_rule_id,
+    retained_expiration_days, retained_prefix, retained_rule_id,
 };
 use std::collections::HashMap;
 use std::time::Duration;
@@ -58,9 +60,13 @@ pub async fn bootstrap_with(
 ) -> Result<(), StoreError> {
     create_jobs_table(&clients.dynamodb, &config.resources.jobs_table).await?;
     create_queues(clients, config, options).await?;
-    create_bucket(clients, config, &config.resources.events_bucket).await?;
-    create_bucket(clients, config, &config.resources.artifacts_bucket).await?;
+    create_bucket(clients, config, &config.resources.events_bucket, false).await?;
+    // Object Lock (and so versioning) for retained compliance exports.
+    create_bucket(clients, config, &config.resources.artifacts_bucket, true).await?;
     put_artifact_lifecycle(&clients.s3, &config.resources.artifacts_bucket).await?;
+    if let Some(bus) = &config.resources.event_bus {
+        create_event_bus(&clients.events, bus).await?;
+    }
     tracing::info!(
         table = %config.resources.jobs_table,
         queue = %config.resources.export_queue,
@@ -239,8 +245,12 @@ async fn create_bucket(
     clients: &AwsClients,
     config: &Config,
     bucket: &str,
+    object_lock: bool,
 ) -> Result<(), StoreError> {
     let mut request = clients.s3.create_bucket().bucket(bucket);
+    if object_lock {
+        request = request.object_lock_enabled_for_bucket(true);
+    }
     // us-east-1 is the one region that takes no location constraint.
     if config.aws.region != "us-east-1" {
         request = request.create_bucket_configuration(
@@ -258,6 +268,18 @@ async fn create_bucket(
             Ok(())
         }
         Err(e) => Err(store_error(&format!("creating bucket {bucket}"), e)),
+    }
+}
+
+/// The completion events' bus (the template's `EventBus`), if it is missing.
+async fn create_event_bus(
+    events: &aws_sdk_eventbridge::Client,
+    bus: &str,
+) -> Result<(), StoreError> {
+    match events.create_event_bus().name(bus).send().await {
+        Ok(_) => Ok(()),
+        Err(e) if error_code(&e) == Some("ResourceAlreadyExistsException") => Ok(()),
+        Err(e) => Err(store_error(&format!("creating event bus {bus}"), e)),
     }
 }
 
@@ -294,6 +316,45 @@ pub fn artifact_lifecycle_rules() -> Result<Vec<LifecycleRule>, StoreError> {
                 .map_err(build_err)?,
         );
     }
+    for years in 1..=MAX_RETAINED_YEARS {
+        rules.push(
+            LifecycleRule::builder()
+                .id(retained_rule_id(years))
+                .status(ExpirationStatus::Enabled)
+                .filter(
+                    LifecycleRuleFilter::builder()
+                        .prefix(retained_prefix(years))
+                        .build(),
+                )
+                .expiration(
+                    LifecycleExpiration::builder()
+                        .days(retained_expiration_days(years))
+                        .build(),
+                )
+                .build()
+                .map_err(build_err)?,
+        );
+    }
+    // Versions that stopped being current (deleted, expired) go a day later,
+    // unless Object Lock still holds them; empty delete markers go too.
+    rules.push(
+        LifecycleRule::builder()
+            .id(NONCURRENT_VERSION_RULE_ID)
+            .status(ExpirationStatus::Enabled)
+            .filter(LifecycleRuleFilter::builder().prefix("").build())
+            .noncurrent_version_expiration(
+                NoncurrentVersionExpiration::builder()
+                    .noncurrent_days(NONCURRENT_VERSION_EXPIRATION_DAYS)
+                    .build(),
+            )
+            .expiration(
+                LifecycleExpiration::builder()
+                    .expired_object_delete_marker(true)
+                    .build(),
+            )
+            .build()
+            .map_err(build_err)?,
+    );
     let abort_uploads = LifecycleRule::builder()
         .id(ABORT_INCOMPLETE_UPLOAD_RULE_ID)
         .status(ExpirationStatus::Enabled)

@@ -33,6 +33,8 @@ fn actions_for(operation: &str) -> &'static [&'static str] {
         "upload_part_copy" => &["s3:PutObject", "s3:GetObject"],
         "abort_multipart_upload" => &["s3:AbortMultipartUpload"],
         "delete_object" | "delete_objects" => &["s3:DeleteObject"],
+        "put_object_retention" => &["s3:PutObjectRetention"],
+        "put_events" => &["events:PutEvents"],
         "get_queue_url" => &["sqs:GetQueueUrl"],
         "send_message" | "send_message_batch" => &["sqs:SendMessage"],
         "receive_message" => &["sqs:ReceiveMessage"],
@@ -73,6 +75,8 @@ const LAMBDA_FUNCTIONS: &[(&str, &[&str])] = &[
             "S3ArtifactStore::presign_get",
             // report.html reads a compliance report to render it.
             "S3ArtifactStore::open",
+            // A cancel publishes the job's completion event.
+            "EventBridgeSink::publish",
             // custody_from_config: the signing key and the retired keys it publishes.
             "KmsSigner::connect",
             "::published_kms_key",
@@ -93,6 +97,8 @@ const LAMBDA_FUNCTIONS: &[(&str, &[&str])] = &[
             "S3LakeSource::*",
             "S3ArtifactStore::create_sink",
             "S3ArtifactStore::delete",
+            "S3ArtifactStore::lock_until",
+            "EventBridgeSink::publish",
             "MultipartSink::*",
             // Fan-out (docs/scale.md): the coordinator items, the join, the segment messages.
             "DynamoJobStore::start_run",
@@ -117,6 +123,7 @@ const LAMBDA_FUNCTIONS: &[(&str, &[&str])] = &[
             "DynamoJobStore::enabled_schedules",
             "DynamoJobStore::append_audit",
             "SqsJobQueue::enqueue",
+            "EventBridgeSink::publish",
         ],
     ),
     (
@@ -127,6 +134,7 @@ const LAMBDA_FUNCTIONS: &[(&str, &[&str])] = &[
             "DynamoJobStore::fail_dead_lettered",
             "SqsJobQueue::enqueue",
             "SqsDeadLetters::*",
+            "EventBridgeSink::publish",
         ],
     ),
 ];

@@ -134,7 +134,8 @@ fn the_queues_redrive_and_outlive_the_worker() {
 fn the_artifacts_lifecycle_matches_the_bootstrap() {
     let t = template();
     let rules = list(&resource(&t, "ArtifactsBucket")["LifecycleConfiguration"]["Rules"]);
-    let from_template: Vec<(String, String, Option<i64>, Option<i64>)> = rules
+    type Rule = (String, String, Option<i64>, Option<i64>, Option<i64>, bool);
+    let from_template: Vec<Rule> = rules
         .iter()
         .map(|r| {
             assert_eq!(r["Status"].as_str(), Some("Enabled"));
@@ -143,6 +144,8 @@ fn the_artifacts_lifecycle_matches_the_bootstrap() {
                 r["Prefix"].as_str().unwrap_or_default().to_string(),
                 r["ExpirationInDays"].as_i64(),
                 r["AbortIncompleteMultipartUpload"]["DaysAfterInitiation"].as_i64(),
+                r["NoncurrentVersionExpiration"]["NoncurrentDays"].as_i64(),
+                r["ExpiredObjectDeleteMarker"].as_bool().unwrap_or(false),
             )
         })
         .collect();
@@ -160,12 +163,84 @@ fn the_artifacts_lifecycle_matches_the_bootstrap() {
                 r.abort_incomplete_multipart_upload()
                     .and_then(|a| a.days_after_initiation())
                     .map(i64::from),
+                r.noncurrent_version_expiration()
+                    .and_then(|n| n.noncurrent_days())
+                    .map(i64::from),
+                r.expiration()
+                    .and_then(|e| e.expired_object_delete_marker())
+                    .unwrap_or(false),
             )
         })
         .collect();
     assert_eq!(from_template, from_bootstrap);
     assert_eq!(from_template[0].1, ARTIFACTS_PREFIX);
     assert_eq!(from_template[0].2, Some(ARTIFACT_EXPIRATION_DAYS as i64));
+}
+
+/// Retained exports need Object Lock on the bucket, and only the worker may
+/// lock; nobody in the stack may delete under `retained/`.
+#[test]
+fn the_artifacts_bucket_locks_retained_exports() {
+    let t = template();
+    let bucket = resource(&t, "ArtifactsBucket");
+    assert_eq!(bucket["ObjectLockEnabled"].as_bool(), Some(true));
+    assert_eq!(
+        bucket["VersioningConfiguration"]["Status"].as_str(),
+        Some("Enabled")
+    );
+    assert!(
+        bucket["ObjectLockConfiguration"]["Rule"].is_badvalue(),
+        "no default retention: ordinary exports are not locked"
+    );
+    let locks =
+        |function: &str| actions(&role_statements(&t, function)).contains(&"s3:PutObjectRetention");
+    assert!(locks("WorkerFunction"));
+    assert!(!locks("ApiFunction"));
+    for function in [
+        "ApiFunction",
+        "WorkerFunction",
+        "SchedulerFunction",
+        "SweeperFunction",
+    ] {
+        for statement in role_statements(&t, function) {
+            let resources = format!("{:?}", statement["Resource"]);
+            let deletes = actions(&[statement])
+                .iter()
+                .any(|a| a.starts_with("s3:Delete"));
+            assert!(
+                !(deletes && resources.contains("retained/")),
+                "{function} may delete retained exports"
+            );
+        }
+    }
+}
+
+/// Every function that can end a job (complete, fail, cancel, sweep) may
+/// publish its completion event on the stack's bus, and only there.
+#[test]
+fn every_function_that_ends_jobs_publishes_on_the_bus() {
+    let t = template();
+    assert_eq!(
+        t["Resources"]["EventBus"]["Type"].as_str(),
+        Some("AWS::Events::EventBus")
+    );
+    for function in [
+        "ApiFunction",
+        "WorkerFunction",
+        "SchedulerFunction",
+        "SweeperFunction",
+    ] {
+        let statements = role_statements(&t, function);
+        let publish: Vec<_> = statements
+            .into_iter()
+            .filter(|s| actions(&[*s]).contains(&"events:PutEvents"))
+            .collect();
+        assert_eq!(publish.len(), 1, "{function}");
+        assert!(
+            format!("{:?}", publish[0]["Resource"]).contains("EventBus"),
+            "{function} publishes elsewhere"
+        );
+    }
 }
 
 #[test]
@@ -178,6 +253,7 @@ fn the_functions_get_every_setting_of_config() {
         "KT_EXPORT_DLQ",
         "KT_EVENTS_BUCKET",
         "KT_ARTIFACTS_BUCKET",
+        "KT_EVENT_BUS",
         "KT_MAX_ACTIVE_JOBS",
         "KT_LEASE_SECONDS",
         "KT_SPILL_DIR",

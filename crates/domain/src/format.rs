@@ -37,6 +37,12 @@ impl ExportFormat {
         Self::ComplianceAll,
     ];
 
+    /// Compliance reports may be kept for years as evidence (S3 Object Lock);
+    /// raw event exports keep the 30-day maximum.
+    pub fn can_be_retained(self) -> bool {
+        !matches!(self, Self::Csv | Self::Json)
+    }
+
     pub fn as_str(self) -> &'static str {
         self.into()
     }

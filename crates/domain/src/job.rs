@@ -5,6 +5,8 @@ use serde::{Deserialize, Serialize};
 
 /// At most this many rejected-line samples are kept on a job.
 pub const MAX_REJECTED_SAMPLES: usize = 20;
+/// The longest retention of an export under S3 Object Lock: ten years.
+pub const MAX_RETENTION_DAYS: u32 = 3650;
 
 #[derive(
     Debug,
@@ -133,25 +135,37 @@ pub struct Job {
     /// When the sweeper last re-enqueued it; the next look is a threshold later.
     #[serde(default)]
     pub requeued_at: Option<DateTime<Utc>>,
+    /// Days the artifact is to be kept under Object Lock, as requested
+    /// (`Some(0)`: not retained, whatever the tenant's default); `None`: the
+    /// tenant's default applies when the export runs.
+    #[serde(default)]
+    pub retention_days: Option<u32>,
+    /// Until when the artifact is locked (compliance mode) and downloadable;
+    /// set at completion for retained exports.
+    #[serde(default)]
+    pub retained_until: Option<DateTime<Utc>>,
 }
 
 impl Job {
     /// The status a caller sees at `now`: a completed job whose `expires_at`
     /// has passed is `expired` at once, whatever the TTL sweeper has done.
     pub fn status_at(&self, now: DateTime<Utc>) -> JobStatus {
-        match (self.status, self.expires_at) {
+        match (self.status, self.artifact_available_until()) {
             (JobStatus::Completed, Some(exp)) if exp <= now => JobStatus::Expired,
             (s, _) => s,
         }
     }
 
-    /// Until when the job's artifact can be downloaded: its `expires_at`
-    /// (set on completion). Every link and download is bounded by this one
-    /// function, so a longer retention extends them all in one place.
+    /// Until when the job's artifact can be downloaded: the ordinary expiry
+    /// (set on completion), or the end of its retention when that is later.
+    /// Every link and download is bounded by this one function.
     pub fn artifact_available_until(&self) -> Option<DateTime<Utc>> {
-        match self.status {
-            JobStatus::Completed => self.expires_at,
-            _ => None,
+        if self.status != JobStatus::Completed {
+            return None;
+        }
+        match (self.expires_at, self.retained_until) {
+            (Some(e), Some(r)) => Some(e.max(r)),
+            (e, r) => e.or(r),
         }
     }
 
@@ -187,6 +201,8 @@ impl Job {
             stats: self.stats.clone(),
             error: self.error.clone(),
             actions: self.actions_at(now),
+            retention_days: self.retention_days,
+            retained_until: self.retained_until,
         }
     }
 }
@@ -217,4 +233,61 @@ pub struct JobView {
     pub stats: Option<JobStats>,
     pub error: Option<JobError>,
     pub actions: Vec<Action>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retention_days: Option<u32>,
+    #[serde(default)]
+    pub retained_until: Option<DateTime<Utc>>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::Duration;
+
+    fn completed(expires: DateTime<Utc>, retained: Option<DateTime<Utc>>) -> Job {
+        let raw = serde_json::json!({
+            "id": crate::JobId::new().as_str(), "tenant_id": "acme", "type": "events",
+            "format": "compliance-all", "status": "completed", "timezone": "UTC",
+            "window_start": "2026-05-01T00:00:00Z", "window_end": "2026-05-02T00:00:00Z",
+            "label": null, "expires_in_days": 7, "created_at": "2026-05-03T00:00:00Z",
+            "created_by": "u", "started_at": null, "completed_at": "2026-05-03T00:01:00Z",
+            "expires_at": expires, "file_name": "f.tar.gz", "event_count": 1, "progress": 1.0,
+            "size_bytes": 1, "sha256": "ab", "content_type": "application/gzip", "stats": null,
+            "error": null, "artifact_key": "k", "lease_until": null, "request_hash": null,
+            "retained_until": retained,
+        });
+        serde_json::from_value(raw).unwrap()
+    }
+
+    #[test]
+    fn a_retained_artifact_stays_available_after_its_ordinary_expiry() {
+        let t = Utc::now();
+        let plain = completed(t, None);
+        assert_eq!(plain.artifact_available_until(), Some(t));
+        assert_eq!(
+            plain.status_at(t + Duration::seconds(1)),
+            JobStatus::Expired
+        );
+
+        let retained = completed(t, Some(t + Duration::days(365)));
+        assert_eq!(
+            retained.artifact_available_until(),
+            Some(t + Duration::days(365))
+        );
+        assert_eq!(
+            retained.status_at(t + Duration::days(30)),
+            JobStatus::Completed
+        );
+        assert_eq!(
+            retained.actions_at(t + Duration::days(30)),
+            vec![Action::Download]
+        );
+        assert_eq!(
+            retained.status_at(t + Duration::days(366)),
+            JobStatus::Expired
+        );
+        // A retention shorter than the expiry never shortens it.
+        let short = completed(t, Some(t - Duration::days(1)));
+        assert_eq!(short.artifact_available_until(), Some(t));
+    }
 }

@@ -19,7 +19,7 @@ pub use format::ExportFormat;
 pub use ids::{IdError, JobId, TenantId};
 pub use job::{
     Action, ExportType, Job, JobError, JobStats, JobStatus, JobView, MAX_REJECTED_SAMPLES,
-    RejectedSample,
+    MAX_RETENTION_DAYS, RejectedSample,
 };
 pub use profile::{ComplianceProfile, VersionedProfile};
 pub use window::{DateBound, Window, WindowError, file_name};

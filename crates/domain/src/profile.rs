@@ -216,6 +216,10 @@ pub struct Retention {
     pub log_days: Option<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub policy_ref: Option<String>,
+    /// Days the tenant's compliance exports are kept under Object Lock when
+    /// a request does not say (at most [`crate::MAX_RETENTION_DAYS`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub evidence_days: Option<u32>,
 }
 
 /// References to measures that live outside the log.
@@ -413,6 +417,14 @@ impl ComplianceProfile {
         if let Some(r) = &self.retention {
             if r.log_days == Some(0) {
                 return Err(err("retention.log_days".into(), "must be at least 1"));
+            }
+            if r.evidence_days
+                .is_some_and(|d| d > crate::MAX_RETENTION_DAYS)
+            {
+                return Err(err(
+                    "retention.evidence_days".into(),
+                    "must be at most 3650 (ten years)",
+                ));
             }
             if let Some(p) = &r.policy_ref {
                 text("retention.policy_ref".into(), p)?;

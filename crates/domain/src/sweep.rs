@@ -177,6 +177,8 @@ mod tests {
             lease_until: None,
             attempts: 0,
             request_hash: None,
+            retention_days: None,
+            retained_until: None,
             origin: None,
             requeues: 0,
             requeued_at: None,

@@ -17,6 +17,8 @@ pub struct Completion {
     pub sha256: String,
     pub stats: JobStats,
     pub artifact_key: String,
+    /// For retained exports: until when the artifact is locked.
+    pub retained_until: Option<DateTime<Utc>>,
 }
 
 impl Job {
@@ -66,6 +68,7 @@ impl Job {
             sha256: Some(c.sha256.clone()),
             stats: Some(c.stats.clone()),
             artifact_key: Some(c.artifact_key.clone()),
+            retained_until: c.retained_until,
             lease_until: None,
             ..self.clone()
         })

@@ -141,6 +141,7 @@ impl Config {
                 export_dlq: v.text("KT_EXPORT_DLQ", "kt-export-jobs-dlq", true)?,
                 events_bucket: v.text("KT_EVENTS_BUCKET", "kt-events", true)?,
                 artifacts_bucket: v.text("KT_ARTIFACTS_BUCKET", "kt-artifacts", true)?,
+                event_bus: v.get("KT_EVENT_BUS"),
             },
             api_addr: v.text("KT_API_ADDR", "127.0.0.1:3000", false)?,
             dev_jwt_secret: v.text("KT_DEV_JWT_SECRET", "kt-local-dev-secret", false)?,

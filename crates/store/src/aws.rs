@@ -5,6 +5,7 @@
 //! The emulator is reached by settings (`AWS_ENDPOINT_URL`), not by code
 //! branches: the same clients serve Lambda and the local stack.
 use super::dynamo::DynamoJobStore;
+use super::job_events::{EventBridgeSink, Publishing};
 use super::s3::{S3ArtifactStore, S3LakeSource};
 use super::sqs::{SqsJobQueue, SqsReceiver};
 use super::{ArtifactStore, JobQueue, JobStore};
@@ -31,6 +32,9 @@ pub struct ResourceNames {
     pub export_dlq: String,
     pub events_bucket: String,
     pub artifacts_bucket: String,
+    /// `KT_EVENT_BUS`: the EventBridge bus (name or ARN) that gets an event
+    /// when a job completes, fails or is canceled; `None`: no events.
+    pub event_bus: Option<String>,
 }
 
 /// One client per service, built once at cold start and cloned cheaply.
@@ -43,6 +47,8 @@ pub struct AwsClients {
     pub kms: aws_sdk_kms::Client,
     /// Only the worker reads a secret (the pseudonym key, at cold start).
     pub secrets: aws_sdk_secretsmanager::Client,
+    /// Completion events (`KT_EVENT_BUS`).
+    pub events: aws_sdk_eventbridge::Client,
 }
 
 impl AwsClients {
@@ -82,6 +88,7 @@ impl AwsClients {
             sqs: aws_sdk_sqs::Client::new(&shared),
             kms: aws_sdk_kms::Client::new(&shared),
             secrets: aws_sdk_secretsmanager::Client::new(&shared),
+            events: aws_sdk_eventbridge::Client::new(&shared),
         }
     }
 }
@@ -176,12 +183,22 @@ pub struct AwsStores {
 }
 
 impl AwsStores {
+    /// With `event_bus` set, every transition that ends a job publishes an
+    /// event ([`crate::job_events`]).
     pub fn new(clients: &AwsClients, config: &ResourceNames) -> Self {
-        Self {
-            jobs: Arc::new(DynamoJobStore::new(
-                clients.dynamodb.clone(),
-                &config.jobs_table,
+        let dynamo: Arc<dyn JobStore> = Arc::new(DynamoJobStore::new(
+            clients.dynamodb.clone(),
+            &config.jobs_table,
+        ));
+        let jobs: Arc<dyn JobStore> = match &config.event_bus {
+            Some(bus) => Arc::new(Publishing::new(
+                dynamo,
+                Arc::new(EventBridgeSink::new(clients.events.clone(), bus)),
             )),
+            None => dynamo,
+        };
+        Self {
+            jobs,
             queue: Arc::new(SqsJobQueue::new(clients.sqs.clone(), &config.export_queue)),
             artifacts: Arc::new(S3ArtifactStore::new(
                 clients.s3.clone(),

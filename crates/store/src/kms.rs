@@ -127,3 +127,138 @@ pub async fn published_kms_key(
         public_key_pem,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    //! What the signer sends KMS, seen on the wire: the emulator hashes a
+    //! DIGEST message again (real KMS does not), so a fake KMS connector
+    //! records each request and answers it. (aws-smithy-mocks would do the
+    //! same, but its dependencies turn on serde_json's `preserve_order` in
+    //! every test build of the workspace, which changes report output.)
+    use super::*;
+    use aws_sdk_kms::config::{BehaviorVersion, Credentials, Region};
+    use aws_smithy_runtime_api::client::http::{
+        HttpClient, HttpConnector, HttpConnectorFuture, HttpConnectorSettings, SharedHttpConnector,
+    };
+    use aws_smithy_runtime_api::client::orchestrator::{HttpRequest, HttpResponse};
+    use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
+    use aws_smithy_types::body::SdkBody;
+    use base64::Engine;
+    use base64::engine::general_purpose::STANDARD as B64;
+    use kt_engine::custody::{LocalKeySigner, verify_signature};
+    use p256::pkcs8::{DecodePublicKey, EncodePublicKey};
+    use serde_json::{Value, json};
+    use std::sync::{Arc, Mutex};
+
+    /// Answers GetPublicKey, DescribeKey and Sign (awsJson 1.1) and keeps
+    /// every (operation, request body).
+    #[derive(Debug, Clone)]
+    struct FakeKms {
+        spki: Vec<u8>,
+        signature: Vec<u8>,
+        requests: Arc<Mutex<Vec<(String, Value)>>>,
+    }
+
+    impl HttpConnector for FakeKms {
+        fn call(&self, request: HttpRequest) -> HttpConnectorFuture {
+            let target = request
+                .headers()
+                .get("x-amz-target")
+                .unwrap_or_default()
+                .trim_start_matches("TrentService.")
+                .to_string();
+            let body: Value =
+                serde_json::from_slice(request.body().bytes().unwrap_or(b"{}")).unwrap();
+            self.requests.lock().unwrap().push((target.clone(), body));
+            let answer = match target.as_str() {
+                "GetPublicKey" => json!({"KeyId": "k-1", "PublicKey": B64.encode(&self.spki)}),
+                "DescribeKey" => json!({"KeyMetadata": {"KeyId": "k-1"}}),
+                "Sign" => json!({"KeyId": "k-1", "Signature": B64.encode(&self.signature),
+                                 "SigningAlgorithm": "ECDSA_SHA_256"}),
+                other => panic!("unexpected KMS operation {other}"),
+            };
+            let response =
+                HttpResponse::new(200.try_into().unwrap(), SdkBody::from(answer.to_string()));
+            HttpConnectorFuture::ready(Ok(response))
+        }
+    }
+
+    impl HttpClient for FakeKms {
+        fn http_connector(
+            &self,
+            _: &HttpConnectorSettings,
+            _: &RuntimeComponents,
+        ) -> SharedHttpConnector {
+            SharedHttpConnector::new(self.clone())
+        }
+    }
+
+    /// A signer on a fake KMS holding `key`, answering Sign with `signature`.
+    async fn signer(key: &LocalKeySigner, signature: Vec<u8>) -> (KmsSigner, FakeKms) {
+        let spki = p256::PublicKey::from_public_key_pem(key.public_key_pem())
+            .unwrap()
+            .to_public_key_der()
+            .unwrap()
+            .as_bytes()
+            .to_vec();
+        let fake = FakeKms {
+            spki,
+            signature,
+            requests: Arc::default(),
+        };
+        let config = aws_sdk_kms::Config::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .region(Region::new("eu-west-1"))
+            .credentials_provider(Credentials::new("a", "b", None, None, "test"))
+            .http_client(fake.clone())
+            .build();
+        let client = aws_sdk_kms::Client::from_conf(config);
+        let signer = KmsSigner::connect(client, "alias/manifests").await.unwrap();
+        (signer, fake)
+    }
+
+    fn sign_request(fake: &FakeKms) -> Value {
+        let requests = fake.requests.lock().unwrap();
+        let signs: Vec<_> = requests.iter().filter(|(op, _)| op == "Sign").collect();
+        assert_eq!(signs.len(), 1, "{requests:?}");
+        signs[0].1.clone()
+    }
+
+    #[tokio::test]
+    async fn a_long_manifest_is_sent_as_its_sha256_digest_and_the_der_signature_is_kept() {
+        let key = LocalKeySigner::generate();
+        let message = vec![b'm'; MAX_RAW_MESSAGE + 1];
+        // What KMS returns: a DER ECDSA signature over SHA-256(message).
+        let kms_signature = key.sign(&message).await.unwrap();
+        let (signer, fake) = signer(&key, kms_signature.clone()).await;
+        assert_eq!(signer.key_id(), key.key_id());
+
+        let signature = signer.sign(&message).await.unwrap();
+
+        let sent = sign_request(&fake);
+        assert_eq!(sent["KeyId"], "alias/manifests");
+        assert_eq!(sent["MessageType"], "DIGEST");
+        assert_eq!(sent["SigningAlgorithm"], "ECDSA_SHA_256");
+        let digest = B64.decode(sent["Message"].as_str().unwrap()).unwrap();
+        assert_eq!(digest.len(), 32);
+        assert_eq!(digest, Sha256::digest(&message).to_vec());
+        assert_eq!(signature, kms_signature, "the DER signature is used as is");
+        verify_signature(signer.public_key_pem(), &message, &signature).unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_short_manifest_is_sent_raw() {
+        let key = LocalKeySigner::generate();
+        let message = b"{\"kind\":\"kt-exports/job-manifest\"}".to_vec();
+        let kms_signature = key.sign(&message).await.unwrap();
+        let (signer, fake) = signer(&key, kms_signature).await;
+        let signature = signer.sign(&message).await.unwrap();
+        let sent = sign_request(&fake);
+        assert_eq!(sent["MessageType"], "RAW");
+        assert_eq!(
+            B64.decode(sent["Message"].as_str().unwrap()).unwrap(),
+            message
+        );
+        verify_signature(signer.public_key_pem(), &message, &signature).unwrap();
+    }
+}

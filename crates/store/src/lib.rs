@@ -8,6 +8,7 @@ pub mod completion_hook;
 pub mod custody;
 pub mod dynamo;
 pub mod fanout;
+pub mod job_events;
 pub mod kms;
 pub mod memory;
 pub mod profiles;
@@ -248,6 +249,11 @@ pub trait ArtifactStore: Send + Sync {
     /// Removes an artifact (a canceled job's, or a lease loser's); removing a
     /// missing key is not an error.
     async fn delete(&self, key: &str) -> Result<(), StoreError>;
+
+    /// Locks the artifact at `key` in compliance mode until `until` (S3 Object
+    /// Lock): nobody, not even the account's root, can delete or overwrite
+    /// that version before then.
+    async fn lock_until(&self, key: &str, until: DateTime<Utc>) -> Result<(), StoreError>;
 
     /// A presigned GET that serves the object as an attachment named `file_name`.
     async fn presign_get(

@@ -70,6 +70,56 @@ pub fn artifact_key(
         expiry_prefix(expires_in_days)
     )
 }
+/// Prefix of retained artifacts (compliance exports kept under S3 Object Lock,
+/// compliance mode): `retained/<years>y/<tenant>/<job_id>/<attempt>/<file_name>`.
+pub const RETAINED_PREFIX: &str = "retained/";
+/// The longest retention in whole years (ten years, `MAX_RETENTION_DAYS`).
+pub const MAX_RETAINED_YEARS: u32 = 10;
+
+/// The lifecycle bucket of a retention of `days`: whole years, rounded up.
+pub fn retained_years(days: u32) -> u32 {
+    days.div_ceil(365).clamp(1, MAX_RETAINED_YEARS)
+}
+
+/// Where artifacts retained up to `years` years live; a lifecycle rule per
+/// prefix removes them once every retention in it has ended.
+pub fn retained_prefix(years: u32) -> String {
+    format!("{RETAINED_PREFIX}{years}y/")
+}
+
+/// Id of the lifecycle rule for [`retained_prefix`]`(years)`.
+pub fn retained_rule_id(years: u32) -> String {
+    format!("expire-retained-{years}y")
+}
+
+/// Days after its creation the rule of [`retained_prefix`]`(years)` expires an
+/// object: the bucket's longest retention plus a day (S3 rounds to midnight),
+/// so no object is hidden before its `retained_until`. Object Lock keeps the
+/// version itself until then whatever the rules say.
+pub fn retained_expiration_days(years: u32) -> i32 {
+    (years * 365 + 1) as i32
+}
+
+/// A retained artifact's key (see [`RETAINED_PREFIX`]).
+pub fn retained_artifact_key(
+    retention_days: u32,
+    tenant: &str,
+    job_id: &str,
+    attempt: u32,
+    file_name: &str,
+) -> String {
+    format!(
+        "{}{tenant}/{job_id}/{attempt}/{file_name}",
+        retained_prefix(retained_years(retention_days))
+    )
+}
+
+/// The bucket is versioned (Object Lock needs it): a deleted or expired
+/// object's version is removed this many days after it stopped being current
+/// (never while locked), and the delete markers left behind are cleaned up.
+pub const NONCURRENT_VERSION_EXPIRATION_DAYS: i32 = 1;
+pub const NONCURRENT_VERSION_RULE_ID: &str = "expire-noncurrent-versions";
+
 /// Lifecycle rule: anything under `exports/` is deleted this many days after
 /// creation (the longest `expires_in_days`, 30, plus one), a backstop behind
 /// the per-expiry rules.
@@ -89,3 +139,24 @@ pub const HISTORY_RETENTION_DAYS: i64 = 30;
 /// month, so a trail outlives every artifact it describes, even when the
 /// retention was set after an entry was written.
 pub const AUDIT_RETENTION_DAYS: i64 = 11 * 366;
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_retention_lands_in_the_year_prefix_that_outlives_it() {
+        assert_eq!(retained_years(1), 1);
+        assert_eq!(retained_years(365), 1);
+        assert_eq!(retained_years(366), 2);
+        assert_eq!(retained_years(3650), 10);
+        for days in [1, 180, 365, 366, 730, 1000, 3649, 3650] {
+            let years = retained_years(days);
+            assert!(retained_expiration_days(years) > days as i32, "{days}");
+            assert!(
+                retained_artifact_key(days, "acme", "job_1", 2, "f.tar.gz")
+                    .starts_with(&retained_prefix(years))
+            );
+        }
+        assert!(!retained_prefix(1).starts_with(ARTIFACTS_PREFIX));
+    }
+}

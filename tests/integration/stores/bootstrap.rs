@@ -72,8 +72,26 @@ async fn bootstrap_can_run_again_on_existing_resources() {
         .iter()
         .filter_map(|r| r.expiration().and_then(|e| e.days()))
         .collect();
-    // The backstop, then one rule per expires_in_days value.
+    // The backstop, one rule per expires_in_days value, then one per
+    // retained year prefix.
     let mut expected = vec![ARTIFACT_EXPIRATION_DAYS];
     expected.extend(1..=kt_store::resources::MAX_EXPIRES_IN_DAYS as i32);
+    expected.extend(
+        (1..=kt_store::resources::MAX_RETAINED_YEARS)
+            .map(kt_store::resources::retained_expiration_days),
+    );
     assert_eq!(expirations, expected);
+    // Object Lock (hence versioning) for retained exports.
+    let lock = clients
+        .s3
+        .get_object_lock_configuration()
+        .bucket(&config.resources.artifacts_bucket)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        lock.object_lock_configuration()
+            .and_then(|c| c.object_lock_enabled()),
+        Some(&aws_sdk_s3::types::ObjectLockEnabled::Enabled)
+    );
 }

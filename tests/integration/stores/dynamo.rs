@@ -63,6 +63,8 @@ pub(super) fn new_job(tenant: &TenantId, request_hash: &str) -> Job {
         origin: None,
         requeues: 0,
         requeued_at: None,
+        retention_days: None,
+        retained_until: None,
     }
 }
 

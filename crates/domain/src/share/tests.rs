@@ -38,6 +38,8 @@ fn job(status: JobStatus, expires_at: Option<&str>) -> Job {
         origin: None,
         requeues: 0,
         requeued_at: None,
+        retention_days: None,
+        retained_until: None,
     }
 }
 

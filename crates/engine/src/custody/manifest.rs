@@ -96,6 +96,9 @@ impl JobManifest {
                 "size_bytes": job.size_bytes,
                 "sha256": job.sha256,
                 "event_count": job.event_count,
+                // Until when the artifact is locked (S3 Object Lock,
+                // compliance mode); null when it is not retained.
+                "retained_until": job.retained_until,
             },
             "sources": {
                 "objects": i.sources.objects,

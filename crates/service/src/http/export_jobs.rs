@@ -80,6 +80,7 @@ pub async fn create_job(
     let request = ExportRequest::parse(&headers, &body)?;
     let now = state.now();
     let window = request.window(now)?;
+    request.check_retention()?;
     let job = request.into_job(&window, &caller, now);
     tracing::Span::current().record("job_id", job.id.as_str());
     // A retry (same key) after a 503 for a job the queue refused creates it
@@ -241,8 +242,9 @@ pub async fn download_job(
     let job = load(&state, &caller, &id).await?;
     let now = state.now();
     let ttl = match job.status_at(now) {
+        // A retained export stays downloadable until `retained_until`.
         JobStatus::Completed => job
-            .expires_at
+            .artifact_available_until()
             .map_or(MAX_URL_TTL, |exp| (exp - now).min(MAX_URL_TTL)),
         JobStatus::Expired => return Err(expired(&job)),
         other => {
@@ -289,7 +291,7 @@ pub async fn download_job(
 
 pub(super) fn expired(job: &Job) -> ApiError {
     let when = job
-        .expires_at
+        .artifact_available_until()
         .map(|t| {
             format!(
                 " at {}",

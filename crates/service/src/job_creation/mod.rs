@@ -29,6 +29,9 @@ pub struct ExportRequest {
     pub timezone: Tz,
     pub label: Option<String>,
     pub expires_in_days: u32,
+    /// Days to keep a compliance export under Object Lock (`Some(0)`: not
+    /// at all); `None`: the tenant's default (`retention.evidence_days`).
+    pub retention_days: Option<u32>,
 }
 
 /// Who a job is created for and by: the tenant it belongs to, the caller it
@@ -59,6 +62,8 @@ impl ExportRequest {
             timezone: &'a str,
             label: Option<&'a str>,
             expires_in_days: u32,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            retention_days: Option<u32>,
         }
         let canonical = Canonical {
             v: 1,
@@ -69,6 +74,7 @@ impl ExportRequest {
             timezone: self.timezone.name(),
             label: self.label.as_deref(),
             expires_in_days: self.expires_in_days,
+            retention_days: self.retention_days,
         };
         let bytes = serde_json::to_vec(&canonical).expect("plain struct serialises");
         hex::encode(Sha256::digest(&bytes))
@@ -114,6 +120,8 @@ impl ExportRequest {
             origin: requester.origin,
             requeues: 0,
             requeued_at: None,
+            retention_days: self.retention_days,
+            retained_until: None,
         }
     }
 }

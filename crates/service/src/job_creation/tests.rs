@@ -18,6 +18,7 @@ fn may(format: ExportFormat) -> ExportRequest {
         timezone: chrono_tz::Europe::Madrid,
         label: None,
         expires_in_days: 7,
+        retention_days: None,
     }
 }
 

@@ -188,6 +188,8 @@ pub fn quarterly_request(
         expires_in_days: schedule
             .expires_in_days
             .unwrap_or(DEFAULT_SCHEDULE_EXPIRES_IN_DAYS),
+        // The tenant's `retention.evidence_days` applies when the export runs.
+        retention_days: None,
     }
 }
 

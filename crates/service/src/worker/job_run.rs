@@ -7,7 +7,9 @@ use chrono::{DateTime, Duration as Days, Utc};
 use chrono_tz::Tz;
 use kt_domain::Completion;
 use kt_domain::share::{AuditActor, AuditEntry, AuditEvent};
-use kt_domain::{ExportFormat, Job, JobError, JobId, JobStatus, TenantId, Window};
+use kt_domain::{
+    ComplianceProfile, ExportFormat, Job, JobError, JobId, JobStatus, TenantId, Window,
+};
 use kt_engine::ErrorChain;
 use kt_engine::formats;
 use kt_engine::{EngineOptions, ExportError, ExportOutcome, LakeSource};
@@ -61,15 +63,38 @@ pub struct Worker {
 }
 
 /// Where a claim's artifact lives in the artifacts bucket (see
-/// [`resources::artifact_key`]): the attempt fences two workers apart.
-pub fn artifact_key(job: &Job) -> String {
-    resources::artifact_key(
-        job.expires_in_days,
-        job.tenant_id.as_str(),
-        job.id.as_str(),
-        job.attempts,
-        &job.file_name,
-    )
+/// [`resources::artifact_key`]; the attempt fences two workers apart): under
+/// [`resources::RETAINED_PREFIX`] when retained for `retention_days`.
+pub fn artifact_key_for(job: &Job, retention_days: Option<u32>) -> String {
+    let (tenant, id) = (job.tenant_id.as_str(), job.id.as_str());
+    match retention_days {
+        Some(days) => {
+            resources::retained_artifact_key(days, tenant, id, job.attempts, &job.file_name)
+        }
+        None => resources::artifact_key(
+            job.expires_in_days,
+            tenant,
+            id,
+            job.attempts,
+            &job.file_name,
+        ),
+    }
+}
+
+/// How long a job's artifact is kept under Object Lock, if at all: the
+/// request's `retention_days`, else the tenant's `retention.evidence_days`
+/// (as the profile is when the export runs); only compliance formats, never 0.
+pub fn effective_retention(job: &Job, profile: Option<&ComplianceProfile>) -> Option<u32> {
+    if !job.format.can_be_retained() {
+        return None;
+    }
+    let tenant_default = profile
+        .and_then(|p| p.retention.as_ref())
+        .and_then(|r| r.evidence_days);
+    job.retention_days
+        .or(tenant_default)
+        .filter(|d| *d > 0)
+        .map(|d| d.min(kt_domain::MAX_RETENTION_DAYS))
 }
 
 impl Worker {
@@ -185,8 +210,13 @@ impl Worker {
             }
         };
         match exported {
-            Ok((outcome, sources)) => {
-                self.record_completion(&job, attempt, outcome, &sources, receive_count)
+            Ok((outcome, sources, retention)) => {
+                let run = Finished {
+                    outcome,
+                    sources,
+                    retention,
+                };
+                self.record_completion(&job, attempt, run, receive_count)
                     .await
             }
             Err(ExportError::Canceled) => {
@@ -247,10 +277,14 @@ impl Worker {
         Disposition::Retry
     }
 
-    async fn export(&self, job: &Job) -> Result<(ExportOutcome, SourceInventory), ExportError> {
+    async fn export(
+        &self,
+        job: &Job,
+    ) -> Result<(ExportOutcome, SourceInventory, Option<u32>), ExportError> {
         let window = job_window(job)?;
         let plan = kt_engine::plan(self.deps.lake.as_ref(), &job.tenant_id, &window).await?;
         let report = self.report_inputs(job).await?;
+        let retention = effective_retention(job, report.profile.as_ref().map(|p| &p.profile));
         let ctx = ExportContext {
             job_id: Some(job.id.clone()),
             tenant_id: job.tenant_id.clone(),
@@ -273,7 +307,7 @@ impl Worker {
         let sink = self
             .deps
             .artifacts
-            .create_sink(&artifact_key(job), &meta)
+            .create_sink(&artifact_key_for(job, retention), &meta)
             .await
             .map_err(|e| {
                 let retryable = e.is_retryable();
@@ -300,7 +334,7 @@ impl Worker {
             &heartbeat,
         )
         .await
-        .map(|outcome| (outcome, plan.inventory))
+        .map(|outcome| (outcome, plan.inventory, retention))
     }
 
     /// The label and, for compliance formats, the tenant's profile as it is now
@@ -356,11 +390,21 @@ impl Worker {
         &self,
         job: &Job,
         attempt: u32,
-        outcome: ExportOutcome,
-        sources: &SourceInventory,
+        run: Finished,
         receive_count: u32,
     ) -> Disposition {
+        let Finished {
+            outcome,
+            sources,
+            retention,
+        } = run;
+        let sources = &sources;
         let completed_at = Utc::now();
+        // Whole seconds: the lock's retain-until date and the job's agree.
+        let retained_until = retention.and_then(|days| {
+            let until = completed_at + Days::days(i64::from(days));
+            DateTime::from_timestamp(until.timestamp(), 0)
+        });
         let completion = Completion {
             completed_at,
             expires_at: completed_at + Days::days(i64::from(job.expires_in_days)),
@@ -368,8 +412,34 @@ impl Worker {
             size_bytes: outcome.size_bytes,
             sha256: outcome.sha256,
             stats: outcome.stats,
-            artifact_key: artifact_key(job),
+            artifact_key: artifact_key_for(job, retention),
+            retained_until,
         };
+        // Locked before the manifest says so and the job shows it.
+        if let Some(until) = retained_until {
+            match self
+                .deps
+                .artifacts
+                .lock_until(&completion.artifact_key, until)
+                .await
+            {
+                Ok(()) => info!(%until, "artifact locked for retention"),
+                Err(e) if e.is_retryable() && receive_count < self.deps.max_attempts => {
+                    warn!(error = %ErrorChain(&e), "could not lock the artifact; releasing the job for another attempt");
+                    return self.release(job, attempt).await;
+                }
+                Err(e) => {
+                    error!(error = %ErrorChain(&e), "could not lock the artifact; failing the job");
+                    let error = JobError {
+                        code: "retention_not_applied".into(),
+                        message: "The export was written but could not be locked for the \
+                                  requested retention. Create the export again."
+                            .into(),
+                    };
+                    return self.record_failure(job, attempt, &error).await;
+                }
+            }
+        }
         // The manifest is sealed before the job says completed, so every
         // completed job has one; a seal that fails is retried like a store write.
         if let Some(custody) = &self.deps.custody {
@@ -491,6 +561,14 @@ impl Worker {
     }
 }
 
+/// What an export run left for its completion to record.
+pub(super) struct Finished {
+    pub(super) outcome: ExportOutcome,
+    pub(super) sources: SourceInventory,
+    /// Days under Object Lock ([`effective_retention`]).
+    pub(super) retention: Option<u32>,
+}
+
 /// `job` as it will be once `completion` is recorded (what its manifest states).
 fn completed(job: &Job, completion: &Completion) -> Job {
     Job {
@@ -503,6 +581,7 @@ fn completed(job: &Job, completion: &Completion) -> Job {
         sha256: Some(completion.sha256.clone()),
         stats: Some(completion.stats.clone()),
         artifact_key: Some(completion.artifact_key.clone()),
+        retained_until: completion.retained_until,
         ..job.clone()
     }
 }

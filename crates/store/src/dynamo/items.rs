@@ -55,13 +55,16 @@ pub(super) fn key(tenant: &TenantId, sk: String) -> Item {
 }
 
 /// When DynamoDB may delete a job's record: 30 days after its artifact
-/// expires (completed), or after it ended (failed, canceled). A completed job
+/// stops being available (completed: `expires_at`, or `retained_until` for a
+/// retained export), or after it ended (failed, canceled). A completed job
 /// is shown as `expired` on read from `expires_at`, so the record stays
 /// visible as history for 30 days after expiry. Active jobs never expire.
 pub(super) fn ttl_for(job: &Job, ended_at: DateTime<Utc>) -> Option<i64> {
     let retention = Duration::days(HISTORY_RETENTION_DAYS);
     match job.status {
-        JobStatus::Completed => Some((job.expires_at.unwrap_or(ended_at) + retention).timestamp()),
+        JobStatus::Completed => {
+            Some((job.artifact_available_until().unwrap_or(ended_at) + retention).timestamp())
+        }
         JobStatus::Failed | JobStatus::Canceled => Some((ended_at + retention).timestamp()),
         JobStatus::Queued | JobStatus::Processing | JobStatus::Expired => None,
     }
@@ -167,6 +170,8 @@ mod tests {
             origin: None,
             requeues: 0,
             requeued_at: None,
+            retention_days: None,
+            retained_until: None,
         }
     }
 
@@ -214,5 +219,14 @@ mod tests {
             Some((ended + Duration::days(30)).timestamp())
         );
         assert_eq!(ttl_for(&job(JobStatus::Queued), ended), None);
+        // A retained export's record outlives its retention, not its expiry.
+        let retained = Job {
+            retained_until: Some(done.expires_at.unwrap() + Duration::days(3650)),
+            ..done.clone()
+        };
+        assert_eq!(
+            ttl_for(&retained, ended),
+            Some((retained.retained_until.unwrap() + Duration::days(30)).timestamp())
+        );
     }
 }

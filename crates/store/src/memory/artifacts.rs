@@ -3,6 +3,7 @@ use super::lock;
 use crate::{ArtifactMeta, ArtifactStore, StoreError};
 use async_trait::async_trait;
 use bytes::Bytes;
+use chrono::{DateTime, Utc};
 use kt_engine::{ArtifactSink, SinkError};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -22,6 +23,7 @@ type Objects = Arc<Mutex<HashMap<String, StoredArtifact>>>;
 pub struct MemoryArtifactStore {
     objects: Objects,
     failure: Mutex<Option<StoreError>>,
+    locks: Mutex<HashMap<String, DateTime<Utc>>>,
 }
 
 impl MemoryArtifactStore {
@@ -35,6 +37,10 @@ impl MemoryArtifactStore {
     /// A finished artifact (nothing is visible before its sink finishes).
     pub fn get(&self, key: &str) -> Option<StoredArtifact> {
         lock(&self.objects).get(key).cloned()
+    }
+    /// Until when `key` is locked, if it is.
+    pub fn locked_until(&self, key: &str) -> Option<DateTime<Utc>> {
+        lock(&self.locks).get(key).copied()
     }
     /// Keys of the finished artifacts, sorted.
     pub fn keys(&self) -> Vec<String> {
@@ -65,7 +71,28 @@ impl ArtifactStore for MemoryArtifactStore {
 
     async fn delete(&self, key: &str) -> Result<(), StoreError> {
         self.check()?;
+        if self
+            .locked_until(key)
+            .is_some_and(|until| until > Utc::now())
+        {
+            return Err(StoreError::Permanent(
+                format!("{key} is locked in compliance mode").into(),
+            ));
+        }
         lock(&self.objects).remove(key);
+        Ok(())
+    }
+
+    async fn lock_until(&self, key: &str, until: DateTime<Utc>) -> Result<(), StoreError> {
+        self.check()?;
+        if !lock(&self.objects).contains_key(key) {
+            return Err(StoreError::Permanent(
+                format!("no artifact {key} to lock").into(),
+            ));
+        }
+        let mut locks = lock(&self.locks);
+        let kept = locks.get(key).copied().unwrap_or(until).max(until);
+        locks.insert(key.to_string(), kept);
         Ok(())
     }
 

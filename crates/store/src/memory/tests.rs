@@ -44,6 +44,8 @@ fn queued(tenant_id: &TenantId, hash: &str) -> Job {
         origin: None,
         requeues: 0,
         requeued_at: None,
+        retention_days: None,
+        retained_until: None,
     }
 }
 
@@ -56,6 +58,7 @@ fn completion() -> Completion {
         sha256: "ab".repeat(32),
         stats: JobStats::default(),
         artifact_key: "exports/acme/x/file.csv".into(),
+        retained_until: None,
     }
 }
 

@@ -98,6 +98,7 @@ async fn completing_records_the_artifact_and_frees_a_slot() {
         sha256: "ab".repeat(32),
         stats: stats.clone(),
         artifact_key: format!("exports/acme/{}/{}", job.id, job.file_name),
+        retained_until: None,
     };
     let completed = done(
         store

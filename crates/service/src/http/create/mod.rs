@@ -13,7 +13,7 @@ pub const MAX_LABEL_CHARS: usize = 200;
 pub const MAX_IDEMPOTENCY_KEY_CHARS: usize = 255;
 pub const DEFAULT_EXPIRES_IN_DAYS: u32 = 7;
 pub const EXPIRES_IN_DAYS: std::ops::RangeInclusive<u64> = 1..=30;
-const FIELDS: [&str; 7] = [
+const FIELDS: [&str; 8] = [
     "type",
     "format",
     "date_from",
@@ -21,6 +21,7 @@ const FIELDS: [&str; 7] = [
     "timezone",
     "label",
     "expires_in_days",
+    "retention_days",
 ];
 
 /// The `Idempotency-Key` header, if any: 1..=255 visible ASCII characters.
@@ -87,6 +88,7 @@ impl ExportRequest {
             }
         });
         let expires_in_days = fields.expires_in_days();
+        let retention_days = fields.retention_days();
         for key in fields.obj.keys() {
             if !FIELDS.contains(&key.as_str()) {
                 fields.errors.push(FieldError::new(key, "unknown field"));
@@ -110,6 +112,7 @@ impl ExportRequest {
                 Some(label),
                 Some(expires_in_days),
             ) if fields.errors.is_empty() => Ok(Self {
+                retention_days: retention_days.flatten(),
                 export_type,
                 format,
                 date_from,
@@ -122,6 +125,27 @@ impl ExportRequest {
                 detail: describe(&fields.errors),
                 errors: fields.errors,
             }),
+        }
+    }
+
+    /// Only compliance formats may be retained: a well-formed request that
+    /// asks to keep a raw csv/json export past the 30-day maximum is a 422.
+    pub fn check_retention(&self) -> Result<(), ApiError> {
+        match self.retention_days {
+            Some(days) if days > 0 && !self.format.can_be_retained() => {
+                let error = FieldError::new(
+                    "retention_days",
+                    format!(
+                        "only compliance formats can be retained; {} exports keep the 30-day maximum",
+                        self.format
+                    ),
+                );
+                Err(ApiError::Unprocessable {
+                    detail: describe(std::slice::from_ref(&error)),
+                    errors: vec![error],
+                })
+            }
+            _ => Ok(()),
         }
     }
 
@@ -232,6 +256,23 @@ impl Fields {
                 Err(m) => self.fail(field, m),
             },
             Some(_) => self.fail(field, "must be a string"),
+        }
+    }
+
+    /// `Some(None)` when absent or null; 0 keeps the export from being
+    /// retained whatever the tenant's default.
+    fn retention_days(&mut self) -> Option<Option<u32>> {
+        const FIELD: &str = "retention_days";
+        const RANGE: &str = "must be between 0 and 3650 (ten years)";
+        match self.obj.get(FIELD) {
+            None | Some(Value::Null) => Some(None),
+            Some(Value::Number(n)) => match n.as_u64() {
+                Some(d) if d <= u64::from(kt_domain::MAX_RETENTION_DAYS) => Some(Some(d as u32)),
+                Some(_) => self.fail(FIELD, RANGE),
+                None if n.is_i64() => self.fail(FIELD, RANGE),
+                None => self.fail(FIELD, "must be an integer"),
+            },
+            Some(_) => self.fail(FIELD, "must be an integer"),
         }
     }
 

@@ -206,6 +206,7 @@ impl TestApp {
             sha256: "ab".repeat(32),
             stats: JobStats::default(),
             artifact_key: format!("exports/{tenant}/{id}/{}", job.file_name),
+            retained_until: None,
         };
         let done = self
             .jobs

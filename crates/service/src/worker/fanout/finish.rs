@@ -1,8 +1,9 @@
 //! The finisher of a fanned-out export: joins the segments into the
 //! artifact (in order, hashing every byte once), seals the manifest and
 //! completes the job, exactly as a single worker's export ends.
+use super::NEVER_RETAINED;
 use super::{FanOut, frozen_plan};
-use crate::worker::job_run::artifact_key;
+use crate::worker::job_run::{Finished, artifact_key_for};
 use crate::worker::{DEADLINE_MARGIN, Disposition, Worker};
 use chrono::{DateTime, Utc};
 use kt_domain::{Job, JobError};
@@ -119,7 +120,7 @@ impl Worker {
             job_id: job.id.to_string(),
             tenant_id: job.tenant_id.to_string(),
         };
-        let key = artifact_key(job);
+        let key = artifact_key_for(job, NEVER_RETAINED);
         let assembling = fan_out.assembly.assemble(&key, &meta, &sources, &joined);
         let assembled = match deadline {
             None => assembling.await,
@@ -174,7 +175,16 @@ impl Worker {
             timings: Default::default(),
         };
         let disposition = self
-            .record_completion(job, attempt, outcome, &frozen.inventory(), receive_count)
+            .record_completion(
+                job,
+                attempt,
+                Finished {
+                    outcome,
+                    sources: frozen.inventory(),
+                    retention: NEVER_RETAINED,
+                },
+                receive_count,
+            )
             .await;
         if disposition == Disposition::Done {
             self.discard_segments(fan_out, run).await;

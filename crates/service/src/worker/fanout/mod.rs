@@ -13,7 +13,11 @@ mod finish;
 mod segment;
 
 pub use super::fanout_deps::FanOut;
-use super::job_run::{artifact_key, failure_for, job_window};
+use super::job_run::{artifact_key_for, failure_for, job_window};
+
+/// Only csv and json fan out, and those are never retained (Object Lock is
+/// for compliance formats): their artifacts live under the ordinary prefix.
+pub(super) const NEVER_RETAINED: Option<u32> = None;
 use super::{Disposition, Worker};
 use chrono::{DateTime, Utc};
 use kt_domain::{Job, JobStatus};
@@ -205,7 +209,7 @@ impl Worker {
 /// Where a claim's fan-out objects live: beside its artifact, under the same
 /// expiry prefix (so lifecycle rules delete leftovers).
 fn segments_prefix(job: &Job) -> String {
-    let key = artifact_key(job);
+    let key = artifact_key_for(job, NEVER_RETAINED);
     let dir = key.rsplit_once('/').map(|(dir, _)| dir).unwrap_or(&key);
     format!("{dir}/fan-out/")
 }

@@ -131,6 +131,7 @@ impl Fixture {
             timezone: chrono_tz::UTC,
             label: None,
             expires_in_days: 7,
+            retention_days: None,
         };
         let now = Utc.with_ymd_and_hms(2026, 6, 1, 0, 0, 0).unwrap();
         let window = request.resolve_window(now).unwrap();

@@ -1,0 +1,444 @@
+//! Completion events: an EventBridge event each time a job completes, fails
+//! or is canceled, whoever ended it (worker, API, sweeper), so a compliance
+//! team can be told that a scheduled quarterly export is ready.
+//!
+//! [`Publishing`] wraps a job store and publishes after each transition that
+//! ended a job. Publishing never changes the outcome: a failed `PutEvents` is
+//! logged and counted (`CompletionEventsFailed`), the job stays as recorded.
+use crate::profiles::{ProfileStore, TenantSchedule};
+use crate::sweep_rules::SweepPolicy;
+use crate::{CreateOutcome, JobStore, StoreError, Transition};
+use async_trait::async_trait;
+use aws_sdk_eventbridge::types::PutEventsRequestEntry;
+use chrono::{DateTime, Utc};
+use kt_domain::share::{AuditEntry, LinkId, ShareLink};
+use kt_domain::{
+    Completion, ComplianceProfile, Job, JobError, JobId, JobStats, JobStatus, TenantId,
+    VersionedProfile,
+};
+use serde_json::{Value, json};
+use std::sync::Arc;
+
+/// `source` of every event.
+pub const EVENT_SOURCE: &str = "kt-exports";
+
+/// `detail-type` of the event for a job that ended in `status`.
+pub fn detail_type(status: JobStatus) -> Option<&'static str> {
+    match status {
+        JobStatus::Completed => Some("Export job completed"),
+        JobStatus::Failed => Some("Export job failed"),
+        JobStatus::Canceled => Some("Export job canceled"),
+        _ => None,
+    }
+}
+
+/// The event's `detail`: what a rule can match on and a notification can say.
+/// No artifact key, bucket or link: the job id leads to them through the API.
+pub fn event_detail(job: &Job) -> Value {
+    json!({
+        "job_id": job.id.as_str(),
+        "tenant_id": job.tenant_id.as_str(),
+        "format": job.format.as_str(),
+        "status": job.status.as_str(),
+        "sha256": job.sha256,
+        "label": job.label,
+        "origin": job.origin,
+        "file_name": job.file_name,
+        "size_bytes": job.size_bytes,
+        "window_start": job.window_start,
+        "window_end": job.window_end,
+        "completed_at": job.completed_at,
+        "expires_at": job.expires_at,
+        "retained_until": job.retained_until,
+        "error_code": job.error.as_ref().map(|e| e.code.as_str()),
+    })
+}
+
+/// Where events go.
+#[async_trait]
+pub trait JobEventSink: Send + Sync {
+    async fn publish(&self, job: &Job) -> Result<(), StoreError>;
+}
+
+/// `PutEvents` on one bus (name or ARN).
+pub struct EventBridgeSink {
+    client: aws_sdk_eventbridge::Client,
+    bus: String,
+}
+
+impl EventBridgeSink {
+    pub fn new(client: aws_sdk_eventbridge::Client, bus: &str) -> Self {
+        Self {
+            client,
+            bus: bus.to_string(),
+        }
+    }
+}
+
+#[async_trait]
+impl JobEventSink for EventBridgeSink {
+    async fn publish(&self, job: &Job) -> Result<(), StoreError> {
+        let Some(detail_type) = detail_type(job.status) else {
+            return Ok(());
+        };
+        let entry = PutEventsRequestEntry::builder()
+            .event_bus_name(&self.bus)
+            .source(EVENT_SOURCE)
+            .detail_type(detail_type)
+            .resources(format!("kt-exports:job/{}", job.id))
+            .detail(event_detail(job).to_string())
+            .build();
+        let out = self
+            .client
+            .put_events()
+            .entries(entry)
+            .send()
+            .await
+            .map_err(|e| crate::aws_error::store_error("publishing a job event", e))?;
+        if out.failed_entry_count() > 0 {
+            let code = out
+                .entries()
+                .iter()
+                .find_map(|e| e.error_code())
+                .unwrap_or("unknown");
+            return Err(StoreError::Transient(
+                format!("EventBridge refused the event ({code})").into(),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// A job store that publishes an event after each transition that ended a job.
+pub struct Publishing {
+    inner: Arc<dyn JobStore>,
+    sink: Arc<dyn JobEventSink>,
+}
+
+impl Publishing {
+    pub fn new(inner: Arc<dyn JobStore>, sink: Arc<dyn JobEventSink>) -> Self {
+        Self { inner, sink }
+    }
+
+    /// Publishes if `transition` ended a job; never turns it into an error.
+    async fn after(&self, transition: Transition) -> Transition {
+        if let Transition::Done(job) = &transition
+            && detail_type(job.status).is_some()
+            && let Err(e) = self.sink.publish(job).await
+        {
+            tracing::warn!(
+                job_id = %job.id,
+                status = job.status.as_str(),
+                error = %e,
+                "could not publish the job's completion event"
+            );
+            failed_publish_metric();
+        }
+        transition
+    }
+}
+
+/// One `CompletionEventsFailed` count, as an Embedded Metric Format line.
+fn failed_publish_metric() {
+    let namespace =
+        std::env::var("KT_METRICS_NAMESPACE").unwrap_or_else(|_| "KtExports".to_string());
+    let line = json!({
+        "_aws": {
+            "Timestamp": Utc::now().timestamp_millis(),
+            "CloudWatchMetrics": [{
+                "Namespace": namespace,
+                "Dimensions": [[]],
+                "Metrics": [{"Name": "CompletionEventsFailed", "Unit": "Count"}],
+            }],
+        },
+        "CompletionEventsFailed": 1,
+    });
+    println!("{line}");
+}
+
+/// Links and the audit trail end no job: passed through.
+#[async_trait]
+impl crate::ShareStore for Publishing {
+    async fn create_link(
+        &self,
+        link: &ShareLink,
+        token_sha256: &str,
+        max_live: usize,
+        now: DateTime<Utc>,
+    ) -> Result<crate::LinkCreated, StoreError> {
+        self.inner
+            .create_link(link, token_sha256, max_live, now)
+            .await
+    }
+    async fn links(&self, tenant: &TenantId, job: &JobId) -> Result<Vec<ShareLink>, StoreError> {
+        self.inner.links(tenant, job).await
+    }
+    async fn link_by_token(&self, token_sha256: &str) -> Result<Option<ShareLink>, StoreError> {
+        self.inner.link_by_token(token_sha256).await
+    }
+    async fn revoke_link(
+        &self,
+        tenant: &TenantId,
+        job: &JobId,
+        link: &LinkId,
+        by: &str,
+        now: DateTime<Utc>,
+    ) -> Result<crate::LinkRevoked, StoreError> {
+        self.inner.revoke_link(tenant, job, link, by, now).await
+    }
+    async fn append_audit(
+        &self,
+        tenant: &TenantId,
+        job: &JobId,
+        entry: &AuditEntry,
+    ) -> Result<(), StoreError> {
+        self.inner.append_audit(tenant, job, entry).await
+    }
+    async fn audit(&self, tenant: &TenantId, job: &JobId) -> Result<Vec<AuditEntry>, StoreError> {
+        self.inner.audit(tenant, job).await
+    }
+}
+
+#[async_trait]
+impl JobStore for Publishing {
+    async fn create(
+        &self,
+        job: &Job,
+        key: Option<&str>,
+        max_active: u32,
+    ) -> Result<CreateOutcome, StoreError> {
+        self.inner.create(job, key, max_active).await
+    }
+    async fn get(&self, tenant: &TenantId, id: &JobId) -> Result<Option<Job>, StoreError> {
+        self.inner.get(tenant, id).await
+    }
+    async fn list(
+        &self,
+        tenant: &TenantId,
+        after: Option<&JobId>,
+        limit: u32,
+    ) -> Result<(Vec<Job>, Option<JobId>), StoreError> {
+        self.inner.list(tenant, after, limit).await
+    }
+    async fn claim(
+        &self,
+        tenant: &TenantId,
+        id: &JobId,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+    ) -> Result<Transition, StoreError> {
+        self.inner.claim(tenant, id, now, lease_until).await
+    }
+    async fn heartbeat(
+        &self,
+        tenant: &TenantId,
+        id: &JobId,
+        attempt: u32,
+        progress: f64,
+        event_count: u64,
+        lease_until: DateTime<Utc>,
+    ) -> Result<Transition, StoreError> {
+        self.inner
+            .heartbeat(tenant, id, attempt, progress, event_count, lease_until)
+            .await
+    }
+    async fn complete(
+        &self,
+        tenant: &TenantId,
+        id: &JobId,
+        attempt: u32,
+        completion: &Completion,
+    ) -> Result<Transition, StoreError> {
+        let t = self.inner.complete(tenant, id, attempt, completion).await?;
+        Ok(self.after(t).await)
+    }
+    async fn fail(
+        &self,
+        tenant: &TenantId,
+        id: &JobId,
+        attempt: Option<u32>,
+        error: &JobError,
+        stats: Option<&JobStats>,
+        now: DateTime<Utc>,
+    ) -> Result<Transition, StoreError> {
+        let t = self
+            .inner
+            .fail(tenant, id, attempt, error, stats, now)
+            .await?;
+        Ok(self.after(t).await)
+    }
+    async fn cancel(
+        &self,
+        tenant: &TenantId,
+        id: &JobId,
+        now: DateTime<Utc>,
+    ) -> Result<Transition, StoreError> {
+        let t = self.inner.cancel(tenant, id, now).await?;
+        Ok(self.after(t).await)
+    }
+    async fn stranded(
+        &self,
+        now: DateTime<Utc>,
+        queued_before: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<(TenantId, JobId)>, StoreError> {
+        self.inner.stranded(now, queued_before, limit).await
+    }
+    /// A sweep that fails a stranded job publishes; a re-enqueue does not.
+    async fn sweep(
+        &self,
+        tenant: &TenantId,
+        id: &JobId,
+        now: DateTime<Utc>,
+        policy: &SweepPolicy,
+    ) -> Result<Transition, StoreError> {
+        let t = self.inner.sweep(tenant, id, now, policy).await?;
+        Ok(self.after(t).await)
+    }
+    async fn fail_dead_lettered(
+        &self,
+        tenant: &TenantId,
+        id: &JobId,
+        now: DateTime<Utc>,
+    ) -> Result<Transition, StoreError> {
+        let t = self.inner.fail_dead_lettered(tenant, id, now).await?;
+        Ok(self.after(t).await)
+    }
+}
+
+#[async_trait]
+impl ProfileStore for Publishing {
+    async fn get_profile(&self, tenant: &TenantId) -> Result<Option<VersionedProfile>, StoreError> {
+        self.inner.get_profile(tenant).await
+    }
+    async fn put_profile(
+        &self,
+        tenant: &TenantId,
+        profile: &ComplianceProfile,
+        now: DateTime<Utc>,
+    ) -> Result<VersionedProfile, StoreError> {
+        self.inner.put_profile(tenant, profile, now).await
+    }
+    async fn enabled_schedules(&self) -> Result<Vec<TenantSchedule>, StoreError> {
+        self.inner.enabled_schedules().await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::memory::MemoryJobStore;
+    use std::sync::Mutex;
+
+    /// Records events, or refuses every one.
+    #[derive(Default)]
+    struct Recorder {
+        events: Mutex<Vec<(JobStatus, Value)>>,
+        refuse: bool,
+    }
+
+    #[async_trait]
+    impl JobEventSink for Recorder {
+        async fn publish(&self, job: &Job) -> Result<(), StoreError> {
+            if self.refuse {
+                return Err(StoreError::Transient("bus unavailable".into()));
+            }
+            self.events
+                .lock()
+                .unwrap()
+                .push((job.status, event_detail(job)));
+            Ok(())
+        }
+    }
+
+    fn queued(tenant: &TenantId) -> Job {
+        serde_json::from_value(json!({
+            "id": JobId::new().as_str(), "tenant_id": tenant.as_str(), "type": "events",
+            "format": "compliance-all", "status": "queued", "timezone": "UTC",
+            "window_start": "2026-05-01T00:00:00Z", "window_end": "2026-05-02T00:00:00Z",
+            "label": null, "expires_in_days": 7, "created_at": "2026-05-03T00:00:00Z",
+            "created_by": "u", "started_at": null, "completed_at": null, "expires_at": null,
+            "file_name": "f.tar.gz", "event_count": null, "progress": 0.0, "size_bytes": null,
+            "sha256": null, "content_type": "application/gzip", "stats": null, "error": null,
+            "artifact_key": null, "lease_until": null, "request_hash": null,
+        }))
+        .unwrap()
+    }
+
+    async fn run(sink: Arc<Recorder>) -> (Publishing, TenantId, Vec<Transition>) {
+        let store = Publishing::new(Arc::new(MemoryJobStore::default()), sink);
+        let tenant = TenantId::parse("acme").unwrap();
+        let now = Utc::now();
+        let mut outcomes = vec![];
+        let (a, b, c) = (queued(&tenant), queued(&tenant), queued(&tenant));
+        for job in [&a, &b, &c] {
+            store.create(job, None, 10).await.unwrap();
+        }
+        store.claim(&tenant, &a.id, now, now).await.unwrap();
+        let completion = Completion {
+            completed_at: now,
+            expires_at: now,
+            event_count: 1,
+            size_bytes: 2,
+            sha256: "ab".repeat(32),
+            stats: JobStats::default(),
+            artifact_key: "k".into(),
+            retained_until: None,
+        };
+        outcomes.push(
+            store
+                .complete(&tenant, &a.id, 1, &completion)
+                .await
+                .unwrap(),
+        );
+        let error = JobError {
+            code: "x".into(),
+            message: "y".into(),
+        };
+        outcomes.push(
+            store
+                .fail(&tenant, &b.id, None, &error, None, now)
+                .await
+                .unwrap(),
+        );
+        outcomes.push(store.cancel(&tenant, &c.id, now).await.unwrap());
+        // Not an end: no event. Canceling again: a conflict, no second event.
+        outcomes.push(store.cancel(&tenant, &c.id, now).await.unwrap());
+        (store, tenant, outcomes)
+    }
+
+    #[tokio::test]
+    async fn completed_failed_and_canceled_each_publish_one_event() {
+        let sink = Arc::new(Recorder::default());
+        let (_, tenant, _) = run(sink.clone()).await;
+        let events = sink.events.lock().unwrap().clone();
+        let statuses: Vec<_> = events.iter().map(|(s, _)| *s).collect();
+        assert_eq!(
+            statuses,
+            [JobStatus::Completed, JobStatus::Failed, JobStatus::Canceled]
+        );
+        let completed = &events[0].1;
+        assert_eq!(completed["tenant_id"], tenant.as_str());
+        assert_eq!(completed["format"], "compliance-all");
+        assert_eq!(completed["status"], "completed");
+        assert_eq!(completed["sha256"], "ab".repeat(32));
+        assert_eq!(events[1].1["error_code"], "x");
+    }
+
+    #[tokio::test]
+    async fn a_bus_that_refuses_never_changes_the_job() {
+        let sink = Arc::new(Recorder {
+            refuse: true,
+            ..Recorder::default()
+        });
+        let (store, tenant, outcomes) = run(sink).await;
+        assert!(matches!(&outcomes[0], Transition::Done(j) if j.status == JobStatus::Completed));
+        assert!(matches!(&outcomes[1], Transition::Done(j) if j.status == JobStatus::Failed));
+        assert!(matches!(&outcomes[2], Transition::Done(j) if j.status == JobStatus::Canceled));
+        let Transition::Done(done) = &outcomes[0] else {
+            unreachable!()
+        };
+        let stored = store.get(&tenant, &done.id).await.unwrap().unwrap();
+        assert_eq!(stored.status, JobStatus::Completed);
+    }
+}
