@@ -2,15 +2,11 @@
 //! before a completion is recorded (a cancel or a takeover landing while the
 //! artifact is being finished), or refuses the completion with the hook's
 //! error. Every other call goes to the store it wraps.
-use crate::profiles::{ProfileStore, TenantSchedule};
 use crate::sweep_rules::SweepPolicy;
 use crate::{CreateOutcome, JobStore, StoreError, Transition};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use kt_domain::share::{AuditEntry, LinkId, ShareLink};
-use kt_domain::{
-    Completion, ComplianceProfile, Job, JobError, JobId, JobStats, TenantId, VersionedProfile,
-};
+use kt_domain::{Completion, Job, JobError, JobId, JobStats, TenantId};
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -142,62 +138,4 @@ impl JobStore for BeforeComplete {
     }
 }
 
-#[async_trait]
-impl ProfileStore for BeforeComplete {
-    async fn get_profile(&self, tenant: &TenantId) -> Result<Option<VersionedProfile>, StoreError> {
-        self.inner.get_profile(tenant).await
-    }
-    async fn put_profile(
-        &self,
-        tenant: &TenantId,
-        profile: &ComplianceProfile,
-        now: DateTime<Utc>,
-    ) -> Result<VersionedProfile, StoreError> {
-        self.inner.put_profile(tenant, profile, now).await
-    }
-    async fn enabled_schedules(&self) -> Result<Vec<TenantSchedule>, StoreError> {
-        self.inner.enabled_schedules().await
-    }
-}
-
-#[async_trait]
-impl crate::ShareStore for BeforeComplete {
-    async fn create_link(
-        &self,
-        link: &ShareLink,
-        token_sha256: &str,
-        max_live: usize,
-        now: DateTime<Utc>,
-    ) -> Result<crate::LinkCreated, StoreError> {
-        self.inner
-            .create_link(link, token_sha256, max_live, now)
-            .await
-    }
-    async fn links(&self, tenant: &TenantId, job: &JobId) -> Result<Vec<ShareLink>, StoreError> {
-        self.inner.links(tenant, job).await
-    }
-    async fn link_by_token(&self, token_sha256: &str) -> Result<Option<ShareLink>, StoreError> {
-        self.inner.link_by_token(token_sha256).await
-    }
-    async fn revoke_link(
-        &self,
-        tenant: &TenantId,
-        job: &JobId,
-        link: &LinkId,
-        by: &str,
-        now: DateTime<Utc>,
-    ) -> Result<crate::LinkRevoked, StoreError> {
-        self.inner.revoke_link(tenant, job, link, by, now).await
-    }
-    async fn append_audit(
-        &self,
-        tenant: &TenantId,
-        job: &JobId,
-        entry: &AuditEntry,
-    ) -> Result<(), StoreError> {
-        self.inner.append_audit(tenant, job, entry).await
-    }
-    async fn audit(&self, tenant: &TenantId, job: &JobId) -> Result<Vec<AuditEntry>, StoreError> {
-        self.inner.audit(tenant, job).await
-    }
-}
+crate::pass_through_profiles_and_links!(BeforeComplete);

@@ -5,17 +5,12 @@
 //! [`Publishing`] wraps a job store and publishes after each transition that
 //! ended a job. Publishing never changes the outcome: a failed `PutEvents` is
 //! logged and counted (`CompletionEventsFailed`), the job stays as recorded.
-use crate::profiles::{ProfileStore, TenantSchedule};
 use crate::sweep_rules::SweepPolicy;
 use crate::{CreateOutcome, JobStore, StoreError, Transition};
 use async_trait::async_trait;
 use aws_sdk_eventbridge::types::PutEventsRequestEntry;
 use chrono::{DateTime, Utc};
-use kt_domain::share::{AuditEntry, LinkId, ShareLink};
-use kt_domain::{
-    Completion, ComplianceProfile, Job, JobError, JobId, JobStats, JobStatus, TenantId,
-    VersionedProfile,
-};
+use kt_domain::{Completion, Job, JobError, JobId, JobStats, JobStatus, TenantId};
 use serde_json::{Value, json};
 use std::sync::Arc;
 
@@ -156,48 +151,7 @@ fn failed_publish_metric() {
     println!("{line}");
 }
 
-/// Links and the audit trail end no job: passed through.
-#[async_trait]
-impl crate::ShareStore for Publishing {
-    async fn create_link(
-        &self,
-        link: &ShareLink,
-        token_sha256: &str,
-        max_live: usize,
-        now: DateTime<Utc>,
-    ) -> Result<crate::LinkCreated, StoreError> {
-        self.inner
-            .create_link(link, token_sha256, max_live, now)
-            .await
-    }
-    async fn links(&self, tenant: &TenantId, job: &JobId) -> Result<Vec<ShareLink>, StoreError> {
-        self.inner.links(tenant, job).await
-    }
-    async fn link_by_token(&self, token_sha256: &str) -> Result<Option<ShareLink>, StoreError> {
-        self.inner.link_by_token(token_sha256).await
-    }
-    async fn revoke_link(
-        &self,
-        tenant: &TenantId,
-        job: &JobId,
-        link: &LinkId,
-        by: &str,
-        now: DateTime<Utc>,
-    ) -> Result<crate::LinkRevoked, StoreError> {
-        self.inner.revoke_link(tenant, job, link, by, now).await
-    }
-    async fn append_audit(
-        &self,
-        tenant: &TenantId,
-        job: &JobId,
-        entry: &AuditEntry,
-    ) -> Result<(), StoreError> {
-        self.inner.append_audit(tenant, job, entry).await
-    }
-    async fn audit(&self, tenant: &TenantId, job: &JobId) -> Result<Vec<AuditEntry>, StoreError> {
-        self.inner.audit(tenant, job).await
-    }
-}
+crate::pass_through_profiles_and_links!(Publishing);
 
 #[async_trait]
 impl JobStore for Publishing {
@@ -303,24 +257,6 @@ impl JobStore for Publishing {
     ) -> Result<Transition, StoreError> {
         let t = self.inner.fail_dead_lettered(tenant, id, now).await?;
         Ok(self.after(t).await)
-    }
-}
-
-#[async_trait]
-impl ProfileStore for Publishing {
-    async fn get_profile(&self, tenant: &TenantId) -> Result<Option<VersionedProfile>, StoreError> {
-        self.inner.get_profile(tenant).await
-    }
-    async fn put_profile(
-        &self,
-        tenant: &TenantId,
-        profile: &ComplianceProfile,
-        now: DateTime<Utc>,
-    ) -> Result<VersionedProfile, StoreError> {
-        self.inner.put_profile(tenant, profile, now).await
-    }
-    async fn enabled_schedules(&self) -> Result<Vec<TenantSchedule>, StoreError> {
-        self.inner.enabled_schedules().await
     }
 }
 

@@ -11,6 +11,7 @@ pub mod fanout;
 pub mod job_events;
 pub mod kms;
 pub mod memory;
+mod pass_through;
 pub mod profiles;
 pub mod resources;
 pub mod s3;
