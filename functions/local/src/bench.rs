@@ -24,13 +24,8 @@ pub struct BenchArgs {
 }
 
 pub async fn run(args: BenchArgs) -> Result<()> {
-    let suffix = ulid::Ulid::new().to_string().to_ascii_lowercase();
     let mut config = Config::from_env()?;
-    config.resources.jobs_table = format!("kt-bench-jobs-{suffix}");
-    config.resources.export_queue = format!("kt-bench-q-{suffix}");
-    config.resources.export_dlq = format!("kt-bench-dlq-{suffix}");
-    config.resources.events_bucket = format!("kt-bench-events-{suffix}");
-    config.resources.artifacts_bucket = format!("kt-bench-artifacts-{suffix}");
+    crate::fresh_resource_names(&mut config, "kt-bench");
     let stack = LocalStack::connect(config).await?;
     stack.bootstrap().await?;
 

@@ -112,3 +112,15 @@ async fn connect() -> Result<LocalStack> {
         .await
         .context("cannot reach the emulator")
 }
+
+/// Gives `config` fresh resource names under `prefix` (a ULID suffix), so a
+/// measurement run never meets another run's tables, queues or buckets.
+fn fresh_resource_names(config: &mut kt_service::config::Config, prefix: &str) {
+    let suffix = ulid::Ulid::new().to_string().to_ascii_lowercase();
+    let r = &mut config.resources;
+    r.jobs_table = format!("{prefix}-jobs-{suffix}");
+    r.export_queue = format!("{prefix}-q-{suffix}");
+    r.export_dlq = format!("{prefix}-dlq-{suffix}");
+    r.events_bucket = format!("{prefix}-events-{suffix}");
+    r.artifacts_bucket = format!("{prefix}-artifacts-{suffix}");
+}

@@ -31,13 +31,8 @@ pub struct ScaleArgs {
 }
 
 pub async fn run(args: ScaleArgs) -> Result<()> {
-    let suffix = ulid::Ulid::new().to_string().to_ascii_lowercase();
     let mut config = Config::from_env()?;
-    config.resources.jobs_table = format!("kt-scale-jobs-{suffix}");
-    config.resources.export_queue = format!("kt-scale-q-{suffix}");
-    config.resources.export_dlq = format!("kt-scale-dlq-{suffix}");
-    config.resources.events_bucket = format!("kt-scale-events-{suffix}");
-    config.resources.artifacts_bucket = format!("kt-scale-artifacts-{suffix}");
+    crate::fresh_resource_names(&mut config, "kt-scale");
     config.max_active_jobs = 100;
     config.fanout_segment_bytes = args.segment_kb << 10;
     let stack = LocalStack::connect(config.clone()).await?;
