@@ -127,7 +127,11 @@ impl LocalKeySigner {
         // Written aside, then linked into place: two processes starting at
         // once end up with the same key, never a half-written file.
         let signer = Self::generate();
-        let aside = path.with_extension(format!("tmp{}", std::process::id()));
+        // Unique per process and per call: threads of one process (tests
+        // starting several stacks) must not collide on the aside file either.
+        static ASIDE: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let n = ASIDE.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let aside = path.with_extension(format!("tmp{}-{n}", std::process::id()));
         write_private(&aside, signer.private_pem().as_bytes()).map_err(io)?;
         let linked = std::fs::hard_link(&aside, path);
         let _ = std::fs::remove_file(&aside);
@@ -197,6 +201,32 @@ mod tests {
             use std::os::unix::fs::PermissionsExt;
             let mode = std::fs::metadata(&path).unwrap().permissions().mode();
             assert_eq!(mode & 0o777, 0o600);
+        }
+    }
+
+    #[test]
+    fn threads_racing_to_create_the_key_file_all_get_the_same_key() {
+        for _ in 0..20 {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("signing-key.pem");
+            let start = std::sync::Barrier::new(8);
+            let ids: Vec<String> = std::thread::scope(|s| {
+                let racers: Vec<_> = (0..8)
+                    .map(|_| {
+                        s.spawn(|| {
+                            start.wait();
+                            LocalKeySigner::load_or_create(&path).map(|k| k.key_id)
+                        })
+                    })
+                    .collect();
+                racers
+                    .into_iter()
+                    .map(|r| r.join().unwrap().unwrap())
+                    .collect()
+            });
+            assert!(ids.iter().all(|id| id == &ids[0]), "{ids:?}");
+            let files = std::fs::read_dir(dir.path()).unwrap().count();
+            assert_eq!(files, 1, "only the key file stays");
         }
     }
 
