@@ -79,6 +79,7 @@ fn signed(body: &str) -> SignedManifest {
         bytes: body.as_bytes().to_vec(),
         signature: vec![0x30, 0x06, 0x02, 0x01, 0x01, 0x02, 0x01, 0x02],
         key_id: "k1".into(),
+        timestamp: None,
     }
 }
 

@@ -296,6 +296,11 @@ impl Worker {
             pseudonym_key: self.deps.pseudonym_key.clone(),
             sources: plan.inventory.clone(),
             signer: self.deps.custody.as_ref().map(|c| c.signer.clone()),
+            timestamper: self
+                .deps
+                .custody
+                .as_ref()
+                .and_then(|c| c.timestamper.clone()),
             report,
         };
         let meta = ArtifactMeta {
