@@ -15,10 +15,10 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use cmpv2::status::PkiStatus;
 use cms::cert::x509::ext::pkix::name::GeneralName;
-use cms::signed_data::SignedData;
+use cms::signed_data::EncapsulatedContentInfo;
 use der::asn1::{Int, OctetString};
 use der::oid::ObjectIdentifier;
-use der::{Any, Decode, Encode};
+use der::{Any, Decode, Encode, Sequence};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use std::fmt;
@@ -136,6 +136,33 @@ fn sha256_algorithm() -> cms::cert::x509::spki::AlgorithmIdentifier<Any> {
     }
 }
 
+/// A token's `SignedData` (RFC 5652 §5.1), read leniently: only the
+/// encapsulated TSTInfo and the number of certificates are used, and the
+/// sets are not held to DER's ordering and uniqueness (OpenSSL's
+/// `ts -reply` puts the signer's certificate twice when it is also listed in
+/// `certs`; `openssl ts -verify` accepts that, so must we).
+#[derive(Sequence)]
+struct TokenSignedData {
+    version: Any,
+    digest_algorithms: Any,
+    encap_content_info: EncapsulatedContentInfo,
+    #[asn1(
+        context_specific = "0",
+        tag_mode = "IMPLICIT",
+        constructed = "true",
+        optional = "true"
+    )]
+    certificates: Option<Vec<Any>>,
+    #[asn1(
+        context_specific = "1",
+        tag_mode = "IMPLICIT",
+        constructed = "true",
+        optional = "true"
+    )]
+    crls: Option<Vec<Any>>,
+    signer_infos: Any,
+}
+
 /// What a token says, once its imprint matched.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TokenInfo {
@@ -222,7 +249,7 @@ fn decode(reply: &[u8], imprint: &[u8; 32]) -> Result<TokenInfo, TimestampError>
             token.content_type
         )));
     }
-    let signed: SignedData = token
+    let signed: TokenSignedData = token
         .content
         .decode_as()
         .map_err(|e| invalid("token SignedData", e))?;
@@ -267,7 +294,7 @@ fn decode(reply: &[u8], imprint: &[u8; 32]) -> Result<TokenInfo, TimestampError>
         policy: tst.policy.to_string(),
         serial: hex::encode(tst.serial_number.as_bytes()),
         nonce: tst.nonce.as_ref().map(|n| n.as_bytes().to_vec()),
-        certificates: signed.certificates.as_ref().map_or(0, |c| c.0.len()),
+        certificates: signed.certificates.as_ref().map_or(0, Vec::len),
     })
 }
 

@@ -103,3 +103,72 @@ fn the_manifest_claim_states_what_was_asked() {
         json!({"status": "requested", "tsa": "http://tsa.example/", "imprint": "sha256(signature)"})
     );
 }
+
+/// Our request through a real `openssl ts -reply` (a throw-away TSA made
+/// here), and the reply through [`check_response`].
+#[test]
+fn openssl_answers_our_request_and_the_reply_checks() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new("openssl")
+            .args(args)
+            .current_dir(d)
+            .output()
+            .expect("openssl is installed");
+        assert!(
+            out.status.success(),
+            "openssl {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    run(&[
+        "req",
+        "-x509",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-nodes",
+        "-keyout",
+        "tsa.key",
+        "-out",
+        "tsa.pem",
+        "-days",
+        "1",
+        "-subj",
+        "/CN=unit TSA",
+        "-addext",
+        "extendedKeyUsage=critical,timeStamping",
+    ]);
+    std::fs::write(d.join("serial"), "01\n").unwrap();
+    std::fs::write(
+        d.join("tsa.cnf"),
+        "[ tsa ]\ndefault_tsa = t\n[ t ]\nserial = ./serial\nsigner_cert = ./tsa.pem\n\
+         certs = ./tsa.pem\nsigner_key = ./tsa.key\nsigner_digest = sha256\n\
+         default_policy = 1.2.3.4.1\n\
+         digests = sha256\ness_cert_id_alg = sha256\n",
+    )
+    .unwrap();
+    let req = TimestampRequest::new(b"the signature");
+    std::fs::write(d.join("q.tsq"), &req.der).unwrap();
+    run(&[
+        "ts",
+        "-reply",
+        "-config",
+        "tsa.cnf",
+        "-queryfile",
+        "q.tsq",
+        "-out",
+        "r.tsr",
+    ]);
+    let reply = std::fs::read(d.join("r.tsr")).unwrap();
+    let info = check_response(&req, &reply).unwrap();
+    // The signer's certificate, and again from `certs` (a SET with a
+    // duplicate, which strict DER would refuse and openssl accepts).
+    assert_eq!(info.certificates, 2);
+    assert_eq!(info.policy, "1.2.3.4.1");
+    assert!((Utc::now() - info.gen_time).num_seconds().abs() < 300);
+    assert_eq!(inspect(&reply, b"the signature").unwrap(), info);
+    assert!(inspect(&reply, b"another signature").is_err());
+}
