@@ -134,10 +134,10 @@ impl ThrowawayTsa {
                 if halt.load(Ordering::SeqCst) {
                     break;
                 }
-                if let Ok(stream) = stream {
-                    if serve(&root, stream).is_ok() {
-                        count.fetch_add(1, Ordering::SeqCst);
-                    }
+                if let Ok(stream) = stream
+                    && serve(&root, stream).is_ok()
+                {
+                    count.fetch_add(1, Ordering::SeqCst);
                 }
             }
         });
@@ -228,10 +228,10 @@ fn serve(dir: &Path, stream: TcpStream) -> std::io::Result<()> {
         if reader.read_line(&mut line)? == 0 || line == "\r\n" {
             break;
         }
-        if let Some((name, value)) = line.split_once(':') {
-            if name.eq_ignore_ascii_case("content-length") {
-                length = value.trim().parse().unwrap_or(0);
-            }
+        if let Some((name, value)) = line.split_once(':')
+            && name.eq_ignore_ascii_case("content-length")
+        {
+            length = value.trim().parse().unwrap_or(0);
         }
     }
     let mut body = vec![0; length];

@@ -24,9 +24,10 @@ const MAX_REPLY_BYTES: usize = 64 << 10;
 
 pub struct HttpTimestamper {
     client: reqwest::Client,
+    /// Where requests go (credentials included, if the URL has any).
+    endpoint: String,
+    /// `endpoint` without credentials, as manifests and logs name it.
     url: String,
-    /// `url` without credentials, as manifests and logs name it.
-    public_url: String,
     attempts: u32,
     backoff: Duration,
 }
@@ -44,8 +45,8 @@ impl HttpTimestamper {
             .expect("an HTTP client with timeouts builds");
         Self {
             client,
-            url: url.to_string(),
-            public_url: without_credentials(url),
+            endpoint: url.to_string(),
+            url: without_credentials(url),
             attempts: attempts.max(1),
             backoff,
         }
@@ -56,7 +57,7 @@ impl HttpTimestamper {
             |e: reqwest::Error| TimestampError::Unreachable(e.without_url().to_string());
         let response = self
             .client
-            .post(&self.url)
+            .post(&self.endpoint)
             .header(reqwest::header::CONTENT_TYPE, QUERY_MEDIA_TYPE)
             .body(req.der.clone())
             .send()
@@ -77,7 +78,7 @@ impl HttpTimestamper {
             return Err(TimestampError::Invalid("reply too large".into()));
         }
         let token = check_response(req, &body)?;
-        info!(tsa = %self.public_url, %token, "trusted timestamp granted");
+        info!(tsa = %self.url, %token, "trusted timestamp granted");
         Ok(body.to_vec())
     }
 }
@@ -85,7 +86,7 @@ impl HttpTimestamper {
 #[async_trait]
 impl Timestamper for HttpTimestamper {
     fn url(&self) -> &str {
-        &self.public_url
+        &self.url
     }
 
     async fn timestamp(&self, signature: &[u8]) -> Result<Vec<u8>, TimestampError> {
@@ -96,7 +97,7 @@ impl Timestamper for HttpTimestamper {
             match self.once(&req).await {
                 Ok(reply) => return Ok(reply),
                 Err(e) if attempt < self.attempts => {
-                    warn!(tsa = %self.public_url, attempt, error = %e, "timestamp request failed; trying again");
+                    warn!(tsa = %self.url, attempt, error = %e, "timestamp request failed; trying again");
                     tokio::time::sleep(wait).await;
                     wait *= 2;
                     attempt += 1;
