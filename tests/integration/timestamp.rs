@@ -156,6 +156,8 @@ async fn manifest_signatures_get_rfc3161_tokens_that_openssl_verifies() {
         serde_json::from_slice(&std::fs::read(b.join("manifest.json")).unwrap()).unwrap();
     assert_eq!(inner["timestamp"]["status"], "requested");
     assert_eq!(inner["timestamp"]["file"], "manifest.tsr");
+    let errors = crate::compliance::schema_errors("manifest.schema.json", &inner);
+    assert!(errors.is_empty(), "{errors:?}");
     let sums = std::fs::read_to_string(b.join("SHA256SUMS")).unwrap();
     assert!(sums.contains("  manifest.tsr\n"), "{sums}");
     let (ok, out) = openssl_ts_verify(&b, "manifest.sig", "manifest.tsr", &tsa);
