@@ -547,7 +547,10 @@ impl Worker {
             )
             .await
         {
-            Ok(_) => {
+            Ok(t) => {
+                if let Transition::Done(failed) = &t {
+                    crate::trail::record_failed(self.deps.jobs.as_ref(), failed, "worker").await;
+                }
                 job_metrics(job, JobEnd::Failed, Utc::now()).emit();
                 Disposition::Done
             }
