@@ -6,6 +6,8 @@ use kt_store::aws::AwsClients;
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
+pub mod tsa;
+
 /// The emulator's endpoint unless `AWS_ENDPOINT_URL` names another.
 pub const DEFAULT_ENDPOINT: &str = "http://127.0.0.1:4566";
 

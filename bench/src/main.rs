@@ -315,6 +315,7 @@ fn check_output(
                 pseudonym_key: String::new(),
                 sources: SourceInventory::default(),
                 signer: None,
+                timestamper: None,
                 report: Default::default(),
             };
             let mut want = Vec::new();

@@ -151,6 +151,9 @@ pub async fn audit(client: &ApiClient, id: &JobId, output: OutputFormat) -> Resu
                 for extra in [&e.source_ip, &e.user_agent, &e.note].into_iter().flatten() {
                     line.push_str(&format!("  {extra}"));
                 }
+                if let Some(error) = &e.error {
+                    line.push_str(&format!("  {}: {}", error.code, error.message));
+                }
                 text.push_str(&line);
                 text.push('\n');
             }

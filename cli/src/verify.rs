@@ -11,8 +11,9 @@ use clap::Args;
 use kt_domain::{JobId, JobView};
 use kt_engine::custody::PublishedKey;
 use kt_engine::custody::trusted_pem;
-use kt_engine::formats::reports::custody_verify::{verify_chain, verify_job_manifest};
-use kt_engine::formats::reports::verify::{VerifyReport, verify_bundle_with_keys, verify_file};
+use kt_engine::formats::reports::custody_verify::timestamp::TokenAnchor;
+use kt_engine::formats::reports::custody_verify::{verify_chain, verify_job_manifest_with};
+use kt_engine::formats::reports::verify::{VerifyReport, verify_bundle_with, verify_file};
 use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -43,6 +44,11 @@ pub struct VerifyArgs {
     /// Expected size in bytes; overrides the job's.
     #[arg(long)]
     pub size: Option<u64>,
+    /// Also check the TSA's signature and certificate chain of trusted
+    /// timestamps (`manifest.tsr`) against this CA certificate (PEM), with
+    /// `openssl ts -verify`; a manifest without a token then fails.
+    #[arg(long, value_name = "FILE")]
+    pub tsa_ca: Option<PathBuf>,
     /// Check the file as a compliance-all bundle (default: when its name ends in .tar.gz).
     #[arg(long)]
     pub bundle: bool,
@@ -57,6 +63,62 @@ fn is_bundle(args: &VerifyArgs) -> bool {
             .file
             .as_ref()
             .is_some_and(|f| f.to_string_lossy().ends_with(".tar.gz"))
+}
+
+/// `openssl ts -verify -data SIG -in TSR -CAfile CA`: the TSA's signature and
+/// its certificate's chain to the auditor's CA (the token carries the TSA's
+/// certificate: the service asks for it).
+struct OpensslAnchor {
+    ca: PathBuf,
+}
+
+impl TokenAnchor for OpensslAnchor {
+    fn verify(&self, data: &[u8], reply: &[u8]) -> Result<String, String> {
+        let dir = tempfile::tempdir().map_err(|e| format!("a temporary folder: {e}"))?;
+        let (sig, tsr) = (
+            dir.path().join("manifest.sig"),
+            dir.path().join("manifest.tsr"),
+        );
+        std::fs::write(&sig, data)
+            .and_then(|()| std::fs::write(&tsr, reply))
+            .map_err(|e| format!("writing the token: {e}"))?;
+        let out = std::process::Command::new("openssl")
+            .args(["ts", "-verify", "-data"])
+            .arg(&sig)
+            .arg("-in")
+            .arg(&tsr)
+            .arg("-CAfile")
+            .arg(&self.ca)
+            .output()
+            .map_err(|e| format!("running openssl (needed for --tsa-ca): {e}"))?;
+        let said = |b: &[u8]| String::from_utf8_lossy(b).trim().to_string();
+        if out.status.success() {
+            return Ok(format!(
+                "openssl ts -verify with {}: {}",
+                self.ca.display(),
+                said(&out.stdout)
+            ));
+        }
+        let mut why = said(&out.stdout);
+        // openssl's error lines name the reason (`signature failure`, `certificate verify error`).
+        if let Some(reason) = String::from_utf8_lossy(&out.stderr)
+            .lines()
+            .find(|l| l.contains("error"))
+            // `<thread>:error:<code>:<library>:<function>:<reason>:<file>:<line>:`
+            .and_then(|l| l.split(':').nth(5))
+        {
+            why = format!("{why} ({})", reason.trim());
+        }
+        Err(why)
+    }
+}
+
+fn anchor(args: &VerifyArgs) -> anyhow::Result<Option<OpensslAnchor>> {
+    match &args.tsa_ca {
+        None => Ok(None),
+        Some(ca) if ca.is_file() => Ok(Some(OpensslAnchor { ca: ca.clone() })),
+        Some(ca) => bail!("--tsa-ca {}: no such file", ca.display()),
+    }
 }
 
 /// The keys to trust: `--key` files, else the API's `/v1/keys`.
@@ -114,12 +176,14 @@ pub async fn custody(args: VerifyArgs, api_url: &str) -> anyhow::Result<VerifyRe
         (Some(_), true) => trusted_keys(&args, api_url).await.ok(),
         _ => Some(trusted_keys(&args, api_url).await?),
     };
+    let anchor = anchor(&args)?;
     tokio::task::spawn_blocking(move || match (&args.chain, &args.manifest) {
         (Some(dir), _) => Ok(verify_chain(dir, keys.as_deref())?),
-        (None, Some(manifest)) => Ok(verify_job_manifest(
+        (None, Some(manifest)) => Ok(verify_job_manifest_with(
             manifest,
             keys.as_deref().unwrap_or_default(),
             args.file.as_deref(),
+            anchor.as_ref().map(|a| a as &dyn TokenAnchor),
         )?),
         (None, None) => unreachable!("run checks one is given"),
     })
@@ -159,9 +223,13 @@ where
     } else {
         trusted_keys(&args, "").await?
     };
-    tokio::task::spawn_blocking(move || check(&file, bundle, size, sha256.as_deref(), &keys))
-        .await
-        .context("verification task")?
+    let anchor = anchor(&args)?;
+    tokio::task::spawn_blocking(move || {
+        let anchor = anchor.as_ref().map(|a| a as &dyn TokenAnchor);
+        check(&file, bundle, size, sha256.as_deref(), &keys, anchor)
+    })
+    .await
+    .context("verification task")?
 }
 
 fn check(
@@ -170,6 +238,7 @@ fn check(
     size: Option<u64>,
     sha256: Option<&str>,
     keys: &[PublishedKey],
+    anchor: Option<&dyn TokenAnchor>,
 ) -> anyhow::Result<VerifyReport> {
     let mut report = if size.is_some() || sha256.is_some() {
         verify_file(file, size, sha256)?
@@ -177,9 +246,8 @@ fn check(
         VerifyReport::default()
     };
     if bundle {
-        let inner = verify_bundle_with_keys(file, keys)?;
-        report.checked.extend(inner.checked);
-        report.mismatches.extend(inner.mismatches);
+        let inner = verify_bundle_with(file, keys, anchor)?;
+        report.extend(inner);
     }
     Ok(report)
 }
@@ -197,6 +265,7 @@ mod tests {
             job_id: None,
             sha256: None,
             size: None,
+            tsa_ca: None,
             bundle: false,
             json: false,
         }

@@ -54,7 +54,7 @@ fn read_json(dir: &Path, name: &str) -> Value {
     serde_json::from_slice(&std::fs::read(dir.join(name)).unwrap()).unwrap()
 }
 
-fn schema_errors(schema: &str, doc: &Value) -> Vec<String> {
+pub(crate) fn schema_errors(schema: &str, doc: &Value) -> Vec<String> {
     let path = kt_integration_tests::repo_root()
         .join("schemas")
         .join(schema);

@@ -110,6 +110,7 @@ async fn single_worker_bytes(
         pseudonym_key: String::new(),
         sources: plan.inventory.clone(),
         signer: None,
+        timestamper: None,
         report: Default::default(),
     };
     let sink = MemSink::default();

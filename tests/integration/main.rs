@@ -11,4 +11,5 @@ mod offline;
 mod retention;
 mod share;
 mod stores;
+mod timestamp;
 mod worker;

@@ -74,6 +74,21 @@ async fn a_job_whose_lake_cannot_be_read_fails_with_a_message_a_person_can_act_o
         "{job}"
     );
     assert_eq!(job["actions"], json!([]));
+    // The audit trail records the failure with the same tenant-safe reason.
+    let trail: Value = app
+        .get(&tenant, &format!("/v1/export-jobs/{id}/audit"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let failed = trail["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["event"] == "failed")
+        .unwrap_or_else(|| panic!("no failed entry: {trail}"));
+    assert_eq!(failed["by"], json!({"kind": "service", "id": "worker"}));
+    assert_eq!(failed["error"], job["error"]);
     // The failed job no longer counts against the active-job limit.
     for _ in 0..3 {
         app.create(&tenant, may()).await;

@@ -6,6 +6,7 @@ mod faults;
 mod help;
 mod share;
 mod stack;
+mod timestamp;
 
 use serde_json::Value;
 

@@ -3,7 +3,7 @@
 //! A link names a job and lives until it expires or is revoked, never past the
 //! job's artifact ([`Job::artifact_available_until`]). The audit trail is a
 //! list of [`AuditEntry`]s that are only ever appended.
-use super::{Job, JobId, JobStatus, TenantId};
+use super::{Job, JobError, JobId, JobStatus, TenantId};
 use chrono::{DateTime, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -194,6 +194,9 @@ pub enum AuditEvent {
     LinkCreated,
     LinkRevoked,
     Canceled,
+    /// The job ended without an artifact; `error` says why, in the words the
+    /// job itself shows the tenant.
+    Failed,
     /// The artifact's end passed; derived on read from the completed entry.
     Expired,
 }
@@ -230,6 +233,9 @@ pub struct AuditEntry {
     /// Completed: until when the artifact is kept; link created: the link's end.
     #[serde(default)]
     pub until: Option<DateTime<Utc>>,
+    /// Failed: the job's error (code and tenant-safe message).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<JobError>,
 }
 
 impl AuditEntry {
@@ -243,7 +249,21 @@ impl AuditEntry {
             link_id: None,
             note: None,
             until: None,
+            error: None,
         }
+    }
+
+    /// The `failed` entry of a job that just failed, by the service part
+    /// `by` (`worker`, `sweeper`, `api`, `schedule:quarterly`); `None` for a
+    /// job that did not fail.
+    pub fn failed(job: &Job, by: &str) -> Option<Self> {
+        if job.status != JobStatus::Failed {
+            return None;
+        }
+        let at = job.completed_at.unwrap_or_else(Utc::now);
+        let mut entry = Self::new(at, AuditEvent::Failed, AuditActor::Service(by.into()));
+        entry.error = job.error.clone();
+        Some(entry)
     }
 
     /// The same entry, made by a request from `source_ip` with `user_agent`.

@@ -29,6 +29,9 @@ pub struct ExportContext {
     pub sources: SourceInventory,
     /// Signs the compliance-all bundle's own manifest (`None` offline and in tests).
     pub signer: Option<std::sync::Arc<dyn crate::custody::ManifestSigner>>,
+    /// Asks a timestamp authority to countersign that signature
+    /// (`manifest.tsr` in the bundle); `None` when no TSA is configured.
+    pub timestamper: Option<std::sync::Arc<dyn crate::custody::Timestamper>>,
     /// What reports state beyond the events: the job's label, the tenant's declarations.
     pub report: ReportInputs,
 }

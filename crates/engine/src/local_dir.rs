@@ -294,6 +294,7 @@ pub async fn export_dir_as(
         pseudonym_key: pseudonym_key.to_string(),
         sources: plan.inventory.clone(),
         signer: None,
+        timestamper: None,
         report: job.report.clone(),
     };
     let sink = Box::new(FileSink::create(output).await?);
@@ -439,6 +440,7 @@ mod tests {
             pseudonym_key: "k".into(),
             sources: plan.inventory.clone(),
             signer: None,
+            timestamper: None,
             report: Default::default(),
         };
         let sink = Box::new(FileSink::create(out.path().join("x.csv")).await.unwrap());

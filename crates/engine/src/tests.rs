@@ -123,6 +123,7 @@ fn context(format: ExportFormat, window: Window, plan: &ExportPlan) -> ExportCon
         pseudonym_key: "k".into(),
         sources: plan.inventory.clone(),
         signer: None,
+        timestamper: None,
         report: Default::default(),
     }
 }

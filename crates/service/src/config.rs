@@ -54,6 +54,10 @@ pub struct Config {
     /// `KT_FANOUT_MAX_SEGMENTS`: the most segments (workers) one job fans out
     /// to; 1 turns fan-out off.
     pub fanout_max_segments: u32,
+    /// `KT_TSA_URL`: an RFC 3161 timestamp authority (`http://` or
+    /// `https://`) asked to countersign every manifest signature; unset, no
+    /// timestamp is requested and manifests say `"timestamp": {"status": "none"}`.
+    pub tsa_url: Option<String>,
 }
 
 /// The local stack's pseudonym key: public, so only for local use.
@@ -209,6 +213,19 @@ impl Config {
                 "a whole number of segments from 1 to 2000",
                 |n: &u32| (1..=2000).contains(n),
             )?,
+            tsa_url: match v.get("KT_TSA_URL") {
+                Some(url) if url.starts_with("http://") || url.starts_with("https://") => {
+                    Some(url.trim().to_string())
+                }
+                Some(value) => {
+                    return Err(ConfigError::Invalid {
+                        name: "KT_TSA_URL",
+                        value,
+                        expected: "an http:// or https:// URL of an RFC 3161 timestamp authority",
+                    });
+                }
+                None => None,
+            },
         })
     }
 
@@ -243,6 +260,7 @@ mod tests {
         assert_eq!(c.sort_budget_bytes, 256 << 20);
         assert_eq!(c.fanout_segment_bytes, 1 << 30);
         assert_eq!(c.fanout_max_segments, 200);
+        assert_eq!(c.tsa_url, None);
         assert_eq!(c.require_pseudonym_key().unwrap(), LOCAL_PSEUDONYM_KEY);
         assert_eq!(c.aws.endpoint_url, None);
     }
@@ -265,6 +283,14 @@ mod tests {
         assert!(config(&[("KT_FANOUT_SEGMENT_KB", "1MB")]).is_err());
         assert!(config(&[("KT_FANOUT_MAX_SEGMENTS", "0")]).is_err());
         assert!(config(&[("KT_FANOUT_MAX_SEGMENTS", "2001")]).is_err());
+        assert!(config(&[("KT_TSA_URL", "tsa.example")]).is_err());
+        assert_eq!(
+            config(&[("KT_TSA_URL", "http://127.0.0.1:318/tsa")])
+                .unwrap()
+                .tsa_url
+                .as_deref(),
+            Some("http://127.0.0.1:318/tsa")
+        );
         let fan = config(&[
             ("KT_FANOUT_SEGMENT_KB", "64"),
             ("KT_FANOUT_MAX_SEGMENTS", "8"),

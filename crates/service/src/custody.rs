@@ -1,5 +1,7 @@
 //! Sealing a completed job: build its manifest, place it in its chains,
-//! sign it and store it, retrying when another export moved a head first.
+//! sign it and store it, retrying when another export moved a head first;
+//! then, with a timestamp authority configured, have the signature
+//! countersigned (RFC 3161) and store the token beside it.
 use crate::config::Config;
 use chrono::{DateTime, Utc};
 use kt_domain::Job;
@@ -8,13 +10,16 @@ use kt_engine::custody::keys::{KeyStatus, PublishedKey, key_ring};
 use kt_engine::custody::manifest::{
     JobManifest, ManifestInputs, ManifestSources, SignedManifest, pseudonym_key_id,
 };
-use kt_engine::custody::{ChainLink, ChainScope, LocalKeySigner, ManifestSigner, SignError};
+use kt_engine::custody::{
+    ChainLink, ChainScope, LocalKeySigner, ManifestSigner, SignError, Timestamper,
+};
 use kt_store::StoreError;
 use kt_store::aws::AwsClients;
 use kt_store::custody::{Append, CustodyStore};
 use kt_store::dynamo::DynamoJobStore;
 use kt_store::kms::{KmsSigner, published_kms_key};
 use std::sync::Arc;
+use tracing::{error, warn};
 
 /// Appends lost to concurrent exports before sealing gives up (transiently).
 const MAX_RACES: usize = 8;
@@ -27,6 +32,8 @@ pub struct Custody {
     pub store: Arc<dyn CustodyStore>,
     /// [`pseudonym_key_id`] of the service's pseudonym key.
     pub pseudonym_key_id: String,
+    /// The RFC 3161 timestamp authority (`KT_TSA_URL`), if one is configured.
+    pub timestamper: Option<Arc<dyn Timestamper>>,
 }
 
 impl Custody {
@@ -60,6 +67,7 @@ impl Custody {
                 pseudonym_key_id: self.pseudonym_key_id.clone(),
                 chain: links.clone(),
                 signing_key_id: self.signer.key_id().to_string(),
+                tsa_url: self.timestamper.as_ref().map(|t| t.url()),
             });
             let signed = SignedManifest::sign(&manifest, self.signer.as_ref())
                 .await
@@ -69,13 +77,39 @@ impl Custody {
                 .append_manifest(&job.tenant_id, &job.id, &signed, &links)
                 .await?
             {
-                Append::Appended => return Ok(signed),
+                Append::Appended => return Ok(self.timestamp(job, signed).await),
                 Append::HeadMoved => continue,
             }
         }
         Err(StoreError::Transient(
             "the manifest chain kept moving; try again".into(),
         ))
+    }
+
+    /// Asks the TSA for a token over the stored manifest's signature and
+    /// stores it beside. Never fails the seal: a TSA that does not answer
+    /// (after its attempts) or a token that cannot be stored leaves the
+    /// manifest saying `requested` with no token, which verification reports.
+    async fn timestamp(&self, job: &Job, mut signed: SignedManifest) -> SignedManifest {
+        let Some(tsa) = &self.timestamper else {
+            return signed;
+        };
+        match tsa.timestamp(&signed.signature).await {
+            Ok(reply) => match self
+                .store
+                .attach_timestamp(&job.tenant_id, &job.id, &reply)
+                .await
+            {
+                Ok(()) => signed.timestamp = Some(reply),
+                Err(e) => {
+                    error!(tsa = tsa.url(), error = %e, "the trusted timestamp could not be stored; the manifest stays without one")
+                }
+            },
+            Err(e) => {
+                warn!(tsa = tsa.url(), error = %e, "no trusted timestamp: the manifest says requested and has no token")
+            }
+        }
+        signed
     }
 }
 
@@ -115,6 +149,10 @@ pub async fn custody_from_config(
             &config.resources.jobs_table,
         )),
         pseudonym_key_id: pseudonym_key_id(config.pseudonym_key.as_deref().unwrap_or_default()),
+        timestamper: config
+            .tsa_url
+            .as_deref()
+            .map(|url| Arc::new(crate::tsa::HttpTimestamper::new(url)) as Arc<dyn Timestamper>),
     })
 }
 
@@ -161,6 +199,66 @@ mod tests {
         serde_json::from_value(raw).unwrap()
     }
 
+    /// A TSA stand-in: answers with fixed bytes, or not at all.
+    struct FixedTsa(Option<Vec<u8>>);
+
+    #[async_trait::async_trait]
+    impl Timestamper for FixedTsa {
+        fn url(&self) -> &str {
+            "http://tsa.test/"
+        }
+        async fn timestamp(
+            &self,
+            _signature: &[u8],
+        ) -> Result<Vec<u8>, kt_engine::custody::TimestampError> {
+            self.0.clone().ok_or_else(|| {
+                kt_engine::custody::TimestampError::Unreachable("connection refused".into())
+            })
+        }
+    }
+
+    fn custody_with(tsa: Option<FixedTsa>) -> Custody {
+        Custody {
+            signer: Arc::new(LocalKeySigner::generate()),
+            retired: vec![],
+            store: Arc::new(MemoryCustodyStore::default()),
+            pseudonym_key_id: "k".into(),
+            timestamper: tsa.map(|t| Arc::new(t) as Arc<dyn Timestamper>),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_granted_token_is_stored_beside_the_signature_and_a_refusal_is_not_a_failure() {
+        let j = job(None);
+        let granted = custody_with(Some(FixedTsa(Some(b"reply".to_vec()))));
+        let signed = granted.seal(&j, &SourceInventory::default()).await.unwrap();
+        assert_eq!(signed.timestamp.as_deref(), Some(&b"reply"[..]));
+        let m: Value = serde_json::from_slice(&signed.bytes).unwrap();
+        assert_eq!(
+            m["timestamp"],
+            serde_json::json!({"status": "requested", "tsa": "http://tsa.test/", "imprint": "sha256(signature)"})
+        );
+        let stored = granted.store.manifest(&j.tenant_id, &j.id).await.unwrap();
+        assert_eq!(stored.unwrap().timestamp.as_deref(), Some(&b"reply"[..]));
+
+        // The TSA is down: sealed all the same, requested, no token.
+        let down = custody_with(Some(FixedTsa(None)));
+        let signed = down.seal(&j, &SourceInventory::default()).await.unwrap();
+        assert_eq!(signed.timestamp, None);
+        let m: Value = serde_json::from_slice(&signed.bytes).unwrap();
+        assert_eq!(m["timestamp"]["status"], "requested");
+        let stored = down.store.manifest(&j.tenant_id, &j.id).await.unwrap();
+        assert_eq!(stored.unwrap().timestamp, None);
+
+        // No TSA: none asked.
+        let signed = custody_with(None)
+            .seal(&j, &SourceInventory::default())
+            .await
+            .unwrap();
+        let m: Value = serde_json::from_slice(&signed.bytes).unwrap();
+        assert_eq!(m["timestamp"], serde_json::json!({"status": "none"}));
+    }
+
     #[tokio::test]
     async fn concurrent_seals_each_take_their_own_place_in_the_chain() {
         let custody = Arc::new(Custody {
@@ -168,6 +266,7 @@ mod tests {
             retired: vec![],
             store: Arc::new(MemoryCustodyStore::default()),
             pseudonym_key_id: "k".into(),
+            timestamper: None,
         });
         let tasks: Vec<_> = (0..6)
             .map(|i| {

@@ -7,10 +7,14 @@
 //! - [`worker`]: the SQS handler that runs jobs, and the local queue poller.
 //! - [`schedule`]: scheduled exports (the previous quarter, per configured tenant).
 //! - [`telemetry`]: tracing initialisation.
+//! - [`trail`]: audit-trail entries written from several places (a job's failure).
+//! - [`tsa`]: the RFC 3161 timestamp authority that countersigns manifest signatures.
 pub mod config;
 pub mod custody;
 pub mod http;
 pub mod job_creation;
 pub mod schedule;
 pub mod telemetry;
+pub mod trail;
+pub mod tsa;
 pub mod worker;

@@ -33,7 +33,16 @@ pub trait CustodyStore: Send + Sync {
         links: &[(ChainScope, ChainLink)],
     ) -> Result<Append, StoreError>;
 
-    /// The manifest stored for `job`.
+    /// Stores the timestamp authority's reply (RFC 3161 `TimeStampResp`, DER)
+    /// beside `job`'s manifest and signature. The manifest must exist.
+    async fn attach_timestamp(
+        &self,
+        tenant: &TenantId,
+        job: &JobId,
+        reply: &[u8],
+    ) -> Result<(), StoreError>;
+
+    /// The manifest stored for `job` (with its timestamp reply, if any).
     async fn manifest(
         &self,
         tenant: &TenantId,

@@ -79,6 +79,7 @@ fn signed(body: &str) -> SignedManifest {
         bytes: body.as_bytes().to_vec(),
         signature: vec![0x30, 0x06, 0x02, 0x01, 0x01, 0x02, 0x01, 0x02],
         key_id: "k1".into(),
+        timestamp: None,
     }
 }
 
@@ -131,7 +132,28 @@ async fn manifests_are_kept_byte_for_byte_and_a_stale_link_is_refused() {
             .unwrap(),
         Append::Appended
     );
-    assert_eq!(store.manifest(&tenant, &a).await.unwrap(), Some(first));
+    assert_eq!(
+        store.manifest(&tenant, &a).await.unwrap(),
+        Some(first.clone())
+    );
+    // A timestamp reply is stored beside a manifest, byte for byte; there is
+    // nothing to attach it to for a job without one.
+    store
+        .attach_timestamp(&tenant, &a, b"\x30\x03reply")
+        .await
+        .unwrap();
+    let stamped = store.manifest(&tenant, &a).await.unwrap().unwrap();
+    assert_eq!(stamped.timestamp.as_deref(), Some(&b"\x30\x03reply"[..]));
+    assert_eq!(
+        (stamped.bytes, stamped.signature),
+        (first.bytes, first.signature)
+    );
+    assert!(
+        store
+            .attach_timestamp(&tenant, &JobId::new(), b"r")
+            .await
+            .is_err()
+    );
     let heads = store.chain_heads(&tenant, &scopes).await.unwrap();
     assert!(heads.iter().all(|h| h.as_ref().unwrap().sequence == 2));
     // Another tenant sees none of it.

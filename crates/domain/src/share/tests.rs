@@ -172,3 +172,30 @@ fn user_agents_are_cut_to_a_bounded_length() {
     assert_eq!(e.user_agent.unwrap().len(), MAX_USER_AGENT_CHARS);
     assert_eq!(e.source_ip.as_deref(), Some("203.0.113.9"));
 }
+
+#[test]
+fn a_failed_job_gets_a_failed_entry_with_its_reason_and_others_none() {
+    let mut failed = job(JobStatus::Failed, None);
+    failed.completed_at = Some(t("2026-06-01T10:00:00Z"));
+    failed.error = Some(JobError {
+        code: "source_unreadable".into(),
+        message: "The events bucket could not be read.".into(),
+    });
+    let entry = AuditEntry::failed(&failed, "sweeper").unwrap();
+    assert_eq!(entry.event, AuditEvent::Failed);
+    assert_eq!(entry.at, t("2026-06-01T10:00:00Z"));
+    assert_eq!(entry.by, AuditActor::Service("sweeper".into()));
+    assert_eq!(entry.error, failed.error);
+    let json = serde_json::to_value(&entry).unwrap();
+    assert_eq!(json["event"], "failed");
+    assert_eq!(json["error"]["code"], "source_unreadable");
+    assert!(AuditEntry::failed(&job(JobStatus::Completed, None), "worker").is_none());
+    // Other entries carry no error member.
+    let created = AuditEntry::new(entry.at, AuditEvent::Created, AuditActor::User("u".into()));
+    assert!(
+        serde_json::to_value(&created)
+            .unwrap()
+            .get("error")
+            .is_none()
+    );
+}

@@ -40,6 +40,8 @@ pub struct ManifestInputs<'a> {
     /// One link per chain the manifest extends ([`ChainScope::for_origin`]).
     pub chain: Vec<(ChainScope, ChainLink)>,
     pub signing_key_id: String,
+    /// The timestamp authority asked to countersign the signature, if any.
+    pub tsa_url: Option<&'a str>,
 }
 
 /// The lake objects an export read (the engine's `SourceInventory`).
@@ -128,9 +130,10 @@ impl JobManifest {
                 "algorithm": super::ALGORITHM,
                 "key_id": i.signing_key_id,
             },
-            // No trusted timestamp authority is configured: the times above
-            // are the service's own clock.
-            "timestamp": {"status": "none"},
+            // Signed before any token exists: what was asked of a timestamp
+            // authority (`requested`), or `none` (the times above are the
+            // service's own clock).
+            "timestamp": super::timestamp::claim(i.tsa_url),
         })
     }
 }
@@ -143,6 +146,9 @@ pub struct SignedManifest {
     /// DER ECDSA over SHA-256(`bytes`).
     pub signature: Vec<u8>,
     pub key_id: String,
+    /// The RFC 3161 `TimeStampResp` (DER) over SHA-256(`signature`), when a
+    /// timestamp authority granted one (`manifest.tsr`).
+    pub timestamp: Option<Vec<u8>>,
 }
 
 impl SignedManifest {
@@ -154,6 +160,7 @@ impl SignedManifest {
             bytes,
             signature,
             key_id: signer.key_id().to_string(),
+            timestamp: None,
         })
     }
 

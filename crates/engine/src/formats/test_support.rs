@@ -20,6 +20,7 @@ pub(crate) fn context(format: ExportFormat) -> ExportContext {
         pseudonym_key: "k".into(),
         sources: SourceInventory::default(),
         signer: None,
+        timestamper: None,
         report: Default::default(),
     }
 }

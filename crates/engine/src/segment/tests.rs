@@ -44,6 +44,7 @@ fn context(format: ExportFormat, plan: &ExportPlan) -> ExportContext {
         pseudonym_key: "k".into(),
         sources: plan.inventory.clone(),
         signer: None,
+        timestamper: None,
         report: Default::default(),
     }
 }

@@ -43,6 +43,7 @@ pub fn ctx(format: ExportFormat) -> ExportContext {
             listed_at: Some(Utc.with_ymd_and_hms(2026, 6, 1, 5, 59, 0).unwrap()),
         },
         signer: None,
+        timestamper: None,
         report: Default::default(),
     }
 }

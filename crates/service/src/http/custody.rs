@@ -1,5 +1,6 @@
 //! Custody routes: the public signing keys (no token) and each job's signed
-//! manifest with its detached signature (`docs/custody.md`).
+//! manifest with its detached signature and, when a timestamp authority
+//! granted one, its RFC 3161 timestamp token (`docs/custody.md`).
 use super::auth::{Caller, Scope};
 use super::problem::ApiError;
 use super::state::AppState;
@@ -22,6 +23,9 @@ type Result<T, E = ApiError> = std::result::Result<T, E>;
 pub const SIGNATURE_HEADER: &str = "kt-manifest-signature";
 /// Header naming the key that signed it.
 pub const KEY_ID_HEADER: &str = "kt-signing-key-id";
+/// Header on the manifest: `granted` (a token is at `manifest.tsr`),
+/// `absent` (one was requested, none was granted) or `none` (no TSA).
+pub const TIMESTAMP_HEADER: &str = "kt-manifest-timestamp";
 
 fn custody(state: &AppState) -> Result<&Custody> {
     state.custody.as_ref().ok_or_else(|| {
@@ -94,6 +98,7 @@ pub async fn manifest(
     path: Result<Path<String>, PathRejection>,
 ) -> Result<Response> {
     let m = load_manifest(&state, &caller, path).await?;
+    let timestamp = timestamp_state(&m);
     let header_value = |v: String| {
         HeaderValue::from_str(&v).map_err(|_| StoreError::Permanent("header value".into()))
     };
@@ -110,6 +115,10 @@ pub async fn manifest(
             (
                 header::HeaderName::from_static(KEY_ID_HEADER),
                 header_value(m.key_id)?,
+            ),
+            (
+                header::HeaderName::from_static(TIMESTAMP_HEADER),
+                HeaderValue::from_static(timestamp),
             ),
         ],
         m.bytes,
@@ -138,6 +147,50 @@ pub async fn manifest_signature(
             ),
         ],
         m.signature,
+    )
+        .into_response())
+}
+
+/// What became of the manifest's timestamp: `granted`, `absent`, `none`.
+fn timestamp_state(m: &SignedManifest) -> &'static str {
+    if m.timestamp.is_some() {
+        return "granted";
+    }
+    let claim: serde_json::Value = serde_json::from_slice(&m.bytes).unwrap_or_default();
+    match claim["timestamp"]["status"].as_str() {
+        Some("requested") => "absent",
+        _ => "none",
+    }
+}
+
+/// `GET /v1/export-jobs/{id}/manifest.tsr`: the RFC 3161 `TimeStampResp` over
+/// SHA-256 of `manifest.sig`, for `openssl ts -verify -data manifest.sig -in
+/// manifest.tsr -CAfile tsa-ca.pem`. 404 (`timestamp-not-found`) when the
+/// manifest has none, saying whether one was requested.
+pub async fn manifest_timestamp(
+    State(state): State<AppState>,
+    caller: Caller,
+    path: Result<Path<String>, PathRejection>,
+) -> Result<Response> {
+    let m = load_manifest(&state, &caller, path).await?;
+    let state = timestamp_state(&m);
+    let Some(reply) = m.timestamp else {
+        return Err(ApiError::TimestampNotFound(match state {
+            "absent" => "A trusted timestamp was requested for this manifest, but the \
+                         timestamp authority did not grant one; its times are the \
+                         service's own clock."
+                .into(),
+            _ => "No timestamp authority was configured when this manifest was signed; \
+                  its times are the service's own clock."
+                .into(),
+        }));
+    };
+    Ok((
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static(kt_engine::custody::timestamp::REPLY_MEDIA_TYPE),
+        )],
+        reply,
     )
         .into_response())
 }

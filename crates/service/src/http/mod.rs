@@ -27,7 +27,7 @@ use axum::routing::{delete, get, post};
 use tower_http::trace::TraceLayer;
 
 /// Every route of the API, as (method, path) in axum syntax; the OpenAPI test checks them.
-pub const ROUTES: [(&str, &str); 20] = [
+pub const ROUTES: [(&str, &str); 21] = [
     ("POST", "/v1/export-jobs"),
     ("GET", "/v1/export-jobs"),
     ("GET", "/v1/export-jobs/{id}"),
@@ -38,6 +38,7 @@ pub const ROUTES: [(&str, &str); 20] = [
     ("GET", "/v1/keys/jwks.json"),
     ("GET", "/v1/export-jobs/{id}/manifest"),
     ("GET", "/v1/export-jobs/{id}/manifest.sig"),
+    ("GET", "/v1/export-jobs/{id}/manifest.tsr"),
     ("GET", "/v1/compliance-profile"),
     ("PUT", "/v1/compliance-profile"),
     ("POST", "/v1/export-jobs/{id}/links"),
@@ -79,6 +80,10 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/v1/export-jobs/{id}/manifest.sig",
             get(custody::manifest_signature),
+        )
+        .route(
+            "/v1/export-jobs/{id}/manifest.tsr",
+            get(custody::manifest_timestamp),
         )
         .route(
             "/v1/compliance-profile",

@@ -57,6 +57,10 @@ pub enum ApiError {
     /// A share link that no longer opens anything (revoked, expired, unknown).
     #[error("{0}")]
     LinkGone(String),
+    /// A manifest without a trusted timestamp token (none configured, or the
+    /// TSA did not answer): the detail says which.
+    #[error("{0}")]
+    TimestampNotFound(String),
     #[error("no such route")]
     RouteNotFound,
     #[error("method not allowed on this route")]
@@ -119,6 +123,11 @@ impl ApiError {
                 StatusCode::GONE,
                 "share-link-gone",
                 "Share link no longer valid",
+            ),
+            Self::TimestampNotFound(_) => (
+                StatusCode::NOT_FOUND,
+                "timestamp-not-found",
+                "No trusted timestamp",
             ),
             Self::RouteNotFound => (StatusCode::NOT_FOUND, "not-found", "Not found"),
             Self::MethodNotAllowed => (

@@ -275,7 +275,11 @@ impl<'a> JobCreator<'a> {
             .fail(&job.tenant_id, &job.id, None, &reason, None, now)
             .await
         {
-            Ok(kt_store::Transition::Done(failed)) => failed,
+            Ok(kt_store::Transition::Done(failed)) => {
+                let by = failed.origin.clone().unwrap_or_else(|| "api".into());
+                crate::trail::record_failed(self.jobs, &failed, &by).await;
+                failed
+            }
             Ok(_) => job,
             Err(fail) => {
                 tracing::error!(job_id = %job.id, error = %fail, "could not mark the unqueued job failed");

@@ -113,6 +113,17 @@ async fn a_job_the_queue_refuses_is_failed_and_frees_its_slot() {
     assert_eq!(job.status, JobStatus::Failed);
     assert!(was_never_queued(&job));
     assert_eq!(store.active_count(&acme()), 0);
+    // Its trail: created, then failed by its creator (this test job's
+    // schedule; `api` for a request) with the job's reason.
+    let trail = kt_store::ShareStore::audit(&store, &acme(), &job.id)
+        .await
+        .unwrap();
+    let events: Vec<_> = trail.iter().map(|e| e.event).collect();
+    use kt_domain::share::{AuditActor, AuditEvent};
+    assert_eq!(events, [AuditEvent::Created, AuditEvent::Failed]);
+    assert_eq!(job.origin.as_deref(), Some("schedule:test"));
+    assert_eq!(trail[1].by, AuditActor::Service("schedule:test".into()));
+    assert_eq!(trail[1].error, job.error);
 }
 
 #[tokio::test]

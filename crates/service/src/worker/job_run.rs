@@ -296,6 +296,11 @@ impl Worker {
             pseudonym_key: self.deps.pseudonym_key.clone(),
             sources: plan.inventory.clone(),
             signer: self.deps.custody.as_ref().map(|c| c.signer.clone()),
+            timestamper: self
+                .deps
+                .custody
+                .as_ref()
+                .and_then(|c| c.timestamper.clone()),
             report,
         };
         let meta = ArtifactMeta {
@@ -542,7 +547,10 @@ impl Worker {
             )
             .await
         {
-            Ok(_) => {
+            Ok(t) => {
+                if let Transition::Done(failed) = &t {
+                    crate::trail::record_failed(self.deps.jobs.as_ref(), failed, "worker").await;
+                }
                 job_metrics(job, JobEnd::Failed, Utc::now()).emit();
                 Disposition::Done
             }

@@ -103,6 +103,7 @@ impl Sweeper {
                     SweepAction::Failed => {
                         let code = job.error.as_ref().map(|e| e.code.as_str()).unwrap_or("");
                         warn!(%tenant, job_id = %id, code, "stranded job failed");
+                        crate::trail::record_failed(self.jobs.as_ref(), &job, "sweeper").await;
                         report.failed += 1;
                     }
                 },
@@ -137,8 +138,10 @@ impl Sweeper {
                             .fail_dead_lettered(&m.tenant_id, &m.job_id, now)
                             .await
                         {
-                            Ok(Transition::Done(_)) => {
+                            Ok(Transition::Done(job)) => {
                                 warn!(tenant = %m.tenant_id, job_id = %m.job_id, "dead-lettered job failed");
+                                crate::trail::record_failed(self.jobs.as_ref(), &job, "sweeper")
+                                    .await;
                                 report.dead_lettered += 1;
                                 true
                             }

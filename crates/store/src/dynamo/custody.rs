@@ -5,7 +5,8 @@
 //!   the chain's head, `sequence` (N) and `manifest_sha256` (S).
 //! - `pk = TENANT#<tenant>`, `sk = MANIFEST#<job_id>`: `manifest` (S, the exact
 //!   canonical bytes), `signature` (B, DER), `key_id` (S), `sequence` (N, in the
-//!   tenant chain).
+//!   tenant chain), and once a timestamp authority granted one, `timestamp`
+//!   (B, the RFC 3161 `TimeStampResp` DER over SHA-256 of `signature`).
 //!
 //! An append is one transaction: the manifest put and, per chain, a head put
 //! conditioned on the head being the one the new link follows (absent for a
@@ -25,6 +26,7 @@ use kt_engine::custody::{ChainHead, ChainLink, ChainScope, SignedManifest};
 
 const SEQUENCE: &str = "sequence";
 const MANIFEST_SHA256: &str = "manifest_sha256";
+const TIMESTAMP: &str = "timestamp";
 
 fn chain_sk(scope: &ChainScope) -> String {
     format!("CHAIN#{}", scope.name())
@@ -125,6 +127,28 @@ impl CustodyStore for DynamoJobStore {
         }
     }
 
+    async fn attach_timestamp(
+        &self,
+        tenant: &TenantId,
+        job: &JobId,
+        reply: &[u8],
+    ) -> Result<(), StoreError> {
+        let k = key(tenant, manifest_sk(job));
+        self.client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(k))
+            .update_expression("SET #ts = :ts")
+            .condition_expression("attribute_exists(#pk)")
+            .expression_attribute_names("#ts", TIMESTAMP)
+            .expression_attribute_names("#pk", PK)
+            .expression_attribute_values(":ts", AttributeValue::B(Blob::new(reply.to_vec())))
+            .send()
+            .await
+            .map_err(|e| crate::aws_error::store_error("storing a manifest's timestamp", e))?;
+        Ok(())
+    }
+
     async fn manifest(
         &self,
         tenant: &TenantId,
@@ -144,6 +168,10 @@ impl CustodyStore for DynamoJobStore {
             bytes: bytes.into_bytes(),
             signature: sig.as_ref().to_vec(),
             key_id,
+            timestamp: match item.get(TIMESTAMP) {
+                Some(AttributeValue::B(reply)) => Some(reply.as_ref().to_vec()),
+                _ => None,
+            },
         }))
     }
 }

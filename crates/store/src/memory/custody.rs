@@ -54,6 +54,20 @@ impl CustodyStore for MemoryCustodyStore {
         Ok(Append::Appended)
     }
 
+    async fn attach_timestamp(
+        &self,
+        tenant: &TenantId,
+        job: &JobId,
+        reply: &[u8],
+    ) -> Result<(), StoreError> {
+        let mut manifests = self.manifests.lock().expect("poisoned");
+        let m = manifests
+            .get_mut(&(tenant.clone(), job.clone()))
+            .ok_or_else(|| StoreError::Permanent(format!("no manifest for {job}").into()))?;
+        m.timestamp = Some(reply.to_vec());
+        Ok(())
+    }
+
     async fn manifest(
         &self,
         tenant: &TenantId,

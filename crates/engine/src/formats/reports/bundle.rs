@@ -1,7 +1,8 @@
 //! compliance-all: a deterministic tar.gz of the three reports, a manifest and SHA256SUMS.
 //!
 //! Entries (in this order): `manifest.json`, (when signed: `manifest.sig`,
-//! `signing-key.pem`,) `compliance-aesia.json`, `compliance-aepd.json`,
+//! `signing-key.pem`, and when a timestamp authority granted a token over
+//! the signature: `manifest.tsr`,) `compliance-aesia.json`, `compliance-aepd.json`,
 //! `compliance-ens.json`, each report's printable HTML in Spanish and English
 //! (`compliance-aesia.es.html`, ...; covered by `SHA256SUMS`, they show the
 //! manifest's report hashes), `SHA256SUMS`. Every entry is
@@ -14,6 +15,7 @@ use super::aggregate::Aggregate;
 use super::num::iso;
 use super::{Framework, MAPPING_VERSION, SCHEMA_VERSION, to_bytes};
 use crate::custody::sign_blocking;
+use crate::custody::timestamp::{self, TOKEN_FILE, timestamp_blocking};
 use crate::formats::{ExportContext, ExportSummary};
 use flate2::{Compression, GzBuilder};
 use serde_json::{Value, json};
@@ -133,6 +135,12 @@ pub fn write_bundle(
             "file": BUNDLE_SIGNATURE,
             "public_key": BUNDLE_PUBLIC_KEY,
         });
+        // What was asked of a timestamp authority (before any token exists).
+        let tsa = ctx.timestamper.as_ref().map(|t| t.url().to_string());
+        manifest_value["timestamp"] = timestamp::claim(tsa.as_deref());
+        if tsa.is_some() {
+            manifest_value["timestamp"]["file"] = json!(TOKEN_FILE);
+        }
     }
     let manifest = to_bytes(&manifest_value);
     // Signed: the detached signature over manifest.json's exact bytes and the
@@ -144,6 +152,18 @@ pub fn write_bundle(
             signer.public_key_pem().as_bytes().to_vec(),
         )),
         None => None,
+    };
+    // The TSA's reply over SHA-256(manifest.sig), when it answers: a bundle
+    // without one still completes (its manifest says `requested`).
+    let token = match (&signature, &ctx.timestamper) {
+        (Some((sig, _)), Some(t)) => match timestamp_blocking(t, sig) {
+            Ok(reply) => Some(reply),
+            Err(e) => {
+                tracing::warn!(tsa = t.url(), error = %e, "the bundle's signature has no trusted timestamp");
+                None
+            }
+        },
+        _ => None,
     };
 
     let hashes: Vec<(String, String)> = refs
@@ -163,6 +183,9 @@ pub fn write_bundle(
     if let Some((sig, pem)) = &signature {
         files.push((BUNDLE_SIGNATURE.to_string(), sig.as_slice()));
         files.push((BUNDLE_PUBLIC_KEY.to_string(), pem.as_slice()));
+    }
+    if let Some(reply) = &token {
+        files.push((TOKEN_FILE.to_string(), reply.as_slice()));
     }
     files.extend(refs.iter().map(|(fw, _, b)| (report_path(*fw), *b)));
     files.extend(html.iter().map(|(p, b)| (p.clone(), b.as_slice())));

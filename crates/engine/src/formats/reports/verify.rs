@@ -2,8 +2,10 @@
 //! against an expected size and SHA-256. Every check that fails is listed with
 //! the file it concerns, so a reader knows exactly what does not match.
 use super::bundle::{BUNDLE_PUBLIC_KEY, BUNDLE_SIGNATURE, MANIFEST, SUMS, sha256_hex};
+use super::custody_verify::timestamp::{TimestampFiles, TokenAnchor, check_timestamp};
 use super::envelope::{report_id, report_id_name_of};
 use crate::custody::keys::{PublishedKey, trusted_pem, verify_signature};
+use crate::custody::timestamp::TOKEN_FILE;
 use serde::Serialize;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
@@ -45,6 +47,10 @@ pub struct VerifyReport {
     /// Checks that passed, in words.
     pub checked: Vec<String>,
     pub mismatches: Vec<Mismatch>,
+    /// What was not checked or is absent without being a failure (a
+    /// timestamp requested but never granted, a TSA signature not checked).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
 
 impl VerifyReport {
@@ -59,6 +65,17 @@ impl VerifyReport {
 
     pub(crate) fn ok(&mut self, what: impl Into<String>) {
         self.checked.push(what.into());
+    }
+
+    pub(crate) fn note(&mut self, what: impl Into<String>) {
+        self.notes.push(what.into());
+    }
+
+    /// Adds another report's checks, failures and notes to this one.
+    pub fn extend(&mut self, other: VerifyReport) {
+        self.checked.extend(other.checked);
+        self.mismatches.extend(other.mismatches);
+        self.notes.extend(other.notes);
     }
 
     pub(crate) fn check(
@@ -96,6 +113,9 @@ impl fmt::Display for VerifyReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         for c in &self.checked {
             writeln!(f, "ok        {c}")?;
+        }
+        for n in &self.notes {
+            writeln!(f, "note      {n}")?;
         }
         for m in &self.mismatches {
             writeln!(
@@ -337,6 +357,16 @@ pub fn verify_bundle_with_keys(
     path: &Path,
     trusted: &[PublishedKey],
 ) -> Result<VerifyReport, VerifyError> {
+    verify_bundle_with(path, trusted, None)
+}
+
+/// The same, and the TSA's signature over a signed bundle's `manifest.tsr`
+/// with `anchor` (the CLI's `--tsa-ca`); without one, its imprint only.
+pub fn verify_bundle_with(
+    path: &Path,
+    trusted: &[PublishedKey],
+    anchor: Option<&dyn TokenAnchor>,
+) -> Result<VerifyReport, VerifyError> {
     let mut r = VerifyReport::default();
     let files = read_entries(path, &mut r)?;
     check_sums(&files, &mut r);
@@ -352,6 +382,20 @@ pub fn verify_bundle_with_keys(
             return Ok(r);
         }
     };
+    // A signed bundle states whether its signature was timestamped.
+    if manifest["signature"].is_object() {
+        check_timestamp(
+            &TimestampFiles {
+                manifest: MANIFEST,
+                signature: files.get(BUNDLE_SIGNATURE).map(Vec::as_slice),
+                token_file: TOKEN_FILE,
+                token: files.get(TOKEN_FILE).map(Vec::as_slice),
+            },
+            &manifest["timestamp"],
+            anchor,
+            &mut r,
+        );
+    }
     let job = &manifest["job"];
     let artifacts = manifest["artifacts"]
         .as_array()

@@ -93,6 +93,7 @@ fn app_with_limit(max_active: u32) -> TestApp {
         retired: vec![],
         store: Arc::new(kt_store::memory::MemoryCustodyStore::default()),
         pseudonym_key_id: "k".into(),
+        timestamper: None,
     };
     let state = AppState::new(jobs.clone(), queue.clone(), artifacts.clone(), max_active)
         .with_clock(Arc::new(move || *clock_now.lock().unwrap()))

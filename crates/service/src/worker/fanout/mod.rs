@@ -193,6 +193,11 @@ impl Worker {
             pseudonym_key: self.deps.pseudonym_key.clone(),
             sources,
             signer: self.deps.custody.as_ref().map(|c| c.signer.clone()),
+            timestamper: self
+                .deps
+                .custody
+                .as_ref()
+                .and_then(|c| c.timestamper.clone()),
             report: self.report_inputs(job).await?,
         })
     }

@@ -256,6 +256,17 @@ async fn the_last_attempt_fails_the_job_with_a_reason_instead_of_retrying() {
         error.message
     );
     assert_eq!(f.jobs.active_count(&tenant()), 0);
+    // The trail says so, with the reason the job shows.
+    let trail = kt_store::ShareStore::audit(f.jobs.as_ref(), &tenant(), &job.id)
+        .await
+        .unwrap();
+    let last = trail.last().unwrap();
+    assert_eq!(last.event, kt_domain::share::AuditEvent::Failed);
+    assert_eq!(
+        last.by,
+        kt_domain::share::AuditActor::Service("worker".into())
+    );
+    assert_eq!(last.error.as_ref(), Some(&error));
 }
 
 #[tokio::test]

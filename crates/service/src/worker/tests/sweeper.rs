@@ -85,8 +85,20 @@ async fn a_job_never_picked_up_fails_after_its_re_enqueues() {
     assert_eq!(last.failed, 1);
     let failed = f.jobs.get(&tenant(), &job.id).await.unwrap().unwrap();
     assert_eq!(failed.status, JobStatus::Failed);
-    assert_eq!(failed.error.unwrap().code, "not_started");
+    assert_eq!(failed.error.as_ref().unwrap().code, "not_started");
     assert_eq!(f.jobs.active_count(&tenant()), 0);
+    let trail = kt_store::ShareStore::audit(f.jobs.as_ref(), &tenant(), &job.id)
+        .await
+        .unwrap();
+    let entry = trail
+        .iter()
+        .find(|e| e.event == kt_domain::share::AuditEvent::Failed)
+        .expect("a failed entry");
+    assert_eq!(
+        entry.by,
+        kt_domain::share::AuditActor::Service("sweeper".into())
+    );
+    assert_eq!(entry.error, failed.error);
 }
 
 #[tokio::test]
@@ -130,7 +142,16 @@ async fn a_dead_lettered_message_fails_its_job_and_is_removed() {
     assert_eq!((report.dead_lettered, report.dead_letters_removed), (1, 2));
     assert!(s.dead_letters.is_empty());
     let failed = f.jobs.get(&tenant(), &job.id).await.unwrap().unwrap();
-    assert_eq!(failed.error.unwrap().code, "delivery_failed");
+    assert_eq!(failed.error.as_ref().unwrap().code, "delivery_failed");
+    let trail = kt_store::ShareStore::audit(f.jobs.as_ref(), &tenant(), &job.id)
+        .await
+        .unwrap();
+    let failures: Vec<_> = trail
+        .iter()
+        .filter(|e| e.event == kt_domain::share::AuditEvent::Failed)
+        .collect();
+    assert_eq!(failures.len(), 1);
+    assert_eq!(failures[0].error, failed.error);
 }
 
 #[tokio::test]

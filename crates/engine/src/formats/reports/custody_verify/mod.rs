@@ -1,16 +1,19 @@
 //! Offline checks of signed manifests: the signature and key id, the
 //! artifact's size and hash, the bundle's claims, and a folder's chains.
 //! Every failed check is a [`Mismatch`] naming the file it concerns.
-use super::verify::{VerifyError, VerifyReport, verify_bundle_with_keys, verify_file};
+use super::verify::{VerifyError, VerifyReport, verify_bundle_with, verify_file};
 use crate::custody::canonical::is_canonical;
 use crate::custody::keys::{PublishedKey, key_id_of_pem, verify_signature};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use timestamp::{TimestampFiles, TokenAnchor, check_timestamp};
 
 #[cfg(test)]
 use super::verify::Mismatch;
+
+pub mod timestamp;
 
 fn text(v: &Value) -> String {
     match v {
@@ -75,13 +78,22 @@ pub fn check_signed(
 
 /// The detached signature beside `manifest`: `<file>.sig`, or `<stem>.sig`.
 pub fn signature_path(manifest: &Path) -> Option<PathBuf> {
+    beside(manifest, "sig")
+}
+
+/// The timestamp reply beside `manifest`: `<file>.tsr`, or `<stem>.tsr`.
+pub fn timestamp_path(manifest: &Path) -> Option<PathBuf> {
+    beside(manifest, "tsr")
+}
+
+fn beside(manifest: &Path, ext: &str) -> Option<PathBuf> {
     let mut beside = manifest.as_os_str().to_owned();
-    beside.push(".sig");
+    beside.push(format!(".{ext}"));
     let beside = PathBuf::from(beside);
     if beside.exists() {
         return Some(beside);
     }
-    let stem = manifest.with_extension("sig");
+    let stem = manifest.with_extension(ext);
     stem.exists().then_some(stem)
 }
 
@@ -91,6 +103,17 @@ pub fn verify_job_manifest(
     manifest_path: &Path,
     keys: &[PublishedKey],
     artifact: Option<&Path>,
+) -> Result<VerifyReport, VerifyError> {
+    verify_job_manifest_with(manifest_path, keys, artifact, None)
+}
+
+/// The same, and the trusted timestamp beside the signature (`<manifest>.tsr`)
+/// against the manifest's claim; with `anchor`, the TSA's signature too.
+pub fn verify_job_manifest_with(
+    manifest_path: &Path,
+    keys: &[PublishedKey],
+    artifact: Option<&Path>,
+    anchor: Option<&dyn TokenAnchor>,
 ) -> Result<VerifyReport, VerifyError> {
     let read = |p: &Path| {
         std::fs::read(p).map_err(|source| VerifyError::Io {
@@ -107,17 +130,34 @@ pub fn verify_job_manifest(
     let Some(manifest) = check_signed(&name, &bytes, sig.as_deref(), keys, &mut r) else {
         return Ok(r);
     };
+    let token_path = timestamp_path(manifest_path);
+    let token = token_path.as_deref().map(read).transpose()?;
+    let token_file = token_path.as_deref().map_or_else(
+        || format!("{}.tsr", name.trim_end_matches(".json")),
+        file_name,
+    );
+    check_timestamp(
+        &TimestampFiles {
+            manifest: &name,
+            signature: sig.as_deref(),
+            token_file: &token_file,
+            token: token.as_deref(),
+        },
+        &manifest["timestamp"],
+        anchor,
+        &mut r,
+    );
     let Some(artifact) = artifact else {
         return Ok(r);
     };
     let art = &manifest["artifact"];
-    let file = verify_file(artifact, art["size_bytes"].as_u64(), art["sha256"].as_str())?;
-    r.checked.extend(file.checked);
-    r.mismatches.extend(file.mismatches);
+    r.extend(verify_file(
+        artifact,
+        art["size_bytes"].as_u64(),
+        art["sha256"].as_str(),
+    )?);
     if manifest["job"]["format"] == "compliance-all" {
-        let inner = verify_bundle_with_keys(artifact, keys)?;
-        r.checked.extend(inner.checked);
-        r.mismatches.extend(inner.mismatches);
+        r.extend(verify_bundle_with(artifact, keys, anchor)?);
         check_bundle_claims(artifact, &manifest, &mut r)?;
     }
     Ok(r)

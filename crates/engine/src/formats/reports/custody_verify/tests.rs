@@ -48,6 +48,7 @@ async fn seal(
         pseudonym_key_id: "k".into(),
         chain: chain.clone(),
         signing_key_id: signer.key_id().into(),
+        tsa_url: None,
     });
     let signed = SignedManifest::sign(&value, signer).await.unwrap();
     for (scope, link) in chain {
