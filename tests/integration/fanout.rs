@@ -85,6 +85,19 @@ async fn single_worker_bytes(
     job: &Value,
     generated_at: DateTime<Utc>,
 ) -> Vec<u8> {
+    single_worker_bytes_with(app, tenant, job, generated_at, String::new(), None).await
+}
+
+/// The same, with the deployment's pseudonym key and signer (the reports
+/// pseudonymise, the bundle signs its manifest).
+async fn single_worker_bytes_with(
+    app: &TestApp,
+    tenant: &str,
+    job: &Value,
+    generated_at: DateTime<Utc>,
+    pseudonym_key: String,
+    signer: Option<Arc<dyn kt_engine::custody::ManifestSigner>>,
+) -> Vec<u8> {
     let lake = Arc::new(S3LakeSource::new(
         app.stack.clients.s3.clone(),
         &app.stack.config.resources.events_bucket,
@@ -107,9 +120,9 @@ async fn single_worker_bytes(
         file_name: job["file_name"].as_str().unwrap().into(),
         generated_at,
         requested_by: job["created_by"].as_str().unwrap().into(),
-        pseudonym_key: String::new(),
+        pseudonym_key,
         sources: plan.inventory.clone(),
-        signer: None,
+        signer,
         report: Default::default(),
     };
     let sink = MemSink::default();
@@ -183,6 +196,59 @@ async fn a_200k_event_export_fans_out_into_many_segments_and_is_the_single_worke
         );
         assert!(artifact.len() > 5 << 20, "large enough for copied parts");
         // The segments' objects are gone once the job completed.
+        let left = app
+            .stack
+            .clients
+            .s3
+            .list_objects_v2()
+            .bucket(&app.stack.config.resources.artifacts_bucket)
+            .prefix(&run.segments_prefix)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(left.key_count(), Some(0), "{format}: segments left behind");
+    }
+}
+
+#[tokio::test]
+async fn a_200k_event_compliance_export_fans_out_and_merges_into_the_single_workers_report() {
+    let app = fan_out_app(192, 24, true).await;
+    let tenant = unique("bigc");
+    kt_dev::seed::seed_lake(&app.stack, spec(&tenant, 200_000, 11))
+        .await
+        .unwrap();
+    let store = fan_out_store(&app);
+    let key = app.stack.config.pseudonym_key.clone().expect("a pseudonym key");
+    for format in ["compliance-aesia", "compliance-all"] {
+        let id = app.create(&tenant, request(format)).await;
+        let job = app.wait_done(&tenant, &id).await;
+        assert_eq!(job["status"], "completed", "{job}");
+        let (t, j) = (
+            TenantId::parse(&tenant).unwrap(),
+            JobId::parse(&id).unwrap(),
+        );
+        let (run, progress) = store.run(&t, &j, 1).await.unwrap().expect("a fan-out run");
+        assert!(run.segments >= 8, "{} segments", run.segments);
+        assert_eq!((progress.done, progress.total), (run.segments, run.segments));
+        assert!(job["event_count"].as_u64().unwrap() >= 190_000, "{job}");
+        assert!(job["stats"]["duplicates_removed"].as_u64().unwrap() > 0, "{job}");
+
+        let (_, artifact) = app.download(&tenant, &id).await;
+        assert_eq!(job["sha256"], sha256(&artifact), "the job states the artifact's hash");
+        assert_eq!(job["size_bytes"], artifact.len() as u64);
+        let signer = (format == "compliance-all").then(|| app.stack.custody.signer.clone());
+        let single =
+            single_worker_bytes_with(&app, &tenant, &job, run.generated_at, key.clone(), signer)
+                .await;
+        assert_eq!(
+            sha256(&artifact),
+            sha256(&single),
+            "{format}: not the single worker's report"
+        );
+        if format == "compliance-aesia" {
+            let doc: Value = serde_json::from_slice(&artifact).expect("a JSON report");
+            assert_eq!(doc["report"]["source"]["event_count"], job["event_count"], "{doc}");
+        }
         let left = app
             .stack
             .clients

@@ -355,10 +355,11 @@ impl Breaches {
         )?;
         self.total += l.total;
         for (key, b) in l.by_case {
-            if self.by_case.contains_key(&key) {
-                self.total -= 1;
-            } else {
-                self.by_case.insert(key, b);
+            match self.by_case.entry(key) {
+                std::collections::btree_map::Entry::Occupied(_) => self.total -= 1,
+                std::collections::btree_map::Entry::Vacant(v) => {
+                    v.insert(b);
+                }
             }
         }
         check_tracked("breach candidates", self.by_case.len(), 0)
