@@ -85,18 +85,19 @@ async fn single_worker_bytes(
     job: &Value,
     generated_at: DateTime<Utc>,
 ) -> Vec<u8> {
-    single_worker_bytes_with(app, tenant, job, generated_at, String::new(), None).await
+    single_worker_bytes_listed(app, tenant, job, generated_at, (String::new(), None), None).await
 }
 
 /// The same, with the deployment's pseudonym key and signer (the reports
-/// pseudonymise, the bundle signs its manifest).
-async fn single_worker_bytes_with(
+/// pseudonymise, the bundle signs its manifest), stating `listed_at` as the
+/// listing's time (the same objects; only the moment it was taken differs).
+async fn single_worker_bytes_listed(
     app: &TestApp,
     tenant: &str,
     job: &Value,
     generated_at: DateTime<Utc>,
-    pseudonym_key: String,
-    signer: Option<Arc<dyn kt_engine::custody::ManifestSigner>>,
+    (pseudonym_key, signer): (String, Option<Arc<dyn kt_engine::custody::ManifestSigner>>),
+    listed_at: Option<DateTime<Utc>>,
 ) -> Vec<u8> {
     let lake = Arc::new(S3LakeSource::new(
         app.stack.clients.s3.clone(),
@@ -112,6 +113,8 @@ async fn single_worker_bytes_with(
         .await
         .unwrap();
     let format: ExportFormat = serde_json::from_value(job["format"].clone()).unwrap();
+    let mut sources = plan.inventory.clone();
+    sources.listed_at = listed_at.or(sources.listed_at);
     let ctx = ExportContext {
         job_id: Some(JobId::parse(job["id"].as_str().unwrap()).unwrap()),
         tenant_id: tenant,
@@ -121,7 +124,7 @@ async fn single_worker_bytes_with(
         generated_at,
         requested_by: job["created_by"].as_str().unwrap().into(),
         pseudonym_key,
-        sources: plan.inventory.clone(),
+        sources,
         signer,
         report: Default::default(),
     };
@@ -218,7 +221,12 @@ async fn a_200k_event_compliance_export_fans_out_and_merges_into_the_single_work
         .await
         .unwrap();
     let store = fan_out_store(&app);
-    let key = app.stack.config.pseudonym_key.clone().expect("a pseudonym key");
+    let key = app
+        .stack
+        .config
+        .pseudonym_key
+        .clone()
+        .expect("a pseudonym key");
     for format in ["compliance-aesia", "compliance-all"] {
         let id = app.create(&tenant, request(format)).await;
         let job = app.wait_done(&tenant, &id).await;
@@ -229,17 +237,35 @@ async fn a_200k_event_compliance_export_fans_out_and_merges_into_the_single_work
         );
         let (run, progress) = store.run(&t, &j, 1).await.unwrap().expect("a fan-out run");
         assert!(run.segments >= 8, "{} segments", run.segments);
-        assert_eq!((progress.done, progress.total), (run.segments, run.segments));
+        assert_eq!(
+            (progress.done, progress.total),
+            (run.segments, run.segments)
+        );
         assert!(job["event_count"].as_u64().unwrap() >= 190_000, "{job}");
-        assert!(job["stats"]["duplicates_removed"].as_u64().unwrap() > 0, "{job}");
+        assert!(
+            job["stats"]["duplicates_removed"].as_u64().unwrap() > 0,
+            "{job}"
+        );
 
         let (_, artifact) = app.download(&tenant, &id).await;
-        assert_eq!(job["sha256"], sha256(&artifact), "the job states the artifact's hash");
+        assert_eq!(
+            job["sha256"],
+            sha256(&artifact),
+            "the job states the artifact's hash"
+        );
         assert_eq!(job["size_bytes"], artifact.len() as u64);
         let signer = (format == "compliance-all").then(|| app.stack.custody.signer.clone());
-        let single =
-            single_worker_bytes_with(&app, &tenant, &job, run.generated_at, key.clone(), signer)
-                .await;
+        // The run's listing was taken when the job was planned: the reports state when.
+        let listed_at = listing_cutoff(&artifact, format == "compliance-all");
+        let single = single_worker_bytes_listed(
+            &app,
+            &tenant,
+            &job,
+            run.generated_at,
+            (key.clone(), signer),
+            Some(listed_at),
+        )
+        .await;
         assert_eq!(
             sha256(&artifact),
             sha256(&single),
@@ -247,7 +273,10 @@ async fn a_200k_event_compliance_export_fans_out_and_merges_into_the_single_work
         );
         if format == "compliance-aesia" {
             let doc: Value = serde_json::from_slice(&artifact).expect("a JSON report");
-            assert_eq!(doc["report"]["source"]["event_count"], job["event_count"], "{doc}");
+            assert_eq!(
+                doc["report"]["source"]["event_count"], job["event_count"],
+                "{doc}"
+            );
         }
         let left = app
             .stack
@@ -261,6 +290,23 @@ async fn a_200k_event_compliance_export_fans_out_and_merges_into_the_single_work
             .unwrap();
         assert_eq!(left.key_count(), Some(0), "{format}: segments left behind");
     }
+}
+
+/// The `listing_cutoff` a report (or the bundle's first report) states.
+fn listing_cutoff(artifact: &[u8], bundle: bool) -> DateTime<Utc> {
+    let text = if bundle {
+        let mut tar = Vec::new();
+        std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(artifact), &mut tar).unwrap();
+        String::from_utf8_lossy(&tar).into_owned()
+    } else {
+        String::from_utf8_lossy(artifact).into_owned()
+    };
+    let at = text
+        .find("\"listing_cutoff\": \"")
+        .expect("a listing cutoff")
+        + 19;
+    let end = at + text[at..].find('"').unwrap();
+    text[at..end].parse().unwrap()
 }
 
 /// The messages on the queue now, received (and then handled by the test).

@@ -116,8 +116,11 @@ impl Worker {
         }
         let key = artifact_key_for(job, retention);
         let outcome = if exact {
-            let report = merger
-                .finish(ctx, &summary)
+            // Off the async threads: the bundle signs its manifest by blocking on the signer.
+            let (ctx, summary) = (ctx.clone(), summary.clone());
+            let report = tokio::task::spawn_blocking(move || merger.finish(&ctx, &summary))
+                .await
+                .map_err(|e| ExportError::Internal(format!("writing the report: {e}")))?
                 .map_err(|e| ExportError::Internal(e.to_string()))?;
             let outcome = ExportOutcome {
                 event_count,
