@@ -228,7 +228,12 @@ async fn a_200k_event_compliance_export_fans_out_and_merges_into_the_single_work
         .clone()
         .expect("a pseudonym key");
     for format in ["compliance-aesia", "compliance-all"] {
-        let id = app.create(&tenant, request(format)).await;
+        // The bundle is kept under Object Lock: the finisher names it as a single worker does.
+        let mut body = request(format);
+        if format == "compliance-all" {
+            body["retention_days"] = json!(400);
+        }
+        let id = app.create(&tenant, body).await;
         let job = app.wait_done(&tenant, &id).await;
         assert_eq!(job["status"], "completed", "{job}");
         let (t, j) = (
@@ -277,6 +282,45 @@ async fn a_200k_event_compliance_export_fans_out_and_merges_into_the_single_work
                 doc["report"]["source"]["event_count"], job["event_count"],
                 "{doc}"
             );
+        }
+        // The sealed manifest states the merged artifact and the merged stats.
+        let manifest: Value = app
+            .get(&tenant, &format!("/v1/export-jobs/{id}/manifest"))
+            .await
+            .json()
+            .await
+            .unwrap();
+        let a = &manifest["artifact"];
+        assert_eq!(
+            (&a["sha256"], &a["size_bytes"], &a["event_count"]),
+            (&job["sha256"], &job["size_bytes"], &job["event_count"]),
+            "{manifest}"
+        );
+        assert_eq!(
+            manifest["stats"]["duplicates_removed"],
+            job["stats"]["duplicates_removed"]
+        );
+        assert_eq!(a["retained_until"], job["retained_until"]);
+        if format == "compliance-all" {
+            assert_eq!(job["retention_days"], 400);
+            assert!(job["retained_until"].is_string(), "{job}");
+            let listed = app
+                .stack
+                .clients
+                .s3
+                .list_objects_v2()
+                .bucket(&app.stack.config.resources.artifacts_bucket)
+                .prefix(format!("retained/2y/{tenant}/{id}/"))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(
+                listed.key_count(),
+                Some(1),
+                "the bundle is under the retained prefix"
+            );
+        } else {
+            assert_eq!(job["retained_until"], Value::Null);
         }
         let left = app
             .stack

@@ -181,3 +181,43 @@ fn segments_out_of_order_do_not_merge() {
             .is_err()
     );
 }
+
+#[test]
+fn a_counter_past_its_cap_is_not_merged_by_guesswork() {
+    // 300 event types in each of two hours: 600 > the 500 keys one worker
+    // keeps, and which 500 depends on the first-seen order inside the later hour.
+    let ctx = context(ExportFormat::ComplianceAesia);
+    let part = |hour: usize| -> Vec<u8> {
+        let lines: Vec<String> = (0..300)
+            .map(|i| {
+                format!(
+                    r#"{{"event_id":"evt_{hour}_{i:03}","ts":"2026-05-01T{hour:02}:{:02}:{:02}.000Z","tenant_id":"acme","event_type":"custom.t{hour}_{i:03}"}}"#,
+                    i / 60,
+                    i % 60
+                )
+            })
+            .collect();
+        serde_json::to_vec(&SegmentState {
+            state_version: STATE_VERSION,
+            aggregate: aggregate(&ctx, &lines, true).into_state(),
+        })
+        .unwrap()
+    };
+    let mut merger = crate::segment::StateMerger::new(ctx.format);
+    merger.add(&ctx, &part(1)).unwrap();
+    match merger.add(&ctx, &part(2)) {
+        Err(crate::segment::MergeError::NotExact(why)) => {
+            assert!(why.to_string().contains("500 keys"), "{why}")
+        }
+        other => panic!("expected NotExact, got {:?}", other.err()),
+    }
+    // A state of another version is refused, not misread.
+    let mut stale: serde_json::Value = serde_json::from_slice(&part(3)).unwrap();
+    stale["state_version"] = serde_json::json!(STATE_VERSION + 1);
+    let stale = serde_json::to_vec(&stale).unwrap();
+    let mut merger = crate::segment::StateMerger::new(ctx.format);
+    assert!(matches!(
+        merger.add(&ctx, &stale),
+        Err(crate::segment::MergeError::Unreadable(_))
+    ));
+}
