@@ -162,7 +162,11 @@ impl Oversight {
             }
             return;
         }
-        let x = self.lifecycles.entry(id.to_string()).or_default();
+        if !self.lifecycles.contains_key(id) {
+            self.lifecycles
+                .insert(id.to_string(), Escalation::default());
+        }
+        let x = self.lifecycles.get_mut(id).expect("inserted above");
         if x.event_ids.len() < MAX_LINKED_EVENTS {
             x.event_ids.push(o.e.event_id.to_string());
         }

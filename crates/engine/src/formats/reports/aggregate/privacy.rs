@@ -285,8 +285,10 @@ impl Privacy {
                     self.redaction_unknown += 1;
                     if let Some(cv) = e.config_version.as_deref().map(clip) {
                         let m = &mut self.unknown_by_config;
-                        if m.len() < MAX_KEYS || m.contains_key(cv) {
-                            *m.entry(cv.to_string()).or_default() += 1;
+                        if let Some(n) = m.get_mut(cv) {
+                            *n += 1;
+                        } else if m.len() < MAX_KEYS {
+                            m.insert(cv.to_string(), 1);
                         } else {
                             self.unknown_by_config_overflow = true;
                         }
