@@ -85,6 +85,20 @@ async fn single_worker_bytes(
     job: &Value,
     generated_at: DateTime<Utc>,
 ) -> Vec<u8> {
+    single_worker_bytes_listed(app, tenant, job, generated_at, (String::new(), None), None).await
+}
+
+/// The same, with the deployment's pseudonym key and signer (the reports
+/// pseudonymise, the bundle signs its manifest), stating `listed_at` as the
+/// listing's time (the same objects; only the moment it was taken differs).
+async fn single_worker_bytes_listed(
+    app: &TestApp,
+    tenant: &str,
+    job: &Value,
+    generated_at: DateTime<Utc>,
+    (pseudonym_key, signer): (String, Option<Arc<dyn kt_engine::custody::ManifestSigner>>),
+    listed_at: Option<DateTime<Utc>>,
+) -> Vec<u8> {
     let lake = Arc::new(S3LakeSource::new(
         app.stack.clients.s3.clone(),
         &app.stack.config.resources.events_bucket,
@@ -99,6 +113,8 @@ async fn single_worker_bytes(
         .await
         .unwrap();
     let format: ExportFormat = serde_json::from_value(job["format"].clone()).unwrap();
+    let mut sources = plan.inventory.clone();
+    sources.listed_at = listed_at.or(sources.listed_at);
     let ctx = ExportContext {
         job_id: Some(JobId::parse(job["id"].as_str().unwrap()).unwrap()),
         tenant_id: tenant,
@@ -107,9 +123,9 @@ async fn single_worker_bytes(
         file_name: job["file_name"].as_str().unwrap().into(),
         generated_at,
         requested_by: job["created_by"].as_str().unwrap().into(),
-        pseudonym_key: String::new(),
-        sources: plan.inventory.clone(),
-        signer: None,
+        pseudonym_key,
+        sources,
+        signer,
         timestamper: None,
         report: Default::default(),
     };
@@ -196,6 +212,146 @@ async fn a_200k_event_export_fans_out_into_many_segments_and_is_the_single_worke
             .unwrap();
         assert_eq!(left.key_count(), Some(0), "{format}: segments left behind");
     }
+}
+
+#[tokio::test]
+async fn a_200k_event_compliance_export_fans_out_and_merges_into_the_single_workers_report() {
+    let app = fan_out_app(192, 24, true).await;
+    let tenant = unique("bigc");
+    kt_dev::seed::seed_lake(&app.stack, spec(&tenant, 200_000, 11))
+        .await
+        .unwrap();
+    let store = fan_out_store(&app);
+    let key = app
+        .stack
+        .config
+        .pseudonym_key
+        .clone()
+        .expect("a pseudonym key");
+    for format in ["compliance-aesia", "compliance-all"] {
+        // The bundle is kept under Object Lock: the finisher names it as a single worker does.
+        let mut body = request(format);
+        if format == "compliance-all" {
+            body["retention_days"] = json!(400);
+        }
+        let id = app.create(&tenant, body).await;
+        let job = app.wait_done(&tenant, &id).await;
+        assert_eq!(job["status"], "completed", "{job}");
+        let (t, j) = (
+            TenantId::parse(&tenant).unwrap(),
+            JobId::parse(&id).unwrap(),
+        );
+        let (run, progress) = store.run(&t, &j, 1).await.unwrap().expect("a fan-out run");
+        assert!(run.segments >= 8, "{} segments", run.segments);
+        assert_eq!(
+            (progress.done, progress.total),
+            (run.segments, run.segments)
+        );
+        assert!(job["event_count"].as_u64().unwrap() >= 190_000, "{job}");
+        assert!(
+            job["stats"]["duplicates_removed"].as_u64().unwrap() > 0,
+            "{job}"
+        );
+
+        let (_, artifact) = app.download(&tenant, &id).await;
+        assert_eq!(
+            job["sha256"],
+            sha256(&artifact),
+            "the job states the artifact's hash"
+        );
+        assert_eq!(job["size_bytes"], artifact.len() as u64);
+        let signer = (format == "compliance-all").then(|| app.stack.custody.signer.clone());
+        // The run's listing was taken when the job was planned: the reports state when.
+        let listed_at = listing_cutoff(&artifact, format == "compliance-all");
+        let single = single_worker_bytes_listed(
+            &app,
+            &tenant,
+            &job,
+            run.generated_at,
+            (key.clone(), signer),
+            Some(listed_at),
+        )
+        .await;
+        assert_eq!(
+            sha256(&artifact),
+            sha256(&single),
+            "{format}: not the single worker's report"
+        );
+        if format == "compliance-aesia" {
+            let doc: Value = serde_json::from_slice(&artifact).expect("a JSON report");
+            assert_eq!(
+                doc["report"]["source"]["event_count"], job["event_count"],
+                "{doc}"
+            );
+        }
+        // The sealed manifest states the merged artifact and the merged stats.
+        let manifest: Value = app
+            .get(&tenant, &format!("/v1/export-jobs/{id}/manifest"))
+            .await
+            .json()
+            .await
+            .unwrap();
+        let a = &manifest["artifact"];
+        assert_eq!(
+            (&a["sha256"], &a["size_bytes"], &a["event_count"]),
+            (&job["sha256"], &job["size_bytes"], &job["event_count"]),
+            "{manifest}"
+        );
+        assert_eq!(
+            manifest["stats"]["duplicates_removed"],
+            job["stats"]["duplicates_removed"]
+        );
+        assert_eq!(a["retained_until"], job["retained_until"]);
+        if format == "compliance-all" {
+            assert_eq!(job["retention_days"], 400);
+            assert!(job["retained_until"].is_string(), "{job}");
+            let listed = app
+                .stack
+                .clients
+                .s3
+                .list_objects_v2()
+                .bucket(&app.stack.config.resources.artifacts_bucket)
+                .prefix(format!("retained/2y/{tenant}/{id}/"))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(
+                listed.key_count(),
+                Some(1),
+                "the bundle is under the retained prefix"
+            );
+        } else {
+            assert_eq!(job["retained_until"], Value::Null);
+        }
+        let left = app
+            .stack
+            .clients
+            .s3
+            .list_objects_v2()
+            .bucket(&app.stack.config.resources.artifacts_bucket)
+            .prefix(&run.segments_prefix)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(left.key_count(), Some(0), "{format}: segments left behind");
+    }
+}
+
+/// The `listing_cutoff` a report (or the bundle's first report) states.
+fn listing_cutoff(artifact: &[u8], bundle: bool) -> DateTime<Utc> {
+    let text = if bundle {
+        let mut tar = Vec::new();
+        std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(artifact), &mut tar).unwrap();
+        String::from_utf8_lossy(&tar).into_owned()
+    } else {
+        String::from_utf8_lossy(artifact).into_owned()
+    };
+    let at = text
+        .find("\"listing_cutoff\": \"")
+        .expect("a listing cutoff")
+        + 19;
+    let end = at + text[at..].find('"').unwrap();
+    text[at..end].parse().unwrap()
 }
 
 /// The messages on the queue now, received (and then handled by the test).

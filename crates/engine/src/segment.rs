@@ -11,16 +11,21 @@
 //! tail (json `summary`, whose counts are the sum of the segments': written
 //! by the finisher).
 //!
-//! Compliance formats aggregate across the whole window and stay on one worker.
+//! Compliance formats aggregate across the whole window: their segments save
+//! aggregate states that the finisher merges ([`reports`]).
 use crate::formats::{self, csv::CsvFormatter, json::JsonFormatter};
 use crate::formatter::{ExportContext, ExportSummary, FormatError, Formatter};
 use crate::run::ExportPlan;
 use kt_domain::{ExportFormat, JobStats, MAX_REJECTED_SAMPLES, ParsedEvent};
 use std::ops::Range;
 
-/// Whether exports of `format` can be split into segments.
+mod reports;
+pub use reports::{MergeError, StateFormatter, StateMerger, merges_aggregates};
+
+/// Whether exports of `format` can be split into segments (every format:
+/// csv/json join their bytes, compliance formats merge their aggregates).
 pub fn splittable(format: ExportFormat) -> bool {
-    matches!(format, ExportFormat::Csv | ExportFormat::Json)
+    matches!(format, ExportFormat::Csv | ExportFormat::Json) || merges_aggregates(format)
 }
 
 /// Splits the plan's hours into contiguous ranges of about `max_bytes`
@@ -78,8 +83,12 @@ pub fn segment_plan(plan: &ExportPlan, index: usize, range: Range<usize>) -> Exp
 }
 
 /// The formatter of segment `index`: the format's own, writing the head only
-/// in segment 0 and never the tail. `None` for formats that cannot be split.
+/// in segment 0 and never the tail; for a compliance format, the
+/// [`StateFormatter`]. `None` for formats that cannot be split.
 pub fn segment_formatter(ctx: &ExportContext, index: usize) -> Option<Box<dyn Formatter>> {
+    if merges_aggregates(ctx.format) {
+        return Some(Box::new(StateFormatter::new(ctx.format)));
+    }
     let inner: Box<dyn Formatter> = match (ctx.format, index) {
         (ExportFormat::Csv, _) => Box::new(CsvFormatter::new()),
         (ExportFormat::Json, 0) => Box::new(JsonFormatter::new()),

@@ -90,13 +90,23 @@ fn report_metrics_equal_a_simple_recomputation() {
         let aepd = render_json(ExportFormat::ComplianceAepd, &lines);
         let ens = render_json(ExportFormat::ComplianceEns, &lines);
 
-        // Envelope: count and digest over raw lines + "\n".
-        let mut h = Sha256::new();
-        for l in &lines {
+        // Envelope: count and digest: one line per hour, `<hour> <SHA-256 of
+        // the hour's raw lines + "\n">\n`, hashed.
+        let mut hours: Vec<(String, Sha256)> = Vec::new();
+        for (l, e) in lines.iter().zip(&events) {
+            let hour = format!("{}:00:00Z", &e["ts"].as_str().unwrap()[..13]);
+            if hours.last().is_none_or(|(h, _)| *h != hour) {
+                hours.push((hour, Sha256::new()));
+            }
+            let h = &mut hours.last_mut().unwrap().1;
             h.update(l.as_bytes());
             h.update(b"\n");
         }
-        let digest = format!("sha256:{}", hex::encode(h.finalize()));
+        let mut all = Sha256::new();
+        for (hour, h) in hours {
+            all.update(format!("{hour} {}\n", hex::encode(h.finalize())).as_bytes());
+        }
+        let digest = format!("sha256:{}", hex::encode(all.finalize()));
         for r in [&aesia, &aepd, &ens] {
             assert_eq!(r["report"]["source"]["event_count"], lines.len());
             assert_eq!(r["report"]["source"]["events_digest"], digest.as_str());

@@ -5,7 +5,12 @@
 //! `cap` keys; later new keys are added to `overflow` (counts) and the report
 //! says so. Keys enter in export order, which is deterministic, so the kept keys
 //! are too. Keys longer than 128 bytes are cut (at a char boundary).
-use serde::Serialize;
+//!
+//! Both merge (`merge`): a later part's counts add to an earlier part's,
+//! exactly, or the merge says it cannot know which keys one worker would have
+//! kept ([`NotExact`]).
+use super::merge::{Merge, NotExact};
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -23,7 +28,7 @@ pub fn clip(s: &str) -> &str {
 }
 
 /// A map from a producer-chosen key to a value, with at most `cap` keys.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct CappedMap<V> {
     cap: usize,
     pub map: BTreeMap<String, V>,
@@ -55,6 +60,41 @@ impl<V: Default> CappedMap<V> {
 
     pub fn is_capped(&self) -> bool {
         self.overflow > 0
+    }
+}
+
+impl<V: Merge> CappedMap<V> {
+    /// Adds the map of a later part of the export: one worker keeps this
+    /// map's keys, then the later part's new keys in their first-seen order
+    /// while there is room, and counts the rest as overflow.
+    pub fn merge(&mut self, later: CappedMap<V>) -> Result<(), NotExact> {
+        let not_exact = || NotExact(format!("a counter with more than {} keys", self.cap));
+        // The later part's overflow may hide keys that this part kept.
+        if later.overflow > 0 && self.map.keys().any(|k| !later.map.contains_key(k)) {
+            return Err(not_exact());
+        }
+        let new = later
+            .map
+            .keys()
+            .filter(|k| !self.map.contains_key(*k))
+            .count();
+        let room = self.cap.saturating_sub(self.map.len());
+        // Which new keys fit depends on their first-seen order, unknown here.
+        if new > room && room > 0 {
+            return Err(not_exact());
+        }
+        let full = new > room;
+        self.overflow += later.overflow;
+        for (k, v) in later.map {
+            match self.map.get_mut(&k) {
+                Some(mine) => mine.merge_from(v)?,
+                None if full => self.overflow += v.observations().ok_or_else(not_exact)?,
+                None => {
+                    self.map.insert(k, v);
+                }
+            }
+        }
+        Ok(())
     }
 }
 
@@ -101,7 +141,7 @@ impl<V: Serialize + Default> CappedMap<V> {
 
 /// Distinct values, counted exactly up to `cap`; beyond it the count is a
 /// lower bound (`at_least`).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct DistinctCap {
     cap: usize,
     set: BTreeSet<String>,
@@ -132,6 +172,17 @@ impl DistinctCap {
         self.set.len()
     }
 
+    /// The distinct values of both parts: the count is exact up to the cap
+    /// whichever values are kept (the smallest, after a merge).
+    pub fn merge(&mut self, later: DistinctCap) {
+        self.saturated |= later.saturated;
+        self.set.extend(later.set);
+        while self.set.len() > self.cap {
+            self.set.pop_last();
+            self.saturated = true;
+        }
+    }
+
     /// `{"count": n, "at_least": bool}`.
     pub fn to_json(&self) -> super::doc::Distinct {
         super::doc::Distinct {
@@ -158,6 +209,60 @@ mod tests {
             serde_json::json!({"a": 2, "b": 2, "(other)": 2})
         );
         assert_eq!(m.top_pairs(1), vec![("a".to_string(), 2)]);
+    }
+
+    fn counted(keys: &[&str], cap: usize) -> CappedMap<u64> {
+        let mut m = CappedMap::new(cap);
+        keys.iter().for_each(|k| m.incr(k));
+        m
+    }
+
+    #[test]
+    fn capped_maps_merge_exactly_or_say_they_cannot() {
+        let keys = ["a", "b", "a", "c", "b", "d", "a", "e", "c"];
+        for cap in [2, 3, 5, 9] {
+            let whole = counted(&keys, cap);
+            for cut in 0..=keys.len() {
+                let mut a = counted(&keys[..cut], cap);
+                match a.merge(counted(&keys[cut..], cap)) {
+                    Ok(()) => {
+                        assert_eq!(
+                            (&a.map, a.overflow),
+                            (&whole.map, whole.overflow),
+                            "cap {cap} cut {cut}"
+                        )
+                    }
+                    // Only when the cap was reached and the split hides which keys come first.
+                    Err(_) => assert!(whole.is_capped(), "cap {cap} cut {cut}"),
+                }
+            }
+        }
+        // Plenty of room: always exact.
+        for cut in 0..=keys.len() {
+            let mut a = counted(&keys[..cut], 9);
+            a.merge(counted(&keys[cut..], 9)).unwrap();
+            assert_eq!(a.map, counted(&keys, 9).map);
+        }
+    }
+
+    #[test]
+    fn distinct_counts_merge_exactly() {
+        let values: Vec<String> = (0..40).map(|i| format!("v{}", i % 25)).collect();
+        for cap in [5, 25, 100] {
+            let mut whole = DistinctCap::new(cap);
+            values.iter().for_each(|v| whole.insert(v));
+            for cut in 0..=values.len() {
+                let (mut a, mut b) = (DistinctCap::new(cap), DistinctCap::new(cap));
+                values[..cut].iter().for_each(|v| a.insert(v));
+                values[cut..].iter().for_each(|v| b.insert(v));
+                a.merge(b);
+                assert_eq!(
+                    serde_json::to_value(a.to_json()).unwrap(),
+                    serde_json::to_value(whole.to_json()).unwrap(),
+                    "cap {cap} cut {cut}"
+                );
+            }
+        }
     }
 
     #[test]

@@ -218,7 +218,9 @@ pub fn adequacy_country(region: &str) -> Option<&'static str> {
         .map(|(_, c)| *c)
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub enum RegionClass {
     Eea,
     Adequacy,

@@ -206,7 +206,7 @@ pub fn report(
             first_event_id: agg.first_event_id.clone(),
             last_event_id: agg.last_event_id.clone(),
             events_digest: digest,
-            events_digest_rule: "SHA-256 over each exported event's raw line followed by \\n, in export order (ts, event_id)".into(),
+            events_digest_rule: super::aggregate::EVENTS_DIGEST_RULE.into(),
             config_versions,
             config_versions_truncated: agg.traffic.configs.is_capped(),
             rejected_lines: summary.stats.rejected_lines,

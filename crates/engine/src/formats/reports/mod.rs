@@ -21,6 +21,7 @@ mod ens;
 pub mod envelope;
 pub mod head;
 pub mod html;
+pub mod merge;
 pub mod metrics;
 pub mod num;
 mod provenance;
@@ -45,7 +46,9 @@ pub use crate::BUILD_COMMIT;
 pub const LEGAL_BASIS_AS_OF: &str = "2026-05-07";
 
 /// One of the three report frameworks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 pub enum Framework {
     Aesia,
     Aepd,
@@ -118,10 +121,38 @@ pub fn to_bytes(v: &Value) -> Vec<u8> {
     out
 }
 
+/// Writes the report (or the bundle) of `format` from a finished aggregate.
+pub fn write_reports(
+    format: ExportFormat,
+    agg: &mut Aggregate,
+    ctx: &ExportContext,
+    summary: &ExportSummary,
+    out: &mut Vec<u8>,
+) -> Result<(), FormatError> {
+    agg.finalize();
+    let frameworks = Framework::for_format(format).unwrap_or_default();
+    if format == ExportFormat::ComplianceAll {
+        let reports: Vec<(Framework, Value)> = frameworks
+            .iter()
+            .map(|&fw| (fw, build_report(fw, agg, ctx, summary)))
+            .collect();
+        bundle::write_bundle(ctx, agg, summary, &reports, out)
+            .map_err(|e| FormatError(format!("writing the bundle: {e}")))?;
+    } else if let [fw] = frameworks.as_slice() {
+        out.extend_from_slice(&to_bytes(&build_report(*fw, agg, ctx, summary)));
+    }
+    Ok(())
+}
+
+/// The frameworks of a compliance format, or a formatting error.
+pub fn frameworks_of(format: ExportFormat) -> Result<Vec<Framework>, FormatError> {
+    Framework::for_format(format)
+        .ok_or_else(|| FormatError(format!("{format} is not a compliance format")))
+}
+
 impl Formatter for ReportFormatter {
     fn begin(&mut self, ctx: &ExportContext, _out: &mut Vec<u8>) -> Result<(), FormatError> {
-        let frameworks = Framework::for_format(self.format)
-            .ok_or_else(|| FormatError(format!("{} is not a compliance format", self.format)))?;
+        let frameworks = frameworks_of(self.format)?;
         self.agg = Some(Aggregate::new(
             ctx.window,
             ctx.tenant_id.as_str(),
@@ -148,19 +179,8 @@ impl Formatter for ReportFormatter {
     ) -> Result<(), FormatError> {
         let agg = self
             .agg
-            .as_ref()
+            .as_mut()
             .ok_or_else(|| FormatError("finish before begin".into()))?;
-        let frameworks = Framework::for_format(self.format).unwrap_or_default();
-        if self.format == ExportFormat::ComplianceAll {
-            let reports: Vec<(Framework, Value)> = frameworks
-                .iter()
-                .map(|&fw| (fw, build_report(fw, agg, ctx, summary)))
-                .collect();
-            bundle::write_bundle(ctx, agg, summary, &reports, out)
-                .map_err(|e| FormatError(format!("writing the bundle: {e}")))?;
-        } else if let [fw] = frameworks.as_slice() {
-            out.extend_from_slice(&to_bytes(&build_report(*fw, agg, ctx, summary)));
-        }
-        Ok(())
+        write_reports(self.format, agg, ctx, summary, out)
     }
 }

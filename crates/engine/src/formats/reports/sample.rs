@@ -5,6 +5,9 @@
 //! result does not depend on the order ids arrive in, memory is `k` entries, an
 //! id seen twice counts once in the sample, and anyone holding the events can
 //! recompute it. The seed is the string `tenant|format|window_start/window_end`.
+//! Two samples of disjoint parts of a population merge exactly ([`BottomK::merge`]):
+//! the `k` smallest of a union are among the `k` smallest of each part.
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeSet;
 
@@ -23,7 +26,7 @@ pub fn priority(seed: &str, id: &str) -> u64 {
 }
 
 /// The `k` smallest-priority ids seen, plus how many candidates were offered.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct BottomK {
     k: usize,
     kept: BTreeSet<(u64, String)>,
@@ -48,10 +51,26 @@ impl BottomK {
             return;
         }
         let max = self.kept.last().expect("non-empty when full");
-        if (prio, id) < (max.0, max.1.as_str()) {
-            self.kept.insert((prio, id.to_string()));
+        // An id already kept stays kept once (inserting it again must not evict another).
+        if (prio, id) < (max.0, max.1.as_str()) && self.kept.insert((prio, id.to_string())) {
             self.kept.pop_last();
         }
+    }
+
+    /// Adds the sample of another part of the population: the result is the
+    /// sample of the whole, whatever the split.
+    pub fn merge(&mut self, other: BottomK) {
+        self.population += other.population;
+        self.kept.extend(other.kept);
+        while self.kept.len() > self.k {
+            self.kept.pop_last();
+        }
+    }
+
+    /// Forgets every offer (a sample recomputed from a table).
+    pub fn clear(&mut self) {
+        self.kept.clear();
+        self.population = 0;
     }
 
     pub fn population(&self) -> u64 {
@@ -97,5 +116,36 @@ mod tests {
             c.offer(priority("t", id), id);
         }
         assert_ne!(a.ids(), c.ids());
+    }
+
+    #[test]
+    fn samples_of_parts_merge_into_the_sample_of_the_whole() {
+        let ids: Vec<String> = (0..300).map(|i| format!("evt_{i:04}")).collect();
+        let mut whole = BottomK::new(25);
+        for id in &ids {
+            whole.offer(priority("s", id), id);
+        }
+        for cut in [0, 1, 24, 25, 150, 299, 300] {
+            let (mut a, mut b) = (BottomK::new(25), BottomK::new(25));
+            for id in &ids[..cut] {
+                a.offer(priority("s", id), id);
+            }
+            for id in &ids[cut..] {
+                b.offer(priority("s", id), id);
+            }
+            a.merge(b);
+            assert_eq!((a.ids(), a.population()), (whole.ids(), whole.population()));
+        }
+    }
+
+    #[test]
+    fn an_id_offered_again_does_not_evict_another() {
+        let mut a = BottomK::new(2);
+        for id in ["x", "y", "z", "w"] {
+            a.offer(priority("s", id), id);
+        }
+        let kept = a.ids();
+        a.offer(priority("s", &kept[0]), &kept[0]);
+        assert_eq!(a.ids(), kept);
     }
 }

@@ -5,16 +5,17 @@
 //! midpoint `2 γ^i / (γ + 1)`, which is within ±1% (relative) of the exact
 //! nearest-rank value. Values up to 2^53 ms need fewer than 1,900 buckets, so
 //! memory is bounded whatever the event count; values ≤ 0 share one bucket.
-//! Histograms merge by adding counts (not needed here, but it keeps the door open
-//! for segmented exports).
+//! Histograms merge exactly by adding counts ([`LogHistogram::merge`]): a
+//! fanned-out export's segments merge into the single worker's histogram.
 use super::doc::{QuantileMethod, Quantiles};
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 const ALPHA: f64 = 0.01;
 /// Up to this many values are kept as they are, and quantiles are exact.
 pub const EXACT_UP_TO: usize = 1_000;
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct LogHistogram {
     buckets: BTreeMap<i32, u64>,
     non_positive: u64,
@@ -41,6 +42,23 @@ impl LogHistogram {
         }
         let i = ((v as f64).ln() / gamma().ln()).ceil() as i32;
         *self.buckets.entry(i).or_default() += 1;
+    }
+
+    /// Adds the values of `other`, as if they had been added one by one: the
+    /// buckets add up, and the values are kept while there are at most
+    /// [`EXACT_UP_TO`] in all (quantiles sort them, so their order is moot).
+    pub fn merge(&mut self, other: &LogHistogram) {
+        let exact = self.is_exact() && other.is_exact();
+        self.count += other.count;
+        self.non_positive += other.non_positive;
+        for (i, n) in &other.buckets {
+            *self.buckets.entry(*i).or_default() += n;
+        }
+        if exact && self.count as usize <= EXACT_UP_TO {
+            self.exact.extend_from_slice(&other.exact);
+        } else {
+            self.exact.clear();
+        }
     }
 
     pub fn count(&self) -> u64 {
@@ -165,6 +183,32 @@ mod tests {
             serde_json::to_value(h.summary()).unwrap()["relative_error_bound"],
             0.01
         );
+    }
+
+    #[test]
+    fn parts_merge_into_the_histogram_of_the_whole() {
+        let values: Vec<i64> = (0..2_500).map(|i| (i * 7_919) % 50_000 - 10).collect();
+        let mut whole = LogHistogram::default();
+        values.iter().for_each(|v| whole.add(*v));
+        for cut in [0, 1, 400, 999, 1_000, 1_001, 2_499] {
+            for len in [values.len(), 600, 1_000] {
+                let (mut a, mut b, mut w) = (
+                    LogHistogram::default(),
+                    LogHistogram::default(),
+                    LogHistogram::default(),
+                );
+                values[..cut.min(len)].iter().for_each(|v| a.add(*v));
+                values[cut.min(len)..len].iter().for_each(|v| b.add(*v));
+                values[..len].iter().for_each(|v| w.add(*v));
+                a.merge(&b);
+                assert_eq!(a.is_exact(), w.is_exact(), "cut {cut} of {len}");
+                assert_eq!(
+                    serde_json::to_value(a.summary()).unwrap(),
+                    serde_json::to_value(w.summary()).unwrap()
+                );
+            }
+        }
+        assert!(!whole.is_exact());
     }
 
     #[test]

@@ -7,7 +7,7 @@ use crate::worker::job_run::{Finished, artifact_key_for};
 use crate::worker::{DEADLINE_MARGIN, Disposition, Worker};
 use chrono::{DateTime, Utc};
 use kt_domain::{Job, JobError};
-use kt_engine::segment::{SegmentOutput, artifact_tail, merge_stats, pieces};
+use kt_engine::segment::{SegmentOutput, artifact_tail, merge_stats, merges_aggregates, pieces};
 use kt_engine::{ErrorChain, ExportOutcome, ExportSummary};
 use kt_store::ArtifactMeta;
 use kt_store::fanout::FanOutRun;
@@ -84,6 +84,17 @@ impl Worker {
                     .await;
             }
         };
+        if merges_aggregates(job.format) {
+            return self
+                .finish_compliance(
+                    fan_out,
+                    (job, &holder),
+                    run,
+                    (&frozen, &ctx, &segments),
+                    (receive_count, deadline),
+                )
+                .await;
+        }
         let stats = merge_stats(segments.iter().map(|s| &s.stats));
         let event_count: u64 = segments.iter().map(|s| s.event_count).sum();
         let summary = ExportSummary {
@@ -192,7 +203,7 @@ impl Worker {
         disposition
     }
 
-    async fn finish_failed(
+    pub(super) async fn finish_failed(
         &self,
         fan_out: &FanOut,
         (job, holder): (&Job, &str),

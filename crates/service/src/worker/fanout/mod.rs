@@ -1,4 +1,4 @@
-//! Fan-out of a large csv/json export over many workers (`docs/scale.md`).
+//! Fan-out of a large export over many workers (`docs/scale.md`).
 //!
 //! The worker that claims the job lists the window (as always) and, when the
 //! source is larger than one segment, stores the frozen listing and a run,
@@ -7,16 +7,20 @@
 //! ([`segment`]); the last one to be recorded enqueues the finisher
 //! ([`finish`]), which joins the objects into the artifact the single worker
 //! would have written, hashes it, seals the manifest and completes the job.
+//! Compliance formats' segments save aggregate states instead; their
+//! finisher merges them and writes the report ([`reports`]).
 //! Every message names the claim (`attempt`) that planned the run: one of
 //! an older claim, or for a job that ended, is dropped.
 mod finish;
+mod reports;
 mod segment;
 
 pub use super::fanout_deps::FanOut;
 use super::job_run::{artifact_key_for, failure_for, job_window};
 
-/// Only csv and json fan out, and those are never retained (Object Lock is
-/// for compliance formats): their artifacts live under the ordinary prefix.
+/// Segment objects, and csv/json artifacts, are never retained (Object Lock is
+/// for compliance formats, whose finisher names the artifact with the job's
+/// retention): they live under the ordinary prefix.
 pub(super) const NEVER_RETAINED: Option<u32> = None;
 use super::{Disposition, Worker};
 use chrono::{DateTime, Utc};

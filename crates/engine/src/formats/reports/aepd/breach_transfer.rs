@@ -142,7 +142,7 @@ pub(super) fn transfers(agg: &Aggregate, profile: Profile<'_>) -> Section {
     // Sent = not blocked, not redacted, and not held (or allowed by the reviewer).
     let mut sent_by_class = p.sent_by_class.clone();
     for (class, n) in &reviewed.allowed_by_class {
-        *sent_by_class.entry(class).or_default() += n;
+        *sent_by_class.entry(class.to_string()).or_default() += n;
     }
     let mut review = Vec::new();
     let mut covered = Vec::new();

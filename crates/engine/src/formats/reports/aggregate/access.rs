@@ -2,12 +2,15 @@
 //! exports of the log itself.
 use super::{MAX_DISTINCT, Obs};
 use crate::formats::reports::counters::{CappedMap, DistinctCap};
+use crate::formats::reports::merge::NotExact;
+use serde::{Deserialize, Serialize};
 
 /// Event types that record an export or read of the log (`export.*`, `log.export*`).
 pub fn is_log_export(event_type: &str) -> bool {
     event_type.starts_with("export.") || event_type.starts_with("log.export")
 }
 
+#[derive(Serialize, Deserialize)]
 pub struct Access {
     pub actors: DistinctCap,
     pub apps: DistinctCap,
@@ -41,6 +44,21 @@ impl Access {
             log_exports: 0,
             log_exports_by_actor: CappedMap::new(10_000),
         }
+    }
+
+    /// `self` then the later part `l`.
+    pub fn merge(&mut self, l: Access) -> Result<(), NotExact> {
+        self.actors.merge(l.actors);
+        self.apps.merge(l.apps);
+        self.request_events += l.request_events;
+        self.anonymous_requests += l.anonymous_requests;
+        self.admin_actions += l.admin_actions;
+        self.admin_by_actor.merge(l.admin_by_actor)?;
+        self.admin_by_outcome.merge(l.admin_by_outcome)?;
+        self.admin_without_actor += l.admin_without_actor;
+        self.log_exports += l.log_exports;
+        self.log_exports_by_actor.merge(l.log_exports_by_actor)?;
+        Ok(())
     }
 
     pub fn observe(&mut self, o: &Obs<'_>) {

@@ -7,6 +7,11 @@
 //! per-week series are bounded by the window (at most 366 days), and lifecycle
 //! tables (escalations, incidents, candidates) hold at most
 //! [`MAX_TRACKED`] entries each, counting the rest as untracked.
+//!
+//! The state saves ([`Aggregate::into_state`]) and merges ([`Aggregate::merge`]):
+//! a fanned-out export's segments aggregate apart and the finisher folds
+//! their states in plan order (`../merge.rs`). What depends on the whole
+//! export (lifecycle counts, id samples) is derived once, by [`Aggregate::finalize`].
 mod access;
 mod oversight;
 mod privacy;
@@ -26,11 +31,18 @@ pub use traffic::Traffic;
 
 use super::Framework;
 use super::eea::{RegionClass, classify};
+use super::merge::{NotExact, first, last};
 use super::pseudonym::Pseudonymizer;
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use kt_domain::Window;
 use kt_domain::{Event, ParsedEvent};
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+
+const MS_PER_HOUR: i64 = 3_600_000;
+
+/// How `events_digest` is computed: per hour, so that segments of whole hours digest apart.
+pub const EVENTS_DIGEST_RULE: &str = "SHA-256 over one line per UTC hour that has exported events, in time order: the hour's start (YYYY-MM-DDTHH:00:00Z), a space, the lowercase hex SHA-256 over that hour's events' raw lines each followed by \\n in export order (ts, event_id), and \\n";
 
 /// Lifecycle tables (escalations, incidents, candidates) keep at most this many ids.
 pub const MAX_TRACKED: usize = 50_000;
@@ -65,7 +77,16 @@ pub struct Obs<'e> {
 pub struct Aggregate {
     pub window: Window,
     pub pseudo: Pseudonymizer,
-    digest: Sha256,
+    /// The hour being digested: (hour number since the epoch, hasher).
+    hour: Option<(i64, Sha256)>,
+    pub state: AggregateState,
+}
+
+/// Everything an [`Aggregate`] accumulates: what a segment saves.
+#[derive(Serialize, Deserialize)]
+pub struct AggregateState {
+    /// Digests of the finished hours: (hour number since the epoch, hex SHA-256).
+    hours: Vec<(i64, String)>,
     pub count: u64,
     pub first_event_id: Option<String>,
     pub last_event_id: Option<String>,
@@ -82,6 +103,19 @@ pub struct Aggregate {
     pub samples: Samples,
 }
 
+impl std::ops::Deref for Aggregate {
+    type Target = AggregateState;
+    fn deref(&self) -> &AggregateState {
+        &self.state
+    }
+}
+
+impl std::ops::DerefMut for Aggregate {
+    fn deref_mut(&mut self) -> &mut AggregateState {
+        &mut self.state
+    }
+}
+
 impl Aggregate {
     pub fn new(
         window: Window,
@@ -92,22 +126,103 @@ impl Aggregate {
         Self {
             window,
             pseudo: Pseudonymizer::new(pseudonym_key, tenant),
-            digest: Sha256::new(),
-            count: 0,
-            first_event_id: None,
-            last_event_id: None,
-            first_ts: None,
-            last_ts: None,
-            quality: Quality::new(),
-            traffic: Traffic::new(),
-            oversight: Oversight::new(),
-            incidents: Incidents::new(),
-            serious: SeriousCandidates::default(),
-            breaches: Breaches::default(),
-            privacy: Privacy::new(),
-            access: Access::new(),
-            samples: Samples::new(tenant, &window, frameworks),
+            hour: None,
+            state: AggregateState {
+                hours: Vec::new(),
+                count: 0,
+                first_event_id: None,
+                last_event_id: None,
+                first_ts: None,
+                last_ts: None,
+                quality: Quality::new(),
+                traffic: Traffic::new(),
+                oversight: Oversight::new(),
+                incidents: Incidents::new(),
+                serious: SeriousCandidates::default(),
+                breaches: Breaches::default(),
+                privacy: Privacy::new(),
+                access: Access::new(),
+                samples: Samples::new(tenant, &window, frameworks),
+            },
         }
+    }
+
+    /// An aggregate of one segment of a fanned-out export: it also keeps
+    /// what may update cases an earlier segment found.
+    pub fn for_segment(
+        window: Window,
+        tenant: &str,
+        pseudonym_key: &str,
+        frameworks: &[Framework],
+    ) -> Self {
+        let mut agg = Self::new(window, tenant, pseudonym_key, frameworks);
+        agg.state.serious.keep_updates = true;
+        agg
+    }
+
+    /// The state to save (the current hour's digest finished).
+    pub fn into_state(mut self) -> AggregateState {
+        self.close_hour();
+        self.state
+    }
+
+    /// An aggregate holding a saved state.
+    pub fn from_state(
+        window: Window,
+        tenant: &str,
+        pseudonym_key: &str,
+        state: AggregateState,
+    ) -> Self {
+        Self {
+            window,
+            pseudo: Pseudonymizer::new(pseudonym_key, tenant),
+            hour: None,
+            state,
+        }
+    }
+
+    fn close_hour(&mut self) {
+        if let Some((h, d)) = self.hour.take() {
+            self.state.hours.push((h, hex::encode(d.finalize())));
+        }
+    }
+
+    /// Adds the state of the segment that follows this one (its hours all
+    /// come later): the result is the state one worker would have reached.
+    pub fn merge(&mut self, l: AggregateState) -> Result<(), NotExact> {
+        self.close_hour();
+        let s = &mut self.state;
+        if let (Some((mine, _)), Some((theirs, _))) = (s.hours.last(), l.hours.first())
+            && theirs <= mine
+        {
+            return Err(NotExact("segments out of order or overlapping".into()));
+        }
+        s.hours.extend(l.hours);
+        s.count += l.count;
+        first(&mut s.first_event_id, l.first_event_id);
+        first(&mut s.first_ts, l.first_ts);
+        last(&mut s.last_event_id, l.last_event_id);
+        last(&mut s.last_ts, l.last_ts);
+        s.quality.merge(l.quality)?;
+        s.traffic.merge(l.traffic)?;
+        s.oversight.merge(l.oversight)?;
+        s.incidents.merge(l.incidents)?;
+        s.serious.merge(l.serious)?;
+        s.breaches.merge(l.breaches)?;
+        s.privacy.merge(l.privacy)?;
+        s.access.merge(l.access)?;
+        s.samples.merge(l.samples);
+        Ok(())
+    }
+
+    /// Derives what depends on the whole export (lifecycle counts, id
+    /// samples); called once, before any report is built.
+    pub fn finalize(&mut self) {
+        let s = &mut self.state;
+        s.oversight.finalize();
+        s.incidents.finalize();
+        s.samples
+            .sample_ids(s.oversight.lifecycles.keys(), s.incidents.lifecycles.keys());
     }
 
     /// The day (in the window's zone) of an instant.
@@ -119,8 +234,15 @@ impl Aggregate {
     }
 
     pub fn observe(&mut self, ev: &ParsedEvent<'_>) {
-        self.digest.update(ev.raw.as_bytes());
-        self.digest.update(b"\n");
+        let hour = ev.ts_ms.div_euclid(MS_PER_HOUR);
+        if self.hour.as_ref().is_none_or(|(h, _)| *h != hour) {
+            self.close_hour();
+            self.hour = Some((hour, Sha256::new()));
+        }
+        if let Some((_, d)) = &mut self.hour {
+            d.update(ev.raw.as_bytes());
+            d.update(b"\n");
+        }
         self.count += 1;
         let e = &ev.fields;
         if self.first_event_id.is_none() {
@@ -179,21 +301,31 @@ impl Aggregate {
                 .as_deref()
                 .is_some_and(|o| vocab::ERROR_OUTCOMES.contains(&o)),
         };
-        self.quality.observe(&obs);
-        self.traffic.observe(&obs);
         let reviewer_ps = e.reviewer.as_deref().map(|r| self.pseudo.pseudonym(r));
-        let new_escalation = self.oversight.observe(&obs, reviewer_ps.as_deref());
-        let new_incident = self.incidents.observe(&obs);
-        self.serious.observe(&obs);
-        self.breaches.observe(&obs);
-        self.privacy.observe(&obs);
-        self.access.observe(&obs);
-        self.samples.observe(&obs, new_escalation, new_incident);
+        let s = &mut self.state;
+        s.quality.observe(&obs);
+        s.traffic.observe(&obs);
+        s.oversight.observe(&obs, reviewer_ps.as_deref());
+        s.incidents.observe(&obs);
+        s.serious.observe(&obs);
+        s.breaches.observe(&obs);
+        s.privacy.observe(&obs);
+        s.access.observe(&obs);
+        s.samples.observe(&obs);
     }
 
-    /// `sha256:<hex>` over every exported event's raw bytes followed by `\n`, in export order.
+    /// `sha256:<hex>` of the hour digests ([`EVENTS_DIGEST_RULE`]).
     pub fn events_digest(&self) -> String {
-        format!("sha256:{}", hex::encode(self.digest.clone().finalize()))
+        let current = self
+            .hour
+            .as_ref()
+            .map(|(h, d)| (*h, hex::encode(d.clone().finalize())));
+        let mut all = Sha256::new();
+        for (h, hex) in self.state.hours.iter().cloned().chain(current) {
+            let start = DateTime::<Utc>::from_timestamp_millis(h * MS_PER_HOUR).unwrap_or_default();
+            all.update(format!("{} {hex}\n", start.format("%Y-%m-%dT%H:%M:%SZ")).as_bytes());
+        }
+        format!("sha256:{}", hex::encode(all.finalize()))
     }
 
     /// Whole days from `ts` to the window's end (the report's time reference).

@@ -4,37 +4,93 @@
 //! `escalation.opened` event when that is not `escalate`; otherwise it is
 //! `block`, because the gateway withholds an escalated request until a human
 //! decides. A human override is a resolution whose decision differs from it.
+//!
+//! Events only fill each escalation's row (its first opening, its first
+//! resolution); the counts are derived from the rows once, in [`Oversight::finalize`],
+//! so that rows of a fanned-out export's segments merge per id first.
 use super::{MAX_DISTINCT, MAX_KEYS, MAX_TRACKED, Obs};
 use crate::formats::reports::counters::{CappedMap, DistinctCap};
+use crate::formats::reports::merge::{NotExact, check_tracked};
 use crate::formats::reports::sketch::LogHistogram;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// Linked event ids kept per escalation or incident.
 pub const MAX_LINKED_EVENTS: usize = 4;
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Escalation {
     pub opened_at: Option<i64>,
     pub resolved_at: Option<i64>,
     pub automated: Option<String>,
     pub resolution: Option<String>,
+    /// The opening's risk level, else the resolution's (set by `finalize`).
     pub risk: Option<String>,
     pub reviewer: Option<String>,
     pub event_ids: Vec<String>,
+    /// The event ids of the first opening and the first resolution: with the
+    /// times, their place in export order.
+    opened_by: Option<String>,
+    resolved_by: Option<String>,
+    open_risk: Option<String>,
+    resolution_risk: Option<String>,
 }
 
+impl Escalation {
+    /// Whether the first resolution came after the first opening.
+    fn matched(&self) -> bool {
+        match (self.opened_at, self.resolved_at) {
+            (Some(o), Some(r)) => (o, self.opened_by.as_deref()) < (r, self.resolved_by.as_deref()),
+            _ => false,
+        }
+    }
+
+    /// A later part's row of the same escalation.
+    fn merge(&mut self, l: Escalation) {
+        let room = MAX_LINKED_EVENTS.saturating_sub(self.event_ids.len());
+        self.event_ids.extend(l.event_ids.into_iter().take(room));
+        if self.opened_at.is_none() {
+            self.opened_at = l.opened_at;
+            self.opened_by = l.opened_by;
+            self.automated = l.automated;
+            self.open_risk = l.open_risk;
+        }
+        if self.resolved_at.is_none() {
+            self.resolved_at = l.resolved_at;
+            self.resolved_by = l.resolved_by;
+            self.resolution = l.resolution;
+            self.reviewer = l.reviewer;
+            self.resolution_risk = l.resolution_risk;
+        }
+    }
+}
+
+/// What escalation events past the table's cap add (counted, not linked).
+#[derive(Serialize, Deserialize)]
+struct Loose {
+    opened: u64,
+    resolved: u64,
+    resolved_without_reviewer: u64,
+    resolutions: CappedMap<u64>,
+    opened_by_risk: CappedMap<u64>,
+    reviewers: DistinctCap,
+}
+
+#[derive(Serialize, Deserialize)]
 pub struct Oversight {
     pub lifecycles: BTreeMap<String, Escalation>,
     /// Escalation events whose id did not fit in `lifecycles`.
     pub untracked: u64,
+    loose: Loose,
+    /// Escalation events without an `escalation_id`.
+    pub without_id: u64,
+    // Derived from the rows by `finalize`:
     /// Distinct escalations opened / resolved in the window (untracked ones: events).
     pub opened: u64,
     pub resolved: u64,
     /// Resolutions whose opening is not in the window (or not tracked).
     pub resolved_unmatched: u64,
     pub resolved_without_reviewer: u64,
-    /// Escalation events without an `escalation_id`.
-    pub without_id: u64,
     pub overrides: u64,
     pub resolution_unknown: u64,
     pub resolutions: CappedMap<u64>,
@@ -55,11 +111,19 @@ impl Oversight {
         Self {
             lifecycles: BTreeMap::new(),
             untracked: 0,
+            loose: Loose {
+                opened: 0,
+                resolved: 0,
+                resolved_without_reviewer: 0,
+                resolutions: CappedMap::new(MAX_KEYS),
+                opened_by_risk: CappedMap::new(MAX_KEYS),
+                reviewers: DistinctCap::new(MAX_DISTINCT),
+            },
+            without_id: 0,
             opened: 0,
             resolved: 0,
             resolved_unmatched: 0,
             resolved_without_reviewer: 0,
-            without_id: 0,
             overrides: 0,
             resolution_unknown: 0,
             resolutions: CappedMap::new(MAX_KEYS),
@@ -70,102 +134,154 @@ impl Oversight {
         }
     }
 
-    fn entry(&mut self, id: &str) -> (Option<&mut Escalation>, bool) {
-        if self.lifecycles.contains_key(id) {
-            return (self.lifecycles.get_mut(id), false);
-        }
-        if self.lifecycles.len() >= MAX_TRACKED {
-            self.untracked += 1;
-            return (None, false);
-        }
-        (
-            Some(self.lifecycles.entry(id.to_string()).or_default()),
-            true,
-        )
-    }
-
-    /// Returns the escalation id when it is seen for the first time.
-    pub fn observe<'o>(&mut self, o: &Obs<'o>, reviewer_ps: Option<&str>) -> Option<&'o str> {
+    /// Observes one event (rows only; counts come from `finalize`).
+    pub fn observe(&mut self, o: &Obs<'_>, reviewer_ps: Option<&str>) {
         let opened = o.event_type == "escalation.opened";
         let resolved = o.event_type == "escalation.resolved";
         if !opened && !resolved {
-            return None;
+            return;
         }
         let Some(id) = o.e.escalation_id.as_deref() else {
             self.without_id += 1;
-            return None;
+            return;
         };
-        let event_id = o.e.event_id.to_string();
-        let (entry, is_new) = self.entry(id);
-        let Some(x) = entry else {
+        if !self.lifecycles.contains_key(id) && self.lifecycles.len() >= MAX_TRACKED {
             // Untracked (table full): counted, not linked.
-            self.count_event(opened, o, reviewer_ps);
-            if !opened {
-                self.resolved_unmatched += 1;
+            self.untracked += 1;
+            let l = &mut self.loose;
+            if opened {
+                l.opened += 1;
+                l.opened_by_risk.incr(o.risk.unwrap_or("(none)"));
+            } else {
+                l.resolved += 1;
+                match reviewer_ps {
+                    Some(r) => l.reviewers.insert(r),
+                    None => l.resolved_without_reviewer += 1,
+                }
+                l.resolutions.incr(o.decision.unwrap_or("(none)"));
             }
-            return None;
-        };
+            return;
+        }
+        if !self.lifecycles.contains_key(id) {
+            self.lifecycles
+                .insert(id.to_string(), Escalation::default());
+        }
+        let x = self.lifecycles.get_mut(id).expect("inserted above");
         if x.event_ids.len() < MAX_LINKED_EVENTS {
-            x.event_ids.push(event_id);
+            x.event_ids.push(o.e.event_id.to_string());
         }
         // A repeated opening or resolution of one escalation is linked, not counted again.
-        if opened {
-            if x.opened_at.is_some() {
-                return None;
-            }
+        if opened && x.opened_at.is_none() {
             x.opened_at = Some(o.ts);
+            x.opened_by = Some(o.e.event_id.to_string());
             x.automated = Some(
                 o.decision
                     .filter(|d| *d != "escalate")
                     .unwrap_or("block")
                     .to_string(),
             );
-            x.risk = o.risk.map(str::to_string);
-            self.count_event(true, o, reviewer_ps);
-            return is_new.then_some(id);
+            x.open_risk = o.risk.map(str::to_string);
+        } else if resolved && x.resolved_at.is_none() {
+            x.resolved_at = Some(o.ts);
+            x.resolved_by = Some(o.e.event_id.to_string());
+            x.resolution = o.decision.map(str::to_string);
+            x.reviewer = reviewer_ps.map(str::to_string);
+            x.resolution_risk = o.risk.map(str::to_string);
         }
-        if x.resolved_at.is_some() {
-            return None;
-        }
-        x.resolved_at = Some(o.ts);
-        x.resolution = o.decision.map(str::to_string);
-        x.reviewer = reviewer_ps.map(str::to_string);
-        if x.risk.is_none() {
-            x.risk = o.risk.map(str::to_string);
-        }
-        let risk = x.risk.clone().unwrap_or_else(|| "(none)".into());
-        let (opened_at, automated) = (x.opened_at, x.automated.clone());
-        self.count_event(false, o, reviewer_ps);
-        match (opened_at, automated, o.decision) {
-            (None, _, _) => self.resolved_unmatched += 1,
-            (Some(at), Some(auto), Some(d)) => {
-                self.time_to_decision.add(o.ts - at);
-                if auto != d {
-                    self.overrides += 1;
-                    self.overrides_by_risk.incr(&risk);
-                }
-            }
-            (Some(at), _, _) => {
-                self.time_to_decision.add(o.ts - at);
-                self.resolution_unknown += 1;
-            }
-        }
-        is_new.then_some(id)
     }
 
-    /// Counts one opening or one resolution.
-    fn count_event(&mut self, opened: bool, o: &Obs<'_>, reviewer_ps: Option<&str>) {
-        if opened {
-            self.opened += 1;
-            self.opened_by_risk.incr(o.risk.unwrap_or("(none)"));
-            return;
+    /// `self` then the later part `l`: rows merge per id.
+    pub fn merge(&mut self, l: Oversight) -> Result<(), NotExact> {
+        check_tracked(
+            "escalations",
+            self.lifecycles.len(),
+            self.untracked + l.untracked,
+        )?;
+        for (id, x) in l.lifecycles {
+            match self.lifecycles.get_mut(&id) {
+                Some(mine) => mine.merge(x),
+                None => {
+                    self.lifecycles.insert(id, x);
+                }
+            }
         }
-        self.resolved += 1;
-        match reviewer_ps {
-            Some(r) => self.reviewers.insert(r),
-            None => self.resolved_without_reviewer += 1,
+        check_tracked("escalations", self.lifecycles.len(), 0)?;
+        self.without_id += l.without_id;
+        Ok(())
+    }
+
+    /// Derives the counts from the rows (openings and resolutions in export
+    /// order), then adds the untracked events.
+    pub fn finalize(&mut self) {
+        let mut opens: Vec<&Escalation> = self
+            .lifecycles
+            .values()
+            .filter(|x| x.opened_at.is_some())
+            .collect();
+        opens.sort_by(|a, b| (a.opened_at, &a.opened_by).cmp(&(b.opened_at, &b.opened_by)));
+        let mut resolutions: Vec<&Escalation> = self
+            .lifecycles
+            .values()
+            .filter(|x| x.resolved_at.is_some())
+            .collect();
+        resolutions
+            .sort_by(|a, b| (a.resolved_at, &a.resolved_by).cmp(&(b.resolved_at, &b.resolved_by)));
+        let mut opened_by_risk = CappedMap::new(MAX_KEYS);
+        for x in &opens {
+            opened_by_risk.incr(x.open_risk.as_deref().unwrap_or("(none)"));
         }
-        self.resolutions.incr(o.decision.unwrap_or("(none)"));
+        let (mut unmatched, mut without_reviewer, mut overrides, mut unknown) = (0, 0, 0, 0);
+        let mut reviewers = DistinctCap::new(MAX_DISTINCT);
+        let mut by_resolution = CappedMap::new(MAX_KEYS);
+        let mut overrides_by_risk = CappedMap::new(MAX_KEYS);
+        let mut time_to_decision = LogHistogram::default();
+        for x in &resolutions {
+            match &x.reviewer {
+                Some(r) => reviewers.insert(r),
+                None => without_reviewer += 1,
+            }
+            by_resolution.incr(x.resolution.as_deref().unwrap_or("(none)"));
+            if !x.matched() {
+                unmatched += 1;
+                continue;
+            }
+            let (at, to) = (
+                x.opened_at.unwrap_or_default(),
+                x.resolved_at.unwrap_or_default(),
+            );
+            time_to_decision.add(to - at);
+            match (&x.automated, &x.resolution) {
+                (Some(auto), Some(d)) if auto != d => {
+                    overrides += 1;
+                    let risk = x.open_risk.as_ref().or(x.resolution_risk.as_ref());
+                    overrides_by_risk.incr(risk.map_or("(none)", String::as_str));
+                }
+                (Some(_), Some(_)) => {}
+                _ => unknown += 1,
+            }
+        }
+        let l = &self.loose;
+        self.opened = opens.len() as u64 + l.opened;
+        self.resolved = resolutions.len() as u64 + l.resolved;
+        self.resolved_unmatched = unmatched + l.resolved;
+        self.resolved_without_reviewer = without_reviewer + l.resolved_without_reviewer;
+        self.overrides = overrides;
+        self.resolution_unknown = unknown;
+        add_counts(&mut opened_by_risk, &l.opened_by_risk);
+        add_counts(&mut by_resolution, &l.resolutions);
+        reviewers.merge(l.reviewers.clone());
+        self.opened_by_risk = opened_by_risk;
+        self.resolutions = by_resolution;
+        self.overrides_by_risk = overrides_by_risk;
+        self.time_to_decision = time_to_decision;
+        self.reviewers = reviewers;
+        for x in self.lifecycles.values_mut() {
+            x.risk = match (x.opened_at.is_some(), x.resolved_at.is_some()) {
+                (true, true) if x.matched() => x.open_risk.clone().or(x.resolution_risk.clone()),
+                (true, _) => x.open_risk.clone(),
+                (false, _) => x.resolution_risk.clone(),
+            };
+        }
     }
 
     /// Escalations opened in the window and not resolved by its end.
@@ -174,4 +290,15 @@ impl Oversight {
             .iter()
             .filter(|(_, x)| x.opened_at.is_some() && x.resolved_at.is_none())
     }
+}
+
+/// Adds the counts of `from` to `to` (keys that do not fit count as overflow).
+fn add_counts(to: &mut CappedMap<u64>, from: &CappedMap<u64>) {
+    for (k, n) in &from.map {
+        match to.entry(k) {
+            Some(c) => *c += n,
+            None => to.overflow += n - 1,
+        }
+    }
+    to.overflow += from.overflow;
 }

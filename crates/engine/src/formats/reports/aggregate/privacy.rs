@@ -4,13 +4,16 @@ use super::vocab::{DecisionCounts, is_redaction_policy, is_special};
 use super::{MAX_DISTINCT, MAX_KEYS, Obs};
 use crate::formats::reports::counters::{CappedMap, DistinctCap, clip};
 use crate::formats::reports::eea::RegionClass;
+use crate::formats::reports::merge::{Merge, NotExact, pairs};
 use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Inventory rows (application x category x provider x region) kept.
 const MAX_INVENTORY: usize = 2_000;
 
+#[derive(Serialize, Deserialize)]
 pub struct Privacy {
     pub request_events: u64,
     /// Request events that carry a `data_categories` field (the detector ran).
@@ -29,14 +32,19 @@ pub struct Privacy {
     pub under_redaction: u64,
     pub not_under_redaction: u64,
     pub redaction_unknown: u64,
+    /// Of `redaction_unknown`, by configuration version: an earlier part of
+    /// a fanned-out export may have seen the version's publication.
+    unknown_by_config: BTreeMap<String, u64>,
+    unknown_by_config_overflow: bool,
     pub decision_events: u64,
     /// (application, category, provider, region) -> (personal-data requests, of which blocked).
+    #[serde(with = "pairs")]
     pub inventory: BTreeMap<(String, String, String, String), (u64, u64)>,
     pub inventory_overflow: u64,
     /// Personal-data requests with a model, by region class.
-    pub transfers_by_class: BTreeMap<&'static str, u64>,
+    pub transfers_by_class: BTreeMap<String, u64>,
     /// Of those, the ones whose data went on (not blocked, not redacted), by region class.
-    pub sent_by_class: BTreeMap<&'static str, u64>,
+    pub sent_by_class: BTreeMap<String, u64>,
     /// Personal-data requests outside the EEA (or unknown region), by `provider/region`.
     pub non_eea: CappedMap<DecisionCounts>,
     /// Personal-data requests held for human review, by escalation id: where
@@ -47,7 +55,7 @@ pub struct Privacy {
 }
 
 /// Where a held personal-data request would be sent if a reviewer allowed it.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct EscalatedRequest {
     pub region_class: RegionClass,
     /// `provider/region` when it names a model.
@@ -95,6 +103,8 @@ impl Privacy {
             under_redaction: 0,
             not_under_redaction: 0,
             redaction_unknown: 0,
+            unknown_by_config: BTreeMap::new(),
+            unknown_by_config_overflow: false,
             decision_events: 0,
             inventory: BTreeMap::new(),
             inventory_overflow: 0,
@@ -138,6 +148,106 @@ impl Privacy {
         r
     }
 
+    /// `self` then the later part `l` (see `merge.rs`).
+    pub fn merge(&mut self, l: Privacy) -> Result<(), NotExact> {
+        self.request_events += l.request_events;
+        self.detector_visible += l.detector_visible;
+        self.personal_events += l.personal_events;
+        self.personal_by_decision
+            .merge_from(l.personal_by_decision)?;
+        self.by_category.merge(l.by_category)?;
+        self.special_events += l.special_events;
+        self.special_by_decision.merge_from(l.special_by_decision)?;
+        self.special_by_category.merge(l.special_by_category)?;
+        self.special_days.extend(l.special_days);
+        self.special_actors.merge(l.special_actors);
+        self.personal_actors.merge(l.personal_actors);
+        // The later part's requests whose configuration it had not seen
+        // published: one worker would have known this part's last publication.
+        if l.unknown_by_config_overflow && !self.config_redaction.map.is_empty() {
+            return Err(NotExact(format!(
+                "more than {MAX_KEYS} unpublished configuration versions"
+            )));
+        }
+        self.under_redaction += l.under_redaction;
+        self.not_under_redaction += l.not_under_redaction;
+        self.redaction_unknown += l.redaction_unknown;
+        for (cv, n) in l.unknown_by_config {
+            match self.config_redaction.map.get(&cv) {
+                Some(flag) => {
+                    self.redaction_unknown -= n;
+                    if *flag {
+                        self.under_redaction += n;
+                    } else {
+                        self.not_under_redaction += n;
+                    }
+                }
+                None => {
+                    let m = &mut self.unknown_by_config;
+                    if m.len() < MAX_KEYS || m.contains_key(&cv) {
+                        *m.entry(cv).or_default() += n;
+                    } else {
+                        self.unknown_by_config_overflow = true;
+                    }
+                }
+            }
+        }
+        self.unknown_by_config_overflow |= l.unknown_by_config_overflow;
+        self.config_redaction.merge(l.config_redaction)?;
+        self.decision_events += l.decision_events;
+        self.merge_inventory(l.inventory, l.inventory_overflow)?;
+        for (class, n) in l.transfers_by_class {
+            *self.transfers_by_class.entry(class).or_default() += n;
+        }
+        for (class, n) in l.sent_by_class {
+            *self.sent_by_class.entry(class).or_default() += n;
+        }
+        self.non_eea.merge(l.non_eea)?;
+        let cap = super::MAX_TRACKED;
+        if self.escalated.len() >= cap || l.escalated.len() >= cap {
+            return Err(NotExact(format!("more than {cap} held requests")));
+        }
+        self.escalated.extend(l.escalated);
+        super::super::merge::check_tracked("held requests", self.escalated.len(), 0)?;
+        self.escalated_unlinked += l.escalated_unlinked;
+        Ok(())
+    }
+
+    /// The inventory keeps its first rows in export order (as `CappedMap::merge`).
+    fn merge_inventory(
+        &mut self,
+        later: BTreeMap<(String, String, String, String), (u64, u64)>,
+        later_overflow: u64,
+    ) -> Result<(), NotExact> {
+        let not_exact = || NotExact(format!("more than {MAX_INVENTORY} inventory rows"));
+        if later_overflow > 0 && self.inventory.keys().any(|k| !later.contains_key(k)) {
+            return Err(not_exact());
+        }
+        let new = later
+            .keys()
+            .filter(|k| !self.inventory.contains_key(*k))
+            .count();
+        let room = MAX_INVENTORY.saturating_sub(self.inventory.len());
+        if new > room && room > 0 {
+            return Err(not_exact());
+        }
+        let full = new > room;
+        self.inventory_overflow += later_overflow;
+        for (k, (n, blocked)) in later {
+            match self.inventory.get_mut(&k) {
+                Some(row) => {
+                    row.0 += n;
+                    row.1 += blocked;
+                }
+                None if full => self.inventory_overflow += n,
+                None => {
+                    self.inventory.insert(k, (n, blocked));
+                }
+            }
+        }
+        Ok(())
+    }
+
     pub fn observe(&mut self, o: &Obs<'_>) {
         let e = o.e;
         if o.event_type == "config.published"
@@ -171,7 +281,19 @@ impl Privacy {
             match (own, by_config) {
                 (true, _) | (_, Some(true)) => self.under_redaction += 1,
                 (false, Some(false)) => self.not_under_redaction += 1,
-                (false, None) => self.redaction_unknown += 1,
+                (false, None) => {
+                    self.redaction_unknown += 1;
+                    if let Some(cv) = e.config_version.as_deref().map(clip) {
+                        let m = &mut self.unknown_by_config;
+                        if let Some(n) = m.get_mut(cv) {
+                            *n += 1;
+                        } else if m.len() < MAX_KEYS {
+                            m.insert(cv.to_string(), 1);
+                        } else {
+                            self.unknown_by_config_overflow = true;
+                        }
+                    }
+                }
             }
         }
         for c in &o.categories {
@@ -239,19 +361,13 @@ impl Privacy {
             }
         }
         if let Some(dest) = &destination {
-            *self
-                .transfers_by_class
-                .entry(o.region_class.as_str())
-                .or_default() += 1;
+            count_class(&mut self.transfers_by_class, o.region_class);
             // Held requests go on only if a reviewer allows them: see `reviewed`.
             if !matches!(
                 o.decision,
                 Some("block") | Some("redact") | Some("escalate")
             ) {
-                *self
-                    .sent_by_class
-                    .entry(o.region_class.as_str())
-                    .or_default() += 1;
+                count_class(&mut self.sent_by_class, o.region_class);
             }
             if o.region_class.is_outside_eea()
                 && let Some(d) = self.non_eea.entry(dest)
@@ -281,5 +397,15 @@ impl Privacy {
                 })
                 .collect(),
         )
+    }
+}
+
+/// Counts one request under its region class (no allocation once the class is in).
+fn count_class(map: &mut BTreeMap<String, u64>, class: RegionClass) {
+    match map.get_mut(class.as_str()) {
+        Some(n) => *n += 1,
+        None => {
+            map.insert(class.as_str().to_string(), 1);
+        }
     }
 }

@@ -1,7 +1,9 @@
 //! Log quality: event-type catalogue, field completeness, order, time format and gaps.
 use super::{MAX_KEYS, Obs};
 use crate::formats::reports::counters::CappedMap;
+use crate::formats::reports::merge::NotExact;
 use crate::formats::reports::num::MS_PER_MIN;
+use serde::{Deserialize, Serialize};
 
 /// A silence between consecutive events (or a window edge) longer than this is a gap.
 pub const GAP_THRESHOLD_MIN: i64 = 60;
@@ -9,7 +11,7 @@ pub const GAP_THRESHOLD_MIN: i64 = 60;
 pub const MAX_LISTED_GAPS: usize = 10;
 
 /// Presence counts of the fields a request event should carry.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct RequestFields {
     pub events: u64,
     pub request_id: u64,
@@ -20,7 +22,7 @@ pub struct RequestFields {
 }
 
 /// Presence counts of ENS op.exp.8's who / when / what object / what event / result, over all events.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct FiveWs {
     pub who: u64,
     pub when: u64,
@@ -29,6 +31,7 @@ pub struct FiveWs {
     pub result: u64,
 }
 
+#[derive(Serialize, Deserialize)]
 pub struct Quality {
     pub by_type: CappedMap<u64>,
     pub requests: RequestFields,
@@ -43,6 +46,8 @@ pub struct Quality {
     /// Events that arrived before their predecessor in (ts, event_id) order.
     pub order_violations: u64,
     prev: Option<(i64, String)>,
+    /// The first event's (ts, event_id): where a later part meets an earlier one.
+    first: Option<(i64, String)>,
     /// Inner gaps (between events) longer than the threshold: (length, from, to).
     pub gaps: Vec<(i64, i64, i64)>,
     pub gap_count: u64,
@@ -76,6 +81,7 @@ impl Quality {
             ts_not_canonical: 0,
             order_violations: 0,
             prev: None,
+            first: None,
             gaps: Vec::new(),
             gap_count: 0,
             gap_total_ms: 0,
@@ -96,6 +102,54 @@ impl Quality {
         // Longest first, ties by start: keep the list short.
         self.gaps.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
         self.gaps.truncate(MAX_LISTED_GAPS);
+    }
+
+    /// `self` then the later part `l`: sums, and the silence (or order
+    /// violation) between this part's last event and the later part's first.
+    pub fn merge(&mut self, l: Quality) -> Result<(), NotExact> {
+        self.by_type.merge(l.by_type)?;
+        let r = &mut self.requests;
+        r.events += l.requests.events;
+        r.request_id += l.requests.request_id;
+        r.actor += l.requests.actor;
+        r.model += l.requests.model;
+        r.decision += l.requests.decision;
+        r.config_version += l.requests.config_version;
+        let f = &mut self.five;
+        f.who += l.five.who;
+        f.when += l.five.when;
+        f.object += l.five.object;
+        f.what += l.five.what;
+        f.result += l.five.result;
+        self.identified += l.identified;
+        self.config_version_present += l.config_version_present;
+        self.by_risk.merge(l.by_risk)?;
+        self.high_or_critical += l.high_or_critical;
+        self.ts_not_canonical += l.ts_not_canonical;
+        self.order_violations += l.order_violations;
+        if let (Some((prev_ts, prev_id)), Some((ts, id))) = (&self.prev, &l.first) {
+            if (*ts, id.as_str()) < (*prev_ts, prev_id.as_str()) {
+                self.order_violations += 1;
+            } else {
+                let (from, to) = (*prev_ts, *ts);
+                self.note_gap(from, to);
+            }
+        }
+        // The later part's own gaps; the list keeps the longest, whatever the order.
+        self.gap_count += l.gap_count;
+        self.gap_total_ms += l.gap_total_ms;
+        self.gaps.extend(l.gaps);
+        self.gaps.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+        self.gaps.truncate(MAX_LISTED_GAPS);
+        if self.first.is_none() {
+            self.first = l.first;
+        }
+        if l.prev.is_some() {
+            self.prev = l.prev;
+        }
+        self.disclosure_true += l.disclosure_true;
+        self.disclosure_false += l.disclosure_false;
+        Ok(())
     }
 
     pub fn observe(&mut self, o: &Obs<'_>) {
@@ -120,7 +174,10 @@ impl Quality {
                 prev_id.clear();
                 prev_id.push_str(id);
             }
-            None => self.prev = Some((o.ts, id.to_string())),
+            None => {
+                self.prev = Some((o.ts, id.to_string()));
+                self.first = self.prev.clone();
+            }
         }
 
         let has_user = e.actor.as_ref().is_some_and(|a| a.user_id.is_some());

@@ -4,10 +4,12 @@ use super::oversight::MAX_LINKED_EVENTS;
 use super::vocab::{INCIDENT_ACK_OUTCOMES, INCIDENT_RESOLVED_OUTCOMES};
 use super::{MAX_KEYS, MAX_TRACKED, Obs};
 use crate::formats::reports::counters::CappedMap;
+use crate::formats::reports::merge::{NotExact, check_tracked, first};
 use crate::formats::reports::sketch::LogHistogram;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Incident {
     pub reported_at: i64,
     pub acknowledged_at: Option<i64>,
@@ -19,6 +21,8 @@ pub struct Incident {
 
 /// Incidents by `incident_id`: first sighting = reported; a later event of the
 /// same incident with an acknowledging / resolving `outcome` moves its lifecycle.
+/// The counts and times are derived from the rows in [`Incidents::finalize`].
+#[derive(Serialize, Deserialize)]
 pub struct Incidents {
     pub lifecycles: BTreeMap<String, Incident>,
     pub untracked: u64,
@@ -34,6 +38,17 @@ impl Default for Incidents {
     }
 }
 
+impl Incident {
+    /// A later part's row of the same incident.
+    fn merge(&mut self, l: Incident) {
+        self.personal_data |= l.personal_data;
+        let room = MAX_LINKED_EVENTS.saturating_sub(self.event_ids.len());
+        self.event_ids.extend(l.event_ids.into_iter().take(room));
+        first(&mut self.acknowledged_at, l.acknowledged_at);
+        first(&mut self.resolved_at, l.resolved_at);
+    }
+}
+
 impl Incidents {
     pub fn new() -> Self {
         Self {
@@ -46,17 +61,16 @@ impl Incidents {
         }
     }
 
-    /// Returns the incident id when it is seen for the first time.
-    pub fn observe<'o>(&mut self, o: &Obs<'o>) -> Option<&'o str> {
-        let id = o.e.incident_id.as_deref()?;
-        let is_new = !self.lifecycles.contains_key(id);
-        if is_new {
+    /// Observes one event (rows only; counts come from `finalize`).
+    pub fn observe(&mut self, o: &Obs<'_>) {
+        let Some(id) = o.e.incident_id.as_deref() else {
+            return;
+        };
+        if !self.lifecycles.contains_key(id) {
             if self.lifecycles.len() >= MAX_TRACKED {
                 self.untracked += 1;
-                return None;
+                return;
             }
-            self.total += 1;
-            self.by_severity.incr(o.risk.unwrap_or("(none)"));
             self.lifecycles.insert(
                 id.to_string(),
                 Incident {
@@ -75,13 +89,51 @@ impl Incidents {
         let resolves = INCIDENT_RESOLVED_OUTCOMES.contains(&outcome);
         if (resolves || INCIDENT_ACK_OUTCOMES.contains(&outcome)) && x.acknowledged_at.is_none() {
             x.acknowledged_at = Some(o.ts);
-            self.time_to_acknowledge.add(o.ts - x.reported_at);
         }
         if resolves && x.resolved_at.is_none() {
             x.resolved_at = Some(o.ts);
-            self.time_to_resolve.add(o.ts - x.reported_at);
         }
-        is_new.then_some(id)
+    }
+
+    /// `self` then the later part `l`: rows merge per id.
+    pub fn merge(&mut self, l: Incidents) -> Result<(), NotExact> {
+        check_tracked(
+            "incidents",
+            self.lifecycles.len(),
+            self.untracked + l.untracked,
+        )?;
+        for (id, x) in l.lifecycles {
+            match self.lifecycles.get_mut(&id) {
+                Some(mine) => mine.merge(x),
+                None => {
+                    self.lifecycles.insert(id, x);
+                }
+            }
+        }
+        check_tracked("incidents", self.lifecycles.len(), 0)
+    }
+
+    /// Derives the counts and times from the rows (first sightings in export order).
+    pub fn finalize(&mut self) {
+        let mut rows: Vec<&Incident> = self.lifecycles.values().collect();
+        rows.sort_by(|a, b| {
+            (a.reported_at, a.event_ids.first()).cmp(&(b.reported_at, b.event_ids.first()))
+        });
+        let mut by_severity = CappedMap::new(MAX_KEYS);
+        let (mut ack, mut resolve) = (LogHistogram::default(), LogHistogram::default());
+        for x in &rows {
+            by_severity.incr(x.severity.as_deref().unwrap_or("(none)"));
+            if let Some(at) = x.acknowledged_at {
+                ack.add(at - x.reported_at);
+            }
+            if let Some(at) = x.resolved_at {
+                resolve.add(at - x.reported_at);
+            }
+        }
+        self.total = rows.len() as u64;
+        self.by_severity = by_severity;
+        self.time_to_acknowledge = ack;
+        self.time_to_resolve = resolve;
     }
 }
 
@@ -94,40 +146,120 @@ fn case_key<'a>(o: &Obs<'a>) -> &'a str {
 }
 
 /// An AI Act Art. 73 candidate: an `incident.reported` event or a critical-risk event.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SeriousCandidate {
     pub detected_at: i64,
     pub event_id: String,
-    pub kind: &'static str,
+    pub kind: String,
     pub incident_id: Option<String>,
     pub request_id: Option<String>,
     pub escalated_at: Option<i64>,
-    pub escalated_via: Option<&'static str>,
+    pub escalated_via: Option<String>,
 }
 
-#[derive(Default)]
+/// What a segment saw of a case before (or without) a candidate of its own:
+/// the first incident id and the first escalation, which update a candidate
+/// an earlier segment found.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct CaseUpdate {
+    incident_id: Option<String>,
+    escalated_at: Option<i64>,
+    escalated_via: Option<String>,
+}
+
+impl CaseUpdate {
+    fn then(&mut self, l: CaseUpdate) {
+        first(&mut self.incident_id, l.incident_id);
+        if self.escalated_at.is_none() {
+            self.escalated_at = l.escalated_at;
+            self.escalated_via = l.escalated_via;
+        }
+    }
+}
+
+impl SeriousCandidate {
+    fn update(&mut self, u: CaseUpdate) {
+        first(&mut self.incident_id, u.incident_id);
+        if self.escalated_at.is_none() {
+            self.escalated_at = u.escalated_at;
+            self.escalated_via = u.escalated_via;
+        }
+    }
+}
+
+#[derive(Default, Serialize, Deserialize)]
 pub struct SeriousCandidates {
     pub by_case: BTreeMap<String, SeriousCandidate>,
     pub total: u64,
     pub untracked: u64,
+    /// Only a segment of a fanned-out export keeps these (see [`CaseUpdate`]).
+    pub keep_updates: bool,
+    updates: BTreeMap<String, CaseUpdate>,
+    updates_overflow: bool,
 }
 
 impl SeriousCandidates {
+    /// `self` then the later part `l`: a later candidate of a case this part
+    /// found is an update of it, as are the later part's updates.
+    pub fn merge(&mut self, l: SeriousCandidates) -> Result<(), NotExact> {
+        check_tracked(
+            "serious-incident candidates",
+            self.by_case.len(),
+            self.untracked + l.untracked,
+        )?;
+        if l.updates_overflow {
+            return Err(NotExact(format!("more than {MAX_TRACKED} linked cases")));
+        }
+        self.total += l.total;
+        for (key, u) in l.updates {
+            if let Some(c) = self.by_case.get_mut(&key) {
+                c.update(u);
+            } else {
+                self.updates.entry(key).or_default().then(u);
+            }
+        }
+        for (key, c) in l.by_case {
+            match self.by_case.get_mut(&key) {
+                Some(mine) => {
+                    self.total -= 1;
+                    mine.update(CaseUpdate {
+                        incident_id: c.incident_id,
+                        escalated_at: c.escalated_at,
+                        escalated_via: c.escalated_via,
+                    });
+                }
+                None => {
+                    self.updates.remove(&key);
+                    self.by_case.insert(key, c);
+                }
+            }
+        }
+        self.updates_overflow |= self.updates.len() > MAX_TRACKED;
+        check_tracked("serious-incident candidates", self.by_case.len(), 0)
+    }
+
     pub fn observe(&mut self, o: &Obs<'_>) {
         let reported = o.event_type == "incident.reported";
         let critical = o.risk == Some("critical");
         let key = case_key(o);
+        if self.keep_updates
+            && !self.by_case.contains_key(key)
+            && (o.e.incident_id.is_some() || reported || o.event_type == "escalation.opened")
+        {
+            self.note_update(key, o, reported);
+        }
         if let Some(c) = self.by_case.get_mut(key) {
             if c.incident_id.is_none() {
                 c.incident_id = o.e.incident_id.as_deref().map(str::to_string);
             }
             if c.escalated_at.is_none() && (reported || o.event_type == "escalation.opened") {
                 c.escalated_at = Some(o.ts);
-                c.escalated_via = Some(if reported {
+                let via = if reported {
                     "incident.reported"
                 } else {
                     "escalation.opened"
-                });
+                };
+                c.escalated_via = Some(via.to_string());
             }
             return;
         }
@@ -153,13 +285,37 @@ impl SeriousCandidates {
                     "incident_reported"
                 } else {
                     "critical_risk_event"
-                },
+                }
+                .to_string(),
                 incident_id: o.e.incident_id.as_deref().map(str::to_string),
                 request_id: o.e.request_id.as_deref().map(str::to_string),
                 escalated_at: via.map(|_| o.ts),
-                escalated_via: via,
+                escalated_via: via.map(str::to_string),
             },
         );
+    }
+
+    /// Records what a case's event would update, had an earlier part found its candidate.
+    fn note_update(&mut self, key: &str, o: &Obs<'_>, reported: bool) {
+        if !self.updates.contains_key(key) && self.updates.len() >= MAX_TRACKED {
+            self.updates_overflow = true;
+            return;
+        }
+        let u = self.updates.entry(key.to_string()).or_default();
+        if u.incident_id.is_none() {
+            u.incident_id = o.e.incident_id.as_deref().map(str::to_string);
+        }
+        if u.escalated_at.is_none() && (reported || o.event_type == "escalation.opened") {
+            u.escalated_at = Some(o.ts);
+            u.escalated_via = Some(
+                if reported {
+                    "incident.reported"
+                } else {
+                    "escalation.opened"
+                }
+                .to_string(),
+            );
+        }
     }
 }
 
@@ -170,18 +326,18 @@ pub fn is_breach_candidate(o: &Obs<'_>) -> bool {
     o.e.incident_id.is_some() && o.personal
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Breach {
     pub detected_at: i64,
     pub event_id: String,
-    pub kind: &'static str,
+    pub kind: String,
     pub incident_id: Option<String>,
     pub provider: Option<String>,
     pub region: Option<String>,
     pub categories: Vec<String>,
 }
 
-#[derive(Default)]
+#[derive(Default, Serialize, Deserialize)]
 pub struct Breaches {
     pub by_case: BTreeMap<String, Breach>,
     pub total: u64,
@@ -189,6 +345,26 @@ pub struct Breaches {
 }
 
 impl Breaches {
+    /// `self` then the later part `l`: a case found by both is this part's
+    /// (a candidate always carries its incident id, so later events change nothing).
+    pub fn merge(&mut self, l: Breaches) -> Result<(), NotExact> {
+        check_tracked(
+            "breach candidates",
+            self.by_case.len(),
+            self.untracked + l.untracked,
+        )?;
+        self.total += l.total;
+        for (key, b) in l.by_case {
+            match self.by_case.entry(key) {
+                std::collections::btree_map::Entry::Occupied(_) => self.total -= 1,
+                std::collections::btree_map::Entry::Vacant(v) => {
+                    v.insert(b);
+                }
+            }
+        }
+        check_tracked("breach candidates", self.by_case.len(), 0)
+    }
+
     pub fn observe(&mut self, o: &Obs<'_>) {
         let key = case_key(o);
         if let Some(b) = self.by_case.get_mut(key) {
@@ -215,7 +391,7 @@ impl Breaches {
             Breach {
                 detected_at: o.ts,
                 event_id: o.e.event_id.to_string(),
-                kind: "incident_with_personal_data",
+                kind: "incident_with_personal_data".to_string(),
                 incident_id: o.e.incident_id.as_deref().map(str::to_string),
                 provider: o.provider.map(str::to_string),
                 region: o.region.map(str::to_string),

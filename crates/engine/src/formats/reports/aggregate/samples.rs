@@ -5,10 +5,11 @@ use crate::formats::reports::doc::{Evidence, Selection, SelectionMethod};
 use crate::formats::reports::num::iso;
 use crate::formats::reports::sample::{BottomK, EVIDENCE_CAP, priority};
 use kt_domain::Window;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// The event populations evidence lists are drawn from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum Pop {
     /// Every exported event.
     All,
@@ -57,6 +58,7 @@ const ALL_POPS: [Pop; 14] = [
     Pop::Config,
 ];
 
+#[derive(Serialize, Deserialize)]
 struct FrameworkSamples {
     seed: String,
     events: BTreeMap<Pop, BottomK>,
@@ -64,6 +66,7 @@ struct FrameworkSamples {
     incidents: BottomK,
 }
 
+#[derive(Serialize, Deserialize)]
 pub struct Samples {
     per: BTreeMap<Framework, FrameworkSamples>,
 }
@@ -152,14 +155,8 @@ impl Samples {
         pops
     }
 
-    /// Offers the event to its populations; `new_escalation`/`new_incident` are
-    /// ids seen for the first time.
-    pub fn observe(
-        &mut self,
-        o: &Obs<'_>,
-        new_escalation: Option<&str>,
-        new_incident: Option<&str>,
-    ) {
+    /// Offers the event to its populations.
+    pub fn observe(&mut self, o: &Obs<'_>) {
         let pops = Self::pops_of(o);
         let id = o.e.event_id.as_ref();
         for s in self.per.values_mut() {
@@ -169,11 +166,37 @@ impl Samples {
                     b.offer(p, id);
                 }
             }
-            if let Some(esc) = new_escalation {
-                s.escalations.offer(priority(&s.seed, esc), esc);
+        }
+    }
+
+    /// Adds the samples of a later part (events are exported once, so the
+    /// populations are disjoint).
+    pub fn merge(&mut self, later: Samples) {
+        for (fw, l) in later.per {
+            if let Some(s) = self.per.get_mut(&fw) {
+                for (pop, b) in l.events {
+                    if let Some(mine) = s.events.get_mut(&pop) {
+                        mine.merge(b);
+                    }
+                }
             }
-            if let Some(inc) = new_incident {
-                s.incidents.offer(priority(&s.seed, inc), inc);
+        }
+    }
+
+    /// Samples the tracked escalation and incident ids (each offered once).
+    pub fn sample_ids<'a>(
+        &mut self,
+        escalations: impl Iterator<Item = &'a String> + Clone,
+        incidents: impl Iterator<Item = &'a String> + Clone,
+    ) {
+        for s in self.per.values_mut() {
+            s.escalations.clear();
+            s.incidents.clear();
+            for id in escalations.clone() {
+                s.escalations.offer(priority(&s.seed, id), id);
+            }
+            for id in incidents.clone() {
+                s.incidents.offer(priority(&s.seed, id), id);
             }
         }
     }

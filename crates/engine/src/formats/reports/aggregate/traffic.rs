@@ -3,9 +3,11 @@
 use super::vocab::DecisionCounts;
 use super::{MAX_KEYS, Obs};
 use crate::formats::reports::counters::CappedMap;
+use crate::formats::reports::merge::{Merge, NotExact, pairs};
 use crate::formats::reports::num::{iso_ms, ratio};
 use crate::formats::reports::sketch::LogHistogram;
 use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -14,7 +16,7 @@ const MAX_DAYS: usize = 400;
 const MAX_WEEKS: usize = 60;
 const MAX_REGIONS_PER_PROVIDER: usize = 32;
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Day {
     pub events: u64,
     pub decisions: DecisionCounts,
@@ -22,7 +24,7 @@ pub struct Day {
     pub high_risk: u64,
 }
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Week {
     pub decisions: DecisionCounts,
     pub provider_requests: u64,
@@ -32,7 +34,7 @@ pub struct Week {
     pub tokens_output: i64,
 }
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct ProviderStats {
     pub requests: u64,
     pub errors: u64,
@@ -59,7 +61,7 @@ impl ProviderStats {
     }
 }
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct ConfigStats {
     pub first_seen: i64,
     pub last_seen: i64,
@@ -81,11 +83,14 @@ impl ConfigStats {
     }
 }
 
+#[derive(Serialize, Deserialize)]
 pub struct Traffic {
     pub decisions: DecisionCounts,
     pub by_app: CappedMap<DecisionCounts>,
     pub by_model: CappedMap<DecisionCounts>,
+    #[serde(with = "pairs")]
     pub daily: BTreeMap<NaiveDate, Day>,
+    #[serde(with = "pairs")]
     pub weekly: BTreeMap<NaiveDate, Week>,
     pub series_overflow: u64,
     pub providers: CappedMap<ProviderStats>,
@@ -98,6 +103,98 @@ pub struct Traffic {
     pub denials_by_actor: CappedMap<u64>,
     pub denials_by_app: CappedMap<u64>,
     pub denials_without_actor: u64,
+}
+
+impl Merge for Day {
+    fn merge_from(&mut self, later: Self) -> Result<(), NotExact> {
+        self.events += later.events;
+        self.decisions.merge_from(later.decisions)?;
+        self.provider_errors += later.provider_errors;
+        self.high_risk += later.high_risk;
+        Ok(())
+    }
+}
+
+impl Merge for Week {
+    fn merge_from(&mut self, later: Self) -> Result<(), NotExact> {
+        self.decisions.merge_from(later.decisions)?;
+        self.provider_requests += later.provider_requests;
+        self.provider_errors += later.provider_errors;
+        self.latency.merge(&later.latency);
+        self.tokens_input += later.tokens_input;
+        self.tokens_output += later.tokens_output;
+        Ok(())
+    }
+}
+
+impl Merge for ProviderStats {
+    fn merge_from(&mut self, later: Self) -> Result<(), NotExact> {
+        self.requests += later.requests;
+        self.errors += later.errors;
+        self.latency.merge(&later.latency);
+        self.tokens_input += later.tokens_input;
+        self.tokens_output += later.tokens_output;
+        self.personal_requests += later.personal_requests;
+        self.missing_region += later.missing_region;
+        // The first regions in export order are kept: exact unless both
+        // parts together name more than fit and this part had room left.
+        let union: BTreeSet<String> = self.regions.union(&later.regions).cloned().collect();
+        if union.len() > MAX_REGIONS_PER_PROVIDER {
+            if self.regions.len() < MAX_REGIONS_PER_PROVIDER {
+                return Err(NotExact(format!(
+                    "a provider in more than {MAX_REGIONS_PER_PROVIDER} regions"
+                )));
+            }
+        } else {
+            self.regions = union;
+        }
+        Ok(())
+    }
+    fn observations(&self) -> Option<u64> {
+        Some(self.requests)
+    }
+}
+
+impl Merge for ConfigStats {
+    fn merge_from(&mut self, later: Self) -> Result<(), NotExact> {
+        if self.events == 0 {
+            self.first_seen = later.first_seen;
+        }
+        if later.events > 0 {
+            self.last_seen = later.last_seen;
+        }
+        self.events += later.events;
+        if self.published_at.is_none() {
+            self.published_at = later.published_at;
+            self.published_event_id = later.published_event_id;
+        }
+        Ok(())
+    }
+    fn observations(&self) -> Option<u64> {
+        Some(self.events)
+    }
+}
+
+/// Adds a later part's per-day (or per-week) series: days come in export
+/// order, so the first `max` one worker keeps are the earliest.
+fn merge_series<V: Merge>(
+    mine: &mut BTreeMap<NaiveDate, V>,
+    later: BTreeMap<NaiveDate, V>,
+    max: usize,
+) -> Result<Vec<V>, NotExact> {
+    for (day, v) in later {
+        match mine.get_mut(&day) {
+            Some(m) => m.merge_from(v)?,
+            None => {
+                mine.insert(day, v);
+            }
+        }
+    }
+    let mut dropped = Vec::new();
+    while mine.len() > max {
+        dropped.extend(mine.pop_last().map(|(_, v)| v));
+    }
+    Ok(dropped)
 }
 
 fn add_provider(p: &mut ProviderStats, o: &Obs<'_>) {
@@ -128,6 +225,27 @@ impl Default for Traffic {
 }
 
 impl Traffic {
+    /// `self` then the later part `l` (see `merge.rs`).
+    pub fn merge(&mut self, l: Traffic) -> Result<(), NotExact> {
+        self.decisions.merge_from(l.decisions)?;
+        self.by_app.merge(l.by_app)?;
+        self.by_model.merge(l.by_model)?;
+        let dropped = merge_series(&mut self.daily, l.daily, MAX_DAYS)?;
+        self.series_overflow += l.series_overflow + dropped.iter().map(|d| d.events).sum::<u64>();
+        merge_series(&mut self.weekly, l.weekly, MAX_WEEKS)?;
+        self.providers.merge(l.providers)?;
+        self.provider_models.merge(l.provider_models)?;
+        self.request_without_provider += l.request_without_provider;
+        self.configs.merge(l.configs)?;
+        self.blocks_by_policy.merge(l.blocks_by_policy)?;
+        self.redacts_by_policy.merge(l.redacts_by_policy)?;
+        self.enforced_without_policy += l.enforced_without_policy;
+        self.denials_by_actor.merge(l.denials_by_actor)?;
+        self.denials_by_app.merge(l.denials_by_app)?;
+        self.denials_without_actor += l.denials_without_actor;
+        Ok(())
+    }
+
     pub fn new() -> Self {
         Self {
             decisions: DecisionCounts::default(),

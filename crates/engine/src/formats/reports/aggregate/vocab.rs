@@ -1,5 +1,6 @@
 //! The event vocabulary the reports classify by, in one place.
-use serde::Serialize;
+use crate::formats::reports::merge::{Merge, NotExact};
+use serde::{Deserialize, Serialize};
 
 /// Event types that carry one gateway request's policy outcome.
 pub const REQUEST_TYPES: &[&str] = &["gateway.request", "policy.decision", "escalation.opened"];
@@ -49,7 +50,7 @@ pub fn is_personal(category: &str) -> bool {
 }
 
 /// Policy outcomes counted by kind.
-#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq, schemars::JsonSchema)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq, schemars::JsonSchema)]
 pub struct DecisionCounts {
     pub allow: u64,
     pub redact: u64,
@@ -74,5 +75,20 @@ impl DecisionCounts {
     }
     pub fn total(&self) -> u64 {
         self.allow + self.redact + self.block + self.escalate + self.other + self.none
+    }
+}
+
+impl Merge for DecisionCounts {
+    fn merge_from(&mut self, later: Self) -> Result<(), NotExact> {
+        self.allow += later.allow;
+        self.redact += later.redact;
+        self.block += later.block;
+        self.escalate += later.escalate;
+        self.other += later.other;
+        self.none += later.none;
+        Ok(())
+    }
+    fn observations(&self) -> Option<u64> {
+        Some(self.total())
     }
 }

@@ -1,0 +1,139 @@
+//! Compliance formats in segments: each segment saves its aggregate state
+//! (JSON) as its output; the finisher folds the states in plan order and
+//! writes the report or bundle one worker would have written
+//! (`formats/reports/merge.rs` says why the fold is exact).
+use crate::formats::reports::aggregate::Aggregate;
+use crate::formats::reports::merge::{NotExact, STATE_VERSION, SegmentState};
+use crate::formats::reports::{frameworks_of, write_reports};
+use crate::formatter::{ExportContext, ExportSummary, FormatError, Formatter};
+use kt_domain::{ExportFormat, ParsedEvent};
+
+/// Whether `format` is a report whose segments save aggregate states.
+pub fn merges_aggregates(format: ExportFormat) -> bool {
+    matches!(
+        format,
+        ExportFormat::ComplianceAesia
+            | ExportFormat::ComplianceAepd
+            | ExportFormat::ComplianceEns
+            | ExportFormat::ComplianceAll
+    )
+}
+
+/// Aggregates a segment's events; `finish` writes the saved state, not a report.
+pub struct StateFormatter {
+    format: ExportFormat,
+    agg: Option<Aggregate>,
+}
+
+impl StateFormatter {
+    pub fn new(format: ExportFormat) -> Self {
+        Self { format, agg: None }
+    }
+}
+
+impl Formatter for StateFormatter {
+    fn begin(&mut self, ctx: &ExportContext, _out: &mut Vec<u8>) -> Result<(), FormatError> {
+        self.agg = Some(Aggregate::for_segment(
+            ctx.window,
+            ctx.tenant_id.as_str(),
+            &ctx.pseudonym_key,
+            &frameworks_of(self.format)?,
+        ));
+        Ok(())
+    }
+
+    fn event(&mut self, event: &ParsedEvent<'_>, _out: &mut Vec<u8>) -> Result<(), FormatError> {
+        self.agg
+            .as_mut()
+            .ok_or_else(|| FormatError("event before begin".into()))?
+            .observe(event);
+        Ok(())
+    }
+
+    fn finish(
+        &mut self,
+        _ctx: &ExportContext,
+        _summary: &ExportSummary,
+        out: &mut Vec<u8>,
+    ) -> Result<(), FormatError> {
+        let agg = self
+            .agg
+            .take()
+            .ok_or_else(|| FormatError("finish before begin".into()))?;
+        let state = SegmentState {
+            state_version: STATE_VERSION,
+            aggregate: agg.into_state(),
+        };
+        serde_json::to_writer(out, &state)
+            .map_err(|e| FormatError(format!("saving the segment's aggregate: {e}")))
+    }
+}
+
+/// Why the finisher could not write the merged report.
+#[derive(Debug, thiserror::Error)]
+pub enum MergeError {
+    /// One worker would have kept other keys: export on one worker instead.
+    #[error(transparent)]
+    NotExact(#[from] NotExact),
+    #[error("a segment's saved aggregate is unreadable: {0}")]
+    Unreadable(String),
+    #[error(transparent)]
+    Format(#[from] FormatError),
+}
+
+/// Folds the segments' saved states in plan order ([`StateMerger::add`]),
+/// then writes the report ([`StateMerger::finish`]).
+pub struct StateMerger {
+    format: ExportFormat,
+    agg: Option<Aggregate>,
+}
+
+impl StateMerger {
+    pub fn new(format: ExportFormat) -> Self {
+        Self { format, agg: None }
+    }
+
+    /// Adds the next segment's saved state (its output object's bytes).
+    pub fn add(&mut self, ctx: &ExportContext, saved: &[u8]) -> Result<(), MergeError> {
+        let state: SegmentState =
+            serde_json::from_slice(saved).map_err(|e| MergeError::Unreadable(e.to_string()))?;
+        if state.state_version != STATE_VERSION {
+            return Err(MergeError::Unreadable(format!(
+                "state version {} (this worker reads {STATE_VERSION})",
+                state.state_version
+            )));
+        }
+        match &mut self.agg {
+            Some(agg) => agg.merge(state.aggregate)?,
+            None => {
+                self.agg = Some(Aggregate::from_state(
+                    ctx.window,
+                    ctx.tenant_id.as_str(),
+                    &ctx.pseudonym_key,
+                    state.aggregate,
+                ))
+            }
+        }
+        Ok(())
+    }
+
+    /// The report (or bundle) of the whole export.
+    pub fn finish(
+        self,
+        ctx: &ExportContext,
+        summary: &ExportSummary,
+    ) -> Result<Vec<u8>, MergeError> {
+        let mut agg = match self.agg {
+            Some(agg) => agg,
+            None => Aggregate::new(
+                ctx.window,
+                ctx.tenant_id.as_str(),
+                &ctx.pseudonym_key,
+                &frameworks_of(self.format)?,
+            ),
+        };
+        let mut out = Vec::new();
+        write_reports(self.format, &mut agg, ctx, summary, &mut out)?;
+        Ok(out)
+    }
+}
