@@ -2,6 +2,7 @@
 //! One binary, so the emulator client and fixtures are shared.
 mod api;
 mod app;
+mod checkpoint;
 mod compliance;
 mod custody;
 mod exports;
