@@ -7,6 +7,7 @@ mod compliance;
 mod custody;
 mod exports;
 mod fanout;
+mod fanout_cap;
 mod faults;
 mod offline;
 mod retention;
