@@ -8,6 +8,7 @@ use bytes::Bytes;
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use kt_domain::{ExportFormat, JobId, JobStatus, TenantId, Window};
 use kt_engine::{ArtifactSink, ExportContext, ExportError, Progress, ProgressObserver, SinkError};
+use kt_service::config::Config;
 use kt_service::worker::{Disposition, Worker};
 use kt_store::dynamo::DynamoJobStore;
 use kt_store::fanout::FanOutStore;
@@ -19,7 +20,7 @@ use sha2::{Digest, Sha256};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-fn spec(tenant: &str, events: u64, seed: u64) -> kt_lakegen::LakeSpec {
+pub(crate) fn spec(tenant: &str, events: u64, seed: u64) -> kt_lakegen::LakeSpec {
     kt_lakegen::LakeSpec {
         tenant: tenant.into(),
         start_day: NaiveDate::from_ymd_opt(2026, 5, 1).unwrap(),
@@ -33,12 +34,12 @@ fn spec(tenant: &str, events: u64, seed: u64) -> kt_lakegen::LakeSpec {
     }
 }
 
-fn request(format: &str) -> Value {
+pub(crate) fn request(format: &str) -> Value {
     json!({"type": "events", "format": format, "date_from": "2026-05-01", "date_to": "2026-05-02"})
 }
 
 /// A stack whose worker splits anything above `segment_kb` KiB of source.
-async fn fan_out_app(segment_kb: u64, max_segments: u32, with_worker: bool) -> TestApp {
+pub(crate) async fn fan_out_app(segment_kb: u64, max_segments: u32, with_worker: bool) -> TestApp {
     let mut config = fresh_config();
     config.max_active_jobs = 10;
     config.fanout_segment_bytes = segment_kb << 10;
@@ -46,7 +47,7 @@ async fn fan_out_app(segment_kb: u64, max_segments: u32, with_worker: bool) -> T
     spawn_app_with(config, with_worker).await
 }
 
-fn fan_out_store(app: &TestApp) -> DynamoJobStore {
+pub(crate) fn fan_out_store(app: &TestApp) -> DynamoJobStore {
     DynamoJobStore::new(
         app.stack.clients.dynamodb.clone(),
         &app.stack.config.resources.jobs_table,
@@ -54,7 +55,7 @@ fn fan_out_store(app: &TestApp) -> DynamoJobStore {
 }
 
 #[derive(Clone, Default)]
-struct MemSink(Arc<Mutex<Vec<u8>>>);
+pub(crate) struct MemSink(pub(crate) Arc<Mutex<Vec<u8>>>);
 
 #[async_trait]
 impl ArtifactSink for MemSink {
@@ -68,7 +69,7 @@ impl ArtifactSink for MemSink {
     async fn abort(self: Box<Self>) {}
 }
 
-struct Quiet;
+pub(crate) struct Quiet;
 #[async_trait]
 impl ProgressObserver for Quiet {
     async fn on_progress(&self, _: &Progress) -> Result<(), ExportError> {
@@ -79,7 +80,7 @@ impl ProgressObserver for Quiet {
 /// What one worker writes for `job` over the same lake: the engine run
 /// whole, as the worker runs it without fan-out, with the job's own scope
 /// (`generated_at` as the artifact states it).
-async fn single_worker_bytes(
+pub(crate) async fn single_worker_bytes(
     app: &TestApp,
     tenant: &str,
     job: &Value,
@@ -144,7 +145,7 @@ async fn single_worker_bytes_listed(
     sink.0.lock().unwrap().clone()
 }
 
-fn sha256(bytes: &[u8]) -> String {
+pub(crate) fn sha256(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
 
@@ -355,7 +356,7 @@ fn listing_cutoff(artifact: &[u8], bundle: bool) -> DateTime<Utc> {
 }
 
 /// The messages on the queue now, received (and then handled by the test).
-async fn drain(receiver: &SqsReceiver) -> Vec<SqsMessage> {
+pub(crate) async fn drain(receiver: &SqsReceiver) -> Vec<SqsMessage> {
     let mut all = Vec::new();
     for _ in 0..5 {
         let got = receiver.receive(10, 1).await.unwrap();
@@ -367,12 +368,12 @@ async fn drain(receiver: &SqsReceiver) -> Vec<SqsMessage> {
     all
 }
 
-fn task_of(message: &SqsMessage) -> Option<FanOutMessage> {
+pub(crate) fn task_of(message: &SqsMessage) -> Option<FanOutMessage> {
     serde_json::from_str(message.body.as_deref()?).ok()
 }
 
 /// Handles one message as the poller does: deleted from the queue when done.
-async fn handle_and_delete(
+pub(crate) async fn handle_and_delete(
     worker: &Worker,
     receiver: &SqsReceiver,
     message: &SqsMessage,
@@ -391,7 +392,7 @@ async fn handle_and_delete(
 }
 
 /// The finisher messages among what is on the queue now.
-async fn finishers(receiver: &SqsReceiver) -> Vec<SqsMessage> {
+pub(crate) async fn finishers(receiver: &SqsReceiver) -> Vec<SqsMessage> {
     drain(receiver)
         .await
         .into_iter()
@@ -400,17 +401,27 @@ async fn finishers(receiver: &SqsReceiver) -> Vec<SqsMessage> {
 }
 
 /// A stack without pollers: the test receives and hands out every message.
-struct Manual {
-    app: TestApp,
-    worker: Worker,
-    receiver: SqsReceiver,
-    tenant: String,
-    id: String,
+pub(crate) struct Manual {
+    pub(crate) app: TestApp,
+    pub(crate) worker: Worker,
+    pub(crate) receiver: SqsReceiver,
+    pub(crate) tenant: String,
+    pub(crate) id: String,
 }
 
 impl Manual {
-    async fn fanned_out(events: u64) -> Self {
-        let app = fan_out_app(64, 12, false).await;
+    pub(crate) async fn fanned_out(events: u64) -> Self {
+        Self::fanned_out_with(events, |_| {}).await
+    }
+
+    /// The same, with the stack's configuration changed by `tweak`.
+    pub(crate) async fn fanned_out_with(events: u64, tweak: impl FnOnce(&mut Config)) -> Self {
+        let mut config = fresh_config();
+        config.max_active_jobs = 10;
+        config.fanout_segment_bytes = 64 << 10;
+        config.fanout_max_segments = 12;
+        tweak(&mut config);
+        let app = spawn_app_with(config, false).await;
         let tenant = unique("seg");
         kt_dev::seed::seed_lake(&app.stack, spec(&tenant, events, 3))
             .await
@@ -435,14 +446,14 @@ impl Manual {
         manual
     }
 
-    fn ids(&self) -> (TenantId, JobId) {
+    pub(crate) fn ids(&self) -> (TenantId, JobId) {
         (
             TenantId::parse(&self.tenant).unwrap(),
             JobId::parse(&self.id).unwrap(),
         )
     }
 
-    async fn segments(&self) -> Vec<SqsMessage> {
+    pub(crate) async fn segments(&self) -> Vec<SqsMessage> {
         let mut messages = drain(&self.receiver).await;
         messages.sort_by_key(|m| match task_of(m).map(|t| t.task) {
             Some(FanOutTask::Segment(i)) => i,
@@ -452,7 +463,7 @@ impl Manual {
         messages
     }
 
-    async fn job(&self) -> Value {
+    pub(crate) async fn job(&self) -> Value {
         self.app
             .get(&self.tenant, &format!("/v1/export-jobs/{}", self.id))
             .await

@@ -20,6 +20,7 @@ mod order;
 mod ports;
 mod reader;
 pub mod reference;
+pub mod resume;
 mod run;
 mod scan;
 pub mod segment;

@@ -14,6 +14,7 @@ use super::{
     ArtifactSink, ExportError, ExportOutcome, LakeSource, Progress, ProgressObserver, SourceObject,
 };
 use crate::formatter::{EventRenderer, ExportContext, Formatter, SourceInventory};
+use crate::resume::{Resume, RunEnd};
 use bytes::Bytes;
 use chrono::{DateTime, Duration as TimeDelta, DurationRound, NaiveDate, Utc};
 use kt_domain::{TenantId, Window};
@@ -150,10 +151,43 @@ pub async fn run(
     plan: &ExportPlan,
     ctx: &ExportContext,
     formatter: Box<dyn Formatter>,
-    mut sink: Box<dyn ArtifactSink>,
+    sink: Box<dyn ArtifactSink>,
     options: &EngineOptions,
     progress: &dyn ProgressObserver,
 ) -> Result<ExportOutcome, ExportError> {
+    let parts = RunParts {
+        source,
+        plan,
+        ctx,
+        formatter,
+        sink,
+        options,
+        progress,
+    };
+    Ok(run_parts(parts, Resume::default()).await?.outcome)
+}
+
+/// The arguments of [`run`], for [`crate::resume::run_resumable`].
+pub(crate) struct RunParts<'a> {
+    pub source: Arc<dyn LakeSource>,
+    pub plan: &'a ExportPlan,
+    pub ctx: &'a ExportContext,
+    pub formatter: Box<dyn Formatter>,
+    pub sink: Box<dyn ArtifactSink>,
+    pub options: &'a EngineOptions,
+    pub progress: &'a dyn ProgressObserver,
+}
+
+pub(crate) async fn run_parts(parts: RunParts<'_>, resume: Resume) -> Result<RunEnd, ExportError> {
+    let RunParts {
+        source,
+        plan,
+        ctx,
+        formatter,
+        mut sink,
+        options,
+        progress,
+    } = parts;
     let concurrency = options.concurrency.max(1);
     let cancel = Arc::new(AtomicBool::new(false));
     let bytes_read = Arc::new(AtomicU64::new(0));
@@ -195,6 +229,8 @@ pub async fn run(
             cancel: cancel.clone(),
             pool,
             clock: clock.clone(),
+            stop: resume.stop.flag(),
+            hasher: resume.hasher,
         };
         move || write_export(setup)
     });
@@ -237,12 +273,16 @@ pub async fn run(
     match written {
         Ok(w) => {
             sink.finish().await?;
-            Ok(ExportOutcome {
-                event_count: w.event_count,
-                size_bytes: w.size_bytes,
-                sha256: w.sha256,
-                stats: w.stats,
-                timings: clock.times(),
+            Ok(RunEnd {
+                outcome: ExportOutcome {
+                    event_count: w.event_count,
+                    size_bytes: w.size_bytes,
+                    sha256: w.sha256,
+                    stats: w.stats,
+                    timings: clock.times(),
+                },
+                stopped_before: w.stopped_before,
+                hash_state: w.hash_state,
             })
         }
         Err(e) => {

@@ -39,6 +39,10 @@ pub(crate) struct WriterSetup {
     pub cancel: Arc<AtomicBool>,
     pub pool: Arc<ChunkPool>,
     pub clock: Arc<StageClock>,
+    /// Set: end the export at the next hour boundary ([`crate::resume`]).
+    pub stop: Arc<AtomicBool>,
+    /// The hash to continue (a resumed run's), else a fresh one.
+    pub hasher: Sha256,
 }
 
 pub(crate) struct Written {
@@ -46,6 +50,11 @@ pub(crate) struct Written {
     pub size_bytes: u64,
     pub sha256: String,
     pub stats: JobStats,
+    /// `Some(h)`: stopped before plan hour `h` (nothing of it written, the
+    /// formatter's `finish` not called).
+    pub stopped_before: Option<usize>,
+    /// The hash's state after the last byte, to be continued.
+    pub hash_state: Vec<u8>,
 }
 
 /// What an ordered record's body is and what the formatter needs from it.
@@ -94,7 +103,7 @@ fn write_export_timed(mut s: WriterSetup) -> Result<Written, ExportError> {
     let format_error = |e: crate::formatter::FormatError| ExportError::Internal(e.to_string());
     let mut out = Output {
         buf: Vec::with_capacity(OUTPUT_CHUNK_BYTES + 4096),
-        hasher: Sha256::new(),
+        hasher: std::mem::take(&mut s.hasher),
         size: 0,
         tx: s.out.clone(),
         clock: s.clock.clone(),
@@ -126,10 +135,17 @@ fn write_export_timed(mut s: WriterSetup) -> Result<Written, ExportError> {
         )
     };
     let mut current: Option<(usize, HourBuffer)> = None;
+    let mut stopped_before = None;
     while let Some(feed) = s.feeds.blocking_recv() {
         if current.as_ref().is_some_and(|(hour, _)| *hour != feed.hour) {
             let (_, buffer) = current.take().expect("checked");
             stats.duplicates_removed += drain(buffer)?;
+            // An hour is whole (ordered and de-duplicated on its own): the
+            // output so far is exactly what a run of the earlier hours writes.
+            if s.stop.load(Ordering::Relaxed) {
+                stopped_before = Some(feed.hour);
+                break;
+            }
         }
         let buffer = &mut current
             .get_or_insert_with(|| {
@@ -164,20 +180,25 @@ fn write_export_timed(mut s: WriterSetup) -> Result<Written, ExportError> {
     if s.cancel.load(Ordering::Relaxed) {
         return Err(ExportError::Canceled);
     }
-    let summary = ExportSummary {
-        event_count,
-        stats: stats.clone(),
-    };
-    s.formatter
-        .finish(&s.ctx, &summary, &mut out.buf)
-        .map_err(format_error)?;
+    if stopped_before.is_none() {
+        let summary = ExportSummary {
+            event_count,
+            stats: stats.clone(),
+        };
+        s.formatter
+            .finish(&s.ctx, &summary, &mut out.buf)
+            .map_err(format_error)?;
+    }
     s.events.store(event_count, Ordering::Relaxed);
     out.send()?;
+    let hash_state = crate::resume::save_hash(&out.hasher);
     Ok(Written {
         event_count,
         size_bytes: out.size,
         sha256: hex::encode(out.hasher.finalize()),
         stats,
+        stopped_before,
+        hash_state,
     })
 }
 

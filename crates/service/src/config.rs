@@ -58,6 +58,14 @@ pub struct Config {
     /// `https://`) asked to countersign every manifest signature; unset, no
     /// timestamp is requested and manifests say `"timestamp": {"status": "none"}`.
     pub tsa_url: Option<String>,
+    /// `KT_FANOUT_MAX_CONCURRENT`: segments of one job running at once at
+    /// most (the job's share of the workers); unset or 0: no cap.
+    pub fanout_max_concurrent: Option<u32>,
+    /// `KT_FANOUT_CHECKPOINT_AFTER_MS`: a segment saves its place and
+    /// continues in a new invocation after this long in one (besides near
+    /// the invocation's deadline, which only Lambda has). Unset: only near
+    /// the deadline. For tests and the local stack.
+    pub fanout_checkpoint_after: Option<Duration>,
 }
 
 /// The local stack's pseudonym key: public, so only for local use.
@@ -226,6 +234,25 @@ impl Config {
                 }
                 None => None,
             },
+            fanout_max_concurrent: Some(v.number(
+                "KT_FANOUT_MAX_CONCURRENT",
+                0u32,
+                "a whole number of segments (0: no cap)",
+                |_| true,
+            )?)
+            .filter(|n| *n > 0),
+            fanout_checkpoint_after: v
+                .get("KT_FANOUT_CHECKPOINT_AFTER_MS")
+                .map(|_| {
+                    v.number(
+                        "KT_FANOUT_CHECKPOINT_AFTER_MS",
+                        0u64,
+                        "a whole number of milliseconds",
+                        |_| true,
+                    )
+                })
+                .transpose()?
+                .map(Duration::from_millis),
         })
     }
 
@@ -261,6 +288,8 @@ mod tests {
         assert_eq!(c.fanout_segment_bytes, 1 << 30);
         assert_eq!(c.fanout_max_segments, 200);
         assert_eq!(c.tsa_url, None);
+        assert_eq!(c.fanout_max_concurrent, None);
+        assert_eq!(c.fanout_checkpoint_after, None);
         assert_eq!(c.require_pseudonym_key().unwrap(), LOCAL_PSEUDONYM_KEY);
         assert_eq!(c.aws.endpoint_url, None);
     }
@@ -300,6 +329,17 @@ mod tests {
             (fan.fanout_segment_bytes, fan.fanout_max_segments),
             (64 << 10, 8)
         );
+        assert!(config(&[("KT_FANOUT_MAX_CONCURRENT", "-2")]).is_err());
+        assert!(config(&[("KT_FANOUT_CHECKPOINT_AFTER_MS", "soon")]).is_err());
+        let capped = config(&[
+            ("KT_FANOUT_MAX_CONCURRENT", "3"),
+            ("KT_FANOUT_CHECKPOINT_AFTER_MS", "0"),
+        ])
+        .unwrap();
+        assert_eq!(capped.fanout_max_concurrent, Some(3));
+        assert_eq!(capped.fanout_checkpoint_after, Some(Duration::ZERO));
+        let uncapped = config(&[("KT_FANOUT_MAX_CONCURRENT", "0")]).unwrap();
+        assert_eq!(uncapped.fanout_max_concurrent, None);
     }
 
     #[test]

@@ -23,6 +23,11 @@ pub struct FanOutRun {
     pub plan_key: String,
     /// Where segment objects go (artifacts bucket), ending in `/`.
     pub segments_prefix: String,
+    /// Segments of this job running at once at most (`KT_FANOUT_MAX_CONCURRENT`):
+    /// the first this many are sent, and each recorded segment sends the next.
+    /// `None`: every segment is sent at once.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_concurrent: Option<u32>,
 }
 
 /// What one finished segment wrote.
@@ -33,9 +38,14 @@ pub struct SegmentDone {
     pub object_key: String,
     pub size_bytes: u64,
     pub event_count: u64,
-    /// SHA-256 of the segment's object (hex).
+    /// SHA-256 of the segment's object (hex); of all its pieces, in order,
+    /// when it has several.
     pub sha256: String,
     pub stats: JobStats,
+    /// A segment that checkpointed wrote one object per invocation: all of
+    /// them, in order (`object_key` is then the last). Empty: `object_key` alone.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub pieces: Vec<crate::checkpoint::SegmentPiece>,
 }
 
 /// How far a run is.

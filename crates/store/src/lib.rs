@@ -4,6 +4,7 @@ use kt_domain::{Completion, Job, JobError, JobId, JobStats, TenantId};
 use kt_engine::ArtifactSink;
 pub mod aws;
 pub mod aws_error;
+pub mod checkpoint;
 pub mod completion_hook;
 pub mod custody;
 pub mod dynamo;

@@ -28,6 +28,13 @@ pub struct ScaleArgs {
     segment_kb: u64,
     #[arg(long, default_value = "csv")]
     format: String,
+    /// Segments of the job running at once at most (`KT_FANOUT_MAX_CONCURRENT`).
+    #[arg(long)]
+    max_concurrent: Option<u32>,
+    /// Segments checkpoint after this many ms in one invocation
+    /// (`KT_FANOUT_CHECKPOINT_AFTER_MS`; 0: after every hour).
+    #[arg(long)]
+    checkpoint_ms: Option<u64>,
 }
 
 pub async fn run(args: ScaleArgs) -> Result<()> {
@@ -35,6 +42,8 @@ pub async fn run(args: ScaleArgs) -> Result<()> {
     crate::fresh_resource_names(&mut config, "kt-scale");
     config.max_active_jobs = 100;
     config.fanout_segment_bytes = args.segment_kb << 10;
+    config.fanout_max_concurrent = args.max_concurrent.filter(|c| *c > 0);
+    config.fanout_checkpoint_after = args.checkpoint_ms.map(Duration::from_millis);
     let stack = LocalStack::connect(config.clone()).await?;
     stack.bootstrap().await?;
     let start_day = NaiveDate::from_ymd_opt(2026, 5, 1).expect("valid date");
@@ -74,9 +83,10 @@ pub async fn run(args: ScaleArgs) -> Result<()> {
         let (job, elapsed, sha) = one_export(&stack, workers, &body).await?;
         let events = job["event_count"].as_u64().unwrap_or(0);
         println!(
-            "run={name:<12} workers={workers} events={events} wall_s={elapsed:.2} events_per_s={:.0} artifact_mb={:.1} sha256={sha}",
+            "run={name:<12} workers={workers} events={events} wall_s={elapsed:.2} events_per_s={:.0} artifact_mb={:.1} sha256={sha} loadavg={}",
             events as f64 / elapsed,
             job["size_bytes"].as_f64().unwrap_or(0.0) / 1e6,
+            load_average(),
         );
         match &reference {
             None => reference = Some(sha),
@@ -148,4 +158,12 @@ async fn one_export(
     let (served, measured) = tokio::join!(served, measured);
     served?;
     measured
+}
+
+/// The 1-minute load average (Linux), to state next to a wall time.
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|l| l.split_whitespace().next().map(str::to_string))
+        .unwrap_or_else(|| "?".into())
 }

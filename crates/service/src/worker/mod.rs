@@ -12,6 +12,7 @@ pub mod sweeper;
 #[cfg(test)]
 mod tests;
 
+pub use fanout_deps::FanOut;
 pub use job_run::{DEADLINE_MARGIN, Disposition, Worker, WorkerDeps};
 
 use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent, SqsMessage};

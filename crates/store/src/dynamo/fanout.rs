@@ -28,7 +28,7 @@ const EVENTS: &str = "events";
 const FINISHER: &str = "finisher";
 const FINISHER_UNTIL: &str = "finisher_until_ms";
 
-fn run_sk(job: &JobId, attempt: u32) -> String {
+pub(super) fn run_sk(job: &JobId, attempt: u32) -> String {
     format!("FANOUT#{job}#{attempt:05}")
 }
 fn segment_sk(job: &JobId, attempt: u32, index: u32) -> String {

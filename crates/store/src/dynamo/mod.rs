@@ -18,6 +18,7 @@
 //! end for failed and canceled ones; never for active ones), and, only while
 //! processing, `gsi_lease_pk`/`lease_until_ms` for the sparse
 //! `processing-leases` index a sweeper can query for expired leases.
+mod checkpoint;
 mod custody;
 mod fanout;
 mod items;

@@ -14,6 +14,9 @@ use serde::{Deserialize, Serialize};
 pub enum FanOutTask {
     /// Export segment `n` of the run.
     Segment(u32),
+    /// Continue segment `segment` from its checkpoint `checkpoint` (the
+    /// previous invocation stopped near its deadline).
+    Continue { segment: u32, checkpoint: u32 },
     /// Join the segments into the artifact and complete the job.
     Finish,
 }
@@ -87,6 +90,22 @@ mod tests {
         assert_eq!(serde_json::from_str::<FanOutMessage>(&body).unwrap(), m);
         let job = format!(r#"{{"tenant_id":"acme","job_id":"{}"}}"#, m.job_id);
         assert!(serde_json::from_str::<FanOutMessage>(&job).is_err());
+        let resume = FanOutMessage {
+            task: FanOutTask::Continue {
+                segment: 7,
+                checkpoint: 2,
+            },
+            ..m.clone()
+        };
+        let body = serde_json::to_string(&resume).unwrap();
+        assert!(
+            body.contains(r#""task":{"continue":{"segment":7,"checkpoint":2}}"#),
+            "{body}"
+        );
+        assert_eq!(
+            serde_json::from_str::<FanOutMessage>(&body).unwrap(),
+            resume
+        );
         let finish = FanOutMessage {
             task: FanOutTask::Finish,
             ..m

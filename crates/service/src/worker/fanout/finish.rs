@@ -7,7 +7,7 @@ use crate::worker::job_run::{Finished, artifact_key_for};
 use crate::worker::{DEADLINE_MARGIN, Disposition, Worker};
 use chrono::{DateTime, Utc};
 use kt_domain::{Job, JobError};
-use kt_engine::segment::{SegmentOutput, artifact_tail, merge_stats, merges_aggregates, pieces};
+use kt_engine::segment::{artifact_tail, merge_stats, merges_aggregates, pieces};
 use kt_engine::{ErrorChain, ExportOutcome, ExportSummary};
 use kt_store::ArtifactMeta;
 use kt_store::fanout::FanOutRun;
@@ -116,15 +116,9 @@ impl Worker {
                     .await;
             }
         };
-        let outputs: Vec<SegmentOutput> = segments
-            .iter()
-            .map(|s| SegmentOutput {
-                size_bytes: s.size_bytes,
-                event_count: s.event_count,
-            })
-            .collect();
+        // A segment that checkpointed joins as its pieces, in order.
+        let (outputs, sources) = super::checkpoint::join_inputs(&segments);
         let joined = pieces(job.format, &outputs, tail);
-        let sources: Vec<String> = segments.iter().map(|s| s.object_key.clone()).collect();
         let meta = ArtifactMeta {
             content_type: job.content_type.clone(),
             file_name: job.file_name.clone(),

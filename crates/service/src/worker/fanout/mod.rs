@@ -11,8 +11,10 @@
 //! finisher merges them and writes the report ([`reports`]).
 //! Every message names the claim (`attempt`) that planned the run: one of
 //! an older claim, or for a job that ended, is dropped.
+mod checkpoint;
 mod finish;
 mod reports;
+mod release;
 mod segment;
 
 pub use super::fanout_deps::FanOut;
@@ -87,6 +89,7 @@ impl Worker {
             generated_at: Utc::now(),
             plan_key: format!("{prefix}plan.json"),
             segments_prefix: prefix,
+            max_concurrent: fan_out.max_concurrent,
         };
         let frozen = serde_json::to_vec(&FrozenPlan::of(&plan, &ranges))
             .map_err(|e| ExportError::Internal(format!("fan-out plan to JSON: {e}")))?;
@@ -104,7 +107,7 @@ impl Worker {
             // This claim planned already (a retried message): its segments are on their way.
             return Ok(Some(run.segments));
         }
-        let messages: Vec<FanOutMessage> = (0..run.segments)
+        let messages: Vec<FanOutMessage> = release::first_wave(&run)
             .map(|i| FanOutMessage {
                 tenant_id: job.tenant_id.clone(),
                 job_id: job.id.clone(),
@@ -149,6 +152,17 @@ impl Worker {
                     status = job.status.as_str(),
                     "job ended or claimed again; fan-out message dropped"
                 );
+                if job.status == JobStatus::Canceled && job.attempts == message.attempt {
+                    // What finished before the cancel (segments, pieces) goes now,
+                    // not with the lifecycle rule.
+                    if let Ok(Some((run, _))) = fan_out
+                        .store
+                        .run(&job.tenant_id, &job.id, job.attempts)
+                        .await
+                    {
+                        self.discard_segments(&fan_out, &run).await;
+                    }
+                }
                 return Disposition::Done;
             }
             let run = match fan_out
@@ -166,8 +180,23 @@ impl Worker {
             let receive_count = receive_count.max(1);
             match message.task {
                 FanOutTask::Segment(index) => {
-                    self.run_segment(&fan_out, &job, &run, index, receive_count, deadline)
+                    self.run_segment(&fan_out, &job, &run, index, None, receive_count, deadline)
                         .await
+                }
+                FanOutTask::Continue {
+                    segment,
+                    checkpoint,
+                } => {
+                    self.run_segment(
+                        &fan_out,
+                        &job,
+                        &run,
+                        segment,
+                        Some(checkpoint),
+                        receive_count,
+                        deadline,
+                    )
+                    .await
                 }
                 FanOutTask::Finish => {
                     self.run_finish(&fan_out, &job, &run, receive_count, deadline)

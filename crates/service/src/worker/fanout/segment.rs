@@ -1,27 +1,43 @@
 //! One segment of a fanned-out export: its hours through the ordinary
-//! engine into its own object, recorded once; the last one enqueues the finisher.
+//! engine into its own object (one per invocation when it checkpoints,
+//! [`super::checkpoint`]), recorded once; the last one enqueues the finisher.
+use super::checkpoint::{self, Start, StopTimer};
 use super::{FanOut, frozen_plan, store_failure};
 use crate::worker::job_run::failure_for;
 use crate::worker::{DEADLINE_MARGIN, Disposition, Worker};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use kt_domain::{Job, JobError};
-use kt_engine::segment::{segment_formatter, segment_plan};
-use kt_engine::{ErrorChain, ExportError, ExportOutcome, Progress, ProgressObserver};
-use kt_store::fanout::{FanOutRun, FanOutStore, Recorded, SegmentDone};
+use kt_engine::resume::{HourStop, Resume, RunEnd, run_resumable};
+use kt_engine::segment::segment_plan;
+use kt_engine::{ErrorChain, ExportError, Progress, ProgressObserver};
+use kt_store::checkpoint::SegmentCheckpoint;
+use kt_store::fanout::{FanOutRun, FanOutStore, Recorded};
 use kt_store::sqs::fanout::{FanOutMessage, FanOutTask};
 use kt_store::{ArtifactMeta, JobStore, Transition};
 use std::sync::Arc;
 use std::time::Duration;
 use tracing::{info, warn};
 
+/// One invocation's run of a segment: the object it wrote, how the engine
+/// ended, and the plan hour to continue at if it stopped early.
+struct PieceRun {
+    object_key: String,
+    end: RunEnd,
+    next_hour: Option<usize>,
+}
+
 impl Worker {
+    /// Runs segment `index`, from its start or (`from`) the checkpoint a
+    /// continuation names.
+    #[allow(clippy::too_many_arguments)]
     pub(super) async fn run_segment(
         &self,
         fan_out: &FanOut,
         job: &Job,
         run: &FanOutRun,
         index: u32,
+        from: Option<u32>,
         receive_count: u32,
         deadline: Option<DateTime<Utc>>,
     ) -> Disposition {
@@ -32,21 +48,34 @@ impl Worker {
         {
             Ok(Some(_)) => {
                 info!(index, "segment already recorded; duplicate message");
+                if let Err(e) = self.release_next_if_unsent(fan_out, job, run, index).await {
+                    return self.store_trouble("releasing the next segment", &e);
+                }
                 return self.enqueue_finisher_if_done(fan_out, job).await;
             }
             Ok(None) => {}
             Err(e) => return self.store_trouble("reading a segment", &e),
         }
+        let resumed = match self.segment_start(fan_out, job, index, from).await {
+            Ok(Start::Run(resumed)) => resumed,
+            Ok(Start::Stale) => return Disposition::Done,
+            Err(e) => return self.store_trouble("reading a segment's checkpoint", &e),
+        };
+        let stop = HourStop::new();
+        let _timer = checkpoint::checkpointable(job.format).then(|| {
+            let at = checkpoint::stop_time(Utc::now(), deadline, fan_out.checkpoint_after);
+            StopTimer::start(&stop, at)
+        });
+        let exporting =
+            self.export_segment(fan_out, job, run, index, resumed.as_ref(), stop.clone());
         let exported = match deadline {
-            None => self.export_segment(fan_out, job, run, index).await,
+            None => exporting.await,
             Some(deadline) => {
                 let budget = (deadline - Utc::now())
                     .to_std()
                     .unwrap_or_default()
                     .saturating_sub(DEADLINE_MARGIN);
-                match tokio::time::timeout(budget, self.export_segment(fan_out, job, run, index))
-                    .await
-                {
+                match tokio::time::timeout(budget, exporting).await {
                     Ok(exported) => exported,
                     Err(_) => {
                         if receive_count < self.deps.max_attempts {
@@ -69,8 +98,8 @@ impl Worker {
                 }
             }
         };
-        let (outcome, object_key) = match exported {
-            Ok(done) => done,
+        let piece = match exported {
+            Ok(piece) => piece,
             Err(ExportError::Canceled) => {
                 info!(index, "segment stopped: job canceled or taken over");
                 self.discard_segments(fan_out, run).await;
@@ -87,14 +116,23 @@ impl Worker {
                     .await;
             }
         };
-        let done = SegmentDone {
-            index,
-            object_key: object_key.clone(),
-            size_bytes: outcome.size_bytes,
-            event_count: outcome.event_count,
-            sha256: outcome.sha256,
-            stats: outcome.stats,
-        };
+        let PieceRun {
+            object_key,
+            end,
+            next_hour,
+        } = piece;
+        if let Some(next_hour) = next_hour {
+            return self
+                .continue_later(
+                    fan_out,
+                    job,
+                    index,
+                    resumed.as_ref(),
+                    (object_key, end, next_hour),
+                )
+                .await;
+        }
+        let done = checkpoint::segment_done(index, resumed.as_ref(), object_key.clone(), end);
         match store
             .record_segment(&job.tenant_id, &job.id, job.attempts, &done)
             .await
@@ -105,6 +143,7 @@ impl Worker {
                     done = progress.done,
                     total = progress.total,
                     events = done.event_count,
+                    pieces = done.pieces.len().max(1),
                     "segment recorded"
                 );
                 let lease_until = Utc::now() + self.deps.lease;
@@ -123,6 +162,10 @@ impl Worker {
                     .await
                 {
                     warn!(error = %ErrorChain(&e), "could not record the segment's progress on the job");
+                }
+                if let Err(e) = self.release_next(fan_out, job, run, index).await {
+                    // Recorded: the redelivery finds it so and releases then.
+                    return self.store_trouble("releasing the next segment", &e);
                 }
                 if progress.done >= progress.total {
                     return self.enqueue_finisher(fan_out, job).await;
@@ -159,13 +202,17 @@ impl Worker {
         }
     }
 
+    /// Exports the segment's hours (from its checkpoint's next hour when
+    /// resumed) into a new object, until the end or until `stop`.
     async fn export_segment(
         &self,
         fan_out: &FanOut,
         job: &Job,
         run: &FanOutRun,
         index: u32,
-    ) -> Result<(ExportOutcome, String), ExportError> {
+        resumed: Option<&SegmentCheckpoint>,
+        stop: HourStop,
+    ) -> Result<PieceRun, ExportError> {
         let frozen = frozen_plan(fan_out, run).await?;
         let plan = frozen.plan(job)?;
         let range = frozen
@@ -173,11 +220,23 @@ impl Worker {
             .get(index as usize)
             .cloned()
             .ok_or_else(|| ExportError::Internal(format!("the plan has no segment {index}")))?;
-        let part = segment_plan(&plan, index as usize, range);
+        let first_hour = resumed.map_or(range.start, |c| c.next_hour);
+        if !(range.start..range.end).contains(&first_hour) {
+            return Err(ExportError::Internal(format!(
+                "segment {index}'s checkpoint is at hour {first_hour}, outside {range:?}"
+            )));
+        }
+        let mut part = segment_plan(&plan, index as usize, first_hour..range.end);
+        if resumed.is_some() {
+            // Segment 0's first piece counted them.
+            part.skipped_objects = 0;
+        }
         let ctx = self.fan_out_context(job, run, frozen.inventory()).await?;
-        let formatter = segment_formatter(&ctx, index as usize).ok_or_else(|| {
-            ExportError::Internal(format!("{} cannot be split", job.format.as_str()))
-        })?;
+        let formatter = checkpoint::piece_formatter(&ctx, index as usize, resumed.is_some())
+            .ok_or_else(|| {
+                ExportError::Internal(format!("{} cannot be split", job.format.as_str()))
+            })?;
+        let resume = Resume::new(checkpoint::saved_hash(resumed)?.as_deref(), stop)?;
         // A fresh name per delivery: two deliveries running at once never
         // write one object, and the loser deletes only its own.
         let object_key = format!(
@@ -203,7 +262,7 @@ impl Worker {
             job: job.clone(),
             lease: self.deps.lease,
         };
-        let outcome = kt_engine::run(
+        let end = run_resumable(
             self.deps.lake.clone(),
             &part,
             &ctx,
@@ -211,9 +270,15 @@ impl Worker {
             sink,
             &self.deps.engine,
             &heartbeat,
+            resume,
         )
         .await?;
-        Ok((outcome, object_key))
+        let next_hour = end.stopped_before.map(|h| first_hour + h);
+        Ok(PieceRun {
+            object_key,
+            end,
+            next_hour,
+        })
     }
 
     /// Sends the finisher's message if every segment is recorded (a

@@ -1,0 +1,194 @@
+//! A run stopped at hour boundaries and continued, piece after piece, writes
+//! the single run's bytes and continues its hash.
+use super::*;
+use crate::local_dir::DirLakeSource;
+use crate::segment::{Piece, SegmentOutput, artifact_tail, merge_stats, pieces, segment_formatter};
+use crate::{ExportSummary, Progress, SinkError};
+use async_trait::async_trait;
+use bytes::Bytes;
+use chrono::{TimeZone, Utc};
+use kt_domain::{ExportFormat, TenantId, Window};
+use sha2::Digest;
+use std::sync::Mutex;
+
+#[test]
+fn a_saved_hash_continues_where_it_stopped() {
+    let data: Vec<u8> = (0..10_000u32).map(|i| (i * 7 % 251) as u8).collect();
+    for cut in [0, 1, 63, 64, 65, 4_097, 10_000] {
+        let mut first = Sha256::new();
+        first.update(&data[..cut]);
+        let saved = save_hash(&first);
+        let mut second = restore_hash(&saved).unwrap();
+        second.update(&data[cut..]);
+        assert_eq!(second.finalize(), Sha256::digest(&data), "cut at {cut}");
+    }
+    assert!(restore_hash(&[1, 2, 3]).is_err());
+}
+
+#[derive(Clone, Default)]
+struct MemSink(Arc<Mutex<Vec<u8>>>);
+
+#[async_trait]
+impl ArtifactSink for MemSink {
+    async fn write(&mut self, chunk: Bytes) -> Result<(), SinkError> {
+        self.0.lock().unwrap().extend_from_slice(&chunk);
+        Ok(())
+    }
+    async fn finish(self: Box<Self>) -> Result<(), SinkError> {
+        Ok(())
+    }
+    async fn abort(self: Box<Self>) {}
+}
+
+struct Quiet;
+#[async_trait]
+impl ProgressObserver for Quiet {
+    async fn on_progress(&self, _: &Progress) -> Result<(), ExportError> {
+        Ok(())
+    }
+}
+
+fn context(format: ExportFormat, plan: &ExportPlan) -> ExportContext {
+    ExportContext {
+        job_id: None,
+        tenant_id: plan.tenant.clone(),
+        format,
+        window: plan.window,
+        file_name: "kt_test".into(),
+        generated_at: Utc.with_ymd_and_hms(2026, 6, 1, 0, 0, 0).unwrap(),
+        requested_by: "test".into(),
+        pseudonym_key: "k".into(),
+        sources: plan.inventory.clone(),
+        signer: None,
+        timestamper: None,
+        report: Default::default(),
+    }
+}
+
+/// Runs the plan as one segment that is told to stop at once every time:
+/// each run writes one hour (with objects) and the next continues it.
+async fn piece_by_piece(
+    source: Arc<DirLakeSource>,
+    plan: &ExportPlan,
+    ctx: &ExportContext,
+) -> (Vec<Vec<u8>>, Vec<RunEnd>) {
+    let (mut bytes, mut ends) = (Vec::new(), Vec::<RunEnd>::new());
+    let mut next = 0;
+    loop {
+        let part = ExportPlan {
+            hours: plan.hours[next..].to_vec(),
+            skipped_objects: if next == 0 { plan.skipped_objects } else { 0 },
+            ..plan.clone()
+        };
+        let stop = HourStop::new();
+        stop.stop();
+        let saved = ends.last().map(|e| e.hash_state.clone());
+        let resume = Resume::new(saved.as_deref(), stop).unwrap();
+        let formatter = segment_formatter(ctx, usize::from(next > 0)).unwrap();
+        let sink = MemSink::default();
+        let end = run_resumable(
+            source.clone(),
+            &part,
+            ctx,
+            formatter,
+            Box::new(sink.clone()),
+            &EngineOptions::default(),
+            &Quiet,
+            resume,
+        )
+        .await
+        .unwrap();
+        bytes.push(sink.0.lock().unwrap().clone());
+        let stopped = end.stopped_before;
+        ends.push(end);
+        match stopped {
+            Some(h) => {
+                assert!(h > 0, "a run always writes an hour");
+                next += h;
+            }
+            None => return (bytes, ends),
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_run_stopped_at_every_hour_and_continued_writes_the_single_runs_bytes() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = kt_lakegen::LakeSpec {
+        days: 1,
+        events_total: 3_000,
+        objects_per_hour: 2,
+        duplicate_rate: 0.02,
+        malformed_rate: 0.01,
+        ..Default::default()
+    };
+    kt_lakegen::write_dir(&spec, dir.path()).unwrap();
+    let window = Window {
+        // Leading empty hours: the first piece with an event is not the first.
+        start: Utc.with_ymd_and_hms(2026, 4, 30, 20, 0, 0).unwrap(),
+        end: Utc.with_ymd_and_hms(2026, 5, 1, 12, 0, 0).unwrap(),
+        timezone: chrono_tz::UTC,
+    };
+    let source = Arc::new(DirLakeSource::new(dir.path()));
+    let tenant = TenantId::parse("acme").unwrap();
+    let plan = crate::plan(source.as_ref(), &tenant, &window)
+        .await
+        .unwrap();
+    let with_objects = plan.hours.iter().filter(|(_, o)| !o.is_empty()).count();
+    for format in [ExportFormat::Csv, ExportFormat::Json] {
+        let ctx = context(format, &plan);
+        let whole = MemSink::default();
+        let single = crate::run(
+            source.clone(),
+            &plan,
+            &ctx,
+            crate::formats::formatter_for(&ctx),
+            Box::new(whole.clone()),
+            &EngineOptions::default(),
+            &Quiet,
+        )
+        .await
+        .unwrap();
+        let whole = whole.0.lock().unwrap().clone();
+
+        let (bytes, ends) = piece_by_piece(source.clone(), &plan, &ctx).await;
+        assert_eq!(ends.len(), with_objects, "{format:?}: one run per hour");
+        // The continued hash is the hash of every piece's bytes in order.
+        let concatenated: Vec<u8> = bytes.concat();
+        let last = ends.last().unwrap();
+        assert_eq!(
+            last.outcome.sha256,
+            hex::encode(Sha256::digest(&concatenated))
+        );
+        // Joined as the finisher joins segments, the pieces are the single run.
+        let outputs: Vec<SegmentOutput> = ends
+            .iter()
+            .map(|e| SegmentOutput {
+                size_bytes: e.outcome.size_bytes,
+                event_count: e.outcome.event_count,
+            })
+            .collect();
+        let stats = merge_stats(ends.iter().map(|e| &e.outcome.stats));
+        assert_eq!(stats, single.stats, "{format:?}");
+        let summary = ExportSummary {
+            event_count: outputs.iter().map(|o| o.event_count).sum(),
+            stats,
+        };
+        let tail = artifact_tail(&ctx, &summary).unwrap();
+        let mut joined = Vec::new();
+        for piece in pieces(format, &outputs, tail) {
+            match piece {
+                Piece::Segment { index, range } => joined
+                    .extend_from_slice(&bytes[index][range.start as usize..range.end as usize]),
+                Piece::Inline(b) => joined.extend_from_slice(&b),
+            }
+        }
+        assert!(
+            joined == whole,
+            "{format:?}: pieces differ from the single run"
+        );
+        if format == ExportFormat::Csv {
+            assert_eq!(last.outcome.sha256, single.sha256);
+        }
+    }
+}
