@@ -13,8 +13,8 @@
 //! an older claim, or for a job that ended, is dropped.
 mod checkpoint;
 mod finish;
-mod reports;
 mod release;
+mod reports;
 mod segment;
 
 pub use super::fanout_deps::FanOut;
