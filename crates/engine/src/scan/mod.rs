@@ -11,6 +11,8 @@
 use kt_domain::{Actor, Event, Model, Tokens};
 use std::borrow::Cow;
 
+mod simd;
+
 /// Which fields the caller wants back.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Want {
@@ -26,60 +28,42 @@ const MAX_DEPTH: u32 = 64;
 
 /// The event in `line`, or `None` when the serde path must decide.
 pub(crate) fn scan_event(line: &str, want: Want) -> Option<Event<'_>> {
-    if has_escape_or_control(line.as_bytes()) {
-        return None;
-    }
-    let mut s = Scanner {
-        src: line,
-        b: line.as_bytes(),
-        i: 0,
-    };
-    let event = s.event(want)?;
-    s.ws();
-    (s.i == s.b.len()).then_some(event)
-}
-
-/// A backslash or a byte below 0x20 anywhere (tabs included: JSON allows them
-/// between tokens but not inside strings, and they are rare enough to leave
-/// to serde). Written as a branch-free fold over blocks so it vectorises.
-fn has_escape_or_control(b: &[u8]) -> bool {
-    b.chunks(32).any(|block| {
-        block
-            .iter()
-            .fold(false, |acc, &c| acc | (c < 0x20) | (c == b'\\'))
+    QUOTES.with_borrow_mut(|quotes| {
+        // A backslash or a byte below 0x20 anywhere (tabs included: JSON
+        // allows them between tokens but not inside strings, and they are
+        // rare enough to leave to serde) sends the line to serde.
+        if !simd::classify(line.as_bytes(), quotes) {
+            return None;
+        }
+        let mut s = Scanner {
+            src: line,
+            b: line.as_bytes(),
+            quotes,
+            i: 0,
+        };
+        let event = s.event(want)?;
+        s.ws();
+        (s.i == s.b.len()).then_some(event)
     })
 }
 
-/// The first `"` in `b`. Strings here are short (ids, names), where
-/// memchr's setup costs more than this: eight bytes at a time in a word.
-#[inline(always)]
-fn find_quote(b: &[u8]) -> Option<usize> {
-    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
-    const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
-    const QUOTES: u64 = u64::from_ne_bytes([b'"'; 8]);
-    let mut at = 0;
-    while let Some(word) = b.get(at..at + 8) {
-        let x = u64::from_le_bytes(word.try_into().expect("8 bytes")) ^ QUOTES;
-        // The lowest set high bit marks the first zero byte, i.e. the first quote.
-        let zeros = x.wrapping_sub(ONES) & !x & HIGHS;
-        if zeros != 0 {
-            return Some(at + (zeros.trailing_zeros() / 8) as usize);
-        }
-        at += 8;
-    }
-    b[at..].iter().position(|&c| c == b'"').map(|p| at + p)
+thread_local! {
+    /// The quote bitmasks of the line being scanned, kept for the next line.
+    static QUOTES: std::cell::RefCell<Vec<u64>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
-struct Scanner<'a> {
+struct Scanner<'a, 'q> {
     src: &'a str,
     b: &'a [u8],
+    /// Where the line's quotes are (`simd::classify`).
+    quotes: &'q [u64],
     i: usize,
 }
 
 /// The four required keys' bits in `Scanner::field`'s numbering.
 const REQUIRED: u32 = 0b1111;
 
-impl<'a> Scanner<'a> {
+impl<'a> Scanner<'a, '_> {
     /// Skips whitespace, which on this path can only be spaces: tabs, CR
     /// and LF are control bytes, which send the line to serde.
     fn ws(&mut self) {
@@ -111,9 +95,9 @@ impl<'a> Scanner<'a> {
     fn string(&mut self) -> Option<&'a str> {
         self.eat(b'"')?;
         let start = self.i;
-        let len = find_quote(&self.b[start..])?;
-        self.i = start + len + 1;
-        self.src.get(start..start + len)
+        let end = simd::next_quote(self.quotes, start)?;
+        self.i = end + 1;
+        self.src.get(start..end)
     }
 
     fn literal(&mut self, word: &[u8]) -> Option<()> {

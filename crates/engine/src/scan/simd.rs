@@ -1,0 +1,163 @@
+//! The scanner's structural pass: one look at each byte of a line, 32 or 64
+//! at a time, that says whether the line has a backslash or a control byte
+//! (then serde decides) and where its quotes are, as bitmasks (bit `i` of
+//! word `w` is byte `64 * w + i`). With no escapes, a string ends at the
+//! next quote, so finding it is a bit scan instead of a byte loop.
+//!
+//! x86-64 uses AVX2 when the CPU has it (detected once) and SSE2 otherwise
+//! (always present); other targets use the scalar twin, which the tests hold
+//! the vector versions to.
+
+/// One 64-byte block: its quotes, and whether any byte is a backslash or below 0x20.
+type Block = (u64, bool);
+
+/// Fills `quotes` with the quote bitmasks of `b` (one word per 64 bytes, the
+/// bits past the end zero) and returns `false` if `b` has a backslash or a
+/// control byte (then the masks are incomplete: the line is not for us).
+pub(crate) fn classify(b: &[u8], quotes: &mut Vec<u64>) -> bool {
+    quotes.clear();
+    quotes.reserve(b.len() / 64 + 1);
+    let block = block_fn();
+    let mut blocks = b.chunks_exact(64);
+    for chunk in blocks.by_ref() {
+        let (q, special) = block(chunk.try_into().expect("64 bytes"));
+        if special {
+            return false;
+        }
+        quotes.push(q);
+    }
+    let rest = blocks.remainder();
+    if !rest.is_empty() {
+        // Padded with spaces: neither a quote nor special.
+        let mut last = [b' '; 64];
+        last[..rest.len()].copy_from_slice(rest);
+        let (q, special) = block(&last);
+        if special {
+            return false;
+        }
+        quotes.push(q);
+    }
+    true
+}
+
+/// The first quote at or after `from`, given `classify`'s masks.
+#[inline(always)]
+pub(crate) fn next_quote(quotes: &[u64], from: usize) -> Option<usize> {
+    let mut w = from / 64;
+    let mut bits = quotes.get(w)? & (!0u64 << (from % 64));
+    while bits == 0 {
+        w += 1;
+        bits = *quotes.get(w)?;
+    }
+    Some(w * 64 + bits.trailing_zeros() as usize)
+}
+
+type BlockFn = fn(&[u8; 64]) -> Block;
+
+#[cfg(target_arch = "x86_64")]
+fn block_fn() -> BlockFn {
+    use std::sync::atomic::{AtomicU8, Ordering};
+    // 0: not yet detected, 1: SSE2, 2: AVX2.
+    static LEVEL: AtomicU8 = AtomicU8::new(0);
+    let level = match LEVEL.load(Ordering::Relaxed) {
+        0 => {
+            let level = if std::is_x86_feature_detected!("avx2") {
+                2
+            } else {
+                1
+            };
+            LEVEL.store(level, Ordering::Relaxed);
+            level
+        }
+        level => level,
+    };
+    if level == 2 { x86::avx2 } else { x86::sse2 }
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+fn block_fn() -> BlockFn {
+    scalar
+}
+
+/// The reference the vector versions are tested against (and the fallback
+/// on other targets).
+#[cfg_attr(target_arch = "x86_64", allow(dead_code))]
+pub(crate) fn scalar(block: &[u8; 64]) -> Block {
+    let mut quotes = 0u64;
+    let mut special = false;
+    for (i, &c) in block.iter().enumerate() {
+        quotes |= u64::from(c == b'"') << i;
+        special |= c < 0x20 || c == b'\\';
+    }
+    (quotes, special)
+}
+
+#[cfg(target_arch = "x86_64")]
+pub(crate) mod x86 {
+    use super::Block;
+    use std::arch::x86_64::*;
+
+    /// SSE2 (every x86-64 CPU): four 16-byte lanes.
+    pub(crate) fn sse2(block: &[u8; 64]) -> Block {
+        // SAFETY: SSE2 is part of the x86-64 baseline.
+        unsafe { sse2_inner(block) }
+    }
+
+    #[target_feature(enable = "sse2")]
+    fn sse2_inner(block: &[u8; 64]) -> Block {
+        let (quote, backslash, c1f) = (
+            _mm_set1_epi8(b'"' as i8),
+            _mm_set1_epi8(b'\\' as i8),
+            _mm_set1_epi8(0x1f),
+        );
+        let (mut quotes, mut special) = (0u64, 0u32);
+        for lane in 0..4 {
+            // SAFETY: `block` has 64 bytes, so 16 from `lane * 16` are in bounds;
+            // the load is unaligned.
+            let x = unsafe { _mm_loadu_si128(block.as_ptr().add(lane * 16).cast()) };
+            let q = _mm_movemask_epi8(_mm_cmpeq_epi8(x, quote)) as u32;
+            // x <= 0x1f (unsigned) exactly when max(x, 0x1f) == 0x1f.
+            let control = _mm_cmpeq_epi8(_mm_max_epu8(x, c1f), c1f);
+            let s = _mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(x, backslash), control));
+            quotes |= u64::from(q) << (lane * 16);
+            special |= s as u32;
+        }
+        (quotes, special != 0)
+    }
+
+    /// AVX2: two 32-byte lanes. Only called once AVX2 was detected.
+    pub(crate) fn avx2(block: &[u8; 64]) -> Block {
+        // SAFETY: `block_fn` hands this out only when the CPU has AVX2
+        // (tests check for it before calling).
+        unsafe { avx2_inner(block) }
+    }
+
+    #[target_feature(enable = "avx2")]
+    fn avx2_inner(block: &[u8; 64]) -> Block {
+        let (quote, backslash, c1f) = (
+            _mm256_set1_epi8(b'"' as i8),
+            _mm256_set1_epi8(b'\\' as i8),
+            _mm256_set1_epi8(0x1f),
+        );
+        // SAFETY: `block` has 64 bytes: two unaligned 32-byte loads in bounds.
+        let (lo, hi) = unsafe {
+            (
+                _mm256_loadu_si256(block.as_ptr().cast()),
+                _mm256_loadu_si256(block.as_ptr().add(32).cast()),
+            )
+        };
+        let q_lo = _mm256_movemask_epi8(_mm256_cmpeq_epi8(lo, quote)) as u32;
+        let q_hi = _mm256_movemask_epi8(_mm256_cmpeq_epi8(hi, quote)) as u32;
+        // x <= 0x1f (unsigned) exactly when max(x, 0x1f) == 0x1f.
+        let control = _mm256_cmpeq_epi8(
+            _mm256_max_epu8(_mm256_min_epu8(lo, hi), c1f),
+            c1f,
+        );
+        let backslashes = _mm256_or_si256(
+            _mm256_cmpeq_epi8(lo, backslash),
+            _mm256_cmpeq_epi8(hi, backslash),
+        );
+        let s = _mm256_movemask_epi8(_mm256_or_si256(control, backslashes));
+        (u64::from(q_lo) | (u64::from(q_hi) << 32), s != 0)
+    }
+}
