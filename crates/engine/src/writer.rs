@@ -64,6 +64,7 @@ struct Output {
     size: u64,
     tx: tokio::sync::mpsc::Sender<Bytes>,
     clock: Arc<StageClock>,
+    pool: Arc<OutPool>,
 }
 
 impl Output {
@@ -75,10 +76,56 @@ impl Output {
         self.hasher.update(&self.buf);
         StageClock::add(&self.clock.hash, started, thread_cpu_ns());
         self.size += self.buf.len() as u64;
-        let chunk = std::mem::replace(&mut self.buf, Vec::with_capacity(OUTPUT_CHUNK_BYTES + 4096));
+        let chunk = std::mem::replace(&mut self.buf, self.pool.take());
         self.tx
-            .blocking_send(Bytes::from(chunk))
+            .blocking_send(Bytes::from_owner(Pooled {
+                buf: chunk,
+                pool: self.pool.clone(),
+            }))
             .map_err(|_| ExportError::Canceled)
+    }
+}
+
+/// Output buffers come back here once the sink drops their bytes, so the
+/// writer reuses their pages instead of faulting in a fresh megabyte per chunk.
+#[derive(Default)]
+struct OutPool(std::sync::Mutex<Vec<Vec<u8>>>);
+
+/// Buffers kept: the sink channel holds 4 chunks, the sink a few more.
+const OUT_POOL_MAX: usize = 8;
+
+impl OutPool {
+    fn take(&self) -> Vec<u8> {
+        let reused = self.0.lock().unwrap_or_else(|e| e.into_inner()).pop();
+        reused.unwrap_or_else(|| Vec::with_capacity(OUTPUT_CHUNK_BYTES + 4096))
+    }
+}
+
+/// One output chunk on its way to the sink; its buffer goes back to the pool
+/// when the last `Bytes` of it is dropped.
+struct Pooled {
+    buf: Vec<u8>,
+    pool: Arc<OutPool>,
+}
+
+impl AsRef<[u8]> for Pooled {
+    fn as_ref(&self) -> &[u8] {
+        &self.buf
+    }
+}
+
+impl Drop for Pooled {
+    fn drop(&mut self) {
+        let mut buf = std::mem::take(&mut self.buf);
+        // Only buffers of the usual size (a large `finish` may have grown one).
+        if buf.capacity() > 2 * (OUTPUT_CHUNK_BYTES + 4096) {
+            return;
+        }
+        buf.clear();
+        let mut free = self.pool.0.lock().unwrap_or_else(|e| e.into_inner());
+        if free.len() < OUT_POOL_MAX {
+            free.push(buf);
+        }
     }
 }
 
@@ -94,6 +141,7 @@ fn write_export_timed(mut s: WriterSetup) -> Result<Written, ExportError> {
     let format_error = |e: crate::formatter::FormatError| ExportError::Internal(e.to_string());
     let mut out = Output {
         buf: Vec::with_capacity(OUTPUT_CHUNK_BYTES + 4096),
+        pool: Arc::default(),
         hasher: Sha256::new(),
         size: 0,
         tx: s.out.clone(),

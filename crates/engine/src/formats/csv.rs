@@ -68,6 +68,37 @@ fn needs_quotes(value: &str) -> bool {
     value.bytes().any(|b| QUOTE_TRIGGERS[b as usize])
 }
 
+/// What one row's cells may skip: when the event's line has no escapes or
+/// control bytes and none of its strings holds a `,` or `;`
+/// (`simd::plain_strings`, one pass over the line), a cell whose text lies
+/// inside the line is one of its strings and needs no quotes, so it is not
+/// searched byte by byte. Other cells (decoded from escapes, or from
+/// elsewhere) are.
+#[derive(Clone, Copy)]
+struct Plain<'r> {
+    line: Option<&'r [u8]>,
+}
+
+impl Plain<'_> {
+    fn of(raw: &str) -> Plain<'_> {
+        let line = raw.as_bytes();
+        Plain {
+            line: crate::scan::simd::plain_strings(line).then_some(line),
+        }
+    }
+
+    /// Quotes are needed (never skipped for text outside the line).
+    #[inline(always)]
+    fn needs_quotes(self, value: &str) -> bool {
+        let inside = self.line.is_some_and(|line| {
+            let range = line.as_ptr_range();
+            let v = value.as_bytes().as_ptr_range();
+            range.start <= v.start && v.end <= range.end
+        });
+        !inside && needs_quotes(value)
+    }
+}
+
 fn is_formula_start(value: &str) -> bool {
     matches!(
         value.as_bytes().first(),
@@ -93,12 +124,12 @@ fn escaped(out: &mut Vec<u8>, value: &str) {
 }
 
 /// Appends one text cell (preceded by a comma unless it is the first).
-fn text(out: &mut Vec<u8>, value: Option<&str>, first: bool) {
+fn text(out: &mut Vec<u8>, plain: Plain<'_>, value: Option<&str>, first: bool) {
     if !first {
         out.push(b',');
     }
     let Some(value) = value else { return };
-    let quote = needs_quotes(value);
+    let quote = plain.needs_quotes(value);
     if quote {
         out.push(b'"');
     }
@@ -114,10 +145,10 @@ fn text(out: &mut Vec<u8>, value: Option<&str>, first: bool) {
 }
 
 /// Appends an array cell: its items joined with `;`.
-fn list(out: &mut Vec<u8>, items: &Option<Vec<Cow<'_, str>>>) {
+fn list(out: &mut Vec<u8>, plain: Plain<'_>, items: &Option<Vec<Cow<'_, str>>>) {
     out.push(b',');
     let Some(items) = items else { return };
-    let quote = items.iter().any(|i| needs_quotes(i));
+    let quote = items.iter().any(|i| plain.needs_quotes(i));
     if quote {
         out.push(b'"');
     }
@@ -156,29 +187,30 @@ impl EventRenderer for CsvRow {
         let e = &event.fields;
         let actor = e.actor.as_ref();
         let model = e.model.as_ref();
-        text(out, Some(&e.event_id), true);
-        text(out, Some(&e.ts), false);
-        text(out, Some(&e.tenant_id), false);
-        text(out, Some(&e.event_type), false);
-        text(out, opt(&e.request_id), false);
-        text(out, opt(&e.escalation_id), false);
-        text(out, opt(&e.config_version), false);
-        text(out, actor.and_then(|a| opt(&a.user_id)), false);
-        text(out, actor.and_then(|a| opt(&a.app)), false);
-        text(out, actor.and_then(|a| opt(&a.ip)), false);
-        text(out, model.and_then(|m| opt(&m.provider)), false);
-        text(out, model.and_then(|m| opt(&m.name)), false);
-        text(out, model.and_then(|m| opt(&m.region)), false);
-        text(out, opt(&e.decision), false);
-        list(out, &e.policy_ids);
-        text(out, opt(&e.risk_level), false);
-        list(out, &e.data_categories);
+        let p = Plain::of(event.raw);
+        text(out, p, Some(&e.event_id), true);
+        text(out, p, Some(&e.ts), false);
+        text(out, p, Some(&e.tenant_id), false);
+        text(out, p, Some(&e.event_type), false);
+        text(out, p, opt(&e.request_id), false);
+        text(out, p, opt(&e.escalation_id), false);
+        text(out, p, opt(&e.config_version), false);
+        text(out, p, actor.and_then(|a| opt(&a.user_id)), false);
+        text(out, p, actor.and_then(|a| opt(&a.app)), false);
+        text(out, p, actor.and_then(|a| opt(&a.ip)), false);
+        text(out, p, model.and_then(|m| opt(&m.provider)), false);
+        text(out, p, model.and_then(|m| opt(&m.name)), false);
+        text(out, p, model.and_then(|m| opt(&m.region)), false);
+        text(out, p, opt(&e.decision), false);
+        list(out, p, &e.policy_ids);
+        text(out, p, opt(&e.risk_level), false);
+        list(out, p, &e.data_categories);
         number(out, e.latency_ms);
         number(out, e.tokens.and_then(|t| t.input));
         number(out, e.tokens.and_then(|t| t.output));
-        text(out, opt(&e.outcome), false);
-        text(out, opt(&e.reviewer), false);
-        text(out, opt(&e.incident_id), false);
+        text(out, p, opt(&e.outcome), false);
+        text(out, p, opt(&e.reviewer), false);
+        text(out, p, opt(&e.incident_id), false);
         out.extend_from_slice(RECORD_END);
         Ok(())
     }
@@ -368,6 +400,107 @@ d",plain,"#
         assert!(
             out.starts_with("e1,2026-05-01T08:00:00.000Z,acme,x,,,,,,,,,,,p1;p2,,email,"),
             "{out}"
+        );
+    }
+
+    /// Every text of `e` copied out of the line, so no cell can be skipped.
+    fn detached(e: &kt_domain::Event<'_>) -> kt_domain::Event<'static> {
+        let own = |v: &Option<Cow<'_, str>>| v.as_ref().map(|v| Cow::Owned(v.to_string()));
+        let own_list = |v: &Option<Vec<Cow<'_, str>>>| {
+            v.as_ref()
+                .map(|items| items.iter().map(|i| Cow::Owned(i.to_string())).collect())
+        };
+        kt_domain::Event {
+            event_id: Cow::Owned(e.event_id.to_string()),
+            ts: Cow::Owned(e.ts.to_string()),
+            tenant_id: Cow::Owned(e.tenant_id.to_string()),
+            event_type: Cow::Owned(e.event_type.to_string()),
+            request_id: own(&e.request_id),
+            escalation_id: own(&e.escalation_id),
+            config_version: own(&e.config_version),
+            actor: e.actor.as_ref().map(|a| kt_domain::Actor {
+                user_id: own(&a.user_id),
+                app: own(&a.app),
+                ip: own(&a.ip),
+            }),
+            model: e.model.as_ref().map(|m| kt_domain::Model {
+                provider: own(&m.provider),
+                name: own(&m.name),
+                region: own(&m.region),
+            }),
+            decision: own(&e.decision),
+            policy_ids: own_list(&e.policy_ids),
+            risk_level: own(&e.risk_level),
+            data_categories: own_list(&e.data_categories),
+            latency_ms: e.latency_ms,
+            tokens: e.tokens,
+            outcome: own(&e.outcome),
+            reviewer: own(&e.reviewer),
+            incident_id: own(&e.incident_id),
+        }
+    }
+
+    #[test]
+    fn rows_of_plain_lines_skip_the_search_and_still_match_the_cell_by_cell_rows() {
+        let values = [
+            "plain",
+            "a,b",
+            "a;b",
+            "=1+1",
+            "-2",
+            "@x",
+            "x\\\"q\\\"",
+            "tab\\tx",
+            "é,ü",
+            "",
+            "long text without separators at all, well, with one",
+            "end;",
+        ];
+        let mut checked = 0;
+        for (n, a) in values.iter().enumerate() {
+            for b in values.iter().skip(n % 3) {
+                let line = format!(
+                    r#"{{"event_id":"e{n}","ts":"2026-05-01T08:00:00.000Z","tenant_id":"acme","event_type":"{a}","actor":{{"app":"{b}","ip":"1.2.3.4"}},"policy_ids":["{a}","{b}"],"note":"x,y;z","latency_ms":5,"outcome":"{b}"}}"#
+                );
+                let event = parsed(&line);
+                let mut fast = Vec::new();
+                CsvRow.render(&event, &mut fast).unwrap();
+                let slow_event = ParsedEvent {
+                    raw: event.raw,
+                    fields: detached(&event.fields),
+                    ts_ms: 0,
+                };
+                let mut slow = Vec::new();
+                CsvRow.render(&slow_event, &mut slow).unwrap();
+                assert_eq!(
+                    String::from_utf8_lossy(&fast),
+                    String::from_utf8_lossy(&slow),
+                    "{line}"
+                );
+                checked += 1;
+            }
+        }
+        assert!(checked > 100);
+        // The fast path is taken only when no string of the line has a separator.
+        let plain = r#"{"event_id":"e1","ts":"t","tenant_id":"acme","event_type":"x","n":[1,2]}"#;
+        assert!(crate::scan::simd::plain_strings(plain.as_bytes()));
+        for not_plain in [
+            r#"{"event_id":"e,1"}"#,
+            r#"{"event_id":"e;1"}"#,
+            r#"{"event_id":"e\"1"}"#,
+        ] {
+            assert!(
+                !crate::scan::simd::plain_strings(not_plain.as_bytes()),
+                "{not_plain}"
+            );
+        }
+        // A string across the first block's end: the separator after it is outside.
+        let across = format!(r#"{{"a":"{}","b":"{}"}}"#, "x".repeat(70), "y".repeat(60));
+        assert!(crate::scan::simd::plain_strings(across.as_bytes()));
+        let long = format!(r#"{{"a":"{}","b":"{},"}}"#, "x".repeat(70), "y".repeat(60));
+        assert!(
+            !crate::scan::simd::plain_strings(long.as_bytes()),
+            "a comma in the second block's string"
         );
     }
 }

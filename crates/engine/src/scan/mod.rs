@@ -11,7 +11,7 @@
 use kt_domain::{Actor, Event, Model, Tokens};
 use std::borrow::Cow;
 
-mod simd;
+pub(crate) mod simd;
 
 /// Which fields the caller wants back.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -151,16 +151,33 @@ impl<'a> Scanner<'a, '_> {
     }
 
     /// An integer serde would give an `i64` field; `null` as `None`. Floats,
-    /// exponents, `-0` and out-of-range values are left to serde to refuse.
+    /// exponents, `-0`, leading zeros and integers of more than 18 digits
+    /// (which may not fit) are left to serde to decide.
     fn opt_int(&mut self) -> Option<Option<i64>> {
-        if self.peek()? == b'n' {
+        let first = self.peek()?;
+        if first == b'n' {
             return self.literal(b"null").map(|_| None);
         }
-        let text = self.number()?;
-        if text.iter().any(|c| matches!(c, b'.' | b'e' | b'E')) || text == b"-0" {
+        let negative = first == b'-';
+        if negative {
+            self.i += 1;
+        }
+        let start = self.i;
+        let mut value = 0i64;
+        while let Some(&c) = self.b.get(self.i)
+            && c.is_ascii_digit()
+        {
+            value = value.wrapping_mul(10).wrapping_add(i64::from(c - b'0'));
+            self.i += 1;
+        }
+        let digits = self.i - start;
+        if digits == 0 || digits > 18 || (digits > 1 && self.b[start] == b'0') {
             return None;
         }
-        std::str::from_utf8(text).ok()?.parse().ok().map(Some)
+        if matches!(self.b.get(self.i), Some(b'.' | b'e' | b'E')) || (negative && value == 0) {
+            return None;
+        }
+        Some(Some(if negative { -value } else { value }))
     }
 
     /// `[` strings `]`, kept when `keep`; `null` as `None`.
@@ -289,26 +306,8 @@ impl<'a> Scanner<'a, '_> {
     /// insists), unknown ones checked and skipped.
     fn field(&mut self, key: &str, e: &mut Event<'a>, seen: &mut u32, keep: bool) -> Option<()> {
         let text = |s: &mut Self| s.opt_string().map(|v| v.map(Cow::Borrowed));
-        let index = match key {
-            "event_id" => 0,
-            "ts" => 1,
-            "tenant_id" => 2,
-            "event_type" => 3,
-            "request_id" => 4,
-            "escalation_id" => 5,
-            "config_version" => 6,
-            "actor" => 7,
-            "model" => 8,
-            "decision" => 9,
-            "policy_ids" => 10,
-            "risk_level" => 11,
-            "data_categories" => 12,
-            "latency_ms" => 13,
-            "tokens" => 14,
-            "outcome" => 15,
-            "reviewer" => 16,
-            "incident_id" => 17,
-            _ => return self.skip_value(1),
+        let Some(index) = top_level_key(key.as_bytes()) else {
+            return self.skip_value(1);
         };
         once(seen, 1u32 << index)?;
         match index {
@@ -373,6 +372,42 @@ impl<'a> Scanner<'a, '_> {
         })?;
         Some(present.then_some(tokens))
     }
+}
+
+/// The `Event` field a top-level key names (`Scanner::field`'s numbering):
+/// by length first, so a key costs one or two fixed-size compares.
+#[inline(always)]
+fn top_level_key(key: &[u8]) -> Option<u32> {
+    Some(match key.len() {
+        2 if key == b"ts" => 1,
+        5 => match key {
+            b"actor" => 7,
+            b"model" => 8,
+            _ => return None,
+        },
+        6 if key == b"tokens" => 14,
+        7 if key == b"outcome" => 15,
+        8 => match key {
+            b"event_id" => 0,
+            b"decision" => 9,
+            b"reviewer" => 16,
+            _ => return None,
+        },
+        9 if key == b"tenant_id" => 2,
+        10 => match key {
+            b"event_type" => 3,
+            b"request_id" => 4,
+            b"policy_ids" => 10,
+            b"risk_level" => 11,
+            b"latency_ms" => 13,
+            _ => return None,
+        },
+        11 if key == b"incident_id" => 17,
+        13 if key == b"escalation_id" => 5,
+        14 if key == b"config_version" => 6,
+        15 if key == b"data_categories" => 12,
+        _ => return None,
+    })
 }
 
 /// Marks `bit` seen; `None` if it already was (a duplicate key).

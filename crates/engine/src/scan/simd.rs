@@ -8,8 +8,14 @@
 //! (always present); other targets use the scalar twin, which the tests hold
 //! the vector versions to.
 
-/// One 64-byte block: its quotes, and whether any byte is a backslash or below 0x20.
-type Block = (u64, bool);
+/// One 64-byte block: its quotes, its `,` and `;` (csv's separators, see
+/// [`plain_strings`]), and whether any byte is a backslash or below 0x20.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Block {
+    pub quotes: u64,
+    pub seps: u64,
+    pub special: bool,
+}
 
 /// Fills `quotes` with the quote bitmasks of `b` (one word per 64 bytes, the
 /// bits past the end zero) and returns `false` if `b` has a backslash or a
@@ -17,27 +23,50 @@ type Block = (u64, bool);
 pub(crate) fn classify(b: &[u8], quotes: &mut Vec<u64>) -> bool {
     quotes.clear();
     quotes.reserve(b.len() / 64 + 1);
+    blocks(b, |block| {
+        quotes.push(block.quotes);
+        !block.special
+    })
+}
+
+/// Whether `line` has no backslash or control byte and none of its strings
+/// holds a `,` or `;`. Then a csv cell whose text is one of its strings
+/// (as the scanner or serde read them: without escapes the two are the same
+/// bytes) needs no quotes.
+pub(crate) fn plain_strings(line: &[u8]) -> bool {
+    // All ones while the previous block ended inside a string.
+    let mut carry = 0u64;
+    blocks(line, |block| {
+        // Bit i: an odd number of quotes at or before i, i.e. inside a string
+        // (its opening quote included, its closing quote not).
+        let mut inside = block.quotes;
+        for shift in [1, 2, 4, 8, 16, 32] {
+            inside ^= inside << shift;
+        }
+        inside ^= carry;
+        carry = 0u64.wrapping_sub(inside >> 63);
+        !block.special && block.seps & inside == 0
+    })
+}
+
+/// Runs `each` over the 64-byte blocks of `b` (the last padded with spaces,
+/// which are nothing) until it returns false; false if it did.
+#[inline(always)]
+fn blocks(b: &[u8], mut each: impl FnMut(Block) -> bool) -> bool {
     let block = block_fn();
-    let mut blocks = b.chunks_exact(64);
-    for chunk in blocks.by_ref() {
-        let (q, special) = block(chunk.try_into().expect("64 bytes"));
-        if special {
+    let mut chunks = b.chunks_exact(64);
+    for chunk in chunks.by_ref() {
+        if !each(block(chunk.try_into().expect("64 bytes"))) {
             return false;
         }
-        quotes.push(q);
     }
-    let rest = blocks.remainder();
-    if !rest.is_empty() {
-        // Padded with spaces: neither a quote nor special.
-        let mut last = [b' '; 64];
-        last[..rest.len()].copy_from_slice(rest);
-        let (q, special) = block(&last);
-        if special {
-            return false;
-        }
-        quotes.push(q);
+    let rest = chunks.remainder();
+    if rest.is_empty() {
+        return true;
     }
-    true
+    let mut last = [b' '; 64];
+    last[..rest.len()].copy_from_slice(rest);
+    each(block(&last))
 }
 
 /// The first quote at or after `from`, given `classify`'s masks.
@@ -83,13 +112,17 @@ fn block_fn() -> BlockFn {
 /// on other targets).
 #[cfg_attr(target_arch = "x86_64", allow(dead_code))]
 pub(crate) fn scalar(block: &[u8; 64]) -> Block {
-    let mut quotes = 0u64;
-    let mut special = false;
+    let (mut quotes, mut seps, mut special) = (0u64, 0u64, false);
     for (i, &c) in block.iter().enumerate() {
         quotes |= u64::from(c == b'"') << i;
+        seps |= u64::from(c == b',' || c == b';') << i;
         special |= c < 0x20 || c == b'\\';
     }
-    (quotes, special)
+    Block {
+        quotes,
+        seps,
+        special,
+    }
 }
 
 #[cfg(target_arch = "x86_64")]
@@ -110,7 +143,8 @@ pub(crate) mod x86 {
             _mm_set1_epi8(b'\\' as i8),
             _mm_set1_epi8(0x1f),
         );
-        let (mut quotes, mut special) = (0u64, 0u32);
+        let (comma, semicolon) = (_mm_set1_epi8(b',' as i8), _mm_set1_epi8(b';' as i8));
+        let (mut quotes, mut seps, mut special) = (0u64, 0u64, 0u32);
         for lane in 0..4 {
             // SAFETY: `block` has 64 bytes, so 16 from `lane * 16` are in bounds;
             // the load is unaligned.
@@ -119,10 +153,16 @@ pub(crate) mod x86 {
             // x <= 0x1f (unsigned) exactly when max(x, 0x1f) == 0x1f.
             let control = _mm_cmpeq_epi8(_mm_max_epu8(x, c1f), c1f);
             let s = _mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(x, backslash), control));
+            let sep = _mm_or_si128(_mm_cmpeq_epi8(x, comma), _mm_cmpeq_epi8(x, semicolon));
             quotes |= u64::from(q) << (lane * 16);
+            seps |= u64::from(_mm_movemask_epi8(sep) as u32) << (lane * 16);
             special |= s as u32;
         }
-        (quotes, special != 0)
+        Block {
+            quotes,
+            seps,
+            special: special != 0,
+        }
     }
 
     /// AVX2: two 32-byte lanes. Only called once AVX2 was detected.
@@ -149,15 +189,27 @@ pub(crate) mod x86 {
         let q_lo = _mm256_movemask_epi8(_mm256_cmpeq_epi8(lo, quote)) as u32;
         let q_hi = _mm256_movemask_epi8(_mm256_cmpeq_epi8(hi, quote)) as u32;
         // x <= 0x1f (unsigned) exactly when max(x, 0x1f) == 0x1f.
-        let control = _mm256_cmpeq_epi8(
-            _mm256_max_epu8(_mm256_min_epu8(lo, hi), c1f),
-            c1f,
-        );
+        let control = _mm256_cmpeq_epi8(_mm256_max_epu8(_mm256_min_epu8(lo, hi), c1f), c1f);
         let backslashes = _mm256_or_si256(
             _mm256_cmpeq_epi8(lo, backslash),
             _mm256_cmpeq_epi8(hi, backslash),
         );
         let s = _mm256_movemask_epi8(_mm256_or_si256(control, backslashes));
-        (u64::from(q_lo) | (u64::from(q_hi) << 32), s != 0)
+        let (comma, semicolon) = (_mm256_set1_epi8(b',' as i8), _mm256_set1_epi8(b';' as i8));
+        let sep_lo = _mm256_or_si256(
+            _mm256_cmpeq_epi8(lo, comma),
+            _mm256_cmpeq_epi8(lo, semicolon),
+        );
+        let sep_hi = _mm256_or_si256(
+            _mm256_cmpeq_epi8(hi, comma),
+            _mm256_cmpeq_epi8(hi, semicolon),
+        );
+        let seps = u64::from(_mm256_movemask_epi8(sep_lo) as u32)
+            | (u64::from(_mm256_movemask_epi8(sep_hi) as u32) << 32);
+        Block {
+            quotes: u64::from(q_lo) | (u64::from(q_hi) << 32),
+            seps,
+            special: s != 0,
+        }
     }
 }

@@ -224,7 +224,10 @@ fn the_quote_masks_find_every_first_quote_and_refuse_escapes_and_controls() {
         "\x7f\u{80}\"\"",
         &long,
     ] {
-        assert!(super::simd::classify(text.as_bytes(), &mut quotes), "{text:?}");
+        assert!(
+            super::simd::classify(text.as_bytes(), &mut quotes),
+            "{text:?}"
+        );
         for cut in 0..=text.len() {
             assert_eq!(
                 super::simd::next_quote(&quotes, cut),
@@ -240,7 +243,10 @@ fn the_quote_masks_find_every_first_quote_and_refuse_escapes_and_controls() {
         for at in [0, 5, 31, 32, 63, 64, 100] {
             let mut text = "a".repeat(130);
             text.insert_str(at, special);
-            assert!(!super::simd::classify(text.as_bytes(), &mut quotes), "{at} {special:?}");
+            assert!(
+                !super::simd::classify(text.as_bytes(), &mut quotes),
+                "{at} {special:?}"
+            );
         }
     }
 }
