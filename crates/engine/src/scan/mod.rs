@@ -27,13 +27,24 @@ pub(crate) enum Want {
 const MAX_DEPTH: u32 = 64;
 
 /// The event in `line`, or `None` when the serde path must decide.
+#[cfg(test)]
 pub(crate) fn scan_event(line: &str, want: Want) -> Option<Event<'_>> {
+    let mut event = Event::required("", "", "", "");
+    scan_event_into(line, want, &mut event).then_some(event)
+}
+
+/// Reads the event in `line` into `event`, which must be fresh
+/// (`Event::required("", "", "", "")`): filled in place rather than returned,
+/// because an `Event` is ~400 bytes and each hop of a returned one (through
+/// `Option`, `Result`, the caller's struct) is a copy. `false` when the serde
+/// path must decide (then `event` holds leftovers, to be overwritten).
+pub(crate) fn scan_event_into<'a>(line: &'a str, want: Want, event: &mut Event<'a>) -> bool {
     QUOTES.with_borrow_mut(|quotes| {
         // A backslash or a byte below 0x20 anywhere (tabs included: JSON
         // allows them between tokens but not inside strings, and they are
         // rare enough to leave to serde) sends the line to serde.
         if !simd::classify(line.as_bytes(), quotes) {
-            return None;
+            return false;
         }
         let mut s = Scanner {
             src: line,
@@ -41,9 +52,11 @@ pub(crate) fn scan_event(line: &str, want: Want) -> Option<Event<'_>> {
             quotes,
             i: 0,
         };
-        let event = s.event(want)?;
+        if s.event(want, event).is_none() {
+            return false;
+        }
         s.ws();
-        (s.i == s.b.len()).then_some(event)
+        s.i == s.b.len()
     })
 }
 
@@ -287,19 +300,22 @@ impl<'a> Scanner<'a, '_> {
         Some(present.then_some(values))
     }
 
-    fn event(&mut self, want: Want) -> Option<Event<'a>> {
+    fn event(&mut self, want: Want, e: &mut Event<'a>) -> Option<()> {
         let mut seen = 0u32;
-        let mut e = Event::required("", "", "", "");
         let keep = want == Want::All;
-        self.opt_object(|s, key| s.field(key, &mut e, &mut seen, keep))?
+        self.opt_object(|s, key| s.field(key, e, &mut seen, keep))?
             .then_some(())?;
         if seen & REQUIRED != REQUIRED {
             return None;
         }
-        Some(match want {
-            Want::All => e,
-            Want::Required => Event::required(e.event_id, e.ts, e.tenant_id, e.event_type),
-        })
+        if !keep {
+            // Checked, not kept: only the four required fields, as `EventCheck` gives.
+            (e.request_id, e.escalation_id, e.config_version) = (None, None, None);
+            (e.actor, e.model, e.decision, e.policy_ids) = (None, None, None, None);
+            (e.risk_level, e.data_categories, e.latency_ms) = (None, None, None);
+            (e.tokens, e.outcome, e.reviewer, e.incident_id) = (None, None, None, None);
+        }
+        Some(())
     }
 
     /// One top-level field: known ones into `e` (each at most once, as serde
