@@ -251,6 +251,7 @@ mod tests {
         let ok = check_line(l.as_bytes(), "acme", HOUR_0800, Want::All).unwrap();
         assert_eq!(ok.ts_ns, HOUR_0800 + 134_501_000_000);
         assert_eq!(ok.event.event_id, "e1");
+        assert_eq!(ok.raw, l);
     }
 
     /// The reason, which must be the same whether the line is fully parsed or only checked.

@@ -23,7 +23,7 @@ pub(crate) struct Block {
 pub(crate) fn classify(b: &[u8], quotes: &mut Vec<u64>) -> bool {
     quotes.clear();
     quotes.reserve(b.len() / 64 + 1);
-    blocks(b, |block| {
+    each_block(b, |block| {
         quotes.push(block.quotes);
         !block.special
     })
@@ -36,7 +36,7 @@ pub(crate) fn classify(b: &[u8], quotes: &mut Vec<u64>) -> bool {
 pub(crate) fn plain_strings(line: &[u8]) -> bool {
     // All ones while the previous block ended inside a string.
     let mut carry = 0u64;
-    blocks(line, |block| {
+    each_block(line, |block| {
         // Bit i: an odd number of quotes at or before i, i.e. inside a string
         // (its opening quote included, its closing quote not).
         let mut inside = block.quotes;
@@ -50,10 +50,28 @@ pub(crate) fn plain_strings(line: &[u8]) -> bool {
 }
 
 /// Runs `each` over the 64-byte blocks of `b` (the last padded with spaces,
-/// which are nothing) until it returns false; false if it did.
+/// which are nothing) until it returns false; false if it did. The loop is
+/// compiled once per instruction set, so the block is inlined into it.
 #[inline(always)]
-fn blocks(b: &[u8], mut each: impl FnMut(Block) -> bool) -> bool {
-    let block = block_fn();
+fn each_block(b: &[u8], each: impl FnMut(Block) -> bool) -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if x86::has_avx2() {
+            // SAFETY: the CPU has AVX2 (just checked).
+            return unsafe { x86::blocks_avx2(b, each) };
+        }
+        blocks(b, x86::sse2, each)
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    blocks(b, scalar, each)
+}
+
+#[inline(always)]
+fn blocks(
+    b: &[u8],
+    block: impl Fn(&[u8; 64]) -> Block,
+    mut each: impl FnMut(Block) -> bool,
+) -> bool {
     let mut chunks = b.chunks_exact(64);
     for chunk in chunks.by_ref() {
         if !each(block(chunk.try_into().expect("64 bytes"))) {
@@ -81,33 +99,6 @@ pub(crate) fn next_quote(quotes: &[u64], from: usize) -> Option<usize> {
     Some(w * 64 + bits.trailing_zeros() as usize)
 }
 
-type BlockFn = fn(&[u8; 64]) -> Block;
-
-#[cfg(target_arch = "x86_64")]
-fn block_fn() -> BlockFn {
-    use std::sync::atomic::{AtomicU8, Ordering};
-    // 0: not yet detected, 1: SSE2, 2: AVX2.
-    static LEVEL: AtomicU8 = AtomicU8::new(0);
-    let level = match LEVEL.load(Ordering::Relaxed) {
-        0 => {
-            let level = if std::is_x86_feature_detected!("avx2") {
-                2
-            } else {
-                1
-            };
-            LEVEL.store(level, Ordering::Relaxed);
-            level
-        }
-        level => level,
-    };
-    if level == 2 { x86::avx2 } else { x86::sse2 }
-}
-
-#[cfg(not(target_arch = "x86_64"))]
-fn block_fn() -> BlockFn {
-    scalar
-}
-
 /// The reference the vector versions are tested against (and the fallback
 /// on other targets).
 #[cfg_attr(target_arch = "x86_64", allow(dead_code))]
@@ -130,13 +121,37 @@ pub(crate) mod x86 {
     use super::Block;
     use std::arch::x86_64::*;
 
+    /// Whether the CPU has AVX2 (detected once).
+    #[inline(always)]
+    pub(crate) fn has_avx2() -> bool {
+        use std::sync::atomic::{AtomicU8, Ordering};
+        // 0: not yet detected, 1: no, 2: yes.
+        static AVX2: AtomicU8 = AtomicU8::new(0);
+        match AVX2.load(Ordering::Relaxed) {
+            0 => {
+                let yes = std::is_x86_feature_detected!("avx2");
+                AVX2.store(if yes { 2 } else { 1 }, Ordering::Relaxed);
+                yes
+            }
+            level => level == 2,
+        }
+    }
+
+    /// [`super::blocks`] compiled for AVX2, with [`avx2_inner`] inlined.
+    #[target_feature(enable = "avx2")]
+    pub(super) fn blocks_avx2(b: &[u8], each: impl FnMut(Block) -> bool) -> bool {
+        super::blocks(b, |block| avx2_inner(block), each)
+    }
+
     /// SSE2 (every x86-64 CPU): four 16-byte lanes.
+    #[inline(always)]
     pub(crate) fn sse2(block: &[u8; 64]) -> Block {
         // SAFETY: SSE2 is part of the x86-64 baseline.
         unsafe { sse2_inner(block) }
     }
 
     #[target_feature(enable = "sse2")]
+    #[inline]
     fn sse2_inner(block: &[u8; 64]) -> Block {
         let (quote, backslash, c1f) = (
             _mm_set1_epi8(b'"' as i8),
@@ -165,14 +180,16 @@ pub(crate) mod x86 {
         }
     }
 
-    /// AVX2: two 32-byte lanes. Only called once AVX2 was detected.
+    /// AVX2: two 32-byte lanes (tests only; the export runs [`blocks_avx2`]).
+    #[cfg(test)]
     pub(crate) fn avx2(block: &[u8; 64]) -> Block {
-        // SAFETY: `block_fn` hands this out only when the CPU has AVX2
-        // (tests check for it before calling).
+        assert!(has_avx2());
+        // SAFETY: the CPU has AVX2 (asserted).
         unsafe { avx2_inner(block) }
     }
 
     #[target_feature(enable = "avx2")]
+    #[inline]
     fn avx2_inner(block: &[u8; 64]) -> Block {
         let (quote, backslash, c1f) = (
             _mm256_set1_epi8(b'"' as i8),
