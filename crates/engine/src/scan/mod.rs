@@ -8,6 +8,12 @@
 //! which decides and words the reason. So what it accepts is a subset of what
 //! serde accepts, with the same values (a test mutates lines to hold it to
 //! that), and every rejection message comes from one place.
+//!
+//! Before the walk, a SIMD pass ([`simd`]) looks at the line 32-64 bytes at
+//! a time: a backslash or a control byte anywhere sends it to serde, and the
+//! quotes become bitmasks, so the end of every string is a bit scan. Events
+//! are filled in place (`scan_event_into`): an `Event` is ~400 bytes, and
+//! returning one through `Option`, `Result` and the caller copied it each time.
 use kt_domain::{Actor, Event, Model, Tokens};
 use std::borrow::Cow;
 
