@@ -278,3 +278,43 @@ fn parsed_event<'a>(v: &RecView<'a>) -> Result<ParsedEvent<'a>, ExportError> {
         ts_ms: v.ts_ns.div_euclid(1_000_000),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pooled(pool: &Arc<OutPool>, text: &[u8]) -> Bytes {
+        let mut buf = pool.take();
+        buf.extend_from_slice(text);
+        Bytes::from_owner(Pooled {
+            buf,
+            pool: pool.clone(),
+        })
+    }
+
+    #[test]
+    fn an_output_buffer_comes_back_once_the_sink_drops_its_bytes() {
+        let pool = Arc::new(OutPool::default());
+        let first = pooled(&pool, b"chunk one");
+        let address = first.as_ptr();
+        let slice = first.slice(6..);
+        drop(first);
+        assert!(pool.0.lock().unwrap().is_empty(), "still held by a slice");
+        assert_eq!(&slice[..], b"one");
+        drop(slice);
+        let again = pool.take();
+        assert_eq!(again.as_ptr(), address, "the same buffer, reused");
+        assert!(again.is_empty() && again.capacity() >= OUTPUT_CHUNK_BYTES);
+        // The pool keeps a bounded number; one grown past the usual size is freed.
+        let held: Vec<Bytes> = (0..OUT_POOL_MAX + 3).map(|_| pooled(&pool, b"x")).collect();
+        drop(held);
+        assert_eq!(pool.0.lock().unwrap().len(), OUT_POOL_MAX);
+        let mut big = pool.take();
+        big.reserve(8 * OUTPUT_CHUNK_BYTES);
+        drop(Bytes::from_owner(Pooled {
+            buf: big,
+            pool: pool.clone(),
+        }));
+        assert_eq!(pool.0.lock().unwrap().len(), OUT_POOL_MAX - 1);
+    }
+}
