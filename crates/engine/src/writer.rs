@@ -141,11 +141,11 @@ fn write_export_timed(mut s: WriterSetup) -> Result<Written, ExportError> {
     let format_error = |e: crate::formatter::FormatError| ExportError::Internal(e.to_string());
     let mut out = Output {
         buf: Vec::with_capacity(OUTPUT_CHUNK_BYTES + 4096),
-        pool: Arc::default(),
         hasher: Sha256::new(),
         size: 0,
         tx: s.out.clone(),
         clock: s.clock.clone(),
+        pool: Arc::default(),
     };
     let mut stats = JobStats {
         objects_skipped: s.objects_skipped,
