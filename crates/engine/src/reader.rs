@@ -3,10 +3,10 @@
 //! bounded size, so a huge object never sits in memory whole.
 use super::scan::Want;
 use super::stage::{StageClock, thread_cpu_ns};
-use super::validate::check_line;
+use super::validate::check_line_into;
 use super::{ExportError, SourceError};
 use crate::formatter::EventRenderer;
-use kt_domain::ParsedEvent;
+use kt_domain::{Event, ParsedEvent};
 use kt_domain::{MAX_REJECTED_SAMPLES, RejectedSample};
 use std::io::{BufReader, Read};
 use std::sync::Arc;
@@ -440,19 +440,30 @@ fn accept(
         Some(renderer) if renderer.needs_fields() => Want::All,
         _ => Want::Required,
     };
-    let ok = match check_line(line, &task.tenant, task.hour_start_ns, want) {
-        Ok(ok) => ok,
+    // Filled in place: an `Event` is big, and every move of one is a copy.
+    let mut event = ParsedEvent {
+        raw: "",
+        fields: Event::required("", "", "", ""),
+        ts_ms: 0,
+    };
+    let ts_ns = match check_line_into(
+        line,
+        &task.tenant,
+        task.hour_start_ns,
+        want,
+        &mut event.fields,
+    ) {
+        Ok((raw, ts_ns)) => {
+            event.raw = raw;
+            ts_ns
+        }
         Err(reason) => return reject(reason, line_no, task, stats),
     };
-    if !(task.window_start_ns..task.window_end_ns).contains(&ok.ts_ns) {
+    if !(task.window_start_ns..task.window_end_ns).contains(&ts_ns) {
         return Ok(());
     }
+    event.ts_ms = ts_ns.div_euclid(1_000_000);
     let payload_off = chunk.data.len();
-    let event = ParsedEvent {
-        raw: ok.raw,
-        fields: ok.event,
-        ts_ms: ok.ts_ns.div_euclid(1_000_000),
-    };
     match &task.renderer {
         Some(renderer) => renderer
             .render(&event, &mut chunk.data)
@@ -464,7 +475,7 @@ fn accept(
         .data
         .extend_from_slice(event.fields.event_id.as_bytes());
     chunk.recs.push(Rec {
-        ts_ns: ok.ts_ns,
+        ts_ns,
         payload_off: payload_off as u32,
         payload_len: (chunk.data.len() - payload_off) as u32,
         line_len: line_len as u32,

@@ -1,12 +1,13 @@
 //! Line validation: what makes a lake line an event we export, and the reason
 //! (in words a person understands) when it is not.
 use super::check::EventCheck;
-use super::scan::{Want, scan_event};
+use super::scan::{Want, scan_event_into};
 use kt_domain::Event;
 
 const NANOS_PER_HOUR: i64 = 3_600 * 1_000_000_000;
 
 /// A line that passed every check, borrowed from the line.
+#[cfg(test)]
 #[derive(Debug)]
 pub(crate) struct Accepted<'a> {
     pub raw: &'a str,
@@ -18,14 +19,30 @@ pub(crate) struct Accepted<'a> {
 
 /// Checks one line (without its newline) of an object in the partition of
 /// `tenant` whose hour starts at `hour_start_ns`.
+#[cfg(test)]
 pub(crate) fn check_line<'a>(
     line: &'a [u8],
     tenant: &str,
     hour_start_ns: i64,
     want: Want,
 ) -> Result<Accepted<'a>, String> {
+    let mut event = Event::required("", "", "", "");
+    let (raw, ts_ns) = check_line_into(line, tenant, hour_start_ns, want, &mut event)?;
+    Ok(Accepted { raw, event, ts_ns })
+}
+
+/// [`check_line`] into a fresh `event` (`Event::required("", "", "", "")`),
+/// filled in place (see `scan::scan_event_into`); returns the line as text
+/// and `ts` in nanoseconds.
+pub(crate) fn check_line_into<'a>(
+    line: &'a [u8],
+    tenant: &str,
+    hour_start_ns: i64,
+    want: Want,
+    event: &mut Event<'a>,
+) -> Result<(&'a str, i64), String> {
     let raw = utf8(line).map_err(|e| format!("not valid UTF-8 (at byte {})", e.valid_up_to()))?;
-    let event = fields(raw, want)?;
+    fields_into(raw, want, event)?;
     if event.event_id.is_empty() {
         return Err("required field `event_id` is empty".into());
     }
@@ -51,15 +68,22 @@ pub(crate) fn check_line<'a>(
             format_hour(hour_start_ns)
         ));
     }
-    Ok(Accepted { raw, event, ts_ns })
+    Ok((raw, ts_ns))
 }
 
 /// The line's fields: by the scanner when it is sure, else by serde.
 pub(crate) fn fields(raw: &str, want: Want) -> Result<Event<'_>, String> {
-    match scan_event(raw, want) {
-        Some(event) => Ok(event),
-        None => parse_event(raw, want),
+    let mut event = Event::required("", "", "", "");
+    fields_into(raw, want, &mut event)?;
+    Ok(event)
+}
+
+/// [`fields`] into a fresh `event`, in place.
+fn fields_into<'a>(raw: &'a str, want: Want, event: &mut Event<'a>) -> Result<(), String> {
+    if !scan_event_into(raw, want, event) {
+        *event = parse_event(raw, want)?;
     }
+    Ok(())
 }
 
 /// The serde path: what the scanner left to it, with serde's verdict worded
@@ -227,6 +251,7 @@ mod tests {
         let ok = check_line(l.as_bytes(), "acme", HOUR_0800, Want::All).unwrap();
         assert_eq!(ok.ts_ns, HOUR_0800 + 134_501_000_000);
         assert_eq!(ok.event.event_id, "e1");
+        assert_eq!(ok.raw, l);
     }
 
     /// The reason, which must be the same whether the line is fully parsed or only checked.

@@ -73,6 +73,7 @@ struct Output {
     size: u64,
     tx: tokio::sync::mpsc::Sender<Bytes>,
     clock: Arc<StageClock>,
+    pool: Arc<OutPool>,
 }
 
 impl Output {
@@ -84,10 +85,56 @@ impl Output {
         self.hasher.update(&self.buf);
         StageClock::add(&self.clock.hash, started, thread_cpu_ns());
         self.size += self.buf.len() as u64;
-        let chunk = std::mem::replace(&mut self.buf, Vec::with_capacity(OUTPUT_CHUNK_BYTES + 4096));
+        let chunk = std::mem::replace(&mut self.buf, self.pool.take());
         self.tx
-            .blocking_send(Bytes::from(chunk))
+            .blocking_send(Bytes::from_owner(Pooled {
+                buf: chunk,
+                pool: self.pool.clone(),
+            }))
             .map_err(|_| ExportError::Canceled)
+    }
+}
+
+/// Output buffers come back here once the sink drops their bytes, so the
+/// writer reuses their pages instead of faulting in a fresh megabyte per chunk.
+#[derive(Default)]
+struct OutPool(std::sync::Mutex<Vec<Vec<u8>>>);
+
+/// Buffers kept: the sink channel holds 4 chunks, the sink a few more.
+const OUT_POOL_MAX: usize = 8;
+
+impl OutPool {
+    fn take(&self) -> Vec<u8> {
+        let reused = self.0.lock().unwrap_or_else(|e| e.into_inner()).pop();
+        reused.unwrap_or_else(|| Vec::with_capacity(OUTPUT_CHUNK_BYTES + 4096))
+    }
+}
+
+/// One output chunk on its way to the sink; its buffer goes back to the pool
+/// when the last `Bytes` of it is dropped.
+struct Pooled {
+    buf: Vec<u8>,
+    pool: Arc<OutPool>,
+}
+
+impl AsRef<[u8]> for Pooled {
+    fn as_ref(&self) -> &[u8] {
+        &self.buf
+    }
+}
+
+impl Drop for Pooled {
+    fn drop(&mut self) {
+        let mut buf = std::mem::take(&mut self.buf);
+        // Only buffers of the usual size (a large `finish` may have grown one).
+        if buf.capacity() > 2 * (OUTPUT_CHUNK_BYTES + 4096) {
+            return;
+        }
+        buf.clear();
+        let mut free = self.pool.0.lock().unwrap_or_else(|e| e.into_inner());
+        if free.len() < OUT_POOL_MAX {
+            free.push(buf);
+        }
     }
 }
 
@@ -107,6 +154,7 @@ fn write_export_timed(mut s: WriterSetup) -> Result<Written, ExportError> {
         size: 0,
         tx: s.out.clone(),
         clock: s.clock.clone(),
+        pool: Arc::default(),
     };
     let mut stats = JobStats {
         objects_skipped: s.objects_skipped,
@@ -250,4 +298,44 @@ fn parsed_event<'a>(v: &RecView<'a>) -> Result<ParsedEvent<'a>, ExportError> {
         fields,
         ts_ms: v.ts_ns.div_euclid(1_000_000),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pooled(pool: &Arc<OutPool>, text: &[u8]) -> Bytes {
+        let mut buf = pool.take();
+        buf.extend_from_slice(text);
+        Bytes::from_owner(Pooled {
+            buf,
+            pool: pool.clone(),
+        })
+    }
+
+    #[test]
+    fn an_output_buffer_comes_back_once_the_sink_drops_its_bytes() {
+        let pool = Arc::new(OutPool::default());
+        let first = pooled(&pool, b"chunk one");
+        let address = first.as_ptr();
+        let slice = first.slice(6..);
+        drop(first);
+        assert!(pool.0.lock().unwrap().is_empty(), "still held by a slice");
+        assert_eq!(&slice[..], b"one");
+        drop(slice);
+        let again = pool.take();
+        assert_eq!(again.as_ptr(), address, "the same buffer, reused");
+        assert!(again.is_empty() && again.capacity() >= OUTPUT_CHUNK_BYTES);
+        // The pool keeps a bounded number; one grown past the usual size is freed.
+        let held: Vec<Bytes> = (0..OUT_POOL_MAX + 3).map(|_| pooled(&pool, b"x")).collect();
+        drop(held);
+        assert_eq!(pool.0.lock().unwrap().len(), OUT_POOL_MAX);
+        let mut big = pool.take();
+        big.reserve(8 * OUTPUT_CHUNK_BYTES);
+        drop(Bytes::from_owner(Pooled {
+            buf: big,
+            pool: pool.clone(),
+        }));
+        assert_eq!(pool.0.lock().unwrap().len(), OUT_POOL_MAX - 1);
+    }
 }

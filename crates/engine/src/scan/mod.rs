@@ -8,8 +8,16 @@
 //! which decides and words the reason. So what it accepts is a subset of what
 //! serde accepts, with the same values (a test mutates lines to hold it to
 //! that), and every rejection message comes from one place.
+//!
+//! Before the walk, a SIMD pass ([`simd`]) looks at the line 32-64 bytes at
+//! a time: a backslash or a control byte anywhere sends it to serde, and the
+//! quotes become bitmasks, so the end of every string is a bit scan. Events
+//! are filled in place (`scan_event_into`): an `Event` is ~400 bytes, and
+//! returning one through `Option`, `Result` and the caller copied it each time.
 use kt_domain::{Actor, Event, Model, Tokens};
 use std::borrow::Cow;
+
+pub(crate) mod simd;
 
 /// Which fields the caller wants back.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -25,61 +33,56 @@ pub(crate) enum Want {
 const MAX_DEPTH: u32 = 64;
 
 /// The event in `line`, or `None` when the serde path must decide.
+#[cfg(test)]
 pub(crate) fn scan_event(line: &str, want: Want) -> Option<Event<'_>> {
-    if has_escape_or_control(line.as_bytes()) {
-        return None;
-    }
-    let mut s = Scanner {
-        src: line,
-        b: line.as_bytes(),
-        i: 0,
-    };
-    let event = s.event(want)?;
-    s.ws();
-    (s.i == s.b.len()).then_some(event)
+    let mut event = Event::required("", "", "", "");
+    scan_event_into(line, want, &mut event).then_some(event)
 }
 
-/// A backslash or a byte below 0x20 anywhere (tabs included: JSON allows them
-/// between tokens but not inside strings, and they are rare enough to leave
-/// to serde). Written as a branch-free fold over blocks so it vectorises.
-fn has_escape_or_control(b: &[u8]) -> bool {
-    b.chunks(32).any(|block| {
-        block
-            .iter()
-            .fold(false, |acc, &c| acc | (c < 0x20) | (c == b'\\'))
+/// Reads the event in `line` into `event`, which must be fresh
+/// (`Event::required("", "", "", "")`): filled in place rather than returned,
+/// because an `Event` is ~400 bytes and each hop of a returned one (through
+/// `Option`, `Result`, the caller's struct) is a copy. `false` when the serde
+/// path must decide (then `event` holds leftovers, to be overwritten).
+pub(crate) fn scan_event_into<'a>(line: &'a str, want: Want, event: &mut Event<'a>) -> bool {
+    QUOTES.with_borrow_mut(|quotes| {
+        // A backslash or a byte below 0x20 anywhere (tabs included: JSON
+        // allows them between tokens but not inside strings, and they are
+        // rare enough to leave to serde) sends the line to serde.
+        if !simd::classify(line.as_bytes(), quotes) {
+            return false;
+        }
+        let mut s = Scanner {
+            src: line,
+            b: line.as_bytes(),
+            quotes,
+            i: 0,
+        };
+        if s.event(want, event).is_none() {
+            return false;
+        }
+        s.ws();
+        s.i == s.b.len()
     })
 }
 
-/// The first `"` in `b`. Strings here are short (ids, names), where
-/// memchr's setup costs more than this: eight bytes at a time in a word.
-#[inline(always)]
-fn find_quote(b: &[u8]) -> Option<usize> {
-    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
-    const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
-    const QUOTES: u64 = u64::from_ne_bytes([b'"'; 8]);
-    let mut at = 0;
-    while let Some(word) = b.get(at..at + 8) {
-        let x = u64::from_le_bytes(word.try_into().expect("8 bytes")) ^ QUOTES;
-        // The lowest set high bit marks the first zero byte, i.e. the first quote.
-        let zeros = x.wrapping_sub(ONES) & !x & HIGHS;
-        if zeros != 0 {
-            return Some(at + (zeros.trailing_zeros() / 8) as usize);
-        }
-        at += 8;
-    }
-    b[at..].iter().position(|&c| c == b'"').map(|p| at + p)
+thread_local! {
+    /// The quote bitmasks of the line being scanned, kept for the next line.
+    static QUOTES: std::cell::RefCell<Vec<u64>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
-struct Scanner<'a> {
+struct Scanner<'a, 'q> {
     src: &'a str,
     b: &'a [u8],
+    /// Where the line's quotes are (`simd::classify`).
+    quotes: &'q [u64],
     i: usize,
 }
 
 /// The four required keys' bits in `Scanner::field`'s numbering.
 const REQUIRED: u32 = 0b1111;
 
-impl<'a> Scanner<'a> {
+impl<'a> Scanner<'a, '_> {
     /// Skips whitespace, which on this path can only be spaces: tabs, CR
     /// and LF are control bytes, which send the line to serde.
     fn ws(&mut self) {
@@ -111,9 +114,9 @@ impl<'a> Scanner<'a> {
     fn string(&mut self) -> Option<&'a str> {
         self.eat(b'"')?;
         let start = self.i;
-        let len = find_quote(&self.b[start..])?;
-        self.i = start + len + 1;
-        self.src.get(start..start + len)
+        let end = simd::next_quote(self.quotes, start)?;
+        self.i = end + 1;
+        self.src.get(start..end)
     }
 
     fn literal(&mut self, word: &[u8]) -> Option<()> {
@@ -167,16 +170,33 @@ impl<'a> Scanner<'a> {
     }
 
     /// An integer serde would give an `i64` field; `null` as `None`. Floats,
-    /// exponents, `-0` and out-of-range values are left to serde to refuse.
+    /// exponents, `-0`, leading zeros and integers of more than 18 digits
+    /// (which may not fit) are left to serde to decide.
     fn opt_int(&mut self) -> Option<Option<i64>> {
-        if self.peek()? == b'n' {
+        let first = self.peek()?;
+        if first == b'n' {
             return self.literal(b"null").map(|_| None);
         }
-        let text = self.number()?;
-        if text.iter().any(|c| matches!(c, b'.' | b'e' | b'E')) || text == b"-0" {
+        let negative = first == b'-';
+        if negative {
+            self.i += 1;
+        }
+        let start = self.i;
+        let mut value = 0i64;
+        while let Some(&c) = self.b.get(self.i)
+            && c.is_ascii_digit()
+        {
+            value = value.wrapping_mul(10).wrapping_add(i64::from(c - b'0'));
+            self.i += 1;
+        }
+        let digits = self.i - start;
+        if digits == 0 || digits > 18 || (digits > 1 && self.b[start] == b'0') {
             return None;
         }
-        std::str::from_utf8(text).ok()?.parse().ok().map(Some)
+        if matches!(self.b.get(self.i), Some(b'.' | b'e' | b'E')) || (negative && value == 0) {
+            return None;
+        }
+        Some(Some(if negative { -value } else { value }))
     }
 
     /// `[` strings `]`, kept when `keep`; `null` as `None`.
@@ -286,45 +306,30 @@ impl<'a> Scanner<'a> {
         Some(present.then_some(values))
     }
 
-    fn event(&mut self, want: Want) -> Option<Event<'a>> {
+    fn event(&mut self, want: Want, e: &mut Event<'a>) -> Option<()> {
         let mut seen = 0u32;
-        let mut e = Event::required("", "", "", "");
         let keep = want == Want::All;
-        self.opt_object(|s, key| s.field(key, &mut e, &mut seen, keep))?
+        self.opt_object(|s, key| s.field(key, e, &mut seen, keep))?
             .then_some(())?;
         if seen & REQUIRED != REQUIRED {
             return None;
         }
-        Some(match want {
-            Want::All => e,
-            Want::Required => Event::required(e.event_id, e.ts, e.tenant_id, e.event_type),
-        })
+        if !keep {
+            // Checked, not kept: only the four required fields, as `EventCheck` gives.
+            (e.request_id, e.escalation_id, e.config_version) = (None, None, None);
+            (e.actor, e.model, e.decision, e.policy_ids) = (None, None, None, None);
+            (e.risk_level, e.data_categories, e.latency_ms) = (None, None, None);
+            (e.tokens, e.outcome, e.reviewer, e.incident_id) = (None, None, None, None);
+        }
+        Some(())
     }
 
     /// One top-level field: known ones into `e` (each at most once, as serde
     /// insists), unknown ones checked and skipped.
     fn field(&mut self, key: &str, e: &mut Event<'a>, seen: &mut u32, keep: bool) -> Option<()> {
         let text = |s: &mut Self| s.opt_string().map(|v| v.map(Cow::Borrowed));
-        let index = match key {
-            "event_id" => 0,
-            "ts" => 1,
-            "tenant_id" => 2,
-            "event_type" => 3,
-            "request_id" => 4,
-            "escalation_id" => 5,
-            "config_version" => 6,
-            "actor" => 7,
-            "model" => 8,
-            "decision" => 9,
-            "policy_ids" => 10,
-            "risk_level" => 11,
-            "data_categories" => 12,
-            "latency_ms" => 13,
-            "tokens" => 14,
-            "outcome" => 15,
-            "reviewer" => 16,
-            "incident_id" => 17,
-            _ => return self.skip_value(1),
+        let Some(index) = top_level_key(key.as_bytes()) else {
+            return self.skip_value(1);
         };
         once(seen, 1u32 << index)?;
         match index {
@@ -389,6 +394,42 @@ impl<'a> Scanner<'a> {
         })?;
         Some(present.then_some(tokens))
     }
+}
+
+/// The `Event` field a top-level key names (`Scanner::field`'s numbering):
+/// by length first, so a key costs one or two fixed-size compares.
+#[inline(always)]
+fn top_level_key(key: &[u8]) -> Option<u32> {
+    Some(match key.len() {
+        2 if key == b"ts" => 1,
+        5 => match key {
+            b"actor" => 7,
+            b"model" => 8,
+            _ => return None,
+        },
+        6 if key == b"tokens" => 14,
+        7 if key == b"outcome" => 15,
+        8 => match key {
+            b"event_id" => 0,
+            b"decision" => 9,
+            b"reviewer" => 16,
+            _ => return None,
+        },
+        9 if key == b"tenant_id" => 2,
+        10 => match key {
+            b"event_type" => 3,
+            b"request_id" => 4,
+            b"policy_ids" => 10,
+            b"risk_level" => 11,
+            b"latency_ms" => 13,
+            _ => return None,
+        },
+        11 if key == b"incident_id" => 17,
+        13 if key == b"escalation_id" => 5,
+        14 if key == b"config_version" => 6,
+        15 if key == b"data_categories" => 12,
+        _ => return None,
+    })
 }
 
 /// Marks `bit` seen; `None` if it already was (a duplicate key).

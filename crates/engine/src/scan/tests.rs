@@ -210,7 +210,9 @@ fn whatever_the_scanner_accepts_serde_accepts_with_the_same_fields() {
 }
 
 #[test]
-fn the_word_at_a_time_quote_search_finds_the_first_quote() {
+fn the_quote_masks_find_every_first_quote_and_refuse_escapes_and_controls() {
+    let mut quotes = Vec::new();
+    let long = format!("{}\"{}\"{}", "x".repeat(37), "y".repeat(90), "é".repeat(40));
     for text in [
         "",
         "a",
@@ -220,16 +222,59 @@ fn the_word_at_a_time_quote_search_finds_the_first_quote() {
         "abcdefghijklmnop",
         "é\"x\"",
         "\x7f\u{80}\"\"",
+        &long,
     ] {
+        assert!(
+            super::simd::classify(text.as_bytes(), &mut quotes),
+            "{text:?}"
+        );
         for cut in 0..=text.len() {
-            let b = &text.as_bytes()[cut..];
             assert_eq!(
-                super::find_quote(b),
-                b.iter().position(|&c| c == b'"'),
+                super::simd::next_quote(&quotes, cut),
+                text.as_bytes()[cut..]
+                    .iter()
+                    .position(|&c| c == b'"')
+                    .map(|p| p + cut),
                 "{text:?} from {cut}"
             );
         }
     }
-    let long = format!("{}\"{}\"", "x".repeat(37), "y".repeat(9));
-    assert_eq!(super::find_quote(long.as_bytes()), Some(37));
+    for special in ["\\", "\t", "\n", "\r", "\u{0}", "\u{1f}"] {
+        for at in [0, 5, 31, 32, 63, 64, 100] {
+            let mut text = "a".repeat(130);
+            text.insert_str(at, special);
+            assert!(
+                !super::simd::classify(text.as_bytes(), &mut quotes),
+                "{at} {special:?}"
+            );
+        }
+    }
+}
+
+/// The SSE2 and AVX2 blocks against the scalar one, on random blocks rich in
+/// the bytes that matter (quotes, backslashes, controls, 0x20, 0x7f-0xff).
+#[cfg(target_arch = "x86_64")]
+#[test]
+fn the_vector_blocks_agree_with_the_scalar_block() {
+    use super::simd::{scalar, x86};
+    const BYTES: &[u8] = b"\"\\\x00\x1f\x20\x21\x7f\x80\x9f\xffa{}[]:,\t\n";
+    let avx2 = std::is_x86_feature_detected!("avx2");
+    let mut rng = StdRng::seed_from_u64(11);
+    for n in 0..20_000 {
+        let mut block = [0u8; 64];
+        for b in block.iter_mut() {
+            *b = if n % 2 == 0 {
+                BYTES[rng.random_range(0..BYTES.len())]
+            } else if rng.random_bool(0.97) {
+                b'a'
+            } else {
+                rng.random()
+            };
+        }
+        let want = scalar(&block);
+        assert_eq!(x86::sse2(&block), want, "{block:?}");
+        if avx2 {
+            assert_eq!(x86::avx2(&block), want, "{block:?}");
+        }
+    }
 }
