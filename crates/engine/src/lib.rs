@@ -43,5 +43,5 @@ pub use ports::{
     ArtifactSink, Cause, ErrorChain, ExportError, ExportOutcome, LakeSource, Progress,
     ProgressObserver, SinkError, SourceError, SourceObject,
 };
-pub use run::{EngineOptions, ExportPlan, plan, run};
+pub use run::{EngineOptions, ExportPlan, plan, run, run_resumable};
 pub use stage::{StageTimes, process_cpu_s};

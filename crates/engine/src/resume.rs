@@ -9,11 +9,7 @@
 //! hours with a formatter that writes no head (the caller's choice) and
 //! continues the SHA-256 from the saved state, so its hash covers every byte
 //! of every run so far.
-use crate::run::{RunParts, run_parts};
-use crate::{
-    ArtifactSink, EngineOptions, ExportContext, ExportError, ExportOutcome, ExportPlan, Formatter,
-    LakeSource, ProgressObserver,
-};
+use crate::{ExportError, ExportOutcome};
 use sha2::Sha256;
 use sha2::digest::common::hazmat::{SerializableState, SerializedState};
 use std::sync::Arc;
@@ -77,31 +73,6 @@ pub struct RunEnd {
     pub hash_state: Vec<u8>,
 }
 
-/// [`crate::run`], able to stop at an hour boundary and to continue an
-/// earlier run's hash. The sink is finished either way.
-#[allow(clippy::too_many_arguments)]
-pub async fn run_resumable(
-    source: Arc<dyn LakeSource>,
-    plan: &ExportPlan,
-    ctx: &ExportContext,
-    formatter: Box<dyn Formatter>,
-    sink: Box<dyn ArtifactSink>,
-    options: &EngineOptions,
-    progress: &dyn ProgressObserver,
-    resume: Resume,
-) -> Result<RunEnd, ExportError> {
-    let parts = RunParts {
-        source,
-        plan,
-        ctx,
-        formatter,
-        sink,
-        options,
-        progress,
-    };
-    run_parts(parts, resume).await
-}
-
 /// The hash's state: eight state words, the block count and the buffered
 /// tail (under 64 bytes), as `sha2` serialises them.
 pub(crate) fn save_hash(hasher: &Sha256) -> Vec<u8> {
@@ -117,4 +88,21 @@ fn restore_hash(saved: &[u8]) -> Result<Sha256, ExportError> {
 }
 
 #[cfg(test)]
-mod tests;
+mod tests {
+    use super::*;
+    use sha2::Digest;
+
+    #[test]
+    fn a_saved_hash_continues_where_it_stopped() {
+        let data: Vec<u8> = (0..10_000u32).map(|i| (i * 7 % 251) as u8).collect();
+        for cut in [0, 1, 63, 64, 65, 4_097, 10_000] {
+            let mut first = Sha256::new();
+            first.update(&data[..cut]);
+            let saved = save_hash(&first);
+            let mut second = restore_hash(&saved).unwrap();
+            second.update(&data[cut..]);
+            assert_eq!(second.finalize(), Sha256::digest(&data), "cut at {cut}");
+        }
+        assert!(restore_hash(&[1, 2, 3]).is_err());
+    }
+}

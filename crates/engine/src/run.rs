@@ -167,7 +167,32 @@ pub async fn run(
     Ok(run_parts(parts, Resume::default()).await?.outcome)
 }
 
-/// The arguments of [`run`], for [`crate::resume::run_resumable`].
+/// [`run`], able to stop at an hour boundary and to continue an
+/// earlier run's hash. The sink is finished either way.
+#[allow(clippy::too_many_arguments)]
+pub async fn run_resumable(
+    source: Arc<dyn LakeSource>,
+    plan: &ExportPlan,
+    ctx: &ExportContext,
+    formatter: Box<dyn Formatter>,
+    sink: Box<dyn ArtifactSink>,
+    options: &EngineOptions,
+    progress: &dyn ProgressObserver,
+    resume: Resume,
+) -> Result<RunEnd, ExportError> {
+    let parts = RunParts {
+        source,
+        plan,
+        ctx,
+        formatter,
+        sink,
+        options,
+        progress,
+    };
+    run_parts(parts, resume).await
+}
+
+/// The arguments of [`run`], for [`run_resumable`].
 pub(crate) struct RunParts<'a> {
     pub source: Arc<dyn LakeSource>,
     pub plan: &'a ExportPlan,

@@ -12,15 +12,17 @@
 //! by the finisher).
 //!
 //! Compliance formats aggregate across the whole window: their segments save
-//! aggregate states that the finisher merges ([`reports`]).
+//! aggregate states that the finisher merges
+//! ([`crate::formats::reports::segment_state`]).
 use crate::formats::{self, csv::CsvFormatter, json::JsonFormatter};
 use crate::formatter::{ExportContext, ExportSummary, FormatError, Formatter};
 use crate::run::ExportPlan;
 use kt_domain::{ExportFormat, JobStats, MAX_REJECTED_SAMPLES, ParsedEvent};
 use std::ops::Range;
 
-mod reports;
-pub use reports::{MergeError, StateFormatter, StateMerger, merges_aggregates};
+pub use crate::formats::reports::segment_state::{
+    MergeError, StateFormatter, StateMerger, merges_aggregates,
+};
 
 /// Whether exports of `format` can be split into segments (every format:
 /// csv/json join their bytes, compliance formats merge their aggregates).
@@ -233,5 +235,7 @@ impl Formatter for SegmentFormatter {
     }
 }
 
+#[cfg(test)]
+mod resume_tests;
 #[cfg(test)]
 mod tests;

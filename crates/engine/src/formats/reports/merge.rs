@@ -12,12 +12,14 @@
 //! producer-keyed counter past 500 keys, a lifecycle table past 50,000 ids). When
 //! a merge cannot know which keys one worker would have kept, it says so
 //! ([`NotExact`]) instead of guessing: the caller then exports on one worker.
-use serde::{Deserialize, Serialize};
 
 /// A merge whose result would differ from the single worker's.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("the segments' aggregates cannot be merged exactly: {0}")]
 pub struct NotExact(pub String);
+
+/// Lifecycle tables (escalations, incidents, candidates) keep at most this many ids.
+pub const MAX_TRACKED: usize = 50_000;
 
 /// A value that absorbs the same key's value from a later part of the export.
 pub trait Merge {
@@ -64,10 +66,10 @@ pub fn last<T>(a: &mut Option<T>, later: Option<T>) {
 
 /// A lifecycle table's ids must all fit after the merge.
 pub fn check_tracked(what: &str, merged: usize, untracked: u64) -> Result<(), NotExact> {
-    if merged > super::aggregate::MAX_TRACKED || untracked > 0 {
+    if merged > MAX_TRACKED || untracked > 0 {
         return Err(NotExact(format!(
             "more than {} {what} in the export",
-            super::aggregate::MAX_TRACKED
+            MAX_TRACKED
         )));
     }
     Ok(())
@@ -94,16 +96,3 @@ pub mod pairs {
         Ok(Vec::<(K, V)>::deserialize(d)?.into_iter().collect())
     }
 }
-
-/// The saved state's version: a finisher refuses states of another shape.
-pub const STATE_VERSION: u32 = 1;
-
-/// What a segment of a compliance export writes instead of a report.
-#[derive(Serialize, Deserialize)]
-pub struct SegmentState {
-    pub state_version: u32,
-    pub aggregate: super::aggregate::AggregateState,
-}
-
-#[cfg(test)]
-mod tests;

@@ -28,6 +28,7 @@ mod provenance;
 pub mod pseudonym;
 pub mod sample;
 pub mod schema;
+pub mod segment_state;
 pub mod sketch;
 pub mod verify;
 

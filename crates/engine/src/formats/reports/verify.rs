@@ -1,8 +1,8 @@
 //! Offline verification of an artifact: a compliance-all bundle, or any file
 //! against an expected size and SHA-256. Every check that fails is listed with
 //! the file it concerns, so a reader knows exactly what does not match.
+pub mod timestamp;
 use super::bundle::{BUNDLE_PUBLIC_KEY, BUNDLE_SIGNATURE, MANIFEST, SUMS, sha256_hex};
-use super::custody_verify::timestamp::{TimestampFiles, TokenAnchor, check_timestamp};
 use super::envelope::{report_id, report_id_name_of};
 use crate::custody::keys::{PublishedKey, trusted_pem, verify_signature};
 use crate::custody::timestamp::TOKEN_FILE;
@@ -14,6 +14,7 @@ use std::fmt;
 use std::fs::File;
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
+use timestamp::{TimestampFiles, TokenAnchor, check_timestamp};
 
 /// Bundle entries larger than this are not read (reports are kilobytes).
 const MAX_ENTRY_BYTES: u64 = 256 << 20;

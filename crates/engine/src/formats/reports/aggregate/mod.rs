@@ -44,8 +44,7 @@ const MS_PER_HOUR: i64 = 3_600_000;
 /// How `events_digest` is computed: per hour, so that segments of whole hours digest apart.
 pub const EVENTS_DIGEST_RULE: &str = "SHA-256 over one line per UTC hour that has exported events, in time order: the hour's start (YYYY-MM-DDTHH:00:00Z), a space, the lowercase hex SHA-256 over that hour's events' raw lines each followed by \\n in export order (ts, event_id), and \\n";
 
-/// Lifecycle tables (escalations, incidents, candidates) keep at most this many ids.
-pub const MAX_TRACKED: usize = 50_000;
+pub use super::merge::MAX_TRACKED;
 /// Distinct actors/reviewers are counted exactly up to this many.
 pub const MAX_DISTINCT: usize = 100_000;
 /// Producer-keyed counters (apps, models, policies, ...) keep this many keys.

@@ -1,6 +1,7 @@
 //! Offline checks of signed manifests: the signature and key id, the
 //! artifact's size and hash, the bundle's claims, and a folder's chains.
 //! Every failed check is a [`Mismatch`] naming the file it concerns.
+use super::verify::timestamp::{TimestampFiles, TokenAnchor, check_timestamp};
 use super::verify::{VerifyError, VerifyReport, verify_bundle_with, verify_file};
 use crate::custody::canonical::is_canonical;
 use crate::custody::keys::{PublishedKey, key_id_of_pem, verify_signature};
@@ -8,12 +9,9 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use timestamp::{TimestampFiles, TokenAnchor, check_timestamp};
 
 #[cfg(test)]
 use super::verify::Mismatch;
-
-pub mod timestamp;
 
 fn text(v: &Value) -> String {
     match v {

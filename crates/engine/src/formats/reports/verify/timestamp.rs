@@ -5,7 +5,7 @@
 //! (SHA-256 of the signature) are checked, and the report says the TSA's
 //! signature was not; with one ([`TokenAnchor`], the CLI's `--tsa-ca`), the
 //! TSA's signature and certificate chain too, and a missing token fails.
-use super::super::verify::VerifyReport;
+use super::VerifyReport;
 use crate::custody::timestamp::inspect;
 use serde_json::Value;
 

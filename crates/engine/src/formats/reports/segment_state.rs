@@ -2,11 +2,22 @@
 //! (JSON) as its output; the finisher folds the states in plan order and
 //! writes the report or bundle one worker would have written
 //! (`formats/reports/merge.rs` says why the fold is exact).
-use crate::formats::reports::aggregate::Aggregate;
-use crate::formats::reports::merge::{NotExact, STATE_VERSION, SegmentState};
-use crate::formats::reports::{frameworks_of, write_reports};
+use super::aggregate::{Aggregate, AggregateState};
+use super::merge::NotExact;
+use super::{frameworks_of, write_reports};
 use crate::formatter::{ExportContext, ExportSummary, FormatError, Formatter};
 use kt_domain::{ExportFormat, ParsedEvent};
+use serde::{Deserialize, Serialize};
+
+/// The saved state's version: a finisher refuses states of another shape.
+pub const STATE_VERSION: u32 = 1;
+
+/// What a segment of a compliance export writes instead of a report.
+#[derive(Serialize, Deserialize)]
+pub struct SegmentState {
+    pub state_version: u32,
+    pub aggregate: AggregateState,
+}
 
 /// Whether `format` is a report whose segments save aggregate states.
 pub fn merges_aggregates(format: ExportFormat) -> bool {
@@ -137,3 +148,6 @@ impl StateMerger {
         Ok(out)
     }
 }
+
+#[cfg(test)]
+mod tests;

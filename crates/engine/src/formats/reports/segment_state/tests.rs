@@ -1,6 +1,6 @@
 //! Lifecycles that cross a segment boundary merge into the single worker's report.
 use super::*;
-use crate::formats::reports::aggregate::{Aggregate, AggregateState};
+use crate::formats::reports::aggregate::AggregateState;
 use crate::formats::reports::{Framework, write_reports};
 use crate::formats::test_support::context;
 use crate::formats::{ExportContext, ExportSummary};
@@ -203,10 +203,10 @@ fn a_counter_past_its_cap_is_not_merged_by_guesswork() {
         })
         .unwrap()
     };
-    let mut merger = crate::segment::StateMerger::new(ctx.format);
+    let mut merger = StateMerger::new(ctx.format);
     merger.add(&ctx, &part(1)).unwrap();
     match merger.add(&ctx, &part(2)) {
-        Err(crate::segment::MergeError::NotExact(why)) => {
+        Err(MergeError::NotExact(why)) => {
             assert!(why.to_string().contains("500 keys"), "{why}")
         }
         other => panic!("expected NotExact, got {:?}", other.err()),
@@ -215,9 +215,9 @@ fn a_counter_past_its_cap_is_not_merged_by_guesswork() {
     let mut stale: serde_json::Value = serde_json::from_slice(&part(3)).unwrap();
     stale["state_version"] = serde_json::json!(STATE_VERSION + 1);
     let stale = serde_json::to_vec(&stale).unwrap();
-    let mut merger = crate::segment::StateMerger::new(ctx.format);
+    let mut merger = StateMerger::new(ctx.format);
     assert!(matches!(
         merger.add(&ctx, &stale),
-        Err(crate::segment::MergeError::Unreadable(_))
+        Err(MergeError::Unreadable(_))
     ));
 }

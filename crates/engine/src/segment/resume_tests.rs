@@ -1,29 +1,19 @@
 //! A run stopped at hour boundaries and continued, piece after piece, writes
 //! the single run's bytes and continues its hash.
-use super::*;
 use crate::local_dir::DirLakeSource;
+use crate::resume::*;
+use crate::run_resumable;
 use crate::segment::{Piece, SegmentOutput, artifact_tail, merge_stats, pieces, segment_formatter};
+use crate::{
+    ArtifactSink, EngineOptions, ExportContext, ExportError, ExportPlan, ProgressObserver,
+};
 use crate::{ExportSummary, Progress, SinkError};
 use async_trait::async_trait;
 use bytes::Bytes;
 use chrono::{TimeZone, Utc};
 use kt_domain::{ExportFormat, TenantId, Window};
-use sha2::Digest;
-use std::sync::Mutex;
-
-#[test]
-fn a_saved_hash_continues_where_it_stopped() {
-    let data: Vec<u8> = (0..10_000u32).map(|i| (i * 7 % 251) as u8).collect();
-    for cut in [0, 1, 63, 64, 65, 4_097, 10_000] {
-        let mut first = Sha256::new();
-        first.update(&data[..cut]);
-        let saved = save_hash(&first);
-        let mut second = restore_hash(&saved).unwrap();
-        second.update(&data[cut..]);
-        assert_eq!(second.finalize(), Sha256::digest(&data), "cut at {cut}");
-    }
-    assert!(restore_hash(&[1, 2, 3]).is_err());
-}
+use sha2::{Digest, Sha256};
+use std::sync::{Arc, Mutex};
 
 #[derive(Clone, Default)]
 struct MemSink(Arc<Mutex<Vec<u8>>>);
