@@ -1,15 +1,13 @@
 //! A run stopped at hour boundaries and continued, piece after piece, writes
 //! the single run's bytes and continues its hash.
 use super::*;
+use crate::ExportSummary;
 use crate::local_dir::DirLakeSource;
 use crate::segment::{Piece, SegmentOutput, artifact_tail, merge_stats, pieces, segment_formatter};
-use crate::{ExportSummary, Progress, SinkError};
-use async_trait::async_trait;
-use bytes::Bytes;
+use crate::test_support::{MemSink, Quiet, context};
 use chrono::{TimeZone, Utc};
 use kt_domain::{ExportFormat, TenantId, Window};
 use sha2::Digest;
-use std::sync::Mutex;
 
 #[test]
 fn a_saved_hash_continues_where_it_stopped() {
@@ -23,46 +21,6 @@ fn a_saved_hash_continues_where_it_stopped() {
         assert_eq!(second.finalize(), Sha256::digest(&data), "cut at {cut}");
     }
     assert!(restore_hash(&[1, 2, 3]).is_err());
-}
-
-#[derive(Clone, Default)]
-struct MemSink(Arc<Mutex<Vec<u8>>>);
-
-#[async_trait]
-impl ArtifactSink for MemSink {
-    async fn write(&mut self, chunk: Bytes) -> Result<(), SinkError> {
-        self.0.lock().unwrap().extend_from_slice(&chunk);
-        Ok(())
-    }
-    async fn finish(self: Box<Self>) -> Result<(), SinkError> {
-        Ok(())
-    }
-    async fn abort(self: Box<Self>) {}
-}
-
-struct Quiet;
-#[async_trait]
-impl ProgressObserver for Quiet {
-    async fn on_progress(&self, _: &Progress) -> Result<(), ExportError> {
-        Ok(())
-    }
-}
-
-fn context(format: ExportFormat, plan: &ExportPlan) -> ExportContext {
-    ExportContext {
-        job_id: None,
-        tenant_id: plan.tenant.clone(),
-        format,
-        window: plan.window,
-        file_name: "kt_test".into(),
-        generated_at: Utc.with_ymd_and_hms(2026, 6, 1, 0, 0, 0).unwrap(),
-        requested_by: "test".into(),
-        pseudonym_key: "k".into(),
-        sources: plan.inventory.clone(),
-        signer: None,
-        timestamper: None,
-        report: Default::default(),
-    }
 }
 
 /// Runs the plan as one segment that is told to stop at once every time:

@@ -1,53 +1,12 @@
 //! A split export joined by [`pieces`] is the single export, byte for byte.
 use super::*;
+use crate::EngineOptions;
 use crate::local_dir::DirLakeSource;
-use crate::{ArtifactSink, EngineOptions, ExportError, Progress, ProgressObserver, SinkError};
-use async_trait::async_trait;
-use bytes::Bytes;
+use crate::test_support::{MemSink, Quiet, context};
 use chrono::{TimeZone, Utc};
 use kt_domain::{TenantId, Window};
 use sha2::{Digest, Sha256};
-use std::sync::{Arc, Mutex};
-
-#[derive(Clone, Default)]
-struct MemSink(Arc<Mutex<Vec<u8>>>);
-
-#[async_trait]
-impl ArtifactSink for MemSink {
-    async fn write(&mut self, chunk: Bytes) -> Result<(), SinkError> {
-        self.0.lock().unwrap().extend_from_slice(&chunk);
-        Ok(())
-    }
-    async fn finish(self: Box<Self>) -> Result<(), SinkError> {
-        Ok(())
-    }
-    async fn abort(self: Box<Self>) {}
-}
-
-struct Quiet;
-#[async_trait]
-impl ProgressObserver for Quiet {
-    async fn on_progress(&self, _: &Progress) -> Result<(), ExportError> {
-        Ok(())
-    }
-}
-
-fn context(format: ExportFormat, plan: &ExportPlan) -> ExportContext {
-    ExportContext {
-        job_id: None,
-        tenant_id: plan.tenant.clone(),
-        format,
-        window: plan.window,
-        file_name: "kt_test".into(),
-        generated_at: Utc.with_ymd_and_hms(2026, 6, 1, 0, 0, 0).unwrap(),
-        requested_by: "test".into(),
-        pseudonym_key: "k".into(),
-        sources: plan.inventory.clone(),
-        signer: None,
-        timestamper: None,
-        report: Default::default(),
-    }
-}
+use std::sync::Arc;
 
 /// A lake whose first and last hours are empty (the window starts a day early).
 fn lake() -> (tempfile::TempDir, Window) {
