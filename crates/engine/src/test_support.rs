@@ -1,13 +1,16 @@
 //! What the run tests share (segments joined, runs resumed piece by piece):
-//! a sink that keeps the bytes, an observer that ignores progress, and the
-//! context of a plan.
+//! a sink that keeps the bytes, an observer that ignores progress, a lake
+//! folder's plan, its context, and its single uninterrupted run.
+use crate::local_dir::DirLakeSource;
 use crate::{
-    ArtifactSink, ExportContext, ExportError, ExportPlan, Progress, ProgressObserver, SinkError,
+    ArtifactSink, EngineOptions, ExportContext, ExportError, ExportOutcome, ExportPlan, Progress,
+    ProgressObserver, SinkError,
 };
 use async_trait::async_trait;
 use bytes::Bytes;
 use chrono::{TimeZone, Utc};
-use kt_domain::ExportFormat;
+use kt_domain::{ExportFormat, TenantId, Window};
+use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 /// Keeps what is written; clones share the bytes.
@@ -51,4 +54,34 @@ pub(crate) fn context(format: ExportFormat, plan: &ExportPlan) -> ExportContext 
         timestamper: None,
         report: Default::default(),
     }
+}
+
+/// The lake folder `dir` as a source, and tenant `acme`'s plan over `window`.
+pub(crate) async fn planned(dir: &Path, window: &Window) -> (Arc<DirLakeSource>, ExportPlan) {
+    let source = Arc::new(DirLakeSource::new(dir));
+    let tenant = TenantId::parse("acme").unwrap();
+    let plan = crate::plan(source.as_ref(), &tenant, window).await.unwrap();
+    (source, plan)
+}
+
+/// The plan exported in one run, as one worker does: its bytes and outcome.
+pub(crate) async fn single_run(
+    source: Arc<DirLakeSource>,
+    plan: &ExportPlan,
+    ctx: &ExportContext,
+) -> (Vec<u8>, ExportOutcome) {
+    let sink = MemSink::default();
+    let outcome = crate::run(
+        source,
+        plan,
+        ctx,
+        crate::formats::formatter_for(ctx),
+        Box::new(sink.clone()),
+        &EngineOptions::default(),
+        &Quiet,
+    )
+    .await
+    .unwrap();
+    let bytes = sink.0.lock().unwrap().clone();
+    (bytes, outcome)
 }

@@ -4,9 +4,9 @@ use super::*;
 use crate::ExportSummary;
 use crate::local_dir::DirLakeSource;
 use crate::segment::{Piece, SegmentOutput, artifact_tail, merge_stats, pieces, segment_formatter};
-use crate::test_support::{MemSink, Quiet, context};
+use crate::test_support::{MemSink, Quiet, context, planned, single_run};
 use chrono::{TimeZone, Utc};
-use kt_domain::{ExportFormat, TenantId, Window};
+use kt_domain::{ExportFormat, Window};
 use sha2::Digest;
 
 #[test]
@@ -87,27 +87,11 @@ async fn a_run_stopped_at_every_hour_and_continued_writes_the_single_runs_bytes(
         end: Utc.with_ymd_and_hms(2026, 5, 1, 12, 0, 0).unwrap(),
         timezone: chrono_tz::UTC,
     };
-    let source = Arc::new(DirLakeSource::new(dir.path()));
-    let tenant = TenantId::parse("acme").unwrap();
-    let plan = crate::plan(source.as_ref(), &tenant, &window)
-        .await
-        .unwrap();
+    let (source, plan) = planned(dir.path(), &window).await;
     let with_objects = plan.hours.iter().filter(|(_, o)| !o.is_empty()).count();
     for format in [ExportFormat::Csv, ExportFormat::Json] {
         let ctx = context(format, &plan);
-        let whole = MemSink::default();
-        let single = crate::run(
-            source.clone(),
-            &plan,
-            &ctx,
-            crate::formats::formatter_for(&ctx),
-            Box::new(whole.clone()),
-            &EngineOptions::default(),
-            &Quiet,
-        )
-        .await
-        .unwrap();
-        let whole = whole.0.lock().unwrap().clone();
+        let (whole, single) = single_run(source.clone(), &plan, &ctx).await;
 
         let (bytes, ends) = piece_by_piece(source.clone(), &plan, &ctx).await;
         assert_eq!(ends.len(), with_objects, "{format:?}: one run per hour");
