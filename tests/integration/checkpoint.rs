@@ -397,3 +397,37 @@ async fn a_running_segment_stops_within_one_heartbeat_of_a_cancel() {
         .unwrap();
     assert_eq!(left.key_count(), Some(0), "{:?}", left.contents());
 }
+
+#[tokio::test]
+async fn a_checkpoint_saved_again_is_saved_and_another_deliverys_is_not() {
+    use kt_store::checkpoint::{SegmentCheckpoint, SegmentPiece};
+    let (config, clients) = kt_integration_tests::emulator_with_clients().await;
+    let store =
+        kt_store::dynamo::DynamoJobStore::new(clients.dynamodb, &config.resources.jobs_table);
+    let (t, j) = (TenantId::parse(&unique("cpsave")).unwrap(), JobId::new());
+    let checkpoint = |seq: u32, key: &str| SegmentCheckpoint {
+        seq,
+        next_hour: seq as usize,
+        pieces: vec![SegmentPiece {
+            object_key: key.into(),
+            size_bytes: 10,
+            event_count: 1,
+        }],
+        stats: Default::default(),
+        hash_state: "00".into(),
+    };
+    let mine = checkpoint(1, "piece-of-delivery-a");
+    assert!(store.save_checkpoint(&t, &j, 1, 0, &mine).await.unwrap());
+    // The same put again (the SDK retrying a put whose answer was lost):
+    // saved, so its caller keeps the piece the checkpoint names.
+    assert!(store.save_checkpoint(&t, &j, 1, 0, &mine).await.unwrap());
+    // Another delivery's checkpoint of the same seq lost the race.
+    let theirs = checkpoint(1, "piece-of-delivery-b");
+    assert!(!store.save_checkpoint(&t, &j, 1, 0, &theirs).await.unwrap());
+    assert_eq!(store.checkpoint(&t, &j, 1, 0).await.unwrap(), Some(mine));
+    // The next one, on condition of seq 1; then seq 2 again is saved, seq 1 is not.
+    let next = checkpoint(2, "piece-of-delivery-c");
+    assert!(store.save_checkpoint(&t, &j, 1, 0, &next).await.unwrap());
+    assert!(store.save_checkpoint(&t, &j, 1, 0, &next).await.unwrap());
+    assert!(!store.save_checkpoint(&t, &j, 1, 0, &theirs).await.unwrap());
+}

@@ -26,6 +26,8 @@ mod scan;
 pub mod segment;
 mod stage;
 #[cfg(test)]
+mod test_support;
+#[cfg(test)]
 mod tests;
 mod validate;
 mod writer;

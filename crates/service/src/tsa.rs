@@ -64,6 +64,7 @@ impl HttpTimestamper {
             .send()
             .await
             .map_err(unreachable)?;
+        let mut response = response;
         let status = response.status();
         if !status.is_success() {
             return Err(TimestampError::Unreachable(format!("HTTP {status}")));
@@ -74,13 +75,18 @@ impl HttpTimestamper {
         {
             return Err(TimestampError::Invalid("reply too large".into()));
         }
-        let body = response.bytes().await.map_err(unreachable)?;
-        if body.len() > MAX_REPLY_BYTES {
-            return Err(TimestampError::Invalid("reply too large".into()));
+        // Read chunk by chunk: a reply without a length (chunked) is
+        // refused as soon as it passes the bound, not after it was all read.
+        let mut body = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(unreachable)? {
+            if body.len() + chunk.len() > MAX_REPLY_BYTES {
+                return Err(TimestampError::Invalid("reply too large".into()));
+            }
+            body.extend_from_slice(&chunk);
         }
         let token = check_response(req, &body)?;
         info!(tsa = %self.url, %token, "trusted timestamp granted");
-        Ok(body.to_vec())
+        Ok(body)
     }
 }
 
@@ -135,6 +141,44 @@ mod tests {
             without_credentials("http://tsa.example/a@b"),
             "http://tsa.example/a@b"
         );
+    }
+
+    #[tokio::test]
+    async fn a_chunked_reply_past_the_bound_is_refused_before_it_ends() {
+        use std::io::{Read, Write};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}/", listener.local_addr().unwrap());
+        // A TSA that sends twice the bound in chunks, with no Content-Length,
+        // and then neither ends the reply nor hangs up.
+        let server = std::thread::spawn(move || {
+            let (mut socket, _) = listener.accept().unwrap();
+            let mut request = [0u8; 4096];
+            let _ = socket.read(&mut request);
+            let head = "HTTP/1.1 200 OK\r\ncontent-type: application/timestamp-reply\r\n\
+                        transfer-encoding: chunked\r\n\r\n";
+            socket.write_all(head.as_bytes()).unwrap();
+            let chunk = format!("400\r\n{}\r\n", "x".repeat(1024));
+            for _ in 0..2 * MAX_REPLY_BYTES / 1024 {
+                if socket.write_all(chunk.as_bytes()).is_err() {
+                    return;
+                }
+            }
+            // Until the client hangs up.
+            while socket.read(&mut request).is_ok_and(|n| n > 0) {}
+        });
+        let timeout = Duration::from_secs(5);
+        let t = HttpTimestamper::with_policy(&url, 1, Duration::from_millis(10), timeout);
+        let started = std::time::Instant::now();
+        let err = t.timestamp(b"sig").await.unwrap_err();
+        // Refused at the bound, not read until the attempt's timeout.
+        assert_eq!(err, TimestampError::Invalid("reply too large".into()));
+        assert!(started.elapsed() < timeout, "{:?}", started.elapsed());
+        // Joined off the runtime's thread, which must run the client's
+        // connection task for it to hang up.
+        drop(t);
+        tokio::task::spawn_blocking(move || server.join().unwrap())
+            .await
+            .unwrap();
     }
 
     #[tokio::test]

@@ -59,6 +59,8 @@ pub trait CheckpointStore: Send + Sync {
 
     /// Saves `next` if the stored checkpoint is still `next.seq - 1` (none,
     /// for 1); `false` when another delivery saved it first (nothing changed).
+    /// `true` when `next` itself is what is stored (a save repeated after its
+    /// answer was lost): the piece it names is kept.
     async fn save_checkpoint(
         &self,
         tenant: &TenantId,

@@ -4,56 +4,12 @@ use crate::local_dir::DirLakeSource;
 use crate::resume::*;
 use crate::run_resumable;
 use crate::segment::{Piece, SegmentOutput, artifact_tail, merge_stats, pieces, segment_formatter};
-use crate::{
-    ArtifactSink, EngineOptions, ExportContext, ExportError, ExportPlan, ProgressObserver,
-};
-use crate::{ExportSummary, Progress, SinkError};
-use async_trait::async_trait;
-use bytes::Bytes;
+use crate::test_support::{MemSink, Quiet, context, planned, single_run};
+use crate::{EngineOptions, ExportContext, ExportPlan, ExportSummary};
 use chrono::{TimeZone, Utc};
-use kt_domain::{ExportFormat, TenantId, Window};
+use kt_domain::{ExportFormat, Window};
 use sha2::{Digest, Sha256};
-use std::sync::{Arc, Mutex};
-
-#[derive(Clone, Default)]
-struct MemSink(Arc<Mutex<Vec<u8>>>);
-
-#[async_trait]
-impl ArtifactSink for MemSink {
-    async fn write(&mut self, chunk: Bytes) -> Result<(), SinkError> {
-        self.0.lock().unwrap().extend_from_slice(&chunk);
-        Ok(())
-    }
-    async fn finish(self: Box<Self>) -> Result<(), SinkError> {
-        Ok(())
-    }
-    async fn abort(self: Box<Self>) {}
-}
-
-struct Quiet;
-#[async_trait]
-impl ProgressObserver for Quiet {
-    async fn on_progress(&self, _: &Progress) -> Result<(), ExportError> {
-        Ok(())
-    }
-}
-
-fn context(format: ExportFormat, plan: &ExportPlan) -> ExportContext {
-    ExportContext {
-        job_id: None,
-        tenant_id: plan.tenant.clone(),
-        format,
-        window: plan.window,
-        file_name: "kt_test".into(),
-        generated_at: Utc.with_ymd_and_hms(2026, 6, 1, 0, 0, 0).unwrap(),
-        requested_by: "test".into(),
-        pseudonym_key: "k".into(),
-        sources: plan.inventory.clone(),
-        signer: None,
-        timestamper: None,
-        report: Default::default(),
-    }
-}
+use std::sync::Arc;
 
 /// Runs the plan as one segment that is told to stop at once every time:
 /// each run writes one hour (with objects) and the next continues it.
@@ -119,27 +75,11 @@ async fn a_run_stopped_at_every_hour_and_continued_writes_the_single_runs_bytes(
         end: Utc.with_ymd_and_hms(2026, 5, 1, 12, 0, 0).unwrap(),
         timezone: chrono_tz::UTC,
     };
-    let source = Arc::new(DirLakeSource::new(dir.path()));
-    let tenant = TenantId::parse("acme").unwrap();
-    let plan = crate::plan(source.as_ref(), &tenant, &window)
-        .await
-        .unwrap();
+    let (source, plan) = planned(dir.path(), &window).await;
     let with_objects = plan.hours.iter().filter(|(_, o)| !o.is_empty()).count();
     for format in [ExportFormat::Csv, ExportFormat::Json] {
         let ctx = context(format, &plan);
-        let whole = MemSink::default();
-        let single = crate::run(
-            source.clone(),
-            &plan,
-            &ctx,
-            crate::formats::formatter_for(&ctx),
-            Box::new(whole.clone()),
-            &EngineOptions::default(),
-            &Quiet,
-        )
-        .await
-        .unwrap();
-        let whole = whole.0.lock().unwrap().clone();
+        let (whole, single) = single_run(source.clone(), &plan, &ctx).await;
 
         let (bytes, ends) = piece_by_piece(source.clone(), &plan, &ctx).await;
         assert_eq!(ends.len(), with_objects, "{format:?}: one run per hour");

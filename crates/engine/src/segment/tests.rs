@@ -1,53 +1,12 @@
 //! A split export joined by [`pieces`] is the single export, byte for byte.
 use super::*;
+use crate::EngineOptions;
 use crate::local_dir::DirLakeSource;
-use crate::{ArtifactSink, EngineOptions, ExportError, Progress, ProgressObserver, SinkError};
-use async_trait::async_trait;
-use bytes::Bytes;
+use crate::test_support::{MemSink, Quiet, context, planned, single_run};
 use chrono::{TimeZone, Utc};
 use kt_domain::{TenantId, Window};
 use sha2::{Digest, Sha256};
-use std::sync::{Arc, Mutex};
-
-#[derive(Clone, Default)]
-struct MemSink(Arc<Mutex<Vec<u8>>>);
-
-#[async_trait]
-impl ArtifactSink for MemSink {
-    async fn write(&mut self, chunk: Bytes) -> Result<(), SinkError> {
-        self.0.lock().unwrap().extend_from_slice(&chunk);
-        Ok(())
-    }
-    async fn finish(self: Box<Self>) -> Result<(), SinkError> {
-        Ok(())
-    }
-    async fn abort(self: Box<Self>) {}
-}
-
-struct Quiet;
-#[async_trait]
-impl ProgressObserver for Quiet {
-    async fn on_progress(&self, _: &Progress) -> Result<(), ExportError> {
-        Ok(())
-    }
-}
-
-fn context(format: ExportFormat, plan: &ExportPlan) -> ExportContext {
-    ExportContext {
-        job_id: None,
-        tenant_id: plan.tenant.clone(),
-        format,
-        window: plan.window,
-        file_name: "kt_test".into(),
-        generated_at: Utc.with_ymd_and_hms(2026, 6, 1, 0, 0, 0).unwrap(),
-        requested_by: "test".into(),
-        pseudonym_key: "k".into(),
-        sources: plan.inventory.clone(),
-        signer: None,
-        timestamper: None,
-        report: Default::default(),
-    }
-}
+use std::sync::Arc;
 
 /// A lake whose first and last hours are empty (the window starts a day early).
 fn lake() -> (tempfile::TempDir, Window) {
@@ -70,21 +29,7 @@ fn lake() -> (tempfile::TempDir, Window) {
 }
 
 async fn single(source: Arc<DirLakeSource>, plan: &ExportPlan, ctx: &ExportContext) -> Vec<u8> {
-    let sink = MemSink::default();
-    let formatter = formats::formatter_for(ctx);
-    let options = EngineOptions::default();
-    crate::run(
-        source,
-        plan,
-        ctx,
-        formatter,
-        Box::new(sink.clone()),
-        &options,
-        &Quiet,
-    )
-    .await
-    .unwrap();
-    sink.0.lock().unwrap().clone()
+    single_run(source, plan, ctx).await.0
 }
 
 /// Runs every segment: their outputs and stats, in plan order.
@@ -155,11 +100,7 @@ async fn split(
 #[tokio::test]
 async fn every_split_of_a_csv_or_json_export_joins_into_the_single_workers_bytes() {
     let (dir, window) = lake();
-    let source = Arc::new(DirLakeSource::new(dir.path()));
-    let tenant = TenantId::parse("acme").unwrap();
-    let plan = crate::plan(source.as_ref(), &tenant, &window)
-        .await
-        .unwrap();
+    let (source, plan) = planned(dir.path(), &window).await;
     assert!(plan.hours.len() > 40, "{}", plan.hours.len());
     for format in [ExportFormat::Csv, ExportFormat::Json] {
         let ctx = context(format, &plan);
@@ -217,11 +158,7 @@ async fn split_report(
 #[tokio::test]
 async fn every_split_of_a_compliance_export_merges_into_the_single_workers_bytes() {
     let (dir, window) = lake();
-    let source = Arc::new(DirLakeSource::new(dir.path()));
-    let tenant = TenantId::parse("acme").unwrap();
-    let plan = crate::plan(source.as_ref(), &tenant, &window)
-        .await
-        .unwrap();
+    let (source, plan) = planned(dir.path(), &window).await;
     let bytes = plan.inventory.bytes;
     let one_hour_each: Vec<Range<usize>> = (0..plan.hours.len()).map(|h| h..h + 1).collect();
     for format in [
@@ -259,11 +196,7 @@ async fn every_split_of_a_compliance_export_merges_into_the_single_workers_bytes
 async fn the_bundle_of_a_split_with_more_segments_than_hours_with_events_is_the_same() {
     // The first hours of the window are empty: leading segments save empty aggregates.
     let (dir, window) = lake();
-    let source = Arc::new(DirLakeSource::new(dir.path()));
-    let tenant = TenantId::parse("acme").unwrap();
-    let plan = crate::plan(source.as_ref(), &tenant, &window)
-        .await
-        .unwrap();
+    let (source, plan) = planned(dir.path(), &window).await;
     let ctx = context(ExportFormat::ComplianceAll, &plan);
     let whole = single(source.clone(), &plan, &ctx).await;
     let ranges = vec![0..1, 1..2, 2..plan.hours.len()];

@@ -3,7 +3,9 @@
 //! - `sk = FANOUT#<job_id>#<attempt>#CP#<index>`: a segment's latest
 //!   checkpoint (`checkpoint`, JSON; `seq`, N). Saving `seq = s + 1` is a put
 //!   on condition that the stored `seq` is `s`: of two deliveries that
-//!   continue one checkpoint, exactly one saves the next.
+//!   continue one checkpoint, exactly one saves the next. Saving the very
+//!   checkpoint that is stored (a retried put whose answer was lost) is a
+//!   success, not a loss: the caller must not delete the piece it names.
 //! - `sk = FANOUT#<job_id>#<attempt>#SENT#<name>`: a message that was sent.
 //!
 //! Neither sits under `…#SEG#`, which the finisher reads as finished segments.
@@ -88,7 +90,12 @@ impl CheckpointStore for DynamoJobStore {
                 if e.as_service_error()
                     .is_some_and(|s| s.is_conditional_check_failed_exception()) =>
             {
-                Ok(false)
+                // The SDK retries a put whose answer was lost; the retry then
+                // fails the condition against the put itself. Saved all the
+                // same when the stored checkpoint is this one (its piece keys
+                // are this delivery's own, so no other delivery wrote it).
+                let stored = self.checkpoint(tenant, job, attempt, index).await?;
+                Ok(stored.as_ref() == Some(next))
             }
             Err(e) => Err(store_error("saving a segment's checkpoint", e)),
         }

@@ -10,7 +10,7 @@
 //! so that rows of a fanned-out export's segments merge per id first.
 use super::{MAX_DISTINCT, MAX_KEYS, MAX_TRACKED, Obs};
 use crate::formats::reports::counters::{CappedMap, DistinctCap};
-use crate::formats::reports::merge::{NotExact, check_tracked};
+use crate::formats::reports::merge::{NotExact, merge_rows};
 use crate::formats::reports::sketch::LogHistogram;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -192,20 +192,13 @@ impl Oversight {
 
     /// `self` then the later part `l`: rows merge per id.
     pub fn merge(&mut self, l: Oversight) -> Result<(), NotExact> {
-        check_tracked(
+        merge_rows(
             "escalations",
-            self.lifecycles.len(),
+            &mut self.lifecycles,
             self.untracked + l.untracked,
+            l.lifecycles,
+            Escalation::merge,
         )?;
-        for (id, x) in l.lifecycles {
-            match self.lifecycles.get_mut(&id) {
-                Some(mine) => mine.merge(x),
-                None => {
-                    self.lifecycles.insert(id, x);
-                }
-            }
-        }
-        check_tracked("escalations", self.lifecycles.len(), 0)?;
         self.without_id += l.without_id;
         Ok(())
     }

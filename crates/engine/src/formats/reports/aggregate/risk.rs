@@ -4,7 +4,7 @@ use super::oversight::MAX_LINKED_EVENTS;
 use super::vocab::{INCIDENT_ACK_OUTCOMES, INCIDENT_RESOLVED_OUTCOMES};
 use super::{MAX_KEYS, MAX_TRACKED, Obs};
 use crate::formats::reports::counters::CappedMap;
-use crate::formats::reports::merge::{NotExact, check_tracked, first};
+use crate::formats::reports::merge::{NotExact, check_tracked, first, merge_rows};
 use crate::formats::reports::sketch::LogHistogram;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -97,20 +97,13 @@ impl Incidents {
 
     /// `self` then the later part `l`: rows merge per id.
     pub fn merge(&mut self, l: Incidents) -> Result<(), NotExact> {
-        check_tracked(
+        merge_rows(
             "incidents",
-            self.lifecycles.len(),
+            &mut self.lifecycles,
             self.untracked + l.untracked,
-        )?;
-        for (id, x) in l.lifecycles {
-            match self.lifecycles.get_mut(&id) {
-                Some(mine) => mine.merge(x),
-                None => {
-                    self.lifecycles.insert(id, x);
-                }
-            }
-        }
-        check_tracked("incidents", self.lifecycles.len(), 0)
+            l.lifecycles,
+            Incident::merge,
+        )
     }
 
     /// Derives the counts and times from the rows (first sightings in export order).
@@ -348,21 +341,14 @@ impl Breaches {
     /// `self` then the later part `l`: a case found by both is this part's
     /// (a candidate always carries its incident id, so later events change nothing).
     pub fn merge(&mut self, l: Breaches) -> Result<(), NotExact> {
-        check_tracked(
-            "breach candidates",
-            self.by_case.len(),
-            self.untracked + l.untracked,
-        )?;
         self.total += l.total;
-        for (key, b) in l.by_case {
-            match self.by_case.entry(key) {
-                std::collections::btree_map::Entry::Occupied(_) => self.total -= 1,
-                std::collections::btree_map::Entry::Vacant(v) => {
-                    v.insert(b);
-                }
-            }
-        }
-        check_tracked("breach candidates", self.by_case.len(), 0)
+        merge_rows(
+            "breach candidates",
+            &mut self.by_case,
+            self.untracked + l.untracked,
+            l.by_case,
+            |_, _| self.total -= 1,
+        )
     }
 
     pub fn observe(&mut self, o: &Obs<'_>) {
