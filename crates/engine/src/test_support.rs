@@ -56,6 +56,23 @@ pub(crate) fn context(format: ExportFormat, plan: &ExportPlan) -> ExportContext 
     }
 }
 
+/// A generated lake of `days` from 2026-05-01 with `events` events, 2 objects
+/// an hour, 2% duplicates and 1% malformed lines: what the split and resume
+/// tests cut into pieces.
+pub(crate) fn small_lake(days: u32, events: u64) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = kt_lakegen::LakeSpec {
+        days,
+        events_total: events,
+        objects_per_hour: 2,
+        duplicate_rate: 0.02,
+        malformed_rate: 0.01,
+        ..Default::default()
+    };
+    kt_lakegen::write_dir(&spec, dir.path()).unwrap();
+    dir
+}
+
 /// The lake folder `dir` as a source, and tenant `acme`'s plan over `window`.
 pub(crate) async fn planned(dir: &Path, window: &Window) -> (Arc<DirLakeSource>, ExportPlan) {
     let source = Arc::new(DirLakeSource::new(dir));

@@ -4,7 +4,7 @@ use crate::local_dir::DirLakeSource;
 use crate::resume::*;
 use crate::run_resumable;
 use crate::segment::{Piece, SegmentOutput, artifact_tail, merge_stats, pieces, segment_formatter};
-use crate::test_support::{MemSink, Quiet, context, planned, single_run};
+use crate::test_support::{MemSink, Quiet, context, planned, single_run, small_lake};
 use crate::{EngineOptions, ExportContext, ExportPlan, ExportSummary};
 use chrono::{TimeZone, Utc};
 use kt_domain::{ExportFormat, Window};
@@ -59,16 +59,7 @@ async fn piece_by_piece(
 
 #[tokio::test]
 async fn a_run_stopped_at_every_hour_and_continued_writes_the_single_runs_bytes() {
-    let dir = tempfile::tempdir().unwrap();
-    let spec = kt_lakegen::LakeSpec {
-        days: 1,
-        events_total: 3_000,
-        objects_per_hour: 2,
-        duplicate_rate: 0.02,
-        malformed_rate: 0.01,
-        ..Default::default()
-    };
-    kt_lakegen::write_dir(&spec, dir.path()).unwrap();
+    let dir = small_lake(1, 3_000);
     let window = Window {
         // Leading empty hours: the first piece with an event is not the first.
         start: Utc.with_ymd_and_hms(2026, 4, 30, 20, 0, 0).unwrap(),

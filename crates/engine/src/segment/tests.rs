@@ -2,7 +2,7 @@
 use super::*;
 use crate::EngineOptions;
 use crate::local_dir::DirLakeSource;
-use crate::test_support::{MemSink, Quiet, context, planned, single_run};
+use crate::test_support::{MemSink, Quiet, context, planned, single_run, small_lake};
 use chrono::{TimeZone, Utc};
 use kt_domain::{TenantId, Window};
 use sha2::{Digest, Sha256};
@@ -10,16 +10,7 @@ use std::sync::Arc;
 
 /// A lake whose first and last hours are empty (the window starts a day early).
 fn lake() -> (tempfile::TempDir, Window) {
-    let dir = tempfile::tempdir().unwrap();
-    let spec = kt_lakegen::LakeSpec {
-        days: 2,
-        events_total: 6_000,
-        objects_per_hour: 2,
-        duplicate_rate: 0.02,
-        malformed_rate: 0.01,
-        ..Default::default()
-    };
-    kt_lakegen::write_dir(&spec, dir.path()).unwrap();
+    let dir = small_lake(2, 6_000);
     let window = Window {
         start: Utc.with_ymd_and_hms(2026, 4, 30, 0, 0, 0).unwrap(),
         end: Utc.with_ymd_and_hms(2026, 5, 2, 12, 30, 0).unwrap(),
