@@ -16,10 +16,10 @@ fn request(format: &str) -> Value {
            "date_to": "2026-05-02", "timezone": "Europe/Madrid", "label": "Q2 audit"})
 }
 
-/// `openssl dgst -sha256 -verify key -signature sig file`, as docs/custody.md shows it.
-fn openssl_verifies(dir: &Path, key: &str, sig: &str, file: &str) -> (bool, String) {
+/// Runs `openssl` with `args` in `dir`: whether it succeeded, and what it printed.
+pub(crate) fn openssl(dir: &Path, args: &[&str]) -> (bool, String) {
     let out = Command::new("openssl")
-        .args(["dgst", "-sha256", "-verify", key, "-signature", sig, file])
+        .args(args)
         .current_dir(dir)
         .output()
         .expect("openssl is installed");
@@ -31,8 +31,16 @@ fn openssl_verifies(dir: &Path, key: &str, sig: &str, file: &str) -> (bool, Stri
     (out.status.success(), text)
 }
 
+/// `openssl dgst -sha256 -verify key -signature sig file`, as docs/custody.md shows it.
+fn openssl_verifies(dir: &Path, key: &str, sig: &str, file: &str) -> (bool, String) {
+    openssl(
+        dir,
+        &["dgst", "-sha256", "-verify", key, "-signature", sig, file],
+    )
+}
+
 /// The published keys, fetched with no Authorization header.
-async fn published_keys(app: &TestApp) -> Vec<PublishedKey> {
+pub(crate) async fn published_keys(app: &TestApp) -> Vec<PublishedKey> {
     let response = app.http.get(app.url("/v1/keys")).send().await.unwrap();
     assert_eq!(response.status(), 200);
     let body: Value = response.json().await.unwrap();

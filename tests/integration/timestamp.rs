@@ -5,8 +5,8 @@
 //! carries its own. With the TSA down the job still completes, the manifest
 //! says `requested`, no token is served and verification says so.
 use crate::app::{TestApp, fresh_config, spawn_app_with, unique};
+use crate::custody::{openssl, published_keys};
 use crate::exports::seed_lake;
-use kt_engine::custody::PublishedKey;
 use kt_engine::formats::reports::custody_verify::verify_job_manifest;
 use kt_integration_tests::tsa::ThrowawayTsa;
 use serde_json::{Value, json};
@@ -20,33 +20,21 @@ fn request(format: &str) -> Value {
 
 /// `openssl ts -verify -data SIG -in TSR -CAfile ca.pem -untrusted tsa.pem`, as docs/custody.md shows it.
 fn openssl_ts_verify(dir: &Path, sig: &str, tsr: &str, tsa: &ThrowawayTsa) -> (bool, String) {
-    let out = Command::new("openssl")
-        .args(["ts", "-verify", "-data", sig, "-in", tsr, "-CAfile"])
-        .arg(tsa.ca_pem())
-        .arg("-untrusted")
-        .arg(tsa.tsa_pem())
-        .current_dir(dir)
-        .output()
-        .expect("openssl is installed");
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (out.status.success(), text)
-}
-
-async fn keys(app: &TestApp) -> Vec<PublishedKey> {
-    let body: Value = app
-        .http
-        .get(app.url("/v1/keys"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    serde_json::from_value(body["keys"].clone()).unwrap()
+    let (ca, untrusted) = (tsa.ca_pem(), tsa.tsa_pem());
+    let (ca, untrusted) = (ca.to_str().unwrap(), untrusted.to_str().unwrap());
+    let args = [
+        "ts",
+        "-verify",
+        "-data",
+        sig,
+        "-in",
+        tsr,
+        "-CAfile",
+        ca,
+        "-untrusted",
+        untrusted,
+    ];
+    openssl(dir, &args)
 }
 
 /// Runs a job to completion and saves its manifest, signature and artifact
@@ -90,7 +78,7 @@ async fn manifest_signatures_get_rfc3161_tokens_that_openssl_verifies() {
     let app = spawn_app_with(config, true).await;
     let tenant = unique("tsa");
     seed_lake(&app, &tenant).await;
-    let keys = keys(&app).await;
+    let keys = published_keys(&app).await;
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
 
@@ -199,7 +187,7 @@ async fn with_the_tsa_down_the_job_completes_and_the_manifest_says_requested() {
     let app = spawn_app_with(config, true).await;
     let tenant = unique("tsa-down");
     seed_lake(&app, &tenant).await;
-    let keys = keys(&app).await;
+    let keys = published_keys(&app).await;
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
 

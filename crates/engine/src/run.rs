@@ -155,7 +155,7 @@ pub async fn run(
     options: &EngineOptions,
     progress: &dyn ProgressObserver,
 ) -> Result<ExportOutcome, ExportError> {
-    let parts = RunParts {
+    let end = run_resumable(
         source,
         plan,
         ctx,
@@ -163,8 +163,10 @@ pub async fn run(
         sink,
         options,
         progress,
-    };
-    Ok(run_parts(parts, Resume::default()).await?.outcome)
+        Resume::default(),
+    )
+    .await?;
+    Ok(end.outcome)
 }
 
 /// [`run`], able to stop at an hour boundary and to continue an
@@ -175,44 +177,11 @@ pub async fn run_resumable(
     plan: &ExportPlan,
     ctx: &ExportContext,
     formatter: Box<dyn Formatter>,
-    sink: Box<dyn ArtifactSink>,
+    mut sink: Box<dyn ArtifactSink>,
     options: &EngineOptions,
     progress: &dyn ProgressObserver,
     resume: Resume,
 ) -> Result<RunEnd, ExportError> {
-    let parts = RunParts {
-        source,
-        plan,
-        ctx,
-        formatter,
-        sink,
-        options,
-        progress,
-    };
-    run_parts(parts, resume).await
-}
-
-/// The arguments of [`run`], for [`run_resumable`].
-pub(crate) struct RunParts<'a> {
-    pub source: Arc<dyn LakeSource>,
-    pub plan: &'a ExportPlan,
-    pub ctx: &'a ExportContext,
-    pub formatter: Box<dyn Formatter>,
-    pub sink: Box<dyn ArtifactSink>,
-    pub options: &'a EngineOptions,
-    pub progress: &'a dyn ProgressObserver,
-}
-
-pub(crate) async fn run_parts(parts: RunParts<'_>, resume: Resume) -> Result<RunEnd, ExportError> {
-    let RunParts {
-        source,
-        plan,
-        ctx,
-        formatter,
-        mut sink,
-        options,
-        progress,
-    } = parts;
     let concurrency = options.concurrency.max(1);
     let cancel = Arc::new(AtomicBool::new(false));
     let bytes_read = Arc::new(AtomicU64::new(0));
