@@ -11,7 +11,7 @@ use kt_engine::{ArtifactSink, ExportContext, ExportError, Progress, ProgressObse
 use kt_service::config::Config;
 use kt_service::worker::{Disposition, Worker};
 use kt_store::dynamo::DynamoJobStore;
-use kt_store::fanout::FanOutStore;
+use kt_store::fanout::{FanOutProgress, FanOutRun, FanOutStore};
 use kt_store::s3::S3LakeSource;
 use kt_store::sqs::SqsReceiver;
 use kt_store::sqs::fanout::{FanOutMessage, FanOutTask};
@@ -52,6 +52,22 @@ pub(crate) fn fan_out_store(app: &TestApp) -> DynamoJobStore {
         app.stack.clients.dynamodb.clone(),
         &app.stack.config.resources.jobs_table,
     )
+}
+
+/// Creates an export, requires it completed and returns the job with the
+/// fan-out run (attempt 1) it was planned into and that run's progress.
+pub(crate) async fn completed_fan_out(
+    app: &TestApp,
+    store: &DynamoJobStore,
+    tenant: &str,
+    body: Value,
+) -> (Value, FanOutRun, FanOutProgress) {
+    let id = app.create(tenant, body).await;
+    let job = app.wait_done(tenant, &id).await;
+    assert_eq!(job["status"], "completed", "{job}");
+    let (t, j) = (TenantId::parse(tenant).unwrap(), JobId::parse(&id).unwrap());
+    let (run, progress) = store.run(&t, &j, 1).await.unwrap().expect("a fan-out run");
+    (job, run, progress)
 }
 
 #[derive(Clone, Default)]
@@ -159,14 +175,8 @@ async fn a_200k_event_export_fans_out_into_many_segments_and_is_the_single_worke
     assert!(lake.events >= 200_000);
     let store = fan_out_store(&app);
     for format in ["csv", "json"] {
-        let id = app.create(&tenant, request(format)).await;
-        let job = app.wait_done(&tenant, &id).await;
-        assert_eq!(job["status"], "completed", "{job}");
-        let (t, j) = (
-            TenantId::parse(&tenant).unwrap(),
-            JobId::parse(&id).unwrap(),
-        );
-        let (run, progress) = store.run(&t, &j, 1).await.unwrap().expect("a fan-out run");
+        let (job, run, progress) = completed_fan_out(&app, &store, &tenant, request(format)).await;
+        let id = job["id"].as_str().unwrap().to_string();
         assert!(run.segments >= 8, "{} segments", run.segments);
         assert_eq!(
             (progress.done, progress.total),
@@ -235,14 +245,8 @@ async fn a_200k_event_compliance_export_fans_out_and_merges_into_the_single_work
         if format == "compliance-all" {
             body["retention_days"] = json!(400);
         }
-        let id = app.create(&tenant, body).await;
-        let job = app.wait_done(&tenant, &id).await;
-        assert_eq!(job["status"], "completed", "{job}");
-        let (t, j) = (
-            TenantId::parse(&tenant).unwrap(),
-            JobId::parse(&id).unwrap(),
-        );
-        let (run, progress) = store.run(&t, &j, 1).await.unwrap().expect("a fan-out run");
+        let (job, run, progress) = completed_fan_out(&app, &store, &tenant, body).await;
+        let id = job["id"].as_str().unwrap().to_string();
         assert!(run.segments >= 8, "{} segments", run.segments);
         assert_eq!(
             (progress.done, progress.total),
