@@ -12,7 +12,7 @@
 use super::merge::{Merge, NotExact};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, HashSet};
 
 const MAX_KEY_LEN: usize = 128;
 
@@ -140,19 +140,33 @@ impl<V: Serialize + Default> CappedMap<V> {
 }
 
 /// Distinct values, counted exactly up to `cap`; beyond it the count is a
-/// lower bound (`at_least`).
+/// lower bound (`at_least`). A hash set: an insert is one lookup, however
+/// many values there are (saved sorted, so a saved state is reproducible).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct DistinctCap {
     cap: usize,
-    set: BTreeSet<String>,
+    #[serde(serialize_with = "sorted", deserialize_with = "hash_set")]
+    set: DistinctSet,
     saturated: bool,
+}
+
+type DistinctSet = HashSet<String, foldhash::fast::RandomState>;
+
+fn sorted<S: serde::Serializer>(set: &DistinctSet, s: S) -> Result<S::Ok, S::Error> {
+    let mut values: Vec<&String> = set.iter().collect();
+    values.sort();
+    s.collect_seq(values)
+}
+
+fn hash_set<'de, D: serde::Deserializer<'de>>(d: D) -> Result<DistinctSet, D::Error> {
+    Ok(Vec::<String>::deserialize(d)?.into_iter().collect())
 }
 
 impl DistinctCap {
     pub fn new(cap: usize) -> Self {
         Self {
             cap,
-            set: BTreeSet::new(),
+            set: DistinctSet::default(),
             saturated: false,
         }
     }
@@ -177,8 +191,11 @@ impl DistinctCap {
     pub fn merge(&mut self, later: DistinctCap) {
         self.saturated |= later.saturated;
         self.set.extend(later.set);
-        while self.set.len() > self.cap {
-            self.set.pop_last();
+        if self.set.len() > self.cap {
+            let mut values: Vec<String> = self.set.drain().collect();
+            values.sort();
+            values.truncate(self.cap);
+            self.set.extend(values);
             self.saturated = true;
         }
     }

@@ -25,6 +25,22 @@ pub fn priority(seed: &str, id: &str) -> u64 {
     u64::from_be_bytes(out[..8].try_into().expect("8 bytes"))
 }
 
+/// SHA-256 after `seed|`: hashed once, continued per id by [`priority_after`].
+pub fn seed_state(seed: &str) -> Sha256 {
+    let mut h = Sha256::new();
+    h.update(seed.as_bytes());
+    h.update(b"|");
+    h
+}
+
+/// [`priority`] continued from [`seed_state`]`(seed)`: the same number.
+pub fn priority_after(seed_state: &Sha256, id: &str) -> u64 {
+    let mut h = seed_state.clone();
+    h.update(id.as_bytes());
+    let out = h.finalize();
+    u64::from_be_bytes(out[..8].try_into().expect("8 bytes"))
+}
+
 /// The `k` smallest-priority ids seen, plus how many candidates were offered.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct BottomK {
@@ -110,6 +126,12 @@ mod tests {
         let mut expect: Vec<String> = all[..25].iter().map(|(_, i)| (*i).clone()).collect();
         expect.sort();
         assert_eq!(a.ids(), expect);
+        // Hashing the seed once gives the same priorities.
+        let seeded = seed_state("s");
+        assert!(
+            ids.iter()
+                .all(|i| priority_after(&seeded, i) == priority("s", i))
+        );
         // Another seed picks another sample.
         let mut c = BottomK::new(25);
         for id in &ids {

@@ -14,6 +14,7 @@
 //! export (lifecycle counts, id samples) is derived once, by [`Aggregate::finalize`].
 mod access;
 mod oversight;
+mod prepare;
 mod privacy;
 pub mod quality;
 mod risk;
@@ -23,6 +24,7 @@ pub mod vocab;
 
 pub use access::Access;
 pub use oversight::{Escalation, Oversight};
+pub use prepare::{Prepared, PseudonymCache};
 pub use privacy::Privacy;
 pub use quality::Quality;
 pub use risk::{Breach, Breaches, Incident, Incidents, SeriousCandidate, SeriousCandidates};
@@ -33,7 +35,7 @@ use super::Framework;
 use super::eea::{RegionClass, classify};
 use super::merge::{NotExact, first, last};
 use super::pseudonym::Pseudonymizer;
-use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use kt_domain::Window;
 use kt_domain::{Event, ParsedEvent};
 use serde::{Deserialize, Serialize};
@@ -68,9 +70,54 @@ pub struct Obs<'e> {
     pub region: Option<&'e str>,
     pub region_class: RegionClass,
     pub categories: Vec<&'e str>,
+    pub reviewer_ps: Option<String>,
+    /// The event id's sample priority under each framework's seed.
+    pub priorities: [u64; prepare::MAX_FRAMEWORKS],
     pub personal: bool,
     pub special: bool,
     pub is_error: bool,
+}
+
+impl<'e> Obs<'e> {
+    /// The facts of one event, with what was prepared from it alone.
+    pub fn new(ev: &'e ParsedEvent<'e>, p: Prepared) -> Self {
+        let e = &ev.fields;
+        let event_type = e.event_type.as_ref();
+        let categories: Vec<&str> = e
+            .data_categories
+            .iter()
+            .flatten()
+            .map(|c| c.as_ref())
+            .collect();
+        let model = e.model.as_ref();
+        let region = model.and_then(|m| m.region.as_deref());
+        Obs {
+            e,
+            raw: ev.raw,
+            ts: ev.ts_ms,
+            day: p.day,
+            week: p.week,
+            event_type,
+            is_request: vocab::REQUEST_TYPES.contains(&event_type),
+            decision: e.decision.as_deref(),
+            risk: e.risk_level.as_deref(),
+            actor_ps: p.actor_ps,
+            app: e.actor.as_ref().and_then(|a| a.app.as_deref()),
+            provider: model.and_then(|m| m.provider.as_deref()),
+            model_key: p.model_key,
+            region,
+            region_class: classify(region),
+            personal: categories.iter().any(|c| vocab::is_personal(c)),
+            special: categories.iter().any(|c| vocab::is_special(c)),
+            categories,
+            reviewer_ps: p.reviewer_ps,
+            priorities: p.priorities,
+            is_error: e
+                .outcome
+                .as_deref()
+                .is_some_and(|o| vocab::ERROR_OUTCOMES.contains(&o)),
+        }
+    }
 }
 
 pub struct Aggregate {
@@ -78,6 +125,9 @@ pub struct Aggregate {
     pub pseudo: Pseudonymizer,
     /// The hour being digested: (hour number since the epoch, hasher).
     hour: Option<(i64, Sha256)>,
+    /// Each framework's sample seed hashed once (`Samples::seed_states`).
+    seeds: Vec<Sha256>,
+    pseudonyms: PseudonymCache,
     pub state: AggregateState,
 }
 
@@ -122,11 +172,11 @@ impl Aggregate {
         pseudonym_key: &str,
         frameworks: &[Framework],
     ) -> Self {
-        Self {
+        Self::with_state(
             window,
-            pseudo: Pseudonymizer::new(pseudonym_key, tenant),
-            hour: None,
-            state: AggregateState {
+            tenant,
+            pseudonym_key,
+            AggregateState {
                 hours: Vec::new(),
                 count: 0,
                 first_event_id: None,
@@ -143,7 +193,7 @@ impl Aggregate {
                 access: Access::new(),
                 samples: Samples::new(tenant, &window, frameworks),
             },
-        }
+        )
     }
 
     /// An aggregate of one segment of a fanned-out export: it also keeps
@@ -172,10 +222,21 @@ impl Aggregate {
         pseudonym_key: &str,
         state: AggregateState,
     ) -> Self {
+        Self::with_state(window, tenant, pseudonym_key, state)
+    }
+
+    fn with_state(
+        window: Window,
+        tenant: &str,
+        pseudonym_key: &str,
+        state: AggregateState,
+    ) -> Self {
         Self {
             window,
             pseudo: Pseudonymizer::new(pseudonym_key, tenant),
             hour: None,
+            seeds: state.samples.seed_states(),
+            pseudonyms: PseudonymCache::default(),
             state,
         }
     }
@@ -232,7 +293,35 @@ impl Aggregate {
             .date_naive()
     }
 
+    /// Observes one event (events come in export order).
     pub fn observe(&mut self, ev: &ParsedEvent<'_>) {
+        self.digest_line(ev);
+        let prepared = self.prepare(ev);
+        let o = Obs::new(ev, prepared);
+        let s = &mut self.state;
+        s.count += 1;
+        if s.first_event_id.is_none() {
+            s.first_event_id = Some(o.e.event_id.to_string());
+            s.first_ts = Some(o.ts);
+        }
+        // The last id's buffer is reused: one allocation per export, not per event.
+        let last = s.last_event_id.get_or_insert_with(String::new);
+        last.clear();
+        last.push_str(&o.e.event_id);
+        s.last_ts = Some(o.ts);
+        s.quality.observe(&o);
+        s.traffic.observe(&o);
+        s.oversight.observe(&o, o.reviewer_ps.as_deref());
+        s.incidents.observe(&o);
+        s.serious.observe(&o);
+        s.breaches.observe(&o);
+        s.privacy.observe(&o);
+        s.access.observe(&o);
+        s.samples.observe(&o);
+    }
+
+    /// Adds the event's line to its UTC hour's digest.
+    fn digest_line(&mut self, ev: &ParsedEvent<'_>) {
         let hour = ev.ts_ms.div_euclid(MS_PER_HOUR);
         if self.hour.as_ref().is_none_or(|(h, _)| *h != hour) {
             self.close_hour();
@@ -242,75 +331,6 @@ impl Aggregate {
             d.update(ev.raw.as_bytes());
             d.update(b"\n");
         }
-        self.count += 1;
-        let e = &ev.fields;
-        if self.first_event_id.is_none() {
-            self.first_event_id = Some(e.event_id.to_string());
-            self.first_ts = Some(ev.ts_ms);
-        }
-        self.last_event_id = Some(e.event_id.to_string());
-        self.last_ts = Some(ev.ts_ms);
-
-        let day = self.local_day(ev.ts_ms);
-        let week = day - Duration::days(i64::from(day.weekday().num_days_from_monday()));
-        let event_type = e.event_type.as_ref();
-        let categories: Vec<&str> = e
-            .data_categories
-            .iter()
-            .flatten()
-            .map(|c| c.as_ref())
-            .collect();
-        let model = e.model.as_ref();
-        let provider = model.and_then(|m| m.provider.as_deref());
-        let region = model.and_then(|m| m.region.as_deref());
-        let model_key = model.and_then(|m| {
-            (m.provider.is_some() || m.name.is_some()).then(|| {
-                format!(
-                    "{}/{}",
-                    m.provider.as_deref().unwrap_or("?"),
-                    m.name.as_deref().unwrap_or("?")
-                )
-            })
-        });
-        let obs = Obs {
-            e,
-            raw: ev.raw,
-            ts: ev.ts_ms,
-            day,
-            week,
-            event_type,
-            is_request: vocab::REQUEST_TYPES.contains(&event_type),
-            decision: e.decision.as_deref(),
-            risk: e.risk_level.as_deref(),
-            actor_ps: e
-                .actor
-                .as_ref()
-                .and_then(|a| a.user_id.as_deref())
-                .map(|u| self.pseudo.pseudonym(u)),
-            app: e.actor.as_ref().and_then(|a| a.app.as_deref()),
-            provider,
-            model_key,
-            region,
-            region_class: classify(region),
-            personal: categories.iter().any(|c| vocab::is_personal(c)),
-            special: categories.iter().any(|c| vocab::is_special(c)),
-            categories,
-            is_error: e
-                .outcome
-                .as_deref()
-                .is_some_and(|o| vocab::ERROR_OUTCOMES.contains(&o)),
-        };
-        let reviewer_ps = e.reviewer.as_deref().map(|r| self.pseudo.pseudonym(r));
-        let s = &mut self.state;
-        s.quality.observe(&obs);
-        s.traffic.observe(&obs);
-        s.oversight.observe(&obs, reviewer_ps.as_deref());
-        s.incidents.observe(&obs);
-        s.serious.observe(&obs);
-        s.breaches.observe(&obs);
-        s.privacy.observe(&obs);
-        s.access.observe(&obs);
-        s.samples.observe(&obs);
     }
 
     /// `sha256:<hex>` of the hour digests ([`EVENTS_DIGEST_RULE`]).

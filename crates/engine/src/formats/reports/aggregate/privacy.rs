@@ -41,6 +41,9 @@ pub struct Privacy {
     #[serde(with = "pairs")]
     pub inventory: BTreeMap<(String, String, String, String), (u64, u64)>,
     pub inventory_overflow: u64,
+    /// The buffer an inventory key is built in before it is looked up.
+    #[serde(skip)]
+    inventory_key: (String, String, String, String),
     /// Personal-data requests with a model, by region class.
     pub transfers_by_class: BTreeMap<String, u64>,
     /// Of those, the ones whose data went on (not blocked, not redacted), by region class.
@@ -108,6 +111,7 @@ impl Privacy {
             decision_events: 0,
             inventory: BTreeMap::new(),
             inventory_overflow: 0,
+            inventory_key: Default::default(),
             transfers_by_class: BTreeMap::new(),
             sent_by_class: BTreeMap::new(),
             non_eea: CappedMap::new(MAX_KEYS),
@@ -322,20 +326,29 @@ impl Privacy {
                 self.special_actors.insert(ps);
             }
         }
-        let app = clip(o.app.unwrap_or("(none)")).to_string();
-        let provider = clip(o.provider.unwrap_or("(none)")).to_string();
-        let region = clip(o.region.unwrap_or("(none)")).to_string();
+        let app = clip(o.app.unwrap_or("(none)"));
+        let provider = clip(o.provider.unwrap_or("(none)"));
+        let region = clip(o.region.unwrap_or("(none)"));
         for c in o.categories.iter().filter(|c| super::vocab::is_personal(c)) {
-            let key = (
-                app.clone(),
-                clip(c).to_string(),
-                provider.clone(),
-                region.clone(),
-            );
-            if self.inventory.len() < MAX_INVENTORY || self.inventory.contains_key(&key) {
-                let row = self.inventory.entry(key).or_default();
+            // The key is built in a reused buffer; it is copied only when new.
+            let key = &mut self.inventory_key;
+            for (part, text) in [
+                (&mut key.0, app),
+                (&mut key.1, clip(c)),
+                (&mut key.2, provider),
+                (&mut key.3, region),
+            ] {
+                part.clear();
+                part.push_str(text);
+            }
+            let add = |row: &mut (u64, u64)| {
                 row.0 += 1;
                 row.1 += u64::from(o.decision == Some("block"));
+            };
+            if let Some(row) = self.inventory.get_mut(&*key) {
+                add(row);
+            } else if self.inventory.len() < MAX_INVENTORY {
+                add(self.inventory.entry(key.clone()).or_default());
             } else {
                 self.inventory_overflow += 1;
             }

@@ -3,9 +3,10 @@ use super::Obs;
 use crate::formats::reports::Framework;
 use crate::formats::reports::doc::{Evidence, Selection, SelectionMethod};
 use crate::formats::reports::num::iso;
-use crate::formats::reports::sample::{BottomK, EVIDENCE_CAP, priority};
+use crate::formats::reports::sample::{BottomK, EVIDENCE_CAP, priority, seed_state};
 use kt_domain::Window;
 use serde::{Deserialize, Serialize};
+use sha2::Sha256;
 use std::collections::BTreeMap;
 
 /// The event populations evidence lists are drawn from.
@@ -159,8 +160,7 @@ impl Samples {
     pub fn observe(&mut self, o: &Obs<'_>) {
         let pops = Self::pops_of(o);
         let id = o.e.event_id.as_ref();
-        for s in self.per.values_mut() {
-            let p = priority(&s.seed, id);
+        for (s, &p) in self.per.values_mut().zip(&o.priorities) {
             for pop in &pops {
                 if let Some(b) = s.events.get_mut(pop) {
                     b.offer(p, id);
@@ -199,6 +199,12 @@ impl Samples {
                 s.incidents.offer(priority(&s.seed, id), id);
             }
         }
+    }
+
+    /// Each framework's seed hashed (`seed|`), in the order
+    /// [`Obs::priorities`](super::Obs) follows.
+    pub fn seed_states(&self) -> Vec<Sha256> {
+        self.per.values().map(|s| seed_state(&s.seed)).collect()
     }
 
     pub fn seed(&self, fw: Framework) -> &str {

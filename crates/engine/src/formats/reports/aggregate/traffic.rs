@@ -209,11 +209,12 @@ fn add_provider(p: &mut ProviderStats, o: &Obs<'_>) {
     }
     p.personal_requests += u64::from(o.personal);
     match o.region {
-        Some(r) if p.regions.len() < MAX_REGIONS_PER_PROVIDER || p.regions.contains(r) => {
-            p.regions
-                .insert(crate::formats::reports::counters::clip(r).to_string());
+        Some(r) => {
+            let r = crate::formats::reports::counters::clip(r);
+            if !p.regions.contains(r) && p.regions.len() < MAX_REGIONS_PER_PROVIDER {
+                p.regions.insert(r.to_string());
+            }
         }
-        Some(_) => {}
         None => p.missing_region += 1,
     }
 }

@@ -1,0 +1,104 @@
+//! What an event contributes that depends on the event alone: its
+//! pseudonyms, its sample priorities, its local day and week, its model key.
+//! Two of these cost a SHA-256 each per event and framework, so they are
+//! computed once per distinct user (a cache) and from a seed hashed once.
+use super::Aggregate;
+use crate::formats::reports::pseudonym::Pseudonymizer;
+use crate::formats::reports::sample::priority_after;
+use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
+use kt_domain::ParsedEvent;
+use std::collections::HashMap;
+
+/// Frameworks a report format can hold (compliance-all: three).
+pub const MAX_FRAMEWORKS: usize = 3;
+/// Pseudonyms remembered before the cache starts again (bounds its memory).
+const PSEUDONYM_CACHE_MAX: usize = 16_384;
+
+/// The facts [`super::Obs`] takes from an event beyond its fields.
+pub struct Prepared {
+    pub day: NaiveDate,
+    pub week: NaiveDate,
+    pub actor_ps: Option<String>,
+    pub reviewer_ps: Option<String>,
+    pub model_key: Option<String>,
+    /// Bottom-k priority of the event id under each framework's seed, in
+    /// the samples' framework order.
+    pub priorities: [u64; MAX_FRAMEWORKS],
+}
+
+/// Remembers pseudonyms already computed: actors repeat, HMACs cost.
+#[derive(Default)]
+pub struct PseudonymCache(HashMap<String, String, foldhash::fast::RandomState>);
+
+impl PseudonymCache {
+    pub fn get(&mut self, pseudo: &Pseudonymizer, user: &str) -> String {
+        if let Some(ps) = self.0.get(user) {
+            return ps.clone();
+        }
+        if self.0.len() >= PSEUDONYM_CACHE_MAX {
+            self.0.clear();
+        }
+        let ps = pseudo.pseudonym(user);
+        self.0.insert(user.to_string(), ps.clone());
+        ps
+    }
+}
+
+impl Aggregate {
+    pub(super) fn prepare(&mut self, ev: &ParsedEvent<'_>) -> Prepared {
+        let e = &ev.fields;
+        let day = DateTime::<Utc>::from_timestamp_millis(ev.ts_ms)
+            .unwrap_or_default()
+            .with_timezone(&self.window.timezone)
+            .date_naive();
+        let week = day - Duration::days(i64::from(day.weekday().num_days_from_monday()));
+        let model_key = e.model.as_ref().and_then(|m| {
+            (m.provider.is_some() || m.name.is_some()).then(|| {
+                format!(
+                    "{}/{}",
+                    m.provider.as_deref().unwrap_or("?"),
+                    m.name.as_deref().unwrap_or("?")
+                )
+            })
+        });
+        let mut priorities = [0; MAX_FRAMEWORKS];
+        for (p, seed) in priorities.iter_mut().zip(&self.seeds) {
+            *p = priority_after(seed, &e.event_id);
+        }
+        let (pseudo, cache) = (&self.pseudo, &mut self.pseudonyms);
+        Prepared {
+            day,
+            week,
+            actor_ps: e
+                .actor
+                .as_ref()
+                .and_then(|a| a.user_id.as_deref())
+                .map(|u| cache.get(pseudo, u)),
+            reviewer_ps: e.reviewer.as_deref().map(|r| cache.get(pseudo, r)),
+            model_key,
+            priorities,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_cached_pseudonym_is_the_computed_one_also_after_the_cache_restarts() {
+        let pseudo = Pseudonymizer::new("k", "acme");
+        let mut cache = PseudonymCache::default();
+        for round in 0..2 {
+            for i in 0..PSEUDONYM_CACHE_MAX + 10 {
+                let user = format!("u_{i}");
+                assert_eq!(
+                    cache.get(&pseudo, &user),
+                    pseudo.pseudonym(&user),
+                    "round {round}"
+                );
+            }
+            assert!(cache.0.len() <= PSEUDONYM_CACHE_MAX);
+        }
+    }
+}
