@@ -66,7 +66,7 @@ pub struct Obs<'e> {
     pub actor_ps: Option<String>,
     pub app: Option<&'e str>,
     pub provider: Option<&'e str>,
-    pub model_key: Option<String>,
+    pub model_key: Option<&'e str>,
     pub region: Option<&'e str>,
     pub region_class: RegionClass,
     pub categories: Vec<&'e str>,
@@ -80,7 +80,7 @@ pub struct Obs<'e> {
 
 impl<'e> Obs<'e> {
     /// The facts of one event, with what was prepared from it alone.
-    pub fn new(ev: &'e ParsedEvent<'e>, p: Prepared) -> Self {
+    pub fn new(ev: &'e ParsedEvent<'e>, p: Prepared, model_key: &'e str) -> Self {
         let e = &ev.fields;
         let event_type = e.event_type.as_ref();
         let categories: Vec<&str> = e
@@ -104,7 +104,7 @@ impl<'e> Obs<'e> {
             actor_ps: p.actor_ps,
             app: e.actor.as_ref().and_then(|a| a.app.as_deref()),
             provider: model.and_then(|m| m.provider.as_deref()),
-            model_key: p.model_key,
+            model_key: p.has_model_key.then_some(model_key),
             region,
             region_class: classify(region),
             personal: categories.iter().any(|c| vocab::is_personal(c)),
@@ -128,6 +128,8 @@ pub struct Aggregate {
     /// Each framework's sample seed hashed once (`Samples::seed_states`).
     seeds: Vec<Sha256>,
     pseudonyms: PseudonymCache,
+    /// The current event's `provider/name` (a buffer reused per event).
+    model_key: String,
     pub state: AggregateState,
 }
 
@@ -237,6 +239,7 @@ impl Aggregate {
             hour: None,
             seeds: state.samples.seed_states(),
             pseudonyms: PseudonymCache::default(),
+            model_key: String::new(),
             state,
         }
     }
@@ -297,7 +300,7 @@ impl Aggregate {
     pub fn observe(&mut self, ev: &ParsedEvent<'_>) {
         self.digest_line(ev);
         let prepared = self.prepare(ev);
-        let o = Obs::new(ev, prepared);
+        let o = Obs::new(ev, prepared, &self.model_key);
         let s = &mut self.state;
         s.count += 1;
         if s.first_event_id.is_none() {

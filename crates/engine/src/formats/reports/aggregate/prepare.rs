@@ -1,5 +1,5 @@
 //! What an event contributes that depends on the event alone: its
-//! pseudonyms, its sample priorities, its local day and week, its model key.
+//! pseudonyms, its sample priorities, its local day and week, its model key (`provider/name`).
 //! Two of these cost a SHA-256 each per event and framework, so they are
 //! computed once per distinct user (a cache) and from a seed hashed once.
 use super::Aggregate;
@@ -20,7 +20,8 @@ pub struct Prepared {
     pub week: NaiveDate,
     pub actor_ps: Option<String>,
     pub reviewer_ps: Option<String>,
-    pub model_key: Option<String>,
+    /// Whether the event names a model: its key is then in the aggregate's `model_key` buffer.
+    pub has_model_key: bool,
     /// Bottom-k priority of the event id under each framework's seed, in
     /// the samples' framework order.
     pub priorities: [u64; MAX_FRAMEWORKS],
@@ -52,15 +53,18 @@ impl Aggregate {
             .with_timezone(&self.window.timezone)
             .date_naive();
         let week = day - Duration::days(i64::from(day.weekday().num_days_from_monday()));
-        let model_key = e.model.as_ref().and_then(|m| {
-            (m.provider.is_some() || m.name.is_some()).then(|| {
-                format!(
-                    "{}/{}",
-                    m.provider.as_deref().unwrap_or("?"),
-                    m.name.as_deref().unwrap_or("?")
-                )
-            })
-        });
+        // `provider/name`, built in a reused buffer.
+        let model = e
+            .model
+            .as_ref()
+            .filter(|m| m.provider.is_some() || m.name.is_some());
+        self.model_key.clear();
+        if let Some(m) = model {
+            self.model_key
+                .push_str(m.provider.as_deref().unwrap_or("?"));
+            self.model_key.push('/');
+            self.model_key.push_str(m.name.as_deref().unwrap_or("?"));
+        }
         let mut priorities = [0; MAX_FRAMEWORKS];
         for (p, seed) in priorities.iter_mut().zip(&self.seeds) {
             *p = priority_after(seed, &e.event_id);
@@ -75,7 +79,7 @@ impl Aggregate {
                 .and_then(|a| a.user_id.as_deref())
                 .map(|u| cache.get(pseudo, u)),
             reviewer_ps: e.reviewer.as_deref().map(|r| cache.get(pseudo, r)),
-            model_key,
+            has_model_key: model.is_some(),
             priorities,
         }
     }

@@ -316,10 +316,7 @@ impl Traffic {
         if let Some(d) = self.by_app.entry(o.app.unwrap_or("(none)")) {
             d.add(o.decision);
         }
-        if let Some(d) = self
-            .by_model
-            .entry(o.model_key.as_deref().unwrap_or("(none)"))
-        {
+        if let Some(d) = self.by_model.entry(o.model_key.unwrap_or("(none)")) {
             d.add(o.decision);
         }
         match o.provider {
@@ -327,7 +324,7 @@ impl Traffic {
                 if let Some(s) = self.providers.entry(p) {
                     add_provider(s, o);
                 }
-                let key = o.model_key.as_deref().unwrap_or(p);
+                let key = o.model_key.unwrap_or(p);
                 if let Some(s) = self.provider_models.entry(key) {
                     add_provider(s, o);
                 }
