@@ -58,6 +58,20 @@ impl<V: Default> CappedMap<V> {
         self.map.get_mut(key)
     }
 
+    /// Applies `f` to the entry for `key` (added when there is room; else
+    /// `overflow += 1`). One lookup when the key is known, unlike [`Self::entry`],
+    /// which must look twice to hand the entry back.
+    pub fn update(&mut self, key: &str, f: impl FnOnce(&mut V)) {
+        let key = clip(key);
+        if let Some(v) = self.map.get_mut(key) {
+            f(v);
+        } else if self.map.len() < self.cap {
+            f(self.map.entry(key.to_string()).or_default());
+        } else {
+            self.overflow += 1;
+        }
+    }
+
     pub fn is_capped(&self) -> bool {
         self.overflow > 0
     }
@@ -100,9 +114,7 @@ impl<V: Merge> CappedMap<V> {
 
 impl CappedMap<u64> {
     pub fn incr(&mut self, key: &str) {
-        if let Some(n) = self.entry(key) {
-            *n += 1;
-        }
+        self.update(key, |n| *n += 1);
     }
 
     /// `{key: count}` plus `"(other)"` for the overflow, if any.
@@ -219,6 +231,30 @@ mod tests {
         for k in ["a", "b", "a", "c", "d", "b"] {
             m.incr(k);
         }
+        // `entry` and `update` agree, clipped keys and overflow included.
+        let long = "k".repeat(MAX_KEY_LEN + 5);
+        let (mut by_entry, mut by_update) = (CappedMap::<u64>::new(3), CappedMap::<u64>::new(3));
+        for k in [
+            "a",
+            long.as_str(),
+            "b",
+            "a",
+            &long[..MAX_KEY_LEN],
+            "c",
+            "b",
+            "d",
+        ] {
+            if let Some(n) = by_entry.entry(k) {
+                *n += 1;
+            }
+            by_update.update(k, |n| *n += 1);
+        }
+        assert_eq!(
+            (&by_entry.map, by_entry.overflow),
+            (&by_update.map, by_update.overflow)
+        );
+        assert_eq!(by_update.map[&long[..MAX_KEY_LEN]], 2);
+        assert_eq!(by_update.overflow, 2);
         assert_eq!(m.map.len(), 2);
         assert_eq!(m.overflow, 2);
         assert_eq!(

@@ -24,7 +24,8 @@ pub mod vocab;
 
 pub use access::Access;
 pub use oversight::{Escalation, Oversight};
-pub use prepare::{Prepared, PseudonymCache};
+pub use prepare::Prepared;
+use prepare::PseudonymCache;
 pub use privacy::Privacy;
 pub use quality::Quality;
 pub use risk::{Breach, Breaches, Incident, Incidents, SeriousCandidate, SeriousCandidates};
@@ -237,7 +238,11 @@ impl Aggregate {
             window,
             pseudo: Pseudonymizer::new(pseudonym_key, tenant),
             hour: None,
-            seeds: state.samples.seed_states(),
+            seeds: {
+                let seeds = state.samples.seed_states();
+                debug_assert!(seeds.len() <= prepare::MAX_FRAMEWORKS);
+                seeds
+            },
             pseudonyms: PseudonymCache::default(),
             model_key: String::new(),
             state,
@@ -314,7 +319,7 @@ impl Aggregate {
         s.last_ts = Some(o.ts);
         s.quality.observe(&o);
         s.traffic.observe(&o);
-        s.oversight.observe(&o, o.reviewer_ps.as_deref());
+        s.oversight.observe(&o);
         s.incidents.observe(&o);
         s.serious.observe(&o);
         s.breaches.observe(&o);

@@ -135,7 +135,8 @@ impl Oversight {
     }
 
     /// Observes one event (rows only; counts come from `finalize`).
-    pub fn observe(&mut self, o: &Obs<'_>, reviewer_ps: Option<&str>) {
+    pub fn observe(&mut self, o: &Obs<'_>) {
+        let reviewer_ps = o.reviewer_ps.as_deref();
         let opened = o.event_type == "escalation.opened";
         let resolved = o.event_type == "escalation.resolved";
         if !opened && !resolved {

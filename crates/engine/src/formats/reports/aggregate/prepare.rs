@@ -1,18 +1,22 @@
 //! What an event contributes that depends on the event alone: its
-//! pseudonyms, its sample priorities, its local day and week, its model key (`provider/name`).
-//! Two of these cost a SHA-256 each per event and framework, so they are
-//! computed once per distinct user (a cache) and from a seed hashed once.
+//! pseudonyms, its sample priorities, its local day and week, its model key
+//! (`provider/name`). A pseudonym is an HMAC, so it is cached per user id;
+//! a priority is a SHA-256 per framework, continued from the seed hashed once.
 use super::Aggregate;
+use crate::formats::reports::Framework;
 use crate::formats::reports::pseudonym::Pseudonymizer;
 use crate::formats::reports::sample::priority_after;
-use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
+use chrono::{Datelike, Duration, NaiveDate};
 use kt_domain::ParsedEvent;
 use std::collections::HashMap;
 
-/// Frameworks a report format can hold (compliance-all: three).
-pub const MAX_FRAMEWORKS: usize = 3;
-/// Pseudonyms remembered before the cache starts again (bounds its memory).
+/// Frameworks a report format can hold (compliance-all: all of them).
+pub const MAX_FRAMEWORKS: usize = Framework::ALL.len();
+/// Pseudonyms remembered before the cache starts again (bounds its memory,
+/// with [`CACHED_ID_MAX_BYTES`]).
 const PSEUDONYM_CACHE_MAX: usize = 16_384;
+/// Longer user ids are not cached (nothing bounds an id's length).
+const CACHED_ID_MAX_BYTES: usize = 128;
 
 /// The facts [`super::Obs`] takes from an event beyond its fields.
 pub struct Prepared {
@@ -29,18 +33,20 @@ pub struct Prepared {
 
 /// Remembers pseudonyms already computed: actors repeat, HMACs cost.
 #[derive(Default)]
-pub struct PseudonymCache(HashMap<String, String, foldhash::fast::RandomState>);
+pub(crate) struct PseudonymCache(HashMap<String, String, foldhash::fast::RandomState>);
 
 impl PseudonymCache {
     pub fn get(&mut self, pseudo: &Pseudonymizer, user: &str) -> String {
         if let Some(ps) = self.0.get(user) {
             return ps.clone();
         }
-        if self.0.len() >= PSEUDONYM_CACHE_MAX {
-            self.0.clear();
-        }
         let ps = pseudo.pseudonym(user);
-        self.0.insert(user.to_string(), ps.clone());
+        if user.len() <= CACHED_ID_MAX_BYTES {
+            if self.0.len() >= PSEUDONYM_CACHE_MAX {
+                self.0.clear();
+            }
+            self.0.insert(user.to_string(), ps.clone());
+        }
         ps
     }
 }
@@ -48,10 +54,7 @@ impl PseudonymCache {
 impl Aggregate {
     pub(super) fn prepare(&mut self, ev: &ParsedEvent<'_>) -> Prepared {
         let e = &ev.fields;
-        let day = DateTime::<Utc>::from_timestamp_millis(ev.ts_ms)
-            .unwrap_or_default()
-            .with_timezone(&self.window.timezone)
-            .date_naive();
+        let day = self.local_day(ev.ts_ms);
         let week = day - Duration::days(i64::from(day.weekday().num_days_from_monday()));
         // `provider/name`, built in a reused buffer.
         let model = e
@@ -104,5 +107,10 @@ mod tests {
             }
             assert!(cache.0.len() <= PSEUDONYM_CACHE_MAX);
         }
+        // A long id is pseudonymised but not kept.
+        let long = "u".repeat(CACHED_ID_MAX_BYTES + 1);
+        cache.0.clear();
+        assert_eq!(cache.get(&pseudo, &long), pseudo.pseudonym(&long));
+        assert!(cache.0.is_empty());
     }
 }

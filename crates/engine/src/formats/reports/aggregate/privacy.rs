@@ -301,13 +301,9 @@ impl Privacy {
             }
         }
         for c in &o.categories {
-            if let Some(d) = self.by_category.entry(c) {
-                d.add(o.decision);
-            }
-            if is_special(c)
-                && let Some(d) = self.special_by_category.entry(c)
-            {
-                d.add(o.decision);
+            self.by_category.update(c, |d| d.add(o.decision));
+            if is_special(c) {
+                self.special_by_category.update(c, |d| d.add(o.decision));
             }
         }
         if !o.personal {
@@ -329,18 +325,20 @@ impl Privacy {
         let app = clip(o.app.unwrap_or("(none)"));
         let provider = clip(o.provider.unwrap_or("(none)"));
         let region = clip(o.region.unwrap_or("(none)"));
+        // The key is built in a reused buffer; it is copied only when new.
+        let key = &mut self.inventory_key;
+        for (part, text) in [
+            (&mut key.0, app),
+            (&mut key.2, provider),
+            (&mut key.3, region),
+        ] {
+            part.clear();
+            part.push_str(text);
+        }
         for c in o.categories.iter().filter(|c| super::vocab::is_personal(c)) {
-            // The key is built in a reused buffer; it is copied only when new.
             let key = &mut self.inventory_key;
-            for (part, text) in [
-                (&mut key.0, app),
-                (&mut key.1, clip(c)),
-                (&mut key.2, provider),
-                (&mut key.3, region),
-            ] {
-                part.clear();
-                part.push_str(text);
-            }
+            key.1.clear();
+            key.1.push_str(clip(c));
             let add = |row: &mut (u64, u64)| {
                 row.0 += 1;
                 row.1 += u64::from(o.decision == Some("block"));
@@ -348,7 +346,9 @@ impl Privacy {
             if let Some(row) = self.inventory.get_mut(&*key) {
                 add(row);
             } else if self.inventory.len() < MAX_INVENTORY {
-                add(self.inventory.entry(key.clone()).or_default());
+                let mut row = (0, 0);
+                add(&mut row);
+                self.inventory.insert(key.clone(), row);
             } else {
                 self.inventory_overflow += 1;
             }
@@ -382,10 +382,8 @@ impl Privacy {
             ) {
                 count_class(&mut self.sent_by_class, o.region_class);
             }
-            if o.region_class.is_outside_eea()
-                && let Some(d) = self.non_eea.entry(dest)
-            {
-                d.add(o.decision);
+            if o.region_class.is_outside_eea() {
+                self.non_eea.update(dest, |d| d.add(o.decision));
             }
         }
     }

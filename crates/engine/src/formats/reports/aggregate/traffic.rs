@@ -281,18 +281,18 @@ impl Traffic {
         } else {
             self.series_overflow += 1;
         }
-        if let Some(cv) = e.config_version.as_deref()
-            && let Some(c) = self.configs.entry(cv)
-        {
-            if c.events == 0 {
-                c.first_seen = o.ts;
-            }
-            c.events += 1;
-            c.last_seen = o.ts;
-            if o.event_type == "config.published" && c.published_at.is_none() {
-                c.published_at = Some(o.ts);
-                c.published_event_id = Some(e.event_id.to_string());
-            }
+        if let Some(cv) = e.config_version.as_deref() {
+            self.configs.update(cv, |c| {
+                if c.events == 0 {
+                    c.first_seen = o.ts;
+                }
+                c.events += 1;
+                c.last_seen = o.ts;
+                if o.event_type == "config.published" && c.published_at.is_none() {
+                    c.published_at = Some(o.ts);
+                    c.published_event_id = Some(e.event_id.to_string());
+                }
+            });
         }
         if !o.is_request {
             return;
@@ -313,21 +313,15 @@ impl Traffic {
             }
         }
         self.decisions.add(o.decision);
-        if let Some(d) = self.by_app.entry(o.app.unwrap_or("(none)")) {
-            d.add(o.decision);
-        }
-        if let Some(d) = self.by_model.entry(o.model_key.unwrap_or("(none)")) {
-            d.add(o.decision);
-        }
+        self.by_app
+            .update(o.app.unwrap_or("(none)"), |d| d.add(o.decision));
+        self.by_model
+            .update(o.model_key.unwrap_or("(none)"), |d| d.add(o.decision));
         match o.provider {
             Some(p) => {
-                if let Some(s) = self.providers.entry(p) {
-                    add_provider(s, o);
-                }
+                self.providers.update(p, |s| add_provider(s, o));
                 let key = o.model_key.unwrap_or(p);
-                if let Some(s) = self.provider_models.entry(key) {
-                    add_provider(s, o);
-                }
+                self.provider_models.update(key, |s| add_provider(s, o));
             }
             None => self.request_without_provider += 1,
         }
