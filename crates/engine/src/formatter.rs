@@ -4,7 +4,8 @@
 //! The engine calls `begin`, then once per accepted event in export order (by
 //! `ts`, then `event_id`, each `event_id` once) either `event_rendered` (the
 //! formatter has a [`Formatter::renderer`], run on the reader threads: csv,
-//! json) or `event` (reports), then `finish`.
+//! json; reports, whose renderer hands over each event's fields with its
+//! line) or `event` (a formatter without one), then `finish`.
 //! Formatters append bytes to `out`; the engine streams them to the sink.
 //! Report formats write nothing per event and their whole document in `finish`
 //! (their state is bounded aggregates, not events).

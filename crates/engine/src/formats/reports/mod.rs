@@ -26,6 +26,7 @@ pub mod metrics;
 pub mod num;
 mod provenance;
 pub mod pseudonym;
+pub mod record;
 pub mod sample;
 pub mod schema;
 pub mod segment_state;
@@ -152,6 +153,18 @@ pub fn frameworks_of(format: ExportFormat) -> Result<Vec<Framework>, FormatError
 }
 
 impl Formatter for ReportFormatter {
+    /// The readers hand over each event's fields with its line ([`record`](crate::formats::reports::record)).
+    fn renderer(&self) -> Option<std::sync::Arc<dyn crate::formatter::EventRenderer>> {
+        Some(std::sync::Arc::new(
+            crate::formats::reports::record::RecordRenderer,
+        ))
+    }
+
+    fn event_rendered(&mut self, rendered: &[u8], out: &mut Vec<u8>) -> Result<(), FormatError> {
+        let event = crate::formats::reports::record::decode(rendered)?;
+        self.event(&event, out)
+    }
+
     fn begin(&mut self, ctx: &ExportContext, _out: &mut Vec<u8>) -> Result<(), FormatError> {
         let frameworks = frameworks_of(self.format)?;
         self.agg = Some(Aggregate::new(

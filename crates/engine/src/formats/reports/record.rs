@@ -1,0 +1,304 @@
+//! An accepted event as the readers hand it to a report formatter: its line
+//! with its fields already found. The readers parse every line anyway to
+//! validate it, in parallel; without this the writer thread, which folds
+//! events into the aggregate one at a time, scanned each line's JSON again.
+//!
+//! Layout (little-endian): `ts_ms` (8 bytes), the line (u32 length, bytes),
+//! then the fields in [`Event`]'s order. A string is a tag byte: 0 absent,
+//! 1 a slice of the line (u32 offset, u32 length; the usual case), 2 stored
+//! whole (u32 length, bytes: text decoded from escapes). A list is 0 or 3 and
+//! a u32 count of strings; an integer 0 or 4 and 8 bytes; an object 0 or 5
+//! and its members.
+use crate::formatter::{EventRenderer, FormatError};
+use kt_domain::{Actor, Event, Model, ParsedEvent, Tokens};
+use std::borrow::Cow;
+
+const ABSENT: u8 = 0;
+const SLICE: u8 = 1;
+const WHOLE: u8 = 2;
+const LIST: u8 = 3;
+const INT: u8 = 4;
+const OBJECT: u8 = 5;
+
+/// Renders each event as a record (runs on the reader threads).
+pub struct RecordRenderer;
+
+impl EventRenderer for RecordRenderer {
+    fn render(&self, event: &ParsedEvent<'_>, out: &mut Vec<u8>) -> Result<(), FormatError> {
+        encode(event, out)
+    }
+}
+
+/// Appends the record of `event` to `out`.
+pub fn encode(event: &ParsedEvent<'_>, out: &mut Vec<u8>) -> Result<(), FormatError> {
+    let raw = event.raw;
+    out.extend_from_slice(&event.ts_ms.to_le_bytes());
+    push_len(out, raw.len())?;
+    out.extend_from_slice(raw.as_bytes());
+    let mut w = Writer {
+        line: raw.as_ptr() as usize..raw.as_ptr() as usize + raw.len(),
+        out,
+    };
+    let e = &event.fields;
+    for s in [&e.event_id, &e.ts, &e.tenant_id, &e.event_type] {
+        w.string(s)?;
+    }
+    for s in [&e.request_id, &e.escalation_id, &e.config_version] {
+        w.opt_string(s.as_deref())?;
+    }
+    match &e.actor {
+        None => w.out.push(ABSENT),
+        Some(a) => {
+            w.out.push(OBJECT);
+            for s in [&a.user_id, &a.app, &a.ip] {
+                w.opt_string(s.as_deref())?;
+            }
+        }
+    }
+    match &e.model {
+        None => w.out.push(ABSENT),
+        Some(m) => {
+            w.out.push(OBJECT);
+            for s in [&m.provider, &m.name, &m.region] {
+                w.opt_string(s.as_deref())?;
+            }
+        }
+    }
+    w.opt_string(e.decision.as_deref())?;
+    w.opt_list(e.policy_ids.as_deref())?;
+    w.opt_string(e.risk_level.as_deref())?;
+    w.opt_list(e.data_categories.as_deref())?;
+    w.opt_int(e.latency_ms);
+    match e.tokens {
+        None => w.out.push(ABSENT),
+        Some(t) => {
+            w.out.push(OBJECT);
+            w.opt_int(t.input);
+            w.opt_int(t.output);
+        }
+    }
+    for s in [&e.outcome, &e.reviewer, &e.incident_id] {
+        w.opt_string(s.as_deref())?;
+    }
+    Ok(())
+}
+
+fn push_len(out: &mut Vec<u8>, len: usize) -> Result<(), FormatError> {
+    let len = u32::try_from(len).map_err(|_| FormatError("an event too large to buffer".into()))?;
+    out.extend_from_slice(&len.to_le_bytes());
+    Ok(())
+}
+
+struct Writer<'o> {
+    /// Where the line lies in memory: strings inside it are stored as slices.
+    line: std::ops::Range<usize>,
+    out: &'o mut Vec<u8>,
+}
+
+impl Writer<'_> {
+    fn string(&mut self, s: &str) -> Result<(), FormatError> {
+        let start = s.as_ptr() as usize;
+        if self.line.contains(&start) && start + s.len() <= self.line.end {
+            self.out.push(SLICE);
+            push_len(self.out, start - self.line.start)?;
+            push_len(self.out, s.len())
+        } else {
+            self.out.push(WHOLE);
+            push_len(self.out, s.len())?;
+            self.out.extend_from_slice(s.as_bytes());
+            Ok(())
+        }
+    }
+
+    fn opt_string(&mut self, s: Option<&str>) -> Result<(), FormatError> {
+        match s {
+            None => {
+                self.out.push(ABSENT);
+                Ok(())
+            }
+            Some(s) => self.string(s),
+        }
+    }
+
+    fn opt_list(&mut self, list: Option<&[Cow<'_, str>]>) -> Result<(), FormatError> {
+        let Some(list) = list else {
+            self.out.push(ABSENT);
+            return Ok(());
+        };
+        self.out.push(LIST);
+        push_len(self.out, list.len())?;
+        list.iter().try_for_each(|s| self.string(s))
+    }
+
+    fn opt_int(&mut self, n: Option<i64>) {
+        match n {
+            None => self.out.push(ABSENT),
+            Some(n) => {
+                self.out.push(INT);
+                self.out.extend_from_slice(&n.to_le_bytes());
+            }
+        }
+    }
+}
+
+/// The event a record holds, its strings borrowed from the record.
+pub fn decode(record: &[u8]) -> Result<ParsedEvent<'_>, FormatError> {
+    let mut r = Reader {
+        record,
+        pos: 0,
+        line: "",
+    };
+    let ts_ms = r.i64()?;
+    let len = r.u32()?;
+    let line = r.take(len)?;
+    r.line = simdutf8::basic::from_utf8(line).map_err(|_| corrupt())?;
+    let mut e = Event::required(r.string()?, r.string()?, r.string()?, r.string()?);
+    e.request_id = r.opt_string()?;
+    e.escalation_id = r.opt_string()?;
+    e.config_version = r.opt_string()?;
+    e.actor = r
+        .object()?
+        .then(|| -> Result<_, FormatError> {
+            Ok(Actor {
+                user_id: r.opt_string()?,
+                app: r.opt_string()?,
+                ip: r.opt_string()?,
+            })
+        })
+        .transpose()?;
+    e.model = r
+        .object()?
+        .then(|| -> Result<_, FormatError> {
+            Ok(Model {
+                provider: r.opt_string()?,
+                name: r.opt_string()?,
+                region: r.opt_string()?,
+            })
+        })
+        .transpose()?;
+    e.decision = r.opt_string()?;
+    e.policy_ids = r.opt_list()?;
+    e.risk_level = r.opt_string()?;
+    e.data_categories = r.opt_list()?;
+    e.latency_ms = r.opt_int()?;
+    e.tokens = r
+        .object()?
+        .then(|| -> Result<_, FormatError> {
+            Ok(Tokens {
+                input: r.opt_int()?,
+                output: r.opt_int()?,
+            })
+        })
+        .transpose()?;
+    e.outcome = r.opt_string()?;
+    e.reviewer = r.opt_string()?;
+    e.incident_id = r.opt_string()?;
+    if r.pos != record.len() {
+        return Err(corrupt());
+    }
+    Ok(ParsedEvent {
+        raw: r.line,
+        fields: e,
+        ts_ms,
+    })
+}
+
+fn corrupt() -> FormatError {
+    FormatError("a buffered event record is damaged".into())
+}
+
+struct Reader<'r> {
+    record: &'r [u8],
+    pos: usize,
+    line: &'r str,
+}
+
+impl<'r> Reader<'r> {
+    fn take(&mut self, n: usize) -> Result<&'r [u8], FormatError> {
+        let bytes = self
+            .record
+            .get(self.pos..self.pos + n)
+            .ok_or_else(corrupt)?;
+        self.pos += n;
+        Ok(bytes)
+    }
+
+    fn byte(&mut self) -> Result<u8, FormatError> {
+        Ok(self.take(1)?[0])
+    }
+
+    fn u32(&mut self) -> Result<usize, FormatError> {
+        let b = self.take(4)?.try_into().map_err(|_| corrupt())?;
+        Ok(u32::from_le_bytes(b) as usize)
+    }
+
+    fn i64(&mut self) -> Result<i64, FormatError> {
+        let b = self.take(8)?.try_into().map_err(|_| corrupt())?;
+        Ok(i64::from_le_bytes(b))
+    }
+
+    fn tagged_string(&mut self, tag: u8) -> Result<Cow<'r, str>, FormatError> {
+        match tag {
+            SLICE => {
+                let (start, len) = (self.u32()?, self.u32()?);
+                let s = self.line.get(start..start + len).ok_or_else(corrupt)?;
+                Ok(Cow::Borrowed(s))
+            }
+            WHOLE => {
+                let len = self.u32()?;
+                let bytes = self.take(len)?;
+                let s = simdutf8::basic::from_utf8(bytes).map_err(|_| corrupt())?;
+                Ok(Cow::Borrowed(s))
+            }
+            _ => Err(corrupt()),
+        }
+    }
+
+    fn string(&mut self) -> Result<Cow<'r, str>, FormatError> {
+        let tag = self.byte()?;
+        self.tagged_string(tag)
+    }
+
+    fn opt_string(&mut self) -> Result<Option<Cow<'r, str>>, FormatError> {
+        match self.byte()? {
+            ABSENT => Ok(None),
+            tag => self.tagged_string(tag).map(Some),
+        }
+    }
+
+    fn opt_list(&mut self) -> Result<Option<Vec<Cow<'r, str>>>, FormatError> {
+        match self.byte()? {
+            ABSENT => Ok(None),
+            LIST => {
+                let n = self.u32()?;
+                // Each string takes at least 5 bytes: a damaged count cannot over-allocate.
+                let mut list = Vec::with_capacity(n.min(self.record.len() / 5));
+                for _ in 0..n {
+                    list.push(self.string()?);
+                }
+                Ok(Some(list))
+            }
+            _ => Err(corrupt()),
+        }
+    }
+
+    fn opt_int(&mut self) -> Result<Option<i64>, FormatError> {
+        match self.byte()? {
+            ABSENT => Ok(None),
+            INT => self.i64().map(Some),
+            _ => Err(corrupt()),
+        }
+    }
+
+    /// Whether an object follows (its members are read by the caller).
+    fn object(&mut self) -> Result<bool, FormatError> {
+        match self.byte()? {
+            ABSENT => Ok(false),
+            OBJECT => Ok(true),
+            _ => Err(corrupt()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

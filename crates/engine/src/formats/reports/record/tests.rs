@@ -1,0 +1,72 @@
+//! A record gives back the event its line parses to, and a damaged one an error.
+use super::*;
+use crate::scan::Want;
+
+fn parsed(line: &str) -> ParsedEvent<'_> {
+    ParsedEvent {
+        raw: line,
+        fields: crate::validate::fields(line, Want::All).unwrap(),
+        ts_ms: 1_777_777_777_123,
+    }
+}
+
+const LINES: &[&str] = &[
+    r#"{"event_id":"evt_1","ts":"2026-05-01T10:00:00.000Z","tenant_id":"acme","event_type":"gateway.request"}"#,
+    r#"{"event_id":"evt_2","ts":"2026-05-01T10:00:00.000Z","tenant_id":"acme","event_type":"gateway.request","request_id":"req_1","escalation_id":"esc_1","config_version":"cfg","actor":{"user_id":"u_1","app":"chat","ip":"10.0.0.1"},"model":{"provider":"openai","name":"gpt","region":"eu-west-1"},"decision":"allow","policy_ids":["p1","p2"],"risk_level":"high","data_categories":[],"latency_ms":-12,"tokens":{"input":3,"output":null},"outcome":"ok","reviewer":"rev","incident_id":"inc_1","extra":{"x":[1,2]}}"#,
+    r#"{"event_id":"evt_\u00e9\"3","ts":"2026-05-01T10:00:00.000Z","tenant_id":"acme","event_type":"a\\b","actor":{},"model":{"name":"n\nm"},"policy_ids":["\ud83d\ude00","plain"],"tokens":{},"decision":null}"#,
+    r#"{"event_id":"évènement","ts":"2026-05-01T10:00:00.000Z","tenant_id":"acme","event_type":"x","data_categories":["email","\t"],"latency_ms":9007199254740993}"#,
+];
+
+#[test]
+fn a_record_decodes_to_the_event_its_line_parses_to() {
+    for line in LINES {
+        let event = parsed(line);
+        let mut record = b"previous record".to_vec();
+        let start = record.len();
+        encode(&event, &mut record).unwrap();
+        let back = decode(&record[start..]).unwrap();
+        assert_eq!(back.raw, event.raw);
+        assert_eq!(back.ts_ms, event.ts_ms);
+        assert_eq!(back.fields, event.fields, "{line}");
+    }
+}
+
+#[test]
+fn escaped_text_is_stored_whole_and_plain_text_as_a_slice_of_the_line() {
+    let event = parsed(LINES[2]);
+    assert!(matches!(event.fields.event_id, Cow::Owned(_)));
+    let mut record = Vec::new();
+    encode(&event, &mut record).unwrap();
+    // The decoded id is stored as itself: its bytes follow the line in the record.
+    let after_line = &record[12 + LINES[2].len()..];
+    assert_eq!(after_line[0], WHOLE);
+    assert!(
+        record
+            .windows("evt_é\"3".len())
+            .any(|w| w == "evt_é\"3".as_bytes())
+    );
+    // A plain id is a slice: nothing after the line repeats it.
+    let plain = parsed(LINES[0]);
+    let mut record = Vec::new();
+    encode(&plain, &mut record).unwrap();
+    assert_eq!(record[12 + LINES[0].len()], SLICE);
+    assert_eq!(record.windows(5).filter(|w| w == b"evt_1").count(), 1);
+}
+
+#[test]
+fn a_damaged_record_is_an_error_not_a_panic() {
+    let mut record = Vec::new();
+    encode(&parsed(LINES[1]), &mut record).unwrap();
+    for cut in 0..record.len() {
+        assert!(decode(&record[..cut]).is_err(), "cut at {cut}");
+    }
+    let mut longer = record.clone();
+    longer.push(0);
+    assert!(decode(&longer).is_err());
+    // A slice that points past the line.
+    let mut bad = Vec::new();
+    encode(&parsed(LINES[0]), &mut bad).unwrap();
+    let at = 12 + LINES[0].len() + 1;
+    bad[at..at + 4].copy_from_slice(&u32::MAX.to_le_bytes());
+    assert!(decode(&bad).is_err());
+}
