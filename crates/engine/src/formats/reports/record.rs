@@ -23,6 +23,12 @@ const OBJECT: u8 = 5;
 /// Renders each event as a record (runs on the reader threads).
 pub struct RecordRenderer;
 
+/// What a report formatter gives the engine as its renderer: the readers
+/// then hand over each event's fields with its line.
+pub fn renderer() -> std::sync::Arc<dyn EventRenderer> {
+    std::sync::Arc::new(RecordRenderer)
+}
+
 impl EventRenderer for RecordRenderer {
     fn render(&self, event: &ParsedEvent<'_>, out: &mut Vec<u8>) -> Result<(), FormatError> {
         encode(event, out)

@@ -43,16 +43,12 @@ impl StateFormatter {
 }
 
 impl Formatter for StateFormatter {
-    /// The readers hand over each event's fields with its line ([`record`](crate::formats::reports::record)).
     fn renderer(&self) -> Option<std::sync::Arc<dyn crate::formatter::EventRenderer>> {
-        Some(std::sync::Arc::new(
-            crate::formats::reports::record::RecordRenderer,
-        ))
+        Some(crate::formats::reports::record::renderer())
     }
 
-    fn event_rendered(&mut self, rendered: &[u8], out: &mut Vec<u8>) -> Result<(), FormatError> {
-        let event = crate::formats::reports::record::decode(rendered)?;
-        self.event(&event, out)
+    fn event_rendered(&mut self, record: &[u8], out: &mut Vec<u8>) -> Result<(), FormatError> {
+        self.event(&crate::formats::reports::record::decode(record)?, out)
     }
 
     fn begin(&mut self, ctx: &ExportContext, _out: &mut Vec<u8>) -> Result<(), FormatError> {
