@@ -70,3 +70,68 @@ fn a_damaged_record_is_an_error_not_a_panic() {
     bad[at..at + 4].copy_from_slice(&u32::MAX.to_le_bytes());
     assert!(decode(&bad).is_err());
 }
+
+/// The engine's other way in: no renderer, so the writer parses each line.
+struct Unrendered(Box<dyn crate::formatter::Formatter>);
+
+impl crate::formatter::Formatter for Unrendered {
+    fn begin(&mut self, ctx: &crate::ExportContext, out: &mut Vec<u8>) -> Result<(), FormatError> {
+        self.0.begin(ctx, out)
+    }
+    fn event(&mut self, e: &ParsedEvent<'_>, out: &mut Vec<u8>) -> Result<(), FormatError> {
+        self.0.event(e, out)
+    }
+    fn finish(
+        &mut self,
+        ctx: &crate::ExportContext,
+        summary: &crate::formatter::ExportSummary,
+        out: &mut Vec<u8>,
+    ) -> Result<(), FormatError> {
+        self.0.finish(ctx, summary, out)
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_bundle_is_the_same_whether_the_readers_hand_over_records_or_lines() {
+    use crate::test_support::{MemSink, Quiet, context, planned, single_run, small_lake};
+    use chrono::TimeZone;
+    let dir = small_lake(2, 12_000);
+    let window = kt_domain::Window {
+        start: chrono::Utc.with_ymd_and_hms(2026, 5, 1, 0, 0, 0).unwrap(),
+        end: chrono::Utc.with_ymd_and_hms(2026, 5, 3, 0, 0, 0).unwrap(),
+        timezone: chrono_tz::Europe::Madrid,
+    };
+    let (source, plan) = planned(dir.path(), &window).await;
+    let ctx = context(kt_domain::ExportFormat::ComplianceAll, &plan);
+    let (records, _) = single_run(source.clone(), &plan, &ctx).await;
+    let spill = tempfile::tempdir().unwrap();
+    for options in [
+        crate::EngineOptions::default(),
+        // Hours spill to disk and come back through the runs' merge.
+        crate::EngineOptions {
+            sort_budget_bytes: 64 << 10,
+            spill_dir: spill.path().to_path_buf(),
+            ..Default::default()
+        },
+    ] {
+        let sink = MemSink::default();
+        let lines = Box::new(Unrendered(crate::formats::formatter_for(&ctx)));
+        crate::run(
+            source.clone(),
+            &plan,
+            &ctx,
+            lines,
+            Box::new(sink.clone()),
+            &options,
+            &Quiet,
+        )
+        .await
+        .unwrap();
+        let by_lines = sink.0.lock().unwrap().clone();
+        assert!(
+            by_lines == records,
+            "the bundles differ (budget {})",
+            options.sort_budget_bytes
+        );
+    }
+}
