@@ -19,6 +19,8 @@ pub mod local_dir;
 mod order;
 mod ports;
 mod reader;
+#[cfg(test)]
+mod record_tests;
 pub mod reference;
 pub mod resume;
 mod run;
