@@ -2,7 +2,7 @@
 //! report formatter records (`formats/reports/record.rs`) or lines it parses
 //! again (a formatter without a renderer): in memory and spilling.
 use crate::formatter::{ExportSummary, FormatError, Formatter};
-use crate::test_support::{MemSink, Quiet, context, planned, single_run, small_lake};
+use crate::test_support::{context, planned, run_in_memory, single_run, small_lake};
 use crate::{EngineOptions, ExportContext};
 use chrono::TimeZone;
 use kt_domain::ParsedEvent;
@@ -48,20 +48,8 @@ async fn the_bundle_is_the_same_whether_the_readers_hand_over_records_or_lines()
             ..Default::default()
         },
     ] {
-        let sink = MemSink::default();
         let lines = Box::new(Unrendered(crate::formats::formatter_for(&ctx)));
-        crate::run(
-            source.clone(),
-            &plan,
-            &ctx,
-            lines,
-            Box::new(sink.clone()),
-            &options,
-            &Quiet,
-        )
-        .await
-        .unwrap();
-        let by_lines = sink.0.lock().unwrap().clone();
+        let (by_lines, _) = run_in_memory(source.clone(), &plan, &ctx, lines, &options).await;
         assert!(
             by_lines == records,
             "the bundles differ (budget {})",

@@ -87,14 +87,26 @@ pub(crate) async fn single_run(
     plan: &ExportPlan,
     ctx: &ExportContext,
 ) -> (Vec<u8>, ExportOutcome) {
+    let formatter = crate::formats::formatter_for(ctx);
+    run_in_memory(source, plan, ctx, formatter, &EngineOptions::default()).await
+}
+
+/// One run of `plan` through `formatter` with `options`, into memory.
+pub(crate) async fn run_in_memory(
+    source: Arc<DirLakeSource>,
+    plan: &ExportPlan,
+    ctx: &ExportContext,
+    formatter: Box<dyn crate::Formatter>,
+    options: &EngineOptions,
+) -> (Vec<u8>, ExportOutcome) {
     let sink = MemSink::default();
     let outcome = crate::run(
         source,
         plan,
         ctx,
-        crate::formats::formatter_for(ctx),
+        formatter,
         Box::new(sink.clone()),
-        &EngineOptions::default(),
+        options,
         &Quiet,
     )
     .await

@@ -2,7 +2,7 @@
 use super::*;
 use crate::EngineOptions;
 use crate::local_dir::DirLakeSource;
-use crate::test_support::{MemSink, Quiet, context, planned, single_run, small_lake};
+use crate::test_support::{context, planned, run_in_memory, single_run, small_lake};
 use chrono::{TimeZone, Utc};
 use kt_domain::{TenantId, Window};
 use sha2::{Digest, Sha256};
@@ -34,22 +34,16 @@ async fn run_segments(
     let mut bytes = Vec::new();
     let mut stats = Vec::new();
     for (index, range) in ranges.iter().enumerate() {
-        let sink = MemSink::default();
         let part = segment_plan(plan, index, range.clone());
         let formatter = segment_formatter(ctx, index).unwrap();
-        let options = EngineOptions::default();
-        let outcome = crate::run(
+        let (written, outcome) = run_in_memory(
             source.clone(),
             &part,
             ctx,
             formatter,
-            Box::new(sink.clone()),
-            &options,
-            &Quiet,
+            &EngineOptions::default(),
         )
-        .await
-        .unwrap();
-        let written = sink.0.lock().unwrap().clone();
+        .await;
         assert_eq!(outcome.size_bytes, written.len() as u64);
         assert_eq!(outcome.sha256, hex::encode(Sha256::digest(&written)));
         outputs.push(SegmentOutput {

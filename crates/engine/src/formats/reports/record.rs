@@ -52,37 +52,26 @@ pub fn encode(event: &ParsedEvent<'_>, out: &mut Vec<u8>) -> Result<(), FormatEr
     for s in [&e.request_id, &e.escalation_id, &e.config_version] {
         w.opt_string(s.as_deref())?;
     }
-    match &e.actor {
-        None => w.out.push(ABSENT),
-        Some(a) => {
-            w.out.push(OBJECT);
-            for s in [&a.user_id, &a.app, &a.ip] {
-                w.opt_string(s.as_deref())?;
-            }
-        }
-    }
-    match &e.model {
-        None => w.out.push(ABSENT),
-        Some(m) => {
-            w.out.push(OBJECT);
-            for s in [&m.provider, &m.name, &m.region] {
-                w.opt_string(s.as_deref())?;
-            }
-        }
-    }
+    w.opt_object(e.actor.as_ref(), |w, a| {
+        [&a.user_id, &a.app, &a.ip]
+            .into_iter()
+            .try_for_each(|s| w.opt_string(s.as_deref()))
+    })?;
+    w.opt_object(e.model.as_ref(), |w, m| {
+        [&m.provider, &m.name, &m.region]
+            .into_iter()
+            .try_for_each(|s| w.opt_string(s.as_deref()))
+    })?;
     w.opt_string(e.decision.as_deref())?;
     w.opt_list(e.policy_ids.as_deref())?;
     w.opt_string(e.risk_level.as_deref())?;
     w.opt_list(e.data_categories.as_deref())?;
     w.opt_int(e.latency_ms);
-    match e.tokens {
-        None => w.out.push(ABSENT),
-        Some(t) => {
-            w.out.push(OBJECT);
-            w.opt_int(t.input);
-            w.opt_int(t.output);
-        }
-    }
+    w.opt_object(e.tokens, |w, t| {
+        w.opt_int(t.input);
+        w.opt_int(t.output);
+        Ok(())
+    })?;
     for s in [&e.outcome, &e.reviewer, &e.incident_id] {
         w.opt_string(s.as_deref())?;
     }
@@ -136,6 +125,24 @@ impl Writer<'_> {
         list.iter().try_for_each(|s| self.string(s))
     }
 
+    /// An object's tag, then its members as `members` writes them.
+    fn opt_object<T>(
+        &mut self,
+        object: Option<T>,
+        members: impl FnOnce(&mut Self, T) -> Result<(), FormatError>,
+    ) -> Result<(), FormatError> {
+        match object {
+            None => {
+                self.out.push(ABSENT);
+                Ok(())
+            }
+            Some(object) => {
+                self.out.push(OBJECT);
+                members(self, object)
+            }
+        }
+    }
+
     fn opt_int(&mut self, n: Option<i64>) {
         match n {
             None => self.out.push(ABSENT),
@@ -162,40 +169,31 @@ pub fn decode(record: &[u8]) -> Result<ParsedEvent<'_>, FormatError> {
     e.request_id = r.opt_string()?;
     e.escalation_id = r.opt_string()?;
     e.config_version = r.opt_string()?;
-    e.actor = r
-        .object()?
-        .then(|| -> Result<_, FormatError> {
-            Ok(Actor {
-                user_id: r.opt_string()?,
-                app: r.opt_string()?,
-                ip: r.opt_string()?,
-            })
+    e.actor = r.opt_object(|r| {
+        Ok(Actor {
+            user_id: r.opt_string()?,
+            app: r.opt_string()?,
+            ip: r.opt_string()?,
         })
-        .transpose()?;
-    e.model = r
-        .object()?
-        .then(|| -> Result<_, FormatError> {
-            Ok(Model {
-                provider: r.opt_string()?,
-                name: r.opt_string()?,
-                region: r.opt_string()?,
-            })
+    })?;
+    e.model = r.opt_object(|r| {
+        Ok(Model {
+            provider: r.opt_string()?,
+            name: r.opt_string()?,
+            region: r.opt_string()?,
         })
-        .transpose()?;
+    })?;
     e.decision = r.opt_string()?;
     e.policy_ids = r.opt_list()?;
     e.risk_level = r.opt_string()?;
     e.data_categories = r.opt_list()?;
     e.latency_ms = r.opt_int()?;
-    e.tokens = r
-        .object()?
-        .then(|| -> Result<_, FormatError> {
-            Ok(Tokens {
-                input: r.opt_int()?,
-                output: r.opt_int()?,
-            })
+    e.tokens = r.opt_object(|r| {
+        Ok(Tokens {
+            input: r.opt_int()?,
+            output: r.opt_int()?,
         })
-        .transpose()?;
+    })?;
     e.outcome = r.opt_string()?;
     e.reviewer = r.opt_string()?;
     e.incident_id = r.opt_string()?;
@@ -296,11 +294,14 @@ impl<'r> Reader<'r> {
         }
     }
 
-    /// Whether an object follows (its members are read by the caller).
-    fn object(&mut self) -> Result<bool, FormatError> {
+    /// An object, its members read by `members`, or `None` when absent.
+    fn opt_object<T>(
+        &mut self,
+        members: impl FnOnce(&mut Self) -> Result<T, FormatError>,
+    ) -> Result<Option<T>, FormatError> {
         match self.byte()? {
-            ABSENT => Ok(false),
-            OBJECT => Ok(true),
+            ABSENT => Ok(None),
+            OBJECT => members(self).map(Some),
             _ => Err(corrupt()),
         }
     }

@@ -15,14 +15,10 @@ use std::collections::BTreeSet;
 pub const EVIDENCE_CAP: usize = 25;
 pub const SAMPLE_METHOD: &str = "bottom_k_sha256";
 
-/// The priority of `id` under `seed`.
+/// The priority of `id` under `seed`: the first 8 bytes, big-endian, of
+/// SHA-256(`seed|id`).
 pub fn priority(seed: &str, id: &str) -> u64 {
-    let mut h = Sha256::new();
-    h.update(seed.as_bytes());
-    h.update(b"|");
-    h.update(id.as_bytes());
-    let out = h.finalize();
-    u64::from_be_bytes(out[..8].try_into().expect("8 bytes"))
+    priority_after(&seed_state(seed), id)
 }
 
 /// SHA-256 after `seed|`: hashed once, continued per id by [`priority_after`].
@@ -33,7 +29,7 @@ pub fn seed_state(seed: &str) -> Sha256 {
     h
 }
 
-/// [`priority`] continued from [`seed_state`]`(seed)`: the same number.
+/// [`priority`] from the seed hashed once ([`seed_state`]), for many ids.
 pub fn priority_after(seed_state: &Sha256, id: &str) -> u64 {
     let mut h = seed_state.clone();
     h.update(id.as_bytes());

@@ -24,8 +24,7 @@ pub mod vocab;
 
 pub use access::Access;
 pub use oversight::{Escalation, Oversight};
-pub use prepare::Prepared;
-use prepare::PseudonymCache;
+use prepare::{Prepared, PseudonymCache};
 pub use privacy::Privacy;
 pub use quality::Quality;
 pub use risk::{Breach, Breaches, Incident, Incidents, SeriousCandidate, SeriousCandidates};
@@ -80,8 +79,9 @@ pub struct Obs<'e> {
 }
 
 impl<'e> Obs<'e> {
-    /// The facts of one event, with what was prepared from it alone.
-    pub fn new(ev: &'e ParsedEvent<'e>, p: Prepared, model_key: &'e str) -> Self {
+    /// The facts of one event, with what was prepared from it alone (its
+    /// model key is in `model_key`, empty when the event names no model).
+    fn new(ev: &'e ParsedEvent<'e>, p: Prepared, model_key: &'e str) -> Self {
         let e = &ev.fields;
         let event_type = e.event_type.as_ref();
         let categories: Vec<&str> = e
@@ -105,7 +105,7 @@ impl<'e> Obs<'e> {
             actor_ps: p.actor_ps,
             app: e.actor.as_ref().and_then(|a| a.app.as_deref()),
             provider: model.and_then(|m| m.provider.as_deref()),
-            model_key: p.has_model_key.then_some(model_key),
+            model_key: (!model_key.is_empty()).then_some(model_key),
             region,
             region_class: classify(region),
             personal: categories.iter().any(|c| vocab::is_personal(c)),
@@ -129,7 +129,8 @@ pub struct Aggregate {
     /// Each framework's sample seed hashed once (`Samples::seed_states`).
     seeds: Vec<Sha256>,
     pseudonyms: PseudonymCache,
-    /// The current event's `provider/name` (a buffer reused per event).
+    /// The current event's `provider/name`, empty when it names no model (a
+    /// buffer reused per event).
     model_key: String,
     pub state: AggregateState,
 }
@@ -175,7 +176,7 @@ impl Aggregate {
         pseudonym_key: &str,
         frameworks: &[Framework],
     ) -> Self {
-        Self::with_state(
+        Self::from_state(
             window,
             tenant,
             pseudonym_key,
@@ -220,15 +221,6 @@ impl Aggregate {
 
     /// An aggregate holding a saved state.
     pub fn from_state(
-        window: Window,
-        tenant: &str,
-        pseudonym_key: &str,
-        state: AggregateState,
-    ) -> Self {
-        Self::with_state(window, tenant, pseudonym_key, state)
-    }
-
-    fn with_state(
         window: Window,
         tenant: &str,
         pseudonym_key: &str,

@@ -24,8 +24,6 @@ pub struct Prepared {
     pub week: NaiveDate,
     pub actor_ps: Option<String>,
     pub reviewer_ps: Option<String>,
-    /// Whether the event names a model: its key is then in the aggregate's `model_key` buffer.
-    pub has_model_key: bool,
     /// Bottom-k priority of the event id under each framework's seed, in
     /// the samples' framework order.
     pub priorities: [u64; MAX_FRAMEWORKS],
@@ -56,7 +54,8 @@ impl Aggregate {
         let e = &ev.fields;
         let day = self.local_day(ev.ts_ms);
         let week = day - Duration::days(i64::from(day.weekday().num_days_from_monday()));
-        // `provider/name`, built in a reused buffer.
+        // `provider/name` in a reused buffer; never empty (it holds the `/`),
+        // so an empty buffer means no model.
         let model = e
             .model
             .as_ref()
@@ -82,7 +81,6 @@ impl Aggregate {
                 .and_then(|a| a.user_id.as_deref())
                 .map(|u| cache.get(pseudo, u)),
             reviewer_ps: e.reviewer.as_deref().map(|r| cache.get(pseudo, r)),
-            has_model_key: model.is_some(),
             priorities,
         }
     }
