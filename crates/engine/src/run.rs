@@ -344,7 +344,12 @@ async fn drive_readers(readers: Readers, feeds: tokio::sync::mpsc::Sender<Object
                 return;
             }
             let (tx, rx) = std::sync::mpsc::sync_channel(2);
-            if feeds.send(ObjectFeed { hour: hour_idx, rx }).await.is_err() {
+            let feed = ObjectFeed {
+                hour: hour_idx,
+                rx,
+                _slot: permit,
+            };
+            if feeds.send(feed).await.is_err() {
                 return;
             }
             let task = ObjectTask {
@@ -389,7 +394,6 @@ async fn drive_readers(readers: Readers, feeds: tokio::sync::mpsc::Sender<Object
                         let _ = tx.send(ReaderMsg::Failed(e.into()));
                     }
                 }
-                drop(permit);
             });
         }
     }

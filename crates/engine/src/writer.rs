@@ -25,6 +25,11 @@ const OUTPUT_CHUNK_BYTES: usize = 1 << 20;
 pub(crate) struct ObjectFeed {
     pub hour: usize,
     pub rx: std::sync::mpsc::Receiver<ReaderMsg>,
+    /// The object's place among the `concurrency` objects in flight, given
+    /// back when the writer is done with it (not when its reader is): a
+    /// slow writer (the compliance reports) then holds `concurrency` objects'
+    /// records at most, not twice as many.
+    pub _slot: tokio::sync::OwnedSemaphorePermit,
 }
 
 pub(crate) struct WriterSetup {
@@ -228,6 +233,7 @@ fn write_export_timed(mut s: WriterSetup) -> Result<Written, ExportError> {
     if s.cancel.load(Ordering::Relaxed) {
         return Err(ExportError::Canceled);
     }
+    s.pool.release();
     if stopped_before.is_none() {
         let summary = ExportSummary {
             event_count,

@@ -78,11 +78,11 @@ pub fn check_tracked(what: &str, merged: usize, untracked: u64) -> Result<(), No
 /// Merges the later part's lifecycle rows into `mine` per id (`merge_row`
 /// joins a row both parts have), held to [`check_tracked`] before (with both
 /// parts' `untracked`) and after.
-pub fn merge_rows<R>(
+pub fn merge_rows<K: Ord, R>(
     what: &str,
-    mine: &mut std::collections::BTreeMap<String, R>,
+    mine: &mut std::collections::BTreeMap<K, R>,
     untracked: u64,
-    later: std::collections::BTreeMap<String, R>,
+    later: std::collections::BTreeMap<K, R>,
     mut merge_row: impl FnMut(&mut R, R),
 ) -> Result<(), NotExact> {
     check_tracked(what, mine.len(), untracked)?;

@@ -19,6 +19,7 @@ mod privacy;
 pub mod quality;
 mod risk;
 mod samples;
+mod shared;
 pub mod traffic;
 pub mod vocab;
 
@@ -76,6 +77,8 @@ pub struct Obs<'e> {
     pub personal: bool,
     pub special: bool,
     pub is_error: bool,
+    /// The event id as a shared string, made when a table first keeps it.
+    shared_id: std::cell::OnceCell<shared::ArcStr>,
 }
 
 impl<'e> Obs<'e> {
@@ -117,7 +120,15 @@ impl<'e> Obs<'e> {
                 .outcome
                 .as_deref()
                 .is_some_and(|o| vocab::ERROR_OUTCOMES.contains(&o)),
+            shared_id: std::cell::OnceCell::new(),
         }
+    }
+
+    /// The event id, allocated once however many tables and fields link it.
+    pub fn shared_event_id(&self) -> shared::ArcStr {
+        self.shared_id
+            .get_or_init(|| shared::ArcStr::from(&*self.e.event_id))
+            .clone()
     }
 }
 
@@ -281,8 +292,10 @@ impl Aggregate {
         let s = &mut self.state;
         s.oversight.finalize();
         s.incidents.finalize();
-        s.samples
-            .sample_ids(s.oversight.lifecycles.keys(), s.incidents.lifecycles.keys());
+        s.samples.sample_ids(
+            s.oversight.lifecycles.keys().map(|k| k.as_str()),
+            s.incidents.lifecycles.keys().map(|k| k.as_str()),
+        );
     }
 
     /// The day (in the window's zone) of an instant.

@@ -8,6 +8,7 @@
 //! Events only fill each escalation's row (its first opening, its first
 //! resolution); the counts are derived from the rows once, in [`Oversight::finalize`],
 //! so that rows of a fanned-out export's segments merge per id first.
+use super::shared::{ArcStr, Interner, LinkedIds};
 use super::{MAX_DISTINCT, MAX_KEYS, MAX_TRACKED, Obs};
 use crate::formats::reports::counters::{CappedMap, DistinctCap};
 use crate::formats::reports::merge::{NotExact, merge_rows};
@@ -22,18 +23,18 @@ pub const MAX_LINKED_EVENTS: usize = 4;
 pub struct Escalation {
     pub opened_at: Option<i64>,
     pub resolved_at: Option<i64>,
-    pub automated: Option<String>,
-    pub resolution: Option<String>,
+    pub automated: Option<ArcStr>,
+    pub resolution: Option<ArcStr>,
     /// The opening's risk level, else the resolution's (set by `finalize`).
-    pub risk: Option<String>,
-    pub reviewer: Option<String>,
-    pub event_ids: Vec<String>,
+    pub risk: Option<ArcStr>,
+    pub reviewer: Option<ArcStr>,
+    pub event_ids: LinkedIds,
     /// The event ids of the first opening and the first resolution: with the
     /// times, their place in export order.
-    opened_by: Option<String>,
-    resolved_by: Option<String>,
-    open_risk: Option<String>,
-    resolution_risk: Option<String>,
+    opened_by: Option<ArcStr>,
+    resolved_by: Option<ArcStr>,
+    open_risk: Option<ArcStr>,
+    resolution_risk: Option<ArcStr>,
 }
 
 impl Escalation {
@@ -78,7 +79,10 @@ struct Loose {
 
 #[derive(Serialize, Deserialize)]
 pub struct Oversight {
-    pub lifecycles: BTreeMap<String, Escalation>,
+    pub lifecycles: BTreeMap<ArcStr, Escalation>,
+    /// The rows' decisions, risk levels and reviewers, each stored once.
+    #[serde(skip)]
+    vocab: Interner,
     /// Escalation events whose id did not fit in `lifecycles`.
     pub untracked: u64,
     loose: Loose,
@@ -110,6 +114,7 @@ impl Oversight {
     pub fn new() -> Self {
         Self {
             lifecycles: BTreeMap::new(),
+            vocab: Interner::default(),
             untracked: 0,
             loose: Loose {
                 opened: 0,
@@ -165,29 +170,27 @@ impl Oversight {
         }
         if !self.lifecycles.contains_key(id) {
             self.lifecycles
-                .insert(id.to_string(), Escalation::default());
+                .insert(ArcStr::from(id), Escalation::default());
         }
         let x = self.lifecycles.get_mut(id).expect("inserted above");
+        let event_id = o.shared_event_id();
         if x.event_ids.len() < MAX_LINKED_EVENTS {
-            x.event_ids.push(o.e.event_id.to_string());
+            x.event_ids.push(event_id.clone());
         }
+        let vocab = &mut self.vocab;
         // A repeated opening or resolution of one escalation is linked, not counted again.
         if opened && x.opened_at.is_none() {
             x.opened_at = Some(o.ts);
-            x.opened_by = Some(o.e.event_id.to_string());
-            x.automated = Some(
-                o.decision
-                    .filter(|d| *d != "escalate")
-                    .unwrap_or("block")
-                    .to_string(),
-            );
-            x.open_risk = o.risk.map(str::to_string);
+            x.opened_by = Some(event_id);
+            x.automated =
+                Some(vocab.get(o.decision.filter(|d| *d != "escalate").unwrap_or("block")));
+            x.open_risk = vocab.opt(o.risk);
         } else if resolved && x.resolved_at.is_none() {
             x.resolved_at = Some(o.ts);
-            x.resolved_by = Some(o.e.event_id.to_string());
-            x.resolution = o.decision.map(str::to_string);
-            x.reviewer = reviewer_ps.map(str::to_string);
-            x.resolution_risk = o.risk.map(str::to_string);
+            x.resolved_by = Some(event_id);
+            x.resolution = vocab.opt(o.decision);
+            x.reviewer = vocab.opt(reviewer_ps);
+            x.resolution_risk = vocab.opt(o.risk);
         }
     }
 
@@ -248,7 +251,7 @@ impl Oversight {
                 (Some(auto), Some(d)) if auto != d => {
                     overrides += 1;
                     let risk = x.open_risk.as_ref().or(x.resolution_risk.as_ref());
-                    overrides_by_risk.incr(risk.map_or("(none)", String::as_str));
+                    overrides_by_risk.incr(risk.map_or("(none)", ArcStr::as_str));
                 }
                 (Some(_), Some(_)) => {}
                 _ => unknown += 1,
@@ -279,7 +282,7 @@ impl Oversight {
     }
 
     /// Escalations opened in the window and not resolved by its end.
-    pub fn pending(&self) -> impl Iterator<Item = (&String, &Escalation)> {
+    pub fn pending(&self) -> impl Iterator<Item = (&ArcStr, &Escalation)> {
         self.lifecycles
             .iter()
             .filter(|(_, x)| x.opened_at.is_some() && x.resolved_at.is_none())

@@ -1,5 +1,6 @@
 //! Personal data: detections by category and handling, special categories,
 //! redaction-policy coverage, the processing inventory and transfers.
+use super::shared::{ArcStr, Interner};
 use super::vocab::{DecisionCounts, is_redaction_policy, is_special};
 use super::{MAX_DISTINCT, MAX_KEYS, Obs};
 use crate::formats::reports::counters::{CappedMap, DistinctCap, clip};
@@ -52,7 +53,10 @@ pub struct Privacy {
     pub non_eea: CappedMap<DecisionCounts>,
     /// Personal-data requests held for human review, by escalation id: where
     /// they would go. The reviewer's final decision says whether they went.
-    pub escalated: BTreeMap<String, EscalatedRequest>,
+    pub escalated: BTreeMap<ArcStr, EscalatedRequest>,
+    /// The held requests' destinations, each stored once.
+    #[serde(skip)]
+    destinations: Interner,
     /// Held personal-data requests without an escalation id (or past the table's cap).
     pub escalated_unlinked: u64,
 }
@@ -62,7 +66,7 @@ pub struct Privacy {
 pub struct EscalatedRequest {
     pub region_class: RegionClass,
     /// `provider/region` when it names a model.
-    pub destination: Option<String>,
+    pub destination: Option<ArcStr>,
     pub special: bool,
 }
 
@@ -116,6 +120,7 @@ impl Privacy {
             sent_by_class: BTreeMap::new(),
             non_eea: CappedMap::new(MAX_KEYS),
             escalated: BTreeMap::new(),
+            destinations: Interner::default(),
             escalated_unlinked: 0,
         }
     }
@@ -129,7 +134,7 @@ impl Privacy {
         for (id, x) in &self.escalated {
             let decision = oversight
                 .lifecycles
-                .get(id)
+                .get(id.as_str())
                 .and_then(|l| l.resolution.as_deref());
             match decision {
                 Some("allow") => {
@@ -139,7 +144,7 @@ impl Privacy {
                         .entry(x.region_class.as_str())
                         .or_default() += 1;
                     if let Some(d) = &x.destination {
-                        *r.allowed_by_destination.entry(d.clone()).or_default() += 1;
+                        *r.allowed_by_destination.entry(d.to_string()).or_default() += 1;
                     }
                 }
                 Some("block") | Some("redact") => r.withheld += 1,
@@ -362,10 +367,10 @@ impl Privacy {
                         || self.escalated.contains_key(id) =>
                 {
                     self.escalated.insert(
-                        id.to_string(),
+                        ArcStr::from(id),
                         EscalatedRequest {
                             region_class: o.region_class,
-                            destination: destination.clone(),
+                            destination: self.destinations.opt(destination.as_deref()),
                             special: o.special,
                         },
                     );

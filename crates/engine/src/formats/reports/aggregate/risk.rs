@@ -1,6 +1,7 @@
 //! Incidents (ENS op.exp.7/9), serious-incident candidates (AI Act Art. 73) and
 //! personal-data breach candidates (GDPR Art. 33/34).
 use super::oversight::MAX_LINKED_EVENTS;
+use super::shared::{ArcStr, Interner, LinkedIds};
 use super::vocab::{INCIDENT_ACK_OUTCOMES, INCIDENT_RESOLVED_OUTCOMES};
 use super::{MAX_KEYS, MAX_TRACKED, Obs};
 use crate::formats::reports::counters::CappedMap;
@@ -14,9 +15,9 @@ pub struct Incident {
     pub reported_at: i64,
     pub acknowledged_at: Option<i64>,
     pub resolved_at: Option<i64>,
-    pub severity: Option<String>,
+    pub severity: Option<ArcStr>,
     pub personal_data: bool,
-    pub event_ids: Vec<String>,
+    pub event_ids: LinkedIds,
 }
 
 /// Incidents by `incident_id`: first sighting = reported; a later event of the
@@ -24,7 +25,10 @@ pub struct Incident {
 /// The counts and times are derived from the rows in [`Incidents::finalize`].
 #[derive(Serialize, Deserialize)]
 pub struct Incidents {
-    pub lifecycles: BTreeMap<String, Incident>,
+    pub lifecycles: BTreeMap<ArcStr, Incident>,
+    /// The rows' severities, each stored once.
+    #[serde(skip)]
+    vocab: Interner,
     pub untracked: u64,
     pub total: u64,
     pub by_severity: CappedMap<u64>,
@@ -53,6 +57,7 @@ impl Incidents {
     pub fn new() -> Self {
         Self {
             lifecycles: BTreeMap::new(),
+            vocab: Interner::default(),
             untracked: 0,
             total: 0,
             by_severity: CappedMap::new(MAX_KEYS),
@@ -72,10 +77,10 @@ impl Incidents {
                 return;
             }
             self.lifecycles.insert(
-                id.to_string(),
+                ArcStr::from(id),
                 Incident {
                     reported_at: o.ts,
-                    severity: o.risk.map(str::to_string),
+                    severity: self.vocab.opt(o.risk),
                     ..Incident::default()
                 },
             );
@@ -83,7 +88,7 @@ impl Incidents {
         let x = self.lifecycles.get_mut(id).expect("inserted above");
         x.personal_data |= o.personal;
         if x.event_ids.len() < MAX_LINKED_EVENTS {
-            x.event_ids.push(o.e.event_id.to_string());
+            x.event_ids.push(o.shared_event_id());
         }
         let outcome = o.e.outcome.as_deref().unwrap_or("");
         let resolves = INCIDENT_RESOLVED_OUTCOMES.contains(&outcome);
@@ -142,12 +147,12 @@ fn case_key<'a>(o: &Obs<'a>) -> &'a str {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SeriousCandidate {
     pub detected_at: i64,
-    pub event_id: String,
-    pub kind: String,
-    pub incident_id: Option<String>,
-    pub request_id: Option<String>,
+    pub event_id: ArcStr,
+    pub kind: ArcStr,
+    pub incident_id: Option<ArcStr>,
+    pub request_id: Option<ArcStr>,
     pub escalated_at: Option<i64>,
-    pub escalated_via: Option<String>,
+    pub escalated_via: Option<ArcStr>,
 }
 
 /// What a segment saw of a case before (or without) a candidate of its own:
@@ -155,9 +160,9 @@ pub struct SeriousCandidate {
 /// an earlier segment found.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct CaseUpdate {
-    incident_id: Option<String>,
+    incident_id: Option<ArcStr>,
     escalated_at: Option<i64>,
-    escalated_via: Option<String>,
+    escalated_via: Option<ArcStr>,
 }
 
 impl CaseUpdate {
@@ -182,12 +187,12 @@ impl SeriousCandidate {
 
 #[derive(Default, Serialize, Deserialize)]
 pub struct SeriousCandidates {
-    pub by_case: BTreeMap<String, SeriousCandidate>,
+    pub by_case: BTreeMap<ArcStr, SeriousCandidate>,
     pub total: u64,
     pub untracked: u64,
     /// Only a segment of a fanned-out export keeps these (see [`CaseUpdate`]).
     pub keep_updates: bool,
-    updates: BTreeMap<String, CaseUpdate>,
+    updates: BTreeMap<ArcStr, CaseUpdate>,
     updates_overflow: bool,
 }
 
@@ -243,16 +248,11 @@ impl SeriousCandidates {
         }
         if let Some(c) = self.by_case.get_mut(key) {
             if c.incident_id.is_none() {
-                c.incident_id = o.e.incident_id.as_deref().map(str::to_string);
+                c.incident_id = o.e.incident_id.as_deref().map(ArcStr::from);
             }
             if c.escalated_at.is_none() && (reported || o.event_type == "escalation.opened") {
                 c.escalated_at = Some(o.ts);
-                let via = if reported {
-                    "incident.reported"
-                } else {
-                    "escalation.opened"
-                };
-                c.escalated_via = Some(via.to_string());
+                c.escalated_via = Some(escalated_via(reported));
             }
             return;
         }
@@ -265,25 +265,26 @@ impl SeriousCandidates {
             return;
         }
         let via = match o.event_type {
-            "incident.reported" => Some("incident.reported"),
-            "escalation.opened" => Some("escalation.opened"),
+            "incident.reported" | "escalation.opened" => Some(escalated_via(reported)),
             _ => None,
         };
+        let key = ArcStr::from(key);
+        // The case key is the request id when there is one: shared, not copied.
+        let request_id = o.e.request_id.as_ref().map(|_| key.clone());
         self.by_case.insert(
-            key.to_string(),
+            key,
             SeriousCandidate {
                 detected_at: o.ts,
-                event_id: o.e.event_id.to_string(),
+                event_id: o.shared_event_id(),
                 kind: if reported {
-                    "incident_reported"
+                    arcstr::literal!("incident_reported")
                 } else {
-                    "critical_risk_event"
-                }
-                .to_string(),
-                incident_id: o.e.incident_id.as_deref().map(str::to_string),
-                request_id: o.e.request_id.as_deref().map(str::to_string),
-                escalated_at: via.map(|_| o.ts),
-                escalated_via: via.map(str::to_string),
+                    arcstr::literal!("critical_risk_event")
+                },
+                incident_id: o.e.incident_id.as_deref().map(ArcStr::from),
+                request_id,
+                escalated_at: via.as_ref().map(|_| o.ts),
+                escalated_via: via,
             },
         );
     }
@@ -294,21 +295,27 @@ impl SeriousCandidates {
             self.updates_overflow = true;
             return;
         }
-        let u = self.updates.entry(key.to_string()).or_default();
+        if !self.updates.contains_key(key) {
+            self.updates
+                .insert(ArcStr::from(key), CaseUpdate::default());
+        }
+        let u = self.updates.get_mut(key).expect("inserted above");
         if u.incident_id.is_none() {
-            u.incident_id = o.e.incident_id.as_deref().map(str::to_string);
+            u.incident_id = o.e.incident_id.as_deref().map(ArcStr::from);
         }
         if u.escalated_at.is_none() && (reported || o.event_type == "escalation.opened") {
             u.escalated_at = Some(o.ts);
-            u.escalated_via = Some(
-                if reported {
-                    "incident.reported"
-                } else {
-                    "escalation.opened"
-                }
-                .to_string(),
-            );
+            u.escalated_via = Some(escalated_via(reported));
         }
+    }
+}
+
+/// How a case reached handling: an incident report, else an escalation (no allocation).
+fn escalated_via(reported: bool) -> ArcStr {
+    if reported {
+        arcstr::literal!("incident.reported")
+    } else {
+        arcstr::literal!("escalation.opened")
     }
 }
 
@@ -322,17 +329,20 @@ pub fn is_breach_candidate(o: &Obs<'_>) -> bool {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Breach {
     pub detected_at: i64,
-    pub event_id: String,
-    pub kind: String,
-    pub incident_id: Option<String>,
-    pub provider: Option<String>,
-    pub region: Option<String>,
-    pub categories: Vec<String>,
+    pub event_id: ArcStr,
+    pub kind: ArcStr,
+    pub incident_id: Option<ArcStr>,
+    pub provider: Option<ArcStr>,
+    pub region: Option<ArcStr>,
+    pub categories: Vec<ArcStr>,
 }
 
 #[derive(Default, Serialize, Deserialize)]
 pub struct Breaches {
-    pub by_case: BTreeMap<String, Breach>,
+    pub by_case: BTreeMap<ArcStr, Breach>,
+    /// The rows' providers, regions and data categories, each stored once.
+    #[serde(skip)]
+    vocab: Interner,
     pub total: u64,
     pub untracked: u64,
 }
@@ -356,7 +366,7 @@ impl Breaches {
         if let Some(b) = self.by_case.get_mut(key) {
             // A later incident record on the same case links the candidate to handling.
             if b.incident_id.is_none() {
-                b.incident_id = o.e.incident_id.as_deref().map(str::to_string);
+                b.incident_id = o.e.incident_id.as_deref().map(ArcStr::from);
             }
             return;
         }
@@ -368,19 +378,21 @@ impl Breaches {
             self.untracked += 1;
             return;
         }
-        let mut categories: Vec<String> = o.categories.iter().map(|c| c.to_string()).collect();
-        categories.sort();
+        let mut categories: Vec<&str> = o.categories.clone();
+        categories.sort_unstable();
         categories.dedup();
         categories.truncate(16);
+        let vocab = &mut self.vocab;
+        let categories = categories.into_iter().map(|c| vocab.get(c)).collect();
         self.by_case.insert(
-            key.to_string(),
+            ArcStr::from(key),
             Breach {
                 detected_at: o.ts,
-                event_id: o.e.event_id.to_string(),
-                kind: "incident_with_personal_data".to_string(),
-                incident_id: o.e.incident_id.as_deref().map(str::to_string),
-                provider: o.provider.map(str::to_string),
-                region: o.region.map(str::to_string),
+                event_id: o.shared_event_id(),
+                kind: arcstr::literal!("incident_with_personal_data"),
+                incident_id: o.e.incident_id.as_deref().map(ArcStr::from),
+                provider: vocab.opt(o.provider),
+                region: vocab.opt(o.region),
                 categories,
             },
         );

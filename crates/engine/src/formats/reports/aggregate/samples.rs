@@ -186,8 +186,8 @@ impl Samples {
     /// Samples the tracked escalation and incident ids (each offered once).
     pub fn sample_ids<'a>(
         &mut self,
-        escalations: impl Iterator<Item = &'a String> + Clone,
-        incidents: impl Iterator<Item = &'a String> + Clone,
+        escalations: impl Iterator<Item = &'a str> + Clone,
+        incidents: impl Iterator<Item = &'a str> + Clone,
     ) {
         for s in self.per.values_mut() {
             s.escalations.clear();

@@ -359,7 +359,7 @@ fn op_exp_7(agg: &Aggregate, profile: Profile<'_>) -> Section {
         .count() as u64;
     // Significant incidents need a CCN-CERT notification, or an assessment
     // that none was due; only the tenant can declare either.
-    let significant: Vec<&String> = i
+    let significant: Vec<&arcstr::ArcStr> = i
         .lifecycles
         .iter()
         .filter(|(_, x)| {
@@ -424,7 +424,7 @@ fn op_exp_9(agg: &Aggregate) -> Section {
     let i = &agg.incidents;
     let mut register = Vec::new();
     for id in agg.samples.escalation_ids(Ens) {
-        if let Some(x) = o.lifecycles.get(&id) {
+        if let Some(x) = o.lifecycles.get(id.as_str()) {
             register.push(json!({
                 "kind": "escalation", "id": id,
                 "opened_at": x.opened_at.map(iso_ms), "resolved_at": x.resolved_at.map(iso_ms),
@@ -433,7 +433,7 @@ fn op_exp_9(agg: &Aggregate) -> Section {
         }
     }
     for id in agg.samples.incident_ids(Ens) {
-        if let Some(x) = i.lifecycles.get(&id) {
+        if let Some(x) = i.lifecycles.get(id.as_str()) {
             register.push(json!({
                 "kind": "incident", "id": id, "severity": x.severity,
                 "reported_at": iso_ms(x.reported_at), "acknowledged_at": x.acknowledged_at.map(iso_ms),

@@ -1,0 +1,115 @@
+//! Strings the lifecycle tables' rows share instead of owning.
+//!
+//! A table holds up to [`super::MAX_TRACKED`] rows; a `String` per field (24
+//! bytes and a heap block of at least 32) made the escalation rows alone
+//! ~30 MB. An [`ArcStr`] is one pointer: an event id linked from two fields
+//! of a row is stored once, and a value that repeats across rows (a decision,
+//! a risk level, a reviewer's pseudonym, a destination) once per table, and
+//! an event id several tables link (an escalation, a serious-incident
+//! candidate) once per event.
+pub use arcstr::ArcStr;
+use std::collections::HashSet;
+
+/// A row's linked event ids: the first two inline (an escalation's opening
+/// and resolution), more on the heap.
+pub type LinkedIds = smallvec::SmallVec<[ArcStr; 2]>;
+
+/// Distinct values an [`Interner`] keeps; past it, values are allocated per row.
+const MAX_INTERNED: usize = 4096;
+
+/// The table's repeating values, each allocated once (bounded: producer
+/// values are unbounded, so past [`MAX_INTERNED`] a value is simply owned).
+#[derive(Default)]
+pub struct Interner(HashSet<ArcStr, foldhash::fast::RandomState>);
+
+impl Interner {
+    pub fn get(&mut self, value: &str) -> ArcStr {
+        if let Some(shared) = self.0.get(value) {
+            return shared.clone();
+        }
+        let owned = ArcStr::from(value);
+        if self.0.len() < MAX_INTERNED {
+            self.0.insert(owned.clone());
+        }
+        owned
+    }
+
+    pub fn opt(&mut self, value: Option<&str>) -> Option<ArcStr> {
+        value.map(|v| self.get(v))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::formats::reports::Framework;
+    use crate::formats::reports::aggregate::Aggregate;
+    use kt_domain::{ExportFormat, ParsedEvent};
+
+    fn observe(agg: &mut Aggregate, lines: &[&str]) {
+        for (h, rest) in lines.iter().enumerate() {
+            let line = format!(
+                r#"{{"event_id":"evt_{h}","ts":"2026-05-01T0{h}:10:00.000Z","tenant_id":"acme",{rest}}}"#
+            );
+            let fields: kt_domain::Event<'_> = serde_json::from_str(&line).unwrap();
+            agg.observe(&ParsedEvent {
+                raw: &line,
+                fields,
+                ts_ms: 1_777_594_200_000 + h as i64 * 3_600_000,
+            });
+        }
+    }
+
+    #[test]
+    fn lifecycle_rows_share_an_event_id_and_repeated_values_instead_of_copying_them() {
+        let ctx = crate::formats::test_support::context(ExportFormat::ComplianceAll);
+        let mut agg = Aggregate::new(ctx.window, "acme", "k", &Framework::ALL);
+        observe(
+            &mut agg,
+            &[
+                r#""event_type":"incident.reported","incident_id":"inc_1","request_id":"req_1","risk_level":"critical","data_categories":["email"]"#,
+                r#""event_type":"escalation.opened","escalation_id":"esc_1","decision":"escalate","risk_level":"high""#,
+                r#""event_type":"escalation.opened","escalation_id":"esc_2","decision":"escalate","risk_level":"high""#,
+            ],
+        );
+        // One event id, linked from three tables.
+        let candidate = &agg.serious.by_case["req_1"];
+        let incident = &agg.incidents.lifecycles["inc_1"];
+        let breach = &agg.breaches.by_case["req_1"];
+        assert_eq!(candidate.event_id, "evt_0");
+        assert!(ArcStr::ptr_eq(&candidate.event_id, &incident.event_ids[0]));
+        assert!(ArcStr::ptr_eq(&candidate.event_id, &breach.event_id));
+        // The case key is the request id.
+        let (key, _) = agg.serious.by_case.get_key_value("req_1").unwrap();
+        assert!(ArcStr::ptr_eq(key, candidate.request_id.as_ref().unwrap()));
+        // A decision and a risk level repeated across rows: stored once.
+        let (a, b) = (
+            &agg.oversight.lifecycles["esc_1"],
+            &agg.oversight.lifecycles["esc_2"],
+        );
+        assert_eq!(a.automated.as_deref(), Some("block"));
+        assert!(ArcStr::ptr_eq(
+            a.automated.as_ref().unwrap(),
+            b.automated.as_ref().unwrap()
+        ));
+    }
+
+    #[test]
+    fn a_repeated_value_is_the_same_allocation_until_the_interner_is_full() {
+        let mut interner = Interner::default();
+        let a = interner.get("block");
+        let b = interner.get("block");
+        assert!(ArcStr::ptr_eq(&a, &b));
+        for i in 0..MAX_INTERNED {
+            interner.get(&format!("v{i}"));
+        }
+        let late_a = interner.get("late");
+        let late_b = interner.get("late");
+        assert_eq!(late_a, late_b);
+        assert!(
+            !ArcStr::ptr_eq(&late_a, &late_b),
+            "past the bound, values are owned"
+        );
+        assert!(ArcStr::ptr_eq(&interner.get("block"), &a));
+    }
+}
