@@ -74,7 +74,7 @@ impl ChunkPool {
         })
     }
 
-    /// Frees the kept buffers: once the readers are done, nothing takes them
+    /// Frees the kept buffers once every object is read: nothing takes them
     /// again, and the report formats' rendering should not sit on top of them.
     pub fn release(&self) {
         self.free.lock().unwrap_or_else(|e| e.into_inner()).clear();

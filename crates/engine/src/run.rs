@@ -344,12 +344,7 @@ async fn drive_readers(readers: Readers, feeds: tokio::sync::mpsc::Sender<Object
                 return;
             }
             let (tx, rx) = std::sync::mpsc::sync_channel(2);
-            let feed = ObjectFeed {
-                hour: hour_idx,
-                rx,
-                _slot: permit,
-            };
-            if feeds.send(feed).await.is_err() {
+            if feeds.send(ObjectFeed { hour: hour_idx, rx }).await.is_err() {
                 return;
             }
             let task = ObjectTask {
@@ -394,6 +389,7 @@ async fn drive_readers(readers: Readers, feeds: tokio::sync::mpsc::Sender<Object
                         let _ = tx.send(ReaderMsg::Failed(e.into()));
                     }
                 }
+                drop(permit);
             });
         }
     }

@@ -25,11 +25,6 @@ const OUTPUT_CHUNK_BYTES: usize = 1 << 20;
 pub(crate) struct ObjectFeed {
     pub hour: usize,
     pub rx: std::sync::mpsc::Receiver<ReaderMsg>,
-    /// The object's place among the `concurrency` objects in flight, given
-    /// back when the writer is done with it (not when its reader is): a
-    /// slow writer (the compliance reports) then holds `concurrency` objects'
-    /// records at most, not twice as many.
-    pub _slot: tokio::sync::OwnedSemaphorePermit,
 }
 
 pub(crate) struct WriterSetup {
@@ -233,8 +228,8 @@ fn write_export_timed(mut s: WriterSetup) -> Result<Written, ExportError> {
     if s.cancel.load(Ordering::Relaxed) {
         return Err(ExportError::Canceled);
     }
-    s.pool.release();
     if stopped_before.is_none() {
+        s.pool.release();
         let summary = ExportSummary {
             event_count,
             stats: stats.clone(),

@@ -270,8 +270,10 @@ fn art73(agg: &Aggregate, profile: Profile<'_>) -> Section {
     );
     let c = &agg.serious;
     let end = agg.window.end.timestamp_millis();
-    let mut list: Vec<(&arcstr::ArcStr, &super::aggregate::SeriousCandidate)> =
-        c.by_case.iter().collect();
+    let mut list: Vec<(
+        &super::aggregate::ArcStr,
+        &super::aggregate::SeriousCandidate,
+    )> = c.by_case.iter().collect();
     list.sort_by(|a, b| {
         a.1.detected_at
             .cmp(&b.1.detected_at)

@@ -30,6 +30,7 @@ pub use privacy::Privacy;
 pub use quality::Quality;
 pub use risk::{Breach, Breaches, Incident, Incidents, SeriousCandidate, SeriousCandidates};
 pub use samples::{Pop, Samples};
+pub use shared::ArcStr;
 pub use traffic::Traffic;
 
 use super::Framework;
@@ -77,7 +78,7 @@ pub struct Obs<'e> {
     pub personal: bool,
     pub special: bool,
     pub is_error: bool,
-    /// The event id as a shared string, made when a table first keeps it.
+    /// The event id as a shared string, made when a table first asks for it.
     shared_id: std::cell::OnceCell<shared::ArcStr>,
 }
 

@@ -82,7 +82,7 @@ pub struct Oversight {
     pub lifecycles: BTreeMap<ArcStr, Escalation>,
     /// The rows' decisions, risk levels and reviewers, each stored once.
     #[serde(skip)]
-    vocab: Interner,
+    interned: Interner,
     /// Escalation events whose id did not fit in `lifecycles`.
     pub untracked: u64,
     loose: Loose,
@@ -114,7 +114,7 @@ impl Oversight {
     pub fn new() -> Self {
         Self {
             lifecycles: BTreeMap::new(),
-            vocab: Interner::default(),
+            interned: Interner::default(),
             untracked: 0,
             loose: Loose {
                 opened: 0,
@@ -173,24 +173,23 @@ impl Oversight {
                 .insert(ArcStr::from(id), Escalation::default());
         }
         let x = self.lifecycles.get_mut(id).expect("inserted above");
-        let event_id = o.shared_event_id();
         if x.event_ids.len() < MAX_LINKED_EVENTS {
-            x.event_ids.push(event_id.clone());
+            x.event_ids.push(o.shared_event_id());
         }
-        let vocab = &mut self.vocab;
+        let interned = &mut self.interned;
         // A repeated opening or resolution of one escalation is linked, not counted again.
         if opened && x.opened_at.is_none() {
             x.opened_at = Some(o.ts);
-            x.opened_by = Some(event_id);
+            x.opened_by = Some(o.shared_event_id());
             x.automated =
-                Some(vocab.get(o.decision.filter(|d| *d != "escalate").unwrap_or("block")));
-            x.open_risk = vocab.opt(o.risk);
+                Some(interned.intern(o.decision.filter(|d| *d != "escalate").unwrap_or("block")));
+            x.open_risk = interned.intern_opt(o.risk);
         } else if resolved && x.resolved_at.is_none() {
             x.resolved_at = Some(o.ts);
-            x.resolved_by = Some(event_id);
-            x.resolution = vocab.opt(o.decision);
-            x.reviewer = vocab.opt(reviewer_ps);
-            x.resolution_risk = vocab.opt(o.risk);
+            x.resolved_by = Some(o.shared_event_id());
+            x.resolution = interned.intern_opt(o.decision);
+            x.reviewer = interned.intern_opt(reviewer_ps);
+            x.resolution_risk = interned.intern_opt(o.risk);
         }
     }
 

@@ -370,7 +370,7 @@ impl Privacy {
                         ArcStr::from(id),
                         EscalatedRequest {
                             region_class: o.region_class,
-                            destination: self.destinations.opt(destination.as_deref()),
+                            destination: self.destinations.intern_opt(destination.as_deref()),
                             special: o.special,
                         },
                     );

@@ -28,7 +28,7 @@ pub struct Incidents {
     pub lifecycles: BTreeMap<ArcStr, Incident>,
     /// The rows' severities, each stored once.
     #[serde(skip)]
-    vocab: Interner,
+    interned: Interner,
     pub untracked: u64,
     pub total: u64,
     pub by_severity: CappedMap<u64>,
@@ -57,7 +57,7 @@ impl Incidents {
     pub fn new() -> Self {
         Self {
             lifecycles: BTreeMap::new(),
-            vocab: Interner::default(),
+            interned: Interner::default(),
             untracked: 0,
             total: 0,
             by_severity: CappedMap::new(MAX_KEYS),
@@ -80,7 +80,7 @@ impl Incidents {
                 ArcStr::from(id),
                 Incident {
                     reported_at: o.ts,
-                    severity: self.vocab.opt(o.risk),
+                    severity: self.interned.intern_opt(o.risk),
                     ..Incident::default()
                 },
             );
@@ -342,7 +342,7 @@ pub struct Breaches {
     pub by_case: BTreeMap<ArcStr, Breach>,
     /// The rows' providers, regions and data categories, each stored once.
     #[serde(skip)]
-    vocab: Interner,
+    interned: Interner,
     pub total: u64,
     pub untracked: u64,
 }
@@ -382,8 +382,8 @@ impl Breaches {
         categories.sort_unstable();
         categories.dedup();
         categories.truncate(16);
-        let vocab = &mut self.vocab;
-        let categories = categories.into_iter().map(|c| vocab.get(c)).collect();
+        let interned = &mut self.interned;
+        let categories = categories.into_iter().map(|c| interned.intern(c)).collect();
         self.by_case.insert(
             ArcStr::from(key),
             Breach {
@@ -391,8 +391,8 @@ impl Breaches {
                 event_id: o.shared_event_id(),
                 kind: arcstr::literal!("incident_with_personal_data"),
                 incident_id: o.e.incident_id.as_deref().map(ArcStr::from),
-                provider: vocab.opt(o.provider),
-                region: vocab.opt(o.region),
+                provider: interned.intern_opt(o.provider),
+                region: interned.intern_opt(o.region),
                 categories,
             },
         );

@@ -6,12 +6,13 @@
 //! of a row is stored once, and a value that repeats across rows (a decision,
 //! a risk level, a reviewer's pseudonym, a destination) once per table, and
 //! an event id several tables link (an escalation, a serious-incident
-//! candidate) once per event.
+//! candidate) once per event. A state loaded back (a fanned-out export's
+//! segments) holds its strings unshared: correct, only larger.
 pub use arcstr::ArcStr;
 use std::collections::HashSet;
 
-/// A row's linked event ids: the first two inline (an escalation's opening
-/// and resolution), more on the heap.
+/// A row's linked event ids: the first two inline (most rows link one or
+/// two events), more on the heap.
 pub type LinkedIds = smallvec::SmallVec<[ArcStr; 2]>;
 
 /// Distinct values an [`Interner`] keeps; past it, values are allocated per row.
@@ -23,7 +24,7 @@ const MAX_INTERNED: usize = 4096;
 pub struct Interner(HashSet<ArcStr, foldhash::fast::RandomState>);
 
 impl Interner {
-    pub fn get(&mut self, value: &str) -> ArcStr {
+    pub fn intern(&mut self, value: &str) -> ArcStr {
         if let Some(shared) = self.0.get(value) {
             return shared.clone();
         }
@@ -34,8 +35,8 @@ impl Interner {
         owned
     }
 
-    pub fn opt(&mut self, value: Option<&str>) -> Option<ArcStr> {
-        value.map(|v| self.get(v))
+    pub fn intern_opt(&mut self, value: Option<&str>) -> Option<ArcStr> {
+        value.map(|v| self.intern(v))
     }
 }
 
@@ -97,19 +98,19 @@ mod tests {
     #[test]
     fn a_repeated_value_is_the_same_allocation_until_the_interner_is_full() {
         let mut interner = Interner::default();
-        let a = interner.get("block");
-        let b = interner.get("block");
+        let a = interner.intern("block");
+        let b = interner.intern("block");
         assert!(ArcStr::ptr_eq(&a, &b));
         for i in 0..MAX_INTERNED {
-            interner.get(&format!("v{i}"));
+            interner.intern(&format!("v{i}"));
         }
-        let late_a = interner.get("late");
-        let late_b = interner.get("late");
+        let late_a = interner.intern("late");
+        let late_b = interner.intern("late");
         assert_eq!(late_a, late_b);
         assert!(
             !ArcStr::ptr_eq(&late_a, &late_b),
             "past the bound, values are owned"
         );
-        assert!(ArcStr::ptr_eq(&interner.get("block"), &a));
+        assert!(ArcStr::ptr_eq(&interner.intern("block"), &a));
     }
 }
