@@ -25,10 +25,15 @@ pub(crate) fn context(format: ExportFormat) -> ExportContext {
     }
 }
 
+/// A line as the engine hands it on: its fields, and its `ts` in milliseconds.
 pub(crate) fn parsed(line: &str) -> ParsedEvent<'_> {
+    let fields: kt_domain::Event<'_> = serde_json::from_str(line).unwrap();
+    let ts_ms = chrono::DateTime::parse_from_rfc3339(&fields.ts)
+        .unwrap()
+        .timestamp_millis();
     ParsedEvent {
         raw: line,
-        fields: serde_json::from_str(line).unwrap(),
-        ts_ms: 0,
+        fields,
+        ts_ms,
     }
 }

@@ -291,11 +291,11 @@ impl SeriousCandidates {
 
     /// Records what a case's event would update, had an earlier part found its candidate.
     fn note_update(&mut self, key: &str, o: &Obs<'_>, reported: bool) {
-        if !self.updates.contains_key(key) && self.updates.len() >= MAX_TRACKED {
-            self.updates_overflow = true;
-            return;
-        }
         if !self.updates.contains_key(key) {
+            if self.updates.len() >= MAX_TRACKED {
+                self.updates_overflow = true;
+                return;
+            }
             self.updates
                 .insert(ArcStr::from(key), CaseUpdate::default());
         }

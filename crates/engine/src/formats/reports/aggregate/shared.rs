@@ -2,11 +2,10 @@
 //!
 //! A table holds up to [`super::MAX_TRACKED`] rows; a `String` per field (24
 //! bytes and a heap block of at least 32) made the escalation rows alone
-//! ~30 MB. An [`ArcStr`] is one pointer: an event id linked from two fields
-//! of a row is stored once, and a value that repeats across rows (a decision,
-//! a risk level, a reviewer's pseudonym, a destination) once per table, and
-//! an event id several tables link (an escalation, a serious-incident
-//! candidate) once per event. A state loaded back (a fanned-out export's
+//! ~30 MB. An [`ArcStr`] is one pointer, so an event id is stored once per
+//! event however many tables and fields link it, and a value that repeats
+//! across rows (a decision, a risk level, a reviewer's pseudonym, a
+//! destination) once per table. A state loaded back (a fanned-out export's
 //! segments) holds its strings unshared: correct, only larger.
 pub use arcstr::ArcStr;
 use std::collections::HashSet;
@@ -45,19 +44,15 @@ mod tests {
     use super::*;
     use crate::formats::reports::Framework;
     use crate::formats::reports::aggregate::Aggregate;
-    use kt_domain::{ExportFormat, ParsedEvent};
+    use crate::formats::test_support::parsed;
+    use kt_domain::ExportFormat;
 
     fn observe(agg: &mut Aggregate, lines: &[&str]) {
         for (h, rest) in lines.iter().enumerate() {
             let line = format!(
                 r#"{{"event_id":"evt_{h}","ts":"2026-05-01T0{h}:10:00.000Z","tenant_id":"acme",{rest}}}"#
             );
-            let fields: kt_domain::Event<'_> = serde_json::from_str(&line).unwrap();
-            agg.observe(&ParsedEvent {
-                raw: &line,
-                fields,
-                ts_ms: 1_777_594_200_000 + h as i64 * 3_600_000,
-            });
+            agg.observe(&parsed(&line));
         }
     }
 

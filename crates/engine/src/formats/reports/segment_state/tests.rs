@@ -2,9 +2,9 @@
 use super::*;
 use crate::formats::reports::aggregate::AggregateState;
 use crate::formats::reports::{Framework, write_reports};
-use crate::formats::test_support::context;
+use crate::formats::test_support::{context, parsed};
 use crate::formats::{ExportContext, ExportSummary};
-use kt_domain::{ExportFormat, ParsedEvent};
+use kt_domain::ExportFormat;
 
 /// One event per hour of 2026-05-01 (so that any cut is a cut between hours).
 fn lines() -> Vec<String> {
@@ -37,18 +37,6 @@ fn lines() -> Vec<String> {
             )
         })
         .collect()
-}
-
-fn parsed(line: &str) -> ParsedEvent<'_> {
-    let fields: kt_domain::Event<'_> = serde_json::from_str(line).unwrap();
-    let ts_ms = chrono::DateTime::parse_from_rfc3339(&fields.ts)
-        .unwrap()
-        .timestamp_millis();
-    ParsedEvent {
-        raw: line,
-        fields,
-        ts_ms,
-    }
 }
 
 fn aggregate(ctx: &ExportContext, lines: &[String], segment: bool) -> Aggregate {
