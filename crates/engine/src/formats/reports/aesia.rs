@@ -196,7 +196,7 @@ fn art26_1(agg: &Aggregate) -> Section {
         decisions_by_application: json!(t.by_app.to_json_with()),
         decisions_by_model: json!(t.by_model.to_json_with()),
         config_version_timeline: json!(timeline),
-        config_version_changes: t.configs.map.len().saturating_sub(1) as u64,
+        config_version_changes: t.configs.len().saturating_sub(1) as u64,
         block_rate_spike_days: json!(spike_days(agg)),
         spike_rule: SPIKE_RULE,
     });

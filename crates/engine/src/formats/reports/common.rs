@@ -299,7 +299,7 @@ pub fn provider_coverage(
     none: &str,
     missing: impl FnOnce(u64) -> String,
 ) -> Status {
-    if t.providers.map.is_empty() {
+    if t.providers.is_empty() {
         s.gap(none);
         Status::NotEvidenced
     } else if t.request_without_provider == 0 {
@@ -315,8 +315,8 @@ pub fn providers(
     map: &super::counters::CappedMap<super::aggregate::traffic::ProviderStats>,
 ) -> Value {
     let mut m: serde_json::Map<String, Value> = map
-        .map
-        .iter()
+        .sorted()
+        .into_iter()
         .map(|(k, v)| (k.clone(), v.to_json()))
         .collect();
     if map.overflow > 0 {
@@ -343,8 +343,8 @@ pub fn config_timeline(agg: &Aggregate) -> Vec<Value> {
     let mut timeline: Vec<(i64, &String, Value)> = agg
         .traffic
         .configs
-        .map
-        .iter()
+        .sorted()
+        .into_iter()
         .map(|(k, c)| (c.first_seen, k, c.to_json(k)))
         .collect();
     timeline.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(b.1)));

@@ -12,7 +12,7 @@
 use super::merge::{Merge, NotExact};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 const MAX_KEY_LEN: usize = 128;
 
@@ -28,21 +28,72 @@ pub fn clip(s: &str) -> &str {
 }
 
 /// A map from a producer-chosen key to a value, with at most `cap` keys.
+///
+/// Held in a hash map: events look their keys up many times each, and a
+/// B-tree of strings paid a comparison per level. Nothing reads it in hash
+/// order: readers get it sorted by key ([`CappedMap::sorted`]), and it is
+/// saved sorted, so a saved state is reproducible.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct CappedMap<V> {
     cap: usize,
-    pub map: BTreeMap<String, V>,
+    #[serde(
+        serialize_with = "sorted_map",
+        deserialize_with = "hash_map",
+        bound(serialize = "V: Serialize", deserialize = "V: Deserialize<'de>")
+    )]
+    map: KeyMap<V>,
     /// Observations whose key did not fit.
     pub overflow: u64,
+}
+
+type KeyMap<V> = HashMap<String, V, foldhash::fast::RandomState>;
+
+fn sorted_map<V: Serialize, S: serde::Serializer>(
+    map: &KeyMap<V>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    s.collect_map(map.iter().collect::<BTreeMap<_, _>>())
+}
+
+fn hash_map<'de, V: Deserialize<'de>, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<KeyMap<V>, D::Error> {
+    Ok(BTreeMap::<String, V>::deserialize(d)?.into_iter().collect())
 }
 
 impl<V: Default> CappedMap<V> {
     pub fn new(cap: usize) -> Self {
         Self {
             cap,
-            map: BTreeMap::new(),
+            map: KeyMap::default(),
             overflow: 0,
         }
+    }
+
+    /// The value of `key` (as stored: clipped keys are looked up clipped).
+    pub fn get(&self, key: &str) -> Option<&V> {
+        self.map.get(key)
+    }
+
+    /// How many keys it holds.
+    pub fn len(&self) -> usize {
+        self.map.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.map.is_empty()
+    }
+
+    /// The entries, sorted by key.
+    pub fn sorted(&self) -> Vec<(&String, &V)> {
+        let mut entries: Vec<(&String, &V)> = self.map.iter().collect();
+        entries.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        entries
+    }
+
+    /// The keys, sorted.
+    pub fn keys(&self) -> Vec<&String> {
+        self.sorted().into_iter().map(|(k, _)| k).collect()
     }
 
     /// The entry for `key`, or `None` (and `overflow += 1`) when full.
@@ -119,7 +170,7 @@ impl CappedMap<u64> {
 
     /// `{key: count}` plus `"(other)"` for the overflow, if any.
     pub fn to_json(&self) -> super::doc::Counts {
-        let mut m: super::doc::Counts = self.map.clone().into_iter().collect();
+        let mut m: super::doc::Counts = self.map.iter().map(|(k, n)| (k.clone(), *n)).collect();
         if self.overflow > 0 {
             m.insert("(other)".into(), self.overflow);
         }
@@ -140,8 +191,8 @@ impl CappedMap<u64> {
 impl<V: Serialize + Default> CappedMap<V> {
     pub fn to_json_with(&self) -> Value {
         let mut m: Map<String, Value> = self
-            .map
-            .iter()
+            .sorted()
+            .into_iter()
             .map(|(k, v)| (k.clone(), serde_json::to_value(v).unwrap_or(Value::Null)))
             .collect();
         if self.overflow > 0 {
@@ -262,6 +313,26 @@ mod tests {
             serde_json::json!({"a": 2, "b": 2, "(other)": 2})
         );
         assert_eq!(m.top_pairs(1), vec![("a".to_string(), 2)]);
+    }
+
+    #[test]
+    fn a_capped_map_reads_and_saves_in_key_order_whatever_the_insertion_order() {
+        let keys = ["delta", "alpha", "charlie", "bravo", "echo"];
+        let forward = counted(&keys, 10);
+        let backward = counted(&keys.iter().rev().copied().collect::<Vec<_>>(), 10);
+        for m in [&forward, &backward] {
+            let read: Vec<&str> = m.sorted().iter().map(|(k, _)| k.as_str()).collect();
+            assert_eq!(read, ["alpha", "bravo", "charlie", "delta", "echo"]);
+            assert_eq!(m.keys(), read.iter().collect::<Vec<_>>());
+        }
+        let saved = serde_json::to_string(&forward).unwrap();
+        assert_eq!(saved, serde_json::to_string(&backward).unwrap());
+        assert!(saved.contains(r#"{"alpha":1,"bravo":1,"charlie":1,"delta":1,"echo":1}"#));
+        let loaded: CappedMap<u64> = serde_json::from_str(&saved).unwrap();
+        assert_eq!(
+            (loaded.map, loaded.overflow),
+            (forward.map, forward.overflow)
+        );
     }
 
     fn counted(keys: &[&str], cap: usize) -> CappedMap<u64> {

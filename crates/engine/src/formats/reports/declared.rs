@@ -32,7 +32,7 @@ pub fn every_provider(
     has: impl Fn(&ProviderDeclaration) -> Option<serde_json::Value>,
     what: &str,
 ) -> bool {
-    let seen: Vec<&String> = t.providers.map.keys().collect();
+    let seen: Vec<&String> = t.providers.keys();
     if seen.is_empty() {
         return false;
     }

@@ -147,7 +147,7 @@ pub(super) fn transfers(agg: &Aggregate, profile: Profile<'_>) -> Section {
     let mut review = Vec::new();
     let mut covered = Vec::new();
     let mut needing_review = 0u64;
-    for (dest, d) in &p.non_eea.map {
+    for (dest, d) in p.non_eea.sorted() {
         let sent = d.allow
             + d.other
             + d.none

@@ -300,8 +300,8 @@ fn processors(agg: &Aggregate, profile: Profile<'_>) -> Section {
     let t = &agg.traffic;
     let by: serde_json::Map<String, Value> = t
         .providers
-        .map
-        .iter()
+        .sorted()
+        .into_iter()
         .map(|(k, v)| {
             (
                 k.clone(),

@@ -65,14 +65,15 @@ pub struct Obs<'e> {
     pub is_request: bool,
     pub decision: Option<&'e str>,
     pub risk: Option<&'e str>,
-    pub actor_ps: Option<String>,
+    pub actor_ps: Option<shared::ArcStr>,
     pub app: Option<&'e str>,
     pub provider: Option<&'e str>,
     pub model_key: Option<&'e str>,
     pub region: Option<&'e str>,
     pub region_class: RegionClass,
-    pub categories: Vec<&'e str>,
-    pub reviewer_ps: Option<String>,
+    /// Inline up to four (events name one or two): no allocation per event.
+    pub categories: smallvec::SmallVec<[&'e str; 4]>,
+    pub reviewer_ps: Option<shared::ArcStr>,
     /// The event id's sample priority under each framework's seed.
     pub priorities: [u64; prepare::MAX_FRAMEWORKS],
     pub personal: bool,
@@ -88,7 +89,7 @@ impl<'e> Obs<'e> {
     fn new(ev: &'e ParsedEvent<'e>, p: Prepared, model_key: &'e str) -> Self {
         let e = &ev.fields;
         let event_type = e.event_type.as_ref();
-        let categories: Vec<&str> = e
+        let categories: smallvec::SmallVec<[&str; 4]> = e
             .data_categories
             .iter()
             .flatten()

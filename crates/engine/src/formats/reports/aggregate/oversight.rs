@@ -290,7 +290,7 @@ impl Oversight {
 
 /// Adds the counts of `from` to `to` (keys that do not fit count as overflow).
 fn add_counts(to: &mut CappedMap<u64>, from: &CappedMap<u64>) {
-    for (k, n) in &from.map {
+    for (k, n) in from.sorted() {
         match to.entry(k) {
             Some(c) => *c += n,
             None => to.overflow += n - 1,

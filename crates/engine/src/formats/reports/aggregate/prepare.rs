@@ -3,6 +3,7 @@
 //! (`provider/name`). A pseudonym is an HMAC, so it is cached per user id;
 //! a priority is a SHA-256 per framework, continued from the seed hashed once.
 use super::Aggregate;
+use super::shared::ArcStr;
 use crate::formats::reports::Framework;
 use crate::formats::reports::pseudonym::Pseudonymizer;
 use crate::formats::reports::sample::priority_after;
@@ -22,23 +23,24 @@ const CACHED_ID_MAX_BYTES: usize = 128;
 pub struct Prepared {
     pub day: NaiveDate,
     pub week: NaiveDate,
-    pub actor_ps: Option<String>,
-    pub reviewer_ps: Option<String>,
+    pub actor_ps: Option<ArcStr>,
+    pub reviewer_ps: Option<ArcStr>,
     /// Bottom-k priority of the event id under each framework's seed, in
     /// the samples' framework order.
     pub priorities: [u64; MAX_FRAMEWORKS],
 }
 
-/// Remembers pseudonyms already computed: actors repeat, HMACs cost.
+/// Remembers pseudonyms already computed: actors repeat, HMACs cost. Each
+/// is shared, so an event's copy is a reference count, not an allocation.
 #[derive(Default)]
-pub(crate) struct PseudonymCache(HashMap<String, String, foldhash::fast::RandomState>);
+pub(crate) struct PseudonymCache(HashMap<String, ArcStr, foldhash::fast::RandomState>);
 
 impl PseudonymCache {
-    pub fn get(&mut self, pseudo: &Pseudonymizer, user: &str) -> String {
+    pub fn get(&mut self, pseudo: &Pseudonymizer, user: &str) -> ArcStr {
         if let Some(ps) = self.0.get(user) {
             return ps.clone();
         }
-        let ps = pseudo.pseudonym(user);
+        let ps = ArcStr::from(pseudo.pseudonym(user));
         if user.len() <= CACHED_ID_MAX_BYTES {
             if self.0.len() >= PSEUDONYM_CACHE_MAX {
                 self.0.clear();

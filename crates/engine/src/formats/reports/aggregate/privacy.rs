@@ -173,7 +173,7 @@ impl Privacy {
         self.personal_actors.merge(l.personal_actors);
         // The later part's requests whose configuration it had not seen
         // published: one worker would have known this part's last publication.
-        if l.unknown_by_config_overflow && !self.config_redaction.map.is_empty() {
+        if l.unknown_by_config_overflow && !self.config_redaction.is_empty() {
             return Err(NotExact(format!(
                 "more than {MAX_KEYS} unpublished configuration versions"
             )));
@@ -182,7 +182,7 @@ impl Privacy {
         self.not_under_redaction += l.not_under_redaction;
         self.redaction_unknown += l.redaction_unknown;
         for (cv, n) in l.unknown_by_config {
-            match self.config_redaction.map.get(&cv) {
+            match self.config_redaction.get(&cv) {
                 Some(flag) => {
                     self.redaction_unknown -= n;
                     if *flag {
@@ -286,7 +286,7 @@ impl Privacy {
             let by_config = e
                 .config_version
                 .as_deref()
-                .and_then(|cv| self.config_redaction.map.get(clip(cv)).copied());
+                .and_then(|cv| self.config_redaction.get(clip(cv)).copied());
             match (own, by_config) {
                 (true, _) | (_, Some(true)) => self.under_redaction += 1,
                 (false, Some(false)) => self.not_under_redaction += 1,

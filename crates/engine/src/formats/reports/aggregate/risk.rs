@@ -378,7 +378,7 @@ impl Breaches {
             self.untracked += 1;
             return;
         }
-        let mut categories: Vec<&str> = o.categories.clone();
+        let mut categories: Vec<&str> = o.categories.to_vec();
         categories.sort_unstable();
         categories.dedup();
         categories.truncate(16);

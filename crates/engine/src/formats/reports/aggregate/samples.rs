@@ -105,8 +105,9 @@ impl Samples {
         Self { per }
     }
 
-    fn pops_of(o: &Obs<'_>) -> Vec<Pop> {
-        let mut pops = vec![Pop::All];
+    /// The event's populations (inline: no allocation per event).
+    fn pops_of(o: &Obs<'_>) -> smallvec::SmallVec<[Pop; 16]> {
+        let mut pops = smallvec::smallvec![Pop::All];
         let high = matches!(o.risk, Some("high") | Some("critical"));
         if high {
             pops.push(Pop::HighRisk);

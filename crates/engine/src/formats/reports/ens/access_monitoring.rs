@@ -69,7 +69,7 @@ pub(super) fn op_acc_4(agg: &Aggregate, profile: Profile<'_>) -> Section {
             .map(|(actor, count)| ActorCount { actor, count })
             .collect(),
         denials_by_actor_rule: "the 25 actors with the most denials, ties by pseudonym",
-        distinct_denied_actors: t.denials_by_actor.map.len() as u64,
+        distinct_denied_actors: t.denials_by_actor.len() as u64,
         denials_by_application: t.denials_by_app.to_json(),
         denials_without_actor: t.denials_without_actor,
     });

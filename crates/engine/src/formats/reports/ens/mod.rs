@@ -269,8 +269,8 @@ fn op_exp_8_r3(agg: &Aggregate, profile: Profile<'_>) -> Section {
     let unknown: Vec<&String> = agg
         .quality
         .by_type
-        .map
         .keys()
+        .into_iter()
         .filter(|k| !KNOWN_TYPES.contains(&k.as_str()))
         .collect();
     let retention = common::retention_metrics(agg, profile);
