@@ -118,3 +118,30 @@ pub mod pairs {
         Ok(Vec::<(K, V)>::deserialize(d)?.into_iter().collect())
     }
 }
+
+/// (De)serialises a hash map whose keys are not strings as a list of pairs,
+/// sorted by key (so a saved state does not depend on the hash order).
+pub mod sorted_pairs {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+    use std::collections::HashMap;
+    use std::hash::{BuildHasher, Hash};
+    pub fn serialize<S: Serializer, K: Serialize + Ord, V: Serialize, H>(
+        v: &HashMap<K, V, H>,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
+        let mut pairs: Vec<(&K, &V)> = v.iter().collect();
+        pairs.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        s.collect_seq(pairs)
+    }
+    pub fn deserialize<
+        'de,
+        D: Deserializer<'de>,
+        K: Deserialize<'de> + Eq + Hash,
+        V: Deserialize<'de>,
+        H: BuildHasher + Default,
+    >(
+        d: D,
+    ) -> Result<HashMap<K, V, H>, D::Error> {
+        Ok(Vec::<(K, V)>::deserialize(d)?.into_iter().collect())
+    }
+}

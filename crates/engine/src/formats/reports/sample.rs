@@ -43,6 +43,10 @@ pub struct BottomK {
     k: usize,
     kept: BTreeSet<(u64, String)>,
     population: u64,
+    /// The largest kept priority once the sample is full: a larger one is
+    /// turned away without walking the set (most offers, on a large export).
+    #[serde(skip)]
+    ceiling: Option<u64>,
 }
 
 impl BottomK {
@@ -51,6 +55,7 @@ impl BottomK {
             k,
             kept: BTreeSet::new(),
             population: 0,
+            ceiling: None,
         }
     }
 
@@ -58,15 +63,29 @@ impl BottomK {
     /// distinct ids, or count occurrences on purpose).
     pub fn offer(&mut self, prio: u64, id: &str) {
         self.population += 1;
+        if self.ceiling.is_some_and(|c| prio > c) {
+            return;
+        }
         if self.kept.len() < self.k {
             self.kept.insert((prio, id.to_string()));
+            self.note_ceiling();
             return;
         }
         let max = self.kept.last().expect("non-empty when full");
         // An id already kept stays kept once (inserting it again must not evict another).
         if (prio, id) < (max.0, max.1.as_str()) && self.kept.insert((prio, id.to_string())) {
             self.kept.pop_last();
+            self.note_ceiling();
         }
+    }
+
+    /// Remembers the largest kept priority when the sample is full.
+    fn note_ceiling(&mut self) {
+        self.ceiling = if self.kept.len() >= self.k {
+            self.kept.last().map(|(p, _)| *p)
+        } else {
+            None
+        };
     }
 
     /// Adds the sample of another part of the population: the result is the
@@ -77,12 +96,14 @@ impl BottomK {
         while self.kept.len() > self.k {
             self.kept.pop_last();
         }
+        self.note_ceiling();
     }
 
     /// Forgets every offer (a sample recomputed from a table).
     pub fn clear(&mut self) {
         self.kept.clear();
         self.population = 0;
+        self.ceiling = None;
     }
 
     pub fn population(&self) -> u64 {

@@ -5,7 +5,7 @@ use super::vocab::{DecisionCounts, is_redaction_policy, is_special};
 use super::{MAX_DISTINCT, MAX_KEYS, Obs};
 use crate::formats::reports::counters::{CappedMap, DistinctCap, clip};
 use crate::formats::reports::eea::RegionClass;
-use crate::formats::reports::merge::{Merge, NotExact, pairs};
+use crate::formats::reports::merge::{Merge, NotExact, sorted_pairs};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -13,6 +13,12 @@ use std::collections::{BTreeMap, BTreeSet};
 
 /// Inventory rows (application x category x provider x region) kept.
 const MAX_INVENTORY: usize = 2_000;
+
+type Inventory = std::collections::HashMap<
+    (String, String, String, String),
+    (u64, u64),
+    foldhash::fast::RandomState,
+>;
 
 #[derive(Serialize, Deserialize)]
 pub struct Privacy {
@@ -38,9 +44,11 @@ pub struct Privacy {
     unknown_by_config: BTreeMap<String, u64>,
     unknown_by_config_overflow: bool,
     pub decision_events: u64,
-    /// (application, category, provider, region) -> (personal-data requests, of which blocked).
-    #[serde(with = "pairs")]
-    pub inventory: BTreeMap<(String, String, String, String), (u64, u64)>,
+    /// (application, category, provider, region) -> (personal-data requests,
+    /// of which blocked). Hashed: each personal-data event looks a row up;
+    /// read ([`Privacy::inventory_json`]) and saved sorted.
+    #[serde(with = "sorted_pairs")]
+    inventory: Inventory,
     pub inventory_overflow: u64,
     /// The buffer an inventory key is built in before it is looked up.
     #[serde(skip)]
@@ -113,7 +121,7 @@ impl Privacy {
             unknown_by_config: BTreeMap::new(),
             unknown_by_config_overflow: false,
             decision_events: 0,
-            inventory: BTreeMap::new(),
+            inventory: Inventory::default(),
             inventory_overflow: 0,
             inventory_key: Default::default(),
             transfers_by_class: BTreeMap::new(),
@@ -223,11 +231,7 @@ impl Privacy {
     }
 
     /// The inventory keeps its first rows in export order (as `CappedMap::merge`).
-    fn merge_inventory(
-        &mut self,
-        later: BTreeMap<(String, String, String, String), (u64, u64)>,
-        later_overflow: u64,
-    ) -> Result<(), NotExact> {
+    fn merge_inventory(&mut self, later: Inventory, later_overflow: u64) -> Result<(), NotExact> {
         let not_exact = || NotExact(format!("more than {MAX_INVENTORY} inventory rows"));
         if later_overflow > 0 && self.inventory.keys().any(|k| !later.contains_key(k)) {
             return Err(not_exact());
@@ -394,9 +398,10 @@ impl Privacy {
     }
 
     pub fn inventory_json(&self) -> Value {
+        let mut rows: Vec<_> = self.inventory.iter().collect();
+        rows.sort_unstable_by(|a, b| a.0.cmp(b.0));
         Value::Array(
-            self.inventory
-                .iter()
+            rows.into_iter()
                 .map(|((app, cat, prov, region), (n, blocked))| {
                     json!({
                         "application": app,
