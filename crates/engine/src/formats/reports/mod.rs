@@ -89,11 +89,17 @@ pub fn report_formatter(ctx: &ExportContext) -> Box<dyn Formatter> {
 pub struct ReportFormatter {
     format: ExportFormat,
     agg: Option<Aggregate>,
+    /// Set by `begin`; the readers' renderer computes sample priorities with them.
+    seeds: crate::formats::reports::record::Seeds,
 }
 
 impl ReportFormatter {
     pub fn new(format: ExportFormat) -> Self {
-        Self { format, agg: None }
+        Self {
+            format,
+            agg: None,
+            seeds: Default::default(),
+        }
     }
 }
 
@@ -154,21 +160,30 @@ pub fn frameworks_of(format: ExportFormat) -> Result<Vec<Framework>, FormatError
 
 impl Formatter for ReportFormatter {
     fn renderer(&self) -> Option<std::sync::Arc<dyn crate::formatter::EventRenderer>> {
-        Some(crate::formats::reports::record::renderer())
+        Some(crate::formats::reports::record::renderer(
+            self.seeds.clone(),
+        ))
     }
 
-    fn event_rendered(&mut self, record: &[u8], out: &mut Vec<u8>) -> Result<(), FormatError> {
-        self.event(&crate::formats::reports::record::decode(record)?, out)
+    fn event_rendered(&mut self, record: &[u8], _out: &mut Vec<u8>) -> Result<(), FormatError> {
+        let (event, priorities) = crate::formats::reports::record::decode(record)?;
+        self.agg
+            .as_mut()
+            .ok_or_else(|| FormatError("event before begin".into()))?
+            .observe_with(&event, &priorities);
+        Ok(())
     }
 
     fn begin(&mut self, ctx: &ExportContext, _out: &mut Vec<u8>) -> Result<(), FormatError> {
         let frameworks = frameworks_of(self.format)?;
-        self.agg = Some(Aggregate::new(
+        let agg = Aggregate::new(
             ctx.window,
             ctx.tenant_id.as_str(),
             &ctx.pseudonym_key,
             &frameworks,
-        ));
+        );
+        record::share_seeds(&self.seeds, &agg)?;
+        self.agg = Some(agg);
         Ok(())
     }
 

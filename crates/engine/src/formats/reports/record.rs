@@ -4,14 +4,20 @@
 //! events into the aggregate one at a time, scanned each line's JSON again.
 //!
 //! Layout (little-endian): `ts_ms` (8 bytes), the line (u32 length, bytes),
-//! then the fields in [`Event`]'s order. A string is a tag byte: 0 absent,
+//! then the fields in [`Event`]'s order, then the event's sample priorities
+//! (a count byte and that many u64s; none when the readers started before
+//! the seeds were known). A string is a tag byte: 0 absent,
 //! 1 a slice of the line (u32 offset, u32 length; the usual case), 2 stored
 //! whole (u32 length, bytes: text decoded from escapes). A list is 0 or 3 and
 //! a u32 count of strings; an integer 0 or 4 and 8 bytes; an object 0 or 5
 //! and its members.
+use crate::formats::reports::aggregate::Aggregate;
+use crate::formats::reports::sample::priority_after;
 use crate::formatter::{EventRenderer, FormatError};
 use kt_domain::{Actor, Event, Model, ParsedEvent, Tokens};
+use sha2::Sha256;
 use std::borrow::Cow;
+use std::sync::{Arc, OnceLock};
 
 const ABSENT: u8 = 0;
 const SLICE: u8 = 1;
@@ -20,23 +26,56 @@ const LIST: u8 = 3;
 const INT: u8 = 4;
 const OBJECT: u8 = 5;
 
+/// An event's bottom-k priority under each framework's sample seed (in the
+/// aggregate's framework order), or none.
+pub type Priorities = smallvec::SmallVec<[u64; 3]>;
+
+/// The sample seeds hashed (`sample::seed_state`), known once the formatter
+/// has begun: shared by the formatter, which sets them, and its renderer.
+pub type Seeds = Arc<OnceLock<Vec<Sha256>>>;
+
+/// Hands `agg`'s sample seeds to the renderer (once: a formatter begins once).
+pub fn share_seeds(seeds: &Seeds, agg: &Aggregate) -> Result<(), FormatError> {
+    seeds
+        .set(agg.seed_states().to_vec())
+        .map_err(|_| FormatError("a report formatter began twice".into()))
+}
+
 /// Renders each event as a record (runs on the reader threads).
-pub struct RecordRenderer;
+pub struct RecordRenderer {
+    seeds: Seeds,
+}
 
 /// What a report formatter gives the engine as its renderer: the readers
-/// then hand over each event's fields with its line.
-pub fn renderer() -> std::sync::Arc<dyn EventRenderer> {
-    std::sync::Arc::new(RecordRenderer)
+/// then hand over each event's fields with its line, and its sample
+/// priorities (a SHA-256 per framework that depends on the event alone, so
+/// the readers compute them in parallel instead of the writer thread).
+pub fn renderer(seeds: Seeds) -> Arc<dyn EventRenderer> {
+    Arc::new(RecordRenderer { seeds })
 }
 
 impl EventRenderer for RecordRenderer {
     fn render(&self, event: &ParsedEvent<'_>, out: &mut Vec<u8>) -> Result<(), FormatError> {
-        encode(event, out)
+        let priorities: Priorities = self
+            .seeds
+            .get()
+            .map(|seeds| {
+                seeds
+                    .iter()
+                    .map(|s| priority_after(s, &event.fields.event_id))
+                    .collect()
+            })
+            .unwrap_or_default();
+        encode(event, &priorities, out)
     }
 }
 
-/// Appends the record of `event` to `out`.
-pub fn encode(event: &ParsedEvent<'_>, out: &mut Vec<u8>) -> Result<(), FormatError> {
+/// Appends the record of `event` and its `priorities` to `out`.
+pub fn encode(
+    event: &ParsedEvent<'_>,
+    priorities: &[u64],
+    out: &mut Vec<u8>,
+) -> Result<(), FormatError> {
     let raw = event.raw;
     out.extend_from_slice(&event.ts_ms.to_le_bytes());
     push_len(out, raw.len())?;
@@ -74,6 +113,12 @@ pub fn encode(event: &ParsedEvent<'_>, out: &mut Vec<u8>) -> Result<(), FormatEr
     })?;
     for s in [&e.outcome, &e.reviewer, &e.incident_id] {
         w.opt_string(s.as_deref())?;
+    }
+    let count = u8::try_from(priorities.len())
+        .map_err(|_| FormatError("too many sample priorities".into()))?;
+    out.push(count);
+    for p in priorities {
+        out.extend_from_slice(&p.to_le_bytes());
     }
     Ok(())
 }
@@ -155,7 +200,7 @@ impl Writer<'_> {
 }
 
 /// The event a record holds, its strings borrowed from the record.
-pub fn decode(record: &[u8]) -> Result<ParsedEvent<'_>, FormatError> {
+pub fn decode(record: &[u8]) -> Result<(ParsedEvent<'_>, Priorities), FormatError> {
     let mut r = Reader {
         record,
         pos: 0,
@@ -197,14 +242,19 @@ pub fn decode(record: &[u8]) -> Result<ParsedEvent<'_>, FormatError> {
     e.outcome = r.opt_string()?;
     e.reviewer = r.opt_string()?;
     e.incident_id = r.opt_string()?;
+    let count = r.byte()?;
+    let priorities = (0..count)
+        .map(|_| r.i64().map(|p| p as u64))
+        .collect::<Result<Priorities, _>>()?;
     if r.pos != record.len() {
         return Err(corrupt());
     }
-    Ok(ParsedEvent {
+    let event = ParsedEvent {
         raw: r.line,
         fields: e,
         ts_ms,
-    })
+    };
+    Ok((event, priorities))
 }
 
 fn corrupt() -> FormatError {

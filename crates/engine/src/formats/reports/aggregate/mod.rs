@@ -226,6 +226,12 @@ impl Aggregate {
         agg
     }
 
+    /// Each framework's sample seed hashed, in the order of
+    /// [`Obs::priorities`]: what a renderer needs to compute them.
+    pub fn seed_states(&self) -> &[Sha256] {
+        &self.seeds
+    }
+
     /// The state to save (the current hour's digest finished).
     pub fn into_state(mut self) -> AggregateState {
         self.close_hour();
@@ -310,8 +316,14 @@ impl Aggregate {
 
     /// Observes one event (events come in export order).
     pub fn observe(&mut self, ev: &ParsedEvent<'_>) {
+        self.observe_with(ev, &[]);
+    }
+
+    /// [`Self::observe`] with the event's sample priorities when a reader
+    /// computed them (in [`Self::seed_states`]' order; else empty).
+    pub fn observe_with(&mut self, ev: &ParsedEvent<'_>, priorities: &[u64]) {
         self.digest_line(ev);
-        let prepared = self.prepare(ev);
+        let prepared = self.prepare(ev, priorities);
         let o = Obs::new(ev, prepared, &self.model_key);
         let s = &mut self.state;
         s.count += 1;

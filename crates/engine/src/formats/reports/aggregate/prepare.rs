@@ -52,7 +52,8 @@ impl PseudonymCache {
 }
 
 impl Aggregate {
-    pub(super) fn prepare(&mut self, ev: &ParsedEvent<'_>) -> Prepared {
+    /// `computed`: the priorities a reader computed, if it did (else empty).
+    pub(super) fn prepare(&mut self, ev: &ParsedEvent<'_>, computed: &[u64]) -> Prepared {
         let e = &ev.fields;
         let day = self.local_day(ev.ts_ms);
         let week = day - Duration::days(i64::from(day.weekday().num_days_from_monday()));
@@ -70,8 +71,12 @@ impl Aggregate {
             self.model_key.push_str(m.name.as_deref().unwrap_or("?"));
         }
         let mut priorities = [0; MAX_FRAMEWORKS];
-        for (p, seed) in priorities.iter_mut().zip(&self.seeds) {
-            *p = priority_after(seed, &e.event_id);
+        if computed.len() == self.seeds.len() && computed.len() <= MAX_FRAMEWORKS {
+            priorities[..computed.len()].copy_from_slice(computed);
+        } else {
+            for (p, seed) in priorities.iter_mut().zip(&self.seeds) {
+                *p = priority_after(seed, &e.event_id);
+            }
         }
         let (pseudo, cache) = (&self.pseudo, &mut self.pseudonyms);
         Prepared {

@@ -23,12 +23,38 @@ fn a_record_decodes_to_the_event_its_line_parses_to() {
         let event = parsed(line);
         let mut record = b"previous record".to_vec();
         let start = record.len();
-        encode(&event, &mut record).unwrap();
-        let back = decode(&record[start..]).unwrap();
+        encode(&event, &[], &mut record).unwrap();
+        let (back, priorities) = decode(&record[start..]).unwrap();
         assert_eq!(back.raw, event.raw);
         assert_eq!(back.ts_ms, event.ts_ms);
         assert_eq!(back.fields, event.fields, "{line}");
+        assert!(priorities.is_empty());
     }
+}
+
+#[test]
+fn a_record_gives_back_the_sample_priorities_the_reader_computed() {
+    let event = parsed(LINES[1]);
+    let seeds: Vec<_> = ["acme|aesia|w", "acme|aepd|w"]
+        .iter()
+        .map(|s| crate::formats::reports::sample::seed_state(s))
+        .collect();
+    let expected: Vec<u64> = ["acme|aesia|w", "acme|aepd|w"]
+        .iter()
+        .map(|s| crate::formats::reports::sample::priority(s, "evt_2"))
+        .collect();
+    // Before the formatter has begun, the renderer knows no seeds.
+    let known = Seeds::default();
+    let unknown_yet = renderer(known.clone());
+    let mut record = Vec::new();
+    unknown_yet.render(&event, &mut record).unwrap();
+    assert!(decode(&record).unwrap().1.is_empty());
+    known.set(seeds).unwrap();
+    record.clear();
+    unknown_yet.render(&event, &mut record).unwrap();
+    let (back, priorities) = decode(&record).unwrap();
+    assert_eq!(back.fields, event.fields);
+    assert_eq!(priorities.as_slice(), expected.as_slice());
 }
 
 #[test]
@@ -36,7 +62,7 @@ fn escaped_text_is_stored_whole_and_plain_text_as_a_slice_of_the_line() {
     let event = parsed(LINES[2]);
     assert!(matches!(event.fields.event_id, Cow::Owned(_)));
     let mut record = Vec::new();
-    encode(&event, &mut record).unwrap();
+    encode(&event, &[], &mut record).unwrap();
     // The decoded id is stored as itself: its bytes follow the line in the record.
     let after_line = &record[12 + LINES[2].len()..];
     assert_eq!(after_line[0], WHOLE);
@@ -48,7 +74,7 @@ fn escaped_text_is_stored_whole_and_plain_text_as_a_slice_of_the_line() {
     // A plain id is a slice: nothing after the line repeats it.
     let plain = parsed(LINES[0]);
     let mut record = Vec::new();
-    encode(&plain, &mut record).unwrap();
+    encode(&plain, &[], &mut record).unwrap();
     assert_eq!(record[12 + LINES[0].len()], SLICE);
     assert_eq!(record.windows(5).filter(|w| w == b"evt_1").count(), 1);
 }
@@ -56,7 +82,7 @@ fn escaped_text_is_stored_whole_and_plain_text_as_a_slice_of_the_line() {
 #[test]
 fn a_damaged_record_is_an_error_not_a_panic() {
     let mut record = Vec::new();
-    encode(&parsed(LINES[1]), &mut record).unwrap();
+    encode(&parsed(LINES[1]), &[3, u64::MAX], &mut record).unwrap();
     for cut in 0..record.len() {
         assert!(decode(&record[..cut]).is_err(), "cut at {cut}");
     }
@@ -65,7 +91,7 @@ fn a_damaged_record_is_an_error_not_a_panic() {
     assert!(decode(&longer).is_err());
     // A slice that points past the line.
     let mut bad = Vec::new();
-    encode(&parsed(LINES[0]), &mut bad).unwrap();
+    encode(&parsed(LINES[0]), &[], &mut bad).unwrap();
     let at = 12 + LINES[0].len() + 1;
     bad[at..at + 4].copy_from_slice(&u32::MAX.to_le_bytes());
     assert!(decode(&bad).is_err());
