@@ -17,7 +17,7 @@ pub const EXACT_UP_TO: usize = 1_000;
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct LogHistogram {
-    buckets: BTreeMap<i32, u64>,
+    buckets: Buckets,
     non_positive: u64,
     count: u64,
     /// The values themselves while there are at most [`EXACT_UP_TO`].
@@ -26,6 +26,65 @@ pub struct LogHistogram {
 
 fn gamma() -> f64 {
     (1.0 + ALPHA) / (1.0 - ALPHA)
+}
+
+/// Buckets further apart than this are refused when a saved state is read
+/// (a value up to `i64::MAX` ms falls in bucket 2,200 at most).
+const MAX_SPAN: usize = 4_096;
+
+/// Bucket counts, dense from the lowest bucket used: an add is an index, not a
+/// B-tree search (values cluster, so the span is a few hundred). Saved as the
+/// map of the buckets in use, in order, as it was when it was a `BTreeMap`.
+#[derive(Debug, Clone, Default)]
+struct Buckets {
+    first: i32,
+    counts: Vec<u64>,
+}
+
+impl Buckets {
+    fn add(&mut self, i: i32, n: u64) {
+        if self.counts.is_empty() {
+            self.first = i;
+        } else if i < self.first {
+            let grow = (self.first - i) as usize;
+            self.counts.splice(0..0, std::iter::repeat_n(0, grow));
+            self.first = i;
+        }
+        let at = (i - self.first) as usize;
+        if at >= self.counts.len() {
+            self.counts.resize(at + 1, 0);
+        }
+        self.counts[at] += n;
+    }
+
+    /// The buckets in use, in ascending order.
+    fn iter(&self) -> impl Iterator<Item = (i32, u64)> + '_ {
+        (self.first..)
+            .zip(self.counts.iter().copied())
+            .filter(|&(_, n)| n > 0)
+    }
+}
+
+impl Serialize for Buckets {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_map(self.iter())
+    }
+}
+
+impl<'de> Deserialize<'de> for Buckets {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let used = BTreeMap::<i32, u64>::deserialize(d)?;
+        if let (Some((&lo, _)), Some((&hi, _))) = (used.first_key_value(), used.last_key_value())
+            && i64::from(hi) - i64::from(lo) >= MAX_SPAN as i64
+        {
+            return Err(serde::de::Error::custom("histogram buckets too far apart"));
+        }
+        let mut b = Buckets::default();
+        for (i, n) in used {
+            b.add(i, n);
+        }
+        Ok(b)
+    }
 }
 
 impl LogHistogram {
@@ -41,7 +100,7 @@ impl LogHistogram {
             return;
         }
         let i = ((v as f64).ln() / gamma().ln()).ceil() as i32;
-        *self.buckets.entry(i).or_default() += 1;
+        self.buckets.add(i, 1);
     }
 
     /// Adds the values of `other`, as if they had been added one by one: the
@@ -51,8 +110,8 @@ impl LogHistogram {
         let exact = self.is_exact() && other.is_exact();
         self.count += other.count;
         self.non_positive += other.non_positive;
-        for (i, n) in &other.buckets {
-            *self.buckets.entry(*i).or_default() += n;
+        for (i, n) in other.buckets.iter() {
+            self.buckets.add(i, n);
         }
         if exact && self.count as usize <= EXACT_UP_TO {
             self.exact.extend_from_slice(&other.exact);
@@ -90,7 +149,7 @@ impl LogHistogram {
             return Some(0);
         }
         let mut seen = self.non_positive;
-        for (&i, &n) in &self.buckets {
+        for (i, n) in self.buckets.iter() {
             seen += n;
             if seen >= rank {
                 let g = gamma();
@@ -209,6 +268,33 @@ mod tests {
             }
         }
         assert!(!whole.is_exact());
+    }
+
+    #[test]
+    fn buckets_save_as_the_map_of_those_in_use_and_load_back() {
+        let mut h = LogHistogram::default();
+        for v in (0..3_000)
+            .map(|i| 50 + (i * 37) % 9_000)
+            .chain([7, 1, 2_000_000])
+        {
+            h.add(v);
+        }
+        // Saved as a B-tree of the buckets in use would be: ascending, none empty.
+        let as_btree: BTreeMap<i32, u64> = h.buckets.iter().collect();
+        assert_eq!(
+            serde_json::to_string(&h.buckets).unwrap(),
+            serde_json::to_string(&as_btree).unwrap()
+        );
+        assert!(as_btree.values().all(|&n| n > 0));
+        assert!(as_btree.len() > 100);
+        assert_eq!(as_btree.values().sum::<u64>(), h.count());
+        let saved = serde_json::to_value(&h).unwrap();
+        let loaded: LogHistogram = serde_json::from_value(saved.clone()).unwrap();
+        assert_eq!(serde_json::to_value(&loaded).unwrap(), saved);
+        assert_eq!(loaded.quantile(0.95), h.quantile(0.95));
+        // Buckets further apart than any value can reach are refused.
+        let far = serde_json::json!({"buckets": {"-5000": 1, "5": 1}, "non_positive": 0, "count": 2, "exact": []});
+        assert!(serde_json::from_value::<LogHistogram>(far).is_err());
     }
 
     #[test]

@@ -220,7 +220,7 @@ impl Quality {
             r.model += u64::from(o.model_key.is_some());
             r.decision += u64::from(e.decision.is_some());
             r.config_version += u64::from(e.config_version.is_some());
-            if o.raw.contains("\"ai_disclosure\"") {
+            if DISCLOSURE_KEY.find(o.raw.as_bytes()).is_some() {
                 match disclosure_flag(o.raw) {
                     Some(true) => self.disclosure_true += 1,
                     Some(false) => self.disclosure_false += 1,
@@ -230,6 +230,11 @@ impl Quality {
         }
     }
 }
+
+/// The `ai_disclosure` key, searched for in every request line (a prebuilt
+/// SIMD searcher: `str::contains` set one up per line).
+static DISCLOSURE_KEY: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+    std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"\"ai_disclosure\""));
 
 /// The top-level boolean `ai_disclosure` of a line, parsed only when the key appears.
 fn disclosure_flag(raw: &str) -> Option<bool> {
