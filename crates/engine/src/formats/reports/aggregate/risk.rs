@@ -1,7 +1,7 @@
 //! Incidents (ENS op.exp.7/9), serious-incident candidates (AI Act Art. 73) and
 //! personal-data breach candidates (GDPR Art. 33/34).
 use super::oversight::MAX_LINKED_EVENTS;
-use super::shared::{ArcStr, Interner, LinkedIds};
+use super::shared::{ArcStr, Interner, KeyIndex, LinkedIds};
 use super::vocab::{INCIDENT_ACK_OUTCOMES, INCIDENT_RESOLVED_OUTCOMES};
 use super::{MAX_KEYS, MAX_TRACKED, Obs};
 use crate::formats::reports::counters::CappedMap;
@@ -188,6 +188,8 @@ impl SeriousCandidate {
 #[derive(Default, Serialize, Deserialize)]
 pub struct SeriousCandidates {
     pub by_case: BTreeMap<ArcStr, SeriousCandidate>,
+    #[serde(skip)]
+    indexed: KeyIndex,
     pub total: u64,
     pub untracked: u64,
     /// Only a segment of a fanned-out export keeps these (see [`CaseUpdate`]).
@@ -240,13 +242,14 @@ impl SeriousCandidates {
         let reported = o.event_type == "incident.reported";
         let critical = o.risk == Some("critical");
         let key = case_key(o);
+        let tracked = self.indexed.holds(&self.by_case, key);
         if self.keep_updates
-            && !self.by_case.contains_key(key)
+            && !tracked
             && (o.e.incident_id.is_some() || reported || o.event_type == "escalation.opened")
         {
             self.note_update(key, o, reported);
         }
-        if let Some(c) = self.by_case.get_mut(key) {
+        if tracked && let Some(c) = self.by_case.get_mut(key) {
             if c.incident_id.is_none() {
                 c.incident_id = o.e.incident_id.as_deref().map(ArcStr::from);
             }
@@ -271,6 +274,7 @@ impl SeriousCandidates {
         let key = ArcStr::from(key);
         // The case key is the request id when there is one: shared, not copied.
         let request_id = o.e.request_id.as_ref().map(|_| key.clone());
+        self.indexed.note(&key);
         self.by_case.insert(
             key,
             SeriousCandidate {
@@ -340,6 +344,8 @@ pub struct Breach {
 #[derive(Default, Serialize, Deserialize)]
 pub struct Breaches {
     pub by_case: BTreeMap<ArcStr, Breach>,
+    #[serde(skip)]
+    indexed: KeyIndex,
     /// The rows' providers, regions and data categories, each stored once.
     #[serde(skip)]
     interned: Interner,
@@ -363,7 +369,9 @@ impl Breaches {
 
     pub fn observe(&mut self, o: &Obs<'_>) {
         let key = case_key(o);
-        if let Some(b) = self.by_case.get_mut(key) {
+        if self.indexed.holds(&self.by_case, key)
+            && let Some(b) = self.by_case.get_mut(key)
+        {
             // A later incident record on the same case links the candidate to handling.
             if b.incident_id.is_none() {
                 b.incident_id = o.e.incident_id.as_deref().map(ArcStr::from);
@@ -384,8 +392,10 @@ impl Breaches {
         categories.truncate(16);
         let interned = &mut self.interned;
         let categories = categories.into_iter().map(|c| interned.intern(c)).collect();
+        let key = ArcStr::from(key);
+        self.indexed.note(&key);
         self.by_case.insert(
-            ArcStr::from(key),
+            key,
             Breach {
                 detected_at: o.ts,
                 event_id: o.shared_event_id(),

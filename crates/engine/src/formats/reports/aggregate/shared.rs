@@ -8,11 +8,35 @@
 //! destination) once per table. A state loaded back (a fanned-out export's
 //! segments) holds its strings unshared: correct, only larger.
 pub use arcstr::ArcStr;
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 
 /// A row's linked event ids: the first two inline (most rows link one or
 /// two events), more on the heap.
 pub type LinkedIds = smallvec::SmallVec<[ArcStr; 2]>;
+
+/// The keys of a lifecycle table, for the question every event asks ("is
+/// this a case the table holds?"), which is usually no: one hash lookup
+/// instead of a walk down a B-tree of ids. Rows are never removed, so the
+/// index is complete when it is as long as the table; a table filled another
+/// way (a loaded or merged state) is indexed again on first use.
+#[derive(Default)]
+pub struct KeyIndex(HashSet<ArcStr, foldhash::fast::RandomState>);
+
+impl KeyIndex {
+    /// Whether `table` holds `key`.
+    pub fn holds<V>(&mut self, table: &BTreeMap<ArcStr, V>, key: &str) -> bool {
+        if self.0.len() != table.len() {
+            self.0.clear();
+            self.0.extend(table.keys().cloned());
+        }
+        self.0.contains(key)
+    }
+
+    /// Adds a key just inserted into the table.
+    pub fn note(&mut self, key: &ArcStr) {
+        self.0.insert(key.clone());
+    }
+}
 
 /// Distinct values an [`Interner`] keeps; past it, values are allocated per row.
 const MAX_INTERNED: usize = 4096;
@@ -46,6 +70,30 @@ mod tests {
     use crate::formats::reports::aggregate::Aggregate;
     use crate::formats::test_support::parsed;
     use kt_domain::ExportFormat;
+
+    #[test]
+    fn a_key_index_answers_for_rows_it_was_told_of_and_for_rows_filled_another_way() {
+        let mut table: BTreeMap<ArcStr, u32> = BTreeMap::new();
+        let mut index = KeyIndex::default();
+        assert!(!index.holds(&table, "req_1"));
+        let key = ArcStr::from("req_1");
+        index.note(&key);
+        table.insert(key, 1);
+        assert!(index.holds(&table, "req_1"));
+        assert!(!index.holds(&table, "req_2"));
+        // Rows added without the index (a loaded or merged state) are found too.
+        table.insert(ArcStr::from("req_2"), 2);
+        table.insert(ArcStr::from("req_3"), 3);
+        assert!(index.holds(&table, "req_2") && index.holds(&table, "req_3"));
+        assert!(!index.holds(&table, "req_4"));
+        let loaded: BTreeMap<ArcStr, u32> = table.clone();
+        let mut fresh = KeyIndex::default();
+        assert!(
+            ["req_1", "req_2", "req_3"]
+                .iter()
+                .all(|k| fresh.holds(&loaded, k))
+        );
+    }
 
     fn observe(agg: &mut Aggregate, lines: &[&str]) {
         for (h, rest) in lines.iter().enumerate() {
