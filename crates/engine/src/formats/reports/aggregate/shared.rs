@@ -9,32 +9,67 @@
 //! segments) holds its strings unshared: correct, only larger.
 pub use arcstr::ArcStr;
 use std::collections::{BTreeMap, HashSet};
+use std::hash::BuildHasher;
 
 /// A row's linked event ids: the first two inline (most rows link one or
 /// two events), more on the heap.
 pub type LinkedIds = smallvec::SmallVec<[ArcStr; 2]>;
 
 /// The keys of a lifecycle table, for the question every event asks ("is
-/// this a case the table holds?"), which is usually no: one hash lookup
-/// instead of a walk down a B-tree of ids. Rows are never removed, so the
-/// index is complete when it is as long as the table; a table filled another
-/// way (a loaded or merged state) is indexed again on first use.
-#[derive(Default)]
-pub struct KeyIndex(HashSet<ArcStr, foldhash::fast::RandomState>);
+/// this a case the table holds?"), which is usually no: a filter of bits
+/// (two per key, 128 KiB whatever the table's size) answers "no" for sure,
+/// and "maybe" (about 1% wrongly, at the 50,000-row cap) sends the question
+/// to the table's B-tree of ids. Rows are never removed, so the filter has
+/// seen every key when it has seen as many as the table holds; a table
+/// filled another way (a loaded or merged state) is filtered again on first
+/// use.
+pub struct KeyIndex {
+    bits: Vec<u64>,
+    keys: usize,
+}
+
+/// Bits in a [`KeyIndex`] (2^20).
+const FILTER_BITS: u64 = 1 << 20;
+
+impl Default for KeyIndex {
+    fn default() -> Self {
+        Self {
+            bits: vec![0; (FILTER_BITS / 64) as usize],
+            keys: 0,
+        }
+    }
+}
 
 impl KeyIndex {
     /// Whether `table` holds `key`.
     pub fn holds<V>(&mut self, table: &BTreeMap<ArcStr, V>, key: &str) -> bool {
-        if self.0.len() != table.len() {
-            self.0.clear();
-            self.0.extend(table.keys().cloned());
+        if self.keys != table.len() {
+            self.bits.fill(0);
+            self.keys = 0;
+            table.keys().for_each(|k| self.note(k));
         }
-        self.0.contains(key)
+        self.may_hold(key) && table.contains_key(key)
+    }
+
+    /// `false` when the key was never noted; `true` when it was (or, rarely, not).
+    fn may_hold(&self, key: &str) -> bool {
+        Self::positions(key)
+            .iter()
+            .all(|&b| self.bits[(b / 64) as usize] & (1 << (b % 64)) != 0)
     }
 
     /// Adds a key just inserted into the table.
-    pub fn note(&mut self, key: &ArcStr) {
-        self.0.insert(key.clone());
+    pub fn note(&mut self, key: &str) {
+        for b in Self::positions(key) {
+            self.bits[(b / 64) as usize] |= 1 << (b % 64);
+        }
+        self.keys += 1;
+    }
+
+    /// The key's two bits, from one 64-bit hash.
+    fn positions(key: &str) -> [u64; 2] {
+        let h = foldhash::fast::FixedState::with_seed(0x6b74).hash_one(key);
+        [h % FILTER_BITS, (h >> 32) % FILTER_BITS]
     }
 }
 
@@ -86,6 +121,14 @@ mod tests {
         table.insert(ArcStr::from("req_3"), 3);
         assert!(index.holds(&table, "req_2") && index.holds(&table, "req_3"));
         assert!(!index.holds(&table, "req_4"));
+        // The filter itself: every noted key passes, nearly every other is turned away.
+        let mut filter = KeyIndex::default();
+        (0..50_000).for_each(|i| filter.note(&format!("req_{i}")));
+        assert!((0..50_000).all(|i| filter.may_hold(&format!("req_{i}"))));
+        let passed = (50_000..60_000)
+            .filter(|i| filter.may_hold(&format!("req_{i}")))
+            .count();
+        assert!(passed < 300, "{passed} of 10,000 absent keys passed");
         let loaded: BTreeMap<ArcStr, u32> = table.clone();
         let mut fresh = KeyIndex::default();
         assert!(
