@@ -41,6 +41,14 @@ pub fn share_seeds(seeds: &Seeds, agg: &Aggregate) -> Result<(), FormatError> {
         .map_err(|_| FormatError("a report formatter began twice".into()))
 }
 
+/// Folds a record into the aggregate of a formatter (none: it has not begun).
+pub fn observe(agg: Option<&mut Aggregate>, record: &[u8]) -> Result<(), FormatError> {
+    let (event, priorities) = decode(record)?;
+    agg.ok_or_else(|| FormatError("event before begin".into()))?
+        .observe_with(&event, &priorities);
+    Ok(())
+}
+
 /// Renders each event as a record (runs on the reader threads).
 pub struct RecordRenderer {
     seeds: Seeds,

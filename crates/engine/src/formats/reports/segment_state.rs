@@ -56,12 +56,7 @@ impl Formatter for StateFormatter {
     }
 
     fn event_rendered(&mut self, record: &[u8], _out: &mut Vec<u8>) -> Result<(), FormatError> {
-        let (event, priorities) = crate::formats::reports::record::decode(record)?;
-        self.agg
-            .as_mut()
-            .ok_or_else(|| FormatError("event before begin".into()))?
-            .observe_with(&event, &priorities);
-        Ok(())
+        crate::formats::reports::record::observe(self.agg.as_mut(), record)
     }
 
     fn begin(&mut self, ctx: &ExportContext, _out: &mut Vec<u8>) -> Result<(), FormatError> {
