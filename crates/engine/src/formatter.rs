@@ -100,4 +100,24 @@ pub trait EventRenderer: Send + Sync {
         true
     }
     fn render(&self, event: &ParsedEvent<'_>, out: &mut Vec<u8>) -> Result<(), FormatError>;
+    /// [`EventRenderer::render`] given what reading the line found out about
+    /// it on the way (`facts` must hold of `event.raw`), so a renderer need
+    /// not look at the line again. The readers call this one.
+    fn render_scanned(
+        &self,
+        event: &ParsedEvent<'_>,
+        facts: LineFacts,
+        out: &mut Vec<u8>,
+    ) -> Result<(), FormatError> {
+        let _ = facts;
+        self.render(event, out)
+    }
+}
+
+/// What the readers learn about a line while checking it, for renderers.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LineFacts {
+    /// The line has no escape or control byte and none of its strings
+    /// holds a `,` or `;` (`false` when not known).
+    pub plain_strings: bool,
 }

@@ -40,7 +40,7 @@ mod writer;
 pub const BUILD_COMMIT: &str = env!("KT_BUILD_COMMIT");
 
 pub use formatter::{
-    EventRenderer, ExportContext, ExportSummary, FormatError, Formatter, ReportInputs,
+    EventRenderer, ExportContext, ExportSummary, FormatError, Formatter, LineFacts, ReportInputs,
     SourceInventory,
 };
 pub use ports::{

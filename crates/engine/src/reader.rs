@@ -452,16 +452,16 @@ fn accept(
         fields: Event::required("", "", "", ""),
         ts_ms: 0,
     };
-    let ts_ns = match check_line_into(
+    let (ts_ns, facts) = match check_line_into(
         line,
         &task.tenant,
         task.hour_start_ns,
         want,
         &mut event.fields,
     ) {
-        Ok((raw, ts_ns)) => {
+        Ok((raw, ts_ns, facts)) => {
             event.raw = raw;
-            ts_ns
+            (ts_ns, facts)
         }
         Err(reason) => return reject(reason, line_no, task, stats),
     };
@@ -472,7 +472,7 @@ fn accept(
     let payload_off = chunk.data.len();
     match &task.renderer {
         Some(renderer) => renderer
-            .render(&event, &mut chunk.data)
+            .render_scanned(&event, facts, &mut chunk.data)
             .map_err(|e| ExportError::Internal(e.to_string()))?,
         None => chunk.data.extend_from_slice(line),
     }

@@ -1,6 +1,7 @@
 //! Line validation: what makes a lake line an event we export, and the reason
 //! (in words a person understands) when it is not.
 use super::check::EventCheck;
+use super::formatter::LineFacts;
 use super::scan::{Want, scan_event_into};
 use kt_domain::Event;
 
@@ -27,22 +28,22 @@ pub(crate) fn check_line<'a>(
     want: Want,
 ) -> Result<Accepted<'a>, String> {
     let mut event = Event::required("", "", "", "");
-    let (raw, ts_ns) = check_line_into(line, tenant, hour_start_ns, want, &mut event)?;
+    let (raw, ts_ns, _) = check_line_into(line, tenant, hour_start_ns, want, &mut event)?;
     Ok(Accepted { raw, event, ts_ns })
 }
 
 /// [`check_line`] into a fresh `event` (`Event::required("", "", "", "")`),
-/// filled in place (see `scan::scan_event_into`); returns the line as text
-/// and `ts` in nanoseconds.
+/// filled in place (see `scan::scan_event_into`); returns the line as text,
+/// `ts` in nanoseconds and what the check found out about the line.
 pub(crate) fn check_line_into<'a>(
     line: &'a [u8],
     tenant: &str,
     hour_start_ns: i64,
     want: Want,
     event: &mut Event<'a>,
-) -> Result<(&'a str, i64), String> {
+) -> Result<(&'a str, i64, LineFacts), String> {
     let raw = utf8(line).map_err(|e| format!("not valid UTF-8 (at byte {})", e.valid_up_to()))?;
-    fields_into(raw, want, event)?;
+    let facts = fields_into(raw, want, event)?;
     if event.event_id.is_empty() {
         return Err("required field `event_id` is empty".into());
     }
@@ -68,7 +69,7 @@ pub(crate) fn check_line_into<'a>(
             format_hour(hour_start_ns)
         ));
     }
-    Ok((raw, ts_ns))
+    Ok((raw, ts_ns, facts))
 }
 
 /// The line's fields: by the scanner when it is sure, else by serde.
@@ -78,12 +79,16 @@ pub(crate) fn fields(raw: &str, want: Want) -> Result<Event<'_>, String> {
     Ok(event)
 }
 
-/// [`fields`] into a fresh `event`, in place.
-fn fields_into<'a>(raw: &'a str, want: Want, event: &mut Event<'a>) -> Result<(), String> {
-    if !scan_event_into(raw, want, event) {
-        *event = parse_event(raw, want)?;
+/// [`fields`] into a fresh `event`, in place (nothing is known of a line
+/// that serde decides).
+fn fields_into<'a>(raw: &'a str, want: Want, event: &mut Event<'a>) -> Result<LineFacts, String> {
+    match scan_event_into(raw, want, event) {
+        Some(plain_strings) => Ok(LineFacts { plain_strings }),
+        None => {
+            *event = parse_event(raw, want)?;
+            Ok(LineFacts::default())
+        }
     }
-    Ok(())
 }
 
 /// The serde path: what the scanner left to it, with serde's verdict worded

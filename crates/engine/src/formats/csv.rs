@@ -3,7 +3,7 @@
 //! Cells that a spreadsheet would run as a formula (starting with `=`, `+`,
 //! `-`, `@`, TAB or CR) get a leading `'` (OWASP CSV injection); numbers from
 //! numeric fields are written as they are.
-use super::{EventRenderer, ExportContext, ExportSummary, FormatError, Formatter};
+use super::{EventRenderer, ExportContext, ExportSummary, FormatError, Formatter, LineFacts};
 use kt_domain::ParsedEvent;
 use std::borrow::Cow;
 use std::sync::Arc;
@@ -70,20 +70,19 @@ fn needs_quotes(value: &str) -> bool {
 
 /// What one row's cells may skip: when the event's line has no escapes or
 /// control bytes and none of its strings holds a `,` or `;`
-/// (`simd::plain_strings`, one pass over the line), a cell whose text lies
-/// inside the line is one of its strings and needs no quotes, so it is not
-/// searched byte by byte. Other cells (decoded from escapes, or from
-/// elsewhere) are.
+/// (`simd::plain_strings`, which the readers' structural pass finds on the
+/// way: [`LineFacts`]), a cell whose text lies inside the line is one of its
+/// strings and needs no quotes, so it is not searched byte by byte. Other
+/// cells (decoded from escapes, or from elsewhere) are.
 #[derive(Clone, Copy)]
 struct Plain<'r> {
     line: Option<&'r [u8]>,
 }
 
 impl Plain<'_> {
-    fn of(raw: &str) -> Plain<'_> {
-        let line = raw.as_bytes();
+    fn of(raw: &str, plain_strings: bool) -> Plain<'_> {
         Plain {
-            line: crate::scan::simd::plain_strings(line).then_some(line),
+            line: plain_strings.then_some(raw.as_bytes()),
         }
     }
 
@@ -96,6 +95,54 @@ impl Plain<'_> {
             range.start <= v.start && v.end <= range.end
         });
         !inside && needs_quotes(value)
+    }
+}
+
+/// `out.extend_from_slice(bytes)`, with short slices copied inline: most
+/// cells are 3-30 bytes, and a call into libc's `memcpy` for each cost more
+/// than the copy (two overlapping loads and stores cover any length from
+/// half a word to a word).
+#[inline(always)]
+fn append(out: &mut Vec<u8>, bytes: &[u8]) {
+    let n = bytes.len();
+    if n > 32 {
+        out.extend_from_slice(bytes);
+        return;
+    }
+    out.reserve(n);
+    let (src, len) = (bytes.as_ptr(), out.len());
+    // SAFETY: `reserve` made room for `n` bytes after `len`; every read is
+    // within `bytes` and every write within those `n` bytes (the pairs
+    // overlap in the middle when `n` is less than twice their width).
+    unsafe {
+        let dst = out.as_mut_ptr().add(len);
+        if n >= 16 {
+            let (head, tail) = (
+                src.cast::<[u8; 16]>().read_unaligned(),
+                src.add(n - 16).cast::<[u8; 16]>().read_unaligned(),
+            );
+            dst.cast::<[u8; 16]>().write_unaligned(head);
+            dst.add(n - 16).cast::<[u8; 16]>().write_unaligned(tail);
+        } else if n >= 8 {
+            let (head, tail) = (
+                src.cast::<u64>().read_unaligned(),
+                src.add(n - 8).cast::<u64>().read_unaligned(),
+            );
+            dst.cast::<u64>().write_unaligned(head);
+            dst.add(n - 8).cast::<u64>().write_unaligned(tail);
+        } else if n >= 4 {
+            let (head, tail) = (
+                src.cast::<u32>().read_unaligned(),
+                src.add(n - 4).cast::<u32>().read_unaligned(),
+            );
+            dst.cast::<u32>().write_unaligned(head);
+            dst.add(n - 4).cast::<u32>().write_unaligned(tail);
+        } else {
+            for i in 0..n {
+                *dst.add(i) = *src.add(i);
+            }
+        }
+        out.set_len(len + n);
     }
 }
 
@@ -140,7 +187,7 @@ fn text(out: &mut Vec<u8>, plain: Plain<'_>, value: Option<&str>, first: bool) {
         escaped(out, value);
         out.push(b'"');
     } else {
-        out.extend_from_slice(value.as_bytes());
+        append(out, value.as_bytes());
     }
 }
 
@@ -163,7 +210,7 @@ fn list(out: &mut Vec<u8>, plain: Plain<'_>, items: &Option<Vec<Cow<'_, str>>>) 
         if quote {
             escaped(out, item);
         } else {
-            out.extend_from_slice(item.as_bytes());
+            append(out, item.as_bytes());
         }
     }
     if quote {
@@ -174,7 +221,7 @@ fn list(out: &mut Vec<u8>, plain: Plain<'_>, items: &Option<Vec<Cow<'_, str>>>) 
 fn number(out: &mut Vec<u8>, value: Option<i64>) {
     out.push(b',');
     if let Some(n) = value {
-        out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
+        append(out, itoa::Buffer::new().format(n).as_bytes());
     }
 }
 
@@ -184,10 +231,20 @@ fn opt<'a>(v: &'a Option<Cow<'_, str>>) -> Option<&'a str> {
 
 impl EventRenderer for CsvRow {
     fn render(&self, event: &ParsedEvent<'_>, out: &mut Vec<u8>) -> Result<(), FormatError> {
+        let plain_strings = crate::scan::simd::plain_strings(event.raw.as_bytes());
+        self.render_scanned(event, LineFacts { plain_strings }, out)
+    }
+
+    fn render_scanned(
+        &self,
+        event: &ParsedEvent<'_>,
+        facts: LineFacts,
+        out: &mut Vec<u8>,
+    ) -> Result<(), FormatError> {
         let e = &event.fields;
         let actor = e.actor.as_ref();
         let model = e.model.as_ref();
-        let p = Plain::of(event.raw);
+        let p = Plain::of(event.raw, facts.plain_strings);
         text(out, p, Some(&e.event_id), true);
         text(out, p, Some(&e.ts), false);
         text(out, p, Some(&e.tenant_id), false);

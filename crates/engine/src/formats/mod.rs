@@ -1,6 +1,6 @@
 //! What the engine writes: one [`Formatter`] per export format.
 pub use crate::formatter::{
-    EventRenderer, ExportContext, ExportSummary, FormatError, Formatter, SourceInventory,
+    EventRenderer, ExportContext, ExportSummary, FormatError, Formatter, LineFacts, SourceInventory,
 };
 use kt_domain::ExportFormat;
 

@@ -36,33 +36,35 @@ const MAX_DEPTH: u32 = 64;
 #[cfg(test)]
 pub(crate) fn scan_event(line: &str, want: Want) -> Option<Event<'_>> {
     let mut event = Event::required("", "", "", "");
-    scan_event_into(line, want, &mut event).then_some(event)
+    scan_event_into(line, want, &mut event).map(|_| event)
 }
 
 /// Reads the event in `line` into `event`, which must be fresh
 /// (`Event::required("", "", "", "")`): filled in place rather than returned,
 /// because an `Event` is ~400 bytes and each hop of a returned one (through
 /// `Option`, `Result`, the caller's struct) is a copy. `false` when the serde
-/// path must decide (then `event` holds leftovers, to be overwritten).
-pub(crate) fn scan_event_into<'a>(line: &'a str, want: Want, event: &mut Event<'a>) -> bool {
+/// path must decide (then `event` holds leftovers, to be overwritten), else
+/// whether the line's strings are plain (`simd::plain_strings`), which the
+/// structural pass finds on the way.
+pub(crate) fn scan_event_into<'a>(
+    line: &'a str,
+    want: Want,
+    event: &mut Event<'a>,
+) -> Option<bool> {
     QUOTES.with_borrow_mut(|quotes| {
         // A backslash or a byte below 0x20 anywhere (tabs included: JSON
         // allows them between tokens but not inside strings, and they are
         // rare enough to leave to serde) sends the line to serde.
-        if !simd::classify(line.as_bytes(), quotes) {
-            return false;
-        }
+        let plain_strings = simd::classify(line.as_bytes(), quotes)?;
         let mut s = Scanner {
             src: line,
             b: line.as_bytes(),
             quotes,
             i: 0,
         };
-        if s.event(want, event).is_none() {
-            return false;
-        }
+        s.event(want, event)?;
         s.ws();
-        s.i == s.b.len()
+        (s.i == s.b.len()).then_some(plain_strings)
     })
 }
 

@@ -13,20 +13,28 @@
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Block {
     pub quotes: u64,
+    /// Bit `i`: an odd number of quotes at or before byte `i` of the block
+    /// (the prefix XOR of `quotes`): inside a string if the block began
+    /// outside one, its opening quote included and its closing quote not.
+    pub quote_parity: u64,
     pub seps: u64,
     pub special: bool,
 }
 
 /// Fills `quotes` with the quote bitmasks of `b` (one word per 64 bytes, the
-/// bits past the end zero) and returns `false` if `b` has a backslash or a
-/// control byte (then the masks are incomplete: the line is not for us).
-pub(crate) fn classify(b: &[u8], quotes: &mut Vec<u64>) -> bool {
+/// bits past the end zero). `None` if `b` has a backslash or a control byte
+/// (then the masks are incomplete: the line is not for us); else whether
+/// its strings are plain ([`plain_strings`], found in the same pass).
+pub(crate) fn classify(b: &[u8], quotes: &mut Vec<u64>) -> Option<bool> {
     quotes.clear();
     quotes.reserve(b.len() / 64 + 1);
+    let mut seps = SepsInStrings::default();
     each_block(b, |block| {
         quotes.push(block.quotes);
+        seps.add(&block);
         !block.special
     })
+    .then_some(!seps.found)
 }
 
 /// Whether `line` has no backslash or control byte and none of its strings
@@ -34,19 +42,28 @@ pub(crate) fn classify(b: &[u8], quotes: &mut Vec<u64>) -> bool {
 /// (as the scanner or serde read them: without escapes the two are the same
 /// bytes) needs no quotes.
 pub(crate) fn plain_strings(line: &[u8]) -> bool {
-    // All ones while the previous block ended inside a string.
-    let mut carry = 0u64;
+    let mut seps = SepsInStrings::default();
     each_block(line, |block| {
-        // Bit i: an odd number of quotes at or before i, i.e. inside a string
-        // (its opening quote included, its closing quote not).
-        let mut inside = block.quotes;
-        for shift in [1, 2, 4, 8, 16, 32] {
-            inside ^= inside << shift;
-        }
-        inside ^= carry;
-        carry = 0u64.wrapping_sub(inside >> 63);
-        !block.special && block.seps & inside == 0
+        seps.add(&block);
+        !block.special && !seps.found
     })
+}
+
+/// Whether a `,` or `;` lies inside a string, block by block.
+#[derive(Default)]
+struct SepsInStrings {
+    /// All ones while the previous block ended inside a string.
+    carry: u64,
+    found: bool,
+}
+
+impl SepsInStrings {
+    #[inline(always)]
+    fn add(&mut self, block: &Block) {
+        let inside = block.quote_parity ^ self.carry;
+        self.carry = 0u64.wrapping_sub(inside >> 63);
+        self.found |= block.seps & inside != 0;
+    }
 }
 
 /// Runs `each` over the 64-byte blocks of `b` (the last padded with spaces,
@@ -57,7 +74,7 @@ fn each_block(b: &[u8], each: impl FnMut(Block) -> bool) -> bool {
     #[cfg(target_arch = "x86_64")]
     {
         if x86::has_avx2() {
-            // SAFETY: the CPU has AVX2 (just checked).
+            // SAFETY: the CPU has AVX2 and PCLMULQDQ (just checked).
             return unsafe { x86::blocks_avx2(b, each) };
         }
         blocks(b, x86::sse2, each)
@@ -99,6 +116,15 @@ pub(crate) fn next_quote(quotes: &[u64], from: usize) -> Option<usize> {
     Some(w * 64 + bits.trailing_zeros() as usize)
 }
 
+/// The prefix XOR of `bits`, by shifts (the vector versions multiply).
+#[inline(always)]
+fn prefix_xor(mut bits: u64) -> u64 {
+    for shift in [1, 2, 4, 8, 16, 32] {
+        bits ^= bits << shift;
+    }
+    bits
+}
+
 /// The reference the vector versions are tested against (and the fallback
 /// on other targets).
 #[cfg_attr(target_arch = "x86_64", allow(dead_code))]
@@ -111,6 +137,7 @@ pub(crate) fn scalar(block: &[u8; 64]) -> Block {
     }
     Block {
         quotes,
+        quote_parity: prefix_xor(quotes),
         seps,
         special,
     }
@@ -121,7 +148,8 @@ pub(crate) mod x86 {
     use super::Block;
     use std::arch::x86_64::*;
 
-    /// Whether the CPU has AVX2 (detected once).
+    /// Whether the CPU has AVX2 and PCLMULQDQ (every AVX2 CPU has both;
+    /// detected once).
     #[inline(always)]
     pub(crate) fn has_avx2() -> bool {
         use std::sync::atomic::{AtomicU8, Ordering};
@@ -129,7 +157,8 @@ pub(crate) mod x86 {
         static AVX2: AtomicU8 = AtomicU8::new(0);
         match AVX2.load(Ordering::Relaxed) {
             0 => {
-                let yes = std::is_x86_feature_detected!("avx2");
+                let yes = std::is_x86_feature_detected!("avx2")
+                    && std::is_x86_feature_detected!("pclmulqdq");
                 AVX2.store(if yes { 2 } else { 1 }, Ordering::Relaxed);
                 yes
             }
@@ -138,7 +167,7 @@ pub(crate) mod x86 {
     }
 
     /// [`super::blocks`] compiled for AVX2, with [`avx2_inner`] inlined.
-    #[target_feature(enable = "avx2")]
+    #[target_feature(enable = "avx2,pclmulqdq")]
     pub(super) fn blocks_avx2(b: &[u8], each: impl FnMut(Block) -> bool) -> bool {
         super::blocks(b, |block| avx2_inner(block), each)
     }
@@ -175,6 +204,7 @@ pub(crate) mod x86 {
         }
         Block {
             quotes,
+            quote_parity: super::prefix_xor(quotes),
             seps,
             special: special != 0,
         }
@@ -184,11 +214,11 @@ pub(crate) mod x86 {
     #[cfg(test)]
     pub(crate) fn avx2(block: &[u8; 64]) -> Block {
         assert!(has_avx2());
-        // SAFETY: the CPU has AVX2 (asserted).
+        // SAFETY: the CPU has AVX2 and PCLMULQDQ (asserted).
         unsafe { avx2_inner(block) }
     }
 
-    #[target_feature(enable = "avx2")]
+    #[target_feature(enable = "avx2,pclmulqdq")]
     #[inline]
     fn avx2_inner(block: &[u8; 64]) -> Block {
         let (quote, backslash, c1f) = (
@@ -223,8 +253,12 @@ pub(crate) mod x86 {
         );
         let seps = u64::from(_mm256_movemask_epi8(sep_lo) as u32)
             | (u64::from(_mm256_movemask_epi8(sep_hi) as u32) << 32);
+        let quotes = u64::from(q_lo) | (u64::from(q_hi) << 32);
+        // Carry-less multiplication by all ones is the prefix XOR.
+        let parity = _mm_clmulepi64_si128(_mm_set_epi64x(0, quotes as i64), _mm_set1_epi8(-1), 0);
         Block {
-            quotes: u64::from(q_lo) | (u64::from(q_hi) << 32),
+            quotes,
+            quote_parity: _mm_cvtsi128_si64(parity) as u64,
             seps,
             special: s != 0,
         }

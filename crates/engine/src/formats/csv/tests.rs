@@ -234,6 +234,24 @@ fn rows_of_plain_lines_skip_the_search_and_still_match_the_cell_by_cell_rows() {
                 String::from_utf8_lossy(&slow),
                 "{line}"
             );
+            // As the readers render: with what the scanner's pass found.
+            let mut scanned_fields = kt_domain::Event::required("", "", "", "");
+            let facts = match crate::scan::scan_event_into(
+                &line,
+                crate::scan::Want::All,
+                &mut scanned_fields,
+            ) {
+                Some(plain_strings) => LineFacts { plain_strings },
+                None => LineFacts::default(),
+            };
+            assert_eq!(
+                facts.plain_strings,
+                crate::scan::simd::plain_strings(line.as_bytes()),
+                "{line}"
+            );
+            let mut scanned = Vec::new();
+            CsvRow.render_scanned(&event, facts, &mut scanned).unwrap();
+            assert_eq!(fast, scanned, "{line}");
             checked += 1;
         }
     }
@@ -259,4 +277,19 @@ fn rows_of_plain_lines_skip_the_search_and_still_match_the_cell_by_cell_rows() {
         !crate::scan::simd::plain_strings(long.as_bytes()),
         "a comma in the second block's string"
     );
+}
+
+#[test]
+fn short_cells_are_copied_whole_at_every_length() {
+    let text: Vec<u8> = (0..80u8).map(|i| b'a' + i % 26).collect();
+    for len in 0..=text.len() {
+        for offset in [0, 1, 7] {
+            let mut out = b"x,".to_vec();
+            out.reserve(offset); // a buffer whose spare capacity varies
+            append(&mut out, &text[offset..][..len.min(text.len() - offset)]);
+            let mut expected = b"x,".to_vec();
+            expected.extend_from_slice(&text[offset..][..len.min(text.len() - offset)]);
+            assert_eq!(out, expected, "length {len} from {offset}");
+        }
+    }
 }
