@@ -118,7 +118,11 @@ impl<'a> Scanner<'a, '_> {
         let start = self.i;
         let end = simd::next_quote(self.quotes, start)?;
         self.i = end + 1;
-        self.src.get(start..end)
+        debug_assert!(self.src.is_char_boundary(start) && self.src.is_char_boundary(end));
+        // SAFETY: `start` follows a quote and `end` is at one (`next_quote`
+        // finds quotes only within the line, at or after `start`); a quote
+        // is ASCII, so in a `str` both are char boundaries.
+        Some(unsafe { self.src.get_unchecked(start..end) })
     }
 
     fn literal(&mut self, word: &[u8]) -> Option<()> {
