@@ -171,6 +171,8 @@ fn escaped(out: &mut Vec<u8>, value: &str) {
 }
 
 /// Appends one text cell (preceded by a comma unless it is the first).
+/// Inlined into the row: a call per cell cost a fifth of the cell.
+#[inline(always)]
 fn text(out: &mut Vec<u8>, plain: Plain<'_>, value: Option<&str>, first: bool) {
     if !first {
         out.push(b',');
@@ -218,6 +220,7 @@ fn list(out: &mut Vec<u8>, plain: Plain<'_>, items: &Option<Vec<Cow<'_, str>>>) 
     }
 }
 
+#[inline(always)]
 fn number(out: &mut Vec<u8>, value: Option<i64>) {
     out.push(b',');
     if let Some(n) = value {
