@@ -268,7 +268,7 @@ impl<'a> Scanner<'a, '_> {
         }
         match self.peek()? {
             b'"' => self.string().map(drop),
-            b'{' => self.opt_object(|s, _| s.skip_value(depth + 1)).map(drop),
+            b'{' => self.opt_object(|s, _| s.skip_member(depth + 1)).map(drop),
             b'[' => {
                 self.i += 1;
                 if self.peek()? == b']' {
@@ -276,7 +276,7 @@ impl<'a> Scanner<'a, '_> {
                     return Some(());
                 }
                 loop {
-                    self.skip_value(depth + 1)?;
+                    self.skip_member(depth + 1)?;
                     match self.peek()? {
                         b',' => self.i += 1,
                         b']' => {
@@ -292,6 +292,16 @@ impl<'a> Scanner<'a, '_> {
             b'n' => self.literal(b"null"),
             _ => self.number().map(drop),
         }
+    }
+
+    /// A value inside a skipped object or array: a string (nearly always)
+    /// without the recursive call, anything else by [`Self::skip_value`].
+    #[inline(always)]
+    fn skip_member(&mut self, depth: u32) -> Option<()> {
+        if self.b.get(self.i) == Some(&b'"') {
+            return self.string().map(drop);
+        }
+        self.skip_value(depth)
     }
 
     /// Three optional strings, each at most once; `slot` numbers their keys.
