@@ -117,32 +117,38 @@ fn append(out: &mut Vec<u8>, bytes: &[u8]) {
     unsafe {
         let dst = out.as_mut_ptr().add(len);
         if n >= 16 {
-            let (head, tail) = (
-                src.cast::<[u8; 16]>().read_unaligned(),
-                src.add(n - 16).cast::<[u8; 16]>().read_unaligned(),
-            );
-            dst.cast::<[u8; 16]>().write_unaligned(head);
-            dst.add(n - 16).cast::<[u8; 16]>().write_unaligned(tail);
+            copy_as_two::<[u8; 16]>(src, dst, n);
         } else if n >= 8 {
-            let (head, tail) = (
-                src.cast::<u64>().read_unaligned(),
-                src.add(n - 8).cast::<u64>().read_unaligned(),
-            );
-            dst.cast::<u64>().write_unaligned(head);
-            dst.add(n - 8).cast::<u64>().write_unaligned(tail);
+            copy_as_two::<u64>(src, dst, n);
         } else if n >= 4 {
-            let (head, tail) = (
-                src.cast::<u32>().read_unaligned(),
-                src.add(n - 4).cast::<u32>().read_unaligned(),
-            );
-            dst.cast::<u32>().write_unaligned(head);
-            dst.add(n - 4).cast::<u32>().write_unaligned(tail);
+            copy_as_two::<u32>(src, dst, n);
         } else {
             for i in 0..n {
                 *dst.add(i) = *src.add(i);
             }
         }
         out.set_len(len + n);
+    }
+}
+
+/// Copies `n` bytes as two `T`s, the second ending where the bytes end
+/// (all of them when `n <= 2 * size_of::<T>()`, as [`append`] calls it).
+///
+/// # Safety
+/// `size_of::<T>() <= n`, and `n` bytes are readable at `src` and writable
+/// at `dst` (the two regions apart).
+#[inline(always)]
+unsafe fn copy_as_two<T: Copy>(src: *const u8, dst: *mut u8, n: usize) {
+    let last = n - size_of::<T>();
+    // SAFETY: both reads lie within `src[..n]` and both writes within
+    // `dst[..n]` (the caller's promise); unaligned accesses are allowed.
+    unsafe {
+        let (head, tail) = (
+            src.cast::<T>().read_unaligned(),
+            src.add(last).cast::<T>().read_unaligned(),
+        );
+        dst.cast::<T>().write_unaligned(head);
+        dst.add(last).cast::<T>().write_unaligned(tail);
     }
 }
 
