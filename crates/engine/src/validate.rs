@@ -5,7 +5,9 @@ use super::formatter::LineFacts;
 use super::scan::{Want, scan_event_into};
 use kt_domain::Event;
 
-const NANOS_PER_HOUR: i64 = 3_600 * 1_000_000_000;
+mod timestamp;
+pub(crate) use timestamp::parse_utc_timestamp;
+use timestamp::{NANOS_PER_HOUR, format_hour, ts_in_hour};
 
 /// A line that passed every check, borrowed from the line.
 #[cfg(test)]
@@ -126,126 +128,6 @@ fn describe_json_error(e: &serde_json::Error) -> String {
     }
 }
 
-fn format_hour(ns: i64) -> String {
-    chrono::DateTime::from_timestamp(ns.div_euclid(1_000_000_000), 0)
-        .map(|t| t.format("%Y-%m-%dT%H:00Z").to_string())
-        .unwrap_or_default()
-}
-
-/// `ts` in nanoseconds when it has the producer's usual shape
-/// (`YYYY-MM-DDTHH:MM:SS.mmmZ`) and starts with the partition hour's
-/// `YYYY-MM-DDTHH:`, which is then known to be a valid date and hour: only
-/// minutes, seconds and milliseconds are left to read. `None` otherwise:
-/// [`parse_utc_timestamp`] decides (it agrees wherever this answers).
-#[inline]
-fn ts_in_hour(ts: &[u8], hour_start_ns: i64) -> Option<i64> {
-    let ts: &[u8; 24] = ts.try_into().ok()?;
-    if ts[..14] != hour_prefix(hour_start_ns) || ts[16] != b':' || ts[19] != b'.' || ts[23] != b'Z'
-    {
-        return None;
-    }
-    let digit = |i: usize| ts[i].is_ascii_digit().then(|| i64::from(ts[i] - b'0'));
-    let minute = digit(14)? * 10 + digit(15)?;
-    let second = digit(17)? * 10 + digit(18)?;
-    let millis = digit(20)? * 100 + digit(21)? * 10 + digit(22)?;
-    if minute > 59 || second > 59 {
-        return None;
-    }
-    let hour_floor = hour_start_ns.div_euclid(NANOS_PER_HOUR) * NANOS_PER_HOUR;
-    Some(hour_floor + (minute * 60 + second) * 1_000_000_000 + millis * 1_000_000)
-}
-
-thread_local! {
-    /// The last partition hour's `YYYY-MM-DDTHH:` (a reader thread reads one
-    /// object, so one hour, at a time).
-    static HOUR_PREFIX: std::cell::Cell<(i64, [u8; 14])> =
-        const { std::cell::Cell::new((i64::MIN, [0xff; 14])) };
-}
-
-/// `YYYY-MM-DDTHH:` of the hour holding `ns` (0xff bytes, which no text
-/// holds, for a year that is not four digits).
-fn hour_prefix(ns: i64) -> [u8; 14] {
-    HOUR_PREFIX.with(|cached| {
-        let (hour, prefix) = cached.get();
-        if hour == ns {
-            return prefix;
-        }
-        let mut prefix = [0xff; 14];
-        if let Some(t) = chrono::DateTime::from_timestamp(ns.div_euclid(1_000_000_000), 0) {
-            let text = t.format("%Y-%m-%dT%H:").to_string();
-            if text.len() == 14 {
-                prefix.copy_from_slice(text.as_bytes());
-            }
-        }
-        cached.set((ns, prefix));
-        prefix
-    })
-}
-
-/// Parses `YYYY-MM-DDTHH:MM:SS[.f{0,9}]Z` (or `+00:00`) into nanoseconds since
-/// the epoch. The contract promises milliseconds; other precisions are tolerated,
-/// other offsets are not (the lake is partitioned by UTC hour).
-pub(crate) fn parse_utc_timestamp(s: &str) -> Option<i64> {
-    let b = s.as_bytes();
-    if b.len() < 20 || b[4] != b'-' || b[7] != b'-' || b[10] != b'T' {
-        return None;
-    }
-    if b[13] != b':' || b[16] != b':' {
-        return None;
-    }
-    let num = |range: std::ops::Range<usize>| -> Option<i64> {
-        b[range].iter().try_fold(0i64, |acc, c| {
-            c.is_ascii_digit().then(|| acc * 10 + i64::from(c - b'0'))
-        })
-    };
-    let (year, month, day) = (num(0..4)?, num(5..7)?, num(8..10)?);
-    let (hour, minute, second) = (num(11..13)?, num(14..16)?, num(17..19)?);
-    if !(1..=12).contains(&month) || day < 1 || day > days_in_month(year, month) {
-        return None;
-    }
-    if hour > 23 || minute > 59 || second > 59 {
-        return None;
-    }
-    let mut rest = &b[19..];
-    let mut nanos = 0i64;
-    if let Some(frac) = rest.strip_prefix(b".") {
-        let digits = frac.iter().take_while(|c| c.is_ascii_digit()).count();
-        if digits == 0 || digits > 9 {
-            return None;
-        }
-        for (i, c) in frac[..digits].iter().enumerate() {
-            nanos += i64::from(c - b'0') * 10i64.pow(8 - i as u32);
-        }
-        rest = &frac[digits..];
-    }
-    if rest != b"Z" && rest != b"+00:00" {
-        return None;
-    }
-    let days = days_from_civil(year, month, day);
-    let secs = days * 86_400 + hour * 3_600 + minute * 60 + second;
-    Some(secs * 1_000_000_000 + nanos)
-}
-
-fn days_in_month(year: i64, month: i64) -> i64 {
-    match month {
-        2 if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 => 29,
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
-    }
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).
-fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (month + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
 /// `std::str::from_utf8` with a SIMD check first; std only tells where an
 /// invalid line goes wrong.
 pub(crate) fn utf8(bytes: &[u8]) -> Result<&str, std::str::Utf8Error> {
@@ -266,72 +148,6 @@ mod tests {
         format!(
             r#"{{"event_id":"e1","ts":"{ts}","tenant_id":"acme","event_type":"gateway.request"}}"#
         )
-    }
-
-    #[test]
-    fn timestamps_parse_to_the_same_instant_as_chrono() {
-        for s in [
-            "2026-05-01T08:00:00.000Z",
-            "2026-05-01T08:59:59.999Z",
-            "2024-02-29T23:59:59Z",
-            "1999-12-31T00:00:00.123456789Z",
-            "2026-05-01T08:00:00.5+00:00",
-        ] {
-            let chrono = chrono::DateTime::parse_from_rfc3339(s).unwrap();
-            assert_eq!(parse_utc_timestamp(s), chrono.timestamp_nanos_opt(), "{s}");
-        }
-        assert_eq!(
-            parse_utc_timestamp("2026-05-01T08:00:00.000Z"),
-            Some(HOUR_0800)
-        );
-    }
-
-    #[test]
-    fn timestamps_without_utc_or_with_bad_parts_are_refused() {
-        for s in [
-            "2026-05-01T08:00:00.000",
-            "2026-05-01T10:00:00.000+02:00",
-            "2026-05-01 08:00:00.000Z",
-            "2026-02-30T08:00:00.000Z",
-            "2026-05-01T24:00:00.000Z",
-            "2026-05-01T08:00:00.Z",
-            "2026-05-01T08:00:00.1234567891Z",
-            "yesterday",
-        ] {
-            assert_eq!(parse_utc_timestamp(s), None, "{s}");
-        }
-    }
-
-    /// Every one-byte change of a few timestamps, in their own hour and the
-    /// next: wherever the shortcut answers, it says what the parser says.
-    #[test]
-    fn the_hour_shortcut_agrees_with_the_parser() {
-        let mut answered = 0;
-        for base in [
-            "2026-05-01T08:00:00.000Z",
-            "2026-05-01T08:59:59.999Z",
-            "2026-05-01T08:34:07.050Z",
-        ] {
-            for at in 0..base.len() {
-                for c in b"0123456789:.-TZ+x ".iter().chain(&[0xc3u8]) {
-                    let mut ts = base.as_bytes().to_vec();
-                    ts[at] = *c;
-                    let Ok(ts) = std::str::from_utf8(&ts) else {
-                        continue;
-                    };
-                    for hour in [HOUR_0800, HOUR_0800 + NANOS_PER_HOUR, HOUR_0800 - 1] {
-                        if let Some(ns) = ts_in_hour(ts.as_bytes(), hour) {
-                            assert_eq!(Some(ns), parse_utc_timestamp(ts), "{ts} in {hour}");
-                            answered += 1;
-                        }
-                    }
-                }
-            }
-        }
-        assert!(answered > 100, "{answered}");
-        assert!(ts_in_hour(b"2026-05-01T08:00:00.000Z", HOUR_0800).is_some());
-        assert_eq!(ts_in_hour(b"2026-05-01T09:00:00.000Z", HOUR_0800), None);
-        assert_eq!(ts_in_hour(b"2026-05-01T08:00:00.0Z", HOUR_0800), None);
     }
 
     #[test]

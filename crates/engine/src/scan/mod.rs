@@ -42,7 +42,7 @@ pub(crate) fn scan_event(line: &str, want: Want) -> Option<Event<'_>> {
 /// Reads the event in `line` into `event`, which must be fresh
 /// (`Event::required("", "", "", "")`): filled in place rather than returned,
 /// because an `Event` is ~400 bytes and each hop of a returned one (through
-/// `Option`, `Result`, the caller's struct) is a copy. `false` when the serde
+/// `Option`, `Result`, the caller's struct) is a copy. `None` when the serde
 /// path must decide (then `event` holds leftovers, to be overwritten), else
 /// whether the line's strings are plain (`simd::plain_strings`), which the
 /// structural pass finds on the way.
