@@ -116,7 +116,7 @@ pub(crate) fn next_quote(quotes: &[u64], from: usize) -> Option<usize> {
     Some(w * 64 + bits.trailing_zeros() as usize)
 }
 
-/// The prefix XOR of `bits`, by shifts (the vector versions multiply).
+/// The prefix XOR of `bits`, by shifts (the AVX2 version multiplies).
 #[inline(always)]
 fn prefix_xor(mut bits: u64) -> u64 {
     for shift in [1, 2, 4, 8, 16, 32] {
