@@ -3,7 +3,7 @@
 //! bounded size, so a huge object never sits in memory whole.
 use super::scan::Want;
 use super::stage::{StageClock, thread_cpu_ns};
-use super::validate::check_line_into;
+use super::validate::{PartitionHour, check_line_into};
 use super::{ExportError, SourceError};
 use crate::formatter::EventRenderer;
 use kt_domain::{Event, ParsedEvent};
@@ -111,7 +111,7 @@ pub(crate) struct ObjectTask {
     pub key: String,
     pub size: u64,
     pub tenant: Arc<str>,
-    pub hour_start_ns: i64,
+    pub hour: PartitionHour,
     pub window_start_ns: i64,
     pub window_end_ns: i64,
     pub strict: bool,
@@ -452,19 +452,14 @@ fn accept(
         fields: Event::required("", "", "", ""),
         ts_ms: 0,
     };
-    let (ts_ns, facts) = match check_line_into(
-        line,
-        &task.tenant,
-        task.hour_start_ns,
-        want,
-        &mut event.fields,
-    ) {
-        Ok((raw, ts_ns, facts)) => {
-            event.raw = raw;
-            (ts_ns, facts)
-        }
-        Err(reason) => return reject(reason, line_no, task, stats),
-    };
+    let (ts_ns, facts) =
+        match check_line_into(line, &task.tenant, &task.hour, want, &mut event.fields) {
+            Ok((raw, ts_ns, facts)) => {
+                event.raw = raw;
+                (ts_ns, facts)
+            }
+            Err(reason) => return reject(reason, line_no, task, stats),
+        };
     if !(task.window_start_ns..task.window_end_ns).contains(&ts_ns) {
         return Ok(());
     }

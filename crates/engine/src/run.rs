@@ -9,6 +9,7 @@
 //! Readers run ahead of the writer, so hour N+1 is read while hour N is written.
 use super::reader::{ChunkPool, ObjectTask, ReaderMsg, read_object};
 use super::stage::StageClock;
+use super::validate::PartitionHour;
 use super::writer::{ObjectFeed, WriterSetup, Written, write_export};
 use super::{
     ArtifactSink, ExportError, ExportOutcome, LakeSource, Progress, ProgressObserver, SourceObject,
@@ -351,7 +352,7 @@ async fn drive_readers(readers: Readers, feeds: tokio::sync::mpsc::Sender<Object
                 key: object.key.clone(),
                 size: object.size,
                 tenant: tenant.clone(),
-                hour_start_ns: nanos(*hour),
+                hour: PartitionHour::starting(nanos(*hour)),
                 window_start_ns: nanos(plan.window.start),
                 window_end_ns: nanos(plan.window.end),
                 strict: options.strict,

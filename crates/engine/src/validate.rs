@@ -6,8 +6,8 @@ use super::scan::{Want, scan_event_into};
 use kt_domain::Event;
 
 mod timestamp;
-pub(crate) use timestamp::parse_utc_timestamp;
 use timestamp::{NANOS_PER_HOUR, format_hour, ts_in_hour};
+pub(crate) use timestamp::{PartitionHour, parse_utc_timestamp};
 
 /// A line that passed every check, borrowed from the line.
 #[cfg(test)]
@@ -30,7 +30,8 @@ pub(crate) fn check_line<'a>(
     want: Want,
 ) -> Result<Accepted<'a>, String> {
     let mut event = Event::required("", "", "", "");
-    let (raw, ts_ns, _) = check_line_into(line, tenant, hour_start_ns, want, &mut event)?;
+    let hour = PartitionHour::starting(hour_start_ns);
+    let (raw, ts_ns, _) = check_line_into(line, tenant, &hour, want, &mut event)?;
     Ok(Accepted { raw, event, ts_ns })
 }
 
@@ -40,7 +41,7 @@ pub(crate) fn check_line<'a>(
 pub(crate) fn check_line_into<'a>(
     line: &'a [u8],
     tenant: &str,
-    hour_start_ns: i64,
+    hour: &PartitionHour,
     want: Want,
     event: &mut Event<'a>,
 ) -> Result<(&'a str, i64, LineFacts), String> {
@@ -52,7 +53,7 @@ pub(crate) fn check_line_into<'a>(
     if event.event_type.is_empty() {
         return Err("required field `event_type` is empty".into());
     }
-    let ts_ns = ts_in_hour(event.ts.as_bytes(), hour_start_ns)
+    let ts_ns = ts_in_hour(event.ts.as_bytes(), hour)
         .or_else(|| parse_utc_timestamp(&event.ts))
         .ok_or_else(|| {
             format!(
@@ -66,11 +67,11 @@ pub(crate) fn check_line_into<'a>(
             event.tenant_id, tenant
         ));
     }
-    if !(hour_start_ns..hour_start_ns + NANOS_PER_HOUR).contains(&ts_ns) {
+    if !(hour.start_ns..hour.start_ns + NANOS_PER_HOUR).contains(&ts_ns) {
         return Err(format!(
             "`ts` {} is outside its partition's hour (starting {})",
             event.ts,
-            format_hour(hour_start_ns)
+            format_hour(hour.start_ns)
         ));
     }
     Ok((raw, ts_ns, facts))

@@ -284,11 +284,12 @@ fn short_cells_are_copied_whole_at_every_length() {
     let text: Vec<u8> = (0..80u8).map(|i| b'a' + i % 26).collect();
     for len in 0..=text.len() {
         for offset in [0, 1, 7] {
+            let cell = &text[offset..][..len.min(text.len() - offset)];
             let mut out = b"x,".to_vec();
             out.reserve(offset); // a buffer whose spare capacity varies
-            append(&mut out, &text[offset..][..len.min(text.len() - offset)]);
+            append(&mut out, cell);
             let mut expected = b"x,".to_vec();
-            expected.extend_from_slice(&text[offset..][..len.min(text.len() - offset)]);
+            expected.extend_from_slice(cell);
             assert_eq!(out, expected, "length {len} from {offset}");
         }
     }
