@@ -84,6 +84,10 @@ enum Command {
         concurrency: usize,
         #[arg(long, default_value_t = 256)]
         sort_budget_mb: usize,
+        /// Events read but not yet taken by the writer past which no further
+        /// object is opened (default: the engine's).
+        #[arg(long)]
+        read_ahead_mb: Option<usize>,
         /// Compare with the in-memory reference export (small lakes only).
         #[arg(long)]
         check: bool,
@@ -148,6 +152,7 @@ fn main() -> anyhow::Result<()> {
             output,
             concurrency,
             sort_budget_mb,
+            read_ahead_mb,
             check,
             floor,
         } => {
@@ -174,10 +179,12 @@ fn main() -> anyhow::Result<()> {
                     true,
                 ),
             };
+            let defaults = EngineOptions::default();
             let options = EngineOptions {
                 concurrency,
                 sort_budget_bytes: sort_budget_mb << 20,
-                ..Default::default()
+                read_ahead_bytes: read_ahead_mb.map_or(defaults.read_ahead_bytes, |mb| mb << 20),
+                ..defaults
             };
             let runtime = tokio::runtime::Builder::new_multi_thread()
                 .worker_threads(2)

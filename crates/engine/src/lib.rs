@@ -9,6 +9,7 @@
 //! Dependencies inside the crate run one way: the pipeline (`run`, `reader`,
 //! `order`, `writer`) knows only the ports ([`ports`], [`formatter`]); the
 //! formats implement [`Formatter`]; [`local_dir`] wires both for offline use.
+mod ahead;
 mod check;
 pub mod custody;
 pub mod floor;

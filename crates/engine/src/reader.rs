@@ -1,6 +1,7 @@
 //! Reading one lake object on a blocking thread: decompress (every gzip
 //! member), split lines, validate, and hand accepted events on in chunks of
 //! bounded size, so a huge object never sits in memory whole.
+use super::ahead::ReadAhead;
 use super::scan::Want;
 use super::stage::{StageClock, thread_cpu_ns};
 use super::validate::{PartitionHour, check_line_into};
@@ -14,7 +15,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::SyncSender;
 
 /// A chunk is handed on once its data reaches this size.
-const CHUNK_BYTES: usize = 4 << 20;
+pub(crate) const CHUNK_BYTES: usize = 4 << 20;
 /// A line longer than this is rejected as malformed, never buffered whole.
 pub const MAX_LINE_BYTES: usize = 1 << 20;
 const READ_BUF_BYTES: usize = 256 << 10;
@@ -119,6 +120,23 @@ pub(crate) struct ObjectTask {
     pub renderer: Option<Arc<dyn EventRenderer>>,
     pub pool: Arc<ChunkPool>,
     pub clock: Arc<StageClock>,
+    /// Counts the chunks handed on, so the driver knows how far readers are ahead.
+    pub ahead: Arc<ReadAhead>,
+}
+
+impl ObjectTask {
+    /// About the bytes the object's events take in chunks: gzip NDJSON
+    /// inflates about 7x; plain objects are their own size.
+    pub fn expected_bytes(&self) -> usize {
+        let inflate = if self.key.ends_with(".gz") { 8 } else { 1 };
+        (self.size as usize).saturating_mul(inflate)
+    }
+
+    /// Hands a chunk to the writer. `false`: nobody listens any more.
+    fn hand_on(&self, tx: &SyncSender<ReaderMsg>, chunk: Chunk) -> bool {
+        self.ahead.add(chunk.footprint());
+        tx.send(ReaderMsg::Chunk(chunk)).is_ok()
+    }
 }
 
 /// Reads the object's stored bytes from `input` and sends chunks, then `Done`
@@ -264,19 +282,20 @@ fn split_whole(
         start = end + 1;
         if chunk.data.len() >= CHUNK_BYTES
             && (cancel.load(Ordering::Relaxed)
-                || tx
-                    .send(ReaderMsg::Chunk(std::mem::replace(
+                || !task.hand_on(
+                    tx,
+                    std::mem::replace(
                         &mut chunk,
                         task.pool.take(data.len() - start.min(data.len())),
-                    )))
-                    .is_err())
+                    ),
+                ))
         {
             return Ok(false);
         }
     }
     if chunk.recs.is_empty() {
         task.pool.give(chunk);
-    } else if tx.send(ReaderMsg::Chunk(chunk)).is_err() {
+    } else if !task.hand_on(tx, chunk) {
         return Ok(false);
     }
     Ok(true)
@@ -316,9 +335,7 @@ fn split_lines(
     cancel: &AtomicBool,
     stats: &mut ObjectStats,
 ) -> Result<bool, ExportError> {
-    // gzip NDJSON inflates about 7x; plain objects are their own size.
-    let expected =
-        (task.size as usize).saturating_mul(if task.key.ends_with(".gz") { 8 } else { 1 });
+    let expected = task.expected_bytes();
     let mut chunk = task.pool.take(expected);
     let (mut filled, mut line_no) = (0usize, 0u64);
     let mut skipping = false;
@@ -368,19 +385,14 @@ fn split_lines(
         let full = chunk.data.len() >= CHUNK_BYTES;
         if full
             && (cancel.load(Ordering::Relaxed)
-                || tx
-                    .send(ReaderMsg::Chunk(std::mem::replace(
-                        &mut chunk,
-                        task.pool.take(expected),
-                    )))
-                    .is_err())
+                || !task.hand_on(tx, std::mem::replace(&mut chunk, task.pool.take(expected))))
         {
             return Ok(false);
         }
     }
     if chunk.recs.is_empty() {
         task.pool.give(chunk);
-    } else if tx.send(ReaderMsg::Chunk(chunk)).is_err() {
+    } else if !task.hand_on(tx, chunk) {
         return Ok(false);
     }
     Ok(true)

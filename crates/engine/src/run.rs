@@ -7,7 +7,8 @@
 //! writer takes their chunks in plan order, orders each hour partition, formats
 //! and hashes; this task streams the output to the sink and reports progress.
 //! Readers run ahead of the writer, so hour N+1 is read while hour N is written.
-use super::reader::{ChunkPool, ObjectTask, ReaderMsg, read_object};
+use super::ahead::ReadAhead;
+use super::reader::{CHUNK_BYTES, ChunkPool, ObjectTask, ReaderMsg, read_object};
 use super::stage::StageClock;
 use super::validate::PartitionHour;
 use super::writer::{ObjectFeed, WriterSetup, Written, write_export};
@@ -32,6 +33,9 @@ use std::time::Duration;
 pub struct EngineOptions {
     /// Objects fetched and decoded at once.
     pub concurrency: usize,
+    /// Bytes of events read but not yet taken by the writer past which no
+    /// further object is opened (see `ahead`).
+    pub read_ahead_bytes: usize,
     /// Memory for ordering one hour partition before sorted runs spill to `spill_dir`.
     pub sort_budget_bytes: usize,
     pub spill_dir: PathBuf,
@@ -45,6 +49,7 @@ impl Default for EngineOptions {
     fn default() -> Self {
         Self {
             concurrency: 8,
+            read_ahead_bytes: 8 << 20,
             sort_budget_bytes: 256 << 20,
             spill_dir: std::env::temp_dir(),
             strict: false,
@@ -188,6 +193,7 @@ pub async fn run_resumable(
     let bytes_read = Arc::new(AtomicU64::new(0));
     let events = Arc::new(AtomicU64::new(0));
     let pool = Arc::new(ChunkPool::default());
+    let ahead = Arc::new(ReadAhead::new(options.read_ahead_bytes));
     let clock = Arc::new(StageClock::default());
     let (feed_tx, feed_rx) = tokio::sync::mpsc::channel(concurrency);
     let (out_tx, mut out_rx) = tokio::sync::mpsc::channel::<Bytes>(4);
@@ -198,6 +204,7 @@ pub async fn run_resumable(
             options: options.clone(),
             renderer: formatter.renderer(),
             pool: pool.clone(),
+            ahead: ahead.clone(),
             clock: clock.clone(),
             bytes_read: bytes_read.clone(),
             cancel: cancel.clone(),
@@ -223,6 +230,7 @@ pub async fn run_resumable(
             events: events.clone(),
             cancel: cancel.clone(),
             pool,
+            ahead,
             clock: clock.clone(),
             stop: resume.stop.flag(),
             hasher: resume.hasher,
@@ -316,13 +324,15 @@ struct Readers {
     options: EngineOptions,
     renderer: Option<Arc<dyn EventRenderer>>,
     pool: Arc<ChunkPool>,
+    ahead: Arc<ReadAhead>,
     clock: Arc<StageClock>,
     bytes_read: Arc<AtomicU64>,
     cancel: Arc<AtomicBool>,
 }
 
-/// Opens objects in plan order, at most `concurrency` at once, and gives each
-/// to a blocking reader; the writer receives their outputs in the same order.
+/// Opens objects in plan order, at most `concurrency` at once and only while
+/// the bytes read ahead of the writer are under the limit, and gives each to
+/// a blocking reader; the writer receives their outputs in the same order.
 async fn drive_readers(readers: Readers, feeds: tokio::sync::mpsc::Sender<ObjectFeed>) {
     let Readers {
         source,
@@ -330,6 +340,7 @@ async fn drive_readers(readers: Readers, feeds: tokio::sync::mpsc::Sender<Object
         options,
         renderer,
         pool,
+        ahead,
         clock,
         bytes_read,
         cancel,
@@ -341,6 +352,7 @@ async fn drive_readers(readers: Readers, feeds: tokio::sync::mpsc::Sender<Object
             let Ok(permit) = permits.clone().acquire_owned().await else {
                 return;
             };
+            ahead.room().await;
             if cancel.load(Ordering::Relaxed) {
                 return;
             }
@@ -359,7 +371,12 @@ async fn drive_readers(readers: Readers, feeds: tokio::sync::mpsc::Sender<Object
                 renderer: renderer.clone(),
                 pool: pool.clone(),
                 clock: clock.clone(),
+                ahead: ahead.clone(),
             };
+            // Until its chunks are counted as they go, the object counts as
+            // the chunk it will fill.
+            let reserved = task.expected_bytes().min(CHUNK_BYTES);
+            ahead.add(reserved);
             let (source, object) = (source.clone(), object.clone());
             let (bytes_read, cancel) = (bytes_read.clone(), cancel.clone());
             let runtime = tokio::runtime::Handle::current();
@@ -390,6 +407,7 @@ async fn drive_readers(readers: Readers, feeds: tokio::sync::mpsc::Sender<Object
                         let _ = tx.send(ReaderMsg::Failed(e.into()));
                     }
                 }
+                task.ahead.remove(reserved);
                 drop(permit);
             });
         }

@@ -429,6 +429,37 @@ async fn spill_matches_in_memory(format: ExportFormat) {
     );
 }
 
+/// A read-ahead limit below any object's size lets one object be read at a
+/// time (each opened object is read to its end, so the writer never waits
+/// on a reader that waits on it), and changes nothing in the output.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_read_ahead_limit_below_one_object_reads_one_at_a_time_to_the_same_bytes() {
+    let day = Window {
+        end: Utc.with_ymd_and_hms(2026, 5, 2, 0, 0, 0).unwrap(),
+        ..window((0, 0), (0, 0))
+    };
+    let (roomy, roomy_sink, _) =
+        export(generated_lake(true), day, EngineOptions::default(), &Quiet).await;
+    let one_at_a_time = EngineOptions {
+        read_ahead_bytes: 1,
+        ..Default::default()
+    };
+    let (tight, tight_sink, _) = tokio::time::timeout(
+        std::time::Duration::from_secs(60),
+        export(generated_lake(true), day, one_at_a_time, &Quiet),
+    )
+    .await
+    .expect("the export finishes: no reader waits on the writer forever");
+    let (roomy, tight) = (roomy.unwrap(), tight.unwrap());
+    assert_eq!(roomy.event_count, 6_000);
+    assert_eq!(roomy.sha256, tight.sha256);
+    assert_eq!(
+        *roomy_sink.bytes.lock().unwrap(),
+        *tight_sink.bytes.lock().unwrap()
+    );
+    assert_eq!(roomy.stats, tight.stats);
+}
+
 #[tokio::test]
 async fn a_line_over_the_limit_is_rejected_not_buffered_and_reading_goes_on() {
     use crate::reader::MAX_LINE_BYTES;

@@ -5,6 +5,7 @@
 //! Progress is expressible as a cursor: hours are finished one at a time in
 //! plan order, so "hour index + events emitted in that hour" locates the output.
 use super::ExportError;
+use super::ahead::ReadAhead;
 use super::order::{HourBuffer, RecView};
 use super::reader::{ChunkPool, ObjectStats, ReaderMsg};
 use super::scan::Want;
@@ -38,6 +39,8 @@ pub(crate) struct WriterSetup {
     pub events: Arc<AtomicU64>,
     pub cancel: Arc<AtomicBool>,
     pub pool: Arc<ChunkPool>,
+    /// Told when a chunk is taken, so the driver opens further objects.
+    pub ahead: Arc<ReadAhead>,
     pub clock: Arc<StageClock>,
     /// Set: end the export at the next hour boundary ([`crate::resume`]).
     pub stop: Arc<AtomicBool>,
@@ -208,7 +211,10 @@ fn write_export_timed(mut s: WriterSetup) -> Result<Written, ExportError> {
                 return Err(ExportError::Canceled);
             }
             match feed.rx.recv() {
-                Ok(ReaderMsg::Chunk(chunk)) => buffer.push(chunk)?,
+                Ok(ReaderMsg::Chunk(chunk)) => {
+                    s.ahead.remove(chunk.footprint());
+                    buffer.push(chunk)?
+                }
                 Ok(ReaderMsg::Done(object)) => {
                     add_object(&mut stats, object);
                     break;
