@@ -6,7 +6,8 @@
 //! gives each to a blocking reader (gunzip, split, validate); one blocking
 //! writer takes their chunks in plan order, orders each hour partition, formats
 //! and hashes; this task streams the output to the sink and reports progress.
-//! Readers run ahead of the writer, so hour N+1 is read while hour N is written.
+//! Readers run ahead of the writer, so hour N+1 is read while hour N is
+//! written, by at most `EngineOptions::read_ahead_bytes` (see `ahead`).
 use super::ahead::ReadAhead;
 use super::reader::{CHUNK_BYTES, ChunkPool, ObjectTask, ReaderMsg, read_object};
 use super::stage::StageClock;

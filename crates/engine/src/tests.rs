@@ -1,5 +1,5 @@
-//! Engine behaviour over an in-memory lake: reading, rejecting, ordering,
-//! de-duplicating, spilling, strict mode, cancellation.
+//! Engine behaviour over an in-memory lake (`mem_lake`): reading, rejecting,
+//! ordering, de-duplicating, spilling, reading ahead, strict mode, cancellation.
 use super::*;
 use crate::formats::{ExportContext, formatter_for};
 use async_trait::async_trait;
@@ -7,45 +7,13 @@ use bytes::Bytes;
 use chrono::{TimeZone, Utc};
 use flate2::{Compression, write::GzEncoder};
 use kt_domain::{ExportFormat, TenantId, Window};
-use std::collections::BTreeMap;
 use std::io::Write;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use tokio::io::AsyncRead;
 
-#[derive(Default)]
-struct MemLake {
-    objects: BTreeMap<String, Vec<u8>>,
-    lists: AtomicUsize,
-    open_delay: Option<Duration>,
-}
-
-#[async_trait]
-impl LakeSource for MemLake {
-    async fn list(&self, prefix: &str) -> Result<Vec<SourceObject>, SourceError> {
-        self.lists.fetch_add(1, Ordering::SeqCst);
-        Ok(self
-            .objects
-            .iter()
-            .filter(|(k, _)| k.starts_with(prefix))
-            .map(|(k, v)| SourceObject {
-                key: k.clone(),
-                size: v.len() as u64,
-                etag: format!("e{}", v.len()),
-            })
-            .collect())
-    }
-    async fn open(
-        &self,
-        o: &SourceObject,
-    ) -> Result<Box<dyn AsyncRead + Send + Unpin>, SourceError> {
-        if let Some(d) = self.open_delay {
-            tokio::time::sleep(d).await;
-        }
-        Ok(Box::new(std::io::Cursor::new(self.objects[&o.key].clone())))
-    }
-}
+mod mem_lake;
+use mem_lake::{MemLake, generated_lake};
 
 #[derive(Clone, Default)]
 struct MemSink {
@@ -365,26 +333,6 @@ async fn a_corrupt_gzip_object_fails_with_a_permanent_source_error() {
     assert_eq!(*sink.state.lock().unwrap(), "aborted");
 }
 
-/// A lakegen'd hour with many objects, unsorted lines and duplicates.
-fn generated_lake(gzip: bool) -> MemLake {
-    let spec = kt_lakegen::LakeSpec {
-        days: 1,
-        events_total: 6_000,
-        objects_per_hour: 5,
-        duplicate_rate: 0.05,
-        malformed_rate: 0.01,
-        gzip,
-        ..Default::default()
-    };
-    let mut lake = MemLake::default();
-    kt_lakegen::generate(&spec, |key, bytes| {
-        lake.objects.insert(key, bytes);
-        Ok::<_, ()>(())
-    })
-    .unwrap();
-    lake
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn spilling_with_a_tiny_budget_gives_identical_output() {
     for format in [ExportFormat::Json, ExportFormat::Csv] {
@@ -438,18 +386,28 @@ async fn a_read_ahead_limit_below_one_object_reads_one_at_a_time_to_the_same_byt
         end: Utc.with_ymd_and_hms(2026, 5, 2, 0, 0, 0).unwrap(),
         ..window((0, 0), (0, 0))
     };
-    let (roomy, roomy_sink, _) =
-        export(generated_lake(true), day, EngineOptions::default(), &Quiet).await;
+    // Opening takes a moment, as from S3, so objects overlap when allowed to.
+    let slow_lake = || MemLake {
+        open_delay: Some(Duration::from_millis(2)),
+        ..generated_lake(true)
+    };
+    let roomy_lake = slow_lake();
+    let roomy_opens = roomy_lake.opens.clone();
+    let (roomy, roomy_sink, _) = export(roomy_lake, day, EngineOptions::default(), &Quiet).await;
+    let tight_lake = slow_lake();
+    let tight_opens = tight_lake.opens.clone();
     let one_at_a_time = EngineOptions {
         read_ahead_bytes: 1,
         ..Default::default()
     };
     let (tight, tight_sink, _) = tokio::time::timeout(
         std::time::Duration::from_secs(60),
-        export(generated_lake(true), day, one_at_a_time, &Quiet),
+        export(tight_lake, day, one_at_a_time, &Quiet),
     )
     .await
     .expect("the export finishes: no reader waits on the writer forever");
+    assert!(roomy_opens.most.load(Ordering::SeqCst) > 1);
+    assert_eq!(tight_opens.most.load(Ordering::SeqCst), 1);
     let (roomy, tight) = (roomy.unwrap(), tight.unwrap());
     assert_eq!(roomy.event_count, 6_000);
     assert_eq!(roomy.sha256, tight.sha256);
