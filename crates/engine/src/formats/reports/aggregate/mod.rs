@@ -13,6 +13,7 @@
 //! their states in plan order (`../merge.rs`). What depends on the whole
 //! export (lifecycle counts, id samples) is derived once, by [`Aggregate::finalize`].
 mod access;
+mod obs;
 mod oversight;
 mod prepare;
 mod privacy;
@@ -24,8 +25,9 @@ pub mod traffic;
 pub mod vocab;
 
 pub use access::Access;
+pub use obs::Obs;
 pub use oversight::{Escalation, Oversight};
-use prepare::{Prepared, PseudonymCache};
+use prepare::PseudonymCache;
 pub use privacy::Privacy;
 pub use quality::Quality;
 pub use risk::{Breach, Breaches, Incident, Incidents, SeriousCandidate, SeriousCandidates};
@@ -34,12 +36,11 @@ pub use shared::ArcStr;
 pub use traffic::Traffic;
 
 use super::Framework;
-use super::eea::{RegionClass, classify};
 use super::merge::{NotExact, first, last};
 use super::pseudonym::Pseudonymizer;
 use chrono::{DateTime, NaiveDate, Utc};
+use kt_domain::ParsedEvent;
 use kt_domain::Window;
-use kt_domain::{Event, ParsedEvent};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -53,86 +54,6 @@ pub use super::merge::MAX_TRACKED;
 pub const MAX_DISTINCT: usize = 100_000;
 /// Producer-keyed counters (apps, models, policies, ...) keep this many keys.
 pub const MAX_KEYS: usize = 500;
-
-/// Facts derived once per event and shared by the sub-aggregates.
-pub struct Obs<'e> {
-    pub e: &'e Event<'e>,
-    pub raw: &'e str,
-    pub ts: i64,
-    pub day: NaiveDate,
-    pub week: NaiveDate,
-    pub event_type: &'e str,
-    pub is_request: bool,
-    pub decision: Option<&'e str>,
-    pub risk: Option<&'e str>,
-    pub actor_ps: Option<shared::ArcStr>,
-    pub app: Option<&'e str>,
-    pub provider: Option<&'e str>,
-    pub model_key: Option<&'e str>,
-    pub region: Option<&'e str>,
-    pub region_class: RegionClass,
-    /// Inline up to four (events name one or two): no allocation per event.
-    pub categories: smallvec::SmallVec<[&'e str; 4]>,
-    pub reviewer_ps: Option<shared::ArcStr>,
-    /// The event id's sample priority under each framework's seed.
-    pub priorities: [u64; prepare::MAX_FRAMEWORKS],
-    pub personal: bool,
-    pub special: bool,
-    pub is_error: bool,
-    /// The event id as a shared string, made when a table first asks for it.
-    shared_id: std::cell::OnceCell<shared::ArcStr>,
-}
-
-impl<'e> Obs<'e> {
-    /// The facts of one event, with what was prepared from it alone (its
-    /// model key is in `model_key`, empty when the event names no model).
-    fn new(ev: &'e ParsedEvent<'e>, p: Prepared, model_key: &'e str) -> Self {
-        let e = &ev.fields;
-        let event_type = e.event_type.as_ref();
-        let categories: smallvec::SmallVec<[&str; 4]> = e
-            .data_categories
-            .iter()
-            .flatten()
-            .map(|c| c.as_ref())
-            .collect();
-        let model = e.model.as_ref();
-        let region = model.and_then(|m| m.region.as_deref());
-        Obs {
-            e,
-            raw: ev.raw,
-            ts: ev.ts_ms,
-            day: p.day,
-            week: p.week,
-            event_type,
-            is_request: vocab::REQUEST_TYPES.contains(&event_type),
-            decision: e.decision.as_deref(),
-            risk: e.risk_level.as_deref(),
-            actor_ps: p.actor_ps,
-            app: e.actor.as_ref().and_then(|a| a.app.as_deref()),
-            provider: model.and_then(|m| m.provider.as_deref()),
-            model_key: (!model_key.is_empty()).then_some(model_key),
-            region,
-            region_class: classify(region),
-            personal: categories.iter().any(|c| vocab::is_personal(c)),
-            special: categories.iter().any(|c| vocab::is_special(c)),
-            categories,
-            reviewer_ps: p.reviewer_ps,
-            priorities: p.priorities,
-            is_error: e
-                .outcome
-                .as_deref()
-                .is_some_and(|o| vocab::ERROR_OUTCOMES.contains(&o)),
-            shared_id: std::cell::OnceCell::new(),
-        }
-    }
-
-    /// The event id, allocated once however many tables and fields link it.
-    pub fn shared_event_id(&self) -> shared::ArcStr {
-        self.shared_id
-            .get_or_init(|| shared::ArcStr::from(&*self.e.event_id))
-            .clone()
-    }
-}
 
 pub struct Aggregate {
     pub window: Window,

@@ -77,7 +77,8 @@ impl Incidents {
                 return;
             }
             self.lifecycles.insert(
-                ArcStr::from(id),
+                o.shared_incident_id()
+                    .expect("the event has an incident id"),
                 Incident {
                     reported_at: o.ts,
                     severity: self.interned.intern_opt(o.risk),
@@ -251,7 +252,7 @@ impl SeriousCandidates {
         }
         if tracked && let Some(c) = self.by_case.get_mut(key) {
             if c.incident_id.is_none() {
-                c.incident_id = o.e.incident_id.as_deref().map(ArcStr::from);
+                c.incident_id = o.shared_incident_id();
             }
             if c.escalated_at.is_none() && (reported || o.event_type == "escalation.opened") {
                 c.escalated_at = Some(o.ts);
@@ -271,7 +272,7 @@ impl SeriousCandidates {
             "incident.reported" | "escalation.opened" => Some(escalated_via(reported)),
             _ => None,
         };
-        let key = ArcStr::from(key);
+        let key = o.shared_case_key();
         // The case key is the request id when there is one: shared, not copied.
         let request_id = o.e.request_id.as_ref().map(|_| key.clone());
         self.indexed.note(&key);
@@ -285,7 +286,7 @@ impl SeriousCandidates {
                 } else {
                     arcstr::literal!("critical_risk_event")
                 },
-                incident_id: o.e.incident_id.as_deref().map(ArcStr::from),
+                incident_id: o.shared_incident_id(),
                 request_id,
                 escalated_at: via.as_ref().map(|_| o.ts),
                 escalated_via: via,
@@ -301,11 +302,11 @@ impl SeriousCandidates {
                 return;
             }
             self.updates
-                .insert(ArcStr::from(key), CaseUpdate::default());
+                .insert(o.shared_case_key(), CaseUpdate::default());
         }
         let u = self.updates.get_mut(key).expect("inserted above");
         if u.incident_id.is_none() {
-            u.incident_id = o.e.incident_id.as_deref().map(ArcStr::from);
+            u.incident_id = o.shared_incident_id();
         }
         if u.escalated_at.is_none() && (reported || o.event_type == "escalation.opened") {
             u.escalated_at = Some(o.ts);
@@ -374,7 +375,7 @@ impl Breaches {
         {
             // A later incident record on the same case links the candidate to handling.
             if b.incident_id.is_none() {
-                b.incident_id = o.e.incident_id.as_deref().map(ArcStr::from);
+                b.incident_id = o.shared_incident_id();
             }
             return;
         }
@@ -392,7 +393,7 @@ impl Breaches {
         categories.truncate(16);
         let interned = &mut self.interned;
         let categories = categories.into_iter().map(|c| interned.intern(c)).collect();
-        let key = ArcStr::from(key);
+        let key = o.shared_case_key();
         self.indexed.note(&key);
         self.by_case.insert(
             key,
@@ -400,7 +401,7 @@ impl Breaches {
                 detected_at: o.ts,
                 event_id: o.shared_event_id(),
                 kind: arcstr::literal!("incident_with_personal_data"),
-                incident_id: o.e.incident_id.as_deref().map(ArcStr::from),
+                incident_id: o.shared_incident_id(),
                 provider: interned.intern_opt(o.provider),
                 region: interned.intern_opt(o.region),
                 categories,

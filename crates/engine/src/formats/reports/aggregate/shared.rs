@@ -2,8 +2,9 @@
 //!
 //! A table holds up to [`super::MAX_TRACKED`] rows; a `String` per field (24
 //! bytes and a heap block of at least 32) made the escalation rows alone
-//! ~30 MB. An [`ArcStr`] is one pointer, so an event id is stored once per
-//! event however many tables and fields link it, and a value that repeats
+//! ~30 MB. An [`ArcStr`] is one pointer, so an event's ids (its event id,
+//! incident id and case key) are stored once per event however many tables
+//! and fields link them (`Obs::shared_event_id` and its siblings), and a value that repeats
 //! across rows (a decision, a risk level, a reviewer's pseudonym, a
 //! destination) once per table. A state loaded back (a fanned-out export's
 //! segments) holds its strings unshared: correct, only larger.
@@ -166,9 +167,22 @@ mod tests {
         assert_eq!(candidate.event_id, "evt_0");
         assert!(ArcStr::ptr_eq(&candidate.event_id, &incident.event_ids[0]));
         assert!(ArcStr::ptr_eq(&candidate.event_id, &breach.event_id));
-        // The case key is the request id.
+        // The case key is the request id, one allocation for both tables
+        // that key the case.
         let (key, _) = agg.serious.by_case.get_key_value("req_1").unwrap();
         assert!(ArcStr::ptr_eq(key, candidate.request_id.as_ref().unwrap()));
+        let (breach_key, _) = agg.breaches.by_case.get_key_value("req_1").unwrap();
+        assert!(ArcStr::ptr_eq(key, breach_key));
+        // The incident id: the incident table's key and both rows' field.
+        let (incident_key, _) = agg.incidents.lifecycles.get_key_value("inc_1").unwrap();
+        assert!(ArcStr::ptr_eq(
+            incident_key,
+            candidate.incident_id.as_ref().unwrap()
+        ));
+        assert!(ArcStr::ptr_eq(
+            incident_key,
+            breach.incident_id.as_ref().unwrap()
+        ));
         // A decision and a risk level repeated across rows: stored once.
         let (a, b) = (
             &agg.oversight.lifecycles["esc_1"],
