@@ -294,8 +294,10 @@ impl SeriousCandidates {
         );
     }
 
-    /// Records what a case's event would update, had an earlier part found its candidate.
+    /// Records what a case's event would update, had an earlier part found
+    /// its candidate. `key` is the event's case key (`case_key(o)`).
     fn note_update(&mut self, key: &str, o: &Obs<'_>, reported: bool) {
+        debug_assert_eq!(key, case_key(o));
         if !self.updates.contains_key(key) {
             if self.updates.len() >= MAX_TRACKED {
                 self.updates_overflow = true;
