@@ -45,11 +45,10 @@ impl ReadAhead {
     /// Counts `n` bytes no longer ahead (the writer took them, or an object's
     /// reservation ended) and wakes the driver.
     pub fn remove(&self, n: usize) {
-        let _ = self
-            .bytes
-            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |b| {
-                Some(b.saturating_sub(n))
-            });
+        // Every removal follows its own addition (a chunk is counted before
+        // it is sent; a reservation before its reader starts).
+        let before = self.bytes.fetch_sub(n, Ordering::AcqRel);
+        debug_assert!(before >= n, "removed {n} of {before} bytes ahead");
         self.freed.notify_one();
     }
 

@@ -10,12 +10,14 @@ pub(super) fn format_hour(ns: i64) -> String {
         .unwrap_or_default()
 }
 
-/// A partition's hour: where it starts, and its `YYYY-MM-DDTHH:` (0xff
-/// bytes, which no text holds, for a year that is not four digits), worked
-/// out once per object rather than per line.
+/// A partition's hour: where it starts, the UTC hour its `YYYY-MM-DDTHH:`
+/// names (0xff bytes, which no text holds, for a year that is not four
+/// digits), worked out once per object rather than per line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct PartitionHour {
     pub start_ns: i64,
+    /// `start_ns` down to its whole hour: what `prefix` names.
+    prefix_ns: i64,
     prefix: [u8; 14],
 }
 
@@ -28,7 +30,11 @@ impl PartitionHour {
                 prefix.copy_from_slice(text.as_bytes());
             }
         }
-        Self { start_ns, prefix }
+        Self {
+            start_ns,
+            prefix_ns: start_ns.div_euclid(NANOS_PER_HOUR) * NANOS_PER_HOUR,
+            prefix,
+        }
     }
 }
 
@@ -50,8 +56,7 @@ pub(super) fn ts_in_hour(ts: &[u8], hour: &PartitionHour) -> Option<i64> {
     if minute > 59 || second > 59 {
         return None;
     }
-    let hour_floor = hour.start_ns.div_euclid(NANOS_PER_HOUR) * NANOS_PER_HOUR;
-    Some(hour_floor + (minute * 60 + second) * 1_000_000_000 + millis * 1_000_000)
+    Some(hour.prefix_ns + (minute * 60 + second) * 1_000_000_000 + millis * 1_000_000)
 }
 
 /// Parses `YYYY-MM-DDTHH:MM:SS[.f{0,9}]Z` (or `+00:00`) into nanoseconds since
