@@ -96,3 +96,66 @@ fn a_damaged_record_is_an_error_not_a_panic() {
     bad[at..at + 4].copy_from_slice(&u32::MAX.to_le_bytes());
     assert!(decode(&bad).is_err());
 }
+
+/// Records of `n` events of the UTC hour `hour` of 2026-05-01 (ids `evt_<hour>_<i>`).
+fn hour_of_records(hour: i64, n: usize) -> Vec<Vec<u8>> {
+    let base = 1_777_593_600_000 + hour * 3_600_000; // 2026-05-01T00:00Z
+    (0..n)
+        .map(|i| {
+            let line = format!(
+                r#"{{"event_id":"evt_{hour}_{i}","ts":"2026-05-01T{hour:02}:00:00.000Z","tenant_id":"acme","event_type":"gateway.request","request_id":"req_{i}","decision":"{}","actor":{{"user_id":"u_{}"}},"data_categories":["email"]}}"#,
+                ["allow", "block", "escalate"][i % 3],
+                i % 7
+            );
+            let event = ParsedEvent {
+                raw: &line,
+                fields: crate::validate::fields(&line, Want::All).unwrap(),
+                ts_ms: base + i as i64 * 1000,
+            };
+            let mut record = Vec::new();
+            encode(&event, &[], &mut record).unwrap();
+            record
+        })
+        .collect()
+}
+
+#[test]
+fn an_hour_folded_at_once_is_its_events_folded_one_by_one() {
+    use crate::formats::reports::Framework;
+    let window =
+        crate::formats::test_support::context(kt_domain::ExportFormat::ComplianceAll).window;
+    let records: Vec<Vec<u8>> = [(10, 300), (11, 50), (12, 300)]
+        .into_iter()
+        .flat_map(|(hour, n)| hour_of_records(hour, n))
+        .collect();
+    let mut one_by_one = Aggregate::new(window, "acme", "k", &Framework::ALL);
+    for r in &records {
+        observe(Some(&mut one_by_one), r).unwrap();
+    }
+    // Runs that split an hour (its digest goes on from one run to the next),
+    // cross hours, and fall either side of the size digested on a thread.
+    let mut at_once = Aggregate::new(window, "acme", "k", &Framework::ALL);
+    let refs: Vec<&[u8]> = records.iter().map(|r| r.as_slice()).collect();
+    for run in [0..200, 200..350, 350..370, 370..650] {
+        observe_hour(Some(&mut at_once), &refs[run]).unwrap();
+    }
+    one_by_one.finalize();
+    at_once.finalize();
+    assert_eq!(at_once.count, 650);
+    assert_eq!(at_once.events_digest(), one_by_one.events_digest());
+    let state = |a: Aggregate| serde_json::to_string(&a.into_state()).unwrap();
+    assert_eq!(state(at_once), state(one_by_one));
+}
+
+#[test]
+fn a_damaged_record_in_an_hour_is_an_error() {
+    use crate::formats::reports::Framework;
+    let window =
+        crate::formats::test_support::context(kt_domain::ExportFormat::ComplianceAll).window;
+    let mut records = hour_of_records(10, 200);
+    records[150].truncate(20);
+    let refs: Vec<&[u8]> = records.iter().map(|r| r.as_slice()).collect();
+    let mut agg = Aggregate::new(window, "acme", "k", &Framework::ALL);
+    assert!(observe_hour(Some(&mut agg), &refs).is_err());
+    assert!(observe_hour(None, &refs[..1]).is_err(), "before begin");
+}
