@@ -5,9 +5,7 @@
 //! `ts`, then `event_id`, each `event_id` once) either `event_rendered` (the
 //! formatter has a [`Formatter::renderer`], run on the reader threads: csv,
 //! json; reports, whose renderer hands over each event's fields with its
-//! line) or `event` (a formatter without one), then `finish`. A formatter
-//! that writes nothing per event may take an hour's rendered events at once
-//! instead (`takes_hours`, `hour_rendered`).
+//! line) or `event` (a formatter without one), then `finish`.
 //! Formatters append bytes to `out`; the engine streams them to the sink.
 //! Report formats write nothing per event and their whole document in `finish`
 //! (their state is bounded aggregates, not events).
@@ -81,23 +79,6 @@ pub trait Formatter: Send {
     /// Appends an event that the [`Formatter::renderer`] rendered.
     fn event_rendered(&mut self, rendered: &[u8], out: &mut Vec<u8>) -> Result<(), FormatError> {
         out.extend_from_slice(rendered);
-        Ok(())
-    }
-    /// Whether the formatter takes an hour's rendered events at once
-    /// ([`Formatter::hour_rendered`]): only formatters that write nothing
-    /// per event (the reports) may.
-    fn takes_hours(&self) -> bool {
-        false
-    }
-    /// An hour's rendered events in export order, when [`Formatter::takes_hours`]
-    /// and the hour was ordered in memory (a spilled hour comes event by
-    /// event through [`Formatter::event_rendered`]).
-    fn hour_rendered(&mut self, rendered: &[&[u8]]) -> Result<(), FormatError> {
-        let mut out = Vec::new();
-        rendered
-            .iter()
-            .try_for_each(|r| self.event_rendered(r, &mut out))?;
-        debug_assert!(out.is_empty(), "a formatter taking hours wrote per event");
         Ok(())
     }
     fn begin(&mut self, ctx: &ExportContext, out: &mut Vec<u8>) -> Result<(), FormatError>;

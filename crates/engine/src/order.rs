@@ -160,32 +160,13 @@ impl HourBuffer {
     /// same `ts` keep the first in (object key, line) order; a copy with a
     /// different `ts` (a producer anomaly) loses to the earliest `ts`.
     pub fn drain(
-        self,
-        emit: &mut dyn FnMut(&RecView<'_>) -> Result<(), ExportError>,
-    ) -> Result<u64, ExportError> {
-        self.drain_runs(false, &mut |views| views.iter().try_for_each(&mut *emit))
-    }
-
-    /// [`Self::drain`], handing over runs of events: an hour ordered in
-    /// memory as one run, a spilled hour event by event (its events are
-    /// read back from files one at a time).
-    pub fn drain_at_once(
-        self,
-        emit: &mut dyn FnMut(&[RecView<'_>]) -> Result<(), ExportError>,
-    ) -> Result<u64, ExportError> {
-        self.drain_runs(true, emit)
-    }
-
-    fn drain_runs(
         mut self,
-        at_once: bool,
-        emit: &mut dyn FnMut(&[RecView<'_>]) -> Result<(), ExportError>,
+        emit: &mut dyn FnMut(&RecView<'_>) -> Result<(), ExportError>,
     ) -> Result<u64, ExportError> {
         if self.runs.is_empty() {
             let order = self.sorted();
             let mut seen: HashSet<&[u8], foldhash::quality::RandomState> =
                 HashSet::with_capacity_and_hasher(order.len(), Default::default());
-            let mut kept = Vec::with_capacity(if at_once { order.len() } else { 0 });
             let mut dropped = 0;
             for (_, c, r) in order {
                 let chunk = &self.chunks[c as usize];
@@ -194,18 +175,13 @@ impl HourBuffer {
                     &chunk.recs[r as usize],
                     seq_of(c as u64, r as usize),
                 );
-                if !seen.insert(view.id()) {
-                    dropped += 1;
-                } else if at_once {
-                    kept.push(view);
+                if seen.insert(view.id()) {
+                    emit(&view)?;
                 } else {
-                    emit(std::slice::from_ref(&view))?;
+                    dropped += 1;
                 }
             }
-            if at_once {
-                emit(&kept)?;
-            }
-            drop((kept, seen));
+            drop(seen);
             self.recycle();
             return Ok(dropped);
         }
@@ -223,7 +199,7 @@ impl HourBuffer {
         while let Some(Reverse((_, _, _, i))) = heap.pop() {
             let view = runs[i].view();
             if dedupe.first(&view) {
-                emit(std::slice::from_ref(&view))?;
+                emit(&view)?;
             }
             if runs[i].advance()? {
                 heap.push(Reverse(runs[i].key(i)));

@@ -212,14 +212,6 @@ impl Formatter for SegmentFormatter {
         self.inner.event_rendered(rendered, out)
     }
 
-    fn takes_hours(&self) -> bool {
-        self.inner.takes_hours()
-    }
-
-    fn hour_rendered(&mut self, rendered: &[&[u8]]) -> Result<(), FormatError> {
-        self.inner.hour_rendered(rendered)
-    }
-
     fn begin(&mut self, ctx: &ExportContext, out: &mut Vec<u8>) -> Result<(), FormatError> {
         let mut head = Vec::new();
         self.inner.begin(ctx, &mut head)?;

@@ -339,9 +339,6 @@ async fn a_corrupt_gzip_object_fails_with_a_permanent_source_error() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn spilling_with_a_tiny_budget_gives_identical_output() {
-    // compliance-all: an hour ordered in memory goes to the report formatter
-    // at once (its lines digested on a second thread), a spilled one event
-    // by event.
     for format in [
         ExportFormat::Json,
         ExportFormat::Csv,

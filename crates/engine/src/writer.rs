@@ -266,19 +266,6 @@ fn drain_hour(
     event_count: &mut u64,
     events: &AtomicU64,
 ) -> Result<u64, ExportError> {
-    if body == Body::Rendered && formatter.takes_hours() {
-        // A formatter that writes nothing per event takes the hour at once.
-        return buffer.drain_at_once(&mut |views| {
-            let folded = match views {
-                [one] => formatter.event_rendered(one.line(), &mut out.buf),
-                _ => formatter.hour_rendered(&views.iter().map(|v| v.line()).collect::<Vec<_>>()),
-            };
-            folded.map_err(|e| ExportError::Internal(e.to_string()))?;
-            *event_count += views.len() as u64;
-            events.store(*event_count, Ordering::Relaxed);
-            Ok(())
-        });
-    }
     let mut emit = |v: &RecView<'_>| {
         let written = match body {
             Body::Rendered => formatter.event_rendered(v.line(), &mut out.buf),

@@ -169,14 +169,6 @@ impl Formatter for ReportFormatter {
         crate::formats::reports::record::observe(self.agg.as_mut(), record)
     }
 
-    fn takes_hours(&self) -> bool {
-        true
-    }
-
-    fn hour_rendered(&mut self, records: &[&[u8]]) -> Result<(), FormatError> {
-        crate::formats::reports::record::observe_hour(self.agg.as_mut(), records)
-    }
-
     fn begin(&mut self, ctx: &ExportContext, _out: &mut Vec<u8>) -> Result<(), FormatError> {
         let frameworks = frameworks_of(self.format)?;
         let agg = Aggregate::new(

@@ -49,37 +49,6 @@ pub fn observe(agg: Option<&mut Aggregate>, record: &[u8]) -> Result<(), FormatE
     Ok(())
 }
 
-/// Folds an hour's records, in export order, into the aggregate of a
-/// formatter: their lines are digested on a second thread meanwhile
-/// ([`Aggregate::observe_hour`]).
-pub fn observe_hour(agg: Option<&mut Aggregate>, records: &[&[u8]]) -> Result<(), FormatError> {
-    let agg = agg.ok_or_else(|| FormatError("event before begin".into()))?;
-    let lines = records
-        .iter()
-        .map(|r| line_of(r))
-        .collect::<Result<Vec<_>, _>>()?;
-    agg.observe_hour(&lines, |agg| {
-        records.iter().try_for_each(|record| {
-            let (event, priorities) = decode(record)?;
-            agg.fold(&event, &priorities);
-            Ok(())
-        })
-    })
-}
-
-/// A record's instant (ms) and line, as [`decode`] would read them (the
-/// line not yet checked as UTF-8: `decode` does that).
-fn line_of(record: &[u8]) -> Result<(i64, &[u8]), FormatError> {
-    let mut r = Reader {
-        record,
-        pos: 0,
-        line: "",
-    };
-    let ts_ms = r.i64()?;
-    let len = r.u32()?;
-    Ok((ts_ms, r.take(len)?))
-}
-
 /// Renders each event as a record (runs on the reader threads).
 pub struct RecordRenderer {
     seeds: Seeds,

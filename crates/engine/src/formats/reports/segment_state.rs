@@ -59,14 +59,6 @@ impl Formatter for StateFormatter {
         crate::formats::reports::record::observe(self.agg.as_mut(), record)
     }
 
-    fn takes_hours(&self) -> bool {
-        true
-    }
-
-    fn hour_rendered(&mut self, records: &[&[u8]]) -> Result<(), FormatError> {
-        crate::formats::reports::record::observe_hour(self.agg.as_mut(), records)
-    }
-
     fn begin(&mut self, ctx: &ExportContext, _out: &mut Vec<u8>) -> Result<(), FormatError> {
         let agg = Aggregate::for_segment(
             ctx.window,

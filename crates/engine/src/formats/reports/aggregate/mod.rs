@@ -13,7 +13,6 @@
 //! their states in plan order (`../merge.rs`). What depends on the whole
 //! export (lifecycle counts, id samples) is derived once, by [`Aggregate::finalize`].
 mod access;
-mod digest;
 mod obs;
 mod oversight;
 mod prepare;
@@ -46,9 +45,6 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 const MS_PER_HOUR: i64 = 3_600_000;
-/// Hours with fewer events are digested on the calling thread: a thread
-/// costs more than hashing them.
-const THREADED_HOUR_LINES: usize = 128;
 
 /// How `events_digest` is computed: per hour, so that segments of whole hours digest apart.
 pub const EVENTS_DIGEST_RULE: &str = "SHA-256 over one line per UTC hour that has exported events, in time order: the hour's start (YYYY-MM-DDTHH:00:00Z), a space, the lowercase hex SHA-256 over that hour's events' raw lines each followed by \\n in export order (ts, event_id), and \\n";
@@ -62,8 +58,8 @@ pub const MAX_KEYS: usize = 500;
 pub struct Aggregate {
     pub window: Window,
     pub pseudo: Pseudonymizer,
-    /// The hours being digested.
-    digests: digest::Hours,
+    /// The hour being digested: (hour number since the epoch, hasher).
+    hour: Option<(i64, Sha256)>,
     /// Each framework's sample seed hashed once (`Samples::seed_states`).
     seeds: Vec<Sha256>,
     pseudonyms: PseudonymCache,
@@ -159,7 +155,7 @@ impl Aggregate {
 
     /// The state to save (the current hour's digest finished).
     pub fn into_state(mut self) -> AggregateState {
-        self.close_hours();
+        self.close_hour();
         self.state
     }
 
@@ -173,7 +169,7 @@ impl Aggregate {
         Self {
             window,
             pseudo: Pseudonymizer::new(pseudonym_key, tenant),
-            digests: digest::Hours::default(),
+            hour: None,
             seeds: {
                 let seeds = state.samples.seed_states();
                 debug_assert!(seeds.len() <= prepare::MAX_FRAMEWORKS);
@@ -185,16 +181,16 @@ impl Aggregate {
         }
     }
 
-    /// Moves the digests of the hours observed so far into the state.
-    fn close_hours(&mut self) {
-        self.digests.close();
-        self.state.hours.extend(self.digests.take_finished());
+    fn close_hour(&mut self) {
+        if let Some((h, d)) = self.hour.take() {
+            self.state.hours.push((h, hex::encode(d.finalize())));
+        }
     }
 
     /// Adds the state of the segment that follows this one (its hours all
     /// come later): the result is the state one worker would have reached.
     pub fn merge(&mut self, l: AggregateState) -> Result<(), NotExact> {
-        self.close_hours();
+        self.close_hour();
         let s = &mut self.state;
         if let (Some((mine, _)), Some((theirs, _))) = (s.hours.last(), l.hours.first())
             && theirs <= mine
@@ -222,7 +218,6 @@ impl Aggregate {
     /// Derives what depends on the whole export (lifecycle counts, id
     /// samples); called once, before any report is built.
     pub fn finalize(&mut self) {
-        self.close_hours();
         let s = &mut self.state;
         s.oversight.finalize();
         s.incidents.finalize();
@@ -248,46 +243,7 @@ impl Aggregate {
     /// [`Self::observe`] with the event's sample priorities when a reader
     /// computed them (in [`Self::seed_states`]' order; else empty).
     pub fn observe_with(&mut self, ev: &ParsedEvent<'_>, priorities: &[u64]) {
-        self.digest_line(ev.ts_ms, ev.raw.as_bytes());
-        self.fold(ev, priorities);
-    }
-
-    /// Observes an hour's events at once: `lines` are their instants (ms)
-    /// and raw lines in export order, `fold` folds each event with
-    /// [`Self::fold`]. A large hour's lines are digested on a second thread
-    /// meanwhile (see `digest.rs`).
-    pub fn observe_hour<R>(
-        &mut self,
-        lines: &[(i64, &[u8])],
-        fold: impl FnOnce(&mut Self) -> R,
-    ) -> R {
-        if lines.len() < THREADED_HOUR_LINES {
-            lines
-                .iter()
-                .for_each(|(ts, line)| self.digest_line(*ts, line));
-            return fold(self);
-        }
-        let mut hours = std::mem::take(&mut self.digests);
-        let (folded, hours) = std::thread::scope(|scope| {
-            let hashing = scope.spawn(move || {
-                for (ts, line) in lines {
-                    hours.add(ts.div_euclid(MS_PER_HOUR), line);
-                }
-                hours
-            });
-            let folded = fold(self);
-            let hours = hashing
-                .join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-            (folded, hours)
-        });
-        self.digests = hours;
-        folded
-    }
-
-    /// Folds one event into the sub-aggregates; its line is digested apart
-    /// ([`Self::observe_with`] does both).
-    pub fn fold(&mut self, ev: &ParsedEvent<'_>, priorities: &[u64]) {
+        self.digest_line(ev);
         let prepared = self.prepare(ev, priorities);
         let o = Obs::new(ev, prepared, &self.model_key);
         let s = &mut self.state;
@@ -312,20 +268,27 @@ impl Aggregate {
         s.samples.observe(&o);
     }
 
-    /// Adds an event's line to its UTC hour's digest.
-    fn digest_line(&mut self, ts_ms: i64, line: &[u8]) {
-        self.digests.add(ts_ms.div_euclid(MS_PER_HOUR), line);
+    /// Adds the event's line to its UTC hour's digest.
+    fn digest_line(&mut self, ev: &ParsedEvent<'_>) {
+        let hour = ev.ts_ms.div_euclid(MS_PER_HOUR);
+        if self.hour.as_ref().is_none_or(|(h, _)| *h != hour) {
+            self.close_hour();
+            self.hour = Some((hour, Sha256::new()));
+        }
+        if let Some((_, d)) = &mut self.hour {
+            d.update(ev.raw.as_bytes());
+            d.update(b"\n");
+        }
     }
 
-    /// `sha256:<hex>` of the hour digests ([`EVENTS_DIGEST_RULE`]); read
-    /// after [`Self::finalize`], which collects the last hours' digests.
+    /// `sha256:<hex>` of the hour digests ([`EVENTS_DIGEST_RULE`]).
     pub fn events_digest(&self) -> String {
-        assert!(
-            self.digests.is_closed(),
-            "the events digest is read after finalize"
-        );
+        let current = self
+            .hour
+            .as_ref()
+            .map(|(h, d)| (*h, hex::encode(d.clone().finalize())));
         let mut all = Sha256::new();
-        for (h, hex) in &self.state.hours {
+        for (h, hex) in self.state.hours.iter().cloned().chain(current) {
             let start = DateTime::<Utc>::from_timestamp_millis(h * MS_PER_HOUR).unwrap_or_default();
             all.update(format!("{} {hex}\n", start.format("%Y-%m-%dT%H:%M:%SZ")).as_bytes());
         }
