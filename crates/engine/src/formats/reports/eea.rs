@@ -248,16 +248,27 @@ impl RegionClass {
 
 /// Classifies a provider region name (case-insensitive, surrounding blanks ignored).
 pub fn classify(region: Option<&str>) -> RegionClass {
-    let Some(r) = region.map(|r| r.trim().to_ascii_lowercase()) else {
+    let Some(r) = region.map(str::trim) else {
         return RegionClass::Unknown;
     };
+    // Called per event: regions are nearly always written in lowercase
+    // already, and then need no lowered copy.
+    if r.bytes().any(|b| b.is_ascii_uppercase()) {
+        classify_lowercase(&r.to_ascii_lowercase())
+    } else {
+        classify_lowercase(r)
+    }
+}
+
+/// [`classify`] of a trimmed, lowercase region.
+fn classify_lowercase(r: &str) -> RegionClass {
     if r.is_empty() {
         RegionClass::Unknown
-    } else if EEA_REGIONS.contains(&r.as_str()) {
+    } else if EEA_REGIONS.contains(&r) {
         RegionClass::Eea
-    } else if adequacy_country(&r).is_some() {
+    } else if adequacy_country(r).is_some() {
         RegionClass::Adequacy
-    } else if US_REGIONS.contains(&r.as_str()) {
+    } else if US_REGIONS.contains(&r) {
         RegionClass::UsDpfOnly
     } else {
         RegionClass::NonEea
@@ -280,5 +291,8 @@ mod tests {
         assert_eq!(classify(Some("eu-west-99")), RegionClass::NonEea);
         assert_eq!(classify(None), RegionClass::Unknown);
         assert_eq!(classify(Some(" ")), RegionClass::Unknown);
+        // Trimmed, with or without a lowered copy.
+        assert_eq!(classify(Some(" eu-west-1\t")), RegionClass::Eea);
+        assert_eq!(classify(Some(" US-EAST-1 ")), RegionClass::UsDpfOnly);
     }
 }

@@ -65,6 +65,9 @@ pub struct Privacy {
     /// The held requests' destinations, each stored once.
     #[serde(skip)]
     destinations: Interner,
+    /// The buffer an event's `provider/region` is built in.
+    #[serde(skip)]
+    destination_key: String,
     /// Held personal-data requests without an escalation id (or past the table's cap).
     pub escalated_unlinked: u64,
 }
@@ -129,6 +132,7 @@ impl Privacy {
             non_eea: CappedMap::new(MAX_KEYS),
             escalated: BTreeMap::new(),
             destinations: Interner::default(),
+            destination_key: String::new(),
             escalated_unlinked: 0,
         }
     }
@@ -362,8 +366,14 @@ impl Privacy {
                 self.inventory_overflow += 1;
             }
         }
-        let destination =
-            (o.provider.is_some() || o.region.is_some()).then(|| format!("{provider}/{region}"));
+        let destination = (o.provider.is_some() || o.region.is_some()).then(|| {
+            let key = &mut self.destination_key;
+            key.clear();
+            key.push_str(provider);
+            key.push('/');
+            key.push_str(region);
+            key.as_str()
+        });
         if o.decision == Some("escalate") {
             match o.e.escalation_id.as_deref() {
                 Some(id)
@@ -374,7 +384,7 @@ impl Privacy {
                         ArcStr::from(id),
                         EscalatedRequest {
                             region_class: o.region_class,
-                            destination: self.destinations.intern_opt(destination.as_deref()),
+                            destination: self.destinations.intern_opt(destination),
                             special: o.special,
                         },
                     );
@@ -382,7 +392,7 @@ impl Privacy {
                 _ => self.escalated_unlinked += 1,
             }
         }
-        if let Some(dest) = &destination {
+        if let Some(dest) = destination {
             count_class(&mut self.transfers_by_class, o.region_class);
             // Held requests go on only if a reviewer allows them: see `reviewed`.
             if !matches!(

@@ -42,6 +42,50 @@ pub enum Pop {
     Config,
 }
 
+impl Pop {
+    /// The population's bit in a set of populations.
+    const fn bit(self) -> u16 {
+        1 << self as u16
+    }
+}
+
+/// A set of populations being built.
+struct Pops(u16);
+
+impl Pops {
+    fn push(&mut self, pop: Pop) {
+        self.0 |= pop.bit();
+    }
+}
+
+const _: () = {
+    assert!(ALL_POPS.len() <= u16::BITS as usize);
+    // `ALL_POPS[i] as usize == i`: a population's sample is found by index.
+    let mut i = 0;
+    while i < ALL_POPS.len() {
+        assert!(ALL_POPS[i] as usize == i);
+        i += 1;
+    }
+};
+
+/// Saves the per-population samples as a map keyed by population.
+fn by_pop<S: serde::Serializer>(events: &[BottomK], s: S) -> Result<S::Ok, S::Error> {
+    s.collect_map(ALL_POPS.iter().zip(events))
+}
+
+/// Loads the per-population samples saved by [`by_pop`].
+fn in_pop_order<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<BottomK>, D::Error> {
+    let mut saved = BTreeMap::<Pop, BottomK>::deserialize(d)?;
+    ALL_POPS
+        .iter()
+        .map(|pop| {
+            saved
+                .remove(pop)
+                .ok_or_else(|| serde::de::Error::custom(format!("no sample of {pop:?}")))
+        })
+        .collect()
+}
+
 const ALL_POPS: [Pop; 14] = [
     Pop::All,
     Pop::HighRisk,
@@ -62,7 +106,9 @@ const ALL_POPS: [Pop; 14] = [
 #[derive(Serialize, Deserialize)]
 struct FrameworkSamples {
     seed: String,
-    events: BTreeMap<Pop, BottomK>,
+    /// One sample per population, at `Pop as usize` (saved as a map by population).
+    #[serde(serialize_with = "by_pop", deserialize_with = "in_pop_order")]
+    events: Vec<BottomK>,
     escalations: BottomK,
     incidents: BottomK,
 }
@@ -87,10 +133,7 @@ impl Samples {
         let per = frameworks
             .iter()
             .map(|&fw| {
-                let events = ALL_POPS
-                    .iter()
-                    .map(|&p| (p, BottomK::new(EVIDENCE_CAP)))
-                    .collect();
+                let events = ALL_POPS.map(|_| BottomK::new(EVIDENCE_CAP)).into();
                 (
                     fw,
                     FrameworkSamples {
@@ -105,9 +148,9 @@ impl Samples {
         Self { per }
     }
 
-    /// The event's populations (inline: no allocation per event).
-    fn pops_of(o: &Obs<'_>) -> smallvec::SmallVec<[Pop; 16]> {
-        let mut pops = smallvec::smallvec![Pop::All];
+    /// The event's populations, as a set of [`Pop::bit`]s.
+    fn pops_of(o: &Obs<'_>) -> u16 {
+        let mut pops = Pops(Pop::All.bit());
         let high = matches!(o.risk, Some("high") | Some("critical"));
         if high {
             pops.push(Pop::HighRisk);
@@ -154,7 +197,7 @@ impl Samples {
         if o.event_type == "config.published" {
             pops.push(Pop::Config);
         }
-        pops
+        pops.0
     }
 
     /// Offers the event to its populations.
@@ -162,8 +205,8 @@ impl Samples {
         let pops = Self::pops_of(o);
         let id = o.e.event_id.as_ref();
         for (s, &p) in self.per.values_mut().zip(&o.priorities) {
-            for pop in &pops {
-                if let Some(b) = s.events.get_mut(pop) {
+            for (pop, b) in ALL_POPS.iter().zip(&mut s.events) {
+                if pops & pop.bit() != 0 {
                     b.offer(p, id);
                 }
             }
@@ -175,10 +218,8 @@ impl Samples {
     pub fn merge(&mut self, later: Samples) {
         for (fw, l) in later.per {
             if let Some(s) = self.per.get_mut(&fw) {
-                for (pop, b) in l.events {
-                    if let Some(mine) = s.events.get_mut(&pop) {
-                        mine.merge(b);
-                    }
+                for (mine, b) in s.events.iter_mut().zip(l.events) {
+                    mine.merge(b);
                 }
             }
         }
@@ -239,7 +280,7 @@ impl Samples {
         let Some(s) = self.per.get(&fw) else {
             return Evidence::none();
         };
-        let ev = &s.events[&pop];
+        let ev = &s.events[pop as usize];
         let event_ids = ev.ids();
         let (esc_ids, esc_pop) = if escalations {
             (s.escalations.ids(), s.escalations.population())

@@ -325,8 +325,8 @@ impl Traffic {
             }
             None => self.request_without_provider += 1,
         }
-        let policies: Vec<&str> = e.policy_ids.iter().flatten().map(|p| p.as_ref()).collect();
         if let Some(d @ ("block" | "redact")) = o.decision {
+            let policies = e.policy_ids.as_deref().unwrap_or_default();
             if policies.is_empty() {
                 self.enforced_without_policy += 1;
             }
@@ -335,7 +335,7 @@ impl Traffic {
             } else {
                 &mut self.redacts_by_policy
             };
-            for p in &policies {
+            for p in policies {
                 by.incr(p);
             }
             if d == "block" {
