@@ -211,7 +211,11 @@ pub const US_REGIONS: &[&str] = &[
 
 /// The country of an adequacy region, if `region` is one.
 pub fn adequacy_country(region: &str) -> Option<&'static str> {
-    let r = region.trim().to_ascii_lowercase();
+    adequacy_country_lowercase(&region.trim().to_ascii_lowercase())
+}
+
+/// [`adequacy_country`] of a trimmed, lowercase region.
+fn adequacy_country_lowercase(r: &str) -> Option<&'static str> {
     ADEQUACY_REGIONS
         .iter()
         .find(|(name, _)| *name == r)
@@ -266,7 +270,7 @@ fn classify_lowercase(r: &str) -> RegionClass {
         RegionClass::Unknown
     } else if EEA_REGIONS.contains(&r) {
         RegionClass::Eea
-    } else if adequacy_country(r).is_some() {
+    } else if adequacy_country_lowercase(r).is_some() {
         RegionClass::Adequacy
     } else if US_REGIONS.contains(&r) {
         RegionClass::UsDpfOnly

@@ -28,6 +28,26 @@ fn gamma() -> f64 {
     (1.0 + ALPHA) / (1.0 - ALPHA)
 }
 
+/// Values below this find their bucket in a table worked out once: a
+/// latency in ms nearly always does, and two logarithms per value cost more
+/// than the rest of folding it.
+const TABLED_BELOW: i64 = 1 << 16;
+
+/// The bucket of a positive value: the least `i` with `v <= gamma^i`.
+fn bucket_of(v: i64) -> i32 {
+    static TABLE: std::sync::OnceLock<Box<[i32]>> = std::sync::OnceLock::new();
+    if v < TABLED_BELOW {
+        let table = TABLE.get_or_init(|| (0..TABLED_BELOW).map(bucket_by_logarithms).collect());
+        table[v as usize]
+    } else {
+        bucket_by_logarithms(v)
+    }
+}
+
+fn bucket_by_logarithms(v: i64) -> i32 {
+    ((v as f64).ln() / gamma().ln()).ceil() as i32
+}
+
 /// Buckets further apart than this are refused when a saved state is read
 /// (a value up to `i64::MAX` ms falls in bucket 2,200 at most).
 const MAX_SPAN: usize = 4_096;
@@ -99,8 +119,7 @@ impl LogHistogram {
             self.non_positive += 1;
             return;
         }
-        let i = ((v as f64).ln() / gamma().ln()).ceil() as i32;
-        self.buckets.add(i, 1);
+        self.buckets.add(bucket_of(v), 1);
     }
 
     /// Adds the values of `other`, as if they had been added one by one: the
@@ -268,6 +287,14 @@ mod tests {
             }
         }
         assert!(!whole.is_exact());
+    }
+
+    #[test]
+    fn the_table_gives_the_buckets_of_the_logarithms() {
+        for v in (1..TABLED_BELOW + 10).chain([i64::MAX / 2, i64::MAX]) {
+            assert_eq!(bucket_of(v), bucket_by_logarithms(v), "{v}");
+        }
+        assert!(bucket_of(TABLED_BELOW - 1) > bucket_of(2));
     }
 
     #[test]

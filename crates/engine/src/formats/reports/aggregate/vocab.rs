@@ -38,7 +38,10 @@ pub const INCIDENT_RESOLVED_OUTCOMES: &[&str] = &["resolved", "closed", "mitigat
 
 /// A policy id names a redaction policy when it contains `redact` (any case).
 pub fn is_redaction_policy(id: &str) -> bool {
-    id.to_ascii_lowercase().contains("redact")
+    // Asked of each policy of each decision: no lowered copy.
+    id.as_bytes()
+        .windows(b"redact".len())
+        .any(|w| w.eq_ignore_ascii_case(b"redact"))
 }
 
 pub fn is_special(category: &str) -> bool {
@@ -90,5 +93,26 @@ impl Merge for DecisionCounts {
     }
     fn observations(&self) -> Option<u64> {
         Some(self.total())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_redaction_policy_contains_redact_in_any_case() {
+        for id in [
+            "pii-redact",
+            "PII-REDACT",
+            "Redaction",
+            "é-redact-é",
+            "redact",
+        ] {
+            assert!(is_redaction_policy(id), "{id}");
+        }
+        for id in ["", "redac", "r-edact", "block-all", "rédact"] {
+            assert!(!is_redaction_policy(id), "{id}");
+        }
     }
 }
