@@ -290,11 +290,29 @@ mod tests {
     }
 
     #[test]
-    fn the_table_gives_the_buckets_of_the_logarithms() {
-        for v in (1..TABLED_BELOW + 10).chain([i64::MAX / 2, i64::MAX]) {
+    fn a_value_falls_in_the_least_bucket_whose_bound_holds_it_on_both_sides_of_the_table() {
+        // The bucket of v is the least i with v <= gamma^i (up to rounding).
+        let g = gamma();
+        for v in (1..300)
+            .chain(TABLED_BELOW - 300..TABLED_BELOW + 300)
+            .chain([1 << 40])
+        {
+            let i = bucket_of(v);
+            assert!(
+                v as f64 <= g.powi(i) * (1.0 + 1e-12),
+                "{v} above bucket {i}"
+            );
+            assert!(
+                v as f64 > g.powi(i - 1) * (1.0 - 1e-12),
+                "{v} below bucket {i}"
+            );
+        }
+        assert_eq!(bucket_of(1), 0);
+        assert_eq!(bucket_of(2), 35); // ln 2 / ln(1.01 / 0.99) = 34.66
+        // The table and the logarithms agree where they meet.
+        for v in [1, 2, TABLED_BELOW - 1, TABLED_BELOW, TABLED_BELOW + 1] {
             assert_eq!(bucket_of(v), bucket_by_logarithms(v), "{v}");
         }
-        assert!(bucket_of(TABLED_BELOW - 1) > bucket_of(2));
     }
 
     #[test]
