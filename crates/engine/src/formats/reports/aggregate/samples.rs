@@ -308,3 +308,40 @@ impl Samples {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn framework_samples() -> FrameworkSamples {
+        let mut events: Vec<BottomK> = ALL_POPS.map(|_| BottomK::new(EVIDENCE_CAP)).into();
+        events[Pop::Breach as usize].offer(7, "evt_breach");
+        FrameworkSamples {
+            seed: "acme|x|w".into(),
+            events,
+            escalations: BottomK::new(EVIDENCE_CAP),
+            incidents: BottomK::new(EVIDENCE_CAP),
+        }
+    }
+
+    #[test]
+    fn samples_save_as_a_map_by_population_and_load_back_in_place() {
+        let saved = serde_json::to_value(framework_samples()).unwrap();
+        let keys: Vec<&String> = saved["events"].as_object().unwrap().keys().collect();
+        assert_eq!(keys.len(), ALL_POPS.len());
+        assert_eq!(saved["events"]["Breach"]["population"], 1);
+        let back: FrameworkSamples = serde_json::from_value(saved.clone()).unwrap();
+        assert_eq!(back.events[Pop::Breach as usize].ids(), vec!["evt_breach"]);
+        assert_eq!(back.events[Pop::All as usize].population(), 0);
+        // A saved state that lacks a population is refused, not half-loaded.
+        let mut short = saved;
+        short["events"].as_object_mut().unwrap().remove("Config");
+        let refused = serde_json::from_value::<FrameworkSamples>(short)
+            .err()
+            .unwrap();
+        assert!(
+            refused.to_string().contains("no sample of Config"),
+            "{refused}"
+        );
+    }
+}
