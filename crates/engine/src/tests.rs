@@ -409,7 +409,7 @@ async fn a_read_ahead_limit_below_one_object_reads_one_at_a_time_to_the_same_byt
         ..Default::default()
     };
     let (tight, tight_sink, _) = tokio::time::timeout(
-        std::time::Duration::from_secs(60),
+        Duration::from_secs(60),
         export(tight_lake, day, one_at_a_time, &Quiet),
     )
     .await

@@ -128,22 +128,23 @@ pub fn seed_for(tenant: &str, fw: Framework, window: &Window) -> String {
     )
 }
 
+impl FrameworkSamples {
+    /// Empty samples of every population under `seed`.
+    fn empty(seed: String) -> Self {
+        Self {
+            seed,
+            events: ALL_POPS.map(|_| BottomK::new(EVIDENCE_CAP)).into(),
+            escalations: BottomK::new(EVIDENCE_CAP),
+            incidents: BottomK::new(EVIDENCE_CAP),
+        }
+    }
+}
+
 impl Samples {
     pub fn new(tenant: &str, window: &Window, frameworks: &[Framework]) -> Self {
         let per = frameworks
             .iter()
-            .map(|&fw| {
-                let events = ALL_POPS.map(|_| BottomK::new(EVIDENCE_CAP)).into();
-                (
-                    fw,
-                    FrameworkSamples {
-                        seed: seed_for(tenant, fw, window),
-                        events,
-                        escalations: BottomK::new(EVIDENCE_CAP),
-                        incidents: BottomK::new(EVIDENCE_CAP),
-                    },
-                )
-            })
+            .map(|&fw| (fw, FrameworkSamples::empty(seed_for(tenant, fw, window))))
             .collect();
         Self { per }
     }
@@ -314,14 +315,9 @@ mod tests {
     use super::*;
 
     fn framework_samples() -> FrameworkSamples {
-        let mut events: Vec<BottomK> = ALL_POPS.map(|_| BottomK::new(EVIDENCE_CAP)).into();
-        events[Pop::Breach as usize].offer(7, "evt_breach");
-        FrameworkSamples {
-            seed: "acme|x|w".into(),
-            events,
-            escalations: BottomK::new(EVIDENCE_CAP),
-            incidents: BottomK::new(EVIDENCE_CAP),
-        }
+        let mut samples = FrameworkSamples::empty("acme|x|w".into());
+        samples.events[Pop::Breach as usize].offer(7, "evt_breach");
+        samples
     }
 
     #[test]
