@@ -75,28 +75,6 @@ pub fn check_tracked(what: &str, merged: usize, untracked: u64) -> Result<(), No
     Ok(())
 }
 
-/// Merges the later part's lifecycle rows into `mine` per id (`merge_row`
-/// joins a row both parts have), held to [`check_tracked`] before (with both
-/// parts' `untracked`) and after.
-pub fn merge_rows<K: Ord, R>(
-    what: &str,
-    mine: &mut std::collections::BTreeMap<K, R>,
-    untracked: u64,
-    later: std::collections::BTreeMap<K, R>,
-    mut merge_row: impl FnMut(&mut R, R),
-) -> Result<(), NotExact> {
-    check_tracked(what, mine.len(), untracked)?;
-    for (id, row) in later {
-        match mine.entry(id) {
-            std::collections::btree_map::Entry::Occupied(mut o) => merge_row(o.get_mut(), row),
-            std::collections::btree_map::Entry::Vacant(v) => {
-                v.insert(row);
-            }
-        }
-    }
-    check_tracked(what, mine.len(), 0)
-}
-
 /// (De)serialises a map whose keys are not strings as a list of pairs.
 pub mod pairs {
     use serde::{Deserialize, Deserializer, Serialize, Serializer};

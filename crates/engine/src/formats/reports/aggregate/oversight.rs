@@ -8,16 +8,15 @@
 //! Events only fill each escalation's row (its first opening, its first
 //! resolution); the counts are derived from the rows once, in [`Oversight::finalize`],
 //! so that rows of a fanned-out export's segments merge per id first.
+use super::rows::Rows;
 use super::shared::{ArcStr, Interner, LinkedIds};
 use super::{MAX_DISTINCT, MAX_KEYS, MAX_TRACKED, Obs};
 use crate::formats::reports::counters::{CappedMap, DistinctCap};
-use crate::formats::reports::merge::{NotExact, merge_rows};
+use crate::formats::reports::merge::NotExact;
 use crate::formats::reports::sketch::LogHistogram;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 
-/// Linked event ids kept per escalation or incident.
-pub const MAX_LINKED_EVENTS: usize = 4;
+pub use super::shared::MAX_LINKED_EVENTS;
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Escalation {
@@ -79,7 +78,7 @@ struct Loose {
 
 #[derive(Serialize, Deserialize)]
 pub struct Oversight {
-    pub lifecycles: BTreeMap<ArcStr, Escalation>,
+    pub lifecycles: Rows<Escalation>,
     /// The rows' decisions, risk levels and reviewers, each stored once.
     #[serde(skip)]
     interned: Interner,
@@ -113,7 +112,7 @@ impl Default for Oversight {
 impl Oversight {
     pub fn new() -> Self {
         Self {
-            lifecycles: BTreeMap::new(),
+            lifecycles: Rows::new(),
             interned: Interner::default(),
             untracked: 0,
             loose: Loose {
@@ -195,9 +194,8 @@ impl Oversight {
 
     /// `self` then the later part `l`: rows merge per id.
     pub fn merge(&mut self, l: Oversight) -> Result<(), NotExact> {
-        merge_rows(
+        self.lifecycles.merge_later(
             "escalations",
-            &mut self.lifecycles,
             self.untracked + l.untracked,
             l.lifecycles,
             Escalation::merge,
@@ -271,7 +269,7 @@ impl Oversight {
         self.overrides_by_risk = overrides_by_risk;
         self.time_to_decision = time_to_decision;
         self.reviewers = reviewers;
-        for x in self.lifecycles.values_mut() {
+        for x in self.lifecycles.rows_mut() {
             x.risk = match (x.opened_at.is_some(), x.resolved_at.is_some()) {
                 (true, true) if x.matched() => x.open_risk.clone().or(x.resolution_risk.clone()),
                 (true, _) => x.open_risk.clone(),

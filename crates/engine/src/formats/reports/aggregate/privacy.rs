@@ -1,5 +1,6 @@
 //! Personal data: detections by category and handling, special categories,
 //! redaction-policy coverage, the processing inventory and transfers.
+use super::rows::Rows;
 use super::shared::{ArcStr, Interner};
 use super::vocab::{DecisionCounts, is_redaction_policy, is_special};
 use super::{MAX_DISTINCT, MAX_KEYS, Obs};
@@ -61,7 +62,7 @@ pub struct Privacy {
     pub non_eea: CappedMap<DecisionCounts>,
     /// Personal-data requests held for human review, by escalation id: where
     /// they would go. The reviewer's final decision says whether they went.
-    pub escalated: BTreeMap<ArcStr, EscalatedRequest>,
+    pub escalated: Rows<EscalatedRequest>,
     /// The held requests' destinations, each stored once.
     #[serde(skip)]
     destinations: Interner,
@@ -130,7 +131,7 @@ impl Privacy {
             transfers_by_class: BTreeMap::new(),
             sent_by_class: BTreeMap::new(),
             non_eea: CappedMap::new(MAX_KEYS),
-            escalated: BTreeMap::new(),
+            escalated: Rows::new(),
             destinations: Interner::default(),
             destination_key: String::new(),
             escalated_unlinked: 0,
@@ -143,7 +144,7 @@ impl Privacy {
             pending: self.escalated_unlinked,
             ..Default::default()
         };
-        for (id, x) in &self.escalated {
+        for (id, x) in self.escalated.iter() {
             let decision = oversight
                 .lifecycles
                 .get(id.as_str())

@@ -1,11 +1,12 @@
 //! Incidents (ENS op.exp.7/9), serious-incident candidates (AI Act Art. 73) and
 //! personal-data breach candidates (GDPR Art. 33/34).
 use super::oversight::MAX_LINKED_EVENTS;
-use super::shared::{ArcStr, Interner, KeyIndex, LinkedIds};
+use super::rows::Rows;
+use super::shared::{ArcStr, Interner, LinkedIds};
 use super::vocab::{INCIDENT_ACK_OUTCOMES, INCIDENT_RESOLVED_OUTCOMES};
 use super::{MAX_KEYS, MAX_TRACKED, Obs};
 use crate::formats::reports::counters::CappedMap;
-use crate::formats::reports::merge::{NotExact, check_tracked, first, merge_rows};
+use crate::formats::reports::merge::{NotExact, check_tracked, first};
 use crate::formats::reports::sketch::LogHistogram;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -25,7 +26,7 @@ pub struct Incident {
 /// The counts and times are derived from the rows in [`Incidents::finalize`].
 #[derive(Serialize, Deserialize)]
 pub struct Incidents {
-    pub lifecycles: BTreeMap<ArcStr, Incident>,
+    pub lifecycles: Rows<Incident>,
     /// The rows' severities, each stored once.
     #[serde(skip)]
     interned: Interner,
@@ -56,7 +57,7 @@ impl Incident {
 impl Incidents {
     pub fn new() -> Self {
         Self {
-            lifecycles: BTreeMap::new(),
+            lifecycles: Rows::new(),
             interned: Interner::default(),
             untracked: 0,
             total: 0,
@@ -103,9 +104,8 @@ impl Incidents {
 
     /// `self` then the later part `l`: rows merge per id.
     pub fn merge(&mut self, l: Incidents) -> Result<(), NotExact> {
-        merge_rows(
+        self.lifecycles.merge_later(
             "incidents",
-            &mut self.lifecycles,
             self.untracked + l.untracked,
             l.lifecycles,
             Incident::merge,
@@ -188,9 +188,7 @@ impl SeriousCandidate {
 
 #[derive(Default, Serialize, Deserialize)]
 pub struct SeriousCandidates {
-    pub by_case: BTreeMap<ArcStr, SeriousCandidate>,
-    #[serde(skip)]
-    indexed: KeyIndex,
+    pub by_case: Rows<SeriousCandidate>,
     pub total: u64,
     pub untracked: u64,
     /// Only a segment of a fanned-out export keeps these (see [`CaseUpdate`]).
@@ -243,7 +241,7 @@ impl SeriousCandidates {
         let reported = o.event_type == "incident.reported";
         let critical = o.risk == Some("critical");
         let key = case_key(o);
-        let tracked = self.indexed.holds(&self.by_case, key);
+        let tracked = self.by_case.contains_key(key);
         if self.keep_updates
             && !tracked
             && (o.e.incident_id.is_some() || reported || o.event_type == "escalation.opened")
@@ -275,7 +273,6 @@ impl SeriousCandidates {
         let key = o.shared_case_key();
         // The case key is the request id when there is one: shared, not copied.
         let request_id = o.e.request_id.as_ref().map(|_| key.clone());
-        self.indexed.note(&key);
         self.by_case.insert(
             key,
             SeriousCandidate {
@@ -346,9 +343,7 @@ pub struct Breach {
 
 #[derive(Default, Serialize, Deserialize)]
 pub struct Breaches {
-    pub by_case: BTreeMap<ArcStr, Breach>,
-    #[serde(skip)]
-    indexed: KeyIndex,
+    pub by_case: Rows<Breach>,
     /// The rows' providers, regions and data categories, each stored once.
     #[serde(skip)]
     interned: Interner,
@@ -361,9 +356,8 @@ impl Breaches {
     /// (a candidate always carries its incident id, so later events change nothing).
     pub fn merge(&mut self, l: Breaches) -> Result<(), NotExact> {
         self.total += l.total;
-        merge_rows(
+        self.by_case.merge_later(
             "breach candidates",
-            &mut self.by_case,
             self.untracked + l.untracked,
             l.by_case,
             |_, _| self.total -= 1,
@@ -372,9 +366,7 @@ impl Breaches {
 
     pub fn observe(&mut self, o: &Obs<'_>) {
         let key = case_key(o);
-        if self.indexed.holds(&self.by_case, key)
-            && let Some(b) = self.by_case.get_mut(key)
-        {
+        if let Some(b) = self.by_case.get_mut(key) {
             // A later incident record on the same case links the candidate to handling.
             if b.incident_id.is_none() {
                 b.incident_id = o.shared_incident_id();
@@ -396,7 +388,6 @@ impl Breaches {
         let interned = &mut self.interned;
         let categories = categories.into_iter().map(|c| interned.intern(c)).collect();
         let key = o.shared_case_key();
-        self.indexed.note(&key);
         self.by_case.insert(
             key,
             Breach {

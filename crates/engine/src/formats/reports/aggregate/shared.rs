@@ -9,68 +9,90 @@
 //! destination) once per table. A state loaded back (a fanned-out export's
 //! segments) holds its strings unshared: correct, only larger.
 pub use arcstr::ArcStr;
-use std::collections::{BTreeMap, HashSet};
-use std::hash::BuildHasher;
+use std::collections::HashSet;
 
-/// A row's linked event ids: the first two inline (most rows link one or
-/// two events), more on the heap.
-pub type LinkedIds = smallvec::SmallVec<[ArcStr; 2]>;
+/// Linked event ids kept per escalation or incident.
+pub const MAX_LINKED_EVENTS: usize = 4;
 
-/// The keys of a lifecycle table, for the question every event asks ("is
-/// this a case the table holds?"), which is usually no: a filter of bits
-/// (two per key, 128 KiB whatever the table's size) answers "no" for sure,
-/// and "maybe" (about 1% wrongly, at the 50,000-row cap) sends the question
-/// to the table's B-tree of ids. Rows are never removed, so the filter has
-/// seen every key when it has seen as many as the table holds; a table
-/// filled another way (a loaded or merged state) is filtered again on first
-/// use.
-pub struct KeyIndex {
-    bits: Vec<u64>,
-    keys: usize,
+/// A row's linked event ids, in the order linked, all inline: 32 bytes and
+/// no heap block. (A vector inline up to two spilled to the heap for a
+/// third; at 10M events the escalation and incident tables' spills were
+/// ~7 MB.) Saved as the list of ids.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct LinkedIds([Option<ArcStr>; MAX_LINKED_EVENTS]);
+
+impl LinkedIds {
+    pub fn len(&self) -> usize {
+        self.iter().count()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0[0].is_none()
+    }
+
+    /// Links one more event; a row already linking [`MAX_LINKED_EVENTS`] keeps its own.
+    pub fn push(&mut self, id: ArcStr) {
+        if let Some(free) = self.0.iter_mut().find(|slot| slot.is_none()) {
+            *free = Some(id);
+        }
+    }
+
+    pub fn first(&self) -> Option<&ArcStr> {
+        self.0[0].as_ref()
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &ArcStr> {
+        self.0.iter().map_while(|slot| slot.as_ref())
+    }
 }
 
-/// Bits in a [`KeyIndex`] (2^20).
-const FILTER_BITS: u64 = 1 << 20;
+impl std::ops::Index<usize> for LinkedIds {
+    type Output = ArcStr;
 
-impl Default for KeyIndex {
-    fn default() -> Self {
-        Self {
-            bits: vec![0; (FILTER_BITS / 64) as usize],
-            keys: 0,
-        }
+    fn index(&self, i: usize) -> &ArcStr {
+        self.0[i].as_ref().expect("no linked event at that place")
     }
 }
 
-impl KeyIndex {
-    /// Whether `table` holds `key`.
-    pub fn holds<V>(&mut self, table: &BTreeMap<ArcStr, V>, key: &str) -> bool {
-        if self.keys != table.len() {
-            self.bits.fill(0);
-            self.keys = 0;
-            table.keys().for_each(|k| self.note(k));
+impl IntoIterator for LinkedIds {
+    type Item = ArcStr;
+    type IntoIter = std::iter::Flatten<std::array::IntoIter<Option<ArcStr>, MAX_LINKED_EVENTS>>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.into_iter().flatten()
+    }
+}
+
+impl Extend<ArcStr> for LinkedIds {
+    fn extend<T: IntoIterator<Item = ArcStr>>(&mut self, ids: T) {
+        ids.into_iter().for_each(|id| self.push(id));
+    }
+}
+
+impl std::fmt::Debug for LinkedIds {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+impl serde::Serialize for LinkedIds {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.iter())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for LinkedIds {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let ids = Vec::<ArcStr>::deserialize(d)?;
+        if ids.len() > MAX_LINKED_EVENTS {
+            return Err(serde::de::Error::invalid_length(
+                ids.len(),
+                &"at most four linked event ids",
+            ));
         }
-        self.may_hold(key) && table.contains_key(key)
-    }
-
-    /// `false` when the key was never noted; `true` when it was (or, rarely, not).
-    fn may_hold(&self, key: &str) -> bool {
-        Self::positions(key)
-            .iter()
-            .all(|&b| self.bits[(b / 64) as usize] & (1 << (b % 64)) != 0)
-    }
-
-    /// Adds a key just inserted into the table.
-    pub fn note(&mut self, key: &str) {
-        for b in Self::positions(key) {
-            self.bits[(b / 64) as usize] |= 1 << (b % 64);
-        }
-        self.keys += 1;
-    }
-
-    /// The key's two bits, from one 64-bit hash.
-    fn positions(key: &str) -> [u64; 2] {
-        let h = foldhash::fast::FixedState::with_seed(0x6b74).hash_one(key);
-        [h % FILTER_BITS, (h >> 32) % FILTER_BITS]
+        let mut linked = LinkedIds::default();
+        linked.extend(ids);
+        Ok(linked)
     }
 }
 
@@ -106,38 +128,6 @@ mod tests {
     use crate::formats::reports::aggregate::Aggregate;
     use crate::formats::test_support::parsed;
     use kt_domain::ExportFormat;
-
-    #[test]
-    fn a_key_index_answers_for_rows_it_was_told_of_and_for_rows_filled_another_way() {
-        let mut table: BTreeMap<ArcStr, u32> = BTreeMap::new();
-        let mut index = KeyIndex::default();
-        assert!(!index.holds(&table, "req_1"));
-        let key = ArcStr::from("req_1");
-        index.note(&key);
-        table.insert(key, 1);
-        assert!(index.holds(&table, "req_1"));
-        assert!(!index.holds(&table, "req_2"));
-        // Rows added without the index (a loaded or merged state) are found too.
-        table.insert(ArcStr::from("req_2"), 2);
-        table.insert(ArcStr::from("req_3"), 3);
-        assert!(index.holds(&table, "req_2") && index.holds(&table, "req_3"));
-        assert!(!index.holds(&table, "req_4"));
-        // The filter itself: every noted key passes, nearly every other is turned away.
-        let mut filter = KeyIndex::default();
-        (0..50_000).for_each(|i| filter.note(&format!("req_{i}")));
-        assert!((0..50_000).all(|i| filter.may_hold(&format!("req_{i}"))));
-        let passed = (50_000..60_000)
-            .filter(|i| filter.may_hold(&format!("req_{i}")))
-            .count();
-        assert!(passed < 300, "{passed} of 10,000 absent keys passed");
-        let loaded: BTreeMap<ArcStr, u32> = table.clone();
-        let mut fresh = KeyIndex::default();
-        assert!(
-            ["req_1", "req_2", "req_3"]
-                .iter()
-                .all(|k| fresh.holds(&loaded, k))
-        );
-    }
 
     fn observe(agg: &mut Aggregate, lines: &[&str]) {
         for (h, rest) in lines.iter().enumerate() {
@@ -193,6 +183,34 @@ mod tests {
             a.automated.as_ref().unwrap(),
             b.automated.as_ref().unwrap()
         ));
+    }
+
+    #[test]
+    fn linked_ids_keep_the_first_four_in_order_and_save_as_a_list() {
+        let mut ids = LinkedIds::default();
+        assert!(ids.is_empty() && ids.first().is_none());
+        assert_eq!(serde_json::to_string(&ids).unwrap(), "[]");
+        ids.extend(["evt_1", "evt_2", "evt_3"].map(ArcStr::from));
+        assert_eq!((ids.len(), &ids[2]), (3, &ArcStr::from("evt_3")));
+        ids.push(ArcStr::from("evt_4"));
+        ids.push(ArcStr::from("evt_5"));
+        let listed: Vec<&str> = ids.iter().map(|id| id.as_str()).collect();
+        assert_eq!(
+            listed,
+            ["evt_1", "evt_2", "evt_3", "evt_4"],
+            "a fifth is not linked"
+        );
+        let saved = serde_json::to_string(&ids).unwrap();
+        assert_eq!(saved, serde_json::to_string(&listed).unwrap());
+        let loaded: LinkedIds = serde_json::from_str(&saved).unwrap();
+        assert_eq!(loaded, ids);
+        let five = r#"["a","b","c","d","e"]"#;
+        assert!(serde_json::from_str::<LinkedIds>(five).is_err());
+        assert_eq!(
+            std::mem::size_of::<LinkedIds>(),
+            32,
+            "inline, no heap block"
+        );
     }
 
     #[test]
