@@ -5,9 +5,9 @@
 //! [`super::MAX_TRACKED`] rows. In a B-tree a third or more of every node was
 //! slack (at 10M events the escalation table took 10.9 MB for 50,000 rows
 //! of 128 bytes). Here the ids and rows sit in two vectors in the order they
-//! were added, a hash table of row numbers (4 bytes a slot) finds an id, and
-//! reading the table sorts the row numbers by id once (kept until the next
-//! insert), so every report and saved state sees the rows in id order
+//! were added, a hash table of row numbers (4 bytes and a control byte a
+//! slot) finds an id, and reading the table sorts the row numbers by id once
+//! (4 bytes a row, kept until the next insert), so every report and saved state sees the rows in id order
 //! exactly as the B-tree gave them.
 use super::shared::ArcStr;
 use crate::formats::reports::merge::{MAX_TRACKED, NotExact, check_tracked};
@@ -23,12 +23,11 @@ pub struct Rows<R> {
     rows: Vec<R>,
     /// Row numbers, hashed by their key.
     index: HashTable<u32>,
+    /// Seeded per table: ids come from event producers, and a known seed
+    /// would let them choose ids that all land in one slot.
+    hasher: foldhash::fast::RandomState,
     /// Row numbers in key order, worked out when first read after an insert.
     order: OnceLock<Vec<u32>>,
-}
-
-fn hash(key: &str) -> u64 {
-    foldhash::fast::FixedState::with_seed(0x6b74).hash_one(key)
 }
 
 impl<R> Default for Rows<R> {
@@ -37,6 +36,7 @@ impl<R> Default for Rows<R> {
             keys: Vec::new(),
             rows: Vec::new(),
             index: HashTable::new(),
+            hasher: foldhash::fast::RandomState::default(),
             order: OnceLock::new(),
         }
     }
@@ -58,7 +58,7 @@ impl<R> Rows<R> {
     fn find(&self, key: &str) -> Option<usize> {
         let keys = &self.keys;
         self.index
-            .find(hash(key), |&i| *keys[i as usize] == *key)
+            .find(self.hasher.hash_one(key), |&i| *keys[i as usize] == *key)
             .map(|&i| i as usize)
     }
 
@@ -84,9 +84,10 @@ impl<R> Rows<R> {
             return Some(std::mem::replace(&mut self.rows[i], row));
         }
         let i = u32::try_from(self.rows.len()).expect("a table keeps at most MAX_TRACKED rows");
-        let keys = &self.keys;
-        self.index
-            .insert_unique(hash(&key), i, |&j| hash(&keys[j as usize]));
+        let (keys, hasher) = (&self.keys, &self.hasher);
+        self.index.insert_unique(hasher.hash_one(&*key), i, |&j| {
+            hasher.hash_one(&*keys[j as usize])
+        });
         if self.rows.len() == self.rows.capacity() {
             // Doubling, but not past the cap: 50,000 rows in room for 65,536
             // would leave a quarter of a table's block unused.

@@ -15,9 +15,10 @@ use std::collections::HashSet;
 pub const MAX_LINKED_EVENTS: usize = 4;
 
 /// A row's linked event ids, in the order linked, all inline: 32 bytes and
-/// no heap block. (A vector inline up to two spilled to the heap for a
-/// third; at 10M events the escalation and incident tables' spills were
-/// ~7 MB.) Saved as the list of ids.
+/// no heap block. (A 24-byte vector inline up to two spilled a heap block
+/// for a third; at 10M events the escalation and incident tables' spills
+/// were ~7 MB, against 0.8 MB for the 8 bytes more per row.) Saved as the
+/// list of ids.
 #[derive(Clone, Default, PartialEq, Eq)]
 pub struct LinkedIds([Option<ArcStr>; MAX_LINKED_EVENTS]);
 
