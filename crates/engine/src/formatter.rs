@@ -100,6 +100,12 @@ pub trait EventRenderer: Send + Sync {
         true
     }
     fn render(&self, event: &ParsedEvent<'_>, out: &mut Vec<u8>) -> Result<(), FormatError>;
+    /// About the bytes `render` writes per 100 bytes of line, so a reader's
+    /// chunk is sized once instead of doubling midway (a chunk that doubles
+    /// holds up to twice what it uses until the writer is done with it).
+    fn bytes_per_100_line_bytes(&self) -> usize {
+        100
+    }
     /// [`EventRenderer::render`] given what reading the line found out about
     /// it on the way (`facts` must hold of `event.raw`), so a renderer need
     /// not look at the line again. The readers call this one.

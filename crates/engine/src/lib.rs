@@ -21,6 +21,8 @@ mod order;
 mod ports;
 mod reader;
 #[cfg(test)]
+mod reader_tests;
+#[cfg(test)]
 mod record_tests;
 pub mod reference;
 pub mod resume;

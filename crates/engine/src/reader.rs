@@ -132,6 +132,15 @@ impl ObjectTask {
         (self.size as usize).saturating_mul(inflate)
     }
 
+    /// About the bytes `line_bytes` of lines take in a chunk.
+    fn chunk_bytes(&self, line_bytes: usize) -> usize {
+        let per_100 = self
+            .renderer
+            .as_ref()
+            .map_or(100, |r| r.bytes_per_100_line_bytes());
+        line_bytes.saturating_mul(per_100) / 100
+    }
+
     /// Hands a chunk to the writer. `false`: nobody listens any more.
     fn hand_on(&self, tx: &SyncSender<ReaderMsg>, chunk: Chunk) -> bool {
         self.ahead.add(chunk.footprint());
@@ -272,7 +281,7 @@ fn split_whole(
     cancel: &AtomicBool,
     stats: &mut ObjectStats,
 ) -> Result<bool, ExportError> {
-    let mut chunk = task.pool.take(data.len());
+    let mut chunk = task.pool.take(task.chunk_bytes(data.len()));
     let mut line_no = 0u64;
     let mut start = 0;
     while start < data.len() {
@@ -286,7 +295,8 @@ fn split_whole(
                     tx,
                     std::mem::replace(
                         &mut chunk,
-                        task.pool.take(data.len() - start.min(data.len())),
+                        task.pool
+                            .take(task.chunk_bytes(data.len() - start.min(data.len()))),
                     ),
                 ))
         {
@@ -335,7 +345,7 @@ fn split_lines(
     cancel: &AtomicBool,
     stats: &mut ObjectStats,
 ) -> Result<bool, ExportError> {
-    let expected = task.expected_bytes();
+    let expected = task.chunk_bytes(task.expected_bytes());
     let mut chunk = task.pool.take(expected);
     let (mut filled, mut line_no) = (0usize, 0u64);
     let mut skipping = false;

@@ -75,8 +75,51 @@ fn escaped_text_is_stored_whole_and_plain_text_as_a_slice_of_the_line() {
     let plain = parsed(LINES[0]);
     let mut record = Vec::new();
     encode(&plain, &[], &mut record).unwrap();
-    assert_eq!(record[12 + LINES[0].len()], SLICE);
+    assert_eq!(record[12 + LINES[0].len()], SHORT_SLICE);
     assert_eq!(record.windows(5).filter(|w| w == b"evt_1").count(), 1);
+}
+
+#[test]
+fn a_long_string_or_one_far_into_the_line_is_a_long_slice_and_reads_back() {
+    let long_decision = "d".repeat(300);
+    let filler = "x".repeat(70_000);
+    let line = format!(
+        r#"{{"event_id":"evt_1","ts":"2026-05-01T10:00:00.000Z","tenant_id":"acme","event_type":"gateway.request","decision":"{long_decision}","note":"{filler}","incident_id":"inc_far"}}"#
+    );
+    let event = parsed(&line);
+    let mut record = Vec::new();
+    encode(&event, &[], &mut record).unwrap();
+    let (back, _) = decode(&record).unwrap();
+    assert_eq!(back.fields, event.fields);
+    assert_eq!(back.fields.incident_id.as_deref(), Some("inc_far"));
+    assert_eq!(
+        back.fields.decision.as_deref(),
+        Some(long_decision.as_str())
+    );
+    // Each form, written directly, at the bounds of the short one.
+    let tags: Vec<u8> = [
+        (0, 5),
+        (0, 255),
+        (0, 256),
+        (65_535, 1),
+        (65_536, 1),
+        (70_000, 7),
+    ]
+    .into_iter()
+    .map(|(at, len)| {
+        let mut out = Vec::new();
+        let mut w = Writer {
+            line: line.as_ptr() as usize..line.as_ptr() as usize + line.len(),
+            out: &mut out,
+        };
+        w.string(&line[at..at + len]).unwrap();
+        out[0]
+    })
+    .collect();
+    assert_eq!(
+        tags,
+        [SHORT_SLICE, SHORT_SLICE, SLICE, SHORT_SLICE, SLICE, SLICE]
+    );
 }
 
 #[test]
@@ -93,6 +136,18 @@ fn a_damaged_record_is_an_error_not_a_panic() {
     let mut bad = Vec::new();
     encode(&parsed(LINES[0]), &[], &mut bad).unwrap();
     let at = 12 + LINES[0].len() + 1;
-    bad[at..at + 4].copy_from_slice(&u32::MAX.to_le_bytes());
+    bad[at..at + 2].copy_from_slice(&u16::MAX.to_le_bytes());
+    assert!(decode(&bad).is_err());
+    // A long slice that points past the line.
+    let far = format!(
+        r#"{{"event_id":"{}","ts":"2026-05-01T10:00:00.000Z","tenant_id":"acme","event_type":"x"}}"#,
+        "e".repeat(300)
+    );
+    let mut bad = Vec::new();
+    encode(&parsed(&far), &[], &mut bad).unwrap();
+    let at = 12 + far.len();
+    assert_eq!(bad[at], SLICE);
+    assert!(decode(&bad).is_ok());
+    bad[at + 1..at + 5].copy_from_slice(&u32::MAX.to_le_bytes());
     assert!(decode(&bad).is_err());
 }
