@@ -7,8 +7,8 @@
 //! of 128 bytes). Here the ids and rows sit in two vectors in the order they
 //! were added, a hash table of row numbers (4 bytes and a control byte a
 //! slot) finds an id, and reading the table sorts the row numbers by id once
-//! (4 bytes a row, kept until the next insert), so every report and saved state sees the rows in id order
-//! exactly as the B-tree gave them.
+//! (4 bytes a row, kept until the next insert), so every report and saved
+//! state sees the rows in id order exactly as the B-tree gave them.
 use super::shared::ArcStr;
 use crate::formats::reports::merge::{MAX_TRACKED, NotExact, check_tracked};
 use hashbrown::HashTable;
