@@ -241,14 +241,7 @@ impl SeriousCandidates {
         let reported = o.event_type == "incident.reported";
         let critical = o.risk == Some("critical");
         let key = case_key(o);
-        let tracked = self.by_case.contains_key(key);
-        if self.keep_updates
-            && !tracked
-            && (o.e.incident_id.is_some() || reported || o.event_type == "escalation.opened")
-        {
-            self.note_update(key, o, reported);
-        }
-        if tracked && let Some(c) = self.by_case.get_mut(key) {
+        if let Some(c) = self.by_case.get_mut(key) {
             if c.incident_id.is_none() {
                 c.incident_id = o.shared_incident_id();
             }
@@ -257,6 +250,11 @@ impl SeriousCandidates {
                 c.escalated_via = Some(escalated_via(reported));
             }
             return;
+        }
+        if self.keep_updates
+            && (o.e.incident_id.is_some() || reported || o.event_type == "escalation.opened")
+        {
+            self.note_update(key, o, reported);
         }
         if !reported && !critical {
             return;

@@ -134,9 +134,7 @@ impl<R> Rows<R> {
     pub fn rows_mut(&mut self) -> impl Iterator<Item = &mut R> {
         self.rows.iter_mut()
     }
-}
 
-impl<R> Rows<R> {
     /// Merges the later part's rows into these per id (`merge_row` joins a
     /// row both parts have), held to [`check_tracked`] before (with both
     /// parts' `untracked`) and after.
@@ -166,14 +164,9 @@ impl<R> IntoIterator for Rows<R> {
 
     /// The rows with their keys, in key order.
     fn into_iter(self) -> Self::IntoIter {
-        let order = self.order().to_vec();
-        let mut slots: Vec<Option<(ArcStr, R)>> =
-            self.keys.into_iter().zip(self.rows).map(Some).collect();
-        let sorted: Vec<(ArcStr, R)> = order
-            .into_iter()
-            .map(|i| slots[i as usize].take().expect("each row once"))
-            .collect();
-        sorted.into_iter()
+        let mut rows: Vec<(ArcStr, R)> = self.keys.into_iter().zip(self.rows).collect();
+        rows.sort_unstable_by(|a, b| a.0.cmp(&b.0)); // keys are unique
+        rows.into_iter()
     }
 }
 
@@ -186,31 +179,11 @@ impl<R> Extend<(ArcStr, R)> for Rows<R> {
     }
 }
 
-impl<R> FromIterator<(ArcStr, R)> for Rows<R> {
-    fn from_iter<T: IntoIterator<Item = (ArcStr, R)>>(rows: T) -> Self {
-        let mut table = Self::new();
-        table.extend(rows);
-        table
-    }
-}
-
 impl<R> std::ops::Index<&str> for Rows<R> {
     type Output = R;
 
     fn index(&self, key: &str) -> &R {
         self.get(key).expect("no row with that key")
-    }
-}
-
-impl<R: Clone> Clone for Rows<R> {
-    fn clone(&self) -> Self {
-        self.iter().map(|(k, r)| (k.clone(), r.clone())).collect()
-    }
-}
-
-impl<R: std::fmt::Debug> std::fmt::Debug for Rows<R> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_map().entries(self.iter()).finish()
     }
 }
 
