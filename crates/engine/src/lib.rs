@@ -17,6 +17,7 @@ pub mod formats;
 pub mod formatter;
 mod inflate;
 pub mod local_dir;
+mod memory;
 mod order;
 mod ports;
 mod reader;
