@@ -187,18 +187,18 @@ fn write_export_timed(mut s: WriterSetup) -> Result<Written, ExportError> {
     };
     let mut current: Option<(usize, HourBuffer)> = None;
     let mut stopped_before = None;
-    let mut trimmer = crate::memory::Trimmer::new();
+    let mut trimmer = crate::heap_trim::Trimmer::new();
     while let Some(feed) = s.feeds.blocking_recv() {
         if current.as_ref().is_some_and(|(hour, _)| *hour != feed.hour) {
             let (_, buffer) = current.take().expect("checked");
             stats.duplicates_removed += drain(buffer)?;
-            trimmer.hour_written();
             // An hour is whole (ordered and de-duplicated on its own): the
             // output so far is exactly what a run of the earlier hours writes.
             if s.stop.load(Ordering::Relaxed) {
                 stopped_before = Some(feed.hour);
                 break;
             }
+            trimmer.between_hours();
         }
         let buffer = &mut current
             .get_or_insert_with(|| {
