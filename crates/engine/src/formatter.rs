@@ -91,6 +91,10 @@ pub trait Formatter: Send {
     ) -> Result<(), FormatError>;
 }
 
+/// [`EventRenderer::bytes_per_100_line_bytes`] of a renderer (or of no
+/// renderer: the chunk holds the lines) that writes about the line's size.
+pub const AS_MANY_AS_THE_LINE: usize = 100;
+
 /// Renders one event on its own, independent of the events around it.
 pub trait EventRenderer: Send + Sync {
     /// Whether `render` reads `ParsedEvent::fields` beyond the required ones.
@@ -104,7 +108,7 @@ pub trait EventRenderer: Send + Sync {
     /// chunk is sized once instead of doubling midway (a chunk that doubles
     /// holds up to twice what it uses until the writer is done with it).
     fn bytes_per_100_line_bytes(&self) -> usize {
-        100
+        AS_MANY_AS_THE_LINE
     }
     /// [`EventRenderer::render`] given what reading the line found out about
     /// it on the way (`facts` must hold of `event.raw`), so a renderer need

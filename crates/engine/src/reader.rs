@@ -6,7 +6,7 @@ use super::scan::Want;
 use super::stage::{StageClock, thread_cpu_ns};
 use super::validate::{PartitionHour, check_line_into};
 use super::{ExportError, SourceError};
-use crate::formatter::EventRenderer;
+use crate::formatter::{AS_MANY_AS_THE_LINE, EventRenderer};
 use kt_domain::{Event, ParsedEvent};
 use kt_domain::{MAX_REJECTED_SAMPLES, RejectedSample};
 use std::io::{BufReader, Read};
@@ -137,7 +137,7 @@ impl ObjectTask {
         let per_100 = self
             .renderer
             .as_ref()
-            .map_or(100, |r| r.bytes_per_100_line_bytes());
+            .map_or(AS_MANY_AS_THE_LINE, |r| r.bytes_per_100_line_bytes());
         line_bytes.saturating_mul(per_100) / 100
     }
 

@@ -320,18 +320,24 @@ impl<'r> Reader<'r> {
         Ok(i64::from_le_bytes(b))
     }
 
+    /// The line's bytes a slice tag points at (either form).
+    fn in_line(&self, start: usize, len: usize) -> Result<Cow<'r, str>, FormatError> {
+        let end = start.checked_add(len).ok_or_else(corrupt)?;
+        self.line
+            .get(start..end)
+            .map(Cow::Borrowed)
+            .ok_or_else(corrupt)
+    }
+
     fn tagged_string(&mut self, tag: u8) -> Result<Cow<'r, str>, FormatError> {
         match tag {
             SHORT_SLICE => {
                 let b = self.take(3)?;
-                let (start, len) = (u16::from_le_bytes([b[0], b[1]]) as usize, b[2] as usize);
-                let s = self.line.get(start..start + len).ok_or_else(corrupt)?;
-                Ok(Cow::Borrowed(s))
+                self.in_line(u16::from_le_bytes([b[0], b[1]]) as usize, b[2] as usize)
             }
             SLICE => {
                 let (start, len) = (self.u32()?, self.u32()?);
-                let s = self.line.get(start..start + len).ok_or_else(corrupt)?;
-                Ok(Cow::Borrowed(s))
+                self.in_line(start, len)
             }
             WHOLE => {
                 let len = self.u32()?;

@@ -74,6 +74,8 @@ impl<R> Rows<R> {
         self.find(key).map(|i| &mut self.rows[i])
     }
 
+    /// Tests check which allocation a key shares.
+    #[cfg(test)]
     pub fn get_key_value(&self, key: &str) -> Option<(&ArcStr, &R)> {
         self.find(key).map(|i| (&self.keys[i], &self.rows[i]))
     }
@@ -179,6 +181,8 @@ impl<R> Extend<(ArcStr, R)> for Rows<R> {
     }
 }
 
+/// Tests read rows as they would a map's.
+#[cfg(test)]
 impl<R> std::ops::Index<&str> for Rows<R> {
     type Output = R;
 
