@@ -271,7 +271,7 @@ fn art73(agg: &Aggregate, profile: Profile<'_>) -> Section {
     let c = &agg.serious;
     let end = agg.window.end.timestamp_millis();
     let mut list: Vec<(
-        &super::aggregate::ArcStr,
+        &super::aggregate::IdStr,
         &super::aggregate::SeriousCandidate,
     )> = c.by_case.iter().collect();
     list.sort_by(|a, b| {

@@ -13,6 +13,7 @@
 //! their states in plan order (`../merge.rs`). What depends on the whole
 //! export (lifecycle counts, id samples) is derived once, by [`Aggregate::finalize`].
 mod access;
+mod id_str;
 mod obs;
 mod oversight;
 mod prepare;
@@ -34,7 +35,7 @@ pub use quality::Quality;
 pub use risk::{Breach, Breaches, Incident, Incidents, SeriousCandidate, SeriousCandidates};
 pub use rows::Rows;
 pub use samples::{Pop, Samples};
-pub use shared::ArcStr;
+pub use shared::{ArcStr, IdStr};
 pub use traffic::Traffic;
 
 use super::Framework;

@@ -39,9 +39,9 @@ pub struct Obs<'e> {
 /// See [`Obs::shared_event_id`].
 #[derive(Default)]
 struct SharedIds {
-    event_id: std::cell::OnceCell<shared::ArcStr>,
-    incident_id: std::cell::OnceCell<shared::ArcStr>,
-    request_id: std::cell::OnceCell<shared::ArcStr>,
+    event_id: std::cell::OnceCell<shared::IdStr>,
+    incident_id: std::cell::OnceCell<shared::IdStr>,
+    request_id: std::cell::OnceCell<shared::IdStr>,
 }
 
 impl<'e> Obs<'e> {
@@ -88,21 +88,21 @@ impl<'e> Obs<'e> {
     }
 
     /// The event id, allocated once however many tables and fields link it.
-    pub fn shared_event_id(&self) -> shared::ArcStr {
+    pub fn shared_event_id(&self) -> shared::IdStr {
         self.shared_ids
             .event_id
-            .get_or_init(|| shared::ArcStr::from(&*self.e.event_id))
+            .get_or_init(|| shared::IdStr::new(&self.e.event_id))
             .clone()
     }
 
     /// The incident id, allocated once for the incident table's key and the
     /// serious-candidate and breach rows that name it.
-    pub fn shared_incident_id(&self) -> Option<shared::ArcStr> {
+    pub fn shared_incident_id(&self) -> Option<shared::IdStr> {
         let id = self.e.incident_id.as_deref()?;
         Some(
             self.shared_ids
                 .incident_id
-                .get_or_init(|| shared::ArcStr::from(id))
+                .get_or_init(|| shared::IdStr::new(id))
                 .clone(),
         )
     }
@@ -110,12 +110,12 @@ impl<'e> Obs<'e> {
     /// The key of the event's case (the request id, else the incident id,
     /// else the event id), shared with the rows that name those ids: the
     /// serious-candidate and breach tables key the same case.
-    pub fn shared_case_key(&self) -> shared::ArcStr {
+    pub fn shared_case_key(&self) -> shared::IdStr {
         if let Some(id) = self.e.request_id.as_deref() {
             return self
                 .shared_ids
                 .request_id
-                .get_or_init(|| shared::ArcStr::from(id))
+                .get_or_init(|| shared::IdStr::new(id))
                 .clone();
         }
         self.shared_incident_id()

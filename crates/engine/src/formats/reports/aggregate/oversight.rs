@@ -9,7 +9,7 @@
 //! resolution); the counts are derived from the rows once, in [`Oversight::finalize`],
 //! so that rows of a fanned-out export's segments merge per id first.
 use super::rows::Rows;
-use super::shared::{ArcStr, Interner, LinkedIds};
+use super::shared::{ArcStr, IdStr, Interner, LinkedIds};
 use super::{MAX_DISTINCT, MAX_KEYS, MAX_TRACKED, Obs};
 use crate::formats::reports::counters::{CappedMap, DistinctCap};
 use crate::formats::reports::merge::NotExact;
@@ -30,8 +30,8 @@ pub struct Escalation {
     pub event_ids: LinkedIds,
     /// The event ids of the first opening and the first resolution: with the
     /// times, their place in export order.
-    opened_by: Option<ArcStr>,
-    resolved_by: Option<ArcStr>,
+    opened_by: Option<IdStr>,
+    resolved_by: Option<IdStr>,
     open_risk: Option<ArcStr>,
     resolution_risk: Option<ArcStr>,
 }
@@ -169,7 +169,7 @@ impl Oversight {
         }
         if !self.lifecycles.contains_key(id) {
             self.lifecycles
-                .insert(ArcStr::from(id), Escalation::default());
+                .insert(IdStr::new(id), Escalation::default());
         }
         let x = self.lifecycles.get_mut(id).expect("inserted above");
         if x.event_ids.len() < MAX_LINKED_EVENTS {
@@ -279,7 +279,7 @@ impl Oversight {
     }
 
     /// Escalations opened in the window and not resolved by its end.
-    pub fn pending(&self) -> impl Iterator<Item = (&ArcStr, &Escalation)> {
+    pub fn pending(&self) -> impl Iterator<Item = (&IdStr, &Escalation)> {
         self.lifecycles
             .iter()
             .filter(|(_, x)| x.opened_at.is_some() && x.resolved_at.is_none())

@@ -2,7 +2,7 @@
 //! personal-data breach candidates (GDPR Art. 33/34).
 use super::oversight::MAX_LINKED_EVENTS;
 use super::rows::Rows;
-use super::shared::{ArcStr, Interner, LinkedIds};
+use super::shared::{ArcStr, IdStr, Interner, LinkedIds};
 use super::vocab::{INCIDENT_ACK_OUTCOMES, INCIDENT_RESOLVED_OUTCOMES};
 use super::{MAX_KEYS, MAX_TRACKED, Obs};
 use crate::formats::reports::counters::CappedMap;
@@ -148,10 +148,10 @@ fn case_key<'a>(o: &Obs<'a>) -> &'a str {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SeriousCandidate {
     pub detected_at: i64,
-    pub event_id: ArcStr,
+    pub event_id: IdStr,
     pub kind: ArcStr,
-    pub incident_id: Option<ArcStr>,
-    pub request_id: Option<ArcStr>,
+    pub incident_id: Option<IdStr>,
+    pub request_id: Option<IdStr>,
     pub escalated_at: Option<i64>,
     pub escalated_via: Option<ArcStr>,
 }
@@ -161,7 +161,7 @@ pub struct SeriousCandidate {
 /// an earlier segment found.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct CaseUpdate {
-    incident_id: Option<ArcStr>,
+    incident_id: Option<IdStr>,
     escalated_at: Option<i64>,
     escalated_via: Option<ArcStr>,
 }
@@ -193,7 +193,7 @@ pub struct SeriousCandidates {
     pub untracked: u64,
     /// Only a segment of a fanned-out export keeps these (see [`CaseUpdate`]).
     pub keep_updates: bool,
-    updates: BTreeMap<ArcStr, CaseUpdate>,
+    updates: BTreeMap<IdStr, CaseUpdate>,
     updates_overflow: bool,
 }
 
@@ -331,9 +331,9 @@ pub fn is_breach_candidate(o: &Obs<'_>) -> bool {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Breach {
     pub detected_at: i64,
-    pub event_id: ArcStr,
+    pub event_id: IdStr,
     pub kind: ArcStr,
-    pub incident_id: Option<ArcStr>,
+    pub incident_id: Option<IdStr>,
     pub provider: Option<ArcStr>,
     pub region: Option<ArcStr>,
     pub categories: Vec<ArcStr>,

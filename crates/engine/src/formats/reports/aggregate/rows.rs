@@ -9,7 +9,7 @@
 //! slot) finds an id, and reading the table sorts the row numbers by id once
 //! (4 bytes a row, kept until the next insert), so every report and saved
 //! state sees the rows in id order exactly as the B-tree gave them.
-use super::shared::ArcStr;
+use super::shared::IdStr;
 use crate::formats::reports::merge::{MAX_TRACKED, NotExact, check_tracked};
 use hashbrown::HashTable;
 use serde::de::{MapAccess, Visitor};
@@ -19,7 +19,7 @@ use std::hash::BuildHasher;
 use std::sync::OnceLock;
 
 pub struct Rows<R> {
-    keys: Vec<ArcStr>,
+    keys: Vec<IdStr>,
     rows: Vec<R>,
     /// Row numbers, hashed by their key.
     index: HashTable<u32>,
@@ -76,12 +76,12 @@ impl<R> Rows<R> {
 
     /// Tests check which allocation a key shares.
     #[cfg(test)]
-    pub fn get_key_value(&self, key: &str) -> Option<(&ArcStr, &R)> {
+    pub fn get_key_value(&self, key: &str) -> Option<(&IdStr, &R)> {
         self.find(key).map(|i| (&self.keys[i], &self.rows[i]))
     }
 
     /// Adds the row, or replaces the row the key has (returned), as a map does.
-    pub fn insert(&mut self, key: ArcStr, row: R) -> Option<R> {
+    pub fn insert(&mut self, key: IdStr, row: R) -> Option<R> {
         if let Some(i) = self.find(&key) {
             return Some(std::mem::replace(&mut self.rows[i], row));
         }
@@ -117,13 +117,13 @@ impl<R> Rows<R> {
     }
 
     /// The rows with their keys, in key order.
-    pub fn iter(&self) -> impl Iterator<Item = (&ArcStr, &R)> + Clone {
+    pub fn iter(&self) -> impl Iterator<Item = (&IdStr, &R)> + Clone {
         self.order()
             .iter()
             .map(|&i| (&self.keys[i as usize], &self.rows[i as usize]))
     }
 
-    pub fn keys(&self) -> impl Iterator<Item = &ArcStr> + Clone {
+    pub fn keys(&self) -> impl Iterator<Item = &IdStr> + Clone {
         self.iter().map(|(k, _)| k)
     }
 
@@ -161,20 +161,20 @@ impl<R> Rows<R> {
 }
 
 impl<R> IntoIterator for Rows<R> {
-    type Item = (ArcStr, R);
-    type IntoIter = std::vec::IntoIter<(ArcStr, R)>;
+    type Item = (IdStr, R);
+    type IntoIter = std::vec::IntoIter<(IdStr, R)>;
 
     /// The rows with their keys, in key order.
     fn into_iter(self) -> Self::IntoIter {
-        let mut rows: Vec<(ArcStr, R)> = self.keys.into_iter().zip(self.rows).collect();
+        let mut rows: Vec<(IdStr, R)> = self.keys.into_iter().zip(self.rows).collect();
         rows.sort_unstable_by(|a, b| a.0.cmp(&b.0)); // keys are unique
         rows.into_iter()
     }
 }
 
 /// Adds each row, a later one replacing the row its key has, as a map does.
-impl<R> Extend<(ArcStr, R)> for Rows<R> {
-    fn extend<T: IntoIterator<Item = (ArcStr, R)>>(&mut self, rows: T) {
+impl<R> Extend<(IdStr, R)> for Rows<R> {
+    fn extend<T: IntoIterator<Item = (IdStr, R)>>(&mut self, rows: T) {
         for (k, r) in rows {
             self.insert(k, r);
         }
@@ -212,7 +212,7 @@ impl<'de, R: Deserialize<'de>> Deserialize<'de> for Rows<R> {
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Rows<R>, A::Error> {
                 let mut rows = Rows::new();
-                while let Some((k, r)) = map.next_entry::<ArcStr, R>()? {
+                while let Some((k, r)) = map.next_entry::<IdStr, R>()? {
                     rows.insert(k, r);
                 }
                 Ok(rows)
@@ -227,13 +227,13 @@ mod tests {
     use super::*;
     use std::collections::BTreeMap;
 
-    fn both(ids: &[(&str, u32)]) -> (Rows<u32>, BTreeMap<ArcStr, u32>) {
+    fn both(ids: &[(&str, u32)]) -> (Rows<u32>, BTreeMap<IdStr, u32>) {
         let mut rows = Rows::new();
         let mut map = BTreeMap::new();
         for &(k, v) in ids {
             assert_eq!(
-                rows.insert(ArcStr::from(k), v),
-                map.insert(ArcStr::from(k), v)
+                rows.insert(IdStr::from(k), v),
+                map.insert(IdStr::from(k), v)
             );
         }
         (rows, map)
@@ -251,7 +251,7 @@ mod tests {
         ];
         let (rows, map) = both(&ids);
         assert_eq!(rows.len(), map.len());
-        let listed: Vec<(&ArcStr, &u32)> = rows.iter().collect();
+        let listed: Vec<(&IdStr, &u32)> = rows.iter().collect();
         assert_eq!(listed, map.iter().collect::<Vec<_>>());
         assert_eq!(
             serde_json::to_string(&rows).unwrap(),
@@ -269,11 +269,11 @@ mod tests {
     fn a_full_table_has_no_room_to_spare_and_can_still_grow() {
         let mut rows = Rows::new();
         for i in 0..MAX_TRACKED as u32 {
-            rows.insert(ArcStr::from(format!("esc_{i}")), i);
+            rows.insert(IdStr::from(format!("esc_{i}")), i);
         }
         assert_eq!(rows.rows.capacity(), MAX_TRACKED);
         // A merge may pass the cap before it is checked.
-        rows.insert(ArcStr::from("esc_more"), 0);
+        rows.insert(IdStr::from("esc_more"), 0);
         assert_eq!(rows.len(), MAX_TRACKED + 1);
         assert!(rows.contains_key("esc_more") && rows.contains_key("esc_0"));
     }
@@ -295,11 +295,11 @@ mod tests {
         for (k, v) in &map {
             assert_eq!(rows.get(k), Some(&(v + 1)), "{k} after the rows moved");
         }
-        rows.insert(ArcStr::from("req_0000"), 0);
+        rows.insert(IdStr::from("req_0000"), 0);
         assert_eq!(rows.keys().next().map(|k| k.as_str()), Some("req_0"));
-        let drained: Vec<ArcStr> = rows.into_iter().map(|(k, _)| k).collect();
-        let mut want: Vec<ArcStr> = map.keys().cloned().collect();
-        want.push(ArcStr::from("req_0000"));
+        let drained: Vec<IdStr> = rows.into_iter().map(|(k, _)| k).collect();
+        let mut want: Vec<IdStr> = map.keys().cloned().collect();
+        want.push(IdStr::from("req_0000"));
         want.sort();
         assert_eq!(drained, want);
     }

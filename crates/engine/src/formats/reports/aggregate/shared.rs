@@ -2,12 +2,14 @@
 //!
 //! A table holds up to [`super::MAX_TRACKED`] rows; a `String` per field (24
 //! bytes and a heap block of at least 32) made the escalation rows alone
-//! ~30 MB. An [`ArcStr`] is one pointer, so an event's ids (its event id,
-//! incident id and case key) are stored once per event however many tables
-//! and fields link them (`Obs::shared_event_id` and its siblings), and a value that repeats
-//! across rows (a decision, a risk level, a reviewer's pseudonym, a
-//! destination) once per table. A state loaded back (a fanned-out export's
+//! ~30 MB. An [`IdStr`] and an [`ArcStr`] are one pointer each, so an
+//! event's ids (its event id, incident id and case key, as `IdStr`s packed
+//! many to a block) are stored once per event however many tables and
+//! fields link them (`Obs::shared_event_id` and its siblings), and a value
+//! that repeats across rows (a decision, a risk level, a reviewer's
+//! pseudonym, a destination, as `ArcStr`s) once per table. A state loaded back (a fanned-out export's
 //! segments) holds its strings unshared: correct, only larger.
+pub use super::id_str::IdStr;
 pub use arcstr::ArcStr;
 use std::collections::HashSet;
 
@@ -20,7 +22,7 @@ pub const MAX_LINKED_EVENTS: usize = 4;
 /// were ~7 MB, against 0.8 MB for the 8 bytes more per row.) Saved as the
 /// list of ids.
 #[derive(Clone, Default, PartialEq, Eq)]
-pub struct LinkedIds([Option<ArcStr>; MAX_LINKED_EVENTS]);
+pub struct LinkedIds([Option<IdStr>; MAX_LINKED_EVENTS]);
 
 impl LinkedIds {
     pub fn len(&self) -> usize {
@@ -32,32 +34,32 @@ impl LinkedIds {
     }
 
     /// Links one more event; a row already linking [`MAX_LINKED_EVENTS`] keeps its own.
-    pub fn push(&mut self, id: ArcStr) {
+    pub fn push(&mut self, id: IdStr) {
         if let Some(free) = self.0.iter_mut().find(|slot| slot.is_none()) {
             *free = Some(id);
         }
     }
 
-    pub fn first(&self) -> Option<&ArcStr> {
+    pub fn first(&self) -> Option<&IdStr> {
         self.0[0].as_ref()
     }
 
-    pub fn iter(&self) -> impl Iterator<Item = &ArcStr> {
+    pub fn iter(&self) -> impl Iterator<Item = &IdStr> {
         self.0.iter().map_while(|slot| slot.as_ref())
     }
 }
 
 impl IntoIterator for LinkedIds {
-    type Item = ArcStr;
-    type IntoIter = std::iter::Flatten<std::array::IntoIter<Option<ArcStr>, MAX_LINKED_EVENTS>>;
+    type Item = IdStr;
+    type IntoIter = std::iter::Flatten<std::array::IntoIter<Option<IdStr>, MAX_LINKED_EVENTS>>;
 
     fn into_iter(self) -> Self::IntoIter {
         self.0.into_iter().flatten()
     }
 }
 
-impl Extend<ArcStr> for LinkedIds {
-    fn extend<T: IntoIterator<Item = ArcStr>>(&mut self, ids: T) {
+impl Extend<IdStr> for LinkedIds {
+    fn extend<T: IntoIterator<Item = IdStr>>(&mut self, ids: T) {
         ids.into_iter().for_each(|id| self.push(id));
     }
 }
@@ -76,7 +78,7 @@ impl serde::Serialize for LinkedIds {
 
 impl<'de> serde::Deserialize<'de> for LinkedIds {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let ids = Vec::<ArcStr>::deserialize(d)?;
+        let ids = Vec::<IdStr>::deserialize(d)?;
         if ids.len() > MAX_LINKED_EVENTS {
             return Err(serde::de::Error::invalid_length(
                 ids.len(),
@@ -148,24 +150,24 @@ mod tests {
         let incident = &agg.incidents.lifecycles["inc_1"];
         let breach = &agg.breaches.by_case["req_1"];
         assert_eq!(candidate.event_id, "evt_0");
-        assert!(ArcStr::ptr_eq(
+        assert!(IdStr::ptr_eq(
             &candidate.event_id,
             incident.event_ids.first().unwrap()
         ));
-        assert!(ArcStr::ptr_eq(&candidate.event_id, &breach.event_id));
+        assert!(IdStr::ptr_eq(&candidate.event_id, &breach.event_id));
         // The case key is the request id, one allocation for both tables
         // that key the case.
         let (key, _) = agg.serious.by_case.get_key_value("req_1").unwrap();
-        assert!(ArcStr::ptr_eq(key, candidate.request_id.as_ref().unwrap()));
+        assert!(IdStr::ptr_eq(key, candidate.request_id.as_ref().unwrap()));
         let (breach_key, _) = agg.breaches.by_case.get_key_value("req_1").unwrap();
-        assert!(ArcStr::ptr_eq(key, breach_key));
+        assert!(IdStr::ptr_eq(key, breach_key));
         // The incident id: the incident table's key and both rows' field.
         let (incident_key, _) = agg.incidents.lifecycles.get_key_value("inc_1").unwrap();
-        assert!(ArcStr::ptr_eq(
+        assert!(IdStr::ptr_eq(
             incident_key,
             candidate.incident_id.as_ref().unwrap()
         ));
-        assert!(ArcStr::ptr_eq(
+        assert!(IdStr::ptr_eq(
             incident_key,
             breach.incident_id.as_ref().unwrap()
         ));
@@ -186,13 +188,13 @@ mod tests {
         let mut ids = LinkedIds::default();
         assert!(ids.is_empty() && ids.first().is_none());
         assert_eq!(serde_json::to_string(&ids).unwrap(), "[]");
-        ids.extend(["evt_1", "evt_2", "evt_3"].map(ArcStr::from));
+        ids.extend(["evt_1", "evt_2", "evt_3"].map(IdStr::from));
         assert_eq!(
             (ids.len(), ids.iter().nth(2)),
-            (3, Some(&ArcStr::from("evt_3")))
+            (3, Some(&IdStr::from("evt_3")))
         );
-        ids.push(ArcStr::from("evt_4"));
-        ids.push(ArcStr::from("evt_5"));
+        ids.push(IdStr::from("evt_4"));
+        ids.push(IdStr::from("evt_5"));
         let listed: Vec<&str> = ids.iter().map(|id| id.as_str()).collect();
         assert_eq!(
             listed,

@@ -359,7 +359,7 @@ fn op_exp_7(agg: &Aggregate, profile: Profile<'_>) -> Section {
         .count() as u64;
     // Significant incidents need a CCN-CERT notification, or an assessment
     // that none was due; only the tenant can declare either.
-    let significant: Vec<&crate::formats::reports::aggregate::ArcStr> = i
+    let significant: Vec<&crate::formats::reports::aggregate::IdStr> = i
         .lifecycles
         .iter()
         .filter(|(_, x)| {
