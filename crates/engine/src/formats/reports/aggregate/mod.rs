@@ -15,6 +15,7 @@
 mod access;
 mod id_str;
 mod obs;
+mod opt_ms;
 mod oversight;
 mod prepare;
 mod privacy;
@@ -28,6 +29,7 @@ pub mod vocab;
 
 pub use access::Access;
 pub use obs::Obs;
+pub use opt_ms::OptMs;
 pub use oversight::{Escalation, Oversight};
 use prepare::PseudonymCache;
 pub use privacy::Privacy;

@@ -42,6 +42,7 @@ struct SharedIds {
     event_id: std::cell::OnceCell<shared::IdStr>,
     incident_id: std::cell::OnceCell<shared::IdStr>,
     request_id: std::cell::OnceCell<shared::IdStr>,
+    escalation_id: std::cell::OnceCell<shared::IdStr>,
 }
 
 impl<'e> Obs<'e> {
@@ -102,6 +103,18 @@ impl<'e> Obs<'e> {
         Some(
             self.shared_ids
                 .incident_id
+                .get_or_init(|| shared::IdStr::new(id))
+                .clone(),
+        )
+    }
+
+    /// The escalation id, allocated once for the escalation table's key and
+    /// the held personal-data request's.
+    pub fn shared_escalation_id(&self) -> Option<shared::IdStr> {
+        let id = self.e.escalation_id.as_deref()?;
+        Some(
+            self.shared_ids
+                .escalation_id
                 .get_or_init(|| shared::IdStr::new(id))
                 .clone(),
         )

@@ -10,7 +10,7 @@
 //! so that rows of a fanned-out export's segments merge per id first.
 use super::rows::Rows;
 use super::shared::{ArcStr, IdStr, Interner, LinkedIds};
-use super::{MAX_DISTINCT, MAX_KEYS, MAX_TRACKED, Obs};
+use super::{MAX_DISTINCT, MAX_KEYS, MAX_TRACKED, Obs, OptMs};
 use crate::formats::reports::counters::{CappedMap, DistinctCap};
 use crate::formats::reports::merge::NotExact;
 use crate::formats::reports::sketch::LogHistogram;
@@ -20,8 +20,8 @@ pub use super::shared::MAX_LINKED_EVENTS;
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Escalation {
-    pub opened_at: Option<i64>,
-    pub resolved_at: Option<i64>,
+    pub opened_at: OptMs,
+    pub resolved_at: OptMs,
     pub automated: Option<ArcStr>,
     pub resolution: Option<ArcStr>,
     /// The opening's risk level, else the resolution's (set by `finalize`).
@@ -39,7 +39,7 @@ pub struct Escalation {
 impl Escalation {
     /// Whether the first resolution came after the first opening.
     fn matched(&self) -> bool {
-        match (self.opened_at, self.resolved_at) {
+        match (self.opened_at.get(), self.resolved_at.get()) {
             (Some(o), Some(r)) => (o, self.opened_by.as_deref()) < (r, self.resolved_by.as_deref()),
             _ => false,
         }
@@ -168,8 +168,11 @@ impl Oversight {
             return;
         }
         if !self.lifecycles.contains_key(id) {
-            self.lifecycles
-                .insert(IdStr::new(id), Escalation::default());
+            self.lifecycles.insert(
+                o.shared_escalation_id()
+                    .expect("the event has an escalation id"),
+                Escalation::default(),
+            );
         }
         let x = self.lifecycles.get_mut(id).expect("inserted above");
         if x.event_ids.len() < MAX_LINKED_EVENTS {
@@ -178,13 +181,13 @@ impl Oversight {
         let interned = &mut self.interned;
         // A repeated opening or resolution of one escalation is linked, not counted again.
         if opened && x.opened_at.is_none() {
-            x.opened_at = Some(o.ts);
+            x.opened_at = OptMs::at(o.ts);
             x.opened_by = Some(o.shared_event_id());
             x.automated =
                 Some(interned.intern(o.decision.filter(|d| *d != "escalate").unwrap_or("block")));
             x.open_risk = interned.intern_opt(o.risk);
         } else if resolved && x.resolved_at.is_none() {
-            x.resolved_at = Some(o.ts);
+            x.resolved_at = OptMs::at(o.ts);
             x.resolved_by = Some(o.shared_event_id());
             x.resolution = interned.intern_opt(o.decision);
             x.reviewer = interned.intern_opt(reviewer_ps);
@@ -239,10 +242,7 @@ impl Oversight {
                 unmatched += 1;
                 continue;
             }
-            let (at, to) = (
-                x.opened_at.unwrap_or_default(),
-                x.resolved_at.unwrap_or_default(),
-            );
+            let (at, to) = (x.opened_at.unwrap_or(0), x.resolved_at.unwrap_or(0));
             time_to_decision.add(to - at);
             match (&x.automated, &x.resolution) {
                 (Some(auto), Some(d)) if auto != d => {

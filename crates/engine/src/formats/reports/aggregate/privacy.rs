@@ -1,7 +1,7 @@
 //! Personal data: detections by category and handling, special categories,
 //! redaction-policy coverage, the processing inventory and transfers.
 use super::rows::Rows;
-use super::shared::{ArcStr, IdStr, Interner};
+use super::shared::{ArcStr, Interner};
 use super::vocab::{DecisionCounts, is_redaction_policy, is_special};
 use super::{MAX_DISTINCT, MAX_KEYS, Obs};
 use crate::formats::reports::counters::{CappedMap, DistinctCap, clip};
@@ -382,7 +382,8 @@ impl Privacy {
                         || self.escalated.contains_key(id) =>
                 {
                     self.escalated.insert(
-                        IdStr::new(id),
+                        o.shared_escalation_id()
+                            .expect("the event has an escalation id"),
                         EscalatedRequest {
                             region_class: o.region_class,
                             destination: self.destinations.intern_opt(destination),

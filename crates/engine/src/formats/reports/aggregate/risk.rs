@@ -4,7 +4,7 @@ use super::oversight::MAX_LINKED_EVENTS;
 use super::rows::Rows;
 use super::shared::{ArcStr, IdStr, Interner, LinkedIds};
 use super::vocab::{INCIDENT_ACK_OUTCOMES, INCIDENT_RESOLVED_OUTCOMES};
-use super::{MAX_KEYS, MAX_TRACKED, Obs};
+use super::{MAX_KEYS, MAX_TRACKED, Obs, OptMs};
 use crate::formats::reports::counters::CappedMap;
 use crate::formats::reports::merge::{NotExact, check_tracked, first};
 use crate::formats::reports::sketch::LogHistogram;
@@ -14,8 +14,8 @@ use std::collections::BTreeMap;
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Incident {
     pub reported_at: i64,
-    pub acknowledged_at: Option<i64>,
-    pub resolved_at: Option<i64>,
+    pub acknowledged_at: OptMs,
+    pub resolved_at: OptMs,
     pub severity: Option<ArcStr>,
     pub personal_data: bool,
     pub event_ids: LinkedIds,
@@ -49,8 +49,8 @@ impl Incident {
         self.personal_data |= l.personal_data;
         let room = MAX_LINKED_EVENTS.saturating_sub(self.event_ids.len());
         self.event_ids.extend(l.event_ids.into_iter().take(room));
-        first(&mut self.acknowledged_at, l.acknowledged_at);
-        first(&mut self.resolved_at, l.resolved_at);
+        self.acknowledged_at.first(l.acknowledged_at);
+        self.resolved_at.first(l.resolved_at);
     }
 }
 
@@ -95,10 +95,10 @@ impl Incidents {
         let outcome = o.e.outcome.as_deref().unwrap_or("");
         let resolves = INCIDENT_RESOLVED_OUTCOMES.contains(&outcome);
         if (resolves || INCIDENT_ACK_OUTCOMES.contains(&outcome)) && x.acknowledged_at.is_none() {
-            x.acknowledged_at = Some(o.ts);
+            x.acknowledged_at = OptMs::at(o.ts);
         }
         if resolves && x.resolved_at.is_none() {
-            x.resolved_at = Some(o.ts);
+            x.resolved_at = OptMs::at(o.ts);
         }
     }
 
@@ -122,10 +122,10 @@ impl Incidents {
         let (mut ack, mut resolve) = (LogHistogram::default(), LogHistogram::default());
         for x in &rows {
             by_severity.incr(x.severity.as_deref().unwrap_or("(none)"));
-            if let Some(at) = x.acknowledged_at {
+            if let Some(at) = x.acknowledged_at.get() {
                 ack.add(at - x.reported_at);
             }
-            if let Some(at) = x.resolved_at {
+            if let Some(at) = x.resolved_at.get() {
                 resolve.add(at - x.reported_at);
             }
         }
@@ -152,7 +152,7 @@ pub struct SeriousCandidate {
     pub kind: ArcStr,
     pub incident_id: Option<IdStr>,
     pub request_id: Option<IdStr>,
-    pub escalated_at: Option<i64>,
+    pub escalated_at: OptMs,
     pub escalated_via: Option<ArcStr>,
 }
 
@@ -162,7 +162,7 @@ pub struct SeriousCandidate {
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct CaseUpdate {
     incident_id: Option<IdStr>,
-    escalated_at: Option<i64>,
+    escalated_at: OptMs,
     escalated_via: Option<ArcStr>,
 }
 
@@ -246,7 +246,7 @@ impl SeriousCandidates {
                 c.incident_id = o.shared_incident_id();
             }
             if c.escalated_at.is_none() && (reported || o.event_type == "escalation.opened") {
-                c.escalated_at = Some(o.ts);
+                c.escalated_at = OptMs::at(o.ts);
                 c.escalated_via = Some(escalated_via(reported));
             }
             return;
@@ -283,7 +283,7 @@ impl SeriousCandidates {
                 },
                 incident_id: o.shared_incident_id(),
                 request_id,
-                escalated_at: via.as_ref().map(|_| o.ts),
+                escalated_at: via.as_ref().map_or(OptMs::NONE, |_| OptMs::at(o.ts)),
                 escalated_via: via,
             },
         );
@@ -306,7 +306,7 @@ impl SeriousCandidates {
             u.incident_id = o.shared_incident_id();
         }
         if u.escalated_at.is_none() && (reported || o.event_type == "escalation.opened") {
-            u.escalated_at = Some(o.ts);
+            u.escalated_at = OptMs::at(o.ts);
             u.escalated_via = Some(escalated_via(reported));
         }
     }
@@ -336,7 +336,8 @@ pub struct Breach {
     pub incident_id: Option<IdStr>,
     pub provider: Option<ArcStr>,
     pub region: Option<ArcStr>,
-    pub categories: Vec<ArcStr>,
+    /// Inline up to two (events name one or two): no heap block per row.
+    pub categories: smallvec::SmallVec<[ArcStr; 2]>,
 }
 
 #[derive(Default, Serialize, Deserialize)]
