@@ -35,6 +35,10 @@ struct Header {
 
 const HEADER_BYTES: usize = size_of::<Header>();
 
+// Every entry of a shared block starts below byte 64 KiB - 2, so its
+// back-link fits a u16, and the largest shared entry fits an empty block.
+const _: () = assert!(BLOCK_BYTES <= 1 << 16 && HEADER_BYTES + SHARED_ENTRY_MAX <= BLOCK_BYTES);
+
 /// An immutable id, one pointer wide: it points at the id's length, after
 /// the 2-byte distance back to its block's start.
 pub struct IdStr(NonNull<u8>);
@@ -140,14 +144,19 @@ unsafe fn write_entry(block: NonNull<Header>, at: usize, id: &str) -> NonNull<u8
 }
 
 impl IdStr {
+    /// Stores `id`. Make one only for a table that keeps it: an id dropped
+    /// at once still takes its bytes in the block until the block is freed.
     pub fn new(id: &str) -> Self {
+        assert!(
+            u32::try_from(id.len()).is_ok(),
+            "an id is shorter than 4 GiB"
+        );
         let entry = entry_bytes(id);
         if entry > SHARED_ENTRY_MAX {
-            let block = new_block(HEADER_BYTES + entry, 1);
-            // SAFETY: the block was made for this one entry.
-            return IdStr(unsafe { write_entry(block, HEADER_BYTES, id) });
+            return Self::alone(id, entry);
         }
-        OPEN.with(|open| {
+        // A thread whose thread-locals are being torn down has no open block.
+        OPEN.try_with(|open| {
             let mut open = open.borrow_mut();
             if open.as_ref().is_none_or(|o| o.used + entry > BLOCK_BYTES) {
                 // Replacing the full block lets go of the thread's reference to it.
@@ -157,8 +166,9 @@ impl IdStr {
                 });
             }
             let o = open.as_mut().expect("set above");
-            // SAFETY: the block has room (checked above) and an entry at
-            // most SHARED_ENTRY_MAX long starts before byte 64 KiB - 2.
+            // SAFETY: the block has room (checked above): `used + entry` is
+            // at most BLOCK_BYTES and an entry is at least 3 bytes, so the
+            // entry starts at or below byte 65,533 and `at + 2` fits a u16.
             let at = unsafe { write_entry(o.block, o.used, id) };
             o.used += entry;
             // SAFETY: the thread's own reference keeps the block alive.
@@ -167,6 +177,14 @@ impl IdStr {
                 .fetch_add(1, Ordering::Relaxed);
             IdStr(at)
         })
+        .unwrap_or_else(|_| Self::alone(id, entry))
+    }
+
+    /// `id` in a block of its own.
+    fn alone(id: &str, entry: usize) -> Self {
+        let block = new_block(HEADER_BYTES + entry, 1);
+        // SAFETY: the block was made for this one entry.
+        IdStr(unsafe { write_entry(block, HEADER_BYTES, id) })
     }
 
     fn block(&self) -> NonNull<Header> {
@@ -310,9 +328,19 @@ impl Serialize for IdStr {
 }
 
 impl<'de> Deserialize<'de> for IdStr {
+    /// From the input's text where it can be borrowed, without a `String` between.
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let id = std::borrow::Cow::<'de, str>::deserialize(d)?;
-        Ok(IdStr::new(&id))
+        struct IdVisitor;
+        impl serde::de::Visitor<'_> for IdVisitor {
+            type Value = IdStr;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("an id")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<IdStr, E> {
+                Ok(IdStr::new(v))
+            }
+        }
+        d.deserialize_str(IdVisitor)
     }
 }
 

@@ -381,15 +381,23 @@ impl Privacy {
                     if self.escalated.len() < super::MAX_TRACKED
                         || self.escalated.contains_key(id) =>
                 {
-                    self.escalated.insert(
-                        o.shared_escalation_id()
-                            .expect("the event has an escalation id"),
-                        EscalatedRequest {
-                            region_class: o.region_class,
-                            destination: self.destinations.intern_opt(destination),
-                            special: o.special,
-                        },
-                    );
+                    let row = EscalatedRequest {
+                        region_class: o.region_class,
+                        destination: self.destinations.intern_opt(destination),
+                        special: o.special,
+                    };
+                    // A later request of a held escalation replaces its row;
+                    // the key is made only for a new row (see `IdStr::new`).
+                    match self.escalated.get_mut(id) {
+                        Some(held) => *held = row,
+                        None => {
+                            self.escalated.insert(
+                                o.shared_escalation_id()
+                                    .expect("the event has an escalation id"),
+                                row,
+                            );
+                        }
+                    }
                 }
                 _ => self.escalated_unlinked += 1,
             }

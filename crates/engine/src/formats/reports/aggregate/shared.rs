@@ -141,7 +141,7 @@ mod tests {
             &mut agg,
             &[
                 r#""event_type":"incident.reported","incident_id":"inc_1","request_id":"req_1","risk_level":"critical","data_categories":["email"]"#,
-                r#""event_type":"escalation.opened","escalation_id":"esc_1","decision":"escalate","risk_level":"high""#,
+                r#""event_type":"escalation.opened","escalation_id":"esc_1","decision":"escalate","risk_level":"high","data_categories":["email"]"#,
                 r#""event_type":"escalation.opened","escalation_id":"esc_2","decision":"escalate","risk_level":"high""#,
             ],
         );
@@ -171,6 +171,10 @@ mod tests {
             incident_key,
             breach.incident_id.as_ref().unwrap()
         ));
+        // The escalation id: the escalation table's key and the held request's.
+        let (esc_key, _) = agg.oversight.lifecycles.get_key_value("esc_1").unwrap();
+        let (held_key, _) = agg.privacy.escalated.get_key_value("esc_1").unwrap();
+        assert!(IdStr::ptr_eq(esc_key, held_key));
         // A decision and a risk level repeated across rows: stored once.
         let (a, b) = (
             &agg.oversight.lifecycles["esc_1"],
