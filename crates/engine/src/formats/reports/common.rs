@@ -209,7 +209,7 @@ pub fn oversight(agg: &Aggregate) -> (Status, OversightMetrics, Vec<String>) {
             beyond_sla += 1;
         }
         *pending_by_risk
-            .entry(x.risk.as_deref().unwrap_or("(none)").to_string())
+            .entry(x.risk().map_or("(none)", |r| r.as_str()).to_string())
             .or_default() += 1;
         let at = x.opened_at.unwrap_or(end);
         oldest_pending = Some(oldest_pending.map_or(at, |p| p.min(at)));

@@ -103,6 +103,9 @@ fn a_block_fills_to_its_last_byte() {
 
 #[test]
 fn ids_are_read_and_dropped_on_other_threads_while_their_block_fills() {
+    // Under Miri (`cargo +nightly miri test -p kt-engine --lib id_str`) fewer:
+    // the interleavings it checks are the same within one block.
+    let n = if cfg!(miri) { 2_000 } else { 20_000 };
     let (tx, rx) = std::sync::mpsc::channel::<(usize, IdStr)>();
     let reader = std::thread::spawn(move || {
         let mut seen = 0;
@@ -117,7 +120,7 @@ fn ids_are_read_and_dropped_on_other_threads_while_their_block_fills() {
         seen
     });
     let maker = std::thread::spawn(move || {
-        let kept: Vec<IdStr> = (0..20_000)
+        let kept: Vec<IdStr> = (0..n)
             .map(|i| {
                 let id = IdStr::new(&format!("req_{i:x}"));
                 tx.send((i, id.clone())).unwrap();
@@ -127,7 +130,7 @@ fn ids_are_read_and_dropped_on_other_threads_while_their_block_fills() {
         kept
     });
     let kept = maker.join().unwrap();
-    assert_eq!(reader.join().unwrap(), 20_000);
+    assert_eq!(reader.join().unwrap(), n);
     // The maker has ended (its open block let go): the ids alone hold their blocks.
     for (i, id) in kept.iter().enumerate() {
         assert_eq!(id.as_str(), format!("req_{i:x}"));
