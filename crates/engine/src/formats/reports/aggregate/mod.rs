@@ -13,6 +13,7 @@
 //! their states in plan order (`../merge.rs`). What depends on the whole
 //! export (lifecycle counts, id samples) is derived once, by [`Aggregate::finalize`].
 mod access;
+mod case_kinds;
 mod id_str;
 mod obs;
 mod opt_ms;
@@ -28,6 +29,7 @@ pub mod traffic;
 pub mod vocab;
 
 pub use access::Access;
+pub use case_kinds::{BreachKind, CandidateKind, EscalatedVia};
 pub use obs::Obs;
 pub use opt_ms::OptMs;
 pub use oversight::{Escalation, Oversight};

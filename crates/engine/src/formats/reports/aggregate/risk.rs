@@ -4,7 +4,7 @@ use super::oversight::MAX_LINKED_EVENTS;
 use super::rows::Rows;
 use super::shared::{ArcStr, IdStr, Interner, LinkedIds};
 use super::vocab::{INCIDENT_ACK_OUTCOMES, INCIDENT_RESOLVED_OUTCOMES};
-use super::{MAX_KEYS, MAX_TRACKED, Obs, OptMs};
+use super::{BreachKind, CandidateKind, EscalatedVia, MAX_KEYS, MAX_TRACKED, Obs, OptMs};
 use crate::formats::reports::counters::CappedMap;
 use crate::formats::reports::merge::{NotExact, check_tracked, first};
 use crate::formats::reports::sketch::LogHistogram;
@@ -149,11 +149,11 @@ fn case_key<'a>(o: &Obs<'a>) -> &'a str {
 pub struct SeriousCandidate {
     pub detected_at: i64,
     pub event_id: IdStr,
-    pub kind: ArcStr,
+    pub kind: CandidateKind,
     pub incident_id: Option<IdStr>,
     pub request_id: Option<IdStr>,
     pub escalated_at: OptMs,
-    pub escalated_via: Option<ArcStr>,
+    pub escalated_via: Option<EscalatedVia>,
 }
 
 /// What a segment saw of a case before (or without) a candidate of its own:
@@ -163,7 +163,7 @@ pub struct SeriousCandidate {
 pub struct CaseUpdate {
     incident_id: Option<IdStr>,
     escalated_at: OptMs,
-    escalated_via: Option<ArcStr>,
+    escalated_via: Option<EscalatedVia>,
 }
 
 impl CaseUpdate {
@@ -247,7 +247,7 @@ impl SeriousCandidates {
             }
             if c.escalated_at.is_none() && (reported || o.event_type == "escalation.opened") {
                 c.escalated_at = OptMs::at(o.ts);
-                c.escalated_via = Some(escalated_via(reported));
+                c.escalated_via = Some(EscalatedVia::of(reported));
             }
             return;
         }
@@ -265,7 +265,7 @@ impl SeriousCandidates {
             return;
         }
         let via = match o.event_type {
-            "incident.reported" | "escalation.opened" => Some(escalated_via(reported)),
+            "incident.reported" | "escalation.opened" => Some(EscalatedVia::of(reported)),
             _ => None,
         };
         let key = o.shared_case_key();
@@ -277,9 +277,9 @@ impl SeriousCandidates {
                 detected_at: o.ts,
                 event_id: o.shared_event_id(),
                 kind: if reported {
-                    arcstr::literal!("incident_reported")
+                    CandidateKind::IncidentReported
                 } else {
-                    arcstr::literal!("critical_risk_event")
+                    CandidateKind::CriticalRiskEvent
                 },
                 incident_id: o.shared_incident_id(),
                 request_id,
@@ -307,17 +307,8 @@ impl SeriousCandidates {
         }
         if u.escalated_at.is_none() && (reported || o.event_type == "escalation.opened") {
             u.escalated_at = OptMs::at(o.ts);
-            u.escalated_via = Some(escalated_via(reported));
+            u.escalated_via = Some(EscalatedVia::of(reported));
         }
-    }
-}
-
-/// How a case reached handling: an incident report, else an escalation (no allocation).
-fn escalated_via(reported: bool) -> ArcStr {
-    if reported {
-        arcstr::literal!("incident.reported")
-    } else {
-        arcstr::literal!("escalation.opened")
     }
 }
 
@@ -332,7 +323,7 @@ pub fn is_breach_candidate(o: &Obs<'_>) -> bool {
 pub struct Breach {
     pub detected_at: i64,
     pub event_id: IdStr,
-    pub kind: ArcStr,
+    pub kind: BreachKind,
     pub incident_id: Option<IdStr>,
     pub provider: Option<ArcStr>,
     pub region: Option<ArcStr>,
@@ -392,7 +383,7 @@ impl Breaches {
             Breach {
                 detected_at: o.ts,
                 event_id: o.shared_event_id(),
-                kind: arcstr::literal!("incident_with_personal_data"),
+                kind: BreachKind::IncidentWithPersonalData,
                 incident_id: o.shared_incident_id(),
                 provider: interned.intern_opt(o.provider),
                 region: interned.intern_opt(o.region),
