@@ -90,48 +90,37 @@ impl<'e> Obs<'e> {
 
     /// The event id, allocated once however many tables and fields link it.
     pub fn shared_event_id(&self) -> shared::IdStr {
-        self.shared_ids
-            .event_id
-            .get_or_init(|| shared::IdStr::new(&self.e.event_id))
-            .clone()
+        once(&self.shared_ids.event_id, &self.e.event_id)
     }
 
     /// The incident id, allocated once for the incident table's key and the
     /// serious-candidate and breach rows that name it.
     pub fn shared_incident_id(&self) -> Option<shared::IdStr> {
         let id = self.e.incident_id.as_deref()?;
-        Some(
-            self.shared_ids
-                .incident_id
-                .get_or_init(|| shared::IdStr::new(id))
-                .clone(),
-        )
+        Some(once(&self.shared_ids.incident_id, id))
     }
 
     /// The escalation id, allocated once for the escalation table's key and
     /// the held personal-data request's.
     pub fn shared_escalation_id(&self) -> Option<shared::IdStr> {
         let id = self.e.escalation_id.as_deref()?;
-        Some(
-            self.shared_ids
-                .escalation_id
-                .get_or_init(|| shared::IdStr::new(id))
-                .clone(),
-        )
+        Some(once(&self.shared_ids.escalation_id, id))
     }
 
     /// The key of the event's case (the request id, else the incident id,
     /// else the event id), shared with the rows that name those ids: the
     /// serious-candidate and breach tables key the same case.
     pub fn shared_case_key(&self) -> shared::IdStr {
-        if let Some(id) = self.e.request_id.as_deref() {
-            return self
-                .shared_ids
-                .request_id
-                .get_or_init(|| shared::IdStr::new(id))
-                .clone();
+        match self.e.request_id.as_deref() {
+            Some(id) => once(&self.shared_ids.request_id, id),
+            None => self
+                .shared_incident_id()
+                .unwrap_or_else(|| self.shared_event_id()),
         }
-        self.shared_incident_id()
-            .unwrap_or_else(|| self.shared_event_id())
     }
+}
+
+/// `id` stored the first time the event's tables ask for it, then shared.
+fn once(cell: &std::cell::OnceCell<shared::IdStr>, id: &str) -> shared::IdStr {
+    cell.get_or_init(|| shared::IdStr::new(id)).clone()
 }
