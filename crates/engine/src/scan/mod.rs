@@ -14,9 +14,12 @@
 //! quotes become bitmasks, so the end of every string is a bit scan. Events
 //! are filled in place (`scan_event_into`): an `Event` is ~400 bytes, and
 //! returning one through `Option`, `Result` and the caller copied it each time.
-use kt_domain::{Actor, Event, Model, Tokens};
+//! The walk tries the producer's own layout first ([`event`]: its key order,
+//! no spaces), one compare a key, and reads any other layout the general way.
+use kt_domain::Event;
 use std::borrow::Cow;
 
+mod event;
 pub(crate) mod simd;
 
 /// Which fields the caller wants back.
@@ -304,148 +307,16 @@ impl<'a> Scanner<'a, '_> {
         self.skip_value(depth)
     }
 
-    /// Three optional strings, each at most once; `slot` numbers their keys.
-    fn opt_triple(
-        &mut self,
-        slot: impl Fn(&str) -> Option<usize>,
-    ) -> Option<Option<[Option<&'a str>; 3]>> {
-        let mut values = [None; 3];
-        let mut seen = 0u8;
-        let present = self.opt_object(|s, key| match slot(key) {
-            Some(n) => {
-                once(&mut seen, 1 << n)?;
-                values[n] = s.opt_string()?;
-                Some(())
-            }
-            None => s.skip_value(2),
-        })?;
-        Some(present.then_some(values))
-    }
-
-    fn event(&mut self, want: Want, e: &mut Event<'a>) -> Option<()> {
-        let mut seen = 0u32;
-        let keep = want == Want::All;
-        self.opt_object(|s, key| s.field(key, e, &mut seen, keep))?
-            .then_some(())?;
-        if seen & REQUIRED != REQUIRED {
-            return None;
+    /// Consumes `text` when the line goes on with exactly it. Called with
+    /// constants, so the compare compiles to a few loads, not a call.
+    #[inline(always)]
+    fn compact(&mut self, text: &[u8]) -> bool {
+        let hit = self.b[self.i..].starts_with(text);
+        if hit {
+            self.i += text.len();
         }
-        if !keep {
-            // Checked, not kept: only the four required fields, as `EventCheck` gives.
-            (e.request_id, e.escalation_id, e.config_version) = (None, None, None);
-            (e.actor, e.model, e.decision, e.policy_ids) = (None, None, None, None);
-            (e.risk_level, e.data_categories, e.latency_ms) = (None, None, None);
-            (e.tokens, e.outcome, e.reviewer, e.incident_id) = (None, None, None, None);
-        }
-        Some(())
+        hit
     }
-
-    /// One top-level field: known ones into `e` (each at most once, as serde
-    /// insists), unknown ones checked and skipped.
-    fn field(&mut self, key: &str, e: &mut Event<'a>, seen: &mut u32, keep: bool) -> Option<()> {
-        let text = |s: &mut Self| s.opt_string().map(|v| v.map(Cow::Borrowed));
-        let Some(index) = top_level_key(key.as_bytes()) else {
-            return self.skip_value(1);
-        };
-        once(seen, 1u32 << index)?;
-        match index {
-            0 => e.event_id = Cow::Borrowed(self.string()?),
-            1 => e.ts = Cow::Borrowed(self.string()?),
-            2 => e.tenant_id = Cow::Borrowed(self.string()?),
-            3 => e.event_type = Cow::Borrowed(self.string()?),
-            4 => e.request_id = text(self)?,
-            5 => e.escalation_id = text(self)?,
-            6 => e.config_version = text(self)?,
-            7 => {
-                e.actor = self
-                    .opt_triple(|key| match key {
-                        "user_id" => Some(0),
-                        "app" => Some(1),
-                        "ip" => Some(2),
-                        _ => None,
-                    })?
-                    .map(|[user_id, app, ip]| Actor {
-                        user_id: user_id.map(Cow::Borrowed),
-                        app: app.map(Cow::Borrowed),
-                        ip: ip.map(Cow::Borrowed),
-                    })
-            }
-            8 => {
-                e.model = self
-                    .opt_triple(|key| match key {
-                        "provider" => Some(0),
-                        "name" => Some(1),
-                        "region" => Some(2),
-                        _ => None,
-                    })?
-                    .map(|[provider, name, region]| Model {
-                        provider: provider.map(Cow::Borrowed),
-                        name: name.map(Cow::Borrowed),
-                        region: region.map(Cow::Borrowed),
-                    })
-            }
-            9 => e.decision = text(self)?,
-            10 => e.policy_ids = self.opt_list(keep)?,
-            11 => e.risk_level = text(self)?,
-            12 => e.data_categories = self.opt_list(keep)?,
-            13 => e.latency_ms = self.opt_int()?,
-            14 => e.tokens = self.opt_tokens()?,
-            15 => e.outcome = text(self)?,
-            16 => e.reviewer = text(self)?,
-            _ => e.incident_id = text(self)?,
-        }
-        Some(())
-    }
-
-    fn opt_tokens(&mut self) -> Option<Option<Tokens>> {
-        let mut tokens = Tokens::default();
-        let mut seen = 0u8;
-        let present = self.opt_object(|s, key| {
-            match key {
-                "input" => (once(&mut seen, 1)?, tokens.input = s.opt_int()?),
-                "output" => (once(&mut seen, 2)?, tokens.output = s.opt_int()?),
-                _ => return s.skip_value(2),
-            };
-            Some(())
-        })?;
-        Some(present.then_some(tokens))
-    }
-}
-
-/// The `Event` field a top-level key names (`Scanner::field`'s numbering):
-/// by length first, so a key costs one or two fixed-size compares.
-#[inline(always)]
-fn top_level_key(key: &[u8]) -> Option<u32> {
-    Some(match key.len() {
-        2 if key == b"ts" => 1,
-        5 => match key {
-            b"actor" => 7,
-            b"model" => 8,
-            _ => return None,
-        },
-        6 if key == b"tokens" => 14,
-        7 if key == b"outcome" => 15,
-        8 => match key {
-            b"event_id" => 0,
-            b"decision" => 9,
-            b"reviewer" => 16,
-            _ => return None,
-        },
-        9 if key == b"tenant_id" => 2,
-        10 => match key {
-            b"event_type" => 3,
-            b"request_id" => 4,
-            b"policy_ids" => 10,
-            b"risk_level" => 11,
-            b"latency_ms" => 13,
-            _ => return None,
-        },
-        11 if key == b"incident_id" => 17,
-        13 if key == b"escalation_id" => 5,
-        14 if key == b"config_version" => 6,
-        15 if key == b"data_categories" => 12,
-        _ => return None,
-    })
 }
 
 /// Marks `bit` seen; `None` if it already was (a duplicate key).

@@ -62,6 +62,56 @@ fn what_serde_accepts_in_the_lake_takes_the_fast_path_with_the_same_fields() {
     assert!(serde_only < 50, "{serde_only} lines needed serde");
 }
 
+/// `value` as JSON with every object's keys in reverse order, and `sep`
+/// after each colon and comma.
+fn reordered(value: &serde_json::Value, sep: &str) -> String {
+    use serde_json::Value;
+    match value {
+        Value::Object(map) => {
+            let members: Vec<String> = map
+                .iter()
+                .rev()
+                .map(|(k, v)| format!("{}:{sep}{}", Value::from(k.as_str()), reordered(v, sep)))
+                .collect();
+            format!("{{{}}}", members.join(&format!(",{sep}")))
+        }
+        Value::Array(items) => {
+            let items: Vec<String> = items.iter().map(|v| reordered(v, sep)).collect();
+            format!("[{}]", items.join(&format!(",{sep}")))
+        }
+        other => other.to_string(),
+    }
+}
+
+#[test]
+fn keys_in_another_order_or_spaced_read_as_the_producer_order_does() {
+    // The scanner tries the producer's key order first (one compare a key)
+    // and reads any other order the general way: both must give the same.
+    let mut compared = 0;
+    for line in lake_lines() {
+        let Some(compact) = scan_event(&line, Want::All) else {
+            continue;
+        };
+        let value: serde_json::Value = serde_json::from_str(&line).unwrap();
+        for sep in ["", " "] {
+            let other = reordered(&value, sep);
+            assert_ne!(other, line);
+            assert_eq!(
+                scan_event(&other, Want::All).as_ref(),
+                Some(&compact),
+                "{other}"
+            );
+            assert_eq!(
+                scan_event(&other, Want::Required),
+                scan_event(&line, Want::Required),
+                "{other}"
+            );
+        }
+        compared += 1;
+    }
+    assert!(compared > 1_900, "only {compared} lines compared");
+}
+
 #[test]
 fn nested_unknown_values_nulls_and_negative_numbers_are_read_like_serde() {
     let scanned = scan_event(BASE, Want::All).expect("fast path");

@@ -1,0 +1,266 @@
+//! The event contract's fields on top of the scanner's JSON grammar: which
+//! keys are known, where each value goes in an `Event`, and the producer's
+//! own layout (key order, no spaces) tried first with one compare a key,
+//! before the general walk that reads any order.
+use super::{REQUIRED, Scanner, Want, once};
+use kt_domain::{Actor, Event, Model, Tokens};
+use std::borrow::Cow;
+
+impl<'a> Scanner<'a, '_> {
+    /// Three optional strings, each at most once; `slot` numbers their keys,
+    /// `compact` is the object as the producer writes it (see
+    /// [`Self::compact_triple`]), tried first.
+    #[inline(always)]
+    fn opt_triple(
+        &mut self,
+        compact: [&[u8]; 4],
+        slot: impl Fn(&str) -> Option<usize>,
+    ) -> Option<Option<[Option<&'a str>; 3]>> {
+        let start = self.i;
+        if let Some(values) = self.compact_triple(compact) {
+            return Some(Some(values));
+        }
+        self.i = start;
+        let mut values = [None; 3];
+        let mut seen = 0u8;
+        let present = self.opt_object(|s, key| match slot(key) {
+            Some(n) => {
+                once(&mut seen, 1 << n)?;
+                values[n] = s.opt_string()?;
+                Some(())
+            }
+            None => s.skip_value(2),
+        })?;
+        Some(present.then_some(values))
+    }
+
+    /// `{"a":v,"b":v,"c":v}` with the keys of `parts` (`{"a":`, `,"b":`,
+    /// `,"c":`, `}`) in this order and no spaces between them, as the
+    /// producer writes `actor` and `model`; each value a string or null.
+    /// `None` for anything else, which the caller reads again the general
+    /// way (so what this accepts, that accepts, with the same values).
+    #[inline(always)]
+    fn compact_triple(&mut self, parts: [&[u8]; 4]) -> Option<[Option<&'a str>; 3]> {
+        self.compact(parts[0]).then_some(())?;
+        let first = self.opt_string()?;
+        self.compact(parts[1]).then_some(())?;
+        let second = self.opt_string()?;
+        self.compact(parts[2]).then_some(())?;
+        let third = self.opt_string()?;
+        self.compact(parts[3]).then_some([first, second, third])
+    }
+
+    pub(super) fn event(&mut self, want: Want, e: &mut Event<'a>) -> Option<()> {
+        let mut seen = 0u32;
+        let keep = want == Want::All;
+        self.eat(b'{')?;
+        if self.peek()? == b'}' {
+            return None; // no required field
+        }
+        // The key the producer writes next, tried with one compare before
+        // the general key read (any order is read, this one is cheaper).
+        let mut expected = 0;
+        loop {
+            let index = match self.expected_key(expected) {
+                Some(index) => Some(index),
+                None => {
+                    let key = self.string()?;
+                    self.eat(b':')?;
+                    top_level_key(key.as_bytes())
+                }
+            };
+            match index {
+                Some(index) => {
+                    once(&mut seen, 1u32 << index)?;
+                    self.field(index, e, keep)?;
+                    expected = PRODUCER_NEXT[index as usize];
+                }
+                None => self.skip_value(1)?,
+            }
+            match self.peek()? {
+                b',' => self.i += 1,
+                b'}' => {
+                    self.i += 1;
+                    break;
+                }
+                _ => return None,
+            }
+        }
+        if seen & REQUIRED != REQUIRED {
+            return None;
+        }
+        if !keep {
+            // Checked, not kept: only the four required fields, as `EventCheck` gives.
+            (e.request_id, e.escalation_id, e.config_version) = (None, None, None);
+            (e.actor, e.model, e.decision, e.policy_ids) = (None, None, None, None);
+            (e.risk_level, e.data_categories, e.latency_ms) = (None, None, None);
+            (e.tokens, e.outcome, e.reviewer, e.incident_id) = (None, None, None, None);
+        }
+        Some(())
+    }
+
+    /// Consumes `"key":` when the next bytes are exactly that for the known
+    /// key numbered `expected` (compact, as the producer writes it) and
+    /// gives its number; else consumes nothing. Each arm compares a
+    /// constant, so it compiles to a few loads, not a call.
+    #[inline(always)]
+    fn expected_key(&mut self, expected: u32) -> Option<u32> {
+        let rest = &self.b[self.i..];
+        let len = match expected {
+            0 => prefix(rest, b"\"event_id\":"),
+            1 => prefix(rest, b"\"ts\":"),
+            2 => prefix(rest, b"\"tenant_id\":"),
+            3 => prefix(rest, b"\"event_type\":"),
+            4 => prefix(rest, b"\"request_id\":"),
+            5 => prefix(rest, b"\"escalation_id\":"),
+            6 => prefix(rest, b"\"config_version\":"),
+            7 => prefix(rest, b"\"actor\":"),
+            8 => prefix(rest, b"\"model\":"),
+            9 => prefix(rest, b"\"decision\":"),
+            10 => prefix(rest, b"\"policy_ids\":"),
+            11 => prefix(rest, b"\"risk_level\":"),
+            12 => prefix(rest, b"\"data_categories\":"),
+            13 => prefix(rest, b"\"latency_ms\":"),
+            14 => prefix(rest, b"\"tokens\":"),
+            15 => prefix(rest, b"\"outcome\":"),
+            16 => prefix(rest, b"\"reviewer\":"),
+            _ => prefix(rest, b"\"incident_id\":"),
+        }?;
+        self.i += len;
+        Some(expected)
+    }
+
+    /// One known top-level field's value (numbered as [`top_level_key`]
+    /// numbers keys) into `e`; the key and its colon are already read.
+    fn field(&mut self, index: u32, e: &mut Event<'a>, keep: bool) -> Option<()> {
+        let text = |s: &mut Self| s.opt_string().map(|v| v.map(Cow::Borrowed));
+        match index {
+            0 => e.event_id = Cow::Borrowed(self.string()?),
+            1 => e.ts = Cow::Borrowed(self.string()?),
+            2 => e.tenant_id = Cow::Borrowed(self.string()?),
+            3 => e.event_type = Cow::Borrowed(self.string()?),
+            4 => e.request_id = text(self)?,
+            5 => e.escalation_id = text(self)?,
+            6 => e.config_version = text(self)?,
+            7 => {
+                e.actor =
+                    self.opt_triple([b"{\"user_id\":", b",\"app\":", b",\"ip\":", b"}"], |key| {
+                        match key {
+                            "user_id" => Some(0),
+                            "app" => Some(1),
+                            "ip" => Some(2),
+                            _ => None,
+                        }
+                    })?
+                    .map(|[user_id, app, ip]| Actor {
+                        user_id: user_id.map(Cow::Borrowed),
+                        app: app.map(Cow::Borrowed),
+                        ip: ip.map(Cow::Borrowed),
+                    })
+            }
+            8 => {
+                e.model = self
+                    .opt_triple(
+                        [b"{\"provider\":", b",\"name\":", b",\"region\":", b"}"],
+                        |key| match key {
+                            "provider" => Some(0),
+                            "name" => Some(1),
+                            "region" => Some(2),
+                            _ => None,
+                        },
+                    )?
+                    .map(|[provider, name, region]| Model {
+                        provider: provider.map(Cow::Borrowed),
+                        name: name.map(Cow::Borrowed),
+                        region: region.map(Cow::Borrowed),
+                    })
+            }
+            9 => e.decision = text(self)?,
+            10 => e.policy_ids = self.opt_list(keep)?,
+            11 => e.risk_level = text(self)?,
+            12 => e.data_categories = self.opt_list(keep)?,
+            13 => e.latency_ms = self.opt_int()?,
+            14 => e.tokens = self.opt_tokens()?,
+            15 => e.outcome = text(self)?,
+            16 => e.reviewer = text(self)?,
+            _ => e.incident_id = text(self)?,
+        }
+        Some(())
+    }
+
+    fn opt_tokens(&mut self) -> Option<Option<Tokens>> {
+        // As the producer writes it first; any other way by the general walk.
+        let start = self.i;
+        if self.compact(b"{\"input\":") {
+            let input = self.opt_int()?;
+            if self.compact(b",\"output\":") {
+                let output = self.opt_int()?;
+                if self.compact(b"}") {
+                    return Some(Some(Tokens { input, output }));
+                }
+            }
+        }
+        self.i = start;
+        let mut tokens = Tokens::default();
+        let mut seen = 0u8;
+        let present = self.opt_object(|s, key| {
+            match key {
+                "input" => (once(&mut seen, 1)?, tokens.input = s.opt_int()?),
+                "output" => (once(&mut seen, 2)?, tokens.output = s.opt_int()?),
+                _ => return s.skip_value(2),
+            };
+            Some(())
+        })?;
+        Some(present.then_some(tokens))
+    }
+}
+
+/// The `Event` field a top-level key names (`Scanner::field`'s numbering):
+/// by length first, so a key costs one or two fixed-size compares.
+#[inline(always)]
+fn top_level_key(key: &[u8]) -> Option<u32> {
+    Some(match key.len() {
+        2 if key == b"ts" => 1,
+        5 => match key {
+            b"actor" => 7,
+            b"model" => 8,
+            _ => return None,
+        },
+        6 if key == b"tokens" => 14,
+        7 if key == b"outcome" => 15,
+        8 => match key {
+            b"event_id" => 0,
+            b"decision" => 9,
+            b"reviewer" => 16,
+            _ => return None,
+        },
+        9 if key == b"tenant_id" => 2,
+        10 => match key {
+            b"event_type" => 3,
+            b"request_id" => 4,
+            b"policy_ids" => 10,
+            b"risk_level" => 11,
+            b"latency_ms" => 13,
+            _ => return None,
+        },
+        11 if key == b"incident_id" => 17,
+        13 if key == b"escalation_id" => 5,
+        14 if key == b"config_version" => 6,
+        15 if key == b"data_categories" => 12,
+        _ => return None,
+    })
+}
+
+/// The known key the producer writes after the one numbered `index`
+/// ([`top_level_key`]'s numbering; `event_id, ts, tenant_id, event_type,
+/// request_id, config_version, actor, model, decision, policy_ids,
+/// risk_level, data_categories, latency_ms, tokens, outcome`, as the event
+/// lake contract lists them). Only a guess that saves the key's read when it
+/// is right: `Scanner::event` reads keys in any order.
+const PRODUCER_NEXT: [u32; 18] = [1, 2, 3, 4, 6, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 4];
+
+/// `key.len()` when `rest` starts with `key`.
+#[inline(always)]
+fn prefix<const N: usize>(rest: &[u8], key: &[u8; N]) -> Option<usize> {
+    (rest.first_chunk::<N>() == Some(key)).then_some(N)
+}
