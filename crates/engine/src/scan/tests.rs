@@ -38,6 +38,9 @@ fn lake_lines() -> Vec<String> {
 
 const BASE: &str = r#"{"event_id":"e1","ts":"2026-05-01T08:02:14.503Z","tenant_id":"acme","event_type":"policy.decision","request_id":"r1","config_version":null,"actor":{"user_id":"u1","app":"bot","ip":"198.51.100.24","x":[1,{"y":null}]},"model":{"provider":"openai","name":"gpt-4o","region":"us-east-1"},"decision":"redact","policy_ids":["a","b"],"risk_level":"medium","data_categories":[],"latency_ms":-388,"tokens":{"input":180,"output":null},"outcome":"ok","extra":{"n":1.5e-3,"t":true,"f":false}}"#;
 
+/// `BASE`'s unknown object.
+const EXTRA: &str = r#"{"n":1.5e-3,"t":true,"f":false}"#;
+
 #[test]
 fn what_serde_accepts_in_the_lake_takes_the_fast_path_with_the_same_fields() {
     let (mut fast, mut serde_only) = (0, 0);
@@ -126,6 +129,19 @@ fn nested_unknown_values_nulls_and_negative_numbers_are_read_like_serde() {
     );
     assert_eq!(scanned.config_version, None);
     assert_eq!(scanned.data_categories, Some(vec![]));
+    for extra in [
+        r#"{"a":"b","c":"d"}"#,
+        r#"{"a":"b","c":1}"#,
+        "{}",
+        r#"{"a":"}"}"#,
+    ] {
+        let line = BASE.replace(EXTRA, extra);
+        assert_eq!(
+            scan_event(&line, Want::All),
+            Some(scanned.clone()),
+            "{line}"
+        );
+    }
 }
 
 #[test]
@@ -151,6 +167,14 @@ fn what_serde_must_word_is_left_to_serde() {
         BASE.replace(r#""event_id":"e1""#, r#""event_id":null"#),
         format!("{BASE} x"),
         format!("[{BASE}]"),
+        // Unknown objects of string members are skipped by their quotes
+        // alone; anything off in them still goes to serde.
+        BASE.replace(EXTRA, r#"{"a":"b"]"#),
+        BASE.replace(EXTRA, r#"{"a":"b""c":"d"}"#),
+        BASE.replace(EXTRA, r#"{"a"::"b"}"#),
+        BASE.replace(EXTRA, r#"{"a":"b",}"#),
+        BASE.replace(EXTRA, r#"{"a":"b""#),
+        BASE.replace(EXTRA, r#"{"a":"b"}}"#),
     ];
     for line in cases {
         assert_eq!(scan_event(&line, Want::All), None, "{line}");
