@@ -46,16 +46,19 @@ pub struct CappedMap<V> {
     pub overflow: u64,
 }
 
-type KeyMap<V> = HashMap<String, V, foldhash::fast::RandomState>;
+/// Counters keyed by text, hashed (see [`CappedMap`]).
+pub(crate) type KeyMap<V> = HashMap<String, V, foldhash::fast::RandomState>;
 
-fn sorted_map<V: Serialize, S: serde::Serializer>(
+/// Saves a [`KeyMap`] as a map sorted by key, so a saved state is reproducible.
+pub(crate) fn sorted_map<V: Serialize, S: serde::Serializer>(
     map: &KeyMap<V>,
     s: S,
 ) -> Result<S::Ok, S::Error> {
     s.collect_map(map.iter().collect::<BTreeMap<_, _>>())
 }
 
-fn hash_map<'de, V: Deserialize<'de>, D: serde::Deserializer<'de>>(
+/// Loads what [`sorted_map`] saved.
+pub(crate) fn hash_map<'de, V: Deserialize<'de>, D: serde::Deserializer<'de>>(
     d: D,
 ) -> Result<KeyMap<V>, D::Error> {
     Ok(BTreeMap::<String, V>::deserialize(d)?.into_iter().collect())

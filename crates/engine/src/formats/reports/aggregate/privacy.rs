@@ -4,7 +4,9 @@ use super::rows::Rows;
 use super::shared::{ArcStr, Interner};
 use super::vocab::{DecisionCounts, is_redaction_policy, is_special};
 use super::{MAX_DISTINCT, MAX_KEYS, Obs};
-use crate::formats::reports::counters::{CappedMap, DistinctCap, clip};
+use crate::formats::reports::counters::{
+    CappedMap, DistinctCap, KeyMap, clip, hash_map, sorted_map,
+};
 use crate::formats::reports::eea::RegionClass;
 use crate::formats::reports::merge::{Merge, NotExact, sorted_pairs};
 use chrono::NaiveDate;
@@ -41,8 +43,11 @@ pub struct Privacy {
     pub not_under_redaction: u64,
     pub redaction_unknown: u64,
     /// Of `redaction_unknown`, by configuration version: an earlier part of
-    /// a fanned-out export may have seen the version's publication.
-    unknown_by_config: BTreeMap<String, u64>,
+    /// a fanned-out export may have seen the version's publication. Hashed:
+    /// most decision events look their version up here (a B-tree paid a
+    /// string compare per level); saved sorted.
+    #[serde(serialize_with = "sorted_map", deserialize_with = "hash_map")]
+    unknown_by_config: KeyMap<u64>,
     unknown_by_config_overflow: bool,
     pub decision_events: u64,
     /// (application, category, provider, region) -> (personal-data requests,
@@ -122,7 +127,7 @@ impl Privacy {
             under_redaction: 0,
             not_under_redaction: 0,
             redaction_unknown: 0,
-            unknown_by_config: BTreeMap::new(),
+            unknown_by_config: KeyMap::default(),
             unknown_by_config_overflow: false,
             decision_events: 0,
             inventory: Inventory::default(),
@@ -194,7 +199,11 @@ impl Privacy {
         self.under_redaction += l.under_redaction;
         self.not_under_redaction += l.not_under_redaction;
         self.redaction_unknown += l.redaction_unknown;
-        for (cv, n) in l.unknown_by_config {
+        // In key order, so which versions fit under the cap does not depend
+        // on the hash order.
+        let mut later_unknown: Vec<(String, u64)> = l.unknown_by_config.into_iter().collect();
+        later_unknown.sort_unstable();
+        for (cv, n) in later_unknown {
             match self.config_redaction.get(&cv) {
                 Some(flag) => {
                     self.redaction_unknown -= n;
