@@ -7,20 +7,21 @@ use kt_domain::{Actor, Event, Model, Tokens};
 use std::borrow::Cow;
 
 impl<'a> Scanner<'a, '_> {
-    /// Three optional strings, each at most once; `slot` numbers their keys,
-    /// `compact` is the object as the producer writes it (see
-    /// [`Self::compact_triple`]), tried first.
+    /// Three optional strings, each at most once, keyed by the names in
+    /// `parts` (see [`Self::compact_triple`], tried first).
     #[inline(always)]
-    fn opt_triple(
-        &mut self,
-        compact: [&[u8]; 4],
-        slot: impl Fn(&str) -> Option<usize>,
-    ) -> Option<Option<[Option<&'a str>; 3]>> {
+    fn opt_triple(&mut self, parts: [&[u8]; 4]) -> Option<Option<[Option<&'a str>; 3]>> {
         let start = self.i;
-        if let Some(values) = self.compact_triple(compact) {
+        if let Some(values) = self.compact_triple(parts) {
             return Some(Some(values));
         }
         self.i = start;
+        // A name lies between its part's two-byte head (`{"`, `,"`) and `":`.
+        let slot = |key: &str| {
+            parts[..3]
+                .iter()
+                .position(|part| &part[2..part.len() - 2] == key.as_bytes())
+        };
         let mut values = [None; 3];
         let mut seen = 0u8;
         let present = self.opt_object(|s, key| match slot(key) {
@@ -101,33 +102,31 @@ impl<'a> Scanner<'a, '_> {
 
     /// Consumes `"key":` when the next bytes are exactly that for the known
     /// key numbered `expected` (compact, as the producer writes it) and
-    /// gives its number; else consumes nothing. Each arm compares a
-    /// constant, so it compiles to a few loads, not a call.
+    /// gives its number; else consumes nothing. Each arm hands
+    /// [`Self::compact`] a constant, so it compiles to a few loads, not a call.
     #[inline(always)]
     fn expected_key(&mut self, expected: u32) -> Option<u32> {
-        let rest = &self.b[self.i..];
-        let len = match expected {
-            0 => prefix(rest, b"\"event_id\":"),
-            1 => prefix(rest, b"\"ts\":"),
-            2 => prefix(rest, b"\"tenant_id\":"),
-            3 => prefix(rest, b"\"event_type\":"),
-            4 => prefix(rest, b"\"request_id\":"),
-            5 => prefix(rest, b"\"escalation_id\":"),
-            6 => prefix(rest, b"\"config_version\":"),
-            7 => prefix(rest, b"\"actor\":"),
-            8 => prefix(rest, b"\"model\":"),
-            9 => prefix(rest, b"\"decision\":"),
-            10 => prefix(rest, b"\"policy_ids\":"),
-            11 => prefix(rest, b"\"risk_level\":"),
-            12 => prefix(rest, b"\"data_categories\":"),
-            13 => prefix(rest, b"\"latency_ms\":"),
-            14 => prefix(rest, b"\"tokens\":"),
-            15 => prefix(rest, b"\"outcome\":"),
-            16 => prefix(rest, b"\"reviewer\":"),
-            _ => prefix(rest, b"\"incident_id\":"),
-        }?;
-        self.i += len;
-        Some(expected)
+        let hit = match expected {
+            0 => self.compact(b"\"event_id\":"),
+            1 => self.compact(b"\"ts\":"),
+            2 => self.compact(b"\"tenant_id\":"),
+            3 => self.compact(b"\"event_type\":"),
+            4 => self.compact(b"\"request_id\":"),
+            5 => self.compact(b"\"escalation_id\":"),
+            6 => self.compact(b"\"config_version\":"),
+            7 => self.compact(b"\"actor\":"),
+            8 => self.compact(b"\"model\":"),
+            9 => self.compact(b"\"decision\":"),
+            10 => self.compact(b"\"policy_ids\":"),
+            11 => self.compact(b"\"risk_level\":"),
+            12 => self.compact(b"\"data_categories\":"),
+            13 => self.compact(b"\"latency_ms\":"),
+            14 => self.compact(b"\"tokens\":"),
+            15 => self.compact(b"\"outcome\":"),
+            16 => self.compact(b"\"reviewer\":"),
+            _ => self.compact(b"\"incident_id\":"),
+        };
+        hit.then_some(expected)
     }
 
     /// One known top-level field's value (numbered as [`top_level_key`]
@@ -143,15 +142,8 @@ impl<'a> Scanner<'a, '_> {
             5 => e.escalation_id = text(self)?,
             6 => e.config_version = text(self)?,
             7 => {
-                e.actor =
-                    self.opt_triple([b"{\"user_id\":", b",\"app\":", b",\"ip\":", b"}"], |key| {
-                        match key {
-                            "user_id" => Some(0),
-                            "app" => Some(1),
-                            "ip" => Some(2),
-                            _ => None,
-                        }
-                    })?
+                e.actor = self
+                    .opt_triple([b"{\"user_id\":", b",\"app\":", b",\"ip\":", b"}"])?
                     .map(|[user_id, app, ip]| Actor {
                         user_id: user_id.map(Cow::Borrowed),
                         app: app.map(Cow::Borrowed),
@@ -160,15 +152,7 @@ impl<'a> Scanner<'a, '_> {
             }
             8 => {
                 e.model = self
-                    .opt_triple(
-                        [b"{\"provider\":", b",\"name\":", b",\"region\":", b"}"],
-                        |key| match key {
-                            "provider" => Some(0),
-                            "name" => Some(1),
-                            "region" => Some(2),
-                            _ => None,
-                        },
-                    )?
+                    .opt_triple([b"{\"provider\":", b",\"name\":", b",\"region\":", b"}"])?
                     .map(|[provider, name, region]| Model {
                         provider: provider.map(Cow::Borrowed),
                         name: name.map(Cow::Borrowed),
@@ -258,9 +242,3 @@ fn top_level_key(key: &[u8]) -> Option<u32> {
 /// lake contract lists them). Only a guess that saves the key's read when it
 /// is right: `Scanner::event` reads keys in any order.
 const PRODUCER_NEXT: [u32; 18] = [1, 2, 3, 4, 6, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 4];
-
-/// `key.len()` when `rest` starts with `key`.
-#[inline(always)]
-fn prefix<const N: usize>(rest: &[u8], key: &[u8; N]) -> Option<usize> {
-    (rest.first_chunk::<N>() == Some(key)).then_some(N)
-}
