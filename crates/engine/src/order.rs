@@ -4,6 +4,7 @@
 //! with the same output either way.
 use super::ExportError;
 use super::reader::{Chunk, ChunkPool, Rec};
+use hashbrown::hash_table::{Entry, HashTable};
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashSet};
 use std::fs::File;
@@ -50,6 +51,12 @@ pub(crate) struct HourBuffer {
     spill_dir: PathBuf,
     runs: Vec<File>,
     pool: Arc<ChunkPool>,
+}
+
+/// A 32-bit id hash as the 64 bits a [`HashTable`] takes: its top bits pick
+/// among a group's slots, so every bit of the hash reaches them.
+fn spread(hash: u32) -> u64 {
+    u64::from(hash).wrapping_mul(0x9E37_79B9_7F4A_7C15)
 }
 
 fn seq_of(chunk_no: u64, rec_no: usize) -> u64 {
@@ -165,20 +172,28 @@ impl HourBuffer {
     ) -> Result<u64, ExportError> {
         if self.runs.is_empty() {
             let order = self.sorted();
-            let mut seen: HashSet<&[u8], foldhash::quality::RandomState> =
-                HashSet::with_capacity_and_hasher(order.len(), Default::default());
+            // Keyed by the readers' id hashes: an id is read only when its
+            // hash equals one already seen (nearly always a copy).
+            let mut seen: HashTable<(u32, u32, u32)> = HashTable::with_capacity(order.len());
             let mut dropped = 0;
             for (_, c, r) in order {
                 let chunk = &self.chunks[c as usize];
-                let view = RecView::from_chunk(
-                    chunk,
-                    &chunk.recs[r as usize],
-                    seq_of(c as u64, r as usize),
-                );
-                if seen.insert(view.id()) {
-                    emit(&view)?;
-                } else {
-                    dropped += 1;
+                let rec = &chunk.recs[r as usize];
+                let view = RecView::from_chunk(chunk, rec, seq_of(c as u64, r as usize));
+                let hash = rec.id_hash;
+                let copy = |&(h, c2, r2): &(u32, u32, u32)| {
+                    h == hash && {
+                        let chunk = &self.chunks[c2 as usize];
+                        let rec = &chunk.recs[r2 as usize];
+                        chunk.payload(rec)[rec.line_len as usize..] == *view.id()
+                    }
+                };
+                match seen.entry(spread(hash), copy, |&(h, _, _)| spread(h)) {
+                    Entry::Vacant(slot) => {
+                        slot.insert((hash, c, r));
+                        emit(&view)?;
+                    }
+                    Entry::Occupied(_) => dropped += 1,
                 }
             }
             drop(seen);
@@ -377,8 +392,11 @@ mod tests {
         assert_eq!((kept, dedupe.dropped), (1000, 1000));
     }
 
-    /// A chunk of (ts, id) events, each with the body `id@ts/tag`.
-    fn chunk(tag: u32, events: &[(i64, &str)]) -> Chunk {
+    type IdHash<'a> = dyn Fn(&[u8]) -> u32 + 'a;
+
+    /// A chunk of (ts, id) events, each with the body `id@ts/tag`, its ids
+    /// hashed by `hash`.
+    fn chunk(tag: u32, events: &[(i64, &str)], hash: &IdHash<'_>) -> Chunk {
         let mut c = Chunk::default();
         for (ts, id) in events {
             let off = c.data.len();
@@ -391,6 +409,7 @@ mod tests {
                 payload_off: off as u32,
                 payload_len: (c.data.len() - off) as u32,
                 line_len: line_len as u32,
+                id_hash: hash(id.as_bytes()),
             });
         }
         c
@@ -402,12 +421,18 @@ mod tests {
         // In memory; then spilling every chunk, where the de-duplication set
         // is bounded too and keeps only the current ts's ids (so the anomaly,
         // a copy with a later ts, is kept; see `Dedupe`).
-        for (budget, kept_anomaly) in [(1 << 20, false), (1, true)] {
+        // The readers' id hash, and one under which all ids collide (the
+        // in-memory set must then tell ids apart by their bytes).
+        let hasher = crate::reader::IdHasher::random();
+        let hashes: [&IdHash<'_>; 2] = [&|id| hasher.hash(id), &|_| 7];
+        let runs = [(1 << 20, false), (1, true)];
+        for ((budget, kept_anomaly), hash) in runs.into_iter().flat_map(|r| hashes.map(|h| (r, h)))
+        {
             let mut hour = HourBuffer::new(budget, dir.path().into(), Arc::default());
             // Out of order across and within chunks; ties on ts; copies.
-            hour.push(chunk(0, &[(5, "c"), (-3, "z"), (5, "a"), (9, "a")]))
+            hour.push(chunk(0, &[(5, "c"), (-3, "z"), (5, "a"), (9, "a")], hash))
                 .unwrap();
-            hour.push(chunk(1, &[(5, "b"), (5, "a"), (-3, "y"), (1, "m")]))
+            hour.push(chunk(1, &[(5, "b"), (5, "a"), (-3, "y"), (1, "m")], hash))
                 .unwrap();
             let mut out = Vec::new();
             let dropped = hour

@@ -32,6 +32,29 @@ pub(crate) struct Rec {
     pub payload_len: u32,
     /// Length of the body at the start of the payload.
     pub line_len: u32,
+    /// The event id's hash ([`IdHasher`]), made by the reader while the id
+    /// is in cache, so the writer's de-duplication need not read the id.
+    pub id_hash: u32,
+}
+
+/// Hashes event ids into [`Rec::id_hash`]: one per export, shared by its
+/// readers, with a seed of its own so ids cannot be chosen to collide.
+#[derive(Debug, Clone)]
+pub(crate) struct IdHasher(foldhash::fast::FixedState);
+
+impl IdHasher {
+    /// A hasher with a random seed.
+    pub fn random() -> Self {
+        use std::hash::BuildHasher;
+        Self(foldhash::fast::FixedState::with_seed(
+            std::hash::RandomState::new().hash_one(0u8),
+        ))
+    }
+
+    pub fn hash(&self, id: &[u8]) -> u32 {
+        use std::hash::BuildHasher;
+        self.0.hash_one(id) as u32
+    }
 }
 
 /// Accepted events of one object, in line order.
@@ -122,6 +145,8 @@ pub(crate) struct ObjectTask {
     pub clock: Arc<StageClock>,
     /// Counts the chunks handed on, so the driver knows how far readers are ahead.
     pub ahead: Arc<ReadAhead>,
+    /// The export's id hasher (the same for every object).
+    pub id_hasher: IdHasher,
 }
 
 impl ObjectTask {
@@ -494,14 +519,14 @@ fn accept(
         None => chunk.data.extend_from_slice(line),
     }
     let line_len = chunk.data.len() - payload_off;
-    chunk
-        .data
-        .extend_from_slice(event.fields.event_id.as_bytes());
+    let id = event.fields.event_id.as_bytes();
+    chunk.data.extend_from_slice(id);
     chunk.recs.push(Rec {
         ts_ns,
         payload_off: payload_off as u32,
         payload_len: (chunk.data.len() - payload_off) as u32,
         line_len: line_len as u32,
+        id_hash: task.id_hasher.hash(id),
     });
     Ok(())
 }

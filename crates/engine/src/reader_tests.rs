@@ -48,6 +48,7 @@ fn chunks(bytes: &[u8], renderer: Arc<dyn EventRenderer>) -> Vec<crate::reader::
         pool: Arc::new(ChunkPool::default()),
         clock: Arc::default(),
         ahead: Arc::new(ReadAhead::new(usize::MAX)),
+        id_hasher: crate::reader::IdHasher::random(),
     };
     let (tx, rx) = std::sync::mpsc::sync_channel(64);
     read_object(bytes, &task, &tx, &AtomicBool::new(false));

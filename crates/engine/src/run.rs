@@ -9,7 +9,7 @@
 //! Readers run ahead of the writer, so hour N+1 is read while hour N is
 //! written, by at most `EngineOptions::read_ahead_bytes` (see `ahead`).
 use super::ahead::ReadAhead;
-use super::reader::{CHUNK_BYTES, ChunkPool, ObjectTask, ReaderMsg, read_object};
+use super::reader::{CHUNK_BYTES, ChunkPool, IdHasher, ObjectTask, ReaderMsg, read_object};
 use super::stage::StageClock;
 use super::validate::PartitionHour;
 use super::writer::{ObjectFeed, WriterSetup, Written, write_export};
@@ -207,6 +207,7 @@ pub async fn run_resumable(
             pool: pool.clone(),
             ahead: ahead.clone(),
             clock: clock.clone(),
+            id_hasher: IdHasher::random(),
             bytes_read: bytes_read.clone(),
             cancel: cancel.clone(),
         },
@@ -327,6 +328,7 @@ struct Readers {
     pool: Arc<ChunkPool>,
     ahead: Arc<ReadAhead>,
     clock: Arc<StageClock>,
+    id_hasher: IdHasher,
     bytes_read: Arc<AtomicU64>,
     cancel: Arc<AtomicBool>,
 }
@@ -343,6 +345,7 @@ async fn drive_readers(readers: Readers, feeds: tokio::sync::mpsc::Sender<Object
         pool,
         ahead,
         clock,
+        id_hasher,
         bytes_read,
         cancel,
     } = readers;
@@ -373,6 +376,7 @@ async fn drive_readers(readers: Readers, feeds: tokio::sync::mpsc::Sender<Object
                 pool: pool.clone(),
                 clock: clock.clone(),
                 ahead: ahead.clone(),
+                id_hasher: id_hasher.clone(),
             };
             // Until its chunks are counted as they go, the object counts as
             // the chunk it will fill.
