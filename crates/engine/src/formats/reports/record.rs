@@ -230,6 +230,13 @@ impl Writer<'_> {
 
 /// The event a record holds, its strings borrowed from the record.
 pub fn decode(record: &[u8]) -> Result<(ParsedEvent<'_>, Priorities), FormatError> {
+    decode_record(record).ok_or_else(corrupt)
+}
+
+/// [`decode`], `None` for a damaged record: every step is an `Option`, and
+/// the error is made once (a `Result` carried through each field cost more
+/// than reading the field).
+fn decode_record(record: &[u8]) -> Option<(ParsedEvent<'_>, Priorities)> {
     let mut r = Reader {
         record,
         pos: 0,
@@ -238,20 +245,20 @@ pub fn decode(record: &[u8]) -> Result<(ParsedEvent<'_>, Priorities), FormatErro
     let ts_ms = r.i64()?;
     let len = r.u32()?;
     let line = r.take(len)?;
-    r.line = simdutf8::basic::from_utf8(line).map_err(|_| corrupt())?;
+    r.line = simdutf8::basic::from_utf8(line).ok()?;
     let mut e = Event::required(r.string()?, r.string()?, r.string()?, r.string()?);
     e.request_id = r.opt_string()?;
     e.escalation_id = r.opt_string()?;
     e.config_version = r.opt_string()?;
     e.actor = r.opt_object(|r| {
-        Ok(Actor {
+        Some(Actor {
             user_id: r.opt_string()?,
             app: r.opt_string()?,
             ip: r.opt_string()?,
         })
     })?;
     e.model = r.opt_object(|r| {
-        Ok(Model {
+        Some(Model {
             provider: r.opt_string()?,
             name: r.opt_string()?,
             region: r.opt_string()?,
@@ -263,7 +270,7 @@ pub fn decode(record: &[u8]) -> Result<(ParsedEvent<'_>, Priorities), FormatErro
     e.data_categories = r.opt_list()?;
     e.latency_ms = r.opt_int()?;
     e.tokens = r.opt_object(|r| {
-        Ok(Tokens {
+        Some(Tokens {
             input: r.opt_int()?,
             output: r.opt_int()?,
         })
@@ -274,16 +281,16 @@ pub fn decode(record: &[u8]) -> Result<(ParsedEvent<'_>, Priorities), FormatErro
     let count = r.byte()?;
     let priorities = (0..count)
         .map(|_| r.i64().map(|p| p as u64))
-        .collect::<Result<Priorities, _>>()?;
+        .collect::<Option<Priorities>>()?;
     if r.pos != record.len() {
-        return Err(corrupt());
+        return None;
     }
     let event = ParsedEvent {
         raw: r.line,
         fields: e,
         ts_ms,
     };
-    Ok((event, priorities))
+    Some((event, priorities))
 }
 
 fn corrupt() -> FormatError {
@@ -297,44 +304,55 @@ struct Reader<'r> {
 }
 
 impl<'r> Reader<'r> {
-    fn take(&mut self, n: usize) -> Result<&'r [u8], FormatError> {
-        let bytes = self
-            .record
-            .get(self.pos..self.pos + n)
-            .ok_or_else(corrupt)?;
+    #[inline(always)]
+    fn take(&mut self, n: usize) -> Option<&'r [u8]> {
+        let bytes = self.record.get(self.pos..self.pos.checked_add(n)?)?;
         self.pos += n;
-        Ok(bytes)
+        Some(bytes)
     }
 
-    fn byte(&mut self) -> Result<u8, FormatError> {
-        Ok(self.take(1)?[0])
+    #[inline(always)]
+    fn array<const N: usize>(&mut self) -> Option<[u8; N]> {
+        self.take(N)?.try_into().ok()
     }
 
-    fn u32(&mut self) -> Result<usize, FormatError> {
-        let b = self.take(4)?.try_into().map_err(|_| corrupt())?;
-        Ok(u32::from_le_bytes(b) as usize)
+    #[inline(always)]
+    fn byte(&mut self) -> Option<u8> {
+        let b = *self.record.get(self.pos)?;
+        self.pos += 1;
+        Some(b)
     }
 
-    fn i64(&mut self) -> Result<i64, FormatError> {
-        let b = self.take(8)?.try_into().map_err(|_| corrupt())?;
-        Ok(i64::from_le_bytes(b))
+    fn u32(&mut self) -> Option<usize> {
+        Some(u32::from_le_bytes(self.array()?) as usize)
+    }
+
+    fn i64(&mut self) -> Option<i64> {
+        Some(i64::from_le_bytes(self.array()?))
     }
 
     /// The line's bytes a slice tag points at (either form).
-    fn in_line(&self, start: usize, len: usize) -> Result<Cow<'r, str>, FormatError> {
-        let end = start.checked_add(len).ok_or_else(corrupt)?;
+    #[inline(always)]
+    fn in_line(&self, start: usize, len: usize) -> Option<Cow<'r, str>> {
         self.line
-            .get(start..end)
+            .get(start..start.checked_add(len)?)
             .map(Cow::Borrowed)
-            .ok_or_else(corrupt)
     }
 
-    fn tagged_string(&mut self, tag: u8) -> Result<Cow<'r, str>, FormatError> {
+    /// A string after its tag: the short slice of the line inline (nearly
+    /// every string), the other forms by [`Self::long_string`].
+    #[inline(always)]
+    fn tagged_string(&mut self, tag: u8) -> Option<Cow<'r, str>> {
+        if tag == SHORT_SLICE {
+            let [lo, hi, len] = self.array()?;
+            return self.in_line(u16::from_le_bytes([lo, hi]) as usize, len as usize);
+        }
+        self.long_string(tag)
+    }
+
+    #[inline(never)]
+    fn long_string(&mut self, tag: u8) -> Option<Cow<'r, str>> {
         match tag {
-            SHORT_SLICE => {
-                let b = self.take(3)?;
-                self.in_line(u16::from_le_bytes([b[0], b[1]]) as usize, b[2] as usize)
-            }
             SLICE => {
                 let (start, len) = (self.u32()?, self.u32()?);
                 self.in_line(start, len)
@@ -342,28 +360,30 @@ impl<'r> Reader<'r> {
             WHOLE => {
                 let len = self.u32()?;
                 let bytes = self.take(len)?;
-                let s = simdutf8::basic::from_utf8(bytes).map_err(|_| corrupt())?;
-                Ok(Cow::Borrowed(s))
+                simdutf8::basic::from_utf8(bytes).ok().map(Cow::Borrowed)
             }
-            _ => Err(corrupt()),
+            _ => None,
         }
     }
 
-    fn string(&mut self) -> Result<Cow<'r, str>, FormatError> {
+    #[inline(always)]
+    fn string(&mut self) -> Option<Cow<'r, str>> {
         let tag = self.byte()?;
         self.tagged_string(tag)
     }
 
-    fn opt_string(&mut self) -> Result<Option<Cow<'r, str>>, FormatError> {
+    /// `Some(None)` when absent; `None` when damaged.
+    #[inline(always)]
+    fn opt_string(&mut self) -> Option<Option<Cow<'r, str>>> {
         match self.byte()? {
-            ABSENT => Ok(None),
+            ABSENT => Some(None),
             tag => self.tagged_string(tag).map(Some),
         }
     }
 
-    fn opt_list(&mut self) -> Result<Option<Vec<Cow<'r, str>>>, FormatError> {
+    fn opt_list(&mut self) -> Option<Option<Vec<Cow<'r, str>>>> {
         match self.byte()? {
-            ABSENT => Ok(None),
+            ABSENT => Some(None),
             LIST => {
                 let n = self.u32()?;
                 // Each string takes at least 4 bytes: a damaged count cannot over-allocate.
@@ -371,29 +391,27 @@ impl<'r> Reader<'r> {
                 for _ in 0..n {
                     list.push(self.string()?);
                 }
-                Ok(Some(list))
+                Some(Some(list))
             }
-            _ => Err(corrupt()),
+            _ => None,
         }
     }
 
-    fn opt_int(&mut self) -> Result<Option<i64>, FormatError> {
+    fn opt_int(&mut self) -> Option<Option<i64>> {
         match self.byte()? {
-            ABSENT => Ok(None),
+            ABSENT => Some(None),
             INT => self.i64().map(Some),
-            _ => Err(corrupt()),
+            _ => None,
         }
     }
 
-    /// An object, its members read by `members`, or `None` when absent.
-    fn opt_object<T>(
-        &mut self,
-        members: impl FnOnce(&mut Self) -> Result<T, FormatError>,
-    ) -> Result<Option<T>, FormatError> {
+    /// An object, its members read by `members`, or `Some(None)` when absent.
+    #[inline(always)]
+    fn opt_object<T>(&mut self, members: impl FnOnce(&mut Self) -> Option<T>) -> Option<Option<T>> {
         match self.byte()? {
-            ABSENT => Ok(None),
+            ABSENT => Some(None),
             OBJECT => members(self).map(Some),
-            _ => Err(corrupt()),
+            _ => None,
         }
     }
 }
