@@ -53,8 +53,9 @@ pub(crate) struct HourBuffer {
     pool: Arc<ChunkPool>,
 }
 
-/// A 32-bit id hash as the 64 bits a [`HashTable`] takes: its top bits pick
-/// among a group's slots, so every bit of the hash reaches them.
+/// A 32-bit id hash as the 64 bits a [`HashTable`] takes: hashbrown keeps
+/// the top 7 bits as each slot's tag, which a widened `u32` would leave all
+/// zero (every full slot a candidate); the multiply spreads every bit there.
 fn spread(hash: u32) -> u64 {
     u64::from(hash).wrapping_mul(0x9E37_79B9_7F4A_7C15)
 }

@@ -38,17 +38,16 @@ pub(crate) struct Rec {
 }
 
 /// Hashes event ids into [`Rec::id_hash`]: one per export, shared by its
-/// readers, with a seed of its own so ids cannot be chosen to collide.
+/// readers (clones hash alike), randomly seeded as the engine's other
+/// tables of producer-chosen ids are, so a producer cannot aim ids at one
+/// hash (which would cost time, not correctness: equal hashes compare bytes).
 #[derive(Debug, Clone)]
-pub(crate) struct IdHasher(foldhash::fast::FixedState);
+pub(crate) struct IdHasher(foldhash::fast::RandomState);
 
 impl IdHasher {
-    /// A hasher with a random seed.
+    /// A hasher with random seeds.
     pub fn random() -> Self {
-        use std::hash::BuildHasher;
-        Self(foldhash::fast::FixedState::with_seed(
-            std::hash::RandomState::new().hash_one(0u8),
-        ))
+        Self(foldhash::fast::RandomState::default())
     }
 
     pub fn hash(&self, id: &[u8]) -> u32 {

@@ -78,3 +78,19 @@ fn a_chunk_of_records_is_sized_once_not_doubled() {
     let (used, held) = (grown[0].data.len(), grown[0].data.capacity());
     assert!(held >= used * 3 / 2, "{held} bytes held for {used}");
 }
+
+#[test]
+fn an_exports_id_hasher_hashes_alike_in_every_reader() {
+    // Each object's reader holds a clone: the hour's de-duplication
+    // compares hashes made by different readers.
+    let hasher = crate::reader::IdHasher::random();
+    let other_reader = hasher.clone();
+    let ids = ["evt_1", "evt_2", "évènement", ""];
+    for id in ids {
+        assert_eq!(hasher.hash(id.as_bytes()), other_reader.hash(id.as_bytes()));
+    }
+    // Not a constant.
+    let hashes: std::collections::HashSet<u32> =
+        ids.iter().map(|id| hasher.hash(id.as_bytes())).collect();
+    assert_eq!(hashes.len(), ids.len());
+}

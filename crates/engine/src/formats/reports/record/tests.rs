@@ -132,6 +132,12 @@ fn a_damaged_record_is_an_error_not_a_panic() {
     let mut longer = record.clone();
     longer.push(0);
     assert!(decode(&longer).is_err());
+    // An unknown tag where a string's is.
+    let mut unknown = record.clone();
+    let at = 12 + LINES[1].len();
+    assert_eq!(unknown[at], SHORT_SLICE);
+    unknown[at] = 7;
+    assert!(decode(&unknown).is_err());
     // A slice that points past the line.
     let mut bad = Vec::new();
     encode(&parsed(LINES[0]), &[], &mut bad).unwrap();
