@@ -30,6 +30,23 @@ const SUMMARY_FILE: &str = "kt-bench-lake.json";
 /// Benchmarks write csv and json, which do not pseudonymise.
 const PSEUDONYM_KEY: &str = "kt-bench-pseudonym-key";
 
+/// A line to stdout; a reader that went away (`kt-bench run ... | head -1`)
+/// stops the printing, not the run (the export and its clean-up go on).
+macro_rules! say {
+    ($($arg:tt)*) => {
+        say_line(format_args!($($arg)*))
+    };
+}
+
+fn say_line(line: std::fmt::Arguments<'_>) {
+    use std::io::Write;
+    if let Err(e) = writeln!(std::io::stdout().lock(), "{line}")
+        && e.kind() != std::io::ErrorKind::BrokenPipe
+    {
+        eprintln!("kt-bench: writing to stdout: {e}");
+    }
+}
+
 #[derive(Parser)]
 #[command(name = "kt-bench", about = "Lake generator and export benchmark")]
 struct Cli {
@@ -131,7 +148,7 @@ fn main() -> anyhow::Result<()> {
                 "events": summary.events, "duplicates": summary.duplicates, "malformed": summary.malformed,
             });
             std::fs::write(dir.join(SUMMARY_FILE), serde_json::to_vec_pretty(&json)?)?;
-            println!(
+            say!(
                 "generated {} events ({} duplicates, {} malformed) in {} objects: {:.1} MB stored, {:.1} MB uncompressed, {:.1} s",
                 summary.events,
                 summary.duplicates,
@@ -211,7 +228,7 @@ fn main() -> anyhow::Result<()> {
             let wall = started.elapsed().as_secs_f64();
             let cpu = process_cpu_s() - cpu_before;
             let raw_bytes = lake_summary(&lake).map(|s| s.raw_bytes);
-            println!(
+            say!(
                 "format={} events={} events_per_s={:.0} input_mb_per_s={} wall_s={:.3} cpu_s={:.3} peak_rss_mib={:.1} output_mb={:.1} objects={} rejected={} duplicates={} sha256={}",
                 format,
                 outcome.event_count,
@@ -227,7 +244,7 @@ fn main() -> anyhow::Result<()> {
                 outcome.sha256,
             );
             let t = &outcome.timings;
-            println!(
+            say!(
                 "stages_cpu_s read={:.3} inflate={:.3} lines={:.3} streamed={:.3} order_format={:.3} hash={:.3} sink_wall={:.3}",
                 t.read_s,
                 t.inflate_s,
@@ -238,7 +255,7 @@ fn main() -> anyhow::Result<()> {
                 t.sink_wall_s
             );
             if let Some(f) = floor {
-                println!(
+                say!(
                     "floor threads={} objects={} inflated_mb={:.1} wall_s={:.3} cpu_s={:.3} ratio_wall={:.2} ratio_cpu={:.2}",
                     f.threads,
                     f.objects,
@@ -251,7 +268,7 @@ fn main() -> anyhow::Result<()> {
             }
             if check {
                 check_output(&lake, &tenant, &window, format, &path)?;
-                println!("check: output matches the reference export");
+                say!("check: output matches the reference export");
             }
             if temporary {
                 std::fs::remove_file(&path)?;
