@@ -99,11 +99,7 @@ impl HourBuffer {
                 (chunk.recs.iter().enumerate()).map(|(r, rec)| (rec.ts_ns, c as u32, r as u32)),
             );
         }
-        let id = |&(_, c, r): &(i64, u32, u32)| {
-            let chunk = &self.chunks[c as usize];
-            let rec = &chunk.recs[r as usize];
-            &chunk.payload(rec)[rec.line_len as usize..]
-        };
+        let id = |&(_, c, r): &(i64, u32, u32)| self.id_at(c, r);
         // By (ts, arrival) as one 128-bit integer first: a timestamp is
         // nearly always unique, so comparing ids in the sort itself is wasted.
         order.sort_unstable_by_key(|&(ts, c, r)| {
@@ -124,6 +120,13 @@ impl HourBuffer {
             start = end;
         }
         order
+    }
+
+    /// The event id of record `r` of chunk `c`.
+    fn id_at(&self, c: u32, r: u32) -> &[u8] {
+        let chunk = &self.chunks[c as usize];
+        let rec = &chunk.recs[r as usize];
+        &chunk.payload(rec)[rec.line_len as usize..]
     }
 
     fn base_seq(&self) -> u64 {
@@ -182,13 +185,8 @@ impl HourBuffer {
                 let rec = &chunk.recs[r as usize];
                 let view = RecView::from_chunk(chunk, rec, seq_of(c as u64, r as usize));
                 let hash = rec.id_hash;
-                let copy = |&(h, c2, r2): &(u32, u32, u32)| {
-                    h == hash && {
-                        let chunk = &self.chunks[c2 as usize];
-                        let rec = &chunk.recs[r2 as usize];
-                        chunk.payload(rec)[rec.line_len as usize..] == *view.id()
-                    }
-                };
+                let copy =
+                    |&(h, c2, r2): &(u32, u32, u32)| h == hash && self.id_at(c2, r2) == view.id();
                 match seen.entry(spread(hash), copy, |&(h, _, _)| spread(h)) {
                     Entry::Vacant(slot) => {
                         slot.insert((hash, c, r));

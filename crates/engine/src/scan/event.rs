@@ -8,12 +8,14 @@ use std::borrow::Cow;
 
 impl<'a> Scanner<'a, '_> {
     /// Three optional strings, each at most once, keyed by the names in
-    /// `parts` (see [`Self::compact_triple`], tried first).
+    /// `parts` (see [`Self::compact_triple`], tried first), as an event's
+    /// borrowed fields.
     #[inline(always)]
-    fn opt_triple(&mut self, parts: [&[u8]; 4]) -> Option<Option<[Option<&'a str>; 3]>> {
+    fn opt_triple(&mut self, parts: [&[u8]; 4]) -> Option<Option<[Option<Cow<'a, str>>; 3]>> {
+        let borrowed = |values: [Option<&'a str>; 3]| values.map(|v| v.map(Cow::Borrowed));
         let start = self.i;
         if let Some(values) = self.compact_triple(parts) {
-            return Some(Some(values));
+            return Some(Some(borrowed(values)));
         }
         self.i = start;
         // A name lies between its part's two-byte head (`{"`, `,"`) and `":`.
@@ -32,7 +34,7 @@ impl<'a> Scanner<'a, '_> {
             }
             None => s.skip_value(2),
         })?;
-        Some(present.then_some(values))
+        Some(present.then_some(borrowed(values)))
     }
 
     /// `{"a":v,"b":v,"c":v}` with the keys of `parts` (`{"a":`, `,"b":`,
@@ -144,19 +146,15 @@ impl<'a> Scanner<'a, '_> {
             7 => {
                 e.actor = self
                     .opt_triple([b"{\"user_id\":", b",\"app\":", b",\"ip\":", b"}"])?
-                    .map(|[user_id, app, ip]| Actor {
-                        user_id: user_id.map(Cow::Borrowed),
-                        app: app.map(Cow::Borrowed),
-                        ip: ip.map(Cow::Borrowed),
-                    })
+                    .map(|[user_id, app, ip]| Actor { user_id, app, ip })
             }
             8 => {
                 e.model = self
                     .opt_triple([b"{\"provider\":", b",\"name\":", b",\"region\":", b"}"])?
                     .map(|[provider, name, region]| Model {
-                        provider: provider.map(Cow::Borrowed),
-                        name: name.map(Cow::Borrowed),
-                        region: region.map(Cow::Borrowed),
+                        provider,
+                        name,
+                        region,
                     })
             }
             9 => e.decision = text(self)?,

@@ -93,7 +93,11 @@ impl<R> Rows<R> {
     }
 
     fn find(&self, key: &str) -> Option<usize> {
-        let hash = self.hasher.hash_one(key);
+        self.find_hashed(self.hasher.hash_one(key), key)
+    }
+
+    /// [`Self::find`] with the key's hash already made.
+    fn find_hashed(&self, hash: u64, key: &str) -> Option<usize> {
         if self.filter.as_ref().is_some_and(|f| !f.may_hold(hash)) {
             return None;
         }
@@ -123,12 +127,12 @@ impl<R> Rows<R> {
 
     /// Adds the row, or replaces the row the key has (returned), as a map does.
     pub fn insert(&mut self, key: IdStr, row: R) -> Option<R> {
-        if let Some(i) = self.find(&key) {
+        let hash = self.hasher.hash_one(&*key);
+        if let Some(i) = self.find_hashed(hash, &key) {
             return Some(std::mem::replace(&mut self.rows[i], row));
         }
         let i = u32::try_from(self.rows.len()).expect("a table keeps at most MAX_TRACKED rows");
         let (keys, hasher) = (&self.keys, &self.hasher);
-        let hash = hasher.hash_one(&*key);
         self.index
             .insert_unique(hash, i, |&j| hasher.hash_one(&*keys[j as usize]));
         if let Some(filter) = &mut self.filter {
