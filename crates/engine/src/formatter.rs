@@ -122,6 +122,30 @@ pub trait EventRenderer: Send + Sync {
         let _ = facts;
         self.render(event, out)
     }
+    /// Whether [`EventRenderer::render_line`] may render a line.
+    fn renders_lines(&self) -> bool {
+        false
+    }
+    /// Reads `raw` and renders it in the same pass, when the renderer can
+    /// (a csv row written from the line's text, with no `Event` between),
+    /// and gives the required fields for the reader's checks; the readers
+    /// call it first when [`EventRenderer::renders_lines`]. `None` (with
+    /// `out` as it was) has the line read into an `Event` and rendered by
+    /// [`EventRenderer::render_scanned`], which must write the same bytes.
+    fn render_line<'a>(&self, raw: &'a str, out: &mut Vec<u8>) -> Option<Required<'a>> {
+        let _ = (raw, out);
+        None
+    }
+}
+
+/// The four required fields of a line, as read (what the readers check
+/// whichever way the line was read).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Required<'a> {
+    pub event_id: &'a str,
+    pub ts: &'a str,
+    pub tenant_id: &'a str,
+    pub event_type: &'a str,
 }
 
 /// What the readers learn about a line while checking it, for renderers.

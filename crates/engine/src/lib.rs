@@ -45,7 +45,7 @@ pub const BUILD_COMMIT: &str = env!("KT_BUILD_COMMIT");
 
 pub use formatter::{
     EventRenderer, ExportContext, ExportSummary, FormatError, Formatter, LineFacts, ReportInputs,
-    SourceInventory,
+    Required, SourceInventory,
 };
 pub use ports::{
     ArtifactSink, Cause, ErrorChain, ExportError, ExportOutcome, LakeSource, Progress,

@@ -4,7 +4,7 @@
 use super::ahead::ReadAhead;
 use super::scan::Want;
 use super::stage::{StageClock, thread_cpu_ns};
-use super::validate::{PartitionHour, check_line_into};
+use super::validate::{PartitionHour, check_line_into, check_required, text};
 use super::{ExportError, SourceError};
 use crate::formatter::{AS_MANY_AS_THE_LINE, EventRenderer};
 use kt_domain::{Event, ParsedEvent};
@@ -488,6 +488,32 @@ fn accept(
         return Ok(()); // blank lines carry nothing
     }
     stats.lines_read += 1;
+    let raw = match text(line) {
+        Ok(raw) => raw,
+        Err(reason) => return reject(reason, line_no, task, stats),
+    };
+    let payload_off = chunk.data.len();
+    if let Some(renderer) = &task.renderer
+        && renderer.renders_lines()
+        && let Some(required) = renderer.render_line(raw, &mut chunk.data)
+    {
+        // Rendered as it was read: the same checks, then kept or taken back.
+        let checked = check_required(&required, &task.tenant, &task.hour);
+        return match checked {
+            Ok(ts_ns) if (task.window_start_ns..task.window_end_ns).contains(&ts_ns) => {
+                keep(chunk, payload_off, ts_ns, required.event_id, task);
+                Ok(())
+            }
+            Ok(_) => {
+                chunk.data.truncate(payload_off);
+                Ok(())
+            }
+            Err(reason) => {
+                chunk.data.truncate(payload_off);
+                reject(reason, line_no, task, stats)
+            }
+        };
+    }
     let want = match &task.renderer {
         Some(renderer) if renderer.needs_fields() => Want::All,
         _ => Want::Required,
@@ -498,27 +524,31 @@ fn accept(
         fields: Event::required("", "", "", ""),
         ts_ms: 0,
     };
+    event.raw = raw;
     let (ts_ns, facts) =
-        match check_line_into(line, &task.tenant, &task.hour, want, &mut event.fields) {
-            Ok((raw, ts_ns, facts)) => {
-                event.raw = raw;
-                (ts_ns, facts)
-            }
+        match check_line_into(raw, &task.tenant, &task.hour, want, &mut event.fields) {
+            Ok(checked) => checked,
             Err(reason) => return reject(reason, line_no, task, stats),
         };
     if !(task.window_start_ns..task.window_end_ns).contains(&ts_ns) {
         return Ok(());
     }
     event.ts_ms = ts_ns.div_euclid(1_000_000);
-    let payload_off = chunk.data.len();
     match &task.renderer {
         Some(renderer) => renderer
             .render_scanned(&event, facts, &mut chunk.data)
             .map_err(|e| ExportError::Internal(e.to_string()))?,
         None => chunk.data.extend_from_slice(line),
     }
+    keep(chunk, payload_off, ts_ns, &event.fields.event_id, task);
+    Ok(())
+}
+
+/// Keeps the event whose payload (rendered event or line) `chunk` holds
+/// from `payload_off`: its id after it, and its record for the ordering.
+fn keep(chunk: &mut Chunk, payload_off: usize, ts_ns: i64, event_id: &str, task: &ObjectTask) {
     let line_len = chunk.data.len() - payload_off;
-    let id = event.fields.event_id.as_bytes();
+    let id = event_id.as_bytes();
     chunk.data.extend_from_slice(id);
     chunk.recs.push(Rec {
         ts_ns,
@@ -527,7 +557,6 @@ fn accept(
         line_len: line_len as u32,
         id_hash: task.id_hasher.hash(id),
     });
-    Ok(())
 }
 
 /// Counts a rejected line and keeps a sample, or fails the export in strict mode.

@@ -1,7 +1,7 @@
 //! Line validation: what makes a lake line an event we export, and the reason
 //! (in words a person understands) when it is not.
 use super::check::EventCheck;
-use super::formatter::LineFacts;
+use super::formatter::{LineFacts, Required};
 use super::scan::{Want, scan_event_into};
 use kt_domain::Event;
 
@@ -31,50 +31,73 @@ pub(crate) fn check_line<'a>(
 ) -> Result<Accepted<'a>, String> {
     let mut event = Event::required("", "", "", "");
     let hour = PartitionHour::starting(hour_start_ns);
-    let (raw, ts_ns, _) = check_line_into(line, tenant, &hour, want, &mut event)?;
+    let raw = text(line)?;
+    let (ts_ns, _) = check_line_into(raw, tenant, &hour, want, &mut event)?;
     Ok(Accepted { raw, event, ts_ns })
 }
 
-/// [`check_line`] into a fresh `event` (`Event::required("", "", "", "")`),
-/// filled in place (see `scan::scan_event_into`); returns the line as text,
-/// `ts` in nanoseconds and what the check found out about the line.
+/// [`check_line`] of a line already known to be text ([`text`]), into a
+/// fresh `event` (`Event::required("", "", "", "")`), filled in place (see
+/// `scan::scan_event_into`); returns `ts` in nanoseconds and what the check
+/// found out about the line.
 pub(crate) fn check_line_into<'a>(
-    line: &'a [u8],
+    raw: &'a str,
     tenant: &str,
     hour: &PartitionHour,
     want: Want,
     event: &mut Event<'a>,
-) -> Result<(&'a str, i64, LineFacts), String> {
-    let raw = utf8(line).map_err(|e| format!("not valid UTF-8 (at byte {})", e.valid_up_to()))?;
+) -> Result<(i64, LineFacts), String> {
     let facts = fields_into(raw, want, event)?;
-    if event.event_id.is_empty() {
+    let required = Required {
+        event_id: &event.event_id,
+        ts: &event.ts,
+        tenant_id: &event.tenant_id,
+        event_type: &event.event_type,
+    };
+    let ts_ns = check_required(&required, tenant, hour)?;
+    Ok((ts_ns, facts))
+}
+
+/// The line as text, or why it is not.
+pub(crate) fn text(line: &[u8]) -> Result<&str, String> {
+    utf8(line).map_err(|e| format!("not valid UTF-8 (at byte {})", e.valid_up_to()))
+}
+
+/// The checks on the required fields (the same whichever way the line was
+/// read): `ts` in nanoseconds, or why the line is rejected.
+pub(crate) fn check_required(
+    r: &Required<'_>,
+    tenant: &str,
+    hour: &PartitionHour,
+) -> Result<i64, String> {
+    if r.event_id.is_empty() {
         return Err("required field `event_id` is empty".into());
     }
-    if event.event_type.is_empty() {
+    if r.event_type.is_empty() {
         return Err("required field `event_type` is empty".into());
     }
-    let ts_ns = ts_in_hour(event.ts.as_bytes(), hour)
-        .or_else(|| parse_utc_timestamp(&event.ts))
+    let ts_ns = ts_in_hour(r.ts.as_bytes(), hour)
+        .or_else(|| parse_utc_timestamp(r.ts))
         .ok_or_else(|| {
             format!(
                 "`ts` {:?} is not an RFC 3339 UTC timestamp like 2026-05-01T13:45:12.123Z",
-                event.ts
+                r.ts
             )
         })?;
-    if event.tenant_id != tenant {
+    if r.tenant_id != tenant {
         return Err(format!(
             "`tenant_id` {:?} is not the partition's tenant {:?}",
-            event.tenant_id, tenant
+            r.tenant_id, tenant
         ));
     }
     if !(hour.start_ns..hour.start_ns + NANOS_PER_HOUR).contains(&ts_ns) {
         return Err(format!(
             "`ts` {} is outside its partition's hour (starting {})",
-            event.ts,
+            r.ts,
             format_hour(hour.start_ns)
         ));
     }
-    Ok((raw, ts_ns, facts))
+    Ok(ts_ns)
 }
 
 /// The line's fields: by the scanner when it is sure, else by serde.

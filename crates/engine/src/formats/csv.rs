@@ -4,9 +4,12 @@
 //! `-`, `@`, TAB or CR) get a leading `'` (OWASP CSV injection); numbers from
 //! numeric fields are written as they are.
 use super::{EventRenderer, ExportContext, ExportSummary, FormatError, Formatter, LineFacts};
+use crate::formatter::Required;
 use kt_domain::ParsedEvent;
 use std::borrow::Cow;
 use std::sync::Arc;
+
+mod direct;
 
 /// The columns, in order.
 pub const COLUMNS: [&str; 23] = [
@@ -279,6 +282,23 @@ impl EventRenderer for CsvRow {
         text(out, p, opt(&e.incident_id), false);
         out.extend_from_slice(RECORD_END);
         Ok(())
+    }
+
+    fn renders_lines(&self) -> bool {
+        true
+    }
+
+    /// The row written as the line is read (`direct`), when its strings are
+    /// plain and its fields in the columns' order, as the producer writes them.
+    fn render_line<'a>(&self, raw: &'a str, out: &mut Vec<u8>) -> Option<Required<'a>> {
+        let start = out.len();
+        let mut row = direct::RowSink::new(out);
+        if crate::scan::scan_plain_into(raw, &mut row).is_some() {
+            row.finish();
+            return Some(row.required);
+        }
+        out.truncate(start);
+        None
     }
 }
 

@@ -2,20 +2,18 @@
 //! keys are known, where each value goes in an `Event`, and the producer's
 //! own layout (key order, no spaces) tried first with one compare a key,
 //! before the general walk that reads any order.
-use super::{REQUIRED, Scanner, Want, once};
-use kt_domain::{Actor, Event, Model, Tokens};
-use std::borrow::Cow;
+use super::sink::FieldSink;
+use super::{REQUIRED, Scanner, once};
+use kt_domain::Tokens;
 
 impl<'a> Scanner<'a, '_> {
     /// Three optional strings, each at most once, keyed by the names in
-    /// `parts` (see [`Self::compact_triple`], tried first), as an event's
-    /// borrowed fields.
+    /// `parts` (see [`Self::compact_triple`], tried first).
     #[inline(always)]
-    fn opt_triple(&mut self, parts: [&[u8]; 4]) -> Option<Option<[Option<Cow<'a, str>>; 3]>> {
-        let borrowed = |values: [Option<&'a str>; 3]| values.map(|v| v.map(Cow::Borrowed));
+    fn opt_triple(&mut self, parts: [&[u8]; 4]) -> Option<Option<[Option<&'a str>; 3]>> {
         let start = self.i;
         if let Some(values) = self.compact_triple(parts) {
-            return Some(Some(borrowed(values)));
+            return Some(Some(values));
         }
         self.i = start;
         // A name lies between its part's two-byte head (`{"`, `,"`) and `":`.
@@ -34,7 +32,7 @@ impl<'a> Scanner<'a, '_> {
             }
             None => s.skip_value(2),
         })?;
-        Some(present.then_some(borrowed(values)))
+        Some(present.then_some(values))
     }
 
     /// `{"a":v,"b":v,"c":v}` with the keys of `parts` (`{"a":`, `,"b":`,
@@ -53,9 +51,9 @@ impl<'a> Scanner<'a, '_> {
         self.compact(parts[3]).then_some([first, second, third])
     }
 
-    pub(super) fn event(&mut self, want: Want, e: &mut Event<'a>) -> Option<()> {
+    /// The line's object, each known field handed to `sink` as it is read.
+    pub(super) fn event(&mut self, sink: &mut impl FieldSink<'a>) -> Option<()> {
         let mut seen = 0u32;
-        let keep = want == Want::All;
         self.eat(b'{')?;
         if self.peek()? == b'}' {
             return None; // no required field
@@ -75,7 +73,7 @@ impl<'a> Scanner<'a, '_> {
             match index {
                 Some(index) => {
                     once(&mut seen, 1u32 << index)?;
-                    self.field(index, e, keep)?;
+                    self.field(index, sink)?;
                     expected = PRODUCER_NEXT[index as usize];
                 }
                 None => self.skip_value(1)?,
@@ -89,17 +87,7 @@ impl<'a> Scanner<'a, '_> {
                 _ => return None,
             }
         }
-        if seen & REQUIRED != REQUIRED {
-            return None;
-        }
-        if !keep {
-            // Checked, not kept: only the four required fields, as `EventCheck` gives.
-            (e.request_id, e.escalation_id, e.config_version) = (None, None, None);
-            (e.actor, e.model, e.decision, e.policy_ids) = (None, None, None, None);
-            (e.risk_level, e.data_categories, e.latency_ms) = (None, None, None);
-            (e.tokens, e.outcome, e.reviewer, e.incident_id) = (None, None, None, None);
-        }
-        Some(())
+        (seen & REQUIRED == REQUIRED).then_some(())
     }
 
     /// Consumes `"key":` when the next bytes are exactly that for the known
@@ -132,42 +120,37 @@ impl<'a> Scanner<'a, '_> {
     }
 
     /// One known top-level field's value (numbered as [`top_level_key`]
-    /// numbers keys) into `e`; the key and its colon are already read.
-    fn field(&mut self, index: u32, e: &mut Event<'a>, keep: bool) -> Option<()> {
-        let text = |s: &mut Self| s.opt_string().map(|v| v.map(Cow::Borrowed));
+    /// numbers keys) into `sink`; the key and its colon are already read.
+    /// Each arm passes its number as a constant, so the sink's own choice
+    /// by number folds away when it is inlined.
+    #[inline(always)]
+    fn field(&mut self, index: u32, sink: &mut impl FieldSink<'a>) -> Option<()> {
         match index {
-            0 => e.event_id = Cow::Borrowed(self.string()?),
-            1 => e.ts = Cow::Borrowed(self.string()?),
-            2 => e.tenant_id = Cow::Borrowed(self.string()?),
-            3 => e.event_type = Cow::Borrowed(self.string()?),
-            4 => e.request_id = text(self)?,
-            5 => e.escalation_id = text(self)?,
-            6 => e.config_version = text(self)?,
-            7 => {
-                e.actor = self
-                    .opt_triple([b"{\"user_id\":", b",\"app\":", b",\"ip\":", b"}"])?
-                    .map(|[user_id, app, ip]| Actor { user_id, app, ip })
-            }
-            8 => {
-                e.model = self
-                    .opt_triple([b"{\"provider\":", b",\"name\":", b",\"region\":", b"}"])?
-                    .map(|[provider, name, region]| Model {
-                        provider,
-                        name,
-                        region,
-                    })
-            }
-            9 => e.decision = text(self)?,
-            10 => e.policy_ids = self.opt_list(keep)?,
-            11 => e.risk_level = text(self)?,
-            12 => e.data_categories = self.opt_list(keep)?,
-            13 => e.latency_ms = self.opt_int()?,
-            14 => e.tokens = self.opt_tokens()?,
-            15 => e.outcome = text(self)?,
-            16 => e.reviewer = text(self)?,
-            _ => e.incident_id = text(self)?,
+            0 => sink.text(0, Some(self.string()?)),
+            1 => sink.text(1, Some(self.string()?)),
+            2 => sink.text(2, Some(self.string()?)),
+            3 => sink.text(3, Some(self.string()?)),
+            4 => sink.text(4, self.opt_string()?),
+            5 => sink.text(5, self.opt_string()?),
+            6 => sink.text(6, self.opt_string()?),
+            7 => sink.triple(
+                7,
+                self.opt_triple([b"{\"user_id\":", b",\"app\":", b",\"ip\":", b"}"])?,
+            ),
+            8 => sink.triple(
+                8,
+                self.opt_triple([b"{\"provider\":", b",\"name\":", b",\"region\":", b"}"])?,
+            ),
+            9 => sink.text(9, self.opt_string()?),
+            10 => self.opt_list(10, sink),
+            11 => sink.text(11, self.opt_string()?),
+            12 => self.opt_list(12, sink),
+            13 => sink.int(13, self.opt_int()?),
+            14 => sink.tokens(self.opt_tokens()?),
+            15 => sink.text(15, self.opt_string()?),
+            16 => sink.text(16, self.opt_string()?),
+            _ => sink.text(17, self.opt_string()?),
         }
-        Some(())
     }
 
     fn opt_tokens(&mut self) -> Option<Option<Tokens>> {

@@ -17,10 +17,12 @@
 //! The walk tries the producer's own layout first ([`event`]: its key order,
 //! no spaces), one compare a key, and reads any other layout the general way.
 use kt_domain::Event;
-use std::borrow::Cow;
+use sink::EventSink;
+pub(crate) use sink::FieldSink;
 
 mod event;
 pub(crate) mod simd;
+mod sink;
 
 /// Which fields the caller wants back.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -54,18 +56,41 @@ pub(crate) fn scan_event_into<'a>(
     want: Want,
     event: &mut Event<'a>,
 ) -> Option<bool> {
+    match want {
+        Want::All => walk(line, &mut EventSink::<true> { event }, false),
+        Want::Required => walk(line, &mut EventSink::<false> { event }, false),
+    }
+}
+
+/// Hands the fields of `line` to `sink` as they are read, when the line's
+/// strings are plain (`simd::plain_strings`: no escapes, control bytes,
+/// `,` or `;` in them); `None` when they are not, when the line is not
+/// for this path (as [`scan_event_into`] says), or when `sink` refuses.
+/// A renderer that writes from the line directly (a csv row) uses it, and
+/// falls back to the `Event` on `None`.
+pub(crate) fn scan_plain_into<'a>(line: &'a str, sink: &mut impl FieldSink<'a>) -> Option<()> {
+    walk(line, sink, true).map(drop)
+}
+
+/// The walk of both: `None` when the serde path must decide, or (with
+/// `plain_only`) when the line's strings are not plain; else whether they are.
+#[inline(always)]
+fn walk<'a>(line: &'a str, sink: &mut impl FieldSink<'a>, plain_only: bool) -> Option<bool> {
     QUOTES.with_borrow_mut(|quotes| {
         // A backslash or a byte below 0x20 anywhere (tabs included: JSON
         // allows them between tokens but not inside strings, and they are
         // rare enough to leave to serde) sends the line to serde.
         let plain_strings = simd::classify(line.as_bytes(), quotes)?;
+        if plain_only && !plain_strings {
+            return None;
+        }
         let mut s = Scanner {
             src: line,
             b: line.as_bytes(),
             quotes,
             i: 0,
         };
-        s.event(want, event)?;
+        s.event(sink)?;
         s.ws();
         (s.i == s.b.len()).then_some(plain_strings)
     })
@@ -208,27 +233,27 @@ impl<'a> Scanner<'a, '_> {
         Some(Some(if negative { -value } else { value }))
     }
 
-    /// `[` strings `]`, kept when `keep`; `null` as `None`.
-    fn opt_list(&mut self, keep: bool) -> Option<Option<Vec<Cow<'a, str>>>> {
+    /// `[` strings `]` or `null`, into `sink` as the list numbered `index`
+    /// (inlined: each caller's `index` is a constant).
+    #[inline(always)]
+    fn opt_list(&mut self, index: u32, sink: &mut impl FieldSink<'a>) -> Option<()> {
         if self.peek()? == b'n' {
-            return self.literal(b"null").map(|_| None);
+            self.literal(b"null")?;
+            return sink.list(index, false);
         }
         self.eat(b'[')?;
-        let mut items = Vec::new();
+        sink.list(index, true)?;
         if self.peek()? == b']' {
             self.i += 1;
-            return Some(Some(items));
+            return Some(());
         }
         loop {
-            let item = self.string()?;
-            if keep {
-                items.push(Cow::Borrowed(item));
-            }
+            sink.list_item(index, self.string()?);
             match self.peek()? {
                 b',' => self.i += 1,
                 b']' => {
                     self.i += 1;
-                    return Some(Some(items));
+                    return Some(());
                 }
                 _ => return None,
             }
@@ -368,4 +393,4 @@ fn once<T: Copy + std::ops::BitAnd<Output = T> + std::ops::BitOrAssign + Partial
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

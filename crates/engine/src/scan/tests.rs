@@ -18,7 +18,7 @@ fn serde_required(line: &str) -> Option<Event<'_>> {
 }
 
 /// Lines as the generator writes them (every event type and field), malformed ones included.
-fn lake_lines() -> Vec<String> {
+pub(crate) fn lake_lines() -> Vec<String> {
     let spec = LakeSpec {
         days: 1,
         events_total: 2_000,
@@ -36,7 +36,7 @@ fn lake_lines() -> Vec<String> {
     lines
 }
 
-const BASE: &str = r#"{"event_id":"e1","ts":"2026-05-01T08:02:14.503Z","tenant_id":"acme","event_type":"policy.decision","request_id":"r1","config_version":null,"actor":{"user_id":"u1","app":"bot","ip":"198.51.100.24","x":[1,{"y":null}]},"model":{"provider":"openai","name":"gpt-4o","region":"us-east-1"},"decision":"redact","policy_ids":["a","b"],"risk_level":"medium","data_categories":[],"latency_ms":-388,"tokens":{"input":180,"output":null},"outcome":"ok","extra":{"n":1.5e-3,"t":true,"f":false}}"#;
+pub(crate) const BASE: &str = r#"{"event_id":"e1","ts":"2026-05-01T08:02:14.503Z","tenant_id":"acme","event_type":"policy.decision","request_id":"r1","config_version":null,"actor":{"user_id":"u1","app":"bot","ip":"198.51.100.24","x":[1,{"y":null}]},"model":{"provider":"openai","name":"gpt-4o","region":"us-east-1"},"decision":"redact","policy_ids":["a","b"],"risk_level":"medium","data_categories":[],"latency_ms":-388,"tokens":{"input":180,"output":null},"outcome":"ok","extra":{"n":1.5e-3,"t":true,"f":false}}"#;
 
 /// `BASE`'s unknown object.
 const EXTRA: &str = r#"{"n":1.5e-3,"t":true,"f":false}"#;
@@ -67,7 +67,7 @@ fn what_serde_accepts_in_the_lake_takes_the_fast_path_with_the_same_fields() {
 
 /// `value` as JSON with every object's keys in reverse order, and `sep`
 /// after each colon and comma.
-fn reordered(value: &serde_json::Value, sep: &str) -> String {
+pub(crate) fn reordered(value: &serde_json::Value, sep: &str) -> String {
     use serde_json::Value;
     match value {
         Value::Object(map) => {
@@ -228,7 +228,7 @@ const TOKENS: &[&str] = &[
     "[[]]",
 ];
 
-fn mutate(line: &str, rng: &mut StdRng) -> String {
+pub(crate) fn mutate(line: &str, rng: &mut StdRng) -> String {
     let mut s = line.to_string();
     for _ in 0..rng.random_range(1..=3) {
         let boundaries: Vec<usize> = (0..=s.len()).filter(|&i| s.is_char_boundary(i)).collect();

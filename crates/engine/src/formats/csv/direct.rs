@@ -1,0 +1,167 @@
+//! csv rows written while the line is read (`scan::scan_plain_into`), with
+//! no `Event` between: the contract's fields are numbered in the order of
+//! the csv columns, and the producer writes them in that order, so each
+//! field's cells go out as the walk reads it, and the columns of fields the
+//! line leaves out as empty cells. A field that comes before one already
+//! written (another key order) stops this path; the reader then renders the
+//! line from its `Event`, which writes the same bytes (a test holds the two
+//! to that on every line the scanner's own tests mutate).
+//!
+//! Only lines whose strings are plain take this path (no escapes, control
+//! bytes, `,` or `;` in them), so no cell needs quotes: a cell is its text,
+//! with the `'` that keeps a spreadsheet from running it as a formula.
+use super::{RECORD_END, append, is_formula_start};
+use crate::formatter::Required;
+use crate::scan::FieldSink;
+use kt_domain::Tokens;
+
+/// The csv columns before each field's first, in `top_level_key`
+/// numbering (`actor` and `model` fill three, `tokens` two), and after the
+/// last field.
+const COLUMNS_BEFORE: [u8; FIELDS as usize + 1] = [
+    0, 1, 2, 3, 4, 5, 6, 7, 10, 13, 14, 15, 16, 17, 18, 20, 21, 22, 23,
+];
+const FIELDS: u32 = 18;
+
+/// Writes one row into `out` as the line's fields are read.
+pub(super) struct RowSink<'o, 'a> {
+    out: &'o mut Vec<u8>,
+    /// The first field not yet written; earlier ones are (absent ones as
+    /// empty cells).
+    next: u32,
+    /// The required fields as read, for the reader's checks.
+    pub(super) required: Required<'a>,
+    /// No item of the list being read written yet.
+    first_item: bool,
+}
+
+impl<'o, 'a> RowSink<'o, 'a> {
+    pub(super) fn new(out: &'o mut Vec<u8>) -> Self {
+        Self {
+            out,
+            next: 0,
+            first_item: true,
+            required: Required {
+                event_id: "",
+                ts: "",
+                tenant_id: "",
+                event_type: "",
+            },
+        }
+    }
+
+    /// Writes the empty cells of the fields before `index` not yet written,
+    /// then the comma that starts `index`'s first cell (none before the
+    /// first column); `None` when `index` was written or passed.
+    #[inline(always)]
+    fn start(&mut self, index: u32) -> Option<()> {
+        if index < self.next {
+            return None;
+        }
+        let skipped = COLUMNS_BEFORE[index as usize] - COLUMNS_BEFORE[self.next as usize];
+        // One comma a column, but none before the first.
+        let commas = usize::from(skipped) + 1 - usize::from(self.next == 0);
+        if commas == 1 {
+            self.out.push(b','); // the usual: no field left out before `index`
+        } else {
+            self.out.extend(std::iter::repeat_n(b',', commas));
+        }
+        self.next = index + 1;
+        Some(())
+    }
+
+    /// One cell's text (after its comma).
+    #[inline(always)]
+    fn cell(&mut self, value: &str) {
+        if is_formula_start(value) {
+            self.out.push(b'\'');
+        }
+        append(self.out, value.as_bytes());
+    }
+
+    #[inline(always)]
+    fn number(&mut self, value: Option<i64>) {
+        if let Some(n) = value {
+            append(self.out, itoa::Buffer::new().format(n).as_bytes());
+        }
+    }
+
+    /// The empty cells of the fields after the last one read, and the
+    /// row's end.
+    pub(super) fn finish(&mut self) {
+        self.start(FIELDS).expect("FIELDS is past every field");
+        // `start` wrote the comma of a column after the last: take it back.
+        self.out.pop();
+        self.out.extend_from_slice(RECORD_END);
+    }
+}
+
+impl<'a> FieldSink<'a> for RowSink<'_, 'a> {
+    #[inline(always)]
+    fn text(&mut self, index: u32, value: Option<&'a str>) -> Option<()> {
+        self.start(index)?;
+        match (index, value) {
+            (0, Some(v)) => self.required.event_id = v,
+            (1, Some(v)) => self.required.ts = v,
+            (2, Some(v)) => self.required.tenant_id = v,
+            (3, Some(v)) => self.required.event_type = v,
+            _ => {}
+        }
+        if let Some(v) = value {
+            self.cell(v);
+        }
+        Some(())
+    }
+
+    #[inline(always)]
+    fn triple(&mut self, index: u32, values: Option<[Option<&'a str>; 3]>) -> Option<()> {
+        self.start(index)?;
+        let [a, b, c] = values.unwrap_or_default();
+        for (n, v) in [a, b, c].into_iter().enumerate() {
+            if n > 0 {
+                self.out.push(b',');
+            }
+            if let Some(v) = v {
+                self.cell(v);
+            }
+        }
+        Some(())
+    }
+
+    #[inline(always)]
+    fn list(&mut self, index: u32, _present: bool) -> Option<()> {
+        self.start(index)?;
+        self.first_item = true;
+        Some(())
+    }
+
+    #[inline(always)]
+    fn list_item(&mut self, _index: u32, item: &'a str) {
+        if !std::mem::take(&mut self.first_item) {
+            self.out.push(b';');
+        }
+        // Every item, not only the first: in a `;` locale each is a cell.
+        self.cell(item);
+    }
+
+    #[inline(always)]
+    fn int(&mut self, index: u32, value: Option<i64>) -> Option<()> {
+        self.start(index)?;
+        self.number(value);
+        Some(())
+    }
+
+    #[inline(always)]
+    fn tokens(&mut self, value: Option<Tokens>) -> Option<()> {
+        self.start(14)?;
+        let t = value.unwrap_or_default();
+        self.number(t.input);
+        self.out.push(b',');
+        self.number(t.output);
+        Some(())
+    }
+}
+
+#[cfg(test)]
+#[path = "direct_tests.rs"]
+mod tests;
