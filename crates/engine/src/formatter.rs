@@ -136,6 +136,12 @@ pub trait EventRenderer: Send + Sync {
         let _ = (raw, out);
         None
     }
+    /// Completes what [`EventRenderer::render_line`] wrote from `from` on,
+    /// once the reader has checked the line and kept it, with what the
+    /// checks found (a record's time, which comes first in it).
+    fn complete_line(&self, out: &mut Vec<u8>, from: usize, ts_ms: i64, event_id: &str) {
+        let _ = (out, from, ts_ms, event_id);
+    }
 }
 
 /// The four required fields of a line, as read (what the readers check

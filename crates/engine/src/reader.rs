@@ -501,6 +501,8 @@ fn accept(
         let checked = check_required(&required, &task.tenant, &task.hour);
         return match checked {
             Ok(ts_ns) if (task.window_start_ns..task.window_end_ns).contains(&ts_ns) => {
+                let ts_ms = ts_ns.div_euclid(1_000_000);
+                renderer.complete_line(&mut chunk.data, payload_off, ts_ms, required.event_id);
                 keep(chunk, payload_off, ts_ns, required.event_id, task);
                 Ok(())
             }

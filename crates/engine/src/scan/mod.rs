@@ -72,6 +72,11 @@ pub(crate) fn scan_plain_into<'a>(line: &'a str, sink: &mut impl FieldSink<'a>) 
     walk(line, sink, true).map(drop)
 }
 
+/// [`scan_plain_into`] for any line the walk reads, plain or not.
+pub(crate) fn scan_into<'a>(line: &'a str, sink: &mut impl FieldSink<'a>) -> Option<()> {
+    walk(line, sink, false).map(drop)
+}
+
 /// The walk of both: `None` when the serde path must decide, or (with
 /// `plain_only`) when the line's strings are not plain; else whether they are.
 #[inline(always)]
@@ -248,7 +253,7 @@ impl<'a> Scanner<'a, '_> {
             return Some(());
         }
         loop {
-            sink.list_item(index, self.string()?);
+            sink.list_item(index, self.string()?)?;
             match self.peek()? {
                 b',' => self.i += 1,
                 b']' => {

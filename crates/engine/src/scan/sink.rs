@@ -19,7 +19,7 @@ pub(crate) trait FieldSink<'a> {
     /// [`FieldSink::list_item`] each, as the walk reads them.
     fn list(&mut self, index: u32, present: bool) -> Option<()>;
     /// The next item of the list [`FieldSink::list`] began.
-    fn list_item(&mut self, index: u32, item: &'a str);
+    fn list_item(&mut self, index: u32, item: &'a str) -> Option<()>;
     /// `latency_ms`, or `null`.
     fn int(&mut self, index: u32, value: Option<i64>) -> Option<()>;
     /// `tokens`, or `null`.
@@ -95,10 +95,11 @@ impl<'a, const KEEP: bool> FieldSink<'a> for EventSink<'_, 'a, KEEP> {
     }
 
     #[inline(always)]
-    fn list_item(&mut self, index: u32, item: &'a str) {
+    fn list_item(&mut self, index: u32, item: &'a str) -> Option<()> {
         if KEEP && let Some(items) = self.list_field(index) {
             items.push(Cow::Borrowed(item));
         }
+        Some(())
     }
 
     #[inline(always)]

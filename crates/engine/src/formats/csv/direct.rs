@@ -136,12 +136,13 @@ impl<'a> FieldSink<'a> for RowSink<'_, 'a> {
     }
 
     #[inline(always)]
-    fn list_item(&mut self, _index: u32, item: &'a str) {
+    fn list_item(&mut self, _index: u32, item: &'a str) -> Option<()> {
         if !std::mem::take(&mut self.first_item) {
             self.out.push(b';');
         }
         // Every item, not only the first: in a `;` locale each is a cell.
         self.cell(item);
+        Some(())
     }
 
     #[inline(always)]

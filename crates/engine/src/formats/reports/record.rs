@@ -15,11 +15,13 @@
 //! and 8 bytes; an object 0 or 5 and its members.
 use crate::formats::reports::aggregate::Aggregate;
 use crate::formats::reports::sample::priority_after;
-use crate::formatter::{EventRenderer, FormatError};
+use crate::formatter::{EventRenderer, FormatError, Required};
 use kt_domain::{Actor, Event, Model, ParsedEvent, Tokens};
 use sha2::Sha256;
 use std::borrow::Cow;
 use std::sync::{Arc, OnceLock};
+
+mod direct;
 
 const ABSENT: u8 = 0;
 const SLICE: u8 = 1;
@@ -74,17 +76,40 @@ impl EventRenderer for RecordRenderer {
     }
 
     fn render(&self, event: &ParsedEvent<'_>, out: &mut Vec<u8>) -> Result<(), FormatError> {
-        let priorities: Priorities = self
-            .seeds
-            .get()
-            .map(|seeds| {
-                seeds
-                    .iter()
-                    .map(|s| priority_after(s, &event.fields.event_id))
-                    .collect()
-            })
-            .unwrap_or_default();
+        let priorities = self.priorities(&event.fields.event_id);
         encode(event, &priorities, out)
+    }
+
+    fn renders_lines(&self) -> bool {
+        true
+    }
+
+    /// The record written as the line is read (`direct`), when its fields
+    /// come in the contract's order, as the producer writes them.
+    fn render_line<'a>(&self, raw: &'a str, out: &mut Vec<u8>) -> Option<Required<'a>> {
+        let start = out.len();
+        if let Some(mut record) = direct::RecordSink::new(out, raw)
+            && crate::scan::scan_into(raw, &mut record).is_some()
+        {
+            record.finish();
+            return Some(record.required);
+        }
+        out.truncate(start);
+        None
+    }
+
+    fn complete_line(&self, out: &mut Vec<u8>, from: usize, ts_ms: i64, event_id: &str) {
+        direct::complete(out, from, ts_ms, &self.priorities(event_id));
+    }
+}
+
+impl RecordRenderer {
+    /// The sample priorities of `event_id` (none before the seeds are known).
+    fn priorities(&self, event_id: &str) -> Priorities {
+        self.seeds
+            .get()
+            .map(|seeds| seeds.iter().map(|s| priority_after(s, event_id)).collect())
+            .unwrap_or_default()
     }
 }
 

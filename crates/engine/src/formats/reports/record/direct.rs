@@ -1,0 +1,160 @@
+//! Records written as the line is read (`scan::scan_into`), with no
+//! `Event` between: a record holds the fields in the order the contract
+//! numbers them, which is the producer's, so each field goes out as the
+//! walk reads it and the fields the line leaves out as `ABSENT` tags. A
+//! field that comes before one already written (another key order) stops
+//! this path; the reader then encodes the line's `Event`, which writes the
+//! same bytes (a test holds the two to that). The record's time comes
+//! first but is known only once the reader has checked the line, so it is
+//! written last ([`complete`]), with the sample priorities.
+use super::{ABSENT, LIST, OBJECT, Writer, push_len};
+use crate::formatter::Required;
+use crate::scan::FieldSink;
+use kt_domain::Tokens;
+
+/// The number of fields (`top_level_key` numbering).
+const FIELDS: u32 = 18;
+
+/// Writes one record into `out` as the line's fields are read.
+pub(super) struct RecordSink<'o, 'a> {
+    w: Writer<'o>,
+    /// The first field not yet written; earlier ones are (absent ones as
+    /// `ABSENT`).
+    next: u32,
+    /// Where the item count of the list being read is.
+    count_at: usize,
+    /// The required fields as read, for the reader's checks.
+    pub(super) required: Required<'a>,
+}
+
+impl<'o, 'a> RecordSink<'o, 'a> {
+    /// Starts the record of `raw`: its time (written by [`complete`]) and
+    /// the line. `None` for a line too long for a record's length.
+    pub(super) fn new(out: &'o mut Vec<u8>, raw: &'a str) -> Option<Self> {
+        out.extend_from_slice(&0i64.to_le_bytes());
+        push_len(out, raw.len()).ok()?;
+        out.extend_from_slice(raw.as_bytes());
+        let start = raw.as_ptr() as usize;
+        Some(Self {
+            w: Writer {
+                line: start..start + raw.len(),
+                out,
+            },
+            next: 0,
+            count_at: 0,
+            required: Required {
+                event_id: "",
+                ts: "",
+                tenant_id: "",
+                event_type: "",
+            },
+        })
+    }
+
+    /// Writes `ABSENT` for the fields before `index` not yet written; `None`
+    /// when `index` was written or passed.
+    #[inline(always)]
+    fn start(&mut self, index: u32) -> Option<()> {
+        if index < self.next {
+            return None;
+        }
+        for _ in self.next..index {
+            self.w.out.push(ABSENT);
+        }
+        self.next = index + 1;
+        Some(())
+    }
+
+    #[inline(always)]
+    fn opt_string(&mut self, value: Option<&str>) -> Option<()> {
+        self.w.opt_string(value).ok()
+    }
+
+    /// The fields after the last one read, as `ABSENT`.
+    pub(super) fn finish(&mut self) {
+        self.start(FIELDS).expect("FIELDS is past every field");
+    }
+}
+
+/// Completes a record [`RecordSink`] wrote from `from` on: its time, and
+/// after its fields the sample `priorities`.
+pub(super) fn complete(out: &mut Vec<u8>, from: usize, ts_ms: i64, priorities: &[u64]) {
+    out[from..from + 8].copy_from_slice(&ts_ms.to_le_bytes());
+    out.push(priorities.len() as u8);
+    for p in priorities {
+        out.extend_from_slice(&p.to_le_bytes());
+    }
+}
+
+impl<'a> FieldSink<'a> for RecordSink<'_, 'a> {
+    #[inline(always)]
+    fn text(&mut self, index: u32, value: Option<&'a str>) -> Option<()> {
+        self.start(index)?;
+        match (index, value) {
+            (0, Some(v)) => self.required.event_id = v,
+            (1, Some(v)) => self.required.ts = v,
+            (2, Some(v)) => self.required.tenant_id = v,
+            (3, Some(v)) => self.required.event_type = v,
+            _ => {}
+        }
+        self.opt_string(value)
+    }
+
+    #[inline(always)]
+    fn triple(&mut self, index: u32, values: Option<[Option<&'a str>; 3]>) -> Option<()> {
+        self.start(index)?;
+        let Some(values) = values else {
+            self.w.out.push(ABSENT);
+            return Some(());
+        };
+        self.w.out.push(OBJECT);
+        values.into_iter().try_for_each(|v| self.opt_string(v))
+    }
+
+    #[inline(always)]
+    fn list(&mut self, index: u32, present: bool) -> Option<()> {
+        self.start(index)?;
+        if present {
+            self.w.out.push(LIST);
+            self.count_at = self.w.out.len();
+            self.w.out.extend_from_slice(&0u32.to_le_bytes());
+        } else {
+            self.w.out.push(ABSENT);
+        }
+        Some(())
+    }
+
+    #[inline(always)]
+    fn list_item(&mut self, _index: u32, item: &'a str) -> Option<()> {
+        let at = self.count_at;
+        let count = &mut self.w.out[at..at + 4];
+        let n = u32::from_le_bytes(count.try_into().ok()?) + 1;
+        count.copy_from_slice(&n.to_le_bytes());
+        self.opt_string(Some(item))
+    }
+
+    #[inline(always)]
+    fn int(&mut self, index: u32, value: Option<i64>) -> Option<()> {
+        self.start(index)?;
+        self.w.opt_int(value);
+        Some(())
+    }
+
+    #[inline(always)]
+    fn tokens(&mut self, value: Option<Tokens>) -> Option<()> {
+        self.start(14)?;
+        match value {
+            None => self.w.out.push(ABSENT),
+            Some(t) => {
+                self.w.out.push(OBJECT);
+                self.w.opt_int(t.input);
+                self.w.opt_int(t.output);
+            }
+        }
+        Some(())
+    }
+}
+
+#[cfg(test)]
+#[path = "direct_tests.rs"]
+mod tests;
