@@ -3,8 +3,8 @@
 //! own layout (key order, no spaces) tried first with one compare a key,
 //! before the general walk that reads any order.
 use super::sink::FieldSink;
+use super::sink::Int;
 use super::{REQUIRED, Scanner, once};
-use kt_domain::Tokens;
 
 impl<'a> Scanner<'a, '_> {
     /// Three optional strings, each at most once, keyed by the names in
@@ -153,7 +153,8 @@ impl<'a> Scanner<'a, '_> {
         }
     }
 
-    fn opt_tokens(&mut self) -> Option<Option<Tokens>> {
+    /// `tokens`: its `input` and `output`, or `None` for `null`.
+    fn opt_tokens(&mut self) -> Option<Option<[Option<Int<'a>>; 2]>> {
         // As the producer writes it first; any other way by the general walk.
         let start = self.i;
         if self.compact(b"{\"input\":") {
@@ -161,17 +162,17 @@ impl<'a> Scanner<'a, '_> {
             if self.compact(b",\"output\":") {
                 let output = self.opt_int()?;
                 if self.compact(b"}") {
-                    return Some(Some(Tokens { input, output }));
+                    return Some(Some([input, output]));
                 }
             }
         }
         self.i = start;
-        let mut tokens = Tokens::default();
+        let mut tokens = [None; 2];
         let mut seen = 0u8;
         let present = self.opt_object(|s, key| {
             match key {
-                "input" => (once(&mut seen, 1)?, tokens.input = s.opt_int()?),
-                "output" => (once(&mut seen, 2)?, tokens.output = s.opt_int()?),
+                "input" => (once(&mut seen, 1)?, tokens[0] = s.opt_int()?),
+                "output" => (once(&mut seen, 2)?, tokens[1] = s.opt_int()?),
                 _ => return s.skip_value(2),
             };
             Some(())

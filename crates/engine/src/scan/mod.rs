@@ -18,7 +18,7 @@
 //! no spaces), one compare a key, and reads any other layout the general way.
 use kt_domain::Event;
 use sink::EventSink;
-pub(crate) use sink::FieldSink;
+pub(crate) use sink::{FieldSink, Int};
 
 mod event;
 pub(crate) mod simd;
@@ -211,11 +211,12 @@ impl<'a> Scanner<'a, '_> {
     /// An integer serde would give an `i64` field; `null` as `None`. Floats,
     /// exponents, `-0`, leading zeros and integers of more than 18 digits
     /// (which may not fit) are left to serde to decide.
-    fn opt_int(&mut self) -> Option<Option<i64>> {
+    fn opt_int(&mut self) -> Option<Option<Int<'a>>> {
         let first = self.peek()?;
         if first == b'n' {
             return self.literal(b"null").map(|_| None);
         }
+        let from = self.i;
         let negative = first == b'-';
         if negative {
             self.i += 1;
@@ -235,7 +236,10 @@ impl<'a> Scanner<'a, '_> {
         if matches!(self.b.get(self.i), Some(b'.' | b'e' | b'E')) || (negative && value == 0) {
             return None;
         }
-        Some(Some(if negative { -value } else { value }))
+        let value = if negative { -value } else { value };
+        // SAFETY: `from..self.i` is a sign and ASCII digits, at char boundaries.
+        let text = unsafe { self.src.get_unchecked(from..self.i) };
+        Some(Some(Int { value, text }))
     }
 
     /// `[` strings `]` or `null`, into `sink` as the list numbered `index`

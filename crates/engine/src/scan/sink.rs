@@ -21,9 +21,18 @@ pub(crate) trait FieldSink<'a> {
     /// The next item of the list [`FieldSink::list`] began.
     fn list_item(&mut self, index: u32, item: &'a str) -> Option<()>;
     /// `latency_ms`, or `null`.
-    fn int(&mut self, index: u32, value: Option<i64>) -> Option<()>;
-    /// `tokens`, or `null`.
-    fn tokens(&mut self, value: Option<Tokens>) -> Option<()>;
+    fn int(&mut self, index: u32, value: Option<Int<'a>>) -> Option<()>;
+    /// `tokens` (its `input` and `output`), or `null`.
+    fn tokens(&mut self, value: Option<[Option<Int<'a>>; 2]>) -> Option<()>;
+}
+
+/// An integer as read: its value, and its text, which is the value's
+/// shortest form (the walk leaves leading zeros, `-0`, fractions and
+/// exponents to serde), so a renderer may copy it instead of printing it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Int<'a> {
+    pub(crate) value: i64,
+    pub(crate) text: &'a str,
 }
 
 /// Fills an `Event`: every field when `KEEP`, else only the four required
@@ -103,17 +112,20 @@ impl<'a, const KEEP: bool> FieldSink<'a> for EventSink<'_, 'a, KEEP> {
     }
 
     #[inline(always)]
-    fn int(&mut self, _index: u32, value: Option<i64>) -> Option<()> {
+    fn int(&mut self, _index: u32, value: Option<Int<'a>>) -> Option<()> {
         if KEEP {
-            self.event.latency_ms = value;
+            self.event.latency_ms = value.map(|i| i.value);
         }
         Some(())
     }
 
     #[inline(always)]
-    fn tokens(&mut self, value: Option<Tokens>) -> Option<()> {
+    fn tokens(&mut self, value: Option<[Option<Int<'a>>; 2]>) -> Option<()> {
         if KEEP {
-            self.event.tokens = value;
+            self.event.tokens = value.map(|[input, output]| Tokens {
+                input: input.map(|i| i.value),
+                output: output.map(|i| i.value),
+            });
         }
         Some(())
     }

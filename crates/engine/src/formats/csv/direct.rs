@@ -12,8 +12,7 @@
 //! with the `'` that keeps a spreadsheet from running it as a formula.
 use super::{RECORD_END, append, is_formula_start};
 use crate::formatter::Required;
-use crate::scan::FieldSink;
-use kt_domain::Tokens;
+use crate::scan::{FieldSink, Int};
 
 /// The csv columns before each field's first, in `top_level_key`
 /// numbering (`actor` and `model` fill three, `tokens` two), and after the
@@ -61,10 +60,10 @@ impl<'o, 'a> RowSink<'o, 'a> {
         let skipped = COLUMNS_BEFORE[index as usize] - COLUMNS_BEFORE[self.next as usize];
         // One comma a column, but none before the first.
         let commas = usize::from(skipped) + 1 - usize::from(self.next == 0);
-        if commas == 1 {
-            self.out.push(b','); // the usual: no field left out before `index`
-        } else {
-            self.out.extend(std::iter::repeat_n(b',', commas));
+        // One push a comma: a fill of a constant byte compiles to a call
+        // to `memset`, which costs more than the one or two commas it writes.
+        for _ in 0..commas {
+            self.out.push(b',');
         }
         self.next = index + 1;
         Some(())
@@ -79,10 +78,12 @@ impl<'o, 'a> RowSink<'o, 'a> {
         append(self.out, value.as_bytes());
     }
 
+    /// A number's cell: its text as the line has it, which is the value's
+    /// shortest form (`Int`), so the same as printing the value.
     #[inline(always)]
-    fn number(&mut self, value: Option<i64>) {
+    fn number(&mut self, value: Option<Int<'_>>) {
         if let Some(n) = value {
-            append(self.out, itoa::Buffer::new().format(n).as_bytes());
+            append(self.out, n.text.as_bytes());
         }
     }
 
@@ -146,19 +147,19 @@ impl<'a> FieldSink<'a> for RowSink<'_, 'a> {
     }
 
     #[inline(always)]
-    fn int(&mut self, index: u32, value: Option<i64>) -> Option<()> {
+    fn int(&mut self, index: u32, value: Option<Int<'a>>) -> Option<()> {
         self.start(index)?;
         self.number(value);
         Some(())
     }
 
     #[inline(always)]
-    fn tokens(&mut self, value: Option<Tokens>) -> Option<()> {
+    fn tokens(&mut self, value: Option<[Option<Int<'a>>; 2]>) -> Option<()> {
         self.start(14)?;
-        let t = value.unwrap_or_default();
-        self.number(t.input);
+        let [input, output] = value.unwrap_or_default();
+        self.number(input);
         self.out.push(b',');
-        self.number(t.output);
+        self.number(output);
         Some(())
     }
 }

@@ -9,8 +9,7 @@
 //! written last ([`complete`]), with the sample priorities.
 use super::{ABSENT, LIST, OBJECT, Writer, push_len};
 use crate::formatter::Required;
-use crate::scan::FieldSink;
-use kt_domain::Tokens;
+use crate::scan::{FieldSink, Int};
 
 /// The number of fields (`top_level_key` numbering).
 const FIELDS: u32 = 18;
@@ -134,21 +133,21 @@ impl<'a> FieldSink<'a> for RecordSink<'_, 'a> {
     }
 
     #[inline(always)]
-    fn int(&mut self, index: u32, value: Option<i64>) -> Option<()> {
+    fn int(&mut self, index: u32, value: Option<Int<'a>>) -> Option<()> {
         self.start(index)?;
-        self.w.opt_int(value);
+        self.w.opt_int(value.map(|i| i.value));
         Some(())
     }
 
     #[inline(always)]
-    fn tokens(&mut self, value: Option<Tokens>) -> Option<()> {
+    fn tokens(&mut self, value: Option<[Option<Int<'a>>; 2]>) -> Option<()> {
         self.start(14)?;
         match value {
             None => self.w.out.push(ABSENT),
-            Some(t) => {
+            Some([input, output]) => {
                 self.w.out.push(OBJECT);
-                self.w.opt_int(t.input);
-                self.w.opt_int(t.output);
+                self.w.opt_int(input.map(|i| i.value));
+                self.w.opt_int(output.map(|i| i.value));
             }
         }
         Some(())
