@@ -154,6 +154,30 @@ pub struct Required<'a> {
     pub event_type: &'a str,
 }
 
+impl<'a> Required<'a> {
+    /// None read yet.
+    pub(crate) const NONE: Required<'static> = Required {
+        event_id: "",
+        ts: "",
+        tenant_id: "",
+        event_type: "",
+    };
+
+    /// Notes `value` when it is a required field (numbered 0-3 as the
+    /// scanner numbers fields), as a sink reads it.
+    #[inline(always)]
+    pub(crate) fn note(&mut self, index: u32, value: Option<&'a str>) {
+        let Some(v) = value else { return };
+        match index {
+            0 => self.event_id = v,
+            1 => self.ts = v,
+            2 => self.tenant_id = v,
+            3 => self.event_type = v,
+            _ => {}
+        }
+    }
+}
+
 /// What the readers learn about a line while checking it, for renderers.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct LineFacts {

@@ -516,6 +516,11 @@ fn accept(
             }
         };
     }
+    debug_assert_eq!(
+        chunk.data.len(),
+        payload_off,
+        "a declined line is taken back"
+    );
     let want = match &task.renderer {
         Some(renderer) if renderer.needs_fields() => Want::All,
         _ => Want::Required,

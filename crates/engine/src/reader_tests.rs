@@ -94,3 +94,158 @@ fn an_exports_id_hasher_hashes_alike_in_every_reader() {
         ids.iter().map(|id| hasher.hash(id.as_bytes())).collect();
     assert_eq!(hashes.len(), ids.len());
 }
+
+/// A renderer without the direct path: lines go through the `Event`.
+struct EventPathOnly(Arc<dyn EventRenderer>);
+
+impl EventRenderer for EventPathOnly {
+    fn render(&self, event: &ParsedEvent<'_>, out: &mut Vec<u8>) -> Result<(), FormatError> {
+        self.0.render(event, out)
+    }
+    fn bytes_per_100_line_bytes(&self) -> usize {
+        self.0.bytes_per_100_line_bytes()
+    }
+    fn render_scanned(
+        &self,
+        event: &ParsedEvent<'_>,
+        facts: crate::formatter::LineFacts,
+        out: &mut Vec<u8>,
+    ) -> Result<(), FormatError> {
+        self.0.render_scanned(event, facts, out)
+    }
+}
+
+/// Lines of every kind a reader meets in one hour: kept, outside a window
+/// of 00:10-00:50, rejected for each required-field reason, malformed, not
+/// plain for csv, escaped, in another key order, blank, and not UTF-8.
+fn mixed_object() -> Vec<u8> {
+    let line = |i: usize, minute: usize, tenant: &str, app: &str| {
+        format!(
+            r#"{{"event_id":"evt_{i:04}","ts":"2026-05-01T00:{minute:02}:00.000Z","tenant_id":"{tenant}","event_type":"gateway.request","actor":{{"user_id":"u","app":"{app}","ip":"198.51.100.7"}},"policy_ids":["=p","q"],"latency_ms":{i},"tokens":{{"input":1,"output":null}}}}"#
+        )
+    };
+    let mut lines = Vec::new();
+    for i in 0..60 {
+        lines.push(line(i, i, "acme", "chat").into_bytes()); // kept between 00:10 and 00:50
+    }
+    lines.push(line(60, 30, "other", "chat").into_bytes()); // another tenant
+    lines.push(line(61, 30, "acme", "a,b").into_bytes()); // not plain: csv's Event path
+    lines.push(line(62, 30, "acme", "a\\\"b").into_bytes()); // escaped: serde
+    lines.push(
+        line(63, 30, "acme", "chat")
+            .replacen("evt_0063", "", 1)
+            .into_bytes(),
+    ); // empty id
+    lines.push(
+        line(64, 30, "acme", "chat")
+            .replacen("00:30:00.000Z", "yesterday", 1)
+            .into_bytes(),
+    );
+    lines.push(
+        line(65, 30, "acme", "chat")
+            .replacen("2026-05-01T00", "2026-05-01T01", 1)
+            .into_bytes(),
+    );
+    lines.push(br#"{"ts":"2026-05-01T00:30:00.000Z","event_id":"evt_0066","tenant_id":"acme","event_type":"x"}"#.to_vec());
+    lines.push(br#"{"event_id":"evt_0067","ts":"2026-05-01T00:30:00.000Z""#.to_vec());
+    lines.push(b"   ".to_vec());
+    lines.push(vec![b'{', 0xff, b'}']);
+    lines.push(format!("{}\r", line(68, 40, "acme", "chat")).into_bytes());
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    for l in lines {
+        gz.write_all(&l).unwrap();
+        gz.write_all(b"\n").unwrap();
+    }
+    gz.finish().unwrap()
+}
+
+/// What a reader handed on: its chunks' bytes, their records (`ts_ns`,
+/// where the payload starts among all the bytes, `payload_len`,
+/// `line_len`, `id_hash`), lines read and rejected, and the rejections.
+#[derive(Debug, PartialEq)]
+struct Handed {
+    data: Vec<u8>,
+    recs: Vec<(i64, u32, u32, u32, u32)>,
+    counts: (u64, u64),
+    rejects: Vec<(u64, String)>,
+}
+
+/// What a reader hands on for `bytes` in the window 00:10-00:50.
+fn read_mixed(
+    bytes: &[u8],
+    renderer: Arc<dyn EventRenderer>,
+    id_hasher: &crate::reader::IdHasher,
+) -> Handed {
+    let hour_ns = 1_777_593_600_000_000_000; // 2026-05-01T00:00:00Z
+    let minute = 60_000_000_000;
+    let task = ObjectTask {
+        key: "events/tenant=acme/dt=2026-05-01/hour=00/a.ndjson.gz".into(),
+        size: bytes.len() as u64,
+        tenant: Arc::from("acme"),
+        hour: PartitionHour::starting(hour_ns),
+        window_start_ns: hour_ns + 10 * minute,
+        window_end_ns: hour_ns + 50 * minute,
+        strict: false,
+        renderer: Some(renderer),
+        pool: Arc::new(ChunkPool::default()),
+        clock: Arc::default(),
+        ahead: Arc::new(ReadAhead::new(usize::MAX)),
+        id_hasher: id_hasher.clone(),
+    };
+    let (tx, rx) = std::sync::mpsc::sync_channel(64);
+    read_object(bytes, &task, &tx, &AtomicBool::new(false));
+    drop(tx);
+    let mut h = Handed {
+        data: Vec::new(),
+        recs: Vec::new(),
+        counts: (0, 0),
+        rejects: Vec::new(),
+    };
+    for m in rx {
+        match m {
+            ReaderMsg::Chunk(c) => {
+                h.recs.extend(c.recs.iter().map(|r| {
+                    let at = (h.data.len() + r.payload_off as usize) as u32;
+                    (r.ts_ns, at, r.payload_len, r.line_len, r.id_hash)
+                }));
+                h.data.extend_from_slice(&c.data);
+            }
+            ReaderMsg::Done(stats) => {
+                h.counts = (stats.lines_read, stats.rejected_lines);
+                h.rejects = stats
+                    .samples
+                    .into_iter()
+                    .map(|s| (s.line, s.reason))
+                    .collect();
+            }
+            ReaderMsg::Failed(e) => panic!("{e}"),
+        }
+    }
+    h
+}
+
+#[test]
+fn a_line_rendered_as_it_is_read_is_kept_taken_back_or_rejected_as_through_its_event() {
+    let bytes = mixed_object();
+    let hasher = crate::reader::IdHasher::random();
+    let seeds = Seeds::default();
+    seeds
+        .set(vec![crate::formats::reports::sample::seed_state(
+            "acme|aesia|w",
+        )])
+        .unwrap();
+    let csv =
+        crate::formatter::Formatter::renderer(&crate::formats::csv::CsvFormatter::new()).unwrap();
+    for renderer in [csv, renderer(seeds)] {
+        assert!(renderer.renders_lines());
+        let direct = read_mixed(&bytes, renderer.clone(), &hasher);
+        let through_events = read_mixed(&bytes, Arc::new(EventPathOnly(renderer)), &hasher);
+        // 40 in 00:10-00:50, and at 00:30-00:40 the comma, the escape, the
+        // other key order and the `\r`.
+        assert_eq!(direct.recs.len(), 44);
+        // The blank line is not read; six are rejected, each sampled.
+        assert_eq!(direct.counts, (70, 6), "lines read, rejected");
+        assert_eq!(direct.rejects.len(), 6);
+        assert_eq!(direct, through_events);
+    }
+}

@@ -18,7 +18,7 @@
 //! no spaces), one compare a key, and reads any other layout the general way.
 use kt_domain::Event;
 use sink::EventSink;
-pub(crate) use sink::{FieldSink, Int};
+pub(crate) use sink::{FieldSink, InOrder, Int};
 
 mod event;
 pub(crate) mod simd;
@@ -237,8 +237,8 @@ impl<'a> Scanner<'a, '_> {
             return None;
         }
         let value = if negative { -value } else { value };
-        // SAFETY: `from..self.i` is a sign and ASCII digits, at char boundaries.
-        let text = unsafe { self.src.get_unchecked(from..self.i) };
+        // A sign and ASCII digits: always at char boundaries.
+        let text = self.src.get(from..self.i)?;
         Some(Some(Int { value, text }))
     }
 

@@ -35,6 +35,26 @@ pub(crate) struct Int<'a> {
     pub(crate) text: &'a str,
 }
 
+/// For the sinks that write fields in their numbering's order (a csv row,
+/// a report record): which fields a field skipped, or `None` when it comes
+/// before one already written (the line then goes the `Event` way).
+#[derive(Debug, Default)]
+pub(crate) struct InOrder {
+    next: u32,
+}
+
+impl InOrder {
+    #[inline(always)]
+    pub(crate) fn advance(&mut self, index: u32) -> Option<std::ops::Range<u32>> {
+        if index < self.next {
+            return None;
+        }
+        let skipped = self.next..index;
+        self.next = index + 1;
+        Some(skipped)
+    }
+}
+
 /// Fills an `Event`: every field when `KEEP`, else only the four required
 /// ones (the rest is checked by the walk, not kept). A constant, so the walk
 /// that only checks compiles without the stores.

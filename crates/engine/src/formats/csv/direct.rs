@@ -12,7 +12,7 @@
 //! with the `'` that keeps a spreadsheet from running it as a formula.
 use super::{RECORD_END, append, is_formula_start};
 use crate::formatter::Required;
-use crate::scan::{FieldSink, Int};
+use crate::scan::{FieldSink, InOrder, Int};
 
 /// The csv columns before each field's first, in `top_level_key`
 /// numbering (`actor` and `model` fill three, `tokens` two), and after the
@@ -25,9 +25,8 @@ const FIELDS: u32 = 18;
 /// Writes one row into `out` as the line's fields are read.
 pub(super) struct RowSink<'o, 'a> {
     out: &'o mut Vec<u8>,
-    /// The first field not yet written; earlier ones are (absent ones as
-    /// empty cells).
-    next: u32,
+    /// The fields written (absent ones as empty cells).
+    order: InOrder,
     /// The required fields as read, for the reader's checks.
     pub(super) required: Required<'a>,
     /// No item of the list being read written yet.
@@ -38,14 +37,9 @@ impl<'o, 'a> RowSink<'o, 'a> {
     pub(super) fn new(out: &'o mut Vec<u8>) -> Self {
         Self {
             out,
-            next: 0,
+            order: InOrder::default(),
             first_item: true,
-            required: Required {
-                event_id: "",
-                ts: "",
-                tenant_id: "",
-                event_type: "",
-            },
+            required: Required::NONE,
         }
     }
 
@@ -54,18 +48,15 @@ impl<'o, 'a> RowSink<'o, 'a> {
     /// first column); `None` when `index` was written or passed.
     #[inline(always)]
     fn start(&mut self, index: u32) -> Option<()> {
-        if index < self.next {
-            return None;
-        }
-        let skipped = COLUMNS_BEFORE[index as usize] - COLUMNS_BEFORE[self.next as usize];
+        let skipped = self.order.advance(index)?;
+        let columns = COLUMNS_BEFORE[index as usize] - COLUMNS_BEFORE[skipped.start as usize];
         // One comma a column, but none before the first.
-        let commas = usize::from(skipped) + 1 - usize::from(self.next == 0);
+        let commas = usize::from(columns) + 1 - usize::from(skipped.start == 0);
         // One push a comma: a fill of a constant byte compiles to a call
         // to `memset`, which costs more than the one or two commas it writes.
         for _ in 0..commas {
             self.out.push(b',');
         }
-        self.next = index + 1;
         Some(())
     }
 
@@ -101,13 +92,7 @@ impl<'a> FieldSink<'a> for RowSink<'_, 'a> {
     #[inline(always)]
     fn text(&mut self, index: u32, value: Option<&'a str>) -> Option<()> {
         self.start(index)?;
-        match (index, value) {
-            (0, Some(v)) => self.required.event_id = v,
-            (1, Some(v)) => self.required.ts = v,
-            (2, Some(v)) => self.required.tenant_id = v,
-            (3, Some(v)) => self.required.event_type = v,
-            _ => {}
-        }
+        self.required.note(index, value);
         if let Some(v) = value {
             self.cell(v);
         }

@@ -3,11 +3,9 @@
 //! output left as it was when it does not.
 use super::super::CsvRow;
 use crate::formatter::{EventRenderer, LineFacts, Required};
-use crate::scan::tests::{BASE, lake_lines, mutate, reordered};
+use crate::scan::tests::{BASE, lake_lines, on_mutated_lines, reordered};
 use crate::scan::{Want, scan_event_into};
 use kt_domain::{Event, ParsedEvent};
-use rand::SeedableRng;
-use rand::rngs::StdRng;
 
 /// What the direct path wrote (after a row already in the buffer), or
 /// `None`, having checked that it then left the buffer as it was.
@@ -99,20 +97,5 @@ fn other_key_orders_and_separators_in_strings_take_the_event_path() {
 
 #[test]
 fn whatever_the_direct_path_writes_the_event_path_writes() {
-    let mut templates = lake_lines();
-    templates.truncate(200);
-    templates.push(BASE.to_string());
-    let mut rng = StdRng::seed_from_u64(11);
-    let (mut answered, mut declined) = (0, 0);
-    for n in 0..40_000 {
-        let line = mutate(&templates[n % templates.len()], &mut rng);
-        if agrees(&line) {
-            answered += 1;
-        } else {
-            declined += 1;
-        }
-    }
-    // Both outcomes occur often, so the comparison above means something.
-    assert!(answered > 10_000, "{answered}");
-    assert!(declined > 10_000, "{declined}");
+    on_mutated_lines(40_000, 11, agrees);
 }

@@ -9,7 +9,7 @@
 //! written last ([`complete`]), with the sample priorities.
 use super::{ABSENT, LIST, OBJECT, Writer, push_len};
 use crate::formatter::Required;
-use crate::scan::{FieldSink, Int};
+use crate::scan::{FieldSink, InOrder, Int};
 
 /// The number of fields (`top_level_key` numbering).
 const FIELDS: u32 = 18;
@@ -17,9 +17,8 @@ const FIELDS: u32 = 18;
 /// Writes one record into `out` as the line's fields are read.
 pub(super) struct RecordSink<'o, 'a> {
     w: Writer<'o>,
-    /// The first field not yet written; earlier ones are (absent ones as
-    /// `ABSENT`).
-    next: u32,
+    /// The fields written (absent ones as `ABSENT`).
+    order: InOrder,
     /// Where the item count of the list being read is.
     count_at: usize,
     /// The required fields as read, for the reader's checks.
@@ -39,14 +38,9 @@ impl<'o, 'a> RecordSink<'o, 'a> {
                 line: start..start + raw.len(),
                 out,
             },
-            next: 0,
+            order: InOrder::default(),
             count_at: 0,
-            required: Required {
-                event_id: "",
-                ts: "",
-                tenant_id: "",
-                event_type: "",
-            },
+            required: Required::NONE,
         })
     }
 
@@ -54,13 +48,9 @@ impl<'o, 'a> RecordSink<'o, 'a> {
     /// when `index` was written or passed.
     #[inline(always)]
     fn start(&mut self, index: u32) -> Option<()> {
-        if index < self.next {
-            return None;
-        }
-        for _ in self.next..index {
+        for _ in self.order.advance(index)? {
             self.w.out.push(ABSENT);
         }
-        self.next = index + 1;
         Some(())
     }
 
@@ -79,6 +69,10 @@ impl<'o, 'a> RecordSink<'o, 'a> {
 /// after its fields the sample `priorities`.
 pub(super) fn complete(out: &mut Vec<u8>, from: usize, ts_ms: i64, priorities: &[u64]) {
     out[from..from + 8].copy_from_slice(&ts_ms.to_le_bytes());
+    debug_assert!(
+        priorities.len() <= usize::from(u8::MAX),
+        "one priority a framework"
+    );
     out.push(priorities.len() as u8);
     for p in priorities {
         out.extend_from_slice(&p.to_le_bytes());
@@ -89,13 +83,7 @@ impl<'a> FieldSink<'a> for RecordSink<'_, 'a> {
     #[inline(always)]
     fn text(&mut self, index: u32, value: Option<&'a str>) -> Option<()> {
         self.start(index)?;
-        match (index, value) {
-            (0, Some(v)) => self.required.event_id = v,
-            (1, Some(v)) => self.required.ts = v,
-            (2, Some(v)) => self.required.tenant_id = v,
-            (3, Some(v)) => self.required.event_type = v,
-            _ => {}
-        }
+        self.required.note(index, value);
         self.opt_string(value)
     }
 

@@ -4,11 +4,9 @@
 use super::super::{Seeds, renderer};
 use crate::formats::reports::sample::seed_state;
 use crate::formatter::Required;
-use crate::scan::tests::{BASE, lake_lines, mutate, reordered};
+use crate::scan::tests::{BASE, lake_lines, on_mutated_lines, reordered};
 use crate::scan::{Want, scan_event};
 use kt_domain::ParsedEvent;
-use rand::SeedableRng;
-use rand::rngs::StdRng;
 
 const EARLIER: &[u8] = b"earlier record";
 const TS_MS: i64 = 1_777_777_777_123;
@@ -75,19 +73,5 @@ fn other_key_orders_take_the_event_path() {
 
 #[test]
 fn whatever_the_direct_path_records_the_event_path_records() {
-    let mut templates = lake_lines();
-    templates.truncate(200);
-    templates.push(BASE.to_string());
-    let mut rng = StdRng::seed_from_u64(13);
-    let (mut answered, mut declined) = (0, 0);
-    for n in 0..40_000 {
-        let line = mutate(&templates[n % templates.len()], &mut rng);
-        if agrees(&line) {
-            answered += 1;
-        } else {
-            declined += 1;
-        }
-    }
-    assert!(answered > 10_000, "{answered}");
-    assert!(declined > 10_000, "{declined}");
+    on_mutated_lines(40_000, 13, agrees);
 }
