@@ -1,6 +1,7 @@
 //! Where the walk puts the contract's fields it reads: into an `Event`
-//! (every format), or straight into what a format writes (a csv row), so
-//! a line's fields are not stored in an `Event` only to be read back out.
+//! (json, and any line the others decline), or straight into what a format
+//! writes (a csv row, a report record), so a line's fields are not stored
+//! in an `Event` only to be read back out.
 use kt_domain::{Actor, Event, Model, Tokens};
 use std::borrow::Cow;
 
