@@ -163,6 +163,16 @@ impl<'a> Required<'a> {
         event_type: "",
     };
 
+    /// The required fields of an `Event` read the old way.
+    pub(crate) fn of(event: &'a kt_domain::Event<'_>) -> Self {
+        Required {
+            event_id: &event.event_id,
+            ts: &event.ts,
+            tenant_id: &event.tenant_id,
+            event_type: &event.event_type,
+        }
+    }
+
     /// Notes `value` when it is a required field (numbered 0-3 as the
     /// scanner numbers fields), as a sink reads it.
     #[inline(always)]

@@ -48,13 +48,7 @@ pub(crate) fn check_line_into<'a>(
     event: &mut Event<'a>,
 ) -> Result<(i64, LineFacts), String> {
     let facts = fields_into(raw, want, event)?;
-    let required = Required {
-        event_id: &event.event_id,
-        ts: &event.ts,
-        tenant_id: &event.tenant_id,
-        event_type: &event.event_type,
-    };
-    let ts_ns = check_required(&required, tenant, hour)?;
+    let ts_ns = check_required(&Required::of(event), tenant, hour)?;
     Ok((ts_ns, facts))
 }
 

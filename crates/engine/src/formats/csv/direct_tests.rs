@@ -46,13 +46,7 @@ fn agrees(line: &str) -> bool {
         String::from_utf8_lossy(&expected),
         "{line}"
     );
-    let read = Required {
-        event_id: &event.event_id,
-        ts: &event.ts,
-        tenant_id: &event.tenant_id,
-        event_type: &event.event_type,
-    };
-    assert_eq!(required, read, "{line}");
+    assert_eq!(required, Required::of(&event), "{line}");
     true
 }
 

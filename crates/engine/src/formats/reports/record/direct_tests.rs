@@ -37,13 +37,7 @@ fn agrees(line: &str) -> bool {
     let mut expected = EARLIER.to_vec();
     r.render(&event, &mut expected).unwrap();
     assert_eq!(out, expected, "{line}");
-    let read = Required {
-        event_id: &event.fields.event_id,
-        ts: &event.fields.ts,
-        tenant_id: &event.fields.tenant_id,
-        event_type: &event.fields.event_type,
-    };
-    assert_eq!(required, read, "{line}");
+    assert_eq!(required, Required::of(&event.fields), "{line}");
     true
 }
 
