@@ -99,6 +99,9 @@ fn an_exports_id_hasher_hashes_alike_in_every_reader() {
 struct EventPathOnly(Arc<dyn EventRenderer>);
 
 impl EventRenderer for EventPathOnly {
+    fn needs_fields(&self) -> bool {
+        self.0.needs_fields()
+    }
     fn render(&self, event: &ParsedEvent<'_>, out: &mut Vec<u8>) -> Result<(), FormatError> {
         self.0.render(event, out)
     }
@@ -234,9 +237,10 @@ fn a_line_rendered_as_it_is_read_is_kept_taken_back_or_rejected_as_through_its_e
             "acme|aesia|w",
         )])
         .unwrap();
-    let csv =
-        crate::formatter::Formatter::renderer(&crate::formats::csv::CsvFormatter::new()).unwrap();
-    for renderer in [csv, renderer(seeds)] {
+    let of = |f: &dyn crate::formatter::Formatter| f.renderer().unwrap();
+    let csv = of(&crate::formats::csv::CsvFormatter::new());
+    let json = of(&crate::formats::json::JsonFormatter::new());
+    for renderer in [csv, json, renderer(seeds)] {
         assert!(renderer.renders_lines());
         let direct = read_mixed(&bytes, renderer.clone(), &hasher);
         let through_events = read_mixed(&bytes, Arc::new(EventPathOnly(renderer)), &hasher);

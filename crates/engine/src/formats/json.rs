@@ -2,6 +2,8 @@
 //! events byte-for-byte as produced (unknown fields kept). The summary comes
 //! last because its counts are known only once every event is written.
 use super::{EventRenderer, ExportContext, ExportSummary, FormatError, Formatter};
+use crate::formatter::Required;
+use crate::scan::RequiredSink;
 use chrono::SecondsFormat;
 use kt_domain::ParsedEvent;
 use std::sync::Arc;
@@ -48,6 +50,19 @@ impl EventRenderer for RawEvent {
     fn render(&self, event: &ParsedEvent<'_>, out: &mut Vec<u8>) -> Result<(), FormatError> {
         out.extend_from_slice(event.raw.as_bytes());
         Ok(())
+    }
+
+    fn renders_lines(&self) -> bool {
+        true
+    }
+
+    /// The line, once the walk has checked it and noted its required
+    /// fields: no `Event` is filled to copy the line.
+    fn render_line<'a>(&self, raw: &'a str, out: &mut Vec<u8>) -> Option<Required<'a>> {
+        let mut required = RequiredSink(Required::NONE);
+        crate::scan::scan_into(raw, &mut required)?;
+        out.extend_from_slice(raw.as_bytes());
+        Some(required.0)
     }
 }
 

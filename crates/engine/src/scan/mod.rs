@@ -18,7 +18,7 @@
 //! no spaces), one compare a key, and reads any other layout the general way.
 use kt_domain::Event;
 use sink::EventSink;
-pub(crate) use sink::{FieldSink, InOrder, Int};
+pub(crate) use sink::{FieldSink, InOrder, Int, RequiredSink};
 
 mod event;
 pub(crate) mod simd;

@@ -2,6 +2,7 @@
 //! (json, and any line the others decline), or straight into what a format
 //! writes (a csv row, a report record), so a line's fields are not stored
 //! in an `Event` only to be read back out.
+use crate::formatter::Required;
 use kt_domain::{Actor, Event, Model, Tokens};
 use std::borrow::Cow;
 
@@ -53,6 +54,38 @@ impl InOrder {
         let skipped = self.next..index;
         self.next = index + 1;
         Some(skipped)
+    }
+}
+
+/// Notes the required fields and nothing else (the walk still checks the
+/// rest): for a renderer that copies the line (json), with no `Event`.
+pub(crate) struct RequiredSink<'a>(pub(crate) Required<'a>);
+
+impl<'a> FieldSink<'a> for RequiredSink<'a> {
+    #[inline(always)]
+    fn text(&mut self, index: u32, value: Option<&'a str>) -> Option<()> {
+        self.0.note(index, value);
+        Some(())
+    }
+    #[inline(always)]
+    fn triple(&mut self, _: u32, _: Option<[Option<&'a str>; 3]>) -> Option<()> {
+        Some(())
+    }
+    #[inline(always)]
+    fn list(&mut self, _: u32, _: bool) -> Option<()> {
+        Some(())
+    }
+    #[inline(always)]
+    fn list_item(&mut self, _: u32, _: &'a str) -> Option<()> {
+        Some(())
+    }
+    #[inline(always)]
+    fn int(&mut self, _: u32, _: Option<Int<'a>>) -> Option<()> {
+        Some(())
+    }
+    #[inline(always)]
+    fn tokens(&mut self, _: Option<[Option<Int<'a>>; 2]>) -> Option<()> {
+        Some(())
     }
 }
 
