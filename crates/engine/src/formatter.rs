@@ -122,15 +122,11 @@ pub trait EventRenderer: Send + Sync {
         let _ = facts;
         self.render(event, out)
     }
-    /// Whether [`EventRenderer::render_line`] may render a line.
-    fn renders_lines(&self) -> bool {
-        false
-    }
     /// Reads `raw` and renders it in the same pass, when the renderer can
     /// (a csv row written from the line's text, with no `Event` between),
     /// and gives the required fields for the reader's checks; the readers
-    /// call it first when [`EventRenderer::renders_lines`]. `None` (with
-    /// `out` as it was) has the line read into an `Event` and rendered by
+    /// call it first. `None` (with `out` as it was; the default, at no
+    /// cost) has the line read into an `Event` and rendered by
     /// [`EventRenderer::render_scanned`], which must write the same bytes.
     fn render_line<'a>(&self, raw: &'a str, out: &mut Vec<u8>) -> Option<Required<'a>> {
         let _ = (raw, out);
@@ -139,8 +135,15 @@ pub trait EventRenderer: Send + Sync {
     /// Completes what [`EventRenderer::render_line`] wrote from `from` on,
     /// once the reader has checked the line and kept it, with what the
     /// checks found (a record's time, which comes first in it).
-    fn complete_line(&self, out: &mut Vec<u8>, from: usize, ts_ms: i64, event_id: &str) {
+    fn complete_line(
+        &self,
+        out: &mut Vec<u8>,
+        from: usize,
+        ts_ms: i64,
+        event_id: &str,
+    ) -> Result<(), FormatError> {
         let _ = (out, from, ts_ms, event_id);
+        Ok(())
     }
 }
 

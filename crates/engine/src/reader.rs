@@ -6,7 +6,7 @@ use super::scan::Want;
 use super::stage::{StageClock, thread_cpu_ns};
 use super::validate::{PartitionHour, check_line_into, check_required, text};
 use super::{ExportError, SourceError};
-use crate::formatter::{AS_MANY_AS_THE_LINE, EventRenderer};
+use crate::formatter::{AS_MANY_AS_THE_LINE, EventRenderer, FormatError};
 use kt_domain::{Event, ParsedEvent};
 use kt_domain::{MAX_REJECTED_SAMPLES, RejectedSample};
 use std::io::{BufReader, Read};
@@ -493,16 +493,23 @@ fn accept(
         Err(reason) => return reject(reason, line_no, task, stats),
     };
     let payload_off = chunk.data.len();
+    let in_window = |ts_ns: i64| (task.window_start_ns..task.window_end_ns).contains(&ts_ns);
+    let internal = |e: FormatError| ExportError::Internal(e.to_string());
     if let Some(renderer) = &task.renderer
-        && renderer.renders_lines()
         && let Some(required) = renderer.render_line(raw, &mut chunk.data)
     {
         // Rendered as it was read: the same checks, then kept or taken back.
         let checked = check_required(&required, &task.tenant, &task.hour);
         return match checked {
-            Ok(ts_ns) if (task.window_start_ns..task.window_end_ns).contains(&ts_ns) => {
-                let ts_ms = ts_ns.div_euclid(1_000_000);
-                renderer.complete_line(&mut chunk.data, payload_off, ts_ms, required.event_id);
+            Ok(ts_ns) if in_window(ts_ns) => {
+                renderer
+                    .complete_line(
+                        &mut chunk.data,
+                        payload_off,
+                        ts_ms(ts_ns),
+                        required.event_id,
+                    )
+                    .map_err(internal)?;
                 keep(chunk, payload_off, ts_ns, required.event_id, task);
                 Ok(())
             }
@@ -527,28 +534,32 @@ fn accept(
     };
     // Filled in place: an `Event` is big, and every move of one is a copy.
     let mut event = ParsedEvent {
-        raw: "",
+        raw,
         fields: Event::required("", "", "", ""),
         ts_ms: 0,
     };
-    event.raw = raw;
     let (ts_ns, facts) =
         match check_line_into(raw, &task.tenant, &task.hour, want, &mut event.fields) {
             Ok(checked) => checked,
             Err(reason) => return reject(reason, line_no, task, stats),
         };
-    if !(task.window_start_ns..task.window_end_ns).contains(&ts_ns) {
+    if !in_window(ts_ns) {
         return Ok(());
     }
-    event.ts_ms = ts_ns.div_euclid(1_000_000);
+    event.ts_ms = ts_ms(ts_ns);
     match &task.renderer {
         Some(renderer) => renderer
             .render_scanned(&event, facts, &mut chunk.data)
-            .map_err(|e| ExportError::Internal(e.to_string()))?,
+            .map_err(internal)?,
         None => chunk.data.extend_from_slice(line),
     }
     keep(chunk, payload_off, ts_ns, &event.fields.event_id, task);
     Ok(())
+}
+
+/// An event time in milliseconds, as records and the ordering hold it.
+fn ts_ms(ts_ns: i64) -> i64 {
+    ts_ns.div_euclid(1_000_000)
 }
 
 /// Keeps the event whose payload (rendered event or line) `chunk` holds

@@ -284,10 +284,6 @@ impl EventRenderer for CsvRow {
         Ok(())
     }
 
-    fn renders_lines(&self) -> bool {
-        true
-    }
-
     /// The row written as the line is read (`direct`), when its strings are
     /// plain and its fields in the columns' order, as the producer writes them.
     fn render_line<'a>(&self, raw: &'a str, out: &mut Vec<u8>) -> Option<Required<'a>> {

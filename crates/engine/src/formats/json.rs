@@ -52,10 +52,6 @@ impl EventRenderer for RawEvent {
         Ok(())
     }
 
-    fn renders_lines(&self) -> bool {
-        true
-    }
-
     /// The line, once the walk has checked it and noted its required
     /// fields: no `Event` is filled to copy the line.
     fn render_line<'a>(&self, raw: &'a str, out: &mut Vec<u8>) -> Option<Required<'a>> {

@@ -80,10 +80,6 @@ impl EventRenderer for RecordRenderer {
         encode(event, &priorities, out)
     }
 
-    fn renders_lines(&self) -> bool {
-        true
-    }
-
     /// The record written as the line is read (`direct`), when its fields
     /// come in the contract's order, as the producer writes them.
     fn render_line<'a>(&self, raw: &'a str, out: &mut Vec<u8>) -> Option<Required<'a>> {
@@ -98,8 +94,14 @@ impl EventRenderer for RecordRenderer {
         None
     }
 
-    fn complete_line(&self, out: &mut Vec<u8>, from: usize, ts_ms: i64, event_id: &str) {
-        direct::complete(out, from, ts_ms, &self.priorities(event_id));
+    fn complete_line(
+        &self,
+        out: &mut Vec<u8>,
+        from: usize,
+        ts_ms: i64,
+        event_id: &str,
+    ) -> Result<(), FormatError> {
+        direct::complete(out, from, ts_ms, &self.priorities(event_id))
     }
 }
 
@@ -119,14 +121,7 @@ pub fn encode(
     priorities: &[u64],
     out: &mut Vec<u8>,
 ) -> Result<(), FormatError> {
-    let raw = event.raw;
-    out.extend_from_slice(&event.ts_ms.to_le_bytes());
-    push_len(out, raw.len())?;
-    out.extend_from_slice(raw.as_bytes());
-    let mut w = Writer {
-        line: raw.as_ptr() as usize..raw.as_ptr() as usize + raw.len(),
-        out,
-    };
+    let mut w = head(out, event.ts_ms, event.raw)?;
     let e = &event.fields;
     for s in [&e.event_id, &e.ts, &e.tenant_id, &e.event_type] {
         w.string(s)?;
@@ -157,6 +152,24 @@ pub fn encode(
     for s in [&e.outcome, &e.reviewer, &e.incident_id] {
         w.opt_string(s.as_deref())?;
     }
+    tail(w.out, priorities)
+}
+
+/// A record's head: its time and its line; then a writer of its fields,
+/// which stores strings inside the line as slices of it.
+fn head<'o>(out: &'o mut Vec<u8>, ts_ms: i64, raw: &str) -> Result<Writer<'o>, FormatError> {
+    out.extend_from_slice(&ts_ms.to_le_bytes());
+    push_len(out, raw.len())?;
+    out.extend_from_slice(raw.as_bytes());
+    let start = raw.as_ptr() as usize;
+    Ok(Writer {
+        line: start..start + raw.len(),
+        out,
+    })
+}
+
+/// A record's tail, after its fields: the sample priorities.
+fn tail(out: &mut Vec<u8>, priorities: &[u64]) -> Result<(), FormatError> {
     let count = u8::try_from(priorities.len())
         .map_err(|_| FormatError("too many sample priorities".into()))?;
     out.push(count);

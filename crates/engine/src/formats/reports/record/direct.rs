@@ -7,7 +7,8 @@
 //! same bytes (a test holds the two to that). The record's time comes
 //! first but is known only once the reader has checked the line, so it is
 //! written last ([`complete`]), with the sample priorities.
-use super::{ABSENT, LIST, OBJECT, Writer, push_len};
+use super::{ABSENT, LIST, OBJECT, Writer, head, tail};
+use crate::formatter::FormatError;
 use crate::formatter::Required;
 use crate::scan::{FieldSink, InOrder, Int};
 
@@ -26,18 +27,12 @@ pub(super) struct RecordSink<'o, 'a> {
 }
 
 impl<'o, 'a> RecordSink<'o, 'a> {
-    /// Starts the record of `raw`: its time (written by [`complete`]) and
-    /// the line. `None` for a line too long for a record's length.
+    /// Starts the record of `raw`: its time (a zero until [`complete`]
+    /// writes it) and the line. `None` for a line too long for a record's
+    /// length.
     pub(super) fn new(out: &'o mut Vec<u8>, raw: &'a str) -> Option<Self> {
-        out.extend_from_slice(&0i64.to_le_bytes());
-        push_len(out, raw.len()).ok()?;
-        out.extend_from_slice(raw.as_bytes());
-        let start = raw.as_ptr() as usize;
         Some(Self {
-            w: Writer {
-                line: start..start + raw.len(),
-                out,
-            },
+            w: head(out, 0, raw).ok()?,
             order: InOrder::default(),
             count_at: 0,
             required: Required::NONE,
@@ -67,16 +62,14 @@ impl<'o, 'a> RecordSink<'o, 'a> {
 
 /// Completes a record [`RecordSink`] wrote from `from` on: its time, and
 /// after its fields the sample `priorities`.
-pub(super) fn complete(out: &mut Vec<u8>, from: usize, ts_ms: i64, priorities: &[u64]) {
+pub(super) fn complete(
+    out: &mut Vec<u8>,
+    from: usize,
+    ts_ms: i64,
+    priorities: &[u64],
+) -> Result<(), FormatError> {
     out[from..from + 8].copy_from_slice(&ts_ms.to_le_bytes());
-    debug_assert!(
-        priorities.len() <= usize::from(u8::MAX),
-        "one priority a framework"
-    );
-    out.push(priorities.len() as u8);
-    for p in priorities {
-        out.extend_from_slice(&p.to_le_bytes());
-    }
+    tail(out, priorities)
 }
 
 impl<'a> FieldSink<'a> for RecordSink<'_, 'a> {

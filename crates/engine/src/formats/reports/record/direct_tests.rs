@@ -26,7 +26,8 @@ fn agrees(line: &str) -> bool {
         assert_eq!(out, EARLIER, "{line}");
         return false;
     };
-    r.complete_line(&mut out, EARLIER.len(), TS_MS, required.event_id);
+    r.complete_line(&mut out, EARLIER.len(), TS_MS, required.event_id)
+        .unwrap();
     let fields =
         scan_event(line, Want::All).expect("the direct path reads only what the scanner reads");
     let event = ParsedEvent {
