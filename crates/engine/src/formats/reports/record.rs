@@ -14,10 +14,9 @@
 //! escapes). A list is 0 or 3 and a u32 count of strings; an integer 0 or 4
 //! and 8 bytes; an object 0 or 5 and its members.
 use crate::formats::reports::aggregate::Aggregate;
-use crate::formats::reports::sample::priority_after;
+use crate::formats::reports::sample::SeedState;
 use crate::formatter::{EventRenderer, FormatError, Required};
 use kt_domain::{Actor, Event, Model, ParsedEvent, Tokens};
-use sha2::Sha256;
 use std::borrow::Cow;
 use std::sync::{Arc, OnceLock};
 
@@ -37,7 +36,7 @@ pub type Priorities = smallvec::SmallVec<[u64; 3]>;
 
 /// The sample seeds hashed (`sample::seed_state`), known once the formatter
 /// has begun: shared by the formatter, which sets them, and its renderer.
-pub type Seeds = Arc<OnceLock<Vec<Sha256>>>;
+pub type Seeds = Arc<OnceLock<Vec<SeedState>>>;
 
 /// Hands `agg`'s sample seeds to the renderer (once: a formatter begins once).
 pub fn share_seeds(seeds: &Seeds, agg: &Aggregate) -> Result<(), FormatError> {
@@ -110,7 +109,7 @@ impl RecordRenderer {
     fn priorities(&self, event_id: &str) -> Priorities {
         self.seeds
             .get()
-            .map(|seeds| seeds.iter().map(|s| priority_after(s, event_id)).collect())
+            .map(|seeds| seeds.iter().map(|s| s.priority(event_id)).collect())
             .unwrap_or_default()
     }
 }

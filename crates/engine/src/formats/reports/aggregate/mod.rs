@@ -45,6 +45,7 @@ pub use traffic::Traffic;
 use super::Framework;
 use super::merge::{NotExact, first, last};
 use super::pseudonym::Pseudonymizer;
+use super::sample::SeedState;
 use chrono::{DateTime, NaiveDate, Utc};
 use kt_domain::ParsedEvent;
 use kt_domain::Window;
@@ -68,7 +69,7 @@ pub struct Aggregate {
     /// The hour being digested: (hour number since the epoch, hasher).
     hour: Option<(i64, Sha256)>,
     /// Each framework's sample seed hashed once (`Samples::seed_states`).
-    seeds: Vec<Sha256>,
+    seeds: Vec<SeedState>,
     pseudonyms: PseudonymCache,
     /// The current event's `provider/name`, empty when it names no model (a
     /// buffer reused per event).
@@ -156,7 +157,7 @@ impl Aggregate {
 
     /// Each framework's sample seed hashed, in the order of
     /// [`Obs::priorities`]: what a renderer needs to compute them.
-    pub fn seed_states(&self) -> &[Sha256] {
+    pub fn seed_states(&self) -> &[SeedState] {
         &self.seeds
     }
 

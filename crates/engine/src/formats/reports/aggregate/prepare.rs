@@ -6,7 +6,6 @@ use super::Aggregate;
 use super::shared::ArcStr;
 use crate::formats::reports::Framework;
 use crate::formats::reports::pseudonym::Pseudonymizer;
-use crate::formats::reports::sample::priority_after;
 use chrono::{Datelike, Duration, NaiveDate};
 use kt_domain::ParsedEvent;
 use std::collections::HashMap;
@@ -75,7 +74,7 @@ impl Aggregate {
             priorities[..computed.len()].copy_from_slice(computed);
         } else {
             for (p, seed) in priorities.iter_mut().zip(&self.seeds) {
-                *p = priority_after(seed, &e.event_id);
+                *p = seed.priority(&e.event_id);
             }
         }
         let (pseudo, cache) = (&self.pseudo, &mut self.pseudonyms);

@@ -3,10 +3,9 @@ use super::Obs;
 use crate::formats::reports::Framework;
 use crate::formats::reports::doc::{Evidence, Selection, SelectionMethod};
 use crate::formats::reports::num::iso;
-use crate::formats::reports::sample::{BottomK, EVIDENCE_CAP, priority, seed_state};
+use crate::formats::reports::sample::{BottomK, EVIDENCE_CAP, SeedState, priority, seed_state};
 use kt_domain::Window;
 use serde::{Deserialize, Serialize};
-use sha2::Sha256;
 use std::collections::BTreeMap;
 
 /// The event populations evidence lists are drawn from.
@@ -246,7 +245,7 @@ impl Samples {
 
     /// Each framework's seed hashed (`seed|`), in the order
     /// [`Obs::priorities`](super::Obs) follows.
-    pub fn seed_states(&self) -> Vec<Sha256> {
+    pub fn seed_states(&self) -> Vec<SeedState> {
         self.per.values().map(|s| seed_state(&s.seed)).collect()
     }
 
