@@ -233,7 +233,7 @@ fn a_line_rendered_as_it_is_read_is_kept_taken_back_or_rejected_as_through_its_e
     let hasher = crate::reader::IdHasher::random();
     let seeds = Seeds::default();
     seeds
-        .set(vec![crate::formats::reports::sample::seed_state(
+        .set(vec![crate::formats::reports::sample::SeedState::new(
             "acme|aesia|w",
         )])
         .unwrap();

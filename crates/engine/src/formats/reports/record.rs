@@ -34,7 +34,7 @@ const SHORT_SLICE: u8 = 6;
 /// aggregate's framework order), or none.
 pub type Priorities = smallvec::SmallVec<[u64; 3]>;
 
-/// The sample seeds hashed (`sample::seed_state`), known once the formatter
+/// The sample seeds hashed (`sample::SeedState`), known once the formatter
 /// has begun: shared by the formatter, which sets them, and its renderer.
 pub type Seeds = Arc<OnceLock<Vec<SeedState>>>;
 

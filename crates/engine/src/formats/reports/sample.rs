@@ -18,19 +18,15 @@ pub const SAMPLE_METHOD: &str = "bottom_k_sha256";
 /// The priority of `id` under `seed`: the first 8 bytes, big-endian, of
 /// SHA-256(`seed|id`).
 pub fn priority(seed: &str, id: &str) -> u64 {
-    seed_state(seed).priority(id)
+    SeedState::new(seed).priority(id)
 }
 
-/// SHA-256 after `seed|`: hashed once, continued per id by [`SeedState::priority`].
-pub fn seed_state(seed: &str) -> SeedState {
-    SeedState::new(seed)
-}
-
-/// SHA-256's state after the whole 64-byte blocks of `seed|`, and the bytes
-/// after them. A priority is then one or two compressions of a block built
-/// on the stack: a compliance export takes three per event, and the
-/// hasher's clone, buffering and finalisation cost about as much as the
-/// compression itself.
+/// SHA-256 after `seed|`, hashed once and continued per id by
+/// [`SeedState::priority`]: the state after the whole 64-byte blocks of
+/// `seed|`, and the bytes after them. A priority is then one or two
+/// compressions of a block built on the stack: a compliance export takes
+/// three per event, and a hasher's clone, buffering and finalisation cost
+/// about as much as the compression itself.
 #[derive(Debug, Clone)]
 pub struct SeedState {
     state: [u32; 8],
@@ -229,7 +225,7 @@ mod tests {
                 .cycle()
                 .take(seed_len)
                 .collect();
-            let seeded = seed_state(&seed);
+            let seeded = SeedState::new(&seed);
             for id_len in (0..140).chain([300, 1000]) {
                 let id: String = "evt_ü0123456789".chars().cycle().take(id_len).collect();
                 let digest = Sha256::digest(format!("{seed}|{id}").as_bytes());

@@ -3,7 +3,7 @@ use super::Obs;
 use crate::formats::reports::Framework;
 use crate::formats::reports::doc::{Evidence, Selection, SelectionMethod};
 use crate::formats::reports::num::iso;
-use crate::formats::reports::sample::{BottomK, EVIDENCE_CAP, SeedState, priority, seed_state};
+use crate::formats::reports::sample::{BottomK, EVIDENCE_CAP, SeedState, priority};
 use kt_domain::Window;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -246,7 +246,7 @@ impl Samples {
     /// Each framework's seed hashed (`seed|`), in the order
     /// [`Obs::priorities`](super::Obs) follows.
     pub fn seed_states(&self) -> Vec<SeedState> {
-        self.per.values().map(|s| seed_state(&s.seed)).collect()
+        self.per.values().map(|s| SeedState::new(&s.seed)).collect()
     }
 
     pub fn seed(&self, fw: Framework) -> &str {

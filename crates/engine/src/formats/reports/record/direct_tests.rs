@@ -2,7 +2,7 @@
 //! the line's `Event`: the same bytes whenever the direct path answers,
 //! and the output left as it was when it does not.
 use super::super::{Seeds, renderer};
-use crate::formats::reports::sample::seed_state;
+use crate::formats::reports::sample::SeedState;
 use crate::formatter::Required;
 use crate::scan::tests::{BASE, lake_lines, on_mutated_lines, reordered};
 use crate::scan::{Want, scan_event};
@@ -13,7 +13,7 @@ const TS_MS: i64 = 1_777_777_777_123;
 
 fn seeded() -> std::sync::Arc<dyn crate::formatter::EventRenderer> {
     let seeds = Seeds::default();
-    let states = ["acme|aesia|w", "acme|aepd|w", "acme|ens|w"].map(seed_state);
+    let states = ["acme|aesia|w", "acme|aepd|w", "acme|ens|w"].map(SeedState::new);
     seeds.set(states.to_vec()).unwrap();
     renderer(seeds)
 }

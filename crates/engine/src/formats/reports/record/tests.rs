@@ -37,7 +37,7 @@ fn a_record_gives_back_the_sample_priorities_the_reader_computed() {
     let event = parsed(LINES[1]);
     let seeds: Vec<_> = ["acme|aesia|w", "acme|aepd|w"]
         .iter()
-        .map(|s| crate::formats::reports::sample::seed_state(s))
+        .map(|s| crate::formats::reports::sample::SeedState::new(s))
         .collect();
     let expected: Vec<u64> = ["acme|aesia|w", "acme|aepd|w"]
         .iter()
