@@ -147,6 +147,21 @@ pub trait EventRenderer: Send + Sync {
     }
 }
 
+/// A [`EventRenderer::render_line`] body run so that it keeps the trait's
+/// word: what `write` wrote stays when it answers, and is taken back when
+/// it declines.
+pub(crate) fn written_or_taken_back<'a>(
+    out: &mut Vec<u8>,
+    write: impl FnOnce(&mut Vec<u8>) -> Option<Required<'a>>,
+) -> Option<Required<'a>> {
+    let start = out.len();
+    let written = write(out);
+    if written.is_none() {
+        out.truncate(start);
+    }
+    written
+}
+
 /// The four required fields of a line, as read (what the readers check
 /// whichever way the line was read).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

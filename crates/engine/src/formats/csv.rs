@@ -4,7 +4,7 @@
 //! `-`, `@`, TAB or CR) get a leading `'` (OWASP CSV injection); numbers from
 //! numeric fields are written as they are.
 use super::{EventRenderer, ExportContext, ExportSummary, FormatError, Formatter, LineFacts};
-use crate::formatter::Required;
+use crate::formatter::{Required, written_or_taken_back};
 use kt_domain::ParsedEvent;
 use std::borrow::Cow;
 use std::sync::Arc;
@@ -287,14 +287,12 @@ impl EventRenderer for CsvRow {
     /// The row written as the line is read (`direct`), when its strings are
     /// plain and its fields in the columns' order, as the producer writes them.
     fn render_line<'a>(&self, raw: &'a str, out: &mut Vec<u8>) -> Option<Required<'a>> {
-        let start = out.len();
-        let mut row = direct::RowSink::new(out);
-        if crate::scan::scan_plain_into(raw, &mut row).is_some() {
+        written_or_taken_back(out, |out| {
+            let mut row = direct::RowSink::new(out);
+            crate::scan::scan_plain_into(raw, &mut row)?;
             row.finish();
-            return Some(row.required);
-        }
-        out.truncate(start);
-        None
+            Some(row.required)
+        })
     }
 }
 

@@ -15,7 +15,7 @@
 //! and 8 bytes; an object 0 or 5 and its members.
 use crate::formats::reports::aggregate::Aggregate;
 use crate::formats::reports::sample::SeedState;
-use crate::formatter::{EventRenderer, FormatError, Required};
+use crate::formatter::{EventRenderer, FormatError, Required, written_or_taken_back};
 use kt_domain::{Actor, Event, Model, ParsedEvent, Tokens};
 use std::borrow::Cow;
 use std::sync::{Arc, OnceLock};
@@ -82,15 +82,12 @@ impl EventRenderer for RecordRenderer {
     /// The record written as the line is read (`direct`), when its fields
     /// come in the contract's order, as the producer writes them.
     fn render_line<'a>(&self, raw: &'a str, out: &mut Vec<u8>) -> Option<Required<'a>> {
-        let start = out.len();
-        if let Some(mut record) = direct::RecordSink::new(out, raw)
-            && crate::scan::scan_into(raw, &mut record).is_some()
-        {
+        written_or_taken_back(out, |out| {
+            let mut record = direct::RecordSink::new(out, raw)?;
+            crate::scan::scan_into(raw, &mut record)?;
             record.finish();
-            return Some(record.required);
-        }
-        out.truncate(start);
-        None
+            Some(record.required)
+        })
     }
 
     fn complete_line(

@@ -31,8 +31,7 @@ pub fn priority(seed: &str, id: &str) -> u64 {
 pub struct SeedState {
     state: [u32; 8],
     tail: [u8; 64],
-    tail_len: usize,
-    /// Bytes of `seed|`.
+    /// Bytes of `seed|` (the tail is the last `len % 64`).
     len: u64,
 }
 
@@ -64,7 +63,6 @@ impl SeedState {
         Self {
             state,
             tail,
-            tail_len: rest.len(),
             len: prefix.len() as u64,
         }
     }
@@ -74,7 +72,7 @@ impl SeedState {
     pub fn priority(&self, id: &str) -> u64 {
         let mut state = self.state;
         let mut block = self.tail;
-        let mut fill = self.tail_len;
+        let mut fill = (self.len % 64) as usize;
         let mut rest = id.as_bytes();
         loop {
             let take = (64 - fill).min(rest.len());
