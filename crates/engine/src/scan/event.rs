@@ -184,7 +184,7 @@ impl<'a> Scanner<'a, '_> {
 /// The `Event` field a top-level key names (`Scanner::field`'s numbering):
 /// by length first, so a key costs one or two fixed-size compares.
 #[inline(always)]
-fn top_level_key(key: &[u8]) -> Option<u32> {
+pub(super) fn top_level_key(key: &[u8]) -> Option<u32> {
     Some(match key.len() {
         2 if key == b"ts" => 1,
         5 => match key {

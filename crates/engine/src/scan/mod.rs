@@ -14,15 +14,20 @@
 //! quotes become bitmasks, so the end of every string is a bit scan. Events
 //! are filled in place (`scan_event_into`): an `Event` is ~400 bytes, and
 //! returning one through `Option`, `Result` and the caller copied it each time.
-//! The walk tries the producer's own layout first ([`event`]: its key order,
-//! no spaces), one compare a key, and reads any other layout the general way.
+//! A straight pass over the producer's own layout comes first ([`compact`]:
+//! its keys in order, no spaces, one compare a key and no other checks);
+//! any other line is read from its start again by the general walk
+//! ([`event`], which also tries the producer's next key first), the sink
+//! told to forget what the straight pass gave it.
 use kt_domain::Event;
 use sink::EventSink;
 pub(crate) use sink::{FieldSink, InOrder, Int, RequiredSink};
 
+mod compact;
 mod event;
 pub(crate) mod simd;
 mod sink;
+mod skip;
 
 /// Which fields the caller wants back.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -95,6 +100,13 @@ fn walk<'a>(line: &'a str, sink: &mut impl FieldSink<'a>, plain_only: bool) -> O
             quotes,
             i: 0,
         };
+        // The producer's layout first, in one straight pass; any other,
+        // or anything unusual, from the start again the general way.
+        if s.producer_event(sink).is_some() && s.i == s.b.len() {
+            return Some(plain_strings);
+        }
+        sink.rewind();
+        s.i = 0;
         s.event(sink)?;
         s.ws();
         (s.i == s.b.len()).then_some(plain_strings)
@@ -296,85 +308,6 @@ impl<'a> Scanner<'a, '_> {
                 _ => return None,
             }
         }
-    }
-
-    /// Any JSON value, checked and skipped (unknown fields).
-    fn skip_value(&mut self, depth: u32) -> Option<()> {
-        if depth > MAX_DEPTH {
-            return None;
-        }
-        match self.peek()? {
-            b'"' => self.string().map(drop),
-            b'{' => {
-                if self.skip_string_members() {
-                    return Some(());
-                }
-                self.opt_object(|s, _| s.skip_member(depth + 1)).map(drop)
-            }
-            b'[' => {
-                self.i += 1;
-                if self.peek()? == b']' {
-                    self.i += 1;
-                    return Some(());
-                }
-                loop {
-                    self.skip_member(depth + 1)?;
-                    match self.peek()? {
-                        b',' => self.i += 1,
-                        b']' => {
-                            self.i += 1;
-                            return Some(());
-                        }
-                        _ => return None,
-                    }
-                }
-            }
-            b't' => self.literal(b"true"),
-            b'f' => self.literal(b"false"),
-            b'n' => self.literal(b"null"),
-            _ => self.number().map(drop),
-        }
-    }
-
-    /// Skips the object at `self.i` (its `{`) when it is compact and every
-    /// value is a string (`{"k":"v","k2":"v2"}`, as the unknown objects of
-    /// the lake's lines are), by its quotes alone; else consumes nothing and
-    /// says so. On this path a line has no escapes or control bytes, so
-    /// quote to quote is always a valid string.
-    fn skip_string_members(&mut self) -> bool {
-        let mut at = self.i + 1;
-        loop {
-            if self.b.get(at) != Some(&b'"') {
-                return false;
-            }
-            let Some(key_end) = simd::next_quote(self.quotes, at + 1) else {
-                return false;
-            };
-            if self.b.get(key_end + 1..key_end + 3) != Some(b":\"") {
-                return false;
-            }
-            let Some(value_end) = simd::next_quote(self.quotes, key_end + 3) else {
-                return false;
-            };
-            match self.b.get(value_end + 1) {
-                Some(b',') => at = value_end + 2,
-                Some(b'}') => {
-                    self.i = value_end + 2;
-                    return true;
-                }
-                _ => return false,
-            }
-        }
-    }
-
-    /// A value inside a skipped object or array: a string (nearly always)
-    /// without the recursive call, anything else by [`Self::skip_value`].
-    #[inline(always)]
-    fn skip_member(&mut self, depth: u32) -> Option<()> {
-        if self.b.get(self.i) == Some(&b'"') {
-            return self.string().map(drop);
-        }
-        self.skip_value(depth)
     }
 
     /// Consumes `text` when the line goes on with exactly it. Called with

@@ -26,6 +26,10 @@ pub(crate) trait FieldSink<'a> {
     fn int(&mut self, index: u32, value: Option<Int<'a>>) -> Option<()>;
     /// `tokens` (its `input` and `output`), or `null`.
     fn tokens(&mut self, value: Option<[Option<Int<'a>>; 2]>) -> Option<()>;
+    /// Forgets every field handed so far: the walk that tries the
+    /// producer's layout gave up part-way, and the general walk reads the
+    /// line again from its start.
+    fn rewind(&mut self);
 }
 
 /// An integer as read: its value, and its text, which is the value's
@@ -86,6 +90,9 @@ impl<'a> FieldSink<'a> for RequiredSink<'a> {
     #[inline(always)]
     fn tokens(&mut self, _: Option<[Option<Int<'a>>; 2]>) -> Option<()> {
         Some(())
+    }
+    fn rewind(&mut self) {
+        self.0 = Required::NONE;
     }
 }
 
@@ -182,5 +189,9 @@ impl<'a, const KEEP: bool> FieldSink<'a> for EventSink<'_, 'a, KEEP> {
             });
         }
         Some(())
+    }
+
+    fn rewind(&mut self) {
+        *self.event = Event::required("", "", "", "");
     }
 }

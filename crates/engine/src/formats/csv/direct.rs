@@ -25,6 +25,8 @@ const FIELDS: u32 = 18;
 /// Writes one row into `out` as the line's fields are read.
 pub(super) struct RowSink<'o, 'a> {
     out: &'o mut Vec<u8>,
+    /// Where the row begins in `out`.
+    row_start: usize,
     /// The fields written (absent ones as empty cells).
     order: InOrder,
     /// The required fields as read, for the reader's checks.
@@ -36,6 +38,7 @@ pub(super) struct RowSink<'o, 'a> {
 impl<'o, 'a> RowSink<'o, 'a> {
     pub(super) fn new(out: &'o mut Vec<u8>) -> Self {
         Self {
+            row_start: out.len(),
             out,
             order: InOrder::default(),
             first_item: true,
@@ -146,6 +149,13 @@ impl<'a> FieldSink<'a> for RowSink<'_, 'a> {
         self.out.push(b',');
         self.number(output);
         Some(())
+    }
+
+    fn rewind(&mut self) {
+        self.out.truncate(self.row_start);
+        self.order = InOrder::default();
+        self.required = Required::NONE;
+        self.first_item = true;
     }
 }
 

@@ -22,6 +22,8 @@ pub(super) struct RecordSink<'o, 'a> {
     order: InOrder,
     /// Where the item count of the list being read is.
     count_at: usize,
+    /// Where the fields begin in the output, after the record's head.
+    fields_from: usize,
     /// The required fields as read, for the reader's checks.
     pub(super) required: Required<'a>,
 }
@@ -31,8 +33,10 @@ impl<'o, 'a> RecordSink<'o, 'a> {
     /// writes it) and the line. `None` for a line too long for a record's
     /// length.
     pub(super) fn new(out: &'o mut Vec<u8>, raw: &'a str) -> Option<Self> {
+        let w = head(out, 0, raw).ok()?;
         Some(Self {
-            w: head(out, 0, raw).ok()?,
+            fields_from: w.out.len(),
+            w,
             order: InOrder::default(),
             count_at: 0,
             required: Required::NONE,
@@ -132,6 +136,12 @@ impl<'a> FieldSink<'a> for RecordSink<'_, 'a> {
             }
         }
         Some(())
+    }
+
+    fn rewind(&mut self) {
+        self.w.out.truncate(self.fields_from);
+        self.order = InOrder::default();
+        self.required = Required::NONE;
     }
 }
 
