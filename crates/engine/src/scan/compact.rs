@@ -3,13 +3,32 @@
 //! contract has strings, unknown members that are strings or flat objects
 //! of strings. Each known field is one compare of its constant key (with the
 //! separator before it), a bit scan for a string's end and a call of the
-//! sink, with no whitespace, duplicate or order checks: a key that comes
-//! out of order, a space, a number where a string belongs, anything else
-//! makes it answer `None`, and the general walk ([`Scanner::event`])
-//! reads the line again from the start (the sink told to forget first).
+//! sink, with no whitespace, duplicate or order checks. The one habit of
+//! the producer out of that order (an escalation resolution's `reviewer`
+//! before `risk_level` and `outcome`) is read early and handed over in its
+//! turn, so the sinks still get every field in order. A known key out of
+//! order otherwise, a space, a number where a string belongs, anything else
+//! makes it answer `None`, and the general walk ([`Scanner::event`]) reads
+//! the line again from the start (the sink told to forget first).
 use super::event::top_level_key;
 use super::sink::{FieldSink, Int};
 use super::{Scanner, simd};
+
+/// A text field read before its turn, handed to the sink when its turn
+/// comes: the producer writes an escalation resolution's `reviewer` before
+/// `risk_level` and `outcome`. Index 0 (a required field, never read
+/// early) when there is none.
+#[derive(Default)]
+struct Early<'a> {
+    index: u32,
+    value: Option<&'a str>,
+}
+
+/// The optional string fields (`top_level_key` numbering), which may be
+/// read early.
+fn is_text(index: u32) -> bool {
+    matches!(index, 4 | 5 | 6 | 9 | 11 | 15 | 16 | 17)
+}
 
 /// What follows where a known field's key was looked for.
 enum Next {
@@ -32,30 +51,31 @@ impl<'a> Scanner<'a, '_> {
         self.required_at(1, b",\"ts\":", sink)?;
         self.required_at(2, b",\"tenant_id\":", sink)?;
         self.required_at(3, b",\"event_type\":", sink)?;
-        self.text_at(4, b",\"request_id\":", sink)?;
-        self.text_at(5, b",\"escalation_id\":", sink)?;
-        self.text_at(6, b",\"config_version\":", sink)?;
-        if let Next::Here = self.key_at(7, b",\"actor\":")? {
+        let early = &mut Early::default();
+        self.text_at(4, b",\"request_id\":", sink, early)?;
+        self.text_at(5, b",\"escalation_id\":", sink, early)?;
+        self.text_at(6, b",\"config_version\":", sink, early)?;
+        if let Next::Here = self.key_at(7, b",\"actor\":", early)? {
             let actor = self.compact_opt_triple([b"{\"user_id\":", b",\"app\":", b",\"ip\":"])?;
             sink.triple(7, actor)?;
         }
-        if let Next::Here = self.key_at(8, b",\"model\":")? {
+        if let Next::Here = self.key_at(8, b",\"model\":", early)? {
             let model =
                 self.compact_opt_triple([b"{\"provider\":", b",\"name\":", b",\"region\":"])?;
             sink.triple(8, model)?;
         }
-        self.text_at(9, b",\"decision\":", sink)?;
-        if let Next::Here = self.key_at(10, b",\"policy_ids\":")? {
+        self.text_at(9, b",\"decision\":", sink, early)?;
+        if let Next::Here = self.key_at(10, b",\"policy_ids\":", early)? {
             self.compact_list(10, sink)?;
         }
-        self.text_at(11, b",\"risk_level\":", sink)?;
-        if let Next::Here = self.key_at(12, b",\"data_categories\":")? {
+        self.text_at(11, b",\"risk_level\":", sink, early)?;
+        if let Next::Here = self.key_at(12, b",\"data_categories\":", early)? {
             self.compact_list(12, sink)?;
         }
-        if let Next::Here = self.key_at(13, b",\"latency_ms\":")? {
+        if let Next::Here = self.key_at(13, b",\"latency_ms\":", early)? {
             sink.int(13, self.plain_opt_int()?)?;
         }
-        if let Next::Here = self.key_at(14, b",\"tokens\":")? {
+        if let Next::Here = self.key_at(14, b",\"tokens\":", early)? {
             let tokens = if self.compact(b"null") {
                 None
             } else {
@@ -68,11 +88,10 @@ impl<'a> Scanner<'a, '_> {
             };
             sink.tokens(tokens)?;
         }
-        self.text_at(15, b",\"outcome\":", sink)?;
-        self.text_at(16, b",\"reviewer\":", sink)?;
-        self.text_at(17, b",\"incident_id\":", sink)?;
-        // Only unknown members may follow, then the object's end.
-        self.key_at(18, b"").map(drop)
+        self.text_at(15, b",\"outcome\":", sink, early)?;
+        self.text_at(16, b",\"reviewer\":", sink, early)?;
+        self.text_at(17, b",\"incident_id\":", sink, early)?;
+        self.unknown_members_to_end()
     }
 
     /// A required string field numbered `index` under `key`.
@@ -82,56 +101,99 @@ impl<'a> Scanner<'a, '_> {
         sink.text(index, Some(self.plain_string()?))
     }
 
-    /// An optional string field numbered `index` under `key`, if present.
+    /// An optional string field numbered `index` under `key`, if present
+    /// (or read early).
     #[inline(always)]
-    fn text_at(&mut self, index: u32, key: &[u8], sink: &mut impl FieldSink<'a>) -> Option<()> {
-        if let Next::Here = self.key_at(index, key)? {
-            let value = if self.compact(b"null") {
-                None
-            } else {
-                Some(self.plain_string()?)
-            };
+    fn text_at(
+        &mut self,
+        index: u32,
+        key: &[u8],
+        sink: &mut impl FieldSink<'a>,
+        early: &mut Early<'a>,
+    ) -> Option<()> {
+        if early.index == index {
+            early.index = 0;
+            return sink.text(index, early.value);
+        }
+        if let Next::Here = self.key_at(index, key, early)? {
+            let value = self.plain_opt_string()?;
             sink.text(index, value)?;
         }
         Some(())
     }
 
     /// Whether the field numbered `index` comes next (its `key` consumed),
-    /// after any unknown members, or is absent. `None` for a known key
-    /// out of order and for anything not in the producer's layout. With
-    /// `index` 18 (past every field) it skips the unknown members to the
-    /// object's end and answers `Absent` there.
+    /// or is absent. One compare when it is next, as it nearly always is.
     #[inline(always)]
-    fn key_at(&mut self, index: u32, key: &[u8]) -> Option<Next> {
-        if !key.is_empty() && self.compact(key) {
+    fn key_at(&mut self, index: u32, key: &[u8], early: &mut Early<'a>) -> Option<Next> {
+        if self.compact(key) {
             return Some(Next::Here);
         }
+        self.key_after_others(index, key, early)
+    }
+
+    /// [`Self::key_at`] when other members come first: unknown ones are
+    /// skipped, a later text field is read early (once a line) and the key
+    /// looked for again; a later field of another kind, or the object's
+    /// end, means the field is absent. `None` for a known key out of order
+    /// and anything not in the producer's layout.
+    fn key_after_others(&mut self, index: u32, key: &[u8], early: &mut Early<'a>) -> Option<Next> {
         loop {
-            match self.b.get(self.i)? {
-                b'}' if index == 18 => {
-                    self.i += 1;
-                    return Some(Next::Absent);
-                }
-                b'}' => return Some(Next::Absent),
-                b',' => {}
-                _ => return None,
-            }
-            if self.b.get(self.i + 1) != Some(&b'"') {
-                return None;
-            }
-            let key_end = simd::next_quote(self.quotes, self.i + 2)?;
-            if self.b.get(key_end + 1) != Some(&b':') {
-                return None;
-            }
+            let Some(key_end) = self.next_key()? else {
+                return Some(Next::Absent);
+            };
             match top_level_key(&self.b[self.i + 2..key_end]) {
-                Some(later) if later > index => return Some(Next::Absent),
+                Some(later) if later > index => {
+                    // The next field's key after an absent one is the usual
+                    // case: only a key further on is read early.
+                    if later == index + 1 || early.index != 0 || !is_text(later) {
+                        return Some(Next::Absent);
+                    }
+                    self.i = key_end + 2;
+                    *early = Early {
+                        index: later,
+                        value: self.plain_opt_string()?,
+                    };
+                }
                 Some(_) => return None,
                 None => {
                     self.i = key_end + 2;
                     self.skip_plain_value()?;
                 }
             }
+            if self.compact(key) {
+                return Some(Next::Here);
+            }
         }
+    }
+
+    /// After the last known field: unknown members, then the object's end.
+    fn unknown_members_to_end(&mut self) -> Option<()> {
+        while let Some(key_end) = self.next_key()? {
+            if top_level_key(&self.b[self.i + 2..key_end]).is_some() {
+                return None;
+            }
+            self.i = key_end + 2;
+            self.skip_plain_value()?;
+        }
+        self.i += 1;
+        Some(())
+    }
+
+    /// At `,"key":`, where the key's closing quote is (nothing consumed);
+    /// `Some(None)` at the object's `}`; `None` for anything else.
+    #[inline(always)]
+    fn next_key(&self) -> Option<Option<usize>> {
+        match self.b.get(self.i)? {
+            b'}' => return Some(None),
+            b',' => {}
+            _ => return None,
+        }
+        if self.b.get(self.i + 1) != Some(&b'"') {
+            return None;
+        }
+        let key_end = simd::next_quote(self.quotes, self.i + 2)?;
+        (self.b.get(key_end + 1) == Some(&b':')).then_some(Some(key_end))
     }
 
     /// An unknown member's value: a string or an object of string members
