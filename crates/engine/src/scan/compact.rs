@@ -129,40 +129,39 @@ impl<'a> Scanner<'a, '_> {
         if self.compact(key) {
             return Some(Next::Here);
         }
-        self.key_after_others(index, key, early)
+        self.key_after_others(index, early)
     }
 
     /// [`Self::key_at`] when other members come first: unknown ones are
-    /// skipped, a later text field is read early (once a line) and the key
-    /// looked for again; a later field of another kind, or the object's
-    /// end, means the field is absent. `None` for a known key out of order
-    /// and anything not in the producer's layout.
-    fn key_after_others(&mut self, index: u32, key: &[u8], early: &mut Early<'a>) -> Option<Next> {
+    /// skipped, a later text field is read early (once a line), and the
+    /// field's own key is then found like any other; a later field of
+    /// another kind, or the object's end, means the field is absent. `None`
+    /// for a known key out of order and anything not in the producer's
+    /// layout.
+    fn key_after_others(&mut self, index: u32, early: &mut Early<'a>) -> Option<Next> {
         loop {
+            let at = self.i;
             let Some(key_end) = self.next_key()? else {
                 return Some(Next::Absent);
             };
-            match top_level_key(&self.b[self.i + 2..key_end]) {
-                Some(later) if later > index => {
-                    // The next field's key after an absent one is the usual
-                    // case: only a key further on is read early.
-                    if later == index + 1 || early.index != 0 || !is_text(later) {
-                        return Some(Next::Absent);
-                    }
-                    self.i = key_end + 2;
+            let found = top_level_key(&self.b[at + 2..key_end]);
+            self.i = key_end + 2;
+            match found {
+                Some(this) if this == index => return Some(Next::Here),
+                // The next field's key after an absent one is the usual
+                // case: only a text field further on is read early.
+                Some(later) if later > index + 1 && early.index == 0 && is_text(later) => {
                     *early = Early {
                         index: later,
                         value: self.plain_opt_string()?,
                     };
                 }
-                Some(_) => return None,
-                None => {
-                    self.i = key_end + 2;
-                    self.skip_plain_value()?;
+                Some(later) if later > index => {
+                    self.i = at;
+                    return Some(Next::Absent);
                 }
-            }
-            if self.compact(key) {
-                return Some(Next::Here);
+                Some(_) => return None,
+                None => self.skip_plain_value()?,
             }
         }
     }

@@ -52,6 +52,11 @@ impl<'o, 'a> RowSink<'o, 'a> {
     #[inline(always)]
     fn start(&mut self, index: u32) -> Option<()> {
         let skipped = self.order.advance(index)?;
+        if skipped.is_empty() && index > 0 {
+            // The field after the last one written, as most are: one comma.
+            self.out.push(b',');
+            return Some(());
+        }
         let columns = COLUMNS_BEFORE[index as usize] - COLUMNS_BEFORE[skipped.start as usize];
         // One comma a column, but none before the first.
         let commas = usize::from(columns) + 1 - usize::from(skipped.start == 0);
