@@ -3,7 +3,8 @@
 //! contract has strings, unknown members that are strings or flat objects
 //! of strings. Each known field is one compare of its constant key (with the
 //! separator before it), a bit scan for a string's end and a call of the
-//! sink, with no whitespace, duplicate or order checks. The one habit of
+//! sink, with no whitespace skips and no duplicate bits (keys come in order,
+//! and any key out of order ends the pass). The one habit of
 //! the producer out of that order (an escalation resolution's `reviewer`
 //! before `risk_level` and `outcome`) is read early and handed over in its
 //! turn, so the sinks still get every field in order. A known key out of
@@ -133,7 +134,7 @@ impl<'a> Scanner<'a, '_> {
     }
 
     /// [`Self::key_at`] when other members come first: unknown ones are
-    /// skipped, a later text field is read early (once a line), and the
+    /// skipped, a later text field is read early (one pending at a time), and the
     /// field's own key is then found like any other; a later field of
     /// another kind, or the object's end, means the field is absent. `None`
     /// for a known key out of order and anything not in the producer's
@@ -283,11 +284,11 @@ impl<'a> Scanner<'a, '_> {
         while let Some(&c) = self.b.get(self.i)
             && c.is_ascii_digit()
         {
+            if self.i - start == 18 {
+                return None; // a 19th digit may not fit: the general walk leaves it to serde
+            }
             value = value * 10 + i64::from(c - b'0');
             self.i += 1;
-            if self.i - start > 18 {
-                return None;
-            }
         }
         let digits = self.i - start;
         if digits == 0 || (digits > 1 && self.b[start] == b'0') {

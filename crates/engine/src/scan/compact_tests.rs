@@ -1,9 +1,12 @@
-//! The straight pass answers for the producer's own lines and leaves every
-//! other layout to the general walk (which the scanner's tests hold to
-//! serde, the straight pass included, since the walk tries it first).
+//! The straight pass reads what the general walk reads, the same fields, on
+//! the lake's lines and on mutated ones; it answers for the producer's own
+//! lines and leaves every other layout to the general walk (which the
+//! scanner's tests hold to serde).
 use crate::formatter::Required;
-use crate::scan::tests::{BASE, lake_lines, reordered};
+use crate::scan::sink::EventSink;
+use crate::scan::tests::{BASE, lake_lines, mutated_lines, reordered};
 use crate::scan::{RequiredSink, Scanner, simd};
+use kt_domain::Event;
 
 /// Whether the straight pass alone reads `line`, and the required fields it read.
 fn straight(line: &str) -> Option<Required<'_>> {
@@ -18,6 +21,56 @@ fn straight(line: &str) -> Option<Required<'_>> {
     let mut sink = RequiredSink(Required::NONE);
     s.producer_event(&mut sink)?;
     (s.i == line.len()).then_some(sink.0)
+}
+
+/// The line's fields as `read` (one of the two walks) gives them to an
+/// `Event`, when it reads the whole line.
+fn read_with<'a>(
+    line: &'a str,
+    read: impl FnOnce(&mut Scanner<'a, '_>, &mut EventSink<'_, 'a, true>) -> Option<()>,
+) -> Option<Event<'a>> {
+    let mut quotes = Vec::new();
+    simd::classify(line.as_bytes(), &mut quotes)?;
+    let mut s = Scanner {
+        src: line,
+        b: line.as_bytes(),
+        quotes: &quotes,
+        i: 0,
+    };
+    let mut event = Event::required("", "", "", "");
+    read(&mut s, &mut EventSink { event: &mut event })?;
+    s.ws();
+    (s.i == line.len()).then_some(event)
+}
+
+/// Whether the straight pass read `line`; when it did, the general walk
+/// must read the same fields.
+fn same_as_the_general_walk(line: &str) -> bool {
+    let Some(straight) = read_with(line, |s, sink| s.producer_event(sink)) else {
+        return false;
+    };
+    let general = read_with(line, |s, sink| s.event(sink));
+    assert_eq!(Some(straight), general, "{line}");
+    true
+}
+
+#[test]
+fn what_the_straight_pass_reads_the_general_walk_reads_the_same() {
+    let lake = lake_lines();
+    let straight = lake.iter().filter(|l| same_as_the_general_walk(l)).count();
+    assert!(straight > 1_800, "{straight} of {}", lake.len());
+    // Mutated lines: the pass must take enough of them, and leave enough,
+    // for the comparison to mean something.
+    let mutated: Vec<String> = mutated_lines(20_000, 7).collect();
+    let straight = mutated
+        .iter()
+        .filter(|l| same_as_the_general_walk(l))
+        .count();
+    assert!(
+        (2_000..18_000).contains(&straight),
+        "{straight} of {}",
+        mutated.len()
+    );
 }
 
 #[test]
@@ -76,6 +129,10 @@ fn other_layouts_and_values_are_left_to_the_general_walk() {
         base_compact.replace(r#""outcome":"ok""#, r#""outcome":"ok","request_id":"r2""#),
         base_compact.replace(r#""decision":"redact""#, r#""decision":1"#),
         base_compact.replace(r#""event_id":"e1""#, r#""event_id":null"#),
+        base_compact.replace("388", "9223372036854775808"),
+        base_compact.replace("388", "1234567890123456789"),
+        base_compact.replace(r#""input":180"#, r#""input":99999999999999999999"#),
+        base_compact.clone() + " ",
         // One field read early a line, and never twice.
         base_compact.replace(
             r#""risk_level":"medium""#,

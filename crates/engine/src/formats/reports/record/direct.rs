@@ -141,6 +141,7 @@ impl<'a> FieldSink<'a> for RecordSink<'_, 'a> {
     fn rewind(&mut self) {
         self.w.out.truncate(self.fields_from);
         self.order = InOrder::default();
+        self.count_at = 0;
         self.required = Required::NONE;
     }
 }
