@@ -188,15 +188,16 @@ struct Writer<'o> {
 }
 
 impl Writer<'_> {
+    #[inline]
     fn string(&mut self, s: &str) -> Result<(), FormatError> {
         let start = s.as_ptr() as usize;
         if self.line.contains(&start) && start + s.len() <= self.line.end {
             let offset = start - self.line.start;
             match (u16::try_from(offset), u8::try_from(s.len())) {
                 (Ok(offset), Ok(len)) => {
-                    self.out.push(SHORT_SLICE);
-                    self.out.extend_from_slice(&offset.to_le_bytes());
-                    self.out.push(len);
+                    // One write of four bytes (tag, offset, length), not three.
+                    let [lo, hi] = offset.to_le_bytes();
+                    self.out.extend_from_slice(&[SHORT_SLICE, lo, hi, len]);
                     Ok(())
                 }
                 _ => {
