@@ -5,11 +5,16 @@
 use crate::formatter::Required;
 use crate::scan::sink::EventSink;
 use crate::scan::tests::{BASE, lake_lines, mutated_lines, reordered};
-use crate::scan::{RequiredSink, Scanner, simd};
+use crate::scan::{FieldSink, RequiredSink, Scanner, simd};
 use kt_domain::Event;
 
-/// Whether the straight pass alone reads `line`, and the required fields it read.
-fn straight(line: &str) -> Option<Required<'_>> {
+/// `read` (one of the two walks) alone over `line` into `sink`: whether it
+/// read the whole line.
+fn alone<'a, S: FieldSink<'a>>(
+    line: &'a str,
+    sink: &mut S,
+    read: impl FnOnce(&mut Scanner<'a, '_>, &mut S) -> Option<()>,
+) -> Option<()> {
     let mut quotes = Vec::new();
     simd::classify(line.as_bytes(), &mut quotes)?;
     let mut s = Scanner {
@@ -18,9 +23,15 @@ fn straight(line: &str) -> Option<Required<'_>> {
         quotes: &quotes,
         i: 0,
     };
+    read(&mut s, sink)?;
+    (s.i == line.len()).then_some(())
+}
+
+/// Whether the straight pass alone reads `line`, and the required fields it read.
+fn straight(line: &str) -> Option<Required<'_>> {
     let mut sink = RequiredSink(Required::NONE);
-    s.producer_event(&mut sink)?;
-    (s.i == line.len()).then_some(sink.0)
+    alone(line, &mut sink, |s, sink| s.producer_event(sink))?;
+    Some(sink.0)
 }
 
 /// The line's fields as `read` (one of the two walks) gives them to an
@@ -29,18 +40,9 @@ fn read_with<'a>(
     line: &'a str,
     read: impl FnOnce(&mut Scanner<'a, '_>, &mut EventSink<'_, 'a, true>) -> Option<()>,
 ) -> Option<Event<'a>> {
-    let mut quotes = Vec::new();
-    simd::classify(line.as_bytes(), &mut quotes)?;
-    let mut s = Scanner {
-        src: line,
-        b: line.as_bytes(),
-        quotes: &quotes,
-        i: 0,
-    };
     let mut event = Event::required("", "", "", "");
-    read(&mut s, &mut EventSink { event: &mut event })?;
-    s.ws();
-    (s.i == line.len()).then_some(event)
+    alone(line, &mut EventSink { event: &mut event }, read)?;
+    Some(event)
 }
 
 /// Whether the straight pass read `line`; when it did, the general walk
