@@ -120,8 +120,10 @@ impl EventRenderer for EventPathOnly {
 
 /// Lines of every kind a reader meets in one hour: kept, outside a window
 /// of 00:10-00:50, rejected for each required-field reason, malformed, not
-/// plain for csv, escaped, in another key order, blank, and not UTF-8.
-fn mixed_object() -> Vec<u8> {
+/// plain for csv, escaped, in another key order, blank, and (when
+/// `not_utf8`) not UTF-8, which makes the reader check the object's lines
+/// one by one instead of the whole object at once.
+fn mixed_object(not_utf8: bool) -> Vec<u8> {
     let line = |i: usize, minute: usize, tenant: &str, app: &str| {
         format!(
             r#"{{"event_id":"evt_{i:04}","ts":"2026-05-01T00:{minute:02}:00.000Z","tenant_id":"{tenant}","event_type":"gateway.request","actor":{{"user_id":"u","app":"{app}","ip":"198.51.100.7"}},"policy_ids":["=p","q"],"latency_ms":{i},"tokens":{{"input":1,"output":null}}}}"#
@@ -152,7 +154,9 @@ fn mixed_object() -> Vec<u8> {
     lines.push(br#"{"ts":"2026-05-01T00:30:00.000Z","event_id":"evt_0066","tenant_id":"acme","event_type":"x"}"#.to_vec());
     lines.push(br#"{"event_id":"evt_0067","ts":"2026-05-01T00:30:00.000Z""#.to_vec());
     lines.push(b"   ".to_vec());
-    lines.push(vec![b'{', 0xff, b'}']);
+    if not_utf8 {
+        lines.push(vec![b'{', 0xff, b'}']);
+    }
     lines.push(format!("{}\r", line(68, 40, "acme", "chat")).into_bytes());
     let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
     for l in lines {
@@ -229,7 +233,7 @@ fn read_mixed(
 
 #[test]
 fn a_line_rendered_as_it_is_read_is_kept_taken_back_or_rejected_as_through_its_event() {
-    let bytes = mixed_object();
+    let bytes = mixed_object(true);
     let hasher = crate::reader::IdHasher::random();
     let seeds = Seeds::default();
     seeds
@@ -245,7 +249,7 @@ fn a_line_rendered_as_it_is_read_is_kept_taken_back_or_rejected_as_through_its_e
         let producers = crate::scan::tests::BASE;
         assert!(renderer.render_line(producers, &mut Vec::new()).is_some());
         let direct = read_mixed(&bytes, renderer.clone(), &hasher);
-        let through_events = read_mixed(&bytes, Arc::new(EventPathOnly(renderer)), &hasher);
+        let through_events = read_mixed(&bytes, Arc::new(EventPathOnly(renderer.clone())), &hasher);
         // 40 in 00:10-00:50, and at 00:30-00:40 the comma, the escape, the
         // other key order and the `\r`.
         assert_eq!(direct.recs.len(), 44);
@@ -253,5 +257,10 @@ fn a_line_rendered_as_it_is_read_is_kept_taken_back_or_rejected_as_through_its_e
         assert_eq!(direct.counts, (70, 6), "lines read, rejected");
         assert_eq!(direct.rejects.len(), 6);
         assert_eq!(direct, through_events);
+        // The same object without the line that is not UTF-8 is text as a
+        // whole: the same records and bytes, one line fewer read and rejected.
+        let text = read_mixed(&mixed_object(false), renderer.clone(), &hasher);
+        assert_eq!((&text.data, &text.recs), (&direct.data, &direct.recs));
+        assert_eq!(text.counts, (69, 5));
     }
 }
