@@ -15,7 +15,8 @@
 //! are filled in place (`scan_event_into`): an `Event` is ~400 bytes, and
 //! returning one through `Option`, `Result` and the caller copied it each time.
 //! A straight pass over the producer's own layout comes first ([`compact`]:
-//! its keys in order, no spaces, one compare a key and no other checks);
+//! its keys in order, no spaces, one compare a key, no whitespace skips or
+//! duplicate bits);
 //! any other line is read from its start again by the general walk
 //! ([`event`], which also tries the producer's next key first), the sink
 //! told to forget what the straight pass gave it.
