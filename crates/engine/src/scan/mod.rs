@@ -63,8 +63,8 @@ pub(crate) fn scan_event_into<'a>(
     event: &mut Event<'a>,
 ) -> Option<bool> {
     match want {
-        Want::All => walk(line, &mut EventSink::<true> { event }, false),
-        Want::Required => walk(line, &mut EventSink::<false> { event }, false),
+        Want::All => walk(line, &mut EventSink::<true> { event }, Plain::Reported),
+        Want::Required => walk(line, &mut EventSink::<false> { event }, Plain::Reported),
     }
 }
 
@@ -75,24 +75,40 @@ pub(crate) fn scan_event_into<'a>(
 /// A renderer that writes from the line directly (a csv row) uses it, and
 /// falls back to the `Event` on `None`.
 pub(crate) fn scan_plain_into<'a>(line: &'a str, sink: &mut impl FieldSink<'a>) -> Option<()> {
-    walk(line, sink, true).map(drop)
+    walk(line, sink, Plain::Required).map(drop)
 }
 
 /// [`scan_plain_into`] for any line the walk reads, plain or not.
 pub(crate) fn scan_into<'a>(line: &'a str, sink: &mut impl FieldSink<'a>) -> Option<()> {
-    walk(line, sink, false).map(drop)
+    walk(line, sink, Plain::Ignored).map(drop)
 }
 
-/// The walk of both: `None` when the serde path must decide, or (with
-/// `plain_only`) when the line's strings are not plain; else whether they are.
+/// What a walk's caller needs of the line's strings being plain
+/// (`simd::plain_strings`).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Plain {
+    /// Only plain lines (a csv row written as the line is read).
+    Required,
+    /// Whether they are, for the `Event`'s renderer.
+    Reported,
+    /// Nothing (json's check, report records): not even found out.
+    Ignored,
+}
+
+/// The walk of all: `None` when the serde path must decide, or (with
+/// [`Plain::Required`]) when the line's strings are not plain; else whether
+/// they are (`false` when ignored).
 #[inline(always)]
-fn walk<'a>(line: &'a str, sink: &mut impl FieldSink<'a>, plain_only: bool) -> Option<bool> {
+fn walk<'a>(line: &'a str, sink: &mut impl FieldSink<'a>, plain: Plain) -> Option<bool> {
     QUOTES.with_borrow_mut(|quotes| {
         // A backslash or a byte below 0x20 anywhere (tabs included: JSON
         // allows them between tokens but not inside strings, and they are
         // rare enough to leave to serde) sends the line to serde.
-        let plain_strings = simd::classify(line.as_bytes(), quotes)?;
-        if plain_only && !plain_strings {
+        let plain_strings = match plain {
+            Plain::Ignored => simd::quotes_of(line.as_bytes(), quotes).map(|()| false)?,
+            Plain::Required | Plain::Reported => simd::classify(line.as_bytes(), quotes)?,
+        };
+        if plain == Plain::Required && !plain_strings {
             return None;
         }
         let mut s = Scanner {

@@ -323,10 +323,13 @@ fn the_quote_masks_find_every_first_quote_and_refuse_escapes_and_controls() {
         "\x7f\u{80}\"\"",
         &long,
     ] {
+        let mut quotes_only = Vec::new();
+        assert!(super::simd::quotes_of(text.as_bytes(), &mut quotes_only).is_some());
         assert!(
             super::simd::classify(text.as_bytes(), &mut quotes).is_some(),
             "{text:?}"
         );
+        assert_eq!(quotes_only, quotes, "{text:?}");
         for cut in 0..=text.len() {
             assert_eq!(
                 super::simd::next_quote(&quotes, cut),
@@ -346,6 +349,7 @@ fn the_quote_masks_find_every_first_quote_and_refuse_escapes_and_controls() {
                 super::simd::classify(text.as_bytes(), &mut quotes).is_none(),
                 "{at} {special:?}"
             );
+            assert!(super::simd::quotes_of(text.as_bytes(), &mut quotes).is_none());
         }
     }
 }
