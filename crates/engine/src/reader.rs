@@ -503,7 +503,8 @@ fn accept(
     }
     stats.lines_read += 1;
     let raw = match as_text {
-        Some(raw) => raw.strip_suffix('\r').unwrap_or(raw),
+        // The bytes above, `\r` taken off: a prefix ending before ASCII.
+        Some(as_text) => &as_text[..line.len()],
         None => match text(line) {
             Ok(raw) => raw,
             Err(reason) => return reject(reason, line_no, task, stats),

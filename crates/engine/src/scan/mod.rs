@@ -281,12 +281,18 @@ impl<'a> Scanner<'a, '_> {
         }
         self.eat(b'[')?;
         sink.list(index, true)?;
+        self.array_items(|s| sink.list_item(index, s.string()?))
+    }
+
+    /// An array's items after its `[`, each read by `item`, and its `]`.
+    #[inline(always)]
+    fn array_items(&mut self, mut item: impl FnMut(&mut Self) -> Option<()>) -> Option<()> {
         if self.peek()? == b']' {
             self.i += 1;
             return Some(());
         }
         loop {
-            sink.list_item(index, self.string()?)?;
+            item(self)?;
             match self.peek()? {
                 b',' => self.i += 1,
                 b']' => {

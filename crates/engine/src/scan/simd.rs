@@ -26,28 +26,28 @@ pub(crate) struct Block {
 /// (then the masks are incomplete: the line is not for us); else whether
 /// its strings are plain ([`plain_strings`], found in the same pass).
 pub(crate) fn classify(b: &[u8], quotes: &mut Vec<u64>) -> Option<bool> {
-    quotes.clear();
-    quotes.reserve(b.len() / 64 + 1);
     let mut seps = SepsInStrings::default();
-    each_block(b, |block| {
-        quotes.push(block.quotes);
-        seps.add(&block);
-        !block.special
-    })
-    .then_some(!seps.found)
+    fill_quotes(b, quotes, |block| seps.add(block)).then_some(!seps.found)
 }
 
 /// [`classify`] for a walk that does not use the plain-strings answer: the
 /// separators and the quote parity go unused, so the compiler drops them
 /// from the loop.
 pub(crate) fn quotes_of(b: &[u8], quotes: &mut Vec<u64>) -> Option<()> {
+    fill_quotes(b, quotes, |_| {}).then_some(())
+}
+
+/// The loop of both: each block's quotes into `quotes` and to `also`, until
+/// a block holds a backslash or a control byte (then false).
+#[inline(always)]
+fn fill_quotes(b: &[u8], quotes: &mut Vec<u64>, mut also: impl FnMut(&Block)) -> bool {
     quotes.clear();
     quotes.reserve(b.len() / 64 + 1);
     each_block(b, |block| {
         quotes.push(block.quotes);
+        also(&block);
         !block.special
     })
-    .then_some(())
 }
 
 /// Whether `line` has no backslash or control byte and none of its strings

@@ -18,21 +18,7 @@ impl Scanner<'_, '_> {
             }
             b'[' => {
                 self.i += 1;
-                if self.peek()? == b']' {
-                    self.i += 1;
-                    return Some(());
-                }
-                loop {
-                    self.skip_member(depth + 1)?;
-                    match self.peek()? {
-                        b',' => self.i += 1,
-                        b']' => {
-                            self.i += 1;
-                            return Some(());
-                        }
-                        _ => return None,
-                    }
-                }
+                self.array_items(|s| s.skip_member(depth + 1))
             }
             b't' => self.literal(b"true"),
             b'f' => self.literal(b"false"),
