@@ -171,13 +171,14 @@ impl Formatter for ReportFormatter {
 
     fn begin(&mut self, ctx: &ExportContext, _out: &mut Vec<u8>) -> Result<(), FormatError> {
         let frameworks = frameworks_of(self.format)?;
-        let agg = Aggregate::new(
+        let mut agg = Aggregate::new(
             ctx.window,
             ctx.tenant_id.as_str(),
             &ctx.pseudonym_key,
             &frameworks,
         );
         record::share_seeds(&self.seeds, &agg)?;
+        agg.digest_on_helper();
         self.agg = Some(agg);
         Ok(())
     }

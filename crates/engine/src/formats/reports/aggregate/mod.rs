@@ -14,6 +14,7 @@
 //! export (lifecycle counts, id samples) is derived once, by [`Aggregate::finalize`].
 mod access;
 mod case_kinds;
+mod digest;
 mod id_str;
 mod obs;
 mod opt_ms;
@@ -47,6 +48,7 @@ use super::merge::{NotExact, first, last};
 use super::pseudonym::Pseudonymizer;
 use super::sample::SeedState;
 use chrono::{DateTime, NaiveDate, Utc};
+use digest::HourDigests;
 use kt_domain::ParsedEvent;
 use kt_domain::Window;
 use serde::{Deserialize, Serialize};
@@ -66,8 +68,8 @@ pub const MAX_KEYS: usize = 500;
 pub struct Aggregate {
     pub window: Window,
     pub pseudo: Pseudonymizer,
-    /// The hour being digested: (hour number since the epoch, hasher).
-    hour: Option<(i64, Sha256)>,
+    /// The hours' digests not yet in `state.hours`.
+    digests: HourDigests,
     /// Each framework's sample seed hashed once (`Samples::seed_states`).
     seeds: Vec<SeedState>,
     pseudonyms: PseudonymCache,
@@ -177,7 +179,7 @@ impl Aggregate {
         Self {
             window,
             pseudo: Pseudonymizer::new(pseudonym_key, tenant),
-            hour: None,
+            digests: HourDigests::new(),
             seeds: {
                 let seeds = state.samples.seed_states();
                 debug_assert!(seeds.len() <= prepare::MAX_FRAMEWORKS);
@@ -190,9 +192,14 @@ impl Aggregate {
     }
 
     fn close_hour(&mut self) {
-        if let Some((h, d)) = self.hour.take() {
-            self.state.hours.push((h, hex::encode(d.finalize())));
-        }
+        let closed = self.digests.close();
+        self.state.hours.extend(closed);
+    }
+
+    /// Hashes the events digest on a helper thread from now on (see
+    /// `digest`): what an export's formatter asks for before its first event.
+    pub fn digest_on_helper(&mut self) {
+        self.digests.hash_on_helper();
     }
 
     /// Adds the state of the segment that follows this one (its hours all
@@ -278,25 +285,15 @@ impl Aggregate {
 
     /// Adds the event's line to its UTC hour's digest.
     fn digest_line(&mut self, ev: &ParsedEvent<'_>) {
-        let hour = ev.ts_ms.div_euclid(MS_PER_HOUR);
-        if self.hour.as_ref().is_none_or(|(h, _)| *h != hour) {
-            self.close_hour();
-            self.hour = Some((hour, Sha256::new()));
-        }
-        if let Some((_, d)) = &mut self.hour {
-            d.update(ev.raw.as_bytes());
-            d.update(b"\n");
-        }
+        self.digests
+            .line(ev.ts_ms.div_euclid(MS_PER_HOUR), ev.raw.as_bytes());
     }
 
     /// `sha256:<hex>` of the hour digests ([`EVENTS_DIGEST_RULE`]).
     pub fn events_digest(&self) -> String {
-        let current = self
-            .hour
-            .as_ref()
-            .map(|(h, d)| (*h, hex::encode(d.clone().finalize())));
         let mut all = Sha256::new();
-        for (h, hex) in self.state.hours.iter().cloned().chain(current) {
+        let later = self.digests.copy().all();
+        for (h, hex) in self.state.hours.iter().cloned().chain(later) {
             let start = DateTime::<Utc>::from_timestamp_millis(h * MS_PER_HOUR).unwrap_or_default();
             all.update(format!("{} {hex}\n", start.format("%Y-%m-%dT%H:%M:%SZ")).as_bytes());
         }
