@@ -20,6 +20,7 @@ mod inflate;
 pub mod local_dir;
 mod order;
 mod ports;
+mod priority;
 mod reader;
 #[cfg(test)]
 mod reader_tests;

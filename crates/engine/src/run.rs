@@ -3,11 +3,12 @@
 //! The signatures are the contract with the worker and the CLI.
 //!
 //! Pipeline: an async driver opens up to `concurrency` objects at once and
-//! gives each to a blocking reader (gunzip, split, validate); one blocking
-//! writer takes their chunks in plan order, orders each hour partition, formats
+//! gives each to a blocking reader (gunzip, split, validate); one writer
+//! thread takes their chunks in plan order, orders each hour partition, formats
 //! and hashes; this task streams the output to the sink and reports progress.
 //! Readers run ahead of the writer, so hour N+1 is read while hour N is
-//! written, by at most `EngineOptions::read_ahead_bytes` (see `ahead`).
+//! written, by at most `EngineOptions::read_ahead_bytes` (see `ahead`), and
+//! below its priority (see `priority`).
 use super::ahead::ReadAhead;
 use super::reader::{CHUNK_BYTES, ChunkPool, IdHasher, ObjectTask, ReaderMsg, read_object};
 use super::stage::StageClock;
@@ -219,25 +220,22 @@ pub async fn run_resumable(
         cancel: cancel.clone(),
         driver: driver.abort_handle(),
     };
-    let writer = tokio::task::spawn_blocking({
-        let setup = WriterSetup {
-            ctx: ctx.clone(),
-            formatter,
-            // Two hours can be in memory at once (one ordered, one read).
-            hour_budget: (options.sort_budget_bytes / 2).max(1),
-            spill_dir: options.spill_dir.clone(),
-            objects_skipped: plan.skipped_objects,
-            feeds: feed_rx,
-            out: out_tx,
-            events: events.clone(),
-            cancel: cancel.clone(),
-            pool,
-            ahead,
-            clock: clock.clone(),
-            stop: resume.stop.flag(),
-            hasher: resume.hasher,
-        };
-        move || write_export(setup)
+    let writer = spawn_writer(WriterSetup {
+        ctx: ctx.clone(),
+        formatter,
+        // Two hours can be in memory at once (one ordered, one read).
+        hour_budget: (options.sort_budget_bytes / 2).max(1),
+        spill_dir: options.spill_dir.clone(),
+        objects_skipped: plan.skipped_objects,
+        feeds: feed_rx,
+        out: out_tx,
+        events: events.clone(),
+        cancel: cancel.clone(),
+        pool,
+        ahead,
+        clock: clock.clone(),
+        stop: resume.stop.flag(),
+        hasher: resume.hasher,
     });
     let total = plan.inventory.bytes.max(1) as f64;
     let mut ticker = tokio::time::interval(options.progress_interval);
@@ -270,10 +268,11 @@ pub async fn run_resumable(
         // channel) and wind down by themselves; waiting for them could hang
         // on a stalled source.
         Err(e) => Err(e),
-        Ok(()) => writer
-            .await
-            .map_err(|e| ExportError::Internal(format!("the export writer panicked: {e}")))
-            .and_then(|w| w),
+        Ok(()) => writer.await.unwrap_or_else(|_| {
+            Err(ExportError::Internal(
+                "the export writer stopped: it panicked or could not start".into(),
+            ))
+        }),
     };
     match written {
         Ok(w) => {
@@ -296,6 +295,26 @@ pub async fn run_resumable(
             Err(e)
         }
     }
+}
+
+/// Starts the writer on a thread of its own: a thread of the runtime's
+/// blocking pool may have run a reader, which lowered its priority for good
+/// (`priority`). It runs in the runtime's context, as a blocking thread does
+/// (a bundle's signer and timestamp authority are reached through it). Its
+/// answer comes through the channel; none (the sender dropped) means it
+/// panicked or never started.
+fn spawn_writer(
+    setup: WriterSetup,
+) -> tokio::sync::oneshot::Receiver<Result<Written, ExportError>> {
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let runtime = tokio::runtime::Handle::current();
+    let _detached = std::thread::Builder::new()
+        .name("kt-export-writer".into())
+        .spawn(move || {
+            let _in_runtime = runtime.enter();
+            let _ = tx.send(write_export(setup));
+        });
+    rx
 }
 
 /// Tells the readers and the writer to stop, and stops opening objects.
@@ -388,6 +407,7 @@ async fn drive_readers(readers: Readers, feeds: tokio::sync::mpsc::Sender<Object
             // One blocking thread per object opens it (through the runtime
             // unless the source has plain files) and reads it to the end.
             tokio::task::spawn_blocking(move || {
+                super::priority::lower_this_thread();
                 let input = match source.open_blocking(&object) {
                     Some(opened) => opened,
                     None => runtime.block_on(source.open(&object)).map(|input| {
