@@ -171,14 +171,13 @@ impl Formatter for ReportFormatter {
 
     fn begin(&mut self, ctx: &ExportContext, _out: &mut Vec<u8>) -> Result<(), FormatError> {
         let frameworks = frameworks_of(self.format)?;
-        let mut agg = Aggregate::new(
+        let agg = Aggregate::new(
             ctx.window,
             ctx.tenant_id.as_str(),
             &ctx.pseudonym_key,
             &frameworks,
         );
         record::share_seeds(&self.seeds, &agg)?;
-        agg.digest_on_helper();
         self.agg = Some(agg);
         Ok(())
     }

@@ -60,14 +60,13 @@ impl Formatter for StateFormatter {
     }
 
     fn begin(&mut self, ctx: &ExportContext, _out: &mut Vec<u8>) -> Result<(), FormatError> {
-        let mut agg = Aggregate::for_segment(
+        let agg = Aggregate::for_segment(
             ctx.window,
             ctx.tenant_id.as_str(),
             &ctx.pseudonym_key,
             &frameworks_of(self.format)?,
         );
         super::record::share_seeds(&self.seeds, &agg)?;
-        agg.digest_on_helper();
         self.agg = Some(agg);
         Ok(())
     }

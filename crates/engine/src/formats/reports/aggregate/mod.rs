@@ -14,7 +14,6 @@
 //! export (lifecycle counts, id samples) is derived once, by [`Aggregate::finalize`].
 mod access;
 mod case_kinds;
-mod digest;
 mod id_str;
 mod obs;
 mod opt_ms;
@@ -48,7 +47,6 @@ use super::merge::{NotExact, first, last};
 use super::pseudonym::Pseudonymizer;
 use super::sample::SeedState;
 use chrono::{DateTime, NaiveDate, Utc};
-use digest::HourDigests;
 use kt_domain::ParsedEvent;
 use kt_domain::Window;
 use serde::{Deserialize, Serialize};
@@ -68,8 +66,8 @@ pub const MAX_KEYS: usize = 500;
 pub struct Aggregate {
     pub window: Window,
     pub pseudo: Pseudonymizer,
-    /// The hours' digests not yet in `state.hours`.
-    digests: HourDigests,
+    /// The hour being digested: (hour number since the epoch, hasher).
+    hour: Option<(i64, Sha256)>,
     /// Each framework's sample seed hashed once (`Samples::seed_states`).
     seeds: Vec<SeedState>,
     pseudonyms: PseudonymCache,
@@ -179,7 +177,7 @@ impl Aggregate {
         Self {
             window,
             pseudo: Pseudonymizer::new(pseudonym_key, tenant),
-            digests: HourDigests::new(),
+            hour: None,
             seeds: {
                 let seeds = state.samples.seed_states();
                 debug_assert!(seeds.len() <= prepare::MAX_FRAMEWORKS);
@@ -192,14 +190,9 @@ impl Aggregate {
     }
 
     fn close_hour(&mut self) {
-        let closed = self.digests.close();
-        self.state.hours.extend(closed);
-    }
-
-    /// Hashes the events digest on a helper thread from now on (see
-    /// `digest`): what an export's formatter asks for before its first event.
-    pub fn digest_on_helper(&mut self) {
-        self.digests.hash_on_helper();
+        if let Some((h, d)) = self.hour.take() {
+            self.state.hours.push((h, hex::encode(d.finalize())));
+        }
     }
 
     /// Adds the state of the segment that follows this one (its hours all
@@ -285,15 +278,25 @@ impl Aggregate {
 
     /// Adds the event's line to its UTC hour's digest.
     fn digest_line(&mut self, ev: &ParsedEvent<'_>) {
-        self.digests
-            .line(ev.ts_ms.div_euclid(MS_PER_HOUR), ev.raw.as_bytes());
+        let hour = ev.ts_ms.div_euclid(MS_PER_HOUR);
+        if self.hour.as_ref().is_none_or(|(h, _)| *h != hour) {
+            self.close_hour();
+            self.hour = Some((hour, Sha256::new()));
+        }
+        if let Some((_, d)) = &mut self.hour {
+            d.update(ev.raw.as_bytes());
+            d.update(b"\n");
+        }
     }
 
     /// `sha256:<hex>` of the hour digests ([`EVENTS_DIGEST_RULE`]).
     pub fn events_digest(&self) -> String {
+        let current = self
+            .hour
+            .as_ref()
+            .map(|(h, d)| (*h, hex::encode(d.clone().finalize())));
         let mut all = Sha256::new();
-        let later = self.digests.copy().all();
-        for (h, hex) in self.state.hours.iter().cloned().chain(later) {
+        for (h, hex) in self.state.hours.iter().cloned().chain(current) {
             let start = DateTime::<Utc>::from_timestamp_millis(h * MS_PER_HOUR).unwrap_or_default();
             all.update(format!("{} {hex}\n", start.format("%Y-%m-%dT%H:%M:%SZ")).as_bytes());
         }
