@@ -10,6 +10,7 @@
 //! `order`, `writer`) knows only the ports ([`ports`], [`formatter`]); the
 //! formats implement [`Formatter`]; [`local_dir`] wires both for offline use.
 mod ahead;
+mod artifact_hash;
 mod check;
 pub mod custody;
 pub mod floor;

@@ -6,6 +6,7 @@
 //! plan order, so "hour index + events emitted in that hour" locates the output.
 use super::ExportError;
 use super::ahead::ReadAhead;
+use super::artifact_hash::ArtifactHash;
 use super::order::{HourBuffer, RecView};
 use super::reader::{ChunkPool, ObjectStats, ReaderMsg};
 use super::scan::Want;
@@ -72,10 +73,9 @@ enum Body {
 /// The artifact's bytes on their way out: buffered, counted, hashed.
 struct Output {
     buf: Vec<u8>,
-    hasher: Sha256,
+    hash: ArtifactHash,
     size: u64,
     tx: tokio::sync::mpsc::Sender<Bytes>,
-    clock: Arc<StageClock>,
     pool: Arc<OutPool>,
 }
 
@@ -84,16 +84,15 @@ impl Output {
         if self.buf.is_empty() {
             return Ok(());
         }
-        let started = thread_cpu_ns();
-        self.hasher.update(&self.buf);
-        StageClock::add(&self.clock.hash, started, thread_cpu_ns());
         self.size += self.buf.len() as u64;
         let chunk = std::mem::replace(&mut self.buf, self.pool.take());
+        let chunk = Bytes::from_owner(Pooled {
+            buf: chunk,
+            pool: self.pool.clone(),
+        });
+        self.hash.add(&chunk)?;
         self.tx
-            .blocking_send(Bytes::from_owner(Pooled {
-                buf: chunk,
-                pool: self.pool.clone(),
-            }))
+            .blocking_send(chunk)
             .map_err(|_| ExportError::Canceled)
     }
 }
@@ -153,10 +152,9 @@ fn write_export_timed(mut s: WriterSetup) -> Result<Written, ExportError> {
     let format_error = |e: crate::formatter::FormatError| ExportError::Internal(e.to_string());
     let mut out = Output {
         buf: Vec::with_capacity(OUTPUT_CHUNK_BYTES + 4096),
-        hasher: std::mem::take(&mut s.hasher),
+        hash: ArtifactHash::start(std::mem::take(&mut s.hasher), s.clock.clone()),
         size: 0,
         tx: s.out.clone(),
-        clock: s.clock.clone(),
         pool: Arc::default(),
     };
     let mut stats = JobStats {
@@ -248,11 +246,12 @@ fn write_export_timed(mut s: WriterSetup) -> Result<Written, ExportError> {
     }
     s.events.store(event_count, Ordering::Relaxed);
     out.send()?;
-    let hash_state = crate::resume::save_hash(&out.hasher);
+    let hasher = out.hash.finish()?;
+    let hash_state = crate::resume::save_hash(&hasher);
     Ok(Written {
         event_count,
         size_bytes: out.size,
-        sha256: hex::encode(out.hasher.finalize()),
+        sha256: hex::encode(hasher.finalize()),
         stats,
         stopped_before,
         hash_state,
