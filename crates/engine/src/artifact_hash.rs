@@ -25,7 +25,8 @@ enum Hashing {
         tx: Option<SyncSender<Bytes>>,
         thread: Option<JoinHandle<Sha256>>,
     },
-    /// No thread could be started: hashed on the writer thread.
+    /// No thread could be started: hashed on the writer thread (its time is
+    /// then in the writer's `order_format` as well as in `hash`).
     Here(Sha256, Arc<StageClock>),
 }
 

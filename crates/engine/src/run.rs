@@ -3,13 +3,14 @@
 //! The signatures are the contract with the worker and the CLI.
 //!
 //! Pipeline: an async driver opens up to `concurrency` objects at once and
-//! gives each to a blocking reader (gunzip, split, validate); one writer
+//! gives each to a reader thread (gunzip, split, validate); one writer
 //! thread takes their chunks in plan order, orders each hour partition, formats
 //! and hashes; this task streams the output to the sink and reports progress.
 //! Readers run ahead of the writer, so hour N+1 is read while hour N is
 //! written, by at most `EngineOptions::read_ahead_bytes` (see `ahead`), and
 //! below its priority (see `priority`).
 use super::ahead::ReadAhead;
+use super::priority::ReaderThreads;
 use super::reader::{CHUNK_BYTES, ChunkPool, IdHasher, ObjectTask, ReaderMsg, read_object};
 use super::stage::StageClock;
 use super::validate::PartitionHour;
@@ -270,7 +271,7 @@ pub async fn run_resumable(
         Err(e) => Err(e),
         Ok(()) => writer.await.unwrap_or_else(|_| {
             Err(ExportError::Internal(
-                "the export writer stopped: it panicked or could not start".into(),
+                "the export writer could not start".into(),
             ))
         }),
     };
@@ -298,11 +299,11 @@ pub async fn run_resumable(
 }
 
 /// Starts the writer on a thread of its own: a thread of the runtime's
-/// blocking pool may have run a reader, which lowered its priority for good
-/// (`priority`). It runs in the runtime's context, as a blocking thread does
+/// blocking pool may have been started from a reader's thread (a blocking
+/// call while opening an object) and kept its lower priority (`priority`). It runs in the runtime's context, as a blocking thread does
 /// (a bundle's signer and timestamp authority are reached through it). Its
-/// answer comes through the channel; none (the sender dropped) means it
-/// panicked or never started.
+/// answer, or its panic's message, comes through the channel; none (the
+/// sender dropped) means it never started.
 fn spawn_writer(
     setup: WriterSetup,
 ) -> tokio::sync::oneshot::Receiver<Result<Written, ExportError>> {
@@ -312,7 +313,18 @@ fn spawn_writer(
         .name("kt-export-writer".into())
         .spawn(move || {
             let _in_runtime = runtime.enter();
-            let _ = tx.send(write_export(setup));
+            let written =
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| write_export(setup)));
+            let _ = tx.send(written.unwrap_or_else(|panic| {
+                let what = panic
+                    .downcast_ref::<&str>()
+                    .copied()
+                    .or_else(|| panic.downcast_ref::<String>().map(String::as_str))
+                    .unwrap_or("no message");
+                Err(ExportError::Internal(format!(
+                    "the export writer panicked: {what}"
+                )))
+            }));
         });
     rx
 }
@@ -354,7 +366,7 @@ struct Readers {
 
 /// Opens objects in plan order, at most `concurrency` at once and only while
 /// the bytes read ahead of the writer are under the limit, and gives each to
-/// a blocking reader; the writer receives their outputs in the same order.
+/// a reader thread; the writer receives their outputs in the same order.
 async fn drive_readers(readers: Readers, feeds: tokio::sync::mpsc::Sender<ObjectFeed>) {
     let Readers {
         source,
@@ -369,6 +381,10 @@ async fn drive_readers(readers: Readers, feeds: tokio::sync::mpsc::Sender<Object
         cancel,
     } = readers;
     let permits = Arc::new(tokio::sync::Semaphore::new(options.concurrency.max(1)));
+    let threads = ReaderThreads::start(
+        options.concurrency.max(1),
+        tokio::runtime::Handle::current(),
+    );
     let tenant: Arc<str> = plan.tenant.as_str().into();
     for (hour_idx, (hour, objects)) in plan.hours.iter().enumerate() {
         for object in objects {
@@ -404,10 +420,9 @@ async fn drive_readers(readers: Readers, feeds: tokio::sync::mpsc::Sender<Object
             let (source, object) = (source.clone(), object.clone());
             let (bytes_read, cancel) = (bytes_read.clone(), cancel.clone());
             let runtime = tokio::runtime::Handle::current();
-            // One blocking thread per object opens it (through the runtime
+            // One reader thread per object opens it (through the runtime
             // unless the source has plain files) and reads it to the end.
-            tokio::task::spawn_blocking(move || {
-                super::priority::lower_this_thread();
+            threads.run(move || {
                 let input = match source.open_blocking(&object) {
                     Some(opened) => opened,
                     None => runtime.block_on(source.open(&object)).map(|input| {

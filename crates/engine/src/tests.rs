@@ -466,3 +466,54 @@ async fn a_line_over_the_limit_is_rejected_not_buffered_and_reading_goes_on() {
         ]
     );
 }
+
+/// A formatter whose `begin` panics: a bug in a format.
+struct PanicsAtBegin;
+impl crate::formatter::Formatter for PanicsAtBegin {
+    fn begin(&mut self, _: &ExportContext, _: &mut Vec<u8>) -> Result<(), FormatError> {
+        panic!("a format's bug")
+    }
+    fn event(
+        &mut self,
+        _: &kt_domain::ParsedEvent<'_>,
+        _: &mut Vec<u8>,
+    ) -> Result<(), FormatError> {
+        Ok(())
+    }
+    fn finish(
+        &mut self,
+        _: &ExportContext,
+        _: &ExportSummary,
+        _: &mut Vec<u8>,
+    ) -> Result<(), FormatError> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn a_writer_that_panics_fails_the_export_with_its_message() {
+    let lake: Arc<dyn LakeSource> = Arc::new(mixed_lake());
+    let window = window((8, 0), (10, 0));
+    let plan = plan(lake.as_ref(), &TenantId::parse("acme").unwrap(), &window)
+        .await
+        .unwrap();
+    let ctx = context(ExportFormat::Json, window, &plan);
+    let sink = MemSink::default();
+    let result = run(
+        lake,
+        &plan,
+        &ctx,
+        Box::new(PanicsAtBegin),
+        Box::new(sink.clone()),
+        &EngineOptions::default(),
+        &Quiet,
+    )
+    .await;
+    match result {
+        Err(ExportError::Internal(message)) => {
+            assert_eq!(message, "the export writer panicked: a format's bug")
+        }
+        other => panic!("expected the writer's panic, got {other:?}"),
+    }
+    assert_eq!(*sink.state.lock().unwrap(), "aborted");
+}
