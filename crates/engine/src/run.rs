@@ -300,10 +300,11 @@ pub async fn run_resumable(
 
 /// Starts the writer on a thread of its own: a thread of the runtime's
 /// blocking pool may have been started from a reader's thread (a blocking
-/// call while opening an object) and kept its lower priority (`priority`). It runs in the runtime's context, as a blocking thread does
-/// (a bundle's signer and timestamp authority are reached through it). Its
-/// answer, or its panic's message, comes through the channel; none (the
-/// sender dropped) means it never started.
+/// call while opening an object) and kept its lower priority (`priority`).
+/// It runs in the runtime's context, as a blocking thread does (a bundle's
+/// signer and timestamp authority are reached through it). Its answer, or
+/// its panic's message, comes through the channel; none (the sender
+/// dropped) means it never started.
 fn spawn_writer(
     setup: WriterSetup,
 ) -> tokio::sync::oneshot::Receiver<Result<Written, ExportError>> {
