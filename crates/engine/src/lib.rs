@@ -21,10 +21,10 @@ mod inflate;
 pub mod local_dir;
 mod order;
 mod ports;
-mod priority;
 mod reader;
 #[cfg(test)]
 mod reader_tests;
+mod reader_threads;
 #[cfg(test)]
 mod record_tests;
 pub mod reference;

@@ -8,10 +8,10 @@
 //! and hashes; this task streams the output to the sink and reports progress.
 //! Readers run ahead of the writer, so hour N+1 is read while hour N is
 //! written, by at most `EngineOptions::read_ahead_bytes` (see `ahead`), and
-//! below its priority (see `priority`).
+//! below its priority (see `reader_threads`).
 use super::ahead::ReadAhead;
-use super::priority::ReaderThreads;
 use super::reader::{CHUNK_BYTES, ChunkPool, IdHasher, ObjectTask, ReaderMsg, read_object};
+use super::reader_threads::ReaderThreads;
 use super::stage::StageClock;
 use super::validate::PartitionHour;
 use super::writer::{ObjectFeed, WriterSetup, Written, write_export};
@@ -300,7 +300,7 @@ pub async fn run_resumable(
 
 /// Starts the writer on a thread of its own: a thread of the runtime's
 /// blocking pool may have been started from a reader's thread (a blocking
-/// call while opening an object) and kept its lower priority (`priority`).
+/// call while opening an object) and kept its lower priority (`reader_threads`).
 /// It runs in the runtime's context, as a blocking thread does (a bundle's
 /// signer and timestamp authority are reached through it). Its answer, or
 /// its panic's message, comes through the channel; none (the sender

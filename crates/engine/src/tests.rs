@@ -116,6 +116,18 @@ async fn export_as(
     options: EngineOptions,
     observer: &dyn ProgressObserver,
 ) -> (Result<ExportOutcome, ExportError>, MemSink, ExportPlan) {
+    export_through(format, lake, window, options, observer, formatter_for).await
+}
+
+/// [`export_as`] with the formatter `formatter` makes of the job's context.
+async fn export_through(
+    format: ExportFormat,
+    lake: MemLake,
+    window: Window,
+    options: EngineOptions,
+    observer: &dyn ProgressObserver,
+    formatter: impl FnOnce(&ExportContext) -> Box<dyn crate::formatter::Formatter>,
+) -> (Result<ExportOutcome, ExportError>, MemSink, ExportPlan) {
     let lake: Arc<dyn LakeSource> = Arc::new(lake);
     let tenant = TenantId::parse("acme").unwrap();
     let plan = plan(lake.as_ref(), &tenant, &window).await.unwrap();
@@ -125,7 +137,7 @@ async fn export_as(
         lake,
         &plan,
         &ctx,
-        formatter_for(&ctx),
+        formatter(&ctx),
         Box::new(sink.clone()),
         &options,
         observer,
@@ -492,21 +504,13 @@ impl crate::formatter::Formatter for PanicsAtBegin {
 
 #[tokio::test]
 async fn a_writer_that_panics_fails_the_export_with_its_message() {
-    let lake: Arc<dyn LakeSource> = Arc::new(mixed_lake());
-    let window = window((8, 0), (10, 0));
-    let plan = plan(lake.as_ref(), &TenantId::parse("acme").unwrap(), &window)
-        .await
-        .unwrap();
-    let ctx = context(ExportFormat::Json, window, &plan);
-    let sink = MemSink::default();
-    let result = run(
-        lake,
-        &plan,
-        &ctx,
-        Box::new(PanicsAtBegin),
-        Box::new(sink.clone()),
-        &EngineOptions::default(),
+    let (result, sink, _) = export_through(
+        ExportFormat::Json,
+        mixed_lake(),
+        window((8, 0), (10, 0)),
+        EngineOptions::default(),
         &Quiet,
+        |_| Box::new(PanicsAtBegin),
     )
     .await;
     match result {

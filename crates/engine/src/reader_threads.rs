@@ -67,19 +67,17 @@ impl ReaderThreads {
     /// waits for a thread (no thread could be added) waits only for jobs
     /// the writer takes before it.
     pub fn run(&self, job: impl FnOnce() + Send + 'static) {
-        let mut job: Job = Box::new(job);
-        // An idle thread is claimed for this job (it counted itself idle
-        // before waiting for the queue); else a new thread is given it.
+        // Every thread waiting for the queue is either counted idle or new
+        // (started for a job on its way): a job claims an idle one, else it
+        // starts one, so each queued job has a thread.
         let claimed = self
             .idle
             .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| n.checked_sub(1))
             .is_ok();
         if !claimed && self.started.load(Ordering::Relaxed) < self.max {
-            match self.add_thread(job) {
-                Ok(()) => return,
-                Err(unstarted) => job = unstarted,
-            }
+            self.add_thread();
         }
+        let job: Job = Box::new(job);
         if self.started.load(Ordering::Relaxed) == 0 {
             // No thread could be started: the runtime's blocking threads.
             drop(self.runtime.spawn_blocking(job));
@@ -88,51 +86,32 @@ impl ReaderThreads {
         }
     }
 
-    /// Starts a thread with `job` as its first; the job back if none starts.
-    fn add_thread(&self, job: Job) -> Result<(), Job> {
+    fn add_thread(&self) {
         let (queue, idle) = (self.queue.clone(), self.idle.clone());
         let (runtime, level) = (self.runtime.clone(), self.level);
-        let first = Arc::new(Mutex::new(Some(job)));
-        let handed = first.clone();
         let n = self.started.load(Ordering::Relaxed);
         let spawned = std::thread::Builder::new()
             .name(format!("kt-reader-{n}"))
             .spawn(move || {
                 let _in_runtime = runtime.enter();
                 set_niceness(level);
-                let first = handed.lock().ok().and_then(|mut job| job.take());
-                run_jobs(&queue, &idle, first);
+                run_jobs(&queue, &idle);
             });
-        match spawned {
-            Ok(_) => {
-                self.started.fetch_add(1, Ordering::Relaxed);
-                Ok(())
-            }
-            Err(_) => Err(first
-                .lock()
-                .ok()
-                .and_then(|mut job| job.take())
-                .expect("a thread that did not start took no job")),
+        if spawned.is_ok() {
+            self.started.fetch_add(1, Ordering::Relaxed);
         }
     }
 }
 
-fn run_jobs(queue: &Mutex<Receiver<Job>>, idle: &AtomicUsize, first: Option<Job>) {
-    let mut next = first;
-    loop {
-        if let Some(job) = next.take() {
-            // A reader that panics ends its object (the writer, whose
-            // channel closes, fails the export), not the thread.
-            let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(job));
-        }
+/// Takes jobs until the pool is dropped; counts itself idle after each (a
+/// new thread's first job is already on its way).
+fn run_jobs(queue: &Mutex<Receiver<Job>>, idle: &AtomicUsize) {
+    // The lock is held only while waiting for the next job.
+    while let Ok(Ok(job)) = queue.lock().map(|queue| queue.recv()) {
+        // A reader that panics ends its object (the writer, whose channel
+        // closes, fails the export), not the thread.
+        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(job));
         idle.fetch_add(1, Ordering::AcqRel);
-        // The lock is held only while waiting for the next job (`run`
-        // claimed this thread's idle count for it); the loop ends when the
-        // pool is dropped.
-        match queue.lock().map(|queue| queue.recv()) {
-            Ok(Ok(job)) => next = Some(job),
-            _ => return,
-        }
     }
 }
 
