@@ -264,3 +264,49 @@ fn a_line_rendered_as_it_is_read_is_kept_taken_back_or_rejected_as_through_its_e
         assert_eq!(text.counts, (69, 5));
     }
 }
+
+/// Hands out `data` a few bytes a call, interrupted before every other call.
+struct Trickle<'a> {
+    data: &'a [u8],
+    interrupt: bool,
+}
+
+impl std::io::Read for Trickle<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        self.interrupt = !self.interrupt;
+        if self.interrupt {
+            return Err(std::io::ErrorKind::Interrupted.into());
+        }
+        let n = buf.len().min(self.data.len()).min(7_777);
+        buf[..n].copy_from_slice(&self.data[..n]);
+        self.data = &self.data[n..];
+        Ok(n)
+    }
+}
+
+#[test]
+fn an_object_is_read_whole_whatever_its_listed_size_and_the_buffer_before() {
+    let big: Vec<u8> = (0..50_000u32).map(|i| (i % 251) as u8).collect();
+    let small = b"a small object".to_vec();
+    let mut buf = Vec::new();
+    // Listed right, listed too small (the buffer grows), listed too big.
+    for (data, listed) in [(&big, 50_000), (&big, 10), (&small, 50_000), (&small, 3)] {
+        let read = |buf: &mut Vec<u8>| {
+            let mut input = Trickle {
+                data,
+                interrupt: false,
+            };
+            crate::reader::read_into_kept(&mut input, buf, listed).unwrap()
+        };
+        let len = read(&mut buf);
+        assert_eq!(&buf[..len], &data[..], "listed {listed}");
+    }
+    // A failed read is the caller's error.
+    struct Broken;
+    impl std::io::Read for Broken {
+        fn read(&mut self, _: &mut [u8]) -> std::io::Result<usize> {
+            Err(std::io::Error::other("gone"))
+        }
+    }
+    assert!(crate::reader::read_into_kept(&mut Broken, &mut buf, 10).is_err());
+}
