@@ -268,7 +268,7 @@ fn read_whole_gzip(
                             .map(|done| done.then_some(stats))
                     }
                     Err(_) => read_lines(
-                        flate2::bufread::MultiGzDecoder::new(&stored[..]),
+                        flate2::bufread::MultiGzDecoder::new(stored),
                         task,
                         tx,
                         cancel,
