@@ -89,6 +89,28 @@ pub trait Formatter: Send {
         summary: &ExportSummary,
         out: &mut Vec<u8>,
     ) -> Result<(), FormatError>;
+    /// Lends the digest the formatter keeps of the rendered events (a
+    /// report's events digest), so the engine can feed it an hour's events
+    /// on another thread while [`Formatter::event_rendered`] takes the same
+    /// events here; until it is given back the formatter does not digest
+    /// them itself. `None` (the default): the formatter keeps no digest.
+    fn lend_line_digest(&mut self) -> Option<Box<dyn LineDigest>> {
+        None
+    }
+    /// Takes back what [`Formatter::lend_line_digest`] lent, fed with every
+    /// event handed to [`Formatter::event_rendered`] meanwhile, in order.
+    fn take_back_line_digest(&mut self, digest: Box<dyn LineDigest>) {
+        let _ = digest;
+    }
+}
+
+/// A formatter's running digest of the events it is given (see
+/// [`Formatter::lend_line_digest`]).
+pub trait LineDigest: Send {
+    /// Adds the next event, as its renderer rendered it.
+    fn add_rendered(&mut self, rendered: &[u8]) -> Result<(), FormatError>;
+    /// The digest as the formatter's own type, when it is given back.
+    fn into_any(self: Box<Self>) -> Box<dyn std::any::Any>;
 }
 
 /// [`EventRenderer::bytes_per_100_line_bytes`] of a renderer (or of no

@@ -13,6 +13,7 @@ mod ahead;
 mod artifact_hash;
 mod check;
 pub mod custody;
+mod digest_beside;
 pub mod floor;
 pub mod formats;
 pub mod formatter;

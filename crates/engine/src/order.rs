@@ -41,6 +41,10 @@ impl<'a> RecView<'a> {
     }
 }
 
+/// Where an in-memory event is: its chunk and its record in the chunk.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct EventAt(u32, u32);
+
 /// The accepted events of one hour partition, bounded by `budget` bytes.
 pub(crate) struct HourBuffer {
     chunks: Vec<Chunk>,
@@ -166,6 +170,59 @@ impl HourBuffer {
         }
     }
 
+    /// Whether the hour's events are all in memory (none spilled), so that
+    /// [`Self::kept_in_memory`] and [`Self::view`] may be used.
+    pub fn in_memory(&self) -> bool {
+        self.runs.is_empty()
+    }
+
+    /// The events buffered (copies included).
+    pub fn len(&self) -> usize {
+        self.chunks.iter().map(|c| c.recs.len()).sum()
+    }
+
+    /// The in-memory hour's events in export order, each `event_id` once
+    /// (where they are: chunk, record), and how many copies were dropped:
+    /// what [`Self::drain`] emits, for a caller that reads the hour twice.
+    pub fn kept_in_memory(&self) -> (Vec<EventAt>, u64) {
+        debug_assert!(self.in_memory());
+        let mut order = self.sorted();
+        // Keyed by the readers' id hashes: an id is read only when its
+        // hash equals one already seen (nearly always a copy).
+        let mut seen: HashTable<(u32, u32, u32)> = HashTable::with_capacity(order.len());
+        let before = order.len();
+        order.retain(|&(_, c, r)| {
+            let hash = self.chunks[c as usize].recs[r as usize].id_hash;
+            let id = self.id_at(c, r);
+            let copy = |&(h, c2, r2): &(u32, u32, u32)| h == hash && self.id_at(c2, r2) == id;
+            match seen.entry(spread(hash), copy, |&(h, _, _)| spread(h)) {
+                Entry::Vacant(slot) => {
+                    slot.insert((hash, c, r));
+                    true
+                }
+                Entry::Occupied(_) => false,
+            }
+        });
+        let dropped = (before - order.len()) as u64;
+        (
+            order.into_iter().map(|(_, c, r)| EventAt(c, r)).collect(),
+            dropped,
+        )
+    }
+
+    /// The in-memory event at `at`.
+    pub fn view(&self, at: EventAt) -> RecView<'_> {
+        let EventAt(c, r) = at;
+        let chunk = &self.chunks[c as usize];
+        RecView::from_chunk(chunk, &chunk.recs[r as usize], seq_of(c as u64, r as usize))
+    }
+
+    /// Hands the buffered chunks back once the hour was read through
+    /// [`Self::kept_in_memory`].
+    pub fn done(mut self) {
+        self.recycle();
+    }
+
     /// Emits the hour's events in export order, each `event_id` once, and
     /// returns how many duplicates were dropped. Copies of an `event_id` with the
     /// same `ts` keep the first in (object key, line) order; a copy with a
@@ -175,27 +232,10 @@ impl HourBuffer {
         emit: &mut dyn FnMut(&RecView<'_>) -> Result<(), ExportError>,
     ) -> Result<u64, ExportError> {
         if self.runs.is_empty() {
-            let order = self.sorted();
-            // Keyed by the readers' id hashes: an id is read only when its
-            // hash equals one already seen (nearly always a copy).
-            let mut seen: HashTable<(u32, u32, u32)> = HashTable::with_capacity(order.len());
-            let mut dropped = 0;
-            for (_, c, r) in order {
-                let chunk = &self.chunks[c as usize];
-                let rec = &chunk.recs[r as usize];
-                let view = RecView::from_chunk(chunk, rec, seq_of(c as u64, r as usize));
-                let hash = rec.id_hash;
-                let copy =
-                    |&(h, c2, r2): &(u32, u32, u32)| h == hash && self.id_at(c2, r2) == view.id();
-                match seen.entry(spread(hash), copy, |&(h, _, _)| spread(h)) {
-                    Entry::Vacant(slot) => {
-                        slot.insert((hash, c, r));
-                        emit(&view)?;
-                    }
-                    Entry::Occupied(_) => dropped += 1,
-                }
+            let (kept, dropped) = self.kept_in_memory();
+            for &at in &kept {
+                emit(&self.view(at))?;
             }
-            drop(seen);
             self.recycle();
             return Ok(dropped);
         }

@@ -317,13 +317,9 @@ fn spawn_writer(
             let written =
                 std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| write_export(setup)));
             let _ = tx.send(written.unwrap_or_else(|panic| {
-                let what = panic
-                    .downcast_ref::<&str>()
-                    .copied()
-                    .or_else(|| panic.downcast_ref::<String>().map(String::as_str))
-                    .unwrap_or("no message");
                 Err(ExportError::Internal(format!(
-                    "the export writer panicked: {what}"
+                    "the export writer panicked: {}",
+                    crate::digest_beside::panic_message(&*panic)
                 )))
             }));
         });

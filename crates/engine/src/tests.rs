@@ -12,6 +12,7 @@ use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+mod digest_beside;
 mod mem_lake;
 use mem_lake::{MemLake, generated_lake};
 

@@ -7,6 +7,7 @@
 use super::ExportError;
 use super::ahead::ReadAhead;
 use super::artifact_hash::ArtifactHash;
+use super::digest_beside;
 use super::order::{HourBuffer, RecView};
 use super::reader::{ChunkPool, ObjectStats, ReaderMsg};
 use super::scan::Want;
@@ -267,7 +268,7 @@ fn drain_hour(
     event_count: &mut u64,
     events: &AtomicU64,
 ) -> Result<u64, ExportError> {
-    let mut emit = |v: &RecView<'_>| {
+    let mut emit = |formatter: &mut dyn Formatter, v: &RecView<'_>| {
         let written = match body {
             Body::Rendered => formatter.event_rendered(v.line(), &mut out.buf),
             Body::Parse => formatter.event(&parsed_event(v)?, &mut out.buf),
@@ -280,7 +281,14 @@ fn drain_hour(
         }
         Ok(())
     };
-    buffer.drain(&mut emit)
+    if body == Body::Rendered
+        && buffer.in_memory()
+        && buffer.len() >= digest_beside::MIN_EVENTS
+        && let Some(digest) = formatter.lend_line_digest()
+    {
+        return digest_beside::drain(buffer, formatter, digest, &mut emit);
+    }
+    buffer.drain(&mut |v| emit(formatter, v))
 }
 
 fn add_object(stats: &mut JobStats, object: ObjectStats) {

@@ -34,6 +34,7 @@ pub mod sketch;
 pub mod verify;
 
 use super::{ExportContext, ExportSummary, FormatError, Formatter};
+use crate::formatter::LineDigest;
 use aggregate::Aggregate;
 use kt_domain::ExportFormat;
 use kt_domain::ParsedEvent;
@@ -202,5 +203,34 @@ impl Formatter for ReportFormatter {
             .as_mut()
             .ok_or_else(|| FormatError("finish before begin".into()))?;
         write_reports(self.format, agg, ctx, summary, out)
+    }
+
+    fn lend_line_digest(&mut self) -> Option<Box<dyn LineDigest>> {
+        let digest = self.agg.as_mut()?.lend_digest()?;
+        Some(Box::new(RecordDigest(digest)))
+    }
+
+    fn take_back_line_digest(&mut self, digest: Box<dyn LineDigest>) {
+        if let (Some(agg), Ok(lent)) = (self.agg.as_mut(), digest.into_any().downcast()) {
+            let RecordDigest(digest) = *lent;
+            agg.take_back_digest(digest);
+        }
+    }
+}
+
+/// The aggregate's events digest while it is lent: fed the readers'
+/// records, whose head holds the event's time and line.
+struct RecordDigest(aggregate::HourDigest);
+
+impl LineDigest for RecordDigest {
+    fn add_rendered(&mut self, record: &[u8]) -> Result<(), FormatError> {
+        let (ts_ms, line) = record::time_and_line(record)
+            .ok_or_else(|| FormatError("a buffered report record is damaged".into()))?;
+        self.0.add(ts_ms, line);
+        Ok(())
+    }
+
+    fn into_any(self: Box<Self>) -> Box<dyn std::any::Any> {
+        self
     }
 }

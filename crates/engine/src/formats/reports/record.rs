@@ -263,6 +263,19 @@ impl Writer<'_> {
     }
 }
 
+/// A record's time (ms) and line, read from its head alone (what the
+/// events digest hashes); `None` for a damaged record.
+pub fn time_and_line(record: &[u8]) -> Option<(i64, &[u8])> {
+    let mut r = Reader {
+        record,
+        pos: 0,
+        line: "",
+    };
+    let ts_ms = r.i64()?;
+    let len = r.u32()?;
+    Some((ts_ms, r.take(len)?))
+}
+
 /// The event a record holds, its strings borrowed from the record.
 pub fn decode(record: &[u8]) -> Result<(ParsedEvent<'_>, Priorities), FormatError> {
     decode_record(record).ok_or_else(corrupt)

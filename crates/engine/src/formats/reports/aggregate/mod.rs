@@ -14,6 +14,7 @@
 //! export (lifecycle counts, id samples) is derived once, by [`Aggregate::finalize`].
 mod access;
 mod case_kinds;
+mod hour_digest;
 mod id_str;
 mod obs;
 mod opt_ms;
@@ -30,6 +31,7 @@ pub mod vocab;
 
 pub use access::Access;
 pub use case_kinds::{BreachKind, CandidateKind, EscalatedVia};
+pub use hour_digest::HourDigest;
 pub use obs::Obs;
 pub use opt_ms::OptMs;
 pub use oversight::{Escalation, Oversight};
@@ -66,8 +68,9 @@ pub const MAX_KEYS: usize = 500;
 pub struct Aggregate {
     pub window: Window,
     pub pseudo: Pseudonymizer,
-    /// The hour being digested: (hour number since the epoch, hasher).
-    hour: Option<(i64, Sha256)>,
+    /// The events digest's open hour; `None` while it is lent
+    /// ([`Self::lend_digest`]).
+    digest: Option<HourDigest>,
     /// Each framework's sample seed hashed once (`Samples::seed_states`).
     seeds: Vec<SeedState>,
     pseudonyms: PseudonymCache,
@@ -177,7 +180,7 @@ impl Aggregate {
         Self {
             window,
             pseudo: Pseudonymizer::new(pseudonym_key, tenant),
-            hour: None,
+            digest: Some(HourDigest::default()),
             seeds: {
                 let seeds = state.samples.seed_states();
                 debug_assert!(seeds.len() <= prepare::MAX_FRAMEWORKS);
@@ -190,9 +193,24 @@ impl Aggregate {
     }
 
     fn close_hour(&mut self) {
-        if let Some((h, d)) = self.hour.take() {
-            self.state.hours.push((h, hex::encode(d.finalize())));
+        if let Some(d) = &mut self.digest {
+            d.close();
+            d.take_finished(&mut self.state.hours);
         }
+    }
+
+    /// Lends the events digest, so an hour's lines can be hashed on another
+    /// thread while this aggregate observes the same events (it hashes none
+    /// meanwhile); `None` when it is already lent.
+    pub fn lend_digest(&mut self) -> Option<HourDigest> {
+        self.digest.take()
+    }
+
+    /// Takes back the lent digest, fed with the lines of every event
+    /// observed meanwhile, in order.
+    pub fn take_back_digest(&mut self, mut digest: HourDigest) {
+        digest.take_finished(&mut self.state.hours);
+        self.digest = Some(digest);
     }
 
     /// Adds the state of the segment that follows this one (its hours all
@@ -276,25 +294,17 @@ impl Aggregate {
         s.samples.observe(&o);
     }
 
-    /// Adds the event's line to its UTC hour's digest.
+    /// Adds the event's line to its UTC hour's digest (unless the digest is lent).
     fn digest_line(&mut self, ev: &ParsedEvent<'_>) {
-        let hour = ev.ts_ms.div_euclid(MS_PER_HOUR);
-        if self.hour.as_ref().is_none_or(|(h, _)| *h != hour) {
-            self.close_hour();
-            self.hour = Some((hour, Sha256::new()));
-        }
-        if let Some((_, d)) = &mut self.hour {
-            d.update(ev.raw.as_bytes());
-            d.update(b"\n");
+        if let Some(d) = &mut self.digest {
+            d.add(ev.ts_ms, ev.raw.as_bytes());
+            d.take_finished(&mut self.state.hours);
         }
     }
 
     /// `sha256:<hex>` of the hour digests ([`EVENTS_DIGEST_RULE`]).
     pub fn events_digest(&self) -> String {
-        let current = self
-            .hour
-            .as_ref()
-            .map(|(h, d)| (*h, hex::encode(d.clone().finalize())));
+        let current = self.digest.as_ref().and_then(HourDigest::open_hour);
         let mut all = Sha256::new();
         for (h, hex) in self.state.hours.iter().cloned().chain(current) {
             let start = DateTime::<Utc>::from_timestamp_millis(h * MS_PER_HOUR).unwrap_or_default();
