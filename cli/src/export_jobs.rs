@@ -186,7 +186,8 @@ pub async fn run(
         JobsCommand::RevokeLink(args) => crate::share::revoke(&client()?, args, output).await,
         JobsCommand::Audit(args) => crate::share::audit(&client()?, &args.id, output).await,
         JobsCommand::Verify(VerifyCommand { mut verify }) => {
-            verify.json |= chosen == Some(OutputFormat::Json);
+            // JSON when asked, or by default in a pipe, as every command.
+            verify.json |= output == OutputFormat::Json;
             // Signing keys come from this API's /v1/keys unless --key is given.
             let api_url = global.resolve().map(|r| r.api_url).unwrap_or_default();
             let code = crate::verify::run(verify, &api_url, |id| async move {

@@ -116,8 +116,12 @@ async fn run(cli: Cli) -> anyhow::Result<ExitKind> {
             offline::run(args, chosen).await.map(|()| ExitKind::Ok)
         }
         Command::Login(args) => login::login(args, &cli.global, chosen).await,
+        // Written whole, then printed: a closed pipe (`kt man | head`) is
+        // not an error (clap_complete panics on one).
         Command::Completions { shell } => {
-            clap_complete::generate(shell, &mut command(), "kt", &mut std::io::stdout());
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut command(), "kt", &mut script);
+            output::print_text(&String::from_utf8_lossy(&script));
             Ok(ExitKind::Ok)
         }
         Command::Man { dir } => {
@@ -126,7 +130,11 @@ async fn run(cli: Cli) -> anyhow::Result<ExitKind> {
                     std::fs::create_dir_all(&dir)?;
                     clap_mangen::generate_to(command(), &dir)?;
                 }
-                None => clap_mangen::Man::new(command()).render(&mut std::io::stdout())?,
+                None => {
+                    let mut page = Vec::new();
+                    clap_mangen::Man::new(command()).render(&mut page)?;
+                    output::print_text(&String::from_utf8_lossy(&page));
+                }
             }
             Ok(ExitKind::Ok)
         }

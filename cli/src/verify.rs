@@ -158,9 +158,9 @@ where
         verify(args, fetch_job).await?
     };
     if json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
+        crate::output::print_json(&report);
     } else {
-        print!("{report}");
+        crate::output::print_text(&report.to_string());
     }
     Ok(if report.is_ok() {
         ExitCode::SUCCESS

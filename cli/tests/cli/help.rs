@@ -224,3 +224,26 @@ fn an_offline_export_writes_reports_that_cite_the_profile_and_the_job() {
     let err = String::from_utf8_lossy(&refused.stderr);
     assert!(err.contains("compliance-all"), "names the formats: {err}");
 }
+
+/// `kt completions bash | head -1` and `kt man | head`: the reader went
+/// away before anything was written (its end of the pipe is closed at
+/// once, so every write fails); the command still ends quietly with 0.
+#[test]
+fn completions_and_the_man_page_end_quietly_at_a_closed_pipe() {
+    let dir = tempfile::tempdir().unwrap();
+    for args in [&["completions", "bash"][..], &["man"]] {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_kt"))
+            .args(args)
+            .current_dir(dir.path())
+            .env("KT_CONFIG", dir.path().join("no-such-config.toml"))
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {err}");
+        assert!(err.is_empty(), "{args:?}: {err}");
+    }
+}

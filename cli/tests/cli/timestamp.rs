@@ -37,6 +37,9 @@ fn verify(dir: &Path, ca: Option<&Path>) -> std::process::Output {
         "m.json",
         "--key",
         "key.pem",
+        // The report as text (a pipe would get JSON).
+        "-o",
+        "table",
     ]);
     if let Some(ca) = ca {
         cmd.arg("--tsa-ca").arg(ca);
@@ -63,6 +66,26 @@ fn a_timestamp_token_is_checked_and_with_tsa_ca_its_chain_too() {
         out.contains("note      m.json.tsr: the TSA's signature was not checked"),
         "{out}"
     );
+
+    // In a pipe without `-o`, the same report as JSON, as every command.
+    let o = kt_bare(d)
+        .args([
+            "export-jobs",
+            "verify",
+            "--manifest",
+            "m.json",
+            "--key",
+            "key.pem",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let report = crate::stdout_json(&o);
+    assert!(
+        report["checked"].as_array().is_some_and(|c| !c.is_empty()),
+        "{report}"
+    );
+    assert_eq!(report["mismatches"], json!([]), "{report}");
 
     // With the TSA's CA: openssl checks the TSA's signature and chain.
     let o = verify(d, Some(&tsa.ca_pem()));
