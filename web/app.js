@@ -364,9 +364,26 @@ function statusCell(job) {
   return cell;
 }
 
+/**
+ * When the job's file stops being downloadable (ms): its expiry, or the end
+ * of its retention when that is later (the API's max(expires_at, retained_until)).
+ */
+function availableUntil(job) {
+  const expires = Date.parse(job.expires_at);
+  const kept = job.retained_until ? Date.parse(job.retained_until) : NaN;
+  return Number.isNaN(kept) ? expires : Math.max(expires, kept);
+}
+
 function expiresCell(job) {
   if (!job.expires_at) return el('td', { class: 'muted', text: t('none') });
   const ms = Date.parse(job.expires_at);
+  const kept = availableUntil(job);
+  if (job.status === 'completed' && kept > ms) {
+    // A retained evidence export: kept (locked) and downloadable until then.
+    return el('td', { class: 'when' }, el('span', { text: t('keptUntil') }), ' ',
+      timeEl(job.retained_until, formatDateTime(kept)),
+      el('div', { class: 'small muted', text: formatRelative(kept) }));
+  }
   if (job.status === 'expired') {
     return el('td', { class: 'when expired' }, el('strong', { text: t('st_expired') }), ' ',
       timeEl(job.expires_at, formatDateTime(ms)),
@@ -532,7 +549,7 @@ const DAY_MS = 86400000;
 
 /** Whole days left until the job's file is deleted, rounded up (the API's maximum). */
 function maxShareDays(job) {
-  return Math.max(1, Math.ceil((Date.parse(job.expires_at) - Date.now()) / DAY_MS));
+  return Math.max(1, Math.ceil((availableUntil(job) - Date.now()) / DAY_MS));
 }
 
 function openShare(job) {
@@ -548,7 +565,7 @@ function openShare(job) {
   $('share-days').max = String(max);
   $('share-days').value = String(Math.min(7, max));
   $('share-days').removeAttribute('aria-invalid');
-  $('share-days-hint').textContent = t('shareDaysHint', { max, date: formatDateTime(Date.parse(job.expires_at)) });
+  $('share-days-hint').textContent = t('shareDaysHint', { max, date: formatDateTime(availableUntil(job)) });
   $('share-links').replaceChildren(el('p', { class: 'muted', text: '…' }));
   if (!dialog.open) dialog.showModal();
   $('share-note').focus();

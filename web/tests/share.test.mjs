@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { after, before, test } from 'node:test';
 import {
-  apiGet, createThroughForm, fillWindow, launchBrowser, newPage, row, shot, signIn, startStack,
+  apiGet, apiPost, createThroughForm, fillWindow, launchBrowser, newPage, row, shot, signIn, startStack,
 } from './harness.mjs';
 
 let stack;
@@ -99,6 +99,36 @@ test('shares a completed export: the copied link opens without a token until it 
   assert.equal(trail.entries[3].by.kind, 'link');
   assert.equal(trail.entries[3].source_ip, '127.0.0.1');
   assert.deepEqual(page.jsErrors, []);
+});
+
+test('a retained evidence export says it is kept until its retention ends, and can be shared that long', async () => {
+  const page = await newPage(browser);
+  await signIn(page, stack.url, 'acme-retained');
+  const created = await apiPost(page, stack.url, '/v1/export-jobs', {
+    type: 'events', format: 'compliance-ens', date_from: MAY.start, date_to: MAY.end, timezone: MAY.zone,
+    label: 'Kept for the audit', retention_days: 400,
+  });
+  assert.equal(created.status, 202, JSON.stringify(created.body));
+  await page.getByRole('button', { name: 'Refresh' }).click();
+  const r = row(page, created.body.id);
+  await r.getByText('Completed', { exact: true }).waitFor({ timeout: 60000 });
+  const done = (await apiGet(page, stack.url, `/v1/export-jobs/${created.body.id}`)).body;
+  assert.ok(Date.parse(done.retained_until) > Date.parse(done.expires_at), JSON.stringify(done));
+  // The row names the end of the retention, not the 7-day expiry before it.
+  await page.getByRole('button', { name: 'Refresh' }).click();
+  await r.getByText('Kept until', { exact: true }).waitFor();
+  assert.equal(await r.locator('td', { hasText: 'Kept until' }).locator('time').getAttribute('datetime'), done.retained_until);
+  // Links may last as long as the file is kept (the API's own maximum).
+  await r.getByRole('button', { name: 'Share' }).click();
+  const dialog = page.getByRole('dialog', { name: `Share ${done.file_name}` });
+  await dialog.waitFor();
+  const max = Math.ceil((Date.parse(done.retained_until) - Date.now()) / 86400000);
+  assert.equal(await dialog.getByLabel('Valid for (days)').getAttribute('max'), String(max));
+  await dialog.getByLabel('Recipient').fill('Audit firm');
+  await dialog.getByLabel('Valid for (days)').fill(String(max));
+  await dialog.getByRole('button', { name: 'Create link' }).click();
+  await page.waitForFunction(() => document.getElementById('share-url').value !== '');
+  await shot(page, 'retained-export');
 });
 
 test('the Share dialog speaks Spanish', async () => {
