@@ -437,7 +437,7 @@ function jobRow(job) {
     el('td', { class: 'file' },
       el('div', { class: 'mono file-name' }, fileNameWithBreaks(job.file_name)),
       job.label ? el('div', { class: 'label-text', text: job.label }) : null,
-      el('div', { class: 'small muted mono', text: job.id })),
+      el('div', { class: 'small muted mono job-id', text: job.id })),
     el('td', { class: 'window' },
       timeEl(job.window_start, zonedText(job.window_start, job.timezone)),
       el('span', { class: 'muted', 'aria-hidden': 'true' }, ' → '),

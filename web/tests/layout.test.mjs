@@ -1,0 +1,37 @@
+// The history table on a common laptop screen (1280 px wide): every column,
+// Actions included, is visible without scrolling sideways, in both languages.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { createThroughForm, fillWindow, launchBrowser, newPage, row, shot, signIn, startStack } from './harness.mjs';
+
+let stack;
+let browser;
+before(async () => {
+  [stack, browser] = await Promise.all([startStack(), launchBrowser()]);
+});
+after(async () => {
+  await browser?.close();
+  await stack?.stop();
+});
+
+test('at 1280 px the history fits its card, Actions included', async () => {
+  const page = await newPage(browser, { viewport: { width: 1280, height: 900 } });
+  await signIn(page, stack.url, 'acme');
+  await fillWindow(page, { start: '2026-05-01', end: '2026-05-03', zone: 'Europe/Madrid' });
+  // The longest file name and window a row holds: a bundle in a zone with an offset.
+  const job = await createThroughForm(page, { format: 'compliance-all', label: 'Q2 audit packet for the external auditor' });
+  const r = row(page, job.id);
+  await r.getByText('Completed', { exact: true }).waitFor({ timeout: 90000 });
+  for (const language of ['English', 'Español']) {
+    await page.getByRole('button', { name: language, exact: true }).click();
+    await r.locator('td.actions button').first().waitFor();
+    const wrap = await page.locator('.table-wrap').evaluate((w) => ({ scroll: w.scrollWidth, client: w.clientWidth }));
+    assert.ok(wrap.scroll <= wrap.client, `${language}: the table is ${wrap.scroll} px wide in ${wrap.client} px`);
+    const box = await page.locator('.table-wrap').boundingBox();
+    for (const button of await r.locator('td.actions button').all()) {
+      const b = await button.boundingBox();
+      assert.ok(b.x + b.width <= box.x + box.width, `${language}: ${await button.textContent()} is cut off`);
+    }
+  }
+  await shot(page, 'history-1280');
+});
