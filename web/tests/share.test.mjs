@@ -39,6 +39,9 @@ test('shares a completed export: the copied link opens without a token until it 
   assert.equal(await page.evaluate(() => document.activeElement.id), 'share-note');
   assert.equal(await dialog.getByLabel('Valid for (days)').getAttribute('max'), '7');
   await dialog.getByText('No links yet.').waitFor();
+  // No link to send before one is made.
+  assert.equal(await dialog.getByLabel('Link to send').isVisible(), false);
+  assert.equal(await dialog.getByRole('button', { name: 'Copy link' }).isVisible(), false);
 
   // Without a recipient: said, in the dialog, on the field.
   await dialog.getByRole('button', { name: 'Create link' }).click();
