@@ -3,6 +3,7 @@
 mod bounds;
 mod bundle;
 mod declarations;
+mod evidence_claims;
 mod html;
 mod property;
 mod snapshots;

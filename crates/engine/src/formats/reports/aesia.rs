@@ -197,17 +197,22 @@ fn art26_1(agg: &Aggregate) -> Section {
         decisions_by_model: json!(t.by_model.to_json_with()),
         config_version_timeline: json!(timeline),
         config_version_changes: t.configs.len().saturating_sub(1) as u64,
+        config_versions_used_before_publication: common::configs_used_before_publication(agg),
         block_rate_spike_days: json!(spike_days(agg)),
         spike_rule: SPIKE_RULE,
     });
     let r = &agg.quality.requests;
+    let early = common::config_trail_gap(agg, &mut s);
+    let named = frac(r.config_version, r.events) >= COMPLETE;
     s.status = if decided == 0 {
         s.gap("no policy decisions in the window");
         Status::NotEvidenced
-    } else if frac(r.config_version, r.events) >= COMPLETE {
+    } else if named && !early {
         Status::Evidenced
     } else {
-        s.gap("some request events do not name the configuration version in force");
+        if !named {
+            s.gap("some request events do not name the configuration version in force");
+        }
         Status::Partial
     };
     s.gap("the provider's instructions for use, and whether the configuration follows them, are not in the log");

@@ -158,6 +158,16 @@ pub fn retention_metrics(agg: &Aggregate, profile: Profile<'_>) -> RetentionMetr
 /// least that long; the declared policy says how long it is kept.
 pub fn retention(agg: &Aggregate, profile: Profile<'_>, s: &mut Section) {
     s.set_metrics(retention_metrics(agg, profile));
+    s.status = retention_status(agg, profile, s);
+}
+
+/// The retention rule both reports apply (AI Act Art. 26(6), ENS
+/// op.exp.8.r3): shown when exported events are at least
+/// [`RETENTION_MIN_DAYS`] old at the window end, or when the tenant declares
+/// a retention (`retention.log_days`, cited) of at least that; a declared
+/// retention shorter than that is never enough. Adds the gaps and the
+/// declaration to `s`.
+pub fn retention_status(agg: &Aggregate, profile: Profile<'_>, s: &mut Section) -> Status {
     let oldest_age = agg.first_ts.map(|t| agg.age_days_at_window_end(t));
     let declared = profile.and_then(|p| {
         p.profile
@@ -166,23 +176,35 @@ pub fn retention(agg: &Aggregate, profile: Profile<'_>, s: &mut Section) {
             .and_then(|r| r.log_days)
             .map(|d| (p.version, d))
     });
-    match declared {
+    let declared_enough = match declared {
         Some((version, days)) => {
             s.declare(version, "retention.log_days", json!(days));
-            if i64::from(days) < RETENTION_MIN_DAYS {
+            let enough = i64::from(days) >= RETENTION_MIN_DAYS;
+            if !enough {
                 s.gap(format!(
                     "the declared retention ({days} days) is shorter than {RETENTION_MIN_DAYS} days"
                 ));
             }
+            Some(enough)
         }
-        None => s.gap("the retention period is not in the event log and not declared in the tenant's compliance profile (retention.log_days)"),
-    }
-    s.status = match oldest_age {
+        None => {
+            s.gap("the retention period is not in the event log and not declared in the tenant's compliance profile (retention.log_days)");
+            None
+        }
+    };
+    let status = match oldest_age {
         None => {
             s.gap("no events in the window");
             Status::NotEvidenced
         }
+        Some(_) if declared_enough == Some(false) => Status::Partial,
         Some(age) if age >= RETENTION_MIN_DAYS => Status::Evidenced,
+        Some(age) if declared_enough == Some(true) => {
+            s.gap(format!(
+                "the oldest exported event is {age} days old at the window end: retention of {RETENTION_MIN_DAYS} days rests on the tenant's declaration, not on the exported events"
+            ));
+            Status::Evidenced
+        }
         Some(age) => {
             s.gap(format!(
                 "the oldest exported event is {age} days old at the window end; the export shows retention of at least that, not of {RETENTION_MIN_DAYS} days (export a window reaching {RETENTION_MIN_DAYS} days back to show it)"
@@ -191,6 +213,7 @@ pub fn retention(agg: &Aggregate, profile: Profile<'_>, s: &mut Section) {
         }
     };
     s.gap("that events are deleted when the retention period ends is not shown by an export of what is kept");
+    status
 }
 
 /// Human oversight of escalations (AI Act Art. 14 / 26(2), GDPR Art. 22).
@@ -218,6 +241,8 @@ pub fn oversight(agg: &Aggregate) -> (Status, OversightMetrics, Vec<String>) {
         escalations_opened: o.opened,
         escalations_resolved: o.resolved,
         resolved_opened_before_window: o.resolved_unmatched,
+        resolutions_before_opening: o.resolved_before_opening,
+        resolutions_before_opening_rule: "a resolution timestamped before its own escalation's opening in the window (export order: ts, then event id) is a timestamp anomaly: it gives no time to decision or override, and the escalation counts as pending at the window end",
         pending_at_window_end: pending,
         review_sla_hours: REVIEW_SLA_HOURS,
         pending_beyond_sla_at_window_end: beyond_sla,
@@ -255,6 +280,12 @@ pub fn oversight(agg: &Aggregate) -> (Status, OversightMetrics, Vec<String>) {
                 o.resolved_unmatched
             ));
         }
+        if o.resolved_before_opening > 0 {
+            gaps.push(format!(
+                "{} resolution(s) are timestamped before their own escalation's opening (a timestamp anomaly): they do not count as resolving it, and those escalations are counted as pending",
+                o.resolved_before_opening
+            ));
+        }
         if beyond_sla > 0 {
             gaps.push(format!(
                 "{beyond_sla} escalation(s) were waiting for a human decision for more than {REVIEW_SLA_HOURS} hours at the window end"
@@ -280,6 +311,7 @@ pub fn oversight(agg: &Aggregate) -> (Status, OversightMetrics, Vec<String>) {
             && o.without_id == 0
             && o.untracked == 0
             && beyond_sla == 0
+            && o.resolved_before_opening == 0
         {
             Status::Evidenced
         } else {
@@ -338,6 +370,28 @@ pub fn hist_from(values: impl Iterator<Item = i64>) -> LogHistogram {
     h
 }
 
+/// Configuration versions seen in use before their publication in the window.
+pub fn configs_used_before_publication(agg: &Aggregate) -> u64 {
+    agg.traffic
+        .configs
+        .sorted()
+        .into_iter()
+        .filter(|(_, c)| c.used_before_publication())
+        .count() as u64
+}
+
+/// The gap for versions used before their publication (none when there are none).
+pub fn config_trail_gap(agg: &Aggregate, s: &mut Section) -> bool {
+    let early = configs_used_before_publication(agg);
+    if early > 0 {
+        s.gap(format!(
+            "{early} of {} configuration version(s) were named by events before their config.published event in the window (first_seen before published_at): the trail does not show them published before use",
+            agg.traffic.configs.len()
+        ));
+    }
+    early > 0
+}
+
 /// Configuration versions seen, ordered by first sighting.
 pub fn config_timeline(agg: &Aggregate) -> Vec<Value> {
     let mut timeline: Vec<(i64, &String, Value)> = agg
@@ -379,6 +433,8 @@ pub struct OversightMetrics {
     pub escalations_opened: u64,
     pub escalations_resolved: u64,
     pub resolved_opened_before_window: u64,
+    pub resolutions_before_opening: u64,
+    pub resolutions_before_opening_rule: &'static str,
     pub pending_at_window_end: u64,
     pub review_sla_hours: i64,
     pub pending_beyond_sla_at_window_end: u64,

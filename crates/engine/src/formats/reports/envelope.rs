@@ -175,7 +175,9 @@ pub fn report(
     let (start, end) = (iso(ctx.window.start), iso(ctx.window.end));
     let digest = agg.events_digest();
     let tenant = ctx.tenant_id.as_str();
-    let config_versions: Vec<String> = agg.traffic.configs.keys().into_iter().cloned().collect();
+    let mut config_versions: Vec<String> =
+        agg.traffic.configs.keys().into_iter().cloned().collect();
+    config_versions.sort_by(|a, b| super::num::natural_cmp(a, b));
     let profile = ctx.report.profile.as_ref();
     let profile_version = profile.map_or("none".to_string(), |p| p.version.to_string());
     let id = report_id(&report_id_name(&ReportIdParts {

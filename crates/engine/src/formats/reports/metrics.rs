@@ -206,6 +206,7 @@ pub struct MinimisationMetrics {
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct AccountabilityMetrics {
     pub config_version_trail: Value,
+    pub config_versions_used_before_publication: u64,
     pub completeness_pct: super::common::Completeness,
     #[schemars(regex(pattern = r"^sha256:[0-9a-f]{64}$"))]
     pub events_digest: String,
@@ -278,6 +279,7 @@ pub struct Art261Metrics {
     pub decisions_by_model: Value,
     pub config_version_timeline: Value,
     pub config_version_changes: u64,
+    pub config_versions_used_before_publication: u64,
     pub block_rate_spike_days: Value,
     pub spike_rule: &'static str,
 }

@@ -54,6 +54,38 @@ pub const MS_PER_MIN: i64 = 60_000;
 pub const MS_PER_HOUR: i64 = 3_600_000;
 pub const MS_PER_DAY: i64 = 86_400_000;
 
+/// Compares version names as an auditor reads them: runs of digits by their
+/// value (`cfg_v41` before `cfg_v100`), the rest as text; ties by the plain
+/// string.
+pub fn natural_cmp(a: &str, b: &str) -> std::cmp::Ordering {
+    fn runs(s: &str) -> Vec<(bool, &str)> {
+        let mut out = Vec::new();
+        let mut start = 0;
+        let b = s.as_bytes();
+        for i in 1..=b.len() {
+            if i == b.len() || b[i].is_ascii_digit() != b[start].is_ascii_digit() {
+                out.push((b[start].is_ascii_digit(), &s[start..i]));
+                start = i;
+            }
+        }
+        out
+    }
+    let (ra, rb) = (runs(a), runs(b));
+    for (x, y) in ra.iter().zip(&rb) {
+        let o = match (x, y) {
+            ((true, x), (true, y)) => {
+                let (x, y) = (x.trim_start_matches('0'), y.trim_start_matches('0'));
+                x.len().cmp(&y.len()).then(x.cmp(y))
+            }
+            ((_, x), (_, y)) => x.cmp(y),
+        };
+        if o.is_ne() {
+            return o;
+        }
+    }
+    ra.len().cmp(&rb.len()).then(a.cmp(b))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -68,6 +100,20 @@ mod tests {
         assert_eq!(fixed(f64::NAN, 4), None);
         assert_eq!(ratio(1, 0), None);
         assert_eq!(json(pct(1, 3)), "33.33");
+    }
+
+    #[test]
+    fn version_names_sort_by_the_value_of_their_numbers() {
+        let mut v = vec![
+            "cfg_v100", "cfg_v41", "cfg_v9", "cfg_v041", "", "cfg_v41b", "beta",
+        ];
+        v.sort_by(|a, b| natural_cmp(a, b));
+        assert_eq!(
+            v,
+            [
+                "", "beta", "cfg_v9", "cfg_v041", "cfg_v41", "cfg_v41b", "cfg_v100"
+            ]
+        );
     }
 
     #[test]

@@ -10,7 +10,9 @@ use kt_domain::{ExportFormat, ParsedEvent};
 use serde::{Deserialize, Serialize};
 
 /// The saved state's version: a finisher refuses states of another shape.
-pub const STATE_VERSION: u32 = 1;
+/// 2: samples of log exports (`Pop::LogExport`); escalation rows' resolutions
+/// before their opening counted apart.
+pub const STATE_VERSION: u32 = 2;
 
 /// What a segment of a compliance export writes instead of a report.
 #[derive(Serialize, Deserialize)]

@@ -165,15 +165,17 @@ fn accountability(agg: &Aggregate) -> Section {
     let timeline = common::config_timeline(agg);
     s.set_metrics(AccountabilityMetrics {
         config_version_trail: json!(timeline),
+        config_versions_used_before_publication: common::configs_used_before_publication(agg),
         completeness_pct: common::completeness(agg),
         events_digest: agg.events_digest(),
         event_count: agg.count,
     });
     let missing = common::incomplete_fields(agg);
+    let early = common::config_trail_gap(agg, &mut s);
     s.status = if agg.count == 0 {
         s.gap("no events in the window");
         Status::NotEvidenced
-    } else if missing.is_empty() && agg.quality.requests.events > 0 {
+    } else if missing.is_empty() && agg.quality.requests.events > 0 && !early {
         Status::Evidenced
     } else {
         if !missing.is_empty() {

@@ -48,12 +48,20 @@ impl Escalation {
         }
     }
 
-    /// Whether the first resolution came after the first opening.
-    fn matched(&self) -> bool {
+    /// Whether the first resolution came after the first opening (in export order).
+    /// A resolution before its own escalation's opening is a timestamp
+    /// anomaly ([`Escalation::resolved_before_opening`]), not a match.
+    pub fn matched(&self) -> bool {
         match (self.opened_at.get(), self.resolved_at.get()) {
             (Some(o), Some(r)) => (o, self.opened_by.as_deref()) < (r, self.resolved_by.as_deref()),
             _ => false,
         }
+    }
+
+    /// Whether the escalation was opened in the window and its first
+    /// resolution is timestamped before that opening.
+    pub fn resolved_before_opening(&self) -> bool {
+        self.opened_at.is_some() && self.resolved_at.is_some() && !self.matched()
     }
 
     /// A later part's row of the same escalation.
@@ -104,6 +112,10 @@ pub struct Oversight {
     pub resolved: u64,
     /// Resolutions whose opening is not in the window (or not tracked).
     pub resolved_unmatched: u64,
+    /// Resolutions timestamped before their escalation's opening in the
+    /// window: a timestamp anomaly; the escalation counts as pending.
+    #[serde(default)]
+    pub resolved_before_opening: u64,
     pub resolved_without_reviewer: u64,
     pub overrides: u64,
     pub resolution_unknown: u64,
@@ -138,6 +150,7 @@ impl Oversight {
             opened: 0,
             resolved: 0,
             resolved_unmatched: 0,
+            resolved_before_opening: 0,
             resolved_without_reviewer: 0,
             overrides: 0,
             resolution_unknown: 0,
@@ -239,6 +252,7 @@ impl Oversight {
             opened_by_risk.incr(x.open_risk.as_deref().unwrap_or("(none)"));
         }
         let (mut unmatched, mut without_reviewer, mut overrides, mut unknown) = (0, 0, 0, 0);
+        let mut before_opening = 0;
         let mut reviewers = DistinctCap::new(MAX_DISTINCT);
         let mut by_resolution = CappedMap::new(MAX_KEYS);
         let mut overrides_by_risk = CappedMap::new(MAX_KEYS);
@@ -249,6 +263,10 @@ impl Oversight {
                 None => without_reviewer += 1,
             }
             by_resolution.incr(x.resolution.as_deref().unwrap_or("(none)"));
+            if x.resolved_before_opening() {
+                before_opening += 1;
+                continue;
+            }
             if !x.matched() {
                 unmatched += 1;
                 continue;
@@ -269,6 +287,7 @@ impl Oversight {
         self.opened = opens.len() as u64 + l.opened;
         self.resolved = resolutions.len() as u64 + l.resolved;
         self.resolved_unmatched = unmatched + l.resolved;
+        self.resolved_before_opening = before_opening;
         self.resolved_without_reviewer = without_reviewer + l.resolved_without_reviewer;
         self.overrides = overrides;
         self.resolution_unknown = unknown;
@@ -282,11 +301,13 @@ impl Oversight {
         self.reviewers = reviewers;
     }
 
-    /// Escalations opened in the window and not resolved by its end.
+    /// Escalations opened in the window and not resolved after their
+    /// opening by its end: a resolution timestamped before the opening does
+    /// not resolve it (it is counted in `resolved_before_opening`).
     pub fn pending(&self) -> impl Iterator<Item = (&IdStr, &Escalation)> {
         self.lifecycles
             .iter()
-            .filter(|(_, x)| x.opened_at.is_some() && x.resolved_at.is_none())
+            .filter(|(_, x)| x.opened_at.is_some() && !x.matched())
     }
 }
 

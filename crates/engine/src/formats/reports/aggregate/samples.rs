@@ -39,6 +39,8 @@ pub enum Pop {
     Request,
     /// `config.published` events.
     Config,
+    /// Exports or reads of the log itself (`export.*`, `log.export*`).
+    LogExport,
 }
 
 impl Pop {
@@ -85,7 +87,7 @@ fn in_pop_order<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<BottomK>, 
         .collect()
 }
 
-const ALL_POPS: [Pop; 14] = [
+const ALL_POPS: [Pop; 15] = [
     Pop::All,
     Pop::HighRisk,
     Pop::Escalation,
@@ -100,6 +102,7 @@ const ALL_POPS: [Pop; 14] = [
     Pop::Admin,
     Pop::Request,
     Pop::Config,
+    Pop::LogExport,
 ];
 
 #[derive(Serialize, Deserialize)]
@@ -191,8 +194,12 @@ impl Samples {
         if super::risk::is_breach_candidate(o) {
             pops.push(Pop::Breach);
         }
-        if o.event_type == "admin.action" || super::access::is_log_export(o.event_type) {
+        let log_export = super::access::is_log_export(o.event_type);
+        if o.event_type == "admin.action" || log_export {
             pops.push(Pop::Admin);
+        }
+        if log_export {
+            pops.push(Pop::LogExport);
         }
         if o.event_type == "config.published" {
             pops.push(Pop::Config);

@@ -71,6 +71,13 @@ pub struct ConfigStats {
 }
 
 impl ConfigStats {
+    /// Whether events named this version before its `config.published`
+    /// event in the window (export order): the trail shows it in use before
+    /// it was published.
+    pub fn used_before_publication(&self) -> bool {
+        self.published_at.is_some_and(|p| self.first_seen < p)
+    }
+
     pub fn to_json(&self, version: &str) -> Value {
         json!({
             "config_version": version,

@@ -183,6 +183,14 @@ pub const TEXTS: &[(&str, &str)] = &[
         "el plazo de conservación no consta en el registro de eventos ni está declarado en el perfil de cumplimiento del tenant (retention.log_days)",
     ),
     (
+        "the oldest exported event is {} days old at the window end: retention of {} days rests on the tenant's declaration, not on the exported events",
+        "el evento exportado más antiguo tiene {} días al final del periodo: la conservación de {} días se apoya en la declaración del tenant, no en los eventos exportados",
+    ),
+    (
+        "{} resolution(s) are timestamped before their own escalation's opening (a timestamp anomaly): they do not count as resolving it, and those escalations are counted as pending",
+        "{} resolución(es) tienen marca de tiempo anterior a la apertura de su propia escalada (una anomalía de marcas de tiempo): no cuentan como su resolución, y esas escaladas se cuentan como pendientes",
+    ),
+    (
         "the oldest exported event is {} days old at the window end; the export shows retention of at least that, not of {} days (export a window reaching {} days back to show it)",
         "el evento exportado más antiguo tiene {} días al final del periodo; la exportación muestra una conservación de al menos ese tiempo, no de {} días (exporte un periodo que alcance {} días atrás para mostrarla)",
     ),
@@ -347,8 +355,24 @@ pub const TEXTS: &[(&str, &str)] = &[
         "se registraron tipos de evento fuera del catálogo documentado",
     ),
     (
-        "the retention period set by the organisation's security policy is not in the log (it is cited when the tenant declares it); retention is reported, not judged",
-        "el plazo de conservación fijado por la política de seguridad de la organización no consta en el registro (se cita cuando el tenant lo declara); la conservación se informa, no se juzga",
+        "the retention period set by the organisation's security policy is not in the log; it is judged from the tenant's declaration (retention.log_days) or from events old enough to show it",
+        "el plazo de conservación fijado por la política de seguridad de la organización no consta en el registro; se juzga por la declaración del tenant (retention.log_days) o por eventos con antigüedad suficiente para mostrarlo",
+    ),
+    (
+        "no export or read of the activity log is recorded in the window: access to the logs is not shown (administrative actions are not accesses to the log)",
+        "ninguna exportación ni lectura del registro de actividad consta en el periodo: el acceso a los registros no se muestra (las acciones administrativas no son accesos al registro)",
+    ),
+    (
+        "{} of {} configuration version(s) were named by events before their config.published event in the window (first_seen before published_at): the trail does not show them published before use",
+        "{} de {} versión(es) de configuración fueron nombradas por eventos antes de su evento config.published en el periodo (first_seen anterior a published_at): la traza no muestra que se publicaran antes de usarse",
+    ),
+    (
+        "{} export(s) of the log name no actor",
+        "{} exportación(es) del registro no nombran a ningún actor",
+    ),
+    (
+        "{} escalation(s) have a resolution timestamped before their opening (a timestamp anomaly): they are counted open at the window end, and their register entries say so (resolved_before_opening)",
+        "{} escalada(s) tienen una resolución con marca de tiempo anterior a su apertura (una anomalía de marcas de tiempo): se cuentan abiertas al final del periodo, y sus entradas del registro lo indican (resolved_before_opening)",
     ),
     (
         "no administrative action or log export recorded in the window",

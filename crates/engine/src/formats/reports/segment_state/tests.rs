@@ -127,9 +127,17 @@ fn a_merged_aggregate_links_what_crossed_the_boundary() {
     let m = merged_at(&ctx, &lines, 5);
     let o = &m.oversight;
     // esc_1 opened (twice) before the cut and resolved after it: one opening, matched;
-    // esc_3 resolved before it was opened: unmatched.
-    assert_eq!((o.opened, o.resolved, o.resolved_unmatched), (3, 3, 1));
+    // esc_3 resolved before it was opened: a timestamp anomaly, not an
+    // escalation opened before the window, and still pending.
+    assert_eq!((o.opened, o.resolved, o.resolved_unmatched), (3, 3, 0));
+    assert_eq!(o.resolved_before_opening, 1);
     assert_eq!(o.time_to_decision.count(), 2);
+    // The same when the cut falls between esc_3's resolution and its opening.
+    let m9 = merged_at(&ctx, &lines, 9);
+    let o9 = &m9.oversight;
+    assert_eq!((o9.resolved_unmatched, o9.resolved_before_opening), (0, 1));
+    let pending: Vec<&str> = o9.pending().map(|(id, _)| id.as_str()).collect();
+    assert_eq!(pending, ["esc_3"]);
     assert_eq!(o.lifecycles["esc_1"].event_ids.len(), 3);
     // inc_1 reported before the cut, acknowledged and resolved after it.
     assert_eq!(m.incidents.time_to_acknowledge.count(), 1);
