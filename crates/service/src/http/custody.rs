@@ -12,7 +12,7 @@ use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use kt_domain::{JobId, JobStatus};
+use kt_domain::{JobId, JobStatus, TenantId};
 use kt_engine::custody::SignedManifest;
 use kt_store::StoreError;
 use serde_json::json;
@@ -71,7 +71,7 @@ async fn load_manifest(
     let Path(raw) = path.map_err(|_| ApiError::JobNotFound)?;
     let id = JobId::parse(&raw).map_err(|_| ApiError::JobNotFound)?;
     // The manifest outlives the job record: look it up first.
-    if let Some(m) = custody(state)?.store.manifest(&caller.tenant, &id).await? {
+    if let Some(m) = stored_manifest(state, &caller.tenant, &id).await? {
         return Ok(m);
     }
     let job = state
@@ -97,7 +97,21 @@ pub async fn manifest(
     caller: Caller,
     path: Result<Path<String>, PathRejection>,
 ) -> Result<Response> {
-    let m = load_manifest(&state, &caller, path).await?;
+    manifest_response(load_manifest(&state, &caller, path).await?)
+}
+
+/// The manifest of `tenant`'s job `id`, if one was signed.
+pub(super) async fn stored_manifest(
+    state: &AppState,
+    tenant: &TenantId,
+    id: &JobId,
+) -> Result<Option<SignedManifest>> {
+    Ok(custody(state)?.store.manifest(tenant, id).await?)
+}
+
+/// A manifest's exact bytes (what the signature covers), with the
+/// signature, key id and timestamp state in headers.
+pub(super) fn manifest_response(m: SignedManifest) -> Result<Response> {
     let timestamp = timestamp_state(&m);
     let header_value = |v: String| {
         HeaderValue::from_str(&v).map_err(|_| StoreError::Permanent("header value".into()))
@@ -133,7 +147,11 @@ pub async fn manifest_signature(
     caller: Caller,
     path: Result<Path<String>, PathRejection>,
 ) -> Result<Response> {
-    let m = load_manifest(&state, &caller, path).await?;
+    signature_response(load_manifest(&state, &caller, path).await?)
+}
+
+/// A manifest's detached DER signature, with its key id in a header.
+pub(super) fn signature_response(m: SignedManifest) -> Result<Response> {
     Ok((
         [
             (

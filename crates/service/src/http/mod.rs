@@ -14,6 +14,7 @@ mod profile;
 mod query;
 mod report_html;
 mod share;
+mod shared_custody;
 mod state;
 
 pub use crate::job_creation::ExportRequest;
@@ -27,7 +28,7 @@ use axum::routing::{delete, get, post};
 use tower_http::trace::TraceLayer;
 
 /// Every route of the API, as (method, path) in axum syntax; the OpenAPI test checks them.
-pub const ROUTES: [(&str, &str); 21] = [
+pub const ROUTES: [(&str, &str); 23] = [
     ("POST", "/v1/export-jobs"),
     ("GET", "/v1/export-jobs"),
     ("GET", "/v1/export-jobs/{id}"),
@@ -46,6 +47,8 @@ pub const ROUTES: [(&str, &str); 21] = [
     ("DELETE", "/v1/export-jobs/{id}/links/{link_id}"),
     ("GET", "/v1/export-jobs/{id}/audit"),
     ("GET", "/v1/shared/{token}"),
+    ("GET", "/v1/shared/{token}/manifest"),
+    ("GET", "/v1/shared/{token}/manifest.sig"),
     ("GET", "/"),
     ("GET", "/assets/{file}"),
     ("GET", "/v1/export-jobs/{id}/report.html"),
@@ -99,6 +102,11 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/v1/export-jobs/{id}/audit", get(share::audit))
         .route("/v1/shared/{token}", get(share::shared))
+        .route("/v1/shared/{token}/manifest", get(shared_custody::manifest))
+        .route(
+            "/v1/shared/{token}/manifest.sig",
+            get(shared_custody::signature),
+        )
         .merge(page::routes())
         .fallback(|| async { ApiError::RouteNotFound })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })

@@ -356,20 +356,20 @@ fn at(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
-/// `GET /v1/shared/{token}`: no bearer token; the token is the credential.
-#[instrument(skip_all, fields(link_id, job_id))]
-pub async fn shared(
-    State(state): State<AppState>,
-    client: Client,
+/// A share link that may be used now, its job, and until when the job's
+/// file is kept.
+pub(super) struct LiveLink {
+    pub link: ShareLink,
+    pub job: Job,
+    pub until: DateTime<Utc>,
+}
+
+/// The link whose token is in `path`, if it may be used now: 410 (with
+/// why) for an unknown, revoked or expired link, or a file no longer kept.
+pub(super) async fn live_link(
+    state: &AppState,
     path: Result<Path<String>, PathRejection>,
-    raw: RawQuery,
-) -> Result<Response> {
-    let params = query::params(&raw, &["redirect"])?;
-    let redirect = match query::get(&params, "redirect") {
-        None | Some("true") => true,
-        Some("false") => false,
-        Some(_) => return Err(ApiError::bad_request("redirect", "must be true or false")),
-    };
+) -> Result<LiveLink> {
     let unknown = || link_gone("this share link is not valid (mistyped, or expired and removed)");
     let token = match path {
         Ok(Path(t)) if is_token_shaped(&t) => t,
@@ -401,6 +401,25 @@ pub async fn shared(
     let (Some(job), Some(until)) = (job, available) else {
         return Err(link_gone("the shared export's file is no longer kept"));
     };
+    Ok(LiveLink { link, job, until })
+}
+
+/// `GET /v1/shared/{token}`: no bearer token; the token is the credential.
+#[instrument(skip_all, fields(link_id, job_id))]
+pub async fn shared(
+    State(state): State<AppState>,
+    client: Client,
+    path: Result<Path<String>, PathRejection>,
+    raw: RawQuery,
+) -> Result<Response> {
+    let params = query::params(&raw, &["redirect"])?;
+    let redirect = match query::get(&params, "redirect") {
+        None | Some("true") => true,
+        Some("false") => false,
+        Some(_) => return Err(ApiError::bad_request("redirect", "must be true or false")),
+    };
+    let LiveLink { link, job, until } = live_link(&state, path).await?;
+    let now = state.now();
     let secs = SHARED_URL_TTL
         .min(link.expires_at - now)
         .min(until - now)

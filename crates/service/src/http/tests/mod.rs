@@ -36,6 +36,8 @@ struct TestApp {
     jobs: Arc<MemoryJobStore>,
     queue: Arc<MemoryJobQueue>,
     artifacts: Arc<MemoryArtifactStore>,
+    /// Where signed manifests are kept (`custody`).
+    manifests: Arc<kt_store::memory::MemoryCustodyStore>,
     now: Arc<Mutex<DateTime<Utc>>>,
 }
 
@@ -88,10 +90,11 @@ fn app_with_limit(max_active: u32) -> TestApp {
     let artifacts = Arc::new(MemoryArtifactStore::new());
     let now = Arc::new(Mutex::new(t("2026-06-15T12:00:00Z")));
     let clock_now = now.clone();
+    let manifests = Arc::new(kt_store::memory::MemoryCustodyStore::default());
     let custody = crate::custody::Custody {
         signer: Arc::new(kt_engine::custody::LocalKeySigner::generate()),
         retired: vec![],
-        store: Arc::new(kt_store::memory::MemoryCustodyStore::default()),
+        store: manifests.clone(),
         pseudonym_key_id: "k".into(),
         timestamper: None,
     };
@@ -103,6 +106,7 @@ fn app_with_limit(max_active: u32) -> TestApp {
         jobs,
         queue,
         artifacts,
+        manifests,
         now,
     }
 }
@@ -134,8 +138,15 @@ impl TestApp {
         let is_text = headers
             .get(header::CONTENT_TYPE)
             .is_some_and(|v| v.as_bytes().starts_with(b"text/"));
+        let is_binary = headers
+            .get(header::CONTENT_TYPE)
+            .is_some_and(|v| v.as_bytes() == b"application/octet-stream");
         let body = if bytes.is_empty() {
             Value::Null
+        } else if is_binary {
+            // A signature: base64, to compare.
+            use base64::Engine;
+            Value::String(base64::engine::general_purpose::STANDARD.encode(&bytes))
         } else if is_text {
             // The page's files.
             Value::String(String::from_utf8_lossy(&bytes).into_owned())

@@ -290,3 +290,70 @@ async fn a_trail_that_cannot_be_written_does_not_stop_a_download() {
         "the failed entries were logged instead"
     );
 }
+
+/// Whoever holds only a link can check a signature, not only a hash: the
+/// job's signed manifest and its signature under the link, gone with it.
+#[tokio::test]
+async fn a_links_holder_gets_the_signed_manifest_and_its_signature_until_the_link_ends() {
+    use base64::Engine;
+    use base64::engine::general_purpose::STANDARD;
+    use kt_engine::custody::ManifestSigner;
+    use kt_engine::custody::{LocalKeySigner, SignedManifest};
+    use kt_store::custody::CustodyStore;
+    let app = app();
+    let id = app.created("acme").await;
+    app.complete("acme", &id, TimeDelta::days(7)).await;
+    let path = shared_path(&app.share(&id, 3, "Audit firm").await);
+    let manifest = format!("{path}/manifest");
+    let signature = format!("{path}/manifest.sig");
+    // None signed for this job: said, not a server error.
+    let none = app.call(Method::GET, &manifest, None).await;
+    none.problem(StatusCode::CONFLICT);
+    assert!(
+        none.body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("no signed manifest")
+    );
+
+    let signer = LocalKeySigner::generate();
+    let claim = json!({"kind": "kt-exports/job-manifest", "job": {"id": id.as_str()},
+                       "artifact": {"sha256": "ab".repeat(32)}});
+    let signed = SignedManifest::sign(&claim, &signer).await.unwrap();
+    let acme = TenantId::parse("acme").unwrap();
+    app.manifests
+        .append_manifest(&acme, &id, &signed, &[])
+        .await
+        .unwrap();
+    let got = app.call(Method::GET, &manifest, None).await;
+    assert_eq!(got.status, StatusCode::OK, "{}", got.body);
+    assert_eq!(got.body, claim);
+    assert_eq!(
+        got.header(header::HeaderName::from_static("kt-manifest-signature")),
+        STANDARD.encode(&signed.signature)
+    );
+    assert_eq!(
+        got.header(header::HeaderName::from_static("kt-signing-key-id")),
+        signer.key_id()
+    );
+    let sig = app.call(Method::GET, &signature, None).await;
+    assert_eq!(sig.status, StatusCode::OK);
+    assert_eq!(sig.body, json!(STANDARD.encode(&signed.signature)));
+
+    // Revoked: the manifest goes with the download.
+    let listed = app.get(&links(&id), &token_of("acme")).await;
+    let link_id = listed.body["links"][0]["id"].as_str().unwrap().to_string();
+    let revoked = app
+        .call(
+            Method::DELETE,
+            &format!("{}/{link_id}", links(&id)),
+            Some(&token_of("acme")),
+        )
+        .await;
+    assert_eq!(revoked.status, StatusCode::OK);
+    for gone in [&manifest, &signature] {
+        app.call(Method::GET, gone, None)
+            .await
+            .problem(StatusCode::GONE);
+    }
+}

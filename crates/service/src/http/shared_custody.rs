@@ -1,0 +1,45 @@
+//! What a share link's holder needs to check a signature, not only a hash:
+//! the job's signed manifest and its detached signature under the link
+//! (`/v1/shared/{token}/manifest`, `.../manifest.sig`), verified with the
+//! public keys of `/v1/keys` (`docs/custody.md`). The link is the
+//! credential, with the same 410s as its download.
+use super::custody::{manifest_response, signature_response, stored_manifest};
+use super::problem::ApiError;
+use super::share::{LiveLink, live_link};
+use super::state::AppState;
+use axum::extract::rejection::PathRejection;
+use axum::extract::{Path, State};
+use axum::response::Response;
+use kt_engine::custody::SignedManifest;
+use tracing::instrument;
+
+type Result<T, E = ApiError> = std::result::Result<T, E>;
+
+/// `GET /v1/shared/{token}/manifest`: the shared job's manifest, as
+/// `/v1/export-jobs/{id}/manifest` serves it.
+#[instrument(skip_all, fields(link_id, job_id))]
+pub async fn manifest(
+    State(state): State<AppState>,
+    path: Result<Path<String>, PathRejection>,
+) -> Result<Response> {
+    manifest_response(shared_manifest(&state, path).await?)
+}
+
+/// `GET /v1/shared/{token}/manifest.sig`: its detached DER signature.
+#[instrument(skip_all, fields(link_id, job_id))]
+pub async fn signature(
+    State(state): State<AppState>,
+    path: Result<Path<String>, PathRejection>,
+) -> Result<Response> {
+    signature_response(shared_manifest(&state, path).await?)
+}
+
+async fn shared_manifest(
+    state: &AppState,
+    path: Result<Path<String>, PathRejection>,
+) -> Result<SignedManifest> {
+    let LiveLink { link, .. } = live_link(state, path).await?;
+    stored_manifest(state, &link.tenant_id, &link.job_id)
+        .await?
+        .ok_or_else(|| ApiError::Conflict("the shared export has no signed manifest".into()))
+}
