@@ -77,6 +77,8 @@ export async function readBundle(url) {
   }
   const reports = [];
   for (const artifact of manifest?.artifacts ?? []) {
+    // Renderings (text/html) are artifacts too; only reports have sections.
+    if ((artifact.media_type ?? 'application/json') !== 'application/json') continue;
     const report = json(artifact.path);
     if (!report?.sections) continue;
     const sections = Object.entries(report.sections).map(([key, s]) => ({
