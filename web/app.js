@@ -1,6 +1,6 @@
 // The Exports page: sign in, request an export, watch the history, download.
 import * as api from './api.js';
-import { readBundle } from './bundle.js';
+import { FAILED_CHECKS, readBundle } from './bundle.js';
 import * as dates from './dates.js';
 import {
   formatBytes, formatDateTime, formatFull, formatNumber, formatRelative, language, locale, setLanguage, t,
@@ -701,12 +701,14 @@ async function showBundle(job, { focus = true } = {}) {
     parts.push(el('p', { class: 'muted', text: t('manifestJob', { events: formatNumber(m.event_count ?? 0), start: zonedText(m.window_start, m.timezone || 'UTC'), end: zonedText(m.window_end, m.timezone || 'UTC') }) }));
   }
   parts.push(el('h3', { text: t('inventory') }), el('div', { class: 'table-wrap' }, el('table', { class: 'compact' },
-    el('thead', {}, el('tr', {}, ...['path', 'size', 'sha256', 'check'].map((k) => el('th', { scope: 'col', class: k === 'size' ? 'num' : null, text: t(k) })))),
-    el('tbody', {}, bundle.inventory.map((f) => el('tr', {},
+    el('thead', {}, el('tr', {}, ...['path', 'fileRole', 'size', 'sha256', 'check'].map((k) => el('th', { scope: 'col', class: k === 'size' ? 'num' : null, text: t(k) })))),
+    el('tbody', {}, bundle.inventory.map((f) => el('tr', { class: FAILED_CHECKS.has(f.check) ? 'failed' : null },
       el('td', { class: 'mono', text: f.path }),
+      el('td', { text: f.role ? t(f.role) : t('none') }),
       el('td', { class: 'num', text: formatBytes(f.size) }),
       el('td', { class: 'mono hash', text: f.sha256 }),
-      el('td', { class: `check-${f.check.startsWith('matches') ? 'matches' : f.check}`, text: f.check === 'self' ? t('none') : t(f.check) })))))));
+      el('td', { class: `check-${f.check.startsWith('matches') ? 'matches' : f.check}`, text: f.check === 'self' ? t('none') : t(f.check) })))))),
+  el('p', { class: 'muted', text: t(bundle.inventory.some((f) => f.path === 'manifest.sig') ? 'signatureNotChecked' : 'bundleUnsigned') }));
   const reports = el('div', { class: 'reports' });
   for (const r of bundle.reports) {
     const counts = new Map();

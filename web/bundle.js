@@ -1,11 +1,29 @@
 // Reads a compliance-all bundle in the browser: gunzip (DecompressionStream),
 // walk the tar headers, hash every file (Web Crypto) and check it against the
 // manifest and SHA256SUMS, as `sha256sum -c` and `kt export-jobs verify` do.
+// It does not check the signature over manifest.json (the panel says so).
 
 export async function sha256Hex(bytes) {
   const digest = await crypto.subtle.digest('SHA-256', bytes);
   return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
 }
+
+/**
+ * Files the manifest does not list, by design, and what each is: the manifest
+ * itself, what signs or timestamps it (a manifest cannot list its own
+ * signature) and SHA256SUMS. They are checked against SHA256SUMS only; every
+ * other file must be a manifest artifact (`kt export-jobs verify` fails it).
+ */
+export const TAG_FILES = {
+  'manifest.json': 'roleManifest',
+  'manifest.sig': 'roleSignature',
+  'signing-key.pem': 'rolePublicKey',
+  'manifest.tsr': 'roleTimestamp',
+  SHA256SUMS: 'roleSums',
+};
+
+/** Inventory checks that are failures. */
+export const FAILED_CHECKS = new Set(['differs', 'notListed']);
 
 function text(bytes, from, len) {
   const slice = bytes.subarray(from, from + len);
@@ -39,8 +57,9 @@ export function untar(bytes) {
 
 /**
  * Fetches the bundle from `url` and returns what the panel shows: the archive
- * hash, each file with its hash and whether the manifest and SHA256SUMS agree,
- * the manifest, and each report's sections.
+ * hash, each file with its hash, what it is (`role`, an i18n key) and whether
+ * the manifest and SHA256SUMS agree (`check`), the manifest, and each report's
+ * sections.
  */
 export async function readBundle(url) {
   const response = await fetch(url, { cache: 'no-store' });
@@ -67,16 +86,20 @@ export async function readBundle(url) {
     const sha = await sha256Hex(file.bytes);
     const entry = listed.get(file.path);
     const inSums = sums.get(file.path);
+    const tag = TAG_FILES[file.path];
     let check;
     if (file.path === 'SHA256SUMS') check = 'self';
     else if (inSums !== sha || (entry && entry.sha256 !== sha)) check = 'differs';
-    else if (file.path === 'manifest.json') check = 'matchesSums';
+    else if (tag) check = 'matchesSums';
     else if (!entry) check = 'notListed';
     else check = 'matches';
-    inventory.push({ path: file.path, size: file.bytes.length, sha256: sha, check });
+    const role = tag ?? (entry ? (entry.media_type === 'text/html' ? 'roleRendering' : 'roleReport') : null);
+    inventory.push({ path: file.path, size: file.bytes.length, sha256: sha, role, check });
   }
   const reports = [];
   for (const artifact of manifest?.artifacts ?? []) {
+    // Renderings (text/html) are artifacts too; only reports have sections.
+    if ((artifact.media_type ?? 'application/json') !== 'application/json') continue;
     const report = json(artifact.path);
     if (!report?.sections) continue;
     const sections = Object.entries(report.sections).map(([key, s]) => ({

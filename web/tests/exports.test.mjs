@@ -1,9 +1,11 @@
 // The Exports page against a whole local stack (API + worker + emulator):
 // create, watch, download, the bundle view, validation, tenants, Spanish, axe.
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { after, before, test } from 'node:test';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { quickRange } from '../dates.js';
 import {
   apiGet, createThroughForm, fillWindow, launchBrowser, newPage, row, sha256File, shot, signIn, startStack,
@@ -124,18 +126,75 @@ test('shows a completed bundle\'s inventory, hashes and section statuses from th
   await r.getByRole('button', { name: 'Contents' }).click();
   const panel = page.locator('#bundle');
   await panel.getByText(`Archive SHA-256 matches the job: ${done.sha256}`).waitFor();
-  for (const path of ['manifest.json', 'compliance-aesia.json', 'compliance-aepd.json', 'compliance-ens.json']) {
-    const line = panel.getByRole('row').filter({ has: page.getByRole('cell', { name: path, exact: true }) });
-    await line.getByText(path === 'manifest.json' ? 'Matches SHA256SUMS' : 'Matches manifest and SHA256SUMS').waitFor();
+  // All 13 files of a genuine signed bundle pass: the reports and their HTML
+  // against the signed manifest, the signature files against SHA256SUMS.
+  const expected = {
+    'manifest.json': ['Manifest (signed)', 'Matches SHA256SUMS'],
+    'manifest.sig': ['Signature over manifest.json', 'Matches SHA256SUMS'],
+    'signing-key.pem': ['Public key of the signature', 'Matches SHA256SUMS'],
+    SHA256SUMS: ['Checksums of every file', '—'],
+  };
+  for (const fw of ['aesia', 'aepd', 'ens']) {
+    expected[`compliance-${fw}.json`] = ['Report', 'Matches manifest and SHA256SUMS'];
+    for (const lang of ['es', 'en']) {
+      expected[`compliance-${fw}.${lang}.html`] = ['Printable report (HTML)', 'Matches manifest and SHA256SUMS'];
+    }
   }
+  const inventoryRows = panel.locator('table').first().locator('tbody tr');
+  assert.equal(await inventoryRows.count(), Object.keys(expected).length);
+  for (const [path, [role, check]] of Object.entries(expected)) {
+    const cells = await inventoryRows.filter({ has: page.getByRole('cell', { name: path, exact: true }) }).locator('td').allTextContents();
+    assert.deepEqual([cells[0], cells[1], cells[4]], [path, role, check], path);
+  }
+  assert.equal(await panel.locator('tr.failed').count(), 0, 'no failure row');
   assert.equal(await panel.getByText('Does not match').count(), 0);
+  assert.equal(await panel.getByText('Not in the manifest').count(), 0);
+  await panel.getByText('it does not check the signature over manifest.json').waitFor();
   // Each report's sections, with their statuses, e.g. ENS op.exp.8 and AESIA art12.
   await panel.getByRole('rowheader', { name: /art12/ }).waitFor();
   const statuses = await panel.locator('.report td .sec').allTextContents();
   assert.ok(statuses.length > 10, `${statuses.length} sections`);
   assert.ok(statuses.every((s) => /^[a-z_]+$/.test(s)), statuses.join(','));
   await shot(page, 'bundle');
+
+  // The tester's tamper: an HTML rendering altered and SHA256SUMS regenerated.
+  // Its row fails (it no longer matches the signed manifest); nothing else does.
+  await page.route((u) => u.pathname.includes(`/${job.id}/`) && u.pathname.endsWith(job.file_name), async (route) => {
+    const response = await route.fetch();
+    await route.fulfill({ response, body: tamperRendering(await response.body(), 'compliance-ens.en.html') });
+  });
+  await r.getByRole('button', { name: 'Contents' }).click();
+  await panel.getByText('Archive SHA-256 differs from the job').waitFor();
+  const failed = panel.locator('tr.failed');
+  assert.equal(await failed.count(), 1);
+  const cells = await failed.locator('td').allTextContents();
+  assert.deepEqual([cells[0], cells[4]], ['compliance-ens.en.html', 'Does not match']);
+  await shot(page, 'bundle-tampered');
 });
+
+/**
+ * `sed s/evidenced/EVIDENCED/` on one file of a tar.gz (same length, so the
+ * tar headers stay valid) and that file's line of SHA256SUMS regenerated.
+ */
+function tamperRendering(gz, name) {
+  const tar = Buffer.from(gunzipSync(gz));
+  const entries = new Map();
+  for (let at = 0; at + 512 <= tar.length && tar[at] !== 0; ) {
+    const path = tar.subarray(at, at + 100).toString('latin1').replace(/\0.*$/s, '');
+    const size = parseInt(tar.subarray(at + 124, at + 136).toString('latin1').trim(), 8);
+    entries.set(path, tar.subarray(at + 512, at + 512 + size));
+    at += 512 + Math.ceil(size / 512) * 512;
+  }
+  const body = entries.get(name);
+  const before = createHash('sha256').update(body).digest('hex');
+  const altered = Buffer.from(body.toString('latin1').replaceAll('evidenced', 'EVIDENCED'), 'latin1');
+  assert.notDeepEqual(altered, body);
+  altered.copy(body);
+  const after = createHash('sha256').update(body).digest('hex');
+  const sums = entries.get('SHA256SUMS');
+  Buffer.from(sums.toString('latin1').replace(`${before}  ${name}`, `${after}  ${name}`), 'latin1').copy(sums);
+  return gzipSync(tar);
+}
 
 test('refuses a start after the end before sending anything', async () => {
   const page = await newPage(browser);

@@ -77,6 +77,9 @@ fn tar_extracts_it_and_sha256sum_accepts_its_sums() {
         let bytes = std::fs::read(dir.path().join(art["path"].as_str().unwrap())).unwrap();
         total += bytes.len();
         assert_eq!(art["size_bytes"], bytes.len());
+        if art["media_type"] == "text/html" {
+            continue; // a rendering: bundle_custody.rs
+        }
         let report: Value = serde_json::from_slice(&bytes).unwrap();
         assert_eq!(art["report_id"], report["report"]["report_id"]);
         assert_eq!(
@@ -84,7 +87,7 @@ fn tar_extracts_it_and_sha256sum_accepts_its_sums() {
             report["report"]["source"]["events_digest"]
         );
     }
-    assert_eq!(manifest["payload_oxum"], format!("{total}.3"));
+    assert_eq!(manifest["payload_oxum"], format!("{total}.9"));
     assert!(
         manifest["job"]["requested_by"]
             .as_str()

@@ -2,6 +2,7 @@
 //! here wrote: JSON Schema (jsonschema), `tar`, `sha256sum`.
 mod bounds;
 mod bundle;
+mod bundle_custody;
 mod declarations;
 mod evidence_claims;
 mod html;

@@ -448,6 +448,16 @@ impl Worker {
         // The manifest is sealed before the job says completed, so every
         // completed job has one; a seal that fails is retried like a store write.
         if let Some(custody) = &self.deps.custody {
+            // A job canceled (or taken over) while it ran must not take a
+            // place in the chain: look again right before signing.
+            if let Some(now) = self.changed_since_claim(job, attempt).await {
+                info!(
+                    status = now,
+                    "job changed before its manifest was sealed; result dropped, no manifest"
+                );
+                self.discard(&completion.artifact_key).await;
+                return Disposition::Done;
+            }
             let sealed = custody.seal(&completed(job, &completion), sources).await;
             match sealed {
                 Ok(m) => info!(key_id = %m.key_id, "manifest signed and chained"),
@@ -516,6 +526,21 @@ impl Worker {
                         .into(),
                 };
                 self.record_failure(job, attempt, &error).await
+            }
+        }
+    }
+
+    /// `Some(status)` when the job is no longer this claim's to complete
+    /// (canceled, taken over, gone); `None` when it still is, or when it
+    /// cannot be read (the completion's own condition decides then).
+    async fn changed_since_claim(&self, job: &Job, attempt: u32) -> Option<&'static str> {
+        match self.deps.jobs.get(&job.tenant_id, &job.id).await {
+            Ok(Some(now)) if now.is_held_by(attempt) => None,
+            Ok(Some(now)) => Some(now.status.as_str()),
+            Ok(None) => Some("gone"),
+            Err(e) => {
+                warn!(error = %ErrorChain(&e), "could not read the job before sealing; sealing");
+                None
             }
         }
     }

@@ -4,14 +4,17 @@
 //! `signing-key.pem`, and when a timestamp authority granted a token over
 //! the signature: `manifest.tsr`,) `compliance-aesia.json`, `compliance-aepd.json`,
 //! `compliance-ens.json`, each report's printable HTML in Spanish and English
-//! (`compliance-aesia.es.html`, ...; covered by `SHA256SUMS`, they show the
-//! manifest's report hashes), `SHA256SUMS`. Every entry is
+//! (`compliance-aesia.es.html`, ...; they show the reports' hashes), `SHA256SUMS`.
+//! The signed manifest lists every report and every rendering (`artifacts`);
+//! only the tag files (itself, its signature, key and timestamp token, and
+//! `SHA256SUMS`) are outside it. Every entry is
 //! a ustar regular file with mode 0644, uid/gid 0, owner names `root`/`root`
 //! and mtime = the window end (Unix seconds), so the archive depends only on
 //! its contents. The gzip header has mtime 0, no file name and OS byte 255
 //! ("unknown"); compression level 6. The same reports and `generated_at`
 //! therefore give the same bytes.
 use super::aggregate::Aggregate;
+use super::html::Lang;
 use super::num::iso;
 use super::{Framework, MAPPING_VERSION, SCHEMA_VERSION, to_bytes};
 use crate::custody::sign_blocking;
@@ -28,6 +31,8 @@ pub const SUMS: &str = "SHA256SUMS";
 pub const BUNDLE_SIGNATURE: &str = "manifest.sig";
 pub const BUNDLE_PUBLIC_KEY: &str = "signing-key.pem";
 pub const MANIFEST_VERSION: &str = "1.0";
+/// `media_type` of a report's printable rendering in `artifacts`.
+pub const HTML_MEDIA_TYPE: &str = "text/html";
 
 pub fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
@@ -38,14 +43,35 @@ pub fn report_path(fw: Framework) -> String {
     format!("{}.json", fw.format().as_str())
 }
 
-/// The manifest of a bundle holding `reports` (already rendered to bytes).
+/// The file name of a report's HTML rendering, e.g. `compliance-ens.en.html`.
+pub fn rendering_path(fw: Framework, lang: Lang) -> String {
+    format!("{}.{}.html", fw.format().as_str(), lang.code())
+}
+
+/// One printable rendering of a report, as it sits in the bundle.
+pub struct Rendering {
+    pub framework: Framework,
+    pub lang: Lang,
+    pub bytes: Vec<u8>,
+}
+
+impl Rendering {
+    pub fn path(&self) -> String {
+        rendering_path(self.framework, self.lang)
+    }
+}
+
+/// The manifest of a bundle holding `reports` (already rendered to bytes) and
+/// their HTML `renderings`: every file an auditor reads is an artifact, so the
+/// signature over the manifest covers each of them by size and SHA-256.
 pub fn manifest(
     ctx: &ExportContext,
     agg: &Aggregate,
     summary: &ExportSummary,
     reports: &[(Framework, &Value, &[u8])],
+    renderings: &[Rendering],
 ) -> Value {
-    let artifacts: Vec<Value> = reports
+    let mut artifacts: Vec<Value> = reports
         .iter()
         .map(|(fw, v, bytes)| {
             json!({
@@ -60,7 +86,18 @@ pub fn manifest(
             })
         })
         .collect();
-    let total: usize = reports.iter().map(|(_, _, b)| b.len()).sum();
+    artifacts.extend(renderings.iter().map(|h| {
+        json!({
+            "path": h.path(),
+            "media_type": HTML_MEDIA_TYPE,
+            "size_bytes": h.bytes.len(),
+            "sha256": sha256_hex(&h.bytes),
+            "renders": report_path(h.framework),
+            "lang": h.lang.code(),
+        })
+    }));
+    let total: usize = reports.iter().map(|(_, _, b)| b.len()).sum::<usize>()
+        + renderings.iter().map(|h| h.bytes.len()).sum::<usize>();
     json!({
         "manifest_version": MANIFEST_VERSION,
         "bundle": {
@@ -85,8 +122,8 @@ pub fn manifest(
             "bytes": ctx.sources.bytes,
             "listing_digest": ctx.sources.listing_digest,
         },
-        "artifacts": artifacts,
-        "payload_oxum": format!("{total}.{}", reports.len()),
+        "artifacts": &artifacts,
+        "payload_oxum": format!("{total}.{}", artifacts.len()),
     })
 }
 
@@ -127,7 +164,22 @@ pub fn write_bundle(
         .iter()
         .map(|(fw, v, b)| (*fw, *v, b.as_slice()))
         .collect();
-    let mut manifest_value = manifest(ctx, agg, summary, &refs);
+    // The renderings show the reports' hashes; the manifest then lists them.
+    let hashes: Vec<(String, String)> = refs
+        .iter()
+        .map(|(fw, _, b)| (report_path(*fw), sha256_hex(b)))
+        .collect();
+    let html: Vec<Rendering> = refs
+        .iter()
+        .flat_map(|(fw, v, _)| {
+            Lang::ALL.map(|lang| Rendering {
+                framework: *fw,
+                lang,
+                bytes: super::html::render(v, lang, &hashes).into_bytes(),
+            })
+        })
+        .collect();
+    let mut manifest_value = manifest(ctx, agg, summary, &refs, &html);
     if let Some(signer) = &ctx.signer {
         manifest_value["signature"] = json!({
             "algorithm": crate::custody::ALGORITHM,
@@ -166,19 +218,6 @@ pub fn write_bundle(
         _ => None,
     };
 
-    let hashes: Vec<(String, String)> = refs
-        .iter()
-        .map(|(fw, _, b)| (report_path(*fw), sha256_hex(b)))
-        .collect();
-    let html: Vec<(String, Vec<u8>)> = refs
-        .iter()
-        .flat_map(|(fw, v, _)| {
-            super::html::Lang::ALL.map(|lang| {
-                let name = format!("{}.{}.html", fw.format().as_str(), lang.code());
-                (name, super::html::render(v, lang, &hashes).into_bytes())
-            })
-        })
-        .collect();
     let mut files: Vec<(String, &[u8])> = vec![(MANIFEST.to_string(), manifest.as_slice())];
     if let Some((sig, pem)) = &signature {
         files.push((BUNDLE_SIGNATURE.to_string(), sig.as_slice()));
@@ -188,7 +227,7 @@ pub fn write_bundle(
         files.push((TOKEN_FILE.to_string(), reply.as_slice()));
     }
     files.extend(refs.iter().map(|(fw, _, b)| (report_path(*fw), *b)));
-    files.extend(html.iter().map(|(p, b)| (p.clone(), b.as_slice())));
+    files.extend(html.iter().map(|h| (h.path(), h.bytes.as_slice())));
     let sums: String = files
         .iter()
         .map(|(p, b)| format!("{}  {p}\n", sha256_hex(b)))

@@ -1,9 +1,9 @@
 //! Offline verification of an artifact: a compliance-all bundle, or any file
 //! against an expected size and SHA-256. Every check that fails is listed with
 //! the file it concerns, so a reader knows exactly what does not match.
+mod artifacts;
 pub mod timestamp;
 use super::bundle::{BUNDLE_PUBLIC_KEY, BUNDLE_SIGNATURE, MANIFEST, SUMS, sha256_hex};
-use super::envelope::{report_id, report_id_name_of};
 use crate::custody::keys::{PublishedKey, trusted_pem, verify_signature};
 use crate::custody::timestamp::TOKEN_FILE;
 use serde::Serialize;
@@ -287,67 +287,17 @@ fn check_sums(files: &BTreeMap<String, Vec<u8>>, r: &mut VerifyReport) {
     }
 }
 
-fn s(v: &Value) -> String {
+pub(crate) fn s(v: &Value) -> String {
     match v {
         Value::String(s) => s.clone(),
         other => other.to_string(),
     }
 }
 
-fn check_report(path: &str, data: &[u8], art: &Value, job: &Value, r: &mut VerifyReport) {
-    let report: Value = match serde_json::from_slice(data) {
-        Ok(v) => v,
-        Err(e) => return r.fail(path, "valid JSON", "a JSON report", e.to_string()),
-    };
-    let rep = &report["report"];
-    r.check(path, "format", s(&art["format"]), s(&rep["format"]));
-    r.check(
-        path,
-        "schema_version",
-        s(&art["schema_version"]),
-        s(&rep["schema_version"]),
-    );
-    r.check(
-        path,
-        "mapping_version",
-        s(&art["mapping_version"]),
-        s(&rep["framework"]["mapping_version"]),
-    );
-    r.check(
-        path,
-        "report_id",
-        s(&art["report_id"]),
-        s(&rep["report_id"]),
-    );
-    r.check(
-        path,
-        "events_digest",
-        s(&job["events_digest"]),
-        s(&rep["source"]["events_digest"]),
-    );
-    r.check(
-        path,
-        "event_count",
-        s(&job["event_count"]),
-        s(&rep["source"]["event_count"]),
-    );
-    r.check(
-        path,
-        "tenant_id",
-        s(&job["tenant_id"]),
-        s(&rep["tenant_id"]),
-    );
-    let name = report_id_name_of(rep);
-    r.check(
-        path,
-        "report_id = UUIDv5(tenant|format|window|events_digest|mapping|schema|profile)",
-        report_id(&name),
-        s(&rep["report_id"]),
-    );
-}
-
 /// Checks a compliance-all bundle offline: SHA256SUMS, the manifest's sizes,
-/// hashes and payload_oxum, and each report against its artifact entry and the job.
+/// hashes and payload_oxum, each report against its artifact entry and the job,
+/// each HTML rendering against the report it renders, and that every file
+/// but the tag files is listed in the (signed) manifest.
 pub fn verify_bundle(path: &Path) -> Result<VerifyReport, VerifyError> {
     verify_bundle_with_keys(path, &[])
 }
@@ -397,56 +347,7 @@ pub fn verify_bundle_with(
             &mut r,
         );
     }
-    let job = &manifest["job"];
-    let artifacts = manifest["artifacts"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default();
-    let mut total = 0u64;
-    let mut listed = BTreeSet::new();
-    for art in &artifacts {
-        let path = s(&art["path"]);
-        listed.insert(path.clone());
-        let Some(data) = files.get(&path) else {
-            r.fail(
-                &path,
-                "artifact present",
-                "present in the bundle",
-                "missing",
-            );
-            continue;
-        };
-        total += data.len() as u64;
-        r.check(
-            &path,
-            "size_bytes (manifest)",
-            s(&art["size_bytes"]),
-            data.len(),
-        );
-        r.check(
-            &path,
-            "sha256 (manifest)",
-            s(&art["sha256"]),
-            sha256_hex(data),
-        );
-        check_report(&path, data, art, job, &mut r);
-    }
-    for required in REPORT_FILES {
-        if !listed.contains(required) {
-            r.fail(
-                required,
-                "listed in manifest artifacts",
-                "listed",
-                "not listed",
-            );
-        }
-    }
-    r.check(
-        MANIFEST,
-        "payload_oxum",
-        s(&manifest["payload_oxum"]),
-        format!("{total}.{}", artifacts.len()),
-    );
+    artifacts::check_artifacts(&files, &manifest, &mut r);
     Ok(r)
 }
 
