@@ -70,6 +70,15 @@ pub fn safe_file_name(name: &str) -> Result<&str> {
 fn target_path(output: Option<&Path>, server_name: &str) -> Result<PathBuf> {
     match output {
         Some(dir) if dir.is_dir() => Ok(dir.join(safe_file_name(server_name)?)),
+        // The checked file is moved into place by name: moved over a device
+        // or a pipe (`--output /dev/null --force`), it would replace it.
+        Some(special) if std::fs::metadata(special).is_ok_and(|m| !m.is_file()) => {
+            Err(Failure::Usage(format!(
+                "--output {} is not a file or a directory: a download is kept as a file (check it with `kt export-jobs verify`)",
+                special.display()
+            ))
+            .into())
+        }
         Some(file) => Ok(file.to_path_buf()),
         None => Ok(PathBuf::from(safe_file_name(server_name)?)),
     }
@@ -279,6 +288,26 @@ pub fn summary(d: &Downloaded) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn a_device_or_pipe_is_not_a_download_target() {
+        // Refused before anything is fetched, so nothing is moved over it.
+        let err = target_path(Some(Path::new("/dev/null")), "kt_a.csv").unwrap_err();
+        assert!(
+            err.to_string().contains("is not a file or a directory"),
+            "{err}"
+        );
+        assert!(matches!(
+            err.downcast_ref::<Failure>(),
+            Some(Failure::Usage(_))
+        ));
+        let dir = tempfile::tempdir().unwrap();
+        assert_eq!(
+            target_path(Some(dir.path()), "kt_a.csv").unwrap(),
+            dir.path().join("kt_a.csv")
+        );
+    }
 
     #[test]
     fn server_names_are_used_only_as_plain_names_here() {

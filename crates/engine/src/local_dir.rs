@@ -142,10 +142,15 @@ fn flatten<T>(joined: Result<std::io::Result<T>, tokio::task::JoinError>) -> std
 }
 
 /// Writes the artifact to `<path>.part` and renames it to `path` on finish,
-/// so a half-written file never carries the final name.
+/// so a half-written file never carries the final name. A `path` that is a
+/// device or a pipe (`--output /dev/null`, `/dev/stdout`) is written in
+/// place: renaming a file over it would replace the device with the export
+/// (it once did, with /dev/null).
 pub struct FileSink {
     path: PathBuf,
     part: PathBuf,
+    /// `path` is written in place (`part` is `path`): no rename, nothing to remove.
+    in_place: bool,
     /// A std file written on the blocking pool, handed the engine's chunk
     /// itself (tokio's `File` would copy every chunk into its own buffer).
     file: Arc<std::fs::File>,
@@ -158,10 +163,21 @@ fn sink_error(context: &str, e: &std::io::Error) -> SinkError {
 impl FileSink {
     pub async fn create(path: impl Into<PathBuf>) -> Result<Self, SinkError> {
         let path = path.into();
-        let mut part = path.clone().into_os_string();
-        part.push(".part");
-        let part = PathBuf::from(part);
-        let file = tokio::fs::File::create(&part)
+        let in_place = tokio::fs::metadata(&path)
+            .await
+            .is_ok_and(|m| !m.is_file() && !m.is_dir());
+        let part = if in_place {
+            path.clone()
+        } else {
+            let mut part = path.clone().into_os_string();
+            part.push(".part");
+            PathBuf::from(part)
+        };
+        let file = tokio::fs::OpenOptions::new()
+            .write(true)
+            .create(!in_place)
+            .truncate(!in_place)
+            .open(&part)
             .await
             .map_err(|e| sink_error(&format!("creating {}", part.display()), &e))?
             .into_std()
@@ -169,6 +185,7 @@ impl FileSink {
         Ok(Self {
             path,
             part,
+            in_place,
             file: Arc::new(file),
         })
     }
@@ -183,6 +200,9 @@ impl ArtifactSink for FileSink {
     }
 
     async fn finish(self: Box<Self>) -> Result<(), SinkError> {
+        if self.in_place {
+            return Ok(());
+        }
         let context = format!("finishing {}", self.path.display());
         let file = self.file.clone();
         let synced = tokio::task::spawn_blocking(move || file.sync_all()).await;
@@ -194,6 +214,9 @@ impl ArtifactSink for FileSink {
 
     async fn abort(self: Box<Self>) {
         drop(self.file);
+        if self.in_place {
+            return;
+        }
         if let Err(e) = tokio::fs::remove_file(&self.part).await {
             tracing::warn!(part = %self.part.display(), error = %e, "could not remove a partial artifact");
         }
@@ -328,6 +351,44 @@ mod tests {
             end: Utc.with_ymd_and_hms(2026, 5, 2, 13, 15, 0).unwrap(),
             timezone: chrono_tz::UTC,
         }
+    }
+
+    /// `--output /dev/null` (or a pipe) is written to, not replaced: a pipe
+    /// here, so that a failing test cannot take the machine's /dev/null.
+    #[cfg(unix)]
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_pipe_or_device_given_as_output_is_written_in_place_not_replaced() {
+        use std::io::Read;
+        use std::os::unix::fs::FileTypeExt;
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("out");
+        let c_path = std::ffi::CString::new(fifo.as_os_str().as_encoded_bytes()).unwrap();
+        // SAFETY: a valid NUL-terminated path.
+        assert_eq!(unsafe { libc::mkfifo(c_path.as_ptr(), 0o600) }, 0);
+        // The reading end, opened first without waiting for a writer.
+        let mut reader = {
+            use std::os::unix::fs::OpenOptionsExt;
+            std::fs::OpenOptions::new()
+                .read(true)
+                .custom_flags(libc::O_NONBLOCK)
+                .open(&fifo)
+                .unwrap()
+        };
+        let mut sink = Box::new(FileSink::create(&fifo).await.unwrap());
+        sink.write(Bytes::from_static(b"a,b\n1,2\n")).await.unwrap();
+        sink.finish().await.unwrap();
+        assert!(
+            std::fs::metadata(&fifo).unwrap().file_type().is_fifo(),
+            "still a pipe"
+        );
+        assert_eq!(
+            std::fs::read_dir(dir.path()).unwrap().count(),
+            1,
+            "no .part left"
+        );
+        let mut got = Vec::new();
+        reader.read_to_end(&mut got).unwrap();
+        assert_eq!(got, b"a,b\n1,2\n");
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
