@@ -28,7 +28,12 @@ fn signed_and_stamped(dir: &Path, tsa: &ThrowawayTsa) -> Vec<u8> {
     token
 }
 
+/// The report as text (a pipe would get JSON).
 fn verify(dir: &Path, ca: Option<&Path>) -> std::process::Output {
+    verify_as(dir, ca, &["-o", "table"])
+}
+
+fn verify_as(dir: &Path, ca: Option<&Path>, output: &[&str]) -> std::process::Output {
     let mut cmd = kt_bare(dir);
     cmd.args([
         "export-jobs",
@@ -37,10 +42,8 @@ fn verify(dir: &Path, ca: Option<&Path>) -> std::process::Output {
         "m.json",
         "--key",
         "key.pem",
-        // The report as text (a pipe would get JSON).
-        "-o",
-        "table",
     ]);
+    cmd.args(output);
     if let Some(ca) = ca {
         cmd.arg("--tsa-ca").arg(ca);
     }
@@ -68,17 +71,7 @@ fn a_timestamp_token_is_checked_and_with_tsa_ca_its_chain_too() {
     );
 
     // In a pipe without `-o`, the same report as JSON, as every command.
-    let o = kt_bare(d)
-        .args([
-            "export-jobs",
-            "verify",
-            "--manifest",
-            "m.json",
-            "--key",
-            "key.pem",
-        ])
-        .output()
-        .unwrap();
+    let o = verify_as(d, None, &[]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let report = crate::stdout_json(&o);
     assert!(

@@ -3,26 +3,9 @@ use crate::support::*;
 use kt_domain::ExportFormat;
 use kt_engine::formats::reports::verify::{verify_bundle, verify_file};
 use serde_json::Value;
-use std::path::Path;
-use std::process::Command;
 
 fn bundle_bytes() -> Vec<u8> {
     render(&ctx(ExportFormat::ComplianceAll), &fixture_lines())
-}
-
-fn run(dir: &Path, cmd: &str, args: &[&str]) -> String {
-    let out = Command::new(cmd)
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{cmd} {args:?} failed: {}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 #[test]

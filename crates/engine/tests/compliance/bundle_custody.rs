@@ -7,22 +7,10 @@ use kt_engine::custody::LocalKeySigner;
 use kt_engine::formats::reports::verify::verify_bundle;
 use serde_json::Value;
 use std::path::Path;
-use std::process::Command;
 use std::sync::Arc;
 
 fn sh(dir: &Path, script: &str) -> String {
-    let out = Command::new("sh")
-        .args(["-c", script])
-        .current_dir(dir)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{script}: {}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
+    run(dir, "sh", &["-c", script])
 }
 
 fn signed_bundle() -> Vec<u8> {

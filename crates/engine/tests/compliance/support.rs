@@ -143,3 +143,20 @@ pub fn assert_schema_valid(name: &str, doc: &Value) {
     let errors = schema_errors(name, doc);
     assert!(errors.is_empty(), "{name}: {errors:#?}");
 }
+
+/// Runs `cmd args` in `dir` (system tools: tar, sha256sum, openssl, sh) and
+/// returns its stdout; a failure fails the test with both outputs.
+pub fn run(dir: &std::path::Path, cmd: &str, args: &[&str]) -> String {
+    let out = std::process::Command::new(cmd)
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{cmd} {args:?} failed: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}

@@ -266,14 +266,7 @@ impl Writer<'_> {
 /// A record's time (ms) and line, read from its head alone (what the
 /// events digest hashes); `None` for a damaged record.
 pub fn time_and_line(record: &[u8]) -> Option<(i64, &[u8])> {
-    let mut r = Reader {
-        record,
-        pos: 0,
-        line: "",
-    };
-    let ts_ms = r.i64()?;
-    let len = r.u32()?;
-    Some((ts_ms, r.take(len)?))
+    Reader::at_head(record).head()
 }
 
 /// The event a record holds, its strings borrowed from the record.
@@ -285,14 +278,8 @@ pub fn decode(record: &[u8]) -> Result<(ParsedEvent<'_>, Priorities), FormatErro
 /// the error is made once (a `Result` carried through each field cost more
 /// than reading the field).
 fn decode_record(record: &[u8]) -> Option<(ParsedEvent<'_>, Priorities)> {
-    let mut r = Reader {
-        record,
-        pos: 0,
-        line: "",
-    };
-    let ts_ms = r.i64()?;
-    let len = r.u32()?;
-    let line = r.take(len)?;
+    let mut r = Reader::at_head(record);
+    let (ts_ms, line) = r.head()?;
     r.line = simdutf8::basic::from_utf8(line).ok()?;
     let mut e = Event::required(r.string()?, r.string()?, r.string()?, r.string()?);
     e.request_id = r.opt_string()?;
@@ -352,6 +339,23 @@ struct Reader<'r> {
 }
 
 impl<'r> Reader<'r> {
+    /// A reader at the start of `record`.
+    fn at_head(record: &'r [u8]) -> Self {
+        Reader {
+            record,
+            pos: 0,
+            line: "",
+        }
+    }
+
+    /// The record's head: its time (ms) and its line.
+    #[inline(always)]
+    fn head(&mut self) -> Option<(i64, &'r [u8])> {
+        let ts_ms = self.i64()?;
+        let len = self.u32()?;
+        Some((ts_ms, self.take(len)?))
+    }
+
     #[inline(always)]
     fn take(&mut self, n: usize) -> Option<&'r [u8]> {
         let bytes = self.record.get(self.pos..self.pos.checked_add(n)?)?;
