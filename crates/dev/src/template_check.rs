@@ -398,11 +398,18 @@ fn every_route_has_the_scope_its_handler_requires_at_the_authorizer() {
         .iter()
         .map(|(method, path)| {
             let (scopes, authorizer) = match (*method, *path) {
-                // Health, the public signing keys and the page itself need no token.
+                // Health, the public signing keys and the page itself need no
+                // token; a share link's token is its own credential.
                 (
                     _,
-                    "/healthz" | "/v1/keys" | "/v1/keys/jwks.json" | "/" | "/assets/{file}"
-                    | "/v1/shared/{token}",
+                    "/healthz"
+                    | "/v1/keys"
+                    | "/v1/keys/jwks.json"
+                    | "/"
+                    | "/assets/{file}"
+                    | "/v1/shared/{token}"
+                    | "/v1/shared/{token}/manifest"
+                    | "/v1/shared/{token}/manifest.sig",
                 ) => (vec![], "NONE"),
                 ("GET", _) => (vec![Scope::Read.as_str().to_string()], "JwtAuthorizer"),
                 ("POST" | "PUT" | "DELETE", _) => {
