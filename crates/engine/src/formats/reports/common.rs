@@ -1,13 +1,12 @@
 //! Projections more than one framework shows (log completeness, gaps,
-//! retention, oversight, providers), with their status rules.
+//! oversight, providers; retention in `retention.rs`), with their status rules.
 use super::aggregate::Aggregate;
 use super::aggregate::quality::GAP_THRESHOLD_MIN;
 use super::aggregate::traffic::Traffic;
-use super::declared::Profile;
 use super::doc::{Counts, Distinct, Quantiles};
 use super::envelope::{Section, Status};
-use super::head::NotDeclared;
 use super::num::{MS_PER_HOUR, MS_PER_MIN, frac, iso_ms, pct};
+pub use super::retention::{RetentionMetrics, retention, retention_metrics, retention_status};
 use super::sketch::LogHistogram;
 use schemars::JsonSchema;
 use serde::Serialize;
@@ -15,8 +14,6 @@ use serde_json::{Value, json};
 
 /// A share at or above this counts as complete (rounding and stray events aside).
 pub const COMPLETE: f64 = 0.99;
-/// Deployers keep logs at least six months (AI Act Art. 26(6)); 183 days.
-pub const RETENTION_MIN_DAYS: i64 = 183;
 /// An escalation waiting for a human longer than this is flagged.
 pub const REVIEW_SLA_HOURS: i64 = 24;
 
@@ -131,89 +128,6 @@ pub fn gap_statement(count: u64, minutes: i64) -> Option<String> {
             "{count} silence(s) longer than {GAP_THRESHOLD_MIN} minutes ({minutes} minutes in total); the log cannot tell quiet periods from collection outages"
         )
     })
-}
-
-/// The retention figures (AI Act Art. 26(6), ENS op.exp.8.r3), with the declared retention.
-pub fn retention_metrics(agg: &Aggregate, profile: Profile<'_>) -> RetentionMetrics {
-    let oldest_age = agg.first_ts.map(|t| agg.age_days_at_window_end(t));
-    let newest_age = agg.last_ts.map(|t| agg.age_days_at_window_end(t));
-    let declared = profile.and_then(|p| p.profile.retention.as_ref().and_then(|r| r.log_days));
-    RetentionMetrics {
-        reference_time: "window end",
-        oldest_event_at: agg.first_ts.map(iso_ms),
-        newest_event_at: agg.last_ts.map(iso_ms),
-        oldest_event_age_days: oldest_age,
-        newest_event_age_days: newest_age,
-        days_with_events: agg.traffic.daily.len() as u64,
-        window_days: agg.window_days(),
-        retention_configured_days: declared.map_or(
-            DaysOrNot::NotDeclared(NotDeclared::NotDeclared),
-            DaysOrNot::Days,
-        ),
-        retention_required_days: RETENTION_MIN_DAYS,
-    }
-}
-
-/// AI Act Art. 26(6) retention evidence: the log's age shows retention of at
-/// least that long; the declared policy says how long it is kept.
-pub fn retention(agg: &Aggregate, profile: Profile<'_>, s: &mut Section) {
-    s.set_metrics(retention_metrics(agg, profile));
-    s.status = retention_status(agg, profile, s);
-}
-
-/// The retention rule both reports apply (AI Act Art. 26(6), ENS
-/// op.exp.8.r3): shown when exported events are at least
-/// [`RETENTION_MIN_DAYS`] old at the window end, or when the tenant declares
-/// a retention (`retention.log_days`, cited) of at least that; a declared
-/// retention shorter than that is never enough. Adds the gaps and the
-/// declaration to `s`.
-pub fn retention_status(agg: &Aggregate, profile: Profile<'_>, s: &mut Section) -> Status {
-    let oldest_age = agg.first_ts.map(|t| agg.age_days_at_window_end(t));
-    let declared = profile.and_then(|p| {
-        p.profile
-            .retention
-            .as_ref()
-            .and_then(|r| r.log_days)
-            .map(|d| (p.version, d))
-    });
-    let declared_enough = match declared {
-        Some((version, days)) => {
-            s.declare(version, "retention.log_days", json!(days));
-            let enough = i64::from(days) >= RETENTION_MIN_DAYS;
-            if !enough {
-                s.gap(format!(
-                    "the declared retention ({days} days) is shorter than {RETENTION_MIN_DAYS} days"
-                ));
-            }
-            Some(enough)
-        }
-        None => {
-            s.gap("the retention period is not in the event log and not declared in the tenant's compliance profile (retention.log_days)");
-            None
-        }
-    };
-    let status = match oldest_age {
-        None => {
-            s.gap("no events in the window");
-            Status::NotEvidenced
-        }
-        Some(_) if declared_enough == Some(false) => Status::Partial,
-        Some(age) if age >= RETENTION_MIN_DAYS => Status::Evidenced,
-        Some(age) if declared_enough == Some(true) => {
-            s.gap(format!(
-                "the oldest exported event is {age} days old at the window end: retention of {RETENTION_MIN_DAYS} days rests on the tenant's declaration, not on the exported events"
-            ));
-            Status::Evidenced
-        }
-        Some(age) => {
-            s.gap(format!(
-                "the oldest exported event is {age} days old at the window end; the export shows retention of at least that, not of {RETENTION_MIN_DAYS} days (export a window reaching {RETENTION_MIN_DAYS} days back to show it)"
-            ));
-            Status::Partial
-        }
-    };
-    s.gap("that events are deleted when the retention period ends is not shown by an export of what is kept");
-    status
 }
 
 /// Human oversight of escalations (AI Act Art. 14 / 26(2), GDPR Art. 22).
@@ -403,28 +317,6 @@ pub fn config_timeline(agg: &Aggregate) -> Vec<Value> {
         .collect();
     timeline.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(b.1)));
     timeline.into_iter().map(|(_, _, v)| v).collect()
-}
-
-/// Retention figures (AI Act Art. 26(6); ENS op.exp.8.r3 nests them).
-#[derive(Debug, Clone, Serialize, JsonSchema)]
-pub struct RetentionMetrics {
-    pub reference_time: &'static str,
-    pub oldest_event_at: Option<String>,
-    pub newest_event_at: Option<String>,
-    pub oldest_event_age_days: Option<i64>,
-    pub newest_event_age_days: Option<i64>,
-    pub days_with_events: u64,
-    pub window_days: i64,
-    pub retention_configured_days: DaysOrNot,
-    pub retention_required_days: i64,
-}
-
-/// A declared number of days, or `"not_declared"`.
-#[derive(Debug, Clone, Copy, Serialize, JsonSchema)]
-#[serde(untagged)]
-pub enum DaysOrNot {
-    Days(u32),
-    NotDeclared(NotDeclared),
 }
 
 /// Human oversight figures (AI Act Art. 14 / 26(2), GDPR Art. 22).

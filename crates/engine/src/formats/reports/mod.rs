@@ -27,6 +27,7 @@ pub mod num;
 mod provenance;
 pub mod pseudonym;
 pub mod record;
+mod retention;
 pub mod sample;
 pub mod schema;
 pub mod segment_state;
