@@ -160,3 +160,17 @@ pub fn run(dir: &std::path::Path, cmd: &str, args: &[&str]) -> String {
     );
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
+
+/// The reports a compliance-all bundle holds and its manifest lists, in the
+/// manifest's order: each framework's JSON, then each one's HTML renderings.
+pub const REPORT_FILES: [&str; 9] = [
+    "compliance-aesia.json",
+    "compliance-aepd.json",
+    "compliance-ens.json",
+    "compliance-aesia.es.html",
+    "compliance-aesia.en.html",
+    "compliance-aepd.es.html",
+    "compliance-aepd.en.html",
+    "compliance-ens.es.html",
+    "compliance-ens.en.html",
+];

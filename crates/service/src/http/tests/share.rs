@@ -17,6 +17,15 @@ impl TestApp {
         self.send(req).await
     }
 
+    async fn revoke(&self, id: &JobId, link_id: &str) -> Reply {
+        self.call(
+            Method::DELETE,
+            &format!("{}/{link_id}", links(id)),
+            Some(&token_of("acme")),
+        )
+        .await
+    }
+
     async fn share(&self, id: &JobId, days: u64, note: &str) -> Reply {
         self.post_json(
             &links(id),
@@ -63,13 +72,7 @@ async fn a_link_opens_without_a_token_until_revoked() {
     assert!(!listed[0].to_string().contains(token), "never the token");
     let link_id = listed[0]["id"].as_str().unwrap();
 
-    let revoked = app
-        .call(
-            Method::DELETE,
-            &format!("{}/{link_id}", links(&id)),
-            Some(&token_of("acme")),
-        )
-        .await;
+    let revoked = app.revoke(&id, link_id).await;
     assert_eq!(revoked.status, StatusCode::OK, "{}", revoked.body);
     assert_eq!(revoked.body["status"], "revoked");
     let gone = app.call(Method::GET, &path, None).await;
@@ -343,13 +346,7 @@ async fn a_links_holder_gets_the_signed_manifest_and_its_signature_until_the_lin
     // Revoked: the manifest goes with the download.
     let listed = app.get(&links(&id), &token_of("acme")).await;
     let link_id = listed.body["links"][0]["id"].as_str().unwrap().to_string();
-    let revoked = app
-        .call(
-            Method::DELETE,
-            &format!("{}/{link_id}", links(&id)),
-            Some(&token_of("acme")),
-        )
-        .await;
+    let revoked = app.revoke(&id, &link_id).await;
     assert_eq!(revoked.status, StatusCode::OK);
     for gone in [&manifest, &signature] {
         app.call(Method::GET, gone, None)
