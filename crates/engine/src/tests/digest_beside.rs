@@ -102,27 +102,33 @@ fn watched(panics: bool) -> (Watched, Arc<Mutex<(usize, usize)>>) {
     (formatter, report)
 }
 
-fn day() -> Window {
-    Window {
+/// A day of the generated lake exported through a [`Watched`] json
+/// formatter: the export's answer, its sink, and (hours lent, events fed).
+async fn export_watched(
+    panics: bool,
+) -> (Result<ExportOutcome, ExportError>, MemSink, (usize, usize)) {
+    let (formatter, report) = watched(panics);
+    let day = Window {
         end: Utc.with_ymd_and_hms(2026, 5, 2, 0, 0, 0).unwrap(),
         ..window((0, 0), (0, 0))
-    }
-}
-
-#[tokio::test]
-async fn a_lent_digest_is_fed_the_events_of_its_hour_in_export_order() {
-    let (formatter, report) = watched(false);
-    let (result, _, _) = export_through(
+    };
+    let (result, sink, _) = export_through(
         ExportFormat::Json,
         generated_lake(true),
-        day(),
+        day,
         EngineOptions::default(),
         &Quiet,
         |_| Box::new(formatter),
     )
     .await;
+    let report = *report.lock().unwrap();
+    (result, sink, report)
+}
+
+#[tokio::test]
+async fn a_lent_digest_is_fed_the_events_of_its_hour_in_export_order() {
+    let (result, _, (hours, fed)) = export_watched(false).await;
     let outcome = result.unwrap();
-    let (hours, fed) = *report.lock().unwrap();
     // 24 hours of ~250 events, each over the tests' threshold.
     assert_eq!(hours, 24);
     assert_eq!(fed as u64, outcome.event_count);
@@ -130,16 +136,7 @@ async fn a_lent_digest_is_fed_the_events_of_its_hour_in_export_order() {
 
 #[tokio::test]
 async fn a_digest_that_panics_fails_the_export_with_its_message() {
-    let (formatter, _) = watched(true);
-    let (result, sink, _) = export_through(
-        ExportFormat::Json,
-        generated_lake(true),
-        day(),
-        EngineOptions::default(),
-        &Quiet,
-        |_| Box::new(formatter),
-    )
-    .await;
+    let (result, sink, _) = export_watched(true).await;
     match result {
         Err(ExportError::Internal(message)) => assert_eq!(
             message,

@@ -17,11 +17,7 @@ fn tar_extracts_it_and_sha256sum_accepts_its_sums() {
         .lines()
         .map(|l| l.split_whitespace().last().unwrap())
         .collect();
-    let expected: Vec<&str> = std::iter::once("manifest.json")
-        .chain(REPORT_FILES)
-        .chain(["SHA256SUMS"])
-        .collect();
-    assert_eq!(names, expected);
+    assert_eq!(names, bundle_files());
     for line in listing.lines() {
         assert!(
             line.starts_with("-rw-r--r-- root/root"),
@@ -99,25 +95,11 @@ fn verify_bundle_passes_and_names_a_tampered_file() {
     let at = bytes.windows(9).position(|w| w == b"\"partial\"").unwrap() + 1;
     bytes[at] = b'P';
     std::fs::write(&path, bytes).unwrap();
-    run(
-        dir.path(),
-        "tar",
-        &[
-            "czf",
-            "bad.tar.gz",
-            "manifest.json",
-            "compliance-aesia.json",
-            "compliance-aepd.json",
-            "compliance-ens.json",
-            "compliance-aesia.es.html",
-            "compliance-aesia.en.html",
-            "compliance-aepd.es.html",
-            "compliance-aepd.en.html",
-            "compliance-ens.es.html",
-            "compliance-ens.en.html",
-            "SHA256SUMS",
-        ],
-    );
+    let args: Vec<&str> = ["czf", "bad.tar.gz"]
+        .into_iter()
+        .chain(bundle_files())
+        .collect();
+    run(dir.path(), "tar", &args);
     let report = verify_bundle(&dir.path().join("bad.tar.gz")).unwrap();
     assert!(!report.is_ok());
     assert_eq!(

@@ -174,3 +174,11 @@ pub const REPORT_FILES: [&str; 9] = [
     "compliance-ens.es.html",
     "compliance-ens.en.html",
 ];
+
+/// Every file of an unsigned compliance-all bundle, in the archive's order.
+pub fn bundle_files() -> Vec<&'static str> {
+    std::iter::once("manifest.json")
+        .chain(REPORT_FILES)
+        .chain(["SHA256SUMS"])
+        .collect()
+}

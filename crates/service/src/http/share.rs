@@ -362,6 +362,8 @@ pub(super) struct LiveLink {
     pub link: ShareLink,
     pub job: Job,
     pub until: DateTime<Utc>,
+    /// The instant the link was judged at (one reading of the clock).
+    pub now: DateTime<Utc>,
 }
 
 /// The link whose token is in `path`, if it may be used now: 410 (with
@@ -401,7 +403,12 @@ pub(super) async fn live_link(
     let (Some(job), Some(until)) = (job, available) else {
         return Err(link_gone("the shared export's file is no longer kept"));
     };
-    Ok(LiveLink { link, job, until })
+    Ok(LiveLink {
+        link,
+        job,
+        until,
+        now,
+    })
 }
 
 /// `GET /v1/shared/{token}`: no bearer token; the token is the credential.
@@ -418,8 +425,12 @@ pub async fn shared(
         Some("false") => false,
         Some(_) => return Err(ApiError::bad_request("redirect", "must be true or false")),
     };
-    let LiveLink { link, job, until } = live_link(&state, path).await?;
-    let now = state.now();
+    let LiveLink {
+        link,
+        job,
+        until,
+        now,
+    } = live_link(&state, path).await?;
     let secs = SHARED_URL_TTL
         .min(link.expires_at - now)
         .min(until - now)
