@@ -1,10 +1,11 @@
-//! Sealing a completed job: build its manifest, place it in its chains,
-//! sign it and store it, retrying when another export moved a head first;
+//! Sealing a job as it completes: build its manifest, place it in its
+//! chains, sign it and store it together with the job's completion,
+//! retrying when another export moved a head first;
 //! then, with a timestamp authority configured, have the signature
 //! countersigned (RFC 3161) and store the token beside it.
 use crate::config::Config;
 use chrono::{DateTime, Utc};
-use kt_domain::Job;
+use kt_domain::{Completion, Job};
 use kt_engine::SourceInventory;
 use kt_engine::custody::keys::{KeyStatus, PublishedKey, key_ring};
 use kt_engine::custody::manifest::{
@@ -15,7 +16,7 @@ use kt_engine::custody::{
 };
 use kt_store::StoreError;
 use kt_store::aws::AwsClients;
-use kt_store::custody::{Append, CustodyStore};
+use kt_store::custody::{CustodyStore, Sealing};
 use kt_store::dynamo::DynamoJobStore;
 use kt_store::kms::{KmsSigner, published_kms_key};
 use std::sync::Arc;
@@ -23,6 +24,19 @@ use tracing::{error, warn};
 
 /// Appends lost to concurrent exports before sealing gives up (transiently).
 const MAX_RACES: usize = 8;
+
+/// What sealing a job came to ([`Custody::seal_completing`]).
+#[derive(Debug)]
+pub enum Sealed {
+    /// Signed, chained and completed together: the job as stored.
+    Completed {
+        job: Box<Job>,
+        manifest: SignedManifest,
+    },
+    /// The job was no longer the attempt's (its status now, or `gone`):
+    /// nothing signed was stored, no place in the chain taken.
+    Changed(&'static str),
+}
 
 /// The signing key, the retired keys still published, and the custody records.
 #[derive(Clone)]
@@ -42,13 +56,21 @@ impl Custody {
         key_ring(self.signer.published(), self.retired.clone())
     }
 
-    /// Signs and stores the manifest of `job` (completed: size, hash, stats
-    /// and times set), extending the tenant's chain and its schedule's.
-    pub async fn seal(
+    /// Completes `job` (processing, held by `attempt`) with `completion`:
+    /// signs its manifest and, in one transaction, stores it, extends the
+    /// tenant's chain and its schedule's, and records the completion; then
+    /// has the signature timestamped. A job that is no longer the attempt's
+    /// gets no manifest and no place in the chain.
+    pub async fn seal_completing(
         &self,
         job: &Job,
+        attempt: u32,
+        completion: &Completion,
         sources: &SourceInventory,
-    ) -> Result<SignedManifest, StoreError> {
+    ) -> Result<Sealed, StoreError> {
+        let Some(done) = job.complete(attempt, completion) else {
+            return Ok(Sealed::Changed(job.status.as_str()));
+        };
         let scopes = ChainScope::for_origin(job.origin.as_deref());
         for _ in 0..MAX_RACES {
             let heads = self.store.chain_heads(&job.tenant_id, &scopes).await?;
@@ -58,7 +80,7 @@ impl Custody {
                 .map(|(s, h)| (s.clone(), ChainLink::after(h.as_ref())))
                 .collect();
             let manifest = JobManifest::build(&ManifestInputs {
-                job,
+                job: &done,
                 sources: ManifestSources {
                     objects: sources.objects,
                     bytes: sources.bytes,
@@ -72,13 +94,29 @@ impl Custody {
             let signed = SignedManifest::sign(&manifest, self.signer.as_ref())
                 .await
                 .map_err(|e| StoreError::Transient(e.to_string().into()))?;
-            match self
+            let sealing = self
                 .store
-                .append_manifest(&job.tenant_id, &job.id, &signed, &links)
-                .await?
-            {
-                Append::Appended => return Ok(self.timestamp(job, signed).await),
-                Append::HeadMoved => continue,
+                .append_completing(
+                    &job.tenant_id,
+                    &job.id,
+                    &signed,
+                    &links,
+                    attempt,
+                    completion,
+                )
+                .await?;
+            match sealing {
+                Sealing::Completed(stored) => {
+                    let manifest = self.timestamp(job, signed).await;
+                    return Ok(Sealed::Completed {
+                        job: Box::new(stored),
+                        manifest,
+                    });
+                }
+                Sealing::HeadMoved => continue,
+                Sealing::JobChanged(now) => {
+                    return Ok(Sealed::Changed(now.map_or("gone", |j| j.status.as_str())));
+                }
             }
         }
         Err(StoreError::Transient(
@@ -181,22 +219,40 @@ fn retired_pem_file(path: &str) -> Result<PublishedKey, SignError> {
 mod tests {
     use super::*;
     use kt_engine::custody::verify_signature;
-    use kt_store::memory::MemoryCustodyStore;
+    use kt_store::JobStore;
+    use kt_store::memory::{MemoryCustodyStore, MemoryJobStore};
     use serde_json::Value;
 
-    fn job(origin: Option<&str>) -> Job {
+    /// A processing job held by attempt 1, stored in `jobs`.
+    fn job_in(jobs: &MemoryJobStore, origin: Option<&str>) -> Job {
         let raw = serde_json::json!({
             "id": kt_domain::JobId::new().as_str(), "tenant_id": "acme", "type": "events",
-            "format": "csv", "status": "completed", "timezone": "UTC",
+            "format": "csv", "status": "processing", "timezone": "UTC",
             "window_start": "2026-05-01T00:00:00Z", "window_end": "2026-05-02T00:00:00Z",
             "label": null, "expires_in_days": 7, "created_at": "2026-05-03T00:00:00Z",
-            "created_by": "u_1", "started_at": null, "completed_at": "2026-05-03T00:01:00Z",
-            "expires_at": null, "file_name": "f.csv", "event_count": 3, "progress": 1.0,
-            "size_bytes": 10, "sha256": "ab", "content_type": "text/csv", "stats": null,
-            "error": null, "artifact_key": null, "lease_until": null, "attempts": 1,
-            "request_hash": null, "origin": origin,
+            "created_by": "u_1", "started_at": "2026-05-03T00:00:10Z", "completed_at": null,
+            "expires_at": null, "file_name": "f.csv", "event_count": null, "progress": 0.5,
+            "size_bytes": null, "sha256": null, "content_type": "text/csv", "stats": null,
+            "error": null, "artifact_key": null, "lease_until": "2026-05-03T00:05:00Z",
+            "attempts": 1, "request_hash": null, "origin": origin,
         });
-        serde_json::from_value(raw).unwrap()
+        let job: Job = serde_json::from_value(raw).unwrap();
+        jobs.insert(job.clone());
+        job
+    }
+
+    fn completion() -> Completion {
+        let at = "2026-05-03T00:01:00Z".parse().unwrap();
+        Completion {
+            completed_at: at,
+            expires_at: at + chrono::Days::new(7),
+            event_count: 3,
+            size_bytes: 10,
+            sha256: "ab".into(),
+            stats: Default::default(),
+            artifact_key: "exports/7d/acme/j/1/f.csv".into(),
+            retained_until: None,
+        }
     }
 
     /// A TSA stand-in: answers with fixed bytes, or not at all.
@@ -217,21 +273,34 @@ mod tests {
         }
     }
 
-    fn custody_with(tsa: Option<FixedTsa>) -> Custody {
+    fn custody_with(jobs: &Arc<MemoryJobStore>, tsa: Option<FixedTsa>) -> Custody {
         Custody {
             signer: Arc::new(LocalKeySigner::generate()),
             retired: vec![],
-            store: Arc::new(MemoryCustodyStore::default()),
+            store: Arc::new(MemoryCustodyStore::completing(jobs.clone())),
             pseudonym_key_id: "k".into(),
             timestamper: tsa.map(|t| Arc::new(t) as Arc<dyn Timestamper>),
         }
     }
 
+    /// Seals `job` (attempt 1) and returns its manifest.
+    async fn sealed(custody: &Custody, job: &Job) -> SignedManifest {
+        let sources = SourceInventory::default();
+        match custody
+            .seal_completing(job, 1, &completion(), &sources)
+            .await
+        {
+            Ok(Sealed::Completed { manifest, .. }) => manifest,
+            other => panic!("expected Completed, got {other:?}"),
+        }
+    }
+
     #[tokio::test]
     async fn a_granted_token_is_stored_beside_the_signature_and_a_refusal_is_not_a_failure() {
-        let j = job(None);
-        let granted = custody_with(Some(FixedTsa(Some(b"reply".to_vec()))));
-        let signed = granted.seal(&j, &SourceInventory::default()).await.unwrap();
+        let jobs = Arc::new(MemoryJobStore::new());
+        let j = job_in(&jobs, None);
+        let granted = custody_with(&jobs, Some(FixedTsa(Some(b"reply".to_vec()))));
+        let signed = sealed(&granted, &j).await;
         assert_eq!(signed.timestamp.as_deref(), Some(&b"reply"[..]));
         let m: Value = serde_json::from_slice(&signed.bytes).unwrap();
         assert_eq!(
@@ -242,8 +311,9 @@ mod tests {
         assert_eq!(stored.unwrap().timestamp.as_deref(), Some(&b"reply"[..]));
 
         // The TSA is down: sealed all the same, requested, no token.
-        let down = custody_with(Some(FixedTsa(None)));
-        let signed = down.seal(&j, &SourceInventory::default()).await.unwrap();
+        let j = job_in(&jobs, None);
+        let down = custody_with(&jobs, Some(FixedTsa(None)));
+        let signed = sealed(&down, &j).await;
         assert_eq!(signed.timestamp, None);
         let m: Value = serde_json::from_slice(&signed.bytes).unwrap();
         assert_eq!(m["timestamp"]["status"], "requested");
@@ -251,34 +321,48 @@ mod tests {
         assert_eq!(stored.unwrap().timestamp, None);
 
         // No TSA: none asked.
-        let signed = custody_with(None)
-            .seal(&j, &SourceInventory::default())
-            .await
-            .unwrap();
+        let j = job_in(&jobs, None);
+        let signed = sealed(&custody_with(&jobs, None), &j).await;
         let m: Value = serde_json::from_slice(&signed.bytes).unwrap();
         assert_eq!(m["timestamp"], serde_json::json!({"status": "none"}));
     }
 
     #[tokio::test]
+    async fn the_manifest_states_the_job_as_completed_and_the_job_is_completed_with_it() {
+        let jobs = Arc::new(MemoryJobStore::new());
+        let j = job_in(&jobs, None);
+        let custody = custody_with(&jobs, None);
+        let signed = sealed(&custody, &j).await;
+        let m: Value = serde_json::from_slice(&signed.bytes).unwrap();
+        assert_eq!(m["job"]["completed_at"], "2026-05-03T00:01:00Z");
+        let now = jobs.get(&j.tenant_id, &j.id).await.unwrap().unwrap();
+        assert_eq!(now.status, kt_domain::JobStatus::Completed);
+        assert_eq!(now.completed_at, Some(completion().completed_at));
+
+        // Sealing it again (a second delivery) finds it no longer held.
+        let again = custody
+            .seal_completing(&j, 1, &completion(), &SourceInventory::default())
+            .await
+            .unwrap();
+        assert!(matches!(again, Sealed::Changed("completed")), "{again:?}");
+    }
+
+    #[tokio::test]
     async fn concurrent_seals_each_take_their_own_place_in_the_chain() {
-        let custody = Arc::new(Custody {
-            signer: Arc::new(LocalKeySigner::generate()),
-            retired: vec![],
-            store: Arc::new(MemoryCustodyStore::default()),
-            pseudonym_key_id: "k".into(),
-            timestamper: None,
-        });
+        let jobs = Arc::new(MemoryJobStore::new());
+        let custody = Arc::new(custody_with(&jobs, None));
         let tasks: Vec<_> = (0..6)
             .map(|i| {
                 let c = custody.clone();
                 let origin = (i % 2 == 0).then_some("schedule:quarterly");
-                tokio::spawn(async move { c.seal(&job(origin), &SourceInventory::default()).await })
+                let j = job_in(&jobs, origin);
+                tokio::spawn(async move { sealed(&c, &j).await })
             })
             .collect();
         let mut tenant_seqs = vec![];
         let mut schedule_seqs = vec![];
         for t in tasks {
-            let signed = t.await.unwrap().unwrap();
+            let signed = t.await.unwrap();
             let pem = custody.signer.public_key_pem();
             verify_signature(pem, &signed.bytes, &signed.signature).unwrap();
             let m: Value = serde_json::from_slice(&signed.bytes).unwrap();

@@ -3,7 +3,7 @@
 //! record expires: they are the evidence that outlives the artifact.
 use crate::StoreError;
 use async_trait::async_trait;
-use kt_domain::{JobId, TenantId};
+use kt_domain::{Completion, Job, JobId, TenantId};
 use kt_engine::custody::{ChainHead, ChainLink, ChainScope, SignedManifest};
 
 /// How an append went.
@@ -12,6 +12,20 @@ pub enum Append {
     Appended,
     /// Another manifest moved a head first: read the heads and sign again.
     HeadMoved,
+}
+
+/// How a sealing append went ([`CustodyStore::append_completing`]).
+#[derive(Debug, Clone)]
+pub enum Sealing {
+    /// The manifest is stored, the heads moved and the job completed (as
+    /// stored now).
+    Completed(Job),
+    /// Another manifest moved a head first: nothing was written; read the
+    /// heads and sign again.
+    HeadMoved,
+    /// The job is no longer the attempt's to complete (canceled, taken
+    /// over; `None`: gone): nothing was written.
+    JobChanged(Option<Job>),
 }
 
 #[async_trait]
@@ -32,6 +46,21 @@ pub trait CustodyStore: Send + Sync {
         manifest: &SignedManifest,
         links: &[(ChainScope, ChainLink)],
     ) -> Result<Append, StoreError>;
+
+    /// [`Self::append_manifest`] and the job's completion by `attempt`, in
+    /// one transaction: both happen or neither. So a job canceled (or taken
+    /// over) while it was being sealed gets no manifest and takes no place
+    /// in the chain, a job with a manifest in the chain always ends
+    /// `completed`, and a sealed job can no longer be canceled.
+    async fn append_completing(
+        &self,
+        tenant: &TenantId,
+        job: &JobId,
+        manifest: &SignedManifest,
+        links: &[(ChainScope, ChainLink)],
+        attempt: u32,
+        completion: &Completion,
+    ) -> Result<Sealing, StoreError>;
 
     /// Stores the timestamp authority's reply (RFC 3161 `TimeStampResp`, DER)
     /// beside `job`'s manifest and signature. The manifest must exist.

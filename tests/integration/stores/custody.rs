@@ -1,14 +1,16 @@
 //! Custody adapters against the emulator: the KMS signer (moto's KMS signs
 //! with an ECC_NIST_P256 key; openssl and p256 verify) and the DynamoDB
 //! custody records (manifests byte for byte, chain heads that refuse a stale link).
-use kt_domain::{JobId, TenantId};
+use chrono::{Duration, Utc};
+use kt_domain::{Completion, JobId, JobStats, JobStatus, TenantId};
 use kt_engine::custody::verify_signature;
 use kt_engine::custody::{ChainLink, ChainScope, ManifestSigner, SignedManifest};
 use kt_integration_tests::emulator_with_clients;
 use kt_service::custody::custody_from_config;
-use kt_store::custody::{Append, CustodyStore};
+use kt_store::custody::{Append, CustodyStore, Sealing};
 use kt_store::dynamo::DynamoJobStore;
 use kt_store::kms::KmsSigner;
+use kt_store::{CreateOutcome, JobStore};
 use std::process::Command;
 
 async fn kms_key(kms: &aws_sdk_kms::Client) -> String {
@@ -159,4 +161,132 @@ async fn manifests_are_kept_byte_for_byte_and_a_stale_link_is_refused() {
     // Another tenant sees none of it.
     let other = TenantId::parse("globex").unwrap();
     assert_eq!(store.manifest(&other, &a).await.unwrap(), None);
+}
+
+/// A queued job of `tenant` created in `store` and claimed (attempt 1).
+async fn claimed_job(store: &DynamoJobStore, tenant: &TenantId) -> JobId {
+    let job = super::dynamo::new_job(tenant, "seal");
+    super::dynamo::create(store, &job).await;
+    let now = Utc::now();
+    super::dynamo::done(
+        store
+            .claim(tenant, &job.id, now, now + Duration::minutes(2))
+            .await
+            .unwrap(),
+    );
+    job.id
+}
+
+fn completion_of(id: &JobId) -> Completion {
+    let now = Utc::now();
+    Completion {
+        completed_at: now,
+        expires_at: now + Duration::days(7),
+        event_count: 3,
+        size_bytes: 10,
+        sha256: "cd".repeat(32),
+        stats: JobStats::default(),
+        artifact_key: format!("exports/7d/acme/{id}/1/f.csv"),
+        retained_until: None,
+    }
+}
+
+#[tokio::test]
+async fn a_sealing_append_completes_the_job_with_its_manifest_or_writes_nothing() {
+    let (config, clients) = emulator_with_clients().await;
+    let store = DynamoJobStore::new(clients.dynamodb.clone(), &config.resources.jobs_table);
+    let tenant = TenantId::parse("acme").unwrap();
+    let scopes = [ChainScope::Tenant];
+    let first_links = vec![(ChainScope::Tenant, ChainLink::after(None))];
+
+    // Canceled while it ran: the transaction fails on the job item, and
+    // neither the manifest nor the head is written.
+    let canceled = claimed_job(&store, &tenant).await;
+    super::dynamo::done(store.cancel(&tenant, &canceled, Utc::now()).await.unwrap());
+    let m = signed(r#"{"canceled":true}"#);
+    let sealing = store
+        .append_completing(
+            &tenant,
+            &canceled,
+            &m,
+            &first_links,
+            1,
+            &completion_of(&canceled),
+        )
+        .await
+        .unwrap();
+    assert!(
+        matches!(&sealing, Sealing::JobChanged(Some(j)) if j.status == JobStatus::Canceled),
+        "{sealing:?}"
+    );
+    assert_eq!(store.manifest(&tenant, &canceled).await.unwrap(), None);
+    assert_eq!(store.chain_heads(&tenant, &scopes).await.unwrap(), [None]);
+
+    // Held by its attempt: manifest, head and completion together; a cancel
+    // after it is refused.
+    let sealed = claimed_job(&store, &tenant).await;
+    let m = signed(r#"{"sealed":true}"#);
+    let sealing = store
+        .append_completing(
+            &tenant,
+            &sealed,
+            &m,
+            &first_links,
+            1,
+            &completion_of(&sealed),
+        )
+        .await
+        .unwrap();
+    let Sealing::Completed(done) = sealing else {
+        panic!("expected Completed, got {sealing:?}");
+    };
+    assert_eq!(done.status, JobStatus::Completed);
+    assert_eq!(store.get(&tenant, &sealed).await.unwrap(), Some(done));
+    assert_eq!(
+        store.manifest(&tenant, &sealed).await.unwrap(),
+        Some(m.clone())
+    );
+    let heads = store.chain_heads(&tenant, &scopes).await.unwrap();
+    assert_eq!(heads[0].as_ref().unwrap().manifest_sha256, m.sha256());
+    super::dynamo::conflict(store.cancel(&tenant, &sealed, Utc::now()).await.unwrap());
+
+    // A link that followed the old head loses to it, and the job stays
+    // processing for the next try.
+    let late = claimed_job(&store, &tenant).await;
+    let sealing = store
+        .append_completing(
+            &tenant,
+            &late,
+            &signed("{}"),
+            &first_links,
+            1,
+            &completion_of(&late),
+        )
+        .await
+        .unwrap();
+    assert!(matches!(sealing, Sealing::HeadMoved), "{sealing:?}");
+    let still = store.get(&tenant, &late).await.unwrap().unwrap();
+    assert_eq!(still.status, JobStatus::Processing);
+    assert_eq!(store.manifest(&tenant, &late).await.unwrap(), None);
+    // The wrong attempt is not the job's holder.
+    let sealing = store
+        .append_completing(&tenant, &late, &signed("{}"), &[], 2, &completion_of(&late))
+        .await
+        .unwrap();
+    assert!(
+        matches!(sealing, Sealing::JobChanged(Some(_))),
+        "{sealing:?}"
+    );
+    // The sealed job left the tenant's active count (as the canceled one
+    // did); only the one still processing counts: one more fits under 2.
+    let extra = super::dynamo::new_job(&tenant, "extra");
+    assert!(matches!(
+        store.create(&extra, None, 2).await.unwrap(),
+        CreateOutcome::Created(_)
+    ));
+    let over = super::dynamo::new_job(&tenant, "over");
+    assert!(matches!(
+        store.create(&over, None, 2).await.unwrap(),
+        CreateOutcome::TooManyActive
+    ));
 }

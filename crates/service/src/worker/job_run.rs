@@ -1,7 +1,7 @@
 //! One job, from claim to completed or failed.
 use super::heartbeat::Heartbeat;
 use crate::config::{Config, ConfigError};
-use crate::custody::Custody;
+use crate::custody::{Custody, Sealed};
 use crate::telemetry::emf::{JobEnd, JobMetrics};
 use chrono::{DateTime, Duration as Days, Utc};
 use chrono_tz::Tz;
@@ -445,44 +445,41 @@ impl Worker {
                 }
             }
         }
-        // The manifest is sealed before the job says completed, so every
-        // completed job has one; a seal that fails is retried like a store write.
-        if let Some(custody) = &self.deps.custody {
-            // A job canceled (or taken over) while it ran must not take a
-            // place in the chain: look again right before signing.
-            if let Some(now) = self.changed_since_claim(job, attempt).await {
-                info!(
-                    status = now,
-                    "job changed before its manifest was sealed; result dropped, no manifest"
-                );
-                self.discard(&completion.artifact_key).await;
-                return Disposition::Done;
-            }
-            let sealed = custody.seal(&completed(job, &completion), sources).await;
-            match sealed {
-                Ok(m) => info!(key_id = %m.key_id, "manifest signed and chained"),
-                Err(e) if e.is_retryable() && receive_count < self.deps.max_attempts => {
-                    warn!(error = %e, "could not seal the manifest; releasing the job for another attempt");
-                    return self.release(job, attempt).await;
-                }
-                Err(e) => {
-                    error!(error = %e, "could not seal the manifest; failing the job");
-                    let error = JobError {
-                        code: "manifest_not_signed".into(),
-                        message: "The export was written but its manifest could not be signed. \
-                                  Create the export again."
-                            .into(),
-                    };
-                    return self.record_failure(job, attempt, &error).await;
+        // With custody, the manifest is signed and chained in the same
+        // transaction as the completion: every completed job has one, and a
+        // job canceled (or taken over) meanwhile gets none.
+        let recorded = match &self.deps.custody {
+            Some(custody) => {
+                match custody
+                    .seal_completing(job, attempt, &completion, sources)
+                    .await
+                {
+                    Ok(Sealed::Completed {
+                        job: done,
+                        manifest,
+                    }) => {
+                        info!(key_id = %manifest.key_id, "manifest signed and chained");
+                        Ok(Transition::Done(*done))
+                    }
+                    Ok(Sealed::Changed(now)) => {
+                        info!(
+                            status = now,
+                            "job changed before its manifest was sealed; result dropped, no manifest"
+                        );
+                        self.discard(&completion.artifact_key).await;
+                        return Disposition::Done;
+                    }
+                    Err(e) => Err(e),
                 }
             }
-        }
-        match self
-            .deps
-            .jobs
-            .complete(&job.tenant_id, &job.id, attempt, &completion)
-            .await
-        {
+            None => {
+                self.deps
+                    .jobs
+                    .complete(&job.tenant_id, &job.id, attempt, &completion)
+                    .await
+            }
+        };
+        match recorded {
             Ok(Transition::Done(done)) => {
                 info!(
                     events = completion.event_count,
@@ -510,37 +507,31 @@ impl Worker {
                 self.discard(&completion.artifact_key).await;
                 Disposition::Done
             }
-            // The artifact is written but the job does not say so. Another
-            // delivery can redo it; past the last one (or if the store refuses
-            // for good) the job must not stay `processing` with nobody on it.
+            // The artifact is written but the job does not say so (nor, with
+            // custody, does any manifest). Another delivery can redo it; past
+            // the last one (or if the store refuses for good) the job must
+            // not stay `processing` with nobody on it.
             Err(e) if e.is_retryable() && receive_count < self.deps.max_attempts => {
                 warn!(error = %ErrorChain(&e), "could not record the completion; releasing the job for another attempt");
                 self.release(job, attempt).await
             }
             Err(e) => {
                 error!(error = %ErrorChain(&e), "could not record the completion; failing the job");
-                let error = JobError {
-                    code: "result_not_recorded".into(),
-                    message: "The export was written but its result could not be recorded. \
-                              Create the export again."
-                        .into(),
+                let error = match self.deps.custody {
+                    Some(_) => JobError {
+                        code: "manifest_not_signed".into(),
+                        message: "The export was written but its manifest could not be signed and recorded. \
+                                  Create the export again."
+                            .into(),
+                    },
+                    None => JobError {
+                        code: "result_not_recorded".into(),
+                        message: "The export was written but its result could not be recorded. \
+                                  Create the export again."
+                            .into(),
+                    },
                 };
                 self.record_failure(job, attempt, &error).await
-            }
-        }
-    }
-
-    /// `Some(status)` when the job is no longer this claim's to complete
-    /// (canceled, taken over, gone); `None` when it still is, or when it
-    /// cannot be read (the completion's own condition decides then).
-    async fn changed_since_claim(&self, job: &Job, attempt: u32) -> Option<&'static str> {
-        match self.deps.jobs.get(&job.tenant_id, &job.id).await {
-            Ok(Some(now)) if now.is_held_by(attempt) => None,
-            Ok(Some(now)) => Some(now.status.as_str()),
-            Ok(None) => Some("gone"),
-            Err(e) => {
-                warn!(error = %ErrorChain(&e), "could not read the job before sealing; sealing");
-                None
             }
         }
     }
@@ -600,23 +591,6 @@ pub(super) struct Finished {
     pub(super) sources: SourceInventory,
     /// Days under Object Lock ([`effective_retention`]).
     pub(super) retention: Option<u32>,
-}
-
-/// `job` as it will be once `completion` is recorded (what its manifest states).
-fn completed(job: &Job, completion: &Completion) -> Job {
-    Job {
-        status: JobStatus::Completed,
-        completed_at: Some(completion.completed_at),
-        expires_at: Some(completion.expires_at),
-        event_count: Some(completion.event_count),
-        progress: 1.0,
-        size_bytes: Some(completion.size_bytes),
-        sha256: Some(completion.sha256.clone()),
-        stats: Some(completion.stats.clone()),
-        artifact_key: Some(completion.artifact_key.clone()),
-        retained_until: completion.retained_until,
-        ..job.clone()
-    }
 }
 
 /// The job's stored window, with its zone.

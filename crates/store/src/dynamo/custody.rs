@@ -11,17 +11,21 @@
 //! An append is one transaction: the manifest put and, per chain, a head put
 //! conditioned on the head being the one the new link follows (absent for a
 //! chain's first link), so two exports finishing together cannot both take
-//! the same sequence number.
+//! the same sequence number. A sealing append (`append_completing`) adds the
+//! job's completion to that transaction: the job item's put on condition that
+//! it is as read (still held by the sealing attempt), and the tenant's active
+//! counter, so a cancel cannot land between the seal and the completion.
 use super::DynamoJobStore;
+use super::MAX_RACES;
 use super::items::{Item, key, n, s, string_attr};
-use super::writes::{failed_conditions, transaction_error};
+use super::writes::{failed_conditions, is_contended, transaction_error};
 use crate::StoreError;
-use crate::custody::{Append, CustodyStore, expected_head};
+use crate::custody::{Append, CustodyStore, Sealing, expected_head};
 use crate::resources::PK;
 use async_trait::async_trait;
 use aws_sdk_dynamodb::primitives::Blob;
 use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
-use kt_domain::{JobId, TenantId};
+use kt_domain::{Completion, JobId, TenantId};
 use kt_engine::custody::{ChainHead, ChainLink, ChainScope, SignedManifest};
 
 const SEQUENCE: &str = "sequence";
@@ -42,33 +46,16 @@ fn number(item: &Item, name: &str) -> Option<u64> {
     }
 }
 
-#[async_trait]
-impl CustodyStore for DynamoJobStore {
-    async fn chain_heads(
-        &self,
-        tenant: &TenantId,
-        scopes: &[ChainScope],
-    ) -> Result<Vec<Option<ChainHead>>, StoreError> {
-        let mut heads = Vec::with_capacity(scopes.len());
-        for scope in scopes {
-            let head = self.read(tenant, chain_sk(scope)).await?.and_then(|item| {
-                Some(ChainHead {
-                    sequence: number(&item, SEQUENCE)?,
-                    manifest_sha256: string_attr(&item, MANIFEST_SHA256)?,
-                })
-            });
-            heads.push(head);
-        }
-        Ok(heads)
-    }
-
-    async fn append_manifest(
+impl DynamoJobStore {
+    /// The writes of an append: the manifest put and, per chain, a head put
+    /// conditioned on the head being the one the link follows.
+    fn append_writes(
         &self,
         tenant: &TenantId,
         job: &JobId,
         manifest: &SignedManifest,
         links: &[(ChainScope, ChainLink)],
-    ) -> Result<Append, StoreError> {
+    ) -> Result<Vec<TransactWriteItem>, StoreError> {
         let bad =
             |e: aws_sdk_dynamodb::error::BuildError| StoreError::Permanent(e.to_string().into());
         let mut item = key(tenant, manifest_sk(job));
@@ -114,6 +101,38 @@ impl CustodyStore for DynamoJobStore {
                     .build(),
             );
         }
+        Ok(writes)
+    }
+}
+
+#[async_trait]
+impl CustodyStore for DynamoJobStore {
+    async fn chain_heads(
+        &self,
+        tenant: &TenantId,
+        scopes: &[ChainScope],
+    ) -> Result<Vec<Option<ChainHead>>, StoreError> {
+        let mut heads = Vec::with_capacity(scopes.len());
+        for scope in scopes {
+            let head = self.read(tenant, chain_sk(scope)).await?.and_then(|item| {
+                Some(ChainHead {
+                    sequence: number(&item, SEQUENCE)?,
+                    manifest_sha256: string_attr(&item, MANIFEST_SHA256)?,
+                })
+            });
+            heads.push(head);
+        }
+        Ok(heads)
+    }
+
+    async fn append_manifest(
+        &self,
+        tenant: &TenantId,
+        job: &JobId,
+        manifest: &SignedManifest,
+        links: &[(ChainScope, ChainLink)],
+    ) -> Result<Append, StoreError> {
+        let writes = self.append_writes(tenant, job, manifest, links)?;
         match self
             .client
             .transact_write_items()
@@ -125,6 +144,59 @@ impl CustodyStore for DynamoJobStore {
             Err(e) if failed_conditions(&e).contains(&true) => Ok(Append::HeadMoved),
             Err(e) => Err(transaction_error("appending a manifest to its chain", e)),
         }
+    }
+
+    async fn append_completing(
+        &self,
+        tenant: &TenantId,
+        job: &JobId,
+        manifest: &SignedManifest,
+        links: &[(ChainScope, ChainLink)],
+        attempt: u32,
+        completion: &Completion,
+    ) -> Result<Sealing, StoreError> {
+        let appends = self.append_writes(tenant, job, manifest, links)?;
+        for _ in 0..MAX_RACES {
+            let Some((current, rev)) = self.read_job(tenant, job).await? else {
+                return Ok(Sealing::JobChanged(None));
+            };
+            let Some(next) = current.complete(attempt, completion) else {
+                return Ok(Sealing::JobChanged(Some(current)));
+            };
+            let put = self.transition_put(&current, rev, &next, completion.completed_at)?;
+            // [job, counter, manifest, heads...]: the job leaves the active
+            // ones, as a completion alone does.
+            let mut writes = vec![
+                TransactWriteItem::builder().put(put).build(),
+                self.counter_change(tenant, -1, None)?,
+            ];
+            writes.extend(appends.iter().cloned());
+            // An SDK retry of a transaction that committed unseen must not
+            // fail on its own writes: the same token is the same request.
+            let token = format!("{}{:x}", &manifest.sha256()[..28], rev & 0xffff_ffff);
+            match self
+                .client
+                .transact_write_items()
+                .set_transact_items(Some(writes))
+                .client_request_token(token)
+                .send()
+                .await
+            {
+                Ok(_) => return Ok(Sealing::Completed(next)),
+                Err(e) if failed_conditions(&e).iter().skip(3).any(|&f| f) => {
+                    return Ok(Sealing::HeadMoved);
+                }
+                // The job moved (a heartbeat, a cancel) or another
+                // transaction held an item: read it again and decide.
+                Err(e) if failed_conditions(&e).first() == Some(&true) || is_contended(&e) => {
+                    tracing::debug!(job_id = %job, "seal lost a race on the job, re-reading");
+                }
+                Err(e) => return Err(transaction_error("sealing a job's manifest", e)),
+            }
+        }
+        Err(StoreError::Transient(
+            format!("job {job} kept changing while being sealed").into(),
+        ))
     }
 
     async fn attach_timestamp(

@@ -28,19 +28,7 @@ impl DynamoJobStore {
         next: &Job,
         ended_at: DateTime<Utc>,
     ) -> Result<Write, StoreError> {
-        let item = job_item(next, rev + 1, ttl_for(next, ended_at))?;
-        let put = Put::builder()
-            .table_name(&self.table)
-            .set_item(Some(item))
-            .condition_expression(UNCHANGED)
-            .expression_attribute_names("#rev", REV_ATTR)
-            .expression_attribute_names("#status", "status")
-            .expression_attribute_names("#attempts", "attempts")
-            .expression_attribute_values(":rev", n(rev))
-            .expression_attribute_values(":status", s(current.status.as_str()))
-            .expression_attribute_values(":attempts", n(current.attempts))
-            .build()
-            .map_err(|e| StoreError::Permanent(format!("building a job write: {e}").into()))?;
+        let put = self.transition_put(current, rev, next, ended_at)?;
         let leaves_active = current.status.is_active() && !next.status.is_active();
         if !leaves_active {
             // Heartbeats and claims touch one item: a plain conditional put.
@@ -84,6 +72,30 @@ impl DynamoJobStore {
             }
             Err(e) => Err(transaction_error("updating a job", e)),
         }
+    }
+
+    /// The put of `next` over `current` as read at `rev`, on condition that
+    /// the job is still as read (revision, status and attempts).
+    pub(super) fn transition_put(
+        &self,
+        current: &Job,
+        rev: u64,
+        next: &Job,
+        ended_at: DateTime<Utc>,
+    ) -> Result<Put, StoreError> {
+        let item = job_item(next, rev + 1, ttl_for(next, ended_at))?;
+        Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression(UNCHANGED)
+            .expression_attribute_names("#rev", REV_ATTR)
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_names("#attempts", "attempts")
+            .expression_attribute_values(":rev", n(rev))
+            .expression_attribute_values(":status", s(current.status.as_str()))
+            .expression_attribute_values(":attempts", n(current.attempts))
+            .build()
+            .map_err(|e| StoreError::Permanent(format!("building a job write: {e}").into()))
     }
 
     /// `ADD active :delta`, optionally on condition that the counter is below `limit`.

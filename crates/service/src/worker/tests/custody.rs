@@ -1,10 +1,12 @@
 //! Sealing and cancel: a job canceled after its artifact was written but
-//! before its manifest was sealed takes no place in the chain.
+//! before its manifest was sealed (or while it was being sealed) takes no
+//! place in the chain.
 use super::*;
 use crate::custody::Custody;
+use kt_domain::{Completion, JobId, TenantId};
 use kt_engine::ArtifactSink;
-use kt_engine::custody::{ChainScope, LocalKeySigner};
-use kt_store::custody::CustodyStore;
+use kt_engine::custody::{ChainHead, ChainLink, ChainScope, LocalKeySigner, SignedManifest};
+use kt_store::custody::{Append, CustodyStore, Sealing};
 use kt_store::memory::MemoryCustodyStore;
 use kt_store::{ArtifactMeta, ArtifactStore, StoreError};
 
@@ -76,7 +78,7 @@ impl ArtifactStore for CancelOnFinish {
 #[tokio::test]
 async fn a_job_canceled_before_its_seal_gets_no_manifest_and_takes_no_sequence() {
     let f = Fixture::new(lake());
-    let store = Arc::new(MemoryCustodyStore::default());
+    let store = Arc::new(MemoryCustodyStore::completing(f.jobs.clone()));
     let bucket = Arc::new(CancelOnFinish {
         inner: f.artifacts.clone(),
         jobs: f.jobs.clone(),
@@ -125,4 +127,102 @@ async fn a_job_canceled_before_its_seal_gets_no_manifest_and_takes_no_sequence()
     let heads = store.chain_heads(&tenant(), &scopes).await.unwrap();
     assert_eq!(heads[0].as_ref().map(|h| h.sequence), Some(1));
     assert!(store.manifest(&tenant(), &done.id).await.unwrap().is_some());
+}
+
+/// The memory custody store, except that a sealing append first cancels the
+/// job: the cancel lands after the manifest was signed, right before the
+/// transaction (where a re-read before signing could not see it).
+struct CancelBeforeSealing {
+    inner: Arc<MemoryCustodyStore>,
+    jobs: Arc<MemoryJobStore>,
+}
+
+#[async_trait]
+impl CustodyStore for CancelBeforeSealing {
+    async fn chain_heads(
+        &self,
+        tenant: &TenantId,
+        scopes: &[ChainScope],
+    ) -> Result<Vec<Option<ChainHead>>, StoreError> {
+        self.inner.chain_heads(tenant, scopes).await
+    }
+    async fn append_manifest(
+        &self,
+        tenant: &TenantId,
+        job: &JobId,
+        manifest: &SignedManifest,
+        links: &[(ChainScope, ChainLink)],
+    ) -> Result<Append, StoreError> {
+        self.inner
+            .append_manifest(tenant, job, manifest, links)
+            .await
+    }
+    async fn append_completing(
+        &self,
+        tenant: &TenantId,
+        job: &JobId,
+        manifest: &SignedManifest,
+        links: &[(ChainScope, ChainLink)],
+        attempt: u32,
+        completion: &Completion,
+    ) -> Result<Sealing, StoreError> {
+        self.jobs.cancel(tenant, job, Utc::now()).await?;
+        (self.inner)
+            .append_completing(tenant, job, manifest, links, attempt, completion)
+            .await
+    }
+    async fn attach_timestamp(
+        &self,
+        tenant: &TenantId,
+        job: &JobId,
+        reply: &[u8],
+    ) -> Result<(), StoreError> {
+        self.inner.attach_timestamp(tenant, job, reply).await
+    }
+    async fn manifest(
+        &self,
+        tenant: &TenantId,
+        job: &JobId,
+    ) -> Result<Option<SignedManifest>, StoreError> {
+        self.inner.manifest(tenant, job).await
+    }
+}
+
+#[tokio::test]
+async fn a_cancel_landing_while_the_manifest_is_sealed_leaves_no_manifest_and_no_artifact() {
+    let f = Fixture::new(lake());
+    let store = Arc::new(MemoryCustodyStore::completing(f.jobs.clone()));
+    let mut deps = f.worker().deps;
+    deps.custody = Some(Custody {
+        signer: Arc::new(LocalKeySigner::generate()),
+        retired: vec![],
+        store: Arc::new(CancelBeforeSealing {
+            inner: store.clone(),
+            jobs: f.jobs.clone(),
+        }),
+        pseudonym_key_id: "k".into(),
+        timestamper: None,
+    });
+    let worker = Worker::new(deps);
+
+    let job = f.queued_job().await;
+    assert_eq!(
+        worker.process(&tenant(), &job.id, 1).await,
+        Disposition::Done
+    );
+    let after = f.jobs.get(&tenant(), &job.id).await.unwrap().unwrap();
+    assert_eq!(after.status, JobStatus::Canceled);
+    assert_eq!(after.sha256, None, "a canceled job states no artifact");
+    assert!(store.manifest(&tenant(), &job.id).await.unwrap().is_none());
+    assert_eq!(
+        store
+            .chain_heads(&tenant(), &[ChainScope::Tenant])
+            .await
+            .unwrap(),
+        [None]
+    );
+    assert!(
+        f.artifacts.keys().is_empty(),
+        "the canceled job's artifact is deleted"
+    );
 }
