@@ -3,6 +3,9 @@
 //! One handler from an `SqsEvent` to an `SqsBatchResponse`: in Lambda the
 //! runtime calls it; locally [`poller`] receives from the emulator's queue,
 //! calls it, and deletes what succeeded.
+mod completion;
+mod deps;
+mod failure;
 mod fanout;
 mod fanout_deps;
 mod heartbeat;
@@ -12,8 +15,8 @@ pub mod sweeper;
 #[cfg(test)]
 mod tests;
 
+pub use deps::{DEADLINE_MARGIN, Disposition, Worker, WorkerDeps};
 pub use fanout_deps::FanOut;
-pub use job_run::{DEADLINE_MARGIN, Disposition, Worker, WorkerDeps};
 
 use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent, SqsMessage};
 use chrono::{DateTime, Utc};

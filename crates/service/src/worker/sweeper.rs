@@ -13,7 +13,7 @@
 //! so a sweeper racing a worker, or another sweeper, can only lose. A
 //! duplicate message is harmless: the worker's claim runs a job once.
 use crate::config::Config;
-use crate::worker::job_run::MAX_ATTEMPTS;
+use crate::worker::deps::MAX_ATTEMPTS;
 use chrono::{DateTime, Utc};
 use kt_store::aws::{AwsClients, AwsStores};
 use kt_store::sqs::{JobMessage, SqsDeadLetters};

@@ -3,7 +3,8 @@
 //! completes the job, exactly as a single worker's export ends.
 use super::NEVER_RETAINED;
 use super::{FanOut, frozen_plan};
-use crate::worker::job_run::{Finished, artifact_key_for};
+use crate::worker::completion::Finished;
+use crate::worker::deps::artifact_key_for;
 use crate::worker::{DEADLINE_MARGIN, Disposition, Worker};
 use chrono::{DateTime, Utc};
 use kt_domain::{Job, JobError};

@@ -17,8 +17,10 @@ mod release;
 mod reports;
 mod segment;
 
+use super::deps::artifact_key_for;
+use super::failure::failure_for;
 pub use super::fanout_deps::FanOut;
-use super::job_run::{artifact_key_for, failure_for, job_window};
+use super::job_run::job_window;
 
 /// Segment objects, and csv/json artifacts, are never retained (Object Lock is
 /// for compliance formats, whose finisher names the artifact with the job's

@@ -5,8 +5,9 @@
 //! (a capped table overflowed, see `kt_engine::formats::reports::merge`), it
 //! exports the frozen plan here, on one worker, instead.
 use super::{FanOut, FrozenPlan, store_failure};
+use crate::worker::completion::Finished;
+use crate::worker::deps::{artifact_key_for, effective_retention};
 use crate::worker::heartbeat::Heartbeat;
-use crate::worker::job_run::{Finished, artifact_key_for, effective_retention};
 use crate::worker::{DEADLINE_MARGIN, Disposition, Worker};
 use bytes::Bytes;
 use chrono::{DateTime, Utc};

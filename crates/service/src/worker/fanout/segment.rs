@@ -3,7 +3,7 @@
 //! [`super::checkpoint`]), recorded once; the last one enqueues the finisher.
 use super::checkpoint::{self, Start, StopTimer};
 use super::{FanOut, frozen_plan, store_failure};
-use crate::worker::job_run::failure_for;
+use crate::worker::failure::failure_for;
 use crate::worker::{DEADLINE_MARGIN, Disposition, Worker};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};

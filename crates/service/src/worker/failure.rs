@@ -1,0 +1,89 @@
+//! How a job fails: the words a tenant sees for what went wrong, and the
+//! failed record (with its trail entry and metrics).
+use super::completion::job_metrics;
+use super::deps::{Disposition, Worker};
+use crate::telemetry::emf::JobEnd;
+use chrono::Utc;
+use kt_domain::{Job, JobError};
+use kt_engine::{ErrorChain, ExportError};
+use kt_store::{StoreError, Transition};
+use tracing::error;
+
+impl Worker {
+    pub(super) async fn record_failure(
+        &self,
+        job: &Job,
+        attempt: u32,
+        error: &JobError,
+    ) -> Disposition {
+        error!(code = %error.code, message = %error.message, "export failed");
+        match self
+            .deps
+            .jobs
+            .fail(
+                &job.tenant_id,
+                &job.id,
+                Some(attempt),
+                error,
+                None,
+                Utc::now(),
+            )
+            .await
+        {
+            Ok(t) => {
+                if let Transition::Done(failed) = &t {
+                    crate::trail::record_failed(self.deps.jobs.as_ref(), failed, "worker").await;
+                }
+                job_metrics(job, JobEnd::Failed, Utc::now()).emit();
+                Disposition::Done
+            }
+            Err(e) => self.store_trouble("fail", &e),
+        }
+    }
+
+    /// The job store itself is in trouble: retry while that can help.
+    pub(super) fn store_trouble(&self, step: &str, e: &StoreError) -> Disposition {
+        error!(step, error = %ErrorChain(e), "job store error");
+        if e.is_retryable() {
+            Disposition::Retry
+        } else {
+            Disposition::Done
+        }
+    }
+}
+
+/// The job's `error`: a fixed message a person can act on. It names no AWS
+/// error, bucket or ARN (the log has the whole cause chain); only strict mode
+/// quotes the tenant's own object key and line.
+pub(super) fn failure_for(e: &ExportError, receive_count: u32) -> JobError {
+    let message = match e {
+        ExportError::Source(s) if s.retryable => format!(
+            "Reading the event lake kept failing after {receive_count} attempts. \
+             The lake may be throttled or unavailable; create the export again later."
+        ),
+        ExportError::Source(_) => "The event lake could not be read. Check that the events \
+             bucket exists and that the export service may read it."
+            .to_string(),
+        ExportError::Sink(_) => {
+            "The artifact could not be written. Check the artifacts bucket and try again."
+                .to_string()
+        }
+        ExportError::Strict {
+            object,
+            line,
+            reason,
+        } => format!(
+            "Strict mode: line {line} of {object} is malformed ({reason}); the export stopped there."
+        ),
+        ExportError::Canceled => "The export was canceled.".to_string(),
+        ExportError::Internal(_) => {
+            "The export failed because of an internal error. Create it again; if it fails \
+             again, contact support with the job id."
+                .to_string()
+        }
+    };
+    JobError {
+        code: e.code().to_string(),
+        message,
+    }
+}
