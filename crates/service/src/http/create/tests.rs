@@ -252,3 +252,13 @@ fn idempotency_keys_are_bounded() {
     );
     assert_eq!(key("").unwrap_err().status(), StatusCode::BAD_REQUEST);
 }
+
+#[test]
+fn a_leap_second_is_a_400_on_its_field() {
+    // Accepted before, it echoed `window_start: "…T23:59:60Z"` (an Invalid
+    // Date on the page) and exported no event of the window.
+    let r = parse(with("date_from", json!("2026-05-01T23:59:60Z")));
+    assert_eq!(bad_fields(r), ["date_from"]);
+    let r = parse(with("date_to", json!("2026-05-02T23:59:60+00:00")));
+    assert_eq!(bad_fields(r), ["date_to"]);
+}
