@@ -292,3 +292,22 @@ fn completions_and_the_man_page_end_quietly_at_a_closed_pipe() {
         assert!(err.is_empty(), "{args:?}: {err}");
     }
 }
+
+/// `KT_API_URL=notaurl` was exit 7 ("cannot reach notaurl ... relative URL
+/// without a base"), as if the network were down; it is a usage error.
+#[test]
+fn an_api_url_that_is_not_a_url_is_a_usage_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = kt_bare(dir.path())
+        .env("KT_API_URL", "notaurl")
+        .env("KT_TOKEN", "t")
+        .args(["export-jobs", "list"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("KT_API_URL"),
+        "{}",
+        stderr(&output)
+    );
+}
