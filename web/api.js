@@ -7,7 +7,10 @@ export class ApiProblem extends Error {
     super(body?.detail || body?.title || `HTTP ${status}`);
     this.status = status;
     this.title = body?.title ?? '';
-    this.detail = body?.detail ?? '';
+    // Not every error is problem+json: API Gateway answers {"message": "..."}
+    // (docs/openapi.yaml), a proxy may answer HTML. Never leave it empty.
+    this.detail = body?.detail || body?.title
+      || (typeof body?.message === 'string' && body.message) || (status ? `HTTP ${status}` : '');
     this.errors = Array.isArray(body?.errors) ? body.errors : [];
   }
 }

@@ -278,7 +278,10 @@ async function loadJobs({ announce: say = true } = {}) {
     renderJobs();
   } catch (problem) {
     if (problem.status === 401) return;
-    $('history-error').textContent = problem.status === 0 ? t('network') : t('errorGeneric', { detail: problem.detail || problem.title });
+    // Not the API's problem but this page's own failure: say what it was.
+    if (problem.status === undefined) console.error(problem);
+    $('history-error').textContent = problem.status === 0 ? t('network')
+      : t('errorGeneric', { detail: problem.detail || problem.title || problem.message || String(problem) });
     $('history-error').hidden = false;
   }
   scheduleRefresh();
@@ -430,6 +433,27 @@ function fileNameWithBreaks(name) {
   return name.split('_').flatMap((part, i, all) => (i < all.length - 1 ? [`${part}_`, el('wbr')] : [part]));
 }
 
+/**
+ * A job's row, or, when something in it cannot be shown (an instant this
+ * browser's Date cannot read, say), a plain row with its file, id and
+ * status: one odd job must not blank the whole history.
+ */
+function safeJobRow(job) {
+  try {
+    return jobRow(job);
+  } catch (e) {
+    console.error(`job ${job?.id}: row not rendered`, e);
+    return el('tr', { 'data-job-id': job?.id ?? '', 'data-status': job?.status ?? '' },
+      el('td', { class: 'file' },
+        el('div', { class: 'mono file-name', text: String(job?.file_name ?? '') }),
+        el('div', { class: 'small muted mono job-id', text: String(job?.id ?? '') })),
+      el('td', { class: 'window mono small', text: `${job?.window_start ?? ''} → ${job?.window_end ?? ''}` }),
+      el('td', { class: 'mono', text: String(job?.format ?? '') }),
+      el('td', { text: job?.status ? t(`st_${job.status}`) : '' }),
+      el('td', { colspan: '5' }));
+  }
+}
+
 function jobRow(job) {
   const created = Date.parse(job.created_at);
   const rejected = job.stats?.rejected_lines;
@@ -462,7 +486,7 @@ function renderJobs() {
     body.replaceChildren(el('tr', { class: 'empty' }, el('td', { colspan: '9' },
       el('p', { text: state.statusFilter ? t('emptyFiltered') : t('emptyAll') }))));
   } else {
-    body.replaceChildren(...state.jobs.map(jobRow));
+    body.replaceChildren(...state.jobs.map(safeJobRow));
   }
   if (focusKey) {
     const row = body.querySelector(`tr[data-job-id="${focusKey[0]}"]`);

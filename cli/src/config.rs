@@ -170,6 +170,7 @@ impl GlobalArgs {
         };
         let api_url = pick(&self.api_url, "KT_API_URL", &profile.api_url)
             .unwrap_or_else(|| DEFAULT_API_URL.into());
+        check_api_url(&api_url)?;
         let token = pick(&self.token, "KT_TOKEN", &profile.token);
         Ok(Resolved {
             api_url: api_url.trim_end_matches('/').to_string(),
@@ -179,9 +180,32 @@ impl GlobalArgs {
     }
 }
 
+/// A base URL the API can be at: `http(s)://host[:port][/prefix]`. Anything
+/// else is a usage error (2) naming where it came from, not a "cannot reach"
+/// network error (7) for something that was never an address.
+fn check_api_url(url: &str) -> Result<(), Failure> {
+    match reqwest::Url::parse(url) {
+        Ok(u) if matches!(u.scheme(), "http" | "https") && u.host_str().is_some() => Ok(()),
+        _ => Err(Failure::Usage(format!(
+            "the API URL {url:?} (--api-url, KT_API_URL or the profile) is not an http:// or https:// URL"
+        ))),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_api_url_that_is_not_one_is_a_usage_error() {
+        for bad in ["notaurl", "127.0.0.1:3000", "ftp://example.com", "http://"] {
+            let e = check_api_url(bad).unwrap_err();
+            assert_eq!(e.kind(), crate::exit::ExitKind::Usage, "{bad}");
+        }
+        for good in ["http://127.0.0.1:3000", "https://exports.example.com/prod"] {
+            assert!(check_api_url(good).is_ok(), "{good}");
+        }
+    }
 
     #[test]
     fn the_file_round_trips_and_keeps_other_profiles() {

@@ -1,6 +1,7 @@
 //! `kt export run`: an export from a local copy of the lake (as `aws s3 sync`
 //! leaves it), without the service. Same plan, engine and formatters as a job;
 //! prints the stats a job records (JSON in a pipe, a table on a terminal).
+use crate::exit::Failure;
 use crate::output::{OutputFormat, human_bytes, print_json, print_text};
 use anyhow::Context;
 use clap::Args;
@@ -119,6 +120,15 @@ fn offline_job(args: &ExportRunArgs) -> anyhow::Result<OfflineJob> {
 }
 
 pub async fn run(args: ExportRunArgs, chosen: Option<OutputFormat>) -> anyhow::Result<()> {
+    // A mistyped --lake used to give an empty export and exit 0: a file
+    // that looks like "no events" when nothing was read.
+    if !args.lake.is_dir() {
+        return Err(Failure::Usage(format!(
+            "--lake {}: no such directory (the copy of the events bucket, the one holding events/)",
+            args.lake.display()
+        ))
+        .into());
+    }
     let tenant = TenantId::parse(&args.tenant).context("--tenant")?;
     let format = ExportFormat::parse(&args.format).with_context(|| {
         let known: Vec<&str> = ExportFormat::ALL.iter().map(|f| f.as_str()).collect();
@@ -132,7 +142,19 @@ pub async fn run(args: ExportRunArgs, chosen: Option<OutputFormat>) -> anyhow::R
     let from = DateBound::parse(&args.date_from).context("--date-from")?;
     let to = DateBound::parse(&args.date_to).context("--date-to")?;
     let window = Window::resolve(from, to, &args.timezone, chrono::Utc::now())
-        .context("the export window")?;
+        .map_err(|e| Failure::Usage(format!("the export window: {e}")))?;
+    let prefix = args.lake.join("events").join(format!("tenant={tenant}"));
+    if !prefix.is_dir() {
+        // Not an error: a synced copy of a tenant without events has no
+        // prefix, and the job it reproduces is empty too.
+        eprintln!(
+            "warning: no {} in {}: the export will be empty (--lake names the directory holding events/)",
+            std::path::Path::new("events")
+                .join(format!("tenant={tenant}"))
+                .display(),
+            args.lake.display()
+        );
+    }
     let options = EngineOptions {
         concurrency: args.concurrency.max(1),
         strict: args.strict,

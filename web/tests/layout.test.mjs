@@ -35,3 +35,26 @@ test('at 1280 px the history fits its card, Actions included', async () => {
   }
   await shot(page, 'history-1280');
 });
+
+test('at 390 px every control of the form and the history toolbar stays inside its card', async () => {
+  // Before: the optional time inputs and the Refresh button ran past the
+  // card's edge on a phone (390 px), in both languages.
+  const page = await newPage(browser, { viewport: { width: 390, height: 844 } });
+  await signIn(page, stack.url, 'acme');
+  for (const language of ['English', 'Español']) {
+    await page.getByRole('button', { name: language, exact: true }).click();
+    const outside = await page.evaluate(() => {
+      const out = [];
+      for (const card of document.querySelectorAll('.card')) {
+        const edge = card.getBoundingClientRect().right;
+        for (const e of card.querySelectorAll('input, button, select, textarea, label')) {
+          const r = e.getBoundingClientRect();
+          if (r.width && r.right > edge + 0.5) out.push(`${e.id || e.textContent.trim()} ends at ${Math.round(r.right)} > ${Math.round(edge)}`);
+        }
+      }
+      return out;
+    });
+    assert.deepEqual(outside, [], language);
+  }
+  await shot(page, 'exports-390');
+});

@@ -1,7 +1,7 @@
 //! `kt --help` is held by golden files (UPDATE_GOLDEN=1 rewrites them);
 //! completions and the man page come from the same definition.
 use crate::stack::kt_bare;
-use crate::stdout;
+use crate::{stderr, stdout};
 use std::path::PathBuf;
 
 fn golden(name: &str, args: &[&str]) {
@@ -137,6 +137,51 @@ fn an_offline_export_prints_json_or_a_table() {
     assert!(table.contains(json["sha256"].as_str().unwrap()), "{table}");
 }
 
+/// A mistyped `--lake` or a window that ends before it starts is a usage
+/// error (2), not an empty export (before: exit 0 and a file of 0 events) or
+/// exit 1; a lake without the tenant's prefix is said on stderr.
+#[test]
+fn an_offline_export_of_a_missing_lake_or_a_backward_window_is_a_usage_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |lake: &std::path::Path, from: &str| {
+        let mut cmd = kt_bare(dir.path());
+        cmd.args(["export", "run", "--lake"]).arg(lake).args([
+            "--tenant",
+            "acme",
+            "--date-from",
+            from,
+            "--date-to",
+            "2026-05-01",
+            "--format",
+            "csv",
+            "--output",
+        ]);
+        cmd.arg(dir.path().join("out.csv"));
+        cmd.output().unwrap()
+    };
+    let missing = run(&dir.path().join("no-such-lake"), "2026-05-01");
+    assert_eq!(missing.status.code(), Some(2), "{}", stderr(&missing));
+    assert!(
+        stderr(&missing).contains("no such directory"),
+        "{}",
+        stderr(&missing)
+    );
+    assert!(!dir.path().join("out.csv").exists());
+
+    let empty = dir.path().join("empty-lake");
+    std::fs::create_dir(&empty).unwrap();
+    let backward = run(&empty, "2026-05-03");
+    assert_eq!(backward.status.code(), Some(2), "{}", stderr(&backward));
+
+    let no_prefix = run(&empty, "2026-05-01");
+    assert!(no_prefix.status.success(), "{}", stderr(&no_prefix));
+    assert!(
+        stderr(&no_prefix).contains("events/tenant=acme"),
+        "{}",
+        stderr(&no_prefix)
+    );
+}
+
 /// `kt export run` writes the compliance reports and the bundle too, citing a
 /// saved profile and the job values it is given; the same values give the same bytes.
 #[test]
@@ -246,4 +291,23 @@ fn completions_and_the_man_page_end_quietly_at_a_closed_pipe() {
         assert_eq!(out.status.code(), Some(0), "{args:?}: {err}");
         assert!(err.is_empty(), "{args:?}: {err}");
     }
+}
+
+/// `KT_API_URL=notaurl` was exit 7 ("cannot reach notaurl ... relative URL
+/// without a base"), as if the network were down; it is a usage error.
+#[test]
+fn an_api_url_that_is_not_a_url_is_a_usage_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = kt_bare(dir.path())
+        .env("KT_API_URL", "notaurl")
+        .env("KT_TOKEN", "t")
+        .args(["export-jobs", "list"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("KT_API_URL"),
+        "{}",
+        stderr(&output)
+    );
 }

@@ -20,6 +20,8 @@ pub enum DateBound {
 pub enum WindowError {
     #[error("must be a date (YYYY-MM-DD) or an RFC 3339 instant")]
     Unparseable,
+    #[error("a leap second (:60) is not accepted; give the next second (:00 of the next minute)")]
+    LeapSecond,
     #[error("unknown IANA time zone")]
     UnknownZone,
     #[error("the start is after the end")]
@@ -50,9 +52,14 @@ impl DateBound {
         {
             return Ok(Self::Date(d));
         }
-        DateTime::parse_from_rfc3339(s)
-            .map(|t| Self::Instant(t.with_timezone(&Utc)))
-            .map_err(|_| WindowError::Unparseable)
+        let t = DateTime::parse_from_rfc3339(s).map_err(|_| WindowError::Unparseable)?;
+        // chrono keeps `:60` as a nanosecond past 1e9: an instant no other
+        // parser (JavaScript, Python) reads back, and one the engine's hour
+        // walk does not place, so the job exported nothing.
+        if t.timestamp_subsec_nanos() >= 1_000_000_000 {
+            return Err(WindowError::LeapSecond);
+        }
+        Ok(Self::Instant(t.with_timezone(&Utc)))
     }
 }
 
@@ -192,6 +199,22 @@ mod tests {
                 "{bad}"
             );
         }
+    }
+
+    #[test]
+    fn a_leap_second_is_refused_not_kept_as_an_unreadable_instant() {
+        for leap in [
+            "2026-05-01T23:59:60Z",
+            "2026-05-01T23:59:60.5Z",
+            "2026-05-02T01:59:60+02:00",
+        ] {
+            assert_eq!(
+                DateBound::parse(leap),
+                Err(WindowError::LeapSecond),
+                "{leap}"
+            );
+        }
+        assert!(DateBound::parse("2026-05-01T23:59:59.999999999Z").is_ok());
     }
 
     #[test]

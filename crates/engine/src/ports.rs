@@ -26,6 +26,9 @@ pub struct SourceError {
     pub message: String,
     /// Throttling, timeouts, 5xx: worth another attempt.
     pub retryable: bool,
+    /// The object was read but its bytes are not valid gzip (or are
+    /// truncated): the lake's content, not the service, is at fault.
+    pub corrupt: bool,
     #[source]
     pub source: Option<Cause>,
 }
@@ -36,8 +39,15 @@ impl SourceError {
             key: key.into(),
             message: message.into(),
             retryable,
+            corrupt: false,
             source: None,
         }
+    }
+
+    /// Marks the object's content as corrupt (see [`Self::corrupt`]).
+    pub fn corrupt(mut self) -> Self {
+        self.corrupt = true;
+        self
     }
 
     pub fn caused_by(mut self, cause: impl std::error::Error + Send + Sync + 'static) -> Self {

@@ -483,7 +483,8 @@ fn io_error(task: &ObjectTask, e: std::io::Error) -> ExportError {
     } else {
         "reading the object failed"
     };
-    ExportError::Source(SourceError::new(task.key.clone(), message, !corrupt).caused_by(e))
+    let error = SourceError::new(task.key.clone(), message, !corrupt).caused_by(e);
+    ExportError::Source(if corrupt { error.corrupt() } else { error })
 }
 
 /// One complete line: rejected if over [`MAX_LINE_BYTES`], else accepted.

@@ -343,7 +343,7 @@ async fn a_corrupt_gzip_object_fails_with_a_permanent_source_error() {
     .await;
     let err = result.unwrap_err();
     assert!(
-        matches!(&err, ExportError::Source(e) if e.key.ends_with("a.ndjson.gz")),
+        matches!(&err, ExportError::Source(e) if e.key.ends_with("a.ndjson.gz") && e.corrupt),
         "{err:?}"
     );
     assert!(!err.is_retryable());

@@ -64,20 +64,7 @@ async fn main() -> Result<()> {
 
 /// The local stack: the page's sign-in box is offered here and only here.
 async fn up(args: UpArgs) -> Result<()> {
-    let mut config = Config::from_env()?;
-    config.dev_sign_in = true;
-    if let Some(addr) = args.addr {
-        config.api_addr = addr;
-    }
-    if args.fresh {
-        let suffix = ulid::Ulid::new().to_string().to_ascii_lowercase();
-        let names = &mut config.resources;
-        names.jobs_table = format!("{}-{suffix}", names.jobs_table);
-        names.export_queue = format!("{}-{suffix}", names.export_queue);
-        names.export_dlq = format!("{}-{suffix}", names.export_dlq);
-        names.events_bucket = format!("{}-{suffix}", names.events_bucket);
-        names.artifacts_bucket = format!("{}-{suffix}", names.artifacts_bucket);
-    }
+    let config = up_config(&args)?;
     let stack = LocalStack::connect(config)
         .await
         .context("cannot reach the emulator")?;
@@ -101,16 +88,43 @@ async fn up(args: UpArgs) -> Result<()> {
     }
 }
 
+/// What `up` serves with: the local defaults, the sign-in box, `--addr`
+/// and `--fresh`.
+fn up_config(args: &UpArgs) -> Result<Config> {
+    let mut config = local_config()?;
+    config.dev_sign_in = true;
+    if let Some(addr) = &args.addr {
+        config.api_addr = addr.clone();
+    }
+    if args.fresh {
+        let suffix = ulid::Ulid::new().to_string().to_ascii_lowercase();
+        let names = &mut config.resources;
+        names.jobs_table = format!("{}-{suffix}", names.jobs_table);
+        names.export_queue = format!("{}-{suffix}", names.export_queue);
+        names.export_dlq = format!("{}-{suffix}", names.export_dlq);
+        names.events_bucket = format!("{}-{suffix}", names.events_bucket);
+        names.artifacts_bucket = format!("{}-{suffix}", names.artifacts_bucket);
+    }
+    Ok(config)
+}
+
 /// The stack with the resource names of the environment (the API contract's local defaults, see kt_service::config).
 async fn connect() -> Result<LocalStack> {
-    let mut config = Config::from_env()?;
-    if std::env::var_os("KT_SWEEP_REQUEUE_SECONDS").is_none() {
-        // Locally a lost message is re-sent after a minute, not fifteen.
-        config.sweep_requeue_after = kt_dev::LOCAL_SWEEP_REQUEUE_AFTER;
-    }
-    LocalStack::connect(config)
+    LocalStack::connect(local_config()?)
         .await
         .context("cannot reach the emulator")
+}
+
+/// The environment's configuration with the local stack's defaults: a lost
+/// message is re-sent after a minute, not fifteen, unless
+/// `KT_SWEEP_REQUEUE_SECONDS` says otherwise. `up` serves with it, so a job
+/// whose worker was killed is taken over within minutes (docs/decisions.md).
+fn local_config() -> Result<Config> {
+    let mut config = Config::from_env()?;
+    if std::env::var_os("KT_SWEEP_REQUEUE_SECONDS").is_none() {
+        config.sweep_requeue_after = kt_dev::LOCAL_SWEEP_REQUEUE_AFTER;
+    }
+    Ok(config)
 }
 
 /// Gives `config` fresh resource names under `prefix` (a ULID suffix), so a
@@ -123,4 +137,28 @@ fn fresh_resource_names(config: &mut kt_service::config::Config, prefix: &str) {
     r.export_dlq = format!("{prefix}-dlq-{suffix}");
     r.events_bucket = format!("{prefix}-events-{suffix}");
     r.artifacts_bucket = format!("{prefix}-artifacts-{suffix}");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_served_stack_re_sends_a_lost_message_after_a_minute() {
+        // `up` used Config::from_env() as is: its sweeper waited the AWS
+        // default of 15 minutes before re-sending a killed worker's job.
+        if std::env::var_os("KT_SWEEP_REQUEUE_SECONDS").is_some() {
+            return;
+        }
+        let args = UpArgs {
+            addr: None,
+            fresh: false,
+            no_worker: false,
+        };
+        let config = up_config(&args).unwrap();
+        assert_eq!(
+            config.sweep_requeue_after,
+            kt_dev::LOCAL_SWEEP_REQUEUE_AFTER
+        );
+    }
 }

@@ -8,7 +8,7 @@
 //! whatever the credentials' own lifetime.
 use super::auth::{Caller, Scope};
 use super::client::Client;
-use super::create::is_json;
+use super::create::{is_json, repeated_members};
 use super::problem::{ApiError, FieldError};
 use super::query::{self, RawQuery};
 use super::state::AppState;
@@ -123,7 +123,10 @@ fn parse_link_request(headers: &HeaderMap, body: &[u8]) -> Result<LinkRequest> {
             errors: vec![],
         });
     };
-    let mut errors = Vec::new();
+    let mut errors: Vec<FieldError> = repeated_members(body)
+        .iter()
+        .map(|name| FieldError::new(name, "given more than once"))
+        .collect();
     for k in obj.keys() {
         if !matches!(k.as_str(), "expires_in_days" | "note") {
             errors.push(FieldError::new(k, "unknown field"));
@@ -521,4 +524,28 @@ pub async fn audit(
         entries: audit_trail_at(stored, state.now()),
         job_id: id,
     }))
+}
+
+#[cfg(test)]
+mod body_tests {
+    use super::*;
+
+    #[test]
+    fn a_member_given_twice_is_a_400_naming_it() {
+        // Before: {"note": "a", "note": "b"} made a link for "b", silently.
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
+        let body = br#"{"note": "Ana", "expires_in_days": 1, "note": "Bob"}"#;
+        match parse_link_request(&headers, body) {
+            Err(ApiError::BadRequest { errors, .. }) => {
+                let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+                assert_eq!(fields, ["note"]);
+            }
+            Err(other) => panic!("expected a 400, got {other:?}"),
+            Ok(_) => panic!("expected a 400, got a link request"),
+        }
+    }
 }

@@ -61,6 +61,13 @@ pub(super) fn failure_for(e: &ExportError, receive_count: u32) -> JobError {
             "Reading the event lake kept failing after {receive_count} attempts. \
              The lake may be throttled or unavailable; create the export again later."
         ),
+        // The tenant's own object key, as strict mode quotes it: the bytes
+        // there are at fault, not the bucket or the service's access.
+        ExportError::Source(s) if s.corrupt => format!(
+            "The event lake object {} is not valid gzip or is truncated; the export stopped \
+             there. Have it re-delivered or removed, then create the export again.",
+            s.key
+        ),
         ExportError::Source(_) => "The event lake could not be read. Check that the events \
              bucket exists and that the export service may read it."
             .to_string(),

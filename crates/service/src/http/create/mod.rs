@@ -60,7 +60,10 @@ impl ExportRequest {
         };
         let mut fields = Fields {
             obj,
-            errors: Vec::new(),
+            errors: repeated_members(body)
+                .iter()
+                .map(|name| FieldError::new(name, "given more than once"))
+                .collect(),
         };
         let export_type = fields.required("type", |s| match s {
             "events" => Ok(ExportType::Events),
@@ -158,10 +161,12 @@ impl ExportRequest {
             };
             let error = FieldError::new(field, e.to_string());
             match e {
-                WindowError::Unparseable | WindowError::UnknownZone => ApiError::BadRequest {
-                    detail: describe(std::slice::from_ref(&error)),
-                    errors: vec![error],
-                },
+                WindowError::Unparseable | WindowError::LeapSecond | WindowError::UnknownZone => {
+                    ApiError::BadRequest {
+                        detail: describe(std::slice::from_ref(&error)),
+                        errors: vec![error],
+                    }
+                }
                 _ => ApiError::Unprocessable {
                     detail: describe(std::slice::from_ref(&error)),
                     errors: vec![error],
@@ -180,6 +185,42 @@ impl From<&Caller> for Requester {
             origin: None,
         }
     }
+}
+
+/// Top-level member names a JSON object body gives more than once, in order.
+/// serde_json keeps the last one silently, so `{"format": "csv", "format":
+/// "json"}` was a json export; other parsers keep the first. A body that says
+/// two things is a 400, as a repeated query parameter is (docs/decisions.md)
+/// and as `PUT /v1/compliance-profile` already answered.
+pub(super) fn repeated_members(body: &[u8]) -> Vec<String> {
+    use serde::de::{Deserializer, IgnoredAny, MapAccess, Visitor};
+    struct Repeated(Vec<String>);
+    impl<'de> serde::Deserialize<'de> for Repeated {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            struct Names;
+            impl<'de> Visitor<'de> for Names {
+                type Value = Repeated;
+                fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                    f.write_str("a JSON object")
+                }
+                fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Repeated, A::Error> {
+                    let mut seen = std::collections::HashSet::new();
+                    let mut repeated = Vec::new();
+                    while let Some(name) = map.next_key::<String>()? {
+                        map.next_value::<IgnoredAny>()?;
+                        if !seen.insert(name.clone()) && !repeated.contains(&name) {
+                            repeated.push(name);
+                        }
+                    }
+                    Ok(Repeated(repeated))
+                }
+            }
+            d.deserialize_map(Names)
+        }
+    }
+    serde_json::from_slice::<Repeated>(body)
+        .map(|r| r.0)
+        .unwrap_or_default()
 }
 
 pub(super) fn is_json(headers: &HeaderMap) -> bool {

@@ -252,3 +252,26 @@ fn idempotency_keys_are_bounded() {
     );
     assert_eq!(key("").unwrap_err().status(), StatusCode::BAD_REQUEST);
 }
+
+#[test]
+fn a_leap_second_is_a_400_on_its_field() {
+    // Accepted before, it echoed `window_start: "…T23:59:60Z"` (an Invalid
+    // Date on the page) and exported no event of the window.
+    let r = parse(with("date_from", json!("2026-05-01T23:59:60Z")));
+    assert_eq!(bad_fields(r), ["date_from"]);
+    let r = parse(with("date_to", json!("2026-05-02T23:59:60+00:00")));
+    assert_eq!(bad_fields(r), ["date_to"]);
+}
+
+#[test]
+fn a_member_given_twice_is_a_400_naming_it() {
+    // Before: the last one won, so this was accepted as a json export.
+    let body = br#"{"type": "events", "format": "csv", "format": "json",
+        "date_from": "2026-05-01", "date_to": "2026-05-02"}"#;
+    let r = ExportRequest::parse(&json_headers(), body);
+    assert_eq!(bad_fields(r), ["format"]);
+    assert_eq!(
+        repeated_members(br#"{"a": 1, "b": {"a": 2}, "a": 3, "a": 4}"#),
+        ["a"]
+    );
+}

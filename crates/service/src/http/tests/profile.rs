@@ -110,3 +110,26 @@ async fn changing_needs_write_and_reading_needs_read() {
         .await
         .problem(StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn a_body_over_the_limit_is_a_413_as_on_create() {
+    // Before: 400 "the body could not be read: Failed to buffer the request
+    // body: length limit exceeded" (the framework's words).
+    let app = app();
+    let providers = format!(
+        r#"[{}{{"provider": "p"}}]"#,
+        r#"{"provider": "p"},"#.repeat(5000)
+    );
+    let reply = app
+        .put_profile(
+            &token("acme", RW),
+            &format!(r#"{{"providers": {providers}}}"#),
+        )
+        .await;
+    reply.problem(StatusCode::PAYLOAD_TOO_LARGE);
+    assert!(
+        !reply.body["detail"].as_str().unwrap().contains("buffer"),
+        "{}",
+        reply.body
+    );
+}

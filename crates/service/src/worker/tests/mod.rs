@@ -401,6 +401,34 @@ async fn after_the_deadline_no_object_is_opened_and_the_writer_stops() {
 }
 
 #[tokio::test]
+async fn a_corrupt_lake_object_is_named_in_the_reason_not_blamed_on_the_bucket() {
+    // Before: "The event lake could not be read. Check that the events bucket
+    // exists and that the export service may read it." for one bad object.
+    let mut lake = lake();
+    let key = "events/tenant=acme/dt=2026-05-01/hour=10/b.ndjson.gz";
+    lake.objects
+        .insert(key.into(), b"\x1f\x8b\x08\x00not gzip at all".to_vec());
+    let f = Fixture::new(lake);
+    let job = f.queued_job().await;
+
+    assert_eq!(
+        f.worker().process(&tenant(), &job.id, 1).await,
+        Disposition::Done
+    );
+    let failed = f.jobs.get(&tenant(), &job.id).await.unwrap().unwrap();
+    assert_eq!(failed.status, JobStatus::Failed);
+    let error = failed.error.unwrap();
+    assert_eq!(error.code, "source_unreadable");
+    assert!(error.message.contains(key), "{}", error.message);
+    assert!(
+        error.message.contains("not valid gzip"),
+        "{}",
+        error.message
+    );
+    assert!(!error.message.contains("bucket"), "{}", error.message);
+}
+
+#[tokio::test]
 async fn a_failed_jobs_message_names_no_aws_error_bucket_or_arn() {
     let f = Fixture::new(lake());
     let job = f.queued_job().await;
