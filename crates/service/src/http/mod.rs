@@ -12,6 +12,7 @@ mod page;
 mod problem;
 mod profile;
 mod query;
+mod readable;
 mod report_html;
 mod share;
 mod shared_custody;

@@ -152,11 +152,8 @@ fn parse_link_request(headers: &HeaderMap, body: &[u8]) -> Result<LinkRequest> {
                 errors.push(FieldError::new("note", "must name the recipient"));
             } else if note.chars().count() > MAX_NOTE_CHARS {
                 errors.push(FieldError::new("note", "must be at most 200 characters"));
-            } else if note.chars().any(char::is_control) {
-                errors.push(FieldError::new(
-                    "note",
-                    "must not contain control characters",
-                ));
+            } else if let Some(why) = super::readable::unreadable(note) {
+                errors.push(FieldError::new("note", why));
             }
             note.to_string()
         }

@@ -9,6 +9,9 @@ use kt_engine::{ErrorChain, ExportError};
 use kt_store::{StoreError, Transition};
 use tracing::error;
 
+/// The source a compliance export's profile read fails as (not the lake).
+pub(super) const PROFILE_SOURCE: &str = "compliance-profile";
+
 impl Worker {
     pub(super) async fn record_failure(
         &self,
@@ -57,6 +60,12 @@ impl Worker {
 /// quotes the tenant's own object key and line.
 pub(super) fn failure_for(e: &ExportError, receive_count: u32) -> JobError {
     let message = match e {
+        ExportError::Source(s) if s.key == PROFILE_SOURCE => {
+            "The tenant's compliance profile could not be read, so the report could not \
+             cite it. Create the export again later; if it fails again, contact support \
+             with the job id."
+                .to_string()
+        }
         ExportError::Source(s) if s.retryable => format!(
             "Reading the event lake kept failing after {receive_count} attempts. \
              The lake may be throttled or unavailable; create the export again later."
@@ -92,5 +101,24 @@ pub(super) fn failure_for(e: &ExportError, receive_count: u32) -> JobError {
     JobError {
         code: e.code().to_string(),
         message,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use kt_engine::SourceError;
+
+    #[test]
+    fn a_profile_that_cannot_be_read_is_not_blamed_on_the_lake() {
+        for retryable in [false, true] {
+            let e = ExportError::Source(SourceError::new(PROFILE_SOURCE, "read", retryable));
+            let said = failure_for(&e, 3);
+            assert!(said.message.contains("compliance profile"), "{said:?}");
+            assert!(!said.message.contains("lake"), "{said:?}");
+            assert!(!said.message.contains("bucket"), "{said:?}");
+        }
+        let lake = ExportError::Source(SourceError::new("events/x.gz", "read", false));
+        assert!(failure_for(&lake, 3).message.contains("events bucket"));
     }
 }

@@ -2,7 +2,7 @@
 //! finished one, `failure` a failed one).
 use super::completion::Finished;
 use super::deps::{DEADLINE_MARGIN, Disposition, Worker, artifact_key_for, effective_retention};
-use super::failure::failure_for;
+use super::failure::{PROFILE_SOURCE, failure_for};
 use super::heartbeat::Heartbeat;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
@@ -239,7 +239,7 @@ impl Worker {
                     let retryable = e.is_retryable();
                     ExportError::Source(
                         kt_engine::SourceError::new(
-                            "compliance-profile",
+                            PROFILE_SOURCE,
                             "the tenant's compliance profile could not be read",
                             retryable,
                         )

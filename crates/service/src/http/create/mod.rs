@@ -86,6 +86,8 @@ impl ExportRequest {
         let label = fields.optional_str("label", |s| {
             if s.chars().count() > MAX_LABEL_CHARS {
                 Err(format!("must be at most {MAX_LABEL_CHARS} characters"))
+            } else if let Some(why) = crate::http::readable::unreadable(s) {
+                Err(why.to_string())
             } else {
                 Ok(s.to_string())
             }

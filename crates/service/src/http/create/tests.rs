@@ -151,6 +151,14 @@ fn ranges_are_enforced() {
         bad_fields(parse(with("label", json!("a".repeat(201))))),
         ["label"]
     );
+    // Read later on the page and in reports: as stored, in order.
+    for unreadable in ["May\ncheck", "nul\u{0}", "invoice\u{202E}fdp.exe"] {
+        assert_eq!(
+            bad_fields(parse(with("label", json!(unreadable)))),
+            ["label"],
+            "{unreadable:?}"
+        );
+    }
 }
 
 #[test]
