@@ -33,6 +33,10 @@ pub struct ExportRunArgs {
     pub format: String,
     #[arg(long, value_name = "FILE")]
     pub output: PathBuf,
+    /// Replace the file if it already exists (a device or a pipe is
+    /// written in place either way).
+    #[arg(long)]
+    pub force: bool,
     /// Fail on the first malformed line instead of counting it.
     #[arg(long)]
     pub strict: bool,
@@ -128,6 +132,10 @@ pub async fn run(args: ExportRunArgs, chosen: Option<OutputFormat>) -> anyhow::R
             args.lake.display()
         ))
         .into());
+    }
+    // As `download`: an existing file is kept unless asked (exit 8).
+    if !args.force && args.output.is_file() {
+        return Err(Failure::WouldOverwrite(args.output.display().to_string()).into());
     }
     let tenant = TenantId::parse(&args.tenant).context("--tenant")?;
     let format = ExportFormat::parse(&args.format).with_context(|| {

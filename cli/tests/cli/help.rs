@@ -135,6 +135,30 @@ fn an_offline_export_prints_json_or_a_table() {
     let table = run(&["-o", "table"], "b.csv");
     assert!(table.contains("events             500"), "{table}");
     assert!(table.contains(json["sha256"].as_str().unwrap()), "{table}");
+
+    // An existing file is kept (exit 8, as `download`), replaced with --force.
+    std::fs::write(dir.path().join("a.csv"), "keep me").unwrap();
+    let mut again = kt_bare(dir.path());
+    again.args(["export", "run", "--lake"]).arg(&lake).args([
+        "--tenant",
+        "acme",
+        "--date-from",
+        "2026-05-01",
+        "--date-to",
+        "2026-05-01",
+        "--format",
+        "csv",
+        "--output",
+    ]);
+    let kept = again.arg(dir.path().join("a.csv")).output().unwrap();
+    assert_eq!(kept.status.code(), Some(8), "{}", stderr(&kept));
+    assert!(stderr(&kept).contains("--force"), "{}", stderr(&kept));
+    assert_eq!(std::fs::read(dir.path().join("a.csv")).unwrap(), b"keep me");
+    let replaced = run(&["--force"], "a.csv");
+    assert!(
+        replaced.contains(json["sha256"].as_str().unwrap()),
+        "{replaced}"
+    );
 }
 
 /// A mistyped `--lake` or a window that ends before it starts is a usage
