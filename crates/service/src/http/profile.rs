@@ -11,7 +11,7 @@ use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::extract::rejection::BytesRejection;
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use chrono::{DateTime, Utc};
 use kt_domain::profile::parse_profile;
 use kt_domain::{ComplianceProfile, TenantId, VersionedProfile};
@@ -63,16 +63,9 @@ pub async fn put_profile(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<ProfileView>, ApiError> {
     caller.require(Scope::Write)?;
-    let json = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(';').next())
-        .is_some_and(|v| v.trim().eq_ignore_ascii_case("application/json"));
-    if !json {
-        return Err(ApiError::bad_request(
-            "Content-Type",
-            "must be application/json",
-        ));
+    // As create and share links: 415 for a body not declared JSON.
+    if !super::create::is_json(&headers) {
+        return Err(ApiError::UnsupportedMediaType);
     }
     let body = body.map_err(|e| {
         if e.status() == StatusCode::PAYLOAD_TOO_LARGE {

@@ -133,3 +133,19 @@ async fn a_body_over_the_limit_is_a_413_as_on_create() {
         reply.body
     );
 }
+
+#[tokio::test]
+async fn a_body_not_declared_json_is_a_415_as_on_create() {
+    // Before: a 400 naming Content-Type, where create and links answer 415.
+    let app = app();
+    let req = Request::put("/v1/compliance-profile")
+        .header(
+            header::AUTHORIZATION,
+            format!("Bearer {}", token("acme", RW)),
+        )
+        .header(header::CONTENT_TYPE, "text/plain");
+    let reply = app
+        .send(req.body(Body::from(r#"{"providers": []}"#)).unwrap())
+        .await;
+    reply.problem(StatusCode::UNSUPPORTED_MEDIA_TYPE);
+}
