@@ -94,6 +94,7 @@ const LAMBDA_FUNCTIONS: &[(&str, &[&str])] = &[
             "DynamoJobStore::append_audit",
             "DynamoJobStore::chain_heads",
             "DynamoJobStore::append_manifest",
+            "DynamoJobStore::append_completing",
             "S3LakeSource::*",
             "S3ArtifactStore::create_sink",
             "S3ArtifactStore::delete",

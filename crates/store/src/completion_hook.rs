@@ -50,6 +50,9 @@ impl JobStore for BeforeComplete {
     async fn get(&self, tenant: &TenantId, id: &JobId) -> Result<Option<Job>, StoreError> {
         self.inner.get(tenant, id).await
     }
+    async fn ended_elsewhere(&self, job: &Job) {
+        self.inner.ended_elsewhere(job).await
+    }
     async fn list(
         &self,
         tenant: &TenantId,

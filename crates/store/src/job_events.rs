@@ -206,6 +206,10 @@ impl JobStore for Publishing {
         let t = self.inner.complete(tenant, id, attempt, completion).await?;
         Ok(self.after(t).await)
     }
+    async fn ended_elsewhere(&self, job: &Job) {
+        self.inner.ended_elsewhere(job).await;
+        self.after(Transition::Done(job.clone())).await;
+    }
     async fn fail(
         &self,
         tenant: &TenantId,
@@ -341,6 +345,24 @@ mod tests {
         // Not an end: no event. Canceling again: a conflict, no second event.
         outcomes.push(store.cancel(&tenant, &c.id, now).await.unwrap());
         (store, tenant, outcomes)
+    }
+
+    #[tokio::test]
+    async fn a_job_ended_elsewhere_publishes_its_event_and_one_not_ended_none() {
+        // The custody transaction completes a sealed job without `complete`.
+        let sink = Arc::new(Recorder::default());
+        let store = Publishing::new(Arc::new(MemoryJobStore::default()), sink.clone());
+        let tenant = TenantId::parse("acme").unwrap();
+        let mut job = queued(&tenant);
+        store.ended_elsewhere(&job).await;
+        assert!(sink.events.lock().unwrap().is_empty(), "queued is no end");
+        job.status = JobStatus::Completed;
+        job.sha256 = Some("cd".repeat(32));
+        store.ended_elsewhere(&job).await;
+        let events = sink.events.lock().unwrap().clone();
+        assert_eq!(events.len(), 1);
+        assert_eq!(events[0].0, JobStatus::Completed);
+        assert_eq!(events[0].1["sha256"], "cd".repeat(32));
     }
 
     #[tokio::test]

@@ -206,6 +206,14 @@ pub trait JobStore: profiles::ProfileStore + share::ShareStore + Send + Sync {
         id: &JobId,
         now: DateTime<Utc>,
     ) -> Result<Transition, StoreError>;
+
+    /// Told that `job` ended in a write made elsewhere (the custody
+    /// transaction that seals a manifest and completes its job at once), so
+    /// that a wrapper acting on how jobs end (completion events) acts on it
+    /// too. Stores nothing.
+    async fn ended_elsewhere(&self, job: &Job) {
+        let _ = job;
+    }
 }
 
 /// A message in the dead-letter queue: its body and the handle that removes it.

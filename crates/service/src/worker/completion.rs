@@ -112,6 +112,9 @@ impl Worker {
                         manifest,
                     }) => {
                         info!(key_id = %manifest.key_id, "manifest signed and chained");
+                        // Completed by the custody transaction, not through the
+                        // job store: its completion event still goes out.
+                        self.deps.jobs.ended_elsewhere(&done).await;
                         Ok(Transition::Done(*done))
                     }
                     Ok(Sealed::Changed(now)) => {
