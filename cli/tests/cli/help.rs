@@ -108,7 +108,7 @@ fn an_offline_export_prints_json_or_a_table() {
         ..kt_lakegen::LakeSpec::default()
     };
     kt_lakegen::write_dir(&spec, &lake).unwrap();
-    let run = |extra: &[&str], out: &str| {
+    let export = |extra: &[&str], out: &str| {
         let mut cmd = kt_bare(dir.path());
         cmd.args(["export", "run", "--lake"]).arg(&lake).args([
             "--tenant",
@@ -122,7 +122,10 @@ fn an_offline_export_prints_json_or_a_table() {
             "--output",
         ]);
         cmd.arg(dir.path().join(out)).args(extra);
-        let output = cmd.output().unwrap();
+        cmd.output().unwrap()
+    };
+    let run = |extra: &[&str], out: &str| {
+        let output = export(extra, out);
         assert!(
             output.status.success(),
             "{}",
@@ -138,19 +141,7 @@ fn an_offline_export_prints_json_or_a_table() {
 
     // An existing file is kept (exit 8, as `download`), replaced with --force.
     std::fs::write(dir.path().join("a.csv"), "keep me").unwrap();
-    let mut again = kt_bare(dir.path());
-    again.args(["export", "run", "--lake"]).arg(&lake).args([
-        "--tenant",
-        "acme",
-        "--date-from",
-        "2026-05-01",
-        "--date-to",
-        "2026-05-01",
-        "--format",
-        "csv",
-        "--output",
-    ]);
-    let kept = again.arg(dir.path().join("a.csv")).output().unwrap();
+    let kept = export(&[], "a.csv");
     assert_eq!(kept.status.code(), Some(8), "{}", stderr(&kept));
     assert!(stderr(&kept).contains("--force"), "{}", stderr(&kept));
     assert_eq!(std::fs::read(dir.path().join("a.csv")).unwrap(), b"keep me");
