@@ -700,6 +700,13 @@ async function revokeShareLink(job, link, button) {
 
 // ---------------------------------------------------------------- bundle
 
+/** A report section's status in the page's language (the HTML renderings' words); an unknown one as sent. */
+function sectionStatus(status) {
+  const key = `sec_${status}`;
+  const word = t(key);
+  return word === key ? String(status) : word;
+}
+
 async function showBundle(job, { focus = true } = {}) {
   state.bundleJob = job;
   const panel = $('bundle');
@@ -739,13 +746,13 @@ async function showBundle(job, { focus = true } = {}) {
     for (const s of r.sections) counts.set(s.status, (counts.get(s.status) ?? 0) + 1);
     reports.append(el('div', { class: 'report' },
       el('h4', { class: 'mono', text: r.format ?? r.path }),
-      el('p', { class: 'summary' }, [...counts].map(([s, n]) => el('span', { class: `sec sec-${s}` }, `${s} ${formatNumber(n)}`))),
+      el('p', { class: 'summary' }, [...counts].map(([s, n]) => el('span', { class: `sec sec-${s}`, 'data-status': s }, `${sectionStatus(s)} ${formatNumber(n)}`))),
       el('table', { class: 'compact' },
         el('caption', { class: 'sr-only', text: `${t('sections')}: ${r.format}` }),
         el('thead', {}, el('tr', {}, el('th', { scope: 'col', text: t('section') }), el('th', { scope: 'col', text: t('sectionStatus') }))),
         el('tbody', {}, r.sections.map((s) => el('tr', {},
           el('th', { scope: 'row' }, el('span', { class: 'mono', text: s.key }), ' ', el('span', { class: 'muted', text: s.title })),
-          el('td', {}, el('span', { class: `sec sec-${s.status}`, text: s.status }))))))));
+          el('td', {}, el('span', { class: `sec sec-${s.status}`, 'data-status': s.status, text: sectionStatus(s.status) }))))))));
   }
   parts.push(el('h3', { text: t('sections') }), reports);
   out.replaceChildren(...parts);
