@@ -146,6 +146,18 @@ test('the Share dialog speaks Spanish', async () => {
   const dialog = page.getByRole('dialog', { name: /^Compartir / });
   await dialog.getByText('Aún no hay enlaces.').waitFor();
   await dialog.getByLabel('Destinatario').waitFor();
+  // The page addresses the reader as "usted" throughout, the dialog too (it said
+  // "lo revoques", "cópialo", "Indica" beside "Elija", "Pulse", "Descárguelo").
+  await dialog.getByRole('button', { name: 'Crear enlace' }).click();
+  await dialog.getByText('Indique para quién es el enlace.').waitFor();
+  await dialog.getByLabel('Destinatario').fill('Ana Pérez, auditora externa');
+  await dialog.getByRole('button', { name: 'Crear enlace' }).click();
+  await page.waitForFunction(() => document.getElementById('share-url').value !== '');
+  const words = await dialog.evaluate((d) => d.innerText);
+  assert.match(words, /hasta que el enlace caduque o usted lo revoque\./);
+  assert.match(words, /cópielo antes de cerrar/);
+  assert.doesNotMatch(words, /\b(revoques|cópialo|Indica)\b/);
   await dialog.getByRole('button', { name: 'Cerrar', exact: true }).click();
   assert.equal(await dialog.isVisible(), false);
 });
+
