@@ -689,6 +689,8 @@ async function revokeShareLink(job, link, button) {
   button.disabled = true;
   try {
     await api.links.revoke(job.id, link.id);
+    // An earlier refusal (say, the live-link limit) no longer holds.
+    $('share-error').hidden = true;
     announce(t('shareRevoked', { note: link.note }));
   } catch (problem) {
     showShareError(problem.detail || problem.title);

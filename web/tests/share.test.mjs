@@ -161,3 +161,30 @@ test('the Share dialog speaks Spanish', async () => {
   assert.equal(await dialog.isVisible(), false);
 });
 
+test('revoking a link clears the refusal of the 51st: the dialog no longer says to revoke one', async () => {
+  const page = await newPage(browser);
+  await signIn(page, stack.url, 'acme-links');
+  const created = await apiPost(page, stack.url, '/v1/export-jobs', {
+    type: 'events', format: 'csv', date_from: MAY.start, date_to: MAY.end, timezone: MAY.zone,
+  });
+  assert.equal(created.status, 202, JSON.stringify(created.body));
+  await page.getByRole('button', { name: 'Refresh' }).click();
+  const r = row(page, created.body.id);
+  await r.getByText('Completed', { exact: true }).waitFor({ timeout: 60000 });
+  for (let i = 1; i <= 50; i += 1) {
+    const link = await apiPost(page, stack.url, `/v1/export-jobs/${created.body.id}/links`, { note: `Auditor ${i}`, expires_in_days: 1 });
+    assert.equal(link.status, 201, JSON.stringify(link.body));
+  }
+  await r.getByRole('button', { name: 'Share' }).click();
+  const dialog = page.getByRole('dialog', { name: /^Share / });
+  await dialog.getByLabel('Recipient').fill('Auditor 51');
+  await dialog.getByRole('button', { name: 'Create link' }).click();
+  const refusal = dialog.getByText(/already has 50 live share links/);
+  await refusal.waitFor();
+  await dialog.getByRole('button', { name: 'Revoke the link for Auditor 50' }).click();
+  await dialog.locator('tr[data-status="revoked"]').waitFor();
+  assert.equal(await refusal.isVisible(), false, 'the refusal no longer holds once a link is revoked');
+  await dialog.getByRole('button', { name: 'Create link' }).click();
+  await page.waitForFunction(() => document.getElementById('share-url').value !== '');
+  assert.deepEqual(page.jsErrors, []);
+});
