@@ -307,7 +307,7 @@ function announceTransitions(jobs) {
 function transitionMessage(job) {
   const name = job.file_name;
   switch (job.status) {
-    case 'completed': return t('announceCompleted', { name, count: formatNumber(job.event_count ?? 0) });
+    case 'completed': return t(job.event_count === 1 ? 'announceCompletedOne' : 'announceCompleted', { name, count: formatNumber(job.event_count ?? 0) });
     case 'failed': return t('announceFailed', { name, reason: job.error?.message ?? '' });
     case 'canceled': return t('announceCanceled', { name });
     case 'processing': return t('announceProcessing', { name });
@@ -589,7 +589,7 @@ function openShare(job) {
   $('share-days').max = String(max);
   $('share-days').value = String(Math.min(7, max));
   $('share-days').removeAttribute('aria-invalid');
-  $('share-days-hint').textContent = t('shareDaysHint', { max, date: formatDateTime(availableUntil(job)) });
+  $('share-days-hint').textContent = t(max === 1 ? 'shareDaysHintOne' : 'shareDaysHint', { max, date: formatDateTime(availableUntil(job)) });
   $('share-links').replaceChildren(el('p', { class: 'muted', text: '…' }));
   if (!dialog.open) dialog.showModal();
   $('share-note').focus();

@@ -188,3 +188,24 @@ test('revoking a link clears the refusal of the 51st: the dialog no longer says 
   await page.waitForFunction(() => document.getElementById('share-url').value !== '');
   assert.deepEqual(page.jsErrors, []);
 });
+
+test('a file kept less than a day more: the dialog says "1 day", in English and Spanish', async () => {
+  const page = await newPage(browser);
+  await signIn(page, stack.url, 'acme-oneday');
+  const created = await apiPost(page, stack.url, '/v1/export-jobs', {
+    type: 'events', format: 'csv', date_from: MAY.start, date_to: MAY.end, timezone: MAY.zone, expires_in_days: 1,
+  });
+  assert.equal(created.status, 202, JSON.stringify(created.body));
+  await page.getByRole('button', { name: 'Refresh' }).click();
+  const r = row(page, created.body.id);
+  await r.getByText('Completed', { exact: true }).waitFor({ timeout: 60000 });
+  await r.getByRole('button', { name: 'Share' }).click();
+  const dialog = page.getByRole('dialog', { name: /^Share / });
+  assert.equal(await dialog.getByLabel('Valid for (days)').getAttribute('max'), '1');
+  const hint = page.locator('#share-days-hint');
+  assert.match(await hint.textContent(), /^At most 1 day: the file is deleted /);
+  await dialog.getByRole('button', { name: 'Close', exact: true }).click();
+  await page.getByRole('button', { name: 'Español' }).click();
+  await r.getByRole('button', { name: 'Compartir' }).click();
+  assert.match(await hint.textContent(), /^Como máximo 1 día: el archivo se elimina el /);
+});
