@@ -307,7 +307,7 @@ function announceTransitions(jobs) {
 function transitionMessage(job) {
   const name = job.file_name;
   switch (job.status) {
-    case 'completed': return t('announceCompleted', { name, count: formatNumber(job.event_count ?? 0) });
+    case 'completed': return t(job.event_count === 1 ? 'announceCompletedOne' : 'announceCompleted', { name, count: formatNumber(job.event_count ?? 0) });
     case 'failed': return t('announceFailed', { name, reason: job.error?.message ?? '' });
     case 'canceled': return t('announceCanceled', { name });
     case 'processing': return t('announceProcessing', { name });
@@ -589,7 +589,7 @@ function openShare(job) {
   $('share-days').max = String(max);
   $('share-days').value = String(Math.min(7, max));
   $('share-days').removeAttribute('aria-invalid');
-  $('share-days-hint').textContent = t('shareDaysHint', { max, date: formatDateTime(availableUntil(job)) });
+  $('share-days-hint').textContent = t(max === 1 ? 'shareDaysHintOne' : 'shareDaysHint', { max, date: formatDateTime(availableUntil(job)) });
   $('share-links').replaceChildren(el('p', { class: 'muted', text: '…' }));
   if (!dialog.open) dialog.showModal();
   $('share-note').focus();
@@ -689,6 +689,8 @@ async function revokeShareLink(job, link, button) {
   button.disabled = true;
   try {
     await api.links.revoke(job.id, link.id);
+    // An earlier refusal (say, the live-link limit) no longer holds.
+    $('share-error').hidden = true;
     announce(t('shareRevoked', { note: link.note }));
   } catch (problem) {
     showShareError(problem.detail || problem.title);
@@ -699,6 +701,13 @@ async function revokeShareLink(job, link, button) {
 }
 
 // ---------------------------------------------------------------- bundle
+
+/** A report section's status in the page's language (the HTML renderings' words); an unknown one as sent. */
+function sectionStatus(status) {
+  const key = `sec_${status}`;
+  const word = t(key);
+  return word === key ? String(status) : word;
+}
 
 async function showBundle(job, { focus = true } = {}) {
   state.bundleJob = job;
@@ -739,13 +748,13 @@ async function showBundle(job, { focus = true } = {}) {
     for (const s of r.sections) counts.set(s.status, (counts.get(s.status) ?? 0) + 1);
     reports.append(el('div', { class: 'report' },
       el('h4', { class: 'mono', text: r.format ?? r.path }),
-      el('p', { class: 'summary' }, [...counts].map(([s, n]) => el('span', { class: `sec sec-${s}` }, `${s} ${formatNumber(n)}`))),
+      el('p', { class: 'summary' }, [...counts].map(([s, n]) => el('span', { class: `sec sec-${s}`, 'data-status': s }, `${sectionStatus(s)} ${formatNumber(n)}`))),
       el('table', { class: 'compact' },
         el('caption', { class: 'sr-only', text: `${t('sections')}: ${r.format}` }),
         el('thead', {}, el('tr', {}, el('th', { scope: 'col', text: t('section') }), el('th', { scope: 'col', text: t('sectionStatus') }))),
         el('tbody', {}, r.sections.map((s) => el('tr', {},
           el('th', { scope: 'row' }, el('span', { class: 'mono', text: s.key }), ' ', el('span', { class: 'muted', text: s.title })),
-          el('td', {}, el('span', { class: `sec sec-${s.status}`, text: s.status }))))))));
+          el('td', {}, el('span', { class: `sec sec-${s.status}`, 'data-status': s.status, text: sectionStatus(s.status) }))))))));
   }
   parts.push(el('h3', { text: t('sections') }), reports);
   out.replaceChildren(...parts);

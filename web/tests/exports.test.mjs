@@ -152,10 +152,24 @@ test('shows a completed bundle\'s inventory, hashes and section statuses from th
   await panel.getByText('it does not check the signature over manifest.json').waitFor();
   // Each report's sections, with their statuses, e.g. ENS op.exp.8 and AESIA art12.
   await panel.getByRole('rowheader', { name: /art12/ }).waitFor();
-  const statuses = await panel.locator('.report td .sec').allTextContents();
-  assert.ok(statuses.length > 10, `${statuses.length} sections`);
-  assert.ok(statuses.every((s) => /^[a-z_]+$/.test(s)), statuses.join(','));
+  const codes = await panel.locator('.report td .sec').evaluateAll((spans) => spans.map((s) => s.dataset.status));
+  assert.ok(codes.length > 10, `${codes.length} sections`);
+  assert.ok(codes.every((s) => /^[a-z_]+$/.test(s)), codes.join(','));
+  // Each status in words, the HTML renderings' words in the page's language.
+  const words = {
+    en: { evidenced: 'evidenced', partial: 'partial', not_evidenced: 'not evidenced', out_of_scope_for_log: 'out of scope for the log' },
+    es: { evidenced: 'acreditado', partial: 'parcial', not_evidenced: 'no acreditado', out_of_scope_for_log: 'fuera del alcance del registro' },
+  };
+  assert.deepEqual(await panel.locator('.report td .sec').allTextContents(), codes.map((c) => words.en[c]));
   await shot(page, 'bundle');
+  // In Spanish the open panel is redrawn: no status is left in English.
+  await page.getByRole('button', { name: 'Español' }).click();
+  await panel.getByRole('heading', { name: 'Inventario' }).waitFor();
+  assert.deepEqual(await panel.locator('.report td .sec').allTextContents(), codes.map((c) => words.es[c]));
+  const summary = await panel.locator('.report .summary .sec').allTextContents();
+  assert.ok(summary.every((w) => /^(acreditado|parcial|no acreditado|fuera del alcance del registro) [0-9.]+$/.test(w)), summary.join(','));
+  await page.getByRole('button', { name: 'English' }).click();
+  await panel.getByRole('heading', { name: 'Inventory' }).waitFor();
 
   // The tester's tamper: an HTML rendering altered and SHA256SUMS regenerated.
   // Its row fails (it no longer matches the signed manifest); nothing else does.

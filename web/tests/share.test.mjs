@@ -146,6 +146,66 @@ test('the Share dialog speaks Spanish', async () => {
   const dialog = page.getByRole('dialog', { name: /^Compartir / });
   await dialog.getByText('Aún no hay enlaces.').waitFor();
   await dialog.getByLabel('Destinatario').waitFor();
+  // The page addresses the reader as "usted" throughout, the dialog too (it said
+  // "lo revoques", "cópialo", "Indica" beside "Elija", "Pulse", "Descárguelo").
+  await dialog.getByRole('button', { name: 'Crear enlace' }).click();
+  await dialog.getByText('Indique para quién es el enlace.').waitFor();
+  await dialog.getByLabel('Destinatario').fill('Ana Pérez, auditora externa');
+  await dialog.getByRole('button', { name: 'Crear enlace' }).click();
+  await page.waitForFunction(() => document.getElementById('share-url').value !== '');
+  const words = await dialog.evaluate((d) => d.innerText);
+  assert.match(words, /hasta que el enlace caduque o usted lo revoque\./);
+  assert.match(words, /cópielo antes de cerrar/);
+  assert.doesNotMatch(words, /\b(revoques|cópialo|Indica)\b/);
   await dialog.getByRole('button', { name: 'Cerrar', exact: true }).click();
   assert.equal(await dialog.isVisible(), false);
+});
+
+test('revoking a link clears the refusal of the 51st: the dialog no longer says to revoke one', async () => {
+  const page = await newPage(browser);
+  await signIn(page, stack.url, 'acme-links');
+  const created = await apiPost(page, stack.url, '/v1/export-jobs', {
+    type: 'events', format: 'csv', date_from: MAY.start, date_to: MAY.end, timezone: MAY.zone,
+  });
+  assert.equal(created.status, 202, JSON.stringify(created.body));
+  await page.getByRole('button', { name: 'Refresh' }).click();
+  const r = row(page, created.body.id);
+  await r.getByText('Completed', { exact: true }).waitFor({ timeout: 60000 });
+  for (let i = 1; i <= 50; i += 1) {
+    const link = await apiPost(page, stack.url, `/v1/export-jobs/${created.body.id}/links`, { note: `Auditor ${i}`, expires_in_days: 1 });
+    assert.equal(link.status, 201, JSON.stringify(link.body));
+  }
+  await r.getByRole('button', { name: 'Share' }).click();
+  const dialog = page.getByRole('dialog', { name: /^Share / });
+  await dialog.getByLabel('Recipient').fill('Auditor 51');
+  await dialog.getByRole('button', { name: 'Create link' }).click();
+  const refusal = dialog.getByText(/already has 50 live share links/);
+  await refusal.waitFor();
+  await dialog.getByRole('button', { name: 'Revoke the link for Auditor 50' }).click();
+  await dialog.locator('tr[data-status="revoked"]').waitFor();
+  assert.equal(await refusal.isVisible(), false, 'the refusal no longer holds once a link is revoked');
+  await dialog.getByRole('button', { name: 'Create link' }).click();
+  await page.waitForFunction(() => document.getElementById('share-url').value !== '');
+  assert.deepEqual(page.jsErrors, []);
+});
+
+test('a file kept less than a day more: the dialog says "1 day", in English and Spanish', async () => {
+  const page = await newPage(browser);
+  await signIn(page, stack.url, 'acme-oneday');
+  const created = await apiPost(page, stack.url, '/v1/export-jobs', {
+    type: 'events', format: 'csv', date_from: MAY.start, date_to: MAY.end, timezone: MAY.zone, expires_in_days: 1,
+  });
+  assert.equal(created.status, 202, JSON.stringify(created.body));
+  await page.getByRole('button', { name: 'Refresh' }).click();
+  const r = row(page, created.body.id);
+  await r.getByText('Completed', { exact: true }).waitFor({ timeout: 60000 });
+  await r.getByRole('button', { name: 'Share' }).click();
+  const dialog = page.getByRole('dialog', { name: /^Share / });
+  assert.equal(await dialog.getByLabel('Valid for (days)').getAttribute('max'), '1');
+  const hint = page.locator('#share-days-hint');
+  assert.match(await hint.textContent(), /^At most 1 day: the file is deleted /);
+  await dialog.getByRole('button', { name: 'Close', exact: true }).click();
+  await page.getByRole('button', { name: 'Español' }).click();
+  await r.getByRole('button', { name: 'Compartir' }).click();
+  assert.match(await hint.textContent(), /^Como máximo 1 día: el archivo se elimina el /);
 });

@@ -85,6 +85,19 @@ impl LocalStack {
         AwsStores::new(&self.clients, &self.config.resources).jobs
     }
 
+    /// One run of the quarterly scheduler against this stack's table and
+    /// queue, as the `kt-scheduler` function runs it for an EventBridge event
+    /// (its `time` is the run's "now"; see docs/scheduling.md).
+    pub async fn run_schedule(
+        &self,
+        event: &serde_json::Value,
+    ) -> Result<Vec<kt_service::schedule::OutcomeSummary>, kt_service::schedule::RetryableRunError>
+    {
+        let stores = AwsStores::new(&self.clients, &self.config.resources);
+        kt_service::schedule::handle_event(&*stores.jobs, &*stores.queue, event, chrono::Utc::now())
+            .await
+    }
+
     pub fn app_state(&self) -> AppState {
         let stores = AwsStores::new(&self.clients, &self.config.resources);
         AppState::new(
