@@ -12,7 +12,7 @@ use axum::Json;
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, PathRejection};
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, TimeDelta, Utc};
 use kt_domain::share::{AuditActor, AuditEntry, AuditEvent};
@@ -227,6 +227,7 @@ pub async fn download_job(
     State(state): State<AppState>,
     caller: Caller,
     client: Client,
+    method: Method,
     path: Result<Path<String>, PathRejection>,
     raw: RawQuery,
 ) -> Result<Response> {
@@ -267,9 +268,12 @@ pub async fn download_job(
         .artifacts
         .presign_get(key, &job.file_name, ttl)
         .await?;
-    let entry = AuditEntry::new(now, AuditEvent::Downloaded, AuditActor::User(caller.sub))
-        .from_client(client.source_ip, client.user_agent.as_deref());
-    record(&state, &caller.tenant, &id, entry).await;
+    // A HEAD (a link checker, a mail scanner) downloads nothing.
+    if method != Method::HEAD {
+        let entry = AuditEntry::new(now, AuditEvent::Downloaded, AuditActor::User(caller.sub))
+            .from_client(client.source_ip, client.user_agent.as_deref());
+        record(&state, &caller.tenant, &id, entry).await;
+    }
     if redirect {
         let location = HeaderValue::from_str(&url)
             .map_err(|_| StoreError::Permanent("presigned URL is not header-safe".into()))?;

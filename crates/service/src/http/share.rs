@@ -16,7 +16,7 @@ use axum::Json;
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, PathRejection};
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -416,6 +416,7 @@ pub(super) async fn live_link(
 pub async fn shared(
     State(state): State<AppState>,
     client: Client,
+    method: Method,
     path: Result<Path<String>, PathRejection>,
     raw: RawQuery,
 ) -> Result<Response> {
@@ -452,15 +453,19 @@ pub async fn shared(
             std::time::Duration::from_secs(secs as u64),
         )
         .await?;
-    let entry = AuditEntry::new(
-        now,
-        AuditEvent::Downloaded,
-        AuditActor::Link(link.id.clone()),
-    )
-    .from_client(client.source_ip, client.user_agent.as_deref())
-    .about_link(&link);
-    record(&state, &link.tenant_id, &link.job_id, entry).await;
-    tracing::info!("share link used");
+    // A HEAD (a link preview, a mail scanner) downloads nothing: answered
+    // alike, not recorded.
+    if method != Method::HEAD {
+        let entry = AuditEntry::new(
+            now,
+            AuditEvent::Downloaded,
+            AuditActor::Link(link.id.clone()),
+        )
+        .from_client(client.source_ip, client.user_agent.as_deref())
+        .about_link(&link);
+        record(&state, &link.tenant_id, &link.job_id, entry).await;
+        tracing::info!("share link used");
+    }
     if redirect {
         let location = HeaderValue::from_str(&url)
             .map_err(|_| StoreError::Permanent("presigned URL is not header-safe".into()))?;

@@ -57,6 +57,10 @@ async fn a_link_opens_without_a_token_until_revoked() {
     let token = path.rsplit('/').next().unwrap();
     assert_eq!(token.len(), 43, "256 bits, base64url");
 
+    // A HEAD (a link preview, a mail scanner) is answered alike and not
+    // recorded as a download: the trail below has the two GETs only.
+    let peeked = app.call(Method::HEAD, &path, None).await;
+    assert_eq!(peeked.status, StatusCode::SEE_OTHER);
     let used = app.call(Method::GET, &path, None).await;
     assert_eq!(used.status, StatusCode::SEE_OTHER);
     assert!(used.header(header::LOCATION).ends_with("&expires_in=300"));
@@ -236,6 +240,14 @@ async fn downloads_and_cancels_are_in_the_trail_with_the_caller() {
         .body(Body::empty())
         .unwrap();
     assert_eq!(app.send(req).await.status, StatusCode::SEE_OTHER);
+    let head = Request::head(format!("/v1/export-jobs/{id}/download"))
+        .header(
+            header::AUTHORIZATION,
+            format!("Bearer {}", token_of("acme")),
+        )
+        .body(Body::empty())
+        .unwrap();
+    assert_eq!(app.send(head).await.status, StatusCode::SEE_OTHER);
     let other = app.created("acme").await;
     app.call(
         Method::POST,
@@ -248,6 +260,12 @@ async fn downloads_and_cancels_are_in_the_trail_with_the_caller() {
         .await;
     let d = &trail.body["entries"][1];
     assert_eq!(d["event"], "downloaded");
+    assert_eq!(
+        trail.body["entries"].as_array().unwrap().len(),
+        2,
+        "the HEAD is not a download: {}",
+        trail.body
+    );
     assert_eq!(d["by"], json!({"kind": "user", "id": "u_1042"}));
     assert_eq!(d["user_agent"], "curl/8.5");
     let canceled = app
