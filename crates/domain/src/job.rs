@@ -203,6 +203,7 @@ impl Job {
             actions: self.actions_at(now),
             retention_days: self.retention_days,
             retained_until: self.retained_until,
+            origin: self.origin.clone(),
         }
     }
 }
@@ -237,6 +238,11 @@ pub struct JobView {
     pub retention_days: Option<u32>,
     #[serde(default)]
     pub retained_until: Option<DateTime<Utc>>,
+    /// Who started the job other than a person: `schedule:quarterly` for
+    /// scheduled exports, `null` for the rest (as the manifest and the
+    /// completion event say).
+    #[serde(default)]
+    pub origin: Option<String>,
 }
 
 #[cfg(test)]
@@ -257,6 +263,17 @@ mod tests {
             "retained_until": retained,
         });
         serde_json::from_value(raw).unwrap()
+    }
+
+    #[test]
+    fn the_view_says_what_started_a_scheduled_job() {
+        let now: DateTime<Utc> = "2026-07-01T04:00:00Z".parse().unwrap();
+        let mut job = completed(now + Duration::days(30), None);
+        let view = serde_json::to_value(job.view_at(now)).unwrap();
+        assert_eq!(view["origin"], serde_json::Value::Null);
+        job.origin = Some("schedule:quarterly".into());
+        let view = serde_json::to_value(job.view_at(now)).unwrap();
+        assert_eq!(view["origin"], "schedule:quarterly");
     }
 
     #[test]
