@@ -164,12 +164,14 @@ impl CustodyStore for DynamoJobStore {
                 return Ok(Sealing::JobChanged(Some(current)));
             };
             let put = self.transition_put(&current, rev, &next, completion.completed_at)?;
-            // [job, counter, manifest, heads...]: the job leaves the active
-            // ones, as a completion alone does.
+            // The job's completion, and the active counter it leaves (as a
+            // completion alone does).
             let mut writes = vec![
                 TransactWriteItem::builder().put(put).build(),
                 self.counter_change(tenant, -1, None)?,
             ];
+            // The append's own writes: the manifest, then one head per chain.
+            let first_head = writes.len() + 1;
             writes.extend(appends.iter().cloned());
             // An SDK retry of a transaction that committed unseen must not
             // fail on its own writes: the same token is the same request.
@@ -183,15 +185,18 @@ impl CustodyStore for DynamoJobStore {
                 .await
             {
                 Ok(_) => return Ok(Sealing::Completed(next)),
-                Err(e) if failed_conditions(&e).iter().skip(3).any(|&f| f) => {
-                    return Ok(Sealing::HeadMoved);
-                }
-                // The job moved (a heartbeat, a cancel) or another
-                // transaction held an item: read it again and decide.
-                Err(e) if failed_conditions(&e).first() == Some(&true) || is_contended(&e) => {
+                Err(e) => {
+                    let failed = failed_conditions(&e);
+                    if failed.iter().skip(first_head).any(|&f| f) {
+                        return Ok(Sealing::HeadMoved);
+                    }
+                    // The job moved (a heartbeat, a cancel) or another
+                    // transaction held an item: read it again and decide.
+                    if failed.first() != Some(&true) && !is_contended(&e) {
+                        return Err(transaction_error("sealing a job's manifest", e));
+                    }
                     tracing::debug!(job_id = %job, "seal lost a race on the job, re-reading");
                 }
-                Err(e) => return Err(transaction_error("sealing a job's manifest", e)),
             }
         }
         Err(StoreError::Transient(
