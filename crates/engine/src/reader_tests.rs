@@ -183,11 +183,22 @@ fn read_mixed(
     renderer: Arc<dyn EventRenderer>,
     id_hasher: &crate::reader::IdHasher,
 ) -> Handed {
+    read_listed(bytes, bytes.len() as u64, renderer, id_hasher)
+}
+
+/// [`read_mixed`] of an object listed at `size` bytes (over
+/// `WHOLE_MAX_STORED`, it is streamed and its lines read one by one).
+fn read_listed(
+    bytes: &[u8],
+    size: u64,
+    renderer: Arc<dyn EventRenderer>,
+    id_hasher: &crate::reader::IdHasher,
+) -> Handed {
     let hour_ns = 1_777_593_600_000_000_000; // 2026-05-01T00:00:00Z
     let minute = 60_000_000_000;
     let task = ObjectTask {
         key: "events/tenant=acme/dt=2026-05-01/hour=00/a.ndjson.gz".into(),
-        size: bytes.len() as u64,
+        size,
         tenant: Arc::from("acme"),
         hour: PartitionHour::starting(hour_ns),
         window_start_ns: hour_ns + 10 * minute,
@@ -262,6 +273,71 @@ fn a_line_rendered_as_it_is_read_is_kept_taken_back_or_rejected_as_through_its_e
         let text = read_mixed(&mixed_object(false), renderer.clone(), &hasher);
         assert_eq!((&text.data, &text.recs), (&direct.data, &direct.recs));
         assert_eq!(text.counts, (69, 5));
+    }
+}
+
+/// A big object of lines of every kind the whole-object split must cut and
+/// judge as the stream's does: separators and escapes in strings, a `\r`,
+/// a line of odd quotes before others, a line of 70 KB, lines of every
+/// length modulo 67.
+fn big_mixed_object() -> (Vec<u8>, usize) {
+    let apps = [
+        "chat",
+        "a,b",
+        "a\\\"b",
+        "x;y",
+        "é",
+        "tab\there",
+        "{\"x\":1}",
+    ];
+    let mut text = String::new();
+    for i in 0..3_000usize {
+        let app = apps[i % apps.len()].to_string() + &"p".repeat(i % 67);
+        text.push_str(&format!(
+            r#"{{"event_id":"evt_{i:05}","ts":"2026-05-01T00:{:02}:00.000Z","tenant_id":"acme","event_type":"gateway.request","actor":{{"user_id":"u","app":"{app}","ip":"198.51.100.7"}},"policy_ids":["=p","q"],"latency_ms":{i}}}"#,
+            i % 60
+        ));
+        match i {
+            1_000 => text.push_str("\n{\"event_id\":\"odd"),
+            2_000 => text.push_str(&format!("\n{{\"event_id\":\"{}\"}}", "y".repeat(70_000))),
+            _ if i % 11 == 0 => text.push('\r'),
+            _ => {}
+        }
+        text.push('\n');
+    }
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gz.write_all(text.as_bytes()).unwrap();
+    (gz.finish().unwrap(), text.len())
+}
+
+#[test]
+fn an_object_read_whole_hands_on_what_its_stream_does_line_by_line() {
+    let (bytes, inflated) = big_mixed_object();
+    assert!(inflated > 512 << 10);
+    assert!(bytes.len() as u64 <= crate::reader::WHOLE_MAX_STORED);
+    let streamed_size = crate::reader::WHOLE_MAX_STORED + 1;
+    let hasher = crate::reader::IdHasher::random();
+    let seeds = Seeds::default();
+    seeds
+        .set(vec![crate::formats::reports::sample::SeedState::new(
+            "acme|aesia|w",
+        )])
+        .unwrap();
+    let of = |f: &dyn crate::formatter::Formatter| f.renderer().unwrap();
+    let csv = of(&crate::formats::csv::CsvFormatter::new());
+    let json = of(&crate::formats::json::JsonFormatter::new());
+    for renderer in [csv, json, renderer(seeds)] {
+        let whole = read_listed(&bytes, bytes.len() as u64, renderer.clone(), &hasher);
+        let streamed = read_listed(&bytes, streamed_size, renderer.clone(), &hasher);
+        // The odd quotes, the long line (no timestamp) and the two apps in
+        // seven that are not JSON (a raw tab, raw quotes) are rejected;
+        // of the rest, those in 00:10-00:50 kept.
+        assert_eq!(whole.counts, (3_002, 2 + 428 + 428), "lines read, rejected");
+        let kept = (0..3_000usize)
+            .filter(|i| i % 7 < 5 && (10..50).contains(&(i % 60)))
+            .count();
+        assert_eq!(whole.recs.len(), kept);
+        assert_eq!(whole, streamed);
     }
 }
 
