@@ -2,17 +2,20 @@
 //! member), split lines, validate, and hand accepted events on in chunks of
 //! bounded size, so a huge object never sits in memory whole.
 use super::ahead::ReadAhead;
-use super::scan::Want;
 use super::stage::{StageClock, thread_cpu_ns};
-use super::validate::{PartitionHour, check_line_into, check_required, text};
+use super::validate::PartitionHour;
 use super::{ExportError, SourceError};
-use crate::formatter::{AS_MANY_AS_THE_LINE, EventRenderer, FormatError};
-use kt_domain::{Event, ParsedEvent};
-use kt_domain::{MAX_REJECTED_SAMPLES, RejectedSample};
+use crate::formatter::{AS_MANY_AS_THE_LINE, EventRenderer};
+use kt_domain::RejectedSample;
 use std::io::{BufReader, Read};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::SyncSender;
+
+mod accept;
+mod chunk;
+use accept::{line, too_long};
+pub(crate) use chunk::{Chunk, ChunkPool, IdHasher, Rec};
 
 /// A chunk is handed on once its data reaches this size.
 pub(crate) const CHUNK_BYTES: usize = 4 << 20;
@@ -21,97 +24,6 @@ pub const MAX_LINE_BYTES: usize = 1 << 20;
 const READ_BUF_BYTES: usize = 256 << 10;
 /// Stored (compressed) bytes read at a time; lake objects are ~64 KB.
 const INPUT_BUF_BYTES: usize = 64 << 10;
-
-/// One accepted event inside a [`Chunk`]: its payload is the body (the raw
-/// line, or the event as the formatter's renderer wrote it) followed by the
-/// event id, which ordering and de-duplication need.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Rec {
-    pub ts_ns: i64,
-    pub payload_off: u32,
-    pub payload_len: u32,
-    /// Length of the body at the start of the payload.
-    pub line_len: u32,
-    /// The event id's hash ([`IdHasher`]), made by the reader while the id
-    /// is in cache, so the writer's de-duplication need not read the id.
-    pub id_hash: u32,
-}
-
-/// Hashes event ids into [`Rec::id_hash`]: one per export, shared by its
-/// readers (clones hash alike), randomly seeded as the engine's other
-/// tables of producer-chosen ids are, so a producer cannot aim ids at one
-/// hash (which would cost time, not correctness: equal hashes compare bytes).
-#[derive(Debug, Clone)]
-pub(crate) struct IdHasher(foldhash::fast::RandomState);
-
-impl IdHasher {
-    /// A hasher with random seeds.
-    pub fn random() -> Self {
-        Self(foldhash::fast::RandomState::default())
-    }
-
-    pub fn hash(&self, id: &[u8]) -> u32 {
-        use std::hash::BuildHasher;
-        self.0.hash_one(id) as u32
-    }
-}
-
-/// Accepted events of one object, in line order.
-#[derive(Debug, Default)]
-pub(crate) struct Chunk {
-    pub data: Vec<u8>,
-    pub recs: Vec<Rec>,
-}
-
-impl Chunk {
-    /// Memory the chunk holds (capacity, not length: that is what is resident).
-    pub fn footprint(&self) -> usize {
-        self.data.capacity() + self.recs.capacity() * size_of::<Rec>()
-    }
-
-    pub fn payload(&self, rec: &Rec) -> &[u8] {
-        &self.data[rec.payload_off as usize..][..rec.payload_len as usize]
-    }
-}
-
-/// Chunk buffers the writer hands back once an hour is written, so readers
-/// reuse memory instead of allocating (and faulting in) fresh megabytes.
-#[derive(Debug, Default)]
-pub(crate) struct ChunkPool {
-    free: std::sync::Mutex<Vec<Chunk>>,
-}
-
-/// Buffers kept for reuse at most (each up to `CHUNK_BYTES` and a line).
-const POOL_MAX: usize = 16;
-
-impl ChunkPool {
-    /// A reused buffer, or a new one sized for about `expected` bytes.
-    pub fn take(&self, expected: usize) -> Chunk {
-        let reused = self.free.lock().unwrap_or_else(|e| e.into_inner()).pop();
-        reused.unwrap_or_else(|| {
-            let bytes = expected.min(CHUNK_BYTES) + (64 << 10);
-            Chunk {
-                data: Vec::with_capacity(bytes),
-                recs: Vec::with_capacity(bytes / 512),
-            }
-        })
-    }
-
-    /// Frees the kept buffers once every object is read: nothing takes them
-    /// again, and the report formats' rendering should not sit on top of them.
-    pub fn release(&self) {
-        self.free.lock().unwrap_or_else(|e| e.into_inner()).clear();
-    }
-
-    pub fn give(&self, mut chunk: Chunk) {
-        chunk.data.clear();
-        chunk.recs.clear();
-        let mut free = self.free.lock().unwrap_or_else(|e| e.into_inner());
-        if free.len() < POOL_MAX {
-            free.push(chunk);
-        }
-    }
-}
 
 /// What one object contributed to the job's stats.
 #[derive(Debug, Default)]
@@ -485,160 +397,4 @@ fn io_error(task: &ObjectTask, e: std::io::Error) -> ExportError {
     };
     let error = SourceError::new(task.key.clone(), message, !corrupt).caused_by(e);
     ExportError::Source(if corrupt { error.corrupt() } else { error })
-}
-
-/// One complete line: rejected if over [`MAX_LINE_BYTES`], else accepted.
-/// `as_text`: the same bytes as text, when they are known to be UTF-8.
-fn line(
-    line: &[u8],
-    as_text: Option<&str>,
-    line_no: u64,
-    task: &ObjectTask,
-    chunk: &mut Chunk,
-    stats: &mut ObjectStats,
-) -> Result<(), ExportError> {
-    if line.len() > MAX_LINE_BYTES {
-        return too_long(line_no, task, stats);
-    }
-    accept(line, as_text, line_no, task, chunk, stats)
-}
-
-fn too_long(line_no: u64, task: &ObjectTask, stats: &mut ObjectStats) -> Result<(), ExportError> {
-    stats.lines_read += 1;
-    let reason = format!("line longer than {} MiB", MAX_LINE_BYTES >> 20);
-    reject(reason, line_no, task, stats)
-}
-
-/// Validates one line and keeps it if it is inside the window: rendered when
-/// the formatter has a renderer, else as the raw line (the writer parses it
-/// again when it needs every field; the id is all ordering needs).
-fn accept(
-    line: &[u8],
-    as_text: Option<&str>,
-    line_no: u64,
-    task: &ObjectTask,
-    chunk: &mut Chunk,
-    stats: &mut ObjectStats,
-) -> Result<(), ExportError> {
-    let line = line.strip_suffix(b"\r").unwrap_or(line);
-    if line.iter().all(u8::is_ascii_whitespace) {
-        return Ok(()); // blank lines carry nothing
-    }
-    stats.lines_read += 1;
-    let raw = match as_text {
-        // The bytes above, `\r` taken off: a prefix ending before ASCII.
-        Some(as_text) => &as_text[..line.len()],
-        None => match text(line) {
-            Ok(raw) => raw,
-            Err(reason) => return reject(reason, line_no, task, stats),
-        },
-    };
-    let payload_off = chunk.data.len();
-    let in_window = |ts_ns: i64| (task.window_start_ns..task.window_end_ns).contains(&ts_ns);
-    let internal = |e: FormatError| ExportError::Internal(e.to_string());
-    if let Some(renderer) = &task.renderer
-        && let Some(required) = renderer.render_line(raw, &mut chunk.data)
-    {
-        // Rendered as it was read: the same checks, then kept or taken back.
-        let checked = check_required(&required, &task.tenant, &task.hour);
-        return match checked {
-            Ok(ts_ns) if in_window(ts_ns) => {
-                renderer
-                    .complete_line(
-                        &mut chunk.data,
-                        payload_off,
-                        ts_ms(ts_ns),
-                        required.event_id,
-                    )
-                    .map_err(internal)?;
-                keep(chunk, payload_off, ts_ns, required.event_id, task);
-                Ok(())
-            }
-            Ok(_) => {
-                chunk.data.truncate(payload_off);
-                Ok(())
-            }
-            Err(reason) => {
-                chunk.data.truncate(payload_off);
-                reject(reason, line_no, task, stats)
-            }
-        };
-    }
-    debug_assert_eq!(
-        chunk.data.len(),
-        payload_off,
-        "a declined line is taken back"
-    );
-    let want = match &task.renderer {
-        Some(renderer) if renderer.needs_fields() => Want::All,
-        _ => Want::Required,
-    };
-    // Filled in place: an `Event` is big, and every move of one is a copy.
-    let mut event = ParsedEvent {
-        raw,
-        fields: Event::required("", "", "", ""),
-        ts_ms: 0,
-    };
-    let (ts_ns, facts) =
-        match check_line_into(raw, &task.tenant, &task.hour, want, &mut event.fields) {
-            Ok(checked) => checked,
-            Err(reason) => return reject(reason, line_no, task, stats),
-        };
-    if !in_window(ts_ns) {
-        return Ok(());
-    }
-    event.ts_ms = ts_ms(ts_ns);
-    match &task.renderer {
-        Some(renderer) => renderer
-            .render_scanned(&event, facts, &mut chunk.data)
-            .map_err(internal)?,
-        None => chunk.data.extend_from_slice(line),
-    }
-    keep(chunk, payload_off, ts_ns, &event.fields.event_id, task);
-    Ok(())
-}
-
-/// An event time in milliseconds, as records and the ordering hold it.
-fn ts_ms(ts_ns: i64) -> i64 {
-    ts_ns.div_euclid(1_000_000)
-}
-
-/// Keeps the event whose payload (rendered event or line) `chunk` holds
-/// from `payload_off`: its id after it, and its record for the ordering.
-fn keep(chunk: &mut Chunk, payload_off: usize, ts_ns: i64, event_id: &str, task: &ObjectTask) {
-    let line_len = chunk.data.len() - payload_off;
-    let id = event_id.as_bytes();
-    chunk.data.extend_from_slice(id);
-    chunk.recs.push(Rec {
-        ts_ns,
-        payload_off: payload_off as u32,
-        payload_len: (chunk.data.len() - payload_off) as u32,
-        line_len: line_len as u32,
-        id_hash: task.id_hasher.hash(id),
-    });
-}
-
-/// Counts a rejected line and keeps a sample, or fails the export in strict mode.
-fn reject(
-    reason: String,
-    line_no: u64,
-    task: &ObjectTask,
-    stats: &mut ObjectStats,
-) -> Result<(), ExportError> {
-    if task.strict {
-        return Err(ExportError::Strict {
-            object: task.key.clone(),
-            line: line_no,
-            reason,
-        });
-    }
-    stats.rejected_lines += 1;
-    if stats.samples.len() < MAX_REJECTED_SAMPLES {
-        stats.samples.push(RejectedSample {
-            object: task.key.clone(),
-            line: line_no,
-            reason,
-        });
-    }
-    Ok(())
 }
