@@ -242,10 +242,8 @@ fn read_listed(
     h
 }
 
-#[test]
-fn a_line_rendered_as_it_is_read_is_kept_taken_back_or_rejected_as_through_its_event() {
-    let bytes = mixed_object(true);
-    let hasher = crate::reader::IdHasher::random();
+/// The renderers that read a line as they render it: csv, json, reports.
+fn renderers_that_read_lines() -> [Arc<dyn EventRenderer>; 3] {
     let seeds = Seeds::default();
     seeds
         .set(vec![crate::formats::reports::sample::SeedState::new(
@@ -255,7 +253,14 @@ fn a_line_rendered_as_it_is_read_is_kept_taken_back_or_rejected_as_through_its_e
     let of = |f: &dyn crate::formatter::Formatter| f.renderer().unwrap();
     let csv = of(&crate::formats::csv::CsvFormatter::new());
     let json = of(&crate::formats::json::JsonFormatter::new());
-    for renderer in [csv, json, renderer(seeds)] {
+    [csv, json, renderer(seeds)]
+}
+
+#[test]
+fn a_line_rendered_as_it_is_read_is_kept_taken_back_or_rejected_as_through_its_event() {
+    let bytes = mixed_object(true);
+    let hasher = crate::reader::IdHasher::random();
+    for renderer in renderers_that_read_lines() {
         // The direct path is on (the producer's layout takes it).
         let producers = crate::scan::tests::BASE;
         assert!(renderer.render_line(producers, &mut Vec::new()).is_some());
@@ -317,16 +322,7 @@ fn an_object_read_whole_hands_on_what_its_stream_does_line_by_line() {
     assert!(bytes.len() as u64 <= crate::reader::WHOLE_MAX_STORED);
     let streamed_size = crate::reader::WHOLE_MAX_STORED + 1;
     let hasher = crate::reader::IdHasher::random();
-    let seeds = Seeds::default();
-    seeds
-        .set(vec![crate::formats::reports::sample::SeedState::new(
-            "acme|aesia|w",
-        )])
-        .unwrap();
-    let of = |f: &dyn crate::formatter::Formatter| f.renderer().unwrap();
-    let csv = of(&crate::formats::csv::CsvFormatter::new());
-    let json = of(&crate::formats::json::JsonFormatter::new());
-    for renderer in [csv, json, renderer(seeds)] {
+    for renderer in renderers_that_read_lines() {
         let whole = read_listed(&bytes, bytes.len() as u64, renderer.clone(), &hasher);
         let streamed = read_listed(&bytes, streamed_size, renderer.clone(), &hasher);
         // The odd quotes, the long line (no timestamp) and the two apps in
