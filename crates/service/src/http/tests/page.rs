@@ -29,6 +29,9 @@ async fn the_page_and_its_assets_are_served_without_a_token() {
             .contains("default-src 'self'")
     );
     assert!(body.contains("Create export") && body.contains("/assets/app.js"));
+    // Its icon inline (CSP's `img-src data:`): a browser would otherwise
+    // ask for /favicon.ico, which nothing serves.
+    assert!(body.contains(r#"<link rel="icon" href="data:image/svg+xml,"#));
     for (file, media) in [("app.js", "text/javascript"), ("app.css", "text/css")] {
         let (status, headers, body) =
             raw(app.router.clone(), get(&format!("/assets/{file}"))).await;
