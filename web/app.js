@@ -488,12 +488,23 @@ function safeJobRow(job) {
   }
 }
 
+/**
+ * A job the schedule created (`origin` "schedule:quarterly"): a tag in
+ * words, its origin in the title. Nothing for a person's job (origin null).
+ */
+function originTag(job) {
+  if (typeof job.origin !== 'string' || !job.origin.startsWith('schedule:')) return null;
+  return el('div', { class: 'origin' },
+    el('span', { class: 'tag tag-scheduled', title: t('scheduledTitle', { origin: job.origin }) }, t('scheduled')));
+}
+
 function jobRow(job) {
   const created = Date.parse(job.created_at);
   const rejected = job.stats?.rejected_lines;
   return el('tr', { 'data-job-id': job.id, 'data-status': job.status },
     el('td', { class: 'file' },
       el('div', { class: 'mono file-name' }, fileNameWithBreaks(job.file_name)),
+      originTag(job),
       job.label ? el('div', { class: 'label-text', text: job.label }) : null,
       el('div', { class: 'small muted mono job-id', text: job.id })),
     el('td', { class: 'window' },

@@ -159,6 +159,8 @@ const en = {
   manifestJob: '{events} events, window {start} – {end}',
   errorGeneric: 'Something went wrong: {detail}',
   network: 'The API could not be reached. Check your connection and try again.',
+  scheduled: 'Scheduled',
+  scheduledTitle: 'Created by the schedule ({origin}), not by a person',
   none: '—',
 };
 
@@ -322,6 +324,8 @@ const es = {
   manifestJob: '{events} eventos, intervalo {start} – {end}',
   errorGeneric: 'Algo salió mal: {detail}',
   network: 'No se pudo contactar con la API. Compruebe la conexión e inténtelo de nuevo.',
+  scheduled: 'Programada',
+  scheduledTitle: 'Creada por la programación ({origin}), no por una persona',
   // What the API says in English (failureReason, fieldMessage, problemWords below): failure reasons by error.code ...
   reasonOriginal: 'Mensaje original (en inglés)',
   reason_worker_lost: 'La exportación se detuvo sin terminar y no se retomó tras varios intentos. Vuelva a crear la exportación; si sigue ocurriendo, exporte un intervalo más corto.',
