@@ -7,6 +7,8 @@ export class ApiProblem extends Error {
     super(body?.detail || body?.title || `HTTP ${status}`);
     this.status = status;
     this.title = body?.title ?? '';
+    // The problem's `type` (urn:kt-exports:problem:...): what the page translates by.
+    this.type = typeof body?.type === 'string' ? body.type : '';
     // Not every error is problem+json: API Gateway answers {"message": "..."}
     // (docs/openapi.yaml), a proxy may answer HTML. Never leave it empty.
     this.detail = body?.detail || body?.title

@@ -3,7 +3,8 @@ import * as api from './api.js';
 import { FAILED_CHECKS, readBundle } from './bundle.js';
 import * as dates from './dates.js';
 import {
-  formatBytes, formatDateTime, formatFull, formatNumber, formatRelative, language, locale, setLanguage, t,
+  failureReason, fieldLabel, fieldMessage, formatBytes, formatDateTime, formatFull, formatNumber, formatRelative,
+  language, locale, plain, problemWords, setLanguage, t,
 } from './i18n.js';
 
 const FORMATS = ['csv', 'json', 'compliance-aesia', 'compliance-aepd', 'compliance-ens', 'compliance-all'];
@@ -39,6 +40,17 @@ function el(tag, attrs = {}, ...children) {
   }
   for (const c of children.flat()) if (c !== null && c !== undefined) node.append(c);
   return node;
+}
+
+/**
+ * What the API said, in the page's words (i18n.js: problemWords): the
+ * page's sentence and, when it says less than the server did, the server's
+ * own words (English) beside it.
+ */
+function wordsNodes(words) {
+  if (typeof words === 'string') return [words];
+  if (!words.original) return [words.text];
+  return [words.text, ' ', el('span', { class: 'original', lang: 'en' }, `(${words.original})`)];
 }
 
 // ---------------------------------------------------------------- language
@@ -91,7 +103,8 @@ async function devSignIn(event) {
     api.setToken(answer.token);
     showWorkspace();
   } catch (e) {
-    setFieldError('tenant', e.errors[0]?.message ?? e.detail ?? t('network'));
+    const said = e.errors[0]?.message;
+    setFieldError('tenant', (said && fieldMessage(said)) ?? said ?? e.detail ?? t('network'));
   }
 }
 
@@ -170,13 +183,16 @@ function showProblem(problem) {
   const unplaced = [];
   let first = null;
   for (const e of problem.errors) {
-    if (setFieldError(e.field, capitalise(e.message))) first ??= e.field;
-    else unplaced.push(`${e.field}: ${e.message}`);
+    const said = fieldMessage(e.message);
+    if (setFieldError(e.field, said ?? capitalise(e.message))) first ??= e.field;
+    else unplaced.push([`${fieldLabel(e.field)}: ${said ?? e.message}`]);
   }
-  if (!problem.errors.length) unplaced.push(problem.status === 0 ? t('network') : problem.detail || problem.title);
+  if (!problem.errors.length) {
+    unplaced.push(problem.status === 0 ? [t('network')] : wordsNodes(problemWords(problem, problem.detail || problem.title)));
+  }
   if (unplaced.length) {
     const box = $('form-errors');
-    box.replaceChildren(el('strong', { text: t('fixErrors') }), ' ', unplaced.join(' '));
+    box.replaceChildren(el('strong', { text: t('fixErrors') }), ' ', ...unplaced.flatMap((nodes, i) => (i ? [' ', ...nodes] : nodes)));
     box.hidden = false;
     if (!first) box.focus();
   }
@@ -281,7 +297,7 @@ async function loadJobs({ announce: say = true } = {}) {
     // Not the API's problem but this page's own failure: say what it was.
     if (problem.status === undefined) console.error(problem);
     $('history-error').textContent = problem.status === 0 ? t('network')
-      : t('errorGeneric', { detail: problem.detail || problem.title || problem.message || String(problem) });
+      : t('errorGeneric', { detail: plain(problemWords(problem, problem.detail || problem.title || problem.message || String(problem))) });
     $('history-error').hidden = false;
   }
   scheduleRefresh();
@@ -308,7 +324,7 @@ function transitionMessage(job) {
   const name = job.file_name;
   switch (job.status) {
     case 'completed': return t(job.event_count === 1 ? 'announceCompletedOne' : 'announceCompleted', { name, count: formatNumber(job.event_count ?? 0) });
-    case 'failed': return t('announceFailed', { name, reason: job.error?.message ?? '' });
+    case 'failed': return t('announceFailed', { name, reason: failureReason(job.error).text });
     case 'canceled': return t('announceCanceled', { name });
     case 'processing': return t('announceProcessing', { name });
     case 'expired': return t('announceExpired', { name });
@@ -363,8 +379,26 @@ function statusCell(job) {
       el('progress', { max: '100', value: String(pct), 'aria-label': t('progress') }),
       el('span', { class: 'small muted', text: new Intl.NumberFormat(locale(), { style: 'percent' }).format(pct / 100) })));
   }
-  if (job.status === 'failed' && job.error) cell.append(el('p', { class: 'reason', text: job.error.message }));
+  if (job.status === 'failed' && job.error) cell.append(...reasonNodes(job.error));
   return cell;
+}
+
+/**
+ * Why a job failed: the server's message, or on a translated page the
+ * sentence for its code, with the server's exact words a click away.
+ */
+function reasonNodes(error) {
+  const { text, original } = failureReason(error);
+  if (!original) {
+    // Not translated: on a page in another language, say that it is English.
+    return [el('p', { class: 'reason', lang: language() === 'en' ? null : 'en', text })];
+  }
+  return [
+    el('p', { class: 'reason', 'data-code': error.code, text }),
+    el('details', { class: 'reason-original' },
+      el('summary', { 'data-action': 'reason-original', text: t('reasonOriginal') }),
+      el('p', { lang: 'en', text: original })),
+  ];
 }
 
 /**
@@ -454,12 +488,23 @@ function safeJobRow(job) {
   }
 }
 
+/**
+ * A job the schedule created (`origin` "schedule:quarterly"): a tag in
+ * words, its origin in the title. Nothing for a person's job (origin null).
+ */
+function originTag(job) {
+  if (typeof job.origin !== 'string' || !job.origin.startsWith('schedule:')) return null;
+  return el('div', { class: 'origin' },
+    el('span', { class: 'tag tag-scheduled', title: t('scheduledTitle', { origin: job.origin }) }, t('scheduled')));
+}
+
 function jobRow(job) {
   const created = Date.parse(job.created_at);
   const rejected = job.stats?.rejected_lines;
   return el('tr', { 'data-job-id': job.id, 'data-status': job.status },
     el('td', { class: 'file' },
       el('div', { class: 'mono file-name' }, fileNameWithBreaks(job.file_name)),
+      originTag(job),
       job.label ? el('div', { class: 'label-text', text: job.label }) : null,
       el('div', { class: 'small muted mono job-id', text: job.id })),
     el('td', { class: 'window' },
@@ -482,11 +527,16 @@ function renderJobs() {
   const focusKey = active?.closest('tr[data-job-id]')
     ? [active.closest('tr').dataset.jobId, active.dataset.action] : null;
   const body = $('jobs').tBodies[0];
+  // A failure reason's original words, opened, stay open across refreshes.
+  const opened = new Set([...body.querySelectorAll('details[open]')].map((d) => d.closest('tr')?.dataset.jobId));
   if (!state.jobs.length) {
     body.replaceChildren(el('tr', { class: 'empty' }, el('td', { colspan: '9' },
       el('p', { text: state.statusFilter ? t('emptyFiltered') : t('emptyAll') }))));
   } else {
     body.replaceChildren(...state.jobs.map(safeJobRow));
+  }
+  for (const d of body.querySelectorAll('tr[data-job-id] details')) {
+    if (opened.has(d.closest('tr').dataset.jobId)) d.open = true;
   }
   if (focusKey) {
     const row = body.querySelector(`tr[data-job-id="${focusKey[0]}"]`);
@@ -511,7 +561,7 @@ async function download(job, button) {
     a.remove();
   } catch (problem) {
     if (problem.status === 410) announce(t('downloadGone'));
-    else announce(t('errorGeneric', { detail: problem.detail || problem.title }));
+    else announce(t('errorGeneric', { detail: plain(problemWords(problem, problem.detail || problem.title)) }));
     await loadJobs();
   } finally {
     if (button.isConnected) button.disabled = false;
@@ -545,7 +595,7 @@ function confirmCancel(job) {
       renderJobs();
     } catch (problem) {
       if (problem.status === 409) await reloadRow(job.id, t('cancelConflict')); else {
-        announce(t('errorGeneric', { detail: problem.detail || problem.title }));
+        announce(t('errorGeneric', { detail: plain(problemWords(problem, problem.detail || problem.title)) }));
       }
     }
     scheduleRefresh();
@@ -601,7 +651,7 @@ async function loadShareLinks(job) {
   try {
     links = (await api.links.list(job.id)).links;
   } catch (problem) {
-    $('share-links').replaceChildren(el('p', { class: 'notice error', text: t('errorGeneric', { detail: problem.detail || problem.title }) }));
+    $('share-links').replaceChildren(el('p', { class: 'notice error', text: t('errorGeneric', { detail: plain(problemWords(problem, problem.detail || problem.title)) }) }));
     return;
   }
   if (state.shareJob !== job) return;
@@ -628,9 +678,10 @@ async function loadShareLinks(job) {
         : null))))));
 }
 
-function showShareError(message, field) {
+/** `words`: a message, or what the API said (problemWords). */
+function showShareError(words, field) {
   const box = $('share-error');
-  box.textContent = message;
+  box.replaceChildren(...wordsNodes(words));
   box.hidden = false;
   for (const id of ['share-note', 'share-days']) $(id).removeAttribute('aria-invalid');
   const input = field === 'note' ? $('share-note') : field === 'expires_in_days' ? $('share-days') : null;
@@ -666,7 +717,7 @@ async function createShareLink(event) {
     await loadShareLinks(job);
   } catch (problem) {
     const field = problem.errors[0]?.field;
-    showShareError(problem.status === 0 ? t('network') : (problem.detail || problem.title), field);
+    showShareError(problem.status === 0 ? t('network') : problemWords(problem, problem.detail || problem.title), field);
   } finally {
     button.disabled = false;
   }
@@ -693,7 +744,7 @@ async function revokeShareLink(job, link, button) {
     $('share-error').hidden = true;
     announce(t('shareRevoked', { note: link.note }));
   } catch (problem) {
-    showShareError(problem.detail || problem.title);
+    showShareError(problemWords(problem, problem.detail || problem.title));
   }
   await loadShareLinks(job);
   $('share-links-h').setAttribute('tabindex', '-1');

@@ -21,13 +21,16 @@ function ktLocalBinary() {
 
 /**
  * `kt-local up --addr 127.0.0.1:0 --fresh` (never port 3000): resolves when it
- * prints the page's URL. `worker: false` keeps jobs queued.
+ * prints the page's URL. `worker: false` keeps jobs queued. `resources`:
+ * the table, queue and bucket names to use instead of `--fresh` ones
+ * (`resourceNames()`), so another `kt-local` command can reach them too.
  */
-export async function startStack({ worker = true } = {}) {
-  const args = ['up', '--addr', '127.0.0.1:0', '--fresh'];
+export async function startStack({ worker = true, resources = null } = {}) {
+  const args = ['up', '--addr', '127.0.0.1:0'];
+  if (!resources) args.push('--fresh');
   if (!worker) args.push('--no-worker');
   const child = spawn(ktLocalBinary(), args, {
-    env: { ...process.env, RUST_LOG: process.env.RUST_LOG ?? 'warn' },
+    env: { ...process.env, ...resources, RUST_LOG: process.env.RUST_LOG ?? 'warn' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let log = '';
@@ -56,6 +59,34 @@ export async function startStack({ worker = true } = {}) {
       clearTimeout(timer);
     },
   };
+}
+
+/** Table, queue and bucket names of a stack of its own (as `--fresh` makes them), as environment variables. */
+export function resourceNames(prefix) {
+  const suffix = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`;
+  return {
+    KT_JOBS_TABLE: `${prefix}-jobs-${suffix}`,
+    KT_EXPORT_QUEUE: `${prefix}-q-${suffix}`,
+    KT_EXPORT_DLQ: `${prefix}-dlq-${suffix}`,
+    KT_EVENTS_BUCKET: `${prefix}-events-${suffix}`,
+    KT_ARTIFACTS_BUCKET: `${prefix}-artifacts-${suffix}`,
+  };
+}
+
+/** `kt-local <args>` against the same resources; resolves to its stdout, rejects when it fails. */
+export function ktLocal(args, resources) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(ktLocalBinary(), args, {
+      env: { ...process.env, ...resources, RUST_LOG: process.env.RUST_LOG ?? 'warn' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => { out += d; });
+    child.stderr.on('data', (d) => { err += d; });
+    child.on('error', reject);
+    child.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`kt-local ${args.join(' ')} exited ${code}:\n${out}${err}`))));
+  });
 }
 
 export function launchBrowser() {
@@ -102,6 +133,14 @@ export async function apiGet(page, url, route) {
 export async function apiPost(page, url, route, body) {
   const token = await bearer(page);
   const r = await page.request.post(new URL(route, url).href, {
+    headers: { Authorization: `Bearer ${token}` }, data: body,
+  });
+  return { status: r.status(), body: await r.json() };
+}
+
+export async function apiPut(page, url, route, body) {
+  const token = await bearer(page);
+  const r = await page.request.put(new URL(route, url).href, {
     headers: { Authorization: `Bearer ${token}` }, data: body,
   });
   return { status: r.status(), body: await r.json() };

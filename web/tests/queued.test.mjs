@@ -220,3 +220,85 @@ test('failed rows say why; expired rows say so, cannot be downloaded, and offer 
   assert.ok(await page.getByRole('radio', { name: 'json', exact: true }).isChecked());
   await shot(page, 'failed-and-expired');
 });
+
+test('on the Spanish page a failed job says why in Spanish, the server words a click away', async () => {
+  // Before: the reason (error.message) stayed English on the Spanish page.
+  const page = await newPage(browser);
+  await signIn(page, stack.url, 'acme-es-failed');
+  const body = { type: 'events', format: 'csv', date_from: '2026-05-01', date_to: '2026-05-02', timezone: 'UTC' };
+  const lost = (await apiPost(page, stack.url, '/v1/export-jobs', { ...body, label: 'lost worker' })).body;
+  const odd = (await apiPost(page, stack.url, '/v1/export-jobs', { ...body, label: 'odd code' })).body;
+  // crates/domain/src/sweep.rs, worker_lost(3); and a code the page does not know.
+  const lostWords = 'The export stopped without finishing and was not picked up again after 3 attempts. Create the export again; if it keeps happening, export a shorter window.';
+  const oddWords = 'The event lake could not be read for 2026-05-01; try again later.';
+  let failNow = false;
+  await page.route('**/v1/export-jobs?*', async (route) => {
+    const response = await route.fetch();
+    const list = await response.json();
+    for (const job of failNow ? list.jobs : []) {
+      if (job.id === lost.id) Object.assign(job, { status: 'failed', actions: [], error: { code: 'worker_lost', message: lostWords } });
+      if (job.id === odd.id) Object.assign(job, { status: 'failed', actions: [], error: { code: 'lake_unreadable', message: oddWords } });
+    }
+    await route.fulfill({ response, json: list });
+  });
+  await page.getByRole('button', { name: 'Español', exact: true }).click();
+  await page.getByRole('button', { name: 'Actualizar' }).click();
+  const l = row(page, lost.id);
+  await l.getByText('En cola', { exact: true }).waitFor();
+  failNow = true;
+  await page.getByRole('button', { name: 'Actualizar' }).click();
+  await l.getByText('Fallida', { exact: true }).waitFor();
+  const spanish = 'La exportación se detuvo sin terminar y no se retomó tras 3 intentos. Vuelva a crear la exportación; si sigue ocurriendo, exporte un intervalo más corto.';
+  await l.locator('.reason').getByText(spanish, { exact: true }).waitFor();
+  await page.getByRole('status').filter({ hasText: `La exportación ${lost.file_name} falló: ${spanish}` }).waitFor();
+  // The server's exact words, in English, behind a disclosure.
+  const original = l.locator('details.reason-original p[lang="en"]');
+  assert.equal(await original.isVisible(), false);
+  await l.getByText('Mensaje original (en inglés)').click();
+  await original.getByText(lostWords, { exact: true }).waitFor();
+  // Opened, it stays open when the list is fetched again (and the row drawn anew).
+  await l.locator('details').evaluate((d) => { d.dataset.before = 'yes'; });
+  await page.getByRole('button', { name: 'Actualizar' }).click();
+  await until(async () => (await l.locator('details[data-before]').count()) === 0, { what: 'the row drawn again' });
+  assert.ok(await original.isVisible());
+  // A code the page does not know: the server's words as sent, marked English.
+  const o = row(page, odd.id);
+  assert.equal(await o.locator('.reason').textContent(), oddWords);
+  assert.equal(await o.locator('.reason').getAttribute('lang'), 'en');
+  assert.equal(await o.locator('details').count(), 0);
+  await shot(page, 'failed-es');
+
+  // The English page shows the server's words, as before.
+  await page.getByRole('button', { name: 'English', exact: true }).click();
+  assert.equal(await l.locator('.reason').textContent(), lostWords);
+  assert.equal(await l.locator('.reason').getAttribute('lang'), null);
+  assert.equal(await l.locator('details').count(), 0);
+});
+
+test('on the Spanish page the API\'s refusals of a new export are said in Spanish', async () => {
+  // Before: problem+json details and field messages stayed English.
+  const page = await newPage(browser);
+  await signIn(page, stack.url, 'acme-es-refused');
+  // A window that ends in the future: the API's 422 on date_to.
+  await fillWindow(page, { start: '2099-05-01', end: '2099-05-02', zone: 'UTC' });
+  await page.getByRole('button', { name: 'Español', exact: true }).click();
+  const refused = page.waitForResponse((r) => r.url().endsWith('/v1/export-jobs') && r.request().method() === 'POST');
+  await page.getByRole('button', { name: 'Crear exportación' }).click();
+  assert.equal((await refused).status(), 422);
+  await page.locator('#end-date-error').getByText('El intervalo termina más de un minuto en el futuro.', { exact: true }).waitFor();
+  assert.equal(await page.getByLabel('Fecha de fin').getAttribute('aria-invalid'), 'true');
+
+  // The tenant's active-job limit (10 on the local stack): the API's 429, above the form.
+  const body = { type: 'events', format: 'csv', date_from: '2026-05-01', date_to: '2026-05-02', timezone: 'UTC' };
+  for (let i = 0; i < 10; i += 1) {
+    assert.equal((await apiPost(page, stack.url, '/v1/export-jobs', { ...body, label: `busy ${i}` })).status, 202);
+  }
+  await page.getByLabel('Fecha de inicio').fill('2026-05-01');
+  await page.getByLabel('Fecha de fin').fill('2026-05-03');
+  const limited = page.waitForResponse((r) => r.url().endsWith('/v1/export-jobs') && r.request().method() === 'POST');
+  await page.getByRole('button', { name: 'Crear exportación' }).click();
+  assert.equal((await limited).status(), 429);
+  const box = page.locator('#form-errors');
+  await box.getByText('El inquilino ya tiene 10 exportaciones en cola o en proceso.').waitFor();
+  assert.equal(await box.textContent(), 'No se creó la exportación: El inquilino ya tiene 10 exportaciones en cola o en proceso.');
+});

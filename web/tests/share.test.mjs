@@ -151,6 +151,13 @@ test('the Share dialog speaks Spanish', async () => {
   await dialog.getByRole('button', { name: 'Crear enlace' }).click();
   await dialog.getByText('Indique para quién es el enlace.').waitFor();
   await dialog.getByLabel('Destinatario').fill('Ana Pérez, auditora externa');
+  // The API's refusal (422: longer than the file is kept) in Spanish too; it was English.
+  await dialog.getByLabel('Válido durante (días)').fill('40');
+  await dialog.getByRole('button', { name: 'Crear enlace' }).click();
+  await dialog.locator('#share-error')
+    .getByText(/^El archivo de la exportación se conserva hasta el .+, así que un enlace puede durar como máximo 7 días\.$/).waitFor();
+  assert.equal(await dialog.getByLabel('Válido durante (días)').getAttribute('aria-invalid'), 'true');
+  await dialog.getByLabel('Válido durante (días)').fill('3');
   await dialog.getByRole('button', { name: 'Crear enlace' }).click();
   await page.waitForFunction(() => document.getElementById('share-url').value !== '');
   const words = await dialog.evaluate((d) => d.innerText);

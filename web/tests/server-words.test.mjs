@@ -1,0 +1,91 @@
+// Unit tests of how the page says the API's English words (i18n.js:
+// failureReason, fieldMessage, problemWords), run in node. The English
+// sentences are the service's own (crates/domain/src/sweep.rs,
+// crates/service/src/worker/, crates/service/src/http/); the English page
+// shows them unchanged, the Spanish one says what the page knows.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+
+// What i18n.js touches of a browser.
+globalThis.document ??= { documentElement: {} };
+if (typeof navigator === 'undefined') globalThis.navigator = { language: 'es-ES' };
+
+const {
+  REASON_CODES, failureReason, fieldMessage, hasWord, problemWords, setLanguage,
+} = await import('../i18n.js');
+
+/** Every failure the service records: its code and message, as the Rust code writes them. */
+const FAILURES = [
+  ['worker_lost', 'The export stopped without finishing and was not picked up again after 3 attempts. Create the export again; if it keeps happening, export a shorter window.', /tras 3 intentos/],
+  ['not_started', 'The export could not be started: the export queue did not deliver it. Create the export again later.', /No se pudo iniciar la exportación/],
+  ['delivery_failed', 'The export could not be run: its work item was given up after repeated delivery failures. Create the export again.', /fallos de entrega/],
+  ['enqueue_failed', 'The export could not be queued. Create it again (with a new Idempotency-Key if you sent one).', /en cola/],
+  ['timed_out', "The export did not finish within the worker's time limit in 3 attempts. Export a shorter window, or split it into several jobs.", /^La exportación no terminó .* en 3 intentos/],
+  ['timed_out', "A part of the export did not finish within the worker's time limit in 4 attempts. Export a shorter window, or split it into several jobs.", /^Una parte de la exportación .* en 4 intentos/],
+  ['source_unreadable', "The tenant's compliance profile could not be read, so the report could not cite it. Create the export again later; if it fails again, contact support with the job id.", /perfil de cumplimiento/],
+  ['source_unreadable', 'Reading the event lake kept failing after 5 attempts. The lake may be throttled or unavailable; create the export again later.', /tras 5 intentos/],
+  ['source_unreadable', 'The event lake object events/2026/05/01/part-7.gz is not valid gzip or is truncated; the export stopped there. Have it re-delivered or removed, then create the export again.', /El objeto events\/2026\/05\/01\/part-7\.gz del lago de eventos no es un gzip válido/],
+  ['source_unreadable', 'The event lake could not be read. Check that the events bucket exists and that the export service may read it.', /bucket de eventos/],
+  ['artifact_write_failed', 'The artifact could not be written. Check the artifacts bucket and try again.', /bucket de artefactos/],
+  ['result_not_recorded', 'The export was written but its result could not be recorded. Create the export again.', /^La exportación se escribió/],
+  ['result_not_recorded', 'A part of the export was written but could not be recorded. Create the export again.', /^Una parte de la exportación se escribió/],
+  ['manifest_not_signed', 'The export was written but its manifest could not be signed and recorded. Create the export again.', /manifiesto/],
+  ['retention_not_applied', 'The export was written but could not be locked for the requested retention. Create the export again.', /conservación solicitada/],
+  ['malformed_line_strict', 'Strict mode: line 12 of events/a.gz is malformed (expected value at line 1 column 1); the export stopped there.', /^Modo estricto: la línea 12 de events\/a\.gz está mal formada \(expected value at line 1 column 1\)/],
+  ['canceled', 'The export was canceled.', /se canceló/],
+  ['internal', 'The export failed because of an internal error. Create it again; if it fails again, contact support with the job id.', /error interno/],
+];
+
+test('on the English page every reason is the server message, unchanged', () => {
+  setLanguage('en');
+  for (const [code, message] of FAILURES) {
+    assert.deepEqual(failureReason({ code, message }), { text: message, original: null });
+  }
+  assert.deepEqual(failureReason(null), { text: '', original: null });
+});
+
+test('on the Spanish page each known code is said in Spanish, the server words kept beside it', () => {
+  setLanguage('es');
+  for (const [code, message, spanish] of FAILURES) {
+    const said = failureReason({ code, message });
+    assert.match(said.text, spanish, code);
+    assert.equal(said.original, message, code);
+  }
+  for (const code of REASON_CODES) assert.ok(hasWord(`reason_${code}`), code);
+  // A known code whose sentence changed: its code's general sentence, the new words beside it.
+  const changed = failureReason({ code: 'worker_lost', message: 'The worker vanished.' });
+  assert.match(changed.text, /tras varios intentos/);
+  assert.equal(changed.original, 'The worker vanished.');
+  // A code the page does not know: the server's message as sent.
+  assert.deepEqual(failureReason({ code: 'lake_unreadable', message: 'The lake is gone.' }), { text: 'The lake is gone.', original: null });
+});
+
+const urn = (slug) => `urn:kt-exports:problem:${slug}`;
+
+test('problems: the English page shows what it showed; the Spanish one says the type and the fields it knows', () => {
+  const tooMany = { type: urn('too-many-active-jobs'), title: 'Too many active export jobs', status: 429, detail: 'the tenant already has 10 export jobs queued or processing', errors: [] };
+  const conflict = { type: urn('job-state-conflict'), title: 'Job state does not allow this', status: 409, detail: 'the job has a new state nobody knew', errors: [] };
+  const fields = {
+    type: urn('unprocessable-request'), title: 'Request cannot be processed', status: 422,
+    detail: 'expires_in_days: the export\'s file is kept until 2026-12-12T10:00:00Z, so a link can last at most 7 days',
+    errors: [{ field: 'expires_in_days', message: 'the export\'s file is kept until 2026-12-12T10:00:00Z, so a link can last at most 7 days' }],
+  };
+  const gateway = { type: '', title: '', status: 502, detail: 'Internal Server Error', errors: [] };
+
+  setLanguage('en');
+  for (const p of [tooMany, conflict, fields, gateway]) {
+    assert.deepEqual(problemWords(p, p.detail || p.title), { text: p.detail, original: null });
+  }
+  assert.equal(fieldMessage('is required'), null);
+
+  setLanguage('es');
+  assert.deepEqual(problemWords(tooMany, tooMany.detail), { text: 'El inquilino ya tiene 10 exportaciones en cola o en proceso.', original: null });
+  assert.deepEqual(problemWords(conflict, conflict.detail), { text: 'El estado de la exportación no lo permite.', original: conflict.detail });
+  assert.match(problemWords(fields, fields.detail).text, /^El archivo de la exportación se conserva hasta el .*como máximo 7 días\.$/);
+  assert.deepEqual(problemWords(gateway, gateway.detail), { text: 'Internal Server Error', original: null });
+  assert.match(problemWords({ type: urn('job-state-conflict'), detail: 'the job is processing; only completed jobs can be shared', errors: [] }, '').text, /«procesando»/);
+  assert.equal(fieldMessage('the window ends more than a minute in the future'), 'El intervalo termina más de un minuto en el futuro.');
+  assert.equal(fieldMessage('must be at most 200 characters'), 'Debe tener como máximo 200 caracteres.');
+  // Free text the page does not know stays as the server wrote it (null: the caller shows it).
+  assert.equal(fieldMessage('must rhyme'), null);
+});
