@@ -3,9 +3,9 @@ import * as api from './api.js';
 import { FAILED_CHECKS, readBundle } from './bundle.js';
 import * as dates from './dates.js';
 import {
-  failureReason, fieldLabel, fieldMessage, formatBytes, formatDateTime, formatFull, formatNumber, formatRelative,
-  language, locale, plain, problemWords, setLanguage, t,
+  formatBytes, formatDateTime, formatFull, formatNumber, formatRelative, language, locale, setLanguage, t,
 } from './i18n.js';
+import { failureReason, fieldLabel, fieldMessage, plain, problemWords } from './server-words.js';
 
 const FORMATS = ['csv', 'json', 'compliance-aesia', 'compliance-aepd', 'compliance-ens', 'compliance-all'];
 const ACTIVE = new Set(['queued', 'processing']);
@@ -43,7 +43,7 @@ function el(tag, attrs = {}, ...children) {
 }
 
 /**
- * What the API said, in the page's words (i18n.js: problemWords): the
+ * What the API said, in the page's words (server-words.js: problemWords): the
  * page's sentence and, when it says less than the server did, the server's
  * own words (English) beside it.
  */

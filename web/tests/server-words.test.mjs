@@ -1,4 +1,4 @@
-// Unit tests of how the page says the API's English words (i18n.js:
+// Unit tests of how the page says the API's English words (server-words.js:
 // failureReason, fieldMessage, problemWords), run in node. The English
 // sentences are the service's own (crates/domain/src/sweep.rs,
 // crates/service/src/worker/, crates/service/src/http/); the English page
@@ -6,13 +6,14 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-// What i18n.js touches of a browser.
+// What i18n.js and server-words.js touch of a browser.
 globalThis.document ??= { documentElement: {} };
 if (typeof navigator === 'undefined') globalThis.navigator = { language: 'es-ES' };
 
+const { hasWord, setLanguage } = await import('../i18n.js');
 const {
-  REASON_CODES, failureReason, fieldMessage, hasWord, problemWords, setLanguage,
-} = await import('../i18n.js');
+  REASON_CODES, failureReason, fieldMessage, problemWords,
+} = await import('../server-words.js');
 
 /** Every failure the service records: its code and message, as the Rust code writes them. */
 const FAILURES = [

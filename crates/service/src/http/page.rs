@@ -17,7 +17,7 @@ use std::time::Duration;
 const DEV_SIGN_IN_TTL: Duration = Duration::from_secs(12 * 3600);
 
 /// (name, media type, bytes) of every file the page is made of.
-const ASSETS: [(&str, &str, &[u8]); 6] = [
+const ASSETS: [(&str, &str, &[u8]); 7] = [
     (
         "app.js",
         "text/javascript; charset=utf-8",
@@ -32,6 +32,14 @@ const ASSETS: [(&str, &str, &[u8]); 6] = [
         "i18n.js",
         "text/javascript; charset=utf-8",
         include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/../../web/i18n.js")),
+    ),
+    (
+        "server-words.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../web/server-words.js"
+        )),
     ),
     (
         "dates.js",
