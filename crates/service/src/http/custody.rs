@@ -23,8 +23,10 @@ type Result<T, E = ApiError> = std::result::Result<T, E>;
 pub const SIGNATURE_HEADER: &str = "kt-manifest-signature";
 /// Header naming the key that signed it.
 pub const KEY_ID_HEADER: &str = "kt-signing-key-id";
-/// Header on the manifest: `granted` (a token is at `manifest.tsr`),
-/// `absent` (one was requested, none was granted) or `none` (no TSA).
+/// Header on the manifest: `granted` (a token is at `manifest.tsr` beside
+/// the manifest's route: `/v1/export-jobs/{id}/manifest.tsr`, or
+/// `/v1/shared/{token}/manifest.tsr` under a share link), `absent` (one was
+/// requested, none was granted) or `none` (no TSA).
 pub const TIMESTAMP_HEADER: &str = "kt-manifest-timestamp";
 
 fn custody(state: &AppState) -> Result<&Custody> {
@@ -190,7 +192,11 @@ pub async fn manifest_timestamp(
     caller: Caller,
     path: Result<Path<String>, PathRejection>,
 ) -> Result<Response> {
-    let m = load_manifest(&state, &caller, path).await?;
+    timestamp_response(load_manifest(&state, &caller, path).await?)
+}
+
+/// A manifest's RFC 3161 timestamp reply, or the 404 saying why it has none.
+pub(super) fn timestamp_response(m: SignedManifest) -> Result<Response> {
     let state = timestamp_state(&m);
     let Some(reply) = m.timestamp else {
         return Err(ApiError::TimestampNotFound(match state {

@@ -1,9 +1,11 @@
 //! What a share link's holder needs to check a signature, not only a hash:
-//! the job's signed manifest and its detached signature under the link
-//! (`/v1/shared/{token}/manifest`, `.../manifest.sig`), verified with the
-//! public keys of `/v1/keys` (`docs/custody.md`). The link is the
-//! credential, with the same 410s as its download.
-use super::custody::{manifest_response, signature_response, stored_manifest};
+//! the job's signed manifest, its detached signature and, when a timestamp
+//! authority granted one, its RFC 3161 token under the link
+//! (`/v1/shared/{token}/manifest`, `.../manifest.sig`, `.../manifest.tsr`),
+//! verified with the public keys of `/v1/keys` and the TSA's CA
+//! (`docs/custody.md`). The link is the credential, with the same 410s as
+//! its download; none of these is a download, so none is in the trail.
+use super::custody::{manifest_response, signature_response, stored_manifest, timestamp_response};
 use super::problem::ApiError;
 use super::share::{LiveLink, live_link};
 use super::state::AppState;
@@ -32,6 +34,17 @@ pub async fn signature(
     path: Result<Path<String>, PathRejection>,
 ) -> Result<Response> {
     signature_response(shared_manifest(&state, path).await?)
+}
+
+/// `GET /v1/shared/{token}/manifest.tsr`: the RFC 3161 timestamp reply over
+/// its signature, as `/v1/export-jobs/{id}/manifest.tsr` serves it (404
+/// `timestamp-not-found` when there is none).
+#[instrument(skip_all, fields(link_id, job_id))]
+pub async fn timestamp(
+    State(state): State<AppState>,
+    path: Result<Path<String>, PathRejection>,
+) -> Result<Response> {
+    timestamp_response(shared_manifest(&state, path).await?)
 }
 
 async fn shared_manifest(
