@@ -7,6 +7,7 @@
 //! its download; none of these is a download, so none is in the trail.
 use super::custody::{manifest_response, signature_response, stored_manifest, timestamp_response};
 use super::problem::ApiError;
+use super::query::{self, RawQuery};
 use super::share::{LiveLink, live_link};
 use super::state::AppState;
 use axum::extract::rejection::PathRejection;
@@ -23,8 +24,9 @@ type Result<T, E = ApiError> = std::result::Result<T, E>;
 pub async fn manifest(
     State(state): State<AppState>,
     path: Result<Path<String>, PathRejection>,
+    raw: RawQuery,
 ) -> Result<Response> {
-    manifest_response(shared_manifest(&state, path).await?)
+    manifest_response(shared_manifest(&state, path, &raw).await?)
 }
 
 /// `GET /v1/shared/{token}/manifest.sig`: its detached DER signature.
@@ -32,8 +34,9 @@ pub async fn manifest(
 pub async fn signature(
     State(state): State<AppState>,
     path: Result<Path<String>, PathRejection>,
+    raw: RawQuery,
 ) -> Result<Response> {
-    signature_response(shared_manifest(&state, path).await?)
+    signature_response(shared_manifest(&state, path, &raw).await?)
 }
 
 /// `GET /v1/shared/{token}/manifest.tsr`: the RFC 3161 timestamp reply over
@@ -43,14 +46,19 @@ pub async fn signature(
 pub async fn timestamp(
     State(state): State<AppState>,
     path: Result<Path<String>, PathRejection>,
+    raw: RawQuery,
 ) -> Result<Response> {
-    timestamp_response(shared_manifest(&state, path).await?)
+    timestamp_response(shared_manifest(&state, path, &raw).await?)
 }
 
+/// The link's job's manifest; these routes take no query parameter (a 400
+/// naming it, checked before the link as `/v1/shared/{token}` does).
 async fn shared_manifest(
     state: &AppState,
     path: Result<Path<String>, PathRejection>,
+    raw: &RawQuery,
 ) -> Result<SignedManifest> {
+    query::none(raw)?;
     let LiveLink { link, .. } = live_link(state, path).await?;
     stored_manifest(state, &link.tenant_id, &link.job_id)
         .await?
