@@ -633,6 +633,54 @@ async fn a_get_object_whose_headers_never_arrive_is_a_retryable_error_not_a_hang
 }
 
 #[tokio::test]
+async fn with_the_emulator_frozen_the_api_answers_503_problem_within_its_timeout() {
+    // A frozen DynamoDB/S3 took the API ~91 s to answer (three 30-second
+    // reads); API Gateway cuts at 29 s with a bare 504. The API's clients
+    // give up after KT_API_AWS_TIMEOUT_MS (here 2 s) and say 503.
+    let emulator = PrivateEmulator::start();
+    let mut config = emulator.config();
+    config.dev_jwt_secret = crate::app::SECRET.into();
+    config.api_aws_timeout = Duration::from_secs(2);
+    let app = crate::app::spawn_app_with(config, false).await;
+    let tenant = crate::app::unique("frozen");
+    let id = app
+        .create(
+            &tenant,
+            serde_json::json!({"type": "events", "format": "csv",
+                               "date_from": "2026-05-01", "date_to": "2026-05-01"}),
+        )
+        .await;
+    let path = format!("/v1/export-jobs/{id}");
+    emulator.pause();
+    let started = Instant::now();
+    let answer = tokio::time::timeout(Duration::from_secs(15), app.get(&tenant, &path))
+        .await
+        .expect("an answer before API Gateway's 29 s, not a hang");
+    let took = started.elapsed();
+    emulator.resume();
+    assert_eq!(answer.status(), 503);
+    assert!(took < Duration::from_secs(5), "answered after {took:?}");
+    assert_eq!(
+        answer.headers()["content-type"],
+        kt_service::http::PROBLEM_JSON
+    );
+    assert!(answer.headers().contains_key("retry-after"));
+    let problem: serde_json::Value = answer.json().await.unwrap();
+    assert_eq!(
+        problem["type"],
+        "urn:kt-exports:problem:temporarily-unavailable"
+    );
+    let text = problem.to_string().to_lowercase();
+    assert!(
+        !text.contains("timeout") && !text.contains("dynamodb"),
+        "{problem}"
+    );
+    // Thawed, the same request answers.
+    assert_eq!(app.get(&tenant, &path).await.status(), 200);
+    println!("fault: emulator frozen -> the API answered 503 after {took:.1?}");
+}
+
+#[tokio::test]
 async fn under_load_every_job_ends_refusals_are_429_and_counters_return_to_zero() {
     use crate::app::{spawn_app_with, token};
     // A private emulator whose DynamoDB isolates transactions as DynamoDB

@@ -70,6 +70,35 @@ async fn export(app: &TestApp, tenant: &str, format: &str, dir: &Path) -> (Strin
     (id, serde_json::from_slice(&bytes).unwrap(), state)
 }
 
+/// What a share link's holder gets (no token): the manifest's
+/// `kt-manifest-timestamp` header and the `manifest.tsr` answer under the link.
+async fn shared_timestamp(app: &TestApp, tenant: &str, id: &str) -> (String, reqwest::Response) {
+    let link: Value = app
+        .post(
+            tenant,
+            &format!("/v1/export-jobs/{id}/links"),
+            &json!({"note": "auditor"}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let url = link["url"].as_str().expect("a link's url").to_string();
+    let plain = reqwest::Client::new();
+    let manifest = plain.get(format!("{url}/manifest")).send().await.unwrap();
+    assert_eq!(manifest.status(), 200);
+    let state = manifest.headers()["kt-manifest-timestamp"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    let tsr = plain
+        .get(format!("{url}/manifest.tsr"))
+        .send()
+        .await
+        .unwrap();
+    (state, tsr)
+}
+
 #[tokio::test]
 async fn manifest_signatures_get_rfc3161_tokens_that_openssl_verifies() {
     let tsa = ThrowawayTsa::start();
@@ -97,7 +126,17 @@ async fn manifest_signatures_get_rfc3161_tokens_that_openssl_verifies() {
         response.headers()["content-type"],
         "application/timestamp-reply"
     );
-    std::fs::write(d.join("manifest.tsr"), response.bytes().await.unwrap()).unwrap();
+    let token = response.bytes().await.unwrap();
+    std::fs::write(d.join("manifest.tsr"), &token).unwrap();
+    // A share link's holder gets the same token, without a bearer token.
+    let (shared_state, shared) = shared_timestamp(&app, &tenant, &id).await;
+    assert_eq!(shared_state, "granted");
+    assert_eq!(shared.status(), 200);
+    assert_eq!(
+        shared.headers()["content-type"],
+        "application/timestamp-reply"
+    );
+    assert_eq!(shared.bytes().await.unwrap(), token);
 
     // The auditor's command: verified against the CA; not for another signature.
     let (ok, out) = openssl_ts_verify(d, "manifest.sig", "manifest.tsr", &tsa);
@@ -220,6 +259,11 @@ async fn with_the_tsa_down_the_job_completes_and_the_manifest_says_requested() {
             .contains("did not grant one"),
         "{problem}"
     );
+    // The link's holder is told the same.
+    let (shared_state, shared) = shared_timestamp(&app, &tenant, &id).await;
+    assert_eq!(shared_state, "absent");
+    assert_eq!(shared.status(), 404);
+    assert_eq!(shared.json::<Value>().await.unwrap(), problem);
 
     // Verification passes (nothing signed is wrong) and says what is missing.
     let report =

@@ -33,7 +33,12 @@ fn with_peer_addresses(
 
 pub struct LocalStack {
     pub config: Config,
+    /// The worker's, the sweeper's and the bootstrap's clients (the SDK's
+    /// long timeouts, as those functions have in AWS).
     pub clients: AwsClients,
+    /// The API's clients, bounded by `KT_API_AWS_TIMEOUT_MS` as the API
+    /// function's are: a frozen emulator is a 503 problem, not a hang.
+    pub api_clients: AwsClients,
     /// The signing key (a PEM file created on first run) and custody records.
     pub custody: Custody,
 }
@@ -61,12 +66,15 @@ impl LocalStack {
             config.signing_key_file = Some(default_signing_key_file());
         }
         let clients = AwsClients::from_settings(&config.aws).await;
+        let api_clients =
+            AwsClients::from_settings_with(&config.aws, &config.api_aws_timeouts()).await;
         let custody = custody_from_config(&clients, &config)
             .await
             .context("the manifest signing key could not be loaded")?;
         Ok(Self {
             config,
             clients,
+            api_clients,
             custody,
         })
     }
@@ -98,15 +106,20 @@ impl LocalStack {
             .await
     }
 
+    /// The API's state, on the API's own clients (as in AWS).
     pub fn app_state(&self) -> AppState {
-        let stores = AwsStores::new(&self.clients, &self.config.resources);
+        let stores = AwsStores::new(&self.api_clients, &self.config.resources);
         AppState::new(
             stores.jobs,
             stores.queue,
             stores.artifacts,
             self.config.max_active_jobs,
         )
-        .with_custody(self.custody.clone())
+        .with_custody(
+            self.custody
+                .clone()
+                .with_records_on(&self.api_clients, &self.config),
+        )
     }
 
     pub fn worker(&self) -> Worker {

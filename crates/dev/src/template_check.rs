@@ -409,7 +409,8 @@ fn every_route_has_the_scope_its_handler_requires_at_the_authorizer() {
                     | "/assets/{file}"
                     | "/v1/shared/{token}"
                     | "/v1/shared/{token}/manifest"
-                    | "/v1/shared/{token}/manifest.sig",
+                    | "/v1/shared/{token}/manifest.sig"
+                    | "/v1/shared/{token}/manifest.tsr",
                 ) => (vec![], "NONE"),
                 ("GET", _) => (vec![Scope::Read.as_str().to_string()], "JwtAuthorizer"),
                 ("POST" | "PUT" | "DELETE", _) => {

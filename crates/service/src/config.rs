@@ -66,7 +66,17 @@ pub struct Config {
     /// the invocation's deadline, which only Lambda has). Unset: only near
     /// the deadline. For tests and the local stack.
     pub fanout_checkpoint_after: Option<Duration>,
+    /// `KT_API_AWS_TIMEOUT_MS`: the HTTP API's AWS calls (DynamoDB, S3,
+    /// SQS, KMS) give up after this long, retries included (default 20 s,
+    /// at most 28 s), so a store that hangs is the API's own 503 problem
+    /// before API Gateway cuts the integration at 29 s. The worker, the
+    /// sweeper and the scheduler keep the long defaults
+    /// ([`kt_store::aws::AwsTimeouts::default`]).
+    pub api_aws_timeout: Duration,
 }
+
+/// `KT_API_AWS_TIMEOUT_MS` when unset: 20 s, well under API Gateway's 29 s.
+pub const DEFAULT_API_AWS_TIMEOUT_MS: u64 = 20_000;
 
 /// The local stack's pseudonym key: public, so only for local use.
 pub const LOCAL_PSEUDONYM_KEY: &str = "kt-local-pseudonym-key";
@@ -253,7 +263,20 @@ impl Config {
                 })
                 .transpose()?
                 .map(Duration::from_millis),
+            api_aws_timeout: Duration::from_millis(v.number(
+                "KT_API_AWS_TIMEOUT_MS",
+                DEFAULT_API_AWS_TIMEOUT_MS,
+                "a whole number of milliseconds from 100 to 28000 (under API Gateway's 29 s)",
+                |n: &u64| (100..=28_000).contains(n),
+            )?),
         })
+    }
+
+    /// The timeouts of the HTTP API's AWS clients (`KT_API_AWS_TIMEOUT_MS`
+    /// for an operation, half of it for an attempt); the functions that do
+    /// not answer a waiting caller use [`kt_store::aws::AwsTimeouts::default`].
+    pub fn api_aws_timeouts(&self) -> kt_store::aws::AwsTimeouts {
+        kt_store::aws::AwsTimeouts::within(self.api_aws_timeout)
     }
 
     /// The pseudonym key, for the functions that write reports: unset in
@@ -290,6 +313,8 @@ mod tests {
         assert_eq!(c.tsa_url, None);
         assert_eq!(c.fanout_max_concurrent, None);
         assert_eq!(c.fanout_checkpoint_after, None);
+        assert_eq!(c.api_aws_timeout, Duration::from_secs(20));
+        assert_eq!(c.api_aws_timeouts().operation, Duration::from_secs(20));
         assert_eq!(c.require_pseudonym_key().unwrap(), LOCAL_PSEUDONYM_KEY);
         assert_eq!(c.aws.endpoint_url, None);
     }
@@ -338,6 +363,14 @@ mod tests {
         .unwrap();
         assert_eq!(capped.fanout_max_concurrent, Some(3));
         assert_eq!(capped.fanout_checkpoint_after, Some(Duration::ZERO));
+        assert!(config(&[("KT_API_AWS_TIMEOUT_MS", "29000")]).is_err());
+        assert!(config(&[("KT_API_AWS_TIMEOUT_MS", "20s")]).is_err());
+        assert_eq!(
+            config(&[("KT_API_AWS_TIMEOUT_MS", "1500")])
+                .unwrap()
+                .api_aws_timeout,
+            Duration::from_millis(1500)
+        );
         let uncapped = config(&[("KT_FANOUT_MAX_CONCURRENT", "0")]).unwrap();
         assert_eq!(uncapped.fanout_max_concurrent, None);
     }

@@ -51,6 +51,17 @@ pub struct Custody {
 }
 
 impl Custody {
+    /// The same keys, with the custody records reached through `clients`
+    /// (the local stack's API has clients of its own, bounded as the API
+    /// function's are: `Config::api_aws_timeouts`).
+    pub fn with_records_on(mut self, clients: &AwsClients, config: &Config) -> Self {
+        self.store = Arc::new(DynamoJobStore::new(
+            clients.dynamodb.clone(),
+            &config.resources.jobs_table,
+        ));
+        self
+    }
+
     /// Every key `/v1/keys` publishes: the active one first.
     pub fn keys(&self) -> Vec<PublishedKey> {
         key_ring(self.signer.published(), self.retired.clone())

@@ -122,6 +122,21 @@ impl Default for AwsTimeouts {
 }
 
 impl AwsTimeouts {
+    /// For a caller who waits on the answer (the HTTP API, whose
+    /// integration API Gateway cuts at 29 s): an operation, retries
+    /// included, ends within `total`; each attempt within half of it (a hung
+    /// first attempt leaves room for one more), as does the wait for a
+    /// response's first byte; connecting within 3 s or that, the lesser.
+    pub fn within(total: Duration) -> Self {
+        let attempt = total / 2;
+        Self {
+            connect: Duration::from_secs(3).min(attempt),
+            read: attempt,
+            attempt,
+            operation: total,
+        }
+    }
+
     fn sdk_config(&self) -> TimeoutConfig {
         TimeoutConfig::builder()
             .connect_timeout(self.connect)
@@ -171,6 +186,17 @@ mod tests {
             assert_eq!(t.operation_attempt_timeout(), Some(want.attempt));
             assert_eq!(t.operation_timeout(), Some(want.operation));
         }
+    }
+
+    #[test]
+    fn a_bounded_operation_leaves_room_for_a_second_attempt() {
+        let t = AwsTimeouts::within(Duration::from_secs(20));
+        assert_eq!(t.operation, Duration::from_secs(20));
+        assert_eq!(t.attempt, Duration::from_secs(10));
+        assert_eq!(t.read, Duration::from_secs(10));
+        assert_eq!(t.connect, Duration::from_secs(3));
+        let short = AwsTimeouts::within(Duration::from_millis(1500));
+        assert_eq!(short.connect, Duration::from_millis(750));
     }
 }
 

@@ -7,7 +7,9 @@ use kt_store::aws::{AwsClients, AwsStores};
 async fn main() -> Result<(), lambda_http::Error> {
     kt_service::telemetry::init();
     let config = Config::from_env()?;
-    let clients = AwsClients::from_settings(&config.aws).await;
+    // Bounded well under API Gateway's 29 s (KT_API_AWS_TIMEOUT_MS): a store
+    // that hangs is our 503 problem, not API Gateway's bare 504.
+    let clients = AwsClients::from_settings_with(&config.aws, &config.api_aws_timeouts()).await;
     let stores = AwsStores::new(&clients, &config.resources);
     let state = http::AppState::new(
         stores.jobs,

@@ -3,6 +3,7 @@
 //! granted one, its RFC 3161 timestamp token (`docs/custody.md`).
 use super::auth::{Caller, Scope};
 use super::problem::ApiError;
+use super::query::{self, RawQuery};
 use super::state::AppState;
 use crate::custody::Custody;
 use axum::Json;
@@ -23,8 +24,10 @@ type Result<T, E = ApiError> = std::result::Result<T, E>;
 pub const SIGNATURE_HEADER: &str = "kt-manifest-signature";
 /// Header naming the key that signed it.
 pub const KEY_ID_HEADER: &str = "kt-signing-key-id";
-/// Header on the manifest: `granted` (a token is at `manifest.tsr`),
-/// `absent` (one was requested, none was granted) or `none` (no TSA).
+/// Header on the manifest: `granted` (a token is at `manifest.tsr` beside
+/// the manifest's route: `/v1/export-jobs/{id}/manifest.tsr`, or
+/// `/v1/shared/{token}/manifest.tsr` under a share link), `absent` (one was
+/// requested, none was granted) or `none` (no TSA).
 pub const TIMESTAMP_HEADER: &str = "kt-manifest-timestamp";
 
 fn custody(state: &AppState) -> Result<&Custody> {
@@ -61,15 +64,18 @@ pub async fn jwks(State(state): State<AppState>) -> Result<Response> {
 }
 
 /// The stored manifest of the caller's job: 404 for an unknown job (or
-/// another tenant's), 409 for one that has not completed.
+/// another tenant's), 409 for one that has not completed, 400 for any query
+/// parameter (these routes take none).
 async fn load_manifest(
     state: &AppState,
     caller: &Caller,
     path: Result<Path<String>, PathRejection>,
+    raw_query: &RawQuery,
 ) -> Result<SignedManifest> {
     caller.require(Scope::Read)?;
     let Path(raw) = path.map_err(|_| ApiError::JobNotFound)?;
     let id = JobId::parse(&raw).map_err(|_| ApiError::JobNotFound)?;
+    query::none(raw_query)?;
     // The manifest outlives the job record: look it up first.
     if let Some(m) = stored_manifest(state, &caller.tenant, &id).await? {
         return Ok(m);
@@ -96,8 +102,9 @@ pub async fn manifest(
     State(state): State<AppState>,
     caller: Caller,
     path: Result<Path<String>, PathRejection>,
+    raw: RawQuery,
 ) -> Result<Response> {
-    manifest_response(load_manifest(&state, &caller, path).await?)
+    manifest_response(load_manifest(&state, &caller, path, &raw).await?)
 }
 
 /// The manifest of `tenant`'s job `id`, if one was signed.
@@ -146,8 +153,9 @@ pub async fn manifest_signature(
     State(state): State<AppState>,
     caller: Caller,
     path: Result<Path<String>, PathRejection>,
+    raw: RawQuery,
 ) -> Result<Response> {
-    signature_response(load_manifest(&state, &caller, path).await?)
+    signature_response(load_manifest(&state, &caller, path, &raw).await?)
 }
 
 /// A manifest's detached DER signature, with its key id in a header.
@@ -189,8 +197,13 @@ pub async fn manifest_timestamp(
     State(state): State<AppState>,
     caller: Caller,
     path: Result<Path<String>, PathRejection>,
+    raw: RawQuery,
 ) -> Result<Response> {
-    let m = load_manifest(&state, &caller, path).await?;
+    timestamp_response(load_manifest(&state, &caller, path, &raw).await?)
+}
+
+/// A manifest's RFC 3161 timestamp reply, or the 404 saying why it has none.
+pub(super) fn timestamp_response(m: SignedManifest) -> Result<Response> {
     let state = timestamp_state(&m);
     let Some(reply) = m.timestamp else {
         return Err(ApiError::TimestampNotFound(match state {

@@ -205,10 +205,12 @@ pub async fn get_job(
     State(state): State<AppState>,
     caller: Caller,
     path: Result<Path<String>, PathRejection>,
+    raw: RawQuery,
 ) -> Result<Json<JobView>> {
     caller.require(Scope::Read)?;
     let id = job_id(path)?;
     tracing::Span::current().record("job_id", id.as_str());
+    query::none(&raw)?;
     let job = load(&state, &caller, &id).await?;
     Ok(Json(job.view_at(state.now())))
 }
@@ -314,10 +316,12 @@ pub async fn cancel_job(
     caller: Caller,
     client: Client,
     path: Result<Path<String>, PathRejection>,
+    raw: RawQuery,
 ) -> Result<Response> {
     caller.require(Scope::Write)?;
     let id = job_id(path)?;
     tracing::Span::current().record("job_id", id.as_str());
+    query::none(&raw)?;
     let now = state.now();
     match state.jobs.cancel(&caller.tenant, &id, now).await? {
         Transition::Done(job) => {

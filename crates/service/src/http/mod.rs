@@ -29,7 +29,7 @@ use axum::routing::{delete, get, post};
 use tower_http::trace::TraceLayer;
 
 /// Every route of the API, as (method, path) in axum syntax; the OpenAPI test checks them.
-pub const ROUTES: [(&str, &str); 23] = [
+pub const ROUTES: [(&str, &str); 24] = [
     ("POST", "/v1/export-jobs"),
     ("GET", "/v1/export-jobs"),
     ("GET", "/v1/export-jobs/{id}"),
@@ -50,6 +50,7 @@ pub const ROUTES: [(&str, &str); 23] = [
     ("GET", "/v1/shared/{token}"),
     ("GET", "/v1/shared/{token}/manifest"),
     ("GET", "/v1/shared/{token}/manifest.sig"),
+    ("GET", "/v1/shared/{token}/manifest.tsr"),
     ("GET", "/"),
     ("GET", "/assets/{file}"),
     ("GET", "/v1/export-jobs/{id}/report.html"),
@@ -107,6 +108,10 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/v1/shared/{token}/manifest.sig",
             get(shared_custody::signature),
+        )
+        .route(
+            "/v1/shared/{token}/manifest.tsr",
+            get(shared_custody::timestamp),
         )
         .merge(page::routes())
         .fallback(|| async { ApiError::RouteNotFound })

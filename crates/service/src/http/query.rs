@@ -39,6 +39,12 @@ pub fn params<'a>(
     }
 }
 
+/// A query that must be empty: a route that takes no parameter names any
+/// it is given in a 400, as [`params`] does, rather than ignoring it.
+pub fn none(query: &RawQuery) -> Result<(), ApiError> {
+    params(query, &[]).map(|_| ())
+}
+
 /// The value of `name`, if given.
 pub fn get<'a>(params: &[(&'a str, &'a str)], name: &str) -> Option<&'a str> {
     params.iter().find(|(k, _)| *k == name).map(|(_, v)| *v)

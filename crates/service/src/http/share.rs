@@ -209,12 +209,14 @@ pub async fn create_link(
     client: Client,
     headers: HeaderMap,
     path: Result<Path<String>, PathRejection>,
+    raw_query: RawQuery,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response> {
     caller.require(Scope::Write)?;
     let Path(raw) = path.map_err(|_| ApiError::JobNotFound)?;
     let id = job_id(&raw)?;
     tracing::Span::current().record("job_id", id.as_str());
+    query::none(&raw_query)?;
     let body = body.map_err(|e| {
         if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
             ApiError::PayloadTooLarge(super::MAX_BODY_BYTES)
@@ -288,11 +290,13 @@ pub async fn list_links(
     State(state): State<AppState>,
     caller: Caller,
     path: Result<Path<String>, PathRejection>,
+    raw_query: RawQuery,
 ) -> Result<Json<LinkList>> {
     caller.require(Scope::Read)?;
     let Path(raw) = path.map_err(|_| ApiError::JobNotFound)?;
     let id = job_id(&raw)?;
     tracing::Span::current().record("job_id", id.as_str());
+    query::none(&raw_query)?;
     load(&state, &caller.tenant, &id).await?;
     let now = state.now();
     let mut links = state.jobs.links(&caller.tenant, &id).await?;
@@ -308,11 +312,13 @@ pub async fn revoke_link(
     caller: Caller,
     client: Client,
     path: Result<Path<(String, String)>, PathRejection>,
+    raw_query: RawQuery,
 ) -> Result<Json<ShareLinkView>> {
     caller.require(Scope::Write)?;
     let Path((raw_job, raw_link)) = path.map_err(|_| ApiError::LinkNotFound)?;
     let id = job_id(&raw_job)?;
     let link_id = LinkId::parse(&raw_link).ok_or(ApiError::LinkNotFound)?;
+    query::none(&raw_query)?;
     tracing::Span::current().record("job_id", id.as_str());
     tracing::Span::current().record("link_id", link_id.as_str());
     let now = state.now();
@@ -513,11 +519,13 @@ pub async fn audit(
     State(state): State<AppState>,
     caller: Caller,
     path: Result<Path<String>, PathRejection>,
+    raw_query: RawQuery,
 ) -> Result<Json<AuditTrail>> {
     caller.require(Scope::Read)?;
     let Path(raw) = path.map_err(|_| ApiError::JobNotFound)?;
     let id = job_id(&raw)?;
     tracing::Span::current().record("job_id", id.as_str());
+    query::none(&raw_query)?;
     let stored = state.jobs.audit(&caller.tenant, &id).await?;
     if stored.is_empty() {
         load(&state, &caller.tenant, &id).await?;

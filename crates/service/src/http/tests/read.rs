@@ -183,3 +183,88 @@ async fn a_filtered_page_collects_matches_across_store_pages() {
     assert_eq!(ids(&p2), canceled[3..]);
     assert_eq!(p2.body["next_cursor"], Value::Null);
 }
+
+/// Every route of one job (and every route of a share link) reads its query
+/// as the list does: a parameter it does not take is a 400 naming it, not
+/// silently ignored; the documented ones (`redirect`, `lang`) still work.
+#[tokio::test]
+async fn unknown_query_parameters_are_400_on_every_job_and_share_link_route() {
+    let app = app();
+    let tok = token("acme", RW);
+    let id = app.created("acme").await;
+    app.complete("acme", &id, TimeDelta::days(7)).await;
+    let created = app
+        .send(
+            Request::post(format!("/v1/export-jobs/{id}/links"))
+                .header(header::AUTHORIZATION, format!("Bearer {tok}"))
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(r#"{"note": "auditor"}"#))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+    let shared = created.body["url"].as_str().unwrap().to_string();
+    let link_id = created.body["id"].as_str().unwrap().to_string();
+    let job = format!("/v1/export-jobs/{id}");
+    let routes = [
+        (Method::GET, job.clone(), Some(&tok)),
+        (Method::GET, format!("{job}/download"), Some(&tok)),
+        (Method::GET, format!("{job}/audit"), Some(&tok)),
+        (Method::GET, format!("{job}/manifest"), Some(&tok)),
+        (Method::GET, format!("{job}/manifest.sig"), Some(&tok)),
+        (Method::GET, format!("{job}/manifest.tsr"), Some(&tok)),
+        (Method::GET, format!("{job}/report.html"), Some(&tok)),
+        (Method::GET, format!("{job}/links"), Some(&tok)),
+        (Method::POST, format!("{job}/links"), Some(&tok)),
+        (Method::DELETE, format!("{job}/links/{link_id}"), Some(&tok)),
+        (Method::POST, format!("{job}/cancel"), Some(&tok)),
+        (Method::GET, shared.clone(), None),
+        (Method::GET, format!("{shared}/manifest"), None),
+        (Method::GET, format!("{shared}/manifest.sig"), None),
+        (Method::GET, format!("{shared}/manifest.tsr"), None),
+    ];
+    for (method, path, tok) in &routes {
+        for (q, field) in [("bogus=1", "bogus"), ("expand=all", "expand")] {
+            let uri = format!("{path}?{q}");
+            let r = app
+                .call(method.clone(), &uri, tok.map(|t| t.as_str()))
+                .await;
+            let fields = r.problem(StatusCode::BAD_REQUEST);
+            assert_eq!(fields, [field], "{method} {uri}: {}", r.body);
+            assert!(
+                r.body["detail"].as_str().unwrap().contains(field),
+                "{method} {uri}: {}",
+                r.body
+            );
+        }
+    }
+    // Beside a documented parameter, the unknown one is named alone.
+    for (path, tok) in [
+        (format!("{job}/download"), Some(&tok)),
+        (shared.clone(), None),
+    ] {
+        let uri = format!("{path}?redirect=false&verbose");
+        let r = app.call(Method::GET, &uri, tok.map(|t| t.as_str())).await;
+        assert_eq!(r.problem(StatusCode::BAD_REQUEST), ["verbose"], "{uri}");
+    }
+    // `redirect` is a parameter of the downloads only.
+    let r = app.get(&format!("{job}?redirect=false"), &tok).await;
+    assert_eq!(r.problem(StatusCode::BAD_REQUEST), ["redirect"]);
+    // The documented parameters still work.
+    let download = app
+        .get(&format!("{job}/download?redirect=false"), &tok)
+        .await;
+    assert_eq!(download.status, StatusCode::OK, "{}", download.body);
+    let opened = app
+        .call(Method::GET, &format!("{shared}?redirect=false"), None)
+        .await;
+    assert_eq!(opened.status, StatusCode::OK, "{}", opened.body);
+    let report = app.get(&format!("{job}/report.html?lang=en"), &tok).await;
+    report.problem(StatusCode::CONFLICT);
+    // Without a query, the job's routes answer as before.
+    assert_eq!(app.get(&job, &tok).await.status, StatusCode::OK);
+    assert_eq!(
+        app.get(&format!("{job}/audit"), &tok).await.status,
+        StatusCode::OK
+    );
+}

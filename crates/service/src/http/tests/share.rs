@@ -372,3 +372,123 @@ async fn a_links_holder_gets_the_signed_manifest_and_its_signature_until_the_lin
             .problem(StatusCode::GONE);
     }
 }
+
+/// A link's holder gets the RFC 3161 token too (`manifest.tsr`), as the
+/// tenant does: the token's bytes when one was granted, a 404
+/// `timestamp-not-found` saying why when none was, 410 once the link ends;
+/// fetching it (GET or HEAD) is not a download and is not in the trail.
+#[tokio::test]
+async fn a_links_holder_gets_the_timestamp_token_until_the_link_ends() {
+    use kt_engine::custody::{LocalKeySigner, SignedManifest};
+    use kt_store::custody::CustodyStore;
+    let app = app();
+    let acme = TenantId::parse("acme").unwrap();
+    let signer = LocalKeySigner::generate();
+
+    // Without a timestamp authority: said, as the tenant's route says it.
+    let plain = app.created("acme").await;
+    app.complete("acme", &plain, TimeDelta::days(7)).await;
+    let claim = json!({"kind": "kt-exports/job-manifest", "job": {"id": plain.as_str()},
+                       "timestamp": {"status": "none"}});
+    let signed = SignedManifest::sign(&claim, &signer).await.unwrap();
+    app.manifests
+        .append_manifest(&acme, &plain, &signed, &[])
+        .await
+        .unwrap();
+    let path = shared_path(&app.share(&plain, 3, "Audit firm").await);
+    let none = app
+        .call(Method::GET, &format!("{path}/manifest.tsr"), None)
+        .await;
+    none.problem(StatusCode::NOT_FOUND);
+    assert_eq!(
+        none.body["type"],
+        "urn:kt-exports:problem:timestamp-not-found"
+    );
+    assert!(
+        none.body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("No timestamp authority was configured"),
+        "{}",
+        none.body
+    );
+    let tenants = app
+        .get(
+            &format!("/v1/export-jobs/{plain}/manifest.tsr"),
+            &token_of("acme"),
+        )
+        .await;
+    assert_eq!(tenants.body, none.body, "the same answer as the tenant's");
+
+    // With a granted token: its exact bytes, and the manifest says so.
+    let id = app.created("acme").await;
+    app.complete("acme", &id, TimeDelta::days(7)).await;
+    let claim = json!({"kind": "kt-exports/job-manifest", "job": {"id": id.as_str()},
+                       "timestamp": {"status": "requested", "tsa": "http://tsa.test/",
+                                     "imprint": "sha256(signature)"}});
+    let signed = SignedManifest::sign(&claim, &signer).await.unwrap();
+    let token_bytes = b"\x30\x03\x02\x01\x00 a TimeStampResp".to_vec();
+    app.manifests
+        .append_manifest(&acme, &id, &signed, &[])
+        .await
+        .unwrap();
+    app.manifests
+        .attach_timestamp(&acme, &id, &token_bytes)
+        .await
+        .unwrap();
+    let path = shared_path(&app.share(&id, 3, "Audit firm").await);
+    let tsr = format!("{path}/manifest.tsr");
+    let manifest = app
+        .call(Method::GET, &format!("{path}/manifest"), None)
+        .await;
+    assert_eq!(manifest.status, StatusCode::OK);
+    assert_eq!(
+        manifest.header(header::HeaderName::from_static("kt-manifest-timestamp")),
+        "granted"
+    );
+    let res = app
+        .router
+        .clone()
+        .oneshot(Request::get(&tsr).body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(
+        res.headers()[header::CONTENT_TYPE],
+        "application/timestamp-reply"
+    );
+    let body = axum::body::to_bytes(res.into_body(), 1 << 20)
+        .await
+        .unwrap();
+    assert_eq!(body.as_ref(), token_bytes.as_slice());
+    let head = app.call(Method::HEAD, &tsr, None).await;
+    assert_eq!(head.status, StatusCode::OK);
+
+    // Not a download: the trail has the job's creation and the link only.
+    let trail = app
+        .get(&format!("/v1/export-jobs/{id}/audit"), &token_of("acme"))
+        .await;
+    let events: Vec<&str> = trail.body["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["event"].as_str().unwrap())
+        .collect();
+    assert_eq!(events, ["created", "link_created"]);
+
+    // Revoked: gone with the link's other routes.
+    let listed = app.get(&links(&id), &token_of("acme")).await;
+    let link_id = listed.body["links"][0]["id"].as_str().unwrap().to_string();
+    assert_eq!(app.revoke(&id, &link_id).await.status, StatusCode::OK);
+    let gone = app.call(Method::GET, &tsr, None).await;
+    gone.problem(StatusCode::GONE);
+    assert!(gone.body["detail"].as_str().unwrap().contains("revoked"));
+    let unknown = app
+        .call(
+            Method::GET,
+            &format!("/v1/shared/{}/manifest.tsr", "A".repeat(43)),
+            None,
+        )
+        .await;
+    unknown.problem(StatusCode::GONE);
+}
