@@ -74,3 +74,17 @@ test('at 390 px the empty history says so in view, not cut off by the wider tabl
     `the message spans ${Math.round(box.x)}-${Math.round(box.x + box.width)} in ${Math.round(wrap.x)}-${Math.round(wrap.x + wrap.width)}`);
   await shot(page, 'empty-history-390');
 });
+
+test('at 390 px a long tenant name leaves the top bar\'s controls on the screen', async () => {
+  // Before: "Español" ran off the right edge when the tenant's name wrapped.
+  const page = await newPage(browser, { viewport: { width: 390, height: 844 } });
+  await signIn(page, stack.url, 'northwind-traders-emea');
+  for (const language of ['English', 'Español']) {
+    await page.getByRole('button', { name: language, exact: true }).click();
+    const outside = await page.evaluate(() => [...document.querySelectorAll('.topbar a, .topbar button')]
+      .filter((e) => e.getBoundingClientRect().width && e.getBoundingClientRect().right > window.innerWidth + 0.5)
+      .map((e) => `${e.textContent.trim()} ends at ${Math.round(e.getBoundingClientRect().right)}`));
+    assert.deepEqual(outside, [], language);
+  }
+  await shot(page, 'topbar-390');
+});
