@@ -174,6 +174,19 @@ impl TestApp {
         self.call(Method::GET, uri, Some(token)).await
     }
 
+    /// The events of a job's audit trail, in order, as its tenant reads them.
+    async fn trail_events(&self, tenant: &str, id: impl std::fmt::Display) -> Vec<String> {
+        let trail = self
+            .get(&format!("/v1/export-jobs/{id}/audit"), &token(tenant, RW))
+            .await;
+        trail.body["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["event"].as_str().unwrap().to_string())
+            .collect()
+    }
+
     async fn post_raw(
         &self,
         token: &str,

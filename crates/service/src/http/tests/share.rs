@@ -268,15 +268,7 @@ async fn downloads_and_cancels_are_in_the_trail_with_the_caller() {
     );
     assert_eq!(d["by"], json!({"kind": "user", "id": "u_1042"}));
     assert_eq!(d["user_agent"], "curl/8.5");
-    let canceled = app
-        .get(&format!("/v1/export-jobs/{other}/audit"), &token_of("acme"))
-        .await;
-    let events: Vec<&str> = canceled.body["entries"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["event"].as_str().unwrap())
-        .collect();
+    let events = app.trail_events("acme", &other).await;
     assert_eq!(events, ["created", "canceled"]);
 }
 
@@ -296,15 +288,7 @@ async fn a_trail_that_cannot_be_written_does_not_stop_a_download() {
         .await;
     assert_eq!(downloaded.status, StatusCode::SEE_OTHER);
     app.jobs.fail_audit_with(None);
-    let trail = app
-        .get(&format!("/v1/export-jobs/{id}/audit"), &token_of("acme"))
-        .await;
-    let events: Vec<&str> = trail.body["entries"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["event"].as_str().unwrap())
-        .collect();
+    let events = app.trail_events("acme", &id).await;
     assert_eq!(
         events,
         ["created", "link_created"],
@@ -465,15 +449,7 @@ async fn a_links_holder_gets_the_timestamp_token_until_the_link_ends() {
     assert_eq!(head.status, StatusCode::OK);
 
     // Not a download: the trail has the job's creation and the link only.
-    let trail = app
-        .get(&format!("/v1/export-jobs/{id}/audit"), &token_of("acme"))
-        .await;
-    let events: Vec<&str> = trail.body["entries"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["event"].as_str().unwrap())
-        .collect();
+    let events = app.trail_events("acme", &id).await;
     assert_eq!(events, ["created", "link_created"]);
 
     // Revoked: gone with the link's other routes.
