@@ -82,6 +82,16 @@ impl ObjectTask {
         self.ahead.add(chunk.footprint());
         tx.send(ReaderMsg::Chunk(chunk)).is_ok()
     }
+
+    /// Hands on an object's last chunk, or gives an empty one back to the
+    /// pool. `false`: nobody listens any more.
+    fn hand_on_last(&self, tx: &SyncSender<ReaderMsg>, chunk: Chunk) -> bool {
+        if chunk.recs.is_empty() {
+            self.pool.give(chunk);
+            return true;
+        }
+        self.hand_on(tx, chunk)
+    }
 }
 
 /// Reads the object's stored bytes from `input` and sends chunks, then `Done`
@@ -265,12 +275,7 @@ fn split_whole(
             return Ok(false);
         }
     }
-    if chunk.recs.is_empty() {
-        task.pool.give(chunk);
-    } else if !task.hand_on(tx, chunk) {
-        return Ok(false);
-    }
-    Ok(true)
+    Ok(task.hand_on_last(tx, chunk))
 }
 
 /// `Ok(None)`: stopped because the export was canceled or the consumer left.
@@ -369,12 +374,7 @@ fn split_lines(
             return Ok(false);
         }
     }
-    if chunk.recs.is_empty() {
-        task.pool.give(chunk);
-    } else if !task.hand_on(tx, chunk) {
-        return Ok(false);
-    }
-    Ok(true)
+    Ok(task.hand_on_last(tx, chunk))
 }
 
 fn read_retrying(input: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {

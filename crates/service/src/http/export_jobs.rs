@@ -66,16 +66,7 @@ pub async fn create_job(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response> {
     caller.require(Scope::Write)?;
-    let body = body.map_err(|e| {
-        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            ApiError::PayloadTooLarge(super::MAX_BODY_BYTES)
-        } else {
-            ApiError::BadRequest {
-                detail: format!("the body could not be read: {e}"),
-                errors: vec![],
-            }
-        }
-    })?;
+    let body = body?;
     let key = idempotency_key(&headers)?;
     let request = ExportRequest::parse(&headers, &body)?;
     let now = state.now();

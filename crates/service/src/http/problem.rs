@@ -3,6 +3,7 @@
 //! One enum, mapped to status, type and title in one place ([`ApiError::parts`]),
 //! so no handler chooses a status code by hand.
 use axum::Json;
+use axum::extract::rejection::BytesRejection;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use kt_engine::ErrorChain;
@@ -198,6 +199,22 @@ struct Problem<'a> {
     detail: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     errors: Option<&'a [FieldError]>,
+}
+
+/// A request body that could not be read: 413 past the routes' limit
+/// (`MAX_BODY_BYTES`), else a 400 saying so. One mapping for every route
+/// that takes a body (create, share links, the compliance profile).
+impl From<BytesRejection> for ApiError {
+    fn from(e: BytesRejection) -> Self {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::PayloadTooLarge(super::MAX_BODY_BYTES)
+        } else {
+            ApiError::BadRequest {
+                detail: format!("the body could not be read: {e}"),
+                errors: vec![],
+            }
+        }
+    }
 }
 
 impl IntoResponse for ApiError {

@@ -11,7 +11,7 @@ use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::extract::rejection::BytesRejection;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::HeaderMap;
 use chrono::{DateTime, Utc};
 use kt_domain::profile::parse_profile;
 use kt_domain::{ComplianceProfile, TenantId, VersionedProfile};
@@ -67,16 +67,7 @@ pub async fn put_profile(
     if !super::create::is_json(&headers) {
         return Err(ApiError::UnsupportedMediaType);
     }
-    let body = body.map_err(|e| {
-        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            ApiError::PayloadTooLarge(super::MAX_BODY_BYTES)
-        } else {
-            ApiError::BadRequest {
-                detail: format!("the body could not be read: {e}"),
-                errors: vec![],
-            }
-        }
-    })?;
+    let body = body?;
     let profile = parse_profile(&body).map_err(|e| ApiError::bad_request(&e.field, e.message))?;
     let now = state.now();
     let stored = state

@@ -217,16 +217,7 @@ pub async fn create_link(
     let id = job_id(&raw)?;
     tracing::Span::current().record("job_id", id.as_str());
     query::none(&raw_query)?;
-    let body = body.map_err(|e| {
-        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            ApiError::PayloadTooLarge(super::MAX_BODY_BYTES)
-        } else {
-            ApiError::BadRequest {
-                detail: format!("the body could not be read: {e}"),
-                errors: vec![],
-            }
-        }
-    })?;
+    let body = body?;
     let request = parse_link_request(&headers, &body)?;
     let job = load(&state, &caller.tenant, &id).await?;
     let now = state.now();

@@ -4,7 +4,7 @@ use super::{Disposition, Worker, WorkerDeps};
 use crate::job_creation::{ExportRequest, Requester};
 use async_trait::async_trait;
 use chrono::{TimeZone, Utc};
-use kt_domain::{DateBound, ExportFormat, ExportType, JobStatus, TenantId};
+use kt_domain::{DateBound, ExportFormat, ExportType, JobError, JobId, JobStatus, TenantId};
 use kt_engine::{EngineOptions, LakeSource, SourceError, SourceObject};
 use kt_store::memory::{MemoryArtifactStore, MemoryJobStore};
 use kt_store::{JobStore, Transition};
@@ -99,6 +99,13 @@ struct Fixture {
 }
 
 impl Fixture {
+    /// The job's failure, once it has failed (any other status fails the test).
+    async fn failure(&self, id: &JobId) -> JobError {
+        let job = self.jobs.get(&tenant(), id).await.unwrap().unwrap();
+        assert_eq!(job.status, JobStatus::Failed);
+        job.error.unwrap()
+    }
+
     fn new(lake: FakeLake) -> Self {
         Self {
             jobs: Arc::new(MemoryJobStore::new()),
@@ -247,9 +254,7 @@ async fn the_last_attempt_fails_the_job_with_a_reason_instead_of_retrying() {
         Disposition::Done
     );
 
-    let failed = f.jobs.get(&tenant(), &job.id).await.unwrap().unwrap();
-    assert_eq!(failed.status, JobStatus::Failed);
-    let error = failed.error.unwrap();
+    let error = f.failure(&job.id).await;
     assert_eq!(error.code, "source_unreadable");
     assert!(
         error.message.contains("after 3 attempts"),
@@ -317,9 +322,7 @@ async fn an_export_still_running_at_the_deadline_is_released_then_failed_not_lef
         .process_until(&tenant(), &job.id, 3, deadline())
         .await;
     assert_eq!(last, Disposition::Done);
-    let failed = f.jobs.get(&tenant(), &job.id).await.unwrap().unwrap();
-    assert_eq!(failed.status, JobStatus::Failed);
-    assert_eq!(failed.error.unwrap().code, "timed_out");
+    assert_eq!(f.failure(&job.id).await.code, "timed_out");
     assert_eq!(f.jobs.active_count(&tenant()), 0);
 }
 
@@ -415,9 +418,7 @@ async fn a_corrupt_lake_object_is_named_in_the_reason_not_blamed_on_the_bucket()
         f.worker().process(&tenant(), &job.id, 1).await,
         Disposition::Done
     );
-    let failed = f.jobs.get(&tenant(), &job.id).await.unwrap().unwrap();
-    assert_eq!(failed.status, JobStatus::Failed);
-    let error = failed.error.unwrap();
+    let error = f.failure(&job.id).await;
     assert_eq!(error.code, "source_unreadable");
     assert!(error.message.contains(key), "{}", error.message);
     assert!(
@@ -442,9 +443,7 @@ async fn a_failed_jobs_message_names_no_aws_error_bucket_or_arn() {
         f.worker().process(&tenant(), &job.id, 1).await,
         Disposition::Done
     );
-    let failed = f.jobs.get(&tenant(), &job.id).await.unwrap().unwrap();
-    assert_eq!(failed.status, JobStatus::Failed);
-    let error = failed.error.unwrap();
+    let error = f.failure(&job.id).await;
     assert_eq!(error.code, "source_unreadable");
     for leak in ["arn:", "AccessDenied", "kt-events-prod", "123456789012"] {
         assert!(
