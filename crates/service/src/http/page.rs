@@ -16,46 +16,33 @@ use std::time::Duration;
 /// How long a token from the local sign-in box lasts.
 const DEV_SIGN_IN_TTL: Duration = Duration::from_secs(12 * 3600);
 
-/// (name, media type, bytes) of every file the page is made of.
-const ASSETS: [(&str, &str, &[u8]); 7] = [
-    (
-        "app.js",
-        "text/javascript; charset=utf-8",
-        include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/../../web/app.js")),
-    ),
-    (
-        "api.js",
-        "text/javascript; charset=utf-8",
-        include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/../../web/api.js")),
-    ),
-    (
-        "i18n.js",
-        "text/javascript; charset=utf-8",
-        include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/../../web/i18n.js")),
-    ),
-    (
-        "server-words.js",
-        "text/javascript; charset=utf-8",
-        include_bytes!(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../../web/server-words.js"
-        )),
-    ),
-    (
-        "dates.js",
-        "text/javascript; charset=utf-8",
-        include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/../../web/dates.js")),
-    ),
-    (
-        "bundle.js",
-        "text/javascript; charset=utf-8",
-        include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/../../web/bundle.js")),
-    ),
-    (
-        "app.css",
-        "text/css; charset=utf-8",
-        include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/../../web/app.css")),
-    ),
+/// A file of `web/`, compiled in: (name, media type, bytes).
+macro_rules! web_file {
+    ($name:literal, $media_type:literal) => {
+        (
+            $name,
+            $media_type,
+            include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/../../web/", $name)).as_slice(),
+        )
+    };
+}
+
+/// Every file the page is made of, beside `index.html` (a test holds this
+/// list to the `.js` and `.css` files in `web/`).
+const ASSETS: [(&str, &str, &[u8]); 13] = [
+    web_file!("app.js", "text/javascript; charset=utf-8"),
+    web_file!("ui.js", "text/javascript; charset=utf-8"),
+    web_file!("form.js", "text/javascript; charset=utf-8"),
+    web_file!("history.js", "text/javascript; charset=utf-8"),
+    web_file!("job-row.js", "text/javascript; charset=utf-8"),
+    web_file!("share.js", "text/javascript; charset=utf-8"),
+    web_file!("bundle-view.js", "text/javascript; charset=utf-8"),
+    web_file!("api.js", "text/javascript; charset=utf-8"),
+    web_file!("i18n.js", "text/javascript; charset=utf-8"),
+    web_file!("server-words.js", "text/javascript; charset=utf-8"),
+    web_file!("dates.js", "text/javascript; charset=utf-8"),
+    web_file!("bundle.js", "text/javascript; charset=utf-8"),
+    web_file!("app.css", "text/css; charset=utf-8"),
 ];
 const INDEX_HTML: &str = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/../../web/index.html"));
 
@@ -142,4 +129,32 @@ pub fn dev_sign_in_routes(secret: String) -> Router {
             },
         ),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{ASSETS, INDEX_HTML};
+    use std::collections::BTreeSet;
+
+    /// A module added to `web/` but not here would be a 404 in the browser,
+    /// and the page would not start.
+    #[test]
+    fn every_script_and_style_of_the_page_is_served() {
+        let web = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../web");
+        let on_disk: BTreeSet<String> = std::fs::read_dir(web)
+            .expect("web/ is beside the crates")
+            .map(|entry| entry.expect("a directory entry").file_name())
+            .filter_map(|name| name.into_string().ok())
+            .filter(|name| name.ends_with(".js") || name.ends_with(".css"))
+            .collect();
+        let served: BTreeSet<String> = ASSETS.iter().map(|(name, ..)| name.to_string()).collect();
+        assert_eq!(served, on_disk);
+        for (name, ..) in ASSETS {
+            let imported = ASSETS.iter().any(|(_, _, bytes)| {
+                String::from_utf8_lossy(bytes).contains(&format!("'./{name}'"))
+            });
+            let linked = INDEX_HTML.contains(&format!("/assets/{name}"));
+            assert!(imported || linked, "{name} is served but nothing loads it");
+        }
+    }
 }

@@ -1,0 +1,230 @@
+// The export history: one page of jobs at a time, filtered by status,
+// polled while something runs (and the tab is visible), each status change
+// announced; and what a row's buttons do.
+import * as api from './api.js';
+import { showBundle } from './bundle-view.js';
+import { runAgain } from './form.js';
+import { formatNumber, locale, t } from './i18n.js';
+import { ACTIVE, safeJobRow } from './job-row.js';
+import { failureReason } from './server-words.js';
+import { openShare } from './share.js';
+import { $, announce, el, errorText, flashCopied } from './ui.js';
+
+const PAGE_SIZE = 25;
+/** Refresh while something runs: 2 s, growing by half each quiet tick, up to 30 s. */
+const FAST_MS = 2000;
+const SLOW_MS = 30000;
+
+const state = {
+  jobs: [],
+  statusFilter: '',
+  cursors: [null], // cursor of each page seen; the last is the current page's
+  nextCursor: null,
+  delay: FAST_MS,
+  timer: null,
+  known: new Map(), // job id -> last status seen, to announce transitions
+  updatedAt: null,
+};
+
+const ROW_ACTIONS = {
+  download, cancel: confirmCancel, runAgain, copySha, share: openShare, bundle: showBundle,
+};
+
+async function loadJobs({ announce: say = true } = {}) {
+  clearTimeout(state.timer);
+  state.timer = null;
+  try {
+    const page = await api.jobs.list({
+      status: state.statusFilter, cursor: state.cursors.at(-1), limit: PAGE_SIZE,
+    });
+    const changed = say ? announceTransitions(page.jobs) : rememberStatuses(page.jobs);
+    state.jobs = page.jobs;
+    state.nextCursor = page.next_cursor;
+    $('history-error').hidden = true;
+    state.updatedAt = Date.now();
+    state.delay = changed ? FAST_MS : Math.min(SLOW_MS, Math.round(state.delay * 1.5));
+    renderJobs();
+  } catch (problem) {
+    if (problem.status === 401) return;
+    // Not the API's problem but this page's own failure: say what it was.
+    if (problem.status === undefined) console.error(problem);
+    $('history-error').textContent = problem.status === 0 ? t('network') : errorText(problem);
+    $('history-error').hidden = false;
+  }
+  scheduleRefresh();
+}
+
+function rememberStatuses(jobs) {
+  for (const j of jobs) state.known.set(j.id, j.status);
+  return false;
+}
+
+/** One message for every row whose status changed since the last look. */
+function announceTransitions(jobs) {
+  const messages = [];
+  for (const j of jobs) {
+    const before = state.known.get(j.id);
+    if (before !== undefined && before !== j.status) messages.push(transitionMessage(j));
+    state.known.set(j.id, j.status);
+  }
+  if (messages.length) announce(messages.join(' '));
+  return messages.length > 0;
+}
+
+function transitionMessage(job) {
+  const name = job.file_name;
+  switch (job.status) {
+    case 'completed': return t(job.event_count === 1 ? 'announceCompletedOne' : 'announceCompleted', { name, count: formatNumber(job.event_count ?? 0) });
+    case 'failed': return t('announceFailed', { name, reason: failureReason(job.error).text });
+    case 'canceled': return t('announceCanceled', { name });
+    case 'processing': return t('announceProcessing', { name });
+    case 'expired': return t('announceExpired', { name });
+    default: return t('announceQueued', { name });
+  }
+}
+
+export function stopRefresh() {
+  clearTimeout(state.timer);
+  state.timer = null;
+}
+
+/** Poll only while something runs and the tab is visible. */
+function scheduleRefresh() {
+  stopRefresh();
+  if (document.visibilityState === 'hidden' || $('workspace').hidden) return;
+  if (!state.jobs.some((j) => ACTIVE.has(j.status))) return;
+  state.timer = setTimeout(() => loadJobs(), state.delay);
+}
+
+function onVisibility() {
+  if (document.visibilityState === 'hidden') {
+    stopRefresh();
+  } else if (!$('workspace').hidden && state.jobs.some((j) => ACTIVE.has(j.status))) {
+    state.delay = FAST_MS;
+    loadJobs();
+  }
+}
+
+export function renderJobs() {
+  const active = document.activeElement;
+  const focusKey = active?.closest('tr[data-job-id]')
+    ? [active.closest('tr').dataset.jobId, active.dataset.action] : null;
+  const body = $('jobs').tBodies[0];
+  // A failure reason's original words, opened, stay open across refreshes.
+  const opened = new Set([...body.querySelectorAll('details[open]')].map((d) => d.closest('tr')?.dataset.jobId));
+  if (!state.jobs.length) {
+    body.replaceChildren(el('tr', { class: 'empty' }, el('td', { colspan: '9' },
+      el('p', { text: state.statusFilter ? t('emptyFiltered') : t('emptyAll') }))));
+  } else {
+    body.replaceChildren(...state.jobs.map((job) => safeJobRow(job, ROW_ACTIONS)));
+  }
+  for (const d of body.querySelectorAll('tr[data-job-id] details')) {
+    if (opened.has(d.closest('tr').dataset.jobId)) d.open = true;
+  }
+  if (focusKey) {
+    const row = body.querySelector(`tr[data-job-id="${focusKey[0]}"]`);
+    const again = row?.querySelector(`[data-action="${focusKey[1]}"]`) ?? row?.querySelector('button');
+    again?.focus();
+  }
+  if (state.updatedAt) {
+    $('updated').textContent = t('updated', { time: new Intl.DateTimeFormat(locale(), { timeStyle: 'medium' }).format(state.updatedAt) });
+  }
+  $('newer').disabled = state.cursors.length <= 1;
+  $('older').disabled = !state.nextCursor;
+  $('page-number').textContent = t('page', { n: state.cursors.length });
+}
+
+async function download(job, button) {
+  button.disabled = true;
+  try {
+    const link = await api.jobs.link(job.id);
+    const a = el('a', { href: link.url, download: link.file_name, rel: 'noopener' });
+    document.body.append(a);
+    a.click();
+    a.remove();
+  } catch (problem) {
+    announce(problem.status === 410 ? t('downloadGone') : errorText(problem));
+    await loadJobs();
+  } finally {
+    if (button.isConnected) button.disabled = false;
+  }
+}
+
+async function copySha(job, button) {
+  try {
+    await navigator.clipboard.writeText(job.sha256);
+  } catch {
+    const area = el('textarea', { class: 'sr-only' }, job.sha256);
+    document.body.append(area);
+    area.select();
+    document.execCommand('copy');
+    area.remove();
+  }
+  flashCopied(button, 'copySha');
+}
+
+function confirmCancel(job) {
+  const dialog = $('confirm-cancel');
+  $('confirm-body').textContent = t('confirmCancelBody', { name: job.file_name });
+  dialog.returnValue = '';
+  dialog.onclose = async () => {
+    if (dialog.returnValue !== 'cancel') return;
+    try {
+      const updated = await api.jobs.cancel(job.id);
+      state.jobs = state.jobs.map((j) => (j.id === updated.id ? updated : j));
+      announceTransitions([updated]);
+      renderJobs();
+    } catch (problem) {
+      if (problem.status === 409) await reloadRow(job.id, t('cancelConflict'));
+      else announce(errorText(problem));
+    }
+    scheduleRefresh();
+  };
+  dialog.showModal();
+}
+
+/** Fetches one row again (after a 409) and says why, with where the job is now. */
+async function reloadRow(id, why) {
+  try {
+    const fresh = await api.jobs.get(id);
+    state.jobs = state.jobs.map((j) => (j.id === id ? fresh : j));
+    state.known.set(id, fresh.status);
+    announce(`${why} ${transitionMessage(fresh)}`);
+    renderJobs();
+  } catch {
+    announce(why);
+    await loadJobs();
+  }
+}
+
+/** A job the form just made: announced, shown at the top of the first page if it fits the filter, polled. */
+export function addCreatedJob(job) {
+  state.known.set(job.id, job.status);
+  announce(t('created', { name: job.file_name }));
+  if (state.cursors.length === 1 && (!state.statusFilter || state.statusFilter === job.status)) {
+    state.jobs = [job, ...state.jobs.filter((j) => j.id !== job.id)].slice(0, PAGE_SIZE);
+    renderJobs();
+  }
+  state.delay = FAST_MS;
+  scheduleRefresh();
+}
+
+/** The first page, after sign-in: no announcements for what was already there. */
+export function startHistory() {
+  state.known.clear();
+  state.cursors = [null];
+  loadJobs({ announce: false });
+}
+
+/** The history's controls: status filter, refresh, paging; polling paused in a hidden tab. */
+export function initHistory() {
+  $('status-filter').addEventListener('change', (e) => {
+    state.statusFilter = e.target.value;
+    state.cursors = [null];
+    loadJobs();
+  });
+  $('refresh').addEventListener('click', () => { state.delay = FAST_MS; loadJobs(); });
+  $('older').addEventListener('click', () => { if (state.nextCursor) { state.cursors.push(state.nextCursor); loadJobs(); } });
+  $('newer').addEventListener('click', () => { if (state.cursors.length > 1) { state.cursors.pop(); loadJobs(); } });
+  document.addEventListener('visibilitychange', onVisibility);
+}

@@ -1,0 +1,153 @@
+// One row of the export history: the file and its window in the job's
+// zone, status (with progress or the failure reason), counts, times and the
+// buttons that fit the status. What a button does is the caller's
+// (`actions`), so a row only draws.
+import {
+  formatDateTime, formatNumber, formatRelative, language, locale, t,
+} from './i18n.js';
+import { failureReason } from './server-words.js';
+import { availableUntil, el, timeEl, zonedText } from './ui.js';
+
+export const ACTIVE = new Set(['queued', 'processing']);
+
+function statusCell(job) {
+  const word = el('span', { class: `status status-${job.status}` }, el('span', { class: 'dot', 'aria-hidden': 'true' }), t(`st_${job.status}`));
+  const cell = el('td', {}, word);
+  if (job.status === 'processing') {
+    const pct = Math.round((job.progress ?? 0) * 100);
+    cell.append(el('div', { class: 'progress' },
+      el('progress', { max: '100', value: String(pct), 'aria-label': t('progress') }),
+      el('span', { class: 'small muted', text: new Intl.NumberFormat(locale(), { style: 'percent' }).format(pct / 100) })));
+  }
+  if (job.status === 'failed' && job.error) cell.append(...reasonNodes(job.error));
+  return cell;
+}
+
+/**
+ * Why a job failed: the server's message, or on a translated page the
+ * sentence for its code, with the server's exact words a click away.
+ */
+function reasonNodes(error) {
+  const { text, original } = failureReason(error);
+  if (!original) {
+    // Not translated: on a page in another language, say that it is English.
+    return [el('p', { class: 'reason', lang: language() === 'en' ? null : 'en', text })];
+  }
+  return [
+    el('p', { class: 'reason', 'data-code': error.code, text }),
+    el('details', { class: 'reason-original' },
+      el('summary', { 'data-action': 'reason-original', text: t('reasonOriginal') }),
+      el('p', { lang: 'en', text: original })),
+  ];
+}
+
+function expiresCell(job) {
+  if (!job.expires_at) return el('td', { class: 'muted', text: t('none') });
+  const ms = Date.parse(job.expires_at);
+  const kept = availableUntil(job);
+  if (job.status === 'completed' && kept > ms) {
+    // A retained evidence export: kept (locked) and downloadable until then.
+    return el('td', { class: 'when' }, el('span', { text: t('keptUntil') }), ' ',
+      timeEl(job.retained_until, formatDateTime(kept)),
+      el('div', { class: 'small muted', text: formatRelative(kept) }));
+  }
+  if (job.status === 'expired') {
+    return el('td', { class: 'when expired' }, el('strong', { text: t('st_expired') }), ' ',
+      timeEl(job.expires_at, formatDateTime(ms)),
+      el('div', { class: 'small muted', text: formatRelative(ms) }));
+  }
+  return el('td', { class: 'when' }, timeEl(job.expires_at, formatDateTime(ms)),
+    el('div', { class: 'small muted', text: formatRelative(ms) }));
+}
+
+function actionsCell(job, actions) {
+  const buttons = [];
+  if (job.status === 'completed' || job.status === 'expired') {
+    buttons.push(el('button', {
+      type: 'button', 'data-action': 'download', disabled: job.status === 'expired',
+      'aria-describedby': job.status === 'expired' ? `exp-${job.id}` : null,
+      onclick: (e) => actions.download(job, e.currentTarget),
+    }, t('download')));
+  }
+  if (ACTIVE.has(job.status)) {
+    buttons.push(el('button', { type: 'button', class: 'danger-quiet', 'data-action': 'cancel', onclick: () => actions.cancel(job) }, t('cancel')));
+  }
+  if (['expired', 'failed', 'canceled'].includes(job.status)) {
+    buttons.push(el('button', { type: 'button', 'data-action': 'run-again', onclick: () => actions.runAgain(job) }, t('runAgain')));
+  }
+  if (job.status === 'completed' && job.sha256) {
+    buttons.push(el('button', {
+      type: 'button', class: 'quiet', 'data-action': 'copy-sha', title: job.sha256,
+      onclick: (e) => actions.copySha(job, e.currentTarget),
+    }, t('copySha')));
+  }
+  if (job.status === 'completed') {
+    buttons.push(el('button', { type: 'button', class: 'quiet', 'data-action': 'share', onclick: () => actions.share(job) }, t('share')));
+  }
+  if (job.status === 'completed' && job.format === 'compliance-all') {
+    buttons.push(el('button', { type: 'button', class: 'quiet', 'data-action': 'bundle', onclick: () => actions.bundle(job) }, t('viewBundle')));
+  }
+  const cell = el('td', { class: 'actions' }, el('div', { class: 'btns' }, buttons));
+  if (job.status === 'expired') cell.append(el('p', { class: 'small muted', id: `exp-${job.id}`, text: t('expiredNoDownload') }));
+  return cell;
+}
+
+/** The file name, allowed to wrap only after its underscores. */
+function fileNameWithBreaks(name) {
+  return name.split('_').flatMap((part, i, all) => (i < all.length - 1 ? [`${part}_`, el('wbr')] : [part]));
+}
+
+/**
+ * A job's row, or, when something in it cannot be shown (an instant this
+ * browser's Date cannot read, say), a plain row with its file, id and
+ * status: one odd job must not blank the whole history.
+ */
+export function safeJobRow(job, actions) {
+  try {
+    return jobRow(job, actions);
+  } catch (e) {
+    console.error(`job ${job?.id}: row not rendered`, e);
+    return el('tr', { 'data-job-id': job?.id ?? '', 'data-status': job?.status ?? '' },
+      el('td', { class: 'file' },
+        el('div', { class: 'mono file-name', text: String(job?.file_name ?? '') }),
+        el('div', { class: 'small muted mono job-id', text: String(job?.id ?? '') })),
+      el('td', { class: 'window mono small', text: `${job?.window_start ?? ''} → ${job?.window_end ?? ''}` }),
+      el('td', { class: 'mono', text: String(job?.format ?? '') }),
+      el('td', { text: job?.status ? t(`st_${job.status}`) : '' }),
+      el('td', { colspan: '5' }));
+  }
+}
+
+/**
+ * A job the schedule created (`origin` "schedule:quarterly"): a tag in
+ * words, its origin in the title. Nothing for a person's job (origin null).
+ */
+function originTag(job) {
+  if (typeof job.origin !== 'string' || !job.origin.startsWith('schedule:')) return null;
+  return el('div', { class: 'origin' },
+    el('span', { class: 'tag tag-scheduled', title: t('scheduledTitle', { origin: job.origin }) }, t('scheduled')));
+}
+
+function jobRow(job, actions) {
+  const created = Date.parse(job.created_at);
+  const rejected = job.stats?.rejected_lines;
+  return el('tr', { 'data-job-id': job.id, 'data-status': job.status },
+    el('td', { class: 'file' },
+      el('div', { class: 'mono file-name' }, fileNameWithBreaks(job.file_name)),
+      originTag(job),
+      job.label ? el('div', { class: 'label-text', text: job.label }) : null,
+      el('div', { class: 'small muted mono job-id', text: job.id })),
+    el('td', { class: 'window' },
+      timeEl(job.window_start, zonedText(job.window_start, job.timezone)),
+      el('span', { class: 'muted', 'aria-hidden': 'true' }, ' → '),
+      el('br'),
+      timeEl(job.window_end, zonedText(job.window_end, job.timezone)),
+      el('div', { class: 'small muted', text: job.timezone })),
+    el('td', {}, el('span', { class: 'format', text: job.format })),
+    statusCell(job),
+    el('td', { class: 'num', text: job.event_count == null ? t('none') : formatNumber(job.event_count) }),
+    el('td', { class: `num${rejected ? ' warn' : ''}`, text: rejected == null ? t('none') : formatNumber(rejected) }),
+    el('td', { class: 'when' }, timeEl(job.created_at, formatDateTime(created)), el('div', { class: 'small muted', text: formatRelative(created) })),
+    expiresCell(job),
+    actionsCell(job, actions));
+}

@@ -1,0 +1,73 @@
+// What every part of the Exports page uses: elements by id, element
+// building, the live region, times in a job's zone, and the API's words.
+import * as dates from './dates.js';
+import { formatFull, locale, t } from './i18n.js';
+import { plain, problemWords } from './server-words.js';
+
+export const $ = (id) => document.getElementById(id);
+
+/** An element with attributes (`class`, `text`, `on<event>` handled) and children. */
+export function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (v === undefined || v === null || v === false) continue;
+    if (k === 'class') node.className = v;
+    else if (k === 'text') node.textContent = v;
+    else if (k.startsWith('on')) node.addEventListener(k.slice(2), v);
+    else node.setAttribute(k, v === true ? '' : v);
+  }
+  for (const c of children.flat()) if (c !== null && c !== undefined) node.append(c);
+  return node;
+}
+
+/**
+ * What the API said, in the page's words (server-words.js: problemWords): the
+ * page's sentence and, when it says less than the server did, the server's
+ * own words (English) beside it.
+ */
+export function wordsNodes(words) {
+  if (typeof words === 'string') return [words];
+  if (!words.original) return [words.text];
+  return [words.text, ' ', el('span', { class: 'original', lang: 'en' }, `(${words.original})`)];
+}
+
+/**
+ * "Something went wrong: …" for a problem the page has no better place for
+ * (or, from the page's own failure, an Error's message).
+ */
+export function errorText(problem) {
+  const said = problem.detail || problem.title || problem.message || String(problem);
+  return t('errorGeneric', { detail: plain(problemWords(problem, said)) });
+}
+
+/** Says `message` in the live region, for screen readers. */
+export function announce(message) {
+  $('announcer').textContent = message;
+}
+
+export function timeEl(iso, text, title = formatFull(Date.parse(iso))) {
+  return el('time', { datetime: iso, title }, text);
+}
+
+/** An instant in the job's zone, with its offset: "1 May 2026, 00:00 +02:00". */
+export function zonedText(iso, zoneName) {
+  const ms = Date.parse(iso);
+  const local = new Intl.DateTimeFormat(locale(), { dateStyle: 'medium', timeStyle: 'short', timeZone: zoneName }).format(ms);
+  return `${local} ${dates.offsetText(ms, zoneName)}`;
+}
+
+/**
+ * When the job's file stops being downloadable (ms): its expiry, or the end
+ * of its retention when that is later (the API's max(expires_at, retained_until)).
+ */
+export function availableUntil(job) {
+  const expires = Date.parse(job.expires_at);
+  const kept = job.retained_until ? Date.parse(job.retained_until) : NaN;
+  return Number.isNaN(kept) ? expires : Math.max(expires, kept);
+}
+
+/** The text "Copied" on `button` for two seconds, then `word` again. */
+export function flashCopied(button, word) {
+  button.textContent = t('copied');
+  setTimeout(() => { if (button.isConnected) button.textContent = t(word); }, 2000);
+}
