@@ -2,6 +2,7 @@
 //! manifest with its detached signature and, when a timestamp authority
 //! granted one, its RFC 3161 timestamp token (`docs/custody.md`).
 use super::auth::{Caller, Scope};
+use super::lookup::{job_id, load};
 use super::problem::ApiError;
 use super::query::{self, RawQuery};
 use super::state::AppState;
@@ -39,7 +40,8 @@ fn custody(state: &AppState) -> Result<&Custody> {
 }
 
 /// `GET /v1/keys`: every key that signed or signs manifests, with its PEM.
-pub async fn keys(State(state): State<AppState>) -> Result<Response> {
+pub async fn keys(State(state): State<AppState>, raw_query: RawQuery) -> Result<Response> {
+    query::none(&raw_query)?;
     let keys = custody(&state)?.keys();
     Ok((
         [(header::CACHE_CONTROL, "public, max-age=300")],
@@ -49,7 +51,8 @@ pub async fn keys(State(state): State<AppState>) -> Result<Response> {
 }
 
 /// `GET /v1/keys/jwks.json`: the same keys as a JSON Web Key Set.
-pub async fn jwks(State(state): State<AppState>) -> Result<Response> {
+pub async fn jwks(State(state): State<AppState>, raw_query: RawQuery) -> Result<Response> {
+    query::none(&raw_query)?;
     let jwks = custody(&state)?
         .keys()
         .iter()
@@ -73,18 +76,13 @@ async fn load_manifest(
     raw_query: &RawQuery,
 ) -> Result<SignedManifest> {
     caller.require(Scope::Read)?;
-    let Path(raw) = path.map_err(|_| ApiError::JobNotFound)?;
-    let id = JobId::parse(&raw).map_err(|_| ApiError::JobNotFound)?;
+    let id = job_id(path)?;
     query::none(raw_query)?;
     // The manifest outlives the job record: look it up first.
     if let Some(m) = stored_manifest(state, &caller.tenant, &id).await? {
         return Ok(m);
     }
-    let job = state
-        .jobs
-        .get(&caller.tenant, &id)
-        .await?
-        .ok_or(ApiError::JobNotFound)?;
+    let job = load(state, caller, &id).await?;
     Err(match job.status_at(state.now()) {
         JobStatus::Completed | JobStatus::Expired => {
             ApiError::Conflict("the job completed without a signed manifest".into())

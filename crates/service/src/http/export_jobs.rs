@@ -1,11 +1,12 @@
 //! The `/v1/export-jobs` handlers: adapters from HTTP to the job store.
+use super::audit::record;
 use super::auth::{Caller, Scope};
 use super::client::Client;
 use super::create::idempotency_key;
 use super::cursor;
+use super::lookup::{job_id, load};
 use super::problem::{ApiError, FieldError};
 use super::query::{self, RawQuery};
-use super::share::record;
 use super::state::AppState;
 use crate::job_creation::{ExportRequest, Submitted};
 use axum::Json;
@@ -41,20 +42,6 @@ fn job_response(status: StatusCode, job: &Job, now: DateTime<Utc>) -> Response {
         Json(job.view_at(now)),
     )
         .into_response()
-}
-
-/// A path id that is not a job id names no job: 404, like another tenant's.
-pub(super) fn job_id(path: Result<Path<String>, PathRejection>) -> Result<JobId> {
-    let Path(raw) = path.map_err(|_| ApiError::JobNotFound)?;
-    JobId::parse(&raw).map_err(|_| ApiError::JobNotFound)
-}
-
-pub(super) async fn load(state: &AppState, caller: &Caller, id: &JobId) -> Result<Job> {
-    state
-        .jobs
-        .get(&caller.tenant, id)
-        .await?
-        .ok_or(ApiError::JobNotFound)
 }
 
 #[instrument(skip_all, fields(tenant = %caller.tenant, job_id))]

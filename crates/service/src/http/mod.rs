@@ -2,12 +2,14 @@
 //! (`lambda_http::run`) and the local dev server (`axum::serve` behind
 //! [`dev_auth_layer`]).
 //!
+mod audit;
 mod auth;
 mod client;
 mod create;
 mod cursor;
 mod custody;
 mod export_jobs;
+mod lookup;
 mod page;
 mod problem;
 mod profile;
@@ -102,7 +104,7 @@ pub fn router(state: AppState) -> Router {
             "/v1/export-jobs/{id}/links/{link_id}",
             delete(share::revoke_link),
         )
-        .route("/v1/export-jobs/{id}/audit", get(share::audit))
+        .route("/v1/export-jobs/{id}/audit", get(audit::audit))
         .route("/v1/shared/{token}", get(share::shared))
         .route("/v1/shared/{token}/manifest", get(shared_custody::manifest))
         .route(

@@ -2,9 +2,11 @@
 //!
 //! A PUT replaces the whole profile and answers the new version; every
 //! section and field is optional, and an unknown field or value is a 400
-//! naming it. GET shows the current version and the next scheduled run.
+//! naming it, as is any query parameter (these routes take none). GET shows
+//! the current version and the next scheduled run.
 use super::auth::{Caller, Scope};
 use super::problem::ApiError;
+use super::query::{self, RawQuery};
 use super::state::AppState;
 use crate::schedule::{NextRun, next_run};
 use axum::Json;
@@ -49,8 +51,10 @@ fn view(tenant: TenantId, stored: Option<VersionedProfile>, now: DateTime<Utc>) 
 pub async fn get_profile(
     State(state): State<AppState>,
     caller: Caller,
+    raw_query: RawQuery,
 ) -> Result<Json<ProfileView>, ApiError> {
     caller.require(Scope::Read)?;
+    query::none(&raw_query)?;
     let stored = state.jobs.get_profile(&caller.tenant).await?;
     Ok(Json(view(caller.tenant.clone(), stored, state.now())))
 }
@@ -60,9 +64,12 @@ pub async fn put_profile(
     State(state): State<AppState>,
     caller: Caller,
     headers: HeaderMap,
+    raw_query: RawQuery,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<ProfileView>, ApiError> {
     caller.require(Scope::Write)?;
+    // `?dry_run=true` must not replace the profile.
+    query::none(&raw_query)?;
     // As create and share links: 415 for a body not declared JSON.
     if !super::create::is_json(&headers) {
         return Err(ApiError::UnsupportedMediaType);

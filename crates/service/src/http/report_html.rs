@@ -3,7 +3,8 @@
 //! page can state nothing the signed, hashed report does not.
 use super::auth::{Caller, Scope};
 use super::client::Client;
-use super::export_jobs::{expired, job_id, load};
+use super::export_jobs::expired;
+use super::lookup::{job_id, load};
 use super::problem::ApiError;
 use super::query::{self, RawQuery};
 use super::state::AppState;
@@ -109,7 +110,7 @@ pub async fn report_html(
     // The report's content leaves the service: the trail records it as a download.
     let entry = AuditEntry::new(now, AuditEvent::Downloaded, AuditActor::User(caller.sub))
         .from_client(client.source_ip, client.user_agent.as_deref());
-    super::share::record(&state, &caller.tenant, &id, entry).await;
+    super::audit::record(&state, &caller.tenant, &id, entry).await;
     let headers = [
         (
             header::CONTENT_TYPE,

@@ -149,3 +149,29 @@ async fn a_body_not_declared_json_is_a_415_as_on_create() {
         .await;
     reply.problem(StatusCode::UNSUPPORTED_MEDIA_TYPE);
 }
+
+#[tokio::test]
+async fn a_query_parameter_is_a_400_naming_it_and_replaces_nothing() {
+    // Before: `PUT ...?dry_run=true` replaced the profile, silently.
+    let app = app();
+    let body = r#"{"ens": {"category": "ALTA"}}"#;
+    let req = Request::put("/v1/compliance-profile?dry_run=true")
+        .header(
+            header::AUTHORIZATION,
+            format!("Bearer {}", token("acme", RW)),
+        )
+        .header(header::CONTENT_TYPE, "application/json");
+    let reply = app.send(req.body(Body::from(body)).unwrap()).await;
+    assert_eq!(reply.problem(StatusCode::BAD_REQUEST), ["dry_run"]);
+    let read = app
+        .get("/v1/compliance-profile?version=1", &token("acme", RO))
+        .await;
+    assert_eq!(read.problem(StatusCode::BAD_REQUEST), ["version"]);
+    let read = app.get("/v1/compliance-profile", &token("acme", RO)).await;
+    assert_eq!(read.body["version"], Value::Null, "{}", read.body);
+    // The signing keys' routes take none either.
+    for path in ["/v1/keys?kid=k1", "/v1/keys/jwks.json?kid=k1"] {
+        let r = app.call(Method::GET, path, None).await;
+        assert_eq!(r.problem(StatusCode::BAD_REQUEST), ["kid"], "{path}");
+    }
+}

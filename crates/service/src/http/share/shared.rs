@@ -1,0 +1,189 @@
+//! `/v1/shared/{token}`: what an auditor holding a link gets, with no
+//! account: a fresh presigned URL of minutes (a redirect, or JSON), each
+//! use on the job's trail; 410, saying why, for a link no longer good.
+use super::{Result, is_token_shaped, token_sha256};
+use crate::http::audit::record;
+use crate::http::client::Client;
+use crate::http::problem::ApiError;
+use crate::http::query::{self, RawQuery};
+use crate::http::state::AppState;
+use axum::Json;
+use axum::extract::rejection::PathRejection;
+use axum::extract::{Path, State};
+use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, TimeDelta, Utc};
+use kt_domain::Job;
+use kt_domain::share::{AuditActor, AuditEntry, AuditEvent, ShareLink};
+use kt_store::StoreError;
+use serde::Serialize;
+use tracing::instrument;
+
+/// A presigned URL minted for a share link lives at most this long: the
+/// link itself is the long-lived part, each use gets a fresh URL.
+const SHARED_URL_TTL: TimeDelta = TimeDelta::minutes(5);
+
+/// The answer of `?redirect=false`.
+#[derive(Serialize)]
+pub struct SharedDownload {
+    pub url: String,
+    pub url_expires_at: DateTime<Utc>,
+    pub file_name: String,
+    pub size_bytes: Option<u64>,
+    pub sha256: Option<String>,
+    pub link_expires_at: DateTime<Utc>,
+}
+
+fn link_gone(why: &str) -> ApiError {
+    ApiError::LinkGone(format!(
+        "{why}; ask the person who shared it for a new link"
+    ))
+}
+
+fn at(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+/// A share link that may be used now, its job, and until when the job's
+/// file is kept.
+pub(in crate::http) struct LiveLink {
+    pub link: ShareLink,
+    pub job: Job,
+    pub until: DateTime<Utc>,
+    /// The instant the link was judged at (one reading of the clock).
+    pub now: DateTime<Utc>,
+}
+
+/// The link whose token is in `path`, if it may be used now: 410 (with
+/// why) for an unknown, revoked or expired link, or a file no longer kept.
+pub(in crate::http) async fn live_link(
+    state: &AppState,
+    path: Result<Path<String>, PathRejection>,
+) -> Result<LiveLink> {
+    let unknown = || link_gone("this share link is not valid (mistyped, or expired and removed)");
+    let token = match path {
+        Ok(Path(t)) if is_token_shaped(&t) => t,
+        _ => return Err(unknown()),
+    };
+    let Some(link) = state.jobs.link_by_token(&token_sha256(&token)).await? else {
+        return Err(unknown());
+    };
+    tracing::Span::current().record("link_id", link.id.as_str());
+    tracing::Span::current().record("job_id", link.job_id.as_str());
+    let now = state.now();
+    if let Some(revoked) = link.revoked_at {
+        return Err(link_gone(&format!(
+            "this share link was revoked at {}",
+            at(revoked)
+        )));
+    }
+    if link.expires_at <= now {
+        return Err(link_gone(&format!(
+            "this share link expired at {}",
+            at(link.expires_at)
+        )));
+    }
+    let job = state.jobs.get(&link.tenant_id, &link.job_id).await?;
+    let available = job
+        .as_ref()
+        .and_then(|j| j.artifact_available_until())
+        .filter(|until| *until > now);
+    let (Some(job), Some(until)) = (job, available) else {
+        return Err(link_gone("the shared export's file is no longer kept"));
+    };
+    Ok(LiveLink {
+        link,
+        job,
+        until,
+        now,
+    })
+}
+
+/// `GET /v1/shared/{token}`: no bearer token; the token is the credential.
+#[instrument(skip_all, fields(link_id, job_id))]
+pub async fn shared(
+    State(state): State<AppState>,
+    client: Client,
+    method: Method,
+    path: Result<Path<String>, PathRejection>,
+    raw: RawQuery,
+) -> Result<Response> {
+    let params = query::params(&raw, &["redirect"])?;
+    let redirect = match query::get(&params, "redirect") {
+        None | Some("true") => true,
+        Some("false") => false,
+        Some(_) => return Err(ApiError::bad_request("redirect", "must be true or false")),
+    };
+    let LiveLink {
+        link,
+        job,
+        until,
+        now,
+    } = live_link(&state, path).await?;
+    let secs = SHARED_URL_TTL
+        .min(link.expires_at - now)
+        .min(until - now)
+        .num_seconds();
+    if secs < 1 {
+        return Err(link_gone(&format!(
+            "this share link expired at {}",
+            at(link.expires_at)
+        )));
+    }
+    let key = job.artifact_key.as_deref().ok_or_else(|| {
+        StoreError::Permanent(format!("completed job {} has no artifact key", job.id).into())
+    })?;
+    let url = state
+        .artifacts
+        .presign_get(
+            key,
+            &job.file_name,
+            std::time::Duration::from_secs(secs as u64),
+        )
+        .await?;
+    // A HEAD (a link preview, a mail scanner) downloads nothing: answered
+    // alike, not recorded.
+    if method != Method::HEAD {
+        let entry = AuditEntry::new(
+            now,
+            AuditEvent::Downloaded,
+            AuditActor::Link(link.id.clone()),
+        )
+        .from_client(client.source_ip, client.user_agent.as_deref())
+        .about_link(&link);
+        record(&state, &link.tenant_id, &link.job_id, entry).await;
+        tracing::info!("share link used");
+    }
+    if redirect {
+        let location = HeaderValue::from_str(&url)
+            .map_err(|_| StoreError::Permanent("presigned URL is not header-safe".into()))?;
+        return Ok((
+            StatusCode::SEE_OTHER,
+            [
+                (header::LOCATION, location),
+                (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
+                (
+                    header::REFERRER_POLICY,
+                    HeaderValue::from_static("no-referrer"),
+                ),
+            ],
+        )
+            .into_response());
+    }
+    let body = SharedDownload {
+        url,
+        url_expires_at: now + TimeDelta::seconds(secs),
+        file_name: job.file_name,
+        size_bytes: job.size_bytes,
+        sha256: job.sha256,
+        link_expires_at: link.expires_at,
+    };
+    Ok((
+        [
+            (header::CACHE_CONTROL, "no-store"),
+            (header::REFERRER_POLICY, "no-referrer"),
+        ],
+        Json(body),
+    )
+        .into_response())
+}
