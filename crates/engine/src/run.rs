@@ -10,26 +10,26 @@
 //! written, by at most `EngineOptions::read_ahead_bytes` (see `ahead`), and
 //! below its priority (see `reader_threads`).
 use super::ahead::ReadAhead;
-use super::reader::{CHUNK_BYTES, ChunkPool, IdHasher, ObjectTask, ReaderMsg, read_object};
-use super::reader_threads::ReaderThreads;
+use super::reader::{ChunkPool, IdHasher};
 use super::stage::StageClock;
-use super::validate::PartitionHour;
-use super::writer::{ObjectFeed, WriterSetup, Written, write_export};
+use super::writer::{WriterSetup, Written, write_export};
 use super::{
     ArtifactSink, ExportError, ExportOutcome, LakeSource, Progress, ProgressObserver, SourceObject,
 };
-use crate::formatter::{EventRenderer, ExportContext, Formatter, SourceInventory};
+use crate::formatter::{ExportContext, Formatter, SourceInventory};
 use crate::resume::{Resume, RunEnd};
 use bytes::Bytes;
 use chrono::{DateTime, Duration as TimeDelta, DurationRound, NaiveDate, Utc};
+use drive::{Readers, drive_readers};
 use kt_domain::{TenantId, Window};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
-use std::io::Read;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
+
+mod drive;
 
 /// Tuning knobs; defaults fit a 1,024 MB Lambda.
 #[derive(Debug, Clone)]
@@ -336,131 +336,5 @@ impl Drop for StopOnDrop {
     fn drop(&mut self) {
         self.cancel.store(true, Ordering::Relaxed);
         self.driver.abort();
-    }
-}
-
-fn nanos(t: DateTime<Utc>) -> i64 {
-    t.timestamp_nanos_opt().unwrap_or(if t.timestamp() < 0 {
-        i64::MIN
-    } else {
-        i64::MAX
-    })
-}
-
-/// What every object reader shares.
-struct Readers {
-    source: Arc<dyn LakeSource>,
-    plan: ExportPlan,
-    options: EngineOptions,
-    renderer: Option<Arc<dyn EventRenderer>>,
-    pool: Arc<ChunkPool>,
-    ahead: Arc<ReadAhead>,
-    clock: Arc<StageClock>,
-    id_hasher: IdHasher,
-    bytes_read: Arc<AtomicU64>,
-    cancel: Arc<AtomicBool>,
-}
-
-/// Opens objects in plan order, at most `concurrency` at once and only while
-/// the bytes read ahead of the writer are under the limit, and gives each to
-/// a reader thread; the writer receives their outputs in the same order.
-async fn drive_readers(readers: Readers, feeds: tokio::sync::mpsc::Sender<ObjectFeed>) {
-    let Readers {
-        source,
-        plan,
-        options,
-        renderer,
-        pool,
-        ahead,
-        clock,
-        id_hasher,
-        bytes_read,
-        cancel,
-    } = readers;
-    let permits = Arc::new(tokio::sync::Semaphore::new(options.concurrency.max(1)));
-    let threads = ReaderThreads::start(
-        options.concurrency.max(1),
-        tokio::runtime::Handle::current(),
-    );
-    let tenant: Arc<str> = plan.tenant.as_str().into();
-    for (hour_idx, (hour, objects)) in plan.hours.iter().enumerate() {
-        for object in objects {
-            let Ok(permit) = permits.clone().acquire_owned().await else {
-                return;
-            };
-            ahead.room().await;
-            if cancel.load(Ordering::Relaxed) {
-                return;
-            }
-            let (tx, rx) = std::sync::mpsc::sync_channel(2);
-            if feeds.send(ObjectFeed { hour: hour_idx, rx }).await.is_err() {
-                return;
-            }
-            let task = ObjectTask {
-                key: object.key.clone(),
-                size: object.size,
-                tenant: tenant.clone(),
-                hour: PartitionHour::starting(nanos(*hour)),
-                window_start_ns: nanos(plan.window.start),
-                window_end_ns: nanos(plan.window.end),
-                strict: options.strict,
-                renderer: renderer.clone(),
-                pool: pool.clone(),
-                clock: clock.clone(),
-                ahead: ahead.clone(),
-                id_hasher: id_hasher.clone(),
-            };
-            // Until its chunks are counted as they go, the object counts as
-            // the chunk it will fill.
-            let reserved = task.expected_bytes().min(CHUNK_BYTES);
-            ahead.add(reserved);
-            let (source, object) = (source.clone(), object.clone());
-            let (bytes_read, cancel) = (bytes_read.clone(), cancel.clone());
-            let runtime = tokio::runtime::Handle::current();
-            // One reader thread per object opens it (through the runtime
-            // unless the source has plain files) and reads it to the end.
-            threads.run(move || {
-                let input = match source.open_blocking(&object) {
-                    Some(opened) => opened,
-                    None => runtime.block_on(source.open(&object)).map(|input| {
-                        Box::new(tokio_util::io::SyncIoBridge::new_with_handle(
-                            input, runtime,
-                        )) as Box<dyn Read + Send>
-                    }),
-                };
-                // The source may own what feeds the stream; holding it
-                // while reading could keep a stalled read alive forever
-                // (worker test `an_export_still_running_at_the_deadline_...`).
-                drop(source);
-                match input {
-                    Ok(input) => {
-                        let input = Counting {
-                            inner: input,
-                            counter: bytes_read,
-                        };
-                        read_object(input, &task, &tx, &cancel);
-                    }
-                    Err(e) => {
-                        let _ = tx.send(ReaderMsg::Failed(e.into()));
-                    }
-                }
-                task.ahead.remove(reserved);
-                drop(permit);
-            });
-        }
-    }
-}
-
-/// Counts the stored bytes read, for progress.
-struct Counting<R> {
-    inner: R,
-    counter: Arc<AtomicU64>,
-}
-
-impl<R: Read> Read for Counting<R> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        self.counter.fetch_add(n as u64, Ordering::Relaxed);
-        Ok(n)
     }
 }
