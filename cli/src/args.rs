@@ -71,6 +71,29 @@ pub fn parse_job_id(s: &str) -> Result<JobId, String> {
     JobId::parse(s).map_err(|e| format!("{e} (see `kt export-jobs list`)"))
 }
 
+/// The job a command is about: `--id job_...`, or the id alone
+/// (`kt export-jobs wait job_...`), which is what people type after
+/// `create` printed it.
+#[derive(clap::Args, Debug, Clone)]
+#[group(required = true, multiple = false)]
+pub struct JobRef {
+    /// The job's id (job_...)
+    #[arg(long = "id", value_name = "ID", value_parser = parse_job_id)]
+    by_flag: Option<JobId>,
+    /// The job's id, given alone instead of with --id
+    #[arg(value_name = "JOB_ID", value_parser = parse_job_id)]
+    alone: Option<JobId>,
+}
+
+impl JobRef {
+    pub fn id(&self) -> &JobId {
+        self.by_flag
+            .as_ref()
+            .or(self.alone.as_ref())
+            .expect("clap requires --id or the id alone")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -18,9 +18,8 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 #[derive(clap::Args, Debug)]
 pub struct DownloadArgs {
-    /// The job whose artifact to download
-    #[arg(long, value_parser = crate::args::parse_job_id)]
-    pub id: JobId,
+    #[command(flatten)]
+    pub job: crate::args::JobRef,
     /// Where to write: a file, or an existing directory [default: the job's file name, here]
     #[arg(long, value_name = "FILE")]
     pub output: Option<PathBuf>,
@@ -85,7 +84,7 @@ fn target_path(output: Option<&Path>, server_name: &str) -> Result<PathBuf> {
 }
 
 pub async fn download(client: &ApiClient, args: &DownloadArgs) -> Result<Downloaded> {
-    let id = &args.id;
+    let id = args.job.id();
     let link: DownloadLink = client
         .get(
             &format!("/v1/export-jobs/{id}/download"),

@@ -1,6 +1,6 @@
 //! `kt export-jobs ...` and `kt dev token`.
 use crate::api::JobList;
-use crate::args::{FormatArg, StatusArg, TypeArg, parse_job_id};
+use crate::args::{FormatArg, JobRef, StatusArg, TypeArg};
 use crate::client::{ApiClient, transient};
 use crate::config::GlobalArgs;
 use crate::download::{DownloadArgs, download, summary};
@@ -87,16 +87,14 @@ pub struct CreateArgs {
 
 #[derive(Args)]
 pub struct IdArgs {
-    /// The job's id (job_...)
-    #[arg(long, value_parser = parse_job_id)]
-    id: JobId,
+    #[command(flatten)]
+    job: JobRef,
 }
 
 #[derive(Args)]
 pub struct WaitArgs {
-    /// The job's id (job_...)
-    #[arg(long, value_parser = parse_job_id)]
-    id: JobId,
+    #[command(flatten)]
+    job: JobRef,
     /// Give up waiting after this long (90, 90s, 10m, 2h); exit 7
     #[arg(long, value_parser = parse_duration, value_name = "DURATION")]
     timeout: Option<Duration>,
@@ -157,13 +155,13 @@ pub async fn run(
     match cmd {
         JobsCommand::Create(args) => create(&client()?, args, output).await,
         JobsCommand::Get(args) => {
-            let job: JobView = client()?.get(&job_path(&args.id), &[]).await?;
+            let job: JobView = client()?.get(&job_path(args.job.id()), &[]).await?;
             print_job(&job, output);
             Ok(ExitKind::Ok)
         }
         JobsCommand::List(args) => list(&client()?, args, output).await,
         JobsCommand::Wait(args) => {
-            let job = wait_for(&client()?, &args.id, args.timeout).await?;
+            let job = wait_for(&client()?, args.job.id(), args.timeout).await?;
             print_job(&job, output);
             Ok(outcome(&job))
         }
@@ -176,15 +174,15 @@ pub async fn run(
             Ok(ExitKind::Ok)
         }
         JobsCommand::Cancel(args) => {
-            let path = format!("{}/cancel", job_path(&args.id));
+            let path = format!("{}/cancel", job_path(args.job.id()));
             let (_, job): (_, JobView) = client()?.post(&path, &json!({}), &[]).await?;
             print_job(&job, output);
             Ok(ExitKind::Ok)
         }
         JobsCommand::Share(args) => crate::share::share(&client()?, args, output).await,
-        JobsCommand::Links(args) => crate::share::links(&client()?, &args.id, output).await,
+        JobsCommand::Links(args) => crate::share::links(&client()?, args.job.id(), output).await,
         JobsCommand::RevokeLink(args) => crate::share::revoke(&client()?, args, output).await,
-        JobsCommand::Audit(args) => crate::share::audit(&client()?, &args.id, output).await,
+        JobsCommand::Audit(args) => crate::share::audit(&client()?, args.job.id(), output).await,
         JobsCommand::Verify(VerifyCommand { mut verify }) => {
             // JSON when asked, or by default in a pipe, as every command.
             verify.json |= output == OutputFormat::Json;

@@ -1,6 +1,6 @@
 //! `kt export-jobs share|links|revoke-link|audit`: share links for auditors
 //! and the job's audit trail (docs/custody.md).
-use crate::args::parse_job_id;
+use crate::args::JobRef;
 use crate::client::ApiClient;
 use crate::exit::ExitKind;
 use crate::output::{OutputFormat, print_json, print_text};
@@ -14,9 +14,8 @@ use serde_json::json;
 
 #[derive(Args)]
 pub struct ShareArgs {
-    /// The completed job's id (job_...)
-    #[arg(long, value_parser = parse_job_id)]
-    id: JobId,
+    #[command(flatten)]
+    job: JobRef,
     /// Who the link is for (shown in the list and the audit trail)
     #[arg(long)]
     note: String,
@@ -27,9 +26,8 @@ pub struct ShareArgs {
 
 #[derive(Args)]
 pub struct RevokeArgs {
-    /// The job's id (job_...)
-    #[arg(long, value_parser = parse_job_id)]
-    id: JobId,
+    #[command(flatten)]
+    job: JobRef,
     /// The link's id (lnk_..., from `kt export-jobs links`)
     #[arg(long, value_parser = parse_link_id)]
     link: LinkId,
@@ -78,7 +76,8 @@ pub async fn share(client: &ApiClient, args: ShareArgs, output: OutputFormat) ->
     if let Some(days) = args.days {
         body["expires_in_days"] = json!(days);
     }
-    let (_, created): (_, CreatedLink) = client.post(&links_path(&args.id), &body, &[]).await?;
+    let (_, created): (_, CreatedLink) =
+        client.post(&links_path(args.job.id()), &body, &[]).await?;
     match output {
         OutputFormat::Json => print_json(&created),
         OutputFormat::Table => {
@@ -120,7 +119,7 @@ pub async fn revoke(
     args: RevokeArgs,
     output: OutputFormat,
 ) -> Result<ExitKind> {
-    let path = format!("{}/{}", links_path(&args.id), args.link);
+    let path = format!("{}/{}", links_path(args.job.id()), args.link);
     let link: ShareLinkView = client.delete(&path).await?;
     match output {
         OutputFormat::Json => print_json(&link),

@@ -71,14 +71,26 @@ fn create_wait_prints_the_key_and_plain_progress_when_piped_then_the_completed_j
     assert!(text.contains(&format!("id         {id}")), "{text}");
     assert!(text.contains("status     completed"), "{text}");
     assert!(text.contains("actions    download"), "{text}");
-    // wait on a finished job returns at once with its outcome.
+    // wait on a finished job returns at once with its outcome; the id may
+    // come alone, as people type it after `create` printed it.
     let waited = s
         .kt(&s.lake_tenant, dir.path())
-        .args(["export-jobs", "wait", "--id", id])
+        .args(["export-jobs", "wait", id])
         .output()
         .unwrap();
-    assert_eq!(waited.status.code(), Some(0));
+    assert_eq!(waited.status.code(), Some(0), "{}", stderr(&waited));
     assert_eq!(stdout_json(&waited)["id"], id);
+    // ...but not both ways at once, nor left out.
+    for args in [vec!["get", id, "--id", id], vec!["get"]] {
+        let o = s
+            .kt(&s.lake_tenant, dir.path())
+            .arg("export-jobs")
+            .args(&args)
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
+        assert!(stderr(&o).contains("--id <ID>|JOB_ID"), "{}", stderr(&o));
+    }
 }
 
 #[test]
@@ -406,7 +418,7 @@ fn not_found_auth_network_and_bad_requests_have_their_own_exit_codes() {
     assert!(stderr(&o).contains("timezone"), "{}", stderr(&o));
     let o = s
         .kt(&t, dir.path())
-        .args(["export-jobs", "get", "--id", "42"])
+        .args(["export-jobs", "get", "42"])
         .output()
         .unwrap();
     assert_eq!(

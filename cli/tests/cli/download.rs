@@ -48,7 +48,7 @@ fn a_download_lands_under_the_jobs_name_is_never_overwritten_without_force_and_v
     );
     let o = s
         .kt(&s.lake_tenant, dir.path())
-        .args(["export-jobs", "download", "--id", id, "-o", "table"])
+        .args(["export-jobs", "download", id, "-o", "table"])
         .output()
         .unwrap();
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));

@@ -51,7 +51,7 @@ fn share_list_revoke_and_read_the_trail() {
     let link_id = link["id"].as_str().unwrap();
 
     let listed = kt()
-        .args(["export-jobs", "links", "--id", &id, "-o", "table"])
+        .args(["export-jobs", "links", &id, "-o", "table"])
         .output()
         .unwrap();
     let table = stdout(&listed);
