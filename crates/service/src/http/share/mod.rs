@@ -18,8 +18,8 @@ mod request;
 mod shared;
 
 pub use links::{create_link, list_links, revoke_link};
-pub(super) use shared::{LiveLink, live_link};
 pub use shared::shared;
+pub(super) use shared::{LiveLink, live_link};
 
 type Result<T, E = ApiError> = std::result::Result<T, E>;
 
