@@ -8,6 +8,7 @@ mod client;
 mod create;
 mod cursor;
 mod custody;
+mod deadline;
 mod export_jobs;
 mod lookup;
 mod page;
@@ -119,6 +120,9 @@ pub fn router(state: AppState) -> Router {
         .fallback(|| async { ApiError::RouteNotFound })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(axum::middleware::from_fn(|request, next| {
+            deadline::within(deadline::REQUEST_DEADLINE, request, next)
+        }))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }
