@@ -29,6 +29,34 @@ const REASON_SENTENCES = [
   ['malformed_line_strict', /^Strict mode: line (\d+) of (.+?) is malformed \((.*)\); the export stopped there\.$/s, 'reason_strict', ['line', 'object', 'reason']],
 ];
 
+/**
+ * Why a line was rejected, as the engine words it (crates/engine/src/validate.rs,
+ * reader/accept.rs): [pattern, key, names of its captured values]. Carried
+ * inside a strict-mode failure; what serde itself said ("expected value at
+ * line 1 column 1") stays in English.
+ */
+const LINE_REASONS = [
+  [/^required field `([^`]+)` is empty$/, 'line_field_empty', ['field']],
+  [/^required field `([^`]+)` is missing/, 'line_field_missing', ['field']],
+  [/^`ts` (".*") is not an RFC 3339 UTC timestamp like (\S+)$/, 'line_ts_format', ['value', 'example']],
+  [/^`tenant_id` (".*") is not the partition's tenant (".*")$/, 'line_tenant', ['value', 'tenant']],
+  [/^`ts` (\S+) is outside its partition's hour \(starting (\S+)\)$/, 'line_ts_hour', ['value', 'hour']],
+  [/^not valid UTF-8 \(at byte (\d+)\)$/, 'line_utf8', ['byte']],
+  [/^not valid JSON: (.*)$/s, 'line_json', ['detail']],
+  [/^not a JSON object: (.*)$/s, 'line_not_object', ['detail']],
+  [/^a field has the wrong type or value: (.*)$/s, 'line_wrong_type', ['detail']],
+  [/^line longer than (\d+) MiB$/, 'line_too_long', ['mib']],
+];
+
+/** A rejected line's reason in the page's language, or as the engine wrote it. */
+function lineReason(reason) {
+  for (const [pattern, key, names] of LINE_REASONS) {
+    const m = reason.match(pattern);
+    if (m) return say(key, captured(names, m)) ?? reason;
+  }
+  return reason;
+}
+
 /** Codes the service fails a job with (each has `reason_<code>` in i18n.js). */
 export const REASON_CODES = [
   'worker_lost', 'not_started', 'delivery_failed', 'enqueue_failed', 'timed_out', 'source_unreadable',
@@ -64,7 +92,9 @@ export function failureReason(error) {
     if (code !== error.code) continue;
     const m = message.match(pattern);
     if (m) {
-      text = say(key, captured(names, m));
+      const values = captured(names, m);
+      if (values.reason !== undefined) values.reason = lineReason(values.reason);
+      text = say(key, values);
       break;
     }
   }

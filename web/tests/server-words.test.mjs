@@ -61,6 +61,40 @@ test('on the Spanish page each known code is said in Spanish, the server words k
   assert.deepEqual(failureReason({ code: 'lake_unreadable', message: 'The lake is gone.' }), { text: 'The lake is gone.', original: null });
 });
 
+/**
+ * Why a line was rejected, as the engine words it (crates/engine/src/validate.rs:
+ * check_required, describe_json_error, text; reader/accept.rs: too_long),
+ * inside a strict-mode failure: [the reason, what the Spanish page says].
+ */
+const LINE_REASONS = [
+  ['required field `event_id` is empty', 'el campo obligatorio `event_id` está vacío'],
+  ['required field `ts` is missing (at line 1 column 40)', 'falta el campo obligatorio `ts`'],
+  ['`ts` "2026-05-01 10:00" is not an RFC 3339 UTC timestamp like 2026-05-01T13:45:12.123Z', '`ts` "2026-05-01 10:00" no es una marca de tiempo UTC RFC 3339 como 2026-05-01T13:45:12.123Z'],
+  ['`tenant_id` "globex" is not the partition\'s tenant "acme"', '`tenant_id` "globex" no es el inquilino de la partición, "acme"'],
+  ['`ts` 2026-05-01T11:00:00.000Z is outside its partition\'s hour (starting 2026-05-01T10:00Z)', '`ts` 2026-05-01T11:00:00.000Z queda fuera de la hora de su partición (que empieza a las 2026-05-01T10:00Z)'],
+  ['not valid UTF-8 (at byte 17)', 'no es UTF-8 válido (en el byte 17)'],
+  ['not valid JSON: expected value at line 1 column 1', 'no es JSON válido: expected value at line 1 column 1'],
+  ['not a JSON object: invalid type: map, expected a string', 'no es un objeto JSON: invalid type: map, expected a string'],
+  ['a field has the wrong type or value: invalid type: integer `7`, expected a string at line 1 column 20', 'un campo tiene un tipo o valor incorrecto: invalid type: integer `7`, expected a string at line 1 column 20'],
+  ['line longer than 1 MiB', 'línea de más de 1 MiB'],
+  ['a reason nobody wrote yet', 'a reason nobody wrote yet'],
+];
+
+test('a strict-mode failure says in Spanish why its line was rejected; serde\'s own words stay as they are', () => {
+  const strict = (reason) => `Strict mode: line 12 of events/a.gz is malformed (${reason}); the export stopped there.`;
+  setLanguage('en');
+  for (const [reason] of LINE_REASONS) {
+    assert.equal(failureReason({ code: 'malformed_line_strict', message: strict(reason) }).text, strict(reason));
+  }
+  setLanguage('es');
+  for (const [reason, spanish] of LINE_REASONS) {
+    const message = strict(reason);
+    const said = failureReason({ code: 'malformed_line_strict', message });
+    assert.equal(said.text, `Modo estricto: la línea 12 de events/a.gz está mal formada (${spanish}); la exportación se detuvo ahí.`, reason);
+    assert.equal(said.original, message);
+  }
+});
+
 const urn = (slug) => `urn:kt-exports:problem:${slug}`;
 
 test('problems: the English page shows what it showed; the Spanish one says the type and the fields it knows', () => {
