@@ -30,6 +30,8 @@ pub struct ApiError {
     pub errors: Vec<FieldError>,
     /// `Retry-After` in seconds, when the API sent one (429, 503).
     pub retry_after: Option<Duration>,
+    /// The problem's `type` (`urn:kt-exports:problem:<slug>`), if it had one.
+    pub kind: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -40,6 +42,8 @@ pub struct FieldError {
 
 #[derive(Deserialize)]
 struct Problem {
+    #[serde(rename = "type")]
+    kind: Option<String>,
     title: Option<String>,
     detail: Option<String>,
     #[serde(default)]
@@ -76,12 +80,20 @@ impl ApiError {
         if !self.detail.is_empty() {
             text.push_str(&format!(": {}", self.detail));
         }
+        // The detail usually says each field's problem already; only what it
+        // does not say is listed below it.
         for e in &self.errors {
-            text.push_str(&format!("\n  {}: {}", e.field, e.message));
+            let said = format!("{}: {}", e.field, e.message);
+            if !self.detail.contains(&said) {
+                text.push_str(&format!("\n  {said}"));
+            }
         }
         let hint = match code {
             401 => "get a new token (locally: `kt dev token --tenant acme`) and set KT_TOKEN or run `kt login --token-stdin`".to_string(),
             403 => "this needs a token with the exports:read and exports:write scopes".into(),
+            404 if self.kind.as_deref().is_some_and(|k| k.ends_with(":link-not-found")) => {
+                "check the link's id with `kt export-jobs links JOB_ID`".into()
+            }
             404 => "check the id with `kt export-jobs list`".into(),
             429 => format!(
                 "wait for running jobs to finish (`kt export-jobs list --status processing`){}",
@@ -236,6 +248,7 @@ pub async fn api_error(response: Response) -> ApiError {
             detail: p.detail.unwrap_or_default(),
             errors: p.errors,
             retry_after,
+            kind: p.kind,
         },
         None => ApiError {
             status,
@@ -243,6 +256,7 @@ pub async fn api_error(response: Response) -> ApiError {
             detail: String::from_utf8_lossy(&bytes).chars().take(200).collect(),
             errors: vec![],
             retry_after,
+            kind: None,
         },
     }
 }
@@ -272,7 +286,48 @@ mod tests {
             detail: "d".into(),
             errors: vec![],
             retry_after: Some(Duration::from_secs(30)),
+            kind: None,
         }
+    }
+
+    #[test]
+    fn a_field_problem_the_detail_already_says_is_said_once() {
+        // Before: "... (422): date_from: the start is after the end" and the
+        // same words again on the next line.
+        let e = ApiError {
+            detail: "date_from: the start is after the end".into(),
+            errors: vec![
+                FieldError {
+                    field: "date_from".into(),
+                    message: "the start is after the end".into(),
+                },
+                FieldError {
+                    field: "label".into(),
+                    message: "must be at most 200 characters".into(),
+                },
+            ],
+            ..error(422)
+        };
+        let text = e.to_string();
+        assert_eq!(
+            text.matches("the start is after the end").count(),
+            1,
+            "{text}"
+        );
+        assert!(
+            text.contains("\n  label: must be at most 200 characters"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn an_unknown_link_points_at_the_links_not_at_the_jobs() {
+        let link = ApiError {
+            kind: Some("urn:kt-exports:problem:link-not-found".into()),
+            ..error(404)
+        };
+        assert!(link.to_string().contains("kt export-jobs links"), "{link}");
+        assert!(error(404).to_string().contains("kt export-jobs list"));
     }
 
     #[test]

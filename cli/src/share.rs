@@ -20,7 +20,7 @@ pub struct ShareArgs {
     #[arg(long)]
     note: String,
     /// Days the link works, at most until the file is deleted [API default: 7]
-    #[arg(long, value_parser = clap::value_parser!(u32).range(1..), value_name = "DAYS")]
+    #[arg(long, value_parser = parse_days, value_name = "DAYS")]
     days: Option<u32>,
 }
 
@@ -31,6 +31,14 @@ pub struct RevokeArgs {
     /// The link's id (lnk_..., from `kt export-jobs links`)
     #[arg(long, value_parser = parse_link_id)]
     link: LinkId,
+}
+
+/// `--days`: a whole number from 1 (the API says how many the file allows).
+fn parse_days(s: &str) -> Result<u32, String> {
+    match s.parse::<u32>() {
+        Ok(days) if days >= 1 => Ok(days),
+        _ => Err("a whole number of days from 1 (at most until the file is deleted)".into()),
+    }
 }
 
 fn parse_link_id(s: &str) -> Result<LinkId, String> {
@@ -160,4 +168,16 @@ pub async fn audit(client: &ApiClient, id: &JobId, output: OutputFormat) -> Resu
         }
     }
     Ok(ExitKind::Ok)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn days_are_whole_numbers_from_one_said_in_words() {
+        assert_eq!(super::parse_days("5"), Ok(5));
+        for bad in ["0", "-1", "1.5", "a week"] {
+            let said = super::parse_days(bad).unwrap_err();
+            assert!(said.contains("from 1"), "{bad}: {said}");
+        }
+    }
 }

@@ -6,6 +6,7 @@
 //! (`--job-id`, fetched by the caller's API client). The exit status tells the
 //! result: 0 verified, 5 a mismatch (each one is printed with its file name).
 //! `--manifest` and `--chain` check signed manifests (`kt_engine::formats::reports::custody_verify`).
+use crate::exit::Failure;
 use anyhow::{Context, bail};
 use clap::Args;
 use kt_domain::{JobId, JobView};
@@ -117,7 +118,7 @@ fn anchor(args: &VerifyArgs) -> anyhow::Result<Option<OpensslAnchor>> {
     match &args.tsa_ca {
         None => Ok(None),
         Some(ca) if ca.is_file() => Ok(Some(OpensslAnchor { ca: ca.clone() })),
-        Some(ca) => bail!("--tsa-ca {}: no such file", ca.display()),
+        Some(ca) => Err(Failure::Usage(format!("--tsa-ca {}: no such file", ca.display())).into()),
     }
 }
 
@@ -213,10 +214,11 @@ where
     let bundle = is_bundle(&args);
     let file = args.file.clone().context("no file to verify")?;
     if !bundle && size.is_none() && sha256.is_none() {
-        bail!(
-            "nothing to compare {} with: give --job-id, --sha256 or --size",
+        return Err(Failure::Usage(format!(
+            "nothing to compare {} with: give --job-id, --sha256, --size or --manifest",
             file.display()
-        );
+        ))
+        .into());
     }
     let keys = if args.keys.is_empty() {
         vec![]
@@ -288,8 +290,12 @@ mod tests {
         let r = verify(a, no_job).await.unwrap();
         assert_eq!(r.mismatches.len(), 1);
         assert_eq!(r.mismatches[0].check, "size_bytes");
-        // Nothing to compare with is an error, not a silent success.
-        assert!(verify(args(file.clone()), no_job).await.is_err());
+        // Nothing to compare with is a usage error (exit 2), not a silent success.
+        let none = verify(args(file.clone()), no_job).await.unwrap_err();
+        assert!(
+            matches!(none.downcast_ref::<Failure>(), Some(Failure::Usage(_))),
+            "{none:#}"
+        );
         std::fs::remove_file(file).unwrap();
     }
 
