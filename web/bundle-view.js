@@ -4,7 +4,7 @@
 import * as api from './api.js';
 import { FAILED_CHECKS, readBundle } from './bundle.js';
 import { formatBytes, formatNumber, t } from './i18n.js';
-import { $, el, zonedText } from './ui.js';
+import { $, el, zonedEndText, zonedText } from './ui.js';
 
 /** The job whose bundle the panel shows. */
 let bundleJob = null;
@@ -43,7 +43,7 @@ function bundleParts(job, bundle) {
   const parts = [el('p', { class: `notice ${same ? 'ok' : 'error'}` },
     t(same ? 'archiveMatches' : 'archiveDiffers', { sha: bundle.archiveSha }))];
   if (m) {
-    parts.push(el('p', { class: 'muted', text: t('manifestJob', { events: formatNumber(m.event_count ?? 0), start: zonedText(m.window_start, m.timezone || 'UTC'), end: zonedText(m.window_end, m.timezone || 'UTC') }) }));
+    parts.push(el('p', { class: 'muted', text: t('manifestJob', { events: formatNumber(m.event_count ?? 0), start: zonedText(m.window_start, m.timezone || 'UTC'), end: zonedEndText(m.window_end, m.timezone || 'UTC') }) }));
   }
   parts.push(el('h3', { text: t('inventory') }), el('div', { class: 'table-wrap' }, el('table', { class: 'compact' },
     el('thead', {}, el('tr', {}, ...['path', 'fileRole', 'size', 'sha256', 'check'].map((k) => el('th', { scope: 'col', class: k === 'size' ? 'num' : null, text: t(k) })))),

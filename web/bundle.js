@@ -102,9 +102,12 @@ export async function readBundle(url) {
     if ((artifact.media_type ?? 'application/json') !== 'application/json') continue;
     const report = json(artifact.path);
     if (!report?.sections) continue;
-    const sections = Object.entries(report.sections).map(([key, s]) => ({
-      key, title: s.title ?? '', reference: s.reference ?? '', status: s.status ?? '',
-    }));
+    // In article order (art4 before art12), not as the JSON's keys sort as text.
+    const sections = Object.entries(report.sections)
+      .sort(([a], [b]) => a.localeCompare(b, 'en', { numeric: true }))
+      .map(([key, s]) => ({
+        key, title: s.title ?? '', reference: s.reference ?? '', status: s.status ?? '',
+      }));
     reports.push({ path: artifact.path, format: artifact.format ?? report.report?.format, sections });
   }
   return { archiveSha, inventory, manifest, reports };

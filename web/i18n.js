@@ -456,8 +456,10 @@ export function formatBytes(n) {
     value /= 1024;
     i += 1;
   }
+  // Intl says "70 byte" in English (the unit has no short form there): "70 B", as in Spanish.
+  if (i === 0) return `${formatNumber(value)} B`;
   return new Intl.NumberFormat(locale(), {
-    style: 'unit', unit: units[i], unitDisplay: 'short', maximumFractionDigits: i === 0 ? 0 : 1,
+    style: 'unit', unit: units[i], unitDisplay: 'short', maximumFractionDigits: 1,
   }).format(value);
 }
 

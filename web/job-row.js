@@ -6,13 +6,13 @@ import {
   formatDateTime, formatNumber, formatRelative, language, locale, t,
 } from './i18n.js';
 import { failureReason } from './server-words.js';
-import { availableUntil, el, timeEl, zonedText } from './ui.js';
+import { availableUntil, el, timeEl, zonedEndText, zonedText } from './ui.js';
 
 export const ACTIVE = new Set(['queued', 'processing']);
 
 function statusCell(job) {
   const word = el('span', { class: `status status-${job.status}` }, el('span', { class: 'dot', 'aria-hidden': 'true' }), t(`st_${job.status}`));
-  const cell = el('td', {}, word);
+  const cell = el('td', { 'data-label': t('colStatus') }, word);
   if (job.status === 'processing') {
     const pct = Math.round((job.progress ?? 0) * 100);
     cell.append(el('div', { class: 'progress' },
@@ -42,21 +42,22 @@ function reasonNodes(error) {
 }
 
 function expiresCell(job) {
-  if (!job.expires_at) return el('td', { class: 'muted', text: t('none') });
+  const label = t('colExpires');
+  if (!job.expires_at) return el('td', { class: 'muted', 'data-label': label, text: t('none') });
   const ms = Date.parse(job.expires_at);
   const kept = availableUntil(job);
   if (job.status === 'completed' && kept > ms) {
     // A retained evidence export: kept (locked) and downloadable until then.
-    return el('td', { class: 'when' }, el('span', { text: t('keptUntil') }), ' ',
+    return el('td', { class: 'when', 'data-label': label }, el('div', { text: t('keptUntil') }),
       timeEl(job.retained_until, formatDateTime(kept)),
       el('div', { class: 'small muted', text: formatRelative(kept) }));
   }
   if (job.status === 'expired') {
-    return el('td', { class: 'when expired' }, el('strong', { text: t('st_expired') }), ' ',
+    return el('td', { class: 'when expired', 'data-label': label }, el('strong', { text: t('st_expired') }), ' ',
       timeEl(job.expires_at, formatDateTime(ms)),
       el('div', { class: 'small muted', text: formatRelative(ms) }));
   }
-  return el('td', { class: 'when' }, timeEl(job.expires_at, formatDateTime(ms)),
+  return el('td', { class: 'when', 'data-label': label }, timeEl(job.expires_at, formatDateTime(ms)),
     el('div', { class: 'small muted', text: formatRelative(ms) }));
 }
 
@@ -87,7 +88,7 @@ function actionsCell(job, actions) {
   if (job.status === 'completed' && job.format === 'compliance-all') {
     buttons.push(el('button', { type: 'button', class: 'quiet', 'data-action': 'bundle', onclick: () => actions.bundle(job) }, t('viewBundle')));
   }
-  const cell = el('td', { class: 'actions' }, el('div', { class: 'btns' }, buttons));
+  const cell = el('td', { class: 'actions', 'data-label': t('colActions') }, el('div', { class: 'btns' }, buttons));
   if (job.status === 'expired') cell.append(el('p', { class: 'small muted', id: `exp-${job.id}`, text: t('expiredNoDownload') }));
   return cell;
 }
@@ -137,17 +138,17 @@ function jobRow(job, actions) {
       originTag(job),
       job.label ? el('div', { class: 'label-text', text: job.label }) : null,
       el('div', { class: 'small muted mono job-id', text: job.id })),
-    el('td', { class: 'window' },
+    el('td', { class: 'window', 'data-label': t('colWindow') },
       timeEl(job.window_start, zonedText(job.window_start, job.timezone)),
       el('span', { class: 'muted', 'aria-hidden': 'true' }, ' → '),
       el('br'),
-      timeEl(job.window_end, zonedText(job.window_end, job.timezone)),
+      timeEl(job.window_end, zonedEndText(job.window_end, job.timezone)),
       el('div', { class: 'small muted', text: job.timezone })),
-    el('td', {}, el('span', { class: 'format', text: job.format })),
+    el('td', { 'data-label': t('colFormat') }, el('span', { class: 'format', text: job.format })),
     statusCell(job),
-    el('td', { class: 'num', text: job.event_count == null ? t('none') : formatNumber(job.event_count) }),
-    el('td', { class: `num${rejected ? ' warn' : ''}`, text: rejected == null ? t('none') : formatNumber(rejected) }),
-    el('td', { class: 'when' }, timeEl(job.created_at, formatDateTime(created)), el('div', { class: 'small muted', text: formatRelative(created) })),
+    el('td', { class: 'num', 'data-label': t('colEvents'), text: job.event_count == null ? t('none') : formatNumber(job.event_count) }),
+    el('td', { class: `num${rejected ? ' warn' : ''}`, 'data-label': t('colRejectedLong'), text: rejected == null ? t('none') : formatNumber(rejected) }),
+    el('td', { class: 'when', 'data-label': t('colCreated') }, timeEl(job.created_at, formatDateTime(created)), el('div', { class: 'small muted', text: formatRelative(created) })),
     expiresCell(job),
     actionsCell(job, actions));
 }

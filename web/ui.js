@@ -49,11 +49,30 @@ export function timeEl(iso, text, title = formatFull(Date.parse(iso))) {
   return el('time', { datetime: iso, title }, text);
 }
 
-/** An instant in the job's zone, with its offset: "1 May 2026, 00:00 +02:00". */
+function zonedFormat(zoneName) {
+  return new Intl.DateTimeFormat(locale(), { dateStyle: 'medium', timeStyle: 'short', hourCycle: 'h23', timeZone: zoneName });
+}
+
+/** An instant in the job's zone, on a 24-hour clock, with its offset: "May 1, 2026, 00:00 +02:00". */
 export function zonedText(iso, zoneName) {
   const ms = Date.parse(iso);
-  const local = new Intl.DateTimeFormat(locale(), { dateStyle: 'medium', timeStyle: 'short', timeZone: zoneName }).format(ms);
-  return `${local} ${dates.offsetText(ms, zoneName)}`;
+  return `${zonedFormat(zoneName).format(ms)} ${dates.offsetText(ms, zoneName)}`;
+}
+
+/**
+ * A window's end, which the window does not include: midnight in the job's
+ * zone is said as the end of the day before ("May 3, 2026, 24:00 +02:00"),
+ * the day the form's End date named, not as the next day's first minute.
+ */
+export function zonedEndText(iso, zoneName) {
+  const ms = Date.parse(iso);
+  const parts = zonedFormat(zoneName).formatToParts(ms);
+  const at = (type) => parts.find((p) => p.type === type)?.value;
+  if (Number(at('hour')) !== 0 || Number(at('minute')) !== 0) return zonedText(iso, zoneName);
+  const dayBefore = zonedFormat(zoneName).formatToParts(ms - 1)
+    .map((p) => (p.type === 'hour' ? '24' : p.type === 'minute' ? '00' : p.value))
+    .join('');
+  return `${dayBefore} ${dates.offsetText(ms, zoneName)}`;
 }
 
 /**

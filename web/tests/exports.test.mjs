@@ -152,6 +152,9 @@ test('shows a completed bundle\'s inventory, hashes and section statuses from th
   await panel.getByText('it does not check the signature over manifest.json').waitFor();
   // Each report's sections, with their statuses, e.g. ENS op.exp.8 and AESIA art12.
   await panel.getByRole('rowheader', { name: /art12/ }).waitFor();
+  // In article order, not as text sorts (art27 before art4).
+  const aesia = await panel.locator('.report').filter({ hasText: 'compliance-aesia' }).locator('th[scope=row] .mono').allTextContents();
+  assert.ok(aesia.indexOf('art4') < aesia.indexOf('art12') && aesia.indexOf('art12') < aesia.indexOf('art27'), aesia.join(' '));
   const codes = await panel.locator('.report td .sec').evaluateAll((spans) => spans.map((s) => s.dataset.status));
   assert.ok(codes.length > 10, `${codes.length} sections`);
   assert.ok(codes.every((s) => /^[a-z_]+$/.test(s)), codes.join(','));

@@ -2,7 +2,7 @@
 // Actions included, is visible without scrolling sideways, in both languages.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { createThroughForm, fillWindow, launchBrowser, newPage, row, shot, signIn, startStack } from './harness.mjs';
+import { apiPost, createThroughForm, fillWindow, launchBrowser, newPage, row, shot, signIn, startStack } from './harness.mjs';
 
 let stack;
 let browser;
@@ -20,20 +20,29 @@ test('at 1280 px the history fits its card, Actions included', async () => {
   await fillWindow(page, { start: '2026-05-01', end: '2026-05-03', zone: 'Europe/Madrid' });
   // The longest file name and window a row holds: a bundle in a zone with an offset.
   const job = await createThroughForm(page, { format: 'compliance-all', label: 'Q2 audit packet for the external auditor' });
-  const r = row(page, job.id);
-  await r.getByText('Completed', { exact: true }).waitFor({ timeout: 90000 });
+  // And the widest expiry: an export kept for five years ("Kept until ...").
+  // Before: with one in the history, Actions was cut off at 1280 px.
+  const kept = await apiPost(page, stack.url, '/v1/export-jobs', {
+    type: 'events', format: 'compliance-ens', date_from: '2026-05-01', date_to: '2026-05-03', timezone: 'UTC', retention_days: 1825,
+  });
+  assert.equal(kept.status, 202, JSON.stringify(kept.body));
+  await page.getByRole('button', { name: 'Refresh' }).click();
+  const rows = [row(page, job.id), row(page, kept.body.id)];
+  for (const r of rows) await r.getByText('Completed', { exact: true }).waitFor({ timeout: 90000 });
   for (const language of ['English', 'Español']) {
     await page.getByRole('button', { name: language, exact: true }).click();
-    await r.locator('td.actions button').first().waitFor();
+    await rows[0].locator('td.actions button').first().waitFor();
+    await shot(page, `history-1280-${language === 'English' ? 'en' : 'es'}`);
     const wrap = await page.locator('.table-wrap').evaluate((w) => ({ scroll: w.scrollWidth, client: w.clientWidth }));
     assert.ok(wrap.scroll <= wrap.client, `${language}: the table is ${wrap.scroll} px wide in ${wrap.client} px`);
     const box = await page.locator('.table-wrap').boundingBox();
-    for (const button of await r.locator('td.actions button').all()) {
-      const b = await button.boundingBox();
-      assert.ok(b.x + b.width <= box.x + box.width, `${language}: ${await button.textContent()} is cut off`);
+    for (const r of rows) {
+      for (const button of await r.locator('td.actions button').all()) {
+        const b = await button.boundingBox();
+        assert.ok(b.x + b.width <= box.x + box.width, `${language}: ${await button.textContent()} is cut off`);
+      }
     }
   }
-  await shot(page, 'history-1280');
 });
 
 test('at 390 px every control of the form and the history toolbar stays inside its card', async () => {
@@ -87,4 +96,29 @@ test('at 390 px a long tenant name leaves the top bar\'s controls on the screen'
     assert.deepEqual(outside, [], language);
   }
   await shot(page, 'topbar-390');
+});
+
+test('at 390 px each job is a block: its status and buttons in view without scrolling sideways', async () => {
+  // Before: the history was a nine-column table 1265 px wide in a 298 px
+  // box, its status and Download four screen-widths to the right.
+  const page = await newPage(browser, { viewport: { width: 390, height: 844 } });
+  await signIn(page, stack.url, 'acme');
+  await fillWindow(page, { start: '2026-05-01', end: '2026-05-03', zone: 'Europe/Madrid' });
+  const job = await createThroughForm(page, { format: 'csv', label: 'Phone check' });
+  const r = row(page, job.id);
+  await r.getByText('Completed', { exact: true }).waitFor({ timeout: 90000 });
+  for (const language of ['English', 'Español']) {
+    await page.getByRole('button', { name: language, exact: true }).click();
+    await r.locator('td.actions button').first().waitFor();
+    const wrap = await page.locator('.table-wrap').evaluate((w) => ({ scroll: w.scrollWidth, client: w.clientWidth }));
+    assert.ok(wrap.scroll <= wrap.client, `${language}: the history is ${wrap.scroll} px wide in ${wrap.client} px`);
+    for (const target of [r.locator('.status'), ...await r.locator('td.actions button').all()]) {
+      const b = await target.boundingBox();
+      assert.ok(b.x >= 0 && b.x + b.width <= 390, `${language}: ${await target.textContent()} is off the screen (${b.x}..${b.x + b.width})`);
+    }
+    // Each line says what it is, in the page's language.
+    const labels = await r.locator('td[data-label]').evaluateAll((tds) => tds.map((td) => getComputedStyle(td, '::before').content));
+    assert.ok(labels.includes(language === 'English' ? '"Status"' : '"Estado"'), labels.join(','));
+    await shot(page, `history-390-${language === 'English' ? 'en' : 'es'}`);
+  }
 });
