@@ -366,6 +366,7 @@ const es = {
   field_repeated: 'Se indicó más de una vez.',
   field_unknown: 'Campo desconocido.',
   field_date: 'Debe ser una fecha (AAAA-MM-DD) o un instante RFC 3339.',
+  field_no_such_day: 'No es un día del calendario (AAAA-MM-DD).',
   field_leap_second: 'No se admite un segundo intercalar (:60); indique el segundo siguiente (:00 del minuto siguiente).',
   field_zone: 'Zona horaria IANA desconocida (p. ej., Europe/Madrid, UTC).',
   field_start_after_end: 'El inicio es posterior al fin.',

@@ -109,6 +109,7 @@ const FIELD_SENTENCES = [
   [/^given more than once$/, 'field_repeated', []],
   [/^unknown field$/, 'field_unknown', []],
   [/^must be a date \(YYYY-MM-DD\) or an RFC 3339 instant$/, 'field_date', []],
+  [/^is not a day of the calendar \(YYYY-MM-DD\)$/, 'field_no_such_day', []],
   [/^a leap second \(:60\) is not accepted/, 'field_leap_second', []],
   [/^unknown IANA time zone/, 'field_zone', []],
   [/^the start is after the end$/, 'field_start_after_end', []],

@@ -121,6 +121,8 @@ test('problems: the English page shows what it showed; the Spanish one says the 
   assert.match(problemWords({ type: urn('job-state-conflict'), detail: 'the job is processing; only completed jobs can be shared', errors: [] }, '').text, /«procesando»/);
   assert.equal(fieldMessage('the window ends more than a minute in the future'), 'El intervalo termina más de un minuto en el futuro.');
   assert.equal(fieldMessage('must be at most 200 characters'), 'Debe tener como máximo 200 caracteres.');
+  // crates/domain/src/window.rs: WindowError::NoSuchDay (2026-02-30).
+  assert.equal(fieldMessage('is not a day of the calendar (YYYY-MM-DD)'), 'No es un día del calendario (AAAA-MM-DD).');
   // Free text the page does not know stays as the server wrote it (null: the caller shows it).
   assert.equal(fieldMessage('must rhyme'), null);
 });

@@ -20,6 +20,9 @@ pub enum DateBound {
 pub enum WindowError {
     #[error("must be a date (YYYY-MM-DD) or an RFC 3339 instant")]
     Unparseable,
+    /// Shaped like a date, but no such day (2026-02-30, 2026-13-01).
+    #[error("is not a day of the calendar (YYYY-MM-DD)")]
+    NoSuchDay,
     #[error("a leap second (:60) is not accepted; give the next second (:00 of the next minute)")]
     LeapSecond,
     #[error("unknown IANA time zone")]
@@ -48,9 +51,14 @@ impl DateBound {
     /// Parses `YYYY-MM-DD` (exactly ten characters) or an RFC 3339 instant.
     pub fn parse(s: &str) -> Result<Self, WindowError> {
         if s.len() == 10
-            && let Ok(d) = NaiveDate::parse_from_str(s, "%Y-%m-%d")
+            && s.bytes().enumerate().all(|(i, b)| match i {
+                4 | 7 => b == b'-',
+                _ => b.is_ascii_digit(),
+            })
         {
-            return Ok(Self::Date(d));
+            return NaiveDate::parse_from_str(s, "%Y-%m-%d")
+                .map(Self::Date)
+                .map_err(|_| WindowError::NoSuchDay);
         }
         let t = DateTime::parse_from_rfc3339(s).map_err(|_| WindowError::Unparseable)?;
         // chrono keeps `:60` as a nanosecond past 1e9: an instant no other

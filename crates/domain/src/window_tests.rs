@@ -29,9 +29,16 @@ fn bounds_parse_dates_and_instants_only() {
         bound("2026-05-01T02:00:00+02:00"),
         DateBound::Instant(utc("2026-05-01T00:00:00Z"))
     );
+    // Shaped like a date, but no such day: said so, not "must be a date".
+    for no_such_day in ["2026-02-30", "2026-13-01", "2026-04-31", "2026-00-10"] {
+        assert_eq!(
+            DateBound::parse(no_such_day),
+            Err(WindowError::NoSuchDay),
+            "{no_such_day}"
+        );
+    }
     for bad in [
         "2026-5-1",
-        "2026-02-30",
         "01/05/2026",
         "",
         "2026-05-01T00:00:00",

@@ -163,12 +163,13 @@ impl ExportRequest {
             };
             let error = FieldError::new(field, e.to_string());
             match e {
-                WindowError::Unparseable | WindowError::LeapSecond | WindowError::UnknownZone => {
-                    ApiError::BadRequest {
-                        detail: describe(std::slice::from_ref(&error)),
-                        errors: vec![error],
-                    }
-                }
+                WindowError::Unparseable
+                | WindowError::NoSuchDay
+                | WindowError::LeapSecond
+                | WindowError::UnknownZone => ApiError::BadRequest {
+                    detail: describe(std::slice::from_ref(&error)),
+                    errors: vec![error],
+                },
                 _ => ApiError::Unprocessable {
                     detail: describe(std::slice::from_ref(&error)),
                     errors: vec![error],

@@ -66,6 +66,15 @@ async fn malformed_bodies_are_400_and_create_nothing() {
             .problem(StatusCode::BAD_REQUEST),
         ["timezone"]
     );
+    // A day that does not exist is said to be one, not "must be a date".
+    let mut no_such_day = may();
+    no_such_day["date_from"] = json!("2026-02-30");
+    let r = app.create(&tok, no_such_day, None).await;
+    assert_eq!(r.problem(StatusCode::BAD_REQUEST), ["date_from"]);
+    assert_eq!(
+        r.body["errors"][0]["message"],
+        "is not a day of the calendar (YYYY-MM-DD)"
+    );
     let long_key = "k".repeat(256);
     let r = app.create(&tok, may(), Some(&long_key)).await;
     assert_eq!(r.problem(StatusCode::BAD_REQUEST), ["Idempotency-Key"]);
