@@ -3,7 +3,8 @@
 // sections with their status.
 import * as api from './api.js';
 import { FAILED_CHECKS, readBundle } from './bundle.js';
-import { formatBytes, formatNumber, t } from './i18n.js';
+import { formatBytes, formatNumber, language, t } from './i18n.js';
+import { SECTION_TITLES } from './section-titles.js';
 import { $, el, zonedEndText, zonedText } from './ui.js';
 
 /** The job whose bundle the panel shows. */
@@ -60,6 +61,16 @@ function bundleParts(job, bundle) {
   return parts;
 }
 
+/**
+ * A section's title in the page's language, as the HTML renderings say it
+ * (the report's JSON states one language per framework); the JSON's own
+ * title for a section the table does not know.
+ */
+function sectionTitle(section) {
+  const both = SECTION_TITLES.get(section.key);
+  return both ? both[language() === 'es' ? 0 : 1] : section.title;
+}
+
 /** One report: how many sections of each status, then each section's. */
 function reportSections(r) {
   const counts = new Map();
@@ -71,7 +82,7 @@ function reportSections(r) {
       el('caption', { class: 'sr-only', text: `${t('sections')}: ${r.format}` }),
       el('thead', {}, el('tr', {}, el('th', { scope: 'col', text: t('section') }), el('th', { scope: 'col', text: t('sectionStatus') }))),
       el('tbody', {}, r.sections.map((s) => el('tr', {},
-        el('th', { scope: 'row' }, el('span', { class: 'mono', text: s.key }), ' ', el('span', { class: 'muted', text: s.title })),
+        el('th', { scope: 'row' }, el('span', { class: 'mono', text: s.key }), ' ', el('span', { class: 'muted', text: sectionTitle(s) })),
         el('td', {}, el('span', { class: `sec sec-${s.status}`, 'data-status': s.status, text: sectionStatus(s.status) })))))));
 }
 

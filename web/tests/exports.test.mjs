@@ -164,11 +164,21 @@ test('shows a completed bundle\'s inventory, hashes and section statuses from th
     es: { evidenced: 'acreditado', partial: 'parcial', not_evidenced: 'no acreditado', out_of_scope_for_log: 'fuera del alcance del registro' },
   };
   assert.deepEqual(await panel.locator('.report td .sec').allTextContents(), codes.map((c) => words.en[c]));
+  // Each section's title in the page's language, as the renderings say it
+  // (before: ENS titles in Spanish on the English page, AESIA's in English on the Spanish one).
+  const titles = () => panel.locator('th[scope=row]').evaluateAll((ths) => Object.fromEntries(
+    ths.map((th) => [th.querySelector('.mono').textContent, th.querySelector('.muted').textContent])));
+  const english = await titles();
+  assert.equal(english['op.exp.8'], 'Activity logging', JSON.stringify(english));
+  assert.equal(english.art12, 'Record-keeping: automatic logging and traceability');
   await shot(page, 'bundle');
   // In Spanish the open panel is redrawn: no status is left in English.
   await page.getByRole('button', { name: 'Español' }).click();
   await panel.getByRole('heading', { name: 'Inventario' }).waitFor();
   assert.deepEqual(await panel.locator('.report td .sec').allTextContents(), codes.map((c) => words.es[c]));
+  const spanish = await titles();
+  assert.equal(spanish.art12, 'Conservación de registros: registro automático y trazabilidad');
+  assert.equal(spanish['op.exp.8'], 'Registro de la actividad');
   const summary = await panel.locator('.report .summary .sec').allTextContents();
   assert.ok(summary.every((w) => /^(acreditado|parcial|no acreditado|fuera del alcance del registro) [0-9.]+$/.test(w)), summary.join(','));
   await page.getByRole('button', { name: 'English' }).click();

@@ -29,7 +29,7 @@ macro_rules! web_file {
 
 /// Every file the page is made of, beside `index.html` (a test holds this
 /// list to the `.js` and `.css` files in `web/`).
-const ASSETS: [(&str, &str, &[u8]); 13] = [
+const ASSETS: [(&str, &str, &[u8]); 14] = [
     web_file!("app.js", "text/javascript; charset=utf-8"),
     web_file!("ui.js", "text/javascript; charset=utf-8"),
     web_file!("form.js", "text/javascript; charset=utf-8"),
@@ -42,6 +42,7 @@ const ASSETS: [(&str, &str, &[u8]); 13] = [
     web_file!("server-words.js", "text/javascript; charset=utf-8"),
     web_file!("dates.js", "text/javascript; charset=utf-8"),
     web_file!("bundle.js", "text/javascript; charset=utf-8"),
+    web_file!("section-titles.js", "text/javascript; charset=utf-8"),
     web_file!("app.css", "text/css; charset=utf-8"),
 ];
 const INDEX_HTML: &str = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/../../web/index.html"));
@@ -156,5 +157,57 @@ mod tests {
             let linked = INDEX_HTML.contains(&format!("/assets/{name}"));
             assert!(imported || linked, "{name} is served but nothing loads it");
         }
+    }
+}
+
+#[cfg(test)]
+mod section_titles {
+    use kt_engine::formats::reports::html::SECTION_TITLES;
+
+    /// `web/section-titles.js` as the reports' table makes it.
+    fn generated() -> String {
+        let mut js = String::from(
+            "// Generated from the reports' section titles (crates/engine/src/formats/\n\
+             // reports/html/es.rs, TITLES): key -> [Spanish, English], the words the HTML\n\
+             // renderings use. The test `section_titles` in crates/service/src/http/page.rs\n\
+             // holds this file to that table; UPDATE_GOLDEN=1 rewrites it.\n\
+             export const SECTION_TITLES = new Map([\n",
+        );
+        for (key, es, en) in SECTION_TITLES {
+            let quoted = |s: &str| serde_json::to_string(s).expect("a string");
+            js.push_str(&format!(
+                "  [{}, [{}, {}]],\n",
+                quoted(key),
+                quoted(es),
+                quoted(en)
+            ));
+        }
+        js.push_str("]);\n");
+        js
+    }
+
+    /// The page shows a bundle's sections with the renderings' titles in its
+    /// own language (a report's JSON states one language per framework).
+    #[test]
+    fn the_pages_section_titles_are_the_reports() {
+        let path =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../web/section-titles.js");
+        let mut keys: Vec<&str> = SECTION_TITLES.iter().map(|(key, ..)| *key).collect();
+        keys.sort_unstable();
+        keys.dedup();
+        assert_eq!(
+            keys.len(),
+            SECTION_TITLES.len(),
+            "one title per section key"
+        );
+        let expected = generated();
+        if std::env::var_os("UPDATE_GOLDEN").is_some() {
+            std::fs::write(&path, &expected).expect("web/ is writable");
+        }
+        let on_disk = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(
+            on_disk == expected,
+            "web/section-titles.js is not the reports' table: UPDATE_GOLDEN=1 cargo test -p kt-service section_titles"
+        );
     }
 }

@@ -10,6 +10,9 @@ use std::fmt::Write;
 
 mod es;
 mod labels;
+/// Each section's title in Spanish and English, `(key, es, en)`: what the
+/// renderings say, and what the Exports page shows (`web/section-titles.js`).
+pub use es::TITLES as SECTION_TITLES;
 pub use labels::Lang;
 use labels::{Label, label, status_label};
 
