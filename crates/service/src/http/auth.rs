@@ -96,6 +96,9 @@ impl<S: Send + Sync> FromRequestParts<S> for Caller {
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, ApiError> {
         match parts.extensions.get::<RequestContext>() {
             Some(ctx) => Self::from_context(ctx),
+            None if parts.extensions.get::<ExpiredToken>().is_some() => Err(
+                ApiError::Unauthorized("the bearer token has expired; get a new one"),
+            ),
             None => Err(ApiError::Unauthorized("missing or invalid bearer token")),
         }
     }
@@ -150,25 +153,54 @@ where
     fn call(&mut self, mut req: Request<B>) -> S::Future {
         let context = verify_dev_token(&req, &self.key);
         let extensions = req.extensions_mut();
+        extensions.remove::<ExpiredToken>();
         match context {
-            Some(ctx) => extensions.insert(ctx),
-            None => extensions.remove::<RequestContext>(),
-        };
+            Ok(ctx) => {
+                extensions.insert(ctx);
+            }
+            Err(rejected) => {
+                extensions.remove::<RequestContext>();
+                if rejected == Rejected::Expired {
+                    extensions.insert(ExpiredToken);
+                }
+            }
+        }
         self.inner.call(req)
     }
 }
 
-fn verify_dev_token<B>(req: &Request<B>, key: &DecodingKey) -> Option<RequestContext> {
-    let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
-    let (kind, token) = value.split_once(' ')?;
+/// A signed token past its `exp`: the extractor says so instead of
+/// "invalid" (locally; in AWS the JWT authorizer answers before the API).
+#[derive(Debug, Clone, Copy)]
+struct ExpiredToken;
+
+/// Why a request carries no verified claims.
+#[derive(Debug, PartialEq, Eq)]
+enum Rejected {
+    /// No `Authorization: Bearer`, or a token that does not verify.
+    Invalid,
+    /// A token this server signed, expired.
+    Expired,
+}
+
+fn verify_dev_token<B>(req: &Request<B>, key: &DecodingKey) -> Result<RequestContext, Rejected> {
+    let value = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .ok_or(Rejected::Invalid)?;
+    let (kind, token) = value.split_once(' ').ok_or(Rejected::Invalid)?;
     if !kind.eq_ignore_ascii_case("bearer") {
-        return None;
+        return Err(Rejected::Invalid);
     }
     let claims = match kt_devtoken::verify(token, key) {
         Ok(claims) => claims,
         Err(e) => {
             tracing::debug!(error = %e, "dev token rejected");
-            return None;
+            return Err(match e.kind() {
+                jsonwebtoken::errors::ErrorKind::ExpiredSignature => Rejected::Expired,
+                _ => Rejected::Invalid,
+            });
         }
     };
     let mut jwt = ApiGatewayRequestAuthorizerJwtDescription::default();
@@ -185,7 +217,7 @@ fn verify_dev_token<B>(req: &Request<B>, key: &DecodingKey) -> Option<RequestCon
     ctx.authorizer = Some(authorizer);
     ctx.http.method = req.method().clone();
     ctx.http.path = Some(req.uri().path().to_string());
-    Some(RequestContext::ApiGatewayV2(ctx))
+    Ok(RequestContext::ApiGatewayV2(ctx))
 }
 
 #[cfg(test)]

@@ -39,6 +39,44 @@ async fn every_v1_route_needs_a_valid_token() {
 }
 
 #[tokio::test]
+async fn an_expired_token_is_401_saying_it_expired() {
+    // Before: "missing or invalid bearer token", as for garbage.
+    let now = jsonwebtoken::get_current_timestamp();
+    let claims = kt_devtoken::DevClaims {
+        sub: "u_1".into(),
+        tenant_id: "acme".into(),
+        scope: RW.join(" "),
+        exp: now - 3600,
+        iat: now - 7200,
+    };
+    let expired = jsonwebtoken::encode(
+        &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256),
+        &claims,
+        &jsonwebtoken::EncodingKey::from_secret(SECRET.as_bytes()),
+    )
+    .unwrap();
+    let app = app();
+    let r = app.get("/v1/export-jobs", &expired).await;
+    r.problem(StatusCode::UNAUTHORIZED);
+    assert!(
+        r.body["detail"].as_str().unwrap().contains("expired"),
+        "{}",
+        r.body
+    );
+    // A fresh token on the next request: the marker does not stick.
+    let r = app.get("/v1/export-jobs", &token("acme", RW)).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let r = app
+        .call(Method::GET, "/v1/export-jobs", Some("garbage"))
+        .await;
+    assert!(
+        !r.body["detail"].as_str().unwrap().contains("expired"),
+        "{}",
+        r.body
+    );
+}
+
+#[tokio::test]
 async fn a_token_whose_tenant_is_not_a_tenant_id_is_401() {
     let app = app();
     for tenant in ["", "Acme", "../globex", "a"] {
