@@ -14,7 +14,9 @@ use kt_engine::custody::PublishedKey;
 use kt_engine::custody::trusted_pem;
 use kt_engine::formats::reports::custody_verify::{verify_chain, verify_job_manifest_with};
 use kt_engine::formats::reports::verify::timestamp::TokenAnchor;
-use kt_engine::formats::reports::verify::{VerifyReport, verify_bundle_with, verify_file};
+use kt_engine::formats::reports::verify::{
+    VerifyReport, verify_bundle_published, verify_bundle_with, verify_file,
+};
 use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -156,10 +158,17 @@ where
     let report = if args.chain.is_some() || args.manifest.is_some() {
         custody(args, api_url).await?
     } else {
-        verify(args, fetch_job).await?
+        verify(args, api_url, fetch_job).await?
     };
     if json {
         crate::output::print_json(&report);
+        // A script reads the JSON; a person at the pipe's end still learns the verdict.
+        if !report.is_ok() {
+            eprintln!(
+                "error: not verified: {} check(s) failed (the JSON's \"mismatches\")",
+                report.mismatches.len()
+            );
+        }
     } else {
         crate::output::print_text(&report.to_string());
     }
@@ -192,8 +201,36 @@ pub async fn custody(args: VerifyArgs, api_url: &str) -> anyhow::Result<VerifyRe
     .context("verification task")?
 }
 
+/// Whose keys a bundle's signature is checked against.
+enum BundleTrust {
+    /// `--key`: the bundle must be signed by one of them.
+    Given(Vec<PublishedKey>),
+    /// The API's `/v1/keys`, fetched because none was given: a signed bundle
+    /// must be signed by one of them, an unsigned one is said to be unsigned.
+    Published(Vec<PublishedKey>),
+    /// The API could not be reached (why): only the key the bundle carries.
+    Unreachable(String),
+}
+
+/// The keys for a bundle: `--key`, else the API's (the README's plain
+/// `verify bundle.tar.gz` must check who signed, not only that the files
+/// match the key they came with: a forger brings their own key).
+async fn bundle_trust(args: &VerifyArgs, api_url: &str) -> anyhow::Result<BundleTrust> {
+    if !args.keys.is_empty() {
+        return Ok(BundleTrust::Given(trusted_keys(args, api_url).await?));
+    }
+    Ok(match trusted_keys(args, api_url).await {
+        Ok(keys) => BundleTrust::Published(keys),
+        Err(e) => BundleTrust::Unreachable(format!("{e:#}")),
+    })
+}
+
 /// The checks `run` prints.
-pub async fn verify<F, Fut>(args: VerifyArgs, fetch_job: F) -> anyhow::Result<VerifyReport>
+pub async fn verify<F, Fut>(
+    args: VerifyArgs,
+    api_url: &str,
+    fetch_job: F,
+) -> anyhow::Result<VerifyReport>
 where
     F: FnOnce(JobId) -> Fut,
     Fut: Future<Output = anyhow::Result<JobView>>,
@@ -220,15 +257,15 @@ where
         ))
         .into());
     }
-    let keys = if args.keys.is_empty() {
-        vec![]
+    let trust = if bundle {
+        Some(bundle_trust(&args, api_url).await?)
     } else {
-        trusted_keys(&args, "").await?
+        None
     };
     let anchor = anchor(&args)?;
     tokio::task::spawn_blocking(move || {
         let anchor = anchor.as_ref().map(|a| a as &dyn TokenAnchor);
-        check(&file, bundle, size, sha256.as_deref(), &keys, anchor)
+        check(&file, size, sha256.as_deref(), trust, anchor)
     })
     .await
     .context("verification task")?
@@ -236,10 +273,9 @@ where
 
 fn check(
     file: &Path,
-    bundle: bool,
     size: Option<u64>,
     sha256: Option<&str>,
-    keys: &[PublishedKey],
+    bundle: Option<BundleTrust>,
     anchor: Option<&dyn TokenAnchor>,
 ) -> anyhow::Result<VerifyReport> {
     let mut report = if size.is_some() || sha256.is_some() {
@@ -247,9 +283,19 @@ fn check(
     } else {
         VerifyReport::default()
     };
-    if bundle {
-        let inner = verify_bundle_with(file, keys, anchor)?;
-        report.extend(inner);
+    match bundle {
+        None => {}
+        Some(BundleTrust::Given(keys)) => report.extend(verify_bundle_with(file, &keys, anchor)?),
+        Some(BundleTrust::Published(keys)) => {
+            report.extend(verify_bundle_published(file, &keys, anchor)?)
+        }
+        Some(BundleTrust::Unreachable(why)) => {
+            let mut inner = verify_bundle_with(file, &[], anchor)?;
+            inner
+                .notes
+                .push(format!("the service's keys were not fetched: {why}"));
+            report.extend(inner);
+        }
     }
     Ok(report)
 }
@@ -285,13 +331,13 @@ mod tests {
         let mut a = args(file.clone());
         a.sha256 = Some(sha.into());
         a.size = Some(2);
-        assert!(verify(a.clone(), no_job).await.unwrap().is_ok());
+        assert!(verify(a.clone(), "", no_job).await.unwrap().is_ok());
         a.size = Some(3);
-        let r = verify(a, no_job).await.unwrap();
+        let r = verify(a, "", no_job).await.unwrap();
         assert_eq!(r.mismatches.len(), 1);
         assert_eq!(r.mismatches[0].check, "size_bytes");
         // Nothing to compare with is a usage error (exit 2), not a silent success.
-        let none = verify(args(file.clone()), no_job).await.unwrap_err();
+        let none = verify(args(file.clone()), "", no_job).await.unwrap_err();
         assert!(
             matches!(none.downcast_ref::<Failure>(), Some(Failure::Usage(_))),
             "{none:#}"

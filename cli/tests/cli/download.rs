@@ -245,6 +245,35 @@ fn a_bundle_keeps_its_tar_gz_name_and_verifies_as_a_bundle() {
         .output()
         .unwrap();
     assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
+    // Without --key, the bundle's signature is checked against the service's
+    // published keys, not only the key the bundle carries (which a forger
+    // would bring along). Before: only the carried key, for a bundle file.
+    let report = crate::stdout_json(&o);
+    let checked = report["checked"].to_string();
+    assert!(
+        checked.contains("signing-key.pem: one of the trusted keys"),
+        "{report}"
+    );
+    assert!(
+        report
+            .get("notes")
+            .is_none_or(|n| !n.to_string().contains("origin not checked")),
+        "{report}"
+    );
+    // With the API out of reach: still verified, and it says what was not checked.
+    let o = s
+        .kt(&s.lake_tenant, dir.path())
+        .args(["--api-url", "http://127.0.0.1:9", "export-jobs", "verify"])
+        .arg(out.join(name))
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
+    let notes = crate::stdout_json(&o)["notes"].to_string();
+    assert!(notes.contains("origin not checked"), "{notes}");
+    assert!(
+        notes.contains("the service's keys were not fetched"),
+        "{notes}"
+    );
 }
 
 #[test]

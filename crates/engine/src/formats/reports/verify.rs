@@ -27,7 +27,7 @@ pub const REPORT_FILES: [&str; 3] = [
 
 #[derive(Debug, thiserror::Error)]
 pub enum VerifyError {
-    #[error("cannot read {path}: {source}")]
+    #[error("cannot read {path}")]
     Io { path: PathBuf, source: io::Error },
     #[error("{path} is not a readable tar.gz bundle: {reason}")]
     NotABundle { path: PathBuf, reason: String },
@@ -318,10 +318,31 @@ pub fn verify_bundle_with(
     trusted: &[PublishedKey],
     anchor: Option<&dyn TokenAnchor>,
 ) -> Result<VerifyReport, VerifyError> {
+    verify_bundle_trusting(path, trusted, !trusted.is_empty(), anchor)
+}
+
+/// The same against the service's published keys (`/v1/keys`, fetched
+/// because no key was given): a signed bundle must be signed by one of
+/// them; an unsigned one (an offline `kt export run`) is said to be
+/// unsigned, not failed, since nobody asked for a signature.
+pub fn verify_bundle_published(
+    path: &Path,
+    published: &[PublishedKey],
+    anchor: Option<&dyn TokenAnchor>,
+) -> Result<VerifyReport, VerifyError> {
+    verify_bundle_trusting(path, published, false, anchor)
+}
+
+fn verify_bundle_trusting(
+    path: &Path,
+    trusted: &[PublishedKey],
+    signature_required: bool,
+    anchor: Option<&dyn TokenAnchor>,
+) -> Result<VerifyReport, VerifyError> {
     let mut r = VerifyReport::default();
     let files = read_entries(path, &mut r)?;
     check_sums(&files, &mut r);
-    check_bundle_signature(&files, trusted, &mut r);
+    check_bundle_signature(&files, trusted, signature_required, &mut r);
     let Some(mbytes) = files.get(MANIFEST) else {
         r.fail(MANIFEST, "present", "present", "missing");
         return Ok(r);
@@ -351,17 +372,28 @@ pub fn verify_bundle_with(
     Ok(r)
 }
 
+/// What a bundle with no signature proves, said with its checks.
+pub const UNSIGNED: &str = "unsigned: the bundle carries no manifest.sig, so its hashes show only \
+     that its files agree with each other, not who made them";
+
+/// What a signature checked with the key the bundle carries proves.
+pub const ORIGIN_NOT_CHECKED: &str = "origin not checked: the signature was checked with the key \
+     the bundle carries (signing-key.pem), which shows the files are as signed, not that the \
+     service signed them; check the key against the service's published keys (--key, or the \
+     API's /v1/keys)";
+
 /// Checks the signature a bundle carries over its `manifest.json`. The key in
 /// the bundle proves integrity only; `trusted` (from `/v1/keys` or `--key`)
 /// makes it prove who signed. With no trusted keys the bundle's own key is used.
 pub fn check_bundle_signature(
     files: &BTreeMap<String, Vec<u8>>,
     trusted: &[PublishedKey],
+    signature_required: bool,
     r: &mut VerifyReport,
 ) {
     let (Some(manifest), Some(sig)) = (files.get("manifest.json"), files.get(BUNDLE_SIGNATURE))
     else {
-        if !trusted.is_empty() {
+        if signature_required {
             r.fail(BUNDLE_SIGNATURE, "present", "a signed bundle", "missing");
         } else if files.contains_key(BUNDLE_PUBLIC_KEY) {
             r.fail(
@@ -370,6 +402,8 @@ pub fn check_bundle_signature(
                 "present",
                 "missing",
             );
+        } else {
+            r.note(UNSIGNED);
         }
         return;
     };
@@ -377,6 +411,7 @@ pub fn check_bundle_signature(
         .get(BUNDLE_PUBLIC_KEY)
         .and_then(|pem| trusted_pem(&String::from_utf8_lossy(pem)).ok());
     let keys: Vec<PublishedKey> = if trusted.is_empty() {
+        r.note(ORIGIN_NOT_CHECKED);
         carried.clone().into_iter().collect()
     } else {
         if let Some(c) = &carried {

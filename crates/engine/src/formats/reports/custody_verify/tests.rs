@@ -1,5 +1,5 @@
 use super::super::bundle::{BUNDLE_PUBLIC_KEY, BUNDLE_SIGNATURE};
-use super::super::verify::check_bundle_signature;
+use super::super::verify::{ORIGIN_NOT_CHECKED, UNSIGNED, check_bundle_signature};
 use super::*;
 use crate::custody::chain::{ChainHead, ChainLink, ChainScope};
 use crate::custody::keys::PublishedKey;
@@ -203,10 +203,14 @@ async fn a_bundles_signature_is_checked_against_the_key_it_carries_or_trusted_ke
     };
     let check = |f: &BTreeMap<String, Vec<u8>>, trusted: &[PublishedKey]| {
         let mut r = VerifyReport::default();
-        check_bundle_signature(f, trusted, &mut r);
+        check_bundle_signature(f, trusted, !trusted.is_empty(), &mut r);
         r
     };
-    assert!(check(&files(&manifest), &[]).is_ok());
+    // With only the key it carries, the signature checks out, and the report
+    // says that proves integrity, not who signed (a forger brings their own key).
+    let own = check(&files(&manifest), &[]);
+    assert!(own.is_ok());
+    assert_eq!(own.notes, [ORIGIN_NOT_CHECKED]);
     assert!(check(&files(&manifest), &[signer.published()]).is_ok());
     let mut tampered = manifest.clone();
     tampered.push(b' ');
@@ -224,11 +228,34 @@ async fn a_bundles_signature_is_checked_against_the_key_it_carries_or_trusted_ke
             "manifest.json: signing key id"
         ]
     );
-    // An unsigned bundle passes on its own but not when a key is required.
+    // An unsigned bundle passes on its own, saying it is unsigned, but not
+    // when a key is required.
     let unsigned = BTreeMap::from([("manifest.json".to_string(), manifest.clone())]);
-    assert!(check(&unsigned, &[]).is_ok());
+    let alone = check(&unsigned, &[]);
+    assert!(alone.is_ok());
+    assert_eq!(alone.notes, [UNSIGNED]);
     assert_eq!(
-        checks(&check(&unsigned, &[other])),
+        checks(&check(&unsigned, std::slice::from_ref(&other))),
         vec!["manifest.sig: present"]
     );
+    // Against keys fetched from the service (none given): a signed bundle must
+    // be theirs, an unsigned one is said to be unsigned.
+    let mut fetched = VerifyReport::default();
+    check_bundle_signature(
+        &files(&manifest),
+        std::slice::from_ref(&other),
+        false,
+        &mut fetched,
+    );
+    assert_eq!(
+        checks(&fetched),
+        vec![
+            "signing-key.pem: trusted key",
+            "manifest.json: signing key id"
+        ]
+    );
+    let mut fetched = VerifyReport::default();
+    check_bundle_signature(&unsigned, &[other], false, &mut fetched);
+    assert!(fetched.is_ok());
+    assert_eq!(fetched.notes, [UNSIGNED]);
 }
