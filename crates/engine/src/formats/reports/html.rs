@@ -148,7 +148,7 @@ pub fn render(report: &Value, lang: Lang, hashes: &[(String, String)]) -> String
     let _ = write!(
         o,
         "<h1>{}</h1>\n<p>{}</p>\n<table>\n<tr><th>{}</th><td>{}</td></tr>\n<tr><th>{}</th><td>{} → {} ({})</td></tr>\n<tr><th>{}</th><td class=\"mono\">{}</td></tr>\n<tr><th>{}</th><td>{}</td></tr>\n<tr><th>{}</th><td>{}</td></tr>\n<tr><th>{}</th><td>{} {}</td></tr>\n</table>\n<p><em>{}</em></p>\n",
-        text(&r["framework"]["citation"]),
+        prose(&r["framework"]["citation"], lang),
         l(Label::Intro),
         l(Label::Tenant),
         text(&r["tenant_id"]),

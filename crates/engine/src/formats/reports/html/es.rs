@@ -5,6 +5,19 @@
 
 /// (English, Spanish); the same number of `{}` in both, in the same order.
 pub const TEXTS: &[(&str, &str)] = &[
+    // The frameworks' citations (the reports' headings); the ENS's is Spanish already.
+    (
+        "Regulation (EU) 2024/1689 (Artificial Intelligence Act); supervision in Spain by AESIA",
+        "Reglamento (UE) 2024/1689 (Reglamento de Inteligencia Artificial); supervisión en España por la AESIA",
+    ),
+    (
+        "Regulation (EU) 2016/679 (GDPR) and Ley Orgánica 3/2018 (LOPDGDD); supervision by the AEPD",
+        "Reglamento (UE) 2016/679 (RGPD) y Ley Orgánica 3/2018 (LOPDGDD); supervisión por la AEPD",
+    ),
+    (
+        "Real Decreto 311/2022, Anexo II",
+        "Real Decreto 311/2022, Anexo II",
+    ),
     (
         "no breach candidate in the window; absence of records is not evidence that no breach occurred",
         "ninguna posible violación de seguridad en el periodo; la ausencia de registros no prueba que no se produjera ninguna",
