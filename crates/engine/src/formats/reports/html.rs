@@ -69,6 +69,7 @@ const STYLE: &str = "body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,
 h1{font-size:1.5rem}h2{font-size:1.2rem;border-bottom:1px solid #999;margin-top:2rem}h3{font-size:1.05rem}\
 table{border-collapse:collapse;width:100%;margin:.5rem 0}th,td{border:1px solid #bbb;padding:.25rem .4rem;text-align:left;vertical-align:top;font-size:.85rem}\
 th{background:#eee}code,.mono{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:.8rem;word-break:break-all}\
+th.mono{word-break:normal;white-space:nowrap}td{overflow-wrap:anywhere}\
 .status{font-weight:600}.evidenced{color:#05620b}.partial{color:#8a5300}.not_evidenced{color:#9b1111}.out_of_scope_for_log{color:#444}\
 section{page-break-inside:avoid;break-inside:avoid}\
 @media print{body{margin:0;max-width:none}a{color:inherit;text-decoration:none}h2{page-break-after:avoid}}";
