@@ -50,8 +50,11 @@ struct UpArgs {
 
 #[derive(clap::Args)]
 struct ScheduleArgs {
-    /// The run's time, RFC 3339 (the EventBridge event's `time`), e.g.
-    /// 2026-07-01T01:30:00Z to run the first day of Q3; default now.
+    /// The run's time, RFC 3339 (the EventBridge event's `time`); default
+    /// now. A quarter's run starts at 03:00 of its first day in each
+    /// schedule's zone: 2026-07-01T01:30:00Z is 03:30 in Madrid (Q2 due
+    /// there), 2026-07-01T03:30:00Z for a schedule in UTC. When nothing is
+    /// due, stderr says each schedule's next run.
     #[arg(long, value_parser = parse_run_time)]
     time: Option<chrono::DateTime<chrono::Utc>>,
 }
@@ -116,6 +119,9 @@ async fn schedule(args: ScheduleArgs) -> Result<()> {
     match stack.run_schedule(&event).await {
         Ok(outcomes) => {
             println!("{}", serde_json::to_string_pretty(&outcomes)?);
+            if outcomes.is_empty() {
+                say_why_nothing_ran(&stack, now).await?;
+            }
             Ok(())
         }
         Err(e) => {
@@ -123,6 +129,31 @@ async fn schedule(args: ScheduleArgs) -> Result<()> {
             Err(e.into())
         }
     }
+}
+
+/// A run that made nothing says why on stderr (the JSON stays `[]`): no
+/// enabled schedule, or each one's next run, in its zone, and the quarter
+/// it exports.
+async fn say_why_nothing_ran(stack: &LocalStack, now: chrono::DateTime<chrono::Utc>) -> Result<()> {
+    let schedules = stack.job_store().enabled_schedules().await?;
+    if schedules.is_empty() {
+        eprintln!(
+            "nothing due: no tenant has an enabled schedule (PUT /v1/compliance-profile with \"schedule\": {{\"enabled\": true}})"
+        );
+    }
+    for s in schedules {
+        if let Some(next) = kt_service::schedule::next_run(&s.schedule, now) {
+            eprintln!(
+                "{}: nothing due at {}; its next run is {} ({}), exporting {}",
+                s.tenant,
+                now.to_rfc3339(),
+                next.local,
+                next.timezone,
+                next.quarter
+            );
+        }
+    }
+    Ok(())
 }
 
 /// The run's time: `--time`, or now. A time to come is refused: the run
