@@ -122,12 +122,25 @@ pub fn log_gaps(agg: &Aggregate) -> (u64, i64, LogGaps) {
     )
 }
 
-pub fn gap_statement(count: u64, minutes: i64) -> Option<String> {
+pub fn gap_statement(agg: &Aggregate, count: u64, minutes: i64) -> Option<String> {
     (count > 0).then(|| {
+        let share = share_of_period(agg, minutes);
         format!(
-            "{count} silence(s) longer than {GAP_THRESHOLD_MIN} minutes ({minutes} minutes in total); the log cannot tell quiet periods from collection outages"
+            "{count} silence(s) longer than {GAP_THRESHOLD_MIN} minutes ({minutes} minutes in total, {share} of the period); the log cannot tell quiet periods from collection outages"
         )
     })
+}
+
+/// `minutes` as a share of the report's period, in whole percent rounded
+/// down ("97%", never "100%" while any minute had events), or "under 1%":
+/// a reader of a section whose status silences do not lower sees at once
+/// how much of the period the log says nothing about.
+fn share_of_period(agg: &Aggregate, minutes: i64) -> String {
+    let period = (agg.window.end - agg.window.start).num_minutes().max(1);
+    match minutes * 100 / period {
+        0 => "under 1%".to_string(),
+        pct => format!("{pct}%"),
+    }
 }
 
 /// Human oversight of escalations (AI Act Art. 14 / 26(2), GDPR Art. 22).
@@ -343,4 +356,36 @@ pub struct OversightMetrics {
     pub high_or_critical_risk_events: u64,
     pub escalation_events_without_id: u64,
     pub untracked_escalations: u64,
+}
+
+#[cfg(test)]
+mod gap_statement_tests {
+    use super::*;
+    use crate::formats::reports::Framework;
+    use kt_domain::ExportFormat;
+
+    #[test]
+    fn silences_are_said_with_their_share_of_the_period_rounded_down() {
+        let ctx = crate::formats::test_support::context(ExportFormat::ComplianceAll);
+        let agg = Aggregate::new(ctx.window, "acme", "k", &Framework::ALL);
+        let period = (ctx.window.end - ctx.window.start).num_minutes();
+        assert_eq!(gap_statement(&agg, 0, 0), None);
+        let said = |minutes| gap_statement(&agg, 1, minutes).unwrap();
+        assert!(
+            said(1).contains("(1 minutes in total, under 1% of the period)"),
+            "{}",
+            said(1)
+        );
+        assert!(
+            said(period / 2).contains(", 50% of the period)"),
+            "{}",
+            said(period / 2)
+        );
+        // Never "100%" while some minute had events.
+        assert!(
+            said(period - 1).contains(", 99% of the period)"),
+            "{}",
+            said(period - 1)
+        );
+    }
 }

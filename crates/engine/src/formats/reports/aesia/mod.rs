@@ -132,7 +132,7 @@ fn art12(agg: &Aggregate) -> Section {
         ));
         Status::Partial
     };
-    if let Some(g) = common::gap_statement(gap_count, gap_minutes) {
+    if let Some(g) = common::gap_statement(agg, gap_count, gap_minutes) {
         s.gap(g);
     }
     s.gap("logging of the AI system itself (inputs, reference databases, Art. 12(3)) is outside the gateway; the gateway log covers the requests it handled");

@@ -194,7 +194,7 @@ pub(super) fn op_mon_3(agg: &Aggregate) -> Section {
     } else {
         Status::Partial
     };
-    if let Some(g) = common::gap_statement(count, minutes) {
+    if let Some(g) = common::gap_statement(agg, count, minutes) {
         s.gap(g);
     }
     s.gap("surveillance of threats beyond the gateway (threat intelligence, vulnerability watch) is outside this log");

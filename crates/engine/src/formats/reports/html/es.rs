@@ -472,9 +472,10 @@ pub const TEXTS: &[(&str, &str)] = &[
         "una certificación del servicio en la nube (p. ej., ENS, ISO/IEC 27001)",
     ),
     (
-        "{} silence(s) longer than {} minutes ({} minutes in total); the log cannot tell quiet periods from collection outages",
-        "{} silencio(s) de más de {} minutos ({} minutos en total); el registro no distingue periodos sin actividad de cortes en la recogida",
+        "{} silence(s) longer than {} minutes ({} minutes in total, {} of the period); the log cannot tell quiet periods from collection outages",
+        "{} silencio(s) de más de {} minutos ({} minutos en total, {} del periodo); el registro no distingue periodos sin actividad de cortes en la recogida",
     ),
+    ("under 1%", "menos del 1 %"),
     (
         "this obligation applies from {}; the period ends before that, so the figures show readiness, not an obligation that was due",
         "esta obligación se aplica desde el {}; el periodo termina antes, así que las cifras muestran preparación, no una obligación exigible",
