@@ -124,6 +124,10 @@ fn anchor(args: &VerifyArgs) -> anyhow::Result<Option<OpensslAnchor>> {
     }
 }
 
+/// How long fetching `/v1/keys` may take to connect, and in all.
+const KEYS_CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+const KEYS_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(15);
+
 /// The keys to trust: `--key` files, else the API's `/v1/keys`.
 async fn trusted_keys(args: &VerifyArgs, api_url: &str) -> anyhow::Result<Vec<PublishedKey>> {
     if !args.keys.is_empty() {
@@ -138,7 +142,16 @@ async fn trusted_keys(args: &VerifyArgs, api_url: &str) -> anyhow::Result<Vec<Pu
             .collect();
     }
     let url = format!("{}/v1/keys", api_url.trim_end_matches('/'));
-    let body: serde_json::Value = reqwest::get(&url)
+    // Bounded: a bundle is verified offline too, and an API address that
+    // answers nothing must not hold the verdict for minutes.
+    let client = reqwest::Client::builder()
+        .connect_timeout(KEYS_CONNECT_TIMEOUT)
+        .timeout(KEYS_TIMEOUT)
+        .build()
+        .context("an HTTP client")?;
+    let body: serde_json::Value = client
+        .get(&url)
+        .send()
         .await
         .and_then(|r| r.error_for_status())
         .with_context(|| format!("fetching the signing keys from {url} (or give --key)"))?
