@@ -9,7 +9,7 @@
 use crate::exit::Failure;
 use anyhow::{Context, bail};
 use clap::Args;
-use kt_domain::{JobId, JobView};
+use kt_domain::{ExportFormat, JobId, JobView};
 use kt_engine::custody::PublishedKey;
 use kt_engine::custody::trusted_pem;
 use kt_engine::formats::reports::custody_verify::{verify_chain, verify_job_manifest_with};
@@ -249,6 +249,7 @@ where
     Fut: Future<Output = anyhow::Result<JobView>>,
 {
     let (mut size, mut sha256) = (args.size, args.sha256.clone());
+    let mut job_format = None;
     if let Some(id) = &args.job_id {
         let id = JobId::parse(id).with_context(|| format!("--job-id {id}"))?;
         let job = fetch_job(id.clone()).await?;
@@ -260,6 +261,7 @@ where
         }
         size = size.or(job.size_bytes);
         sha256 = sha256.or(job.sha256);
+        job_format = Some(job.format);
     }
     let bundle = is_bundle(&args);
     let file = args.file.clone().context("no file to verify")?;
@@ -276,12 +278,27 @@ where
         None
     };
     let anchor = anchor(&args)?;
-    tokio::task::spawn_blocking(move || {
+    let mut report = tokio::task::spawn_blocking(move || {
         let anchor = anchor.as_ref().map(|a| a as &dyn TokenAnchor);
         check(&file, size, sha256.as_deref(), trust, anchor)
     })
     .await
-    .context("verification task")?
+    .context("verification task")??;
+    // A size and hash that differ because the file is another job's kind
+    // of artifact: say so, beside the mismatches.
+    if let Some(format) = job_format
+        && (format == ExportFormat::ComplianceAll) != bundle
+    {
+        report.notes.push(format!(
+            "the job is a {format} export, and the file was checked as {}",
+            if bundle {
+                "a compliance-all bundle"
+            } else {
+                "a single file"
+            }
+        ));
+    }
+    Ok(report)
 }
 
 fn check(
@@ -354,6 +371,31 @@ mod tests {
         assert!(
             matches!(none.downcast_ref::<Failure>(), Some(Failure::Usage(_))),
             "{none:#}"
+        );
+        std::fs::remove_file(file).unwrap();
+    }
+
+    #[tokio::test]
+    async fn another_kind_of_artifact_than_the_jobs_is_said_beside_the_mismatches() {
+        let file = std::env::temp_dir().join(format!("kt-verify-kind-{}.csv", std::process::id()));
+        std::fs::write(&file, b"a\n").unwrap();
+        let job: JobView = serde_json::from_value(serde_json::json!({
+            "id": JobId::new().as_str(), "type": "events", "format": "compliance-all",
+            "status": "completed", "timezone": "UTC",
+            "window_start": "2026-05-01T00:00:00Z", "window_end": "2026-05-02T00:00:00Z",
+            "created_at": "2026-05-03T00:00:00Z", "created_by": "u",
+            "file_name": "kt_2026-05-01_to_2026-05-01_compliance-all.tar.gz", "progress": 1.0,
+            "size_bytes": 160000, "sha256": "ab", "content_type": "application/gzip",
+            "actions": [], "retention_days": null,
+        }))
+        .unwrap();
+        let mut a = args(file.clone());
+        a.job_id = Some(job.id.to_string());
+        let r = verify(a, "", |_| async move { Ok(job) }).await.unwrap();
+        assert!(!r.is_ok());
+        assert_eq!(
+            r.notes,
+            ["the job is a compliance-all export, and the file was checked as a single file"]
         );
         std::fs::remove_file(file).unwrap();
     }
