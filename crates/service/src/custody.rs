@@ -8,12 +8,11 @@ use chrono::{DateTime, Utc};
 use kt_domain::{Completion, Job};
 use kt_engine::SourceInventory;
 use kt_engine::custody::keys::{KeyStatus, PublishedKey, key_ring};
-use kt_engine::custody::manifest::{
-    JobManifest, ManifestInputs, ManifestSources, SignedManifest, pseudonym_key_id,
-};
+use kt_engine::custody::manifest::{JobManifest, ManifestInputs, ManifestSources, SignedManifest};
 use kt_engine::custody::{
     ChainLink, ChainScope, LocalKeySigner, ManifestSigner, SignError, Timestamper,
 };
+use kt_engine::formats::reports::pseudonym::Pseudonymizer;
 use kt_store::StoreError;
 use kt_store::aws::AwsClients;
 use kt_store::custody::{CustodyStore, Sealing};
@@ -44,8 +43,9 @@ pub struct Custody {
     pub signer: Arc<dyn ManifestSigner>,
     pub retired: Vec<PublishedKey>,
     pub store: Arc<dyn CustodyStore>,
-    /// [`pseudonym_key_id`] of the service's pseudonym key.
-    pub pseudonym_key_id: String,
+    /// The service's pseudonym key (`KT_PSEUDONYM_KEY`): each manifest names
+    /// its tenant's key by the id the tenant's reports give it (`pk_...`).
+    pub pseudonym_key: String,
     /// The RFC 3161 timestamp authority (`KT_TSA_URL`), if one is configured.
     pub timestamper: Option<Arc<dyn Timestamper>>,
 }
@@ -97,7 +97,8 @@ impl Custody {
                     bytes: sources.bytes,
                     listing_digest: &sources.listing_digest,
                 },
-                pseudonym_key_id: self.pseudonym_key_id.clone(),
+                pseudonym_key_id: Pseudonymizer::new(&self.pseudonym_key, job.tenant_id.as_str())
+                    .key_id(),
                 chain: links.clone(),
                 signing_key_id: self.signer.key_id().to_string(),
                 tsa_url: self.timestamper.as_ref().map(|t| t.url()),
@@ -197,7 +198,7 @@ pub async fn custody_from_config(
             clients.dynamodb.clone(),
             &config.resources.jobs_table,
         )),
-        pseudonym_key_id: pseudonym_key_id(config.pseudonym_key.as_deref().unwrap_or_default()),
+        pseudonym_key: config.pseudonym_key.clone().unwrap_or_default(),
         timestamper: config
             .tsa_url
             .as_deref()
@@ -289,7 +290,7 @@ mod tests {
             signer: Arc::new(LocalKeySigner::generate()),
             retired: vec![],
             store: Arc::new(MemoryCustodyStore::completing(jobs.clone())),
-            pseudonym_key_id: "k".into(),
+            pseudonym_key: "k".into(),
             timestamper: tsa.map(|t| Arc::new(t) as Arc<dyn Timestamper>),
         }
     }
@@ -336,6 +337,33 @@ mod tests {
         let signed = sealed(&custody_with(&jobs, None), &j).await;
         let m: Value = serde_json::from_slice(&signed.bytes).unwrap();
         assert_eq!(m["timestamp"], serde_json::json!({"status": "none"}));
+    }
+
+    /// Before: every manifest named the service-wide key (the same id for
+    /// every tenant), while the tenant's reports named the tenant's `pk_...`:
+    /// two signed documents, two ids for one pseudonymisation.
+    #[tokio::test]
+    async fn the_manifest_names_the_tenants_pseudonym_key_as_its_reports_do() {
+        let jobs = Arc::new(MemoryJobStore::new());
+        let custody = custody_with(&jobs, None);
+        let acme = job_in(&jobs, None);
+        let mut globex = job_in(&jobs, None);
+        globex.tenant_id = kt_domain::TenantId::parse("globex").unwrap();
+        jobs.insert(globex.clone());
+        let key_id = |signed: &SignedManifest| {
+            let m: Value = serde_json::from_slice(&signed.bytes).unwrap();
+            m["pseudonymisation"]["key_id"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        };
+        let (a, g) = (
+            key_id(&sealed(&custody, &acme).await),
+            key_id(&sealed(&custody, &globex).await),
+        );
+        assert_eq!(a, Pseudonymizer::new("k", "acme").key_id());
+        assert_eq!(g, Pseudonymizer::new("k", "globex").key_id());
+        assert_ne!(a, g);
     }
 
     #[tokio::test]

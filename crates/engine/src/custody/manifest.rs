@@ -7,7 +7,6 @@
 use super::canonical::to_canonical_bytes;
 use super::chain::{ChainLink, ChainScope};
 use super::signer::{ManifestSigner, SignError};
-use hmac::{Hmac, KeyInit, Mac};
 use kt_domain::Job;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
@@ -20,22 +19,14 @@ pub use crate::BUILD_COMMIT;
 pub const PSEUDONYMISATION_METHOD: &str =
     "HMAC-SHA-256 with a per-tenant key derived from the service key; ps_ + 64 bits";
 
-/// A public id of the pseudonymisation key: the first 16 hex characters of
-/// HMAC-SHA-256(key, "kt-exports pseudonym key id"). Changes when the key
-/// does, reveals nothing about it.
-pub fn pseudonym_key_id(service_key: &str) -> String {
-    let mut m = <Hmac<Sha256> as KeyInit>::new_from_slice(service_key.as_bytes())
-        .expect("HMAC accepts any key length");
-    m.update(b"kt-exports pseudonym key id");
-    hex::encode(&m.finalize().into_bytes()[..8])
-}
-
 /// What a manifest states besides the job itself.
 #[derive(Debug, Clone)]
 pub struct ManifestInputs<'a> {
     /// The completed job (size, hash, stats, times are read from it).
     pub job: &'a Job,
     pub sources: ManifestSources<'a>,
+    /// The tenant's pseudonymisation key id (`pk_...`), as its reports
+    /// state it (`formats::reports::pseudonym::Pseudonymizer::key_id`).
     pub pseudonym_key_id: String,
     /// One link per chain the manifest extends ([`ChainScope::for_origin`]).
     pub chain: Vec<(ChainScope, ChainLink)>,

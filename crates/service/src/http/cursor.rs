@@ -1,5 +1,7 @@
 //! Opaque list cursors: base64url of `<tenant>|<job id>`, the last job of the
-//! previous page. A cursor is only valid for the tenant it was issued to.
+//! previous page. A cursor is only valid for the tenant it was issued to:
+//! its prefix is checked here, and the list route checks that its job is
+//! the tenant's (the cursor is not signed).
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use kt_domain::{JobId, TenantId};

@@ -87,6 +87,11 @@ async fn load_manifest(
         JobStatus::Completed | JobStatus::Expired => {
             ApiError::Conflict("the job completed without a signed manifest".into())
         }
+        // Final without completing: there will never be one.
+        ended @ (JobStatus::Canceled | JobStatus::Failed) => ApiError::Conflict(format!(
+            "the job is {}; only a completed job has a signed manifest",
+            ended.as_str()
+        )),
         other => ApiError::Conflict(format!(
             "the job is {}; its manifest is signed when it completes",
             other.as_str()

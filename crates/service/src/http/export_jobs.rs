@@ -140,6 +140,17 @@ pub async fn list_jobs(
 ) -> Result<Json<JobList>> {
     caller.require(Scope::Read)?;
     let q = list_query(&caller, &raw)?;
+    // A cursor names the tenant's last job of the previous page; one that
+    // names no job of this tenant was not issued to it (a cursor is not
+    // signed: its tenant prefix alone could be forged).
+    if let Some(after) = &q.after
+        && state.jobs.get(&caller.tenant, after).await?.is_none()
+    {
+        return Err(ApiError::bad_request(
+            "cursor",
+            "is not a cursor this API issued to you (or its job no longer exists: start from the first page)",
+        ));
+    }
     let now = state.now();
     let wanted = q.limit as usize;
     let mut found: Vec<Job> = Vec::with_capacity(wanted);

@@ -96,7 +96,7 @@ fn app_with_limit(max_active: u32) -> TestApp {
         signer: Arc::new(kt_engine::custody::LocalKeySigner::generate()),
         retired: vec![],
         store: manifests.clone(),
-        pseudonym_key_id: "k".into(),
+        pseudonym_key: "k".into(),
         timestamper: None,
     };
     let state = AppState::new(jobs.clone(), queue.clone(), artifacts.clone(), max_active)

@@ -77,6 +77,20 @@ async fn the_list_pages_newest_first_with_a_cursor() {
         )
         .await;
     assert_eq!(r.problem(StatusCode::BAD_REQUEST), ["cursor"]);
+    // Nor does one made up with globex's name and acme's job (before: a 200
+    // of nothing; the cursor is not signed, so its job must be the tenant's).
+    let acme_job = p1.body["jobs"][0]["id"].as_str().unwrap();
+    let forged = crate::http::cursor::encode(
+        &TenantId::parse("globex").unwrap(),
+        &JobId::parse(acme_job).unwrap(),
+    );
+    let r = app
+        .get(
+            &format!("/v1/export-jobs?cursor={forged}"),
+            &token("globex", RW),
+        )
+        .await;
+    assert_eq!(r.problem(StatusCode::BAD_REQUEST), ["cursor"]);
 }
 
 #[tokio::test]
@@ -266,5 +280,42 @@ async fn unknown_query_parameters_are_400_on_every_job_and_share_link_route() {
     assert_eq!(
         app.get(&format!("{job}/audit"), &tok).await.status,
         StatusCode::OK
+    );
+}
+
+#[tokio::test]
+async fn a_canceled_jobs_manifest_is_a_409_saying_there_will_be_none() {
+    // Before: "the job is canceled; its manifest is signed when it completes",
+    // of a job that never will.
+    let app = app();
+    let tok = token("acme", RW);
+    let id = app.created("acme").await;
+    let queued = app
+        .get(&format!("/v1/export-jobs/{id}/manifest"), &tok)
+        .await;
+    queued.problem(StatusCode::CONFLICT);
+    assert!(
+        queued.body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("signed when it completes"),
+        "{}",
+        queued.body
+    );
+    let canceled = app
+        .call(
+            Method::POST,
+            &format!("/v1/export-jobs/{id}/cancel"),
+            Some(&tok),
+        )
+        .await;
+    assert_eq!(canceled.body["status"], "canceled", "{}", canceled.body);
+    let r = app
+        .get(&format!("/v1/export-jobs/{id}/manifest"), &tok)
+        .await;
+    r.problem(StatusCode::CONFLICT);
+    assert_eq!(
+        r.body["detail"],
+        "the job is canceled; only a completed job has a signed manifest"
     );
 }

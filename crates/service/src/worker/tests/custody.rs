@@ -90,7 +90,7 @@ async fn a_job_canceled_before_its_seal_gets_no_manifest_and_takes_no_sequence()
         signer: Arc::new(LocalKeySigner::generate()),
         retired: vec![],
         store: store.clone(),
-        pseudonym_key_id: "k".into(),
+        pseudonym_key: "k".into(),
         timestamper: None,
     });
     let worker = Worker::new(deps);
@@ -200,7 +200,7 @@ async fn a_cancel_landing_while_the_manifest_is_sealed_leaves_no_manifest_and_no
             inner: store.clone(),
             jobs: f.jobs.clone(),
         }),
-        pseudonym_key_id: "k".into(),
+        pseudonym_key: "k".into(),
         timestamper: None,
     });
     let worker = Worker::new(deps);
