@@ -75,7 +75,8 @@ pub async fn put_profile(
         return Err(ApiError::UnsupportedMediaType);
     }
     let body = body?;
-    let profile = parse_profile(&body).map_err(|e| ApiError::bad_request(&e.field, e.message))?;
+    let profile = parse_profile(super::create::without_bom(&body))
+        .map_err(|e| ApiError::bad_request(&e.field, e.message))?;
     let now = state.now();
     let stored = state
         .jobs

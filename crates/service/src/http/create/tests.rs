@@ -95,6 +95,18 @@ fn the_body_must_be_declared_json() {
         HeaderValue::from_static("Application/JSON; charset=utf-8"),
     );
     assert!(ExportRequest::parse(&charset, body.as_bytes()).is_ok());
+    // JSON is UTF-8: a body declared in another charset is refused, not
+    // read as UTF-8 regardless (before: 202).
+    let mut latin1 = HeaderMap::new();
+    latin1.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json; charset=iso-8859-1"),
+    );
+    unsupported(ExportRequest::parse(&latin1, body.as_bytes()));
+    // A leading UTF-8 byte-order mark is ignored (RFC 8259 allows it; before:
+    // a 400 "expected value at line 1 column 1").
+    let with_bom = [b"\xEF\xBB\xBF".as_slice(), body.as_bytes()].concat();
+    assert!(ExportRequest::parse(&json_headers(), &with_bom).is_ok());
 }
 
 #[test]

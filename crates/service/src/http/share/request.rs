@@ -1,7 +1,7 @@
 //! The body of a link creation, checked member by member: every problem
 //! named at its field in one 400.
 use super::Result;
-use crate::http::create::{is_json, repeated_members};
+use crate::http::create::{is_json, repeated_members, without_bom};
 use crate::http::problem::{ApiError, FieldError};
 use axum::http::HeaderMap;
 use kt_domain::share::MAX_NOTE_CHARS;
@@ -17,6 +17,7 @@ pub(super) fn parse_link_request(headers: &HeaderMap, body: &[u8]) -> Result<Lin
     if !is_json(headers) {
         return Err(ApiError::UnsupportedMediaType);
     }
+    let body = without_bom(body);
     let Ok(Value::Object(obj)) = serde_json::from_slice::<Value>(body) else {
         return Err(ApiError::BadRequest {
             detail: "the body must be a JSON object".into(),
