@@ -204,6 +204,7 @@ pub async fn get_job(
     Ok(Json(job.view_at(state.now())))
 }
 
+/// The answer of `?redirect=false` (a share link's adds its own end).
 #[derive(Serialize)]
 pub struct DownloadLink {
     pub url: String,
@@ -211,6 +212,19 @@ pub struct DownloadLink {
     pub file_name: String,
     pub size_bytes: Option<u64>,
     pub sha256: Option<String>,
+}
+
+impl DownloadLink {
+    /// `job`'s file at the presigned `url`, good until `url_expires_at`.
+    pub(super) fn of(job: Job, url: String, url_expires_at: DateTime<Utc>) -> Self {
+        Self {
+            url,
+            url_expires_at,
+            file_name: job.file_name,
+            size_bytes: job.size_bytes,
+            sha256: job.sha256,
+        }
+    }
 }
 
 #[instrument(skip_all, fields(tenant = %caller.tenant, job_id))]
@@ -274,13 +288,7 @@ pub async fn download_job(
         ];
         return Ok((StatusCode::SEE_OTHER, headers).into_response());
     }
-    let link = DownloadLink {
-        url,
-        url_expires_at: now + TimeDelta::seconds(secs),
-        file_name: job.file_name,
-        size_bytes: job.size_bytes,
-        sha256: job.sha256,
-    };
+    let link = DownloadLink::of(job, url, now + TimeDelta::seconds(secs));
     Ok(([(header::CACHE_CONTROL, "no-store")], Json(link)).into_response())
 }
 

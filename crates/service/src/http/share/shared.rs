@@ -4,6 +4,7 @@
 use super::{Result, is_token_shaped, token_sha256};
 use crate::http::audit::record;
 use crate::http::client::Client;
+use crate::http::export_jobs::DownloadLink;
 use crate::http::problem::ApiError;
 use crate::http::query::{self, RawQuery};
 use crate::http::state::AppState;
@@ -23,14 +24,11 @@ use tracing::instrument;
 /// link itself is the long-lived part, each use gets a fresh URL.
 const SHARED_URL_TTL: TimeDelta = TimeDelta::minutes(5);
 
-/// The answer of `?redirect=false`.
+/// The answer of `?redirect=false`: the download route's, and the link's end.
 #[derive(Serialize)]
 pub struct SharedDownload {
-    pub url: String,
-    pub url_expires_at: DateTime<Utc>,
-    pub file_name: String,
-    pub size_bytes: Option<u64>,
-    pub sha256: Option<String>,
+    #[serde(flatten)]
+    pub download: DownloadLink,
     pub link_expires_at: DateTime<Utc>,
 }
 
@@ -171,11 +169,7 @@ pub async fn shared(
             .into_response());
     }
     let body = SharedDownload {
-        url,
-        url_expires_at: now + TimeDelta::seconds(secs),
-        file_name: job.file_name,
-        size_bytes: job.size_bytes,
-        sha256: job.sha256,
+        download: DownloadLink::of(job, url, now + TimeDelta::seconds(secs)),
         link_expires_at: link.expires_at,
     };
     Ok((
