@@ -21,12 +21,13 @@ pub const REQUEST_DEADLINE: Duration = Duration::from_secs(27);
 
 /// The middleware: the route's answer, or a 503 problem once `deadline` has passed.
 pub async fn within(deadline: Duration, request: Request, next: Next) -> Response {
-    let method = request.method().clone();
-    let path = request.uri().path().to_owned();
+    // Kept for the log line only; a `Uri` clone shares its bytes.
+    let (method, uri) = (request.method().clone(), request.uri().clone());
     match tokio::time::timeout(deadline, next.run(request)).await {
         Ok(response) => response,
         Err(_) => {
-            tracing::error!(%method, %path, ?deadline, "request dropped at its deadline");
+            let path = uri.path();
+            tracing::error!(%method, path, ?deadline, "request dropped at its deadline");
             ApiError::Store(StoreError::Transient(
                 format!("the request did not finish within {deadline:?}").into(),
             ))

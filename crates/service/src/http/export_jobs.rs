@@ -5,6 +5,7 @@ use super::client::Client;
 use super::create::idempotency_key;
 use super::cursor;
 use super::lookup::{job_id, load};
+use super::presigned::{DownloadLink, presign, see_other, wants_redirect};
 use super::problem::{ApiError, FieldError};
 use super::query::{self, RawQuery};
 use super::state::AppState;
@@ -204,29 +205,6 @@ pub async fn get_job(
     Ok(Json(job.view_at(state.now())))
 }
 
-/// The answer of `?redirect=false` (a share link's adds its own end).
-#[derive(Serialize)]
-pub struct DownloadLink {
-    pub url: String,
-    pub url_expires_at: DateTime<Utc>,
-    pub file_name: String,
-    pub size_bytes: Option<u64>,
-    pub sha256: Option<String>,
-}
-
-impl DownloadLink {
-    /// `job`'s file at the presigned `url`, good until `url_expires_at`.
-    pub(super) fn of(job: Job, url: String, url_expires_at: DateTime<Utc>) -> Self {
-        Self {
-            url,
-            url_expires_at,
-            file_name: job.file_name,
-            size_bytes: job.size_bytes,
-            sha256: job.sha256,
-        }
-    }
-}
-
 #[instrument(skip_all, fields(tenant = %caller.tenant, job_id))]
 pub async fn download_job(
     State(state): State<AppState>,
@@ -239,12 +217,7 @@ pub async fn download_job(
     caller.require(Scope::Read)?;
     let id = job_id(path)?;
     tracing::Span::current().record("job_id", id.as_str());
-    let params = query::params(&raw, &["redirect"])?;
-    let redirect = match query::get(&params, "redirect") {
-        None | Some("true") => true,
-        Some("false") => false,
-        Some(_) => return Err(ApiError::bad_request("redirect", "must be true or false")),
-    };
+    let redirect = wants_redirect(&raw)?;
     let job = load(&state, &caller, &id).await?;
     let now = state.now();
     let ttl = match job.status_at(now) {
@@ -265,14 +238,7 @@ pub async fn download_job(
     if secs < 1 {
         return Err(expired(&job));
     }
-    let key = job.artifact_key.as_deref().ok_or_else(|| {
-        StoreError::Permanent(format!("completed job {} has no artifact key", job.id).into())
-    })?;
-    let ttl = std::time::Duration::from_secs(secs as u64);
-    let url = state
-        .artifacts
-        .presign_get(key, &job.file_name, ttl)
-        .await?;
+    let url = presign(&state, &job, secs).await?;
     // A HEAD (a link checker, a mail scanner) downloads nothing.
     if method != Method::HEAD {
         let entry = AuditEntry::new(now, AuditEvent::Downloaded, AuditActor::User(caller.sub))
@@ -280,13 +246,7 @@ pub async fn download_job(
         record(&state, &caller.tenant, &id, entry).await;
     }
     if redirect {
-        let location = HeaderValue::from_str(&url)
-            .map_err(|_| StoreError::Permanent("presigned URL is not header-safe".into()))?;
-        let headers = [
-            (header::LOCATION, location),
-            (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
-        ];
-        return Ok((StatusCode::SEE_OTHER, headers).into_response());
+        return see_other(&url);
     }
     let link = DownloadLink::of(job, url, now + TimeDelta::seconds(secs));
     Ok(([(header::CACHE_CONTROL, "no-store")], Json(link)).into_response())

@@ -12,6 +12,7 @@ mod deadline;
 mod export_jobs;
 mod lookup;
 mod page;
+mod presigned;
 mod problem;
 mod profile;
 mod query;

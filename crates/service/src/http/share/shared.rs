@@ -4,19 +4,18 @@
 use super::{Result, is_token_shaped, token_sha256};
 use crate::http::audit::record;
 use crate::http::client::Client;
-use crate::http::export_jobs::DownloadLink;
+use crate::http::presigned::{DownloadLink, presign, see_other, wants_redirect};
 use crate::http::problem::ApiError;
-use crate::http::query::{self, RawQuery};
+use crate::http::query::RawQuery;
 use crate::http::state::AppState;
 use axum::Json;
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
-use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::http::{HeaderValue, Method, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, TimeDelta, Utc};
 use kt_domain::Job;
 use kt_domain::share::{AuditActor, AuditEntry, AuditEvent, ShareLink};
-use kt_store::StoreError;
 use serde::Serialize;
 use tracing::instrument;
 
@@ -106,12 +105,7 @@ pub async fn shared(
     path: Result<Path<String>, PathRejection>,
     raw: RawQuery,
 ) -> Result<Response> {
-    let params = query::params(&raw, &["redirect"])?;
-    let redirect = match query::get(&params, "redirect") {
-        None | Some("true") => true,
-        Some("false") => false,
-        Some(_) => return Err(ApiError::bad_request("redirect", "must be true or false")),
-    };
+    let redirect = wants_redirect(&raw)?;
     let LiveLink {
         link,
         job,
@@ -128,17 +122,7 @@ pub async fn shared(
             at(link.expires_at)
         )));
     }
-    let key = job.artifact_key.as_deref().ok_or_else(|| {
-        StoreError::Permanent(format!("completed job {} has no artifact key", job.id).into())
-    })?;
-    let url = state
-        .artifacts
-        .presign_get(
-            key,
-            &job.file_name,
-            std::time::Duration::from_secs(secs as u64),
-        )
-        .await?;
+    let url = presign(&state, &job, secs).await?;
     // A HEAD (a link preview, a mail scanner) downloads nothing: answered
     // alike, not recorded.
     if method != Method::HEAD {
@@ -153,20 +137,13 @@ pub async fn shared(
         tracing::info!("share link used");
     }
     if redirect {
-        let location = HeaderValue::from_str(&url)
-            .map_err(|_| StoreError::Permanent("presigned URL is not header-safe".into()))?;
-        return Ok((
-            StatusCode::SEE_OTHER,
-            [
-                (header::LOCATION, location),
-                (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
-                (
-                    header::REFERRER_POLICY,
-                    HeaderValue::from_static("no-referrer"),
-                ),
-            ],
-        )
-            .into_response());
+        // The link's token is in the URL: not to be sent on as a referrer.
+        let mut response = see_other(&url)?;
+        response.headers_mut().insert(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("no-referrer"),
+        );
+        return Ok(response);
     }
     let body = SharedDownload {
         download: DownloadLink::of(job, url, now + TimeDelta::seconds(secs)),

@@ -64,6 +64,9 @@ async fn a_link_opens_without_a_token_until_revoked() {
     let used = app.call(Method::GET, &path, None).await;
     assert_eq!(used.status, StatusCode::SEE_OTHER);
     assert!(used.header(header::LOCATION).ends_with("&expires_in=300"));
+    // Neither kept by a cache nor passed on as a referrer (the token is in the URL).
+    assert_eq!(used.header(header::CACHE_CONTROL), "no-store");
+    assert_eq!(used.header(header::REFERRER_POLICY), "no-referrer");
     let json = app
         .call(Method::GET, &format!("{path}?redirect=false"), None)
         .await;
