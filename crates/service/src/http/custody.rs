@@ -119,6 +119,11 @@ pub(super) async fn stored_manifest(
     Ok(custody(state)?.store.manifest(tenant, id).await?)
 }
 
+/// Manifests are tenant-private and reachable through revocable share
+/// links, so no cache keeps them (as with downloads and share answers).
+const NO_STORE: (header::HeaderName, HeaderValue) =
+    (header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+
 /// A manifest's exact bytes (what the signature covers), with the
 /// signature, key id and timestamp state in headers.
 pub(super) fn manifest_response(m: SignedManifest) -> Result<Response> {
@@ -132,6 +137,7 @@ pub(super) fn manifest_response(m: SignedManifest) -> Result<Response> {
                 header::CONTENT_TYPE,
                 HeaderValue::from_static("application/json"),
             ),
+            NO_STORE,
             (
                 header::HeaderName::from_static(SIGNATURE_HEADER),
                 header_value(STANDARD.encode(&m.signature))?,
@@ -169,6 +175,7 @@ pub(super) fn signature_response(m: SignedManifest) -> Result<Response> {
                 header::CONTENT_TYPE,
                 HeaderValue::from_static("application/octet-stream"),
             ),
+            NO_STORE,
             (
                 header::HeaderName::from_static(KEY_ID_HEADER),
                 HeaderValue::from_str(&m.key_id)
@@ -220,10 +227,13 @@ pub(super) fn timestamp_response(m: SignedManifest) -> Result<Response> {
         }));
     };
     Ok((
-        [(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static(kt_engine::custody::timestamp::REPLY_MEDIA_TYPE),
-        )],
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static(kt_engine::custody::timestamp::REPLY_MEDIA_TYPE),
+            ),
+            NO_STORE,
+        ],
         reply,
     )
         .into_response())

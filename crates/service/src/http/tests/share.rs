@@ -347,6 +347,10 @@ async fn a_links_holder_gets_the_signed_manifest_and_its_signature_until_the_lin
     let sig = app.call(Method::GET, &signature, None).await;
     assert_eq!(sig.status, StatusCode::OK);
     assert_eq!(sig.body, json!(STANDARD.encode(&signed.signature)));
+    // A revocable link's answers are kept by no cache.
+    for answer in [&got, &sig] {
+        assert_eq!(answer.header(header::CACHE_CONTROL), "no-store");
+    }
 
     // Revoked: the manifest goes with the download.
     let listed = app.get(&links(&id), &token_of("acme")).await;
@@ -444,6 +448,7 @@ async fn a_links_holder_gets_the_timestamp_token_until_the_link_ends() {
         res.headers()[header::CONTENT_TYPE],
         "application/timestamp-reply"
     );
+    assert_eq!(res.headers()[header::CACHE_CONTROL], "no-store");
     let body = axum::body::to_bytes(res.into_body(), 1 << 20)
         .await
         .unwrap();
