@@ -82,6 +82,19 @@ fn text(v: &Value) -> String {
     }
 }
 
+/// Figures, evidence and provenance as the JSON states them: their keys and
+/// rules are English, marked so in the Spanish rendering (a screen reader
+/// reads them as English).
+fn data_html(v: &Value, lang: Lang, out: &mut String) {
+    if lang == Lang::Es {
+        out.push_str("<div lang=\"en\">");
+        value_html(v, out);
+        out.push_str("</div>");
+    } else {
+        value_html(v, out);
+    }
+}
+
 /// A metrics value as nested tables (objects) and lists (arrays).
 fn value_html(v: &Value, out: &mut String) {
     match v {
@@ -233,15 +246,15 @@ pub fn render(report: &Value, lang: Lang, hashes: &[(String, String)]) -> String
         "<h2>{}</h2>\n<ul>\n<li>{}: {}</li>\n<li>{}: {} (<code>{}</code>)</li>\n<li>{}: <code>{}</code>. {}</li>\n<li>{}: {}</li>\n</ul>\n",
         l(Label::Method),
         l(Label::Digest),
-        text(&r["source"]["events_digest_rule"]),
+        prose(&r["source"]["events_digest_rule"], lang),
         l(Label::Pseudonymisation),
-        text(&p["pseudonymisation"]["method"]),
+        prose(&p["pseudonymisation"]["method"], lang),
         text(&p["pseudonymisation"]["key_id"]),
         l(Label::Sampling),
         text(&p["sampling"]["seed"]),
-        text(&p["sampling"]["recompute"]),
+        prose(&p["sampling"]["recompute"], lang),
         l(Label::ReportIdRule),
-        text(&p["versions"]["report_id_rule"]),
+        prose(&p["versions"]["report_id_rule"], lang),
     );
 
     // Sections.
@@ -253,7 +266,7 @@ pub fn render(report: &Value, lang: Lang, hashes: &[(String, String)]) -> String
             escape(key),
             escape(key),
             title(key, s, lang),
-            text(&s["reference"]),
+            prose(&s["reference"], lang),
             status_html(&s["status"], lang),
             l(Label::Holders),
             holders,
@@ -272,17 +285,17 @@ pub fn render(report: &Value, lang: Lang, hashes: &[(String, String)]) -> String
             value_html(&Value::Array(d.clone()), &mut o);
         }
         let _ = writeln!(o, "<h3>{}</h3>", l(Label::Figures));
-        value_html(&s["metrics"], &mut o);
+        data_html(&s["metrics"], lang, &mut o);
         let _ = writeln!(o, "\n<h3>{}</h3>", l(Label::Evidence));
-        value_html(&s["evidence"], &mut o);
+        data_html(&s["evidence"], lang, &mut o);
         o.push_str("\n</section>\n");
     }
 
     // Provenance.
     let _ = writeln!(o, "<h2>{}</h2>", l(Label::Provenance));
-    value_html(p, &mut o);
+    data_html(p, lang, &mut o);
     let _ = writeln!(o, "\n<h3>{}</h3>", l(Label::Source));
-    value_html(&r["source"], &mut o);
+    data_html(&r["source"], lang, &mut o);
     if !hashes.is_empty() {
         let _ = write!(
             o,

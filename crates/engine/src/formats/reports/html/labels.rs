@@ -60,7 +60,7 @@ pub fn label(k: Label, lang: Lang) -> &'static str {
     use Label::*;
     let (es, en) = match k {
         Intro => (
-            "Evidencias derivadas del registro de eventos de la pasarela. Los títulos, las carencias y las notas de aplicabilidad se traducen del informe JSON; las cifras, sus claves y las reglas de cálculo se muestran tal como constan en él (en inglés).",
+            "Evidencias derivadas del registro de eventos de la pasarela. Los títulos, las referencias, el método, las carencias y las notas de aplicabilidad se traducen del informe JSON; las cifras, sus claves y las reglas de cálculo se muestran tal como constan en él (en inglés).",
             "Evidence derived from the gateway event log. Figures, rules and gaps are shown as the JSON report states them.",
         ),
         Tenant => ("Organización (tenant)", "Tenant"),
