@@ -23,6 +23,24 @@ pub fn exit_kind(error: &anyhow::Error) -> ExitKind {
     ExitKind::Other
 }
 
+/// The error and its causes, each said once: an error that quotes its
+/// source in its own text (`writing the artifact failed: {0}`) would
+/// otherwise print the source twice.
+pub fn error_text(e: &anyhow::Error) -> String {
+    let mut text = String::new();
+    for cause in e.chain() {
+        let said = cause.to_string();
+        if text.contains(&said) {
+            continue;
+        }
+        if !text.is_empty() {
+            text.push_str(": ");
+        }
+        text.push_str(&said);
+    }
+    text
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -35,5 +53,22 @@ mod tests {
             .unwrap_err();
         assert_eq!(exit_kind(&e), ExitKind::WouldOverwrite);
         assert_eq!(exit_kind(&anyhow::anyhow!("plain")), ExitKind::Other);
+    }
+
+    #[test]
+    fn a_cause_quoted_by_its_error_is_said_once() {
+        #[derive(Debug, thiserror::Error)]
+        #[error("creating x.part: no such directory")]
+        struct Io;
+        #[derive(Debug, thiserror::Error)]
+        #[error("writing the artifact failed: {0}")]
+        struct Sink(#[from] Io);
+        let e = anyhow::Error::new(Sink(Io)).context("exporting to x");
+        assert_eq!(
+            error_text(&e),
+            "exporting to x: writing the artifact failed: creating x.part: no such directory"
+        );
+        let plain = anyhow::anyhow!("inner").context("outer");
+        assert_eq!(error_text(&plain), "outer: inner");
     }
 }

@@ -10,6 +10,7 @@ use anyhow::{Context, Result};
 use futures::StreamExt;
 use indicatif::{ProgressBar, ProgressStyle};
 use kt_domain::JobId;
+use kt_engine::output_place::OutputPlace;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use std::io::IsTerminal;
@@ -69,16 +70,17 @@ pub fn safe_file_name(name: &str) -> Result<&str> {
 fn target_path(output: Option<&Path>, server_name: &str) -> Result<PathBuf> {
     match output {
         Some(dir) if dir.is_dir() => Ok(dir.join(safe_file_name(server_name)?)),
-        // The checked file is moved into place by name: moved over a device
-        // or a pipe (`--output /dev/null --force`), it would replace it.
-        Some(special) if std::fs::metadata(special).is_ok_and(|m| !m.is_file()) => {
-            Err(Failure::Usage(format!(
+        // The checked file is moved into place by name: moved over a device,
+        // a pipe or `/dev/stdout` (`--output /dev/null --force`), it would
+        // replace the entry itself; a symlink has its file replaced instead.
+        Some(named) => match OutputPlace::of(named) {
+            OutputPlace::Replace(file) => Ok(file),
+            OutputPlace::InPlace(special) => Err(Failure::Usage(format!(
                 "--output {} is not a file or a directory: a download is kept as a file (check it with `kt export-jobs verify`)",
                 special.display()
             ))
-            .into())
-        }
-        Some(file) => Ok(file.to_path_buf()),
+            .into()),
+        },
         None => Ok(PathBuf::from(safe_file_name(server_name)?)),
     }
 }
@@ -292,6 +294,10 @@ mod tests {
     #[test]
     fn a_device_or_pipe_is_not_a_download_target() {
         // Refused before anything is fetched, so nothing is moved over it.
+        for alias in ["/dev/stdout", "/dev/fd/1"] {
+            let err = target_path(Some(Path::new(alias)), "kt_a.csv").unwrap_err();
+            assert!(err.to_string().contains("is not a file"), "{alias}: {err}");
+        }
         let err = target_path(Some(Path::new("/dev/null")), "kt_a.csv").unwrap_err();
         assert!(
             err.to_string().contains("is not a file or a directory"),
@@ -333,6 +339,18 @@ mod tests {
         assert_eq!(
             part,
             Path::new(&format!("out/kt_a_to_b_compliance-all.tar.gz.{id}.part"))
+        );
+    }
+
+    #[test]
+    fn a_symlink_has_its_file_replaced_not_the_link() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("real.csv"), "old").unwrap();
+        let link = dir.path().join("link.csv");
+        std::os::unix::fs::symlink("real.csv", &link).unwrap();
+        assert_eq!(
+            target_path(Some(&link), "kt_x.csv").unwrap(),
+            dir.path().join("real.csv").canonicalize().unwrap()
         );
     }
 

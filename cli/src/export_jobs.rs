@@ -124,14 +124,19 @@ pub struct VerifyCommand {
 
 #[derive(Args)]
 pub struct DevTokenArgs {
+    /// The tenant the token acts for (its `tenant_id` claim).
     #[arg(long)]
     tenant: String,
+    /// Who the token names (its `sub`): the audit trail's and the jobs' requester.
     #[arg(long, default_value = "u_dev")]
     sub: String,
+    /// Space-separated scopes: exports:read, exports:write.
     #[arg(long, default_value = "exports:read exports:write")]
     scope: String,
+    /// Hours until the token expires.
     #[arg(long, default_value_t = 12)]
     ttl_hours: u64,
+    /// The local stack's HS256 secret (never a production key).
     #[arg(
         long,
         env = "KT_DEV_JWT_SECRET",

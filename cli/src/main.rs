@@ -77,7 +77,10 @@ enum Command {
 #[derive(Subcommand)]
 enum ExportCommand {
     /// Export from a local lake directory (as `aws s3 sync` mirrors the bucket)
-    Run(offline::ExportRunArgs),
+    Run(Box<offline::ExportRunArgs>),
+    /// Print one tenant's pseudonym key (tk_...), for whoever recomputes its
+    /// reports with `export run --pseudonym-key` without the service key
+    PseudonymKey(offline::PseudonymKeyArgs),
 }
 
 #[derive(Subcommand)]
@@ -102,7 +105,7 @@ async fn main() -> ExitCode {
     match run(cli).await {
         Ok(kind) => kind.into(),
         Err(e) => {
-            eprintln!("error: {e:#}");
+            eprintln!("error: {}", classify::error_text(&e));
             classify::exit_kind(&e).into()
         }
     }
@@ -113,7 +116,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitKind> {
     match cli.command {
         Command::ExportJobs(cmd) => export_jobs::run(cmd, &cli.global, chosen).await,
         Command::Export(ExportCommand::Run(args)) => {
-            offline::run(args, chosen).await.map(|()| ExitKind::Ok)
+            offline::run(*args, chosen).await.map(|()| ExitKind::Ok)
+        }
+        Command::Export(ExportCommand::PseudonymKey(args)) => {
+            offline::pseudonym_key(&args, chosen).map(|()| ExitKind::Ok)
         }
         Command::Login(args) => login::login(args, &cli.global, chosen).await,
         // Written whole, then printed: a closed pipe (`kt man | head`) is

@@ -2,12 +2,14 @@
 //! leaves it), without the service. Same plan, engine and formatters as a job;
 //! prints the stats a job records (JSON in a pipe, a table on a terminal).
 use crate::exit::Failure;
-use crate::output::{OutputFormat, human_bytes, print_json, print_text};
+use crate::output::{OutputFormat, human_bytes, print_text};
 use anyhow::Context;
 use clap::Args;
 use kt_domain::profile::parse_profile_view;
 use kt_domain::{DateBound, ExportFormat, JobId, TenantId, Window};
+use kt_engine::formats::reports::pseudonym::Pseudonymizer;
 use kt_engine::local_dir::{OfflineJob, export_dir_as};
+use kt_engine::output_place::{OutputPlace, is_stdout};
 use kt_engine::{EngineOptions, ReportInputs};
 use std::path::PathBuf;
 
@@ -16,6 +18,7 @@ pub struct ExportRunArgs {
     /// Directory mirroring the events bucket (keys as relative paths).
     #[arg(long, value_name = "DIR")]
     pub lake: PathBuf,
+    /// The tenant whose events are exported (the lake's `tenant=<id>`).
     #[arg(long)]
     pub tenant: String,
     /// A date (start of that day) or an RFC 3339 instant.
@@ -31,10 +34,13 @@ pub struct ExportRunArgs {
     /// compliance-all (the bundle, unsigned offline).
     #[arg(long)]
     pub format: String,
+    /// Where the export goes: a file (written as FILE.part, then renamed; a
+    /// symlink's file is replaced, not the link), or a device, a pipe or
+    /// /dev/stdout, written in place (the summary then goes to stderr).
     #[arg(long, value_name = "FILE")]
     pub output: PathBuf,
-    /// Replace the file if it already exists (a device or a pipe is
-    /// written in place either way).
+    /// Replace the file if it already exists (a device, a pipe or
+    /// /dev/stdout is written in place either way).
     #[arg(long)]
     pub force: bool,
     /// Fail on the first malformed line instead of counting it.
@@ -43,8 +49,9 @@ pub struct ExportRunArgs {
     /// Objects read at once.
     #[arg(long, default_value_t = 8)]
     pub concurrency: usize,
-    /// Key from which reports' per-tenant pseudonyms are derived (the
-    /// deployment's key reproduces a job's report; csv and json ignore it).
+    /// Key from which reports' per-tenant pseudonyms are derived: the
+    /// deployment's key, or the tenant's own (tk_..., `kt export
+    /// pseudonym-key`); either reproduces a job's report. csv and json ignore it.
     #[arg(
         long,
         env = "KT_PSEUDONYM_KEY",
@@ -69,13 +76,20 @@ pub struct ExportRunArgs {
     /// ... when it ran (the report's `generated_at`, RFC 3339) ...
     #[arg(long, value_name = "RFC3339")]
     pub generated_at: Option<String>,
-    /// ... and its listing cut-off (the report's `listing_cutoff`).
+    /// ... and its listing cut-off (the report's `listing_cutoff`): stated,
+    /// not applied; a copy holding objects written after it exports them
+    /// too, and its `objects_listed` and `listing_digest` then differ.
     #[arg(long, value_name = "RFC3339")]
     pub listing_cutoff: Option<String>,
     /// Tag objects by their MD5 as S3 does, so the listing digest of a synced
     /// copy of the lake equals the job's (reads the lake twice).
     #[arg(long)]
     pub s3_etags: bool,
+}
+
+/// A flag's value the command cannot use: a usage error (exit 2).
+fn usage<E: std::fmt::Display>(flag: &'static str) -> impl Fn(E) -> Failure {
+    move |e| Failure::Usage(format!("{flag}: {e}"))
 }
 
 fn instant(
@@ -87,9 +101,10 @@ fn instant(
         .map(|t| {
             chrono::DateTime::parse_from_rfc3339(t)
                 .map(|t| t.with_timezone(&chrono::Utc))
-                .with_context(|| format!("{flag} {t:?}: expected an RFC 3339 instant"))
+                .map_err(|_| Failure::Usage(format!("{flag} {t:?}: expected an RFC 3339 instant")))
         })
         .transpose()
+        .map_err(Into::into)
 }
 
 /// The job's values the flags give (defaults: an offline export of now).
@@ -98,15 +113,17 @@ fn offline_job(args: &ExportRunArgs) -> anyhow::Result<OfflineJob> {
         .job_id
         .as_deref()
         .map(|id| {
-            JobId::parse(id).map_err(|_| anyhow::anyhow!("--job-id {id:?}: expected job_<ulid>"))
+            JobId::parse(id)
+                .map_err(|_| Failure::Usage(format!("--job-id {id:?}: expected job_<ulid>")))
         })
         .transpose()?;
     let profile = match &args.compliance_profile {
         Some(path) => {
             let bytes =
                 std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
-            parse_profile_view(&bytes)
-                .map_err(|e| anyhow::anyhow!("--compliance-profile {}: {e}", path.display()))?
+            parse_profile_view(&bytes).map_err(|e| {
+                Failure::Usage(format!("--compliance-profile {}: {e}", path.display()))
+            })?
         }
         None => None,
     };
@@ -133,22 +150,25 @@ pub async fn run(args: ExportRunArgs, chosen: Option<OutputFormat>) -> anyhow::R
         ))
         .into());
     }
-    // As `download`: an existing file is kept unless asked (exit 8).
-    if !args.force && args.output.is_file() {
-        return Err(Failure::WouldOverwrite(args.output.display().to_string()).into());
+    // As `download`: an existing file is kept unless asked (exit 8). A
+    // symlink's file is the one replaced; a device, a pipe or `/dev/stdout`
+    // is written in place (the shell opened it).
+    let place = OutputPlace::of(&args.output);
+    if !args.force && place.replaces_a_file() {
+        return Err(Failure::WouldOverwrite(place.path().display().to_string()).into());
     }
-    let tenant = TenantId::parse(&args.tenant).context("--tenant")?;
-    let format = ExportFormat::parse(&args.format).with_context(|| {
+    let tenant = TenantId::parse(&args.tenant).map_err(usage("--tenant"))?;
+    let format = ExportFormat::parse(&args.format).ok_or_else(|| {
         let known: Vec<&str> = ExportFormat::ALL.iter().map(|f| f.as_str()).collect();
-        format!(
+        Failure::Usage(format!(
             "--format {:?}: expected one of {}",
             args.format,
             known.join(", ")
-        )
+        ))
     })?;
     let job = offline_job(&args)?;
-    let from = DateBound::parse(&args.date_from).context("--date-from")?;
-    let to = DateBound::parse(&args.date_to).context("--date-to")?;
+    let from = DateBound::parse(&args.date_from).map_err(usage("--date-from"))?;
+    let to = DateBound::parse(&args.date_to).map_err(usage("--date-to"))?;
     let window = Window::resolve(from, to, &args.timezone, chrono::Utc::now())
         .map_err(|e| Failure::Usage(format!("the export window: {e}")))?;
     let prefix = args.lake.join("events").join(format!("tenant={tenant}"));
@@ -190,9 +210,15 @@ pub async fn run(args: ExportRunArgs, chosen: Option<OutputFormat>) -> anyhow::R
         "sha256": outcome.sha256,
         "stats": outcome.stats,
     });
-    match OutputFormat::or_auto(chosen) {
-        OutputFormat::Json => print_json(&report),
-        OutputFormat::Table => print_text(&summary_table(&args, format, &window, &outcome)),
+    let summary = match OutputFormat::or_auto(chosen) {
+        OutputFormat::Json => serde_json::to_string_pretty(&report)?,
+        OutputFormat::Table => summary_table(&args, format, &window, &outcome),
+    };
+    // The export went to stdout: the summary must not follow it there.
+    if is_stdout(&args.output) {
+        eprintln!("{}", summary.trim_end());
+    } else {
+        print_text(&summary);
     }
     Ok(())
 }
@@ -223,4 +249,39 @@ fn summary_table(
         .map(|(k, v)| format!("{k:<19}{v}"))
         .collect::<Vec<_>>()
         .join("\n")
+}
+
+#[derive(Debug, Args)]
+pub struct PseudonymKeyArgs {
+    /// The tenant whose key is printed.
+    #[arg(long)]
+    pub tenant: String,
+    /// The deployment's pseudonym key (its secret), from which every
+    /// tenant's key is derived.
+    #[arg(
+        long,
+        env = "KT_PSEUDONYM_KEY",
+        hide_env_values = true,
+        default_value = "kt-local-pseudonym-key"
+    )]
+    pub pseudonym_key: String,
+}
+
+/// `kt export pseudonym-key`: the tenant's key and the id its reports cite
+/// (`provenance.pseudonymisation.key_id`), so the holder can check they match.
+pub fn pseudonym_key(args: &PseudonymKeyArgs, chosen: Option<OutputFormat>) -> anyhow::Result<()> {
+    let tenant = TenantId::parse(&args.tenant).map_err(usage("--tenant"))?;
+    let tenant_key = Pseudonymizer::tenant_key(&args.pseudonym_key, tenant.as_str());
+    let key_id = Pseudonymizer::new(&tenant_key, tenant.as_str()).key_id();
+    match OutputFormat::or_auto(chosen) {
+        OutputFormat::Json => print_text(&serde_json::to_string_pretty(&serde_json::json!({
+            "tenant_id": tenant.as_str(),
+            "key_id": key_id,
+            "tenant_key": tenant_key,
+        }))?),
+        OutputFormat::Table => print_text(&format!(
+            "tenant      {tenant}\nkey id      {key_id}\ntenant key  {tenant_key}"
+        )),
+    }
+    Ok(())
 }

@@ -4,6 +4,7 @@ mod commands;
 mod download;
 mod faults;
 mod help;
+mod offline;
 mod share;
 mod stack;
 mod timestamp;

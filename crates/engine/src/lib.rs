@@ -21,6 +21,7 @@ mod heap_trim;
 mod inflate;
 pub mod local_dir;
 mod order;
+pub mod output_place;
 mod ports;
 mod reader;
 #[cfg(test)]

@@ -6,6 +6,7 @@ use super::{
 };
 use crate::formats;
 use crate::formatter::{ExportContext, ReportInputs};
+use crate::output_place::OutputPlace;
 use async_trait::async_trait;
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
@@ -142,10 +143,9 @@ fn flatten<T>(joined: Result<std::io::Result<T>, tokio::task::JoinError>) -> std
 }
 
 /// Writes the artifact to `<path>.part` and renames it to `path` on finish,
-/// so a half-written file never carries the final name. A `path` that is a
-/// device or a pipe (`--output /dev/null`, `/dev/stdout`) is written in
-/// place: renaming a file over it would replace the device with the export
-/// (it once did, with /dev/null).
+/// so a half-written file never carries the final name. A device, a pipe or
+/// a descriptor alias is written in place, and a symlink's file is replaced,
+/// not the link ([`OutputPlace`]).
 pub struct FileSink {
     path: PathBuf,
     part: PathBuf,
@@ -162,26 +162,21 @@ fn sink_error(context: &str, e: &std::io::Error) -> SinkError {
 
 impl FileSink {
     pub async fn create(path: impl Into<PathBuf>) -> Result<Self, SinkError> {
-        let path = path.into();
-        let in_place = tokio::fs::metadata(&path)
-            .await
-            .is_ok_and(|m| !m.is_file() && !m.is_dir());
-        let part = if in_place {
-            path.clone()
-        } else {
-            let mut part = path.clone().into_os_string();
-            part.push(".part");
-            PathBuf::from(part)
+        let named = path.into();
+        let (path, part, in_place) = match OutputPlace::of(&named) {
+            OutputPlace::InPlace(p) => (p.clone(), p, true),
+            OutputPlace::Replace(p) => {
+                let mut part = p.clone().into_os_string();
+                part.push(".part");
+                (p, PathBuf::from(part), false)
+            }
         };
-        let file = tokio::fs::OpenOptions::new()
-            .write(true)
-            .create(!in_place)
-            .truncate(!in_place)
-            .open(&part)
-            .await
-            .map_err(|e| sink_error(&format!("creating {}", part.display()), &e))?
-            .into_std()
-            .await;
+        let opened = if in_place {
+            open_in_place(&part)
+        } else {
+            std::fs::File::create(&part)
+        };
+        let file = opened.map_err(|e| sink_error(&format!("creating {}", part.display()), &e))?;
         Ok(Self {
             path,
             part,
@@ -189,6 +184,26 @@ impl FileSink {
             file: Arc::new(file),
         })
     }
+}
+
+/// The process's own stdout or stderr is shared, not reopened: a reopened
+/// `/dev/stdout` starts at offset 0, over what the shell appended to.
+fn open_in_place(path: &Path) -> std::io::Result<std::fs::File> {
+    use std::os::fd::AsFd;
+    let descriptor = |names: [&str; 3]| names.iter().any(|n| path == Path::new(n));
+    if descriptor(["/dev/stdout", "/dev/fd/1", "/proc/self/fd/1"]) {
+        return std::io::stdout()
+            .as_fd()
+            .try_clone_to_owned()
+            .map(Into::into);
+    }
+    if descriptor(["/dev/stderr", "/dev/fd/2", "/proc/self/fd/2"]) {
+        return std::io::stderr()
+            .as_fd()
+            .try_clone_to_owned()
+            .map(Into::into);
+    }
+    std::fs::OpenOptions::new().write(true).open(path)
 }
 
 #[async_trait]

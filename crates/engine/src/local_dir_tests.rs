@@ -63,6 +63,23 @@ async fn a_pipe_or_device_given_as_output_is_written_in_place_not_replaced() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_symlink_given_as_output_keeps_the_link_and_gets_its_file_replaced() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("real")).unwrap();
+    let real = dir.path().join("real/may.csv");
+    std::fs::write(&real, "old").unwrap();
+    let link = dir.path().join("may.csv");
+    std::os::unix::fs::symlink("real/may.csv", &link).unwrap();
+    let mut sink = Box::new(FileSink::create(&link).await.unwrap());
+    sink.write(Bytes::from_static(b"a,b\n")).await.unwrap();
+    sink.finish().await.unwrap();
+    let meta = std::fs::symlink_metadata(&link).unwrap();
+    assert!(meta.file_type().is_symlink(), "the link is still a link");
+    assert_eq!(std::fs::read(&real).unwrap(), b"a,b\n");
+    assert!(!dir.path().join("real/may.csv.part").exists());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn offline_exports_of_a_generated_lake_match_the_reference() {
     let lake = tempfile::tempdir().unwrap();
     let generated = write_dir(&spec(), lake.path()).unwrap();

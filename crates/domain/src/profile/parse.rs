@@ -34,7 +34,8 @@ pub fn parse_profile(body: &[u8]) -> Result<ComplianceProfile, ProfileError> {
 
 /// Reads a profile as `GET /v1/compliance-profile` answers it (its
 /// `version`, `updated_at` and `profile`; other fields ignored), e.g. a file an
-/// auditor saved. `Ok(None)`: the tenant has never set one (`version` null).
+/// auditor saved. `Ok(None)`: the tenant has never set one (`version` null);
+/// an object without `version` is refused.
 pub fn parse_profile_view(body: &[u8]) -> Result<Option<VersionedProfile>, ProfileError> {
     let error = |field: &str, message: &str| ProfileError {
         field: field.into(),
@@ -43,7 +44,15 @@ pub fn parse_profile_view(body: &[u8]) -> Result<Option<VersionedProfile>, Profi
     let view: serde_json::Value =
         serde_json::from_slice(body).map_err(|_| error("body", "must be a JSON object"))?;
     let version = match view.get("version") {
-        None | Some(serde_json::Value::Null) => return Ok(None),
+        // A profile body, a job or any other JSON would read as "no
+        // profile" and the report would say so: only the answer's null is.
+        None => {
+            return Err(error(
+                "version",
+                "missing: expected the answer of GET /v1/compliance-profile (version, updated_at, profile), version null when none was declared",
+            ));
+        }
+        Some(serde_json::Value::Null) => return Ok(None),
         Some(v) => v
             .as_u64()
             .ok_or_else(|| error("version", "must be a positive integer"))?,

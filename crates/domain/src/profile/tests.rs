@@ -90,6 +90,8 @@ fn a_saved_profile_view_reads_back_as_the_stored_profile() {
 
     let field = |body: &[u8]| parse_profile_view(body).unwrap_err().field;
     assert_eq!(field(b"not json"), "body");
+    // A profile's own body, or any object without `version`, is not an answer.
+    assert_eq!(field(br#"{"ens": {"category": "MEDIA"}}"#), "version");
     assert_eq!(field(br#"{"version": "3"}"#), "version");
     assert_eq!(
         field(br#"{"version": 3, "updated_at": "yesterday"}"#),

@@ -3,7 +3,10 @@
 //! tenant key = HMAC-SHA-256(key = service pseudonym key, msg = tenant_id);
 //! pseudonym  = `ps_` + first 16 hex chars of HMAC-SHA-256(key = tenant key, msg = user id).
 //! The same person gets the same pseudonym in every report of one tenant and
-//! unrelated pseudonyms across tenants; reversing one needs the service key.
+//! unrelated pseudonyms across tenants; reversing one needs the service key,
+//! or that tenant's key. The tenant key, written `tk_` + 64 hex chars, can be
+//! handed to whoever recomputes one tenant's reports (an auditor holding its
+//! lake) without the service key that would unlock every tenant's.
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
 
@@ -14,15 +17,26 @@ pub struct Pseudonymizer {
     keyed: HmacSha256,
 }
 
+/// How a tenant key is written: `tk_` + its 32 bytes in hex.
+const TENANT_KEY_PREFIX: &str = "tk_";
+
 impl Pseudonymizer {
-    pub fn new(service_key: &str, tenant_id: &str) -> Self {
-        let mut m = <HmacSha256 as KeyInit>::new_from_slice(service_key.as_bytes())
-            .expect("HMAC accepts any key length");
-        m.update(tenant_id.as_bytes());
-        let tenant_key = m.finalize().into_bytes();
+    /// From the service key (the tenant's key derived from it), or from a
+    /// tenant key itself (`tk_` + 64 hex chars, see [`Self::tenant_key`]).
+    pub fn new(key: &str, tenant_id: &str) -> Self {
+        let tenant_key = parse_tenant_key(key).unwrap_or_else(|| derive(key, tenant_id));
         let keyed = <HmacSha256 as KeyInit>::new_from_slice(&tenant_key)
             .expect("HMAC accepts any key length");
         Self { keyed }
+    }
+
+    /// The tenant key `service_key` derives for `tenant_id`, written so
+    /// [`Self::new`] takes it in place of the service key.
+    pub fn tenant_key(service_key: &str, tenant_id: &str) -> String {
+        format!(
+            "{TENANT_KEY_PREFIX}{}",
+            hex::encode(derive(service_key, tenant_id))
+        )
     }
 
     /// Names the tenant key without revealing it: `pk_` + the first 16 hex
@@ -42,6 +56,22 @@ impl Pseudonymizer {
         let out = m.finalize().into_bytes();
         format!("ps_{}", hex::encode(&out[..8]))
     }
+}
+
+/// tenant key = HMAC-SHA-256(key = service key, msg = tenant_id).
+fn derive(service_key: &str, tenant_id: &str) -> [u8; 32] {
+    let mut m = <HmacSha256 as KeyInit>::new_from_slice(service_key.as_bytes())
+        .expect("HMAC accepts any key length");
+    m.update(tenant_id.as_bytes());
+    m.finalize().into_bytes().into()
+}
+
+/// A written tenant key's bytes, or `None` when `key` is not one.
+fn parse_tenant_key(key: &str) -> Option<[u8; 32]> {
+    let hex_part = key.strip_prefix(TENANT_KEY_PREFIX)?;
+    let mut bytes = [0u8; 32];
+    hex::decode_to_slice(hex_part, &mut bytes).ok()?;
+    Some(bytes)
 }
 
 #[cfg(test)]
@@ -73,5 +103,25 @@ mod tests {
         m.update(b"u_1");
         let expect = format!("ps_{}", &hex::encode(m.finalize().into_bytes())[..16]);
         assert_eq!(Pseudonymizer::new("k", "acme").pseudonym("u_1"), expect);
+    }
+
+    #[test]
+    fn a_tenant_key_pseudonymises_as_the_service_key_does_for_its_tenant() {
+        let service = Pseudonymizer::new("service-secret", "acme");
+        let tk = Pseudonymizer::tenant_key("service-secret", "acme");
+        assert!(tk.starts_with("tk_") && tk.len() == 3 + 64, "{tk}");
+        // The tenant named beside it does not matter: the key is the tenant's.
+        let from_tenant_key = Pseudonymizer::new(&tk, "acme");
+        assert_eq!(from_tenant_key.pseudonym("u_1"), service.pseudonym("u_1"));
+        assert_eq!(from_tenant_key.key_id(), service.key_id());
+        assert_ne!(
+            Pseudonymizer::new(&tk, "globex").key_id(),
+            Pseudonymizer::new("service-secret", "globex").key_id()
+        );
+        // Not quite a tenant key: a service key like any other.
+        assert_ne!(
+            Pseudonymizer::new("tk_123", "acme").key_id(),
+            service.key_id()
+        );
     }
 }
