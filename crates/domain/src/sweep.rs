@@ -15,6 +15,12 @@ pub struct SweepPolicy {
     pub max_requeues: u32,
     /// Claims per job: a lapsed lease on the last one fails the job at once.
     pub max_attempts: u32,
+    /// The export queue has messages waiting for a worker: the workers are
+    /// busy, so a queued job's message is most likely among them. Queued
+    /// jobs are then left alone (a new message would only join the line,
+    /// and failing them would fail healthy work under load); a processing
+    /// job whose lease lapsed is still handled.
+    pub queue_backlogged: bool,
 }
 
 /// What the sweeper did to a job.
@@ -97,6 +103,9 @@ pub fn sweep(job: &Job, now: DateTime<Utc>, policy: &SweepPolicy) -> Option<Job>
     if processing && job.attempts >= policy.max_attempts {
         return Some(failed(job, now, worker_lost(job.attempts)));
     }
+    if !processing && policy.queue_backlogged {
+        return None;
+    }
     if waiting_since(job) + policy.requeue_after > now {
         return None;
     }
@@ -144,6 +153,7 @@ mod tests {
             requeue_after: Duration::minutes(15),
             max_requeues: 2,
             max_attempts: 3,
+            queue_backlogged: false,
         }
     }
 
@@ -250,5 +260,24 @@ mod tests {
         let error = failed.error.unwrap();
         assert_eq!(error.code, "delivery_failed");
         assert!(!error.message.contains("arn:"));
+    }
+
+    #[test]
+    fn a_backlog_holds_queued_jobs_but_not_lapsed_leases() {
+        let busy = SweepPolicy {
+            queue_backlogged: true,
+            ..policy()
+        };
+        let queued = job(JobStatus::Queued);
+        let much_later = queued.created_at + Duration::hours(6);
+        assert!(sweep(&queued, much_later, &policy()).is_some());
+        assert_eq!(sweep(&queued, much_later, &busy), None, "waits its turn");
+        let lapsed = Job {
+            attempts: 3,
+            lease_until: Some(much_later - Duration::minutes(1)),
+            ..job(JobStatus::Processing)
+        };
+        let ended = sweep(&lapsed, much_later, &busy).expect("failed");
+        assert_eq!(ended.error.unwrap().code, "worker_lost");
     }
 }

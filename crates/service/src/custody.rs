@@ -166,6 +166,9 @@ impl Custody {
 /// The signer the configuration names: a KMS key (`KT_SIGNING_KMS_KEY_ID`)
 /// or a local PEM file (`KT_SIGNING_KEY_FILE`, created on first use); retired
 /// keys (`KT_SIGNING_RETIRED_KEYS`: KMS key ids, or PEM files) stay published.
+/// A retired key that cannot be read (disabled, deleted, mistyped) is logged
+/// as an error and left out: it would otherwise stop every cold start, the
+/// API's and the worker's, over a key that signs nothing any more.
 pub async fn custody_from_config(
     clients: &AwsClients,
     config: &Config,
@@ -175,7 +178,10 @@ pub async fn custody_from_config(
             let signer = KmsSigner::connect(clients.kms.clone(), kms_key).await?;
             let mut retired = vec![];
             for old in &config.signing_retired_keys {
-                retired.push(published_kms_key(&clients.kms, old).await?);
+                match published_kms_key(&clients.kms, old).await {
+                    Ok(key) => retired.push(key),
+                    Err(e) => unpublished_retired_key(old, &e),
+                }
             }
             (Arc::new(signer), retired)
         } else if let Some(path) = &config.signing_key_file {
@@ -183,8 +189,12 @@ pub async fn custody_from_config(
             let retired = config
                 .signing_retired_keys
                 .iter()
-                .map(|old| retired_pem_file(old))
-                .collect::<Result<_, _>>()?;
+                .filter_map(|old| {
+                    retired_pem_file(old)
+                        .inspect_err(|e| unpublished_retired_key(old, e))
+                        .ok()
+                })
+                .collect();
             (Arc::new(signer), retired)
         } else {
             return Err(SignError(
@@ -204,6 +214,16 @@ pub async fn custody_from_config(
             .as_deref()
             .map(|url| Arc::new(crate::tsa::HttpTimestamper::new(url)) as Arc<dyn Timestamper>),
     })
+}
+
+/// Manifests that key signed no longer verify against `/v1/keys` until it
+/// is readable again: said loudly, once a cold start.
+fn unpublished_retired_key(key: &str, e: &SignError) {
+    error!(
+        retired_key = key,
+        error = %e,
+        "a retired signing key could not be read and is not published: manifests it signed cannot be checked against /v1/keys until it is (keep retired keys enabled)"
+    );
 }
 
 /// A rotated-out local key (private or public PEM), published as retired.

@@ -235,6 +235,10 @@ pub trait DeadLetterQueue: Send + Sync {
 #[async_trait]
 pub trait JobQueue: Send + Sync {
     async fn enqueue(&self, tenant: &TenantId, id: &JobId) -> Result<(), StoreError>;
+    /// About how many messages wait for a worker (SQS's
+    /// `ApproximateNumberOfMessages`): more than none means the workers are
+    /// busy, which the sweeper must not mistake for lost jobs.
+    async fn waiting(&self) -> Result<u64, StoreError>;
 }
 
 /// Metadata an artifact is stored with.

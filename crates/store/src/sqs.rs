@@ -90,6 +90,24 @@ impl JobQueue for SqsJobQueue {
             .map_err(|e| store_error("enqueueing a job", e))?;
         Ok(())
     }
+
+    async fn waiting(&self) -> Result<u64, StoreError> {
+        let url = self.queue.url().await?;
+        let out = self
+            .queue
+            .client
+            .get_queue_attributes()
+            .queue_url(url)
+            .attribute_names(QueueAttributeName::ApproximateNumberOfMessages)
+            .send()
+            .await
+            .map_err(|e| store_error("reading the export queue's depth", e))?;
+        Ok(out
+            .attributes()
+            .and_then(|a| a.get(&QueueAttributeName::ApproximateNumberOfMessages))
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(0))
+    }
 }
 
 /// Receives from the export queue as Lambda's SQS event source would, for

@@ -74,6 +74,17 @@ async fn a_kms_key_signs_manifests_that_openssl_verifies() {
     assert_eq!(keys[1].valid_until, keys[0].valid_from);
     // The old key still verifies what it signed.
     verify_signature(&keys[1].public_key_pem, message, &signature).unwrap();
+
+    // A retired key that cannot be read (here: no such key) is left out
+    // and logged; the service still starts, and the readable one stays.
+    let readable = config.signing_retired_keys[0].clone();
+    config.signing_retired_keys = vec!["alias/kt-no-such-retired-key".into(), readable];
+    let custody = custody_from_config(&clients, &config).await.unwrap();
+    let published: Vec<String> = custody.keys().iter().map(|k| k.key_id.clone()).collect();
+    assert_eq!(
+        published,
+        vec![keys[0].key_id.clone(), keys[1].key_id.clone()]
+    );
 }
 
 fn signed(body: &str) -> SignedManifest {

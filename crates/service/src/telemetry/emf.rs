@@ -1,5 +1,5 @@
-//! CloudWatch metrics from the worker as Embedded Metric Format log lines: one
-//! JSON object per finished job on stdout, which Lambda's log pipeline turns
+//! CloudWatch metrics from the worker and the sweeper as Embedded Metric
+//! Format log lines: one JSON object per finished job (or sweeper pass) on stdout, which Lambda's log pipeline turns
 //! into metrics (no PutMetricData call, no extra IAM action, no latency).
 //!
 //! Metrics go to `KT_METRICS_NAMESPACE` (the template sets it per stack),
@@ -79,16 +79,61 @@ impl JobMetrics {
     /// Prints the EMF line in Lambda (where CloudWatch picks it up); a no-op
     /// elsewhere, where nothing would read it.
     pub fn emit(&self) {
-        if std::env::var("AWS_LAMBDA_FUNCTION_NAME").is_err() {
-            return;
-        }
-        let namespace = std::env::var("KT_METRICS_NAMESPACE")
-            .ok()
-            .filter(|n| !n.is_empty())
-            .unwrap_or_else(|| DEFAULT_NAMESPACE.to_string());
-        let line = self.to_emf(&namespace, chrono::Utc::now().timestamp_millis());
-        println!("{line}");
+        emit_with(|namespace, now| self.to_emf(namespace, now));
     }
+}
+
+/// What one sweeper pass counted, as metrics: the jobs it failed join the
+/// worker's `JobsFailed` (without a dimension, so the alarm on the total
+/// sees them), beside its errors, re-enqueues and the queue's line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SweepMetrics {
+    pub jobs_failed: u32,
+    pub jobs_requeued: u32,
+    pub errors: u32,
+    pub waiting_in_queue: u64,
+}
+
+impl SweepMetrics {
+    pub fn to_emf(&self, namespace: &str, timestamp_ms: i64) -> Value {
+        let metric = |name: &str| json!({"Name": name, "Unit": "Count"});
+        json!({
+            "_aws": {
+                "Timestamp": timestamp_ms,
+                "CloudWatchMetrics": [{
+                    "Namespace": namespace,
+                    "Dimensions": [[]],
+                    "Metrics": [
+                        metric("JobsFailed"),
+                        metric("JobsRequeued"),
+                        metric("SweepErrors"),
+                        metric("ExportQueueWaiting"),
+                    ],
+                }],
+            },
+            "JobsFailed": self.jobs_failed,
+            "JobsRequeued": self.jobs_requeued,
+            "SweepErrors": self.errors,
+            "ExportQueueWaiting": self.waiting_in_queue,
+        })
+    }
+
+    /// As [`JobMetrics::emit`].
+    pub fn emit(&self) {
+        emit_with(|namespace, now| self.to_emf(namespace, now));
+    }
+}
+
+/// Prints `doc(namespace, now)` as one line in Lambda; nothing elsewhere.
+fn emit_with(doc: impl FnOnce(&str, i64) -> Value) {
+    if std::env::var("AWS_LAMBDA_FUNCTION_NAME").is_err() {
+        return;
+    }
+    let namespace = std::env::var("KT_METRICS_NAMESPACE")
+        .ok()
+        .filter(|n| !n.is_empty())
+        .unwrap_or_else(|| DEFAULT_NAMESPACE.to_string());
+    println!("{}", doc(&namespace, chrono::Utc::now().timestamp_millis()));
 }
 
 #[cfg(test)]
@@ -157,5 +202,31 @@ mod tests {
             (json!(0), json!(1))
         );
         assert_eq!(doc["EventsPerSecond"], 0.0);
+    }
+
+    #[test]
+    fn a_sweep_pass_counts_its_failed_jobs_as_jobs_failed_without_a_dimension() {
+        let doc = SweepMetrics {
+            jobs_failed: 2,
+            jobs_requeued: 1,
+            errors: 3,
+            waiting_in_queue: 40,
+        }
+        .to_emf("KtExports/prod", 1_700_000_000_000);
+        let directive = &doc["_aws"]["CloudWatchMetrics"][0];
+        assert_eq!(directive["Namespace"], "KtExports/prod");
+        assert_eq!(directive["Dimensions"], json!([[]]));
+        let names: Vec<&str> = directive["Metrics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["Name"].as_str().unwrap())
+            .collect();
+        for name in names {
+            assert!(doc[name].is_u64(), "{name} has a value");
+        }
+        assert_eq!(doc["JobsFailed"], 2);
+        assert_eq!(doc["SweepErrors"], 3);
+        assert_eq!(doc["ExportQueueWaiting"], 40);
     }
 }

@@ -5,7 +5,9 @@
 //!   (`worker_lost`);
 //! - a queued job (or a processing one whose lease lapsed earlier) left
 //!   waiting for [`SweepPolicy::requeue_after`] gets a new message, once per
-//!   threshold, and is failed after [`SweepPolicy::max_requeues`];
+//!   threshold, and is failed after [`SweepPolicy::max_requeues`]; while the
+//!   export queue has messages waiting for a worker, queued jobs wait their
+//!   turn instead (busy workers are not lost jobs);
 //! - a message in the dead-letter queue fails its job (`delivery_failed`)
 //!   unless a live lease holds it, and is removed.
 //!
@@ -13,6 +15,7 @@
 //! so a sweeper racing a worker, or another sweeper, can only lose. A
 //! duplicate message is harmless: the worker's claim runs a job once.
 use crate::config::Config;
+use crate::telemetry::emf::SweepMetrics;
 use crate::worker::deps::MAX_ATTEMPTS;
 use chrono::{DateTime, Utc};
 use kt_store::aws::{AwsClients, AwsStores};
@@ -43,6 +46,9 @@ pub struct SweepReport {
     pub dead_letters_removed: u32,
     /// Store or queue errors (the job or message is looked at again next pass).
     pub errors: u32,
+    /// Messages the export queue held for a worker at the pass's start (then
+    /// queued jobs were left to wait their turn).
+    pub waiting_in_queue: u64,
 }
 
 pub struct Sweeper {
@@ -73,11 +79,34 @@ impl Sweeper {
         if report != SweepReport::default() {
             info!(?report, "sweep pass");
         }
+        SweepMetrics {
+            jobs_failed: report.failed + report.dead_lettered,
+            jobs_requeued: report.requeued,
+            errors: report.errors,
+            waiting_in_queue: report.waiting_in_queue,
+        }
+        .emit();
         report
     }
 
     async fn sweep_jobs(&self, now: DateTime<Utc>, report: &mut SweepReport) {
         let queued_before = now - self.policy.requeue_after;
+        // Asked once a pass: a busy queue holds queued jobs (their messages
+        // wait in it); unknown, the queue is taken as not busy, as before.
+        let policy = match self.queue.waiting().await {
+            Ok(waiting) => {
+                report.waiting_in_queue = waiting;
+                SweepPolicy {
+                    queue_backlogged: waiting > 0,
+                    ..self.policy
+                }
+            }
+            Err(e) => {
+                warn!(error = %e, "could not read the export queue's depth");
+                report.errors += 1;
+                self.policy
+            }
+        };
         let candidates = match self.jobs.stranded(now, queued_before, JOBS_PER_PASS).await {
             Ok(c) => c,
             Err(e) => {
@@ -87,7 +116,7 @@ impl Sweeper {
             }
         };
         for (tenant, id) in candidates {
-            match self.jobs.sweep(&tenant, &id, now, &self.policy).await {
+            match self.jobs.sweep(&tenant, &id, now, &policy).await {
                 Ok(Transition::Done(job)) => match action_of(&job) {
                     SweepAction::Requeued => match self.queue.enqueue(&tenant, &id).await {
                         Ok(()) => {
@@ -182,6 +211,7 @@ pub fn policy_from(config: &Config) -> SweepPolicy {
             .unwrap_or(chrono::Duration::minutes(15)),
         max_requeues: config.sweep_max_requeues,
         max_attempts: MAX_ATTEMPTS,
+        queue_backlogged: false,
     }
 }
 

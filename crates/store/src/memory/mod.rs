@@ -356,6 +356,9 @@ impl DeadLetterQueue for MemoryDeadLetters {
 pub struct MemoryJobQueue {
     messages: Mutex<Vec<(TenantId, JobId)>>,
     failure: Mutex<Option<StoreError>>,
+    /// What [`JobQueue::waiting`] says (the messages here are a record of
+    /// what was sent, not a line of work).
+    waiting: Mutex<u64>,
 }
 
 impl MemoryJobQueue {
@@ -369,6 +372,10 @@ impl MemoryJobQueue {
     /// The messages enqueued so far, oldest first.
     pub fn messages(&self) -> Vec<(TenantId, JobId)> {
         lock(&self.messages).clone()
+    }
+    /// Makes [`JobQueue::waiting`] report `n` messages waiting for a worker.
+    pub fn set_waiting(&self, n: u64) {
+        *lock(&self.waiting) = n;
     }
     /// Removes and returns the messages enqueued so far, oldest first.
     pub fn take(&self) -> Vec<(TenantId, JobId)> {
@@ -384,6 +391,10 @@ impl JobQueue for MemoryJobQueue {
         }
         lock(&self.messages).push((tenant.clone(), id.clone()));
         Ok(())
+    }
+
+    async fn waiting(&self) -> Result<u64, StoreError> {
+        Ok(*lock(&self.waiting))
     }
 }
 

@@ -29,6 +29,7 @@ fn sweep(f: &Fixture) -> Sweep {
             requeue_after: Duration::minutes(15),
             max_requeues: 2,
             max_attempts: 3,
+            queue_backlogged: false,
         },
     };
     Sweep {
@@ -99,6 +100,31 @@ async fn a_job_never_picked_up_fails_after_its_re_enqueues() {
         kt_domain::share::AuditActor::Service("sweeper".into())
     );
     assert_eq!(entry.error, failed.error);
+}
+
+/// Busy workers are not lost jobs: while the export queue has messages
+/// waiting, a queued job past every threshold is neither re-sent nor failed;
+/// once the line is gone, it is re-sent as before.
+#[tokio::test]
+async fn a_queued_job_waits_its_turn_while_the_queue_has_a_backlog() {
+    let f = Fixture::new(lake());
+    let s = sweep(&f);
+    let job = f.queued_job().await;
+    let t0 = job.created_at;
+    s.queue.set_waiting(40);
+    for minutes in [15, 30, 45, 120] {
+        let r = s.sweeper.run_once(t0 + Duration::minutes(minutes)).await;
+        assert_eq!((r.requeued, r.failed), (0, 0), "at {minutes} min");
+        assert_eq!(r.waiting_in_queue, 40);
+    }
+    let waiting = f.jobs.get(&tenant(), &job.id).await.unwrap().unwrap();
+    assert_eq!(waiting.status, JobStatus::Queued);
+    assert!(s.queue.messages().is_empty());
+
+    s.queue.set_waiting(0);
+    let r = s.sweeper.run_once(t0 + Duration::minutes(121)).await;
+    assert_eq!(r.requeued, 1);
+    assert_eq!(s.queue.messages(), vec![(tenant(), job.id.clone())]);
 }
 
 #[tokio::test]
