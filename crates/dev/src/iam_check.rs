@@ -139,6 +139,7 @@ const LAMBDA_FUNCTIONS: &[(&str, &[&str])] = &[
             "DynamoJobStore::sweep",
             "DynamoJobStore::fail_dead_lettered",
             "SqsJobQueue::enqueue",
+            "SqsJobQueue::waiting",
             "SqsDeadLetters::*",
             "EventBridgeSink::publish",
         ],
