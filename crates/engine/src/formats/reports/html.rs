@@ -10,11 +10,14 @@ use std::fmt::Write;
 
 mod es;
 mod labels;
+mod period;
+mod values;
 /// Each section's title in Spanish and English, `(key, es, en)`: what the
 /// renderings say, and what the Exports page shows (`web/section-titles.js`).
 pub use es::TITLES as SECTION_TITLES;
 pub use labels::Lang;
 use labels::{Label, label, status_label};
+use values::{STYLE, data_html, text, value_html};
 
 /// A sentence of the report in `lang`: the Spanish rendering translates the
 /// JSON's English from [`es::TEXTS`]; a sentence the table lacks stays in
@@ -65,65 +68,69 @@ pub fn escape(s: &str) -> String {
     out
 }
 
-const STYLE: &str = "body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;margin:2rem auto;max-width:60rem;color:#111;line-height:1.4}\
-h1{font-size:1.5rem}h2{font-size:1.2rem;border-bottom:1px solid #999;margin-top:2rem}h3{font-size:1.05rem}\
-table{border-collapse:collapse;width:100%;margin:.5rem 0}th,td{border:1px solid #bbb;padding:.25rem .4rem;text-align:left;vertical-align:top;font-size:.85rem}\
-th{background:#eee}code,.mono{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:.8rem;word-break:break-all}\
-th.mono{word-break:normal;white-space:nowrap}td{overflow-wrap:anywhere}\
-.status{font-weight:600}.evidenced{color:#05620b}.partial{color:#8a5300}.not_evidenced{color:#9b1111}.out_of_scope_for_log{color:#444}\
-section{page-break-inside:avoid;break-inside:avoid}\
-@media print{body{margin:0;max-width:none}a{color:inherit;text-decoration:none}h2{page-break-after:avoid}}";
-
-fn text(v: &Value) -> String {
-    match v {
-        Value::String(s) => escape(s),
-        Value::Null => "—".to_string(),
-        other => escape(&other.to_string()),
+/// The period's rows: in the zone the dates were chosen in, the end
+/// excluded, then (outside UTC) the UTC instants the JSON states.
+fn period_rows(p: &Value, lang: Lang) -> String {
+    let (start, end, zone) = (
+        p["start"].as_str().unwrap_or(""),
+        p["end"].as_str().unwrap_or(""),
+        p["timezone"].as_str().unwrap_or("UTC"),
+    );
+    let utc = format!("{} → {}", escape(start), escape(end));
+    let Some(local) = period::local_window(start, end, zone) else {
+        return format!(
+            "<tr><th>{}</th><td>{utc} ({})</td></tr>\n",
+            label(Label::Period, lang),
+            escape(zone)
+        );
+    };
+    let mut rows = format!(
+        "<tr><th>{}</th><td>{} ({}; {})</td></tr>\n",
+        label(Label::Period, lang),
+        escape(&local),
+        escape(zone),
+        label(Label::EndExcluded, lang)
+    );
+    if zone != "UTC" {
+        let _ = writeln!(
+            rows,
+            "<tr><th>{}</th><td>{utc}</td></tr>",
+            label(Label::PeriodUtc, lang)
+        );
     }
+    rows
 }
 
-/// Figures, evidence and provenance as the JSON states them: their keys and
-/// rules are English, marked so in the Spanish rendering (a screen reader
-/// reads them as English).
-fn data_html(v: &Value, lang: Lang, out: &mut String) {
-    if lang == Lang::Es {
-        out.push_str("<div lang=\"en\">");
-        value_html(v, out);
-        out.push_str("</div>");
-    } else {
-        value_html(v, out);
-    }
-}
-
-/// A metrics value as nested tables (objects) and lists (arrays).
-fn value_html(v: &Value, out: &mut String) {
-    match v {
-        Value::Object(m) if m.is_empty() => out.push('—'),
-        Value::Object(m) => {
-            out.push_str("<table>");
-            for (k, x) in m {
-                let _ = write!(out, "<tr><th class=\"mono\">{}</th><td>", escape(k));
-                value_html(x, out);
-                out.push_str("</td></tr>");
+/// Section keys in article order (`art4` before `art12`, `rgpd.9` before
+/// `rgpd.22`): runs of digits compare as numbers, the rest as text, as the
+/// Exports page orders them.
+fn article_order(a: &str, b: &str) -> std::cmp::Ordering {
+    fn runs(s: &str) -> Vec<(bool, &str)> {
+        let mut out = Vec::new();
+        let mut start = 0;
+        let bytes = s.as_bytes();
+        for i in 1..=bytes.len() {
+            if i == bytes.len() || bytes[i].is_ascii_digit() != bytes[start].is_ascii_digit() {
+                out.push((bytes[start].is_ascii_digit(), &s[start..i]));
+                start = i;
             }
-            out.push_str("</table>");
         }
-        Value::Array(a) if a.is_empty() => out.push('—'),
-        Value::Array(a) if a.iter().all(|x| !x.is_object() && !x.is_array()) => {
-            let items: Vec<String> = a.iter().map(text).collect();
-            out.push_str(&items.join(", "));
-        }
-        Value::Array(a) => {
-            out.push_str("<ol>");
-            for x in a {
-                out.push_str("<li>");
-                value_html(x, out);
-                out.push_str("</li>");
-            }
-            out.push_str("</ol>");
-        }
-        other => out.push_str(&text(other)),
+        out
     }
+    let (ra, rb) = (runs(a), runs(b));
+    for ((da, xa), (db, xb)) in ra.iter().zip(&rb) {
+        let ord = match (da, db) {
+            (true, true) => xa
+                .parse::<u64>()
+                .unwrap_or(u64::MAX)
+                .cmp(&xb.parse::<u64>().unwrap_or(u64::MAX)),
+            _ => xa.cmp(xb),
+        };
+        if ord.is_ne() {
+            return ord;
+        }
+    }
+    ra.len().cmp(&rb.len())
 }
 
 fn status_html(status: &Value, lang: Lang) -> String {
@@ -154,26 +161,25 @@ pub fn render(report: &Value, lang: Lang, hashes: &[(String, String)]) -> String
     let mut o = String::with_capacity(64 * 1024);
     let _ = write!(
         o,
-        "<!DOCTYPE html>\n<html lang=\"{}\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{} — {}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n",
+        "<!DOCTYPE html>\n<html lang=\"{}\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{} — {}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n<main>\n",
         lang.code(),
         text(&r["format"]),
         text(&r["tenant_id"]),
     );
     let _ = write!(
         o,
-        "<h1>{}</h1>\n<p>{}</p>\n<table>\n<tr><th>{}</th><td>{}</td></tr>\n<tr><th>{}</th><td>{} → {} ({})</td></tr>\n<tr><th>{}</th><td class=\"mono\">{}</td></tr>\n<tr><th>{}</th><td>{}</td></tr>\n<tr><th>{}</th><td>{}</td></tr>\n<tr><th>{}</th><td>{} {}</td></tr>\n</table>\n<p><em>{}</em></p>\n",
+        "<h1>{}</h1>\n<p>{}</p>\n<table>\n<tr><th>{}</th><td>{}</td></tr>\n{}<tr><th>{}</th><td class=\"mono\">{}</td></tr>\n<tr><th>{}</th><td>{}</td></tr>\n<tr><th>{}</th><td>{}</td></tr>\n<tr><th>{}</th><td>{} {}</td></tr>\n</table>\n<p><em>{}</em></p>\n",
         prose(&r["framework"]["citation"], lang),
         l(Label::Intro),
         l(Label::Tenant),
         text(&r["tenant_id"]),
-        l(Label::Period),
-        text(&r["period"]["start"]),
-        text(&r["period"]["end"]),
-        text(&r["period"]["timezone"]),
+        period_rows(&r["period"], lang),
         l(Label::ReportId),
         text(&r["report_id"]),
         l(Label::GeneratedAt),
-        text(&r["generated_at"]),
+        escape(&period::to_the_second(
+            r["generated_at"].as_str().unwrap_or("")
+        )),
         l(Label::Profile),
         match r["profile"]["version"].as_u64() {
             Some(v) => format!("{} {v}", l(Label::Version)),
@@ -207,8 +213,13 @@ pub fn render(report: &Value, lang: Lang, hashes: &[(String, String)]) -> String
         l(Label::AppliesFrom),
     );
     let empty = serde_json::Map::new();
-    let sections = report["sections"].as_object().unwrap_or(&empty);
-    for (key, s) in sections {
+    let mut sections: Vec<(&String, &Value)> = report["sections"]
+        .as_object()
+        .unwrap_or(&empty)
+        .iter()
+        .collect();
+    sections.sort_by(|(a, _), (b, _)| article_order(a, b));
+    for &(key, s) in &sections {
         let _ = writeln!(
             o,
             "<tr><td class=\"mono\"><a href=\"#s-{}\">{}</a></td><td>{}</td><td>{}</td><td>{} ({})</td></tr>",
@@ -258,7 +269,7 @@ pub fn render(report: &Value, lang: Lang, hashes: &[(String, String)]) -> String
     );
 
     // Sections.
-    for (key, s) in sections {
+    for &(key, s) in &sections {
         let (holders, during) = applicability(&s["applicability"], lang);
         let _ = write!(
             o,
@@ -313,7 +324,7 @@ pub fn render(report: &Value, lang: Lang, hashes: &[(String, String)]) -> String
         }
         o.push_str("</table>\n");
     }
-    o.push_str("</body>\n</html>\n");
+    o.push_str("</main>\n</body>\n</html>\n");
     o
 }
 
@@ -326,6 +337,40 @@ mod tests {
         assert_eq!(
             escape("<script>alert('x')</script> & \"q\""),
             "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;q&quot;"
+        );
+    }
+
+    #[test]
+    fn sections_are_in_article_order() {
+        let mut keys = vec![
+            "art50",
+            "art4",
+            "art26.11",
+            "art12",
+            "art26.1_26.5",
+            "art5",
+            "art26.6",
+            "art27",
+        ];
+        keys.sort_by(|a, b| article_order(a, b));
+        assert_eq!(
+            keys,
+            [
+                "art4",
+                "art5",
+                "art12",
+                "art26.1_26.5",
+                "art26.6",
+                "art26.11",
+                "art27",
+                "art50"
+            ]
+        );
+        let mut rgpd = vec!["rgpd.22", "rgpd.5.2", "rgpd.9", "rgpd.5.1.c", "rgpd.44_49"];
+        rgpd.sort_by(|a, b| article_order(a, b));
+        assert_eq!(
+            rgpd,
+            ["rgpd.5.1.c", "rgpd.5.2", "rgpd.9", "rgpd.22", "rgpd.44_49"]
         );
     }
 }
