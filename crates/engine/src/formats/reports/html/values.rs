@@ -4,13 +4,14 @@ use super::labels::Lang;
 use serde_json::Value;
 use std::fmt::Write;
 
-pub(super) const STYLE: &str = "body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;margin:2rem auto;padding:0 1rem;max-width:60rem;color:#111;line-height:1.4}\
+pub(super) const STYLE: &str = "body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;margin:2rem auto;padding:0 1rem;max-width:60rem;color:#111;line-height:1.4;overflow-wrap:break-word}\
 h1{font-size:1.5rem}h2{font-size:1.2rem;border-bottom:1px solid #999;margin-top:2rem}h3{font-size:1.05rem}\
 table{border-collapse:collapse;width:100%;margin:.5rem 0}th,td{border:1px solid #bbb;padding:.25rem .4rem;text-align:left;vertical-align:top;font-size:.85rem}\
 th{background:#eee}code,.mono{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:.8rem;word-break:break-all}\
 th.mono{word-break:normal;overflow-wrap:normal}td{overflow-wrap:anywhere}\
 .status{font-weight:600}.evidenced{color:#05620b}.partial{color:#8a5300}.not_evidenced{color:#9b1111}.out_of_scope_for_log{color:#444}\
 section{page-break-inside:avoid;break-inside:avoid}\
+@media screen and (max-width:40rem){.data table,.data tbody,.data tr,.data th,.data td{display:block;width:auto}.data th{border-bottom:0}.data td{margin-bottom:.25rem}}\
 @media print{body{margin:0;padding:0;max-width:none}a{color:inherit;text-decoration:none}h2{page-break-after:avoid}}";
 
 pub(super) fn text(v: &Value) -> String {
@@ -25,13 +26,12 @@ pub(super) fn text(v: &Value) -> String {
 /// rules are English, marked so in the Spanish rendering (a screen reader
 /// reads them as English).
 pub(super) fn data_html(v: &Value, lang: Lang, out: &mut String) {
-    if lang == Lang::Es {
-        out.push_str("<div lang=\"en\">");
-        value_html(v, out);
-        out.push_str("</div>");
-    } else {
-        value_html(v, out);
-    }
+    out.push_str(match lang {
+        Lang::Es => "<div class=\"data\" lang=\"en\">",
+        Lang::En => "<div class=\"data\">",
+    });
+    value_html(v, out);
+    out.push_str("</div>");
 }
 
 /// A metrics value as nested tables (objects) and lists (arrays).
