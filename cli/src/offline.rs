@@ -59,8 +59,9 @@ pub struct ExportRunArgs {
         default_value = "kt-local-pseudonym-key"
     )]
     pub pseudonym_key: String,
-    /// The tenant's compliance profile, as `GET /v1/compliance-profile`
-    /// answers it (its `version`, `updated_at` and `profile`): reports cite it.
+    /// The tenant's compliance profile, as `GET
+    /// /v1/compliance-profile?version=N` answers it for the version the job's
+    /// report cites (its `version`, `updated_at` and `profile`).
     /// (`--profile` names the CLI's own configuration profile.)
     #[arg(long, value_name = "FILE")]
     pub compliance_profile: Option<PathBuf>,

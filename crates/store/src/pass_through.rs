@@ -15,6 +15,13 @@ macro_rules! pass_through_profiles_and_links {
             ) -> Result<Option<kt_domain::VersionedProfile>, $crate::StoreError> {
                 self.inner.get_profile(tenant).await
             }
+            async fn get_profile_version(
+                &self,
+                tenant: &kt_domain::TenantId,
+                version: u64,
+            ) -> Result<Option<kt_domain::VersionedProfile>, $crate::StoreError> {
+                self.inner.get_profile_version(tenant, version).await
+            }
             async fn put_profile(
                 &self,
                 tenant: &kt_domain::TenantId,

@@ -21,6 +21,15 @@ pub trait ProfileStore: Send + Sync {
     /// The tenant's current profile, if it ever set one.
     async fn get_profile(&self, tenant: &TenantId) -> Result<Option<VersionedProfile>, StoreError>;
 
+    /// Version `version` of the tenant's profile, current or past: a report
+    /// cites the version it was made under, and recomputing it needs that
+    /// version's declarations. `None` when the tenant never had it.
+    async fn get_profile_version(
+        &self,
+        tenant: &TenantId,
+        version: u64,
+    ) -> Result<Option<VersionedProfile>, StoreError>;
+
     /// Replaces the tenant's profile; the new version is the previous one + 1
     /// (1 for the first). Concurrent writers each get their own version.
     async fn put_profile(

@@ -62,6 +62,9 @@ pub enum ApiError {
     /// TSA did not answer): the detail says which.
     #[error("{0}")]
     TimestampNotFound(String),
+    /// A compliance-profile version the tenant never had.
+    #[error("{0}")]
+    ProfileVersionNotFound(String),
     #[error("no such route")]
     RouteNotFound,
     #[error("method not allowed on this route")]
@@ -129,6 +132,11 @@ impl ApiError {
                 StatusCode::NOT_FOUND,
                 "timestamp-not-found",
                 "No trusted timestamp",
+            ),
+            Self::ProfileVersionNotFound(_) => (
+                StatusCode::NOT_FOUND,
+                "profile-version-not-found",
+                "No such profile version",
             ),
             Self::RouteNotFound => (StatusCode::NOT_FOUND, "not-found", "Not found"),
             Self::MethodNotAllowed => (

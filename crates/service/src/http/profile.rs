@@ -2,8 +2,10 @@
 //!
 //! A PUT replaces the whole profile and answers the new version; every
 //! section and field is optional, and an unknown field or value is a 400
-//! naming it, as is any query parameter (these routes take none). GET shows
-//! the current version and the next scheduled run.
+//! naming it, as is any query parameter but GET's `version`. GET shows the
+//! current version and the next scheduled run; `?version=N` shows version N,
+//! current or past, as a report made under it cites it (no next run: that
+//! belongs to the current version).
 use super::auth::{Caller, Scope};
 use super::problem::ApiError;
 use super::query::{self, RawQuery};
@@ -54,9 +56,28 @@ pub async fn get_profile(
     raw_query: RawQuery,
 ) -> Result<Json<ProfileView>, ApiError> {
     caller.require(Scope::Read)?;
-    query::none(&raw_query)?;
-    let stored = state.jobs.get_profile(&caller.tenant).await?;
-    Ok(Json(view(caller.tenant.clone(), stored, state.now())))
+    let params = query::params(&raw_query, &["version"])?;
+    let Some(version) = query::get(&params, "version") else {
+        let stored = state.jobs.get_profile(&caller.tenant).await?;
+        return Ok(Json(view(caller.tenant.clone(), stored, state.now())));
+    };
+    let version = version
+        .parse::<u64>()
+        .ok()
+        .filter(|v| *v > 0)
+        .ok_or_else(|| ApiError::bad_request("version", "must be a positive integer"))?;
+    let stored = state
+        .jobs
+        .get_profile_version(&caller.tenant, version)
+        .await?
+        .ok_or_else(|| {
+            ApiError::ProfileVersionNotFound(format!(
+                "this tenant's compliance profile never had version {version}"
+            ))
+        })?;
+    let mut past = view(caller.tenant.clone(), Some(stored), state.now());
+    past.next_scheduled_run = None;
+    Ok(Json(past))
 }
 
 #[instrument(skip_all, fields(tenant = %caller.tenant))]

@@ -2,7 +2,9 @@
 //!
 //! Layout: the profile is `pk = TENANT#<tenant>`, `sk = PROFILE` with
 //! `version` (N), `updated_at` (S, RFC 3339) and `body` (S, the profile's
-//! JSON). An enabled schedule is also indexed as `pk = SCHEDULES`,
+//! JSON); each version is also kept as `sk = PROFILE#v<version, 20 digits>`
+//! with the same attributes, written in the same transaction and never
+//! changed, so a report's cited version can be read back. An enabled schedule is also indexed as `pk = SCHEDULES`,
 //! `sk = TENANT#<tenant>` with `tenant`, `version` and `schedule` (JSON), put
 //! or deleted in the same transaction as the profile, so the scheduler reads
 //! one partition instead of scanning the jobs. A put is conditional on the
@@ -59,6 +61,14 @@ fn profile_key(tenant: &TenantId) -> Item {
     ])
 }
 
+/// The key of version `version`'s history item.
+fn history_key(tenant: &TenantId, version: u64) -> Item {
+    HashMap::from([
+        (PK.to_string(), s(tenant_pk(tenant))),
+        (SK.to_string(), s(format!("{PROFILE_SK}#v{version:020}"))),
+    ])
+}
+
 fn schedule_key(tenant: &TenantId) -> Item {
     HashMap::from([
         (PK.to_string(), s(SCHEDULES_PK)),
@@ -83,6 +93,13 @@ impl DynamoJobStore {
         item.insert("version".into(), n(stored.version));
         item.insert("updated_at".into(), s(stored.updated_at.to_rfc3339()));
         item.insert("body".into(), s(body));
+        let mut history = item.clone();
+        history.extend(history_key(tenant, stored.version));
+        let history = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(history))
+            .condition_expression("attribute_not_exists(#pk)")
+            .expression_attribute_names("#pk", PK);
         let put = Put::builder().table_name(&self.table).set_item(Some(item));
         let put = match previous {
             None => put
@@ -96,6 +113,9 @@ impl DynamoJobStore {
         let mut writes = vec![
             TransactWriteItem::builder()
                 .put(build(put.build())?)
+                .build(),
+            TransactWriteItem::builder()
+                .put(build(history.build())?)
                 .build(),
         ];
         match enabled_schedule(&stored.profile) {
@@ -142,6 +162,29 @@ impl ProfileStore for DynamoJobStore {
             .await
             .map_err(|e| store_error("reading a compliance profile", e))?;
         out.item.as_ref().map(profile_from_item).transpose()
+    }
+
+    async fn get_profile_version(
+        &self,
+        tenant: &TenantId,
+        version: u64,
+    ) -> Result<Option<VersionedProfile>, StoreError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(history_key(tenant, version)))
+            .send()
+            .await
+            .map_err(|e| store_error("reading a compliance profile's version", e))?;
+        if let Some(item) = &out.item {
+            return profile_from_item(item).map(Some);
+        }
+        // Profiles written before versions were kept have only the current one.
+        Ok(self
+            .get_profile(tenant)
+            .await?
+            .filter(|p| p.version == version))
     }
 
     async fn put_profile(

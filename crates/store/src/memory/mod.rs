@@ -51,6 +51,8 @@ pub struct MemoryJobStore {
     tables: Mutex<Tables>,
     failure: Mutex<Option<StoreError>>,
     profiles: Mutex<BTreeMap<TenantId, kt_domain::VersionedProfile>>,
+    /// Every version each tenant's profile had, as the history items keep them.
+    profile_history: Mutex<BTreeMap<(TenantId, u64), kt_domain::VersionedProfile>>,
     shares: Mutex<Shares>,
     /// Makes audit appends alone fail (see [`MemoryJobStore::fail_audit_with`]).
     audit_failure: Mutex<Option<StoreError>>,

@@ -13,6 +13,17 @@ impl ProfileStore for MemoryJobStore {
         Ok(lock(&self.profiles).get(tenant).cloned())
     }
 
+    async fn get_profile_version(
+        &self,
+        tenant: &TenantId,
+        version: u64,
+    ) -> Result<Option<VersionedProfile>, StoreError> {
+        self.check()?;
+        Ok(lock(&self.profile_history)
+            .get(&(tenant.clone(), version))
+            .cloned())
+    }
+
     async fn put_profile(
         &self,
         tenant: &TenantId,
@@ -28,6 +39,7 @@ impl ProfileStore for MemoryJobStore {
             profile: profile.clone(),
         };
         profiles.insert(tenant.clone(), stored.clone());
+        lock(&self.profile_history).insert((tenant.clone(), version), stored.clone());
         Ok(stored)
     }
 

@@ -24,6 +24,14 @@ async fn a_put_replaces_the_profile_with_the_next_version() {
     assert_eq!(read, v2);
     assert_eq!(read.profile, second);
     assert_eq!(s.get_profile(&tenant("globex")).await.unwrap(), None);
+    // Every version stays readable, as the reports made under it cite it.
+    assert_eq!(s.get_profile_version(&acme, 1).await.unwrap(), Some(v1));
+    assert_eq!(s.get_profile_version(&acme, 2).await.unwrap(), Some(v2));
+    assert_eq!(s.get_profile_version(&acme, 3).await.unwrap(), None);
+    assert_eq!(
+        s.get_profile_version(&tenant("globex"), 1).await.unwrap(),
+        None
+    );
 }
 
 #[tokio::test]

@@ -51,6 +51,65 @@ async fn a_put_replaces_the_profile_and_returns_the_new_version() {
     assert_eq!(other.body["version"], Value::Null);
 }
 
+/// A report cites the profile version it was made under; `?version=N`
+/// answers that version after later ones replaced it, so an auditor can
+/// recompute the report (before: only the current version could be read).
+#[tokio::test]
+async fn a_past_version_is_read_back_as_a_report_cited_it() {
+    let app = app();
+    let v1 = r#"{"ens": {"category": "MEDIA"}, "schedule": {"enabled": true, "timezone": "UTC"}}"#;
+    assert_eq!(
+        app.put_profile(&token("acme", RW), v1).await.body["version"],
+        1
+    );
+    let v2 = r#"{"ens": {"category": "ALTA"}}"#;
+    assert_eq!(
+        app.put_profile(&token("acme", RW), v2).await.body["version"],
+        2
+    );
+
+    let past = app
+        .get("/v1/compliance-profile?version=1", &token("acme", RO))
+        .await;
+    assert_eq!(past.status, StatusCode::OK, "{}", past.body);
+    assert_eq!(past.body["version"], 1);
+    assert_eq!(past.body["profile"]["ens"]["category"], "MEDIA");
+    assert_eq!(
+        past.body["next_scheduled_run"],
+        Value::Null,
+        "a past version schedules nothing"
+    );
+    let current = app
+        .get("/v1/compliance-profile?version=2", &token("acme", RO))
+        .await;
+    assert_eq!(
+        current.body["profile"],
+        json!({"ens": {"category": "ALTA"}})
+    );
+
+    let never = app
+        .get("/v1/compliance-profile?version=3", &token("acme", RO))
+        .await;
+    never.problem(StatusCode::NOT_FOUND);
+    assert_eq!(
+        never.body["type"],
+        "urn:kt-exports:problem:profile-version-not-found"
+    );
+    let other = app
+        .get("/v1/compliance-profile?version=1", &token("globex", RO))
+        .await;
+    other.problem(StatusCode::NOT_FOUND);
+    for bad in ["0", "one", "-1"] {
+        let r = app
+            .get(
+                &format!("/v1/compliance-profile?version={bad}"),
+                &token("acme", RO),
+            )
+            .await;
+        assert_eq!(r.problem(StatusCode::BAD_REQUEST), ["version"], "{bad}");
+    }
+}
+
 #[tokio::test]
 async fn get_shows_the_next_scheduled_run_in_the_tenants_zone() {
     let app = app();
@@ -164,9 +223,9 @@ async fn a_query_parameter_is_a_400_naming_it_and_replaces_nothing() {
     let reply = app.send(req.body(Body::from(body)).unwrap()).await;
     assert_eq!(reply.problem(StatusCode::BAD_REQUEST), ["dry_run"]);
     let read = app
-        .get("/v1/compliance-profile?version=1", &token("acme", RO))
+        .get("/v1/compliance-profile?v=1", &token("acme", RO))
         .await;
-    assert_eq!(read.problem(StatusCode::BAD_REQUEST), ["version"]);
+    assert_eq!(read.problem(StatusCode::BAD_REQUEST), ["v"]);
     let read = app.get("/v1/compliance-profile", &token("acme", RO)).await;
     assert_eq!(read.body["version"], Value::Null, "{}", read.body);
     // The signing keys' routes take none either.
