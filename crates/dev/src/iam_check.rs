@@ -64,6 +64,7 @@ const LAMBDA_FUNCTIONS: &[(&str, &[&str])] = &[
             "DynamoJobStore::fail",
             "DynamoJobStore::manifest",
             "DynamoJobStore::get_profile",
+            "DynamoJobStore::get_profile_version",
             "DynamoJobStore::put_profile",
             "DynamoJobStore::create_link",
             "DynamoJobStore::links",
