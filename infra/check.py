@@ -184,6 +184,13 @@ MUTATIONS = [
     ("api_stage_logged_and_throttled", _set(["Resources", "HttpApiApiGatewayDefaultStage", "Properties",
                                              "AccessLogSettings"], None)),
     ("alarms_notify", _set(["Resources", "WorkerErrorsAlarm", "Properties", "AlarmActions"], None)),
+    ("only_the_worker_signs_and_reads_the_pseudonym_key",
+     lambda t: t["Resources"]["ManifestSigningKey"]["Properties"]["KeyPolicy"]["Statement"].pop()),
+    ("only_the_worker_signs_and_reads_the_pseudonym_key",
+     lambda t: t["Resources"]["PseudonymKeySecretPolicy"]["Properties"]["ResourcePolicy"]["Statement"][0]
+     .update(Effect="Allow")),
+    ("only_the_worker_signs_and_reads_the_pseudonym_key", _set(["Resources", "WorkerRole", "Properties", "Path"],
+                                                              "/")),
 ]
 
 
