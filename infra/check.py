@@ -191,6 +191,10 @@ MUTATIONS = [
      .update(Effect="Allow")),
     ("only_the_worker_signs_and_reads_the_pseudonym_key", _set(["Resources", "WorkerRole", "Properties", "Path"],
                                                               "/")),
+    ("log_level_keeps_the_metrics", lambda t: t["Parameters"]["LogLevel"]["AllowedValues"].append("WARN")),
+    ("export_queue_age_alarmed", lambda t: t["Resources"].pop("ExportQueueAgeAlarm")),
+    ("export_queue_age_alarmed", lambda t: t["Resources"]["ExportQueueAgeAlarm"]["Properties"]["Dimensions"][0]
+     .update(Value={"Fn::GetAtt": ["ExportDeadLetterQueue", "QueueName"]})),
 ]
 
 
