@@ -167,6 +167,8 @@ MUTATIONS = [
                                   "rate(1 hour)")),
     ("jobs_table_ttl_and_recovery", _set(["Resources", "JobsTable", "Properties", "TimeToLiveSpecification",
                                           "AttributeName"], "expires")),
+    ("jobs_table_ttl_and_recovery", _set(["Resources", "JobsTable", "Properties", "DeletionProtectionEnabled"],
+                                         None)),
     ("artifacts_lifecycle", lambda t: t["Resources"]["ArtifactsBucket"]["Properties"]["LifecycleConfiguration"]
      ["Rules"][0].update(ExpirationInDays=7)),
     ("timeouts", _set(["Resources", "ExportQueue", "Properties", "VisibilityTimeout"], 600)),
