@@ -5,7 +5,7 @@ import * as api from './api.js';
 import { showBundle } from './bundle-view.js';
 import { runAgain } from './form.js';
 import { formatNumber, locale, t } from './i18n.js';
-import { ACTIVE, safeJobRow } from './job-row.js';
+import { ACTIVE, jobName, safeJobRow } from './job-row.js';
 import { failureReason } from './server-words.js';
 import { openShare } from './share.js';
 import { $, announce, el, errorText, flashCopied } from './ui.js';
@@ -72,7 +72,7 @@ function announceTransitions(jobs) {
 }
 
 function transitionMessage(job) {
-  const name = job.file_name;
+  const name = jobName(job);
   switch (job.status) {
     case 'completed': return t(job.event_count === 1 ? 'announceCompletedOne' : 'announceCompleted', { name, count: formatNumber(job.event_count ?? 0) });
     case 'failed': return t('announceFailed', { name, reason: failureReason(job.error).text });
@@ -165,7 +165,7 @@ async function copySha(job, button) {
 
 function confirmCancel(job) {
   const dialog = $('confirm-cancel');
-  $('confirm-body').textContent = t('confirmCancelBody', { name: job.file_name });
+  $('confirm-body').textContent = t('confirmCancelBody', { name: jobName(job) });
   dialog.returnValue = '';
   dialog.onclose = async () => {
     if (dialog.returnValue !== 'cancel') return;
@@ -200,7 +200,7 @@ async function reloadRow(id, why) {
 /** A job the form just made: announced, shown at the top of the first page if it fits the filter, polled. */
 export function addCreatedJob(job) {
   state.known.set(job.id, job.status);
-  announce(t('created', { name: job.file_name }));
+  announce(t('created', { name: jobName(job) }));
   if (state.cursors.length === 1 && (!state.statusFilter || state.statusFilter === job.status)) {
     state.jobs = [job, ...state.jobs.filter((j) => j.id !== job.id)].slice(0, PAGE_SIZE);
     renderJobs();

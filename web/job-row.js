@@ -109,7 +109,7 @@ export function safeJobRow(job, actions) {
   } catch (e) {
     console.error(`job ${job?.id}: row not rendered`, e);
     return el('tr', { 'data-job-id': job?.id ?? '', 'data-status': job?.status ?? '' },
-      el('td', { class: 'file' },
+      el('th', { scope: 'row', class: 'file' },
         el('div', { class: 'mono file-name', text: String(job?.file_name ?? '') }),
         el('div', { class: 'small muted mono job-id', text: String(job?.id ?? '') })),
       el('td', { class: 'window mono small', text: `${job?.window_start ?? ''} → ${job?.window_end ?? ''}` }),
@@ -133,7 +133,8 @@ function jobRow(job, actions) {
   const created = Date.parse(job.created_at);
   const rejected = job.stats?.rejected_lines;
   return el('tr', { 'data-job-id': job.id, 'data-status': job.status },
-    el('td', { class: 'file' },
+    // The row's header: a screen reader says it with each cell and button.
+    el('th', { scope: 'row', class: 'file' },
       el('div', { class: 'mono file-name' }, fileNameWithBreaks(job.file_name)),
       originTag(job),
       job.label ? el('div', { class: 'label-text', text: job.label }) : null,
@@ -141,6 +142,8 @@ function jobRow(job, actions) {
     el('td', { class: 'window', 'data-label': t('colWindow') },
       timeEl(job.window_start, zonedText(job.window_start, job.timezone)),
       el('span', { class: 'muted', 'aria-hidden': 'true' }, ' → '),
+      // What the arrow says, for a screen reader: "… to …".
+      el('span', { class: 'sr-only', text: ` ${t('windowTo')} ` }),
       el('br'),
       timeEl(job.window_end, zonedEndText(job.window_end, job.timezone)),
       el('div', { class: 'small muted', text: job.timezone })),
@@ -151,4 +154,23 @@ function jobRow(job, actions) {
     el('td', { class: 'when', 'data-label': t('colCreated') }, timeEl(job.created_at, formatDateTime(created)), el('div', { class: 'small muted', text: formatRelative(created) })),
     expiresCell(job),
     actionsCell(job, actions));
+}
+
+/**
+ * A job as announcements and the cancel confirmation name it: its file name
+ * says only the days, so two jobs can share it; the label tells them apart,
+ * else the window in the job's zone, with the zone.
+ */
+export function jobName(job) {
+  if (job.label) return t('jobWithLabel', { name: job.file_name, label: job.label });
+  try {
+    return t('jobWithWindow', {
+      name: job.file_name,
+      start: zonedText(job.window_start, job.timezone),
+      end: zonedEndText(job.window_end, job.timezone),
+      zone: job.timezone,
+    });
+  } catch {
+    return job.file_name; // a window this browser cannot read: the row says so already
+  }
 }
