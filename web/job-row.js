@@ -174,3 +174,17 @@ export function jobName(job) {
     return job.file_name; // a window this browser cannot read: the row says so already
   }
 }
+
+/**
+ * Puts the focus back on a job's control after its row was drawn again (a
+ * refresh replaces every button, so the one a dialog or panel was opened
+ * from may be gone): the same action when it is there and usable, else the
+ * row's first usable button, else the history's heading.
+ */
+export function focusJob(jobId, action) {
+  const row = [...document.querySelectorAll('#jobs tr[data-job-id]')].find((r) => r.dataset.jobId === jobId);
+  const target = row?.querySelector(`[data-action="${action}"]:not(:disabled)`)
+    ?? row?.querySelector('button:not(:disabled)')
+    ?? document.getElementById('history-h');
+  target.focus();
+}

@@ -142,7 +142,7 @@ test('refreshes every 2 s while a job is queued, backs off to 30 s, pauses while
   await row(page, job.id).getByText('Canceled', { exact: true }).waitFor();
   // No label: named with its window and zone, which its file name does not say.
   await page.getByRole('status').filter({ hasText: `Export ${job.file_name} (1 May 2026, 00:00 +00:00 to 3 May 2026, 24:00 +00:00, UTC) canceled.` }).waitFor();
-  assert.equal(await page.locator('[role=status]').count(), 1);
+  assert.equal(await page.getByRole('status').count(), 1);
 });
 
 test('pages through the history newest first and filters by status', async () => {
@@ -177,7 +177,7 @@ test('pages through the history newest first and filters by status', async () =>
   await until(async () => (await rows.count()) === 1, { what: 'only the queued row' });
   await row(page, queued.body.id).getByText('Queued', { exact: true }).waitFor();
   await page.getByLabel('Status', { exact: true }).selectOption('failed');
-  await page.getByText('No exports with this status.').waitFor();
+  await page.locator('#jobs').getByText('No exports with this status.').waitFor();
 });
 
 test('failed rows say why; expired rows say so, cannot be downloaded, and offer Run again', async () => {
