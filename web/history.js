@@ -8,6 +8,7 @@ import { formatNumber, locale, t } from './i18n.js';
 import {
   ACTIVE, focusJob, jobName, safeJobRow,
 } from './job-row.js';
+import { viewReport } from './report.js';
 import { failureReason } from './server-words.js';
 import { openShare } from './share.js';
 import { $, announce, el, errorText, flashCopied } from './ui.js';
@@ -29,7 +30,7 @@ const state = {
 };
 
 const ROW_ACTIONS = {
-  download, cancel: confirmCancel, runAgain, copySha, share: openShare, bundle: showBundle,
+  download, cancel: confirmCancel, runAgain, copySha, share: openShare, bundle: showBundle, report: viewReport,
 };
 
 /**

@@ -5,6 +5,7 @@
 import {
   formatDateTime, formatNumber, formatRelative, language, locale, t,
 } from './i18n.js';
+import { REPORT_FORMATS } from './report.js';
 import { failureReason } from './server-words.js';
 import { availableUntil, el, timeEl, zonedEndText, zonedText } from './ui.js';
 
@@ -84,6 +85,9 @@ function actionsCell(job, actions) {
   }
   if (job.status === 'completed') {
     buttons.push(el('button', { type: 'button', class: 'quiet', 'data-action': 'share', onclick: () => actions.share(job) }, t('share')));
+  }
+  if (job.status === 'completed' && REPORT_FORMATS.has(job.format)) {
+    buttons.push(el('button', { type: 'button', class: 'quiet', 'data-action': 'report', onclick: (e) => actions.report(job, e.currentTarget) }, t('viewReport')));
   }
   if (job.status === 'completed' && job.format === 'compliance-all') {
     buttons.push(el('button', { type: 'button', class: 'quiet', 'data-action': 'bundle', onclick: () => actions.bundle(job) }, t('viewBundle')));
