@@ -17,8 +17,9 @@ function statusCell(job) {
   if (job.status === 'processing') {
     const pct = Math.round((job.progress ?? 0) * 100);
     cell.append(el('div', { class: 'progress' },
-      el('progress', { max: '100', value: String(pct), 'aria-label': t('progress') }),
-      el('span', { class: 'small muted', text: new Intl.NumberFormat(locale(), { style: 'percent' }).format(pct / 100) })));
+      el('progress', { max: '100', value: String(pct), 'aria-label': t('progressOf', { name: job.file_name }) }),
+      // The bar says its value; the figure beside it is for the eye only.
+      el('span', { class: 'small muted', 'aria-hidden': 'true', text: new Intl.NumberFormat(locale(), { style: 'percent' }).format(pct / 100) })));
   }
   if (job.status === 'failed' && job.error) cell.append(...reasonNodes(job.error));
   return cell;

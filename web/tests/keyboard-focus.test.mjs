@@ -183,3 +183,17 @@ test('Share, Contents, Download and Copy SHA-256 keep the focus on their job and
   assert.equal(await page.evaluate(() => navigator.clipboard.readText()), 'ab'.repeat(32));
   assert.deepEqual(page.jsErrors, []);
 });
+
+test('an empty form marks every date it needs, and the focus is on the first', async () => {
+  // Before: only Start date said "Required."; End date, as empty, said nothing.
+  const page = await newPage(browser);
+  await signIn(page, stack.url, 'focus-form');
+  await page.getByLabel('Start date').fill('');
+  await page.getByLabel('End date').fill('');
+  await page.getByRole('button', { name: 'Create export' }).click();
+  for (const [label, error] of [['Start date', '#start-date-error'], ['End date', '#end-date-error']]) {
+    assert.equal(await page.getByLabel(label).getAttribute('aria-invalid'), 'true', label);
+    assert.equal(await page.locator(error).textContent(), 'Required.', label);
+  }
+  await focusedIs(page, 'start-date');
+});

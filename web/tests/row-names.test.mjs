@@ -1,11 +1,11 @@
 // What a screen reader hears of a history row (WCAG 1.3.1, 2.4.6): each row
-// headed by its file, its window read with a word between its ends and,
-// where a message names a job, what tells it from another with the same
-// file name. An API with no worker.
+// headed by its file, its window read with a word between its ends, a
+// progress bar named by its job, and, where a message names a job, what
+// tells it from another with the same file name. An API with no worker.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import {
-  createThroughForm, fillWindow, launchBrowser, newPage, row, signIn, startStack, until,
+  apiPost, createThroughForm, fillWindow, launchBrowser, newPage, row, signIn, startStack, until,
 } from './harness.mjs';
 
 let stack;
@@ -60,4 +60,24 @@ test('two jobs with the same file name are told apart where a message names them
   await spanish.getByText(`${utc.file_name} «UTC run» se detendrá`).waitFor();
   await spanish.getByRole('button', { name: 'Cancelar exportación' }).click();
   await until(async () => (await announcer.textContent()) === `Exportación ${utc.file_name} «UTC run» cancelada.`, { what: 'the cancel announced in Spanish' });
+});
+
+test('a processing job\'s bar is named by its job and its figure is not read twice', async () => {
+  // Before: "Processing 40 40%", the bar named only "Progress".
+  const page = await newPage(browser);
+  await signIn(page, stack.url, 'rows-progress');
+  const job = (await apiPost(page, stack.url, '/v1/export-jobs', {
+    type: 'events', format: 'csv', date_from: '2026-05-01', date_to: '2026-05-03', timezone: 'UTC', label: 'bar',
+  })).body;
+  await page.route('**/v1/export-jobs?*', async (route) => {
+    const response = await route.fetch();
+    const list = await response.json();
+    for (const j of list.jobs) if (j.id === job.id) Object.assign(j, { status: 'processing', progress: 0.4 });
+    await route.fulfill({ response, json: list });
+  });
+  await page.getByRole('button', { name: 'Refresh' }).click();
+  const bar = row(page, job.id).getByRole('progressbar', { name: `Progress of ${job.file_name}` });
+  await bar.waitFor();
+  assert.equal(await bar.getAttribute('value'), '40');
+  assert.equal(await row(page, job.id).getByText('40%').getAttribute('aria-hidden'), 'true');
 });
