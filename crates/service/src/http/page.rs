@@ -34,7 +34,7 @@ macro_rules! web_file {
 
 /// Every file the page is made of, beside `index.html` (a test holds this
 /// list to the `.js` and `.css` files in `web/`).
-const ASSETS: [(&str, &str, &[u8]); 15] = [
+const ASSETS: [(&str, &str, &[u8]); 17] = [
     web_file!("app.js", "text/javascript; charset=utf-8"),
     web_file!("ui.js", "text/javascript; charset=utf-8"),
     web_file!("form.js", "text/javascript; charset=utf-8"),
@@ -45,6 +45,8 @@ const ASSETS: [(&str, &str, &[u8]); 15] = [
     web_file!("report.js", "text/javascript; charset=utf-8"),
     web_file!("api.js", "text/javascript; charset=utf-8"),
     web_file!("i18n.js", "text/javascript; charset=utf-8"),
+    web_file!("words-en.js", "text/javascript; charset=utf-8"),
+    web_file!("words-es.js", "text/javascript; charset=utf-8"),
     web_file!("server-words.js", "text/javascript; charset=utf-8"),
     web_file!("dates.js", "text/javascript; charset=utf-8"),
     web_file!("bundle.js", "text/javascript; charset=utf-8"),
