@@ -77,3 +77,18 @@ test('a download keeps the keyboard focus on its button', async () => {
   const focused = await page.evaluate(() => [document.activeElement.dataset.action, document.activeElement.closest('tr')?.dataset.jobId]);
   assert.deepEqual(focused, ['download', job.id]);
 });
+
+test('with new tabs blocked, View report opens the report in this tab', async () => {
+  const page = await newPage(browser);
+  // A popup blocker: window.open gives no window.
+  await page.addInitScript(() => { window.open = () => null; });
+  await signIn(page, stack.url, 'acme-blocked');
+  await fillWindow(page, MAY);
+  const job = await createThroughForm(page, { format: 'compliance-aepd' });
+  const r = row(page, job.id);
+  await r.getByText('Completed', { exact: true }).waitFor({ timeout: 90000 });
+  await r.getByRole('button', { name: 'View report' }).click();
+  await page.waitForURL(/^blob:/);
+  assert.equal(await page.evaluate(() => document.documentElement.lang), 'en');
+  assert.match(await page.title(), /^compliance-aepd — acme-blocked$/);
+});
