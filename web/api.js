@@ -41,9 +41,12 @@ export function whenUnauthorized(handler) {
   onUnauthorized = handler;
 }
 
-/** One API call; resolves to the parsed JSON body, rejects with ApiProblem. */
-export async function call(method, path, { body, headers = {} } = {}) {
-  const init = { method, headers: { Accept: 'application/json', ...headers }, cache: 'no-store' };
+/**
+ * One API request; resolves to the answer's text, rejects with ApiProblem
+ * (its body read as problem+json when it is JSON).
+ */
+async function send(method, path, { body, headers = {}, accept = 'application/json' } = {}) {
+  const init = { method, headers: { Accept: accept, ...headers }, cache: 'no-store' };
   const bearer = token();
   if (bearer) init.headers.Authorization = `Bearer ${bearer}`;
   if (body !== undefined) {
@@ -57,17 +60,24 @@ export async function call(method, path, { body, headers = {} } = {}) {
     throw new ApiProblem(0, null);
   }
   const text = await response.text();
-  let parsed = null;
-  try {
-    parsed = text ? JSON.parse(text) : null;
-  } catch {
-    parsed = null;
-  }
   if (!response.ok) {
     if (response.status === 401 && bearer) onUnauthorized();
-    throw new ApiProblem(response.status, parsed);
+    throw new ApiProblem(response.status, parseJson(text));
   }
-  return parsed;
+  return text;
+}
+
+function parseJson(text) {
+  try {
+    return text ? JSON.parse(text) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** One API call; resolves to the parsed JSON body, rejects with ApiProblem. */
+export async function call(method, path, options) {
+  return parseJson(await send(method, path, options));
 }
 
 export const jobs = {
@@ -85,6 +95,8 @@ export const jobs = {
   cancel: (id) => call('POST', `/v1/export-jobs/${encodeURIComponent(id)}/cancel`),
   /** A fresh presigned link, asked for at click time. */
   link: (id) => call('GET', `/v1/export-jobs/${encodeURIComponent(id)}/download?redirect=false`),
+  /** A compliance job's printable report (HTML) in `lang` (es or en). */
+  reportHtml: (id, lang) => send('GET', `/v1/export-jobs/${encodeURIComponent(id)}/report.html?lang=${encodeURIComponent(lang)}`, { accept: 'text/html' }),
 };
 
 /** Share links for people without an account (docs/custody.md). */

@@ -35,7 +35,11 @@ function applyLanguage(lang) {
 
 // ---------------------------------------------------------------- sign in
 
-async function showSignIn(message) {
+/**
+ * The sign-in box. `focus`: after Sign out or a refused token, whose
+ * button or row has just been hidden, the focus goes to the box's field.
+ */
+async function showSignIn(message, { focus = false } = {}) {
   stopRefresh();
   $('workspace').hidden = true;
   $('session').hidden = true;
@@ -43,14 +47,20 @@ async function showSignIn(message) {
   $('sign-in-message').hidden = !message;
   $('sign-in-message').textContent = message ?? '';
   $('dev-sign-in').hidden = !(await api.devSignInAvailable());
+  if (focus) $($('dev-sign-in').hidden ? 'token' : 'tenant').focus();
 }
 
-function showWorkspace() {
+/**
+ * The workspace. `focus`: after signing in, whose form has just been
+ * hidden, the focus goes to the workspace's first heading.
+ */
+function showWorkspace({ focus = false } = {}) {
   const tenant = api.tokenTenant(api.token());
   $('session-tenant').textContent = tenant ?? '?';
   $('session').hidden = false;
   $('sign-in').hidden = true;
   $('workspace').hidden = false;
+  if (focus) $('new-h').focus();
   startHistory();
 }
 
@@ -61,7 +71,7 @@ async function devSignIn(event) {
   try {
     const answer = await api.devSignIn(tenant);
     api.setToken(answer.token);
-    showWorkspace();
+    showWorkspace({ focus: true });
   } catch (e) {
     const said = e.errors[0]?.message;
     setFieldError('tenant', (said && fieldMessage(said)) ?? said ?? e.detail ?? t('network'));
@@ -74,7 +84,7 @@ function tokenSignIn(event) {
   if (!value) return;
   api.setToken(value);
   $('token').value = '';
-  showWorkspace();
+  showWorkspace({ focus: true });
 }
 
 // ---------------------------------------------------------------- start
@@ -91,8 +101,8 @@ function init() {
   for (const b of document.querySelectorAll('[data-lang]')) b.addEventListener('click', () => applyLanguage(b.dataset.lang));
   $('dev-sign-in').addEventListener('submit', devSignIn);
   $('token-sign-in').addEventListener('submit', tokenSignIn);
-  $('sign-out').addEventListener('click', () => { api.setToken(null); showSignIn(); });
-  api.whenUnauthorized(() => { api.setToken(null); showSignIn(t('sessionEnded')); });
+  $('sign-out').addEventListener('click', () => { api.setToken(null); showSignIn(null, { focus: true }); });
+  api.whenUnauthorized(() => { api.setToken(null); showSignIn(t('sessionEnded'), { focus: true }); });
 
   if (api.token()) showWorkspace();
   else showSignIn();

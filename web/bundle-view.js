@@ -5,6 +5,7 @@ import * as api from './api.js';
 import { FAILED_CHECKS, readBundle } from './bundle.js';
 import { formatBytes, formatNumber, language, t } from './i18n.js';
 import { SECTION_TITLES } from './section-titles.js';
+import { focusJob } from './job-row.js';
 import { $, el, zonedEndText, zonedText } from './ui.js';
 
 /** The job whose bundle the panel shows. */
@@ -23,17 +24,28 @@ export async function showBundle(job, { focus = true } = {}) {
   panel.hidden = false;
   $('bundle-h').textContent = t('bundleTitle', { name: job.file_name });
   const out = $('bundle-body');
-  out.replaceChildren(el('p', { class: 'muted', text: t('loadingBundle') }));
+  out.replaceChildren();
+  // A status region, so that "Reading…" and then what was read are heard.
+  const status = $('bundle-status');
+  status.hidden = false;
+  status.textContent = t('loadingBundle');
   if (focus) panel.focus();
   let bundle;
   try {
     const link = await api.jobs.link(job.id);
     bundle = await readBundle(link.url);
   } catch (e) {
-    out.replaceChildren(el('p', { class: 'notice error', text: t('bundleBlocked', { reason: e.message }) }));
+    if (bundleJob !== job) return;
+    status.hidden = true;
+    status.textContent = '';
+    out.replaceChildren(el('p', { class: 'notice error', role: 'alert', text: t('bundleBlocked', { reason: e.message }) }));
     return;
   }
   if (bundleJob !== job) return;
+  const failed = bundle.inventory.filter((f) => FAILED_CHECKS.has(f.check)).length;
+  status.textContent = t(failed ? 'bundleReadFailed' : 'bundleRead', {
+    files: formatNumber(bundle.inventory.length), failed: formatNumber(failed),
+  });
   out.replaceChildren(...bundleParts(job, bundle));
 }
 
@@ -92,5 +104,10 @@ export function redrawBundle() {
 }
 
 export function initBundleView() {
-  $('bundle-close').addEventListener('click', () => { $('bundle').hidden = true; bundleJob = null; });
+  $('bundle-close').addEventListener('click', () => {
+    $('bundle').hidden = true;
+    // Back to the job's Contents button, not to the page's start.
+    if (bundleJob) focusJob(bundleJob.id, 'bundle');
+    bundleJob = null;
+  });
 }

@@ -104,19 +104,19 @@ function newIdempotencyKey() {
 /** The key of the request the form holds: a retry of the same request reuses it. */
 let pending = { body: null, key: null };
 
-/** The request the form holds, or null (its first invalid field then shows why). */
+/** The request the form holds, or null (every invalid field then says why, the first has the focus). */
 function requestBody() {
   const start = { date: $('start-date').value, time: $('start-time').value };
   const end = { date: $('end-date').value, time: $('end-time').value };
-  let invalid = null;
-  if (!start.date) invalid ??= setFieldError('date_from', t('required')) && 'date_from';
-  if (!end.date) invalid ??= setFieldError('date_to', t('required')) && 'date_to';
-  if (!invalid && `${start.date}T${start.time || '00:00'}` >= `${end.date}T${end.time || '24:00'}`) {
+  const invalid = [];
+  if (!start.date && setFieldError('date_from', t('required'))) invalid.push('date_from');
+  if (!end.date && setFieldError('date_to', t('required'))) invalid.push('date_to');
+  if (!invalid.length && `${start.date}T${start.time || '00:00'}` >= `${end.date}T${end.time || '24:00'}`) {
     setFieldError('date_from', t('startAfterEnd'));
-    invalid = 'date_from';
+    invalid.push('date_from');
   }
-  if (invalid) {
-    focusField(invalid);
+  if (invalid.length) {
+    focusField(invalid[0]);
     return null;
   }
   const tz = zone();

@@ -5,7 +5,10 @@ import * as api from './api.js';
 import { showBundle } from './bundle-view.js';
 import { runAgain } from './form.js';
 import { formatNumber, locale, t } from './i18n.js';
-import { ACTIVE, safeJobRow } from './job-row.js';
+import {
+  ACTIVE, focusJob, jobName, safeJobRow,
+} from './job-row.js';
+import { viewReport } from './report.js';
 import { failureReason } from './server-words.js';
 import { openShare } from './share.js';
 import { $, announce, el, errorText, flashCopied } from './ui.js';
@@ -27,23 +30,29 @@ const state = {
 };
 
 const ROW_ACTIONS = {
-  download, cancel: confirmCancel, runAgain, copySha, share: openShare, bundle: showBundle,
+  download, cancel: confirmCancel, runAgain, copySha, share: openShare, bundle: showBundle, report: viewReport,
 };
 
-async function loadJobs({ announce: say = true } = {}) {
+/**
+ * Fetches the current page. `announce`: say which jobs changed status;
+ * `sayShown`: after a new filter or page, also say what is shown now.
+ */
+async function loadJobs({ announce: say = true, sayShown = false } = {}) {
   clearTimeout(state.timer);
   state.timer = null;
   try {
     const page = await api.jobs.list({
       status: state.statusFilter, cursor: state.cursors.at(-1), limit: PAGE_SIZE,
     });
-    const changed = say ? announceTransitions(page.jobs) : rememberStatuses(page.jobs);
+    const messages = say ? transitionMessages(page.jobs) : rememberStatuses(page.jobs);
     state.jobs = page.jobs;
     state.nextCursor = page.next_cursor;
     $('history-error').hidden = true;
     state.updatedAt = Date.now();
-    state.delay = changed ? FAST_MS : Math.min(SLOW_MS, Math.round(state.delay * 1.5));
+    state.delay = messages.length ? FAST_MS : Math.min(SLOW_MS, Math.round(state.delay * 1.5));
     renderJobs();
+    if (sayShown) messages.push(shownMessage());
+    if (messages.length) announce(messages.join(' '));
   } catch (problem) {
     if (problem.status === 401) return;
     // Not the API's problem but this page's own failure: say what it was.
@@ -56,23 +65,33 @@ async function loadJobs({ announce: say = true } = {}) {
 
 function rememberStatuses(jobs) {
   for (const j of jobs) state.known.set(j.id, j.status);
-  return false;
+  return [];
 }
 
 /** One message for every row whose status changed since the last look. */
-function announceTransitions(jobs) {
+function transitionMessages(jobs) {
   const messages = [];
   for (const j of jobs) {
     const before = state.known.get(j.id);
     if (before !== undefined && before !== j.status) messages.push(transitionMessage(j));
     state.known.set(j.id, j.status);
   }
-  if (messages.length) announce(messages.join(' '));
-  return messages.length > 0;
+  return messages;
+}
+
+/** What the history shows now: how many jobs, of which status, on which page. */
+function shownMessage() {
+  if (!state.jobs.length) return t(state.statusFilter ? 'emptyFiltered' : 'emptyAll');
+  const one = state.jobs.length === 1 ? 'One' : '';
+  return t(`${state.statusFilter ? 'shownStatus' : 'shownAll'}${one}`, {
+    count: formatNumber(state.jobs.length),
+    status: state.statusFilter ? t(`st_${state.statusFilter}`) : '',
+    n: formatNumber(state.cursors.length),
+  });
 }
 
 function transitionMessage(job) {
-  const name = job.file_name;
+  const name = jobName(job);
   switch (job.status) {
     case 'completed': return t(job.event_count === 1 ? 'announceCompletedOne' : 'announceCompleted', { name, count: formatNumber(job.event_count ?? 0) });
     case 'failed': return t('announceFailed', { name, reason: failureReason(job.error).text });
@@ -107,6 +126,7 @@ function onVisibility() {
 
 export function renderJobs() {
   const active = document.activeElement;
+  const pagerFocused = active === $('newer') || active === $('older') ? active : null;
   const focusKey = active?.closest('tr[data-job-id]')
     ? [active.closest('tr').dataset.jobId, active.dataset.action] : null;
   const body = $('jobs').tBodies[0];
@@ -121,21 +141,25 @@ export function renderJobs() {
   for (const d of body.querySelectorAll('tr[data-job-id] details')) {
     if (opened.has(d.closest('tr').dataset.jobId)) d.open = true;
   }
-  if (focusKey) {
-    const row = body.querySelector(`tr[data-job-id="${focusKey[0]}"]`);
-    const again = row?.querySelector(`[data-action="${focusKey[1]}"]`) ?? row?.querySelector('button');
-    again?.focus();
-  }
+  if (focusKey) focusJob(...focusKey);
   if (state.updatedAt) {
     $('updated').textContent = t('updated', { time: new Intl.DateTimeFormat(locale(), { timeStyle: 'medium' }).format(state.updatedAt) });
   }
   $('newer').disabled = state.cursors.length <= 1;
   $('older').disabled = !state.nextCursor;
   $('page-number').textContent = t('page', { n: state.cursors.length });
+  // The last or first page reached: its button is now disabled and would
+  // drop the focus; the other one (or the heading) takes it.
+  if (pagerFocused?.disabled) {
+    const other = pagerFocused === $('older') ? $('newer') : $('older');
+    (other.disabled ? $('history-h') : other).focus();
+  }
 }
 
 async function download(job, button) {
-  button.disabled = true;
+  // aria-disabled, not disabled: a disabled button would drop the keyboard focus.
+  if (button.getAttribute('aria-disabled') === 'true') return;
+  button.setAttribute('aria-disabled', 'true');
   try {
     const link = await api.jobs.link(job.id);
     const a = el('a', { href: link.url, download: link.file_name, rel: 'noopener' });
@@ -146,7 +170,7 @@ async function download(job, button) {
     announce(problem.status === 410 ? t('downloadGone') : errorText(problem));
     await loadJobs();
   } finally {
-    if (button.isConnected) button.disabled = false;
+    button.removeAttribute('aria-disabled');
   }
 }
 
@@ -160,19 +184,23 @@ async function copySha(job, button) {
     document.execCommand('copy');
     area.remove();
   }
-  flashCopied(button, 'copySha');
+  flashCopied(button, 'copySha', 'copiedSha');
 }
 
 function confirmCancel(job) {
   const dialog = $('confirm-cancel');
-  $('confirm-body').textContent = t('confirmCancelBody', { name: job.file_name });
+  $('confirm-body').textContent = t('confirmCancelBody', { name: jobName(job) });
   dialog.returnValue = '';
   dialog.onclose = async () => {
+    // A refresh while the dialog was open drew the row again: the button that
+    // opened it is gone, so the dialog cannot give the focus back to it.
+    focusJob(job.id, 'cancel');
     if (dialog.returnValue !== 'cancel') return;
     try {
       const updated = await api.jobs.cancel(job.id);
       state.jobs = state.jobs.map((j) => (j.id === updated.id ? updated : j));
-      announceTransitions([updated]);
+      const said = transitionMessages([updated]);
+      if (said.length) announce(said.join(' '));
       renderJobs();
     } catch (problem) {
       if (problem.status === 409) await reloadRow(job.id, t('cancelConflict'));
@@ -200,7 +228,7 @@ async function reloadRow(id, why) {
 /** A job the form just made: announced, shown at the top of the first page if it fits the filter, polled. */
 export function addCreatedJob(job) {
   state.known.set(job.id, job.status);
-  announce(t('created', { name: job.file_name }));
+  announce(t('created', { name: jobName(job) }));
   if (state.cursors.length === 1 && (!state.statusFilter || state.statusFilter === job.status)) {
     state.jobs = [job, ...state.jobs.filter((j) => j.id !== job.id)].slice(0, PAGE_SIZE);
     renderJobs();
@@ -221,10 +249,14 @@ export function initHistory() {
   $('status-filter').addEventListener('change', (e) => {
     state.statusFilter = e.target.value;
     state.cursors = [null];
-    loadJobs();
+    loadJobs({ sayShown: true });
   });
   $('refresh').addEventListener('click', () => { state.delay = FAST_MS; loadJobs(); });
-  $('older').addEventListener('click', () => { if (state.nextCursor) { state.cursors.push(state.nextCursor); loadJobs(); } });
-  $('newer').addEventListener('click', () => { if (state.cursors.length > 1) { state.cursors.pop(); loadJobs(); } });
+  $('older').addEventListener('click', () => {
+    if (state.nextCursor) { state.cursors.push(state.nextCursor); loadJobs({ sayShown: true }); }
+  });
+  $('newer').addEventListener('click', () => {
+    if (state.cursors.length > 1) { state.cursors.pop(); loadJobs({ sayShown: true }); }
+  });
   document.addEventListener('visibilitychange', onVisibility);
 }

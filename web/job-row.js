@@ -5,6 +5,7 @@
 import {
   formatDateTime, formatNumber, formatRelative, language, locale, t,
 } from './i18n.js';
+import { REPORT_FORMATS } from './report.js';
 import { failureReason } from './server-words.js';
 import { availableUntil, el, timeEl, zonedEndText, zonedText } from './ui.js';
 
@@ -16,8 +17,9 @@ function statusCell(job) {
   if (job.status === 'processing') {
     const pct = Math.round((job.progress ?? 0) * 100);
     cell.append(el('div', { class: 'progress' },
-      el('progress', { max: '100', value: String(pct), 'aria-label': t('progress') }),
-      el('span', { class: 'small muted', text: new Intl.NumberFormat(locale(), { style: 'percent' }).format(pct / 100) })));
+      el('progress', { max: '100', value: String(pct), 'aria-label': t('progressOf', { name: job.file_name }) }),
+      // The bar says its value; the figure beside it is for the eye only.
+      el('span', { class: 'small muted', 'aria-hidden': 'true', text: new Intl.NumberFormat(locale(), { style: 'percent' }).format(pct / 100) })));
   }
   if (job.status === 'failed' && job.error) cell.append(...reasonNodes(job.error));
   return cell;
@@ -85,6 +87,9 @@ function actionsCell(job, actions) {
   if (job.status === 'completed') {
     buttons.push(el('button', { type: 'button', class: 'quiet', 'data-action': 'share', onclick: () => actions.share(job) }, t('share')));
   }
+  if (job.status === 'completed' && REPORT_FORMATS.has(job.format)) {
+    buttons.push(el('button', { type: 'button', class: 'quiet', 'data-action': 'report', onclick: (e) => actions.report(job, e.currentTarget) }, t('viewReport')));
+  }
   if (job.status === 'completed' && job.format === 'compliance-all') {
     buttons.push(el('button', { type: 'button', class: 'quiet', 'data-action': 'bundle', onclick: () => actions.bundle(job) }, t('viewBundle')));
   }
@@ -109,7 +114,7 @@ export function safeJobRow(job, actions) {
   } catch (e) {
     console.error(`job ${job?.id}: row not rendered`, e);
     return el('tr', { 'data-job-id': job?.id ?? '', 'data-status': job?.status ?? '' },
-      el('td', { class: 'file' },
+      el('th', { scope: 'row', class: 'file' },
         el('div', { class: 'mono file-name', text: String(job?.file_name ?? '') }),
         el('div', { class: 'small muted mono job-id', text: String(job?.id ?? '') })),
       el('td', { class: 'window mono small', text: `${job?.window_start ?? ''} → ${job?.window_end ?? ''}` }),
@@ -133,7 +138,8 @@ function jobRow(job, actions) {
   const created = Date.parse(job.created_at);
   const rejected = job.stats?.rejected_lines;
   return el('tr', { 'data-job-id': job.id, 'data-status': job.status },
-    el('td', { class: 'file' },
+    // The row's header: a screen reader says it with each cell and button.
+    el('th', { scope: 'row', class: 'file' },
       el('div', { class: 'mono file-name' }, fileNameWithBreaks(job.file_name)),
       originTag(job),
       job.label ? el('div', { class: 'label-text', text: job.label }) : null,
@@ -141,6 +147,8 @@ function jobRow(job, actions) {
     el('td', { class: 'window', 'data-label': t('colWindow') },
       timeEl(job.window_start, zonedText(job.window_start, job.timezone)),
       el('span', { class: 'muted', 'aria-hidden': 'true' }, ' → '),
+      // What the arrow says, for a screen reader: "… to …".
+      el('span', { class: 'sr-only', text: ` ${t('windowTo')} ` }),
       el('br'),
       timeEl(job.window_end, zonedEndText(job.window_end, job.timezone)),
       el('div', { class: 'small muted', text: job.timezone })),
@@ -151,4 +159,37 @@ function jobRow(job, actions) {
     el('td', { class: 'when', 'data-label': t('colCreated') }, timeEl(job.created_at, formatDateTime(created)), el('div', { class: 'small muted', text: formatRelative(created) })),
     expiresCell(job),
     actionsCell(job, actions));
+}
+
+/**
+ * A job as announcements and the cancel confirmation name it: its file name
+ * says only the days, so two jobs can share it; the label tells them apart,
+ * else the window in the job's zone, with the zone.
+ */
+export function jobName(job) {
+  if (job.label) return t('jobWithLabel', { name: job.file_name, label: job.label });
+  try {
+    return t('jobWithWindow', {
+      name: job.file_name,
+      start: zonedText(job.window_start, job.timezone),
+      end: zonedEndText(job.window_end, job.timezone),
+      zone: job.timezone,
+    });
+  } catch {
+    return job.file_name; // a window this browser cannot read: the row says so already
+  }
+}
+
+/**
+ * Puts the focus back on a job's control after its row was drawn again (a
+ * refresh replaces every button, so the one a dialog or panel was opened
+ * from may be gone): the same action when it is there and usable, else the
+ * row's first usable button, else the history's heading.
+ */
+export function focusJob(jobId, action) {
+  const row = [...document.querySelectorAll('#jobs tr[data-job-id]')].find((r) => r.dataset.jobId === jobId);
+  const target = row?.querySelector(`[data-action="${action}"]:not(:disabled)`)
+    ?? row?.querySelector('button:not(:disabled)')
+    ?? document.getElementById('history-h');
+  target.focus();
 }

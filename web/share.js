@@ -3,6 +3,7 @@
 // listed, live ones revocable.
 import * as api from './api.js';
 import { formatDateTime, t } from './i18n.js';
+import { focusJob } from './job-row.js';
 import { problemWords } from './server-words.js';
 import { $, announce, availableUntil, el, errorText, flashCopied, timeEl, wordsNodes } from './ui.js';
 
@@ -121,7 +122,7 @@ async function copyShareUrl() {
     $('share-url').select();
     document.execCommand('copy');
   }
-  flashCopied($('share-copy'), 'shareCopy');
+  flashCopied($('share-copy'), 'shareCopy', 'copiedLink');
 }
 
 async function revokeShareLink(job, link, button) {
@@ -143,5 +144,11 @@ async function revokeShareLink(job, link, button) {
 export function initShare() {
   $('share-form').addEventListener('submit', createShareLink);
   $('share-copy').addEventListener('click', copyShareUrl);
-  $('share-close').addEventListener('click', () => { $('share').close(); shareJob = null; });
+  $('share-close').addEventListener('click', () => $('share').close());
+  // Closed by its button or Escape: back to the job's Share button, found
+  // again (a refresh while the dialog was open drew a new one).
+  $('share').addEventListener('close', () => {
+    if (shareJob) focusJob(shareJob.id, 'share');
+    shareJob = null;
+  });
 }

@@ -40,9 +40,14 @@ export function errorText(problem) {
   return t('errorGeneric', { detail: plain(problemWords(problem, said)) });
 }
 
-/** Says `message` in the live region, for screen readers. */
+/**
+ * Says `message` in the live region, for screen readers: the open modal
+ * dialog's own, when it has one (the page behind a modal dialog is inert,
+ * and what it says is not heard).
+ */
 export function announce(message) {
-  $('announcer').textContent = message;
+  const region = document.querySelector('dialog[open] [data-announcer]') ?? $('announcer');
+  region.textContent = message;
 }
 
 export function timeEl(iso, text, title = formatFull(Date.parse(iso))) {
@@ -85,8 +90,12 @@ export function availableUntil(job) {
   return Number.isNaN(kept) ? expires : Math.max(expires, kept);
 }
 
-/** The text "Copied" on `button` for two seconds, then `word` again. */
-export function flashCopied(button, word) {
+/**
+ * The text "Copied" on `button` for two seconds, then `word` again; `said`
+ * (what was copied) announced, since a button's new text is not.
+ */
+export function flashCopied(button, word, said) {
   button.textContent = t('copied');
+  announce(t(said));
   setTimeout(() => { if (button.isConnected) button.textContent = t(word); }, 2000);
 }

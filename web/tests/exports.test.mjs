@@ -80,7 +80,7 @@ test('signs in as a tenant, creates with a quick range and watches the row go qu
   await r.getByText('Queued', { exact: true }).waitFor({ timeout: 1500 });
   await r.getByText('Weekly control check').waitFor();
   await r.getByText('Completed', { exact: true }).waitFor({ timeout: 30000 });
-  await page.getByRole('status').filter({ hasText: `Export ${job.file_name} completed` }).waitFor();
+  await page.getByRole('status').filter({ hasText: `Export ${job.file_name} “Weekly control check” completed` }).waitFor();
   assert.equal(await r.locator('time').first().getAttribute('datetime'), job.window_start);
   assert.ok(await r.getByRole('button', { name: 'Download' }).isEnabled());
   assert.equal(await r.getByRole('button', { name: 'Cancel' }).count(), 0);
@@ -335,7 +335,8 @@ test('passes axe-core\'s checks of names, labels and roles, and works from the k
   const answer = page.waitForResponse((r) => r.url().endsWith('/v1/export-jobs') && r.request().method() === 'POST');
   await page.keyboard.press('Enter');
   assert.equal((await answer).status(), 202);
-  await page.getByText('Typed label').waitFor();
+  // In the history (the announcement names the job by its label too).
+  await page.locator('#jobs').getByText('Typed label').waitFor();
   // The focus ring is visible.
   const outline = await page.evaluate(() => getComputedStyle(document.activeElement).outlineStyle);
   assert.notEqual(outline, 'none');

@@ -40,7 +40,8 @@ test('cancel asks first, cancels, and a 409 reloads the row', async () => {
   await r.getByRole('button', { name: 'Cancel' }).click();
   await dialog.getByRole('button', { name: 'Cancel export' }).click();
   await r.getByText('Canceled', { exact: true }).waitFor();
-  await page.getByRole('status').filter({ hasText: `Export ${job.file_name} canceled.` }).waitFor();
+  // Named with its label: another job may have the same file name.
+  await page.getByRole('status').filter({ hasText: `Export ${job.file_name} “to cancel” canceled.` }).waitFor();
   assert.equal(await r.getByRole('button', { name: 'Cancel' }).count(), 0);
   await r.getByRole('button', { name: 'Run again' }).waitFor();
 
@@ -139,8 +140,9 @@ test('refreshes every 2 s while a job is queued, backs off to 30 s, pauses while
   const afterCancel = await gaps(120);
   assert.equal(afterCancel.length, 1, `one refresh, then none: ${afterCancel}`);
   await row(page, job.id).getByText('Canceled', { exact: true }).waitFor();
-  await page.getByRole('status').filter({ hasText: `Export ${job.file_name} canceled.` }).waitFor();
-  assert.equal(await page.locator('[role=status]').count(), 1);
+  // No label: named with its window and zone, which its file name does not say.
+  await page.getByRole('status').filter({ hasText: `Export ${job.file_name} (1 May 2026, 00:00 +00:00 to 3 May 2026, 24:00 +00:00, UTC) canceled.` }).waitFor();
+  assert.equal(await page.getByRole('status').count(), 1);
 });
 
 test('pages through the history newest first and filters by status', async () => {
@@ -175,7 +177,7 @@ test('pages through the history newest first and filters by status', async () =>
   await until(async () => (await rows.count()) === 1, { what: 'only the queued row' });
   await row(page, queued.body.id).getByText('Queued', { exact: true }).waitFor();
   await page.getByLabel('Status', { exact: true }).selectOption('failed');
-  await page.getByText('No exports with this status.').waitFor();
+  await page.locator('#jobs').getByText('No exports with this status.').waitFor();
 });
 
 test('failed rows say why; expired rows say so, cannot be downloaded, and offer Run again', async () => {
@@ -250,7 +252,7 @@ test('on the Spanish page a failed job says why in Spanish, the server words a c
   await l.getByText('Fallida', { exact: true }).waitFor();
   const spanish = 'La exportación se detuvo sin terminar y no se retomó tras 3 intentos. Vuelva a crear la exportación; si sigue ocurriendo, exporte un intervalo más corto.';
   await l.locator('.reason').getByText(spanish, { exact: true }).waitFor();
-  await page.getByRole('status').filter({ hasText: `La exportación ${lost.file_name} falló: ${spanish}` }).waitFor();
+  await page.getByRole('status').filter({ hasText: `La exportación ${lost.file_name} «lost worker» falló: ${spanish}` }).waitFor();
   // The server's exact words, in English, behind a disclosure.
   const original = l.locator('details.reason-original p[lang="en"]');
   assert.equal(await original.isVisible(), false);

@@ -43,14 +43,14 @@ test('a job the schedule created says so in its row, in words, in both languages
   await page.getByRole('button', { name: 'Refresh' }).click();
   const s = row(page, scheduled.id);
   await s.getByText('Quarterly evidence 2026-Q2').waitFor();
-  const tag = s.locator('td.file').getByText('Scheduled', { exact: true });
+  const tag = s.locator('th.file').getByText('Scheduled', { exact: true });
   await tag.waitFor();
   assert.equal(await tag.getAttribute('title'), 'Created by the schedule (schedule:quarterly), not by a person');
   await row(page, mine.id).getByText('by a person').waitFor();
   assert.equal(await row(page, mine.id).getByText('Scheduled', { exact: true }).count(), 0);
 
   await page.getByRole('button', { name: 'Español', exact: true }).click();
-  await s.locator('td.file').getByText('Programada', { exact: true }).waitFor();
+  await s.locator('th.file').getByText('Programada', { exact: true }).waitFor();
   assert.equal(await s.getByText('Scheduled', { exact: true }).count(), 0);
   await shot(page, 'scheduled-row');
 
@@ -58,7 +58,7 @@ test('a job the schedule created says so in its row, in words, in both languages
   await page.setViewportSize({ width: 390, height: 844 });
   const inside = await s.locator('.tag').evaluate((t) => {
     const a = t.getBoundingClientRect();
-    const b = t.closest('td').getBoundingClientRect();
+    const b = t.closest('th, td').getBoundingClientRect();
     return a.left >= b.left && a.right <= b.right + 0.5;
   });
   assert.ok(inside, 'the tag overflows its cell at 390 px');

@@ -9,8 +9,13 @@ use axum::extract::Path;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
 use kt_domain::TenantId;
+use kt_engine::formats::reports::html::STYLE as REPORT_STYLE;
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::sync::LazyLock;
 use std::time::Duration;
 
 /// How long a token from the local sign-in box lasts.
@@ -29,7 +34,7 @@ macro_rules! web_file {
 
 /// Every file the page is made of, beside `index.html` (a test holds this
 /// list to the `.js` and `.css` files in `web/`).
-const ASSETS: [(&str, &str, &[u8]); 14] = [
+const ASSETS: [(&str, &str, &[u8]); 17] = [
     web_file!("app.js", "text/javascript; charset=utf-8"),
     web_file!("ui.js", "text/javascript; charset=utf-8"),
     web_file!("form.js", "text/javascript; charset=utf-8"),
@@ -37,8 +42,11 @@ const ASSETS: [(&str, &str, &[u8]); 14] = [
     web_file!("job-row.js", "text/javascript; charset=utf-8"),
     web_file!("share.js", "text/javascript; charset=utf-8"),
     web_file!("bundle-view.js", "text/javascript; charset=utf-8"),
+    web_file!("report.js", "text/javascript; charset=utf-8"),
     web_file!("api.js", "text/javascript; charset=utf-8"),
     web_file!("i18n.js", "text/javascript; charset=utf-8"),
+    web_file!("words-en.js", "text/javascript; charset=utf-8"),
+    web_file!("words-es.js", "text/javascript; charset=utf-8"),
     web_file!("server-words.js", "text/javascript; charset=utf-8"),
     web_file!("dates.js", "text/javascript; charset=utf-8"),
     web_file!("bundle.js", "text/javascript; charset=utf-8"),
@@ -48,9 +56,18 @@ const ASSETS: [(&str, &str, &[u8]); 14] = [
 const INDEX_HTML: &str = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/../../web/index.html"));
 
 /// Scripts and styles only from here; `connect-src` also allows the presigned
-/// artifact URLs the bundle view reads.
-const CSP: &str = "default-src 'self'; connect-src 'self' https: http:; img-src 'self' data:; \
-                   frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+/// artifact URLs the bundle view reads. `style-src` also allows the printable
+/// report's stylesheet, by its hash: "View report" (web/report.js) opens a
+/// report from a blob URL, a document that keeps this page's policy.
+static CSP: LazyLock<HeaderValue> = LazyLock::new(|| {
+    let report_style = STANDARD.encode(Sha256::digest(REPORT_STYLE.as_bytes()));
+    HeaderValue::try_from(format!(
+        "default-src 'self'; style-src 'self' 'sha256-{report_style}'; \
+         connect-src 'self' https: http:; img-src 'self' data:; \
+         frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+    ))
+    .expect("the policy is ASCII")
+});
 
 /// `GET /` and `GET /assets/{file}`; no auth (the page holds no data).
 pub fn routes<S: Clone + Send + Sync + 'static>() -> Router<S> {
@@ -64,10 +81,7 @@ fn static_headers(content_type: &'static str) -> [(header::HeaderName, HeaderVal
         (header::CONTENT_TYPE, HeaderValue::from_static(content_type)),
         // Small files, re-checked on every load, so a new deploy shows at once.
         (header::CACHE_CONTROL, HeaderValue::from_static("no-cache")),
-        (
-            header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static(CSP),
-        ),
+        (header::CONTENT_SECURITY_POLICY, CSP.clone()),
         (
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),

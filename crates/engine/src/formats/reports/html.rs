@@ -17,7 +17,8 @@ mod values;
 pub use es::TITLES as SECTION_TITLES;
 pub use labels::Lang;
 use labels::{Label, label, status_label};
-use values::{STYLE, data_html, text, value_html};
+pub use values::STYLE;
+use values::{data_html, text, value_html};
 
 /// A sentence of the report in `lang`: the Spanish rendering translates the
 /// JSON's English from [`es::TEXTS`]; a sentence the table lacks stays in

@@ -1,6 +1,8 @@
 //! The page's files and the local-only sign-in.
 use super::*;
 use crate::http::dev_sign_in_routes;
+use base64::Engine as _;
+use sha2::Digest as _;
 
 async fn raw(router: Router, req: Request<Body>) -> (StatusCode, HeaderMap, String) {
     let res = router.oneshot(req).await.unwrap();
@@ -28,6 +30,16 @@ async fn the_page_and_its_assets_are_served_without_a_token() {
             .unwrap()
             .contains("default-src 'self'")
     );
+    // A report opened from a blob URL keeps this policy: its inline
+    // stylesheet is allowed by its hash, and no other inline style.
+    let csp = headers[header::CONTENT_SECURITY_POLICY].to_str().unwrap();
+    let style = kt_engine::formats::reports::html::STYLE;
+    let hash = base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(style));
+    assert!(
+        csp.contains(&format!("style-src 'self' 'sha256-{hash}';")),
+        "{csp}"
+    );
+    assert!(!csp.contains("unsafe-inline"), "{csp}");
     assert!(body.contains("Create export") && body.contains("/assets/app.js"));
     // Its icon inline (CSP's `img-src data:`): a browser would otherwise
     // ask for /favicon.ico, which nothing serves.

@@ -4,7 +4,10 @@ use super::labels::Lang;
 use serde_json::Value;
 use std::fmt::Write;
 
-pub(super) const STYLE: &str = "body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;margin:2rem auto;padding:0 1rem;max-width:60rem;color:#111;line-height:1.4;overflow-wrap:break-word}\
+/// The renderings' one stylesheet, inline. The Exports page's CSP allows it
+/// by its hash (kt-service `http/page.rs`): the page opens a report from a
+/// blob URL, a document that keeps the page's policy.
+pub const STYLE: &str = "body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;margin:2rem auto;padding:0 1rem;max-width:60rem;color:#111;line-height:1.4;overflow-wrap:break-word}\
 h1{font-size:1.5rem}h2{font-size:1.2rem;border-bottom:1px solid #999;margin-top:2rem}h3{font-size:1.05rem}\
 table{border-collapse:collapse;width:100%;margin:.5rem 0}th,td{border:1px solid #bbb;padding:.25rem .4rem;text-align:left;vertical-align:top;font-size:.85rem}\
 th{background:#eee}code,.mono{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:.8rem;word-break:break-all}\
