@@ -24,8 +24,8 @@ const REASON_SENTENCES = [
   ['result_not_recorded', /^A part of the export was written but could not be recorded\./, 'reason_result_not_recorded_part', []],
   ['source_unreadable', /^The tenant's compliance profile could not be read/, 'reason_source_profile', []],
   ['source_unreadable', /^Reading the event lake kept failing after (\d+) attempts\./, 'reason_source_retried', ['attempts']],
-  ['source_unreadable', /^The event lake object (.+?) is not valid gzip or is truncated;/, 'reason_source_corrupt', ['object']],
-  ['source_unreadable', /^The event lake could not be read\. Check that the events bucket exists/, 'reason_source_lake', []],
+  ['source_unreadable', /^Part of the event log for this window is damaged: the object (.+?) is not valid gzip or is truncated,/, 'reason_source_corrupt', ['object']],
+  ['source_unreadable', /^The service could not read the event log for this window/, 'reason_source_lake', []],
   ['malformed_line_strict', /^Strict mode: line (\d+) of (.+?) is malformed \((.*)\); the export stopped there\.$/s, 'reason_strict', ['line', 'object', 'reason']],
 ];
 
@@ -39,7 +39,7 @@ const LINE_REASONS = [
   [/^required field `([^`]+)` is empty$/, 'line_field_empty', ['field']],
   [/^required field `([^`]+)` is missing/, 'line_field_missing', ['field']],
   [/^`ts` (".*") is not an RFC 3339 UTC timestamp like (\S+)$/, 'line_ts_format', ['value', 'example']],
-  [/^`tenant_id` (".*") is not the partition's tenant (".*")$/, 'line_tenant', ['value', 'tenant']],
+  [/^`tenant_id` is not the partition's tenant (".*")$/, 'line_tenant', ['tenant']],
   [/^`ts` (\S+) is outside its partition's hour \(starting (\S+)\)$/, 'line_ts_hour', ['value', 'hour']],
   [/^not valid UTF-8 \(at byte (\d+)\)$/, 'line_utf8', ['byte']],
   [/^not valid JSON: (.*)$/s, 'line_json', ['detail']],

@@ -257,3 +257,59 @@ async fn a_second_tenant_sees_none_of_the_first_tenants_jobs() {
         .unwrap();
     assert_eq!(own["jobs"][0]["id"], id.as_str());
 }
+
+/// Twenty-five lines whose bad values are 25 KB each: counted as rejected,
+/// and the job completes. Each sample's reason used to quote the whole
+/// value, the job record passed DynamoDB's 400 KB item limit when it was
+/// sealed, and the job failed as `manifest_not_signed` for lines it only
+/// meant to count.
+#[tokio::test]
+async fn lines_with_huge_bad_values_are_counted_and_the_job_completes() {
+    let app = spawn_app().await;
+    let tenant = unique("acme");
+    let mut lines: Vec<String> = (0..5)
+        .map(|i| {
+            event(
+                &tenant,
+                &format!("ok{i}"),
+                &format!("2026-05-01T12:0{i}:00.000Z"),
+                json!({}),
+            )
+        })
+        .collect();
+    let huge = "x".repeat(25_000);
+    lines.extend((0..25).map(|i| {
+        event(
+            &tenant,
+            &format!("bad{i}"),
+            "2026-05-01T12:30:00.000Z",
+            json!({"tokens": {"input": huge, "output": 1}}),
+        )
+    }));
+    app.put_lake_object(
+        &format!("events/tenant={tenant}/dt=2026-05-01/hour=12/big.ndjson.gz"),
+        &lines,
+        1,
+    )
+    .await;
+    let id = app
+        .create(
+            &tenant,
+            json!({"type": "events", "format": "csv", "date_from": "2026-05-01",
+                   "date_to": "2026-05-01"}),
+        )
+        .await;
+    let job = app.wait_done(&tenant, &id).await;
+    assert_eq!(job["status"], "completed", "{}", job["error"]);
+    assert_eq!(job["event_count"], 5);
+    assert_eq!(job["stats"]["rejected_lines"], 25);
+    let samples = job["stats"]["rejected_samples"].as_array().unwrap();
+    assert_eq!(samples.len(), 20);
+    for s in samples {
+        let reason = s["reason"].as_str().unwrap();
+        assert!(
+            reason.len() <= kt_domain::MAX_REJECTED_REASON_BYTES,
+            "{reason}"
+        );
+    }
+}

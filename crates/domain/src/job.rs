@@ -66,6 +66,32 @@ pub struct RejectedSample {
     pub reason: String,
 }
 
+/// The longest reason a sample keeps, in bytes (the reports' own cut).
+pub const MAX_REJECTED_REASON_BYTES: usize = 128;
+
+impl RejectedSample {
+    /// A sample whose reason is cut to [`MAX_REJECTED_REASON_BYTES`] (on a
+    /// character boundary, marked with `…`). A parser's reason quotes the
+    /// offending value, which may be a prompt's worth of text or a 100 KB
+    /// string: twenty of those made a job record too big to store, and the
+    /// job failed for lines it meant to count.
+    pub fn new(object: String, line: u64, mut reason: String) -> Self {
+        if reason.len() > MAX_REJECTED_REASON_BYTES {
+            let mut end = MAX_REJECTED_REASON_BYTES - '…'.len_utf8();
+            while !reason.is_char_boundary(end) {
+                end -= 1;
+            }
+            reason.truncate(end);
+            reason.push('…');
+        }
+        Self {
+            object,
+            line,
+            reason,
+        }
+    }
+}
+
 /// What the engine saw while reading the lake.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct JobStats {
@@ -249,6 +275,21 @@ pub struct JobView {
 mod tests {
     use super::*;
     use chrono::Duration;
+
+    #[test]
+    fn a_rejected_samples_reason_is_cut_at_a_character_boundary() {
+        let short = RejectedSample::new("o".into(), 1, "not valid JSON".into());
+        assert_eq!(short.reason, "not valid JSON");
+        let value = "é".repeat(50_000);
+        let long = RejectedSample::new("o".into(), 2, format!("invalid type: string {value:?}"));
+        assert!(
+            long.reason.len() <= MAX_REJECTED_REASON_BYTES,
+            "{}",
+            long.reason.len()
+        );
+        assert!(long.reason.starts_with("invalid type: string \"é"));
+        assert!(long.reason.ends_with('…'));
+    }
 
     fn completed(expires: DateTime<Utc>, retained: Option<DateTime<Utc>>) -> Job {
         let raw = serde_json::json!({

@@ -18,8 +18,8 @@ pub use transitions::Completion;
 pub use format::ExportFormat;
 pub use ids::{IdError, JobId, TenantId};
 pub use job::{
-    Action, ExportType, Job, JobError, JobStats, JobStatus, JobView, MAX_REJECTED_SAMPLES,
-    MAX_RETENTION_DAYS, RejectedSample,
+    Action, ExportType, Job, JobError, JobStats, JobStatus, JobView, MAX_REJECTED_REASON_BYTES,
+    MAX_REJECTED_SAMPLES, MAX_RETENTION_DAYS, RejectedSample,
 };
 pub use profile::{ComplianceProfile, VersionedProfile};
 pub use window::{DateBound, Window, WindowError, file_name};

@@ -79,9 +79,10 @@ pub(crate) fn check_required(
             )
         })?;
     if r.tenant_id != tenant {
+        // Not quoted: it may be another tenant's name, and this reason is
+        // shown to the partition's tenant.
         return Err(format!(
-            "`tenant_id` {:?} is not the partition's tenant {:?}",
-            r.tenant_id, tenant
+            "`tenant_id` is not the partition's tenant {tenant:?}"
         ));
     }
     if !(hour.start_ns..hour.start_ns + NANOS_PER_HOUR).contains(&ts_ns) {
@@ -202,6 +203,8 @@ mod tests {
         assert!(reason(&line("2026-05-01T07:59:59.999Z")).contains("outside its partition's hour"));
         let other = line("2026-05-01T08:00:00.000Z").replace("acme", "globex");
         assert!(reason(&other).contains("not the partition's tenant"));
+        // Another tenant's name is not shown to this one.
+        assert!(!reason(&other).contains("globex"), "{}", reason(&other));
         let wrong_type = line("2026-05-01T08:00:00.000Z").replace('}', r#","latency_ms":"fast"}"#);
         assert!(
             reason(&wrong_type).contains("wrong type"),

@@ -159,11 +159,9 @@ fn reject(
     }
     stats.rejected_lines += 1;
     if stats.samples.len() < MAX_REJECTED_SAMPLES {
-        stats.samples.push(RejectedSample {
-            object: task.key.clone(),
-            line: line_no,
-            reason,
-        });
+        stats
+            .samples
+            .push(RejectedSample::new(task.key.clone(), line_no, reason));
     }
     Ok(())
 }

@@ -268,7 +268,7 @@ impl<'a> JobCreator<'a> {
         tracing::error!(job_id = %job.id, error = %ErrorChain(&error), "enqueue failed; failing the job");
         let reason = JobError {
             code: ENQUEUE_FAILED.into(),
-            message: "The export could not be queued. Create it again (with a new Idempotency-Key if you sent one).".into(),
+            message: "The export could not be queued. Create it again (the same Idempotency-Key creates it anew).".into(),
         };
         let job = match self
             .jobs

@@ -55,9 +55,17 @@ impl Worker {
     }
 }
 
+/// [`failure_for`], with the whole cause chain logged first: the job's words
+/// leave the cause out, so the log is the only place an operator finds it.
+pub(super) fn failure_logged(e: &ExportError, receive_count: u32) -> JobError {
+    error!(error = %ErrorChain(e), "export failed for good");
+    failure_for(e, receive_count)
+}
+
 /// The job's `error`: a fixed message a person can act on. It names no AWS
-/// error, bucket or ARN (the log has the whole cause chain); only strict mode
-/// quotes the tenant's own object key and line.
+/// error, bucket or ARN (the log has the whole cause chain), and asks the
+/// tenant for nothing only an operator can do; only strict mode and a
+/// damaged object quote the tenant's own object key (and line).
 pub(super) fn failure_for(e: &ExportError, receive_count: u32) -> JobError {
     let message = match e {
         ExportError::Source(s) if s.key == PROFILE_SOURCE => {
@@ -73,17 +81,20 @@ pub(super) fn failure_for(e: &ExportError, receive_count: u32) -> JobError {
         // The tenant's own object key, as strict mode quotes it: the bytes
         // there are at fault, not the bucket or the service's access.
         ExportError::Source(s) if s.corrupt => format!(
-            "The event lake object {} is not valid gzip or is truncated; the export stopped \
-             there. Have it re-delivered or removed, then create the export again.",
+            "Part of the event log for this window is damaged: the object {} is not valid \
+             gzip or is truncated, and the export stopped there rather than leave its events \
+             out. Contact support with the job id; the object has to be delivered again or \
+             removed before this window can be exported.",
             s.key
         ),
-        ExportError::Source(_) => "The event lake could not be read. Check that the events \
-             bucket exists and that the export service may read it."
+        ExportError::Source(_) => "The service could not read the event log for this window \
+             (the cause is in its logs). Create the export again later; if it fails again, \
+             contact support with the job id."
             .to_string(),
-        ExportError::Sink(_) => {
-            "The artifact could not be written. Check the artifacts bucket and try again."
-                .to_string()
-        }
+        ExportError::Sink(_) => "The export's file could not be stored (the cause is in the \
+             service's logs). Create the export again later; if it fails again, contact \
+             support with the job id."
+            .to_string(),
         ExportError::Strict {
             object,
             line,
@@ -119,6 +130,25 @@ mod tests {
             assert!(!said.message.contains("bucket"), "{said:?}");
         }
         let lake = ExportError::Source(SourceError::new("events/x.gz", "read", false));
-        assert!(failure_for(&lake, 3).message.contains("events bucket"));
+        assert!(failure_for(&lake, 3).message.contains("event log"));
+    }
+
+    /// A tenant cannot check a bucket or re-deliver an object: no message
+    /// asks it to, and none names the service's buckets.
+    #[test]
+    fn no_message_asks_the_tenant_for_an_operators_work() {
+        let mut corrupt = SourceError::new("events/tenant=acme/x.gz", "inflate", false);
+        corrupt.corrupt = true;
+        for e in [
+            ExportError::Source(SourceError::new("events/x.gz", "read", false)),
+            ExportError::Source(corrupt),
+            ExportError::Sink(kt_engine::SinkError::new("upload", false)),
+        ] {
+            let said = failure_for(&e, 3).message;
+            for operator in ["bucket", "Check the", "Have it re-delivered", "may read it"] {
+                assert!(!said.contains(operator), "{said}");
+            }
+            assert!(said.contains("job id"), "{said}");
+        }
     }
 }

@@ -2,7 +2,7 @@
 //! finished one, `failure` a failed one).
 use super::completion::Finished;
 use super::deps::{DEADLINE_MARGIN, Disposition, Worker, artifact_key_for, effective_retention};
-use super::failure::{PROFILE_SOURCE, failure_for};
+use super::failure::{PROFILE_SOURCE, failure_logged};
 use super::heartbeat::Heartbeat;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
@@ -111,7 +111,7 @@ impl Worker {
                 self.release(&job, attempt).await
             }
             Err(e) => {
-                let error = failure_for(&e, receive_count);
+                let error = failure_logged(&e, receive_count);
                 self.record_failure(&job, attempt, &error).await
             }
         }

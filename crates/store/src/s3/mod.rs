@@ -27,7 +27,11 @@ fn source_error<E>(key: &str, doing: &str, err: SdkError<E, HttpResponse>) -> So
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
 {
-    SourceError::new(key, doing, is_transient(&err)).caused_by(err)
+    // An object deleted (NoSuchKey) or replaced (PreconditionFailed: its
+    // ETag no longer matches the listing's) since the lake was listed: the
+    // lake changed under the export, and a new attempt lists it again.
+    let lake_changed = matches!(error_code(&err), Some("NoSuchKey" | "PreconditionFailed"));
+    SourceError::new(key, doing, lake_changed || is_transient(&err)).caused_by(err)
 }
 
 /// The event lake in S3, read-only.

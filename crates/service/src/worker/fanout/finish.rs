@@ -223,7 +223,9 @@ impl Worker {
         error!(why, "joining the segments failed; failing the job");
         let error = JobError {
             code: "artifact_write_failed".into(),
-            message: "The artifact could not be written. Check the artifacts bucket and try again."
+            message: "The export's file could not be stored (the cause is in the service's \
+                      logs). Create the export again later; if it fails again, contact \
+                      support with the job id."
                 .into(),
         };
         self.fail_run(fan_out, job, run, &error).await

@@ -18,7 +18,7 @@ mod reports;
 mod segment;
 
 use super::deps::artifact_key_for;
-use super::failure::failure_for;
+use super::failure::failure_logged;
 pub use super::fanout_deps::FanOut;
 use super::job_run::job_window;
 
@@ -71,7 +71,7 @@ impl Worker {
             warn!(error = %kt_engine::ErrorChain(e), "fan-out planning failed; releasing the job for another attempt");
             return self.release(job, job.attempts).await;
         }
-        self.record_failure(job, job.attempts, &failure_for(e, receive_count))
+        self.record_failure(job, job.attempts, &failure_logged(e, receive_count))
             .await
     }
 
