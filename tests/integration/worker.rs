@@ -70,7 +70,7 @@ async fn a_job_whose_lake_cannot_be_read_fails_with_a_message_a_person_can_act_o
         job["error"]["message"]
             .as_str()
             .unwrap()
-            .contains("events bucket"),
+            .contains("could not read the event log"),
         "{job}"
     );
     assert_eq!(job["actions"], json!([]));

@@ -29,6 +29,10 @@ pub struct SourceError {
     /// The object was read but its bytes are not valid gzip (or are
     /// truncated): the lake's content, not the service, is at fault.
     pub corrupt: bool,
+    /// The object was deleted or replaced since the lake was listed:
+    /// retryable where a new attempt lists again, not where the listing is
+    /// frozen (a fan-out's segments).
+    pub lake_changed: bool,
     #[source]
     pub source: Option<Cause>,
 }
@@ -40,8 +44,17 @@ impl SourceError {
             message: message.into(),
             retryable,
             corrupt: false,
+            lake_changed: false,
             source: None,
         }
+    }
+
+    /// Marks the object as gone or replaced since the listing (see
+    /// [`Self::lake_changed`]); another attempt lists the lake again.
+    pub fn lake_changed(mut self) -> Self {
+        self.lake_changed = true;
+        self.retryable = true;
+        self
     }
 
     /// Marks the object's content as corrupt (see [`Self::corrupt`]).

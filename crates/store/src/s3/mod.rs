@@ -31,7 +31,13 @@ where
     // ETag no longer matches the listing's) since the lake was listed: the
     // lake changed under the export, and a new attempt lists it again.
     let lake_changed = matches!(error_code(&err), Some("NoSuchKey" | "PreconditionFailed"));
-    SourceError::new(key, doing, lake_changed || is_transient(&err)).caused_by(err)
+    let error = SourceError::new(key, doing, is_transient(&err));
+    let error = if lake_changed {
+        error.lake_changed()
+    } else {
+        error
+    };
+    error.caused_by(err)
 }
 
 /// The event lake in S3, read-only.

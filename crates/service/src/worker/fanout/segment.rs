@@ -106,7 +106,13 @@ impl Worker {
                 self.discard_segments(fan_out, run).await;
                 return Disposition::Done;
             }
-            Err(e) if e.is_retryable() && receive_count < self.deps.max_attempts => {
+            // A segment reads the plan's frozen listing: an object gone since
+            // would be gone again on every attempt.
+            Err(e)
+                if e.is_retryable()
+                    && !listing_gone(&e)
+                    && receive_count < self.deps.max_attempts =>
+            {
                 warn!(index, error = %ErrorChain(&e), "retryable segment failure; its message will be retried");
                 return Disposition::Retry;
             }
@@ -374,4 +380,9 @@ impl ProgressObserver for SegmentHeartbeat {
             }
         }
     }
+}
+
+/// An object of the frozen listing that was deleted or replaced since.
+fn listing_gone(e: &ExportError) -> bool {
+    matches!(e, ExportError::Source(s) if s.lake_changed)
 }
