@@ -7,7 +7,7 @@ use anyhow::Context;
 use clap::Args;
 use kt_domain::profile::parse_profile_view;
 use kt_domain::{DateBound, ExportFormat, JobId, TenantId, Window};
-use kt_engine::formats::reports::pseudonym::Pseudonymizer;
+use kt_engine::formats::reports::pseudonym::{self, Pseudonymizer};
 use kt_engine::local_dir::{OfflineJob, export_dir_as};
 use kt_engine::output_place::{OutputPlace, is_stdout};
 use kt_engine::{EngineOptions, ReportInputs};
@@ -168,6 +168,9 @@ pub async fn run(args: ExportRunArgs, chosen: Option<OutputFormat>) -> anyhow::R
         ))
     })?;
     let job = offline_job(&args)?;
+    if let Some(why) = pseudonym::unusable_key(&args.pseudonym_key) {
+        return Err(Failure::Usage(format!("--pseudonym-key (KT_PSEUDONYM_KEY): {why}")).into());
+    }
     let from = DateBound::parse(&args.date_from).map_err(usage("--date-from"))?;
     let to = DateBound::parse(&args.date_to).map_err(usage("--date-to"))?;
     let window = Window::resolve(from, to, &args.timezone, chrono::Utc::now())

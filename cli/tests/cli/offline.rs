@@ -365,4 +365,18 @@ fn a_tenant_key_recomputes_the_report_the_service_key_writes() {
         key["key_id"]
     );
     assert_ne!(report("another-deployment", "other.json"), by_service);
+
+    // The JSON the command prints in a pipe, taken whole, is refused (it
+    // used to pseudonymise with itself as the key and exit 0).
+    let mut cmd = export_run(dir.path(), &lake, &["--format", "compliance-ens"]);
+    cmd.env("KT_PSEUDONYM_KEY", key.to_string())
+        .arg("--output")
+        .arg(dir.path().join("json-key.json"));
+    let refused = cmd.output().unwrap();
+    assert_eq!(refused.status.code(), Some(2), "{}", stderr(&refused));
+    assert!(
+        stderr(&refused).contains("tenant_key"),
+        "{}",
+        stderr(&refused)
+    );
 }

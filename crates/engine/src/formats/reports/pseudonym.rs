@@ -58,6 +58,25 @@ impl Pseudonymizer {
     }
 }
 
+/// Why `key` cannot be a pseudonym key, if it cannot: one that starts like
+/// a tenant key must be one, and the JSON `kt export pseudonym-key` prints
+/// in a pipe is not a key (either would pseudonymise silently with a key of
+/// its own, and the report would differ from the job's for no clear reason).
+pub fn unusable_key(key: &str) -> Option<String> {
+    if key.trim_start().starts_with('{') {
+        return Some(
+            "this is JSON, not a key: pass its tenant_key (`kt export pseudonym-key --tenant T -o json | jq -r .tenant_key`)"
+                .into(),
+        );
+    }
+    if key.starts_with(TENANT_KEY_PREFIX) && parse_tenant_key(key).is_none() {
+        return Some(format!(
+            "a tenant key is {TENANT_KEY_PREFIX} and 64 hex characters; this one is not"
+        ));
+    }
+    None
+}
+
 /// tenant key = HMAC-SHA-256(key = service key, msg = tenant_id).
 fn derive(service_key: &str, tenant_id: &str) -> [u8; 32] {
     let mut m = <HmacSha256 as KeyInit>::new_from_slice(service_key.as_bytes())
@@ -123,5 +142,14 @@ mod tests {
             Pseudonymizer::new("tk_123", "acme").key_id(),
             service.key_id()
         );
+    }
+
+    #[test]
+    fn json_or_a_broken_tenant_key_is_not_a_key() {
+        let json = r#"{"key_id": "pk_1", "tenant_key": "tk_00"}"#;
+        assert!(unusable_key(json).unwrap().contains("tenant_key"));
+        assert!(unusable_key("tk_123").is_some());
+        assert_eq!(unusable_key(&Pseudonymizer::tenant_key("k", "acme")), None);
+        assert_eq!(unusable_key("kt-local-pseudonym-key"), None);
     }
 }
