@@ -183,6 +183,12 @@ test('shows a completed bundle\'s inventory, hashes and section statuses from th
   assert.ok(summary.every((w) => /^(acreditado|parcial|no acreditado|fuera del alcance del registro) [0-9.]+$/.test(w)), summary.join(','));
   await page.getByRole('button', { name: 'English' }).click();
   await panel.getByRole('heading', { name: 'Inventory' }).waitFor();
+  // On a phone the report cards fit the panel (their 360 px minimum made the
+  // whole page pan sideways at 375 px).
+  await page.setViewportSize({ width: 375, height: 800 });
+  const pans = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  assert.equal(pans, 0, 'the page does not pan sideways with the bundle open at 375 px');
+  await page.setViewportSize({ width: 1440, height: 1000 });
 
   // The tester's tamper: an HTML rendering altered and SHA256SUMS regenerated.
   // Its row fails (it no longer matches the signed manifest); nothing else does.
