@@ -13,6 +13,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use kt_store::StoreError;
 use sha2::{Digest, Sha256};
 
+mod gone_page;
 mod links;
 mod request;
 mod shared;

@@ -1,7 +1,7 @@
 //! `/v1/shared/{token}`: what an auditor holding a link gets, with no
 //! account: a fresh presigned URL of minutes (a redirect, or JSON), each
 //! use on the job's trail; 410, saying why, for a link no longer good.
-use super::{Result, is_token_shaped, token_sha256};
+use super::{Result, gone_page, is_token_shaped, token_sha256};
 use crate::http::audit::record;
 use crate::http::client::Client;
 use crate::http::presigned::{DownloadLink, presign, see_other, wants_redirect};
@@ -11,7 +11,7 @@ use crate::http::state::AppState;
 use axum::Json;
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
-use axum::http::{HeaderValue, Method, header};
+use axum::http::{HeaderMap, HeaderValue, Method, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, TimeDelta, Utc};
 use kt_domain::Job;
@@ -97,9 +97,27 @@ pub(in crate::http) async fn live_link(
 }
 
 /// `GET /v1/shared/{token}`: no bearer token; the token is the credential.
+/// A browser opening a dead link gets a page saying why, in its language
+/// (still a 410); a program gets the problem+json.
 #[instrument(skip_all, fields(link_id, job_id))]
 pub async fn shared(
     State(state): State<AppState>,
+    client: Client,
+    method: Method,
+    headers: HeaderMap,
+    path: Result<Path<String>, PathRejection>,
+    raw: RawQuery,
+) -> Result<Response> {
+    match use_link(&state, client, method, path, raw).await {
+        Err(ApiError::LinkGone(detail)) if gone_page::wants_html(&headers) => {
+            Ok(gone_page::gone_page(&detail, &headers))
+        }
+        other => other,
+    }
+}
+
+async fn use_link(
+    state: &AppState,
     client: Client,
     method: Method,
     path: Result<Path<String>, PathRejection>,
@@ -111,7 +129,7 @@ pub async fn shared(
         job,
         until,
         now,
-    } = live_link(&state, path).await?;
+    } = live_link(state, path).await?;
     let secs = SHARED_URL_TTL
         .min(link.expires_at - now)
         .min(until - now)
@@ -122,7 +140,7 @@ pub async fn shared(
             at(link.expires_at)
         )));
     }
-    let url = presign(&state, &job, secs).await?;
+    let url = presign(state, &job, secs).await?;
     // A HEAD (a link preview, a mail scanner) downloads nothing: answered
     // alike, not recorded.
     if method != Method::HEAD {
@@ -133,7 +151,7 @@ pub async fn shared(
         )
         .from_client(client.source_ip, client.user_agent.as_deref())
         .about_link(&link);
-        record(&state, &link.tenant_id, &link.job_id, entry).await;
+        record(state, &link.tenant_id, &link.job_id, entry).await;
         tracing::info!("share link used");
     }
     if redirect {

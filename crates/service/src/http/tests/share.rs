@@ -85,6 +85,24 @@ async fn a_link_opens_without_a_token_until_revoked() {
     let gone = app.call(Method::GET, &path, None).await;
     gone.problem(StatusCode::GONE);
     assert!(gone.body["detail"].as_str().unwrap().contains("revoked"));
+    // A browser opening it gets a page in its language, still a 410.
+    let browser = |lang: &'static str| {
+        Request::get(path.as_str())
+            .header(header::ACCEPT, "text/html,application/xhtml+xml,*/*;q=0.8")
+            .header(header::ACCEPT_LANGUAGE, lang)
+            .body(Body::empty())
+            .unwrap()
+    };
+    let page = app.send(browser("es-ES,es;q=0.9,en;q=0.5")).await;
+    assert_eq!(page.status, StatusCode::GONE);
+    assert!(page.header(header::CONTENT_TYPE).starts_with("text/html"));
+    let html = page.body.as_str().unwrap();
+    assert!(html.contains("<html lang=\"es\">"), "{html}");
+    assert!(html.contains("se revocó el"), "{html}");
+    assert!(html.contains("Pida un enlace nuevo"), "{html}");
+    let page = app.send(browser("en-GB")).await;
+    let html = page.body.as_str().unwrap();
+    assert!(html.contains("was revoked at"), "{html}");
     let unknown = app
         .call(Method::GET, &format!("/v1/shared/{}", "A".repeat(43)), None)
         .await;
