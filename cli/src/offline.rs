@@ -8,7 +8,7 @@ use clap::Args;
 use kt_domain::profile::parse_profile_view;
 use kt_domain::{DateBound, ExportFormat, JobId, TenantId, Window};
 use kt_engine::formats::reports::pseudonym::{self, Pseudonymizer};
-use kt_engine::local_dir::{OfflineJob, export_dir_as};
+use kt_engine::local_dir::{OfflineJob, READER_WENT_AWAY, export_dir_as};
 use kt_engine::output_place::{OutputPlace, is_stdout};
 use kt_engine::{EngineOptions, ReportInputs};
 use std::path::PathBuf;
@@ -82,6 +82,11 @@ pub struct ExportRunArgs {
     /// too, and its `objects_listed` and `listing_digest` then differ.
     #[arg(long, value_name = "RFC3339")]
     pub listing_cutoff: Option<String>,
+    /// The file name the export states (a json export's first line names
+    /// its file): the job's `file_name`, when --output is another name or
+    /// /dev/stdout. Default: --output's own name.
+    #[arg(long, value_name = "NAME")]
+    pub file_name: Option<String>,
     /// Tag objects by their MD5 as S3 does, so the listing digest of a synced
     /// copy of the lake equals the job's (reads the lake twice).
     #[arg(long)]
@@ -129,6 +134,7 @@ fn offline_job(args: &ExportRunArgs) -> anyhow::Result<OfflineJob> {
         None => None,
     };
     Ok(OfflineJob {
+        file_name: args.file_name.clone(),
         job_id,
         generated_at: instant("--generated-at", &args.generated_at)?,
         requested_by: args.requested_by.clone(),
@@ -202,8 +208,15 @@ pub async fn run(args: ExportRunArgs, chosen: Option<OutputFormat>) -> anyhow::R
         &options,
         &job,
     )
-    .await
-    .with_context(|| format!("exporting to {}", args.output.display()))?;
+    .await;
+    // `--output /dev/stdout | head`: the reader took what it wanted; end
+    // quietly, as `kt man | head` does.
+    if let Err(e) = &outcome
+        && e.to_string().contains(READER_WENT_AWAY)
+    {
+        return Ok(());
+    }
+    let outcome = outcome.with_context(|| format!("exporting to {}", args.output.display()))?;
     let report = serde_json::json!({
         "file": args.output,
         "format": format.as_str(),

@@ -76,6 +76,7 @@ async fn offline(
     };
     let format = ExportFormat::parse(job["format"].as_str().unwrap()).unwrap();
     let offline_job = OfflineJob {
+        file_name: None,
         job_id: Some(JobId::parse(job["id"].as_str().unwrap()).unwrap()),
         generated_at: Some(instant(&report["generated_at"])),
         requested_by: Some("u_test".into()),

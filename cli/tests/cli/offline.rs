@@ -313,6 +313,33 @@ fn an_export_to_stdout_is_all_of_stdout_and_the_link_stays() {
         .unwrap();
     assert!(status.success(), "a file the shell opened is not refused");
     assert_eq!(std::fs::read(&redirected).unwrap(), expected);
+
+    // `| head -c 100`: the reader closes the pipe early; the export ends
+    // quietly (it said "error: ... Broken pipe" and exited 1).
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_kt"))
+        .current_dir(dir.path())
+        .env("KT_CONFIG", dir.path().join("none.toml"))
+        .args(["export", "run", "--lake"])
+        .arg(&lake)
+        .args([
+            "--tenant",
+            "acme",
+            "--date-from",
+            "2026-05-01",
+            "--date-to",
+            "2026-05-01",
+        ])
+        .args(["--format", "json", "--output"])
+        .arg(&link)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(!err.contains("error"), "{err}");
     let meta = std::fs::symlink_metadata(&link).unwrap();
     assert!(meta.file_type().is_symlink(), "the link is still a link");
 }
@@ -378,5 +405,65 @@ fn a_tenant_key_recomputes_the_report_the_service_key_writes() {
         stderr(&refused).contains("tenant_key"),
         "{}",
         stderr(&refused)
+    );
+}
+
+/// A json export's first line names its file: `--file-name` states the job's
+/// name when the bytes go elsewhere (here to stdout), so they equal the
+/// job's file (without it the export calls itself `stdout`).
+#[test]
+fn a_json_export_to_stdout_states_the_file_name_it_is_given() {
+    let dir = tempfile::tempdir().unwrap();
+    let lake = small_lake(dir.path(), 50);
+    let name = "kt_2026-05-01_to_2026-05-01.json";
+    let file = dir.path().join(name);
+    let to_file = export_run(
+        dir.path(),
+        &lake,
+        &[
+            "--format",
+            "json",
+            "--generated-at",
+            "2026-05-02T08:00:00Z",
+            "--listing-cutoff",
+            "2026-05-02T07:59:00Z",
+        ],
+    )
+    .arg("--output")
+    .arg(&file)
+    .output()
+    .unwrap();
+    assert!(to_file.status.success(), "{}", stderr(&to_file));
+    let link = dir.path().join("out");
+    std::os::unix::fs::symlink("/dev/stdout", &link).unwrap();
+    let args = |named: bool| {
+        let mut a = vec![
+            "--format",
+            "json",
+            "--generated-at",
+            "2026-05-02T08:00:00Z",
+            "--listing-cutoff",
+            "2026-05-02T07:59:00Z",
+        ];
+        if named {
+            a.extend(["--file-name", name]);
+        }
+        a
+    };
+    let named = export_run(dir.path(), &lake, &args(true))
+        .arg("--output")
+        .arg(&link)
+        .output()
+        .unwrap();
+    assert!(named.status.success(), "{}", stderr(&named));
+    assert_eq!(named.stdout, std::fs::read(&file).unwrap());
+    let unnamed = export_run(dir.path(), &lake, &args(false))
+        .arg("--output")
+        .arg(&link)
+        .output()
+        .unwrap();
+    assert_ne!(
+        unnamed.stdout, named.stdout,
+        "named after its output otherwise"
     );
 }

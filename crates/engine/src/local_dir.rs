@@ -156,7 +156,15 @@ pub struct FileSink {
     file: Arc<std::fs::File>,
 }
 
+/// What a sink written in place says when its reader closed the pipe
+/// (`kt export run --output /dev/stdout | head`): not a failure of the
+/// export, the reader took what it wanted.
+pub const READER_WENT_AWAY: &str = "the reader of the output went away";
+
 fn sink_error(context: &str, e: &std::io::Error) -> SinkError {
+    if e.kind() == std::io::ErrorKind::BrokenPipe {
+        return SinkError::new(READER_WENT_AWAY, false);
+    }
     SinkError::new(format!("{context}: {e}"), false)
 }
 
@@ -293,6 +301,9 @@ pub struct OfflineJob {
     pub report: ReportInputs,
     /// Tag objects as S3 does (see [`DirLakeSource::with_s3_etags`]).
     pub s3_etags: bool,
+    /// The name the export states (a json export's first line): the job's
+    /// `file_name`; `None`: the output's own name (`stdout` for /dev/stdout).
+    pub file_name: Option<String>,
 }
 
 /// [`export_dir`] with a job's context, for reproducing a job's artifact:
@@ -323,10 +334,12 @@ pub async fn export_dir_as(
         tenant_id: tenant.clone(),
         format,
         window: *window,
-        file_name: output
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default(),
+        file_name: job.file_name.clone().unwrap_or_else(|| {
+            output
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default()
+        }),
         generated_at: job.generated_at.unwrap_or_else(chrono::Utc::now),
         requested_by: job.requested_by.clone().unwrap_or_else(|| "offline".into()),
         pseudonym_key: pseudonym_key.to_string(),
