@@ -178,8 +178,8 @@ export const es = {
   scheduledTitle: 'Creada por la programación ({origin}), no por una persona',
   // What the API says in English (failureReason, fieldMessage, problemWords below): failure reasons by error.code ...
   reasonOriginal: 'Mensaje original (en inglés)',
-  reason_worker_lost: 'La exportación se detuvo sin terminar y no se retomó tras varios intentos. Vuelva a crear la exportación; si sigue ocurriendo, exporte un intervalo más corto.',
-  reason_worker_lost_n: 'La exportación se detuvo sin terminar y no se retomó tras {attempts} intentos. Vuelva a crear la exportación; si sigue ocurriendo, exporte un intervalo más corto.',
+  reason_worker_lost: 'La exportación se detuvo sin terminar y no se retomó tras varios intentos. Vuelva a crear la exportación; si sigue ocurriendo, exporte un intervalo más corto o contacte con soporte indicando el identificador de la exportación.',
+  reason_worker_lost_n: 'La exportación se detuvo sin terminar y no se retomó tras {attempts} intentos. Vuelva a crear la exportación; si sigue ocurriendo, exporte un intervalo más corto o contacte con soporte indicando el identificador de la exportación.',
   reason_not_started: 'No se pudo iniciar la exportación: la cola de exportaciones no la entregó. Vuelva a crear la exportación más tarde.',
   reason_delivery_failed: 'No se pudo ejecutar la exportación: su tarea se abandonó tras repetidos fallos de entrega. Vuelva a crear la exportación.',
   reason_enqueue_failed: 'No se pudo poner la exportación en cola. Vuelva a crearla (la misma Idempotency-Key la crea de nuevo).',

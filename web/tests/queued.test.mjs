@@ -231,7 +231,7 @@ test('on the Spanish page a failed job says why in Spanish, the server words a c
   const lost = (await apiPost(page, stack.url, '/v1/export-jobs', { ...body, label: 'lost worker' })).body;
   const odd = (await apiPost(page, stack.url, '/v1/export-jobs', { ...body, label: 'odd code' })).body;
   // crates/domain/src/sweep.rs, worker_lost(3); and a code the page does not know.
-  const lostWords = 'The export stopped without finishing and was not picked up again after 3 attempts. Create the export again; if it keeps happening, export a shorter window.';
+  const lostWords = 'The export stopped without finishing and was not picked up again after 3 attempts. Create the export again; if it keeps happening, export a shorter window or contact support with the job id.';
   const oddWords = 'The event lake could not be read for 2026-05-01; try again later.';
   let failNow = false;
   await page.route('**/v1/export-jobs?*', async (route) => {
@@ -250,7 +250,7 @@ test('on the Spanish page a failed job says why in Spanish, the server words a c
   failNow = true;
   await page.getByRole('button', { name: 'Actualizar' }).click();
   await l.getByText('Fallida', { exact: true }).waitFor();
-  const spanish = 'La exportación se detuvo sin terminar y no se retomó tras 3 intentos. Vuelva a crear la exportación; si sigue ocurriendo, exporte un intervalo más corto.';
+  const spanish = 'La exportación se detuvo sin terminar y no se retomó tras 3 intentos. Vuelva a crear la exportación; si sigue ocurriendo, exporte un intervalo más corto o contacte con soporte indicando el identificador de la exportación.';
   await l.locator('.reason').getByText(spanish, { exact: true }).waitFor();
   await page.getByRole('status').filter({ hasText: `La exportación ${lost.file_name} «lost worker» falló: ${spanish}` }).waitFor();
   // The server's exact words, in English, behind a disclosure.

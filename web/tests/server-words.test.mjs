@@ -17,7 +17,7 @@ const {
 
 /** Every failure the service records: its code and message, as the Rust code writes them. */
 const FAILURES = [
-  ['worker_lost', 'The export stopped without finishing and was not picked up again after 3 attempts. Create the export again; if it keeps happening, export a shorter window.', /tras 3 intentos/],
+  ['worker_lost', 'The export stopped without finishing and was not picked up again after 3 attempts. Create the export again; if it keeps happening, export a shorter window or contact support with the job id.', /tras 3 intentos/],
   ['not_started', 'The export could not be started: the export queue did not deliver it. Create the export again later.', /No se pudo iniciar la exportación/],
   ['delivery_failed', 'The export could not be run: its work item was given up after repeated delivery failures. Create the export again.', /fallos de entrega/],
   ['enqueue_failed', 'The export could not be queued. Create it again (with a new Idempotency-Key if you sent one).', /en cola/],

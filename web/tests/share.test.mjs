@@ -85,8 +85,20 @@ test('shares a completed export: the copied link opens without a token until it 
   const bytes = Buffer.from(await file.arrayBuffer());
   assert.equal(createHash('sha256').update(bytes).digest('hex'), done.sha256);
 
+  // On a phone the links fit the dialog: Revoke is on screen, not behind a
+  // sideways scroll (the table was 371 px in a 301 px dialog at 375 px).
+  await page.setViewportSize({ width: 375, height: 800 });
+  const revoke = listed.getByRole('button', { name: 'Revoke the link for Ana Pérez, external auditor' });
+  const fits = await page.locator('#share-links').evaluate((box) => {
+    const dialog = box.closest('dialog').getBoundingClientRect();
+    const button = box.querySelector('button[data-action=revoke]').getBoundingClientRect();
+    return { overflow: box.scrollWidth - box.clientWidth, inside: button.right <= dialog.right };
+  });
+  assert.deepEqual(fits, { overflow: 0, inside: true });
+  await page.setViewportSize({ width: 1440, height: 1000 });
+
   // Revoke from the list: the link is gone (410), the row says so.
-  await listed.getByRole('button', { name: 'Revoke the link for Ana Pérez, external auditor' }).click();
+  await revoke.click();
   await listed.getByText('Revoked').waitFor();
   const gone = await fetch(url, { redirect: 'manual' });
   assert.equal(gone.status, 410);

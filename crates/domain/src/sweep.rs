@@ -68,7 +68,7 @@ pub fn worker_lost(attempts: u32) -> JobError {
         message: format!(
             "The export stopped without finishing and was not picked up again after \
              {attempts} attempts. Create the export again; if it keeps happening, export a \
-             shorter window."
+             shorter window or contact support with the job id."
         ),
     }
 }
