@@ -45,32 +45,10 @@ fn export_run(dir: &Path, lake: &Path, extra: &[&str]) -> assert_cmd::Command {
 #[test]
 fn an_offline_export_prints_json_or_a_table() {
     let dir = tempfile::tempdir().unwrap();
-    let lake = dir.path().join("lake");
-    let spec = kt_lakegen::LakeSpec {
-        tenant: "acme".into(),
-        start_day: chrono::NaiveDate::from_ymd_opt(2026, 5, 1).unwrap(),
-        days: 1,
-        events_total: 500,
-        objects_per_hour: 1,
-        duplicate_rate: 0.0,
-        malformed_rate: 0.0,
-        ..kt_lakegen::LakeSpec::default()
-    };
-    kt_lakegen::write_dir(&spec, &lake).unwrap();
+    let lake = small_lake(dir.path(), 500);
     let export = |extra: &[&str], out: &str| {
-        let mut cmd = kt_bare(dir.path());
-        cmd.args(["export", "run", "--lake"]).arg(&lake).args([
-            "--tenant",
-            "acme",
-            "--date-from",
-            "2026-05-01",
-            "--date-to",
-            "2026-05-01",
-            "--format",
-            "csv",
-            "--output",
-        ]);
-        cmd.arg(dir.path().join(out)).args(extra);
+        let mut cmd = export_run(dir.path(), &lake, extra);
+        cmd.arg("--output").arg(dir.path().join(out));
         cmd.output().unwrap()
     };
     let run = |extra: &[&str], out: &str| {
@@ -234,6 +212,27 @@ fn an_offline_export_writes_reports_that_cite_the_profile_and_the_job() {
     assert!(err.contains("compliance-all"), "names the formats: {err}");
 }
 
+/// The same export as a plain process, for a test that wires its stdout
+/// itself (a file, or a pipe it closes).
+fn spawned_export(dir: &Path, lake: &Path, format: &str, output: &Path) -> std::process::Command {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_kt"));
+    cmd.current_dir(dir)
+        .env("KT_CONFIG", dir.join("none.toml"))
+        .args(["export", "run", "--lake"])
+        .arg(lake)
+        .args([
+            "--tenant",
+            "acme",
+            "--date-from",
+            "2026-05-01",
+            "--date-to",
+            "2026-05-01",
+        ])
+        .args(["--format", format, "--output"])
+        .arg(output);
+    cmd
+}
+
 /// A value the command cannot use is a usage error (2) that names the flag,
 /// as a missing lake is; a file that is not the profile route's answer is
 /// one too (it used to read as "no profile declared").
@@ -292,21 +291,7 @@ fn an_export_to_stdout_is_all_of_stdout_and_the_link_stays() {
     assert_eq!(summary["event_count"], 300);
 
     let redirected = dir.path().join("redirected.csv");
-    let status = std::process::Command::new(env!("CARGO_BIN_EXE_kt"))
-        .current_dir(dir.path())
-        .env("KT_CONFIG", dir.path().join("none.toml"))
-        .args(["export", "run", "--lake"])
-        .arg(&lake)
-        .args([
-            "--tenant",
-            "acme",
-            "--date-from",
-            "2026-05-01",
-            "--date-to",
-            "2026-05-01",
-        ])
-        .args(["--format", "csv", "--output"])
-        .arg(&link)
+    let status = spawned_export(dir.path(), &lake, "csv", &link)
         .stdout(std::fs::File::create(&redirected).unwrap())
         .stderr(std::process::Stdio::null())
         .status()
@@ -316,21 +301,7 @@ fn an_export_to_stdout_is_all_of_stdout_and_the_link_stays() {
 
     // `| head -c 100`: the reader closes the pipe early; the export ends
     // quietly (it said "error: ... Broken pipe" and exited 1).
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_kt"))
-        .current_dir(dir.path())
-        .env("KT_CONFIG", dir.path().join("none.toml"))
-        .args(["export", "run", "--lake"])
-        .arg(&lake)
-        .args([
-            "--tenant",
-            "acme",
-            "--date-from",
-            "2026-05-01",
-            "--date-to",
-            "2026-05-01",
-        ])
-        .args(["--format", "json", "--output"])
-        .arg(&link)
+    let mut child = spawned_export(dir.path(), &lake, "json", &link)
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()

@@ -55,6 +55,24 @@ impl NamedQueue {
             .await
             .map(String::as_str)
     }
+
+    /// One attribute of the queue (`doing` names the read in an error).
+    async fn attribute(
+        &self,
+        name: QueueAttributeName,
+        doing: &str,
+    ) -> Result<Option<String>, StoreError> {
+        let url = self.url().await?;
+        let out = self
+            .client
+            .get_queue_attributes()
+            .queue_url(url)
+            .attribute_names(name.clone())
+            .send()
+            .await
+            .map_err(|e| store_error(doing, e))?;
+        Ok(out.attributes.and_then(|mut a| a.remove(&name)))
+    }
 }
 
 /// The export queue.
@@ -92,21 +110,14 @@ impl JobQueue for SqsJobQueue {
     }
 
     async fn waiting(&self) -> Result<u64, StoreError> {
-        let url = self.queue.url().await?;
-        let out = self
+        let depth = self
             .queue
-            .client
-            .get_queue_attributes()
-            .queue_url(url)
-            .attribute_names(QueueAttributeName::ApproximateNumberOfMessages)
-            .send()
-            .await
-            .map_err(|e| store_error("reading the export queue's depth", e))?;
-        Ok(out
-            .attributes()
-            .and_then(|a| a.get(&QueueAttributeName::ApproximateNumberOfMessages))
-            .and_then(|n| n.parse().ok())
-            .unwrap_or(0))
+            .attribute(
+                QueueAttributeName::ApproximateNumberOfMessages,
+                "reading the export queue's depth",
+            )
+            .await?;
+        Ok(depth.and_then(|n| n.parse().ok()).unwrap_or(0))
     }
 }
 
@@ -196,18 +207,9 @@ impl SqsReceiver {
     }
 
     async fn fetch_queue_arn(&self) -> Result<String, StoreError> {
-        let url = self.queue.url().await?;
-        let out = self
-            .queue
-            .client
-            .get_queue_attributes()
-            .queue_url(url)
-            .attribute_names(QueueAttributeName::QueueArn)
-            .send()
-            .await
-            .map_err(|e| store_error("reading the queue ARN", e))?;
-        out.attributes
-            .and_then(|a| a.get(&QueueAttributeName::QueueArn).cloned())
+        self.queue
+            .attribute(QueueAttributeName::QueueArn, "reading the queue ARN")
+            .await?
             .ok_or_else(|| StoreError::Permanent("queue has no ARN".into()))
     }
 }
