@@ -140,7 +140,7 @@ const LAMBDA_FUNCTIONS: &[(&str, &[&str])] = &[
             "DynamoJobStore::sweep",
             "DynamoJobStore::fail_dead_lettered",
             "SqsJobQueue::enqueue",
-            "SqsJobQueue::waiting",
+            "SqsJobQueue::depth",
             "SqsDeadLetters::*",
             "EventBridgeSink::publish",
         ],

@@ -15,13 +15,19 @@ pub struct SweepPolicy {
     pub max_requeues: u32,
     /// Claims per job: a lapsed lease on the last one fails the job at once.
     pub max_attempts: u32,
-    /// The export queue has messages waiting for a worker: the workers are
-    /// busy, so a queued job's message is most likely among them. Queued
-    /// jobs are then left alone (a new message would only join the line,
-    /// and failing them would fail healthy work under load); a processing
-    /// job whose lease lapsed is still handled.
+    /// The export queue has messages waiting while workers hold others: the
+    /// workers are busy, so a queued job's message is most likely in the
+    /// line. Queued jobs are then left alone (a new message would only join
+    /// the line, and failing them would fail healthy work under load), for
+    /// at most [`BACKLOG_HOLD`] thresholds; a processing job whose lease
+    /// lapsed is still handled.
     pub queue_backlogged: bool,
 }
+
+/// How many `requeue_after` thresholds a backlog holds a queued job at
+/// most: a line that long is not moving, and the job's message may have
+/// been lost after all (2 h with the 15-minute default).
+pub const BACKLOG_HOLD: i32 = 8;
 
 /// What the sweeper did to a job.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -103,7 +109,10 @@ pub fn sweep(job: &Job, now: DateTime<Utc>, policy: &SweepPolicy) -> Option<Job>
     if processing && job.attempts >= policy.max_attempts {
         return Some(failed(job, now, worker_lost(job.attempts)));
     }
-    if !processing && policy.queue_backlogged {
+    if !processing
+        && policy.queue_backlogged
+        && now < waiting_since(job) + policy.requeue_after * BACKLOG_HOLD
+    {
         return None;
     }
     if waiting_since(job) + policy.requeue_after > now {
@@ -271,7 +280,11 @@ mod tests {
         let queued = job(JobStatus::Queued);
         let much_later = queued.created_at + Duration::hours(6);
         assert!(sweep(&queued, much_later, &policy()).is_some());
-        assert_eq!(sweep(&queued, much_later, &busy), None, "waits its turn");
+        let within_hold = queued.created_at + Duration::minutes(90);
+        assert_eq!(sweep(&queued, within_hold, &busy), None, "waits its turn");
+        // Not forever: past the hold, it is handled as without a line.
+        let stalled = queued.created_at + policy().requeue_after * BACKLOG_HOLD;
+        assert!(sweep(&queued, stalled, &busy).is_some());
         let lapsed = Job {
             attempts: 3,
             lease_until: Some(much_later - Duration::minutes(1)),

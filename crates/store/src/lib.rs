@@ -235,10 +235,27 @@ pub trait DeadLetterQueue: Send + Sync {
 #[async_trait]
 pub trait JobQueue: Send + Sync {
     async fn enqueue(&self, tenant: &TenantId, id: &JobId) -> Result<(), StoreError>;
-    /// About how many messages wait for a worker (SQS's
-    /// `ApproximateNumberOfMessages`): more than none means the workers are
-    /// busy, which the sweeper must not mistake for lost jobs.
-    async fn waiting(&self) -> Result<u64, StoreError>;
+    /// About how many messages wait for a worker and how many workers hold
+    /// (SQS's `ApproximateNumberOfMessages` and `...NotVisible`): a line
+    /// while workers hold messages means busy workers, which the sweeper
+    /// must not mistake for lost jobs.
+    async fn depth(&self) -> Result<QueueDepth, StoreError>;
+}
+
+/// What [`JobQueue::depth`] reads.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct QueueDepth {
+    pub waiting: u64,
+    pub in_flight: u64,
+}
+
+impl QueueDepth {
+    /// Messages wait while workers take others: a line that moves. A line
+    /// nobody takes from (the event source off, every worker failing) is
+    /// not busy workers, and jobs in it are handled as lost.
+    pub fn busy(&self) -> bool {
+        self.waiting > 0 && self.in_flight > 0
+    }
 }
 
 /// Metadata an artifact is stored with.

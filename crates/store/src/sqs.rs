@@ -1,6 +1,6 @@
 //! SQS: the job queue, and a receiver for the local poller.
 use super::aws_error::store_error;
-use super::{JobQueue, StoreError};
+use super::{JobQueue, QueueDepth, StoreError};
 use async_trait::async_trait;
 use aws_lambda_events::encodings::Base64Data;
 use aws_lambda_events::event::sqs::{SqsMessage, SqsMessageAttribute};
@@ -109,15 +109,18 @@ impl JobQueue for SqsJobQueue {
         Ok(())
     }
 
-    async fn waiting(&self) -> Result<u64, StoreError> {
-        let depth = self
-            .queue
-            .attribute(
-                QueueAttributeName::ApproximateNumberOfMessages,
-                "reading the export queue's depth",
-            )
-            .await?;
-        Ok(depth.and_then(|n| n.parse().ok()).unwrap_or(0))
+    async fn depth(&self) -> Result<QueueDepth, StoreError> {
+        let count = |name: QueueAttributeName| async move {
+            let n = self
+                .queue
+                .attribute(name, "reading the export queue's depth")
+                .await?;
+            Ok::<u64, StoreError>(n.and_then(|n| n.parse().ok()).unwrap_or(0))
+        };
+        Ok(QueueDepth {
+            waiting: count(QueueAttributeName::ApproximateNumberOfMessages).await?,
+            in_flight: count(QueueAttributeName::ApproximateNumberOfMessagesNotVisible).await?,
+        })
     }
 }
 

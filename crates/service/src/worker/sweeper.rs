@@ -93,11 +93,11 @@ impl Sweeper {
         let queued_before = now - self.policy.requeue_after;
         // Asked once a pass: a busy queue holds queued jobs (their messages
         // wait in it); unknown, the queue is taken as not busy, as before.
-        let policy = match self.queue.waiting().await {
-            Ok(waiting) => {
-                report.waiting_in_queue = waiting;
+        let policy = match self.queue.depth().await {
+            Ok(depth) => {
+                report.waiting_in_queue = depth.waiting;
                 SweepPolicy {
-                    queue_backlogged: waiting > 0,
+                    queue_backlogged: depth.busy(),
                     ..self.policy
                 }
             }

@@ -358,9 +358,9 @@ impl DeadLetterQueue for MemoryDeadLetters {
 pub struct MemoryJobQueue {
     messages: Mutex<Vec<(TenantId, JobId)>>,
     failure: Mutex<Option<StoreError>>,
-    /// What [`JobQueue::waiting`] says (the messages here are a record of
+    /// What [`JobQueue::depth`] says (the messages here are a record of
     /// what was sent, not a line of work).
-    waiting: Mutex<u64>,
+    depth: Mutex<crate::QueueDepth>,
 }
 
 impl MemoryJobQueue {
@@ -375,9 +375,9 @@ impl MemoryJobQueue {
     pub fn messages(&self) -> Vec<(TenantId, JobId)> {
         lock(&self.messages).clone()
     }
-    /// Makes [`JobQueue::waiting`] report `n` messages waiting for a worker.
-    pub fn set_waiting(&self, n: u64) {
-        *lock(&self.waiting) = n;
+    /// Makes [`JobQueue::depth`] report `depth`.
+    pub fn set_depth(&self, depth: crate::QueueDepth) {
+        *lock(&self.depth) = depth;
     }
     /// Removes and returns the messages enqueued so far, oldest first.
     pub fn take(&self) -> Vec<(TenantId, JobId)> {
@@ -395,8 +395,8 @@ impl JobQueue for MemoryJobQueue {
         Ok(())
     }
 
-    async fn waiting(&self) -> Result<u64, StoreError> {
-        Ok(*lock(&self.waiting))
+    async fn depth(&self) -> Result<crate::QueueDepth, StoreError> {
+        Ok(*lock(&self.depth))
     }
 }
 

@@ -111,8 +111,26 @@ async fn a_queued_job_waits_its_turn_while_the_queue_has_a_backlog() {
     let s = sweep(&f);
     let job = f.queued_job().await;
     let t0 = job.created_at;
-    s.queue.set_waiting(40);
-    for minutes in [15, 30, 45, 120] {
+    let busy = kt_store::QueueDepth {
+        waiting: 40,
+        in_flight: 5,
+    };
+    // A line nobody takes from is not busy workers (another stack).
+    let idle = Fixture::new(lake());
+    let idle_sweep = sweep(&idle);
+    let lost = idle.queued_job().await;
+    idle_sweep.queue.set_depth(kt_store::QueueDepth {
+        in_flight: 0,
+        ..busy
+    });
+    let stalled = idle_sweep
+        .sweeper
+        .run_once(lost.created_at + Duration::minutes(15))
+        .await;
+    assert_eq!(stalled.requeued, 1, "handled as lost");
+
+    s.queue.set_depth(busy);
+    for minutes in [15, 30, 45, 110] {
         let r = s.sweeper.run_once(t0 + Duration::minutes(minutes)).await;
         assert_eq!((r.requeued, r.failed), (0, 0), "at {minutes} min");
         assert_eq!(r.waiting_in_queue, 40);
@@ -121,8 +139,8 @@ async fn a_queued_job_waits_its_turn_while_the_queue_has_a_backlog() {
     assert_eq!(waiting.status, JobStatus::Queued);
     assert!(s.queue.messages().is_empty());
 
-    s.queue.set_waiting(0);
-    let r = s.sweeper.run_once(t0 + Duration::minutes(121)).await;
+    s.queue.set_depth(kt_store::QueueDepth::default());
+    let r = s.sweeper.run_once(t0 + Duration::minutes(111)).await;
     assert_eq!(r.requeued, 1);
     assert_eq!(s.queue.messages(), vec![(tenant(), job.id.clone())]);
 }
