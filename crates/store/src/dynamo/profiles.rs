@@ -61,6 +61,17 @@ fn profile_key(tenant: &TenantId) -> Item {
     ])
 }
 
+/// `key` with a profile version's attributes (the current item and each
+/// history item hold the same ones).
+fn profile_item(mut key: Item, p: &VersionedProfile) -> Result<Item, StoreError> {
+    let body = serde_json::to_string(&p.profile)
+        .map_err(|e| StoreError::Permanent(format!("profile to JSON: {e}").into()))?;
+    key.insert("version".into(), n(p.version));
+    key.insert("updated_at".into(), s(p.updated_at.to_rfc3339()));
+    key.insert("body".into(), s(body));
+    Ok(key)
+}
+
 /// The key of version `version`'s history item.
 fn history_key(tenant: &TenantId, version: u64) -> Item {
     HashMap::from([
@@ -85,23 +96,19 @@ impl DynamoJobStore {
         &self,
         tenant: &TenantId,
         stored: &VersionedProfile,
-        previous: Option<u64>,
+        previous: Option<&VersionedProfile>,
     ) -> Result<Vec<TransactWriteItem>, StoreError> {
-        let body = serde_json::to_string(&stored.profile)
-            .map_err(|e| StoreError::Permanent(format!("profile to JSON: {e}").into()))?;
-        let mut item = profile_key(tenant);
-        item.insert("version".into(), n(stored.version));
-        item.insert("updated_at".into(), s(stored.updated_at.to_rfc3339()));
-        item.insert("body".into(), s(body));
-        let mut history = item.clone();
-        history.extend(history_key(tenant, stored.version));
+        let item = profile_item(profile_key(tenant), stored)?;
         let history = Put::builder()
             .table_name(&self.table)
-            .set_item(Some(history))
+            .set_item(Some(profile_item(
+                history_key(tenant, stored.version),
+                stored,
+            )?))
             .condition_expression("attribute_not_exists(#pk)")
             .expression_attribute_names("#pk", PK);
         let put = Put::builder().table_name(&self.table).set_item(Some(item));
-        let put = match previous {
+        let put = match previous.map(|p| p.version) {
             None => put
                 .condition_expression("attribute_not_exists(#pk)")
                 .expression_attribute_names("#pk", PK),
@@ -118,6 +125,19 @@ impl DynamoJobStore {
                 .put(build(history.build())?)
                 .build(),
         ];
+        // The version being replaced keeps its history item too: one written
+        // before versions were kept has none, and would read as never held.
+        // Its content is the current item's, so writing it again changes
+        // nothing when it exists.
+        if let Some(previous) = previous {
+            let kept = profile_item(history_key(tenant, previous.version), previous)?;
+            let put = Put::builder().table_name(&self.table).set_item(Some(kept));
+            writes.push(
+                TransactWriteItem::builder()
+                    .put(build(put.build())?)
+                    .build(),
+            );
+        }
         match enabled_schedule(&stored.profile) {
             Some(schedule) => {
                 let mut index = schedule_key(tenant);
@@ -194,13 +214,13 @@ impl ProfileStore for DynamoJobStore {
         now: DateTime<Utc>,
     ) -> Result<VersionedProfile, StoreError> {
         for _ in 0..MAX_RACES {
-            let previous = self.get_profile(tenant).await?.map(|p| p.version);
+            let previous = self.get_profile(tenant).await?;
             let stored = VersionedProfile {
-                version: previous.unwrap_or(0) + 1,
+                version: previous.as_ref().map_or(0, |p| p.version) + 1,
                 updated_at: now,
                 profile: profile.clone(),
             };
-            let writes = self.profile_writes(tenant, &stored, previous)?;
+            let writes = self.profile_writes(tenant, &stored, previous.as_ref())?;
             match self
                 .client
                 .transact_write_items()

@@ -1,5 +1,6 @@
 //! Compliance profiles in the jobs table: versions, and the schedule index the scheduler reads.
-use super::{at, store, tenant};
+use super::{at, store, store_and_table, tenant};
+use aws_sdk_dynamodb::types::AttributeValue;
 use kt_domain::profile::parse_profile;
 use kt_store::ProfileStore;
 
@@ -93,4 +94,38 @@ async fn enabled_schedules_follow_the_profiles() {
             .version,
         2
     );
+}
+
+/// A profile written before versions were kept has no history item; the
+/// next put keeps the version it replaces, so a report citing it can still
+/// read it back (before: a 404, "never had version 1").
+#[tokio::test]
+async fn a_profile_from_before_the_history_keeps_its_version_when_replaced() {
+    let (s, client, table) = store_and_table().await;
+    let acme = tenant("acme");
+    let first = parse_profile(br#"{"ens": {"category": "MEDIA"}}"#).unwrap();
+    let v1 = s
+        .put_profile(&acme, &first, at("2026-05-01T10:00:00Z"))
+        .await
+        .unwrap();
+    // As a profile written before versions were kept: no history item.
+    client
+        .delete_item()
+        .table_name(&table)
+        .key("pk", AttributeValue::S("TENANT#acme".into()))
+        .key("sk", AttributeValue::S(format!("PROFILE#v{:020}", 1)))
+        .condition_expression("attribute_exists(pk)")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        s.get_profile_version(&acme, 1).await.unwrap(),
+        Some(v1.clone()),
+        "the current one"
+    );
+    let second = parse_profile(br#"{"ens": {"category": "ALTA"}}"#).unwrap();
+    s.put_profile(&acme, &second, at("2026-05-02T10:00:00Z"))
+        .await
+        .unwrap();
+    assert_eq!(s.get_profile_version(&acme, 1).await.unwrap(), Some(v1));
 }
