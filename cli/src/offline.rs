@@ -274,13 +274,10 @@ pub struct PseudonymKeyArgs {
     #[arg(long)]
     pub tenant: String,
     /// The deployment's pseudonym key (its secret), from which every
-    /// tenant's key is derived.
-    #[arg(
-        long,
-        env = "KT_PSEUDONYM_KEY",
-        hide_env_values = true,
-        default_value = "kt-local-pseudonym-key"
-    )]
+    /// tenant's key is derived. Required: a default would print a key that
+    /// looks right and recomputes nothing (the local stack's is
+    /// kt-local-pseudonym-key).
+    #[arg(long, env = "KT_PSEUDONYM_KEY", hide_env_values = true)]
     pub pseudonym_key: String,
 }
 
@@ -288,6 +285,9 @@ pub struct PseudonymKeyArgs {
 /// (`provenance.pseudonymisation.key_id`), so the holder can check they match.
 pub fn pseudonym_key(args: &PseudonymKeyArgs, chosen: Option<OutputFormat>) -> anyhow::Result<()> {
     let tenant = TenantId::parse(&args.tenant).map_err(usage("--tenant"))?;
+    if let Some(why) = pseudonym::unusable_key(&args.pseudonym_key) {
+        return Err(Failure::Usage(format!("--pseudonym-key (KT_PSEUDONYM_KEY): {why}")).into());
+    }
     let tenant_key = Pseudonymizer::tenant_key(&args.pseudonym_key, tenant.as_str());
     let key_id = Pseudonymizer::new(&tenant_key, tenant.as_str()).key_id();
     match OutputFormat::or_auto(chosen) {

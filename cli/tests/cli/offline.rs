@@ -322,6 +322,11 @@ fn a_tenant_key_recomputes_the_report_the_service_key_writes() {
     let dir = tempfile::tempdir().unwrap();
     let lake = small_lake(dir.path(), 400);
     let service_key = "a-deployment-secret";
+    // Without the deployment's key it refuses (a default key would look right).
+    let mut no_key = kt_bare(dir.path());
+    no_key.args(["export", "pseudonym-key", "--tenant", "acme"]);
+    let refused = no_key.env_remove("KT_PSEUDONYM_KEY").output().unwrap();
+    assert_eq!(refused.status.code(), Some(2), "{}", stderr(&refused));
     let mut key_cmd = kt_bare(dir.path());
     key_cmd.args(["export", "pseudonym-key", "--tenant", "acme", "-o", "json"]);
     let key = key_cmd
