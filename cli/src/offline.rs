@@ -10,7 +10,7 @@ use kt_domain::{DateBound, ExportFormat, JobId, TenantId, Window};
 use kt_engine::formats::reports::pseudonym::{self, Pseudonymizer};
 use kt_engine::local_dir::{OfflineJob, READER_WENT_AWAY, export_dir_as};
 use kt_engine::output_place::{OutputPlace, is_stdout};
-use kt_engine::{EngineOptions, ReportInputs};
+use kt_engine::{EngineOptions, ExportError, ReportInputs};
 use std::path::PathBuf;
 
 #[derive(Debug, Args)]
@@ -211,8 +211,8 @@ pub async fn run(args: ExportRunArgs, chosen: Option<OutputFormat>) -> anyhow::R
     .await;
     // `--output /dev/stdout | head`: the reader took what it wanted; end
     // quietly, as `kt man | head` does.
-    if let Err(e) = &outcome
-        && e.to_string().contains(READER_WENT_AWAY)
+    if let Err(ExportError::Sink(e)) = &outcome
+        && e.message == READER_WENT_AWAY
     {
         return Ok(());
     }

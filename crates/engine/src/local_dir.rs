@@ -198,7 +198,13 @@ impl FileSink {
 /// `/dev/stdout` starts at offset 0, over what the shell appended to.
 fn open_in_place(path: &Path) -> std::io::Result<std::fs::File> {
     use std::os::fd::AsFd;
-    let descriptor = |names: [&str; 3]| names.iter().any(|n| path == Path::new(n));
+    // A link to `/dev/stdout` is the descriptor too.
+    let target = std::fs::read_link(path).unwrap_or_else(|_| path.to_path_buf());
+    let descriptor = |names: [&str; 3]| {
+        names
+            .iter()
+            .any(|n| path == Path::new(n) || target == Path::new(n))
+    };
     if descriptor(["/dev/stdout", "/dev/fd/1", "/proc/self/fd/1"]) {
         return std::io::stdout()
             .as_fd()

@@ -135,10 +135,15 @@ async fn use_link(
         .min(until - now)
         .num_seconds();
     if secs < 1 {
-        return Err(link_gone(&format!(
-            "this share link expired at {}",
-            at(link.expires_at)
-        )));
+        // Whichever ends first: the link, or the file it opens.
+        return Err(if until <= link.expires_at {
+            link_gone("the shared export's file is no longer kept")
+        } else {
+            link_gone(&format!(
+                "this share link expired at {}",
+                at(link.expires_at)
+            ))
+        });
     }
     let url = presign(state, &job, secs).await?;
     // A HEAD (a link preview, a mail scanner) downloads nothing: answered
