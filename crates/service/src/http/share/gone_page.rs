@@ -2,6 +2,7 @@
 //! in their language saying why the link no longer opens the export and
 //! whom to ask, with the 410 a program gets. An auditor with no account has
 //! no other screen; a problem+json body in a browser tab is not one.
+use super::shared::{ASK_FOR_A_NEW_ONE, EXPIRED_AT, FILE_NOT_KEPT, NOT_VALID, REVOKED_AT};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
@@ -35,16 +36,15 @@ fn spanish(headers: &HeaderMap) -> bool {
 
 /// The reason the API states (`link_gone`), in Spanish.
 fn reason_es(detail: &str) -> String {
-    let reason = detail
-        .strip_suffix("; ask the person who shared it for a new link")
-        .unwrap_or(detail);
-    if let Some(t) = reason.strip_prefix("this share link was revoked at ") {
+    let reason = detail.strip_suffix(ASK_FOR_A_NEW_ONE).unwrap_or(detail);
+    if let Some(t) = reason.strip_prefix(REVOKED_AT) {
         format!("este enlace se revocó el {t}")
-    } else if let Some(t) = reason.strip_prefix("this share link expired at ") {
+    } else if let Some(t) = reason.strip_prefix(EXPIRED_AT) {
         format!("este enlace caducó el {t}")
-    } else if reason.starts_with("the shared export's file is no longer kept") {
+    } else if reason == FILE_NOT_KEPT {
         "el archivo de la exportación compartida ya no se conserva".into()
     } else {
+        debug_assert_eq!(reason, NOT_VALID, "a reason the Spanish page does not know");
         "este enlace no es válido (mal copiado, o caducado y eliminado)".into()
     }
 }
@@ -63,9 +63,7 @@ pub fn gone_page(detail: &str, headers: &HeaderMap) -> Response {
             "Pida un enlace nuevo a la persona que lo compartió.",
         )
     } else {
-        let reason = detail
-            .strip_suffix("; ask the person who shared it for a new link")
-            .unwrap_or(detail);
+        let reason = detail.strip_suffix(ASK_FOR_A_NEW_ONE).unwrap_or(detail);
         (
             "en",
             "This link no longer opens the export",
@@ -135,28 +133,16 @@ mod tests {
 
     #[test]
     fn each_reason_reads_in_spanish() {
-        let ask = "; ask the person who shared it for a new link";
+        let ask = ASK_FOR_A_NEW_ONE;
         assert_eq!(
-            reason_es(&format!(
-                "this share link was revoked at 2026-12-06T01:36:05Z{ask}"
-            )),
+            reason_es(&format!("{REVOKED_AT}2026-12-06T01:36:05Z{ask}")),
             "este enlace se revocó el 2026-12-06T01:36:05Z"
         );
         assert_eq!(
-            reason_es(&format!(
-                "this share link expired at 2026-12-09T00:00:00Z{ask}"
-            )),
+            reason_es(&format!("{EXPIRED_AT}2026-12-09T00:00:00Z{ask}")),
             "este enlace caducó el 2026-12-09T00:00:00Z"
         );
-        assert!(
-            reason_es(&format!("the shared export's file is no longer kept{ask}"))
-                .contains("ya no se conserva")
-        );
-        assert!(
-            reason_es(&format!(
-                "this share link is not valid (mistyped, or expired and removed){ask}"
-            ))
-            .contains("no es válido")
-        );
+        assert!(reason_es(&format!("{FILE_NOT_KEPT}{ask}")).contains("ya no se conserva"));
+        assert!(reason_es(&format!("{NOT_VALID}{ask}")).contains("no es válido"));
     }
 }

@@ -31,10 +31,17 @@ pub struct SharedDownload {
     pub link_expires_at: DateTime<Utc>,
 }
 
+/// Why a link no longer opens anything, as the 410 says it; the browser's
+/// page (`gone_page`) reads these same words back to say them in Spanish.
+pub(super) const REVOKED_AT: &str = "this share link was revoked at ";
+pub(super) const EXPIRED_AT: &str = "this share link expired at ";
+pub(super) const FILE_NOT_KEPT: &str = "the shared export's file is no longer kept";
+pub(super) const NOT_VALID: &str =
+    "this share link is not valid (mistyped, or expired and removed)";
+pub(super) const ASK_FOR_A_NEW_ONE: &str = "; ask the person who shared it for a new link";
+
 fn link_gone(why: &str) -> ApiError {
-    ApiError::LinkGone(format!(
-        "{why}; ask the person who shared it for a new link"
-    ))
+    ApiError::LinkGone(format!("{why}{ASK_FOR_A_NEW_ONE}"))
 }
 
 fn at(t: DateTime<Utc>) -> String {
@@ -57,7 +64,7 @@ pub(in crate::http) async fn live_link(
     state: &AppState,
     path: Result<Path<String>, PathRejection>,
 ) -> Result<LiveLink> {
-    let unknown = || link_gone("this share link is not valid (mistyped, or expired and removed)");
+    let unknown = || link_gone(NOT_VALID);
     let token = match path {
         Ok(Path(t)) if is_token_shaped(&t) => t,
         _ => return Err(unknown()),
@@ -69,16 +76,10 @@ pub(in crate::http) async fn live_link(
     tracing::Span::current().record("job_id", link.job_id.as_str());
     let now = state.now();
     if let Some(revoked) = link.revoked_at {
-        return Err(link_gone(&format!(
-            "this share link was revoked at {}",
-            at(revoked)
-        )));
+        return Err(link_gone(&format!("{REVOKED_AT}{}", at(revoked))));
     }
     if link.expires_at <= now {
-        return Err(link_gone(&format!(
-            "this share link expired at {}",
-            at(link.expires_at)
-        )));
+        return Err(link_gone(&format!("{EXPIRED_AT}{}", at(link.expires_at))));
     }
     let job = state.jobs.get(&link.tenant_id, &link.job_id).await?;
     let available = job
@@ -86,7 +87,7 @@ pub(in crate::http) async fn live_link(
         .and_then(|j| j.artifact_available_until())
         .filter(|until| *until > now);
     let (Some(job), Some(until)) = (job, available) else {
-        return Err(link_gone("the shared export's file is no longer kept"));
+        return Err(link_gone(FILE_NOT_KEPT));
     };
     Ok(LiveLink {
         link,
@@ -137,12 +138,9 @@ async fn use_link(
     if secs < 1 {
         // Whichever ends first: the link, or the file it opens.
         return Err(if until <= link.expires_at {
-            link_gone("the shared export's file is no longer kept")
+            link_gone(FILE_NOT_KEPT)
         } else {
-            link_gone(&format!(
-                "this share link expired at {}",
-                at(link.expires_at)
-            ))
+            link_gone(&format!("{EXPIRED_AT}{}", at(link.expires_at)))
         });
     }
     let url = presign(state, &job, secs).await?;

@@ -2,7 +2,7 @@
 //! window in the zone its dates were chosen in (the JSON states UTC
 //! instants, which for Europe/Madrid begin the evening before), the end
 //! said to be excluded, and times to the second.
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Timelike, Utc};
 use chrono_tz::Tz;
 
 /// `2026-05-01 00:00 → 2026-05-04 00:00` in `timezone`, or `None` when a
@@ -10,9 +10,16 @@ use chrono_tz::Tz;
 pub fn local_window(start: &str, end: &str, timezone: &str) -> Option<String> {
     let zone: Tz = timezone.parse().ok()?;
     let local = |t: &str| {
-        DateTime::parse_from_rfc3339(t)
-            .ok()
-            .map(|t| t.with_timezone(&zone).format("%Y-%m-%d %H:%M").to_string())
+        DateTime::parse_from_rfc3339(t).ok().map(|t| {
+            let local = t.with_timezone(&zone);
+            // Seconds only when a bound has them (an instant the caller gave).
+            let shape = if local.second() == 0 && local.nanosecond() == 0 {
+                "%Y-%m-%d %H:%M"
+            } else {
+                "%Y-%m-%d %H:%M:%S"
+            };
+            local.format(shape).to_string()
+        })
     };
     Some(format!("{} → {}", local(start)?, local(end)?))
 }
@@ -47,6 +54,10 @@ mod tests {
         assert_eq!(
             local_window("2026-05-01T00:00:00Z", "2026-05-04T00:00:00Z", "UTC").as_deref(),
             Some("2026-05-01 00:00 → 2026-05-04 00:00")
+        );
+        assert_eq!(
+            local_window("2026-05-01T00:00:30Z", "2026-05-01T12:00:00Z", "UTC").as_deref(),
+            Some("2026-05-01 00:00:30 → 2026-05-01 12:00")
         );
         assert_eq!(local_window("2026-05-01T00:00:00Z", "x", "UTC"), None);
         assert_eq!(
