@@ -2,7 +2,7 @@
 //! in their language saying why the link no longer opens the export and
 //! whom to ask, with the 410 a program gets. An auditor with no account has
 //! no other screen; a problem+json body in a browser tab is not one.
-use super::shared::{ASK_FOR_A_NEW_ONE, EXPIRED_AT, FILE_NOT_KEPT, NOT_VALID, REVOKED_AT};
+use super::{ASK_FOR_A_NEW_ONE, EXPIRED_AT, FILE_NOT_KEPT, NOT_VALID, REVOKED_AT};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 

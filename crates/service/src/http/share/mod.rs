@@ -24,6 +24,14 @@ pub(super) use shared::{LiveLink, live_link};
 
 type Result<T, E = ApiError> = std::result::Result<T, E>;
 
+/// Why a link no longer opens anything, as the 410 says it; the browser's
+/// page ([`gone_page`]) reads these same words back to say them in Spanish.
+const REVOKED_AT: &str = "this share link was revoked at ";
+const EXPIRED_AT: &str = "this share link expired at ";
+const FILE_NOT_KEPT: &str = "the shared export's file is no longer kept";
+const NOT_VALID: &str = "this share link is not valid (mistyped, or expired and removed)";
+const ASK_FOR_A_NEW_ONE: &str = "; ask the person who shared it for a new link";
+
 /// Bytes of randomness in a token (256 bits; base64url: 43 characters).
 const TOKEN_BYTES: usize = 32;
 

@@ -1,7 +1,10 @@
 //! `/v1/shared/{token}`: what an auditor holding a link gets, with no
 //! account: a fresh presigned URL of minutes (a redirect, or JSON), each
 //! use on the job's trail; 410, saying why, for a link no longer good.
-use super::{Result, gone_page, is_token_shaped, token_sha256};
+use super::{
+    ASK_FOR_A_NEW_ONE, EXPIRED_AT, FILE_NOT_KEPT, NOT_VALID, REVOKED_AT, Result, gone_page,
+    is_token_shaped, token_sha256,
+};
 use crate::http::audit::record;
 use crate::http::client::Client;
 use crate::http::presigned::{DownloadLink, presign, see_other, wants_redirect};
@@ -30,15 +33,6 @@ pub struct SharedDownload {
     pub download: DownloadLink,
     pub link_expires_at: DateTime<Utc>,
 }
-
-/// Why a link no longer opens anything, as the 410 says it; the browser's
-/// page (`gone_page`) reads these same words back to say them in Spanish.
-pub(super) const REVOKED_AT: &str = "this share link was revoked at ";
-pub(super) const EXPIRED_AT: &str = "this share link expired at ";
-pub(super) const FILE_NOT_KEPT: &str = "the shared export's file is no longer kept";
-pub(super) const NOT_VALID: &str =
-    "this share link is not valid (mistyped, or expired and removed)";
-pub(super) const ASK_FOR_A_NEW_ONE: &str = "; ask the person who shared it for a new link";
 
 fn link_gone(why: &str) -> ApiError {
     ApiError::LinkGone(format!("{why}{ASK_FOR_A_NEW_ONE}"))
