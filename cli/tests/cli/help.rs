@@ -1,7 +1,7 @@
 //! `kt --help` is held by golden files (UPDATE_GOLDEN=1 rewrites them);
 //! completions and the man page come from the same definition.
 use crate::stack::kt_bare;
-use crate::{stderr, stdout};
+use crate::{stderr, stdout, with_stdout_closed};
 use std::path::PathBuf;
 
 fn golden(name: &str, args: &[&str]) {
@@ -98,16 +98,12 @@ fn the_man_page_documents_the_commands_and_exit_codes() {
 fn completions_and_the_man_page_end_quietly_at_a_closed_pipe() {
     let dir = tempfile::tempdir().unwrap();
     for args in [&["completions", "bash"][..], &["man"]] {
-        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_kt"))
-            .args(args)
-            .current_dir(dir.path())
-            .env("KT_CONFIG", dir.path().join("no-such-config.toml"))
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
-        drop(child.stdout.take());
-        let out = child.wait_with_output().unwrap();
+        let out = with_stdout_closed(
+            std::process::Command::new(env!("CARGO_BIN_EXE_kt"))
+                .args(args)
+                .current_dir(dir.path())
+                .env("KT_CONFIG", dir.path().join("no-such-config.toml")),
+        );
         let err = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(0), "{args:?}: {err}");
         assert!(err.is_empty(), "{args:?}: {err}");

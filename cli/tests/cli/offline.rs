@@ -1,7 +1,7 @@
 //! `kt export run`: an export from a local copy of the lake, its answers,
 //! its usage errors and where it writes.
 use crate::stack::kt_bare;
-use crate::{stderr, stdout};
+use crate::{stderr, stdout, with_stdout_closed};
 use std::path::Path;
 
 /// A one-day lake of `events` events for acme, written under `dir/lake`.
@@ -301,13 +301,7 @@ fn an_export_to_stdout_is_all_of_stdout_and_the_link_stays() {
 
     // `| head -c 100`: the reader closes the pipe early; the export ends
     // quietly (it said "error: ... Broken pipe" and exited 1).
-    let mut child = spawned_export(dir.path(), &lake, "json", &link)
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    drop(child.stdout.take());
-    let out = child.wait_with_output().unwrap();
+    let out = with_stdout_closed(&mut spawned_export(dir.path(), &lake, "json", &link));
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "{err}");
     assert!(!err.contains("error"), "{err}");

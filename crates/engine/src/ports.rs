@@ -29,9 +29,11 @@ pub struct SourceError {
     /// The object was read but its bytes are not valid gzip (or are
     /// truncated): the lake's content, not the service, is at fault.
     pub corrupt: bool,
-    /// The object was deleted or replaced since the lake was listed:
-    /// retryable where a new attempt lists again, not where the listing is
-    /// frozen (a fan-out's segments).
+    /// The object was deleted or replaced since the lake was listed: worth
+    /// another attempt only where that attempt lists the lake again
+    /// ([`ExportError::is_retryable_with_a_new_listing`]); `retryable` stays
+    /// about the same inputs, so a fan-out's segment (a frozen listing)
+    /// fails at once.
     pub lake_changed: bool,
     #[source]
     pub source: Option<Cause>,
@@ -50,10 +52,9 @@ impl SourceError {
     }
 
     /// Marks the object as gone or replaced since the listing (see
-    /// [`Self::lake_changed`]); another attempt lists the lake again.
+    /// [`Self::lake_changed`]).
     pub fn lake_changed(mut self) -> Self {
         self.lake_changed = true;
-        self.retryable = true;
         self
     }
 
@@ -201,6 +202,12 @@ impl ExportError {
             Self::Sink(e) => e.retryable,
             Self::Canceled | Self::Strict { .. } | Self::Internal(_) => false,
         }
+    }
+
+    /// Worth another attempt that lists the lake again: retryable, or the
+    /// lake changed under this one (an object deleted or replaced).
+    pub fn is_retryable_with_a_new_listing(&self) -> bool {
+        self.is_retryable() || matches!(self, Self::Source(e) if e.lake_changed)
     }
     /// Stable code for the job's `error.code`.
     pub fn code(&self) -> &'static str {

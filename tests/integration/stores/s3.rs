@@ -1,5 +1,5 @@
 use bytes::Bytes;
-use kt_engine::{LakeSource, SourceObject};
+use kt_engine::{ExportError, LakeSource, SourceObject};
 use kt_integration_tests::emulator_with_clients;
 use kt_store::s3::{MIN_PART_SIZE, PartPlan, S3ArtifactStore, S3LakeSource};
 use kt_store::{ArtifactMeta, ArtifactStore};
@@ -207,7 +207,7 @@ async fn the_lake_lists_a_prefix_sorted_and_streams_objects() {
     // Listed, then deleted before it was read: the lake changed under the
     // export, and another attempt lists it again (it used to fail the job
     // at once with "the event lake could not be read").
-    assert!(err.retryable, "{err}");
+    assert!(ExportError::Source(err).is_retryable_with_a_new_listing());
     // Replaced since the listing: its ETag no longer matches.
     let replaced = SourceObject {
         etag: "\"00000000000000000000000000000000\"".into(),
@@ -218,5 +218,5 @@ async fn the_lake_lists_a_prefix_sorted_and_streams_objects() {
         .await
         .err()
         .expect("a replaced object fails its If-Match");
-    assert!(err.retryable, "{err}");
+    assert!(ExportError::Source(err).is_retryable_with_a_new_listing());
 }

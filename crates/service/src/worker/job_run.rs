@@ -106,7 +106,10 @@ impl Worker {
                 info!("export stopped: job canceled or taken over");
                 Disposition::Done
             }
-            Err(e) if e.is_retryable() && receive_count < self.deps.max_attempts => {
+            Err(e)
+                if e.is_retryable_with_a_new_listing()
+                    && receive_count < self.deps.max_attempts =>
+            {
                 warn!(error = %ErrorChain(&e), "retryable export failure; releasing the job for another attempt");
                 self.release(&job, attempt).await
             }

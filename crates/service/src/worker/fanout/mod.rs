@@ -67,7 +67,7 @@ impl Worker {
     }
 
     async fn planning_failed(&self, job: &Job, e: &ExportError, receive_count: u32) -> Disposition {
-        if e.is_retryable() && receive_count < self.deps.max_attempts {
+        if e.is_retryable_with_a_new_listing() && receive_count < self.deps.max_attempts {
             warn!(error = %kt_engine::ErrorChain(e), "fan-out planning failed; releasing the job for another attempt");
             return self.release(job, job.attempts).await;
         }

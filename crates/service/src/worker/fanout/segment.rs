@@ -107,12 +107,8 @@ impl Worker {
                 return Disposition::Done;
             }
             // A segment reads the plan's frozen listing: an object gone since
-            // would be gone again on every attempt.
-            Err(e)
-                if e.is_retryable()
-                    && !listing_gone(&e)
-                    && receive_count < self.deps.max_attempts =>
-            {
+            // would be gone again on every attempt (not `..._with_a_new_listing`).
+            Err(e) if e.is_retryable() && receive_count < self.deps.max_attempts => {
                 warn!(index, error = %ErrorChain(&e), "retryable segment failure; its message will be retried");
                 return Disposition::Retry;
             }
@@ -380,9 +376,4 @@ impl ProgressObserver for SegmentHeartbeat {
             }
         }
     }
-}
-
-/// An object of the frozen listing that was deleted or replaced since.
-fn listing_gone(e: &ExportError) -> bool {
-    matches!(e, ExportError::Source(s) if s.lake_changed)
 }
