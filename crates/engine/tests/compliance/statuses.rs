@@ -286,3 +286,75 @@ fn reports_are_byte_identical_for_the_same_events_profile_version_and_key() {
         );
     }
 }
+
+#[test]
+fn a_resolution_timestamped_before_its_opening_leaves_the_request_pending_everywhere() {
+    // esc_9's resolution (allow) is logged five minutes before its opening: a
+    // timestamp anomaly, so no section may count the request as reviewed.
+    let resolved = json!({"event_id": "evt_1", "ts": "2026-05-02T10:00:00.000Z", "tenant_id": "acme",
+        "event_type": "escalation.resolved", "request_id": "req_9", "escalation_id": "esc_9",
+        "config_version": "cfg_1", "decision": "allow", "reviewer": "u_dpo", "outcome": "approved"});
+    let opened = json!({"event_id": "evt_2", "ts": "2026-05-02T10:05:00.000Z", "tenant_id": "acme",
+        "event_type": "escalation.opened", "request_id": "req_9", "escalation_id": "esc_9",
+        "config_version": "cfg_1", "actor": {"user_id": "u_1", "app": "bot"}, "decision": "escalate",
+        "data_categories": ["health"], "risk_level": "high",
+        "model": {"provider": "mistral", "name": "m", "region": "eu-west-1"}});
+    let doc = render_json(
+        ExportFormat::ComplianceAepd,
+        &[resolved.to_string(), opened.to_string()],
+    );
+    let s = &doc["sections"];
+    assert_eq!(s["rgpd.22"]["metrics"]["resolutions_before_opening"], 1);
+    assert_eq!(s["rgpd.22"]["metrics"]["pending_at_window_end"], 1);
+    let handling = &s["rgpd.5.1.c"]["metrics"]["handling"];
+    assert_eq!(handling["escalated_then_allowed_by_reviewer"], 0);
+    assert_eq!(handling["escalated_without_decision_in_window"], 1);
+    assert_eq!(
+        s["rgpd.9"]["metrics"]["escalated_then_allowed_by_reviewer"],
+        0
+    );
+    assert_eq!(
+        s["rgpd.9"]["metrics"]["escalated_without_decision_in_window"],
+        1
+    );
+}
+
+#[test]
+fn the_gateways_own_category_names_count_as_special_once_an_event() {
+    let event = |id: &str, categories: Value| {
+        json!({"event_id": id, "ts": "2026-05-02T10:00:00.000Z", "tenant_id": "acme",
+               "event_type": "gateway.request", "request_id": id, "config_version": "cfg_1",
+               "actor": {"user_id": "u_1", "app": "bot"}, "decision": "redact",
+               "data_categories": categories,
+               "model": {"provider": "mistral", "name": "m", "region": "eu-west-1"}})
+        .to_string()
+    };
+    let doc = render_json(
+        ExportFormat::ComplianceAepd,
+        &[
+            event("evt_1", json!(["political_opinion", "political_opinion"])),
+            event("evt_2", json!(["religion", "email"])),
+            event("evt_3", json!(["email"])),
+        ],
+    );
+    let special = &doc["sections"]["rgpd.9"];
+    assert_eq!(special["metrics"]["special_category_requests"], 2);
+    assert_eq!(
+        special["metrics"]["detected_categories_not_considered_special"],
+        json!(["email"])
+    );
+    assert!(
+        special["gaps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|g| g == "detected categories not treated as special here: email"),
+        "{special}"
+    );
+    // A category named twice in one event is one detection of it.
+    let by_category = &doc["sections"]["rgpd.5.1.c"]["metrics"]["detections_by_category"];
+    assert_eq!(
+        by_category["political_opinion"]["redact"], 1,
+        "{by_category}"
+    );
+}

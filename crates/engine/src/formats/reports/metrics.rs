@@ -222,6 +222,9 @@ pub struct SpecialMetrics {
     pub escalated_then_allowed_by_reviewer: u64,
     pub escalated_without_decision_in_window: u64,
     pub categories_considered_special: Value,
+    /// Detected categories outside that list, so a reader who holds one of
+    /// them to be special sees it was not counted.
+    pub detected_categories_not_considered_special: Value,
 }
 
 /// `by_design` (aepd/mod.rs).

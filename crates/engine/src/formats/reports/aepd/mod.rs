@@ -6,7 +6,7 @@
 mod breach_transfer;
 
 use super::Framework::Aepd;
-use super::aggregate::{Aggregate, Pop};
+use super::aggregate::{Aggregate, Pop, vocab};
 use super::common;
 use super::declared::{self, Profile};
 use super::envelope::{Section, Status};
@@ -200,16 +200,28 @@ fn special(agg: &Aggregate) -> Section {
     let p = &agg.privacy;
     let d = &p.special_by_decision;
     let reviewed = p.reviewed(&agg.oversight);
+    let not_special: Vec<&str> = p
+        .by_category
+        .keys()
+        .into_iter()
+        .map(String::as_str)
+        .filter(|c| !vocab::is_special(c))
+        .collect();
     s.set_metrics(SpecialMetrics {
         special_category_requests: p.special_events,
         by_category: json!(p.special_by_category.to_json_with()),
         handling: json!(d),
         escalated_then_allowed_by_reviewer: reviewed.special_allowed,
         escalated_without_decision_in_window: reviewed.special_pending,
-        categories_considered_special: json!(
-            crate::formats::reports::aggregate::vocab::SPECIAL_CATEGORIES
-        ),
+        categories_considered_special: json!(vocab::SPECIAL_CATEGORIES),
+        detected_categories_not_considered_special: json!(not_special),
     });
+    if !not_special.is_empty() {
+        s.gap(format!(
+            "detected categories not treated as special here: {}",
+            not_special.join(", ")
+        ));
+    }
     s.status = if !detector_gap(agg, &mut s) {
         Status::NotEvidenced
     } else if p.special_events == 0 {

@@ -51,12 +51,13 @@ impl<'e> Obs<'e> {
     pub(super) fn new(ev: &'e ParsedEvent<'e>, p: Prepared, model_key: &'e str) -> Self {
         let e = &ev.fields;
         let event_type = e.event_type.as_ref();
-        let categories: smallvec::SmallVec<[&str; 4]> = e
-            .data_categories
-            .iter()
-            .flatten()
-            .map(|c| c.as_ref())
-            .collect();
+        // A category named twice in one event is one detection of it.
+        let mut categories: smallvec::SmallVec<[&str; 4]> = smallvec::SmallVec::new();
+        for c in e.data_categories.iter().flatten() {
+            if !categories.contains(&c.as_ref()) {
+                categories.push(c.as_ref());
+            }
+        }
         let model = e.model.as_ref();
         let region = model.and_then(|m| m.region.as_deref());
         Obs {

@@ -152,9 +152,12 @@ impl Privacy {
             ..Default::default()
         };
         for (id, x) in self.escalated.iter() {
+            // A resolution timestamped before its own opening is a timestamp
+            // anomaly that leaves the escalation pending, as rgpd.22 counts it.
             let decision = oversight
                 .lifecycles
                 .get(id.as_str())
+                .filter(|l| !l.resolved_before_opening())
                 .and_then(|l| l.resolution.as_deref());
             match decision {
                 Some("allow") => {

@@ -8,15 +8,21 @@ pub const REQUEST_TYPES: &[&str] = &["gateway.request", "policy.decision", "esca
 /// The event types the event-lake contract documents.
 pub use kt_domain::KNOWN_EVENT_TYPES as KNOWN_TYPES;
 
-/// GDPR Art. 9(1) special categories, as detector category names.
+/// GDPR Art. 9(1) special categories, as detector category names: the
+/// gateway's own names (`political_opinion`, `religion`) and the common
+/// spellings of the article's terms, so no detector's wording drops one.
 pub const SPECIAL_CATEGORIES: &[&str] = &[
     "health",
     "biometric",
     "genetic",
     "racial_or_ethnic_origin",
     "ethnic_origin",
+    "political_opinion",
     "political_opinions",
+    "religion",
+    "religious_belief",
     "religious_beliefs",
+    "philosophical_belief",
     "philosophical_beliefs",
     "trade_union_membership",
     "trade_union",

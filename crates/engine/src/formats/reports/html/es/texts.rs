@@ -86,6 +86,10 @@ pub const TEXTS: &[(&str, &str)] = &[
         "{} solicitud(es) con categorías especiales se permitieron ({} de ellas por un revisor) o se trataron sin decisión registrada",
     ),
     (
+        "detected categories not treated as special here: {}",
+        "categorías detectadas que aquí no se tratan como especiales: {}",
+    ),
+    (
         "{} escalated special-category request(s) have no reviewer decision in the window",
         "{} solicitud(es) escaladas con categorías especiales no tienen decisión de un revisor en el periodo",
     ),
