@@ -43,6 +43,11 @@ function reasonNodes(error) {
   ];
 }
 
+/** "in 3 days": said again as time passes (history.js re-reads `data-relative`). */
+function relativeEl(ms) {
+  return el('div', { class: 'small muted', 'data-relative': String(ms), text: formatRelative(ms) });
+}
+
 function expiresCell(job) {
   const label = t('colExpires');
   if (!job.expires_at) return el('td', { class: 'muted', 'data-label': label, text: t('none') });
@@ -52,18 +57,18 @@ function expiresCell(job) {
     // A retained evidence export: kept (locked) and downloadable until then.
     return el('td', { class: 'when', 'data-label': label }, el('div', { text: t('keptUntil') }),
       timeEl(job.retained_until, formatDateTime(kept)),
-      el('div', { class: 'small muted', text: formatRelative(kept) }));
+      relativeEl(kept));
   }
   if (job.status === 'expired') {
     return el('td', { class: 'when expired', 'data-label': label }, el('strong', { text: t('st_expired') }), ' ',
       timeEl(job.expires_at, formatDateTime(ms)),
-      el('div', { class: 'small muted', text: formatRelative(ms) }));
+      relativeEl(ms));
   }
   return el('td', { class: 'when', 'data-label': label }, timeEl(job.expires_at, formatDateTime(ms)),
-    el('div', { class: 'small muted', text: formatRelative(ms) }));
+    relativeEl(ms));
 }
 
-function actionsCell(job, actions) {
+function actionsCell(job, actions, note) {
   const buttons = [];
   if (job.status === 'completed' || job.status === 'expired') {
     buttons.push(el('button', {
@@ -95,6 +100,8 @@ function actionsCell(job, actions) {
   }
   const cell = el('td', { class: 'actions', 'data-label': t('colActions') }, el('div', { class: 'btns' }, buttons));
   if (job.status === 'expired') cell.append(el('p', { class: 'small muted', id: `exp-${job.id}`, text: t('expiredNoDownload') }));
+  // What happened to this row's last download (the file had expired, say): on screen, not only announced.
+  if (note) cell.append(el('p', { class: 'row-note notice error small', text: note }));
   return cell;
 }
 
@@ -108,9 +115,9 @@ function fileNameWithBreaks(name) {
  * browser's Date cannot read, say), a plain row with its file, id and
  * status: one odd job must not blank the whole history.
  */
-export function safeJobRow(job, actions) {
+export function safeJobRow(job, actions, note = null) {
   try {
-    return jobRow(job, actions);
+    return jobRow(job, actions, note);
   } catch (e) {
     console.error(`job ${job?.id}: row not rendered`, e);
     return el('tr', { 'data-job-id': job?.id ?? '', 'data-status': job?.status ?? '' },
@@ -134,7 +141,7 @@ function originTag(job) {
     el('span', { class: 'tag tag-scheduled', title: t('scheduledTitle', { origin: job.origin }) }, t('scheduled')));
 }
 
-function jobRow(job, actions) {
+function jobRow(job, actions, note) {
   const created = Date.parse(job.created_at);
   const rejected = job.stats?.rejected_lines;
   return el('tr', { 'data-job-id': job.id, 'data-status': job.status },
@@ -156,9 +163,9 @@ function jobRow(job, actions) {
     statusCell(job),
     el('td', { class: 'num', 'data-label': t('colEvents'), text: job.event_count == null ? t('none') : formatNumber(job.event_count) }),
     el('td', { class: `num${rejected ? ' warn' : ''}`, 'data-label': t('colRejectedLong'), text: rejected == null ? t('none') : formatNumber(rejected) }),
-    el('td', { class: 'when', 'data-label': t('colCreated') }, timeEl(job.created_at, formatDateTime(created)), el('div', { class: 'small muted', text: formatRelative(created) })),
+    el('td', { class: 'when', 'data-label': t('colCreated') }, timeEl(job.created_at, formatDateTime(created)), relativeEl(created)),
     expiresCell(job),
-    actionsCell(job, actions));
+    actionsCell(job, actions, note));
 }
 
 /**

@@ -86,13 +86,16 @@ test('refreshes every 2 s while a job is queued, backs off to 30 s, pauses while
   page.on('requestfinished', (q) => { if (lists.includes(q)) inFlight -= 1; });
   page.on('requestfailed', (q) => { if (lists.includes(q)) inFlight -= 1; });
 
-  // Nothing active: no polling at all.
+  // Nothing active: one quiet refresh a minute (a job made elsewhere shows up).
   await page.getByText('No exports yet').waitFor();
   await settle();
   let seen = lists.length;
-  await page.clock.runFor(60000);
+  await page.clock.runFor(59000);
   await settle();
-  assert.equal(lists.length, seen, 'no refresh while every row is final');
+  assert.equal(lists.length, seen, 'no refresh within the idle minute');
+  await page.clock.runFor(1500);
+  await settle();
+  assert.equal(lists.length, seen + 1, 'one quiet refresh after a minute');
 
   await fillWindow(page, MAY);
   const job = await createThroughForm(page, { format: 'csv' });
@@ -135,14 +138,80 @@ test('refreshes every 2 s while a job is queued, backs off to 30 s, pauses while
   assert.equal(lists.length, seen + 1, 'refreshes on becoming visible');
   seen = lists.length;
 
-  // The job ends (canceled from elsewhere): the next refresh sees it, announces it, and polling stops.
+  // The job ends (canceled from elsewhere): the next refresh sees it, announces it, and polling slows to once a minute.
   assert.equal((await apiPost(page, stack.url, `/v1/export-jobs/${job.id}/cancel`)).status, 202);
-  const afterCancel = await gaps(120);
-  assert.equal(afterCancel.length, 1, `one refresh, then none: ${afterCancel}`);
+  const afterCancel = await gaps(150);
+  assert.ok(afterCancel[0] <= 30, `the next refresh sees it: ${afterCancel}`);
+  assert.ok(afterCancel.length >= 2 && afterCancel.slice(1).every((g) => g === 60), `then one a minute: ${afterCancel}`);
   await row(page, job.id).getByText('Canceled', { exact: true }).waitFor();
   // No label: named with its window and zone, which its file name does not say.
   await page.getByRole('status').filter({ hasText: `Export ${job.file_name} (1 May 2026, 00:00 +00:00 to 3 May 2026, 24:00 +00:00, UTC) canceled.` }).waitFor();
   assert.equal(await page.getByRole('status').count(), 1);
+});
+
+test('time passes on the page: relative times move, a row turns Expired when its file goes, a job made elsewhere appears', async () => {
+  // Before: a completed row said "expires in 40 seconds" forever, its
+  // Download then did nothing visible, and a job the CLI made appeared only
+  // after Refresh. The local stack cannot complete a job that expires in
+  // seconds, so the list's answer is rewritten for two real (queued) jobs.
+  const page = await newPage(browser);
+  await page.clock.install();
+  await signIn(page, stack.url, 'acme-time');
+  const body = { type: 'events', format: 'csv', date_from: '2026-05-01', date_to: '2026-05-02', timezone: 'UTC' };
+  const soon = (await apiPost(page, stack.url, '/v1/export-jobs', { ...body, label: 'expires soon' })).body;
+  const gone = (await apiPost(page, stack.url, '/v1/export-jobs', { ...body, label: 'gone on download' })).body;
+  const now = await page.evaluate(() => Date.now());
+  const completed = (expiresAt) => ({
+    status: 'completed', actions: ['download'], progress: 1, event_count: 120, sha256: 'ab'.repeat(32), size_bytes: 1000,
+    completed_at: new Date(now - 60000).toISOString(), expires_at: new Date(expiresAt).toISOString(),
+  });
+  await page.route('**/v1/export-jobs?*', async (route) => {
+    const response = await route.fetch();
+    const list = await response.json();
+    for (const job of list.jobs) {
+      if (job.id === soon.id) Object.assign(job, completed(now + 45000));
+      if (job.id === gone.id) Object.assign(job, completed(now + 7 * 86400000));
+    }
+    await route.fulfill({ response, json: list });
+  });
+  // The service says the file is gone (its expiry passed by the service's clock).
+  await page.route(`**/v1/export-jobs/${gone.id}/download*`, (route) => route.fulfill({
+    status: 410, contentType: 'application/problem+json',
+    body: JSON.stringify({ type: 'urn:kt-exports:problem:export-expired', title: 'Export expired', status: 410, detail: 'the export expired; create a new export job to get the data again' }),
+  }));
+  await page.getByRole('button', { name: 'Refresh' }).click();
+  const s = row(page, soon.id);
+  await s.getByText('Completed', { exact: true }).waitFor();
+  const relative = s.locator('td.when').last().locator('[data-relative]');
+  const seconds = async () => Number((await relative.textContent()).match(/^in (\d+) seconds?$/)?.[1]);
+  assert.ok((await seconds()) > 30, await relative.textContent());
+
+  // Made elsewhere (the CLI, another tab): not on the page yet.
+  const elsewhere = (await apiPost(page, stack.url, '/v1/export-jobs', { ...body, label: 'made elsewhere' })).body;
+  assert.equal(await row(page, elsewhere.id).count(), 0);
+
+  // Half a minute on: the relative time says so.
+  await page.clock.runFor(30000);
+  await until(async () => (await seconds()) <= 15, { what: `the relative expiry to move on (${await relative.textContent()})` });
+
+  // Past its expiry: the row is Expired, Download disabled, announced; the quiet refresh brought the other job.
+  await page.clock.runFor(31000);
+  await s.locator('.status').getByText('Expired', { exact: true }).waitFor();
+  assert.ok(await s.getByRole('button', { name: 'Download' }).isDisabled());
+  await s.getByText('Expired: run it again to get the data.').waitFor();
+  await page.getByRole('status').filter({ hasText: `Export ${soon.file_name} “expires soon” expired.` }).waitFor();
+  await row(page, elsewhere.id).waitFor();
+  assert.equal(await page.locator('#jobs tbody tr').first().getAttribute('data-job-id'), elsewhere.id);
+
+  // A download the service refuses as expired says so in the row, on screen.
+  const g = row(page, gone.id);
+  await g.getByRole('button', { name: 'Download' }).click();
+  const note = g.locator('.row-note');
+  await note.getByText('This export expired; run it again to get the data.').waitFor();
+  assert.ok(await note.isVisible());
+  assert.notEqual(await page.evaluate(() => document.activeElement.tagName), 'BODY');
+  await shot(page, 'time-passed');
+  assert.deepEqual(page.jsErrors, []);
 });
 
 test('pages through the history newest first and filters by status', async () => {
