@@ -84,6 +84,10 @@ function showProblem(problem) {
   if (!problem.errors.length) {
     unplaced.push(problem.status === 0 ? [t('network')] : wordsNodes(problemWords(problem, problem.detail || problem.title)));
   }
+  // The active-job limit (429) and a busy service (503) say how long to wait.
+  if (problem.retryAfter !== null && problem.retryAfter !== undefined && [429, 503].includes(problem.status)) {
+    unplaced.push([problem.retryAfter === 1 ? t('tryAgainInOne') : t('tryAgainIn', { n: problem.retryAfter })]);
+  }
   if (unplaced.length) {
     const box = $('form-errors');
     box.replaceChildren(el('strong', { text: t('fixErrors') }), ' ', ...unplaced.flatMap((nodes, i) => (i ? [' ', ...nodes] : nodes)));

@@ -175,5 +175,13 @@ export const en = {
   network: 'The API could not be reached. Check your connection and try again.',
   scheduled: 'Scheduled',
   scheduledTitle: 'Created by the schedule ({origin}), not by a person',
+  tryAgainIn: 'Try again in {n} seconds.',
+  tryAgainInOne: 'Try again in 1 second.',
+  // The API's words the English page says its own way (server-words.js); the rest it says as sent, as a sentence.
+  field_required: 'Required.',
+  field_days: 'Enter a whole number of days, 1 or more.',
+  field_link_too_long: 'The file is kept until {until}, so a link can last at most {max} days.',
+  field_link_too_long_one: 'The file is kept until {until}, so a link can last at most 1 day.',
+  problem_too_many: 'This tenant already has {limit} exports queued or processing; wait for one to finish or cancel one.',
   none: '—',
 };

@@ -177,6 +177,8 @@ export const es = {
   scheduled: 'Programada',
   scheduledTitle: 'Creada por la programación ({origin}), no por una persona',
   // What the API says in English (failureReason, fieldMessage, problemWords below): failure reasons by error.code ...
+  tryAgainIn: 'Inténtelo de nuevo dentro de {n} segundos.',
+  tryAgainInOne: 'Inténtelo de nuevo dentro de 1 segundo.',
   reasonOriginal: 'Mensaje original (en inglés)',
   reason_worker_lost: 'La exportación se detuvo sin terminar y no se retomó tras varios intentos. Vuelva a crear la exportación; si sigue ocurriendo, exporte un intervalo más corto o contacte con soporte indicando el identificador de la exportación.',
   reason_worker_lost_n: 'La exportación se detuvo sin terminar y no se retomó tras {attempts} intentos. Vuelva a crear la exportación; si sigue ocurriendo, exporte un intervalo más corto o contacte con soporte indicando el identificador de la exportación.',

@@ -371,5 +371,15 @@ test('on the Spanish page the API\'s refusals of a new export are said in Spanis
   assert.equal((await limited).status(), 429);
   const box = page.locator('#form-errors');
   await box.getByText('El inquilino ya tiene 10 exportaciones en cola o en proceso.').waitFor();
-  assert.equal(await box.textContent(), 'No se creó la exportación: El inquilino ya tiene 10 exportaciones en cola o en proceso.');
+  // How long to wait: the answer's Retry-After.
+  assert.equal((await limited).headers()['retry-after'], '30');
+  assert.equal(await box.textContent(), 'No se creó la exportación: El inquilino ya tiene 10 exportaciones en cola o en proceso. Inténtelo de nuevo dentro de 30 segundos.');
+
+  // The English page says it as cleanly: a sentence of its own, and the wait.
+  await page.getByRole('button', { name: 'English', exact: true }).click();
+  const again = page.waitForResponse((r) => r.url().endsWith('/v1/export-jobs') && r.request().method() === 'POST');
+  await page.getByRole('button', { name: 'Create export' }).click();
+  assert.equal((await again).status(), 429);
+  await box.getByText('Try again in 30 seconds.').waitFor();
+  assert.equal(await box.textContent(), 'The export was not created: This tenant already has 10 exports queued or processing; wait for one to finish or cancel one. Try again in 30 seconds.');
 });
