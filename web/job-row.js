@@ -22,6 +22,8 @@ function statusCell(job) {
       el('span', { class: 'small muted', 'aria-hidden': 'true', text: new Intl.NumberFormat(locale(), { style: 'percent' }).format(pct / 100) })));
   }
   if (job.status === 'failed' && job.error) cell.append(...reasonNodes(job.error));
+  // Nothing in the window (a quick range that ends now, data from months ago; a zone mistaken): say where to look.
+  if (job.status === 'completed' && job.event_count === 0) cell.append(el('p', { class: 'zero-hint small', text: t('noEventsHint') }));
   return cell;
 }
 

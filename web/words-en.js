@@ -116,6 +116,7 @@ export const en = {
   copySha: 'Copy SHA-256',
   copied: 'Copied',
   viewBundle: 'Contents',
+  noEventsHint: 'No events in this window — check the dates and time zone.',
   expiredOn: 'Expired {date}',
   expiredNoDownload: 'Expired: run it again to get the data.',
   emptyAll: 'No exports yet. Choose a window and a format above, then select Create export.',

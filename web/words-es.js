@@ -117,6 +117,7 @@ export const es = {
   copySha: 'Copiar SHA-256',
   copied: 'Copiado',
   viewBundle: 'Contenido',
+  noEventsHint: 'No hay eventos en este intervalo: compruebe las fechas y la zona horaria.',
   expiredOn: 'Caducó {date}',
   expiredNoDownload: 'Caducada: repítala para obtener los datos.',
   emptyAll: 'Aún no hay exportaciones. Elija un intervalo y un formato arriba y pulse Crear exportación.',

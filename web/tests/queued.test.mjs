@@ -292,6 +292,37 @@ test('failed rows say why; expired rows say so, cannot be downloaded, and offer 
   await shot(page, 'failed-and-expired');
 });
 
+test('a completed job with no events says where to look, in English and Spanish', async () => {
+  // Before: a quick range that ends now (the demo lake is May 2026) completed
+  // with 0 events and nothing said why. The list's answer is rewritten for a
+  // real job (the local stack has no worker here); a job with events says nothing more.
+  const page = await newPage(browser);
+  await signIn(page, stack.url, 'acme-zero');
+  const body = { type: 'events', format: 'csv', date_from: '2026-05-01', date_to: '2026-05-02', timezone: 'UTC' };
+  const empty = (await apiPost(page, stack.url, '/v1/export-jobs', { ...body, label: 'nothing there' })).body;
+  const full = (await apiPost(page, stack.url, '/v1/export-jobs', { ...body, label: 'something there' })).body;
+  const later = new Date(Date.now() + 7 * 86400000).toISOString();
+  await page.route('**/v1/export-jobs?*', async (route) => {
+    const response = await route.fetch();
+    const list = await response.json();
+    for (const job of list.jobs) {
+      const count = job.id === empty.id ? 0 : 12;
+      Object.assign(job, { status: 'completed', actions: ['download'], progress: 1, event_count: count, sha256: 'cd'.repeat(32), expires_at: later });
+    }
+    await route.fulfill({ response, json: list });
+  });
+  await page.getByRole('button', { name: 'Refresh' }).click();
+  const e = row(page, empty.id);
+  await e.getByText('Completed', { exact: true }).waitFor();
+  const hint = e.locator('.zero-hint');
+  await hint.getByText('No events in this window — check the dates and time zone.', { exact: true }).waitFor();
+  assert.ok(await hint.isVisible());
+  assert.equal(await row(page, full.id).locator('.zero-hint').count(), 0);
+  await page.getByRole('button', { name: 'Español', exact: true }).click();
+  await hint.getByText('No hay eventos en este intervalo: compruebe las fechas y la zona horaria.', { exact: true }).waitFor();
+  await shot(page, 'zero-events-es');
+});
+
 test('on the Spanish page a failed job says why in Spanish, the server words a click away', async () => {
   // Before: the reason (error.message) stayed English on the Spanish page.
   const page = await newPage(browser);
