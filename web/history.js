@@ -199,8 +199,9 @@ export function renderJobs() {
   const focusKey = active?.closest('tr[data-job-id]')
     ? [active.closest('tr').dataset.jobId, active.dataset.action] : null;
   const body = $('jobs').tBodies[0];
-  // A failure reason's original words, opened, stay open across refreshes.
-  const opened = new Set([...body.querySelectorAll('details[open]')].map((d) => d.closest('tr')?.dataset.jobId));
+  // A disclosure (a failure reason's original words, rejected lines' reasons), opened, stays open across refreshes.
+  const key = (d) => `${d.closest('tr')?.dataset.jobId}|${d.className}`;
+  const opened = new Set([...body.querySelectorAll('details[open]')].map(key));
   if (!state.jobs.length) {
     body.replaceChildren(el('tr', { class: 'empty' }, el('td', { colspan: '9' },
       el('p', { text: state.statusFilter ? t('emptyFiltered') : t('emptyAll') }))));
@@ -208,7 +209,7 @@ export function renderJobs() {
     body.replaceChildren(...state.jobs.map((job) => safeJobRow(job, ROW_ACTIONS, state.notes.get(job.id))));
   }
   for (const d of body.querySelectorAll('tr[data-job-id] details')) {
-    if (opened.has(d.closest('tr').dataset.jobId)) d.open = true;
+    if (opened.has(key(d))) d.open = true;
   }
   if (focusKey) focusJob(...focusKey);
   if (state.updatedAt) {

@@ -6,7 +6,7 @@ import {
   formatDateTime, formatNumber, formatRelative, language, locale, t,
 } from './i18n.js';
 import { REPORT_FORMATS } from './report.js';
-import { failureReason } from './server-words.js';
+import { failureReason, rejectedLineReason } from './server-words.js';
 import { availableUntil, el, timeEl, zonedEndText, zonedText } from './ui.js';
 
 export const ACTIVE = new Set(['queued', 'processing']);
@@ -107,6 +107,35 @@ function actionsCell(job, actions, note) {
   return cell;
 }
 
+/**
+ * The rejected lines' count; when the job's stats carry sample reasons, the
+ * count opens a disclosure listing them (line and object as the API gives
+ * them, the reason in the page's words where it knows them).
+ */
+function rejectedCell(job, rejected) {
+  const label = t('colRejectedLong');
+  if (rejected == null) return el('td', { class: 'num', 'data-label': label, text: t('none') });
+  const samples = Array.isArray(job.stats?.rejected_samples) ? job.stats.rejected_samples : [];
+  if (!rejected || !samples.length) {
+    return el('td', { class: `num${rejected ? ' warn' : ''}`, 'data-label': label, text: formatNumber(rejected) });
+  }
+  const intro = samples.length < rejected
+    ? t('rejectedSamplesSome', { n: formatNumber(samples.length), total: formatNumber(rejected) })
+    : t('rejectedSamplesAll');
+  return el('td', { class: 'num warn rejected', 'data-label': label },
+    el('details', { class: 'rejected-samples' },
+      el('summary', { 'data-action': 'rejected-samples' },
+        formatNumber(rejected), el('span', { class: 'sr-only', text: ` ${t('rejectedWhy')}` })),
+      el('div', { class: 'samples' },
+        el('p', { text: intro }),
+        el('ul', {}, samples.map((sample) => {
+          const reason = rejectedLineReason(sample.reason);
+          return el('li', {},
+            el('span', { class: 'where', text: t('rejectedAt', { line: formatNumber(sample.line), object: String(sample.object ?? '') }) }),
+            el('span', { class: 'why', lang: reason.english && language() !== 'en' ? 'en' : null, text: reason.text }));
+        })))));
+}
+
 /** The file name, allowed to wrap only after its underscores. */
 function fileNameWithBreaks(name) {
   return name.split('_').flatMap((part, i, all) => (i < all.length - 1 ? [`${part}_`, el('wbr')] : [part]));
@@ -164,7 +193,7 @@ function jobRow(job, actions, note) {
     el('td', { 'data-label': t('colFormat') }, el('span', { class: 'format', text: job.format })),
     statusCell(job),
     el('td', { class: 'num', 'data-label': t('colEvents'), text: job.event_count == null ? t('none') : formatNumber(job.event_count) }),
-    el('td', { class: `num${rejected ? ' warn' : ''}`, 'data-label': t('colRejectedLong'), text: rejected == null ? t('none') : formatNumber(rejected) }),
+    rejectedCell(job, rejected),
     el('td', { class: 'when', 'data-label': t('colCreated') }, timeEl(job.created_at, formatDateTime(created)), relativeEl(created)),
     expiresCell(job),
     actionsCell(job, actions, note));

@@ -51,6 +51,16 @@ const LINE_REASONS = [
   [/^line longer than (\d+) MiB$/, 'line_too_long', ['mib']],
 ];
 
+/**
+ * A rejected line's reason (a job's `stats.rejected_samples[].reason`) as
+ * the page says it: `{text, english}`, `english` when it is the engine's
+ * own words (the English page, or a reason the page does not know).
+ */
+export function rejectedLineReason(reason) {
+  const text = typeof reason === 'string' ? (translating() ? lineReason(reason) : reason) : '';
+  return { text, english: !translating() || text === reason };
+}
+
 /** A rejected line's reason in the page's language, or as the engine wrote it. */
 function lineReason(reason) {
   for (const [pattern, key, names] of LINE_REASONS) {

@@ -323,6 +323,60 @@ test('a completed job with no events says where to look, in English and Spanish'
   await shot(page, 'zero-events-es');
 });
 
+test('the rejected count opens the sample reasons the job carries, by keyboard, in both languages', async () => {
+  // Before: "13" in the Rejected column and no way to learn why. The job's
+  // stats carry up to 20 samples (object, line, reason); the list's answer is
+  // rewritten for a real job (no worker here), as the engine words them.
+  const page = await newPage(browser);
+  await signIn(page, stack.url, 'acme-rejected');
+  const body = { type: 'events', format: 'csv', date_from: '2026-05-01', date_to: '2026-05-02', timezone: 'UTC' };
+  const job = (await apiPost(page, stack.url, '/v1/export-jobs', { ...body, label: 'with rejects' })).body;
+  const object = 'events/tenant=acme-rejected/dt=2026-05-01/hour=10/kt-events-1.ndjson.gz';
+  const samples = [
+    { object, line: 7, reason: 'required field `event_id` is empty' },
+    { object, line: 42, reason: 'not valid JSON: expected value at line 1 column 1' },
+  ];
+  const later = new Date(Date.now() + 7 * 86400000).toISOString();
+  await page.route('**/v1/export-jobs?*', async (route) => {
+    const response = await route.fetch();
+    const list = await response.json();
+    for (const j of list.jobs) {
+      if (j.id !== job.id) continue;
+      Object.assign(j, {
+        status: 'completed', actions: ['download'], progress: 1, event_count: 100, sha256: 'ef'.repeat(32), expires_at: later,
+        stats: { objects_read: 1, objects_skipped: 0, bytes_read: 10, lines_read: 113, rejected_lines: 13, duplicates_removed: 0, rejected_samples: samples },
+      });
+    }
+    await route.fulfill({ response, json: list });
+  });
+  await page.getByRole('button', { name: 'Refresh' }).click();
+  const r = row(page, job.id);
+  await r.getByText('Completed', { exact: true }).waitFor();
+  const summary = r.locator('td.rejected summary');
+  assert.equal(await summary.innerText(), '13');
+  const list = r.locator('td.rejected .samples');
+  assert.equal(await list.isVisible(), false);
+  // By keyboard: the count is a disclosure button in the tab order.
+  await r.getByRole('button', { name: 'Download' }).focus();
+  await page.keyboard.press('Shift+Tab');
+  assert.equal(await page.evaluate(() => document.activeElement.dataset.action), 'rejected-samples');
+  await page.keyboard.press('Enter');
+  await list.waitFor();
+  assert.equal(await list.locator('li').count(), 2);
+  assert.equal(await list.locator('p').textContent(), 'Why lines were rejected (the first 2 of 13):');
+  assert.equal(await list.locator('li').first().innerText(), `Line 7 of ${object}\nrequired field \`event_id\` is empty`);
+  await shot(page, 'rejected-samples');
+  // Opened, it stays open when the row is drawn again; Spanish says the reasons it knows.
+  await page.getByRole('button', { name: 'Español', exact: true }).click();
+  await list.locator('li').first().getByText('el campo obligatorio `event_id` está vacío', { exact: true }).waitFor();
+  await list.getByText(`Línea 42 de ${object}`).waitFor();
+  assert.equal(await list.locator('p').textContent(), 'Por qué se rechazaron líneas (las primeras 2 de 13):');
+  await summary.focus();
+  await page.keyboard.press('Enter');
+  assert.equal(await list.isVisible(), false, 'Enter closes it again');
+  assert.deepEqual(page.jsErrors, []);
+});
+
 test('on the Spanish page a failed job says why in Spanish, the server words a click away', async () => {
   // Before: the reason (error.message) stayed English on the Spanish page.
   const page = await newPage(browser);
