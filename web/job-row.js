@@ -21,7 +21,7 @@ function statusCell(job) {
       // The bar says its value; the figure beside it is for the eye only.
       el('span', { class: 'small muted', 'aria-hidden': 'true', text: new Intl.NumberFormat(locale(), { style: 'percent' }).format(pct / 100) })));
   }
-  if (job.status === 'failed' && job.error) cell.append(...reasonNodes(job.error));
+  if (job.status === 'failed' && job.error) cell.append(...reasonNodes(job.error, job.id));
   // Nothing in the window (a quick range that ends now, data from months ago; a zone mistaken): say where to look.
   if (job.status === 'completed' && job.event_count === 0) cell.append(el('p', { class: 'zero-hint small', text: t('noEventsHint') }));
   return cell;
@@ -31,14 +31,14 @@ function statusCell(job) {
  * Why a job failed: the server's message, or on a translated page the
  * sentence for its code, with the server's exact words a click away.
  */
-function reasonNodes(error) {
+function reasonNodes(error, jobId) {
   const { text, original } = failureReason(error);
   if (!original) {
     // Not translated: on a page in another language, say that it is English.
-    return [el('p', { class: 'reason', lang: language() === 'en' ? null : 'en', text })];
+    return clampedReason(el('p', { class: 'reason', lang: language() === 'en' ? null : 'en', text }), jobId);
   }
   return [
-    el('p', { class: 'reason', 'data-code': error.code, text }),
+    ...clampedReason(el('p', { class: 'reason', 'data-code': error.code, text }), jobId),
     el('details', { class: 'reason-original' },
       el('summary', { 'data-action': 'reason-original', text: t('reasonOriginal') }),
       el('p', { lang: 'en', text: original })),
@@ -48,6 +48,36 @@ function reasonNodes(error) {
 /** "in 3 days": said again as time passes (history.js re-reads `data-relative`). */
 function relativeEl(ms) {
   return el('div', { class: 'small muted', 'data-relative': String(ms), text: formatRelative(ms) });
+}
+
+/** Reasons longer than this show their first lines, the rest a click away. */
+const LONG_REASON = 140;
+/** Jobs whose long reason was opened: it stays open when the row is drawn again. */
+const openReasons = new Set();
+
+/**
+ * A long failure reason made a very tall row in the narrow Status column:
+ * its first three lines are shown (the whole text stays in the document for
+ * a screen reader), with a button that shows the rest.
+ */
+function clampedReason(p, jobId) {
+  if (p.textContent.length <= LONG_REASON) return [p];
+  p.id = `reason-${jobId}`;
+  const open = openReasons.has(jobId);
+  p.classList.toggle('clamped', !open);
+  const button = el('button', {
+    type: 'button', class: 'link reason-toggle small', 'data-action': 'reason-more',
+    'aria-expanded': String(open), 'aria-controls': p.id,
+    onclick: (e) => {
+      const opening = !openReasons.has(jobId);
+      if (opening) openReasons.add(jobId);
+      else openReasons.delete(jobId);
+      p.classList.toggle('clamped', !opening);
+      e.currentTarget.setAttribute('aria-expanded', String(opening));
+      e.currentTarget.textContent = t(opening ? 'reasonLess' : 'reasonMore');
+    },
+  }, t(open ? 'reasonLess' : 'reasonMore'));
+  return [p, button];
 }
 
 function expiresCell(job) {
@@ -136,9 +166,14 @@ function rejectedCell(job, rejected) {
         })))));
 }
 
-/** The file name, allowed to wrap only after its underscores. */
+/**
+ * The file name, allowed to wrap only after its underscores: each part is
+ * kept whole (a date's hyphens are no place to break), a <wbr> after each "_".
+ */
 function fileNameWithBreaks(name) {
-  return name.split('_').flatMap((part, i, all) => (i < all.length - 1 ? [`${part}_`, el('wbr')] : [part]));
+  return name.split('_').flatMap((part, i, all) => (i < all.length - 1
+    ? [el('span', { class: 'nw', text: `${part}_` }), el('wbr')]
+    : [el('span', { class: 'nw', text: part })]));
 }
 
 /**
@@ -185,8 +220,8 @@ function jobRow(job, actions, note) {
     el('td', { class: 'window', 'data-label': t('colWindow') },
       timeEl(job.window_start, zonedText(job.window_start, job.timezone)),
       el('span', { class: 'muted', 'aria-hidden': 'true' }, ' → '),
-      // What the arrow says, for a screen reader: "… to …".
-      el('span', { class: 'sr-only', text: ` ${t('windowTo')} ` }),
+      // What the arrow says, for a screen reader: "… to …" (shown as a word on job cards, where the arrow is not).
+      el('span', { class: 'sr-only window-to', text: ` ${t('windowTo')} ` }),
       el('br'),
       timeEl(job.window_end, zonedEndText(job.window_end, job.timezone)),
       el('div', { class: 'small muted', text: job.timezone })),

@@ -121,6 +121,8 @@ export const en = {
   copySha: 'Copy SHA-256',
   copied: 'Copied',
   viewBundle: 'Contents',
+  reasonMore: 'Show the whole reason',
+  reasonLess: 'Show less',
   noEventsHint: 'No events in this window — check the dates and time zone.',
   expiredOn: 'Expired {date}',
   expiredNoDownload: 'Expired: run it again to get the data.',

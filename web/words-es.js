@@ -122,6 +122,8 @@ export const es = {
   copySha: 'Copiar SHA-256',
   copied: 'Copiado',
   viewBundle: 'Contenido',
+  reasonMore: 'Ver el motivo completo',
+  reasonLess: 'Ver menos',
   noEventsHint: 'No hay eventos en este intervalo: compruebe las fechas y la zona horaria.',
   expiredOn: 'Caducó {date}',
   expiredNoDownload: 'Caducada: repítala para obtener los datos.',
