@@ -8,7 +8,7 @@ import {
   formatNumber, formatRelative, locale, t,
 } from './i18n.js';
 import {
-  ACTIVE, focusJob, jobName, safeJobRow,
+  ACTIVE, focusJob, jobName, safeJobRow, samplesRow,
 } from './job-row.js';
 import { viewReport } from './report.js';
 import { failureReason } from './server-words.js';
@@ -199,17 +199,24 @@ export function renderJobs() {
   const focusKey = active?.closest('tr[data-job-id]')
     ? [active.closest('tr').dataset.jobId, active.dataset.action] : null;
   const body = $('jobs').tBodies[0];
-  // A disclosure (a failure reason's original words, rejected lines' reasons), opened, stays open across refreshes.
-  const key = (d) => `${d.closest('tr')?.dataset.jobId}|${d.className}`;
-  const opened = new Set([...body.querySelectorAll('details[open]')].map(key));
+  // A failure reason's original words, opened, stay open across refreshes.
+  const opened = new Set([...body.querySelectorAll('details[open]')].map((d) => d.closest('tr')?.dataset.jobId));
   if (!state.jobs.length) {
     body.replaceChildren(el('tr', { class: 'empty' }, el('td', { colspan: '9' },
       el('p', { text: state.statusFilter ? t('emptyFiltered') : t('emptyAll') }))));
   } else {
-    body.replaceChildren(...state.jobs.map((job) => safeJobRow(job, ROW_ACTIONS, state.notes.get(job.id))));
+    body.replaceChildren(...state.jobs.flatMap((job) => {
+      const rows = [safeJobRow(job, ROW_ACTIONS, state.notes.get(job.id))];
+      try {
+        rows.push(samplesRow(job));
+      } catch (e) {
+        console.error(`job ${job?.id}: rejected samples not rendered`, e);
+      }
+      return rows.filter(Boolean);
+    }));
   }
   for (const d of body.querySelectorAll('tr[data-job-id] details')) {
-    if (opened.has(key(d))) d.open = true;
+    if (opened.has(d.closest('tr').dataset.jobId)) d.open = true;
   }
   if (focusKey) focusJob(...focusKey);
   if (state.updatedAt) {

@@ -137,31 +137,60 @@ function actionsCell(job, actions, note) {
   return cell;
 }
 
+/** Jobs whose rejected lines' reasons are shown: they stay shown when the rows are drawn again. */
+const openSamples = new Set();
+
+function rejectedSamples(job) {
+  return Array.isArray(job.stats?.rejected_samples) ? job.stats.rejected_samples : [];
+}
+
 /**
  * The rejected lines' count; when the job's stats carry sample reasons, the
- * count opens a disclosure listing them (line and object as the API gives
- * them, the reason in the page's words where it knows them).
+ * count is a button that shows them in a row of their own under the job's
+ * (samplesRow): the narrow column has no room for them.
  */
 function rejectedCell(job, rejected) {
   const label = t('colRejectedLong');
   if (rejected == null) return el('td', { class: 'num', 'data-label': label, text: t('none') });
-  const samples = Array.isArray(job.stats?.rejected_samples) ? job.stats.rejected_samples : [];
-  if (!rejected || !samples.length) {
+  if (!rejected || !rejectedSamples(job).length) {
     return el('td', { class: `num${rejected ? ' warn' : ''}`, 'data-label': label, text: formatNumber(rejected) });
   }
+  const open = openSamples.has(job.id);
+  return el('td', { class: 'num warn rejected', 'data-label': label },
+    el('button', {
+      type: 'button', class: 'link rejected-toggle', 'data-action': 'rejected-samples',
+      'aria-expanded': String(open), 'aria-controls': `samples-${job.id}`,
+      onclick: (e) => {
+        const opening = !openSamples.has(job.id);
+        if (opening) openSamples.add(job.id);
+        else openSamples.delete(job.id);
+        e.currentTarget.setAttribute('aria-expanded', String(opening));
+        document.getElementById(`samples-${job.id}`).hidden = !opening;
+      },
+    }, formatNumber(rejected), el('span', { class: 'sr-only', text: ` ${t('rejectedWhy')}` })));
+}
+
+/**
+ * Why a job's lines were rejected: its stats' samples (line and object as
+ * the API gives them, the reason in the page's words where it knows them),
+ * a row under the job's, shown by the Rejected count. Null without samples.
+ */
+export function samplesRow(job) {
+  const samples = rejectedSamples(job);
+  const rejected = job.stats?.rejected_lines;
+  if (!rejected || !samples.length) return null;
   const intro = samples.length < rejected
     ? t('rejectedSamplesSome', { n: formatNumber(samples.length), total: formatNumber(rejected) })
     : t('rejectedSamplesAll');
-  return el('td', { class: 'num warn rejected', 'data-label': label },
-    el('details', { class: 'rejected-samples' },
-      el('summary', { 'data-action': 'rejected-samples' },
-        formatNumber(rejected), el('span', { class: 'sr-only', text: ` ${t('rejectedWhy')}` })),
+  return el('tr', { class: 'samples-row', id: `samples-${job.id}`, 'data-samples-for': job.id, hidden: !openSamples.has(job.id) },
+    el('td', { colspan: '9' },
       el('div', { class: 'samples' },
         el('p', { text: intro }),
         el('ul', {}, samples.map((sample) => {
           const reason = rejectedLineReason(sample.reason);
           return el('li', {},
             el('span', { class: 'where', text: t('rejectedAt', { line: formatNumber(sample.line), object: String(sample.object ?? '') }) }),
+            ' ',
             el('span', { class: 'why', lang: reason.english && language() !== 'en' ? 'en' : null, text: reason.text }));
         })))));
 }
