@@ -196,13 +196,14 @@ export function samplesRow(job) {
 }
 
 /**
- * The file name, allowed to wrap only after its underscores: each part is
- * kept whole (a date's hyphens are no place to break), a <wbr> after each "_".
+ * The file name, allowed to wrap after its underscores (a <wbr> after each
+ * "_") and never inside a date (a part holding one is kept whole: its
+ * hyphens are no place to break). Other parts ("compliance-all.tar.gz")
+ * may still break at a hyphen, so the File column needs no more width.
  */
 function fileNameWithBreaks(name) {
-  return name.split('_').flatMap((part, i, all) => (i < all.length - 1
-    ? [el('span', { class: 'nw', text: `${part}_` }), el('wbr')]
-    : [el('span', { class: 'nw', text: part })]));
+  const part = (text) => (/\d{4}-\d{2}-\d{2}/.test(text) ? el('span', { class: 'nw', text }) : text);
+  return name.split('_').flatMap((text, i, all) => (i < all.length - 1 ? [part(`${text}_`), el('wbr')] : [part(text)]));
 }
 
 /**

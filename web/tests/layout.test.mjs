@@ -2,7 +2,10 @@
 // Actions included, is visible without scrolling sideways, in both languages.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { apiPost, createThroughForm, fillWindow, launchBrowser, newPage, row, shot, signIn, startStack } from './harness.mjs';
+import path from 'node:path';
+import {
+  ARTIFACTS, apiPost, createThroughForm, fillWindow, launchBrowser, newPage, row, shot, signIn, startStack,
+} from './harness.mjs';
 
 let stack;
 let browser;
@@ -186,10 +189,11 @@ test('file names break only after "_", a long failure reason is clamped, job car
   await b.getByText('Completed', { exact: true }).waitFor({ timeout: 90000 });
   await f.getByText('Failed', { exact: true }).waitFor();
 
-  // 1440 px: no file name breaks inside a part (a date); each part is on one line.
+  // 1440 px: no file name breaks inside a date; each date's part is on one line.
   const broken = await page.locator('#jobs th.file .file-name .nw').evaluateAll((parts) => parts
     .filter((p) => p.getClientRects().length !== 1).map((p) => p.textContent));
   assert.deepEqual(broken, []);
+  assert.ok(await page.locator('#jobs th.file .file-name .nw').count() >= 6, 'the dates are kept whole');
   assert.equal(await b.locator('.file-name').textContent(), bundle.file_name);
   // The failed row is not a tower: three lines of its reason, the rest a click away.
   const short = (await f.boundingBox()).height;
@@ -198,7 +202,7 @@ test('file names break only after "_", a long failure reason is clamped, job car
   assert.equal(await more.getAttribute('aria-expanded'), 'false');
   // The whole reason is in the document (a screen reader hears it all).
   assert.equal(await f.locator('.reason').textContent(), reason);
-  await shot(page, 'layout-1440');
+  await page.locator('#jobs').screenshot({ path: path.join(ARTIFACTS, 'jobs-1440.png') });
   await more.click();
   const opened = f.getByRole('button', { name: 'Show less' });
   assert.equal(await opened.getAttribute('aria-expanded'), 'true');
@@ -242,9 +246,9 @@ test('file names break only after "_", a long failure reason is clamped, job car
     assert.ok(c.inView, `${c.path}: a line is off the screen`);
     assert.ok(c.height < 180, `${c.path}: ${c.height} px tall`);
   }
-  await panel.scrollIntoViewIfNeeded();
-  await shot(page, 'bundle-375');
+  await inventory.screenshot({ path: path.join(ARTIFACTS, 'inventory-375.png') });
+  await page.locator('#jobs').screenshot({ path: path.join(ARTIFACTS, 'jobs-375.png') });
   await page.setViewportSize({ width: 1440, height: 1000 });
-  await shot(page, 'bundle-1440');
+  await inventory.screenshot({ path: path.join(ARTIFACTS, 'inventory-1440.png') });
   assert.deepEqual(page.jsErrors, []);
 });
