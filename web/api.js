@@ -3,9 +3,11 @@ const TOKEN_KEY = 'kt-exports.token';
 
 /** An error the API answered (problem+json) or a network failure (status 0). */
 export class ApiProblem extends Error {
-  constructor(status, body) {
+  constructor(status, body, retryAfter = null) {
     super(body?.detail || body?.title || `HTTP ${status}`);
     this.status = status;
+    // Seconds the API asked to wait (Retry-After, given in seconds), or null.
+    this.retryAfter = Number.isInteger(retryAfter) && retryAfter >= 0 ? retryAfter : null;
     this.title = body?.title ?? '';
     // The problem's `type` (urn:kt-exports:problem:...): what the page translates by.
     this.type = typeof body?.type === 'string' ? body.type : '';
@@ -62,7 +64,8 @@ async function send(method, path, { body, headers = {}, accept = 'application/js
   const text = await response.text();
   if (!response.ok) {
     if (response.status === 401 && bearer) onUnauthorized();
-    throw new ApiProblem(response.status, parseJson(text));
+    const wait = response.headers.get('Retry-After');
+    throw new ApiProblem(response.status, parseJson(text), wait && /^\d+$/.test(wait.trim()) ? Number(wait) : null);
   }
   return text;
 }

@@ -6,7 +6,7 @@ import { initBundleView, redrawBundle } from './bundle-view.js';
 import * as dates from './dates.js';
 import { initForm, renderFormats, setFieldError } from './form.js';
 import {
-  addCreatedJob, initHistory, renderJobs, startHistory, stopRefresh,
+  addCreatedJob, initHistory, renderJobs, startHistory, stopHistory,
 } from './history.js';
 import { language, setLanguage, t } from './i18n.js';
 import { fieldMessage } from './server-words.js';
@@ -40,7 +40,7 @@ function applyLanguage(lang) {
  * button or row has just been hidden, the focus goes to the box's field.
  */
 async function showSignIn(message, { focus = false } = {}) {
-  stopRefresh();
+  stopHistory();
   $('workspace').hidden = true;
   $('session').hidden = true;
   $('sign-in').hidden = false;

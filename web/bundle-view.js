@@ -58,14 +58,15 @@ function bundleParts(job, bundle) {
   if (m) {
     parts.push(el('p', { class: 'muted', text: t('manifestJob', { events: formatNumber(m.event_count ?? 0), start: zonedText(m.window_start, m.timezone || 'UTC'), end: zonedEndText(m.window_end, m.timezone || 'UTC') }) }));
   }
-  parts.push(el('h3', { text: t('inventory') }), el('div', { class: 'table-wrap' }, el('table', { class: 'compact' },
+  // At a phone's width each file is a card of labelled lines, its check first (inventory: app.css).
+  parts.push(el('h3', { text: t('inventory') }), el('div', { class: 'table-wrap' }, el('table', { class: 'compact inventory' },
     el('thead', {}, el('tr', {}, ...['path', 'fileRole', 'size', 'sha256', 'check'].map((k) => el('th', { scope: 'col', class: k === 'size' ? 'num' : null, text: t(k) })))),
     el('tbody', {}, bundle.inventory.map((f) => el('tr', { class: FAILED_CHECKS.has(f.check) ? 'failed' : null },
-      el('td', { class: 'mono', text: f.path }),
-      el('td', { text: f.role ? t(f.role) : t('none') }),
-      el('td', { class: 'num', text: formatBytes(f.size) }),
-      el('td', { class: 'mono hash', text: f.sha256 }),
-      el('td', { class: `check-${f.check.startsWith('matches') ? 'matches' : f.check}`, text: f.check === 'self' ? t('none') : t(f.check) })))))),
+      el('td', { class: 'mono path', text: f.path }),
+      el('td', { class: 'role', 'data-label': t('fileRole'), text: f.role ? t(f.role) : t('none') }),
+      el('td', { class: 'num size', 'data-label': t('size'), text: formatBytes(f.size) }),
+      el('td', { class: 'mono hash', 'data-label': t('sha256'), text: f.sha256 }),
+      el('td', { class: `check check-${f.check.startsWith('matches') ? 'matches' : f.check}`, 'data-label': t('check'), text: f.check === 'self' ? t('none') : t(f.check) })))))),
   el('p', { class: 'muted', text: t(bundle.inventory.some((f) => f.path === 'manifest.sig') ? 'signatureNotChecked' : 'bundleUnsigned') }));
   const reports = el('div', { class: 'reports' });
   for (const r of bundle.reports) reports.append(reportSections(r));

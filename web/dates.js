@@ -136,3 +136,25 @@ export function isKnownZone(zone) {
     return false;
   }
 }
+
+/**
+ * The zone's IANA name as the API knows it, from a name typed in any case
+ * ("europe/madrid" is Europe/Madrid): this browser's list of zones, else
+ * the name Intl resolves it to when that differs only in case; otherwise
+ * the name as typed (trimmed), for the API to judge.
+ */
+export function canonicalZone(name) {
+  const typed = String(name ?? '').trim();
+  const wanted = typed.toLowerCase();
+  if (!wanted) return typed;
+  if (wanted === 'utc') return 'UTC';
+  const listed = knownZones().find((z) => z.toLowerCase() === wanted);
+  if (listed) return listed;
+  try {
+    const resolved = new Intl.DateTimeFormat('en-US', { timeZone: typed }).resolvedOptions().timeZone;
+    if (resolved.toLowerCase() === wanted) return resolved;
+  } catch {
+    // Not a zone this browser knows: the API says so at the field.
+  }
+  return typed;
+}

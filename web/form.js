@@ -22,7 +22,7 @@ export function renderFormats() {
 }
 
 function zone() {
-  return $('timezone').value.trim() || 'UTC';
+  return dates.canonicalZone($('timezone').value) || 'UTC';
 }
 
 function setFields(f) {
@@ -84,6 +84,10 @@ function showProblem(problem) {
   if (!problem.errors.length) {
     unplaced.push(problem.status === 0 ? [t('network')] : wordsNodes(problemWords(problem, problem.detail || problem.title)));
   }
+  // The active-job limit (429) and a busy service (503) say how long to wait.
+  if (problem.retryAfter !== null && problem.retryAfter !== undefined && [429, 503].includes(problem.status)) {
+    unplaced.push([problem.retryAfter === 1 ? t('tryAgainInOne') : t('tryAgainIn', { n: problem.retryAfter })]);
+  }
   if (unplaced.length) {
     const box = $('form-errors');
     box.replaceChildren(el('strong', { text: t('fixErrors') }), ' ', ...unplaced.flatMap((nodes, i) => (i ? [' ', ...nodes] : nodes)));
@@ -111,9 +115,15 @@ function requestBody() {
   const invalid = [];
   if (!start.date && setFieldError('date_from', t('required'))) invalid.push('date_from');
   if (!end.date && setFieldError('date_to', t('required'))) invalid.push('date_to');
-  if (!invalid.length && `${start.date}T${start.time || '00:00'}` >= `${end.date}T${end.time || '24:00'}`) {
+  const from = `${start.date}T${start.time || '00:00'}`;
+  const to = `${end.date}T${end.time || '24:00'}`;
+  if (!invalid.length && from > to) {
     setFieldError('date_from', t('startAfterEnd'));
     invalid.push('date_from');
+  } else if (!invalid.length && from === to) {
+    // Not a start after the end: an empty window, the end is what to move.
+    setFieldError('date_to', t('endNotAfterStart'));
+    invalid.push('date_to');
   }
   if (invalid.length) {
     focusField(invalid[0]);
@@ -178,6 +188,9 @@ export function initForm(onCreated) {
   for (const b of document.querySelectorAll('[data-range]')) b.addEventListener('click', () => chooseRange(b.dataset.range));
   for (const id of ['start-date', 'start-time', 'end-date', 'end-time']) $(id).addEventListener('input', forgetRange);
   $('timezone').addEventListener('change', () => {
+    // Typed in any case: shown, and sent, as its IANA name.
+    const canonical = dates.canonicalZone($('timezone').value);
+    if (canonical && canonical !== $('timezone').value) $('timezone').value = canonical;
     setFieldError('timezone', null);
     if (range) chooseRange(range);
   });

@@ -4,19 +4,27 @@
 import * as api from './api.js';
 import { showBundle } from './bundle-view.js';
 import { runAgain } from './form.js';
-import { formatNumber, locale, t } from './i18n.js';
 import {
-  ACTIVE, focusJob, jobName, safeJobRow,
+  formatNumber, formatRelative, locale, t,
+} from './i18n.js';
+import {
+  ACTIVE, focusJob, jobName, safeJobRow, samplesRow,
 } from './job-row.js';
 import { viewReport } from './report.js';
 import { failureReason } from './server-words.js';
 import { openShare } from './share.js';
-import { $, announce, el, errorText, flashCopied } from './ui.js';
+import {
+  $, announce, availableUntil, el, errorText, flashCopied,
+} from './ui.js';
 
 const PAGE_SIZE = 25;
 /** Refresh while something runs: 2 s, growing by half each quiet tick, up to 30 s. */
 const FAST_MS = 2000;
 const SLOW_MS = 30000;
+/** With nothing running, the list is fetched quietly this often (jobs made elsewhere, expiries). */
+const IDLE_MS = 60000;
+/** Relative times ("in 40 seconds") are said again this often; a row whose file is gone turns Expired. */
+const TICK_MS = 30000;
 
 const state = {
   jobs: [],
@@ -27,6 +35,8 @@ const state = {
   timer: null,
   known: new Map(), // job id -> last status seen, to announce transitions
   updatedAt: null,
+  notes: new Map(), // job id -> a message shown in its row (a download that failed)
+  tick: null,
 };
 
 const ROW_ACTIONS = {
@@ -44,8 +54,9 @@ async function loadJobs({ announce: say = true, sayShown = false } = {}) {
     const page = await api.jobs.list({
       status: state.statusFilter, cursor: state.cursors.at(-1), limit: PAGE_SIZE,
     });
-    const messages = say ? transitionMessages(page.jobs) : rememberStatuses(page.jobs);
-    state.jobs = page.jobs;
+    const jobs = withTimePassed(page.jobs);
+    const messages = say ? transitionMessages(jobs) : rememberStatuses(jobs);
+    state.jobs = jobs;
     state.nextCursor = page.next_cursor;
     $('history-error').hidden = true;
     state.updatedAt = Date.now();
@@ -107,20 +118,78 @@ export function stopRefresh() {
   state.timer = null;
 }
 
-/** Poll only while something runs and the tab is visible. */
+/** Signed out: no polling, no ticking. */
+export function stopHistory() {
+  stopRefresh();
+  stopTick();
+}
+
+/**
+ * Poll only while the tab is visible: fast while something runs, else
+ * quietly every minute (a job made by the CLI or another tab, a file that
+ * expired). A refresh keeps the page, the filter and the focus.
+ */
 function scheduleRefresh() {
   stopRefresh();
   if (document.visibilityState === 'hidden' || $('workspace').hidden) return;
-  if (!state.jobs.some((j) => ACTIVE.has(j.status))) return;
-  state.timer = setTimeout(() => loadJobs(), state.delay);
+  const running = state.jobs.some((j) => ACTIVE.has(j.status));
+  state.timer = setTimeout(() => loadJobs(), running ? state.delay : IDLE_MS);
 }
 
 function onVisibility() {
   if (document.visibilityState === 'hidden') {
     stopRefresh();
-  } else if (!$('workspace').hidden && state.jobs.some((j) => ACTIVE.has(j.status))) {
+    stopTick();
+  } else if (!$('workspace').hidden) {
     state.delay = FAST_MS;
+    startTick();
     loadJobs();
+  }
+}
+
+function stopTick() {
+  clearInterval(state.tick);
+  state.tick = null;
+}
+
+function startTick() {
+  stopTick();
+  state.tick = setInterval(tick, TICK_MS);
+}
+
+/**
+ * Time passes on the page too: a completed row whose file is no longer kept
+ * turns Expired (and is announced), and every relative time is said again.
+ */
+function tick() {
+  if ($('workspace').hidden) return;
+  const now = Date.now();
+  const before = state.jobs;
+  state.jobs = withTimePassed(before, now);
+  if (state.jobs.some((job, i) => job !== before[i])) {
+    const said = transitionMessages(state.jobs);
+    renderJobs();
+    if (said.length) announce(said.join(' '));
+  } else {
+    refreshRelativeTimes(now);
+  }
+}
+
+/**
+ * The jobs as they are at `now`: a completed one whose file is no longer
+ * kept (its expires_at, or its retention's end, has passed) is expired,
+ * whether or not the service's sweep has marked it yet.
+ */
+function withTimePassed(jobs, now = Date.now()) {
+  return jobs.map((job) => {
+    if (job.status !== 'completed' || !job.expires_at || !(availableUntil(job) <= now)) return job;
+    return { ...job, status: 'expired', actions: [] };
+  });
+}
+
+function refreshRelativeTimes(now = Date.now()) {
+  for (const node of $('jobs').querySelectorAll('[data-relative]')) {
+    node.textContent = formatRelative(Number(node.dataset.relative), now);
   }
 }
 
@@ -136,7 +205,15 @@ export function renderJobs() {
     body.replaceChildren(el('tr', { class: 'empty' }, el('td', { colspan: '9' },
       el('p', { text: state.statusFilter ? t('emptyFiltered') : t('emptyAll') }))));
   } else {
-    body.replaceChildren(...state.jobs.map((job) => safeJobRow(job, ROW_ACTIONS)));
+    body.replaceChildren(...state.jobs.flatMap((job) => {
+      const rows = [safeJobRow(job, ROW_ACTIONS, state.notes.get(job.id))];
+      try {
+        rows.push(samplesRow(job));
+      } catch (e) {
+        console.error(`job ${job?.id}: rejected samples not rendered`, e);
+      }
+      return rows.filter(Boolean);
+    }));
   }
   for (const d of body.querySelectorAll('tr[data-job-id] details')) {
     if (opened.has(d.closest('tr').dataset.jobId)) d.open = true;
@@ -160,6 +237,7 @@ async function download(job, button) {
   // aria-disabled, not disabled: a disabled button would drop the keyboard focus.
   if (button.getAttribute('aria-disabled') === 'true') return;
   button.setAttribute('aria-disabled', 'true');
+  if (state.notes.delete(job.id)) button.closest('tr')?.querySelector('.row-note')?.remove();
   try {
     const link = await api.jobs.link(job.id);
     const a = el('a', { href: link.url, download: link.file_name, rel: 'noopener' });
@@ -167,8 +245,11 @@ async function download(job, button) {
     a.click();
     a.remove();
   } catch (problem) {
-    announce(problem.status === 410 ? t('downloadGone') : errorText(problem));
-    await loadJobs();
+    // Said in the row (visibly, and announced), not only to a screen reader.
+    const message = problem.status === 410 ? t('downloadGone') : problem.status === 0 ? t('network') : errorText(problem);
+    state.notes.set(job.id, message);
+    announce(message);
+    await loadJobs({ announce: false });
   } finally {
     button.removeAttribute('aria-disabled');
   }
@@ -240,7 +321,9 @@ export function addCreatedJob(job) {
 /** The first page, after sign-in: no announcements for what was already there. */
 export function startHistory() {
   state.known.clear();
+  state.notes.clear();
   state.cursors = [null];
+  startTick();
   loadJobs({ announce: false });
 }
 

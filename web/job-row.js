@@ -6,7 +6,7 @@ import {
   formatDateTime, formatNumber, formatRelative, language, locale, t,
 } from './i18n.js';
 import { REPORT_FORMATS } from './report.js';
-import { failureReason } from './server-words.js';
+import { failureReason, rejectedLineReason } from './server-words.js';
 import { availableUntil, el, timeEl, zonedEndText, zonedText } from './ui.js';
 
 export const ACTIVE = new Set(['queued', 'processing']);
@@ -21,7 +21,9 @@ function statusCell(job) {
       // The bar says its value; the figure beside it is for the eye only.
       el('span', { class: 'small muted', 'aria-hidden': 'true', text: new Intl.NumberFormat(locale(), { style: 'percent' }).format(pct / 100) })));
   }
-  if (job.status === 'failed' && job.error) cell.append(...reasonNodes(job.error));
+  if (job.status === 'failed' && job.error) cell.append(...reasonNodes(job.error, job.id));
+  // Nothing in the window (a quick range that ends now, data from months ago; a zone mistaken): say where to look.
+  if (job.status === 'completed' && job.event_count === 0) cell.append(el('p', { class: 'zero-hint small', text: t('noEventsHint') }));
   return cell;
 }
 
@@ -29,18 +31,53 @@ function statusCell(job) {
  * Why a job failed: the server's message, or on a translated page the
  * sentence for its code, with the server's exact words a click away.
  */
-function reasonNodes(error) {
+function reasonNodes(error, jobId) {
   const { text, original } = failureReason(error);
   if (!original) {
     // Not translated: on a page in another language, say that it is English.
-    return [el('p', { class: 'reason', lang: language() === 'en' ? null : 'en', text })];
+    return clampedReason(el('p', { class: 'reason', lang: language() === 'en' ? null : 'en', text }), jobId);
   }
   return [
-    el('p', { class: 'reason', 'data-code': error.code, text }),
+    ...clampedReason(el('p', { class: 'reason', 'data-code': error.code, text }), jobId),
     el('details', { class: 'reason-original' },
       el('summary', { 'data-action': 'reason-original', text: t('reasonOriginal') }),
       el('p', { lang: 'en', text: original })),
   ];
+}
+
+/** "in 3 days": said again as time passes (history.js re-reads `data-relative`). */
+function relativeEl(ms) {
+  return el('div', { class: 'small muted', 'data-relative': String(ms), text: formatRelative(ms) });
+}
+
+/** Reasons longer than this show their first lines, the rest a click away. */
+const LONG_REASON = 140;
+/** Jobs whose long reason was opened: it stays open when the row is drawn again. */
+const openReasons = new Set();
+
+/**
+ * A long failure reason made a very tall row in the narrow Status column:
+ * its first three lines are shown (the whole text stays in the document for
+ * a screen reader), with a button that shows the rest.
+ */
+function clampedReason(p, jobId) {
+  if (p.textContent.length <= LONG_REASON) return [p];
+  p.id = `reason-${jobId}`;
+  const open = openReasons.has(jobId);
+  p.classList.toggle('clamped', !open);
+  const button = el('button', {
+    type: 'button', class: 'link reason-toggle small', 'data-action': 'reason-more',
+    'aria-expanded': String(open), 'aria-controls': p.id,
+    onclick: (e) => {
+      const opening = !openReasons.has(jobId);
+      if (opening) openReasons.add(jobId);
+      else openReasons.delete(jobId);
+      p.classList.toggle('clamped', !opening);
+      e.currentTarget.setAttribute('aria-expanded', String(opening));
+      e.currentTarget.textContent = t(opening ? 'reasonLess' : 'reasonMore');
+    },
+  }, t(open ? 'reasonLess' : 'reasonMore'));
+  return [p, button];
 }
 
 function expiresCell(job) {
@@ -52,18 +89,18 @@ function expiresCell(job) {
     // A retained evidence export: kept (locked) and downloadable until then.
     return el('td', { class: 'when', 'data-label': label }, el('div', { text: t('keptUntil') }),
       timeEl(job.retained_until, formatDateTime(kept)),
-      el('div', { class: 'small muted', text: formatRelative(kept) }));
+      relativeEl(kept));
   }
   if (job.status === 'expired') {
     return el('td', { class: 'when expired', 'data-label': label }, el('strong', { text: t('st_expired') }), ' ',
       timeEl(job.expires_at, formatDateTime(ms)),
-      el('div', { class: 'small muted', text: formatRelative(ms) }));
+      relativeEl(ms));
   }
   return el('td', { class: 'when', 'data-label': label }, timeEl(job.expires_at, formatDateTime(ms)),
-    el('div', { class: 'small muted', text: formatRelative(ms) }));
+    relativeEl(ms));
 }
 
-function actionsCell(job, actions) {
+function actionsCell(job, actions, note) {
   const buttons = [];
   if (job.status === 'completed' || job.status === 'expired') {
     buttons.push(el('button', {
@@ -95,12 +132,78 @@ function actionsCell(job, actions) {
   }
   const cell = el('td', { class: 'actions', 'data-label': t('colActions') }, el('div', { class: 'btns' }, buttons));
   if (job.status === 'expired') cell.append(el('p', { class: 'small muted', id: `exp-${job.id}`, text: t('expiredNoDownload') }));
+  // What happened to this row's last download (the file had expired, say): on screen, not only announced.
+  if (note) cell.append(el('p', { class: 'row-note notice error small', text: note }));
   return cell;
 }
 
-/** The file name, allowed to wrap only after its underscores. */
+/** Jobs whose rejected lines' reasons are shown: they stay shown when the rows are drawn again. */
+const openSamples = new Set();
+
+function rejectedSamples(job) {
+  return Array.isArray(job.stats?.rejected_samples) ? job.stats.rejected_samples : [];
+}
+
+/**
+ * The rejected lines' count; when the job's stats carry sample reasons, the
+ * count is a button that shows them in a row of their own under the job's
+ * (samplesRow): the narrow column has no room for them.
+ */
+function rejectedCell(job, rejected) {
+  const label = t('colRejectedLong');
+  if (rejected == null) return el('td', { class: 'num', 'data-label': label, text: t('none') });
+  if (!rejected || !rejectedSamples(job).length) {
+    return el('td', { class: `num${rejected ? ' warn' : ''}`, 'data-label': label, text: formatNumber(rejected) });
+  }
+  const open = openSamples.has(job.id);
+  return el('td', { class: 'num warn rejected', 'data-label': label },
+    el('button', {
+      type: 'button', class: 'link rejected-toggle', 'data-action': 'rejected-samples',
+      'aria-expanded': String(open), 'aria-controls': `samples-${job.id}`,
+      onclick: (e) => {
+        const opening = !openSamples.has(job.id);
+        if (opening) openSamples.add(job.id);
+        else openSamples.delete(job.id);
+        e.currentTarget.setAttribute('aria-expanded', String(opening));
+        document.getElementById(`samples-${job.id}`).hidden = !opening;
+      },
+    }, formatNumber(rejected), el('span', { class: 'sr-only', text: ` ${t('rejectedWhy')}` })));
+}
+
+/**
+ * Why a job's lines were rejected: its stats' samples (line and object as
+ * the API gives them, the reason in the page's words where it knows them),
+ * a row under the job's, shown by the Rejected count. Null without samples.
+ */
+export function samplesRow(job) {
+  const samples = rejectedSamples(job);
+  const rejected = job.stats?.rejected_lines;
+  if (!rejected || !samples.length) return null;
+  const intro = samples.length < rejected
+    ? t('rejectedSamplesSome', { n: formatNumber(samples.length), total: formatNumber(rejected) })
+    : t('rejectedSamplesAll');
+  return el('tr', { class: 'samples-row', id: `samples-${job.id}`, 'data-samples-for': job.id, hidden: !openSamples.has(job.id) },
+    el('td', { colspan: '9' },
+      el('div', { class: 'samples' },
+        el('p', { text: intro }),
+        el('ul', {}, samples.map((sample) => {
+          const reason = rejectedLineReason(sample.reason);
+          return el('li', {},
+            el('span', { class: 'where', text: t('rejectedAt', { line: formatNumber(sample.line), object: String(sample.object ?? '') }) }),
+            ' ',
+            el('span', { class: 'why', lang: reason.english && language() !== 'en' ? 'en' : null, text: reason.text }));
+        })))));
+}
+
+/**
+ * The file name, allowed to wrap after its underscores (a <wbr> after each
+ * "_") and never inside a date (a part holding one is kept whole: its
+ * hyphens are no place to break). Other parts ("compliance-all.tar.gz")
+ * may still break at a hyphen, so the File column needs no more width.
+ */
 function fileNameWithBreaks(name) {
-  return name.split('_').flatMap((part, i, all) => (i < all.length - 1 ? [`${part}_`, el('wbr')] : [part]));
+  const part = (text) => (/\d{4}-\d{2}-\d{2}/.test(text) ? el('span', { class: 'nw', text }) : text);
+  return name.split('_').flatMap((text, i, all) => (i < all.length - 1 ? [part(`${text}_`), el('wbr')] : [part(text)]));
 }
 
 /**
@@ -108,9 +211,9 @@ function fileNameWithBreaks(name) {
  * browser's Date cannot read, say), a plain row with its file, id and
  * status: one odd job must not blank the whole history.
  */
-export function safeJobRow(job, actions) {
+export function safeJobRow(job, actions, note = null) {
   try {
-    return jobRow(job, actions);
+    return jobRow(job, actions, note);
   } catch (e) {
     console.error(`job ${job?.id}: row not rendered`, e);
     return el('tr', { 'data-job-id': job?.id ?? '', 'data-status': job?.status ?? '' },
@@ -134,7 +237,7 @@ function originTag(job) {
     el('span', { class: 'tag tag-scheduled', title: t('scheduledTitle', { origin: job.origin }) }, t('scheduled')));
 }
 
-function jobRow(job, actions) {
+function jobRow(job, actions, note) {
   const created = Date.parse(job.created_at);
   const rejected = job.stats?.rejected_lines;
   return el('tr', { 'data-job-id': job.id, 'data-status': job.status },
@@ -147,18 +250,18 @@ function jobRow(job, actions) {
     el('td', { class: 'window', 'data-label': t('colWindow') },
       timeEl(job.window_start, zonedText(job.window_start, job.timezone)),
       el('span', { class: 'muted', 'aria-hidden': 'true' }, ' → '),
-      // What the arrow says, for a screen reader: "… to …".
-      el('span', { class: 'sr-only', text: ` ${t('windowTo')} ` }),
+      // What the arrow says, for a screen reader: "… to …" (shown as a word on job cards, where the arrow is not).
+      el('span', { class: 'sr-only window-to', text: ` ${t('windowTo')} ` }),
       el('br'),
       timeEl(job.window_end, zonedEndText(job.window_end, job.timezone)),
       el('div', { class: 'small muted', text: job.timezone })),
     el('td', { 'data-label': t('colFormat') }, el('span', { class: 'format', text: job.format })),
     statusCell(job),
     el('td', { class: 'num', 'data-label': t('colEvents'), text: job.event_count == null ? t('none') : formatNumber(job.event_count) }),
-    el('td', { class: `num${rejected ? ' warn' : ''}`, 'data-label': t('colRejectedLong'), text: rejected == null ? t('none') : formatNumber(rejected) }),
-    el('td', { class: 'when', 'data-label': t('colCreated') }, timeEl(job.created_at, formatDateTime(created)), el('div', { class: 'small muted', text: formatRelative(created) })),
+    rejectedCell(job, rejected),
+    el('td', { class: 'when', 'data-label': t('colCreated') }, timeEl(job.created_at, formatDateTime(created)), relativeEl(created)),
     expiresCell(job),
-    actionsCell(job, actions));
+    actionsCell(job, actions, note));
 }
 
 /**

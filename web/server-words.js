@@ -6,7 +6,10 @@
 // values a sentence carries (attempts, an object key, a line, a date) are
 // taken from the server's words; what the page does not know (another code,
 // another type, free text) is shown as the server sent it. The English page
-// shows the server's words unchanged. Messages: crates/domain/src/sweep.rs,
+// has its own sentences for a few (a link's longest life, the active-job
+// limit) and says the rest of a field's or problem's words as a sentence:
+// a capital, a full stop, instants in the page's date format (failure
+// reasons are sentences already and are shown unchanged). Messages: crates/domain/src/sweep.rs,
 // crates/service/src/worker/, crates/service/src/http/ (problem.rs,
 // create/, share.rs), crates/domain/src/window.rs and share.rs.
 import { formatDateTime, hasWord, language, t } from './i18n.js';
@@ -47,6 +50,16 @@ const LINE_REASONS = [
   [/^a field has the wrong type or value: (.*)$/s, 'line_wrong_type', ['detail']],
   [/^line longer than (\d+) MiB$/, 'line_too_long', ['mib']],
 ];
+
+/**
+ * A rejected line's reason (a job's `stats.rejected_samples[].reason`) as
+ * the page says it: `{text, english}`, `english` when it is the engine's
+ * own words (the English page, or a reason the page does not know).
+ */
+export function rejectedLineReason(reason) {
+  const text = typeof reason === 'string' ? (translating() ? lineReason(reason) : reason) : '';
+  return { text, english: !translating() || text === reason };
+}
 
 /** A rejected line's reason in the page's language, or as the engine wrote it. */
 function lineReason(reason) {
@@ -136,15 +149,40 @@ function when(iso) {
 /** A share link too long for the file: its own sentence, with the date in the page's words. */
 const TOO_LONG = /^the export's file is kept until (\S+), so a link can last at most (\d+) days?$/;
 
+/** An RFC 3339 instant inside the server's words. */
+const INSTANT = /\b\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2})/g;
+
+/**
+ * The server's English words as a sentence on the English page: a capital,
+ * a full stop, each instant in the page's date format.
+ */
+export function sentence(text) {
+  if (typeof text !== 'string' || !text) return text;
+  const s = text.replace(INSTANT, (iso) => when(iso));
+  const capital = s[0].toUpperCase() + s.slice(1);
+  return /[.!?]$/.test(capital) ? capital : `${capital}.`;
+}
+
+/**
+ * A field's message in the page's words: the page's sentence when it has
+ * one; else, on the English page, the server's words as a sentence, and on
+ * another page null (the caller shows the server's words, marked English).
+ */
 export function fieldMessage(message) {
-  if (!translating() || typeof message !== 'string') return null;
+  if (typeof message !== 'string') return null;
   const long = message.match(TOO_LONG);
-  if (long) return say(long[2] === '1' ? 'field_link_too_long_one' : 'field_link_too_long', { until: when(long[1]), max: long[2] });
+  if (long) {
+    const said = say(long[2] === '1' ? 'field_link_too_long_one' : 'field_link_too_long', { until: when(long[1]), max: long[2] });
+    if (said !== null) return said;
+  }
   for (const [pattern, key, names] of FIELD_SENTENCES) {
     const m = message.match(pattern);
-    if (m) return say(key, captured(names, m));
+    if (!m) continue;
+    const said = say(key, captured(names, m));
+    if (said !== null) return said;
+    break;
   }
-  return null;
+  return translating() ? null : sentence(message);
 }
 
 /** A form field's name on the page, for a message not shown beside its field. */
@@ -154,7 +192,7 @@ const FIELD_LABELS = {
 };
 
 export function fieldLabel(field) {
-  return translating() && FIELD_LABELS[field] && hasWord(FIELD_LABELS[field]) ? t(FIELD_LABELS[field]) : field;
+  return FIELD_LABELS[field] && hasWord(FIELD_LABELS[field]) ? t(FIELD_LABELS[field]) : field;
 }
 
 /**
@@ -207,7 +245,8 @@ const TYPE_PREFIX = 'urn:kt-exports:problem:';
 export function problemWords(problem, serverText) {
   const type = typeof problem?.type === 'string' && problem.type.startsWith(TYPE_PREFIX)
     ? problem.type.slice(TYPE_PREFIX.length) : null;
-  if (!translating() || !type || !PROBLEM_TYPES.includes(type)) return { text: serverText, original: null };
+  const asSent = translating() ? serverText : sentence(serverText);
+  if (!type || !PROBLEM_TYPES.includes(type)) return { text: asSent, original: null };
   const detail = problem.detail ?? '';
   for (const [slug, pattern, key, names] of DETAIL_SENTENCES) {
     if (slug !== type) continue;
@@ -229,7 +268,7 @@ export function problemWords(problem, serverText) {
     }
   }
   const general = say(`problem_${type}`);
-  if (general === null) return { text: serverText, original: null };
+  if (general === null) return { text: asSent, original: null };
   if (FIXED_DETAIL.get(type) === detail) return { text: general, original: null };
   // Known in general only: the page's sentence for the type, the server's words beside it.
   return { text: general, original: serverText };

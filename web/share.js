@@ -4,7 +4,7 @@
 import * as api from './api.js';
 import { formatDateTime, t } from './i18n.js';
 import { focusJob } from './job-row.js';
-import { problemWords } from './server-words.js';
+import { fieldLabel, fieldMessage, problemWords } from './server-words.js';
 import { $, announce, availableUntil, el, errorText, flashCopied, timeEl, wordsNodes } from './ui.js';
 
 const DAY_MS = 86400000;
@@ -21,15 +21,13 @@ export function openShare(job) {
   shareJob = job;
   const dialog = $('share');
   $('share-h').textContent = t('shareTitle', { name: job.file_name });
-  $('share-error').hidden = true;
+  clearShareErrors();
   $('share-result').hidden = true;
   $('share-url').value = '';
   $('share-note').value = '';
-  $('share-note').removeAttribute('aria-invalid');
   const max = maxShareDays(job);
   $('share-days').max = String(max);
   $('share-days').value = String(Math.min(7, max));
-  $('share-days').removeAttribute('aria-invalid');
   $('share-days-hint').textContent = t(max === 1 ? 'shareDaysHintOne' : 'shareDaysHint', { max, date: formatDateTime(availableUntil(job)) });
   $('share-links').replaceChildren(el('p', { class: 'muted', text: '…' }));
   if (!dialog.open) dialog.showModal();
@@ -69,19 +67,54 @@ async function loadShareLinks(job) {
         : null))))));
 }
 
-/** `words`: a message, or what the API said (problemWords). */
-function showShareError(words, field) {
-  const box = $('share-error');
-  box.replaceChildren(...wordsNodes(words));
-  box.hidden = false;
-  for (const id of ['share-note', 'share-days']) $(id).removeAttribute('aria-invalid');
-  const input = field === 'note' ? $('share-note') : field === 'expires_in_days' ? $('share-days') : null;
-  if (input) {
-    input.setAttribute('aria-invalid', 'true');
-    input.focus();
-  } else {
-    box.focus();
+/** The dialog's fields by the API's names for them. */
+const SHARE_FIELDS = { note: 'share-note', expires_in_days: 'share-days' };
+
+/** No message on the fields nor above them. */
+function clearShareErrors() {
+  $('share-error').hidden = true;
+  for (const id of Object.values(SHARE_FIELDS)) {
+    $(id).removeAttribute('aria-invalid');
+    $(`${id}-error`).hidden = true;
+    $(`${id}-error`).textContent = '';
   }
+}
+
+/**
+ * `messages`: [field, text] said under their fields (the first takes the
+ * focus); `words` (a message, or what the API said: problemWords) above
+ * the form, for what has no field.
+ */
+function showShareError({ messages = [], words = null }) {
+  clearShareErrors();
+  for (const [field, text] of messages) {
+    const id = SHARE_FIELDS[field];
+    $(id).setAttribute('aria-invalid', 'true');
+    $(`${id}-error`).textContent = text;
+    $(`${id}-error`).hidden = false;
+  }
+  if (words) {
+    const box = $('share-error');
+    box.replaceChildren(...wordsNodes(words));
+    box.hidden = false;
+    if (!messages.length) box.focus();
+  }
+  if (messages.length) $(SHARE_FIELDS[messages[0][0]]).focus();
+}
+
+/** The API's refusal: each field's message under its field, the rest above. */
+function showShareProblem(problem) {
+  if (problem.status === 0) {
+    showShareError({ words: t('network') });
+    return;
+  }
+  const placed = problem.errors.filter((e) => SHARE_FIELDS[e.field]);
+  const others = problem.errors.filter((e) => !SHARE_FIELDS[e.field]);
+  const messages = placed.map((e) => [e.field, fieldMessage(e.message) ?? e.message]);
+  let words = null;
+  if (!placed.length) words = problemWords(problem, problem.detail || problem.title);
+  else if (others.length) words = others.map((e) => `${fieldLabel(e.field)}: ${fieldMessage(e.message) ?? e.message}`).join(' ');
+  showShareError({ messages, words });
 }
 
 async function createShareLink(event) {
@@ -89,7 +122,7 @@ async function createShareLink(event) {
   const job = shareJob;
   const note = $('share-note').value.trim();
   if (!note) {
-    showShareError(t('shareNoteRequired'), 'note');
+    showShareError({ messages: [['note', t('shareNoteRequired')]] });
     return;
   }
   const days = Number($('share-days').value);
@@ -97,8 +130,7 @@ async function createShareLink(event) {
   button.disabled = true;
   try {
     const link = await api.links.create(job.id, { note, expires_in_days: days });
-    $('share-error').hidden = true;
-    for (const id of ['share-note', 'share-days']) $(id).removeAttribute('aria-invalid');
+    clearShareErrors();
     $('share-url').value = link.url;
     $('share-result').hidden = false;
     $('share-note').value = '';
@@ -107,8 +139,7 @@ async function createShareLink(event) {
     announce(t('shareCreated', { note: link.note }));
     await loadShareLinks(job);
   } catch (problem) {
-    const field = problem.errors[0]?.field;
-    showShareError(problem.status === 0 ? t('network') : problemWords(problem, problem.detail || problem.title), field);
+    showShareProblem(problem);
   } finally {
     button.disabled = false;
   }
@@ -133,7 +164,7 @@ async function revokeShareLink(job, link, button) {
     $('share-error').hidden = true;
     announce(t('shareRevoked', { note: link.note }));
   } catch (problem) {
-    showShareError(problemWords(problem, problem.detail || problem.title));
+    showShareError({ words: problemWords(problem, problem.detail || problem.title) });
   }
   await loadShareLinks(job);
   $('share-links-h').setAttribute('tabindex', '-1');

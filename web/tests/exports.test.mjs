@@ -246,6 +246,44 @@ test('refuses a start after the end before sending anything', async () => {
   await shot(page, 'start-after-end');
 });
 
+test('a start equal to the end says the end must be after the start, on the End date', async () => {
+  // Before: an empty window said "The start is after the end".
+  const page = await newPage(browser);
+  await signIn(page, stack.url, 'acme');
+  let posts = 0;
+  page.on('request', (q) => { if (q.method() === 'POST' && q.url().endsWith('/v1/export-jobs')) posts += 1; });
+  await fillWindow(page, { start: '2026-05-03', end: '2026-05-03', zone: 'UTC' });
+  await page.getByLabel('Start time').fill('10:00');
+  await page.getByLabel('End time').fill('10:00');
+  await page.getByRole('button', { name: 'Create export' }).click();
+  const end = page.getByLabel('End date');
+  await page.locator('#end-date-error').getByText('The end must be after the start: this window is empty.', { exact: true }).waitFor();
+  assert.equal(await end.getAttribute('aria-invalid'), 'true');
+  assert.ok(await end.evaluate((e) => e === document.activeElement));
+  assert.ok(await page.locator('#start-date-error').isHidden());
+  assert.equal(posts, 0);
+  await page.getByRole('button', { name: 'Español', exact: true }).click();
+  await page.getByRole('button', { name: 'Crear exportación' }).click();
+  await page.locator('#end-date-error').getByText('El fin debe ser posterior al inicio: este intervalo está vacío.', { exact: true }).waitFor();
+  await page.getByRole('button', { name: 'English', exact: true }).click();
+});
+
+test('a zone typed in lower case is taken as its IANA name', async () => {
+  // Before: "europe/madrid" was refused by the API (400 on timezone).
+  const page = await newPage(browser);
+  await signIn(page, stack.url, 'acme');
+  await fillWindow(page, { start: '2026-05-01', end: '2026-05-02', zone: 'europe/madrid' });
+  assert.equal(await page.getByLabel('Timezone').inputValue(), 'Europe/Madrid', 'shown as its IANA name once changed');
+  // Typed and sent without leaving the field: the request carries the IANA name too.
+  await page.getByLabel('Timezone').fill('AMERICA/NEW_YORK');
+  const job = await createThroughForm(page, { format: 'csv', label: 'lower-case zone' });
+  assert.equal(job.timezone, 'America/New_York');
+  assert.equal(Date.parse(job.window_start), Date.UTC(2026, 4, 1, 4));
+  assert.ok(await page.locator('#timezone-error').isHidden());
+  // The json format says what its file is: one document, not a line per event.
+  await page.locator('#fmt-json').getByText('a single JSON document — the export’s scope, every event as produced, then a summary', { exact: false }).waitFor();
+});
+
 test('shows the API\'s validation errors next to the fields they name', async () => {
   const page = await newPage(browser);
   await signIn(page, stack.url, 'acme');

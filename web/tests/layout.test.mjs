@@ -2,7 +2,10 @@
 // Actions included, is visible without scrolling sideways, in both languages.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { apiPost, createThroughForm, fillWindow, launchBrowser, newPage, row, shot, signIn, startStack } from './harness.mjs';
+import path from 'node:path';
+import {
+  ARTIFACTS, apiPost, createThroughForm, fillWindow, launchBrowser, newPage, row, shot, signIn, startStack,
+} from './harness.mjs';
 
 let stack;
 let browser;
@@ -160,4 +163,92 @@ test('from 1279 px down to 561 px (a laptop at 200% zoom is 640 px) the history 
   const cell = nodes.find((n) => !n.ignored);
   assert.equal(cell.role.value, 'cell', JSON.stringify(cell.role));
   assert.doesNotMatch(cell.name?.value ?? '', /Eventos|Events/, JSON.stringify(cell.name));
+});
+
+test('file names break only after "_", a long failure reason is clamped, job cards say "to", the inventory stacks at 375 px', async () => {
+  const page = await newPage(browser, { viewport: { width: 1440, height: 1000 } });
+  await signIn(page, stack.url, 'acme');
+  await fillWindow(page, { start: '2026-05-01', end: '2026-05-03', zone: 'UTC' });
+  const bundle = await createThroughForm(page, { format: 'compliance-all', label: 'Layout bundle' });
+  // A failed job's reason as long as the service writes them (crates/service/src/worker/).
+  const failing = (await apiPost(page, stack.url, '/v1/export-jobs', {
+    type: 'events', format: 'csv', date_from: '2026-05-05', date_to: '2026-05-05', timezone: 'UTC', label: 'Corrupt day',
+  })).body;
+  const reason = 'Part of the event log for this window is damaged: the object events/tenant=acme/dt=2026-05-05/hour=00/kt-events-firehose-1-2026-05-05-00-00-00-deadbeef.ndjson.gz is not valid gzip or is truncated, and the export stopped there rather than leave its events out. Contact support with the job id; the object has to be delivered again or removed before this window can be exported.';
+  await page.route('**/v1/export-jobs?*', async (route) => {
+    const response = await route.fetch();
+    const list = await response.json();
+    for (const j of list.jobs) {
+      if (j.id === failing.id) Object.assign(j, { status: 'failed', actions: [], error: { code: 'source_unreadable', message: reason } });
+    }
+    await route.fulfill({ response, json: list });
+  });
+  await page.getByRole('button', { name: 'Refresh' }).click();
+  const b = row(page, bundle.id);
+  const f = row(page, failing.id);
+  await b.getByText('Completed', { exact: true }).waitFor({ timeout: 90000 });
+  await f.getByText('Failed', { exact: true }).waitFor();
+
+  // 1440 px: no file name breaks inside a date; each date's part is on one line.
+  const broken = await page.locator('#jobs th.file .file-name .nw').evaluateAll((parts) => parts
+    .filter((p) => p.getClientRects().length !== 1).map((p) => p.textContent));
+  assert.deepEqual(broken, []);
+  assert.ok(await page.locator('#jobs th.file .file-name .nw').count() >= 6, 'the dates are kept whole');
+  assert.equal(await b.locator('.file-name').textContent(), bundle.file_name);
+  // The failed row is not a tower: three lines of its reason, the rest a click away.
+  const short = (await f.boundingBox()).height;
+  assert.ok(short < 170, `the failed row is ${short} px tall`);
+  const more = f.getByRole('button', { name: 'Show the whole reason' });
+  assert.equal(await more.getAttribute('aria-expanded'), 'false');
+  // The whole reason is in the document (a screen reader hears it all).
+  assert.equal(await f.locator('.reason').textContent(), reason);
+  await page.locator('#jobs').screenshot({ path: path.join(ARTIFACTS, 'jobs-1440.png') });
+  await more.click();
+  const opened = f.getByRole('button', { name: 'Show less' });
+  assert.equal(await opened.getAttribute('aria-expanded'), 'true');
+  assert.ok((await f.boundingBox()).height > short + 40, 'opened, the reason shows whole');
+  await opened.click();
+  assert.equal(await more.getAttribute('aria-expanded'), 'false');
+
+  // 375 px: each job card says "to" ("a") between its window's ends, as the wide row's arrow does.
+  await page.setViewportSize({ width: 375, height: 800 });
+  for (const [language, word] of [['Español', 'a'], ['English', 'to']]) {
+    await page.getByRole('button', { name: language, exact: true }).click();
+    const to = b.locator('td.window .window-to');
+    assert.ok(await to.isVisible(), language);
+    assert.equal((await to.textContent()).trim(), word);
+    const [start, end] = await b.locator('td.window time').all();
+    const [s, t, e] = [await start.boundingBox(), await to.boundingBox(), await end.boundingBox()];
+    assert.ok(s.y < t.y && t.y < e.y, `${language}: "${word}" is between the ends`);
+  }
+  await shot(page, 'history-375');
+
+  // The bundle's inventory: each file a card, its check first, nothing off the screen.
+  await b.getByRole('button', { name: 'Contents' }).click();
+  const panel = page.locator('#bundle');
+  await panel.getByText(/^Bundle read: 13 files checked/).waitFor({ timeout: 30000 });
+  const inventory = panel.locator('table.inventory');
+  const wrap = await inventory.evaluate((t) => ({ scroll: t.parentElement.scrollWidth, client: t.parentElement.clientWidth }));
+  assert.ok(wrap.scroll <= wrap.client, `the inventory is ${wrap.scroll} px wide in ${wrap.client} px`);
+  const cards = await inventory.locator('tbody tr').evaluateAll((rows) => rows.map((r) => {
+    const box = (sel) => r.querySelector(sel).getBoundingClientRect();
+    return {
+      path: r.querySelector('td.path').textContent,
+      checkFirst: box('td.check').top < box('td.path').top,
+      inView: ['td.check', 'td.hash', 'td.path'].every((sel) => box(sel).right <= window.innerWidth && box(sel).left >= 0),
+      // No blank space: the card is about as tall as its five lines.
+      height: r.getBoundingClientRect().height,
+    };
+  }));
+  assert.equal(cards.length, 13);
+  for (const c of cards) {
+    assert.ok(c.checkFirst, `${c.path}: the check comes first`);
+    assert.ok(c.inView, `${c.path}: a line is off the screen`);
+    assert.ok(c.height < 180, `${c.path}: ${c.height} px tall`);
+  }
+  await inventory.screenshot({ path: path.join(ARTIFACTS, 'inventory-375.png') });
+  await page.locator('#jobs').screenshot({ path: path.join(ARTIFACTS, 'jobs-375.png') });
+  await page.setViewportSize({ width: 1440, height: 1000 });
+  await inventory.screenshot({ path: path.join(ARTIFACTS, 'inventory-1440.png') });
+  assert.deepEqual(page.jsErrors, []);
 });

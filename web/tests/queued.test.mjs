@@ -67,7 +67,7 @@ test('cancel asks first, cancels, and a 409 reloads the row', async () => {
   assert.equal(await page.evaluate(() => document.activeElement.id), 'submit');
 });
 
-test('refreshes every 2 s while a job is queued, backs off to 30 s, pauses while hidden, stops when all are final', async () => {
+test('refreshes every 2 s while a job is queued, backs off to 30 s, pauses while hidden, once a minute when all are final', async () => {
   const page = await newPage(browser);
   await page.clock.install();
   await signIn(page, stack.url, 'acme-clock');
@@ -86,13 +86,16 @@ test('refreshes every 2 s while a job is queued, backs off to 30 s, pauses while
   page.on('requestfinished', (q) => { if (lists.includes(q)) inFlight -= 1; });
   page.on('requestfailed', (q) => { if (lists.includes(q)) inFlight -= 1; });
 
-  // Nothing active: no polling at all.
+  // Nothing active: one quiet refresh a minute (a job made elsewhere shows up).
   await page.getByText('No exports yet').waitFor();
   await settle();
   let seen = lists.length;
-  await page.clock.runFor(60000);
+  await page.clock.runFor(50000);
   await settle();
-  assert.equal(lists.length, seen, 'no refresh while every row is final');
+  assert.equal(lists.length, seen, 'no refresh within the idle minute');
+  await page.clock.runFor(15000);
+  await settle();
+  assert.equal(lists.length, seen + 1, 'one quiet refresh after a minute');
 
   await fillWindow(page, MAY);
   const job = await createThroughForm(page, { format: 'csv' });
@@ -135,14 +138,81 @@ test('refreshes every 2 s while a job is queued, backs off to 30 s, pauses while
   assert.equal(lists.length, seen + 1, 'refreshes on becoming visible');
   seen = lists.length;
 
-  // The job ends (canceled from elsewhere): the next refresh sees it, announces it, and polling stops.
+  // The job ends (canceled from elsewhere): the next refresh sees it, announces it, and polling slows to once a minute.
   assert.equal((await apiPost(page, stack.url, `/v1/export-jobs/${job.id}/cancel`)).status, 202);
-  const afterCancel = await gaps(120);
-  assert.equal(afterCancel.length, 1, `one refresh, then none: ${afterCancel}`);
+  const afterCancel = await gaps(150);
+  assert.ok(afterCancel[0] <= 30, `the next refresh sees it: ${afterCancel}`);
+  assert.ok(afterCancel.length >= 2 && afterCancel.slice(1).every((g) => g === 60), `then one a minute: ${afterCancel}`);
   await row(page, job.id).getByText('Canceled', { exact: true }).waitFor();
   // No label: named with its window and zone, which its file name does not say.
   await page.getByRole('status').filter({ hasText: `Export ${job.file_name} (1 May 2026, 00:00 +00:00 to 3 May 2026, 24:00 +00:00, UTC) canceled.` }).waitFor();
   assert.equal(await page.getByRole('status').count(), 1);
+});
+
+test('time passes on the page: relative times move, a row turns Expired when its file goes, a job made elsewhere appears', async () => {
+  // Before: a completed row said "expires in 40 seconds" forever, its
+  // Download then did nothing visible, and a job the CLI made appeared only
+  // after Refresh. The local stack cannot complete a job that expires in
+  // seconds, so the list's answer is rewritten for two real (queued) jobs.
+  const page = await newPage(browser);
+  await page.clock.install();
+  await signIn(page, stack.url, 'acme-time');
+  const body = { type: 'events', format: 'csv', date_from: '2026-05-01', date_to: '2026-05-02', timezone: 'UTC' };
+  const soon = (await apiPost(page, stack.url, '/v1/export-jobs', { ...body, label: 'expires soon' })).body;
+  const gone = (await apiPost(page, stack.url, '/v1/export-jobs', { ...body, label: 'gone on download' })).body;
+  const now = await page.evaluate(() => Date.now());
+  const completed = (expiresAt) => ({
+    status: 'completed', actions: ['download'], progress: 1, event_count: 120, sha256: 'ab'.repeat(32), size_bytes: 1000,
+    completed_at: new Date(now - 60000).toISOString(), expires_at: new Date(expiresAt).toISOString(),
+  });
+  await page.route('**/v1/export-jobs?*', async (route) => {
+    const response = await route.fetch();
+    const list = await response.json();
+    for (const job of list.jobs) {
+      if (job.id === soon.id) Object.assign(job, completed(now + 45000));
+      if (job.id === gone.id) Object.assign(job, completed(now + 7 * 86400000));
+    }
+    await route.fulfill({ response, json: list });
+  });
+  // The service says the file is gone (its expiry passed by the service's clock).
+  await page.route(`**/v1/export-jobs/${gone.id}/download*`, (route) => route.fulfill({
+    status: 410, contentType: 'application/problem+json',
+    body: JSON.stringify({ type: 'urn:kt-exports:problem:export-expired', title: 'Export expired', status: 410, detail: 'the export expired; create a new export job to get the data again' }),
+  }));
+  await page.getByRole('button', { name: 'Refresh' }).click();
+  const s = row(page, soon.id);
+  await s.getByText('Completed', { exact: true }).waitFor();
+  const relative = s.locator('td.when').last().locator('[data-relative]');
+  const seconds = async () => Number((await relative.textContent()).match(/^in (\d+) seconds?$/)?.[1]);
+  const first = await seconds();
+  assert.ok(first > 30, await relative.textContent());
+
+  // Made elsewhere (the CLI, another tab): not on the page yet.
+  const elsewhere = (await apiPost(page, stack.url, '/v1/export-jobs', { ...body, label: 'made elsewhere' })).body;
+  assert.equal(await row(page, elsewhere.id).count(), 0);
+
+  // Half a minute on: the relative time says so.
+  await page.clock.runFor(30000);
+  await until(async () => (await seconds()) <= first - 20, { what: 'the relative expiry to move on' });
+
+  // Past its expiry: the row is Expired, Download disabled, announced; the quiet refresh brought the other job.
+  await page.clock.runFor(35000);
+  await s.locator('.status').getByText('Expired', { exact: true }).waitFor();
+  assert.ok(await s.getByRole('button', { name: 'Download' }).isDisabled());
+  await s.getByText('Expired: run it again to get the data.').waitFor();
+  await page.getByRole('status').filter({ hasText: `Export ${soon.file_name} “expires soon” expired.` }).waitFor();
+  await row(page, elsewhere.id).waitFor();
+  assert.equal(await page.locator('#jobs tbody tr').first().getAttribute('data-job-id'), elsewhere.id);
+
+  // A download the service refuses as expired says so in the row, on screen.
+  const g = row(page, gone.id);
+  await g.getByRole('button', { name: 'Download' }).click();
+  const note = g.locator('.row-note');
+  await note.getByText('This export expired; run it again to get the data.').waitFor();
+  assert.ok(await note.isVisible());
+  assert.notEqual(await page.evaluate(() => document.activeElement.tagName), 'BODY');
+  await shot(page, 'time-passed');
+  assert.deepEqual(page.jsErrors, []);
 });
 
 test('pages through the history newest first and filters by status', async () => {
@@ -221,6 +291,100 @@ test('failed rows say why; expired rows say so, cannot be downloaded, and offer 
   assert.equal(await page.getByLabel('End date').inputValue(), '2026-05-02');
   assert.ok(await page.getByRole('radio', { name: 'json', exact: true }).isChecked());
   await shot(page, 'failed-and-expired');
+});
+
+test('a completed job with no events says where to look, in English and Spanish', async () => {
+  // Before: a quick range that ends now (the demo lake is May 2026) completed
+  // with 0 events and nothing said why. The list's answer is rewritten for a
+  // real job (the local stack has no worker here); a job with events says nothing more.
+  const page = await newPage(browser);
+  await signIn(page, stack.url, 'acme-zero');
+  const body = { type: 'events', format: 'csv', date_from: '2026-05-01', date_to: '2026-05-02', timezone: 'UTC' };
+  const empty = (await apiPost(page, stack.url, '/v1/export-jobs', { ...body, label: 'nothing there' })).body;
+  const full = (await apiPost(page, stack.url, '/v1/export-jobs', { ...body, label: 'something there' })).body;
+  const later = new Date(Date.now() + 7 * 86400000).toISOString();
+  await page.route('**/v1/export-jobs?*', async (route) => {
+    const response = await route.fetch();
+    const list = await response.json();
+    for (const job of list.jobs) {
+      const count = job.id === empty.id ? 0 : 12;
+      Object.assign(job, { status: 'completed', actions: ['download'], progress: 1, event_count: count, sha256: 'cd'.repeat(32), expires_at: later });
+    }
+    await route.fulfill({ response, json: list });
+  });
+  await page.getByRole('button', { name: 'Refresh' }).click();
+  const e = row(page, empty.id);
+  await e.getByText('Completed', { exact: true }).waitFor();
+  const hint = e.locator('.zero-hint');
+  await hint.getByText('No events in this window — check the dates and time zone.', { exact: true }).waitFor();
+  assert.ok(await hint.isVisible());
+  assert.equal(await row(page, full.id).locator('.zero-hint').count(), 0);
+  await page.getByRole('button', { name: 'Español', exact: true }).click();
+  await hint.getByText('No hay eventos en este intervalo: compruebe las fechas y la zona horaria.', { exact: true }).waitFor();
+  await shot(page, 'zero-events-es');
+});
+
+test('the rejected count shows the sample reasons the job carries, by keyboard, in both languages', async () => {
+  // Before: "13" in the Rejected column and no way to learn why. The job's
+  // stats carry up to 20 samples (object, line, reason); the list's answer is
+  // rewritten for a real job (no worker here), as the engine words them.
+  const page = await newPage(browser);
+  await signIn(page, stack.url, 'acme-rejected');
+  const body = { type: 'events', format: 'csv', date_from: '2026-05-01', date_to: '2026-05-02', timezone: 'UTC' };
+  const job = (await apiPost(page, stack.url, '/v1/export-jobs', { ...body, label: 'with rejects' })).body;
+  const object = 'events/tenant=acme-rejected/dt=2026-05-01/hour=10/kt-events-1.ndjson.gz';
+  const samples = [
+    { object, line: 7, reason: 'required field `event_id` is empty' },
+    { object, line: 42, reason: 'not valid JSON: expected value at line 1 column 1' },
+  ];
+  const later = new Date(Date.now() + 7 * 86400000).toISOString();
+  await page.route('**/v1/export-jobs?*', async (route) => {
+    const response = await route.fetch();
+    const list = await response.json();
+    for (const j of list.jobs) {
+      if (j.id !== job.id) continue;
+      Object.assign(j, {
+        status: 'completed', actions: ['download'], progress: 1, event_count: 100, sha256: 'ef'.repeat(32), expires_at: later,
+        stats: { objects_read: 1, objects_skipped: 0, bytes_read: 10, lines_read: 113, rejected_lines: 13, duplicates_removed: 0, rejected_samples: samples },
+      });
+    }
+    await route.fulfill({ response, json: list });
+  });
+  await page.getByRole('button', { name: 'Refresh' }).click();
+  const r = row(page, job.id);
+  await r.getByText('Completed', { exact: true }).waitFor();
+  const toggle = r.locator('td.rejected button');
+  // "13" to the eye; its name also says what it does.
+  assert.equal(await toggle.evaluate((b) => b.childNodes[0].textContent), '13');
+  assert.equal(await toggle.getAttribute('aria-expanded'), 'false');
+  // Shown in a row of its own under the job's (the column is narrow), named by the button.
+  const list = page.locator(`#${await toggle.getAttribute('aria-controls')}`);
+  assert.equal(await list.isVisible(), false);
+  // By keyboard: the count is a button in the tab order, just before Download.
+  await r.getByRole('button', { name: 'Download' }).focus();
+  await page.keyboard.press('Shift+Tab');
+  assert.equal(await page.evaluate(() => document.activeElement.dataset.action), 'rejected-samples');
+  assert.match(await page.evaluate(() => document.activeElement.textContent), /^13 lines rejected: show why$/);
+  await page.keyboard.press('Enter');
+  await list.waitFor();
+  assert.equal(await toggle.getAttribute('aria-expanded'), 'true');
+  assert.equal(await list.locator('li').count(), 2);
+  assert.equal(await list.locator('p').textContent(), 'Why lines were rejected (the first 2 of 13):');
+  assert.equal(await list.locator('li').first().innerText(), `Line 7 of ${object} required field \`event_id\` is empty`);
+  // Nothing of the row pushed out of its card.
+  const wrap = await page.locator('.table-wrap').evaluate((w) => ({ scroll: w.scrollWidth, client: w.clientWidth }));
+  assert.ok(wrap.scroll <= wrap.client, `the history is ${wrap.scroll} px wide in ${wrap.client} px`);
+  await shot(page, 'rejected-samples');
+  // Shown, it stays shown when the rows are drawn again; Spanish says the reasons it knows.
+  await page.getByRole('button', { name: 'Español', exact: true }).click();
+  await list.locator('li').first().getByText('el campo obligatorio `event_id` está vacío', { exact: true }).waitFor();
+  await list.getByText(`Línea 42 de ${object}`).waitFor();
+  assert.equal(await list.locator('p').textContent(), 'Por qué se rechazaron líneas (las primeras 2 de 13):');
+  await toggle.focus();
+  await page.keyboard.press('Enter');
+  assert.equal(await list.isVisible(), false, 'Enter hides them again');
+  assert.equal(await toggle.getAttribute('aria-expanded'), 'false');
+  assert.deepEqual(page.jsErrors, []);
 });
 
 test('on the Spanish page a failed job says why in Spanish, the server words a click away', async () => {
@@ -302,5 +466,15 @@ test('on the Spanish page the API\'s refusals of a new export are said in Spanis
   assert.equal((await limited).status(), 429);
   const box = page.locator('#form-errors');
   await box.getByText('El inquilino ya tiene 10 exportaciones en cola o en proceso.').waitFor();
-  assert.equal(await box.textContent(), 'No se creó la exportación: El inquilino ya tiene 10 exportaciones en cola o en proceso.');
+  // How long to wait: the answer's Retry-After.
+  assert.equal((await limited).headers()['retry-after'], '30');
+  assert.equal(await box.textContent(), 'No se creó la exportación: El inquilino ya tiene 10 exportaciones en cola o en proceso. Inténtelo de nuevo dentro de 30 segundos.');
+
+  // The English page says it as cleanly: a sentence of its own, and the wait.
+  await page.getByRole('button', { name: 'English', exact: true }).click();
+  const again = page.waitForResponse((r) => r.url().endsWith('/v1/export-jobs') && r.request().method() === 'POST');
+  await page.getByRole('button', { name: 'Create export' }).click();
+  assert.equal((await again).status(), 429);
+  await box.getByText('Try again in 30 seconds.').waitFor();
+  assert.equal(await box.textContent(), 'The export was not created: This tenant already has 10 exports queued or processing; wait for one to finish or cancel one. Try again in 30 seconds.');
 });

@@ -12,7 +12,7 @@ if (typeof navigator === 'undefined') globalThis.navigator = { language: 'es-ES'
 
 const { hasWord, setLanguage } = await import('../i18n.js');
 const {
-  REASON_CODES, failureReason, fieldMessage, problemWords,
+  REASON_CODES, failureReason, fieldMessage, problemWords, sentence,
 } = await import('../server-words.js');
 
 /** Every failure the service records: its code and message, as the Rust code writes them. */
@@ -97,7 +97,7 @@ test('a strict-mode failure says in Spanish why its line was rejected; serde\'s 
 
 const urn = (slug) => `urn:kt-exports:problem:${slug}`;
 
-test('problems: the English page shows what it showed; the Spanish one says the type and the fields it knows', () => {
+test('problems: the English page says them as sentences of its own; the Spanish one says the type and the fields it knows', () => {
   const tooMany = { type: urn('too-many-active-jobs'), title: 'Too many active export jobs', status: 429, detail: 'the tenant already has 10 export jobs queued or processing', errors: [] };
   const conflict = { type: urn('job-state-conflict'), title: 'Job state does not allow this', status: 409, detail: 'the job has a new state nobody knew', errors: [] };
   const fields = {
@@ -107,11 +107,24 @@ test('problems: the English page shows what it showed; the Spanish one says the 
   };
   const gateway = { type: '', title: '', status: 502, detail: 'Internal Server Error', errors: [] };
 
+  // The English page: its own sentences where the server's read badly, the rest as sentences,
+  // never a raw field name nor an ISO instant.
   setLanguage('en');
-  for (const p of [tooMany, conflict, fields, gateway]) {
-    assert.deepEqual(problemWords(p, p.detail || p.title), { text: p.detail, original: null });
-  }
-  assert.equal(fieldMessage('is required'), null);
+  assert.deepEqual(problemWords(tooMany, tooMany.detail), { text: 'This tenant already has 10 exports queued or processing; wait for one to finish or cancel one.', original: null });
+  assert.deepEqual(problemWords(conflict, conflict.detail), { text: 'The job has a new state nobody knew.', original: null });
+  const long = problemWords(fields, fields.detail).text;
+  assert.match(long, /^The file is kept until .+, so a link can last at most 7 days\.$/);
+  assert.doesNotMatch(long, /expires_in_days|2026-12-12T/);
+  assert.deepEqual(problemWords(gateway, gateway.detail), { text: 'Internal Server Error.', original: null });
+  assert.equal(fieldMessage('is required'), 'Required.');
+  assert.equal(fieldMessage('must be a whole number of days from 1'), 'Enter a whole number of days, 1 or more.');
+  assert.equal(fieldMessage('the window ends more than a minute in the future'), 'The window ends more than a minute in the future.');
+  assert.equal(fieldMessage('must be at most 200 characters'), 'Must be at most 200 characters.');
+  // Several fields: each named by its label on the page, not by the API's name.
+  const two = { type: urn('invalid-request'), detail: 'x', errors: [{ field: 'date_from', message: 'is required' }, { field: 'expires_in_days', message: 'must be a whole number of days from 1' }] };
+  assert.equal(problemWords(two, 'x').text, 'Start date: Required. Valid for (days): Enter a whole number of days, 1 or more.');
+  // A failure reason is a sentence already: unchanged.
+  assert.equal(sentence('The export was canceled.'), 'The export was canceled.');
 
   setLanguage('es');
   assert.deepEqual(problemWords(tooMany, tooMany.detail), { text: 'El inquilino ya tiene 10 exportaciones en cola o en proceso.', original: null });

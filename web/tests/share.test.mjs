@@ -52,8 +52,22 @@ test('shares a completed export: the copied link opens without a token until it 
   await dialog.getByLabel('Recipient').fill('Ana Pérez, external auditor');
   await dialog.getByLabel('Valid for (days)').fill('40');
   await dialog.getByRole('button', { name: 'Create link' }).click();
-  await dialog.getByText(/at most 7 days/).waitFor();
+  // Under the field, as a sentence: no raw field name, the date as the hint says it (not an ISO instant).
+  const daysError = dialog.locator('#share-days-error');
+  await daysError.getByText(/at most 7 days/).waitFor();
+  const daysText = await daysError.textContent();
+  assert.match(daysText, /^The file is kept until .+, so a link can last at most 7 days\.$/);
+  assert.doesNotMatch(daysText, /expires_in_days|\d{4}-\d{2}-\d{2}T/);
+  const hintDate = (await dialog.locator('#share-days-hint').textContent()).match(/the file is deleted (.+)\.$/)[1];
+  assert.ok(daysText.includes(`kept until ${hintDate},`), `${daysText} / ${hintDate}`);
+  assert.equal(await dialog.locator('#share-error').isVisible(), false, 'not in a banner above the form');
   assert.equal(await dialog.getByLabel('Valid for (days)').getAttribute('aria-invalid'), 'true');
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'share-days');
+  assert.match(await dialog.getByLabel('Valid for (days)').getAttribute('aria-describedby'), /share-days-error/);
+  // Zero days: the API's rule, said as a sentence under the field.
+  await dialog.getByLabel('Valid for (days)').fill('0');
+  await dialog.getByRole('button', { name: 'Create link' }).click();
+  await daysError.getByText('Enter a whole number of days, 1 or more.', { exact: true }).waitFor();
 
   await dialog.getByLabel('Valid for (days)').fill('3');
   await dialog.getByRole('button', { name: 'Create link' }).click();
@@ -166,7 +180,7 @@ test('the Share dialog speaks Spanish', async () => {
   // The API's refusal (422: longer than the file is kept) in Spanish too; it was English.
   await dialog.getByLabel('Válido durante (días)').fill('40');
   await dialog.getByRole('button', { name: 'Crear enlace' }).click();
-  await dialog.locator('#share-error')
+  await dialog.locator('#share-days-error')
     .getByText(/^El archivo de la exportación se conserva hasta el .+, así que un enlace puede durar como máximo 7 días\.$/).waitFor();
   assert.equal(await dialog.getByLabel('Válido durante (días)').getAttribute('aria-invalid'), 'true');
   await dialog.getByLabel('Válido durante (días)').fill('3');
