@@ -33,7 +33,9 @@ fn refusal(r: ShareRefusal) -> ApiError {
             detail: format!("expires_in_days: {r}"),
             errors: vec![FieldError::new("expires_in_days", r.to_string())],
         },
-        other => ApiError::Conflict(other.to_string()),
+        // An expired export is 410, as /download and /report.html answer it.
+        ShareRefusal::ArtifactGone(_) => ApiError::Gone(r.to_string()),
+        ShareRefusal::NotCompleted(_) => ApiError::Conflict(r.to_string()),
     }
 }
 

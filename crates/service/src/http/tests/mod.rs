@@ -8,6 +8,7 @@ mod page;
 mod profile;
 mod read;
 mod share;
+mod share_links;
 mod unavailable;
 
 use super::{AppState, dev_auth_layer, dev_token, router};

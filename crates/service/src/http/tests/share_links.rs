@@ -1,0 +1,65 @@
+//! `POST /v1/export-jobs/{id}/links`: what its answer says besides the link.
+use super::*;
+
+fn links(id: &JobId) -> String {
+    format!("/v1/export-jobs/{id}/links")
+}
+
+/// A link creation with `headers` besides the token and the content type.
+fn create_request(id: &JobId, tok: &str, body: Value, headers: &[(&str, &str)]) -> Request<Body> {
+    let mut req = Request::post(links(id))
+        .header(header::AUTHORIZATION, format!("Bearer {tok}"))
+        .header(header::CONTENT_TYPE, "application/json");
+    for (name, value) in headers {
+        req = req.header(*name, *value);
+    }
+    req.body(Body::from(body.to_string())).unwrap()
+}
+
+impl TestApp {
+    async fn post_link(&self, id: &JobId, tok: &str, body: Value) -> Reply {
+        self.send(create_request(id, tok, body, &[])).await
+    }
+}
+
+/// The contract gives the links the "same 400/404/409/410/422 rules" as
+/// the jobs' routes: an expired export is the 410 `/download` answers.
+/// Before: 409 job-state-conflict.
+#[tokio::test]
+async fn sharing_an_expired_export_is_the_410_download_answers() {
+    let app = app();
+    let id = app.created("acme").await;
+    app.complete("acme", &id, TimeDelta::days(1)).await;
+    app.set_now(app.now() + TimeDelta::days(2));
+    let tok = token("acme", RW);
+    let download = app
+        .get(&format!("/v1/export-jobs/{id}/download"), &tok)
+        .await;
+    download.problem(StatusCode::GONE);
+    // With `expires_in_days` and without it (the default is cut to the
+    // artifact's end, which is past).
+    for body in [
+        json!({"expires_in_days": 1, "note": "auditor"}),
+        json!({"note": "auditor"}),
+    ] {
+        let refused = app.post_link(&id, &tok, body).await;
+        refused.problem(StatusCode::GONE);
+        assert_eq!(
+            refused.body["type"],
+            "urn:kt-exports:problem:export-expired"
+        );
+        assert_eq!(refused.body["type"], download.body["type"]);
+        let detail = refused.body["detail"].as_str().unwrap();
+        assert!(
+            detail.contains("expired at 2026-06-16T12:00:00Z"),
+            "{detail}"
+        );
+    }
+    // A job that is not completed is still a 409.
+    let queued = app.created("acme").await;
+    let r = app
+        .post_link(&queued, &tok, json!({"note": "auditor"}))
+        .await;
+    r.problem(StatusCode::CONFLICT);
+    assert_eq!(r.body["type"], "urn:kt-exports:problem:job-state-conflict");
+}
