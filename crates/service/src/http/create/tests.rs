@@ -164,7 +164,13 @@ fn ranges_are_enforced() {
         ["label"]
     );
     // Read later on the page and in reports: as stored, in order.
-    for unreadable in ["May\ncheck", "nul\u{0}", "invoice\u{202E}fdp.exe"] {
+    for unreadable in [
+        "May\ncheck",
+        "nul\u{0}",
+        "invoice\u{202E}fdp.exe",
+        "May\u{2028}check",
+        "May\u{2029}check",
+    ] {
         assert_eq!(
             bad_fields(parse(with("label", json!(unreadable)))),
             ["label"],

@@ -242,3 +242,31 @@ async fn an_oversized_body_is_a_client_error_not_a_crash() {
     assert!(r.status.is_client_error(), "{}", r.status);
     r.problem(r.status);
 }
+
+/// A label is one line: Unicode's line and paragraph separators (U+2028,
+/// U+2029) break it as `\n` does, and are refused like it (before: accepted
+/// and stored, then shown on two lines on the page and in reports).
+#[tokio::test]
+async fn a_label_with_a_line_or_paragraph_separator_is_a_400_naming_it() {
+    let app = app();
+    let tok = token("acme", RW);
+    for separator in ["\u{2028}", "\u{2029}"] {
+        let mut body = may();
+        body["label"] = json!(format!("May{separator}control check"));
+        let r = app.create(&tok, body, None).await;
+        assert_eq!(
+            r.problem(StatusCode::BAD_REQUEST),
+            ["label"],
+            "{separator:?}"
+        );
+        assert!(
+            r.body["detail"]
+                .as_str()
+                .unwrap()
+                .contains("U+2028, U+2029"),
+            "{}",
+            r.body
+        );
+    }
+    assert!(app.queue.messages().is_empty(), "no job was created");
+}
