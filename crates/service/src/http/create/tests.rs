@@ -277,6 +277,14 @@ fn idempotency_keys_are_bounded() {
         StatusCode::BAD_REQUEST
     );
     assert_eq!(key("").unwrap_err().status(), StatusCode::BAD_REQUEST);
+    assert_eq!(key("  ").unwrap_err().status(), StatusCode::BAD_REQUEST);
+    let mut twice = HeaderMap::new();
+    twice.append("idempotency-key", HeaderValue::from_static("a"));
+    twice.append("idempotency-key", HeaderValue::from_static("b"));
+    assert_eq!(
+        idempotency_key(&twice).unwrap_err().status(),
+        StatusCode::BAD_REQUEST
+    );
 }
 
 #[test]

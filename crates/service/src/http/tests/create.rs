@@ -270,3 +270,48 @@ async fn a_label_with_a_line_or_paragraph_separator_is_a_400_naming_it() {
     }
     assert!(app.queue.messages().is_empty(), "no job was created");
 }
+
+/// An empty or blank `Idempotency-Key` is not "no key" (the OpenAPI says
+/// minLength 1): a retry with it would create a second job. Two keys are
+/// refused too, rather than one kept silently. Each is a 400 naming the
+/// header, and creates nothing.
+#[tokio::test]
+async fn an_empty_blank_or_repeated_idempotency_key_is_a_400_naming_it() {
+    let app = app();
+    let tok = token("acme", RW);
+    let post = |keys: &'static [&'static str]| {
+        let mut req = Request::post("/v1/export-jobs")
+            .header(header::AUTHORIZATION, format!("Bearer {tok}"))
+            .header(header::CONTENT_TYPE, "application/json");
+        for k in keys {
+            req = req.header("Idempotency-Key", *k);
+        }
+        req.body(Body::from(may().to_string())).unwrap()
+    };
+    for keys in [
+        &[""][..],
+        &[" "],
+        &["\t \t"],
+        &["k-1", "k-2"],
+        &["k-1", "k-1"],
+    ] {
+        let r = app.send(post(keys)).await;
+        assert_eq!(
+            r.problem(StatusCode::BAD_REQUEST),
+            ["Idempotency-Key"],
+            "{keys:?}"
+        );
+        assert!(
+            r.body["detail"]
+                .as_str()
+                .unwrap()
+                .starts_with("Idempotency-Key: "),
+            "{}",
+            r.body
+        );
+    }
+    assert!(app.queue.messages().is_empty(), "no job was created");
+    // One key, given once, still works.
+    let r = app.send(post(&["k-1"])).await;
+    assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.body);
+}
