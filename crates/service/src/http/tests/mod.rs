@@ -3,6 +3,7 @@
 mod auth;
 mod create;
 mod download;
+mod no_store;
 mod openapi;
 mod page;
 mod profile;
