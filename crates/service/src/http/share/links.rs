@@ -104,13 +104,18 @@ pub async fn create_link(
         .about_link(&link);
     entry.until = Some(link.expires_at);
     record(&state, &caller.tenant, &id, entry).await;
+    // The created resource is the link's own path (the one DELETE revokes).
+    let location = format!("/v1/export-jobs/{id}/links/{}", link.id);
     let created = CreatedLink {
         link: link.view_at(now),
         url: public_url(&headers, &format!("/v1/shared/{token}")),
     };
     Ok((
         StatusCode::CREATED,
-        [(header::CACHE_CONTROL, "no-store")],
+        [
+            (header::CACHE_CONTROL, "no-store".to_string()),
+            (header::LOCATION, location),
+        ],
         Json(created),
     )
         .into_response())

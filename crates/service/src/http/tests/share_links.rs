@@ -63,3 +63,25 @@ async fn sharing_an_expired_export_is_the_410_download_answers() {
     r.problem(StatusCode::CONFLICT);
     assert_eq!(r.body["type"], "urn:kt-exports:problem:job-state-conflict");
 }
+
+/// A 201 says where the created resource is: the link's own path, the one
+/// `DELETE` revokes (before: no `Location`).
+#[tokio::test]
+async fn a_created_link_says_its_location_which_revokes_it() {
+    let app = app();
+    let id = app.created("acme").await;
+    app.complete("acme", &id, TimeDelta::days(7)).await;
+    let created = app
+        .post_link(&id, &token("acme", RW), json!({"note": "Ana"}))
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+    let link_id = created.body["id"].as_str().unwrap();
+    let location = created.header(header::LOCATION).to_string();
+    assert_eq!(location, format!("/v1/export-jobs/{id}/links/{link_id}"));
+    let revoked = app
+        .call(Method::DELETE, &location, Some(&token("acme", RW)))
+        .await;
+    assert_eq!(revoked.status, StatusCode::OK, "{}", revoked.body);
+    assert_eq!(revoked.body["id"], link_id);
+    assert_eq!(revoked.body["status"], "revoked");
+}
