@@ -129,10 +129,16 @@ impl LocalStack {
     }
 
     /// The API behind the dev auth layer, plus the page's local sign-in when
-    /// `config.dev_sign_in` (`kt-local up` sets it).
-    fn router(&self) -> axum::Router {
+    /// `config.dev_sign_in` (`kt-local up` sets it). The URLs it hands out
+    /// (share links) are on `KT_PUBLIC_BASE_URL`, else on the address it
+    /// listens on, never on a request's `Host` (on 0.0.0.0 or [::], which
+    /// no one can open, the `Host` is what is left).
+    fn router(&self, listening_on: std::net::SocketAddr) -> axum::Router {
         let secret = self.config.dev_jwt_secret.clone();
-        let mut router = http::router(self.app_state());
+        let base = self.config.public_base_url.clone().or_else(|| {
+            (!listening_on.ip().is_unspecified()).then(|| format!("http://{listening_on}"))
+        });
+        let mut router = http::router(self.app_state().with_public_base_url(base));
         if self.config.dev_sign_in {
             router = router.merge(http::dev_sign_in_routes(secret.clone()));
         }
@@ -153,7 +159,7 @@ impl LocalStack {
         listener: TcpListener,
         stop: CancellationToken,
     ) -> Result<()> {
-        let router = self.router();
+        let router = self.router(listener.local_addr()?);
         axum::serve(listener, with_peer_addresses(router))
             .with_graceful_shutdown(async move { stop.cancelled().await })
             .await?;
@@ -173,7 +179,7 @@ impl LocalStack {
         pollers: usize,
     ) -> Result<()> {
         let addr = listener.local_addr()?;
-        let router = self.router();
+        let router = self.router(addr);
         let mut workers = tokio::task::JoinSet::new();
         let visibility = std::time::Duration::from_secs(LOCAL_VISIBILITY_TIMEOUT_SECS.into());
         for _ in 0..pollers {

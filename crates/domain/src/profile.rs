@@ -11,6 +11,7 @@ use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
 mod parse;
+mod wording;
 pub use parse::{parse_profile, parse_profile_view};
 
 /// Longest free-text value (references, names), in characters.

@@ -73,6 +73,12 @@ pub struct Config {
     /// sweeper and the scheduler keep the long defaults
     /// ([`kt_store::aws::AwsTimeouts::default`]).
     pub api_aws_timeout: Duration,
+    /// `KT_PUBLIC_BASE_URL`: the API's address as callers reach it
+    /// (`https://exports.example.com`), from which the URLs the API hands out
+    /// (a share link's) are built, never from the request's `Host`. Unset,
+    /// API Gateway's domain and stage are used in AWS, the `Host` header
+    /// only on a bare dev server (`http/share/public_base.rs`).
+    pub public_base_url: Option<String>,
 }
 
 /// `KT_API_AWS_TIMEOUT_MS` when unset: 20 s, well under API Gateway's 29 s.
@@ -269,6 +275,14 @@ impl Config {
                 "a whole number of milliseconds from 100 to 28000 (under API Gateway's 29 s)",
                 |n: &u64| (100..=28_000).contains(n),
             )?),
+            public_base_url: match v.get("KT_PUBLIC_BASE_URL") {
+                None => None,
+                Some(value) => Some(public_base_url(&value).ok_or(ConfigError::Invalid {
+                    name: "KT_PUBLIC_BASE_URL",
+                    value,
+                    expected: "an http:// or https:// URL with a host and nothing after the path (e.g. https://exports.example.com)",
+                })?),
+            },
         })
     }
 
@@ -286,6 +300,17 @@ impl Config {
             name: "KT_PSEUDONYM_KEY",
         })
     }
+}
+
+/// `raw` as a base URL (scheme, host, optional path; no query or fragment),
+/// without a trailing slash.
+fn public_base_url(raw: &str) -> Option<String> {
+    let base = raw.trim().trim_end_matches('/');
+    let uri = base.parse::<axum::http::Uri>().ok()?;
+    let scheme_ok = matches!(uri.scheme_str(), Some("http" | "https"));
+    let host_ok = uri.host().is_some_and(|h| !h.is_empty());
+    let plain = uri.query().is_none() && !base.contains('#') && !base.contains('@');
+    (scheme_ok && host_ok && plain).then(|| base.to_string())
 }
 
 #[cfg(test)]
@@ -412,5 +437,37 @@ mod tests {
                 name: "KT_JOBS_TABLE"
             }
         );
+    }
+
+    #[test]
+    fn the_public_base_url_is_a_plain_http_url_or_an_error_naming_it() {
+        let base = |v: &str| config(&[("KT_PUBLIC_BASE_URL", v)]).map(|c| c.public_base_url);
+        assert_eq!(base("").unwrap(), None);
+        assert_eq!(
+            base("https://exports.example.com/").unwrap().as_deref(),
+            Some("https://exports.example.com")
+        );
+        assert_eq!(
+            base("http://127.0.0.1:3000").unwrap().as_deref(),
+            Some("http://127.0.0.1:3000")
+        );
+        for bad in [
+            "exports.example.com",
+            "ftp://x",
+            "https://",
+            "https://x?a=1",
+            "https://u@x",
+        ] {
+            assert!(
+                matches!(
+                    base(bad),
+                    Err(ConfigError::Invalid {
+                        name: "KT_PUBLIC_BASE_URL",
+                        ..
+                    })
+                ),
+                "{bad}"
+            );
+        }
     }
 }

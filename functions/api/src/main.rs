@@ -17,6 +17,7 @@ async fn main() -> Result<(), lambda_http::Error> {
         stores.artifacts,
         config.max_active_jobs,
     )
-    .with_custody(kt_service::custody::custody_from_config(&clients, &config).await?);
+    .with_custody(kt_service::custody::custody_from_config(&clients, &config).await?)
+    .with_public_base_url(config.public_base_url.clone());
     lambda_http::run(http::router(state)).await
 }

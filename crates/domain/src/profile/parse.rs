@@ -13,6 +13,18 @@ pub fn parse_profile(body: &[u8]) -> Result<ComplianceProfile, ProfileError> {
             message: "must be a JSON object".into(),
         });
     }
+    // JSON first, so that a shape error below is never a syntax error's
+    // words, nor a syntax error one of shape (an unknown field before it).
+    if let Err(e) = serde_json::from_slice::<serde::de::IgnoredAny>(body) {
+        return Err(ProfileError {
+            field: "body".into(),
+            message: format!(
+                "is not valid JSON (line {}, column {})",
+                e.line(),
+                e.column()
+            ),
+        });
+    }
     let de = &mut serde_json::Deserializer::from_slice(body);
     let profile: ComplianceProfile = serde_path_to_error::deserialize(de).map_err(|e| {
         let path = e.path().to_string();
@@ -26,6 +38,7 @@ pub fn parse_profile(body: &[u8]) -> Result<ComplianceProfile, ProfileError> {
             None if path == "." => "body".to_string(),
             None => path,
         };
+        let (field, message) = super::wording::plain(field, &message);
         ProfileError { field, message }
     })?;
     profile.validate()?;

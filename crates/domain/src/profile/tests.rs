@@ -102,3 +102,91 @@ fn a_saved_profile_view_reads_back_as_the_stored_profile() {
         "profile.ens.category"
     );
 }
+
+/// A body of the wrong shape is named by field in a tenant's words, never
+/// serde's (before: "invalid type: string \"x\", expected u32").
+#[test]
+fn a_wrong_shape_is_said_in_a_tenants_words_at_its_field() {
+    let error = |body: &str| {
+        let e = parse_profile(body.as_bytes()).unwrap_err();
+        (e.field, e.message)
+    };
+    let said = |body: &str, field: &str, message: &str| {
+        assert_eq!(
+            error(body),
+            (field.to_string(), message.to_string()),
+            "{body}"
+        );
+    };
+    said(
+        r#"{"retention": {"log_days": "x"}}"#,
+        "retention.log_days",
+        "must be a whole number of days, not the string \"x\"",
+    );
+    said(
+        r#"{"retention": {"evidence_days": -1}}"#,
+        "retention.evidence_days",
+        "must be a whole number of days, not -1",
+    );
+    said(
+        r#"{"retention": {"log_days": 1.5}}"#,
+        "retention.log_days",
+        "must be a whole number of days, not 1.5",
+    );
+    said(
+        r#"{"retention": {"log_days": 5000000000}}"#,
+        "retention.log_days",
+        "must be a whole number of days no larger than 4294967295",
+    );
+    said(
+        r#"{"providers": {"provider": "a"}}"#,
+        "providers",
+        "must be a list, not an object",
+    );
+    said(
+        r#"{"providers": [{"provider": 7}]}"#,
+        "providers[0].provider",
+        "must be a string, not 7",
+    );
+    said(
+        r#"{"providers": [{"regions": []}]}"#,
+        "providers[0].provider",
+        "is required",
+    );
+    said(
+        r#"{"ens": {"category": "MEDIUM"}}"#,
+        "ens.category",
+        "must be one of BASICA, MEDIA, ALTA",
+    );
+    said(
+        r#"{"retention": {"days": 1}}"#,
+        "retention.days",
+        "unknown field; expected one of log_days, policy_ref, evidence_days",
+    );
+    said(
+        r#"{"notifications": [{"authority": "AEPD", "outcome": "notified", "reference": "r", "date": "May 3"}]}"#,
+        "notifications[0].date",
+        "must be a date (YYYY-MM-DD)",
+    );
+    said(
+        r#"{"ens": "MEDIA"}"#,
+        "ens",
+        "must be an object, not the string \"MEDIA\"",
+    );
+    said(
+        r#"{"retention": {"log_days": }}"#,
+        "body",
+        "is not valid JSON (line 1, column 28)",
+    );
+    for body in [
+        r#"{"retention": {"log_days": "x"}}"#,
+        r#"{"ens": {"category": 1}}"#,
+        r#"{"ai_systems": [{"name": "a"}]}"#,
+        r#"{"schedule": {"enabled": "yes"}}"#,
+    ] {
+        let (_, message) = error(body);
+        for serde_word in ["invalid type", "expected u32", "`", "struct", "sequence"] {
+            assert!(!message.contains(serde_word), "{body}: {message}");
+        }
+    }
+}

@@ -11,6 +11,7 @@ mod custody;
 mod deadline;
 mod export_jobs;
 mod lookup;
+mod no_store;
 mod page;
 mod presigned;
 mod problem;
@@ -124,6 +125,7 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn(|request, next| {
             deadline::within(deadline::REQUEST_DEADLINE, request, next)
         }))
+        .layer(axum::middleware::from_fn(no_store::tenant_reads))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

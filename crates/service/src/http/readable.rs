@@ -1,6 +1,8 @@
 //! Free text a person reads later, on the page, in a report or beside a
 //! share link (a job's `label`, a link's `note`): no control characters (a
-//! NUL, a line break in a one-line field) and no bidirectional embedding,
+//! NUL, a line break in a one-line field, Unicode's line and paragraph
+//! separators `U+2028`/`U+2029`, which break the line as `\n` does but are not
+//! control characters) and no bidirectional embedding,
 //! override or isolate characters, which make a viewer show the text in
 //! another order than it was stored (`U+202E` turns "fdp.exe" around).
 //! Marks that only set direction (`U+200E`, `U+200F`) stay allowed: Arabic
@@ -11,6 +13,9 @@ pub(crate) fn unreadable(text: &str) -> Option<&'static str> {
     if text.chars().any(char::is_control) {
         return Some("must not contain control characters");
     }
+    if text.chars().any(breaks_the_line) {
+        return Some("must not contain line or paragraph separators (U+2028, U+2029)");
+    }
     if text.chars().any(reorders) {
         return Some(
             "must not contain bidirectional embedding, override or isolate characters \
@@ -18,6 +23,11 @@ pub(crate) fn unreadable(text: &str) -> Option<&'static str> {
         );
     }
     None
+}
+
+/// Line breaks that are not control characters (categories Zl and Zp).
+fn breaks_the_line(c: char) -> bool {
+    matches!(c, '\u{2028}' | '\u{2029}')
 }
 
 fn reorders(c: char) -> bool {
@@ -34,6 +44,12 @@ mod tests {
             assert_eq!(
                 unreadable(bad),
                 Some("must not contain control characters"),
+                "{bad:?}"
+            );
+        }
+        for bad in ["line\u{2028}separator", "para\u{2029}graph"] {
+            assert!(
+                unreadable(bad).unwrap().contains("U+2028, U+2029"),
                 "{bad:?}"
             );
         }

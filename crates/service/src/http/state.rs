@@ -35,6 +35,9 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     /// Signing keys and manifests; `None` where custody is not wired (some unit tests).
     pub custody: Option<crate::custody::Custody>,
+    /// `KT_PUBLIC_BASE_URL` (the local stack: its listen address): where
+    /// the URLs the API hands out point; `None`: see `share::PublicBase`.
+    pub public_base_url: Option<String>,
 }
 
 impl AppState {
@@ -52,6 +55,16 @@ impl AppState {
             max_active_jobs,
             clock: Arc::new(SystemClock),
             custody: None,
+            public_base_url: None,
+        }
+    }
+
+    /// The same state, building the URLs it hands out on `base`
+    /// (`https://exports.example.com`, no trailing slash).
+    pub fn with_public_base_url(self, base: Option<String>) -> Self {
+        Self {
+            public_base_url: base,
+            ..self
         }
     }
 

@@ -24,17 +24,28 @@ const FIELDS: [&str; 8] = [
     "retention_days",
 ];
 
-/// The `Idempotency-Key` header, if any: 1..=255 visible ASCII characters.
+/// The `Idempotency-Key` header, if any: 1..=255 visible ASCII characters,
+/// given once. An empty or blank key is a 400, never "no key" (which would
+/// create a second job on a retry); so are two keys, of which the store
+/// would keep one silently. (API Gateway's payload 2.0 joins repeated
+/// headers with a comma before the function sees them: there the two keys
+/// arrive as one, `a,b`.)
 pub fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
-    let Some(value) = headers.get("idempotency-key") else {
+    let mut values = headers.get_all("idempotency-key").iter();
+    let Some(value) = values.next() else {
         return Ok(None);
     };
     let bad = |msg: &str| ApiError::bad_request("Idempotency-Key", msg);
+    if values.next().is_some() {
+        return Err(bad("given more than once; send one key"));
+    }
     let key = value
         .to_str()
         .map_err(|_| bad("must be visible ASCII characters"))?;
-    if key.is_empty() {
-        return Err(bad("must not be empty"));
+    if key.trim().is_empty() {
+        return Err(bad(
+            "must not be empty or blank; send a key of 1 to 255 visible characters, or no header",
+        ));
     }
     if key.len() > MAX_IDEMPOTENCY_KEY_CHARS {
         return Err(bad("must be at most 255 characters"));

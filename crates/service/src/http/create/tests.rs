@@ -164,7 +164,13 @@ fn ranges_are_enforced() {
         ["label"]
     );
     // Read later on the page and in reports: as stored, in order.
-    for unreadable in ["May\ncheck", "nul\u{0}", "invoice\u{202E}fdp.exe"] {
+    for unreadable in [
+        "May\ncheck",
+        "nul\u{0}",
+        "invoice\u{202E}fdp.exe",
+        "May\u{2028}check",
+        "May\u{2029}check",
+    ] {
         assert_eq!(
             bad_fields(parse(with("label", json!(unreadable)))),
             ["label"],
@@ -271,6 +277,14 @@ fn idempotency_keys_are_bounded() {
         StatusCode::BAD_REQUEST
     );
     assert_eq!(key("").unwrap_err().status(), StatusCode::BAD_REQUEST);
+    assert_eq!(key("  ").unwrap_err().status(), StatusCode::BAD_REQUEST);
+    let mut twice = HeaderMap::new();
+    twice.append("idempotency-key", HeaderValue::from_static("a"));
+    twice.append("idempotency-key", HeaderValue::from_static("b"));
+    assert_eq!(
+        idempotency_key(&twice).unwrap_err().status(),
+        StatusCode::BAD_REQUEST
+    );
 }
 
 #[test]

@@ -1,7 +1,8 @@
 //! A job's share links, for its tenant: made (the one answer with the
 //! link's URL), listed, revoked.
+use super::public_base::PublicBase;
 use super::request::parse_link_request;
-use super::{Result, new_token, public_url, token_sha256};
+use super::{Result, new_token, token_sha256};
 use crate::http::audit::record;
 use crate::http::auth::{Caller, Scope};
 use crate::http::client::Client;
@@ -33,7 +34,9 @@ fn refusal(r: ShareRefusal) -> ApiError {
             detail: format!("expires_in_days: {r}"),
             errors: vec![FieldError::new("expires_in_days", r.to_string())],
         },
-        other => ApiError::Conflict(other.to_string()),
+        // An expired export is 410, as /download and /report.html answer it.
+        ShareRefusal::ArtifactGone(_) => ApiError::Gone(r.to_string()),
+        ShareRefusal::NotCompleted(_) => ApiError::Conflict(r.to_string()),
     }
 }
 
@@ -46,11 +49,14 @@ pub struct CreatedLink {
     pub url: String,
 }
 
+// One axum extractor per concern; grouping them would hide which the route reads.
+#[allow(clippy::too_many_arguments)]
 #[instrument(skip_all, fields(tenant = %caller.tenant, job_id))]
 pub async fn create_link(
     State(state): State<AppState>,
     caller: Caller,
     client: Client,
+    base: PublicBase,
     headers: HeaderMap,
     path: Result<Path<String>, PathRejection>,
     raw_query: RawQuery,
@@ -102,13 +108,18 @@ pub async fn create_link(
         .about_link(&link);
     entry.until = Some(link.expires_at);
     record(&state, &caller.tenant, &id, entry).await;
+    // The created resource is the link's own path (the one DELETE revokes).
+    let location = format!("/v1/export-jobs/{id}/links/{}", link.id);
     let created = CreatedLink {
         link: link.view_at(now),
-        url: public_url(&headers, &format!("/v1/shared/{token}")),
+        url: base.url(&format!("/v1/shared/{token}")),
     };
     Ok((
         StatusCode::CREATED,
-        [(header::CACHE_CONTROL, "no-store")],
+        [
+            (header::CACHE_CONTROL, "no-store".to_string()),
+            (header::LOCATION, location),
+        ],
         Json(created),
     )
         .into_response())

@@ -7,7 +7,6 @@
 //! with the API's credentials of that moment, so a link works for days
 //! whatever the credentials' own lifetime.
 use super::problem::ApiError;
-use axum::http::{HeaderMap, header};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use kt_store::StoreError;
@@ -15,6 +14,7 @@ use sha2::{Digest, Sha256};
 
 mod gone_page;
 mod links;
+mod public_base;
 mod request;
 mod shared;
 
@@ -56,20 +56,4 @@ fn is_token_shaped(raw: &str) -> bool {
         && raw
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-}
-
-/// The absolute URL of `path` as the caller reached this API (`Host`,
-/// `X-Forwarded-Proto`); the path alone when the request named no host.
-fn public_url(headers: &HeaderMap, path: &str) -> String {
-    let Some(host) = headers.get(header::HOST).and_then(|h| h.to_str().ok()) else {
-        return path.to_string();
-    };
-    let proto = headers
-        .get("x-forwarded-proto")
-        .and_then(|p| p.to_str().ok())
-        .and_then(|p| p.split(',').next())
-        .map(str::trim)
-        .filter(|p| matches!(*p, "http" | "https"))
-        .unwrap_or("http");
-    format!("{proto}://{host}{path}")
 }

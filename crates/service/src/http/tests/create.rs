@@ -242,3 +242,76 @@ async fn an_oversized_body_is_a_client_error_not_a_crash() {
     assert!(r.status.is_client_error(), "{}", r.status);
     r.problem(r.status);
 }
+
+/// A label is one line: Unicode's line and paragraph separators (U+2028,
+/// U+2029) break it as `\n` does, and are refused like it (before: accepted
+/// and stored, then shown on two lines on the page and in reports).
+#[tokio::test]
+async fn a_label_with_a_line_or_paragraph_separator_is_a_400_naming_it() {
+    let app = app();
+    let tok = token("acme", RW);
+    for separator in ["\u{2028}", "\u{2029}"] {
+        let mut body = may();
+        body["label"] = json!(format!("May{separator}control check"));
+        let r = app.create(&tok, body, None).await;
+        assert_eq!(
+            r.problem(StatusCode::BAD_REQUEST),
+            ["label"],
+            "{separator:?}"
+        );
+        assert!(
+            r.body["detail"]
+                .as_str()
+                .unwrap()
+                .contains("U+2028, U+2029"),
+            "{}",
+            r.body
+        );
+    }
+    assert!(app.queue.messages().is_empty(), "no job was created");
+}
+
+/// An empty or blank `Idempotency-Key` is not "no key" (the OpenAPI says
+/// minLength 1): a retry with it would create a second job. Two keys are
+/// refused too, rather than one kept silently. Each is a 400 naming the
+/// header, and creates nothing.
+#[tokio::test]
+async fn an_empty_blank_or_repeated_idempotency_key_is_a_400_naming_it() {
+    let app = app();
+    let tok = token("acme", RW);
+    let post = |keys: &'static [&'static str]| {
+        let mut req = Request::post("/v1/export-jobs")
+            .header(header::AUTHORIZATION, format!("Bearer {tok}"))
+            .header(header::CONTENT_TYPE, "application/json");
+        for k in keys {
+            req = req.header("Idempotency-Key", *k);
+        }
+        req.body(Body::from(may().to_string())).unwrap()
+    };
+    for keys in [
+        &[""][..],
+        &[" "],
+        &["\t \t"],
+        &["k-1", "k-2"],
+        &["k-1", "k-1"],
+    ] {
+        let r = app.send(post(keys)).await;
+        assert_eq!(
+            r.problem(StatusCode::BAD_REQUEST),
+            ["Idempotency-Key"],
+            "{keys:?}"
+        );
+        assert!(
+            r.body["detail"]
+                .as_str()
+                .unwrap()
+                .starts_with("Idempotency-Key: "),
+            "{}",
+            r.body
+        );
+    }
+    assert!(app.queue.messages().is_empty(), "no job was created");
+    // One key, given once, still works.
+    let r = app.send(post(&["k-1"])).await;
+    assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.body);
+}

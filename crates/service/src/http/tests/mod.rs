@@ -3,11 +3,13 @@
 mod auth;
 mod create;
 mod download;
+mod no_store;
 mod openapi;
 mod page;
 mod profile;
 mod read;
 mod share;
+mod share_links;
 mod unavailable;
 
 use super::{AppState, dev_auth_layer, dev_token, router};
@@ -86,6 +88,11 @@ fn app() -> TestApp {
 }
 
 fn app_with_limit(max_active: u32) -> TestApp {
+    app_with(max_active, |state| state)
+}
+
+/// The API on in-memory stores, its state changed by `configure` first.
+fn app_with(max_active: u32, configure: impl FnOnce(AppState) -> AppState) -> TestApp {
     let jobs = Arc::new(MemoryJobStore::new());
     let queue = Arc::new(MemoryJobQueue::new());
     let artifacts = Arc::new(MemoryArtifactStore::new());
@@ -103,7 +110,7 @@ fn app_with_limit(max_active: u32) -> TestApp {
         .with_clock(Arc::new(move || *clock_now.lock().unwrap()))
         .with_custody(custody);
     TestApp {
-        router: router(state).layer(dev_auth_layer(SECRET.into())),
+        router: router(configure(state)).layer(dev_auth_layer(SECRET.into())),
         jobs,
         queue,
         artifacts,

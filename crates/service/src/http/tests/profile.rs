@@ -234,3 +234,47 @@ async fn a_query_parameter_is_a_400_naming_it_and_replaces_nothing() {
         assert_eq!(r.problem(StatusCode::BAD_REQUEST), ["kid"], "{path}");
     }
 }
+
+/// A PUT of the wrong shape says the field and what it must be in a
+/// tenant's words (before: `invalid type: string "x", expected u32`).
+#[tokio::test]
+async fn a_wrong_type_is_a_400_in_a_tenants_words_at_its_field() {
+    let app = app();
+    for (body, field, message) in [
+        (
+            r#"{"retention": {"log_days": "x"}}"#,
+            "retention.log_days",
+            "must be a whole number of days, not the string \"x\"",
+        ),
+        (
+            r#"{"schedule": {"enabled": "yes"}}"#,
+            "schedule.enabled",
+            "must be true or false, not the string \"yes\"",
+        ),
+        (
+            r#"{"ai_systems": [{"name": "triage"}]}"#,
+            "ai_systems[0].annex_iii",
+            "is required",
+        ),
+    ] {
+        let r = app.put_profile(&token("acme", RW), body).await;
+        assert_eq!(r.problem(StatusCode::BAD_REQUEST), [field], "{body}");
+        assert_eq!(r.body["errors"][0]["message"], message, "{body}");
+        assert_eq!(r.body["detail"], format!("{field}: {message}"), "{body}");
+    }
+    let r = app
+        .put_profile(&token("acme", RW), r#"{"ens": {"category": 1}}"#)
+        .await;
+    assert_eq!(r.problem(StatusCode::BAD_REQUEST), ["ens.category"]);
+    // Not JSON is said so, before any field (not "unknown field x").
+    let r = app
+        .put_profile(&token("acme", RW), r#"{"ens": null, "x"}"#)
+        .await;
+    assert_eq!(r.problem(StatusCode::BAD_REQUEST), ["body"]);
+    assert_eq!(
+        r.body["detail"],
+        "body: is not valid JSON (line 1, column 18)"
+    );
+    let read = app.get("/v1/compliance-profile", &token("acme", RO)).await;
+    assert_eq!(read.body["version"], Value::Null, "nothing was stored");
+}

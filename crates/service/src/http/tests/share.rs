@@ -164,10 +164,8 @@ async fn a_link_expires_and_never_outlives_the_artifact() {
     let gone = app.call(Method::GET, &path, None).await;
     gone.problem(StatusCode::GONE);
     assert!(gone.body["detail"].as_str().unwrap().contains("expired"));
-    // The job is expired now: no new link.
-    app.share(&id, 1, "auditor")
-        .await
-        .problem(StatusCode::CONFLICT);
+    // The job is expired now: no new link (410, as /download; share_links.rs).
+    app.share(&id, 1, "auditor").await.problem(StatusCode::GONE);
 }
 
 #[tokio::test]
