@@ -14,7 +14,8 @@ Exit codes:
   5  verification failed (size, SHA-256 or bundle check)
   6  authentication or permission (no token, 401, 403)
   7  network error or timeout (including `--timeout` while waiting)
-  8  refused to overwrite an existing file (pass --force)";
+  8  refused to overwrite an existing file (pass --force)
+  9  busy: another kt is downloading the same file (try again when it ends)";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ExitKind {
@@ -27,6 +28,7 @@ pub enum ExitKind {
     Auth = 6,
     Network = 7,
     WouldOverwrite = 8,
+    Busy = 9,
 }
 
 impl From<ExitKind> for ExitCode {
@@ -49,6 +51,9 @@ pub enum Failure {
     Verification(String),
     #[error("{0} already exists: pass --force to replace it, or --output to choose another name")]
     WouldOverwrite(String),
+    /// Another process holds the file this one would write.
+    #[error("{0}")]
+    Busy(String),
 }
 
 impl Failure {
@@ -59,6 +64,7 @@ impl Failure {
             Self::Network(_) => ExitKind::Network,
             Self::Verification(_) => ExitKind::VerificationFailed,
             Self::WouldOverwrite(_) => ExitKind::WouldOverwrite,
+            Self::Busy(_) => ExitKind::Busy,
         }
     }
 }
@@ -69,7 +75,7 @@ mod tests {
 
     #[test]
     fn the_help_lists_every_code_once() {
-        for code in 0..=8 {
+        for code in 0..=9 {
             let line = format!("\n  {code}  ");
             assert_eq!(EXIT_CODES_HELP.matches(&line).count(), 1, "code {code}");
         }

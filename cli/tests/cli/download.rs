@@ -7,7 +7,7 @@ use sha2::{Digest, Sha256};
 use std::path::Path;
 
 /// A completed job of the lake tenant (created and waited for with kt).
-fn completed_job(s: &Stack, format: &str, dir: &Path) -> Value {
+pub fn completed_job(s: &Stack, format: &str, dir: &Path) -> Value {
     let o = s
         .kt(&s.lake_tenant, dir)
         .args([
@@ -33,7 +33,7 @@ fn completed_job(s: &Stack, format: &str, dir: &Path) -> Value {
     stdout_json(&o)
 }
 
-fn sha256(bytes: &[u8]) -> String {
+pub fn sha256(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
 

@@ -1,21 +1,22 @@
 //! `kt export-jobs download`: stream a job's artifact to a temporary file next
 //! to the target, resume it with `Range` after an interruption, check size and
 //! SHA-256, and only then move it into place, never over an existing file
-//! unless `--force`.
+//! unless `--force`. The temporary file stays locked throughout, so a second
+//! `kt` downloading the same file stops at once instead of mixing its bytes in.
+mod fetch;
+mod part;
+
 use crate::api::DownloadLink;
-use crate::client::{ApiClient, api_error};
+use crate::client::ApiClient;
 use crate::exit::Failure;
 use crate::output::human_bytes;
 use anyhow::{Context, Result};
-use futures::StreamExt;
-use indicatif::{ProgressBar, ProgressStyle};
+use fetch::{Fetched, fetch};
 use kt_domain::JobId;
 use kt_engine::output_place::OutputPlace;
+use part::PartFile;
 use serde::Serialize;
-use sha2::{Digest, Sha256};
-use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 #[derive(clap::Args, Debug)]
 pub struct DownloadArgs {
@@ -97,25 +98,26 @@ pub async fn download(client: &ApiClient, args: &DownloadArgs) -> Result<Downloa
     if !args.force && target.exists() {
         return Err(Failure::WouldOverwrite(target.display().to_string()).into());
     }
-    let part = part_path(&target, id);
-    let (size, sha256, resumed_from) = fetch(client, &link, &part).await?;
-    let expected_sha = link
-        .sha256
-        .as_deref()
-        .map(|s| s.trim_start_matches("sha256:").to_ascii_lowercase());
-    let size_ok = link.size_bytes.is_none_or(|s| s == size);
-    let sha_ok = expected_sha.as_deref().is_none_or(|s| s == sha256);
-    if !size_ok || !sha_ok {
-        let _ = tokio::fs::remove_file(&part).await;
-        return Err(Failure::Verification(format!(
-            "the download does not match the job: got {size} bytes with sha256 {sha256}, the job says {} bytes with sha256 {}; \
-             the partial file was removed: run the command again",
-            link.size_bytes.map_or("?".into(), |s| s.to_string()),
-            expected_sha.as_deref().unwrap_or("?"),
-        ))
-        .into());
+    let part = PartFile::open_locked(&part_path(&target, id), &target)?;
+    let fetched = match fetch(client, &link, &part).await {
+        Ok(fetched) => fetched,
+        Err(e) => {
+            part.remove_if_empty();
+            return Err(e);
+        }
+    };
+    if let Err(e) = check(&link, &fetched, &part) {
+        part.remove();
+        return Err(e);
     }
-    place(&part, &target, args.force)?;
+    // Still under the lock: nobody else's bytes can have joined the checked ones.
+    place(part.path(), &target, args.force)?;
+    drop(part);
+    let Fetched {
+        size,
+        sha256,
+        resumed_from,
+    } = fetched;
     Ok(Downloaded {
         job_id: id.clone(),
         file: target,
@@ -125,128 +127,32 @@ pub async fn download(client: &ApiClient, args: &DownloadArgs) -> Result<Downloa
     })
 }
 
-/// Fills `part` with the artifact, resuming what is there; returns its size,
-/// SHA-256 and how many bytes were kept from before.
-async fn fetch(client: &ApiClient, link: &DownloadLink, part: &Path) -> Result<(u64, String, u64)> {
-    let mut have = match tokio::fs::metadata(part).await {
-        Ok(m) => m.len(),
-        Err(_) => 0,
-    };
-    if link.size_bytes.is_some_and(|s| have > s) {
-        have = 0;
-    }
-    let complete = link.size_bytes == Some(have) && have > 0;
-    let mut response = None;
-    if !complete {
-        let mut request = client.http().get(&link.url);
-        if have > 0 {
-            request = request.header(reqwest::header::RANGE, format!("bytes={have}-"));
-        }
-        let r = request
-            .send()
-            .await
-            .map_err(|e| crate::client::unreachable("the artifact store", client.timeout(), e))?;
-        match r.status().as_u16() {
-            206 if content_range_start(&r) == Some(have) => {}
-            // The store ignored the range, or the part is no longer valid: start over.
-            200 => have = 0,
-            206 | 416 => {
-                tokio::fs::remove_file(part).await.ok();
-                return Box::pin(fetch(client, link, part)).await;
-            }
-            _ => {
-                let status = r.status();
-                let e = api_error(r).await;
-                anyhow::bail!(
-                    "the artifact link answered {status} ({}): links live 15 minutes; run the command again for a fresh one",
-                    e.detail.lines().next().unwrap_or_default()
-                );
-            }
-        }
-        response = Some(r);
-    }
-
-    let mut hasher = Sha256::new();
-    let mut file = if have > 0 {
-        hash_existing(part, have, &mut hasher).await?;
-        let f = tokio::fs::OpenOptions::new()
-            .append(true)
-            .open(part)
-            .await
-            .with_context(|| format!("cannot append to {}", part.display()))?;
-        f.set_len(have).await?;
-        f
+/// The bytes on disk are the ones hashed, and match the job's size and SHA-256.
+fn check(link: &DownloadLink, fetched: &Fetched, part: &PartFile) -> Result<()> {
+    let expected_sha = link
+        .sha256
+        .as_deref()
+        .map(|s| s.trim_start_matches("sha256:").to_ascii_lowercase());
+    let on_disk = part.len()?;
+    let disk_differs = if on_disk == fetched.size {
+        String::new()
     } else {
-        tokio::fs::File::create(part)
-            .await
-            .with_context(|| format!("cannot write {}", part.display()))?
+        format!(" ({on_disk} on disk)")
     };
-    let mut size = have;
-    if let Some(response) = response {
-        let bar = progress_bar(link.size_bytes, have);
-        let mut body = response.bytes_stream();
-        while let Some(chunk) = body.next().await {
-            let chunk = chunk.map_err(|e| {
-                Failure::Network(format!(
-                    "the download was interrupted after {size} bytes ({e}): run the same command again to resume"
-                ))
-            })?;
-            hasher.update(&chunk);
-            size += chunk.len() as u64;
-            file.write_all(&chunk)
-                .await
-                .with_context(|| format!("cannot write {}", part.display()))?;
-            bar.set_position(size);
-        }
-        bar.finish_and_clear();
+    let size_ok = link.size_bytes.is_none_or(|s| s == fetched.size) && on_disk == fetched.size;
+    let sha_ok = expected_sha.as_deref().is_none_or(|s| s == fetched.sha256);
+    if size_ok && sha_ok {
+        return Ok(());
     }
-    file.flush().await?;
-    file.sync_all().await?;
-    Ok((size, hex::encode(hasher.finalize()), have))
-}
-
-/// `bytes START-END/TOTAL` -> START.
-fn content_range_start(response: &reqwest::Response) -> Option<u64> {
-    let value = response
-        .headers()
-        .get(reqwest::header::CONTENT_RANGE)?
-        .to_str()
-        .ok()?;
-    value
-        .strip_prefix("bytes ")?
-        .split('-')
-        .next()?
-        .parse()
-        .ok()
-}
-
-async fn hash_existing(part: &Path, len: u64, hasher: &mut Sha256) -> Result<()> {
-    let file = tokio::fs::File::open(part)
-        .await
-        .with_context(|| format!("cannot read {}", part.display()))?;
-    let mut reader = file.take(len);
-    let mut buf = vec![0u8; 256 * 1024];
-    loop {
-        let n = reader.read(&mut buf).await?;
-        if n == 0 {
-            return Ok(());
-        }
-        hasher.update(&buf[..n]);
-    }
-}
-
-fn progress_bar(total: Option<u64>, start: u64) -> ProgressBar {
-    if !std::io::stderr().is_terminal() {
-        return ProgressBar::hidden();
-    }
-    let bar = ProgressBar::new(total.unwrap_or(0));
-    bar.set_style(
-        ProgressStyle::with_template("[{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} eta {eta}")
-            .expect("valid template")
-            .progress_chars("=> "),
-    );
-    bar.set_position(start);
-    bar
+    Err(Failure::Verification(format!(
+        "the download does not match the job: got {} bytes{disk_differs} with sha256 {}, \
+         the job says {} bytes with sha256 {}; the partial file was removed: run the command again",
+        fetched.size,
+        fetched.sha256,
+        link.size_bytes.map_or("?".into(), |s| s.to_string()),
+        expected_sha.as_deref().unwrap_or("?"),
+    ))
+    .into())
 }
 
 /// Moves the checked file into place: over the target with `--force`,
