@@ -302,4 +302,10 @@ fn a_job_that_is_not_completed_cannot_be_downloaded() {
         .unwrap();
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     assert!(stderr(&o).contains("only completed jobs can be downloaded"));
+    // The .part opened before asking is not left behind.
+    let names: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert!(names.is_empty(), "{names:?}");
 }

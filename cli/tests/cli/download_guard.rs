@@ -1,5 +1,6 @@
 //! What a download makes sure of before it writes: that no other `kt` is
-//! filling the same `.part` file (its lock; exit 9).
+//! filling the same `.part` file (its lock; exit 9), and that the file can be
+//! written (exit 8 or 1) before the link is asked for, which the audit trail records.
 use crate::download::{completed_job, sha256};
 use crate::stack::with_worker;
 use crate::{stderr, stdout_json};
@@ -97,4 +98,66 @@ fn concurrent_downloads_of_one_file_never_leave_a_corrupt_one_behind_a_success()
     let bytes = std::fs::read(dir.path().join("same.json")).unwrap();
     assert_eq!(sha256(&bytes), job["sha256"].as_str().unwrap());
     assert_eq!(bytes.len() as u64, job["size_bytes"].as_u64().unwrap());
+}
+
+/// The events of the job's audit trail.
+fn audit_events(s: &crate::stack::Stack, dir: &std::path::Path, id: &str) -> Vec<String> {
+    let o = s
+        .kt(&s.lake_tenant, dir)
+        .args(["export-jobs", "audit", "--id", id, "-o", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    stdout_json(&o)["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["event"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn a_download_refused_for_its_output_path_asks_for_no_link_and_records_no_download() {
+    // Before: the link was asked for first, and the API recorded a
+    // `downloaded` entry for a download that never wrote a byte.
+    let s = with_worker();
+    let dir = tempfile::tempdir().unwrap();
+    let job = completed_job(s, "csv", dir.path());
+    let (id, name) = (
+        job["id"].as_str().unwrap(),
+        job["file_name"].as_str().unwrap(),
+    );
+    let download = |extra: &[&str]| {
+        s.kt(&s.lake_tenant, dir.path())
+            .args(["export-jobs", "download", "--id", id])
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    // The job's name is taken here (exit 8), as is a name given with --output.
+    std::fs::write(dir.path().join(name), b"mine").unwrap();
+    let o = download(&[]);
+    assert_eq!(o.status.code(), Some(8), "{}", stderr(&o));
+    std::fs::write(dir.path().join("notes.csv"), b"mine").unwrap();
+    let o = download(&["--output", "notes.csv"]);
+    assert_eq!(o.status.code(), Some(8), "{}", stderr(&o));
+    // A folder that does not exist (exit 1).
+    let o = download(&["--output", "no-such-dir/may.csv"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stderr(&o).contains("cannot write"), "{}", stderr(&o));
+    assert_eq!(audit_events(s, dir.path(), id), ["created", "completed"]);
+    let left: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|n| n.ends_with(".part"))
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+
+    // A download that happens is recorded (the check above can fail).
+    let o = download(&["--output", "may.csv"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(
+        audit_events(s, dir.path(), id),
+        ["created", "completed", "downloaded"]
+    );
 }
