@@ -4,8 +4,11 @@
 //! report ids and digests); any file is checked against an expected size and
 //! SHA-256, given with `--size`/`--sha256` or taken from the job record
 //! (`--job-id`, fetched by the caller's API client). The exit status tells the
-//! result: 0 verified, 5 a mismatch (each one is printed with its file name).
+//! result: 0 verified, 5 a mismatch (each one is printed with its file name;
+//! a bundle that is not a readable tar.gz is one), 1 a file that cannot be read.
 //! `--manifest` and `--chain` check signed manifests (`kt_engine::formats::reports::custody_verify`).
+mod openssl_anchor;
+
 use crate::exit::Failure;
 use anyhow::{Context, bail};
 use clap::Args;
@@ -15,8 +18,9 @@ use kt_engine::custody::trusted_pem;
 use kt_engine::formats::reports::custody_verify::{verify_chain, verify_job_manifest_with};
 use kt_engine::formats::reports::verify::timestamp::TokenAnchor;
 use kt_engine::formats::reports::verify::{
-    VerifyReport, verify_bundle_published, verify_bundle_with, verify_file,
+    Mismatch, VerifyError, VerifyReport, verify_bundle_published, verify_bundle_with, verify_file,
 };
+use openssl_anchor::OpensslAnchor;
 use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -66,54 +70,6 @@ fn is_bundle(args: &VerifyArgs) -> bool {
             .file
             .as_ref()
             .is_some_and(|f| f.to_string_lossy().ends_with(".tar.gz"))
-}
-
-/// `openssl ts -verify -data SIG -in TSR -CAfile CA`: the TSA's signature and
-/// its certificate's chain to the auditor's CA (the token carries the TSA's
-/// certificate: the service asks for it).
-struct OpensslAnchor {
-    ca: PathBuf,
-}
-
-impl TokenAnchor for OpensslAnchor {
-    fn verify(&self, data: &[u8], reply: &[u8]) -> Result<String, String> {
-        let dir = tempfile::tempdir().map_err(|e| format!("a temporary folder: {e}"))?;
-        let (sig, tsr) = (
-            dir.path().join("manifest.sig"),
-            dir.path().join("manifest.tsr"),
-        );
-        std::fs::write(&sig, data)
-            .and_then(|()| std::fs::write(&tsr, reply))
-            .map_err(|e| format!("writing the token: {e}"))?;
-        let out = std::process::Command::new("openssl")
-            .args(["ts", "-verify", "-data"])
-            .arg(&sig)
-            .arg("-in")
-            .arg(&tsr)
-            .arg("-CAfile")
-            .arg(&self.ca)
-            .output()
-            .map_err(|e| format!("running openssl (needed for --tsa-ca): {e}"))?;
-        let said = |b: &[u8]| String::from_utf8_lossy(b).trim().to_string();
-        if out.status.success() {
-            return Ok(format!(
-                "openssl ts -verify with {}: {}",
-                self.ca.display(),
-                said(&out.stdout)
-            ));
-        }
-        let mut why = said(&out.stdout);
-        // openssl's error lines name the reason (`signature failure`, `certificate verify error`).
-        if let Some(reason) = String::from_utf8_lossy(&out.stderr)
-            .lines()
-            .find(|l| l.contains("error"))
-            // `<thread>:error:<code>:<library>:<function>:<reason>:<file>:<line>:`
-            .and_then(|l| l.split(':').nth(5))
-        {
-            why = format!("{why} ({})", reason.trim());
-        }
-        Err(why)
-    }
 }
 
 fn anchor(args: &VerifyArgs) -> anyhow::Result<Option<OpensslAnchor>> {
@@ -313,21 +269,45 @@ fn check(
     } else {
         VerifyReport::default()
     };
-    match bundle {
-        None => {}
-        Some(BundleTrust::Given(keys)) => report.extend(verify_bundle_with(file, &keys, anchor)?),
-        Some(BundleTrust::Published(keys)) => {
-            report.extend(verify_bundle_published(file, &keys, anchor)?)
-        }
+    let checked = match bundle {
+        None => return Ok(report),
+        Some(BundleTrust::Given(keys)) => verify_bundle_with(file, &keys, anchor),
+        Some(BundleTrust::Published(keys)) => verify_bundle_published(file, &keys, anchor),
         Some(BundleTrust::Unreachable(why)) => {
-            let mut inner = verify_bundle_with(file, &[], anchor)?;
-            inner
-                .notes
-                .push(format!("the service's keys were not fetched: {why}"));
-            report.extend(inner);
+            verify_bundle_with(file, &[], anchor).map(|mut inner| {
+                inner
+                    .notes
+                    .push(format!("the service's keys were not fetched: {why}"));
+                inner
+            })
         }
-    }
+    };
+    report.extend(unreadable_bundle_fails(file, checked)?);
     Ok(report)
+}
+
+/// A file that is not a readable tar.gz (corrupt, truncated, another kind of
+/// file) fails the bundle check, as a mismatch (exit 5), beside any size or
+/// SHA-256 mismatch; a file that cannot be opened at all stays an error.
+fn unreadable_bundle_fails(
+    file: &Path,
+    checked: Result<VerifyReport, VerifyError>,
+) -> Result<VerifyReport, VerifyError> {
+    match checked {
+        Err(VerifyError::NotABundle { reason, .. }) => Ok(VerifyReport {
+            mismatches: vec![Mismatch {
+                file: file.file_name().map_or_else(
+                    || file.display().to_string(),
+                    |n| n.to_string_lossy().into_owned(),
+                ),
+                check: "readable tar.gz bundle".into(),
+                expected: "a gzip-compressed tar archive".into(),
+                actual: reason,
+            }],
+            ..VerifyReport::default()
+        }),
+        other => other,
+    }
 }
 
 #[cfg(test)]
@@ -398,6 +378,26 @@ mod tests {
             ["the job is a compliance-all export, and the file was checked as a single file"]
         );
         std::fs::remove_file(file).unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_truncated_bundle_is_a_failed_check_not_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("kt_x_compliance-all.tar.gz");
+        std::fs::write(&file, [0x1f, 0x8b, 0x08, 0x00, 0x00]).unwrap();
+        let mut a = args(file.clone());
+        a.sha256 = Some("0".repeat(64));
+        let r = verify(a, "http://127.0.0.1:9", no_job).await.unwrap();
+        let checks: Vec<&str> = r.mismatches.iter().map(|m| m.check.as_str()).collect();
+        assert_eq!(checks, ["sha256", "readable tar.gz bundle"], "{r}");
+        // A file that is not there is still an error (exit 1), not a verdict.
+        let gone = verify(
+            args(dir.path().join("gone.tar.gz")),
+            "http://127.0.0.1:9",
+            no_job,
+        )
+        .await;
+        assert!(gone.is_err());
     }
 
     #[tokio::test]
