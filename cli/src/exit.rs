@@ -15,7 +15,8 @@ Exit codes:
   6  authentication or permission (no token, 401, 403)
   7  network error or timeout (including `--timeout` while waiting)
   8  refused to overwrite an existing file (pass --force)
-  9  busy: another kt is downloading the same file (try again when it ends)";
+  9  busy: another kt is downloading the same file (try again when it ends)
+130  interrupted (Ctrl-C) while waiting; the job keeps running";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ExitKind {
@@ -29,6 +30,8 @@ pub enum ExitKind {
     Network = 7,
     WouldOverwrite = 8,
     Busy = 9,
+    /// 128 + SIGINT, as a shell reports a process Ctrl-C ended.
+    Interrupted = 130,
 }
 
 impl From<ExitKind> for ExitCode {
@@ -54,6 +57,8 @@ pub enum Failure {
     /// Another process holds the file this one would write.
     #[error("{0}")]
     Busy(String),
+    #[error("{0}")]
+    Interrupted(String),
 }
 
 impl Failure {
@@ -65,6 +70,7 @@ impl Failure {
             Self::Verification(_) => ExitKind::VerificationFailed,
             Self::WouldOverwrite(_) => ExitKind::WouldOverwrite,
             Self::Busy(_) => ExitKind::Busy,
+            Self::Interrupted(_) => ExitKind::Interrupted,
         }
     }
 }
@@ -75,8 +81,8 @@ mod tests {
 
     #[test]
     fn the_help_lists_every_code_once() {
-        for code in 0..=9 {
-            let line = format!("\n  {code}  ");
+        for code in (0..=9).chain([130]) {
+            let line = format!("\n{code:>3}  ");
             assert_eq!(EXIT_CODES_HELP.matches(&line).count(), 1, "code {code}");
         }
     }
