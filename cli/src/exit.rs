@@ -13,7 +13,7 @@ Exit codes:
   4  not found (no such job for this tenant)
   5  verification failed (size, SHA-256 or bundle check)
   6  authentication or permission (no token, 401, 403)
-  7  network error or timeout (including `--timeout` while waiting)
+  7  network error or timeout (including `--timeout` while waiting), or no kt-exports API at --api-url
   8  refused to overwrite an existing file (pass --force)
   9  busy: another kt is downloading the same file (try again when it ends)
 130  interrupted (Ctrl-C) while waiting; the job keeps running";
