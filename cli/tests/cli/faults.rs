@@ -116,6 +116,30 @@ fn waiting_survives_a_503_and_a_dropped_connection_and_honours_retry_after() {
 }
 
 #[test]
+fn a_zero_http_timeout_is_refused_naming_the_flag() {
+    // Before: 0 silently became 1 s.
+    let dir = tempfile::tempdir().unwrap();
+    for (flag, env) in [(Some("0"), None), (None, Some("0"))] {
+        let mut cmd = crate::stack::kt_bare(dir.path());
+        cmd.env("KT_TOKEN", "anything").args([
+            "export-jobs",
+            "list",
+            "--api-url",
+            "http://127.0.0.1:9",
+        ]);
+        if let Some(value) = flag {
+            cmd.args(["--http-timeout", value]);
+        }
+        if let Some(value) = env {
+            cmd.env("KT_HTTP_TIMEOUT", value);
+        }
+        let o = cmd.output().unwrap();
+        assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+        assert!(stderr(&o).contains("--http-timeout"), "{}", stderr(&o));
+    }
+}
+
+#[test]
 fn a_server_that_never_answers_hits_the_http_timeout() {
     let silent = TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}", silent.local_addr().unwrap());
