@@ -52,9 +52,11 @@ impl Progress {
     }
 
     fn job(&mut self, job: &JobView, elapsed: Duration) {
+        // `event_count` counts the events written to the artifact (so far),
+        // not the lines read (those are `stats.lines_read`).
         let events = job
             .event_count
-            .map(|n| format!("{n} events read"))
+            .map(|n| format!("{n} events exported"))
             .unwrap_or_default();
         match self {
             Self::Bar(bar) => {

@@ -46,7 +46,7 @@ fn create_wait_prints_the_key_and_plain_progress_when_piped_then_the_completed_j
     let progress: Vec<&str> = err.lines().filter(|l| l.starts_with('[')).collect();
     assert!(
         progress.last().unwrap().ends_with(&format!(
-            "{id} completed {} events read",
+            "{id} completed {} events exported",
             job["event_count"]
         )),
         "{err}"
