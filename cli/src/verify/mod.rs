@@ -43,8 +43,8 @@ pub struct VerifyArgs {
     #[arg(long = "key", value_name = "PEM")]
     pub keys: Vec<PathBuf>,
     /// Compare with the size and SHA-256 recorded on this job.
-    #[arg(long)]
-    pub job_id: Option<String>,
+    #[arg(long, value_parser = crate::args::parse_job_id)]
+    pub job_id: Option<JobId>,
     /// Expected SHA-256 (hex, `sha256:` prefix allowed); overrides the job's.
     #[arg(long)]
     pub sha256: Option<String>,
@@ -207,7 +207,6 @@ where
     let (mut size, mut sha256) = (args.size, args.sha256.clone());
     let mut job_format = None;
     if let Some(id) = &args.job_id {
-        let id = JobId::parse(id).with_context(|| format!("--job-id {id}"))?;
         let job = fetch_job(id.clone()).await?;
         if job.sha256.is_none() && job.size_bytes.is_none() {
             bail!(
@@ -370,7 +369,7 @@ mod tests {
         }))
         .unwrap();
         let mut a = args(file.clone());
-        a.job_id = Some(job.id.to_string());
+        a.job_id = Some(job.id.clone());
         let r = verify(a, "", |_| async move { Ok(job) }).await.unwrap();
         assert!(!r.is_ok());
         assert_eq!(

@@ -463,16 +463,16 @@ fn not_found_auth_network_and_bad_requests_have_their_own_exit_codes() {
         .unwrap();
     assert_eq!(o.status.code(), Some(2), "the API's 400 is a usage error");
     assert!(stderr(&o).contains("timezone"), "{}", stderr(&o));
-    let o = s
-        .kt(&t, dir.path())
-        .args(["export-jobs", "get", "42"])
-        .output()
-        .unwrap();
-    assert_eq!(
-        o.status.code(),
-        Some(2),
-        "a malformed id never reaches the API"
-    );
+    // A malformed id never reaches the API, whichever command it is given
+    // to (before: `verify --job-id job_bad` was 1).
+    for args in [
+        vec!["export-jobs", "get", "42"],
+        vec!["export-jobs", "verify", "--job-id", "job_bad", "x.csv"],
+    ] {
+        let o = s.kt(&t, dir.path()).args(&args).output().unwrap();
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
+        assert!(stderr(&o).contains("26-character ULID"), "{}", stderr(&o));
+    }
     let o = s
         .kt(&t, dir.path())
         .args(["export-jobs", "download", "--id", missing])
