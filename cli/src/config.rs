@@ -48,10 +48,20 @@ pub struct GlobalArgs {
         env = "KT_HTTP_TIMEOUT",
         hide_env_values = true,
         default_value_t = 30,
+        value_parser = parse_http_timeout,
         value_name = "SECS",
         help_heading = "Global options"
     )]
     pub http_timeout: u64,
+}
+
+/// `--http-timeout`: whole seconds from 1 (0 would give up at once, so
+/// it is refused rather than quietly read as 1).
+fn parse_http_timeout(s: &str) -> Result<u64, String> {
+    match s.trim().parse::<u64>() {
+        Ok(secs) if secs >= 1 => Ok(secs),
+        _ => Err("a whole number of seconds from 1".into()),
+    }
 }
 
 /// One profile of the config file.
@@ -175,7 +185,7 @@ impl GlobalArgs {
         Ok(Resolved {
             api_url: api_url.trim_end_matches('/').to_string(),
             token,
-            http_timeout: Duration::from_secs(self.http_timeout.max(1)),
+            http_timeout: Duration::from_secs(self.http_timeout),
         })
     }
 }

@@ -13,8 +13,10 @@ Exit codes:
   4  not found (no such job for this tenant)
   5  verification failed (size, SHA-256 or bundle check)
   6  authentication or permission (no token, 401, 403)
-  7  network error or timeout (including `--timeout` while waiting)
-  8  refused to overwrite an existing file (pass --force)";
+  7  network error or timeout (including `--timeout` while waiting), or no kt-exports API at --api-url
+  8  refused to overwrite an existing file (pass --force)
+  9  busy: another kt is downloading the same file (try again when it ends)
+130  interrupted (Ctrl-C) while waiting; the job keeps running";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ExitKind {
@@ -27,6 +29,9 @@ pub enum ExitKind {
     Auth = 6,
     Network = 7,
     WouldOverwrite = 8,
+    Busy = 9,
+    /// 128 + SIGINT, as a shell reports a process Ctrl-C ended.
+    Interrupted = 130,
 }
 
 impl From<ExitKind> for ExitCode {
@@ -49,6 +54,11 @@ pub enum Failure {
     Verification(String),
     #[error("{0} already exists: pass --force to replace it, or --output to choose another name")]
     WouldOverwrite(String),
+    /// Another process holds the file this one would write.
+    #[error("{0}")]
+    Busy(String),
+    #[error("{0}")]
+    Interrupted(String),
 }
 
 impl Failure {
@@ -59,6 +69,8 @@ impl Failure {
             Self::Network(_) => ExitKind::Network,
             Self::Verification(_) => ExitKind::VerificationFailed,
             Self::WouldOverwrite(_) => ExitKind::WouldOverwrite,
+            Self::Busy(_) => ExitKind::Busy,
+            Self::Interrupted(_) => ExitKind::Interrupted,
         }
     }
 }
@@ -69,8 +81,8 @@ mod tests {
 
     #[test]
     fn the_help_lists_every_code_once() {
-        for code in 0..=8 {
-            let line = format!("\n  {code}  ");
+        for code in (0..=9).chain([130]) {
+            let line = format!("\n{code:>3}  ");
             assert_eq!(EXIT_CODES_HELP.matches(&line).count(), 1, "code {code}");
         }
     }

@@ -7,7 +7,7 @@ use crate::download::{DownloadArgs, download, summary};
 use crate::exit::{ExitKind, Failure};
 use crate::output::{OutputFormat, job_details, jobs_table, print_json, print_text};
 use crate::quick_range::QuickRange;
-use crate::wait::{outcome, parse_duration, wait_for};
+use crate::wait::{Unfinished, outcome, parse_duration, wait_for};
 use anyhow::Result;
 use clap::{Args, Subcommand};
 use kt_domain::{JobId, JobView};
@@ -166,9 +166,8 @@ pub async fn run(
         }
         JobsCommand::List(args) => list(&client()?, args, output).await,
         JobsCommand::Wait(args) => {
-            let job = wait_for(&client()?, args.job.id(), args.timeout).await?;
-            print_job(&job, output);
-            Ok(outcome(&job))
+            let waited = wait_for(&client()?, args.job.id(), args.timeout).await;
+            print_waited(waited, output)
         }
         JobsCommand::Download(args) => {
             let done = download(&client()?, &args).await?;
@@ -290,9 +289,31 @@ async fn create(client: &ApiClient, args: CreateArgs, output: OutputFormat) -> R
         return Ok(ExitKind::Ok);
     }
     eprintln!("created {}; waiting for it to finish", job.id);
-    let job = wait_for(client, &job.id, args.timeout).await?;
-    print_job(&job, output);
-    Ok(outcome(&job))
+    let waited = wait_for(client, &job.id, args.timeout).await;
+    // Cut short before the first poll answered: the job as created.
+    let waited = waited.map_err(|u| Unfinished {
+        last_seen: u.last_seen.or(Some(job)),
+        ..u
+    });
+    print_waited(waited, output)
+}
+
+/// Prints the job a wait ended on, or the job as last seen when the wait
+/// was cut short (the README promises the job object on stdout), and
+/// returns the job's outcome or the reason the wait stopped.
+fn print_waited(waited: Result<JobView, Unfinished>, output: OutputFormat) -> Result<ExitKind> {
+    match waited {
+        Ok(job) => {
+            print_job(&job, output);
+            Ok(outcome(&job))
+        }
+        Err(Unfinished { error, last_seen }) => {
+            if let Some(job) = last_seen {
+                print_job(&job, output);
+            }
+            Err(error)
+        }
+    }
 }
 
 fn is_throttled(e: &anyhow::Error) -> bool {

@@ -78,7 +78,7 @@ async fn check_token(global: &GlobalArgs, api_url: &str, token: &str) -> Result<
     let client = ApiClient::new(&Resolved {
         api_url: api_url.to_string(),
         token: Some(token.to_string()),
-        http_timeout: std::time::Duration::from_secs(global.http_timeout.max(1)),
+        http_timeout: std::time::Duration::from_secs(global.http_timeout),
     })?;
     match client
         .get::<serde_json::Value>("/v1/export-jobs", &[("limit", "1".into())])

@@ -3,7 +3,9 @@
 //! Polling starts at 1 s and backs off to 10 s; a `Retry-After` from the API
 //! is honoured; transient failures (network, 429, 5xx) are reported and
 //! retried, for at most [`GIVE_UP_AFTER`] in a row. Progress goes to stderr:
-//! a bar on a terminal, one plain line per change when piped (CI logs).
+//! a bar on a terminal, one plain line per change when piped (CI logs). A
+//! wait cut short (`--timeout`, Ctrl-C, an error) still returns the job as
+//! last seen, for the caller to print.
 use crate::client::{ApiClient, transient};
 use crate::exit::{ExitKind, Failure};
 use crate::output::status_text;
@@ -50,9 +52,11 @@ impl Progress {
     }
 
     fn job(&mut self, job: &JobView, elapsed: Duration) {
+        // `event_count` counts the events written to the artifact (so far),
+        // not the lines read (those are `stats.lines_read`).
         let events = job
             .event_count
-            .map(|n| format!("{n} events read"))
+            .map(|n| format!("{n} events exported"))
             .unwrap_or_default();
         match self {
             Self::Bar(bar) => {
@@ -99,32 +103,62 @@ fn clock(d: Duration) -> String {
     }
 }
 
-/// Polls until the job leaves queued/processing, or `timeout` passes.
+/// A wait that ended before the job did: why, and the job as last seen
+/// (printed like a finished one, so stdout always holds the job).
+#[derive(Debug)]
+pub struct Unfinished {
+    pub error: anyhow::Error,
+    pub last_seen: Option<JobView>,
+}
+
+/// Polls until the job leaves queued/processing, `timeout` passes, or Ctrl-C.
 pub async fn wait_for(
     client: &ApiClient,
     id: &JobId,
     timeout: Option<Duration>,
+) -> Result<JobView, Unfinished> {
+    let mut progress = Progress::new(id);
+    let mut last_seen = None;
+    let result = tokio::select! {
+        result = poll(client, id, timeout, &mut progress, &mut last_seen) => result,
+        // Without a handler, Ctrl-C would end the process before the job is printed.
+        Ok(()) = tokio::signal::ctrl_c() => Err(Failure::Interrupted(format!(
+            "stopped waiting for {id} (Ctrl-C); it keeps running: \
+             `kt export-jobs wait --id {id}` to keep waiting, `kt export-jobs cancel --id {id}` to stop it"
+        ))
+        .into()),
+    };
+    progress.finish();
+    result.map_err(|error| Unfinished { error, last_seen })
+}
+
+async fn poll(
+    client: &ApiClient,
+    id: &JobId,
+    timeout: Option<Duration>,
+    progress: &mut Progress,
+    last_seen: &mut Option<JobView>,
 ) -> Result<JobView> {
     let started = Instant::now();
-    let mut progress = Progress::new(id);
     let mut delay = FIRST_DELAY;
     let mut failing_since: Option<Instant> = None;
     let path = format!("/v1/export-jobs/{id}");
-    let result = loop {
+    loop {
         let mut sleep = delay;
         match client.get::<JobView>(&path, &[]).await {
             Ok(job) => {
                 failing_since = None;
                 progress.job(&job, started.elapsed());
                 if !job.status.is_active() {
-                    break Ok(job);
+                    return Ok(job);
                 }
+                *last_seen = Some(job);
             }
             Err(e) => match transient(&e) {
                 Some(retry_after) => {
                     let since = *failing_since.get_or_insert_with(Instant::now);
                     if since.elapsed() >= GIVE_UP_AFTER {
-                        break Err(e.context(format!(
+                        return Err(e.context(format!(
                             "gave up waiting for {id} after {} s of errors",
                             GIVE_UP_AFTER.as_secs()
                         )));
@@ -138,13 +172,13 @@ pub async fn wait_for(
                         started.elapsed(),
                     );
                 }
-                None => break Err(e),
+                None => return Err(e),
             },
         }
         if let Some(limit) = timeout {
             let elapsed = started.elapsed();
             if elapsed >= limit {
-                break Err(Failure::Network(format!(
+                return Err(Failure::Network(format!(
                     "{id} has not finished after {} s (--timeout); it keeps running: \
                      `kt export-jobs wait --id {id}` to keep waiting, `kt export-jobs cancel --id {id}` to stop it",
                     limit.as_secs()
@@ -155,9 +189,7 @@ pub async fn wait_for(
         }
         tokio::time::sleep(sleep).await;
         delay = next_delay(delay);
-    };
-    progress.finish();
-    result
+    }
 }
 
 /// The exit code of a finished job, with a line on stderr when it did not complete.

@@ -46,7 +46,7 @@ fn create_wait_prints_the_key_and_plain_progress_when_piped_then_the_completed_j
     let progress: Vec<&str> = err.lines().filter(|l| l.starts_with('[')).collect();
     assert!(
         progress.last().unwrap().ends_with(&format!(
-            "{id} completed {} events read",
+            "{id} completed {} events exported",
             job["event_count"]
         )),
         "{err}"
@@ -292,7 +292,7 @@ fn list_pages_follows_cursors_with_all_and_filters_by_status() {
 }
 
 #[test]
-fn a_canceled_job_exits_3_and_a_timeout_exits_7() {
+fn a_canceled_job_exits_3_and_a_timeout_exits_7_or_ctrl_c_130_each_printing_the_job_as_last_seen() {
     let s = api_only();
     let t = tenant();
     let dir = tempfile::tempdir().unwrap();
@@ -324,6 +324,53 @@ fn a_canceled_job_exits_3_and_a_timeout_exits_7() {
     assert!(
         err.contains(&format!("{id} queued")),
         "piped progress: {err}"
+    );
+    // The job as last seen is on stdout, as on success (before: nothing).
+    let last_seen = stdout_json(&created);
+    assert_eq!(last_seen["id"], id.as_str());
+    assert_eq!(last_seen["status"], "queued");
+    let waited = s
+        .kt(&t, dir.path())
+        .args(["export-jobs", "wait", &id, "--timeout", "1s", "-o", "table"])
+        .output()
+        .unwrap();
+    assert_eq!(waited.status.code(), Some(7), "{}", stderr(&waited));
+    assert!(
+        stdout(&waited).contains(&format!("id         {id}")),
+        "{}",
+        stdout(&waited)
+    );
+
+    // Ctrl-C while waiting: 130, and the job as last seen.
+    let waiting = std::process::Command::new(env!("CARGO_BIN_EXE_kt"))
+        .current_dir(dir.path())
+        .env("KT_API_URL", &s.base)
+        .env("KT_TOKEN", token(&t))
+        .env("KT_CONFIG", dir.path().join("no-such-config.toml"))
+        .env_remove("KT_PROFILE")
+        .args(["export-jobs", "wait", &id, "-o", "json"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_secs(2));
+    let sent = std::process::Command::new("kill")
+        .args(["-INT", &waiting.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    let interrupted = waiting.wait_with_output().unwrap();
+    assert_eq!(
+        interrupted.status.code(),
+        Some(130),
+        "{}",
+        stderr(&interrupted)
+    );
+    assert_eq!(stdout_json(&interrupted)["status"], "queued");
+    assert!(
+        stderr(&interrupted).contains("Ctrl-C"),
+        "{}",
+        stderr(&interrupted)
     );
 
     let cancel = s
@@ -416,16 +463,16 @@ fn not_found_auth_network_and_bad_requests_have_their_own_exit_codes() {
         .unwrap();
     assert_eq!(o.status.code(), Some(2), "the API's 400 is a usage error");
     assert!(stderr(&o).contains("timezone"), "{}", stderr(&o));
-    let o = s
-        .kt(&t, dir.path())
-        .args(["export-jobs", "get", "42"])
-        .output()
-        .unwrap();
-    assert_eq!(
-        o.status.code(),
-        Some(2),
-        "a malformed id never reaches the API"
-    );
+    // A malformed id never reaches the API, whichever command it is given
+    // to (before: `verify --job-id job_bad` was 1).
+    for args in [
+        vec!["export-jobs", "get", "42"],
+        vec!["export-jobs", "verify", "--job-id", "job_bad", "x.csv"],
+    ] {
+        let o = s.kt(&t, dir.path()).args(&args).output().unwrap();
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
+        assert!(stderr(&o).contains("26-character ULID"), "{}", stderr(&o));
+    }
     let o = s
         .kt(&t, dir.path())
         .args(["export-jobs", "download", "--id", missing])

@@ -7,7 +7,7 @@ use sha2::{Digest, Sha256};
 use std::path::Path;
 
 /// A completed job of the lake tenant (created and waited for with kt).
-fn completed_job(s: &Stack, format: &str, dir: &Path) -> Value {
+pub fn completed_job(s: &Stack, format: &str, dir: &Path) -> Value {
     let o = s
         .kt(&s.lake_tenant, dir)
         .args([
@@ -33,7 +33,7 @@ fn completed_job(s: &Stack, format: &str, dir: &Path) -> Value {
     stdout_json(&o)
 }
 
-fn sha256(bytes: &[u8]) -> String {
+pub fn sha256(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
 
@@ -260,6 +260,37 @@ fn a_bundle_keeps_its_tar_gz_name_and_verifies_as_a_bundle() {
             .is_none_or(|n| !n.to_string().contains("origin not checked")),
         "{report}"
     );
+    // A truncated or corrupt bundle fails verification (exit 5), as a
+    // mismatch; before, "not a readable tar.gz bundle" was exit 1.
+    let bytes = std::fs::read(out.join(name)).unwrap();
+    let truncated = dir.path().join("truncated.tar.gz");
+    std::fs::write(&truncated, &bytes[..bytes.len() / 2]).unwrap();
+    let mut flipped = bytes.clone();
+    flipped[bytes.len() / 3] ^= 0xff;
+    let corrupt = dir.path().join("corrupt.tar.gz");
+    std::fs::write(&corrupt, &flipped).unwrap();
+    for (file, extra) in [
+        (&truncated, vec![]),
+        (&corrupt, vec![]),
+        (&truncated, vec!["--job-id", id]),
+        (&corrupt, vec!["--sha256", job["sha256"].as_str().unwrap()]),
+    ] {
+        let o = s
+            .kt(&s.lake_tenant, dir.path())
+            .args(["export-jobs", "verify", "-o", "json"])
+            .args(&extra)
+            .arg(file)
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(5), "{extra:?} {}", stderr(&o));
+        let report = stdout_json(&o);
+        assert!(
+            report["mismatches"]
+                .to_string()
+                .contains("readable tar.gz bundle"),
+            "{report}"
+        );
+    }
     // With the API out of reach: still verified, and it says what was not checked.
     let o = s
         .kt(&s.lake_tenant, dir.path())
@@ -302,4 +333,10 @@ fn a_job_that_is_not_completed_cannot_be_downloaded() {
         .unwrap();
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     assert!(stderr(&o).contains("only completed jobs can be downloaded"));
+    // The .part opened before asking is not left behind.
+    let names: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert!(names.is_empty(), "{names:?}");
 }

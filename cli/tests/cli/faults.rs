@@ -116,6 +116,30 @@ fn waiting_survives_a_503_and_a_dropped_connection_and_honours_retry_after() {
 }
 
 #[test]
+fn a_zero_http_timeout_is_refused_naming_the_flag() {
+    // Before: 0 silently became 1 s.
+    let dir = tempfile::tempdir().unwrap();
+    for (flag, env) in [(Some("0"), None), (None, Some("0"))] {
+        let mut cmd = crate::stack::kt_bare(dir.path());
+        cmd.env("KT_TOKEN", "anything").args([
+            "export-jobs",
+            "list",
+            "--api-url",
+            "http://127.0.0.1:9",
+        ]);
+        if let Some(value) = flag {
+            cmd.args(["--http-timeout", value]);
+        }
+        if let Some(value) = env {
+            cmd.env("KT_HTTP_TIMEOUT", value);
+        }
+        let o = cmd.output().unwrap();
+        assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+        assert!(stderr(&o).contains("--http-timeout"), "{}", stderr(&o));
+    }
+}
+
+#[test]
 fn a_server_that_never_answers_hits_the_http_timeout() {
     let silent = TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}", silent.local_addr().unwrap());
@@ -146,4 +170,67 @@ fn a_server_that_never_answers_hits_the_http_timeout() {
         stderr(&o)
     );
     assert!(started.elapsed() < Duration::from_secs(10));
+}
+
+/// A server that is not the API: every request gets `404` with an S3-like
+/// XML error whose end is `TAIL` (which must never be printed).
+fn s3_like_server() -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut client) = stream else { continue };
+            read_head(&mut client);
+            let body = format!(
+                "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>NoSuchKey</Code>\
+                 <Message>The specified key does not exist.</Message><Key>{}</Key>{TAIL}</Error>",
+                "v1/export-jobs/".repeat(20)
+            );
+            let _ = write!(
+                client,
+                "HTTP/1.1 404 Not Found\r\nContent-Type: application/xml\r\nContent-Length: {}\r\n\
+                 Connection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    base
+}
+
+const TAIL: &str = "<RequestId>END-OF-THE-FOREIGN-BODY</RequestId>";
+
+#[test]
+fn a_wrong_api_url_is_a_configuration_error_not_a_missing_job() {
+    // Before: exit 4 "no such job for this tenant", with a hint to
+    // `kt export-jobs list` even on `list`, and the S3 body printed.
+    let s = crate::stack::api_only();
+    let dir = tempfile::tempdir().unwrap();
+    let foreign = s3_like_server();
+    let wrong_path = format!("{}/wrong", s.base);
+    for url in [&foreign, &wrong_path] {
+        for command in [
+            vec!["export-jobs", "list"],
+            vec!["export-jobs", "get", "job_01jt9x4q7w8e3r5t6y7v8z9a0b"],
+        ] {
+            let o = crate::stack::kt_bare(dir.path())
+                .env("KT_TOKEN", crate::stack::token("acme"))
+                .args(["--api-url", url])
+                .args(&command)
+                .output()
+                .unwrap();
+            let err = stderr(&o);
+            assert_eq!(o.status.code(), Some(7), "{url} {command:?}: {err}");
+            assert!(err.contains("check --api-url / KT_API_URL"), "{err}");
+            assert!(!err.contains("kt export-jobs list"), "{err}");
+            assert!(!err.contains("END-OF-THE-FOREIGN-BODY"), "{err}");
+            if url == &foreign {
+                assert!(
+                    err.contains("did not answer as the kt-exports API (HTTP 404: <?xml"),
+                    "{err}"
+                );
+            } else {
+                assert!(err.contains("has no such route (HTTP 404)"), "{err}");
+            }
+        }
+    }
 }

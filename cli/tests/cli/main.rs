@@ -2,6 +2,7 @@
 //! command, every exit code, resumed and refused downloads, piped progress.
 mod commands;
 mod download;
+mod download_guard;
 mod faults;
 mod help;
 mod offline;

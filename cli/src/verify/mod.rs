@@ -4,8 +4,11 @@
 //! report ids and digests); any file is checked against an expected size and
 //! SHA-256, given with `--size`/`--sha256` or taken from the job record
 //! (`--job-id`, fetched by the caller's API client). The exit status tells the
-//! result: 0 verified, 5 a mismatch (each one is printed with its file name).
+//! result: 0 verified, 5 a mismatch (each one is printed with its file name;
+//! a bundle that is not a readable tar.gz is one), 1 a file that cannot be read.
 //! `--manifest` and `--chain` check signed manifests (`kt_engine::formats::reports::custody_verify`).
+mod openssl_anchor;
+
 use crate::exit::Failure;
 use anyhow::{Context, bail};
 use clap::Args;
@@ -15,8 +18,9 @@ use kt_engine::custody::trusted_pem;
 use kt_engine::formats::reports::custody_verify::{verify_chain, verify_job_manifest_with};
 use kt_engine::formats::reports::verify::timestamp::TokenAnchor;
 use kt_engine::formats::reports::verify::{
-    VerifyReport, verify_bundle_published, verify_bundle_with, verify_file,
+    Mismatch, VerifyError, VerifyReport, verify_bundle_published, verify_bundle_with, verify_file,
 };
+use openssl_anchor::OpensslAnchor;
 use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -39,8 +43,8 @@ pub struct VerifyArgs {
     #[arg(long = "key", value_name = "PEM")]
     pub keys: Vec<PathBuf>,
     /// Compare with the size and SHA-256 recorded on this job.
-    #[arg(long)]
-    pub job_id: Option<String>,
+    #[arg(long, value_parser = crate::args::parse_job_id)]
+    pub job_id: Option<JobId>,
     /// Expected SHA-256 (hex, `sha256:` prefix allowed); overrides the job's.
     #[arg(long)]
     pub sha256: Option<String>,
@@ -66,54 +70,6 @@ fn is_bundle(args: &VerifyArgs) -> bool {
             .file
             .as_ref()
             .is_some_and(|f| f.to_string_lossy().ends_with(".tar.gz"))
-}
-
-/// `openssl ts -verify -data SIG -in TSR -CAfile CA`: the TSA's signature and
-/// its certificate's chain to the auditor's CA (the token carries the TSA's
-/// certificate: the service asks for it).
-struct OpensslAnchor {
-    ca: PathBuf,
-}
-
-impl TokenAnchor for OpensslAnchor {
-    fn verify(&self, data: &[u8], reply: &[u8]) -> Result<String, String> {
-        let dir = tempfile::tempdir().map_err(|e| format!("a temporary folder: {e}"))?;
-        let (sig, tsr) = (
-            dir.path().join("manifest.sig"),
-            dir.path().join("manifest.tsr"),
-        );
-        std::fs::write(&sig, data)
-            .and_then(|()| std::fs::write(&tsr, reply))
-            .map_err(|e| format!("writing the token: {e}"))?;
-        let out = std::process::Command::new("openssl")
-            .args(["ts", "-verify", "-data"])
-            .arg(&sig)
-            .arg("-in")
-            .arg(&tsr)
-            .arg("-CAfile")
-            .arg(&self.ca)
-            .output()
-            .map_err(|e| format!("running openssl (needed for --tsa-ca): {e}"))?;
-        let said = |b: &[u8]| String::from_utf8_lossy(b).trim().to_string();
-        if out.status.success() {
-            return Ok(format!(
-                "openssl ts -verify with {}: {}",
-                self.ca.display(),
-                said(&out.stdout)
-            ));
-        }
-        let mut why = said(&out.stdout);
-        // openssl's error lines name the reason (`signature failure`, `certificate verify error`).
-        if let Some(reason) = String::from_utf8_lossy(&out.stderr)
-            .lines()
-            .find(|l| l.contains("error"))
-            // `<thread>:error:<code>:<library>:<function>:<reason>:<file>:<line>:`
-            .and_then(|l| l.split(':').nth(5))
-        {
-            why = format!("{why} ({})", reason.trim());
-        }
-        Err(why)
-    }
 }
 
 fn anchor(args: &VerifyArgs) -> anyhow::Result<Option<OpensslAnchor>> {
@@ -251,7 +207,6 @@ where
     let (mut size, mut sha256) = (args.size, args.sha256.clone());
     let mut job_format = None;
     if let Some(id) = &args.job_id {
-        let id = JobId::parse(id).with_context(|| format!("--job-id {id}"))?;
         let job = fetch_job(id.clone()).await?;
         if job.sha256.is_none() && job.size_bytes.is_none() {
             bail!(
@@ -313,113 +268,46 @@ fn check(
     } else {
         VerifyReport::default()
     };
-    match bundle {
-        None => {}
-        Some(BundleTrust::Given(keys)) => report.extend(verify_bundle_with(file, &keys, anchor)?),
-        Some(BundleTrust::Published(keys)) => {
-            report.extend(verify_bundle_published(file, &keys, anchor)?)
-        }
+    let checked = match bundle {
+        None => return Ok(report),
+        Some(BundleTrust::Given(keys)) => verify_bundle_with(file, &keys, anchor),
+        Some(BundleTrust::Published(keys)) => verify_bundle_published(file, &keys, anchor),
         Some(BundleTrust::Unreachable(why)) => {
-            let mut inner = verify_bundle_with(file, &[], anchor)?;
-            inner
-                .notes
-                .push(format!("the service's keys were not fetched: {why}"));
-            report.extend(inner);
+            verify_bundle_with(file, &[], anchor).map(|mut inner| {
+                inner
+                    .notes
+                    .push(format!("the service's keys were not fetched: {why}"));
+                inner
+            })
         }
-    }
+    };
+    report.extend(unreadable_bundle_fails(file, checked)?);
     Ok(report)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn args(file: PathBuf) -> VerifyArgs {
-        VerifyArgs {
-            file: Some(file),
-            manifest: None,
-            chain: None,
-            keys: vec![],
-            job_id: None,
-            sha256: None,
-            size: None,
-            tsa_ca: None,
-            bundle: false,
-            json: false,
-        }
-    }
-
-    async fn no_job(_: JobId) -> anyhow::Result<JobView> {
-        bail!("no API in this test")
-    }
-
-    #[tokio::test]
-    async fn compares_a_file_with_the_given_size_and_hash() {
-        let file = std::env::temp_dir().join(format!("kt-verify-{}.csv", std::process::id()));
-        std::fs::write(&file, b"a\n").unwrap();
-        let sha = "87428fc522803d31065e7bce3cf03fe475096631e5e07bbd7a0fde60c4cf25c7";
-        let mut a = args(file.clone());
-        a.sha256 = Some(sha.into());
-        a.size = Some(2);
-        assert!(verify(a.clone(), "", no_job).await.unwrap().is_ok());
-        a.size = Some(3);
-        let r = verify(a, "", no_job).await.unwrap();
-        assert_eq!(r.mismatches.len(), 1);
-        assert_eq!(r.mismatches[0].check, "size_bytes");
-        // Nothing to compare with is a usage error (exit 2), not a silent success.
-        let none = verify(args(file.clone()), "", no_job).await.unwrap_err();
-        assert!(
-            matches!(none.downcast_ref::<Failure>(), Some(Failure::Usage(_))),
-            "{none:#}"
-        );
-        std::fs::remove_file(file).unwrap();
-    }
-
-    #[tokio::test]
-    async fn another_kind_of_artifact_than_the_jobs_is_said_beside_the_mismatches() {
-        let file = std::env::temp_dir().join(format!("kt-verify-kind-{}.csv", std::process::id()));
-        std::fs::write(&file, b"a\n").unwrap();
-        let job: JobView = serde_json::from_value(serde_json::json!({
-            "id": JobId::new().as_str(), "type": "events", "format": "compliance-all",
-            "status": "completed", "timezone": "UTC",
-            "window_start": "2026-05-01T00:00:00Z", "window_end": "2026-05-02T00:00:00Z",
-            "created_at": "2026-05-03T00:00:00Z", "created_by": "u",
-            "file_name": "kt_2026-05-01_to_2026-05-01_compliance-all.tar.gz", "progress": 1.0,
-            "size_bytes": 160000, "sha256": "ab", "content_type": "application/gzip",
-            "actions": [], "retention_days": null,
-        }))
-        .unwrap();
-        let mut a = args(file.clone());
-        a.job_id = Some(job.id.to_string());
-        let r = verify(a, "", |_| async move { Ok(job) }).await.unwrap();
-        assert!(!r.is_ok());
-        assert_eq!(
-            r.notes,
-            ["the job is a compliance-all export, and the file was checked as a single file"]
-        );
-        std::fs::remove_file(file).unwrap();
-    }
-
-    #[tokio::test]
-    async fn a_chain_folder_with_a_missing_manifest_fails_naming_the_file() {
-        let dir = tempfile::tempdir().unwrap();
-        let link = |seq: u64, prev: serde_json::Value| {
-            serde_json::json!({"kind": "kt-exports/job-manifest", "job": {"tenant_id": "acme"},
-                "chain": {"tenant": {"sequence": seq, "previous_manifest_sha256": prev}, "schedule": null}})
-        };
-        std::fs::write(
-            dir.path().join("q1.json"),
-            link(1, serde_json::Value::Null).to_string(),
-        )
-        .unwrap();
-        std::fs::write(dir.path().join("q3.json"), link(3, "ab".into()).to_string()).unwrap();
-        let mut a = args(dir.path().join("unused"));
-        a.file = None;
-        a.chain = Some(dir.path().to_path_buf());
-        // No key given and no API listening: the links are still checked.
-        let r = custody(a, "http://127.0.0.1:9").await.unwrap();
-        assert!(!r.is_ok());
-        assert_eq!(r.mismatches[0].file, "q3.json");
-        assert_eq!(r.mismatches[0].actual, "3 (manifests missing)");
+/// A file that is not a readable tar.gz (corrupt, truncated, another kind of
+/// file) fails the bundle check, as a mismatch (exit 5), beside any size or
+/// SHA-256 mismatch; a file that cannot be opened at all stays an error.
+fn unreadable_bundle_fails(
+    file: &Path,
+    checked: Result<VerifyReport, VerifyError>,
+) -> Result<VerifyReport, VerifyError> {
+    match checked {
+        Err(VerifyError::NotABundle { reason, .. }) => Ok(VerifyReport {
+            mismatches: vec![Mismatch {
+                file: file.file_name().map_or_else(
+                    || file.display().to_string(),
+                    |n| n.to_string_lossy().into_owned(),
+                ),
+                check: "readable tar.gz bundle".into(),
+                expected: "a gzip-compressed tar archive".into(),
+                actual: reason,
+            }],
+            ..VerifyReport::default()
+        }),
+        other => other,
     }
 }
+
+#[cfg(test)]
+mod tests;

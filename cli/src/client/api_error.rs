@@ -1,26 +1,21 @@
-//! A typed client of the export-jobs API: bearer token, timeouts, a
-//! User-Agent, and problem+json errors that keep their status (for the exit
-//! code) and say what to do next.
-use crate::config::Resolved;
-use crate::exit::{ExitKind, Failure};
-use anyhow::Result;
-use reqwest::{RequestBuilder, Response, StatusCode};
+//! An error answer, read as the kt-exports API's problem+json (RFC 9457):
+//! its status (for the exit code), what it says, and what to do next. An
+//! answer that is not one of the API's problems (a wrong `--api-url`, another
+//! server) is said to be so, quoting only a short snippet of its body.
+use crate::exit::ExitKind;
+use reqwest::{Response, StatusCode};
 use serde::Deserialize;
-use serde::de::DeserializeOwned;
 use std::time::Duration;
 
-pub const USER_AGENT: &str = concat!("kt/", env!("CARGO_PKG_VERSION"), " (kt-exports CLI)");
-/// Connecting is quick or not at all; the request timeout is `--http-timeout`.
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// The `type` of every problem the API answers.
+const PROBLEM_TYPE_PREFIX: &str = "urn:kt-exports:problem:";
+/// The API's answer to a path it has no route for (not a missing job).
+const NO_SUCH_ROUTE: &str = "urn:kt-exports:problem:not-found";
+/// At most this much of a body that is not the API's problem is quoted.
+const SNIPPET_CHARS: usize = 120;
 
-pub struct ApiClient {
-    http: reqwest::Client,
-    base: String,
-    token: String,
-    timeout: Duration,
-}
-
-/// The API answered with an error (problem+json, RFC 9457).
+/// The API answered with an error (problem+json, RFC 9457), or something
+/// that is not the API did.
 #[derive(Debug, Clone, thiserror::Error)]
 #[error("{}", self.message())]
 pub struct ApiError {
@@ -32,6 +27,8 @@ pub struct ApiError {
     pub retry_after: Option<Duration>,
     /// The problem's `type` (`urn:kt-exports:problem:<slug>`), if it had one.
     pub kind: Option<String>,
+    /// The URL asked, without its query.
+    pub url: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -50,21 +47,15 @@ struct Problem {
     errors: Vec<FieldError>,
 }
 
-/// The API could not be reached, or did not answer in time.
-#[derive(Debug, thiserror::Error)]
-#[error("{message}")]
-pub struct Unreachable {
-    message: String,
-    #[source]
-    source: reqwest::Error,
-}
-
 impl ApiError {
     pub fn exit_kind(&self) -> ExitKind {
         match self.status.as_u16() {
             400 | 422 => ExitKind::Usage,
             401 | 403 => ExitKind::Auth,
-            404 => ExitKind::NotFound,
+            404 if self.is_missing_resource() => ExitKind::NotFound,
+            // No API at that URL: a configuration problem, told apart from
+            // "no such job" so a script does not conclude the job is gone.
+            404 => ExitKind::Network,
             _ => ExitKind::Other,
         }
     }
@@ -74,8 +65,24 @@ impl ApiError {
         matches!(self.status.as_u16(), 429 | 500 | 502 | 503 | 504)
     }
 
+    /// One of the API's own problems (by its `type`).
+    fn is_from_the_api(&self) -> bool {
+        self.kind
+            .as_deref()
+            .is_some_and(|k| k.starts_with(PROBLEM_TYPE_PREFIX))
+    }
+
+    /// The API's 404 for a job, link or version it does not have; not its
+    /// 404 for a path it has no route for, nor another server's.
+    fn is_missing_resource(&self) -> bool {
+        self.is_from_the_api() && self.kind.as_deref() != Some(NO_SUCH_ROUTE)
+    }
+
     fn message(&self) -> String {
         let code = self.status.as_u16();
+        if code == 404 && !self.is_missing_resource() {
+            return self.not_the_api_message();
+        }
         let mut text = format!("{} ({code})", self.title);
         if !self.detail.is_empty() {
             text.push_str(&format!(": {}", self.detail));
@@ -109,126 +116,38 @@ impl ApiError {
         }
         text
     }
-}
 
-impl ApiClient {
-    pub fn new(config: &Resolved) -> Result<Self> {
-        let token = config.token.clone().ok_or_else(|| {
-            Failure::Auth(
-                "no token: set KT_TOKEN, pass --token, or run `kt login --token-stdin` \
-                 (locally: export KT_TOKEN=$(kt dev token --tenant acme))"
-                    .into(),
+    /// A 404 that is not about a job: the URL is not the API's.
+    fn not_the_api_message(&self) -> String {
+        let check = "check --api-url / KT_API_URL: the API's base URL, without /v1 (locally http://127.0.0.1:3000)";
+        let (said, hint) = if self.is_from_the_api() {
+            (
+                "the kt-exports API has no such route (HTTP 404)".to_string(),
+                format!("{check}; or the API is older than this kt"),
             )
-        })?;
-        Ok(Self {
-            http: http_client(config.http_timeout)?,
-            base: config.api_url.clone(),
-            token,
-            timeout: config.http_timeout,
-        })
+        } else if self.detail.is_empty() {
+            (
+                "the server did not answer as the kt-exports API (HTTP 404)".to_string(),
+                check.to_string(),
+            )
+        } else {
+            (
+                format!(
+                    "the server did not answer as the kt-exports API (HTTP 404: {})",
+                    self.detail
+                ),
+                check.to_string(),
+            )
+        };
+        format!("{}: {said}\n  hint: {hint}", self.url)
     }
-
-    pub fn http(&self) -> &reqwest::Client {
-        &self.http
-    }
-
-    /// `--http-timeout`: per request, and for a stalled download.
-    pub fn timeout(&self) -> Duration {
-        self.timeout
-    }
-
-    pub async fn get<T: DeserializeOwned>(
-        &self,
-        path: &str,
-        query: &[(&str, String)],
-    ) -> Result<T> {
-        let request = self.http.get(self.url(path)).query(query);
-        self.json(request).await
-    }
-
-    pub async fn post<T: DeserializeOwned>(
-        &self,
-        path: &str,
-        body: &serde_json::Value,
-        headers: &[(&str, &str)],
-    ) -> Result<(StatusCode, T)> {
-        let mut request = self.http.post(self.url(path)).json(body);
-        for (name, value) in headers {
-            request = request.header(*name, *value);
-        }
-        let response = self.send(request).await?;
-        let status = response.status();
-        Ok((status, read_json(response, self.timeout).await?))
-    }
-
-    pub async fn delete<T: DeserializeOwned>(&self, path: &str) -> Result<T> {
-        self.json(self.http.delete(self.url(path))).await
-    }
-
-    async fn json<T: DeserializeOwned>(&self, request: RequestBuilder) -> Result<T> {
-        read_json(self.send(request).await?, self.timeout).await
-    }
-
-    /// Sends with the token and timeout; a non-2xx answer becomes an [`ApiError`].
-    async fn send(&self, request: RequestBuilder) -> Result<Response> {
-        let response = request
-            .bearer_auth(&self.token)
-            .timeout(self.timeout)
-            .send()
-            .await
-            .map_err(|e| unreachable(&self.base, self.timeout, e))?;
-        if response.status().is_success() {
-            return Ok(response);
-        }
-        Err(api_error(response).await.into())
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.base)
-    }
-}
-
-/// A client with the CLI's User-Agent and timeouts, no redirects followed.
-pub fn http_client(read_timeout: Duration) -> Result<reqwest::Client> {
-    Ok(reqwest::Client::builder()
-        .user_agent(USER_AGENT)
-        .connect_timeout(CONNECT_TIMEOUT)
-        .read_timeout(read_timeout)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()?)
-}
-
-/// A transport error worded for the person at the terminal.
-pub fn unreachable(base: &str, timeout: Duration, e: reqwest::Error) -> anyhow::Error {
-    let message = if e.is_timeout() {
-        format!(
-            "{base} did not answer within {} s: check the network, or raise --http-timeout",
-            timeout.as_secs()
-        )
-    } else {
-        format!(
-            "cannot reach {base}: check --api-url / KT_API_URL and the network (locally: is `scripts/stack-up` running?)"
-        )
-    };
-    Unreachable { message, source: e }.into()
-}
-
-async fn read_json<T: DeserializeOwned>(response: Response, timeout: Duration) -> Result<T> {
-    let url = response.url().clone();
-    let bytes = response
-        .bytes()
-        .await
-        .map_err(|e| unreachable(url.as_str(), timeout, e))?;
-    serde_json::from_slice(&bytes).map_err(|e| {
-        anyhow::anyhow!(
-            "{url} answered with a body kt cannot read ({e}): is the API URL right, and is kt as new as the API?"
-        )
-    })
 }
 
 /// The status, problem and `Retry-After` of a non-2xx answer.
 pub async fn api_error(response: Response) -> ApiError {
     let status = response.status();
+    let mut url = response.url().clone();
+    url.set_query(None);
     let retry_after = response
         .headers()
         .get(reqwest::header::RETRY_AFTER)
@@ -241,52 +160,78 @@ pub async fn api_error(response: Response) -> ApiError {
         .canonical_reason()
         .unwrap_or("request failed")
         .to_string();
+    let ours = problem.as_ref().is_some_and(|p| {
+        p.kind
+            .as_deref()
+            .is_some_and(|k| k.starts_with(PROBLEM_TYPE_PREFIX))
+    });
     match problem {
-        Some(p) => ApiError {
+        Some(p) if ours => ApiError {
             status,
             title: p.title.unwrap_or(fallback_title),
             detail: p.detail.unwrap_or_default(),
             errors: p.errors,
             retry_after,
             kind: p.kind,
+            url: url.to_string(),
+        },
+        // Another server's JSON (a gateway's, a proxy's problem): its words
+        // if it has some, quoted short.
+        Some(p) => ApiError {
+            status,
+            title: p.title.map_or(fallback_title, |t| snippet(&t)),
+            detail: snippet(
+                &p.detail
+                    .unwrap_or_else(|| String::from_utf8_lossy(&bytes).into()),
+            ),
+            errors: vec![],
+            retry_after,
+            kind: p.kind,
+            url: url.to_string(),
         },
         None => ApiError {
             status,
             title: fallback_title,
-            detail: String::from_utf8_lossy(&bytes).chars().take(200).collect(),
+            detail: snippet(&String::from_utf8_lossy(&bytes)),
             errors: vec![],
             retry_after,
             kind: None,
+            url: url.to_string(),
         },
     }
 }
 
-/// Whether an error is worth retrying while waiting: network trouble,
-/// throttling or a server-side failure; and how long the server asked to wait.
-pub fn transient(error: &anyhow::Error) -> Option<Option<Duration>> {
-    for cause in error.chain() {
-        if let Some(api) = cause.downcast_ref::<ApiError>() {
-            return api.is_transient().then_some(api.retry_after);
-        }
-        if cause.downcast_ref::<Unreachable>().is_some() {
-            return Some(None);
-        }
+/// A body quoted in a message: on one line, without control characters,
+/// at most [`SNIPPET_CHARS`] characters (an HTML page or an S3 XML error
+/// is not printed whole).
+fn snippet(body: &str) -> String {
+    let words: Vec<&str> = body
+        .split(|c: char| c.is_whitespace() || c.is_control())
+        .filter(|w| !w.is_empty())
+        .collect();
+    let line = words.join(" ");
+    if line.chars().count() <= SNIPPET_CHARS {
+        line
+    } else {
+        let cut: String = line.chars().take(SNIPPET_CHARS).collect();
+        format!("{cut}...")
     }
-    None
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
 
-    fn error(status: u16) -> ApiError {
+    /// One of the API's problems, with `status`.
+    pub fn error(status: u16) -> ApiError {
         ApiError {
             status: StatusCode::from_u16(status).unwrap(),
             title: "t".into(),
             detail: "d".into(),
             errors: vec![],
             retry_after: Some(Duration::from_secs(30)),
-            kind: None,
+            kind: Some("urn:kt-exports:problem:job-not-found".into()),
+            url: "http://127.0.0.1:3000/v1/export-jobs/job_x".into(),
         }
     }
 
@@ -337,19 +282,47 @@ mod tests {
         assert_eq!(error(401).exit_kind(), ExitKind::Auth);
         assert_eq!(error(403).exit_kind(), ExitKind::Auth);
         assert_eq!(error(404).exit_kind(), ExitKind::NotFound);
+        let route = ApiError {
+            kind: Some(NO_SUCH_ROUTE.into()),
+            ..error(404)
+        };
+        assert_eq!(route.exit_kind(), ExitKind::Network);
+        let foreign = ApiError {
+            kind: None,
+            ..error(404)
+        };
+        assert_eq!(foreign.exit_kind(), ExitKind::Network);
         assert_eq!(error(409).exit_kind(), ExitKind::Other);
         assert_eq!(error(503).exit_kind(), ExitKind::Other);
     }
 
     #[test]
-    fn throttling_and_server_errors_are_transient_with_their_retry_after() {
-        let e: anyhow::Error = error(429).into();
-        assert_eq!(transient(&e), Some(Some(Duration::from_secs(30))));
-        assert_eq!(
-            transient(&error(503).into()),
-            Some(Some(Duration::from_secs(30)))
+    fn a_404_that_is_not_the_apis_problem_points_at_the_api_url_not_at_the_jobs() {
+        for kind in [None, Some(NO_SUCH_ROUTE.to_string())] {
+            let e = ApiError { kind, ..error(404) };
+            let text = e.to_string();
+            assert!(text.contains("check --api-url / KT_API_URL"), "{text}");
+            assert!(
+                text.starts_with("http://127.0.0.1:3000/v1/export-jobs/job_x: "),
+                "{text}"
+            );
+            assert!(!text.contains("kt export-jobs list"), "{text}");
+        }
+    }
+
+    #[test]
+    fn a_foreign_body_is_quoted_as_a_short_line() {
+        let xml = format!(
+            "<?xml version=\"1.0\"?>\n<Error><Code>NoSuchBucket</Code>\r\n<Message>{}</Message></Error>",
+            "x".repeat(500)
         );
-        assert_eq!(transient(&error(404).into()), None);
-        assert!(error(429).to_string().contains("retry in 30 s"));
+        let quoted = snippet(&xml);
+        assert!(
+            quoted.starts_with("<?xml version=\"1.0\"?> <Error><Code>NoSuchBucket"),
+            "{quoted}"
+        );
+        assert!(quoted.ends_with("...") && quoted.chars().count() == SNIPPET_CHARS + 3);
+        assert!(!quoted.contains(['\n', '\r']));
+        assert_eq!(snippet("  short\n body "), "short body");
     }
 }
