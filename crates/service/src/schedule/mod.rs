@@ -193,9 +193,15 @@ pub fn quarterly_request(
     }
 }
 
+/// The actual time, read as each job is created. A run's `now` (the event's
+/// time) may be hours old on a late or retried invocation; a job's
+/// `created_at` and its trail's `created` entry must not be back-dated to it.
+pub type Clock<'a> = &'a (dyn Fn() -> DateTime<Utc> + Sync);
+
 /// Creates, for each tenant whose enabled schedule is due at `now` (see
 /// [`due_quarter`]) and each of its formats, the export of the quarter
-/// before the one its local date falls in.
+/// before the one its local date falls in. `now` only chooses the quarter
+/// and its window; `clock` dates the jobs.
 ///
 /// Tenants are independent: one that fails (a store error) is reported and
 /// the others still get their jobs. Every outcome is logged and returned, in
@@ -204,9 +210,10 @@ pub async fn run_quarterly(
     jobs: &dyn JobStore,
     queue: &dyn JobQueue,
     now: DateTime<Utc>,
+    clock: Clock<'_>,
 ) -> Result<Vec<ScheduledOutcome>, StoreError> {
     let schedules = jobs.enabled_schedules().await?;
-    Ok(run_schedules(jobs, queue, &schedules, now).await)
+    Ok(run_schedules(jobs, queue, &schedules, now, clock).await)
 }
 
 /// [`run_quarterly`] over schedules already read.
@@ -215,6 +222,7 @@ pub async fn run_schedules(
     queue: &dyn JobQueue,
     schedules: &[TenantSchedule],
     now: DateTime<Utc>,
+    clock: Clock<'_>,
 ) -> Vec<ScheduledOutcome> {
     let creator = JobCreator::new(jobs, queue, SCHEDULED_ACTIVE_LIMIT);
     let mut outcomes = Vec::new();
@@ -229,7 +237,7 @@ pub async fn run_schedules(
         };
         for format in schedule.formats() {
             let span = tracing::info_span!("scheduled_export", tenant = %tenant, %format, %quarter, profile_version = version);
-            let outcome = schedule_one(&creator, schedule, tenant, format, quarter, now)
+            let outcome = schedule_one(&creator, schedule, tenant, format, quarter, now, clock)
                 .instrument(span.clone())
                 .await;
             span.in_scope(|| outcome.log());
@@ -246,6 +254,7 @@ async fn schedule_one(
     format: ExportFormat,
     quarter: Quarter,
     now: DateTime<Utc>,
+    clock: Clock<'_>,
 ) -> ScheduledOutcome {
     let base_key = quarterly_idempotency_key(tenant, quarter, format);
     let request = quarterly_request(quarter, format, schedule);
@@ -257,8 +266,11 @@ async fn schedule_one(
     let (idempotency_key, result) = match request.resolve_window(now) {
         Err(e) => (base_key, Err(e.into())),
         Ok(window) => {
-            let job = request.into_job(&window, requester, now);
-            let (key, result) = creator.submit_past_unqueued(job, base_key, now).await;
+            let created_at = clock();
+            let job = request.into_job(&window, requester, created_at);
+            let (key, result) = creator
+                .submit_past_unqueued(job, base_key, created_at)
+                .await;
             (key, result.map_err(ScheduleError::from))
         }
     };
@@ -284,7 +296,8 @@ pub struct RetryableRunError {
 }
 
 /// The scheduler function's handler: runs the quarter of the event's `time`
-/// (or `fallback_now` when the event has none) and reports every outcome.
+/// (or the clock's time when the event has none) and reports every outcome;
+/// jobs are dated by `clock`.
 /// Errs when a retry may help, so that Lambda's retries of an asynchronous
 /// invocation run the schedule again; other failures (a tenant at its limit)
 /// are reported in the `Ok` summary and logged as errors.
@@ -292,13 +305,13 @@ pub async fn handle_event(
     jobs: &dyn JobStore,
     queue: &dyn JobQueue,
     event: &Value,
-    fallback_now: DateTime<Utc>,
+    clock: Clock<'_>,
 ) -> Result<Vec<OutcomeSummary>, RetryableRunError> {
     let now = scheduled_time(event).unwrap_or_else(|| {
         tracing::warn!("the event has no RFC 3339 `time`; using the current time");
-        fallback_now
+        clock()
     });
-    let outcomes = match run_quarterly(jobs, queue, now).await {
+    let outcomes = match run_quarterly(jobs, queue, now, clock).await {
         Ok(outcomes) => outcomes,
         Err(e) => {
             tracing::error!(error = %e, "the enabled schedules could not be read");
