@@ -110,7 +110,9 @@ async fn up(args: UpArgs) -> Result<()> {
 }
 
 /// `schedule`: the scheduler's run for an event whose `time` is `--time`
-/// (or now). Exits non-zero when the run would make Lambda retry it.
+/// (or now). Exits non-zero when the run would make Lambda retry it, or
+/// when it left a quarter without an export that no run will create (every
+/// attempt failed, say): the JSON alone is easy to read past.
 async fn schedule(args: ScheduleArgs) -> Result<()> {
     let stack = connect().await?;
     stack.bootstrap().await?;
@@ -121,6 +123,18 @@ async fn schedule(args: ScheduleArgs) -> Result<()> {
             println!("{}", serde_json::to_string_pretty(&outcomes)?);
             if outcomes.is_empty() {
                 say_why_nothing_ran(&stack, now).await?;
+            }
+            let lost: Vec<String> = outcomes
+                .iter()
+                .filter(|o| o.is_lost())
+                .map(|o| format!("{} {} {}: {}", o.tenant, o.format, o.quarter, o.outcome))
+                .collect();
+            if !lost.is_empty() {
+                anyhow::bail!(
+                    "{} scheduled export(s) left a quarter without an export that no retry will create: {}",
+                    lost.len(),
+                    lost.join("; ")
+                );
             }
             Ok(())
         }

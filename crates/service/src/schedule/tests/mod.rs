@@ -1,8 +1,8 @@
 //! Quarterly runs over the in-memory stores, with schedules from the tenants' profiles.
 use super::*;
-use crate::job_creation::JobCreator;
+use crate::job_creation::{JobCreator, Submitted};
 use kt_domain::profile::ComplianceProfile;
-use kt_domain::{JobId, JobStatus};
+use kt_domain::{Job, JobId, JobStatus};
 use kt_store::ProfileStore;
 use kt_store::memory::{MemoryJobQueue, MemoryJobStore};
 use serde_json::json;
@@ -376,4 +376,5 @@ async fn no_schedules_means_nothing_to_do() {
     assert!(stores.queue.messages().is_empty());
 }
 
+mod attempts;
 mod handler;
