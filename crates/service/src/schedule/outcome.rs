@@ -37,10 +37,12 @@ pub struct OutcomeSummary {
     pub job_id: Option<String>,
     pub idempotency_key: String,
     pub attempt: u32,
-    /// `retried`: the failed job this attempt follows.
+    /// The failed job this attempt follows (`retried`, and later replays of
+    /// that attempt; `failed`: the attempt before the last).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub failed_job_id: Option<String>,
-    /// `retried` and `failed`: the failed job's error code.
+    /// The error code of `job_id` when it failed (`failed`), else of
+    /// `failed_job_id`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
 }
@@ -107,10 +109,11 @@ impl ScheduledOutcome {
     }
 
     pub fn summary(&self) -> OutcomeSummary {
+        // `failed`: the last attempt's own error; otherwise the one it follows.
         let failed = self
-            .after_failed
-            .as_ref()
-            .or_else(|| self.job().filter(|j| super::failed_when_run(j)));
+            .job()
+            .filter(|j| super::failed_when_run(j))
+            .or(self.after_failed.as_ref());
         OutcomeSummary {
             tenant: self.tenant.to_string(),
             format: self.format.to_string(),

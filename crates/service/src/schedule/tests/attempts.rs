@@ -5,8 +5,12 @@ use kt_domain::JobError;
 
 /// What the worker does to a job whose lake object cannot be read.
 async fn fail_as_the_worker_would(stores: &Stores, job: &Job) {
+    fail_with_code(stores, job, "source_unreadable").await;
+}
+
+async fn fail_with_code(stores: &Stores, job: &Job, code: &str) {
     let reason = JobError {
-        code: "source_unreadable".into(),
+        code: code.into(),
         message: "An object of the event lake could not be read.".into(),
     };
     let done = stores
@@ -62,8 +66,8 @@ async fn a_failed_quarter_gets_a_new_attempt_at_most_three_times() {
     assert_eq!(acme(&third).attempt, 3);
     let attempt_3 = acme(&third).job().unwrap().clone();
 
-    // The third failure is the last: reported, not created again.
-    fail_as_the_worker_would(&stores, &attempt_3).await;
+    // The third failure is the last: reported with its own reason, not created again.
+    fail_with_code(&stores, &attempt_3, "deadline_exceeded").await;
     let queued_before = stores.queue.messages().len();
     for later in ["2026-07-03T10:00:00Z", "2026-07-04T10:00:00Z"] {
         let exhausted = stores.run(at(later)).await;
@@ -72,7 +76,8 @@ async fn a_failed_quarter_gets_a_new_attempt_at_most_three_times() {
         assert!(!lost.is_covered() && !lost.is_retryable());
         let summary = lost.summary();
         assert_eq!(summary.job_id, Some(attempt_3.id.to_string()));
-        assert_eq!(summary.reason.as_deref(), Some("source_unreadable"));
+        assert_eq!(summary.failed_job_id, Some(attempt_2.id.to_string()));
+        assert_eq!(summary.reason.as_deref(), Some("deadline_exceeded"));
         assert!(summary.is_lost());
     }
     assert_eq!(
