@@ -102,7 +102,7 @@ impl LocalStack {
     ) -> Result<Vec<kt_service::schedule::OutcomeSummary>, kt_service::schedule::RetryableRunError>
     {
         let stores = AwsStores::new(&self.clients, &self.config.resources);
-        kt_service::schedule::handle_event(&*stores.jobs, &*stores.queue, event, chrono::Utc::now())
+        kt_service::schedule::handle_event(&*stores.jobs, &*stores.queue, event, &chrono::Utc::now)
             .await
     }
 

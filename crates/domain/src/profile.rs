@@ -257,11 +257,20 @@ pub struct ScheduleDeclaration {
 }
 
 impl ScheduleDeclaration {
+    /// Each format once, in the declared order; `["compliance-all"]` when
+    /// none is. A PUT refuses `[]` and repeats, but a profile stored before
+    /// it did may still hold them.
     pub fn formats(&self) -> Vec<ExportFormat> {
-        self.formats
-            .clone()
-            .filter(|f| !f.is_empty())
-            .unwrap_or_else(|| vec![ExportFormat::ComplianceAll])
+        let mut formats: Vec<ExportFormat> = Vec::new();
+        for f in self.formats.iter().flatten() {
+            if !formats.contains(f) {
+                formats.push(*f);
+            }
+        }
+        if formats.is_empty() {
+            formats.push(ExportFormat::ComplianceAll);
+        }
+        formats
     }
     pub fn timezone(&self) -> Tz {
         self.timezone

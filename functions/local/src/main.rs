@@ -57,6 +57,22 @@ struct ScheduleArgs {
     /// due, stderr says each schedule's next run.
     #[arg(long, value_parser = parse_run_time)]
     time: Option<chrono::DateTime<chrono::Utc>>,
+    /// Run against the stack `kt-local up --fresh` started: the suffix it
+    /// printed on stderr. Without it, the default resource names (or the
+    /// KT_JOBS_TABLE, ... of the environment), created when missing; with
+    /// it, nothing is created and a stack that is not there is an error.
+    #[arg(long, value_parser = parse_suffix)]
+    suffix: Option<String>,
+}
+
+fn parse_suffix(s: &str) -> Result<String, String> {
+    let ok = !s.is_empty()
+        && s.len() <= 40
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit());
+    ok.then(|| s.to_string()).ok_or_else(|| {
+        "the suffix `kt-local up --fresh` printed (lowercase letters and digits)".into()
+    })
 }
 
 fn parse_run_time(s: &str) -> Result<chrono::DateTime<chrono::Utc>, String> {
@@ -110,17 +126,55 @@ async fn up(args: UpArgs) -> Result<()> {
 }
 
 /// `schedule`: the scheduler's run for an event whose `time` is `--time`
-/// (or now). Exits non-zero when the run would make Lambda retry it.
+/// (or now). Exits non-zero when the run would make Lambda retry it, or
+/// when it left a quarter without an export that no run will create (every
+/// attempt failed, say): the JSON alone is easy to read past.
 async fn schedule(args: ScheduleArgs) -> Result<()> {
-    let stack = connect().await?;
-    stack.bootstrap().await?;
     let now = run_time(args.time, chrono::Utc::now())?;
+    let stack = match &args.suffix {
+        None => {
+            let stack = connect().await?;
+            stack.bootstrap().await?;
+            stack
+        }
+        Some(suffix) => {
+            let mut config = local_config()?;
+            with_suffix(&mut config, suffix);
+            let stack = LocalStack::connect(config)
+                .await
+                .context("cannot reach the emulator")?;
+            // Reads the table, so a wrong suffix fails here, not as a retryable run.
+            stack
+                .job_store()
+                .enabled_schedules()
+                .await
+                .with_context(|| {
+                    format!(
+                        "no stack with suffix {suffix} is running (table {})",
+                        stack.config.resources.jobs_table
+                    )
+                })?;
+            stack
+        }
+    };
     let event = schedule_event(now);
     match stack.run_schedule(&event).await {
         Ok(outcomes) => {
             println!("{}", serde_json::to_string_pretty(&outcomes)?);
             if outcomes.is_empty() {
                 say_why_nothing_ran(&stack, now).await?;
+            }
+            let lost: Vec<String> = outcomes
+                .iter()
+                .filter(|o| o.is_lost())
+                .map(|o| format!("{} {} {}: {}", o.tenant, o.format, o.quarter, o.outcome))
+                .collect();
+            if !lost.is_empty() {
+                anyhow::bail!(
+                    "{} scheduled export(s) left a quarter without an export that no retry will create: {}",
+                    lost.len(),
+                    lost.join("; ")
+                );
             }
             Ok(())
         }
@@ -187,14 +241,23 @@ fn up_config(args: &UpArgs) -> Result<Config> {
     }
     if args.fresh {
         let suffix = ulid::Ulid::new().to_string().to_ascii_lowercase();
-        let names = &mut config.resources;
-        names.jobs_table = format!("{}-{suffix}", names.jobs_table);
-        names.export_queue = format!("{}-{suffix}", names.export_queue);
-        names.export_dlq = format!("{}-{suffix}", names.export_dlq);
-        names.events_bucket = format!("{}-{suffix}", names.events_bucket);
-        names.artifacts_bucket = format!("{}-{suffix}", names.artifacts_bucket);
+        with_suffix(&mut config, &suffix);
+        // stderr: stdout is the one line the browser tests read.
+        eprintln!(
+            "Fresh resources (suffix {suffix}); run the scheduler against them with: kt-local schedule --suffix {suffix}"
+        );
     }
     Ok(config)
+}
+
+/// The resource names of `up --fresh` with this suffix: each name `-<suffix>`.
+fn with_suffix(config: &mut Config, suffix: &str) {
+    let names = &mut config.resources;
+    names.jobs_table = format!("{}-{suffix}", names.jobs_table);
+    names.export_queue = format!("{}-{suffix}", names.export_queue);
+    names.export_dlq = format!("{}-{suffix}", names.export_dlq);
+    names.events_bucket = format!("{}-{suffix}", names.events_bucket);
+    names.artifacts_bucket = format!("{}-{suffix}", names.artifacts_bucket);
 }
 
 /// The stack with the resource names of the environment (the API contract's local defaults, see kt_service::config).
@@ -255,6 +318,35 @@ mod tests {
         let now: chrono::DateTime<chrono::Utc> = "2026-12-05T09:00:00Z".parse().unwrap();
         assert!(run_time(Some("2027-01-02T10:00:00Z".parse().unwrap()), now).is_err());
         assert_eq!(run_time(None, now).unwrap(), now);
+    }
+
+    #[test]
+    fn schedule_reaches_the_stack_up_fresh_made_by_its_suffix() {
+        // `schedule` read the default names (and created them): a stack
+        // started with `up --fresh` was invisible to it.
+        let cli = Cli::try_parse_from(["kt-local", "schedule", "--suffix", "01kbx7a2"])
+            .expect("--suffix parses");
+        let Command::Schedule(args) = cli.command else {
+            panic!("not the schedule command");
+        };
+        let suffix = args.suffix.expect("a suffix");
+        let mut fresh = local_config().unwrap();
+        let defaults = fresh.resources.clone();
+        with_suffix(&mut fresh, &suffix);
+        assert_eq!(
+            fresh.resources.jobs_table,
+            format!("{}-01kbx7a2", defaults.jobs_table)
+        );
+        assert_eq!(
+            fresh.resources.export_queue,
+            format!("{}-01kbx7a2", defaults.export_queue)
+        );
+        for bad in ["", "Up-Fresh", "a b", "x/y"] {
+            assert!(
+                Cli::try_parse_from(["kt-local", "schedule", "--suffix", bad]).is_err(),
+                "{bad:?}"
+            );
+        }
     }
 
     #[test]

@@ -20,7 +20,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         async move {
             let (jobs, queue) = (&*stores.jobs, &*stores.queue);
             // Err makes Lambda retry the asynchronous invocation: safe, runs are idempotent.
-            schedule::handle_event(jobs, queue, &event.payload, chrono::Utc::now())
+            schedule::handle_event(jobs, queue, &event.payload, &chrono::Utc::now)
                 .await
                 .map_err(lambda_runtime::Error::from)
         }

@@ -186,7 +186,26 @@ impl ComplianceProfile {
             }
         }
         if let Some(s) = &self.schedule {
+            // `[]` ran the default bundle and a repeated format ran twice:
+            // neither is what the tenant wrote, so both are refused.
+            if s.formats.as_ref().is_some_and(Vec::is_empty) {
+                return Err(err(
+                    "schedule.formats".into(),
+                    "must list at least one format; leave it out for [\"compliance-all\"], or set \"enabled\": false to pause the quarterly exports",
+                ));
+            }
             for (i, f) in s.formats.iter().flatten().enumerate() {
+                if s.formats
+                    .iter()
+                    .flatten()
+                    .take(i)
+                    .any(|earlier| earlier == f)
+                {
+                    return Err(err(
+                        format!("schedule.formats[{i}]"),
+                        &format!("{f} is listed twice; each format is exported once a quarter"),
+                    ));
+                }
                 if matches!(f, ExportFormat::Csv | ExportFormat::Json) {
                     return Err(err(
                         format!("schedule.formats[{i}]"),

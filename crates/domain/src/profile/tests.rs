@@ -53,6 +53,16 @@ fn unknown_values_and_fields_name_the_field() {
         "schedule.formats[0]"
     );
     assert_eq!(
+        field_of(r#"{"schedule": {"enabled": true, "formats": []}}"#),
+        "schedule.formats"
+    );
+    assert_eq!(
+        field_of(
+            r#"{"schedule": {"enabled": true, "formats": ["compliance-ens", "compliance-aepd", "compliance-ens"]}}"#
+        ),
+        "schedule.formats[2]"
+    );
+    assert_eq!(
         field_of(r#"{"providers": [{"provider": " "}]}"#),
         "providers[0].provider"
     );
@@ -189,4 +199,19 @@ fn a_wrong_shape_is_said_in_a_tenants_words_at_its_field() {
             assert!(!message.contains(serde_word), "{body}: {message}");
         }
     }
+}
+
+#[test]
+fn a_stored_schedule_runs_each_format_once_and_the_bundle_when_it_lists_none() {
+    // Profiles stored before a PUT refused `[]` and repeats may hold them.
+    let schedule = |formats: Vec<ExportFormat>| ScheduleDeclaration {
+        enabled: true,
+        formats: Some(formats),
+        timezone: None,
+        expires_in_days: None,
+    };
+    let ens = ExportFormat::ComplianceEns;
+    let all = ExportFormat::ComplianceAll;
+    assert_eq!(schedule(vec![ens, all, ens]).formats(), [ens, all]);
+    assert_eq!(schedule(vec![]).formats(), [all]);
 }

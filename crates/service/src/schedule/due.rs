@@ -4,8 +4,9 @@
 //! from [`RUN_LOCAL_HOUR`]:00 in the tenant's zone (three hours after midnight
 //! leave time for late events to land in the lake). The scheduler runs hourly;
 //! a run up to [`CATCH_UP_DAYS`] days into the quarter still creates a missed
-//! export (later runs replay it, by its key), so an outage of the scheduler
-//! on the first day does not lose a quarter.
+//! export (later runs replay it, by its key, or make a new attempt when it
+//! failed), so an outage of the scheduler on the first day does not lose a
+//! quarter.
 use super::Quarter;
 use chrono::{DateTime, Duration, NaiveDate, NaiveTime, TimeZone, Utc};
 use chrono_tz::Tz;

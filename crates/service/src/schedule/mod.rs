@@ -8,23 +8,27 @@
 //! created under a key derived from tenant, quarter and format in the
 //! scheduler's own key space, so later runs replay the first run's job
 //! instead of adding one, and no caller's `Idempotency-Key` can take it.
+//! A job that ran and failed gets a new attempt, under a key of its own
+//! (`attempts`), a bounded number of times.
+mod attempts;
 mod due;
+mod outcome;
 mod quarter;
 
+pub use attempts::{MAX_ATTEMPTS, attempt_key, failed_when_run};
 pub use due::{CATCH_UP_DAYS, NextRun, RUN_LOCAL_HOUR, due_quarter, next_run};
+pub use outcome::{OutcomeSummary, ScheduledOutcome};
 pub use quarter::{Quarter, previous_quarter};
 
 /// Scheduled exports are 30 days downloadable unless the schedule says otherwise.
 pub const DEFAULT_SCHEDULE_EXPIRES_IN_DAYS: u32 = 30;
 
-use crate::job_creation::{ExportRequest, JobCreator, Requester, Submitted, was_never_queued};
+use crate::job_creation::{ExportRequest, JobCreator, Requester};
 use chrono::{DateTime, Utc};
 use kt_domain::profile::ScheduleDeclaration;
-use kt_domain::{DateBound, ExportFormat, ExportType, Job, TenantId, WindowError};
-use kt_engine::ErrorChain;
+use kt_domain::{DateBound, ExportFormat, ExportType, TenantId, WindowError};
 use kt_store::TenantSchedule;
 use kt_store::{JobQueue, JobStore, StoreError};
-use serde::Serialize;
 use serde_json::Value;
 use tracing::Instrument;
 
@@ -35,7 +39,7 @@ pub const QUARTERLY_ORIGIN: &str = "schedule:quarterly";
 pub const SCHEDULED_KEY_PREFIX: &str = "§schedule:quarterly:";
 /// Scheduled jobs are exempt from the tenant's active-job limit: a quarter's
 /// evidence must not be lost because the tenant's own jobs filled its slots.
-/// They are bounded anyway: one per tenant, quarter and format.
+/// They are bounded anyway: [`MAX_ATTEMPTS`] per tenant, quarter and format.
 pub const SCHEDULED_ACTIVE_LIMIT: u32 = u32::MAX;
 
 /// Why a scheduled job could not be created.
@@ -46,115 +50,6 @@ pub enum ScheduleError {
     Window(#[from] WindowError),
     #[error(transparent)]
     Store(#[from] StoreError),
-}
-
-/// What one scheduled export (a tenant, a format, a quarter) came to.
-#[derive(Debug, Clone)]
-pub struct ScheduledOutcome {
-    pub tenant: TenantId,
-    pub format: ExportFormat,
-    pub quarter: Quarter,
-    /// The key the reported job was (or would have been) created under.
-    pub idempotency_key: String,
-    pub result: Result<Submitted, ScheduleError>,
-}
-
-/// One line of the run's report (the Lambda function's response).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct OutcomeSummary {
-    pub tenant: String,
-    pub format: String,
-    pub quarter: String,
-    /// `queued`, `replayed`, `too_many_active`, `idempotency_conflict`,
-    /// `enqueue_failed`, `window_refused` or `store_error`.
-    pub outcome: &'static str,
-    pub job_id: Option<String>,
-    pub idempotency_key: String,
-}
-
-impl ScheduledOutcome {
-    /// The job the quarter has for this tenant and format, if any.
-    pub fn job(&self) -> Option<&Job> {
-        match &self.result {
-            Ok(Submitted::Queued(job) | Submitted::Replayed(job)) => Some(job),
-            Ok(Submitted::EnqueueFailed { job, .. }) => Some(job),
-            _ => None,
-        }
-    }
-
-    pub fn kind(&self) -> &'static str {
-        match &self.result {
-            Ok(Submitted::Queued(_)) => "queued",
-            Ok(Submitted::Replayed(_)) => "replayed",
-            Ok(Submitted::TooManyActive { .. }) => "too_many_active",
-            Ok(Submitted::IdempotencyConflict) => "idempotency_conflict",
-            Ok(Submitted::EnqueueFailed { .. }) => "enqueue_failed",
-            Err(ScheduleError::Window(_)) => "window_refused",
-            Err(ScheduleError::Store(_)) => "store_error",
-        }
-    }
-
-    /// Whether the quarter now has a job that was queued for this tenant and format.
-    pub fn is_covered(&self) -> bool {
-        match &self.result {
-            Ok(Submitted::Queued(_)) => true,
-            Ok(Submitted::Replayed(job)) => !was_never_queued(job),
-            _ => false,
-        }
-    }
-
-    /// Whether running the schedule again (an EventBridge retry) may cover it.
-    /// Covered ones only replay, so a retry is always safe.
-    pub fn is_retryable(&self) -> bool {
-        match &self.result {
-            Ok(Submitted::EnqueueFailed { .. }) => true,
-            Ok(Submitted::Replayed(job)) => was_never_queued(job),
-            Err(ScheduleError::Store(e)) => e.is_retryable(),
-            _ => false,
-        }
-    }
-
-    pub fn summary(&self) -> OutcomeSummary {
-        OutcomeSummary {
-            tenant: self.tenant.to_string(),
-            format: self.format.to_string(),
-            quarter: self.quarter.to_string(),
-            outcome: self.kind(),
-            job_id: self.job().map(|j| j.id.to_string()),
-            idempotency_key: self.idempotency_key.clone(),
-        }
-    }
-
-    /// One line per outcome; anything that leaves the quarter without a job is an error.
-    fn log(&self) {
-        let job_id = self.job().map(|j| j.id.to_string()).unwrap_or_default();
-        let key = self.idempotency_key.as_str();
-        match &self.result {
-            Ok(Submitted::Queued(_)) => tracing::info!(job_id, key, "scheduled export queued"),
-            Ok(Submitted::Replayed(job)) if self.is_covered() => tracing::info!(
-                job_id,
-                key,
-                status = job.status.as_str(),
-                "scheduled export already created for this quarter; replayed"
-            ),
-            Ok(Submitted::TooManyActive { limit }) => tracing::error!(
-                key,
-                limit,
-                "scheduled export not created: the tenant has too many jobs queued or processing"
-            ),
-            Ok(Submitted::IdempotencyConflict) => tracing::error!(
-                key,
-                "scheduled export not created: this quarter's key was used with another request (was the schedule's configuration changed?)"
-            ),
-            Err(e) => tracing::error!(key, error = %ErrorChain(&e), "scheduled export not created"),
-            _ => tracing::error!(
-                job_id,
-                key,
-                outcome = self.kind(),
-                "scheduled export could not be queued"
-            ),
-        }
-    }
 }
 
 /// `§schedule:quarterly:<tenant>:<YYYY>-Q<n>`, with `:<format>` appended for
@@ -193,9 +88,15 @@ pub fn quarterly_request(
     }
 }
 
+/// The actual time, read as each job is created. A run's `now` (the event's
+/// time) may be hours old on a late or retried invocation; a job's
+/// `created_at` and its trail's `created` entry must not be back-dated to it.
+pub type Clock<'a> = &'a (dyn Fn() -> DateTime<Utc> + Sync);
+
 /// Creates, for each tenant whose enabled schedule is due at `now` (see
 /// [`due_quarter`]) and each of its formats, the export of the quarter
-/// before the one its local date falls in.
+/// before the one its local date falls in. `now` only chooses the quarter
+/// and its window; `clock` dates the jobs.
 ///
 /// Tenants are independent: one that fails (a store error) is reported and
 /// the others still get their jobs. Every outcome is logged and returned, in
@@ -204,9 +105,10 @@ pub async fn run_quarterly(
     jobs: &dyn JobStore,
     queue: &dyn JobQueue,
     now: DateTime<Utc>,
+    clock: Clock<'_>,
 ) -> Result<Vec<ScheduledOutcome>, StoreError> {
     let schedules = jobs.enabled_schedules().await?;
-    Ok(run_schedules(jobs, queue, &schedules, now).await)
+    Ok(run_schedules(jobs, queue, &schedules, now, clock).await)
 }
 
 /// [`run_quarterly`] over schedules already read.
@@ -215,6 +117,7 @@ pub async fn run_schedules(
     queue: &dyn JobQueue,
     schedules: &[TenantSchedule],
     now: DateTime<Utc>,
+    clock: Clock<'_>,
 ) -> Vec<ScheduledOutcome> {
     let creator = JobCreator::new(jobs, queue, SCHEDULED_ACTIVE_LIMIT);
     let mut outcomes = Vec::new();
@@ -229,7 +132,7 @@ pub async fn run_schedules(
         };
         for format in schedule.formats() {
             let span = tracing::info_span!("scheduled_export", tenant = %tenant, %format, %quarter, profile_version = version);
-            let outcome = schedule_one(&creator, schedule, tenant, format, quarter, now)
+            let outcome = schedule_one(&creator, schedule, tenant, format, quarter, now, clock)
                 .instrument(span.clone())
                 .await;
             span.in_scope(|| outcome.log());
@@ -246,6 +149,7 @@ async fn schedule_one(
     format: ExportFormat,
     quarter: Quarter,
     now: DateTime<Utc>,
+    clock: Clock<'_>,
 ) -> ScheduledOutcome {
     let base_key = quarterly_idempotency_key(tenant, quarter, format);
     let request = quarterly_request(quarter, format, schedule);
@@ -254,20 +158,28 @@ async fn schedule_one(
         created_by: QUARTERLY_ORIGIN.into(),
         origin: Some(QUARTERLY_ORIGIN.into()),
     };
-    let (idempotency_key, result) = match request.resolve_window(now) {
-        Err(e) => (base_key, Err(e.into())),
-        Ok(window) => {
-            let job = request.into_job(&window, requester, now);
-            let (key, result) = creator.submit_past_unqueued(job, base_key, now).await;
-            (key, result.map_err(ScheduleError::from))
-        }
-    };
-    ScheduledOutcome {
+    let outcome = |idempotency_key, attempt, after_failed, result| ScheduledOutcome {
         tenant: tenant.clone(),
         format,
         quarter,
         idempotency_key,
+        attempt,
+        after_failed,
         result,
+    };
+    match request.resolve_window(now) {
+        Err(e) => outcome(base_key, 1, None, Err(e.into())),
+        Ok(window) => {
+            let created_at = clock();
+            let job = request.into_job(&window, requester, created_at);
+            let done = attempts::submit_attempts(creator, job, &base_key, created_at).await;
+            outcome(
+                done.key,
+                done.attempt,
+                done.after_failed,
+                done.result.map_err(ScheduleError::from),
+            )
+        }
     }
 }
 
@@ -284,7 +196,8 @@ pub struct RetryableRunError {
 }
 
 /// The scheduler function's handler: runs the quarter of the event's `time`
-/// (or `fallback_now` when the event has none) and reports every outcome.
+/// (or the clock's time when the event has none) and reports every outcome;
+/// jobs are dated by `clock`.
 /// Errs when a retry may help, so that Lambda's retries of an asynchronous
 /// invocation run the schedule again; other failures (a tenant at its limit)
 /// are reported in the `Ok` summary and logged as errors.
@@ -292,13 +205,13 @@ pub async fn handle_event(
     jobs: &dyn JobStore,
     queue: &dyn JobQueue,
     event: &Value,
-    fallback_now: DateTime<Utc>,
+    clock: Clock<'_>,
 ) -> Result<Vec<OutcomeSummary>, RetryableRunError> {
     let now = scheduled_time(event).unwrap_or_else(|| {
         tracing::warn!("the event has no RFC 3339 `time`; using the current time");
-        fallback_now
+        clock()
     });
-    let outcomes = match run_quarterly(jobs, queue, now).await {
+    let outcomes = match run_quarterly(jobs, queue, now, clock).await {
         Ok(outcomes) => outcomes,
         Err(e) => {
             tracing::error!(error = %e, "the enabled schedules could not be read");
@@ -311,13 +224,14 @@ pub async fn handle_event(
     };
     let failed = outcomes.iter().filter(|o| o.is_retryable()).count();
     let summaries: Vec<OutcomeSummary> = outcomes.iter().map(ScheduledOutcome::summary).collect();
-    tracing::info!(
-        run_at = %now,
-        total = summaries.len(),
-        covered = outcomes.iter().filter(|o| o.is_covered()).count(),
-        retryable = failed,
-        "quarterly schedule ran"
-    );
+    let lost = summaries.iter().filter(|s| s.is_lost()).count();
+    let covered = outcomes.iter().filter(|o| o.is_covered()).count();
+    let total = summaries.len();
+    if lost > 0 {
+        tracing::error!(run_at = %now, total, covered, retryable = failed, lost, "quarterly schedule ran; some quarters have no export");
+    } else {
+        tracing::info!(run_at = %now, total, covered, retryable = failed, "quarterly schedule ran");
+    }
     if failed > 0 {
         return Err(RetryableRunError {
             failed,

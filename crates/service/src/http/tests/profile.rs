@@ -160,6 +160,42 @@ async fn an_unknown_value_or_field_is_a_400_naming_it() {
 }
 
 #[tokio::test]
+async fn a_schedule_with_no_format_or_one_twice_is_a_400_saying_how_to_pause() {
+    // `[]` was stored and ran compliance-all; a repeated format was stored
+    // and gave one run a queued and a replayed row for the same export.
+    let app = app();
+    let empty = app
+        .put_profile(
+            &token("acme", RW),
+            r#"{"schedule": {"enabled": true, "formats": []}}"#,
+        )
+        .await;
+    assert_eq!(empty.problem(StatusCode::BAD_REQUEST), ["schedule.formats"]);
+    let detail = empty.body["detail"].as_str().unwrap();
+    assert!(detail.contains(r#""enabled": false"#), "{detail}");
+    let twice = app
+        .put_profile(
+            &token("acme", RW),
+            r#"{"schedule": {"enabled": true, "formats": ["compliance-ens", "compliance-ens"]}}"#,
+        )
+        .await;
+    assert_eq!(
+        twice.problem(StatusCode::BAD_REQUEST),
+        ["schedule.formats[1]"]
+    );
+    let read = app.get("/v1/compliance-profile", &token("acme", RO)).await;
+    assert_eq!(read.body["version"], Value::Null, "nothing was stored");
+    // Pausing is the enabled flag, and it is accepted.
+    let paused = app
+        .put_profile(
+            &token("acme", RW),
+            r#"{"schedule": {"enabled": false, "formats": ["compliance-ens"]}}"#,
+        )
+        .await;
+    assert_eq!(paused.status, StatusCode::OK, "{:?}", paused.body);
+}
+
+#[tokio::test]
 async fn changing_needs_write_and_reading_needs_read() {
     let app = app();
     app.put_profile(&token("acme", RO), "{}")

@@ -1,8 +1,8 @@
 //! Quarterly runs over the in-memory stores, with schedules from the tenants' profiles.
 use super::*;
-use crate::job_creation::JobCreator;
+use crate::job_creation::{JobCreator, Submitted};
 use kt_domain::profile::ComplianceProfile;
-use kt_domain::{JobId, JobStatus};
+use kt_domain::{Job, JobId, JobStatus};
 use kt_store::ProfileStore;
 use kt_store::memory::{MemoryJobQueue, MemoryJobStore};
 use serde_json::json;
@@ -64,7 +64,9 @@ impl Stores {
             .unwrap();
     }
     async fn run(&self, now: DateTime<Utc>) -> Vec<ScheduledOutcome> {
-        run_quarterly(&self.jobs, &self.queue, now).await.unwrap()
+        run_quarterly(&self.jobs, &self.queue, now, &move || now)
+            .await
+            .unwrap()
     }
 }
 
@@ -250,14 +252,21 @@ async fn a_store_failure_for_one_run_is_retryable_and_reported_per_tenant() {
     stores
         .jobs
         .fail_with(Some(StoreError::Transient("throttled".into())));
-    let outcomes = run_schedules(&stores.jobs, &stores.queue, &schedules, july_run()).await;
+    let outcomes = run_schedules(
+        &stores.jobs,
+        &stores.queue,
+        &schedules,
+        july_run(),
+        &july_run,
+    )
+    .await;
     assert_eq!(
         kinds(&outcomes),
         [("acme", "store_error"), ("globex", "store_error")]
     );
     assert!(outcomes.iter().all(ScheduledOutcome::is_retryable));
     // Not even the schedules can be read: the whole run is retryable.
-    let err = handle_event(&stores.jobs, &stores.queue, &json!({}), july_run())
+    let err = handle_event(&stores.jobs, &stores.queue, &json!({}), &july_run)
         .await
         .unwrap_err();
     assert_eq!(err.failed, 1);
@@ -367,47 +376,5 @@ async fn no_schedules_means_nothing_to_do() {
     assert!(stores.queue.messages().is_empty());
 }
 
-#[test]
-fn the_run_time_comes_from_the_event() {
-    let rule_event = json!({
-        "version": "0", "id": "53dc4d37-cffa-4f76-80c9-8b7d4a4d2eaa",
-        "detail-type": "Scheduled Event", "source": "aws.events",
-        "account": "123456789012", "time": "2026-07-01T03:00:00Z", "region": "eu-west-1",
-        "resources": ["arn:aws:events:eu-west-1:123456789012:rule/kt-quarterly"], "detail": {}
-    });
-    assert_eq!(scheduled_time(&rule_event), Some(july_run()));
-    let scheduler_input = json!({"time": "2026-07-01T05:00:00+02:00"});
-    assert_eq!(scheduled_time(&scheduler_input), Some(july_run()));
-    assert_eq!(scheduled_time(&json!({})), None);
-    assert_eq!(scheduled_time(&json!({"time": "July 1st"})), None);
-}
-
-#[tokio::test]
-async fn the_handler_runs_the_event_time_and_errs_only_when_a_retry_may_help() {
-    let stores = Stores::new().await;
-    let event = json!({"time": "2026-07-01T03:00:00Z", "detail-type": "Scheduled Event"});
-    let unused_clock = at("2030-01-01T00:00:00Z");
-    stores
-        .queue
-        .fail_with(Some(StoreError::Transient("sqs down".into())));
-    let err = handle_event(&stores.jobs, &stores.queue, &event, unused_clock)
-        .await
-        .unwrap_err();
-    assert_eq!((err.failed, err.total), (2, 2));
-    assert!(err.outcomes.iter().all(|o| o.outcome == "enqueue_failed"));
-
-    stores.queue.fail_with(None);
-    let ok = handle_event(&stores.jobs, &stores.queue, &event, unused_clock)
-        .await
-        .unwrap();
-    assert!(
-        ok.iter()
-            .all(|o| o.outcome == "queued" && o.quarter == "2026-Q2"),
-        "{ok:?}"
-    );
-    // Without a time the fallback clock decides.
-    let replay = handle_event(&stores.jobs, &stores.queue, &json!({}), july_run())
-        .await
-        .unwrap();
-    assert!(replay.iter().all(|o| o.outcome == "replayed"), "{replay:?}");
-}
+mod attempts;
+mod handler;
