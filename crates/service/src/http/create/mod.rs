@@ -50,6 +50,18 @@ pub fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> 
     if key.len() > MAX_IDEMPOTENCY_KEY_CHARS {
         return Err(bad("must be at most 255 characters"));
     }
+    // API Gateway joins a repeated header with ", ": refusing the comma makes
+    // two keys a 400 there as here, instead of one key "a,b".
+    if key.contains(',') {
+        return Err(bad(
+            "must not contain a comma (two keys joined by a proxy look like one)",
+        ));
+    }
+    if !key.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(bad(
+            "must be visible ASCII characters, without spaces or tabs",
+        ));
+    }
     Ok(Some(key.to_string()))
 }
 

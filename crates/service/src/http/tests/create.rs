@@ -294,6 +294,11 @@ async fn an_empty_blank_or_repeated_idempotency_key_is_a_400_naming_it() {
         &["\t \t"],
         &["k-1", "k-2"],
         &["k-1", "k-1"],
+        // How API Gateway hands over two keys, and keys with blanks inside.
+        &["k-1,k-2"],
+        &["k-1, k-2"],
+        &["k 1"],
+        &["k\t1"],
     ] {
         let r = app.send(post(keys)).await;
         assert_eq!(

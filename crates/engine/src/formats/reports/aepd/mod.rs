@@ -216,10 +216,15 @@ fn special(agg: &Aggregate) -> Section {
         categories_considered_special: json!(vocab::SPECIAL_CATEGORIES),
         detected_categories_not_considered_special: json!(not_special),
     });
-    if !not_special.is_empty() {
+    let unknown: Vec<&str> = not_special
+        .iter()
+        .copied()
+        .filter(|c| !vocab::is_known(c))
+        .collect();
+    if !unknown.is_empty() {
         s.gap(format!(
-            "detected categories not treated as special here: {}",
-            not_special.join(", ")
+            "detected categories this report does not know, counted as personal data but not as special: {}",
+            unknown.join(", ")
         ));
     }
     s.status = if !detector_gap(agg, &mut s) {

@@ -30,6 +30,34 @@ pub const SPECIAL_CATEGORIES: &[&str] = &[
     "sexual_orientation",
 ];
 
+/// Personal-data categories known not to be Art. 9 special categories: the
+/// gateway's detectors and common spellings. A detected category in none of
+/// the lists is named in `rgpd.9`'s gaps, since the report cannot tell.
+pub const ORDINARY_CATEGORIES: &[&str] = &[
+    "email",
+    "phone",
+    "name",
+    "address",
+    "ip_address",
+    "location",
+    "iban",
+    "card_number",
+    "credit_card",
+    "credentials",
+    "national_id",
+    "passport",
+    "date_of_birth",
+    "employment",
+    "minor",
+];
+
+/// Whether the report knows `category` and so classifies it with confidence.
+pub fn is_known(category: &str) -> bool {
+    is_special(category)
+        || ORDINARY_CATEGORIES.contains(&category)
+        || NON_PERSONAL_CATEGORIES.contains(&category)
+}
+
 /// Detected categories that are not, by themselves, personal data. Every other
 /// detected category is treated as personal data (the conservative reading:
 /// `credentials` are kept personal, since passwords belong to people).

@@ -86,8 +86,8 @@ pub const TEXTS: &[(&str, &str)] = &[
         "{} solicitud(es) con categorías especiales se permitieron ({} de ellas por un revisor) o se trataron sin decisión registrada",
     ),
     (
-        "detected categories not treated as special here: {}",
-        "categorías detectadas que aquí no se tratan como especiales: {}",
+        "detected categories this report does not know, counted as personal data but not as special: {}",
+        "categorías detectadas que este informe no conoce, contadas como datos personales pero no como especiales: {}",
     ),
     (
         "{} escalated special-category request(s) have no reviewer decision in the window",
