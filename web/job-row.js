@@ -165,7 +165,9 @@ function rejectedCell(job, rejected) {
         if (opening) openSamples.add(job.id);
         else openSamples.delete(job.id);
         e.currentTarget.setAttribute('aria-expanded', String(opening));
-        document.getElementById(`samples-${job.id}`).hidden = !opening;
+        // Its row may have failed to render (history.js logs it): the button must not throw.
+        const list = document.getElementById(`samples-${job.id}`);
+        if (list) list.hidden = !opening;
       },
     }, formatNumber(rejected), el('span', { class: 'sr-only', text: ` ${t('rejectedWhy')}` })));
 }

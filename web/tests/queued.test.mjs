@@ -387,6 +387,41 @@ test('the rejected count shows the sample reasons the job carries, by keyboard, 
   assert.deepEqual(page.jsErrors, []);
 });
 
+test('a rejected count whose samples row could not be drawn does not throw when pressed', async () => {
+  // Before: the count's button set `.hidden` on a row that was not there (a
+  // sample the page cannot read makes samplesRow throw; history.js logs it).
+  const page = await newPage(browser);
+  const logged = [];
+  page.on('console', (m) => { if (m.type() === 'error') logged.push(m.text()); });
+  await signIn(page, stack.url, 'acme-rejected-odd');
+  const body = { type: 'events', format: 'csv', date_from: '2026-05-01', date_to: '2026-05-02', timezone: 'UTC' };
+  const job = (await apiPost(page, stack.url, '/v1/export-jobs', { ...body, label: 'odd samples' })).body;
+  const later = new Date(Date.now() + 7 * 86400000).toISOString();
+  await page.route('**/v1/export-jobs?*', async (route) => {
+    const response = await route.fetch();
+    const list = await response.json();
+    for (const j of list.jobs) {
+      if (j.id !== job.id) continue;
+      Object.assign(j, {
+        status: 'completed', actions: ['download'], progress: 1, event_count: 100, sha256: 'ef'.repeat(32), expires_at: later,
+        stats: { objects_read: 1, objects_skipped: 0, bytes_read: 10, lines_read: 101, rejected_lines: 1, duplicates_removed: 0, rejected_samples: [null] },
+      });
+    }
+    await route.fulfill({ response, json: list });
+  });
+  await page.getByRole('button', { name: 'Refresh' }).click();
+  const r = row(page, job.id);
+  await r.getByText('Completed', { exact: true }).waitFor();
+  await until(() => logged.some((l) => l.includes('rejected samples not rendered')), { what: 'the samples row to fail' });
+  assert.equal(await page.locator(`#samples-${job.id}`).count(), 0);
+  const toggle = r.locator('td.rejected button');
+  await toggle.click();
+  assert.equal(await toggle.getAttribute('aria-expanded'), 'true');
+  await toggle.click();
+  assert.equal(await toggle.getAttribute('aria-expanded'), 'false');
+  assert.deepEqual(page.jsErrors, []);
+});
+
 test('on the Spanish page a failed job says why in Spanish, the server words a click away', async () => {
   // Before: the reason (error.message) stayed English on the Spanish page.
   const page = await newPage(browser);
