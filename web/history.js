@@ -8,7 +8,7 @@ import {
   formatNumber, formatRelative, locale, t,
 } from './i18n.js';
 import {
-  ACTIVE, focusJob, jobName, safeJobRow, samplesRow,
+  ACTIVE, focusJob, forgetOpenRows, jobName, safeJobRow, samplesRow,
 } from './job-row.js';
 import { viewReport } from './report.js';
 import { failureReason } from './server-words.js';
@@ -322,6 +322,7 @@ export function addCreatedJob(job) {
 export function startHistory() {
   state.known.clear();
   state.notes.clear();
+  forgetOpenRows();
   state.cursors = [null];
   startTick();
   loadJobs({ announce: false });

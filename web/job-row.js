@@ -140,6 +140,12 @@ function actionsCell(job, actions, note) {
 /** Jobs whose rejected lines' reasons are shown: they stay shown when the rows are drawn again. */
 const openSamples = new Set();
 
+/** A new session (signed in again, perhaps as another tenant): every row drawn closed. */
+export function forgetOpenRows() {
+  openReasons.clear();
+  openSamples.clear();
+}
+
 function rejectedSamples(job) {
   return Array.isArray(job.stats?.rejected_samples) ? job.stats.rejected_samples : [];
 }

@@ -384,6 +384,16 @@ test('the rejected count shows the sample reasons the job carries, by keyboard, 
   await page.keyboard.press('Enter');
   assert.equal(await list.isVisible(), false, 'Enter hides them again');
   assert.equal(await toggle.getAttribute('aria-expanded'), 'false');
+
+  // Shown, then signed out and in again (no reload): a new session draws it closed.
+  await toggle.click();
+  await list.waitFor();
+  await page.getByRole('button', { name: 'Cerrar sesión' }).click();
+  await page.getByLabel('Inquilino').fill('acme-rejected');
+  await page.getByRole('button', { name: 'Iniciar sesión' }).click();
+  await r.getByText('Completada', { exact: true }).waitFor();
+  assert.equal(await toggle.getAttribute('aria-expanded'), 'false');
+  assert.equal(await list.isVisible(), false, 'closed after signing in again');
   assert.deepEqual(page.jsErrors, []);
 });
 
