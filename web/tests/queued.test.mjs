@@ -391,8 +391,7 @@ test('the rejected count shows the sample reasons the job carries, by keyboard, 
   await page.getByRole('button', { name: 'Cerrar sesión' }).click();
   await page.getByLabel('Inquilino').fill('acme-rejected');
   await page.getByRole('button', { name: 'Iniciar sesión' }).click();
-  await r.getByText('Completada', { exact: true }).waitFor();
-  assert.equal(await toggle.getAttribute('aria-expanded'), 'false');
+  await until(async () => (await toggle.getAttribute('aria-expanded')) === 'false', { what: 'the samples drawn closed' });
   assert.equal(await list.isVisible(), false, 'closed after signing in again');
   assert.deepEqual(page.jsErrors, []);
 });
