@@ -37,6 +37,8 @@ const state = {
   updatedAt: null,
   notes: new Map(), // job id -> a message shown in its row (a download that failed)
   tick: null,
+  // The session ended during a refresh of the page's own: no more polling until signed in again.
+  sessionLost: false,
 };
 
 const ROW_ACTIONS = {
@@ -45,14 +47,16 @@ const ROW_ACTIONS = {
 
 /**
  * Fetches the current page. `announce`: say which jobs changed status;
- * `sayShown`: after a new filter or page, also say what is shown now.
+ * `sayShown`: after a new filter or page, also say what is shown now;
+ * `background`: a refresh of the page's own (a timer, the tab shown again),
+ * whose 401 must not take the user away from what they are doing (app.js).
  */
-async function loadJobs({ announce: say = true, sayShown = false } = {}) {
+async function loadJobs({ announce: say = true, sayShown = false, background = false } = {}) {
   clearTimeout(state.timer);
   state.timer = null;
   try {
     const page = await api.jobs.list({
-      status: state.statusFilter, cursor: state.cursors.at(-1), limit: PAGE_SIZE,
+      status: state.statusFilter, cursor: state.cursors.at(-1), limit: PAGE_SIZE, background,
     });
     const jobs = withTimePassed(page.jobs);
     const messages = say ? transitionMessages(jobs) : rememberStatuses(jobs);
@@ -125,15 +129,25 @@ export function stopHistory() {
 }
 
 /**
+ * The session ended during a background refresh: the workspace stays as it
+ * is (app.js says so in a notice), but nothing is fetched on a timer or when
+ * the tab shows again until the user signs in (startHistory).
+ */
+export function pauseHistory() {
+  state.sessionLost = true;
+  stopRefresh();
+}
+
+/**
  * Poll only while the tab is visible: fast while something runs, else
  * quietly every minute (a job made by the CLI or another tab, a file that
  * expired). A refresh keeps the page, the filter and the focus.
  */
 function scheduleRefresh() {
   stopRefresh();
-  if (document.visibilityState === 'hidden' || $('workspace').hidden) return;
+  if (document.visibilityState === 'hidden' || $('workspace').hidden || state.sessionLost) return;
   const running = state.jobs.some((j) => ACTIVE.has(j.status));
-  state.timer = setTimeout(() => loadJobs(), running ? state.delay : IDLE_MS);
+  state.timer = setTimeout(() => loadJobs({ background: true }), running ? state.delay : IDLE_MS);
 }
 
 function onVisibility() {
@@ -141,9 +155,10 @@ function onVisibility() {
     stopRefresh();
     stopTick();
   } else if (!$('workspace').hidden) {
-    state.delay = FAST_MS;
     startTick();
-    loadJobs();
+    if (state.sessionLost) return;
+    state.delay = FAST_MS;
+    loadJobs({ background: true });
   }
 }
 
@@ -320,6 +335,7 @@ export function addCreatedJob(job) {
 
 /** The first page, after sign-in: no announcements for what was already there. */
 export function startHistory() {
+  state.sessionLost = false;
   state.known.clear();
   state.notes.clear();
   forgetOpenRows();
