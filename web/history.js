@@ -5,7 +5,7 @@ import * as api from './api.js';
 import { showBundle } from './bundle-view.js';
 import { runAgain } from './form.js';
 import {
-  formatNumber, formatRelative, locale, t,
+  formatNumber, formatRelative, language, locale, t,
 } from './i18n.js';
 import {
   ACTIVE, focusJob, forgetOpenRows, jobName, safeJobRow, samplesRow,
@@ -204,13 +204,53 @@ function withTimePassed(jobs, now = Date.now()) {
 
 function refreshRelativeTimes(now = Date.now()) {
   for (const node of $('jobs').querySelectorAll('[data-relative]')) {
-    node.textContent = formatRelative(Number(node.dataset.relative), now);
+    const text = formatRelative(Number(node.dataset.relative), now);
+    // Only what changed: a text selection in the row survives.
+    if (node.textContent !== text) node.textContent = text;
   }
 }
 
+/** What the rows were last drawn from (rowsKey), or null. */
+let drawn = null;
+
+/**
+ * Everything the rows are drawn from: the jobs as the API gave them (ids,
+ * statuses, progress, counts, expiry, stats…), the rows' notes, the filter
+ * (the empty list's words) and the language.
+ */
+function rowsKey() {
+  return JSON.stringify([language(), state.statusFilter, state.jobs, [...state.notes]]);
+}
+
+/**
+ * Draws the history. The rows are drawn again only when what they show
+ * changed: a quiet refresh that brings the same list leaves them as they
+ * are (the focus, a text selection, the scroll, an opened disclosure).
+ */
 export function renderJobs() {
   const active = document.activeElement;
   const pagerFocused = active === $('newer') || active === $('older') ? active : null;
+  const key = rowsKey();
+  if (key === drawn) refreshRelativeTimes();
+  else drawRows();
+  drawn = key;
+  if (state.updatedAt) {
+    $('updated').textContent = t('updated', { time: new Intl.DateTimeFormat(locale(), { timeStyle: 'medium' }).format(state.updatedAt) });
+  }
+  $('newer').disabled = state.cursors.length <= 1;
+  $('older').disabled = !state.nextCursor;
+  $('page-number').textContent = t('page', { n: state.cursors.length });
+  // The last or first page reached: its button is now disabled and would
+  // drop the focus; the other one (or the heading) takes it.
+  if (pagerFocused?.disabled) {
+    const other = pagerFocused === $('older') ? $('newer') : $('older');
+    (other.disabled ? $('history-h') : other).focus();
+  }
+}
+
+/** The rows, drawn anew; the focus goes back to the same job's control, without scrolling. */
+function drawRows() {
+  const active = document.activeElement;
   const focusKey = active?.closest('tr[data-job-id]')
     ? [active.closest('tr').dataset.jobId, active.dataset.action] : null;
   const body = $('jobs').tBodies[0];
@@ -233,26 +273,18 @@ export function renderJobs() {
   for (const d of body.querySelectorAll('tr[data-job-id] details')) {
     if (opened.has(d.closest('tr').dataset.jobId)) d.open = true;
   }
-  if (focusKey) focusJob(...focusKey);
-  if (state.updatedAt) {
-    $('updated').textContent = t('updated', { time: new Intl.DateTimeFormat(locale(), { timeStyle: 'medium' }).format(state.updatedAt) });
-  }
-  $('newer').disabled = state.cursors.length <= 1;
-  $('older').disabled = !state.nextCursor;
-  $('page-number').textContent = t('page', { n: state.cursors.length });
-  // The last or first page reached: its button is now disabled and would
-  // drop the focus; the other one (or the heading) takes it.
-  if (pagerFocused?.disabled) {
-    const other = pagerFocused === $('older') ? $('newer') : $('older');
-    (other.disabled ? $('history-h') : other).focus();
-  }
+  // Without scrolling: the user may have scrolled away from the focused row.
+  if (focusKey) focusJob(...focusKey, { preventScroll: true });
 }
 
 async function download(job, button) {
   // aria-disabled, not disabled: a disabled button would drop the keyboard focus.
   if (button.getAttribute('aria-disabled') === 'true') return;
   button.setAttribute('aria-disabled', 'true');
-  if (state.notes.delete(job.id)) button.closest('tr')?.querySelector('.row-note')?.remove();
+  if (state.notes.delete(job.id)) {
+    button.closest('tr')?.querySelector('.row-note')?.remove();
+    drawn = null; // the rows no longer show what they were drawn from
+  }
   try {
     const link = await api.jobs.link(job.id);
     const a = el('a', { href: link.url, download: link.file_name, rel: 'noopener' });
@@ -339,6 +371,7 @@ export function startHistory() {
   state.known.clear();
   state.notes.clear();
   forgetOpenRows();
+  drawn = null; // a new session: every row drawn anew (closed)
   state.cursors = [null];
   startTick();
   loadJobs({ announce: false });

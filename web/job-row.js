@@ -295,12 +295,13 @@ export function jobName(job) {
  * Puts the focus back on a job's control after its row was drawn again (a
  * refresh replaces every button, so the one a dialog or panel was opened
  * from may be gone): the same action when it is there and usable, else the
- * row's first usable button, else the history's heading.
+ * row's first usable button, else the history's heading. `preventScroll`:
+ * after a refresh, which must not scroll the page under the user.
  */
-export function focusJob(jobId, action) {
+export function focusJob(jobId, action, { preventScroll = false } = {}) {
   const row = [...document.querySelectorAll('#jobs tr[data-job-id]')].find((r) => r.dataset.jobId === jobId);
   const target = row?.querySelector(`[data-action="${action}"]:not(:disabled)`)
     ?? row?.querySelector('button:not(:disabled)')
     ?? document.getElementById('history-h');
-  target.focus();
+  target.focus({ preventScroll });
 }

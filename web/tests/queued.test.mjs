@@ -466,8 +466,10 @@ test('on the Spanish page a failed job says why in Spanish, the server words a c
   assert.equal(await original.isVisible(), false);
   await l.getByText('Mensaje original (en inglés)').click();
   await original.getByText(lostWords, { exact: true }).waitFor();
-  // Opened, it stays open when the list is fetched again (and the row drawn anew).
+  // Opened, it stays open when the list is fetched again and the row drawn
+  // anew (something changed: a job made elsewhere; an unchanged list is not drawn again).
   await l.locator('details').evaluate((d) => { d.dataset.before = 'yes'; });
+  await apiPost(page, stack.url, '/v1/export-jobs', { ...body, label: 'made elsewhere' });
   await page.getByRole('button', { name: 'Actualizar' }).click();
   await until(async () => (await l.locator('details[data-before]').count()) === 0, { what: 'the row drawn again' });
   assert.ok(await original.isVisible());

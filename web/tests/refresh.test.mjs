@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import {
-  apiPost, launchBrowser, newPage, row, shot, signIn, startStack,
+  apiPost, launchBrowser, newPage, row, shot, signIn, startStack, until,
 } from './harness.mjs';
 
 let stack;
@@ -105,5 +105,54 @@ test('a 401 on a background refresh with a dialog open: the dialog and its focus
   await page.locator('#sign-in').waitFor();
   assert.ok(await page.locator('#sign-in-message').isVisible());
   assert.equal(await page.evaluate(() => document.activeElement.id), 'tenant');
+  assert.deepEqual(page.jsErrors, []);
+});
+
+test('a quiet refresh that brings the same list leaves the rows alone; one that brings a change keeps the focus without scrolling', async () => {
+  // Before: every idle minute drew every row anew and put the focus back
+  // with focus(), which cleared a text selection and scrolled the page.
+  const page = await newPage(browser, { viewport: { width: 1440, height: 500 } });
+  await page.clock.install();
+  await signIn(page, stack.url, 'acme-quiet');
+  const job = (await apiPost(page, stack.url, '/v1/export-jobs', { ...EVENTS, label: 'left alone' })).body;
+  assert.equal((await apiPost(page, stack.url, `/v1/export-jobs/${job.id}/cancel`)).status, 202);
+  await page.getByRole('button', { name: 'Refresh' }).click();
+  const r = row(page, job.id);
+  await r.getByText('Canceled', { exact: true }).waitFor();
+  /** The next quiet (idle-minute) refresh, until the page has shown its answer. */
+  const quietRefresh = async () => {
+    const before = await page.locator('#updated').textContent();
+    const listed = page.waitForResponse((q) => /\/v1\/export-jobs\?/.test(q.url()));
+    await page.clock.runFor(61000);
+    await listed;
+    await until(async () => (await page.locator('#updated').textContent()) !== before, { what: 'the refresh to be shown' });
+  };
+
+  // A text selection in a row, and the row's nodes.
+  await r.locator('.label-text').evaluate((node) => {
+    window.keptRow = node.closest('tr');
+    getSelection().selectAllChildren(node);
+  });
+  await quietRefresh();
+  assert.ok(await r.evaluate((tr) => tr === window.keptRow), 'the same row node: not drawn again');
+  assert.equal(await page.evaluate(() => getSelection().toString()), 'left alone', 'the selection survives');
+
+  // The focus on the row's Run again, then the page scrolled back to the top (the row is out of view).
+  const again = r.getByRole('button', { name: 'Run again' });
+  await again.focus();
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await quietRefresh();
+  assert.ok(await again.evaluate((b) => b === document.activeElement), 'the same focused button');
+  assert.equal(await page.evaluate(() => window.scrollY), 0);
+
+  // Something changed (a job made elsewhere): the rows are drawn anew, the
+  // focus goes back to the same job's button, and the page does not scroll.
+  const other = (await apiPost(page, stack.url, '/v1/export-jobs', { ...EVENTS, label: 'made elsewhere' })).body;
+  assert.equal((await apiPost(page, stack.url, `/v1/export-jobs/${other.id}/cancel`)).status, 202);
+  await quietRefresh();
+  await row(page, other.id).waitFor({ state: 'attached' });
+  assert.equal(await r.evaluate((tr) => tr === window.keptRow), false, 'drawn again');
+  assert.deepEqual(await page.evaluate(() => [document.activeElement.closest('tr')?.dataset.jobId, document.activeElement.dataset.action]), [job.id, 'run-again']);
+  assert.equal(await page.evaluate(() => window.scrollY), 0, 'the focus came back without scrolling');
   assert.deepEqual(page.jsErrors, []);
 });
