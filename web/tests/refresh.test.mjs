@@ -1,10 +1,12 @@
 // The history's refreshes of its own (a timer, the tab shown again) on
-// Playwright's clock, against an API with no worker (jobs stay queued): what
-// they fetch, and that they never take the user away from what they are doing.
+// Playwright's clock, against an API with no worker (jobs stay queued): how
+// often they fetch, time passing on the page, and that they never take the
+// user away from what they are doing.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import {
-  apiPost, launchBrowser, newPage, row, shot, signIn, startStack, until,
+  apiPost, createThroughForm, EVENTS_REQUEST, fillWindow, launchBrowser, newPage, rewriteJobs, row,
+  shot, signIn, startStack, until,
 } from './harness.mjs';
 
 let stack;
@@ -17,7 +19,7 @@ after(async () => {
   await stack?.stop();
 });
 
-const EVENTS = { type: 'events', format: 'csv', date_from: '2026-05-01', date_to: '2026-05-02', timezone: 'UTC' };
+const MAY = { start: '2026-05-01', end: '2026-05-03', zone: 'UTC' };
 
 /** From now on the API refuses the page's token for the list (an expired session); returns the count of refusals. */
 async function refuseList(page) {
@@ -31,6 +33,148 @@ async function refuseList(page) {
   });
   return refused;
 }
+
+test('refreshes every 2 s while a job is queued, backs off to 30 s, pauses while hidden, once a minute when all are final', async () => {
+  const page = await newPage(browser);
+  await page.clock.install();
+  await signIn(page, stack.url, 'acme-clock');
+  // Count the page's list requests, and know when none is in flight.
+  const lists = [];
+  let inFlight = 0;
+  page.on('request', (q) => {
+    if (q.method() === 'GET' && /\/v1\/export-jobs(\?|$)/.test(q.url())) {
+      inFlight += 1;
+      lists.push(q);
+    }
+  });
+  const settle = async () => {
+    for (let i = 0; i < 100 && inFlight > 0; i += 1) await new Promise((r) => setTimeout(r, 20));
+  };
+  page.on('requestfinished', (q) => { if (lists.includes(q)) inFlight -= 1; });
+  page.on('requestfailed', (q) => { if (lists.includes(q)) inFlight -= 1; });
+
+  // Nothing active: one quiet refresh a minute (a job made elsewhere shows up).
+  await page.getByText('No exports yet').waitFor();
+  await settle();
+  let seen = lists.length;
+  await page.clock.runFor(50000);
+  await settle();
+  assert.equal(lists.length, seen, 'no refresh within the idle minute');
+  await page.clock.runFor(15000);
+  await settle();
+  assert.equal(lists.length, seen + 1, 'one quiet refresh after a minute');
+
+  await fillWindow(page, MAY);
+  const job = await createThroughForm(page, { format: 'csv' });
+  await settle();
+  seen = lists.length;
+  /** Seconds (fake) between list requests over the next `total` seconds. */
+  const gaps = async (total) => {
+    const at = [];
+    for (let s = 1; s <= total; s += 1) {
+      await page.clock.runFor(1000);
+      await new Promise((r) => setTimeout(r, 15));
+      await settle();
+      while (seen < lists.length) {
+        at.push(s);
+        seen += 1;
+      }
+    }
+    return at.map((s, i) => s - (i ? at[i - 1] : 0));
+  };
+  const observed = await gaps(130);
+  assert.equal(observed[0], 2, `first refresh after 2 s: ${observed}`);
+  for (let i = 1; i < observed.length; i += 1) assert.ok(observed[i] >= observed[i - 1], `backs off: ${observed}`);
+  assert.equal(Math.max(...observed), 30, `at most 30 s apart: ${observed}`);
+
+  // Hidden: no requests, however long.
+  await page.evaluate(() => {
+    Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => 'hidden' });
+    document.dispatchEvent(new Event('visibilitychange'));
+  });
+  await settle();
+  seen = lists.length;
+  assert.deepEqual(await gaps(120), [], 'paused while hidden');
+
+  // Visible again: refreshes at once, fast again.
+  await page.evaluate(() => {
+    Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => 'visible' });
+    document.dispatchEvent(new Event('visibilitychange'));
+  });
+  await settle();
+  assert.equal(lists.length, seen + 1, 'refreshes on becoming visible');
+  seen = lists.length;
+
+  // The job ends (canceled from elsewhere): the next refresh sees it, announces it, and polling slows to once a minute.
+  assert.equal((await apiPost(page, stack.url, `/v1/export-jobs/${job.id}/cancel`)).status, 202);
+  const afterCancel = await gaps(150);
+  assert.ok(afterCancel[0] <= 30, `the next refresh sees it: ${afterCancel}`);
+  assert.ok(afterCancel.length >= 2 && afterCancel.slice(1).every((g) => g === 60), `then one a minute: ${afterCancel}`);
+  await row(page, job.id).getByText('Canceled', { exact: true }).waitFor();
+  // No label: named with its window and zone, which its file name does not say.
+  await page.getByRole('status').filter({ hasText: `Export ${job.file_name} (1 May 2026, 00:00 +00:00 to 3 May 2026, 24:00 +00:00, UTC) canceled.` }).waitFor();
+  assert.equal(await page.getByRole('status').count(), 1);
+});
+
+test('time passes on the page: relative times move, a row turns Expired when its file goes, a job made elsewhere appears', async () => {
+  // Before: a completed row said "expires in 40 seconds" forever, its
+  // Download then did nothing visible, and a job the CLI made appeared only
+  // after Refresh. The local stack cannot complete a job that expires in
+  // seconds, so the list's answer is rewritten for two real (queued) jobs.
+  const page = await newPage(browser);
+  await page.clock.install();
+  await signIn(page, stack.url, 'acme-time');
+  const soon = (await apiPost(page, stack.url, '/v1/export-jobs', { ...EVENTS_REQUEST, label: 'expires soon' })).body;
+  const gone = (await apiPost(page, stack.url, '/v1/export-jobs', { ...EVENTS_REQUEST, label: 'gone on download' })).body;
+  const now = await page.evaluate(() => Date.now());
+  const completed = (expiresAt) => ({
+    status: 'completed', actions: ['download'], progress: 1, event_count: 120, sha256: 'ab'.repeat(32), size_bytes: 1000,
+    completed_at: new Date(now - 60000).toISOString(), expires_at: new Date(expiresAt).toISOString(),
+  });
+  await rewriteJobs(page, (job) => {
+    if (job.id === soon.id) Object.assign(job, completed(now + 45000));
+    if (job.id === gone.id) Object.assign(job, completed(now + 7 * 86400000));
+  });
+  // The service says the file is gone (its expiry passed by the service's clock).
+  await page.route(`**/v1/export-jobs/${gone.id}/download*`, (route) => route.fulfill({
+    status: 410, contentType: 'application/problem+json',
+    body: JSON.stringify({ type: 'urn:kt-exports:problem:export-expired', title: 'Export expired', status: 410, detail: 'the export expired; create a new export job to get the data again' }),
+  }));
+  await page.getByRole('button', { name: 'Refresh' }).click();
+  const s = row(page, soon.id);
+  await s.getByText('Completed', { exact: true }).waitFor();
+  const relative = s.locator('td.when').last().locator('[data-relative]');
+  const seconds = async () => Number((await relative.textContent()).match(/^in (\d+) seconds?$/)?.[1]);
+  const first = await seconds();
+  assert.ok(first > 30, await relative.textContent());
+
+  // Made elsewhere (the CLI, another tab): not on the page yet.
+  const elsewhere = (await apiPost(page, stack.url, '/v1/export-jobs', { ...EVENTS_REQUEST, label: 'made elsewhere' })).body;
+  assert.equal(await row(page, elsewhere.id).count(), 0);
+
+  // Half a minute on: the relative time says so.
+  await page.clock.runFor(30000);
+  await until(async () => (await seconds()) <= first - 20, { what: 'the relative expiry to move on' });
+
+  // Past its expiry: the row is Expired, Download disabled, announced; the quiet refresh brought the other job.
+  await page.clock.runFor(35000);
+  await s.locator('.status').getByText('Expired', { exact: true }).waitFor();
+  assert.ok(await s.getByRole('button', { name: 'Download' }).isDisabled());
+  await s.getByText('Expired: run it again to get the data.').waitFor();
+  await page.getByRole('status').filter({ hasText: `Export ${soon.file_name} “expires soon” expired.` }).waitFor();
+  await row(page, elsewhere.id).waitFor();
+  assert.equal(await page.locator('#jobs tbody tr').first().getAttribute('data-job-id'), elsewhere.id);
+
+  // A download the service refuses as expired says so in the row, on screen.
+  const g = row(page, gone.id);
+  await g.getByRole('button', { name: 'Download' }).click();
+  const note = g.locator('.row-note');
+  await note.getByText('This export expired; run it again to get the data.').waitFor();
+  assert.ok(await note.isVisible());
+  assert.notEqual(await page.evaluate(() => document.activeElement.tagName), 'BODY');
+  await shot(page, 'time-passed');
+  assert.deepEqual(page.jsErrors, []);
+});
 
 test('a 401 on a background refresh leaves the user where they were: a notice in view, not the sign-in screen', async () => {
   // Before: the idle minute's refresh got the expired token's 401 and showed
@@ -81,7 +225,7 @@ test('a 401 on a background refresh with a dialog open: the dialog and its focus
   const page = await newPage(browser);
   await page.clock.install();
   await signIn(page, stack.url, 'acme-session-dialog');
-  const job = (await apiPost(page, stack.url, '/v1/export-jobs', { ...EVENTS, label: 'still queued' })).body;
+  const job = (await apiPost(page, stack.url, '/v1/export-jobs', { ...EVENTS_REQUEST, label: 'still queued' })).body;
   await page.getByRole('button', { name: 'Refresh' }).click();
   const r = row(page, job.id);
   await r.getByText('Queued', { exact: true }).waitFor();
@@ -114,7 +258,7 @@ test('a quiet refresh that brings the same list leaves the rows alone; one that 
   const page = await newPage(browser, { viewport: { width: 1440, height: 500 } });
   await page.clock.install();
   await signIn(page, stack.url, 'acme-quiet');
-  const job = (await apiPost(page, stack.url, '/v1/export-jobs', { ...EVENTS, label: 'left alone' })).body;
+  const job = (await apiPost(page, stack.url, '/v1/export-jobs', { ...EVENTS_REQUEST, label: 'left alone' })).body;
   assert.equal((await apiPost(page, stack.url, `/v1/export-jobs/${job.id}/cancel`)).status, 202);
   await page.getByRole('button', { name: 'Refresh' }).click();
   const r = row(page, job.id);
@@ -147,7 +291,7 @@ test('a quiet refresh that brings the same list leaves the rows alone; one that 
 
   // Something changed (a job made elsewhere): the rows are drawn anew, the
   // focus goes back to the same job's button, and the page does not scroll.
-  const other = (await apiPost(page, stack.url, '/v1/export-jobs', { ...EVENTS, label: 'made elsewhere' })).body;
+  const other = (await apiPost(page, stack.url, '/v1/export-jobs', { ...EVENTS_REQUEST, label: 'made elsewhere' })).body;
   assert.equal((await apiPost(page, stack.url, `/v1/export-jobs/${other.id}/cancel`)).status, 202);
   await quietRefresh();
   await row(page, other.id).waitFor({ state: 'attached' });
