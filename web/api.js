@@ -38,6 +38,11 @@ export function tokenTenant(value) {
   }
 }
 
+/**
+ * `handler({ background })` on a 401 to a request sent with a token;
+ * `background`: the request was the page's own (a timer's refresh), not
+ * something the user did.
+ */
 let onUnauthorized = () => {};
 export function whenUnauthorized(handler) {
   onUnauthorized = handler;
@@ -47,7 +52,9 @@ export function whenUnauthorized(handler) {
  * One API request; resolves to the answer's text, rejects with ApiProblem
  * (its body read as problem+json when it is JSON).
  */
-async function send(method, path, { body, headers = {}, accept = 'application/json' } = {}) {
+async function send(method, path, {
+  body, headers = {}, accept = 'application/json', background = false,
+} = {}) {
   const init = { method, headers: { Accept: accept, ...headers }, cache: 'no-store' };
   const bearer = token();
   if (bearer) init.headers.Authorization = `Bearer ${bearer}`;
@@ -63,7 +70,7 @@ async function send(method, path, { body, headers = {}, accept = 'application/js
   }
   const text = await response.text();
   if (!response.ok) {
-    if (response.status === 401 && bearer) onUnauthorized();
+    if (response.status === 401 && bearer) onUnauthorized({ background });
     const wait = response.headers.get('Retry-After');
     throw new ApiProblem(response.status, parseJson(text), wait && /^\d+$/.test(wait.trim()) ? Number(wait) : null);
   }
@@ -84,13 +91,14 @@ export async function call(method, path, options) {
 }
 
 export const jobs = {
-  list: ({ status, cursor, limit }) => {
+  /** `background`: a refresh the page made on its own (api.whenUnauthorized). */
+  list: ({ status, cursor, limit, background = false }) => {
     const q = new URLSearchParams();
     if (status) q.set('status', status);
     if (cursor) q.set('cursor', cursor);
     if (limit) q.set('limit', String(limit));
     const qs = q.toString();
-    return call('GET', `/v1/export-jobs${qs ? `?${qs}` : ''}`);
+    return call('GET', `/v1/export-jobs${qs ? `?${qs}` : ''}`, { background });
   },
   get: (id) => call('GET', `/v1/export-jobs/${encodeURIComponent(id)}`),
   create: (request, idempotencyKey) =>

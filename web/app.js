@@ -6,12 +6,12 @@ import { initBundleView, redrawBundle } from './bundle-view.js';
 import * as dates from './dates.js';
 import { initForm, renderFormats, setFieldError } from './form.js';
 import {
-  addCreatedJob, initHistory, renderJobs, startHistory, stopHistory,
+  addCreatedJob, initHistory, pauseHistory, renderJobs, startHistory, stopHistory,
 } from './history.js';
 import { language, setLanguage, t } from './i18n.js';
 import { fieldMessage } from './server-words.js';
 import { initShare } from './share.js';
-import { $ } from './ui.js';
+import { $, announce } from './ui.js';
 
 const LANG_KEY = 'kt-exports.lang';
 
@@ -60,8 +60,28 @@ function showWorkspace({ focus = false } = {}) {
   $('session').hidden = false;
   $('sign-in').hidden = true;
   $('workspace').hidden = false;
+  $('session-lost').hidden = true;
   if (focus) $('new-h').focus();
   startHistory();
+}
+
+/**
+ * A 401 to the page's own background refresh (the token expired while the
+ * user typed, or with a dialog open): not the sign-in screen, which would
+ * hide the workspace and take the focus, but a notice that stays in view and
+ * is announced. The user's next request (its 401) or the notice's button
+ * signs in; the workspace, and what was typed in it, is kept for after.
+ */
+function sessionLost() {
+  pauseHistory();
+  if (!$('session-lost').hidden) return;
+  $('session-lost').hidden = false;
+  announce(t('sessionLost'));
+}
+
+function signInAgain() {
+  api.setToken(null);
+  showSignIn(t('sessionEnded'), { focus: true });
 }
 
 async function devSignIn(event) {
@@ -102,7 +122,11 @@ function init() {
   $('dev-sign-in').addEventListener('submit', devSignIn);
   $('token-sign-in').addEventListener('submit', tokenSignIn);
   $('sign-out').addEventListener('click', () => { api.setToken(null); showSignIn(null, { focus: true }); });
-  api.whenUnauthorized(() => { api.setToken(null); showSignIn(t('sessionEnded'), { focus: true }); });
+  $('session-lost-sign-in').addEventListener('click', signInAgain);
+  api.whenUnauthorized(({ background = false } = {}) => {
+    if (background && !$('workspace').hidden) sessionLost();
+    else signInAgain();
+  });
 
   if (api.token()) showWorkspace();
   else showSignIn();

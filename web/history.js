@@ -5,10 +5,10 @@ import * as api from './api.js';
 import { showBundle } from './bundle-view.js';
 import { runAgain } from './form.js';
 import {
-  formatNumber, formatRelative, locale, t,
+  formatNumber, formatRelative, language, locale, t,
 } from './i18n.js';
 import {
-  ACTIVE, focusJob, jobName, safeJobRow, samplesRow,
+  ACTIVE, focusJob, forgetOpenRows, jobName, safeJobRow, samplesRow,
 } from './job-row.js';
 import { viewReport } from './report.js';
 import { failureReason } from './server-words.js';
@@ -37,6 +37,8 @@ const state = {
   updatedAt: null,
   notes: new Map(), // job id -> a message shown in its row (a download that failed)
   tick: null,
+  // The session ended during a refresh of the page's own: no more polling until signed in again.
+  sessionLost: false,
 };
 
 const ROW_ACTIONS = {
@@ -45,14 +47,16 @@ const ROW_ACTIONS = {
 
 /**
  * Fetches the current page. `announce`: say which jobs changed status;
- * `sayShown`: after a new filter or page, also say what is shown now.
+ * `sayShown`: after a new filter or page, also say what is shown now;
+ * `background`: a refresh of the page's own (a timer, the tab shown again),
+ * whose 401 must not take the user away from what they are doing (app.js).
  */
-async function loadJobs({ announce: say = true, sayShown = false } = {}) {
+async function loadJobs({ announce: say = true, sayShown = false, background = false } = {}) {
   clearTimeout(state.timer);
   state.timer = null;
   try {
     const page = await api.jobs.list({
-      status: state.statusFilter, cursor: state.cursors.at(-1), limit: PAGE_SIZE,
+      status: state.statusFilter, cursor: state.cursors.at(-1), limit: PAGE_SIZE, background,
     });
     const jobs = withTimePassed(page.jobs);
     const messages = say ? transitionMessages(jobs) : rememberStatuses(jobs);
@@ -125,15 +129,25 @@ export function stopHistory() {
 }
 
 /**
+ * The session ended during a background refresh: the workspace stays as it
+ * is (app.js says so in a notice), but nothing is fetched on a timer or when
+ * the tab shows again until the user signs in (startHistory).
+ */
+export function pauseHistory() {
+  state.sessionLost = true;
+  stopRefresh();
+}
+
+/**
  * Poll only while the tab is visible: fast while something runs, else
  * quietly every minute (a job made by the CLI or another tab, a file that
  * expired). A refresh keeps the page, the filter and the focus.
  */
 function scheduleRefresh() {
   stopRefresh();
-  if (document.visibilityState === 'hidden' || $('workspace').hidden) return;
+  if (document.visibilityState === 'hidden' || $('workspace').hidden || state.sessionLost) return;
   const running = state.jobs.some((j) => ACTIVE.has(j.status));
-  state.timer = setTimeout(() => loadJobs(), running ? state.delay : IDLE_MS);
+  state.timer = setTimeout(() => loadJobs({ background: true }), running ? state.delay : IDLE_MS);
 }
 
 function onVisibility() {
@@ -141,9 +155,10 @@ function onVisibility() {
     stopRefresh();
     stopTick();
   } else if (!$('workspace').hidden) {
-    state.delay = FAST_MS;
     startTick();
-    loadJobs();
+    if (state.sessionLost) return;
+    state.delay = FAST_MS;
+    loadJobs({ background: true });
   }
 }
 
@@ -189,13 +204,53 @@ function withTimePassed(jobs, now = Date.now()) {
 
 function refreshRelativeTimes(now = Date.now()) {
   for (const node of $('jobs').querySelectorAll('[data-relative]')) {
-    node.textContent = formatRelative(Number(node.dataset.relative), now);
+    const text = formatRelative(Number(node.dataset.relative), now);
+    // Only what changed: a text selection in the row survives.
+    if (node.textContent !== text) node.textContent = text;
   }
 }
 
+/** What the rows were last drawn from (rowsKey), or null. */
+let drawn = null;
+
+/**
+ * Everything the rows are drawn from: the jobs as the API gave them (ids,
+ * statuses, progress, counts, expiry, stats…), the rows' notes, the filter
+ * (the empty list's words) and the language.
+ */
+function rowsKey() {
+  return JSON.stringify([language(), state.statusFilter, state.jobs, [...state.notes]]);
+}
+
+/**
+ * Draws the history. The rows are drawn again only when what they show
+ * changed: a quiet refresh that brings the same list leaves them as they
+ * are (the focus, a text selection, the scroll, an opened disclosure).
+ */
 export function renderJobs() {
   const active = document.activeElement;
   const pagerFocused = active === $('newer') || active === $('older') ? active : null;
+  const key = rowsKey();
+  if (key === drawn) refreshRelativeTimes();
+  else drawRows();
+  drawn = key;
+  if (state.updatedAt) {
+    $('updated').textContent = t('updated', { time: new Intl.DateTimeFormat(locale(), { timeStyle: 'medium' }).format(state.updatedAt) });
+  }
+  $('newer').disabled = state.cursors.length <= 1;
+  $('older').disabled = !state.nextCursor;
+  $('page-number').textContent = t('page', { n: state.cursors.length });
+  // The last or first page reached: its button is now disabled and would
+  // drop the focus; the other one (or the heading) takes it.
+  if (pagerFocused?.disabled) {
+    const other = pagerFocused === $('older') ? $('newer') : $('older');
+    (other.disabled ? $('history-h') : other).focus();
+  }
+}
+
+/** The rows, drawn anew; the focus goes back to the same job's control, without scrolling. */
+function drawRows() {
+  const active = document.activeElement;
   const focusKey = active?.closest('tr[data-job-id]')
     ? [active.closest('tr').dataset.jobId, active.dataset.action] : null;
   const body = $('jobs').tBodies[0];
@@ -218,26 +273,18 @@ export function renderJobs() {
   for (const d of body.querySelectorAll('tr[data-job-id] details')) {
     if (opened.has(d.closest('tr').dataset.jobId)) d.open = true;
   }
-  if (focusKey) focusJob(...focusKey);
-  if (state.updatedAt) {
-    $('updated').textContent = t('updated', { time: new Intl.DateTimeFormat(locale(), { timeStyle: 'medium' }).format(state.updatedAt) });
-  }
-  $('newer').disabled = state.cursors.length <= 1;
-  $('older').disabled = !state.nextCursor;
-  $('page-number').textContent = t('page', { n: state.cursors.length });
-  // The last or first page reached: its button is now disabled and would
-  // drop the focus; the other one (or the heading) takes it.
-  if (pagerFocused?.disabled) {
-    const other = pagerFocused === $('older') ? $('newer') : $('older');
-    (other.disabled ? $('history-h') : other).focus();
-  }
+  // Without scrolling: the user may have scrolled away from the focused row.
+  if (focusKey) focusJob(...focusKey, { preventScroll: true });
 }
 
 async function download(job, button) {
   // aria-disabled, not disabled: a disabled button would drop the keyboard focus.
   if (button.getAttribute('aria-disabled') === 'true') return;
   button.setAttribute('aria-disabled', 'true');
-  if (state.notes.delete(job.id)) button.closest('tr')?.querySelector('.row-note')?.remove();
+  if (state.notes.delete(job.id)) {
+    button.closest('tr')?.querySelector('.row-note')?.remove();
+    drawn = null; // the rows no longer show what they were drawn from
+  }
   try {
     const link = await api.jobs.link(job.id);
     const a = el('a', { href: link.url, download: link.file_name, rel: 'noopener' });
@@ -320,8 +367,11 @@ export function addCreatedJob(job) {
 
 /** The first page, after sign-in: no announcements for what was already there. */
 export function startHistory() {
+  state.sessionLost = false;
   state.known.clear();
   state.notes.clear();
+  forgetOpenRows();
+  drawn = null; // a new session: every row drawn anew (closed)
   state.cursors = [null];
   startTick();
   loadJobs({ announce: false });

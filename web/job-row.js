@@ -140,6 +140,12 @@ function actionsCell(job, actions, note) {
 /** Jobs whose rejected lines' reasons are shown: they stay shown when the rows are drawn again. */
 const openSamples = new Set();
 
+/** A new session (signed in again, perhaps as another tenant): every row drawn closed. */
+export function forgetOpenRows() {
+  openReasons.clear();
+  openSamples.clear();
+}
+
 function rejectedSamples(job) {
   return Array.isArray(job.stats?.rejected_samples) ? job.stats.rejected_samples : [];
 }
@@ -165,7 +171,9 @@ function rejectedCell(job, rejected) {
         if (opening) openSamples.add(job.id);
         else openSamples.delete(job.id);
         e.currentTarget.setAttribute('aria-expanded', String(opening));
-        document.getElementById(`samples-${job.id}`).hidden = !opening;
+        // Its row may have failed to render (history.js logs it): the button must not throw.
+        const list = document.getElementById(`samples-${job.id}`);
+        if (list) list.hidden = !opening;
       },
     }, formatNumber(rejected), el('span', { class: 'sr-only', text: ` ${t('rejectedWhy')}` })));
 }
@@ -287,12 +295,13 @@ export function jobName(job) {
  * Puts the focus back on a job's control after its row was drawn again (a
  * refresh replaces every button, so the one a dialog or panel was opened
  * from may be gone): the same action when it is there and usable, else the
- * row's first usable button, else the history's heading.
+ * row's first usable button, else the history's heading. `preventScroll`:
+ * after a refresh, which must not scroll the page under the user.
  */
-export function focusJob(jobId, action) {
+export function focusJob(jobId, action, { preventScroll = false } = {}) {
   const row = [...document.querySelectorAll('#jobs tr[data-job-id]')].find((r) => r.dataset.jobId === jobId);
   const target = row?.querySelector(`[data-action="${action}"]:not(:disabled)`)
     ?? row?.querySelector('button:not(:disabled)')
     ?? document.getElementById('history-h');
-  target.focus();
+  target.focus({ preventScroll });
 }

@@ -206,7 +206,8 @@ const DETAIL_SENTENCES = [
   ['job-state-conflict', /^the job is (\w+); only completed jobs can be shared$/, 'problem_share_not_completed', ['status']],
   ['job-state-conflict', /^the job is (\w+); only completed jobs can be downloaded$/, 'problem_download_not_completed', ['status']],
   ['job-state-conflict', /^the job is (\w+); only queued or processing jobs can be canceled$/, 'problem_cancel_final', ['status']],
-  ['job-state-conflict', /^the export expired at (\S+); create a new export job to share the data$/, 'problem_share_expired', ['at']],
+  // A link on an expired export: 410 export-expired (crates/domain/src/share.rs; before, a 409).
+  ['export-expired', /^the export expired at (\S+); create a new export job to share the data$/, 'problem_share_expired', ['at']],
   ['export-expired', /^the export expired at (\S+); create a new export job to get the data again$/, 'problem_expired_at', ['at']],
   ['export-expired', /^the export expired; create a new export job to get the data again$/, 'problem_expired', []],
   ['unprocessable-request', /^the job already has (\d+) live share links \(at most (\d+)\); revoke one first$/, 'problem_too_many_links', ['live', 'max']],

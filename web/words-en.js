@@ -15,6 +15,8 @@ export const en = {
   signOut: 'Sign out',
   signedInAs: 'Tenant',
   sessionEnded: 'Your session ended or the token was refused. Sign in again.',
+  sessionLost: 'Your session ended, so the history is no longer refreshed. Sign in again to go on: what you typed stays here.',
+  signInAgain: 'Sign in again',
   newExport: 'New export',
   window: 'Date window',
   quickRanges: 'Quick ranges',

@@ -16,6 +16,8 @@ export const es = {
   signOut: 'Cerrar sesión',
   signedInAs: 'Inquilino',
   sessionEnded: 'La sesión terminó o el token fue rechazado. Inicie sesión de nuevo.',
+  sessionLost: 'Su sesión terminó, así que el historial ya no se actualiza. Inicie sesión de nuevo para seguir: lo que escribió se conserva.',
+  signInAgain: 'Iniciar sesión de nuevo',
   newExport: 'Nueva exportación',
   window: 'Intervalo de fechas',
   quickRanges: 'Intervalos rápidos',

@@ -146,6 +146,25 @@ export async function apiPut(page, url, route, body) {
   return { status: r.status(), body: await r.json() };
 }
 
+/** A day of the demo lake as csv: the body of `POST /v1/export-jobs`, without its label. */
+export const EVENTS_REQUEST = {
+  type: 'events', format: 'csv', date_from: '2026-05-01', date_to: '2026-05-02', timezone: 'UTC',
+};
+
+/**
+ * From now on, the API's list answers with `edit(job)` applied to each job
+ * (changed in place): real jobs in a state the local stack cannot reach on
+ * demand (completed, failed, expired, with rejected lines).
+ */
+export async function rewriteJobs(page, edit) {
+  await page.route('**/v1/export-jobs?*', async (route) => {
+    const response = await route.fetch();
+    const list = await response.json();
+    for (const job of list.jobs) edit(job);
+    await route.fulfill({ response, json: list });
+  });
+}
+
 export function row(page, jobId) {
   return page.locator(`tr[data-job-id="${jobId}"]`);
 }

@@ -109,6 +109,9 @@ test('Cancel: after a refresh redrew the row under the open dialog, the focus re
   await dialog.waitFor();
   // The confirmation names the job with its label, not only its file name.
   await dialog.getByText(`${job.file_name} “focus check” will stop`).waitFor();
+  // Something changes meanwhile (a job made elsewhere): a refresh that brings
+  // the same list draws nothing, one that brings a change draws every row.
+  assert.equal((await apiPost(page, stack.url, '/v1/export-jobs', { ...MAY, label: 'made meanwhile' })).status, 202);
   await refreshed();
   await until(() => r.locator('[data-action=cancel]').evaluate((b) => !b.dataset.before), { what: 'the row drawn again' });
   await page.keyboard.press('Escape');

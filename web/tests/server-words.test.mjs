@@ -139,3 +139,21 @@ test('problems: the English page says them as sentences of its own; the Spanish 
   // Free text the page does not know stays as the server wrote it (null: the caller shows it).
   assert.equal(fieldMessage('must rhyme'), null);
 });
+
+test('a share link on an expired export: the API\'s 410 export-expired said whole in both languages', () => {
+  // crates/domain/src/share.rs ShareRefusal::ArtifactGone, answered 410 (it was a 409 job-state-conflict).
+  const gone = {
+    type: urn('export-expired'), title: 'Export expired', status: 410,
+    detail: 'the export expired at 2026-06-16T12:00:00Z; create a new export job to share the data', errors: [],
+  };
+  setLanguage('es');
+  const es = problemWords(gone, gone.detail);
+  assert.equal(es.original, null, 'the whole sentence is known, no English beside it');
+  assert.match(es.text, /^La exportación caducó el .+; cree una nueva exportación para compartir los datos\.$/);
+  assert.doesNotMatch(es.text, /2026-06-16T/);
+  setLanguage('en');
+  const en = problemWords(gone, gone.detail);
+  assert.equal(en.original, null);
+  assert.match(en.text, /^The export expired at .+; create a new export job to share the data\.$/);
+  assert.doesNotMatch(en.text, /2026-06-16T/);
+});
