@@ -44,6 +44,21 @@ pub fn due_quarter(schedule: &ScheduleDeclaration, now: DateTime<Utc>) -> Option
     (now >= run_start(current, tz) && in_catch_up).then(|| current.previous())
 }
 
+/// When the catch-up week of the run exporting `exported` ends: midnight
+/// starting the quarter's day [`CATCH_UP_DAYS`] + 1, in the schedule's zone
+/// (the first instant [`due_quarter`] no longer returns it). A retry planned
+/// for later would never run.
+pub fn catch_up_end(schedule: &ScheduleDeclaration, exported: Quarter) -> DateTime<Utc> {
+    let tz = schedule.timezone();
+    let local =
+        (exported.next().first_day() + Duration::days(CATCH_UP_DAYS)).and_time(NaiveTime::MIN);
+    let resolved = tz.from_local_datetime(&local).earliest().or_else(|| {
+        tz.from_local_datetime(&(local + Duration::hours(1)))
+            .earliest()
+    });
+    resolved.map_or_else(|| local.and_utc(), |t| t.with_timezone(&Utc))
+}
+
 /// The next scheduled run, as `GET /v1/compliance-profile` shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct NextRun {
@@ -114,6 +129,8 @@ mod tests {
             "8 July in Madrid"
         );
         assert_eq!(due_quarter(&s, at("2026-08-15T12:00:00Z")), None);
+        let q2 = Quarter::containing(NaiveDate::from_ymd_opt(2026, 5, 1).unwrap());
+        assert_eq!(catch_up_end(&s, q2), at("2026-07-07T22:00:00Z"));
         assert_eq!(
             due_quarter(&madrid(false), at("2026-07-01T05:00:00Z")),
             None

@@ -9,14 +9,14 @@
 //! scheduler's own key space, so later runs replay the first run's job
 //! instead of adding one, and no caller's `Idempotency-Key` can take it.
 //! A job that ran and failed gets a new attempt, under a key of its own
-//! (`attempts`), a bounded number of times.
+//! (`attempts`), a bounded number of times and a day apart.
 mod attempts;
 mod due;
 mod outcome;
 mod quarter;
 
-pub use attempts::{MAX_ATTEMPTS, attempt_key, failed_when_run};
-pub use due::{CATCH_UP_DAYS, NextRun, RUN_LOCAL_HOUR, due_quarter, next_run};
+pub use attempts::{MAX_ATTEMPTS, RETRY_SPACING_HOURS, attempt_key, failed_when_run, retry_after};
+pub use due::{CATCH_UP_DAYS, NextRun, RUN_LOCAL_HOUR, catch_up_end, due_quarter, next_run};
 pub use outcome::{OutcomeSummary, ScheduledOutcome};
 pub use quarter::{Quarter, previous_quarter};
 
@@ -158,25 +158,29 @@ async fn schedule_one(
         created_by: QUARTERLY_ORIGIN.into(),
         origin: Some(QUARTERLY_ORIGIN.into()),
     };
-    let outcome = |idempotency_key, attempt, after_failed, result| ScheduledOutcome {
+    let outcome = |idempotency_key, attempt, after_failed, retry_after, result| ScheduledOutcome {
         tenant: tenant.clone(),
         format,
         quarter,
         idempotency_key,
         attempt,
         after_failed,
+        retry_after,
         result,
     };
     match request.resolve_window(now) {
-        Err(e) => outcome(base_key, 1, None, Err(e.into())),
+        Err(e) => outcome(base_key, 1, None, None, Err(e.into())),
         Ok(window) => {
             let created_at = clock();
             let job = request.into_job(&window, requester, created_at);
-            let done = attempts::submit_attempts(creator, job, &base_key, created_at).await;
+            let week_end = catch_up_end(schedule, quarter);
+            let done =
+                attempts::submit_attempts(creator, job, &base_key, created_at, week_end).await;
             outcome(
                 done.key,
                 done.attempt,
                 done.after_failed,
+                done.retry_after,
                 done.result.map_err(ScheduleError::from),
             )
         }

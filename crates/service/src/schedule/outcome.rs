@@ -1,6 +1,7 @@
 //! What one scheduled export came to, as the run reports and logs it.
 use super::{Quarter, ScheduleError};
 use crate::job_creation::{Submitted, was_never_queued};
+use chrono::{DateTime, Utc};
 use kt_domain::{ExportFormat, Job, JobStatus, TenantId};
 use kt_engine::ErrorChain;
 use serde::Serialize;
@@ -17,6 +18,9 @@ pub struct ScheduledOutcome {
     pub attempt: u32,
     /// The failed job of the attempt before, when there was one.
     pub after_failed: Option<Job>,
+    /// The reported job failed; a run from this instant, within the
+    /// catch-up week, makes the next attempt (`failed_waiting`).
+    pub retry_after: Option<DateTime<Utc>>,
     pub result: Result<Submitted, ScheduleError>,
 }
 
@@ -26,7 +30,7 @@ pub struct OutcomeSummary {
     pub tenant: String,
     pub format: String,
     pub quarter: String,
-    /// `queued`, `retried`, `replayed`, `failed`, `canceled`,
+    /// `queued`, `retried`, `replayed`, `failed_waiting`, `failed`, `canceled`,
     /// `too_many_active`, `idempotency_conflict`, `enqueue_failed`,
     /// `window_refused` or `store_error`.
     pub outcome: &'static str,
@@ -38,20 +42,25 @@ pub struct OutcomeSummary {
     pub idempotency_key: String,
     pub attempt: u32,
     /// The failed job this attempt follows (`retried`, and later replays of
-    /// that attempt; `failed`: the attempt before the last).
+    /// that attempt; `failed`, `failed_waiting`: the attempt before the
+    /// reported one).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub failed_job_id: Option<String>,
-    /// The error code of `job_id` when it failed (`failed`), else of
-    /// `failed_job_id`.
+    /// `failed_waiting`: from when a run makes the next attempt.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retry_after: Option<DateTime<Utc>>,
+    /// The error code of `job_id` when it failed (`failed`,
+    /// `failed_waiting`), else of `failed_job_id`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
 }
 
 impl OutcomeSummary {
     /// Whether the quarter is left without evidence and no later run will
-    /// create it (a person's cancel is a choice, not a loss).
+    /// create it (a person's cancel is a choice, not a loss; a planned
+    /// attempt may still cover it).
     pub fn is_lost(&self) -> bool {
-        !self.covered && !self.retryable && self.outcome != "canceled"
+        !self.covered && !self.retryable && self.retry_after.is_none() && self.outcome != "canceled"
     }
 }
 
@@ -73,7 +82,10 @@ impl ScheduledOutcome {
         match &self.result {
             Ok(Submitted::Queued(_)) if self.after_failed.is_some() => "retried",
             Ok(Submitted::Queued(_)) => "queued",
-            Ok(Submitted::Replayed(job)) if super::failed_when_run(job) => "failed",
+            Ok(Submitted::Replayed(job)) if super::failed_when_run(job) => match self.retry_after {
+                Some(_) => "failed_waiting",
+                None => "failed",
+            },
             Ok(Submitted::Replayed(job)) if job.status == JobStatus::Canceled => "canceled",
             Ok(Submitted::Replayed(_)) => "replayed",
             Ok(Submitted::TooManyActive { .. }) => "too_many_active",
@@ -98,7 +110,8 @@ impl ScheduledOutcome {
 
     /// Whether running the schedule again (an EventBridge retry) may cover it.
     /// Covered ones only replay, so a retry is always safe. A job that ran
-    /// and failed is not: the next hourly run makes the next attempt.
+    /// and failed is not: a later run makes the next attempt, once its
+    /// spacing has passed.
     pub fn is_retryable(&self) -> bool {
         match &self.result {
             Ok(Submitted::EnqueueFailed { .. }) => true,
@@ -125,12 +138,14 @@ impl ScheduledOutcome {
             idempotency_key: self.idempotency_key.clone(),
             attempt: self.attempt,
             failed_job_id: self.after_failed.as_ref().map(|j| j.id.to_string()),
+            retry_after: self.retry_after,
             reason: failed.and_then(error_code),
         }
     }
 
     /// One line per outcome: info when the quarter is covered as planned,
-    /// warn for a new attempt or a person's cancel, error when it is not covered.
+    /// warn for a new attempt, one still to come or a person's cancel, error
+    /// when it is not covered and no run will cover it.
     pub(super) fn log(&self) {
         let job_id = self.job().map(|j| j.id.to_string()).unwrap_or_default();
         let key = self.idempotency_key.as_str();
@@ -148,6 +163,23 @@ impl ScheduledOutcome {
                     failed_job_id = failed.map(|j| j.id.to_string()).unwrap_or_default(),
                     reason = failed.and_then(error_code).unwrap_or_default(),
                     "the quarter's scheduled export failed; queued another attempt"
+                );
+            }
+            (Ok(Submitted::Replayed(job)), "failed_waiting") => tracing::warn!(
+                job_id,
+                key,
+                attempt,
+                reason = error_code(job).unwrap_or_default(),
+                retry_after = %self.retry_after.map(|t| t.to_rfc3339()).unwrap_or_default(),
+                "the quarter's scheduled export failed; a run from retry_after makes the next attempt"
+            ),
+            (Ok(Submitted::Replayed(job)), "failed") if attempt < super::MAX_ATTEMPTS => {
+                tracing::error!(
+                    job_id,
+                    key,
+                    attempt,
+                    reason = error_code(job).unwrap_or_default(),
+                    "scheduled export failed; the catch-up week ends before another attempt"
                 );
             }
             (Ok(Submitted::Replayed(job)), "failed") => tracing::error!(

@@ -68,3 +68,34 @@ async fn every_listed_route_is_served_by_the_router() {
         assert_eq!(r.status, expected, "{method} {path}: {}", r.body);
     }
 }
+
+/// `components.schemas.<name>` of docs/openapi.yaml.
+fn schema(name: &str) -> yaml_rust2::Yaml {
+    let docs = yaml_rust2::YamlLoader::load_from_str(OPENAPI).unwrap();
+    docs[0]["components"]["schemas"][name].clone()
+}
+
+#[test]
+fn only_the_put_body_refuses_an_empty_or_repeating_schedule_format_list() {
+    // The shared `ComplianceProfile` had `minItems: 1` and `uniqueItems`, so
+    // a GET of a profile stored before they were checked broke its schema.
+    let answered = &schema("ComplianceProfile")["properties"]["schedule"]["properties"]["formats"];
+    assert!(answered["items"]["enum"].as_vec().is_some());
+    assert!(answered["minItems"].is_badvalue() && answered["uniqueItems"].is_badvalue());
+    let docs = yaml_rust2::YamlLoader::load_from_str(OPENAPI).unwrap();
+    let put = &docs[0]["paths"]["/v1/compliance-profile"]["put"]["requestBody"]["content"]["application/json"]
+        ["schema"]["$ref"];
+    assert_eq!(
+        put.as_str(),
+        Some("#/components/schemas/ComplianceProfileRequest")
+    );
+    let request = schema("ComplianceProfileRequest");
+    let all_of = request["allOf"].as_vec().unwrap();
+    assert_eq!(
+        all_of[0]["$ref"].as_str(),
+        Some("#/components/schemas/ComplianceProfile")
+    );
+    let refused = &all_of[1]["properties"]["schedule"]["properties"]["formats"];
+    assert_eq!(refused["minItems"].as_i64(), Some(1));
+    assert_eq!(refused["uniqueItems"].as_bool(), Some(true));
+}
