@@ -3,18 +3,14 @@
 // ring at least 3:1 against what is next to them (1.4.11), and the chosen
 // language shown by more than its background (1.4.1).
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { launchBrowser, newPage, startStack } from './harness.mjs';
+import { test } from 'node:test';
+import { newPage, stackAndBrowser } from './harness.mjs';
 
 let stack;
 let browser;
-before(async () => {
-  [stack, browser] = await Promise.all([startStack({ worker: false }), launchBrowser()]);
-});
-after(async () => {
-  await browser?.close();
-  await stack?.stop();
-});
+stackAndBrowser((s, b) => {
+  [stack, browser] = [s, b];
+}, { worker: false });
 
 /** In the page: the contrast ratio of two computed colours ("rgb(r, g, b)"). */
 const CONTRAST = `(a, b) => {

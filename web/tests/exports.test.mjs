@@ -4,21 +4,17 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { quickRange } from '../dates.js';
 import {
-  apiGet, createThroughForm, fillWindow, launchBrowser, newPage, row, sha256File, shot, signIn, startStack,
+  apiGet, createThroughForm, fillWindow, newPage, row, sha256File, shot, signIn, stackAndBrowser,
 } from './harness.mjs';
 
 let stack;
 let browser;
-before(async () => {
-  [stack, browser] = await Promise.all([startStack(), launchBrowser()]);
-});
-after(async () => {
-  await browser?.close();
-  await stack?.stop();
+stackAndBrowser((s, b) => {
+  [stack, browser] = [s, b];
 });
 
 /** The demo lake holds acme's 30,000 events of 2026-05-01..03 (UTC). */

@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
+import { after, before } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 
@@ -94,6 +95,23 @@ export function launchBrowser() {
     executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
     args: ['--no-sandbox', '--headless', '--disable-gpu', '--disable-background-networking',
       '--disable-component-update', '--no-first-run', '--disable-sync', '--disable-quic'],
+  });
+}
+
+/**
+ * A stack of this file's own (`startStack`'s options) and a browser, started
+ * before its tests and stopped after them; `use` gets both once they are up.
+ */
+export function stackAndBrowser(use, options) {
+  let stack;
+  let browser;
+  before(async () => {
+    [stack, browser] = await Promise.all([startStack(options), launchBrowser()]);
+    use(stack, browser);
+  });
+  after(async () => {
+    await browser?.close();
+    await stack?.stop();
   });
 }
 

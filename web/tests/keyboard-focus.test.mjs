@@ -3,20 +3,16 @@
 // hidden or drawn again (WCAG 2.4.3). An API with no worker, so jobs stay
 // queued; a completed job is the API's list answer rewritten.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import {
-  apiPost, createThroughForm, fillWindow, launchBrowser, newPage, row, signIn, startStack, until,
+  apiPost, createThroughForm, fillWindow, newPage, row, signIn, stackAndBrowser, until,
 } from './harness.mjs';
 
 let stack;
 let browser;
-before(async () => {
-  [stack, browser] = await Promise.all([startStack({ worker: false }), launchBrowser()]);
-});
-after(async () => {
-  await browser?.close();
-  await stack?.stop();
-});
+stackAndBrowser((s, b) => {
+  [stack, browser] = [s, b];
+}, { worker: false });
 
 const MAY = { type: 'events', format: 'csv', date_from: '2026-05-01', date_to: '2026-05-03', timezone: 'UTC' };
 

@@ -1,20 +1,16 @@
 // The history table on a common laptop screen (1280 px wide): every column,
 // Actions included, is visible without scrolling sideways, in both languages.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import path from 'node:path';
 import {
-  ARTIFACTS, apiPost, createThroughForm, fillWindow, launchBrowser, newPage, row, shot, signIn, startStack,
+  apiPost, ARTIFACTS, createThroughForm, fillWindow, newPage, row, shot, signIn, stackAndBrowser,
 } from './harness.mjs';
 
 let stack;
 let browser;
-before(async () => {
-  [stack, browser] = await Promise.all([startStack(), launchBrowser()]);
-});
-after(async () => {
-  await browser?.close();
-  await stack?.stop();
+stackAndBrowser((s, b) => {
+  [stack, browser] = [s, b];
 });
 
 test('at 1280 px the history fits its card, Actions included', async () => {

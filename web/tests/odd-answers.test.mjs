@@ -5,18 +5,14 @@
 // problem+json (API Gateway's {"message"}, a proxy's HTML) still says what
 // happened (before: "The export was not created:" and nothing after it).
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { apiPost, launchBrowser, newPage, row, signIn, startStack } from './harness.mjs';
+import { test } from 'node:test';
+import { apiPost, newPage, row, signIn, stackAndBrowser } from './harness.mjs';
 
 let stack;
 let browser;
-before(async () => {
-  [stack, browser] = await Promise.all([startStack({ worker: false }), launchBrowser()]);
-});
-after(async () => {
-  await browser?.close();
-  await stack?.stop();
-});
+stackAndBrowser((s, b) => {
+  [stack, browser] = [s, b];
+}, { worker: false });
 
 test('a job the page cannot format still leaves the other rows and says what it is', async () => {
   const page = await newPage(browser);

@@ -2,21 +2,16 @@
 // cancel (with its confirmation and the 409 path), paging and filtering,
 // and the API's refusals of a new export in Spanish.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import {
-  apiPost, createThroughForm, EVENTS_REQUEST, fillWindow, launchBrowser, newPage, row, shot,
-  signIn, startStack, until,
+  apiPost, createThroughForm, EVENTS_REQUEST, fillWindow, newPage, row, shot, signIn, stackAndBrowser, until,
 } from './harness.mjs';
 
 let stack;
 let browser;
-before(async () => {
-  [stack, browser] = await Promise.all([startStack({ worker: false }), launchBrowser()]);
-});
-after(async () => {
-  await browser?.close();
-  await stack?.stop();
-});
+stackAndBrowser((s, b) => {
+  [stack, browser] = [s, b];
+}, { worker: false });
 
 const MAY = { start: '2026-05-01', end: '2026-05-03', zone: 'UTC' };
 

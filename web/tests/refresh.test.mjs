@@ -3,21 +3,16 @@
 // often they fetch, time passing on the page, and that they never take the
 // user away from what they are doing.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import {
-  apiPost, createThroughForm, EVENTS_REQUEST, fillWindow, launchBrowser, newPage, rewriteJobs, row,
-  shot, signIn, startStack, until,
+  apiPost, createThroughForm, EVENTS_REQUEST, fillWindow, newPage, rewriteJobs, row, shot, signIn, stackAndBrowser, until,
 } from './harness.mjs';
 
 let stack;
 let browser;
-before(async () => {
-  [stack, browser] = await Promise.all([startStack({ worker: false }), launchBrowser()]);
-});
-after(async () => {
-  await browser?.close();
-  await stack?.stop();
-});
+stackAndBrowser((s, b) => {
+  [stack, browser] = [s, b];
+}, { worker: false });
 
 const MAY = { start: '2026-05-01', end: '2026-05-03', zone: 'UTC' };
 

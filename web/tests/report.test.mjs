@@ -3,19 +3,13 @@
 // opened in a new tab in the page's language. And a real download keeps
 // the keyboard focus on its button.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import {
-  createThroughForm, fillWindow, launchBrowser, newPage, row, signIn, startStack,
-} from './harness.mjs';
+import { test } from 'node:test';
+import { createThroughForm, fillWindow, newPage, row, signIn, stackAndBrowser } from './harness.mjs';
 
 let stack;
 let browser;
-before(async () => {
-  [stack, browser] = await Promise.all([startStack(), launchBrowser()]);
-});
-after(async () => {
-  await browser?.close();
-  await stack?.stop();
+stackAndBrowser((s, b) => {
+  [stack, browser] = [s, b];
 });
 
 const MAY = { start: '2026-05-01', end: '2026-05-03', zone: 'UTC' };

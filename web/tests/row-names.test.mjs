@@ -3,20 +3,16 @@
 // progress bar named by its job, and, where a message names a job, what
 // tells it from another with the same file name. An API with no worker.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import {
-  apiPost, createThroughForm, fillWindow, launchBrowser, newPage, row, signIn, startStack, until,
+  apiPost, createThroughForm, fillWindow, newPage, row, signIn, stackAndBrowser, until,
 } from './harness.mjs';
 
 let stack;
 let browser;
-before(async () => {
-  [stack, browser] = await Promise.all([startStack({ worker: false }), launchBrowser()]);
-});
-after(async () => {
-  await browser?.close();
-  await stack?.stop();
-});
+stackAndBrowser((s, b) => {
+  [stack, browser] = [s, b];
+}, { worker: false });
 
 test('a row is headed by its file; its window reads "to" ("a") between its ends', async () => {
   const page = await newPage(browser);

@@ -2,21 +2,16 @@
 // (completed, failed, expired, with rejected lines): the list's answer
 // rewritten for real queued jobs (rewriteJobs), in English and Spanish.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import {
-  apiPost, EVENTS_REQUEST, launchBrowser, newPage, rewriteJobs, row, shot, signIn, startStack,
-  until,
+  apiPost, EVENTS_REQUEST, newPage, rewriteJobs, row, shot, signIn, stackAndBrowser, until,
 } from './harness.mjs';
 
 let stack;
 let browser;
-before(async () => {
-  [stack, browser] = await Promise.all([startStack({ worker: false }), launchBrowser()]);
-});
-after(async () => {
-  await browser?.close();
-  await stack?.stop();
-});
+stackAndBrowser((s, b) => {
+  [stack, browser] = [s, b];
+}, { worker: false });
 
 test('failed rows say why; expired rows say so, cannot be downloaded, and offer Run again', async () => {
   // The local stack cannot make a job fail or expire on demand (expiry is at

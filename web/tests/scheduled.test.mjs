@@ -4,21 +4,17 @@
 // and the job it creates (origin "schedule:quarterly") carries a
 // "Scheduled" / "Programada" tag in the history; a person's job does not.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import {
-  apiGet, apiPost, apiPut, ktLocal, launchBrowser, newPage, resourceNames, row, shot, signIn, startStack,
+  apiGet, apiPost, apiPut, ktLocal, newPage, resourceNames, row, shot, signIn, stackAndBrowser,
 } from './harness.mjs';
 
 const resources = resourceNames('kt-web-sched');
 let stack;
 let browser;
-before(async () => {
-  [stack, browser] = await Promise.all([startStack({ worker: false, resources }), launchBrowser()]);
-});
-after(async () => {
-  await browser?.close();
-  await stack?.stop();
-});
+stackAndBrowser((s, b) => {
+  [stack, browser] = [s, b];
+}, { worker: false, resources });
 
 test('a job the schedule created says so in its row, in words, in both languages', async () => {
   const page = await newPage(browser);

@@ -6,19 +6,15 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import {
-  apiGet, apiPost, createThroughForm, fillWindow, launchBrowser, newPage, row, shot, signIn, startStack,
+  apiGet, apiPost, createThroughForm, fillWindow, newPage, row, shot, signIn, stackAndBrowser,
 } from './harness.mjs';
 
 let stack;
 let browser;
-before(async () => {
-  [stack, browser] = await Promise.all([startStack(), launchBrowser()]);
-});
-after(async () => {
-  await browser?.close();
-  await stack?.stop();
+stackAndBrowser((s, b) => {
+  [stack, browser] = [s, b];
 });
 
 const MAY = { start: '2026-05-01', end: '2026-05-03', zone: 'UTC' };
