@@ -7,6 +7,14 @@ use sha2::{Digest, Sha256};
 use std::path::Path;
 
 /// A completed job of the lake tenant (created and waited for with kt).
+/// A job's id and file name, as the download tests address it.
+pub fn id_and_name(job: &Value) -> (&str, &str) {
+    (
+        job["id"].as_str().unwrap(),
+        job["file_name"].as_str().unwrap(),
+    )
+}
+
 pub fn completed_job(s: &Stack, format: &str, dir: &Path) -> Value {
     let o = s
         .kt(&s.lake_tenant, dir)
@@ -42,10 +50,7 @@ fn a_download_lands_under_the_jobs_name_is_never_overwritten_without_force_and_v
     let s = with_worker();
     let dir = tempfile::tempdir().unwrap();
     let job = completed_job(s, "csv", dir.path());
-    let (id, name) = (
-        job["id"].as_str().unwrap(),
-        job["file_name"].as_str().unwrap(),
-    );
+    let (id, name) = id_and_name(&job);
     let o = s
         .kt(&s.lake_tenant, dir.path())
         .args(["export-jobs", "download", id, "-o", "table"])
@@ -212,10 +217,7 @@ fn a_bundle_keeps_its_tar_gz_name_and_verifies_as_a_bundle() {
     let s = with_worker();
     let dir = tempfile::tempdir().unwrap();
     let job = completed_job(s, "compliance-all", dir.path());
-    let (id, name) = (
-        job["id"].as_str().unwrap(),
-        job["file_name"].as_str().unwrap(),
-    );
+    let (id, name) = id_and_name(&job);
     assert!(name.ends_with("_compliance-all.tar.gz"));
     let out = dir.path().join("evidence");
     std::fs::create_dir(&out).unwrap();

@@ -1,7 +1,7 @@
 //! What a download makes sure of before it writes: that no other `kt` is
 //! filling the same `.part` file (its lock; exit 9), and that the file can be
 //! written (exit 8 or 1) before the link is asked for, which the audit trail records.
-use crate::download::{completed_job, sha256};
+use crate::download::{completed_job, id_and_name, sha256};
 use crate::stack::with_worker;
 use crate::{stderr, stdout_json};
 use std::fs::OpenOptions;
@@ -123,10 +123,7 @@ fn a_download_refused_for_its_output_path_asks_for_no_link_and_records_no_downlo
     let s = with_worker();
     let dir = tempfile::tempdir().unwrap();
     let job = completed_job(s, "csv", dir.path());
-    let (id, name) = (
-        job["id"].as_str().unwrap(),
-        job["file_name"].as_str().unwrap(),
-    );
+    let (id, name) = id_and_name(&job);
     let download = |extra: &[&str]| {
         s.kt(&s.lake_tenant, dir.path())
             .args(["export-jobs", "download", "--id", id])
